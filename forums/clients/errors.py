@@ -1,0 +1,119 @@
+"""One exception family for everything that can go wrong talking to a forum.
+
+Every message is written for the person at the dashboard, in plain words, and never holds a
+secret: the client builds them from status codes, host names and the forum's own error text,
+never from request headers.
+"""
+
+from __future__ import annotations
+
+
+class ForumError(Exception):
+    """Base of every failure a forum client reports."""
+
+    kind = "error"
+    default_message = "The forum refused the request."
+
+    def __init__(self, message: str | None = None, *, status: int | None = None) -> None:
+        self.message = message or self.default_message
+        self.status = status
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ForumURLRefused(ForumError):
+    kind = "url_refused"
+    default_message = "Forumdeck does not contact this address."
+
+
+class ForumUnavailable(ForumError):
+    """The forum could not be reached at all (network level)."""
+
+    kind = "unavailable"
+    default_message = "The forum could not be reached."
+
+
+class ForumDNSError(ForumUnavailable):
+    kind = "dns"
+
+
+class ForumConnectionRefused(ForumUnavailable):
+    kind = "refused"
+
+
+class ForumTimeout(ForumUnavailable):
+    kind = "timeout"
+
+
+class ForumTLSError(ForumUnavailable):
+    kind = "tls"
+
+
+class ForumBadResponse(ForumError):
+    """The forum answered, but not with what its API answers."""
+
+    kind = "bad_response"
+    default_message = "The forum's answer could not be understood."
+
+
+class ForumNotAForum(ForumBadResponse):
+    kind = "not_a_forum"
+
+
+class ForumRedirect(ForumBadResponse):
+    kind = "redirect"
+
+
+class ForumUnauthorized(ForumError):
+    kind = "auth"
+    default_message = "The forum did not accept the API key."
+
+
+class ForumReauthRequired(ForumUnauthorized):
+    kind = "reauth"
+    default_message = (
+        "The forum only allows this action after a fresh password login, which is not "
+        "possible with an API token."
+    )
+
+
+class ForumForbidden(ForumError):
+    kind = "forbidden"
+    default_message = "The API key is valid but may not do this."
+
+
+class ForumNotFound(ForumError):
+    kind = "not_found"
+    default_message = "The forum has no such item."
+
+
+class ForumRejected(ForumError):
+    """The forum refused the request as invalid (400/409/422) and said why."""
+
+    kind = "rejected"
+
+
+class ForumRateLimited(ForumError):
+    kind = "rate_limited"
+
+    def __init__(
+        self, message: str | None = None, *, status: int | None = 429, retry_after: float = 60.0
+    ) -> None:
+        self.retry_after = max(float(retry_after), 0.0)
+        super().__init__(
+            message
+            or f"The forum is rate limiting Forumdeck; it asks to wait {self.retry_after:g} s.",
+            status=status,
+        )
+
+
+class ForumServerError(ForumError):
+    kind = "server"
+    default_message = "The forum had an internal error."
+
+
+class CapabilityNotOffered(ForumError):
+    kind = "not_offered"
+    default_message = "This forum software does not offer that."

@@ -1,0 +1,178 @@
+"""Small platform-neutral records the clients return.
+
+Nothing above the clients layer should know which forum software produced a record.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class Capability(enum.StrEnum):
+    USER_SEARCH = "user_search"
+    USER_SUSPEND = "user_suspend"  # Discourse suspend / unsuspend
+    USER_SILENCE = "user_silence"  # Discourse silence / unsilence
+    USER_BAN = "user_ban"  # NodeBB ban / unban
+    USER_MUTE = "user_mute"  # NodeBB mute / unmute
+    USER_LOG_OUT = "user_log_out"
+    USER_TRUST_LEVEL = "user_trust_level"
+    USER_ANONYMIZE = "user_anonymize"
+    USER_DELETE = "user_delete"
+    USER_DELETE_CONTENT = "user_delete_content"  # NodeBB: content only / account only
+    USER_BULK_DELETE = "user_bulk_delete"
+    USER_APPROVE = "user_approve"
+    USER_ACTIVATE = "user_activate"
+    GROUPS = "groups"
+    GROUP_BATCH_MEMBERS = "group_batch_members"  # many members in one call
+    TAGS = "tags"
+    TAG_GROUPS = "tag_groups"
+    TAG_RENAME = "tag_rename"
+    TAG_DELETE = "tag_delete"
+    TOPIC_RETAG = "topic_retag"
+    BACKUPS = "backups"
+    CALENDAR = "calendar"
+    REVIEW_QUEUE = "review_queue"
+
+
+@dataclass(frozen=True, slots=True)
+class ForumUser:
+    id: int
+    username: str
+    name: str = ""
+    email: str | None = None
+    trust_level: int | None = None  # Discourse
+    reputation: int | None = None  # NodeBB
+    active: bool = True
+    admin: bool = False
+    moderator: bool = False
+    suspended_until: datetime | None = None
+    suspend_reason: str = ""
+    silenced_until: datetime | None = None
+    silence_reason: str = ""
+    banned: bool = False
+    banned_until: datetime | None = None  # None with banned=True: permanent
+    ban_reason: str = ""
+    muted: bool = False
+    muted_until: datetime | None = None
+    mute_reason: str = ""
+    created_at: datetime | None = None
+    last_seen_at: datetime | None = None
+    post_count: int | None = None
+    profile_url: str = ""
+
+    @property
+    def staff(self) -> bool:
+        return self.admin or self.moderator
+
+    @property
+    def suspended(self) -> bool:
+        return self.suspended_until is not None
+
+    @property
+    def silenced(self) -> bool:
+        return self.silenced_until is not None
+
+
+@dataclass(frozen=True, slots=True)
+class ForumGroup:
+    id: int | str
+    name: str
+    full_name: str = ""
+    slug: str = ""
+    description: str = ""
+    user_count: int | None = None
+    automatic: bool = False  # managed by the forum itself; members cannot be changed
+    visible: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class GroupMembershipChange:
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()
+    calls: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ForumTag:
+    name: str
+    topic_count: int = 0
+    id: int | str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ForumTagGroup:
+    id: int
+    name: str
+    tag_names: tuple[str, ...] = ()
+    parent_tag_names: tuple[str, ...] = ()
+    one_per_topic: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ForumTopic:
+    id: int
+    title: str
+    slug: str = ""
+    tags: tuple[str, ...] = ()
+    category_id: int | None = None
+    url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Backup:
+    filename: str
+    size: int
+    last_modified: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BackupStatus:
+    is_running: bool
+    can_rollback: bool = False
+    allow_restore: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarEvent:
+    id: int
+    name: str
+    starts_at: datetime
+    ends_at: datetime | None = None
+    timezone: str = ""
+    all_day: bool = False
+    category_id: int | None = None
+    url: str = ""
+    location: str = ""
+    description: str = ""
+
+
+@dataclass(slots=True)
+class HealthReport:
+    """What a health check learned, step by step, in plain words."""
+
+    reachable: bool = False
+    credentials_ok: bool | None = None  # None: not checked (unreachable first)
+    is_admin: bool | None = None
+    software: str = ""
+    version: str = ""
+    title: str = ""
+    user_count: int | None = None
+    review_count: int | None = None
+    response_ms: int | None = None
+    error: str = ""
+    error_kind: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.reachable and bool(self.credentials_ok) and not self.error
+
+    def as_dict(self) -> dict:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> HealthReport:
+        return cls(**{k: v for k, v in data.items() if k in cls.__slots__})

@@ -1,0 +1,295 @@
+"""What both sandbox forums share: the call log, the rate limiter, fault injection, serving."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+CONTROL_PREFIX = "/__sandbox__"
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    method: str
+    path: str
+    query: str
+    status: int
+    at: float  # time.time()
+    body: Any = None
+
+
+class CallLog:
+    """Every API call the sandbox answered (control calls excluded), safe across threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._records: list[CallRecord] = []
+
+    def add(self, record: CallRecord) -> None:
+        with self._lock:
+            self._records.append(record)
+
+    def records(self) -> list[CallRecord]:
+        with self._lock:
+            return list(self._records)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._records.clear()
+
+    def count(
+        self,
+        method: str | None = None,
+        path: str | None = None,
+        *,
+        status: int | None = None,
+        prefix: str | None = None,
+    ) -> int:
+        return sum(
+            1
+            for r in self.records()
+            if (method is None or r.method == method)
+            and (path is None or r.path == path)
+            and (prefix is None or r.path.startswith(prefix))
+            and (status is None or r.status == status)
+        )
+
+    def max_in_any_window(self, seconds: float = 60.0, *, status: int | None = None) -> int:
+        """The most calls (optionally of one status) that fell in any sliding window."""
+        times = sorted(r.at for r in self.records() if status is None or r.status == status)
+        best, start = 0, 0
+        for end, t in enumerate(times):
+            while t - times[start] >= seconds:
+                start += 1
+            best = max(best, end - start + 1)
+        return best
+
+
+class SlidingWindowLimiter:
+    """Discourse's RateLimiter: at most ``limit`` performs within any ``window`` seconds.
+
+    Like the real one (a Redis list of timestamps), a refused request is not counted, and the
+    wait it reports is the time until the oldest counted request leaves the window.
+    """
+
+    def __init__(self, limit: int, window: float = 60.0) -> None:
+        self.limit = limit
+        self.window = window
+        self._lock = threading.Lock()
+        self._stamps: deque[float] = deque()
+
+    def try_acquire(self, now: float | None = None) -> float:
+        """0 if the request may go ahead (and is counted), else the seconds to wait."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            while self._stamps and now - self._stamps[0] >= self.window:
+                self._stamps.popleft()
+            if len(self._stamps) < self.limit:
+                self._stamps.append(now)
+                return 0.0
+            return max(self._stamps[0] + self.window - now, 0.001)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._stamps.clear()
+
+
+@dataclass
+class Faults:
+    """Injected trouble: applied to every API call (never to control calls)."""
+
+    latency_ms: float = 0.0
+    error_rate: float = 0.0  # share of calls answered with error_status
+    error_status: int = 502
+    outage_until: float = 0.0  # time.time() until which every call gets outage_status
+    outage_status: int = 503
+
+    def outage_for(self, seconds: float) -> None:
+        self.outage_until = time.time() + seconds
+
+
+@dataclass
+class SandboxConfig:
+    """How a sandbox forum behaves. Mutable at run time (tests, the control endpoint)."""
+
+    api_key: str = "sandbox-key"
+    api_username: str = "system"
+    seed: int = 42
+    users: int = 300
+    # Discourse: one bucket of admin requests per minute per site (60 on a real forum).
+    admin_requests_per_minute: int = 60
+    title: str = "Sandbox forum"
+    faults: Faults = field(default_factory=Faults)
+
+
+def json_response(payload: Any, status: int = 200, headers: dict | None = None) -> Response:
+    return Response(
+        json.dumps(payload, default=str),
+        status=status,
+        headers=headers,
+        content_type="application/json; charset=utf-8",
+    )
+
+
+class SandboxApp:
+    """A WSGI app: routes come from ``rules()``; endpoint names are method names on self.
+
+    Subclasses implement the forum: ``rules()``, ``authenticate()``, ``rate_limited()`` and
+    the endpoint methods, each taking ``(request, **url_values)`` and returning a Response.
+    """
+
+    platform = ""
+
+    def __init__(self, config: SandboxConfig | None = None) -> None:
+        self.config = config or SandboxConfig()
+        self.calls = CallLog()
+        self.lock = threading.RLock()  # state changes are atomic, as on a real database
+        self._random = random.Random(self.config.seed)
+        self.url_map = Map(self.rules(), strict_slashes=False, merge_slashes=False)
+        self.reset()
+
+    # --- for subclasses -------------------------------------------------------------------
+    def rules(self) -> list[Rule]:
+        raise NotImplementedError
+
+    def reset(self) -> None:
+        """(Re)build the seeded state."""
+
+    def before_endpoint(self, request: Request, endpoint: str) -> Response | None:
+        """Authentication and rate limiting; return a Response to answer early."""
+        return None
+
+    def not_found(self, request: Request) -> Response:
+        return json_response({"errors": ["Not found"], "error_type": "not_found"}, 404)
+
+    def server_error(self, status: int) -> Response:
+        return json_response({"errors": ["Sandbox injected failure"]}, status)
+
+    # --- WSGI ---------------------------------------------------------------------------------
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        if request.path.startswith(CONTROL_PREFIX):
+            return self.control(request)(environ, start_response)
+        response = self.handle(request)
+        try:
+            body = request.get_json(silent=True) if request.content_length else None
+            if body is None and request.form:
+                body = request.form.to_dict(flat=False)
+        except Exception:
+            body = None
+        self.calls.add(
+            CallRecord(
+                method=request.method,
+                path=request.path,
+                query=request.query_string.decode(),
+                status=response.status_code,
+                at=time.time(),
+                body=body,
+            )
+        )
+        return response(environ, start_response)
+
+    def handle(self, request: Request) -> Response:
+        faults = self.config.faults
+        if faults.latency_ms:
+            time.sleep(faults.latency_ms / 1000)
+        if faults.outage_until and time.time() < faults.outage_until:
+            return self.server_error(faults.outage_status)
+        if faults.error_rate and self._random.random() < faults.error_rate:
+            return self.server_error(faults.error_status)
+        adapter = self.url_map.bind_to_environ(request.environ)
+        try:
+            endpoint, values = adapter.match()
+        except MethodNotAllowed:
+            return json_response({"errors": ["Method not allowed"]}, 405)
+        except NotFound:
+            return self.not_found(request)
+        except HTTPException as exc:  # e.g. a redirect for a trailing slash
+            return exc.get_response(request.environ)  # type: ignore[return-value]
+        early = self.before_endpoint(request, endpoint)
+        if early is not None:
+            return early
+        handler: Callable[..., Response] = getattr(self, endpoint)
+        return handler(request, **values)
+
+    def control(self, request: Request) -> Response:
+        """Out-of-process control: read the call log, change faults, rate and state."""
+        action = request.path[len(CONTROL_PREFIX) :].strip("/")
+        if action == "calls" and request.method == "GET":
+            return json_response([asdict(r) for r in self.calls.records()])
+        if action == "calls" and request.method == "DELETE":
+            self.calls.clear()
+            return json_response({"ok": True})
+        if action == "faults" and request.method == "POST":
+            data = request.get_json(force=True, silent=True) or {}
+            faults = self.config.faults
+            for key in ("latency_ms", "error_rate", "error_status", "outage_status"):
+                if key in data:
+                    setattr(faults, key, type(getattr(faults, key))(data[key]))
+            if "outage_seconds" in data:
+                faults.outage_for(float(data["outage_seconds"]))
+            return json_response(asdict(faults))
+        if action == "config" and request.method == "POST":
+            data = request.get_json(force=True, silent=True) or {}
+            self.configure(**data)
+            return json_response({"ok": True})
+        if action == "reset" and request.method == "POST":
+            self.calls.clear()
+            self.reset()
+            return json_response({"ok": True})
+        return json_response({"error": "unknown control call"}, 404)
+
+    def configure(self, **changes: Any) -> None:
+        for key, value in changes.items():
+            if key == "faults":
+                continue
+            if not hasattr(self.config, key):
+                raise ValueError(f"unknown sandbox setting {key}")
+            setattr(self.config, key, value)
+
+
+class RunningSandbox:
+    """A sandbox served on a loopback port from a background thread."""
+
+    def __init__(self, app: SandboxApp, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.app = app
+        self.server = make_server(host, port, app, threaded=True)
+        self.server.daemon_threads = True
+        self.host = host
+        self.port = self.server.server_port
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> RunningSandbox:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+    def __enter__(self) -> RunningSandbox:
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+
+def ceil_seconds(value: float) -> int:
+    return max(1, math.ceil(value))

@@ -1,0 +1,25 @@
+"""Test settings: the real settings, fed a throwaway environment.
+
+Values go into os.environ (not just this module) so that worker subprocesses started by the
+tests inherit exactly the same database, broker, cache and keyring.
+"""
+
+import os
+import tempfile
+
+from cryptography.fernet import Fernet
+
+_var = os.environ.setdefault("FORUMDECK_VAR_DIR", tempfile.mkdtemp(prefix="forumdeck-test-"))
+os.environ.setdefault("FORUMDECK_ENV_FILE", os.devnull)
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-" + "x" * 40)
+os.environ.setdefault("FORUMDECK_ENCRYPTION_KEYS", Fernet.generate_key().decode())
+os.environ.setdefault("FORUMDECK_ALLOW_HTTP_HOSTS", "127.0.0.1,localhost")
+os.environ.setdefault("FORUMDECK_TEST_DB", os.path.join(_var, "test.sqlite3"))
+os.environ.setdefault("DJANGO_SECURE_COOKIES", "false")
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+os.environ.setdefault("DJANGO_STATICFILES_STORAGE",
+                      "django.contrib.staticfiles.storage.StaticFilesStorage")
+
+from dashboard.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
