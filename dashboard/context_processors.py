@@ -8,6 +8,7 @@ def navigation(request: HttpRequest) -> dict:
     if user is None or not user.is_authenticated:
         return {}
     return {
+        "nav_can_view_connections": user.has_perm("forums.view_forumconnection"),
         "nav_can_manage_connections": user.has_perm("forums.change_forumconnection"),
         "nav_can_view_audit": user.has_perm("forums.view_auditentry"),
     }

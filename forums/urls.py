@@ -1,4 +1,15 @@
 from django.urls import path
 
+from . import views
+
 app_name = "forums"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.connection_list, name="connection-list"),
+    path("new/", views.connection_create, name="connection-create"),
+    path("<int:pk>/edit/", views.connection_update, name="connection-update"),
+    path("<int:pk>/toggle/", views.connection_toggle, name="connection-toggle"),
+    path("<int:pk>/delete/", views.connection_delete, name="connection-delete"),
+    path("<int:pk>/test/", views.connection_test, name="connection-test"),
+    path("<int:pk>/card/", views.connection_card, name="connection-card"),
+    path("audit/", views.audit_list, name="audit-list"),
+]

@@ -22,4 +22,5 @@ os.environ.setdefault("DJANGO_STATICFILES_STORAGE",
 
 from dashboard.settings import *  # noqa: E402,F403
 
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - WhiteNoise warns otherwise
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

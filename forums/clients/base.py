@@ -74,6 +74,16 @@ class BlockedAddress(Exception):
 
 class _GuardedConnectionMixin:
     def _new_conn(self):  # type: ignore[override]
+        # Refuse before connecting if the name resolves to a forbidden address, then check the
+        # address actually reached, in case the name resolved differently the second time.
+        host = getattr(self, "_dns_host", None) or self.host  # type: ignore[attr-defined]
+        try:
+            infos = socket.getaddrinfo(host, self.port, type=socket.SOCK_STREAM)  # type: ignore[attr-defined]
+        except OSError:
+            infos = []  # urllib3 reports the DNS failure in its own words below
+        for info in infos:
+            if forbidden_address(str(info[4][0])):
+                raise BlockedAddress(self.host, str(info[4][0]))  # type: ignore[attr-defined]
         sock = super()._new_conn()  # type: ignore[misc]
         try:
             peer = sock.getpeername()[0]

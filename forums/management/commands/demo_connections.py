@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+
+from forums.models import ForumConnection
+from forums.sandbox.demo import DEMO_KEYS, DEMO_USERNAMES
+from forums.services import audit_record
+
+
+class Command(BaseCommand):
+    help = "Connect (or reconnect) the demo sandbox forums: platform=url pairs."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("targets", nargs="+", help="e.g. discourse=http://127.0.0.1:4100")
+
+    def handle(self, *args, **options) -> None:
+        for target in options["targets"]:
+            platform, _, url = target.partition("=")
+            if platform not in DEMO_KEYS or not url:
+                raise CommandError(f"Expected platform=url, got {target!r}")
+            name = f"Demo {platform.title() if platform == 'discourse' else 'NodeBB'}"
+            key = DEMO_KEYS[platform]
+            connection, created = ForumConnection.objects.update_or_create(
+                name=name,
+                defaults={
+                    "platform": platform,
+                    "base_url": url,
+                    "api_username": DEMO_USERNAMES[platform],
+                    "api_key": key,
+                    "api_key_last4": key[-4:],
+                    "enabled": True,
+                },
+            )
+            if created:
+                audit_record(actor=None, action="connection.create", connection=connection,
+                             target=name, message="Demo sandbox forum connected by make demo.")
+            self.stdout.write(f"{'Connected' if created else 'Reconnected'} {name} at {url}")

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import BaseCommand
+
+from forums.sandbox.core import RunningSandbox
+from forums.sandbox.demo import DEMO_KEYS, DEMO_USERNAMES, sandbox_app
+
+
+class Command(BaseCommand):
+    help = "Serve a sandbox forum (simulated Discourse or NodeBB) on a loopback port."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("platform", choices=["discourse", "nodebb"])
+        parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--api-key", default=None, help="the key the sandbox accepts")
+        parser.add_argument("--api-username", default=None)
+        parser.add_argument("--rate", type=int, default=60,
+                            help="Discourse admin requests per minute (the real default is 60)")
+        parser.add_argument("--users", type=int, default=300)
+        parser.add_argument("--seed", type=int, default=42)
+
+    def handle(self, *args, **options) -> None:
+        platform = options["platform"]
+        app = sandbox_app(
+            platform,
+            api_key=options["api_key"] or DEMO_KEYS[platform],
+            api_username=options["api_username"] or DEMO_USERNAMES[platform],
+            admin_requests_per_minute=options["rate"],
+            users=options["users"],
+            seed=options["seed"],
+        )
+        sandbox = RunningSandbox(app, host=options["host"], port=options["port"]).start()
+        self.stdout.write(self.style.SUCCESS(
+            f"Sandbox {platform} at {sandbox.url} (key {app.config.api_key!r}, "
+            f"user {app.config.api_username!r}). Ctrl-C stops it."
+        ), ending="\n")
+        self.stdout.flush()
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            sandbox.stop()

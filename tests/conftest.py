@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group
+
+from forums.roles import ADMIN, APPROVER, MODERATOR, VIEWER
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(settings, tmp_path):
+    """Each test gets its own cache, so health results never leak between tests."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        }
+    }
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def make_user(db, django_user_model):
+    def make(username: str, *roles: str, **extra):
+        user = django_user_model.objects.create_user(
+            username=username, password="pw-" + username + "-123", **extra
+        )
+        for role in roles:
+            user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def viewer(make_user):
+    return make_user("vera", VIEWER)
+
+
+@pytest.fixture
+def moderator(make_user):
+    return make_user("moe", MODERATOR)
+
+
+@pytest.fixture
+def approver(make_user):
+    return make_user("april", APPROVER)
+
+
+@pytest.fixture
+def admin_user(make_user):
+    return make_user("ada", ADMIN, is_staff=True)
+
+
+def _client_for(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def viewer_client(client, viewer):
+    return _client_for(client, viewer)
+
+
+@pytest.fixture
+def moderator_client(client, moderator):
+    return _client_for(client, moderator)
+
+
+@pytest.fixture
+def approver_client(client, approver):
+    return _client_for(client, approver)
+
+
+@pytest.fixture
+def admin_client_(client, admin_user):
+    return _client_for(client, admin_user)
+
+
+SANDBOX_DISCOURSE_KEY = "sandbox-discourse-key-0123456789abcdef"
+
+
+@pytest.fixture
+def discourse_sandbox():
+    """A sandbox Discourse on a loopback port, with a generous rate limit for fast tests."""
+    from forums.sandbox.core import RunningSandbox, SandboxConfig
+    from forums.sandbox.discourse import DiscourseSandbox
+
+    app = DiscourseSandbox(SandboxConfig(api_key=SANDBOX_DISCOURSE_KEY, api_username="system",
+                                         admin_requests_per_minute=6000, users=60))
+    with RunningSandbox(app) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def sandbox_connection(db, discourse_sandbox):
+    from tests.factories import ForumConnectionFactory
+
+    return ForumConnectionFactory(
+        name="Sandbox Discourse",
+        base_url=discourse_sandbox.url,
+        api_key=SANDBOX_DISCOURSE_KEY,
+        api_username="system",
+    )

@@ -1,0 +1,67 @@
+"""Start and stop real Celery processes for tests (never eager mode)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class CeleryProcess:
+    def __init__(self, kind: str, log: Path, env: dict[str, str] | None = None,
+                 extra: list[str] | None = None) -> None:
+        args = [sys.executable, "-m", "celery", "-A", "dashboard", kind, "--loglevel", "INFO"]
+        if kind == "worker":
+            args += ["--concurrency", "1", "--without-gossip", "--without-mingle",
+                     "--hostname", f"test-{os.getpid()}-{time.monotonic_ns()}@%h"]
+        args += extra or []
+        self.log = log
+        self._log_file = log.open("w")
+        self.process = subprocess.Popen(
+            args,
+            cwd=ROOT,
+            env={**os.environ, **(env or {})},
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def wait_ready(self, needle: str = "ready.", timeout: float = 60) -> None:
+        wait_for(lambda: needle in self.log.read_text(), timeout=timeout,
+                 what=f"celery to log {needle!r}", on_fail=self.output)
+
+    def output(self) -> str:
+        return self.log.read_text()[-3000:]
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group: what a crash or an OOM kill does."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self._log_file.close()
+
+
+def wait_for(predicate: Callable[[], object], *, timeout: float, what: str,
+             on_fail: Callable[[], str] | None = None, interval: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    detail = f"\n--- process output ---\n{on_fail()}" if on_fail else ""
+    raise AssertionError(f"Timed out after {timeout:g}s waiting for {what}.{detail}")

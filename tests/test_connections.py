@@ -1,0 +1,219 @@
+"""Forum connections as an Admin manages them in the browser."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from forums.models import AuditEntry, ForumConnection
+from tests.factories import ForumConnectionFactory
+
+SECRET = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2eKEY9"
+
+pytestmark = pytest.mark.django_db
+
+
+def form_data(**overrides):
+    data = {
+        "name": "Community",
+        "platform": "discourse",
+        "base_url": "https://community.example.com/",
+        "api_username": "system",
+        "api_key": SECRET,
+        "requests_per_minute": 60,
+        "enabled": "on",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_admin_adds_a_connection_and_the_key_is_never_shown_again(admin_client_):
+    response = admin_client_.post(reverse("forums:connection-create"), form_data(), follow=True)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Added Community" in html
+    assert "…KEY9" in html
+    assert SECRET not in html
+    connection = ForumConnection.objects.get(name="Community")
+    assert connection.base_url == "https://community.example.com"  # normalised
+    assert connection.api_key == SECRET and connection.api_key_last4 == "KEY9"
+    edit = admin_client_.get(reverse("forums:connection-update", args=[connection.pk]))
+    assert SECRET not in edit.content.decode()
+    assert "ending in …KEY9" in edit.content.decode()
+    entry = AuditEntry.objects.get(action="connection.create")
+    assert entry.actor_name == "ada" and entry.connection_name == "Community"
+    assert SECRET not in str(entry.details) + entry.message
+
+
+def test_a_form_with_errors_does_not_echo_the_key(admin_client_):
+    response = admin_client_.post(
+        reverse("forums:connection-create"),
+        form_data(base_url="http://community.example.com"),
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Plain http is refused for community.example.com" in html
+    assert SECRET not in html
+    assert not ForumConnection.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "url,message",
+    [
+        ("https://169.254.169.254/", "link-local or cloud metadata"),
+        ("ftp://forum.example.com", "must start with https://"),
+        ("https://user:pw@forum.example.com", "credentials in the API key field"),
+    ],
+)
+def test_unsafe_addresses_are_refused_with_a_clear_message(admin_client_, url, message):
+    response = admin_client_.post(reverse("forums:connection-create"), form_data(base_url=url))
+    assert message in response.content.decode()
+    assert not ForumConnection.objects.exists()
+
+
+def test_master_token_needs_a_numeric_uid(admin_client_):
+    response = admin_client_.post(
+        reverse("forums:connection-create"),
+        form_data(platform="nodebb", api_username="admin", nodebb_master_token="on"),
+    )
+    assert "give that user&#x27;s uid (a number)" in response.content.decode()
+
+
+def test_editing_without_a_new_key_keeps_the_old_one(admin_client_):
+    connection = ForumConnectionFactory(api_key=SECRET)
+    url = reverse("forums:connection-update", args=[connection.pk])
+    same = {"base_url": connection.base_url}
+    admin_client_.post(url, form_data(name="Renamed", api_key="", **same))
+    connection.refresh_from_db()
+    assert connection.name == "Renamed" and connection.api_key == SECRET
+    entry = AuditEntry.objects.get(action="connection.update")
+    assert entry.message == "Changed: name"
+
+    admin_client_.post(url, form_data(name="Renamed", api_key="new-key-abcd", **same))
+    connection.refresh_from_db()
+    assert connection.api_key == "new-key-abcd" and connection.api_key_last4 == "abcd"
+    assert AuditEntry.objects.filter(message="Changed: API key").exists()
+
+
+def test_delete_asks_first_and_keeps_the_audit_trail(admin_client_):
+    connection = ForumConnectionFactory(name="Old forum")
+    url = reverse("forums:connection-delete", args=[connection.pk])
+    confirm = admin_client_.get(url)
+    assert "Delete Old forum?" in confirm.content.decode()
+    assert ForumConnection.objects.filter(pk=connection.pk).exists()
+    admin_client_.post(url)
+    assert not ForumConnection.objects.filter(pk=connection.pk).exists()
+    entry = AuditEntry.objects.get(action="connection.delete")
+    assert entry.connection_name == "Old forum" and entry.connection_id == connection.pk
+
+
+def test_disable_hides_the_card_from_the_overview(admin_client_):
+    connection = ForumConnectionFactory(name="Quiet forum")
+    admin_client_.post(reverse("forums:connection-toggle", args=[connection.pk]))
+    connection.refresh_from_db()
+    assert connection.enabled is False
+    overview = admin_client_.get(reverse("overview")).content.decode()
+    assert f'id="forum-card-{connection.pk}"' not in overview
+    assert "1 disabled forum not shown" in overview
+
+
+def test_list_search_is_an_htmx_fragment(admin_client_):
+    ForumConnectionFactory(name="Alpha forum")
+    ForumConnectionFactory(name="Beta forum")
+    response = admin_client_.get(
+        reverse("forums:connection-list") + "?q=alpha", headers={"HX-Request": "true"}
+    )
+    html = response.content.decode()
+    assert 'id="connection-table"' in html and "<html" not in html
+    assert "Alpha forum" in html and "Beta forum" not in html
+    empty = admin_client_.get(reverse("forums:connection-list") + "?q=zzz",
+                              headers={"HX-Request": "true"}).content.decode()
+    assert "No forum matches" in empty
+
+
+def test_overview_empty_state_invites_the_admin_to_connect(admin_client_):
+    html = admin_client_.get(reverse("overview")).content.decode()
+    assert "No forums are connected yet." in html
+    assert reverse("forums:connection-create") in html
+
+
+def test_overview_loads_each_card_on_its_own(admin_client_, sandbox_connection, discourse_sandbox):
+    html = admin_client_.get(reverse("overview")).content.decode()
+    card_url = reverse("forums:connection-card", args=[sandbox_connection.pk])
+    assert f'hx-get="{card_url}" hx-trigger="load"' in html
+    # The page itself never waits on a forum.
+    assert discourse_sandbox.app.calls.count() == 0
+
+
+def test_test_connection_reports_in_plain_words(admin_client_, sandbox_connection):
+    response = admin_client_.post(
+        reverse("forums:connection-test", args=[sandbox_connection.pk]),
+        headers={"HX-Request": "true"},
+    )
+    html = response.content.decode()
+    assert f'id="test-result-{sandbox_connection.pk}"' in html and "<html" not in html
+    assert "Works." in html
+    assert "Credentials accepted: yes" in html and "Admin rights: yes" in html
+    assert "Discourse" in html
+    entry = AuditEntry.objects.get(action="connection.test")
+    assert entry.outcome == "success" and entry.actor_name == "ada"
+
+
+def test_test_connection_with_a_wrong_key(admin_client_, discourse_sandbox):
+    connection = ForumConnectionFactory(base_url=discourse_sandbox.url, api_key="wrong-key")
+    html = admin_client_.post(
+        reverse("forums:connection-test", args=[connection.pk]), headers={"HX-Request": "true"}
+    ).content.decode()
+    assert "Problem." in html and "Credentials accepted: no" in html
+    assert "API key" in html
+    assert AuditEntry.objects.get(action="connection.test").outcome == "failure"
+
+
+def test_test_connection_without_javascript_renders_a_page(admin_client_, sandbox_connection):
+    response = admin_client_.post(reverse("forums:connection-test",
+                                          args=[sandbox_connection.pk]))
+    assert "<html" in response.content.decode() and "Works." in response.content.decode()
+
+
+def test_card_is_cached_and_refresh_bypasses_the_cache(
+    admin_client_, sandbox_connection, discourse_sandbox
+):
+    url = reverse("forums:connection-card", args=[sandbox_connection.pk])
+    first = admin_client_.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert f'id="forum-card-{sandbox_connection.pk}"' in first and "<html" not in first
+    assert "Healthy" in first
+    calls = discourse_sandbox.app.calls.count()
+    assert calls > 0
+    admin_client_.get(url, headers={"HX-Request": "true"})
+    assert discourse_sandbox.app.calls.count() == calls  # served from the cache
+    admin_client_.get(url + "?refresh=1", headers={"HX-Request": "true"})
+    assert discourse_sandbox.app.calls.count() > calls
+
+
+def test_card_of_a_dead_forum_shows_its_own_error(admin_client_):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    connection = ForumConnectionFactory(base_url=f"http://127.0.0.1:{port}")
+    html = admin_client_.get(reverse("forums:connection-card", args=[connection.pk])).content
+    assert b"connection refused" in html and b"is-problem" in html
+
+
+def test_no_page_contains_the_key(admin_client_, sandbox_connection):
+    from forums.clients.records import HealthReport  # noqa: F401
+
+    key = sandbox_connection.api_key
+    pages = [
+        reverse("overview"),
+        reverse("forums:connection-list"),
+        reverse("forums:connection-update", args=[sandbox_connection.pk]),
+        reverse("forums:connection-delete", args=[sandbox_connection.pk]),
+        reverse("forums:connection-card", args=[sandbox_connection.pk]),
+        reverse("forums:audit-list"),
+    ]
+    for page in pages:
+        assert key not in admin_client_.get(page).content.decode(), page
+    test = admin_client_.post(reverse("forums:connection-test", args=[sandbox_connection.pk]))
+    assert key not in test.content.decode()

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import pytest
+from cryptography.fernet import Fernet
+from django.core.management import call_command
+from django.db import connection as db
+
+from forums.crypto import DecryptionError, Keyring, get_keyring, key_id
+from forums.models import AuditEntry, ForumConnection
+from tests.factories import ForumConnectionFactory
+
+SECRET = "d1scourse-admin-key-0123456789abcdef-PLAIN"
+
+
+def raw_key_column(pk: int) -> str:
+    with db.cursor() as cursor:
+        cursor.execute("SELECT api_key FROM forums_forumconnection WHERE id = %s", [pk])
+        return cursor.fetchone()[0]
+
+
+def test_round_trip_and_key_id_prefix():
+    key = Fernet.generate_key().decode()
+    ring = Keyring((key,))
+    stored = ring.encrypt(SECRET)
+    assert stored.startswith(f"fd1:{key_id(key)}:")
+    assert SECRET not in stored
+    assert ring.decrypt(stored) == SECRET
+
+
+def test_wrong_keyring_raises_instead_of_returning_ciphertext():
+    stored = Keyring((Fernet.generate_key().decode(),)).encrypt(SECRET)
+    other = Keyring((Fernet.generate_key().decode(),))
+    with pytest.raises(DecryptionError, match="not in FORUMDECK_ENCRYPTION_KEYS"):
+        other.decrypt(stored)
+
+
+def test_tampered_value_raises():
+    key = Fernet.generate_key().decode()
+    ring = Keyring((key,))
+    stored = ring.encrypt(SECRET)
+    with pytest.raises(DecryptionError, match="does not decrypt"):
+        ring.decrypt(stored[:-6] + "AAAAAA")
+    with pytest.raises(DecryptionError, match="format"):
+        ring.decrypt("plain-text-key")
+
+
+@pytest.mark.django_db
+def test_raw_column_never_holds_the_plaintext():
+    conn = ForumConnectionFactory(api_key=SECRET)
+    raw = raw_key_column(conn.pk)
+    assert SECRET not in raw
+    assert raw.startswith(f"fd1:{get_keyring().newest_id}:")
+    assert ForumConnection.objects.get(pk=conn.pk).api_key == SECRET
+
+
+@pytest.mark.django_db
+def test_undecryptable_row_raises_on_load(settings):
+    conn = ForumConnectionFactory(api_key=SECRET)
+    settings.FORUMDECK_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    with pytest.raises(DecryptionError):
+        ForumConnection.objects.get(pk=conn.pk)
+    # Lists defer the key, so they keep working while the keyring is repaired.
+    assert ForumConnection.objects.defer("api_key").get(pk=conn.pk).name == conn.name
+
+
+@pytest.mark.django_db
+def test_rotation_k1_then_k1_k2_then_rotate_then_drop_k1(settings):
+    k1, k2 = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.FORUMDECK_ENCRYPTION_KEYS = [k1]
+    rows = [ForumConnectionFactory(api_key=f"{SECRET}-{i}") for i in range(3)]
+    assert all(raw_key_column(r.pk).startswith(f"fd1:{key_id(k1)}:") for r in rows)
+
+    settings.FORUMDECK_ENCRYPTION_KEYS = [k2, k1]  # newest first
+    # Before rotation old rows still read, new writes use K2.
+    assert ForumConnection.objects.get(pk=rows[0].pk).api_key == f"{SECRET}-0"
+    call_command("rotate_encryption_keys", stdout=open("/dev/null", "w"))
+    assert all(raw_key_column(r.pk).startswith(f"fd1:{key_id(k2)}:") for r in rows)
+
+    settings.FORUMDECK_ENCRYPTION_KEYS = [k2]  # K1 dropped
+    for i, row in enumerate(rows):
+        assert ForumConnection.objects.get(pk=row.pk).api_key == f"{SECRET}-{i}"
+    entry = AuditEntry.objects.get(action="encryption.rotate")
+    assert entry.details["rotated"] == 3
+
+
+@pytest.mark.django_db
+def test_rotation_refuses_and_changes_nothing_when_a_row_cannot_be_decrypted(settings):
+    from django.core.management.base import CommandError
+
+    k1, k2, k3 = (Fernet.generate_key().decode() for _ in range(3))
+    settings.FORUMDECK_ENCRYPTION_KEYS = [k1]
+    good = ForumConnectionFactory(api_key="good-key-1111")
+    settings.FORUMDECK_ENCRYPTION_KEYS = [k3]
+    ForumConnectionFactory(api_key="lost-key-2222")  # sealed by a key we will not have
+    before = raw_key_column(good.pk)
+    settings.FORUMDECK_ENCRYPTION_KEYS = [k2, k1]
+    with pytest.raises(CommandError, match="cannot be decrypted"):
+        call_command("rotate_encryption_keys")
+    assert raw_key_column(good.pk) == before

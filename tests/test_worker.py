@@ -1,0 +1,40 @@
+"""A real Celery worker and beat on the configured broker (embedded by default)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache.backends.filebased import FileBasedCache
+
+from dashboard.services import HEARTBEAT_KEY
+from dashboard.tasks import worker_heartbeat
+from tests.processes import CeleryProcess, wait_for
+
+pytestmark = pytest.mark.worker
+
+
+def test_worker_runs_tasks_sent_from_the_web_and_from_beat(tmp_path):
+    cache_dir = tmp_path / "cache"
+    shared_cache = FileBasedCache(str(cache_dir), {})
+    env = {"CACHE_URL": f"filecache://{cache_dir}", "FORUMDECK_HEARTBEAT_SECONDS": "1"}
+    worker = CeleryProcess("worker", tmp_path / "worker.log", env)
+    beat = None
+    try:
+        worker.wait_ready()
+        # What the web process does: queue a task on the broker.
+        worker_heartbeat.delay()
+        first = wait_for(lambda: shared_cache.get(HEARTBEAT_KEY), timeout=30,
+                         what="the worker to run the task", on_fail=worker.output)
+        assert first["pid"] != __import__("os").getpid()  # it ran in the worker process
+        shared_cache.clear()
+
+        # What beat does: schedule the heartbeat by itself.
+        beat = CeleryProcess("beat", tmp_path / "beat.log", env,
+                             extra=["--schedule", str(tmp_path / "beat-schedule")])
+        second = wait_for(lambda: shared_cache.get(HEARTBEAT_KEY), timeout=30,
+                          what="beat to schedule the heartbeat", on_fail=beat.output)
+        assert second["at"] != first["at"]
+        assert "Sending due task worker-heartbeat" in beat.output()
+    finally:
+        if beat:
+            beat.stop()
+        worker.stop()
