@@ -1,0 +1,204 @@
+"""The one list of known gaps between Discourse and its official spec (openapi.json, 6737ac2).
+
+Each entry quotes the line of shared/specs/discourse/ENDPOINTS.md (or PRISM.md) that justifies
+it. Used by tests/test_sandbox_discourse.py (routes the sandbox may serve beyond the spec,
+response fields the spec's schemas leave out) and tests/contract/test_discourse_contract.py
+(client calls Prism is expected to refuse, and with which status). When the spec catches up,
+the contract test fails on the stale entry: delete it then.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    method: str
+    path: str  # a spec-style template: /admin/users/{id}/unsuspend.json
+    reason: str
+    source: str  # the ENDPOINTS.md / PRISM.md line that says so
+
+
+def template_key(method: str, path: str) -> tuple[str, str]:
+    """Compare spec templates and werkzeug rules: every `{param}` / `<conv:param>` is `{}`."""
+    path = re.sub(r"\{[^}]+\}", "{}", path)
+    path = re.sub(r"<[^>]+>", "{}", path)
+    return method.upper(), path
+
+
+# --- routes Discourse serves (and the client uses) that openapi.json does not describe -------
+ROUTES_NOT_IN_SPEC: list[Gap] = [
+    Gap("GET", "/srv/status", "health probe without login",
+        "ENDPOINTS.md: | GET | `/srv/status` | (none) | **no** (R) | plain text `ok` ..."),
+    Gap("GET", "/about.json", "version and user count",
+        "ENDPOINTS.md: | GET | `/about.json` | (none) | **no** (R) | ... It was in the spec "
+        "until 2021-02. `version` is the Discourse version string"),
+    Gap("GET", "/review/count.json", "review queue count",
+        "ENDPOINTS.md: | GET | `/review/count.json` | (none) | **no** (R) | `{count:n}`"),
+    Gap("GET", "/review.json", "review queue list",
+        "ENDPOINTS.md: | GET | `/review.json` | `status` ... | **no** (R) |"),
+    Gap("PUT", "/admin/users/{id}/unsuspend.json", "lift a suspension",
+        "ENDPOINTS.md: | PUT | `/admin/users/{id}/unsuspend.json` | (none) | **no** (R) | it was "
+        "in the spec until the 2021-02 rewrite"),
+    Gap("PUT", "/admin/users/{id}/unsilence.json", "lift a silence",
+        "ENDPOINTS.md: | PUT | `/admin/users/{id}/unsilence.json` | (none) | **no** (R) | same "
+        "history as unsuspend"),
+    Gap("PUT", "/admin/users/{id}/trust_level.json", "set a trust level",
+        "ENDPOINTS.md: | PUT | `/admin/users/{id}/trust_level.json` | `level`=0..4 | **no** (R)"),
+    Gap("PUT", "/admin/users/{id}/approve.json", "approve a pending user",
+        "ENDPOINTS.md: | PUT | `/admin/users/{id}/approve.json` | (none) | **no** (R)"),
+    Gap("DELETE", "/admin/users/destroy-bulk.json", "bulk delete, 1-100 ids a call",
+        "ENDPOINTS.md: | DELETE | `/admin/users/destroy-bulk.json` | `user_ids[]` (1–100), "
+        "`block_ip_and_email` ... | **no** (R) | This is the only bulk delete."),
+    Gap("PUT", "/tag/{name}.json", "rename a tag",
+        "ENDPOINTS.md: | PUT | `/tag/{name}.json` | `tag[id]=<new name>` | **no** (R) | "
+        "**rename** (admin)"),
+    Gap("DELETE", "/tag/{name}.json", "delete a tag",
+        "ENDPOINTS.md: | DELETE | `/tag/{name}.json` | (none) | **no** (R) | delete (admin)"),
+    Gap("DELETE", "/tag_groups/{id}.json", "delete a tag group",
+        "ENDPOINTS.md: | DELETE | `/tag_groups/{id}.json` | (none) | **no** (R) | "
+        "`resources :tag_groups`"),
+    Gap("PUT", "/topics/bulk.json", "retag topics (change_tags / append_tags)",
+        "ENDPOINTS.md: | PUT | `/topics/bulk.json` | `topic_ids[]`, `operation[type]`=`change_tags`"
+        " ... | **no** (R)"),
+    Gap("GET", "/admin/backups/status.json", "backup progress",
+        "ENDPOINTS.md: | GET | `/admin/backups/status.json` | (none) | **no** (R) | "
+        "`BackupRestore.operations_status`"),
+]  # fmt: skip
+
+# --- request details the spec leaves out or gets wrong (the route itself is in the spec) -------
+FLAG_ENUM_GAP = Gap(
+    "GET", "/admin/users/list/{flag}.json",
+    "flag values the spec's enum (active,new,staff,suspended,blocked,suspect) lacks: Prism 422",
+    "ENDPOINTS.md: The spec's `flag` enum is `active,new,staff,suspended,blocked,suspect`: "
+    "`blocked` and `suspect` filter nothing, and `silenced`, `pending` and the others are missing.",
+)  # fmt: skip
+SPEC_USER_FLAGS = frozenset({"active", "new", "staff", "suspended", "blocked", "suspect"})
+
+FILTER_PARAM_GAP = Gap(
+    "GET", "/admin/users/list/{flag}.json",
+    "`filter` (username/e-mail substring) is not a spec param; Prism lets extra query through",
+    "ENDPOINTS.md: The spec has no `filter` param. / PRISM.md: `GET /admin/users/list/"
+    "active.json?filter=bob` | **200** (extra query params are not rejected)",
+)  # fmt: skip
+MEMBERS_PAGING_GAP = Gap(
+    "GET", "/groups/{name}/members.json",
+    "`limit` (max 1000) and `offset` are not spec params; Prism lets them through",
+    "PRISM.md: The spec leaves out ... the members `limit`/`offset` params.",
+)  # fmt: skip
+UPDATE_EXISTING_USERS_GAP = Gap(
+    "PUT", "/groups/{id}.json",
+    "query `update_existing_users` is not in the spec; Prism lets extra query through",
+    "ENDPOINTS.md: Query `update_existing_users=true/false` | yes | If the change touches default "
+    "notification levels and the group has members, leaving out `update_existing_users` gives "
+    "**422** `{user_count, errors}` (C groups_controller). The spec doesn't say this",
+)  # fmt: skip
+MEMBER_IDS_EMAILS_GAP = Gap(
+    "PUT", "/groups/{id}/members.json",
+    "`user_ids` / `user_emails` bodies: the spec allows only `usernames` (additionalProperties "
+    "false), so Prism answers 422",
+    "ENDPOINTS.md: | PUT | `/groups/{id}/members.json` | one of `usernames` / `user_ids` / "
+    "`user_emails` (each a **comma-separated string**, not an array) ... | yes (only `usernames`)",
+)  # fmt: skip
+MEMBER_REMOVE_IDS_EMAILS_GAP = Gap(
+    "DELETE", "/groups/{id}/members.json",
+    "`user_ids` / `user_emails` bodies: the spec allows only `usernames`",
+    "ENDPOINTS.md: | DELETE | `/groups/{id}/members.json` | `usernames` / `user_ids` / "
+    "`user_emails` (comma strings; ...) | yes",
+)  # fmt: skip
+TAG_GROUP_TAG_NAMES_GAP = Gap(
+    "POST", "/tag_groups.json",
+    "`tag_names[]` / `parent_tag_name[]` / `one_per_topic`: the spec's body has only `name` "
+    "(additionalProperties false), so Prism answers 422",
+    "ENDPOINTS.md: | POST | `/tag_groups.json` | `name`\\*, `tag_names[]`, `parent_tag_name[]`, "
+    "`one_per_topic`, `permissions{...}` | yes (only `name`)",
+)  # fmt: skip
+TAG_GROUP_UPDATE_GAP = Gap(
+    "PUT", "/tag_groups/{id}.json",
+    "the client always sends the full `tag_names` (a rename-only PUT empties the group); the "
+    "spec's PUT body does not forbid extra properties, so Prism accepts it",
+    "ENDPOINTS.md: | PUT | `/tag_groups/{id}.json` | same fields as POST | yes (only `name`) | "
+    "**Danger**: ... A rename-only PUT therefore **empties the group**. Always send the full "
+    "`tag_names[]`",
+)  # fmt: skip
+WITH_UPLOADS_STRING_GAP = Gap(
+    "POST", "/admin/backups.json",
+    "`with_uploads` is sent as the string \"true\"/\"false\" (the controller compares with the "
+    "string); the spec says boolean, so Prism answers 422",
+    "ENDPOINTS.md: | POST | `/admin/backups.json` | ... the check is `params.fetch(:with_uploads) "
+    "== \"true\"`, so send the **string** `\"true\"` ... The rswag test for this operation is "
+    "skipped",
+)  # fmt: skip
+FORM_BODY_GAP = Gap(
+    "*", "*",
+    "form-encoded bodies (which Discourse accepts) get 415 from Prism; the client sends JSON "
+    "only, the sandbox accepts both",
+    "PRISM.md: 4. **JSON-only bodies.** Form-encoded requests, which Discourse accepts, get a 415.",
+)  # fmt: skip
+
+# Client calls Prism must refuse, by the name the contract test gives them, with the status
+# Prism answers. A call not listed here must be accepted. A route the spec lacks is a 404 unless
+# it collides with a documented template: then Prism answers 405 (same path, other method) or
+# 422 (destroy-bulk matches /admin/users/{id}.json with a non-integer id; status.json matches
+# GET /admin/backups/{filename}, which requires ?token=).
+CALL_EXEMPTIONS: dict[str, tuple[int, Gap]] = {
+    "unsuspend_user": (404, ROUTES_NOT_IN_SPEC[4]),
+    "unsilence_user": (404, ROUTES_NOT_IN_SPEC[5]),
+    "set_trust_level": (404, ROUTES_NOT_IN_SPEC[6]),
+    "approve_user": (404, ROUTES_NOT_IN_SPEC[7]),
+    "bulk_delete_users": (422, ROUTES_NOT_IN_SPEC[8]),
+    "rename_tag": (405, ROUTES_NOT_IN_SPEC[9]),
+    "delete_tag": (405, ROUTES_NOT_IN_SPEC[10]),
+    "delete_tag_group": (405, ROUTES_NOT_IN_SPEC[11]),
+    "retag_topics": (404, ROUTES_NOT_IN_SPEC[12]),
+    "backup_status": (422, ROUTES_NOT_IN_SPEC[13]),
+    "version": (404, ROUTES_NOT_IN_SPEC[1]),
+    "user_count": (404, ROUTES_NOT_IN_SPEC[1]),
+    "review_count": (404, ROUTES_NOT_IN_SPEC[2]),
+    "iter_users(flag=silenced)": (422, FLAG_ENUM_GAP),
+    "add_group_members(user_ids)": (422, MEMBER_IDS_EMAILS_GAP),
+    "add_group_members(emails)": (422, MEMBER_IDS_EMAILS_GAP),
+    "remove_group_members(user_ids)": (422, MEMBER_REMOVE_IDS_EMAILS_GAP),
+    "create_tag_group(tag_names)": (422, TAG_GROUP_TAG_NAMES_GAP),
+    "create_backup": (422, WITH_UPLOADS_STRING_GAP),
+}
+
+# Gaps Prism lets through (documented so nobody "fixes" the client to match the spec).
+ACCEPTED_GAPS: list[Gap] = [
+    FILTER_PARAM_GAP, MEMBERS_PAGING_GAP, UPDATE_EXISTING_USERS_GAP, TAG_GROUP_UPDATE_GAP,
+    FORM_BODY_GAP,
+]  # fmt: skip
+
+# --- response schemas: what the sandbox may send beyond, or instead of, the spec ------------
+# Discourse adds these only while a penalty is in force; the spec's examples were generated from
+# an unpenalised user and its schemas say additionalProperties: false.
+PENALTY_FIELDS = Gap(
+    "GET", "/admin/users/{id}.json",
+    "suspended_at / suspended_till / suspend_reason / silenced_till appear only while a penalty "
+    "is in force",
+    "ENDPOINTS.md: | GET | `/admin/users/{id}.json` | (none) | yes | the admin view: IPs, penalty "
+    "counts, `suspended_till`, `silenced_till` (S)",
+)  # fmt: skip
+CONDITIONAL_USER_FIELDS = frozenset({"suspended_at", "suspended_till", "suspend_reason",
+                                     "silenced_till"})  # fmt: skip
+
+BACKUPS_MIN_ITEMS = Gap(
+    "GET", "/admin/backups.json",
+    "the spec says minItems: 1, but a forum without backups answers []",
+    "ENDPOINTS.md: | GET | `/admin/backups.json` | ... The spec says `minItems: 1`, so an empty "
+    "list breaks the schema",
+)  # fmt: skip
+EVENT_DURATION_EXAMPLE = Gap(
+    "GET", "/discourse-post-event/events.json",
+    "the spec's own example has duration \"string\", which fails its pattern "
+    "^\\d{2}:\\d{2}:\\d{2}$; the sandbox sends a real HH:MM:SS, so only Prism's example "
+    "is affected",
+    "PRISM.md: 1. **Self-inconsistent example.** The generated `events.json` response has "
+    "`\"duration\":\"string\"`, which fails the spec's own pattern",
+)  # fmt: skip
+
+
+def not_in_spec_keys() -> set[tuple[str, str]]:
+    return {template_key(g.method, g.path) for g in ROUTES_NOT_IN_SPEC}

@@ -1,0 +1,484 @@
+"""DiscourseClient against the in-process Discourse sandbox (and `responses` for broken servers)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs
+
+import pytest
+import responses
+
+from forums.clients.discourse import (
+    DiscourseClient,
+    DiscourseGroupUpdateNeedsChoice,
+    DiscourseOperationRunning,
+)
+from forums.clients.errors import (
+    ForumBadResponse,
+    ForumForbidden,
+    ForumNotAForum,
+    ForumNotFound,
+    ForumRateLimited,
+    ForumRejected,
+    ForumServerError,
+    ForumTimeout,
+)
+from forums.sandbox.core import RunningSandbox, SandboxConfig
+from forums.sandbox.discourse import DiscourseSandbox
+
+KEY = "sandbox-key-0123456789"
+
+
+@pytest.fixture(scope="module")
+def server():
+    app = DiscourseSandbox(
+        SandboxConfig(api_key=KEY, users=2600, admin_requests_per_minute=1_000_000)
+    )
+    with RunningSandbox(app) as running:
+        yield running
+
+
+@pytest.fixture
+def sandbox(server) -> DiscourseSandbox:
+    app: DiscourseSandbox = server.app  # type: ignore[assignment]
+    app.reset()
+    app.calls.clear()
+    app.legacy_tag_ids = False
+    app.config.faults.latency_ms = 0
+    app.config.faults.error_rate = 0
+    app.config.faults.outage_until = 0
+    return app
+
+
+def make_client(url: str, key: str = KEY, **kwargs) -> DiscourseClient:
+    return DiscourseClient(
+        base_url=url,
+        api_key=key,
+        api_username="system",
+        allow_http_hosts=["127.0.0.1"],
+        timeout=kwargs.pop("timeout", 5),
+        **kwargs,
+    )
+
+
+@pytest.fixture
+def client(server, sandbox) -> DiscourseClient:
+    with make_client(server.url) as c:
+        yield c
+
+
+def a_member(sandbox: DiscourseSandbox, **wanted) -> dict:
+    """A seeded regular user matching ``wanted`` (not staff, not penalised)."""
+    for user in sandbox.users.values():
+        if (
+            user["id"] > 4
+            and not sandbox.suspended(user)
+            and not sandbox.silenced(user)
+            and all(user[k] == v for k, v in wanted.items())
+        ):
+            return user
+    raise AssertionError(f"no seeded user with {wanted}")
+
+
+# --- users ------------------------------------------------------------------------------------
+def test_suspend_then_get_shows_until_and_reason(client, sandbox):
+    user = a_member(sandbox)
+    until = datetime(2031, 5, 1, 12, 0, tzinfo=UTC)
+    returned = client.suspend_user(
+        user_id=user["id"], until=until, reason="Spam links", message="Please stop."
+    )
+    got = client.get_user(user_id=user["id"])
+    assert returned == until
+    assert got.suspended and got.suspended_until == until
+    assert got.suspend_reason == "Spam links"
+    assert got.profile_url == f"{client.base_url}/u/{user['username']}"
+    client.unsuspend_user(user_id=user["id"])
+    assert not client.get_user(user_id=user["id"]).suspended
+
+
+def test_suspending_twice_or_suspending_staff_is_refused(client, sandbox):
+    user = a_member(sandbox)
+    until = datetime.now(UTC) + timedelta(days=3)
+    client.suspend_user(user_id=user["id"], until=until, reason="r")
+    with pytest.raises(ForumRejected) as twice:
+        client.suspend_user(user_id=user["id"], until=until, reason="r")
+    assert twice.value.status == 409 and "already suspended" in str(twice.value)
+    with pytest.raises(ForumForbidden):
+        client.suspend_user(user_id=1, until=until, reason="admins cannot be suspended")
+
+
+def test_silence_then_unsilence(client, sandbox):
+    user = a_member(sandbox)
+    until = datetime(2030, 1, 2, 3, 4, tzinfo=UTC)
+    client.silence_user(user_id=user["id"], until=until, reason="Heated replies")
+    got = client.get_user_by_username(username=user["username"])
+    assert got.silenced_until == until
+    listed = client.list_users(flag="silenced", limit=None)
+    assert user["id"] in {u.id for u in listed}
+    assert all(u.silenced for u in listed)
+    client.unsilence_user(user_id=user["id"])
+    assert not client.get_user(user_id=user["id"]).silenced
+
+
+def test_user_list_pages_through_every_user_100_at_a_time(client, sandbox):
+    users = client.list_users(flag="active", limit=None)
+    real = [u for u in sandbox.users.values() if u["id"] > 0]
+    assert len(users) == len(real) == 2600
+    assert len({u.id for u in users}) == 2600
+    pages = [parse_qs(r.query)["page"][0] for r in sandbox.calls.records()]
+    assert pages == [str(n) for n in range(1, 28)]  # 26 full pages and one empty one
+
+
+def test_list_users_stops_at_the_limit(client, sandbox):
+    users = client.list_users(flag="active", limit=150)
+    assert len(users) == 150
+    assert sandbox.calls.count("GET", "/admin/users/list/active.json") == 2
+
+
+def test_filter_email_and_status_flags(client, sandbox):
+    target = a_member(sandbox)
+    fragment = target["username"][:4]
+    found = client.list_users(filter=fragment, limit=None)
+    assert target["id"] in {u.id for u in found}
+    emails = {u["id"]: u["email"] for u in sandbox.users.values()}
+    assert all(
+        fragment.lower() in u.username.lower() or fragment.lower() in emails[u.id].lower()
+        for u in found
+    )
+    by_email = client.get_user_by_email(email=target["email"].upper())
+    assert by_email is not None and by_email.id == target["id"]
+    assert by_email.email and by_email.email.lower() == target["email"].lower()
+    assert client.get_user_by_email(email="nobody@nowhere.invalid") is None
+    suspended = client.list_users(flag="suspended", limit=None)
+    expected = {u["id"] for u in sandbox.users.values() if u["id"] > 0 and sandbox.suspended(u)}
+    assert {u.id for u in suspended} == expected and expected
+    staff = client.list_users(flag="staff", limit=None)
+    assert staff and all(u.staff for u in staff)
+    with pytest.raises(ValueError):
+        client.list_users(flag="everyone")
+
+
+def test_user_record_fields(client, sandbox):
+    seeded = sandbox.users[1]
+    user = client.get_user(user_id=1)
+    assert (user.username, user.admin, user.trust_level) == ("admin", True, 4)
+    assert user.created_at is not None and user.created_at.tzinfo is not None
+    assert user.post_count == seeded["post_count"]
+    with pytest.raises(ForumNotFound):
+        client.get_user(user_id=999_999)
+
+
+def test_trust_level_activation_approval_and_log_out(client, sandbox):
+    user = a_member(sandbox, trust_level=1, active=True)
+    client.set_trust_level(user_id=user["id"], level=3)
+    assert client.get_user(user_id=user["id"]).trust_level == 3
+    client.deactivate_user(user_id=user["id"])
+    assert client.get_user(user_id=user["id"]).active is False
+    client.activate_user(user_id=user["id"])
+    assert client.get_user(user_id=user["id"]).active is True
+    client.approve_user(user_id=user["id"])
+    client.log_out_user(user_id=user["id"])
+    assert sandbox.users[user["id"]]["approved"] is True
+    with pytest.raises(ValueError):
+        client.set_trust_level(user_id=user["id"], level=5)
+
+
+def test_anonymize_gives_a_new_username(client, sandbox):
+    user = a_member(sandbox)
+    old_name = user["username"]
+    new_name = client.anonymize_user(user_id=user["id"])
+    assert new_name.startswith("anon") and new_name != old_name
+    assert client.get_user(user_id=user["id"]).username == new_name
+
+
+def test_delete_user_with_posts_needs_delete_posts(client, sandbox):
+    user = next(u for u in sandbox.users.values() if u["id"] > 4 and u["post_count"] > 0)
+    with pytest.raises(ForumForbidden) as refused:
+        client.delete_user(user_id=user["id"])
+    assert "posts" in str(refused.value)
+    client.delete_user(user_id=user["id"], delete_posts=True, block_email=True)
+    with pytest.raises(ForumNotFound):
+        client.get_user(user_id=user["id"])
+
+
+def test_bulk_delete_splits_into_calls_of_100(client, sandbox):
+    ids = [u["id"] for u in sandbox.users.values() if u["id"] > 4][:250]
+    calls = client.bulk_delete_users(user_ids=ids)
+    bodies = [r.body for r in sandbox.calls.records() if r.path == "/admin/users/destroy-bulk.json"]
+    assert calls == 3
+    assert [len(b["user_ids"]) for b in bodies] == [100, 100, 50]
+    assert not set(ids) & set(sandbox.users)
+
+
+# --- groups -----------------------------------------------------------------------------------
+def test_list_groups_walks_every_page(client, sandbox):
+    for n in range(40):
+        client.create_group(name=f"cohort-{n:02d}")
+    groups = client.list_groups()
+    names = {g.name for g in groups}
+    assert len(groups) == len(sandbox.groups) > 36
+    assert {"trust_level_0", "beta-testers", "cohort-39"} <= names
+    assert sandbox.calls.count("GET", "/groups.json") == 2
+    auto = next(g for g in groups if g.name == "trust_level_0")
+    assert auto.automatic
+
+
+def test_group_create_get_update_delete(client, sandbox):
+    created = client.create_group(
+        name="release-crew", full_name="Release crew", bio="Ships things", usernames=["admin"]
+    )
+    assert created.id and created.user_count == 1
+    assert client.get_group(name="release-crew").full_name == "Release crew"
+    client.update_group(group_id=created.id, name="release-team", full_name="Release team")
+    by_id = client.get_group_by_id(group_id=created.id)
+    assert (by_id.name, by_id.full_name) == ("release-team", "Release team")
+    client.delete_group(group_id=created.id)
+    with pytest.raises(ForumNotFound):
+        client.get_group(name="release-team")
+
+
+def test_group_update_touching_notification_defaults_needs_a_choice(client, sandbox):
+    group = client.get_group(name="beta-testers")
+    with pytest.raises(DiscourseGroupUpdateNeedsChoice) as needs:
+        client.update_group(group_id=group.id, name=group.name, default_notification_level=1)
+    assert needs.value.user_count == group.user_count == 40
+    client.update_group(
+        group_id=group.id,
+        name=group.name,
+        default_notification_level=1,
+        update_existing_users=False,
+    )
+    assert sandbox.groups[group.id]["default_notification_level"] == 1
+
+
+def test_adding_2500_members_takes_three_calls(client, sandbox):
+    group = client.create_group(name="big-cohort")
+    usernames = [u["username"] for u in sandbox.users.values() if u["id"] > 0][:2500]
+    sandbox.calls.clear()
+    change = client.add_group_members(group_id=group.id, usernames=usernames)
+    puts = [r for r in sandbox.calls.records() if r.method == "PUT"]
+    assert change.calls == 3 and len(puts) == 3
+    assert all(r.status == 200 for r in puts)
+    assert [len(r.body["usernames"].split(",")) for r in puts] == [1000, 1000, 500]
+    assert len(change.added) == 2500 and not change.skipped
+    members = client.list_group_members(name="big-cohort")
+    assert len({m.id for m in members}) == 2500
+    assert sandbox.calls.count("GET", "/groups/big-cohort/members.json") == 3
+
+
+def test_adding_existing_members_is_skipped_not_an_error(client, sandbox):
+    group = client.get_group(name="support-team")
+    current = [m.username for m in client.list_group_members(name="support-team")]
+    change = client.add_group_members(group_id=group.id, usernames=current)
+    assert change.skipped == tuple(current) and not change.added and change.calls == 1
+    newcomer = a_member(sandbox)["username"]
+    mixed = client.add_group_members(group_id=group.id, usernames=[newcomer, "no-such-user-xyz"])
+    assert newcomer in mixed.added and mixed.skipped == ("no-such-user-xyz",)
+
+
+def test_members_by_id_and_email_and_removal(client, sandbox):
+    group = client.create_group(name="by-id")
+    users = [u for u in sandbox.users.values() if u["id"] > 4][:5]
+    client.add_group_members(group_id=group.id, user_ids=[u["id"] for u in users[:3]])
+    client.add_group_members(group_id=group.id, emails=[u["email"] for u in users[3:]])
+    assert set(sandbox.groups[group.id]["members"]) == {u["id"] for u in users}
+    removed = client.remove_group_members(
+        group_id=group.id, usernames=[users[0]["username"], "not-a-member-xyz"]
+    )
+    assert removed.removed == (users[0]["username"],)
+    assert removed.skipped == ("not-a-member-xyz",)
+    client.remove_group_members(group_id=group.id, user_ids=[u["id"] for u in users[1:]])
+    assert client.get_group_by_id(group_id=group.id).user_count == 0
+    with pytest.raises(ValueError):
+        client.add_group_members(group_id=group.id, usernames=["a"], user_ids=[1])
+
+
+def test_automatic_group_membership_cannot_change(client, sandbox):
+    with pytest.raises(ForumRejected) as refused:
+        client.add_group_members(group_id=10, usernames=["admin"])
+    assert refused.value.status == 422 and "automatic" in str(refused.value)
+
+
+# --- tags ---------------------------------------------------------------------------------------
+def test_tags_with_counts_in_both_shapes(client, sandbox):
+    tags = {t.name: t for t in client.list_tags()}
+    expected = sum(1 for t in sandbox.topics.values() if "bug" in t["tags"])
+    assert tags["bug"].topic_count == expected > 0
+    assert isinstance(tags["bug"].id, int)
+    sandbox.legacy_tag_ids = True
+    legacy = {t.name: t for t in client.list_tags()}
+    assert legacy.keys() == tags.keys()
+    assert legacy["bug"].topic_count == expected and legacy["bug"].id == "bug"
+
+
+def test_rename_and_delete_tag(client, sandbox):
+    topic_ids = {t.id for t in client.list_tag_topics(tag="android")}
+    client.rename_tag(name="android", new_name="android-app")
+    assert {t.id for t in client.list_tag_topics(tag="android-app")} == topic_ids
+    platforms = next(g for g in client.list_tag_groups() if g.name == "Platforms")
+    assert "android-app" in platforms.tag_names
+    with pytest.raises(ForumRejected):
+        client.rename_tag(name="ios", new_name="web")
+    client.delete_tag(name="android-app")
+    assert "android-app" not in {t.name for t in client.list_tags()}
+    with pytest.raises(ForumNotFound):
+        client.list_tag_topics(tag="android-app")
+
+
+def test_retag_replace_and_append_then_page_through_topics(client, sandbox):
+    ids = sorted(sandbox.topics)[:70]
+    changed = client.retag_topics(topic_ids=ids, tags=["campaign-2026"])
+    assert changed == ids
+    assert all(sandbox.topics[i]["tags"] == ["campaign-2026"] for i in ids)
+    client.retag_topics(topic_ids=ids[:5], tags=["urgent"], append=True)
+    assert sandbox.topics[ids[0]]["tags"] == ["campaign-2026", "urgent"]
+    sandbox.calls.clear()
+    topics = client.list_tag_topics(tag="campaign-2026")
+    assert sorted(t.id for t in topics) == ids
+    assert sandbox.calls.count("GET", "/tag/campaign-2026.json") == 3  # 30 + 30 + 10
+    assert client.list_tag_topics(tag="campaign-2026", limit=5).__len__() == 5
+    client.retag_topics(topic_ids=ids[:1], tags=[])
+    assert sandbox.topics[ids[0]]["tags"] == []
+
+
+def test_tag_group_rename_keeps_its_tags(client, sandbox):
+    group = client.create_tag_group(name="Languages", tag_names=["python", "ruby"])
+    assert set(group.tag_names) == {"python", "ruby"}
+    renamed = client.update_tag_group(tag_group_id=group.id, name="Programming languages")
+    assert renamed.name == "Programming languages"
+    again = client.get_tag_group(tag_group_id=group.id)
+    assert set(again.tag_names) == {"python", "ruby"}
+    client.update_tag_group(tag_group_id=group.id, tag_names=["go"])
+    assert client.get_tag_group(tag_group_id=group.id).tag_names == ("go",)
+    client.delete_tag_group(tag_group_id=group.id)
+    assert group.id not in {g.id for g in client.list_tag_groups()}
+
+
+# --- backups ------------------------------------------------------------------------------------
+def test_backups_list_create_status_and_already_running(client, sandbox):
+    before = client.list_backups()
+    assert len(before) == 2 and all(b.size > 0 and b.last_modified for b in before)
+    client.create_backup(with_uploads=True)
+    assert client.backup_status().is_running
+    with pytest.raises(DiscourseOperationRunning) as running:
+        client.create_backup()
+    assert "already running" in str(running.value)
+    assert sandbox.calls.records()[-1].status == 200  # Discourse says it with a 200
+    sandbox.backup_running_until = 0  # the backup finishes
+    assert not client.backup_status().is_running
+    after = client.list_backups()
+    assert len(after) == 3 and after[0].filename.endswith(".tar.gz")
+    client.send_backup_download_link(filename=after[0].filename)
+    with pytest.raises(ForumNotFound):
+        client.send_backup_download_link(filename="nope.tar.gz")
+
+
+# --- calendar -----------------------------------------------------------------------------------
+def test_events_in_range_by_category_and_paging(client, sandbox):
+    after = sandbox.now - timedelta(days=60)
+    before = sandbox.now + timedelta(days=120)
+    events = client.list_events(after=after, before=before, category_id=3)
+    expected = [
+        e["id"]
+        for e in sandbox.events
+        if e["category_id"] == 3 and after <= e["starts_at"] <= before
+    ]
+    assert [e.id for e in events] == expected and len(expected) > 10
+    assert all(after <= e.starts_at <= before for e in events)
+    with_sub = client.list_events(
+        after=after, before=before, category_id=3, include_subcategories=True
+    )
+    assert {e.category_id for e in with_sub} == {3, 5}
+    sandbox.calls.clear()
+    paged = list(client.iter_events(after=after, before=before, category_id=3, page_size=7))
+    assert [e.id for e in paged] == expected
+    assert sandbox.calls.count("GET", "/discourse-post-event/events.json") >= len(expected) // 7
+
+
+def test_ics_export(client, sandbox):
+    after = sandbox.now
+    text = client.export_events_ics(after=after, before=after + timedelta(days=30))
+    expected = sum(1 for e in sandbox.events if after <= e["starts_at"] <= after + timedelta(30))
+    assert text.startswith("BEGIN:VCALENDAR")
+    assert text.count("BEGIN:VEVENT") == expected
+
+
+# --- health, counts, errors ---------------------------------------------------------------------
+def test_health_check_and_counts(client, sandbox):
+    report = client.health_check()
+    assert report.ok, report.error
+    assert report.is_admin and report.title == sandbox.config.title
+    assert report.version and report.user_count == 2600
+    assert report.review_count == client.review_count() == 7
+    assert client.site_title() == sandbox.config.title
+    assert client.version() == report.version and client.user_count() == 2600
+
+
+def test_wrong_key_health_check_says_credentials_refused(server, sandbox):
+    with make_client(server.url, key="wrong-key") as bad:
+        report = bad.health_check()
+        with pytest.raises(ForumNotFound):
+            bad.get_user(user_id=1)  # admin routes hide behind 404
+    assert report.reachable and report.credentials_ok is False
+    assert report.error_kind == "auth" and "refused the credentials" in report.error
+    assert "wrong-key" not in report.error
+
+
+def test_rate_limit_raises_with_the_servers_wait():
+    app = DiscourseSandbox(SandboxConfig(api_key=KEY, users=20, admin_requests_per_minute=3))
+    with RunningSandbox(app) as running, make_client(running.url) as c:
+        for _ in range(3):
+            c.site_title()
+        with pytest.raises(ForumRateLimited) as limited:
+            c.list_users()
+    assert limited.value.retry_after == 60
+    assert KEY not in str(limited.value)
+    assert app.calls.count(status=429) == 1 and app.calls.count(status=200) == 3
+
+
+def test_injected_server_error_and_timeout(client, sandbox, server):
+    sandbox.config.faults.error_rate = 1.0
+    with pytest.raises(ForumServerError) as failed:
+        client.list_tags()
+    assert failed.value.status == 502
+    sandbox.config.faults.error_rate = 0
+    sandbox.config.faults.outage_for(30)
+    with pytest.raises(ForumServerError):
+        client.list_backups()
+    sandbox.config.faults.outage_until = 0
+    sandbox.config.faults.latency_ms = 600
+    with make_client(server.url, timeout=0.2) as slow, pytest.raises(ForumTimeout):
+        slow.list_tags()
+
+
+@responses.activate
+def test_bad_json_and_html_instead_of_json():
+    url = "http://127.0.0.1:9"
+    auth = responses.matchers.header_matcher({"Api-Key": KEY, "Api-Username": "system"})
+    responses.get(
+        f"{url}/tags.json", body="{not json", content_type="application/json", match=[auth]
+    )
+    responses.get(
+        f"{url}/tag_groups.json",
+        body="<!DOCTYPE html><html>Welcome</html>",
+        content_type="text/html",
+        match=[auth],
+    )
+    c = make_client(url)
+    with pytest.raises(ForumBadResponse) as bad:
+        c.list_tags()
+    assert not isinstance(bad.value, ForumNotAForum)
+    with pytest.raises(ForumNotAForum):
+        c.list_tag_groups()
+
+
+@responses.activate
+def test_create_backup_sends_the_string_true():
+    url = "http://127.0.0.1:9"
+    responses.post(
+        f"{url}/admin/backups.json",
+        json={"success": "OK"},
+        match=[responses.matchers.json_params_matcher({"with_uploads": "true"})],
+    )
+    make_client(url).create_backup(with_uploads=True)
+    assert len(responses.calls) == 1
