@@ -5,3 +5,10 @@ class ForumsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "forums"
     verbose_name = "Forums"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from .roles import sync_roles_after_migrate
+
+        post_migrate.connect(sync_roles_after_migrate, sender=self)

@@ -14,13 +14,15 @@ ADMIN = "Admin"
 _VIEWER = [
     "forums.view_forumconnection",
     "forums.view_auditentry",
+    "forums.view_bulkaction",
 ]
 _MODERATOR = [
     *_VIEWER,
     "forums.test_forumconnection",
     "forums.moderate_forum_users",
+    "forums.propose_bulkaction",
 ]
-_APPROVER = [*_VIEWER]
+_APPROVER = [*_VIEWER, "forums.approve_bulkaction"]
 _ADMIN = sorted(
     {
         *_MODERATOR,
@@ -49,18 +51,32 @@ def sync_roles(apps, schema_editor=None) -> None:
     from django.contrib.auth.management import create_permissions
 
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
+        # Historical app configs (inside migrations) have no models module, and
+        # create_permissions skips those; the real registry's are left as they are.
+        historical = getattr(app_config, "models_module", None) is None
+        if historical:
+            app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        if historical:
+            app_config.models_module = None
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
+    existing = {
+        f"{app_label}.{codename}": pk
+        for pk, app_label, codename in Permission.objects.values_list(
+            "pk", "content_type__app_label", "codename"
+        )
+    }
     for role, perms in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role)
-        wanted = []
-        for dotted in perms:
-            app_label, codename = dotted.split(".", 1)
-            wanted.append(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
-        group.permissions.set(wanted)
+        # An early migration runs before later models (and their permissions) exist; the
+        # migration that adds them calls this again.
+        group.permissions.set([existing[p] for p in perms if p in existing])
+
+
+def sync_roles_after_migrate(sender, **kwargs) -> None:
+    """post_migrate (and flush) keep the roles whole, e.g. after a new permission appears."""
+    from django.apps import apps as global_apps
+
+    sync_roles(kwargs.get("apps") or global_apps)

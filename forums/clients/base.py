@@ -434,6 +434,46 @@ class BaseClient:
     def __exit__(self, *exc_info) -> None:
         self.close()
 
+    # --- platform-neutral verbs ---------------------------------------------------------------
+    # What the dashboard's services call. Each platform maps them onto its own routes and
+    # declares through ``capabilities`` which it offers; nothing above the clients needs to
+    # know which software answers.
+    member_batch_size: ClassVar[int] = 1  # users per group-membership call
+    delete_batch_size: ClassVar[int] = 1  # users per bulk-delete call
+    resolve_batch_size: ClassVar[int] = 1  # targets resolved per call
+
+    def resolve_users(self, *, targets: list[str]) -> dict[str, Any]:
+        """Map each target (username, e-mail or id, lower-cased) to its ForumUser; unknown
+        targets are left out."""
+        raise NotImplementedError
+
+    def suspend(self, *, user_id: int, until: Any, reason: str, message: str = "") -> None:
+        raise NotImplementedError
+
+    def unsuspend(self, *, user_id: int) -> None:
+        raise NotImplementedError
+
+    def silence(self, *, user_id: int, until: Any, reason: str, message: str = "") -> None:
+        raise NotImplementedError
+
+    def unsilence(self, *, user_id: int) -> None:
+        raise NotImplementedError
+
+    def delete_users(self, *, user_ids: list[int], block_ip_and_email: bool = False) -> int:
+        raise NotImplementedError
+
+    def find_group(self, *, name: str) -> Any:
+        raise NotImplementedError
+
+    def group_member_ids(self, *, group: Any) -> set[int]:
+        raise NotImplementedError
+
+    def add_members(self, *, group: Any, user_ids: list[int]) -> Any:
+        raise NotImplementedError
+
+    def remove_members(self, *, group: Any, user_ids: list[int]) -> Any:
+        raise NotImplementedError
+
     # --- helpers for health checks -----------------------------------------------------------
     def timed(self, fn: Callable[[], Any]) -> tuple[Any, int]:
         started = time.monotonic()

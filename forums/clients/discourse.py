@@ -1066,3 +1066,63 @@ class DiscourseClient(BaseClient):
             "The key works, but Discourse refused an admin route: create an admin API key "
             "(All users, Global scope) for an admin user."
         )
+
+    # --- platform-neutral verbs (see BaseClient) ---------------------------------------------
+    member_batch_size = GROUP_MEMBERS_BATCH
+    delete_batch_size = BULK_DELETE_BATCH
+    resolve_batch_size = 100  # the admin list's filter takes up to 100 exact terms
+
+    def resolve_users(self, *, targets: list[str]) -> dict[str, ForumUser]:
+        """Usernames and e-mails 100 per call (the list's multi-term filter matches exactly);
+        numeric ids one call each."""
+        wanted = [t.strip().lower() for t in targets if t and t.strip()]
+        found: dict[str, ForumUser] = {}
+        ids = [t for t in wanted if t.isdigit()]
+        names = [t for t in wanted if not t.isdigit()]
+        for batch in _chunks(names, self.resolve_batch_size):
+            batch_set = set(batch)
+            has_email = any("@" in t for t in batch)
+            if len(batch) == 1 and has_email:
+                user = self.get_user_by_email(email=batch[0])
+                users = [user] if user else []
+            else:
+                # One term is a substring search; several are exact. Match exactly either way.
+                users = self.iter_users(flag="active", filter=",".join(batch),
+                                        show_emails=has_email)
+            for user in users:
+                for key in (user.username.lower(), (user.email or "").lower()):
+                    if key in batch_set:
+                        found[key] = user
+        for user_id in ids:
+            try:
+                found[user_id] = self.get_user(user_id=int(user_id))
+            except ForumNotFound:
+                continue
+        return found
+
+    def suspend(self, *, user_id: int, until: datetime, reason: str, message: str = "") -> None:
+        self.suspend_user(user_id=user_id, until=until, reason=reason, message=message or None)
+
+    def unsuspend(self, *, user_id: int) -> None:
+        self.unsuspend_user(user_id=user_id)
+
+    def silence(self, *, user_id: int, until: datetime, reason: str, message: str = "") -> None:
+        self.silence_user(user_id=user_id, until=until, reason=reason, message=message or None)
+
+    def unsilence(self, *, user_id: int) -> None:
+        self.unsilence_user(user_id=user_id)
+
+    def delete_users(self, *, user_ids: list[int], block_ip_and_email: bool = False) -> int:
+        return self.bulk_delete_users(user_ids=user_ids, block_ip_and_email=block_ip_and_email)
+
+    def find_group(self, *, name: str) -> ForumGroup:
+        return self.get_group(name=name)
+
+    def group_member_ids(self, *, group: ForumGroup) -> set[int]:
+        return {user.id for user in self.iter_group_members(name=group.name)}
+
+    def add_members(self, *, group: ForumGroup, user_ids: list[int]) -> GroupMembershipChange:
+        return self.add_group_members(group_id=int(group.id), user_ids=user_ids)
+
+    def remove_members(self, *, group: ForumGroup, user_ids: list[int]) -> GroupMembershipChange:
+        return self.remove_group_members(group_id=int(group.id), user_ids=user_ids)

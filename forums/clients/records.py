@@ -74,6 +74,20 @@ class ForumUser:
     def silenced(self) -> bool:
         return self.silenced_until is not None
 
+    # Platform-neutral: Discourse suspends and silences, NodeBB bans and mutes.
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_until is not None or self.banned
+
+    @property
+    def is_silenced(self) -> bool:
+        return self.silenced_until is not None or self.muted
+
+    def matches(self, target: str) -> bool:
+        """Is this the user a target (username, e-mail or id, as parsed) names?"""
+        t = target.strip().lower()
+        return t in {self.username.lower(), (self.email or "").lower(), str(self.id)}
+
 
 @dataclass(frozen=True, slots=True)
 class ForumGroup:

@@ -154,6 +154,17 @@ CALLS: dict[str, Callable[[DiscourseClient], object]] = {
     "user_count": lambda c: c.user_count(),
     "review_count": lambda c: c.review_count(),
     "health_check": lambda c: c.health_check(),
+    # the platform-neutral verbs the bulk actions call
+    "resolve_users": lambda c: c.resolve_users(targets=["alice", "bob@example.com", "7"]),
+    "suspend": lambda c: c.suspend(user_id=7, until=SOON, reason="spam"),
+    "unsuspend": lambda c: c.unsuspend(user_id=7),
+    "silence": lambda c: c.silence(user_id=7, until=SOON, reason="noise"),
+    "unsilence": lambda c: c.unsilence(user_id=7),
+    "delete_users": lambda c: c.delete_users(user_ids=[7, 8]),
+    "find_group": lambda c: c.find_group(name="staff"),
+    "group_member_ids": lambda c: c.group_member_ids(group=c.find_group(name="staff")),
+    "add_members": lambda c: c.add_members(group=c.find_group(name="staff"), user_ids=[7]),
+    "remove_members": lambda c: c.remove_members(group=c.find_group(name="staff"), user_ids=[7]),
 }
 
 

@@ -1,0 +1,1300 @@
+"""A simulated NodeBB 4.15.1: the write API under /api/v3 and the read API under /api.
+
+It answers the routes Forumdeck's NodeBB client uses with the real status codes, envelopes and
+messages (shared/specs/nodebb, ENDPOINTS.md): Bearer tokens (a user token bound to one uid, or
+a master token that needs ``_uid`` on every call), `not-authorised` for a bad token, the
+re-auth rule that refuses membership changes of `administrators` to every Bearer token, admins
+that cannot be banned, muted or deleted, and `Invalid API call` for unknown /api/v3 paths.
+NodeBB core has no HTTP rate limit, so neither has this sandbox; faults come from SandboxApp.
+
+    RunningSandbox(NodeBBSandbox(NodeBBSandboxConfig(master_token=True)), port=4200)
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from werkzeug.routing import Rule
+from werkzeug.wrappers import Request, Response
+
+from .core import SandboxApp, SandboxConfig, json_response
+from .nodebb_data import NodeBBState, clean_tag, new_group, seed_state, slugify
+
+# werkzeug logs every request at INFO through this logger; the sandbox stays quiet.
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+VERSION = "4.15.1"
+MASTER_NO_UID = "A master token was received without a corresponding `_uid` in the request body"
+MSG = {
+    "not-logged-in": "A valid login session was not found. Please log in and try again.",
+    "no-privileges": "You do not have enough privileges for this action.",
+    "invalid-uid": "Invalid User ID",
+    "no-user": "User does not exist",
+    "no-group": "Group does not exist",
+    "no-topic": "Topic does not exist",
+    "not-allowed": "Not allowed",
+    "invalid-data": "Invalid Data",
+    "group-exists": "Group already exists",
+    "invalid-group-name": "Invalid group name",
+    "cant-ban-other-admins": "You can't ban other admins!",
+    "cant-mute-other-admins": "You can't mute other admins!",
+    # NodeBB has no translation for this key, so the raw key is what the API returns.
+    "cant-delete-other-admins": "[[error:cant-delete-other-admins]]",
+    "ban-expiry-missing": "Please provide an end date for this ban",
+    "invalid-api-call": "Invalid API call",
+}
+CODES = {
+    400: "bad-request",
+    401: "not-authorised",
+    403: "forbidden",
+    404: "not-found",
+    426: "upgrade-required",
+    500: "internal-server-error",
+    502: "internal-server-error",
+    503: "internal-server-error",
+}
+PRIVILEGE_PREFIX = "cid:"
+ACP_HIDDEN_GROUPS = {"registered-users", "verified-users", "unverified-users", "banned-users"}
+GROUPS_PER_PAGE = 20  # /api/admin/manage/groups
+MEMBERS_PER_PAGE = 20  # /api/v3/groups/{slug}/members
+TOPICS_PER_PAGE = 20  # config topicsPerPage
+QUEUE_PER_PAGE = 20  # /api/post-queue
+USERS_PER_PAGE = 50  # /api/users (userSearchResultsPerPage)
+ACP_PAGE_SIZES = (50, 100, 250, 500)
+MAX_TAGS = 5  # maximumTagsPerTopic
+# The user fields of /api/users rows and group member rows (read.yaml / write.yaml).
+LIST_USER_FIELDS = (
+    "uid", "isLocal", "username", "displayname", "userslug", "picture", "status", "postcount",
+    "reputation", "email:confirmed", "lastonline", "flags", "banned", "banned:expire",
+    "joindate", "icon:text", "icon:bgColor", "joindateISO", "lastonlineISO", "banned_until",
+    "banned_until_readable",
+)  # fmt: skip
+
+
+@dataclass
+class NodeBBSandboxConfig(SandboxConfig):
+    """``api_key`` is the token; ``api_username`` is the uid it acts as (the admin, 1)."""
+
+    api_username: str = "1"
+    users: int = 120
+    title: str = "Sandbox NodeBB"
+    master_token: bool = False  # True: api_key is a master token, every call needs `_uid`
+    # More user tokens (token -> uid), e.g. to act as a non-admin.
+    user_tokens: dict[str, int] = field(default_factory=dict)
+    version: str = VERSION
+
+
+def _iso(ms: int) -> str:
+    if not ms:
+        return ""
+    return (
+        datetime.fromtimestamp(ms / 1000, tz=UTC)
+        .isoformat(timespec="milliseconds")
+        .replace("+00:00", "Z")
+    )
+
+
+def _now() -> int:
+    return int(time.time() * 1000)
+
+
+def _pagination(page: int, page_count: int) -> dict[str, Any]:
+    page_count = max(page_count, 1)
+    return {
+        "currentPage": page,
+        "pageCount": page_count,
+        "qs": "",
+        "prev": {"page": max(page - 1, 1), "active": page > 1, "qs": ""},
+        "next": {"page": min(page + 1, page_count), "active": page < page_count, "qs": ""},
+        "first": {"page": 1, "active": page == 1},
+        "last": {"page": page_count, "active": page == page_count},
+        "rel": [],
+        "pages": [{"page": p, "active": p == page, "qs": ""} for p in range(1, page_count + 1)],
+    }
+
+
+def _page_number(request: Request) -> int:
+    try:
+        return max(int(request.args.get("page", 1)), 1)
+    except ValueError:
+        return 1
+
+
+class NodeBBSandbox(SandboxApp):
+    platform = "nodebb"
+
+    def __init__(self, config: SandboxConfig | None = None) -> None:
+        super().__init__(config or NodeBBSandboxConfig())
+        self.state: NodeBBState
+
+    # --- routes -----------------------------------------------------------------------------
+    def rules(self) -> list[Rule]:
+        v3 = "/api/v3"
+        r = [
+            # write API
+            Rule(f"{v3}/users/", methods=["DELETE"], endpoint="users_bulk_delete"),
+            Rule(f"{v3}/users/<int:uid>", methods=["GET", "HEAD"], endpoint="user_get"),
+            Rule(f"{v3}/users/<int:uid>", methods=["DELETE"], endpoint="user_delete"),
+            Rule(f"{v3}/users/<int:uid>/account", methods=["DELETE"],
+                 endpoint="user_delete_account"),
+            Rule(f"{v3}/users/<int:uid>/content", methods=["DELETE"],
+                 endpoint="user_delete_content"),
+            Rule(f"{v3}/users/<int:uid>/ban", methods=["PUT"], endpoint="user_ban"),
+            Rule(f"{v3}/users/<int:uid>/ban", methods=["DELETE"], endpoint="user_unban"),
+            Rule(f"{v3}/users/<int:uid>/mute", methods=["PUT"], endpoint="user_mute"),
+            Rule(f"{v3}/users/<int:uid>/mute", methods=["DELETE"], endpoint="user_unmute"),
+            Rule(f"{v3}/groups/", methods=["GET"], endpoint="groups_list"),
+            Rule(f"{v3}/groups/", methods=["POST"], endpoint="group_create"),
+            Rule(f"{v3}/groups/<slug>", methods=["HEAD"], endpoint="group_exists"),
+            Rule(f"{v3}/groups/<slug>", methods=["PUT"], endpoint="group_update"),
+            Rule(f"{v3}/groups/<slug>", methods=["DELETE"], endpoint="group_delete"),
+            Rule(f"{v3}/groups/<slug>/members", methods=["GET"], endpoint="group_members"),
+            Rule(f"{v3}/groups/<slug>/membership/<int:uid>", methods=["PUT"],
+                 endpoint="group_join"),
+            Rule(f"{v3}/groups/<slug>/membership/<int:uid>", methods=["DELETE"],
+                 endpoint="group_leave"),
+            Rule(f"{v3}/groups/<slug>/ownership/<int:uid>", methods=["PUT", "DELETE"],
+                 endpoint="group_ownership"),
+            Rule(f"{v3}/topics/<int:tid>/tags", methods=["PUT"], endpoint="topic_tags_set"),
+            Rule(f"{v3}/topics/<int:tid>/tags", methods=["PATCH"], endpoint="topic_tags_add"),
+            Rule(f"{v3}/topics/<int:tid>/tags", methods=["DELETE"], endpoint="topic_tags_clear"),
+            # read API
+            Rule("/api/config", methods=["GET"], endpoint="read_config"),
+            Rule("/api/self", methods=["GET"], endpoint="read_self"),
+            Rule("/api/admin/dashboard", methods=["GET"], endpoint="read_admin_dashboard"),
+            Rule("/api/admin/manage/users", methods=["GET"], endpoint="read_admin_users"),
+            Rule("/api/admin/manage/groups", methods=["GET"], endpoint="read_admin_groups"),
+            Rule("/api/admin/manage/tags", methods=["GET"], endpoint="read_admin_tags"),
+            Rule("/api/users", methods=["GET"], endpoint="read_users"),
+            Rule("/api/user/username/<username>", methods=["GET"],
+                 endpoint="read_user_by_username"),
+            Rule("/api/user/email/<email>", methods=["GET"], endpoint="read_user_by_email"),
+            Rule("/api/user/<userslug>/info", methods=["GET"], endpoint="read_user_info"),
+            Rule("/api/groups/<slug>", methods=["GET"], endpoint="read_group"),
+            Rule("/api/tags", methods=["GET"], endpoint="read_tags"),
+            Rule("/api/tags/<tag>", methods=["GET"], endpoint="read_tag_topics"),
+            Rule("/api/flags", methods=["GET"], endpoint="read_flags"),
+            Rule("/api/post-queue", methods=["GET"], endpoint="read_post_queue"),
+        ]  # fmt: skip
+        return r
+
+    def reset(self) -> None:
+        with self.lock:
+            self.state = seed_state(seed=self.config.seed, users=self.config.users, now=_now())
+
+    # --- envelopes --------------------------------------------------------------------------
+    @staticmethod
+    def ok(response: Any = None, status: int = 200) -> Response:
+        return json_response(
+            {
+                "status": {"code": "ok", "message": "OK"},
+                "response": {} if response is None else response,
+            },
+            status,
+        )
+
+    @staticmethod
+    def fail(status: int, message: str, response: dict | None = None) -> Response:
+        return json_response(
+            {"status": {"code": CODES.get(status, "bad-request"), "message": message},
+             "response": response or {}},
+            status,
+        )  # fmt: skip
+
+    def page(self, request: Request, template: str, data: dict[str, Any]) -> Response:
+        """A read API page: the data plus the fields every NodeBB page carries."""
+        uid = self.caller(request)
+        user = self.state.users.get(uid)
+        base = {
+            "loggedIn": uid > 0,
+            "loggedInUser": {
+                "uid": uid,
+                "username": user["username"] if user else "[[global:guest]]",
+                "picture": "",
+                "icon:text": (user["username"][:1].upper() if user else "?"),
+                "icon:bgColor": user["color"] if user else "#aaa",
+            },
+            "relative_path": "",
+            "template": {"name": template, template: True},
+            "url": request.path[len("/api") :],
+            "bodyClass": f"page-{template.replace('/', '-')}",
+            "_header": {"tags": {"meta": [], "link": []}},
+            "widgets": {},
+        }
+        return json_response({**data, **base})
+
+    def page_error(self, request: Request, status: int) -> Response:
+        return json_response(
+            {
+                "path": request.path[len("/api") :],
+                "loggedIn": self.caller(request) > 0,
+                "title": f"[[global:{status}.title]]",
+                "bodyClass": f"page-status-{status}",
+            },
+            status,
+        )
+
+    def not_found(self, request: Request) -> Response:
+        if request.path.startswith("/api/v3/") or request.path == "/api/v3":
+            return self.fail(404, MSG["invalid-api-call"])
+        return self.page_error(request, 404)
+
+    def server_error(self, status: int) -> Response:
+        return self.fail(status, "Sandbox injected failure")
+
+    def handle(self, request: Request) -> Response:
+        response = super().handle(request)
+        if response.status_code == 405:  # NodeBB's router answers unknown methods as unknown calls
+            return self.not_found(request)
+        return response
+
+    # --- authentication ----------------------------------------------------------------------
+    def before_endpoint(self, request: Request, endpoint: str) -> Response | None:
+        header = request.headers.get("Authorization", "")
+        request.environ["nodebb.uid"] = 0
+        if not header:
+            if endpoint in {"read_config", "read_tags"}:
+                return None  # public pages answer guests
+            return self.fail(401, MSG["not-logged-in"])
+        scheme, _, token = header.partition(" ")
+        token = token.strip()
+        cfg = self.config
+        if scheme.lower() != "bearer" or not token:
+            return self.fail(401, MSG["not-logged-in"])
+        if token == cfg.api_key and getattr(cfg, "master_token", False):
+            raw = request.args.get("_uid")
+            if raw is None:
+                body = request.get_json(silent=True)
+                raw = body.get("_uid") if isinstance(body, dict) else None
+            if raw is None or str(raw).strip() == "":
+                return self.fail(400, MASTER_NO_UID)
+            try:
+                uid = int(raw)
+            except (TypeError, ValueError):
+                return self.fail(401, MSG["not-logged-in"])
+        elif token == cfg.api_key:
+            uid = int(cfg.api_username or 1)
+        elif token in getattr(cfg, "user_tokens", {}):
+            uid = int(cfg.user_tokens[token])
+        else:
+            return self.fail(401, MSG["not-logged-in"])
+        if uid not in self.state.users:
+            return self.fail(401, MSG["not-logged-in"])
+        request.environ["nodebb.uid"] = uid
+        return None
+
+    @staticmethod
+    def caller(request: Request) -> int:
+        return int(request.environ.get("nodebb.uid", 0))
+
+    def is_admin(self, uid: int) -> bool:
+        return uid in self.state.groups["administrators"]["members"]
+
+    def is_gmod(self, uid: int) -> bool:
+        return uid in self.state.groups["Global Moderators"]["members"]
+
+    def is_staff(self, uid: int) -> bool:
+        return self.is_admin(uid) or self.is_gmod(uid)
+
+    @staticmethod
+    def body(request: Request) -> dict[str, Any]:
+        data = request.get_json(silent=True)
+        return data if isinstance(data, dict) else {}
+
+    # --- shapes -------------------------------------------------------------------------------
+    def ban_state(self, user: dict[str, Any]) -> tuple[bool, int]:
+        """(banned, expire ms); an expired ban lifts itself, as user.bans.unbanIfExpired does."""
+        if user["banned"] and user["banned_expire"] and user["banned_expire"] <= _now():
+            user["banned"], user["banned_expire"] = False, 0
+        return user["banned"], user["banned_expire"]
+
+    def user_core(self, user: dict[str, Any], viewer: int) -> dict[str, Any]:
+        banned, expire = self.ban_state(user)
+        muted = bool(user["mutedUntil"] and user["mutedUntil"] > _now())
+        show_email = self.is_admin(viewer) or viewer == user["uid"]
+        return {
+            "uid": user["uid"],
+            "isLocal": True,
+            "username": user["username"],
+            "userslug": user["userslug"],
+            "displayname": user["fullname"] or user["username"],
+            "fullname": user["fullname"],
+            "email": user["email"] if show_email and user["email_confirmed"] else "",
+            "email:confirmed": 1 if user["email_confirmed"] else 0,
+            "joindate": user["joindate"],
+            "lastonline": user["lastonline"],
+            "joindateISO": _iso(user["joindate"]),
+            "lastonlineISO": _iso(user["lastonline"]),
+            "picture": "",
+            "uploadedpicture": "",
+            "status": "offline",
+            "reputation": user["reputation"],
+            "postcount": user["postcount"],
+            "topiccount": user["topiccount"],
+            "lastposttime": user["lastonline"],
+            "profileviews": 0,
+            "flags": 0,
+            "location": "",
+            "website": "",
+            "birthday": "",
+            "aboutme": "",
+            "signature": "",
+            "followerCount": 0,
+            "followingCount": 0,
+            "cover:url": "",
+            "cover:position": "50% 50%",
+            "groupTitle": "",
+            "groupTitleArray": [],
+            "icon:text": user["username"][:1].upper(),
+            "icon:bgColor": user["color"],
+            "banned": banned,
+            "banned:expire": expire,
+            "banned_until": expire,
+            "banned_until_readable": _iso(expire) if expire else ("Permanent" if banned else ""),
+            "muted": muted,
+            "mutedUntil": user["mutedUntil"],
+            "mutedReason": user["mutedReason"] if muted else None,
+        }
+
+    def acp_user(self, user: dict[str, Any]) -> dict[str, Any]:
+        core = self.user_core(user, viewer=1)
+        keys = [
+            "uid",
+            "isLocal",
+            "username",
+            "displayname",
+            "userslug",
+            "email",
+            "postcount",
+            "joindate",
+            "banned",
+            "muted",
+            "mutedUntil",
+            "reputation",
+            "picture",
+            "flags",
+            "lastonline",
+            "email:confirmed",
+            "icon:text",
+            "icon:bgColor",
+            "joindateISO",
+            "lastonlineISO",
+            "banned_until",
+            "banned_until_readable",
+        ]
+        out = {k: core[k] for k in keys}
+        out["email"] = user["email"] if user["email_confirmed"] else ""
+        out["emailToConfirm"] = "" if user["email_confirmed"] else user["email"]
+        out["email:pending"] = not user["email_confirmed"]
+        out["email:expired"] = False
+        out["administrator"] = self.is_admin(user["uid"])
+        out["ip"] = "127.0.0.1"
+        out["ips"] = []
+        return out
+
+    def group_data(self, group: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "name": group["name"],
+            "slug": group["slug"],
+            "createtime": group["createtime"],
+            "createtimeISO": _iso(group["createtime"]),
+            "userTitle": group["userTitle"],
+            "userTitleEscaped": group["userTitle"],
+            "userTitleEnabled": group["userTitleEnabled"],
+            "description": group["description"],
+            "memberCount": len(group["members"]),
+            "hidden": group["hidden"],
+            "system": group["system"],
+            "private": group["private"],
+            "deleted": 0,
+            "disableJoinRequests": group["disableJoinRequests"],
+            "disableLeave": group["disableLeave"],
+            "nameEncoded": group["name"].replace(" ", "%20"),
+            "displayName": group["name"],
+            "labelColor": "#000000",
+            "textColor": "#ffffff",
+            "icon": "",
+            "cover:url": "",
+            "cover:thumb:url": "",
+            "cover:position": "50% 50%",
+            "memberPostCids": "",
+            "memberPostCidsArray": [],
+        }
+
+    def member_row(self, user: dict[str, Any], group: dict[str, Any], viewer: int) -> dict:
+        core = self.user_core(user, viewer)
+        keys = LIST_USER_FIELDS
+        row = {k: core[k] for k in keys}
+        row["isOwner"] = user["uid"] in group["owners"]
+        return row
+
+    def topic_data(self, topic: dict[str, Any], viewer: int) -> dict[str, Any]:
+        author = self.state.users.get(topic["uid"])
+        name = author["username"] if author else "[[global:former-user]]"
+        slug = author["userslug"] if author else ""
+        return {
+            "tid": topic["tid"],
+            "uid": topic["uid"],
+            "cid": topic["cid"],
+            "mainPid": topic["tid"] * 10,
+            "title": topic["title"],
+            "titleRaw": topic["title"],
+            "slug": topic["slug"],
+            "timestamp": topic["timestamp"],
+            "timestampISO": _iso(topic["timestamp"]),
+            "lastposttime": topic["timestamp"],
+            "lastposttimeISO": _iso(topic["timestamp"]),
+            "postcount": topic["postcount"],
+            "viewcount": topic["viewcount"],
+            "deleted": 0,
+            "locked": 0,
+            "pinned": 0,
+            "upvotes": 0,
+            "downvotes": 0,
+            "votes": 0,
+            "tags": [self.tag_row(t) for t in topic["tags"]],
+            "category": {"cid": topic["cid"], "name": f"Category {topic['cid']}",
+                         "slug": f"{topic['cid']}/category-{topic['cid']}", "icon": "fa-comments",
+                         "bgColor": "#59b3d0", "color": "#ffffff", "disabled": 0},
+            "user": {"uid": topic["uid"], "username": name, "userslug": slug,
+                     "displayname": name, "picture": "", "icon:text": "?",
+                     "icon:bgColor": "#aaa", "reputation": 0, "postcount": 0},
+            "teaser": None,
+            "isOwner": topic["uid"] == viewer,
+            "ignored": False,
+            "unread": False,
+            "unreplied": topic["postcount"] <= 1,
+            "icons": [],
+            "index": 0,
+            "thumb": "",
+            "isSolved": 0,
+        }  # fmt: skip
+
+    def tag_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for topic in self.state.topics.values():
+            for tag in topic["tags"]:
+                counts[tag] = counts.get(tag, 0) + 1
+        return counts
+
+    @staticmethod
+    def tag_row(tag: str, score: int | None = None) -> dict[str, Any]:
+        row = {"value": tag, "valueEscaped": tag, "valueEncoded": tag, "class": tag}
+        if score is not None:
+            row["score"] = score
+        return row
+
+    def group_by_slug(self, slug: str) -> dict[str, Any] | None:
+        for group in self.state.groups.values():
+            if group["slug"] == slug or group["name"] == slug:
+                return group
+        return None
+
+    def find_user(self, field_name: str, value: str) -> dict[str, Any] | None:
+        value = value.lower()
+        for user in self.state.users.values():
+            if str(user[field_name]).lower() == value:
+                return user
+        return None
+
+    # --- write API: users ----------------------------------------------------------------------
+    def user_get(self, request: Request, uid: int) -> Response:
+        user = self.state.users.get(uid)
+        if user is None:
+            return self.fail(404, MSG["no-user"])
+        if request.method == "HEAD":
+            return Response(status=200)
+        return self.ok(self.user_core(user, self.caller(request)))
+
+    def _moderation_target(self, request: Request, uid: int, admin_message: str) -> Response | dict:
+        caller = self.caller(request)
+        user = self.state.users.get(uid)
+        if user is None:
+            return self.fail(404, MSG["no-user"])
+        if not self.is_staff(caller):
+            return self.fail(403, MSG["no-privileges"])
+        if self.is_admin(uid):
+            return self.fail(400, MSG[admin_message])
+        return user
+
+    def user_ban(self, request: Request, uid: int) -> Response:
+        body = self.body(request)
+        try:
+            until = int(body.get("until") or 0)
+        except (TypeError, ValueError):
+            return self.fail(400, MSG["invalid-data"])
+        with self.lock:
+            user = self._moderation_target(request, uid, "cant-ban-other-admins")
+            if isinstance(user, Response):
+                return user
+            now = _now()
+            if until and until <= now:
+                return self.fail(400, MSG["ban-expiry-missing"])
+            reason = str(body.get("reason") or "")
+            user["banned"], user["banned_expire"] = True, until
+            user["bans"].insert(0, {"fromUid": self.caller(request), "timestamp": now,
+                                    "expire": until, "reason": reason})  # fmt: skip
+            banned = self.state.groups["banned-users"]["members"]
+            if uid not in banned:
+                banned.append(uid)
+        return self.ok()
+
+    def user_unban(self, request: Request, uid: int) -> Response:
+        with self.lock:
+            user = self._moderation_target(request, uid, "cant-ban-other-admins")
+            if isinstance(user, Response):
+                return user
+            user["banned"], user["banned_expire"] = False, 0
+            banned = self.state.groups["banned-users"]["members"]
+            if uid in banned:
+                banned.remove(uid)
+        return self.ok()
+
+    def user_mute(self, request: Request, uid: int) -> Response:
+        body = self.body(request)
+        try:
+            until = int(body.get("until") or 0)
+        except (TypeError, ValueError):
+            return self.fail(400, MSG["invalid-data"])
+        with self.lock:
+            user = self._moderation_target(request, uid, "cant-mute-other-admins")
+            if isinstance(user, Response):
+                return user
+            reason = str(body.get("reason") or "[[user:info.mute-reason-default]]")
+            user["mutedUntil"], user["mutedReason"] = until, reason
+            user["mutes"].insert(0, {"fromUid": self.caller(request), "timestamp": _now(),
+                                     "expire": until, "reason": reason})  # fmt: skip
+        return self.ok()
+
+    def user_unmute(self, request: Request, uid: int) -> Response:
+        with self.lock:
+            user = self._moderation_target(request, uid, "cant-mute-other-admins")
+            if isinstance(user, Response):
+                return user
+            user["mutedUntil"], user["mutedReason"] = 0, ""
+        return self.ok()
+
+    def _delete(self, request: Request, uid: int, *, account: bool, content: bool) -> Response:
+        caller = self.caller(request)
+        with self.lock:
+            user = self.state.users.get(uid)
+            if user is None:
+                return self.fail(404, MSG["no-user"])
+            if not self.is_admin(caller):
+                return self.fail(403, MSG["no-privileges"])
+            if self.is_admin(uid):
+                return self.fail(400, MSG["cant-delete-other-admins"])
+            self._remove(uid, account=account, content=content)
+        return self.ok()
+
+    def _remove(self, uid: int, *, account: bool, content: bool) -> None:
+        if content:
+            for tid in [t for t, topic in self.state.topics.items() if topic["uid"] == uid]:
+                del self.state.topics[tid]
+            self.state.queue = [q for q in self.state.queue if q["uid"] != uid]
+            user = self.state.users[uid]
+            user["postcount"] = user["topiccount"] = 0
+        if account:
+            del self.state.users[uid]
+            for group in self.state.groups.values():
+                if uid in group["members"]:
+                    group["members"].remove(uid)
+                if uid in group["owners"]:
+                    group["owners"].remove(uid)
+
+    def user_delete(self, request: Request, uid: int) -> Response:
+        return self._delete(request, uid, account=True, content=True)
+
+    def user_delete_account(self, request: Request, uid: int) -> Response:
+        return self._delete(request, uid, account=True, content=False)
+
+    def user_delete_content(self, request: Request, uid: int) -> Response:
+        return self._delete(request, uid, account=False, content=True)
+
+    def users_bulk_delete(self, request: Request) -> Response:
+        uids = self.body(request).get("uids")
+        if uids is None:
+            return self.fail(
+                400,
+                "Required parameters were missing from this API call: uids",
+                {"params": ["uids"]},
+            )
+        if not isinstance(uids, list):
+            return self.fail(400, MSG["invalid-data"])
+        with self.lock:
+            if not self.is_admin(self.caller(request)):
+                return self.fail(403, MSG["no-privileges"])
+            try:
+                ids = [int(u) for u in uids]
+            except (TypeError, ValueError):
+                return self.fail(400, MSG["invalid-data"])
+            # One administrator among them and nothing at all is deleted.
+            if any(self.is_admin(u) for u in ids):
+                return self.fail(400, MSG["cant-delete-other-admins"])
+            if any(u not in self.state.users for u in ids):
+                return self.fail(404, MSG["no-user"])
+            for uid in dict.fromkeys(ids):
+                self._remove(uid, account=True, content=True)
+        return self.ok()
+
+    # --- write API: groups ---------------------------------------------------------------------
+    def groups_list(self, request: Request) -> Response:
+        """GET /api/v3/groups: 10 groups from ``after`` (the spec also documents ``page``)."""
+        caller = self.caller(request)
+        try:
+            start = int(request.args.get("after") or (_page_number(request) - 1) * 10)
+        except ValueError:
+            start = 0
+        sort = request.args.get("sort", "alpha")
+        groups = self.visible_groups(caller)
+        if sort == "count":
+            groups.sort(key=lambda g: -len(g["members"]))
+        elif sort == "date":
+            groups.sort(key=lambda g: -g["createtime"])
+        chosen = groups[start : start + 10]
+        rows = []
+        for g in chosen:
+            members = [self.state.users[u] for u in g["members"][:4] if u in self.state.users]
+            rows.append({**self.group_data(g), "truncated": len(g["members"]) > 4, "members": [
+                {"uid": m["uid"], "username": m["username"], "userslug": m["userslug"],
+                 "displayname": m["username"], "icon:text": m["username"][:1].upper(),
+                 "icon:bgColor": m["color"]} for m in members]})  # fmt: skip
+        return self.ok({"groups": rows, "nextStart": start + 10})
+
+    def visible_groups(self, caller: int) -> list[dict[str, Any]]:
+        admin = self.is_admin(caller)
+        return sorted(
+            (
+                g
+                for g in self.state.groups.values()
+                if not g["name"].startswith(PRIVILEGE_PREFIX)
+                and g["name"] not in ACP_HIDDEN_GROUPS
+                and (admin or not g["hidden"])
+            ),
+            key=lambda g: g["name"].lower(),
+        )
+
+    def group_create(self, request: Request) -> Response:
+        body = self.body(request)
+        caller = self.caller(request)
+        name = body.get("name")
+        if name is None:
+            return self.fail(
+                400, "Required parameters were missing from this API call: name",
+                {"params": ["name"]},
+            )  # fmt: skip
+        if not isinstance(name, str) or not name.strip() or name.startswith(PRIVILEGE_PREFIX):
+            return self.fail(400, MSG["invalid-group-name"])
+        with self.lock:
+            if not self.is_admin(caller):
+                return self.fail(403, MSG["no-privileges"])
+            if name in self.state.groups or self.group_by_slug(slugify(name)):
+                return self.fail(400, MSG["group-exists"])
+            group = new_group(name, _now(), createtime=_now())
+            for key in ("description",):
+                if isinstance(body.get(key), str):
+                    group[key] = body[key]
+            for key in ("hidden", "private", "disableJoinRequests", "disableLeave",
+                        "userTitleEnabled"):  # fmt: skip
+                if key in body:
+                    group[key] = 1 if body[key] in (1, "1", True, "true") else 0
+            group["owners"] = [caller]
+            group["members"] = [caller]
+            self.state.groups[name] = group
+            return self.ok(self.group_data(group))
+
+    def group_exists(self, request: Request, slug: str) -> Response:
+        return Response(status=200 if self.group_by_slug(slug) else 404)
+
+    def _group_owner_check(self, request: Request, group: dict[str, Any]) -> Response | None:
+        caller = self.caller(request)
+        if caller in group["owners"] or self.is_admin(caller):
+            return None
+        if self.is_gmod(caller) and not group["system"]:
+            return None
+        return self.fail(403, MSG["no-privileges"])
+
+    def group_update(self, request: Request, slug: str) -> Response:
+        body = self.body(request)
+        with self.lock:
+            group = self.group_by_slug(slug)
+            if group is None:
+                return self.fail(404, MSG["no-group"])
+            denied = self._group_owner_check(request, group)
+            if denied:
+                return denied
+            new_name = body.get("name")
+            if isinstance(new_name, str) and new_name != group["name"]:
+                if group["system"]:
+                    return self.fail(400, MSG["not-allowed"])
+                if new_name in self.state.groups or new_name.startswith(PRIVILEGE_PREFIX):
+                    return self.fail(400, MSG["group-exists"])
+                del self.state.groups[group["name"]]
+                group["name"], group["slug"] = new_name, slugify(new_name)
+                self.state.groups[new_name] = group
+            if isinstance(body.get("description"), str):
+                group["description"] = body["description"]
+            for key in ("hidden", "private", "disableJoinRequests", "disableLeave",
+                        "userTitleEnabled"):  # fmt: skip
+                if key in body:
+                    group[key] = 1 if body[key] in (1, "1", True, "true") else 0
+            if isinstance(body.get("userTitle"), str):
+                group["userTitle"] = body["userTitle"]
+            return self.ok(self.group_data(group))
+
+    def group_delete(self, request: Request, slug: str) -> Response:
+        with self.lock:
+            group = self.group_by_slug(slug)
+            if group is None:
+                return self.fail(404, MSG["no-group"])
+            denied = self._group_owner_check(request, group)
+            if denied:
+                return denied
+            if group["system"]:
+                return self.fail(400, MSG["not-allowed"])
+            del self.state.groups[group["name"]]
+        return self.ok()
+
+    def group_members(self, request: Request, slug: str) -> Response:
+        group = self.group_by_slug(slug)
+        caller = self.caller(request)
+        if group is None:
+            return self.fail(404, MSG["no-group"])
+        if group["hidden"] and not self.is_admin(caller) and caller not in group["members"]:
+            return self.fail(403, MSG["no-privileges"])
+        query = (request.args.get("query") or "").lower()
+        owners = [u for u in group["owners"] if u in self.state.users]
+        ordered = owners + [u for u in group["members"] if u not in owners]
+        users = [self.state.users[u] for u in ordered if u in self.state.users]
+        if query:
+            matches = [u for u in users if u["username"].lower().startswith(query)]
+            rows = [self.member_row(u, group, caller) for u in matches]
+            return self.ok({"users": rows, "matchCount": len(rows), "timing": "0.00",
+                            "nextStart": None})  # fmt: skip
+        try:
+            after = max(int(request.args.get("after") or 0), 0)
+        except ValueError:
+            after = 0
+        chunk = users[after : after + MEMBERS_PER_PAGE]
+        rows = [self.member_row(u, group, caller) for u in chunk]
+        next_start = after + MEMBERS_PER_PAGE if len(chunk) == MEMBERS_PER_PAGE else None
+        return self.ok({"users": rows, "nextStart": next_start})
+
+    def _membership(self, request: Request, slug: str, uid: int) -> Response | dict:
+        group = self.group_by_slug(slug)
+        if group is None:
+            return self.fail(404, MSG["no-group"])
+        if group["name"] == "administrators":
+            # middleware.requireAPIReAuth: a Bearer request never has a fresh re-auth.
+            return self.fail(401, MSG["not-logged-in"])
+        if uid not in self.state.users:
+            return self.fail(401, MSG["invalid-uid"])
+        caller = self.caller(request)
+        admin = self.is_admin(caller)
+        if not admin and (group["system"] or group["name"].startswith(PRIVILEGE_PREFIX)):
+            return self.fail(400, MSG["not-allowed"])
+        if not (admin or caller in group["owners"] or caller == uid):
+            return self.fail(403, MSG["no-privileges"])
+        return group
+
+    def group_join(self, request: Request, slug: str, uid: int) -> Response:
+        with self.lock:
+            group = self._membership(request, slug, uid)
+            if isinstance(group, Response):
+                return group
+            if uid not in group["members"]:
+                group["members"].append(uid)
+        return self.ok()
+
+    def group_leave(self, request: Request, slug: str, uid: int) -> Response:
+        with self.lock:
+            group = self._membership(request, slug, uid)
+            if isinstance(group, Response):
+                return group
+            if uid in group["members"]:
+                group["members"].remove(uid)
+            if uid in group["owners"]:
+                group["owners"].remove(uid)
+        return self.ok()
+
+    def group_ownership(self, request: Request, slug: str, uid: int) -> Response:
+        if self.group_by_slug(slug) is None:
+            return self.fail(404, MSG["no-group"])
+        return self.fail(401, MSG["not-logged-in"])  # requireAPIReAuth, for every group
+
+    # --- write API: topic tags -----------------------------------------------------------------
+    def _topic_for_tagging(self, request: Request, tid: int) -> Response | dict:
+        topic = self.state.topics.get(tid)
+        if topic is None:
+            return self.fail(404, MSG["no-topic"])
+        caller = self.caller(request)
+        if not (self.is_staff(caller) or topic["uid"] == caller):
+            return self.fail(403, MSG["no-privileges"])
+        return topic
+
+    def _tags_from(self, request: Request) -> list[str] | Response:
+        tags = self.body(request).get("tags")
+        if tags is None:
+            return self.fail(
+                400, "Required parameters were missing from this API call: tags",
+                {"params": ["tags"]},
+            )  # fmt: skip
+        if not isinstance(tags, list):
+            return self.fail(400, MSG["invalid-data"])
+        return [t for t in dict.fromkeys(clean_tag(t) for t in tags) if t]
+
+    def _set_tags(self, request: Request, tid: int, *, append: bool) -> Response:
+        with self.lock:
+            topic = self._topic_for_tagging(request, tid)
+            if isinstance(topic, Response):
+                return topic
+            tags = self._tags_from(request)
+            if isinstance(tags, Response):
+                return tags
+            new = list(dict.fromkeys((topic["tags"] if append else []) + tags))
+            if len(new) > MAX_TAGS:
+                return self.fail(
+                    400, f"Too many tags. Topics can't have more than {MAX_TAGS} tag(s)"
+                )
+            topic["tags"] = new
+            counts = self.tag_counts()
+            return self.ok([self.tag_row(t, counts.get(t, 0)) for t in new])
+
+    def topic_tags_set(self, request: Request, tid: int) -> Response:
+        return self._set_tags(request, tid, append=False)
+
+    def topic_tags_add(self, request: Request, tid: int) -> Response:
+        return self._set_tags(request, tid, append=True)
+
+    def topic_tags_clear(self, request: Request, tid: int) -> Response:
+        with self.lock:
+            topic = self._topic_for_tagging(request, tid)
+            if isinstance(topic, Response):
+                return topic
+            topic["tags"] = []
+        return self.ok()
+
+    # --- read API ------------------------------------------------------------------------------
+    def read_config(self, request: Request) -> Response:
+        uid = self.caller(request)
+        return json_response(
+            {
+                "relative_path": "",
+                "upload_url": "/assets/uploads",
+                "asset_base_url": "/assets",
+                "assetBaseUrl": "/assets",
+                "url": request.host_url.rstrip("/"),
+                "siteTitle": self.config.title,
+                "browserTitle": self.config.title,
+                "titleLayout": "{pageTitle} | {browserTitle}",
+                "showSiteTitle": True,
+                "maintenanceMode": False,
+                "postQueue": 1,
+                "minimumTagsPerTopic": 0,
+                "maximumTagsPerTopic": MAX_TAGS,
+                "topicsPerPage": TOPICS_PER_PAGE,
+                "postsPerPage": 20,
+                "loggedIn": uid > 0,
+                "uid": uid,
+                "csrf_token": "sandbox-csrf-token",
+                "defaultLang": "en-GB",
+                "userLang": "en-GB",
+                "searchEnabled": True,
+                "disableChat": False,
+                "usePagination": False,
+            }
+        )
+
+    def read_self(self, request: Request) -> Response:
+        uid = self.caller(request)
+        data = self.user_core(self.state.users[uid], uid)
+        data.update(
+            {
+                "email:confirmed": bool(data["email:confirmed"]),
+                "isAdmin": self.is_admin(uid),
+                "isGlobalModerator": self.is_gmod(uid),
+                "isModerator": self.is_staff(uid),
+                "isAdminOrGlobalModerator": self.is_staff(uid),
+                "isSelf": True,
+                "yourid": uid,
+                "theirid": uid,
+                "isTargetAdmin": self.is_admin(uid),
+            }
+        )
+        return json_response(data)
+
+    def _admin_only(self, request: Request) -> Response | None:
+        if not self.is_admin(self.caller(request)):
+            return self.page_error(request, 403)
+        return None
+
+    def read_admin_dashboard(self, request: Request) -> Response:
+        denied = self._admin_only(request)
+        if denied:
+            return denied
+        version = getattr(self.config, "version", VERSION)
+        return self.page(request, "admin/dashboard", {
+            "graphTitle": "Page views",
+            "version": version,
+            "lookupFailed": False,
+            "latestVersion": version,
+            "upgradeAvailable": False,
+            "currentPrerelease": False,
+            "hideAllTime": False,
+            "notices": [],
+            "canRestart": False,
+            "lastrestart": None,
+            "showSystemControls": True,
+            "popularSearches": [],
+            "stats": [],
+        })  # fmt: skip
+
+    def read_admin_users(self, request: Request) -> Response:
+        denied = self._admin_only(request)
+        if denied:
+            return denied
+        try:
+            per_page = int(request.args.get("resultsPerPage") or 50)
+        except ValueError:
+            per_page = 50
+        if per_page not in ACP_PAGE_SIZES:
+            per_page = 50
+        page = _page_number(request)
+        query = (request.args.get("query") or "").strip().lower()
+        search_by = request.args.get("searchBy") or "username"
+        filters = set(request.args.getlist("filters"))
+        users = sorted(self.state.users.values(), key=lambda u: -u["joindate"])
+        if query:
+            users = [u for u in users if self._matches(u, search_by, query)]
+        now = _now()
+        for name in filters:
+            if name == "banned":
+                users = [u for u in users if self.ban_state(u)[0]]
+            elif name == "muted":
+                users = [u for u in users if u["mutedUntil"] > now]
+            elif name == "verified":
+                users = [u for u in users if u["email_confirmed"]]
+            elif name == "unverified":
+                users = [u for u in users if not u["email_confirmed"]]
+        page_count = max(math.ceil(len(users) / per_page), 1)
+        chunk = users[(page - 1) * per_page : page * per_page]
+        return self.page(request, "admin/manage/users", {
+            "users": [self.acp_user(u) for u in chunk],
+            "customUserFields": [],
+            "page": page,
+            "pageCount": page_count,
+            "resultsPerPage": per_page,
+            "reverse": False,
+            "sortBy": request.args.get("sortBy") or "joindate",
+            "sort_lastonline": False,
+            "userCount": len(users),
+            "showInviteButton": True,
+            "inviteOnly": False,
+            "adminInviteOnly": False,
+            "query": request.args.get("query") or "",
+            "searchBy": search_by,
+            "filters": sorted(filters),
+            "pagination": _pagination(page, page_count),
+        })  # fmt: skip
+
+    @staticmethod
+    def _matches(user: dict[str, Any], search_by: str, query: str) -> bool:
+        if search_by == "uid":
+            return str(user["uid"]) == query
+        if search_by == "email":
+            return str(user["email"]).lower().startswith(query)
+        if search_by == "fullname":
+            return query in str(user["fullname"]).lower()
+        if search_by == "ip":
+            return query == "127.0.0.1"
+        return user["username"].lower().startswith(query)
+
+    def read_users(self, request: Request) -> Response:
+        caller = self.caller(request)
+        staff = self.is_staff(caller)
+        section = request.args.get("section") or "joindate"
+        page = _page_number(request)
+        users = list(self.state.users.values())
+        query = (request.args.get("query") or request.args.get("term") or "").strip().lower()
+        if query:
+            search_by = request.args.get("searchBy") or "username"
+            if search_by in ("email", "ip") and not staff:
+                search_by = "username"
+            users = [u for u in users if self._matches(u, search_by, query)]
+        if section == "banned" and staff:
+            users = [u for u in users if self.ban_state(u)[0]]
+        elif section == "muted" and staff:
+            users = [u for u in users if u["mutedUntil"] > _now()]
+        keys = {"sort-posts": "postcount", "sort-reputation": "reputation",
+                "online": "lastonline"}  # fmt: skip
+        users.sort(key=lambda u: -u[keys.get(section, "joindate")])
+        page_count = max(math.ceil(len(users) / USERS_PER_PAGE), 1)
+        chunk = users[(page - 1) * USERS_PER_PAGE : page * USERS_PER_PAGE]
+        rows = []
+        for u in chunk:
+            core = self.user_core(u, caller)
+            rows.append({k: core[k] for k in LIST_USER_FIELDS})
+        return self.page(request, "users", {
+            "users": rows,
+            "userCount": len(users),
+            "title": "[[pages:users/latest]]",
+            "isAdminOrGlobalMod": staff,
+            "isAdmin": self.is_admin(caller),
+            "isGlobalMod": self.is_gmod(caller),
+            "displayUserSearch": True,
+            f"section_{section}": True,
+            "maximumInvites": 0,
+            "inviteOnly": False,
+            "adminInviteOnly": False,
+            "invites": 0,
+            "showInviteButton": False,
+            "reputation:disabled": 0,
+            "pagination": _pagination(page, page_count),
+            "breadcrumbs": [{"text": "[[global:header.users]]"}],
+        })  # fmt: skip
+
+    def _profile(self, request: Request, user: dict[str, Any] | None) -> Response:
+        if user is None:
+            return self.page_error(request, 404)
+        return json_response(self.user_core(user, self.caller(request)))
+
+    def read_user_by_username(self, request: Request, username: str) -> Response:
+        return self._profile(request, self.find_user("username", username))
+
+    def read_user_by_email(self, request: Request, email: str) -> Response:
+        user = self.find_user("email", email)
+        if user is not None and not user["email_confirmed"]:
+            user = None  # only confirmed addresses are in NodeBB's email:uid lookup
+        return self._profile(request, user)
+
+    def read_user_info(self, request: Request, userslug: str) -> Response:
+        caller = self.caller(request)
+        user = self.find_user("userslug", userslug)
+        if user is None:
+            return self.page_error(request, 404)
+        if not self.is_staff(caller) and caller != user["uid"]:
+            return self.page_error(request, 403)
+        data = self.user_core(user, caller)
+
+        def history(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            rows = []
+            for e in entries:
+                mod = self.state.users.get(e["fromUid"])
+                rows.append({
+                    "uid": user["uid"], "fromUid": e["fromUid"], "timestamp": e["timestamp"],
+                    "timestampISO": _iso(e["timestamp"]), "expire": e["expire"],
+                    "until": e["expire"], "untilISO": _iso(e["expire"]), "reason": e["reason"],
+                    "user": {"uid": e["fromUid"], "username": mod["username"] if mod else "",
+                             "userslug": mod["userslug"] if mod else "", "picture": "",
+                             "icon:text": "A", "icon:bgColor": "#aaa"},
+                })  # fmt: skip
+            return rows
+
+        groups = [
+            self.group_data(g)
+            for g in self.state.groups.values()
+            if user["uid"] in g["members"] and not g["name"].startswith(PRIVILEGE_PREFIX)
+        ]
+        data.update(
+            {
+                "email:confirmed": bool(data["email:confirmed"]),
+                "isAdmin": self.is_admin(caller),
+                "isGlobalModerator": self.is_gmod(caller),
+                "isTargetAdmin": self.is_admin(user["uid"]),
+                "isSelf": caller == user["uid"],
+                "yourid": caller,
+                "theirid": user["uid"],
+                "canBan": self.is_staff(caller),
+                "canMute": self.is_staff(caller),
+                "groups": groups,
+                "history": {
+                    "flags": [],
+                    "bans": history(user["bans"]),
+                    "mutes": history(user["mutes"]),
+                },
+                "sessions": [],
+                "usernames": [],
+                "emails": [],
+                "moderationNote": "",
+                "title": f"[[pages:account/info]] {user['username']}",
+            }
+        )
+        return self.page(request, "account/info", data)
+
+    def read_admin_groups(self, request: Request) -> Response:
+        denied = self._admin_only(request)
+        if denied:
+            return denied
+        page = _page_number(request)
+        groups = self.visible_groups(self.caller(request))
+        page_count = max(math.ceil(len(groups) / GROUPS_PER_PAGE), 1)
+        chunk = groups[(page - 1) * GROUPS_PER_PAGE : page * GROUPS_PER_PAGE]
+        rows = [{**self.group_data(g), "ownerUid": (g["owners"] or [0])[0]} for g in chunk]
+        return self.page(request, "admin/manage/groups", {
+            "groups": rows,
+            "yourid": self.caller(request),
+            "pagination": _pagination(page, page_count),
+        })  # fmt: skip
+
+    def read_group(self, request: Request, slug: str) -> Response:
+        caller = self.caller(request)
+        group = self.group_by_slug(slug)
+        if (
+            group is None
+            or group["name"].startswith(PRIVILEGE_PREFIX)
+            or (group["hidden"] and not self.is_admin(caller) and caller not in group["members"])
+        ):
+            return self.page_error(request, 404)
+        members = [self.state.users[u] for u in group["members"] if u in self.state.users]
+        data = {
+            **self.group_data(group),
+            "descriptionParsed": f"<p>{group['description']}</p>" if group["description"] else "",
+            "members": [self.member_row(u, group, caller) for u in members[:MEMBERS_PER_PAGE]],
+            "membersNextStart": MEMBERS_PER_PAGE,
+            "pending": [],
+            "invited": [],
+            "isMember": caller in group["members"],
+            "isPending": False,
+            "isInvited": False,
+            "isOwner": caller in group["owners"] or self.is_admin(caller),
+        }
+        return self.page(request, "groups/details", {
+            "title": group["name"],
+            "group": data,
+            "posts": [],
+            "isAdmin": self.is_admin(caller),
+            "isGlobalMod": self.is_gmod(caller),
+            "allowPrivateGroups": 1,
+            "breadcrumbs": [{"text": "[[pages:groups]]", "url": "/groups"},
+                            {"text": group["name"]}],
+        })  # fmt: skip
+
+    def _sorted_tags(self) -> list[tuple[str, int]]:
+        return sorted(self.tag_counts().items(), key=lambda kv: (-kv[1], kv[0]))
+
+    def read_tags(self, request: Request) -> Response:
+        tags = self._sorted_tags()[:100]  # the page shows the first 100; more come by socket.io
+        return self.page(request, "tags", {
+            "tags": [self.tag_row(t, n) for t, n in tags],
+            "displayTagSearch": True,
+            "nextStart": 100,
+            "title": "[[pages:tags]]",
+            "breadcrumbs": [{"text": "[[tags:tags]]"}],
+        })  # fmt: skip
+
+    def read_admin_tags(self, request: Request) -> Response:
+        denied = self._admin_only(request)
+        if denied:
+            return denied
+        return self.page(request, "admin/manage/tags", {
+            "tags": [self.tag_row(t, n) for t, n in self._sorted_tags()],
+        })  # fmt: skip
+
+    def read_tag_topics(self, request: Request, tag: str) -> Response:
+        caller = self.caller(request)
+        tag = clean_tag(tag)
+        page = _page_number(request)
+        topics = sorted(
+            (t for t in self.state.topics.values() if tag in t["tags"]),
+            key=lambda t: -t["timestamp"],
+        )
+        page_count = max(math.ceil(len(topics) / TOPICS_PER_PAGE), 1)
+        chunk = topics[(page - 1) * TOPICS_PER_PAGE : page * TOPICS_PER_PAGE]
+        return self.page(request, "tag", {
+            "topics": [self.topic_data(t, caller) for t in chunk],
+            "tag": tag,
+            "title": f"[[pages:tag, {tag}]]",
+            "canPost": True,
+            "isFollowing": False,
+            "showSelect": self.is_staff(caller),
+            "showTopicTools": self.is_staff(caller),
+            "allCategoriesUrl": f"tags/{tag}",
+            "selectedCategory": None,
+            "selectedCids": [],
+            "rssFeedUrl": f"/tags/{tag}.rss",
+            "feeds:disableRSS": 0,
+            "pagination": _pagination(page, page_count),
+            "breadcrumbs": [{"text": "[[tags:tags]]", "url": "/tags"}, {"text": tag}],
+        })  # fmt: skip
+
+    def read_flags(self, request: Request) -> Response:
+        if not self.is_staff(self.caller(request)):
+            return self.page_error(request, 403)
+        flags = list(self.state.flags)
+        state = request.args.get("state")
+        if state:
+            flags = [f for f in flags if f["state"] == state]
+        try:
+            per_page = min(max(int(request.args.get("perPage") or 20), 1), 100)
+        except ValueError:
+            per_page = 20
+        page = _page_number(request)
+        page_count = max(math.ceil(len(flags) / per_page), 1)
+        chunk = flags[(page - 1) * per_page : page * per_page]
+        rows = [
+            {**copy.deepcopy(f), "datetimeISO": _iso(f["datetime"]),
+             "labelClass": {"open": "info", "wip": "warning", "resolved": "success"}.get(
+                 f["state"], "danger"),
+             "target_readable": f"{f['type'].title()} {f['targetId']}"}
+            for f in chunk
+        ]  # fmt: skip
+        return self.page(request, "flags/list", {
+            "flags": rows,
+            "count": len(flags),
+            "analytics": [],
+            "hasFilter": bool(state),
+            "filters": {"state": state, "page": page, "perPage": per_page} if state
+            else {"page": page, "perPage": per_page},
+            "expanded": False,
+            "sort": request.args.get("sort") or "newest",
+            "title": "[[pages:flags]]",
+            "selectedCategory": None,
+            "selected": {},
+            "pagination": _pagination(page, page_count),
+            "breadcrumbs": [{"text": "[[pages:flags]]"}],
+        })  # fmt: skip
+
+    def read_post_queue(self, request: Request) -> Response:
+        caller = self.caller(request)
+        if not self.is_staff(caller):
+            return self.page_error(request, 403)
+        page = _page_number(request)
+        queue = sorted(self.state.queue, key=lambda q: q["timestamp"])
+        page_count = max(math.ceil(len(queue) / QUEUE_PER_PAGE), 1)
+        chunk = queue[(page - 1) * QUEUE_PER_PAGE : page * QUEUE_PER_PAGE]
+        posts = []
+        for q in chunk:
+            author = self.state.users.get(q["uid"])
+            posts.append({
+                "id": q["id"], "uid": q["uid"], "type": q["type"], "canEdit": True,
+                "cid": q["cid"],
+                "data": {"title": q["title"], "content": q["content"], "cid": q["cid"],
+                         "tid": q["tid"], "uid": q["uid"], "timestamp": q["timestamp"],
+                         "timestampISO": _iso(q["timestamp"])},
+                "user": {"uid": q["uid"], "username": author["username"] if author else "",
+                         "userslug": author["userslug"] if author else "", "picture": ""},
+                "category": {"cid": q["cid"], "name": f"Category {q['cid']}"},
+            })  # fmt: skip
+        return self.page(request, "post-queue", {
+            "title": "[[pages:post-queue]]",
+            "allCategoriesUrl": "post-queue",
+            "selectedCategory": None,
+            "selectedCids": [],
+            "posts": posts,
+            "isAdmin": self.is_admin(caller),
+            "canAccept": True,
+            "enabled": 1,
+            "singlePost": False,
+            "privileges": {},
+            "pagination": _pagination(page, page_count),
+            "breadcrumbs": [{"text": "[[pages:post-queue]]"}],
+        })  # fmt: skip
+
+
+__all__ = ["NodeBBSandbox", "NodeBBSandboxConfig"]

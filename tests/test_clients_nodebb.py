@@ -1,0 +1,388 @@
+"""NodeBBClient against the in-process NodeBB sandbox: what a dashboard user would notice."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs
+
+import pytest
+
+from forums.clients.errors import (
+    CapabilityNotOffered,
+    ForumNotFound,
+    ForumReauthRequired,
+    ForumRejected,
+    ForumServerError,
+    ForumTimeout,
+    ForumUnauthorized,
+)
+from forums.clients.nodebb import NodeBBClient
+from forums.clients.records import Capability
+from forums.sandbox.core import Faults, RunningSandbox
+from forums.sandbox.nodebb import NodeBBSandbox, NodeBBSandboxConfig
+
+TOKEN = "nodebb-user-token-1234"
+MASTER = "nodebb-master-token-5678"
+
+
+@pytest.fixture(scope="module")
+def _server():
+    app = NodeBBSandbox(NodeBBSandboxConfig(api_key=TOKEN, user_tokens={"member-token": 20}))
+    with RunningSandbox(app) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def _master_server():
+    app = NodeBBSandbox(NodeBBSandboxConfig(api_key=MASTER, master_token=True))
+    with RunningSandbox(app) as running:
+        yield running
+
+
+def _fresh(running):
+    running.app.config.faults = Faults()
+    running.app.calls.clear()
+    running.app.reset()
+    return running
+
+
+@pytest.fixture
+def sandbox(_server):
+    return _fresh(_server)
+
+
+@pytest.fixture
+def master_sandbox(_master_server):
+    return _fresh(_master_server)
+
+
+def make_client(sb, *, token=TOKEN, uid="1", master=False, timeout=5.0) -> NodeBBClient:
+    return NodeBBClient(
+        base_url=sb.url,
+        api_key=token,
+        api_username=uid,
+        master_token=master,
+        timeout=timeout,
+        allow_http_hosts=["127.0.0.1"],
+    )
+
+
+@pytest.fixture
+def client(sandbox):
+    with make_client(sandbox) as c:
+        yield c
+
+
+def plain_uid(sb) -> int:
+    return next(
+        uid
+        for uid, u in sorted(sb.app.state.users.items())
+        if uid > 2 and not u["banned"] and not u["mutedUntil"]
+    )
+
+
+# --- health -------------------------------------------------------------------------------
+def test_health_check_reports_version_title_and_counts(client, sandbox):
+    report = client.health_check()
+    state = sandbox.app.state
+    assert report.ok and report.is_admin
+    assert report.version == "4.15.1"
+    assert report.title == "Sandbox NodeBB"
+    assert report.user_count == len(state.users)
+    open_flags = sum(f["state"] == "open" for f in state.flags)
+    assert report.review_count == open_flags + len(state.queue)  # the queue spans two pages
+
+
+def test_bad_token_health_check_says_credentials_refused(sandbox):
+    report = make_client(sandbox, token="not-the-token").health_check()
+    assert report.reachable is True
+    assert report.credentials_ok is False
+    assert report.error_kind == "auth"
+    assert "not-the-token" not in report.error
+
+
+def test_member_token_health_check_says_not_admin(sandbox):
+    report = make_client(sandbox, token="member-token").health_check()
+    assert report.credentials_ok is True and report.is_admin is False
+    assert report.error_kind == "not_admin"
+
+
+# --- users --------------------------------------------------------------------------------
+def test_ban_then_get_shows_banned_with_reason_and_until(client, sandbox):
+    uid = plain_uid(sandbox)
+    until = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+    client.ban_user(uid=uid, until=until, reason="Spam links")
+    user = client.get_user(uid=uid)
+    assert user.banned and user.ban_reason == "Spam links"
+    assert user.banned_until == until
+    client.unban_user(uid=uid, reason="Appeal accepted")
+    assert client.get_user(uid=uid).banned is False
+    unban = [r for r in sandbox.app.calls.records() if r.method == "DELETE"][-1]
+    assert parse_qs(unban.query)["reason"] == ["Appeal accepted"]
+
+
+def test_permanent_ban_has_no_end(client, sandbox):
+    uid = plain_uid(sandbox)
+    client.ban_user(uid=uid, until=None, reason="Ban evasion")
+    user = client.get_user(uid=uid)
+    assert user.banned and user.banned_until is None and user.ban_reason == "Ban evasion"
+
+
+def test_mute_then_unmute(client, sandbox):
+    uid = plain_uid(sandbox)
+    until = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=6)
+    client.mute_user(uid=uid, until=until, reason="Cool off")
+    user = client.get_user(uid=uid)
+    assert user.muted and user.muted_until == until and user.mute_reason == "Cool off"
+    client.unmute_user(uid=uid)
+    assert client.get_user(uid=uid).muted is False
+
+
+def test_naive_datetimes_are_refused_before_any_call(client, sandbox):
+    with pytest.raises(ValueError):
+        client.ban_user(uid=5, until=datetime(2030, 1, 1))
+    assert sandbox.app.calls.records() == []
+
+
+def test_admins_cannot_be_banned_and_the_forum_says_why(client):
+    with pytest.raises(ForumRejected, match="can't ban other admins"):
+        client.ban_user(uid=1, reason="test")
+
+
+def test_listing_users_walks_every_page(client, sandbox):
+    users = client.list_users()
+    assert len(users) == len(sandbox.app.state.users) == 120
+    assert len({u.id for u in users}) == 120
+    assert sandbox.app.calls.count("GET", "/api/admin/manage/users") == 2  # 100 per page
+    admin = next(u for u in users if u.id == 1)
+    assert admin.admin and admin.profile_url.endswith("/user/admin")
+    assert admin.created_at.tzinfo is not None
+
+
+def test_status_filters_find_banned_and_muted_users(client, sandbox):
+    state = sandbox.app.state
+    banned = {u.id for u in client.list_users(status="banned")}
+    assert banned == {uid for uid, u in state.users.items() if u["banned"]}
+    muted = client.list_users(status="muted")
+    now_ms = time.time() * 1000
+    assert {u.id for u in muted} == {uid for uid, u in state.users.items()
+                                     if u["mutedUntil"] > now_ms}  # fmt: skip
+    assert all(u.muted and u.muted_until for u in muted)
+
+
+def test_search_by_username_and_email(client, sandbox):
+    target = sandbox.app.state.users[plain_uid(sandbox)]
+    found = client.search_users(query=target["username"][:4])
+    assert target["uid"] in {u.id for u in found}
+    by_email = client.search_users(query=target["email"], search_by="email")
+    assert [u.id for u in by_email] == [target["uid"]]
+    with pytest.raises(ValueError):
+        client.search_users(query="x", search_by="password")
+
+
+def test_get_by_username_and_confirmed_email_only(client, sandbox):
+    state = sandbox.app.state
+    user = client.get_user_by_username(username="moderator")
+    assert user.id == 2
+    confirmed = next(u for u in state.users.values() if u["email_confirmed"] and u["uid"] > 2)
+    assert client.get_user_by_email(email=confirmed["email"]).id == confirmed["uid"]
+    pending = next(u for u in state.users.values() if not u["email_confirmed"])
+    with pytest.raises(ForumNotFound):
+        client.get_user_by_email(email=pending["email"])
+    with pytest.raises(ForumNotFound):
+        client.get_user(uid=99999)
+
+
+def test_delete_account_content_and_both(client, sandbox):
+    state = sandbox.app.state
+    authors = sorted({t["uid"] for t in state.topics.values() if t["uid"] > 2})
+    a, b, c = authors[:3]
+    client.delete_user_content(uid=a)
+    assert a in state.users and not any(t["uid"] == a for t in state.topics.values())
+    client.delete_user_account(uid=b)
+    assert b not in state.users and any(t["uid"] == b for t in state.topics.values())
+    client.delete_user(uid=c)
+    assert c not in state.users and not any(t["uid"] == c for t in state.topics.values())
+    with pytest.raises(ForumRejected, match="cant-delete-other-admins"):
+        client.delete_user(uid=1)
+
+
+def test_bulk_delete_is_one_call_and_one_admin_fails_it_all(client, sandbox):
+    users = sandbox.app.state.users
+    victims = [u for u in sorted(users) if u > 2][:5]
+    with pytest.raises(ForumRejected):
+        client.bulk_delete_users(uids=[*victims, 1])
+    assert all(v in users for v in victims)
+    assert client.bulk_delete_users(uids=victims) == 5
+    assert not any(v in users for v in victims)
+    deletes = [r for r in sandbox.app.calls.records() if r.method == "DELETE"]
+    assert [r.path for r in deletes] == ["/api/v3/users/", "/api/v3/users/"]
+    assert deletes[-1].body == {"uids": victims}
+
+
+# --- groups -------------------------------------------------------------------------------
+def test_list_groups_includes_hidden_and_system_groups_across_pages(client, sandbox):
+    groups = client.list_groups()
+    names = {g.name for g in groups}
+    assert {"administrators", "Support Team", "Beta Testers"} <= names
+    assert not any(n.startswith("cid:") or n == "registered-users" for n in names)
+    assert sandbox.app.calls.count("GET", "/api/admin/manage/groups") == 2
+    support = next(g for g in groups if g.name == "Support Team")
+    assert support.visible is False and support.user_count == 25
+    assert next(g for g in groups if g.name == "administrators").automatic is True
+
+
+def test_create_update_get_delete_group(client, sandbox):
+    group = client.create_group(name="Moderator Trainees", description="New mods", private=True)
+    assert group.slug == "moderator-trainees" and group.description == "New mods"
+    client.update_group(slug=group.slug, description="Trainee moderators", hidden=True)
+    fetched = client.get_group(slug=group.slug)
+    assert fetched.description == "Trainee moderators" and fetched.visible is False
+    client.delete_group(slug=group.slug)
+    with pytest.raises(ForumNotFound):
+        client.get_group(slug=group.slug)
+
+
+def test_group_members_are_paged(client, sandbox):
+    members = client.list_group_members(slug="beta-testers")
+    expected = set(sandbox.app.state.groups["Beta Testers"]["members"])
+    assert {m.id for m in members} == expected and len(members) == 45
+    assert sandbox.app.calls.count("GET", "/api/v3/groups/beta-testers/members") == 3
+
+
+def test_adding_n_members_makes_n_calls(client, sandbox):
+    group = sandbox.app.state.groups["Gardeners"]
+    new = [u for u in sorted(sandbox.app.state.users) if u > 2 and u not in group["members"]][:7]
+    change = client.add_group_members(slug="gardeners", uids=new)
+    assert change.added == tuple(str(u) for u in new) and change.calls == 7
+    puts = [r for r in sandbox.app.calls.records() if r.method == "PUT"]
+    assert [r.path for r in puts] == [f"/api/v3/groups/gardeners/membership/{u}" for u in new]
+    assert set(new) <= set(group["members"])
+    removed = client.remove_group_members(slug="gardeners", uids=new[:2])
+    assert removed.removed == (str(new[0]), str(new[1])) and not set(new[:2]) & set(
+        group["members"]
+    )
+
+
+def test_usernames_are_resolved_and_unknown_ones_skipped(client, sandbox):
+    change = client.add_group_members(
+        slug="translators", usernames=["moderator", "no-such-person"], uids=[99999]
+    )
+    assert change.added == ("moderator",)
+    assert set(change.skipped) == {"no-such-person", "99999"}
+    assert 2 in sandbox.app.state.groups["Translators"]["members"]
+
+
+def test_administrators_membership_raises_reauth_with_a_clear_message(client, sandbox):
+    with pytest.raises(ForumReauthRequired) as info:
+        client.add_group_members(slug="administrators", uids=[5])
+    assert "API token" in str(info.value) and "administrators" in str(info.value)
+    assert 5 not in sandbox.app.state.groups["administrators"]["members"]
+
+
+def test_a_bad_token_on_a_reauth_route_is_not_mistaken_for_reauth(sandbox):
+    with pytest.raises(ForumUnauthorized) as info:
+        make_client(sandbox, token="wrong").add_group_members(slug="administrators", uids=[5])
+    assert not isinstance(info.value, ForumReauthRequired)
+
+
+# --- tags ---------------------------------------------------------------------------------
+def test_tags_with_counts_and_topic_retagging(client, sandbox):
+    tags = {t.name: t.topic_count for t in client.list_tags()}
+    state = sandbox.app.state
+    assert tags["help"] == sum("help" in t["tags"] for t in state.topics.values())
+    assert client.set_topic_tags(tid=1, tags=["Docker", "upgrade"]) == ("docker", "upgrade")
+    assert client.add_topic_tags(tid=1, tags=["nginx"]) == ("docker", "upgrade", "nginx")
+    client.clear_topic_tags(tid=1)
+    assert state.topics[1]["tags"] == []
+
+
+def test_topics_for_a_tag_walk_every_page(client, sandbox):
+    topics = client.list_tag_topics(tag="help")
+    expected = {tid for tid, t in sandbox.app.state.topics.items() if "help" in t["tags"]}
+    assert {t.id for t in topics} == expected and len(expected) > 20
+    assert all("help" in t.tags for t in topics)
+    assert sandbox.app.calls.count("GET", "/api/tags/help") == 2
+
+
+def test_missing_capabilities_raise_not_offered_without_any_call(client, sandbox):
+    for call in (
+        lambda: client.rename_tag(name="help", new_name="support"),
+        lambda: client.delete_tag(name="help"),
+        lambda: client.create_tag(name="new"),
+        client.list_backups,
+        client.create_backup,
+        client.list_calendar_events,
+    ):
+        with pytest.raises(CapabilityNotOffered):
+            call()
+    assert not client.supports(Capability.BACKUPS)
+    assert not client.supports(Capability.GROUP_BATCH_MEMBERS)
+    assert sandbox.app.calls.records() == []
+
+
+# --- the platform-neutral verbs the bulk actions use ----------------------------------------
+def test_neutral_verbs_map_to_ban_mute_delete_and_membership(client, sandbox):
+    state = sandbox.app.state
+    target = state.users[plain_uid(sandbox)]
+    found = client.resolve_users(targets=[target["username"].upper(), "admin", "ghost", "2"])
+    assert set(found) == {target["username"].lower(), "admin", "2"}
+    assert found["admin"].admin and found["2"].username == "moderator"
+    client.suspend(user_id=target["uid"], until=datetime(2099, 1, 1), reason="spam")  # naive
+    assert client.resolve_users(targets=[target["username"]])[target["username"].lower()].banned
+    client.silence(user_id=target["uid"], until=datetime.now(UTC) + timedelta(days=1), reason="x")
+    assert state.users[target["uid"]]["mutedUntil"] > time.time() * 1000
+    group = client.find_group(name="Beta Testers")
+    assert group.slug == "beta-testers"
+    before = client.group_member_ids(group=group)
+    newcomer = next(u for u in sorted(state.users) if u > 2 and u not in before)
+    assert client.add_members(group=group, user_ids=[newcomer]).added == (str(newcomer),)
+    assert newcomer in client.group_member_ids(group=group)
+    assert client.delete_users(user_ids=[newcomer]) == 1 and newcomer not in state.users
+
+
+# --- master token, secrets, failures -------------------------------------------------------
+def test_master_token_sends_uid_in_the_query_never_in_bodies(master_sandbox):
+    client = make_client(master_sandbox, token=MASTER, uid="1", master=True)
+    uid = plain_uid(master_sandbox)
+    client.ban_user(uid=uid, reason="spam")
+    client.list_users(status="banned")
+    client.add_group_members(slug="translators", uids=[uid])
+    assert client.health_check().ok
+    records = master_sandbox.app.calls.records()
+    assert records and all(parse_qs(r.query).get("_uid") == ["1"] for r in records)
+    assert all("_uid" not in (r.body or {}) for r in records)
+    assert master_sandbox.app.state.users[uid]["banned"]
+
+
+def test_master_token_without_uid_is_explained(master_sandbox):
+    client = make_client(master_sandbox, token=MASTER, uid="", master=False)
+    with pytest.raises(ForumRejected, match="master token"):
+        client.get_user(uid=1)
+
+
+def test_token_only_travels_in_the_authorization_header(client, sandbox):
+    client.ban_user(uid=plain_uid(sandbox), reason="spam")
+    client.list_users(status="banned")
+    for record in sandbox.app.calls.records():
+        assert TOKEN not in record.query and TOKEN not in str(record.body)
+    assert TOKEN not in repr(client)
+
+
+def test_injected_5xx_raises_server_error(client, sandbox):
+    sandbox.app.config.faults.error_rate = 1.0
+    with pytest.raises(ForumServerError) as info:
+        client.get_user(uid=1)
+    assert info.value.status == 502
+    sandbox.app.config.faults.error_rate = 0.0
+    sandbox.app.config.faults.outage_for(30)
+    with pytest.raises(ForumServerError) as info:
+        client.list_groups()
+    assert info.value.status == 503
+
+
+def test_slow_forum_times_out(sandbox):
+    sandbox.app.config.faults.latency_ms = 400
+    with pytest.raises(ForumTimeout, match="did not answer within"):
+        make_client(sandbox, timeout=0.1).get_user(uid=1)
