@@ -152,6 +152,11 @@ FORUMDECK_ALLOW_HTTP_HOSTS = env.list("FORUMDECK_ALLOW_HTTP_HOSTS", default=[])
 FORUMDECK_HTTP_TIMEOUT = env.float("FORUMDECK_HTTP_TIMEOUT", default=10.0)
 FORUMDECK_HEALTH_CACHE_SECONDS = env.int("FORUMDECK_HEALTH_CACHE_SECONDS", default=60)
 FORUMDECK_APPROVAL_TTL = timedelta(hours=env.float("FORUMDECK_APPROVAL_TTL_HOURS", default=24))
+# A bulk run holds its action for this long and renews it per batch; a crashed run's action
+# is picked up again by beat once it runs out.
+FORUMDECK_BULK_LEASE_SECONDS = env.int("FORUMDECK_BULK_LEASE_SECONDS", default=60)
+# One task works this long at most, then hands over to a fresh one (fair to other actions).
+FORUMDECK_BULK_RUN_BUDGET_SECONDS = env.float("FORUMDECK_BULK_RUN_BUDGET_SECONDS", default=120)
 
 # --- Celery -----------------------------------------------------------------------------------
 # The embedded default is kombu's filesystem transport: no server to run, and web, worker and
@@ -189,6 +194,10 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {
         "task": "dashboard.tasks.worker_heartbeat",
         "schedule": env.float("FORUMDECK_HEARTBEAT_SECONDS", default=30.0),
+    },
+    "resume-stalled-bulk-actions": {
+        "task": "forums.tasks.resume_stalled_bulk_actions",
+        "schedule": env.float("FORUMDECK_RESUME_SECONDS", default=30.0),
     },
 }
 

@@ -103,6 +103,12 @@ class AuditEntry(models.Model):
     outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.SUCCESS)
     message = models.TextField(blank=True)
     details = models.JSONField(default=dict, blank=True)
+    bulk_action = models.ForeignKey("BulkAction", null=True, blank=True,
+                                    on_delete=models.DO_NOTHING, db_constraint=False,
+                                    related_name="audit_entries")
+    bulk_item = models.ForeignKey("BulkActionItem", null=True, blank=True,
+                                  on_delete=models.DO_NOTHING, db_constraint=False,
+                                  related_name="audit_entries")
 
     objects = AuditQuerySet.as_manager()
 
@@ -121,3 +127,121 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Audit entries are append-only.")
+
+
+class BulkAction(models.Model):
+    """A proposed change to many targets, approved by a second person before it runs."""
+
+    class State(models.TextChoices):
+        PLANNING = "planning", "Planning"
+        PLAN_FAILED = "plan_failed", "Plan failed"
+        PENDING_APPROVAL = "pending_approval", "Waiting for approval"
+        REJECTED = "rejected", "Rejected"
+        QUEUED = "queued", "Approved, queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        PARTIAL = "partial", "Partially failed"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    FINISHED = {State.SUCCEEDED, State.PARTIAL, State.FAILED, State.CANCELLED, State.REJECTED,
+                State.PLAN_FAILED}
+    ACTIVE = {State.PLANNING, State.QUEUED, State.RUNNING}
+
+    kind = models.CharField(max_length=40)
+    connections = models.ManyToManyField(ForumConnection, related_name="bulk_actions")
+    params = models.JSONField(default=dict, blank=True)
+    raw_targets = models.TextField(blank=True, help_text="The targets as they were given.")
+    plan = models.JSONField(default=dict, blank=True)
+    plan_hash = models.CharField(max_length=64, blank=True)
+    state = models.CharField(max_length=20, choices=State.choices,
+                             default=State.PLANNING, db_index=True)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="proposed_bulk_actions")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="approved_bulk_actions")
+    approved_hash = models.CharField(max_length=64, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approval_expires_at = models.DateTimeField(null=True, blank=True)
+    rejected_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="rejected_bulk_actions")
+    rejection_reason = models.TextField(blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    # A run holds the lease while it works; a crashed run's lease runs out and beat resumes it.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    lease_token = models.CharField(max_length=32, blank=True)
+    not_before = models.DateTimeField(null=True, blank=True,
+                                      help_text="Waiting for a forum's Retry-After or an outage.")
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            ("propose_bulkaction", "Can propose bulk actions"),
+            ("approve_bulkaction", "Can approve or reject bulk actions"),
+        ]
+        constraints = [
+            # Four eyes, enforced by the database too.
+            models.CheckConstraint(
+                condition=models.Q(approved_by__isnull=True)
+                | ~models.Q(approved_by=models.F("proposed_by")),
+                name="bulk_action_approver_is_not_proposer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.kind}"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in self.FINISHED
+
+
+class BulkActionItem(models.Model):
+    """One target of a bulk action: durable progress, so a crashed run resumes exactly here."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"  # a call may have reached the forum: verify before resending
+        DONE = "done", "Done"
+        SKIPPED = "skipped", "Skipped"
+        FAILED = "failed", "Failed"
+
+    action = models.ForeignKey(BulkAction, on_delete=models.CASCADE, related_name="items")
+    connection = models.ForeignKey(ForumConnection, on_delete=models.PROTECT, related_name="+")
+    target = models.CharField(max_length=255, help_text="As given: a username, e-mail or id.")
+    forum_user_id = models.BigIntegerField(null=True, blank=True)
+    forum_username = models.CharField(max_length=255, blank=True)
+    # Planning: has the plan looked this target up, and does the plan send it? The approved
+    # hash covers the planned items, so it stays the same while their states change.
+    resolved = models.BooleanField(default=False)
+    planned = models.BooleanField(default=False)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING,
+                             db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_status = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["action", "connection", "target"],
+                                    name="bulk_item_unique_target"),
+        ]
+        indexes = [models.Index(fields=["action", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.target} ({self.state})"
+
+
+class ForumPace(models.Model):
+    """The next free request slot per forum, shared by every worker (database pacer)."""
+
+    connection = models.OneToOneField(ForumConnection, on_delete=models.CASCADE,
+                                      primary_key=True, related_name="+")
+    next_slot = models.FloatField(default=0.0, help_text="Unix time of the next free slot.")

@@ -102,4 +102,5 @@ def sandbox_connection(db, discourse_sandbox):
         base_url=discourse_sandbox.url,
         api_key=SANDBOX_DISCOURSE_KEY,
         api_username="system",
+        requests_per_minute=6000,
     )

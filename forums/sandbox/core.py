@@ -130,6 +130,9 @@ class SandboxConfig:
     users: int = 300
     # Discourse: one bucket of admin requests per minute per site (60 on a real forum).
     admin_requests_per_minute: int = 60
+    # The bucket's window. Real forums: 60 s. Tests may shrink it to see several windows pass
+    # quickly (the limit then applies per window, not per minute).
+    rate_window_seconds: float = 60.0
     title: str = "Sandbox forum"
     faults: Faults = field(default_factory=Faults)
 

@@ -120,7 +120,9 @@ class DiscourseSandbox(SandboxApp):
     backup_seconds = 3.0  # how long a started backup keeps "operation running"
 
     def __init__(self, config: SandboxConfig | None = None) -> None:
-        self.limiter = SlidingWindowLimiter((config or SandboxConfig()).admin_requests_per_minute)
+        cfg = config or SandboxConfig()
+        self.limiter = SlidingWindowLimiter(cfg.admin_requests_per_minute,
+                                            window=cfg.rate_window_seconds)
         # Before 2025-12 /tags.json used the tag name as its `id`; flip to serve that shape.
         self.legacy_tag_ids = False
         super().__init__(config)
@@ -331,6 +333,7 @@ class DiscourseSandbox(SandboxApp):
         if user["admin"]:
             # One bucket per site for the admin key, whatever the route (admin_api_min).
             self.limiter.limit = int(self.config.admin_requests_per_minute)
+            self.limiter.window = float(self.config.rate_window_seconds)
             wait = self.limiter.try_acquire()
             if wait:
                 seconds = ceil_seconds(wait)

@@ -1,0 +1,519 @@
+"""Planning and running bulk actions. Called by the Celery tasks; every step is durable in the
+item rows, so a run killed at any point resumes where it stopped and sends no item twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from forums.clients import client_class, get_client
+from forums.clients.base import BaseClient
+from forums.clients.errors import (
+    CapabilityNotOffered,
+    ForumError,
+    ForumNotFound,
+    ForumRateLimited,
+    ForumServerError,
+    ForumUnavailable,
+)
+from forums.models import AuditEntry, BulkAction, BulkActionItem, ForumConnection
+
+from .kinds import Kind, Target, get_kind
+from .pacing import SAFETY, get_pacer, pace_for
+
+logger = logging.getLogger("forums.bulk")
+
+State = BulkAction.State
+ItemState = BulkActionItem.State
+PLAN_CHUNK = 1000
+RUN_CHUNK = 100
+MAX_ATTEMPTS = 8
+LIST_CAP = 500  # unknown / no-op / junk lines kept in the plan for display
+
+
+def lease_seconds() -> int:
+    return getattr(settings, "FORUMDECK_BULK_LEASE_SECONDS", 60)
+
+
+def budget_seconds() -> float:
+    return getattr(settings, "FORUMDECK_BULK_RUN_BUDGET_SECONDS", 120)
+
+
+def backoff(attempts: int) -> float:
+    return float(min(2 ** max(attempts, 1), 60))
+
+
+@dataclass
+class Outcome:
+    """What a planning or running step asks of the task: nothing, or to run again later."""
+
+    again_in: float | None = None
+    note: str = ""
+
+
+# --- hashing ----------------------------------------------------------------------------------
+def compute_hash(action: BulkAction) -> str:
+    """sha256 of what an approval covers: kind, parameters, forums and the planned targets."""
+    digest = hashlib.sha256()
+    head = {
+        "kind": action.kind,
+        "params": action.params,
+        "connections": sorted(action.connections.values_list("pk", flat=True)),
+    }
+    digest.update(json.dumps(head, sort_keys=True, default=str).encode())
+    rows = (
+        action.items.filter(planned=True)
+        .order_by("connection_id", "forum_user_id", "target")
+        .values_list("connection_id", "forum_user_id", "target")
+        .iterator(chunk_size=2000)
+    )
+    for connection_id, user_id, target in rows:
+        digest.update(f"\n{connection_id}:{user_id}:{target}".encode())
+    return digest.hexdigest()
+
+
+# --- audit ------------------------------------------------------------------------------------
+def _audit_items(action: BulkAction, connection: ForumConnection, kind: Kind,
+                 items: list[BulkActionItem], outcome: str, message: str,
+                 call: str) -> None:
+    AuditEntry.objects.bulk_create(
+        [
+            AuditEntry(
+                actor=action.approved_by,
+                actor_name=action.approved_by.get_username() if action.approved_by else "",
+                connection=connection,
+                connection_name=connection.name,
+                action=f"bulk.{kind.key}",
+                target=item.forum_username or item.target,
+                outcome=outcome,
+                message=message,
+                details={"bulk_action": action.pk, "proposed_by": action.proposed_by_id,
+                         "call": call, "forum_user_id": item.forum_user_id},
+                bulk_action=action,
+                bulk_item=item,
+            )
+            for item in items
+        ],
+        batch_size=500,
+    )
+
+
+# --- planning ---------------------------------------------------------------------------------
+def _chunks(seq: list, size: int) -> Iterator[list]:
+    for start in range(0, len(seq), size):
+        yield seq[start:start + size]
+
+
+def _client(connection: ForumConnection) -> BaseClient:
+    return get_client(connection, pacer=pace_for(connection))
+
+
+def plan_action(action_id: int) -> Outcome:
+    """Resolve every target, mark no-ops and unknowns, count the calls, freeze the hash."""
+    action = BulkAction.objects.select_related("proposed_by").get(pk=action_id)
+    if action.state != State.PLANNING:
+        return Outcome(note=f"not planning ({action.state})")
+    kind = get_kind(action.kind)
+    for connection in action.connections.all():
+        try:
+            _plan_connection(action, kind, connection)
+        except ForumRateLimited as exc:
+            get_pacer().hold_until(connection.pk, time.time() + exc.retry_after)
+            return Outcome(again_in=exc.retry_after, note=str(exc))
+        except (ForumServerError, ForumUnavailable) as exc:
+            attempts = action.plan.get("plan_attempts", 0) + 1
+            if attempts < MAX_ATTEMPTS:
+                action.plan["plan_attempts"] = attempts
+                action.last_error = f"{connection.name}: {exc}"
+                action.save(update_fields=["plan", "last_error", "updated_at"])
+                return Outcome(again_in=backoff(attempts), note=str(exc))
+            return _plan_failed(action, f"{connection.name}: {exc}")
+        except ForumNotFound as exc:
+            return _plan_failed(action, f"{connection.name}: {exc} Check the group or names.")
+        except ForumError as exc:
+            return _plan_failed(action, f"{connection.name}: {exc}")
+    _freeze_plan(action, kind)
+    return Outcome()
+
+
+def _plan_failed(action: BulkAction, message: str) -> Outcome:
+    action.state = State.PLAN_FAILED
+    action.last_error = message
+    action.finished_at = timezone.now()
+    action.save(update_fields=["state", "last_error", "finished_at", "updated_at"])
+    return Outcome(note=message)
+
+
+def _plan_connection(action: BulkAction, kind: Kind, connection: ForumConnection) -> None:
+    items = action.items.filter(connection=connection)
+    with _client(connection) as client:
+        if not kind.offered_by(client):
+            items.filter(resolved=False).update(
+                resolved=True, planned=False, state=ItemState.SKIPPED,
+                error=f"{client.software} does not offer this ({kind.label}).")
+            return
+        ctx = kind.prepare(client, action.params)
+        seen_users: dict[int, str] = dict(
+            items.filter(resolved=True, planned=True)
+            .values_list("forum_user_id", "target")
+        )
+        while True:
+            chunk = list(items.filter(resolved=False).order_by("id")[:PLAN_CHUNK])
+            if not chunk:
+                break
+            for batch in _chunks(chunk, max(client.resolve_batch_size, 1)):
+                found = client.resolve_users(targets=[i.target for i in batch])
+                for item in batch:
+                    user = found.get(item.target.lower())
+                    item.resolved = True
+                    item.planned = False
+                    if user is None:
+                        item.state = ItemState.SKIPPED
+                        item.error = f"not found on {connection.name}"
+                        continue
+                    item.forum_user_id, item.forum_username = user.id, user.username
+                    if user.id in seen_users:
+                        item.state = ItemState.SKIPPED
+                        item.error = f"same person as {seen_users[user.id]}"
+                        continue
+                    reason = kind.reason_not_needed(user, ctx, action.params)
+                    if reason:
+                        item.state, item.error = ItemState.SKIPPED, reason
+                        continue
+                    seen_users[user.id] = item.target
+                    item.state, item.error, item.planned = ItemState.PENDING, "", True
+                BulkActionItem.objects.bulk_update(
+                    batch, ["resolved", "planned", "state", "error", "forum_user_id",
+                            "forum_username"])
+
+
+def _freeze_plan(action: BulkAction, kind: Kind) -> None:
+    per_connection = []
+    total_calls = 0
+    total_seconds = 0.0
+    for connection in action.connections.all():
+        items = action.items.filter(connection=connection)
+        planned = items.filter(planned=True).count()
+        # Estimates read only the client class's batch sizes: no call is made.
+        cls = client_class(connection.platform)
+        calls = 0
+        if planned:
+            calls = (kind.run_overhead_calls(cls) + kind.recheck_calls(cls, planned)
+                     + kind.apply_calls(cls, planned))
+        seconds = calls * 60.0 / connection.requests_per_minute * SAFETY
+        total_calls += calls
+        total_seconds = max(total_seconds, seconds)  # forums run side by side
+        per_connection.append({
+            "connection": connection.pk, "name": connection.name, "planned": planned,
+            "calls": calls, "seconds": round(seconds, 1),
+            "rate": connection.requests_per_minute,
+        })
+    skipped = action.items.filter(state=ItemState.SKIPPED)
+    plan = dict(action.plan)
+    plan.update({
+        "per_connection": per_connection,
+        "planned": sum(p["planned"] for p in per_connection),
+        "skipped": skipped.count(),
+        "skipped_examples": list(skipped.order_by("id").values("target", "error")[:LIST_CAP]),
+        "calls": total_calls,
+        "seconds": round(total_seconds, 1),
+        "planned_at": timezone.now().isoformat(),
+    })
+    plan.pop("plan_attempts", None)
+    action.plan = plan
+    action.plan_hash = compute_hash(action)
+    action.state = State.PENDING_APPROVAL
+    action.last_error = ""
+    action.save(update_fields=["plan", "plan_hash", "state", "last_error", "updated_at"])
+
+
+# --- running ----------------------------------------------------------------------------------
+def _take_lease(action_id: int) -> str | None:
+    token = uuid.uuid4().hex
+    now = timezone.now()
+    taken = BulkAction.objects.filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now),
+        pk=action_id, state__in=[State.QUEUED, State.RUNNING],
+    ).update(lease_token=token, lease_until=now + timedelta(seconds=lease_seconds()))
+    return token if taken else None
+
+
+def _renew_lease(action_id: int, token: str) -> bool:
+    return bool(BulkAction.objects.filter(pk=action_id, lease_token=token).update(
+        lease_until=timezone.now() + timedelta(seconds=lease_seconds())))
+
+
+def _release_lease(action_id: int, token: str, **fields) -> None:
+    BulkAction.objects.filter(pk=action_id, lease_token=token).update(
+        lease_until=None, lease_token="", **fields)
+
+
+class _Stop(Exception):
+    def __init__(self, outcome: Outcome) -> None:
+        self.outcome = outcome
+
+
+def run_action(action_id: int) -> Outcome:
+    token = _take_lease(action_id)
+    if token is None:
+        return Outcome(note="another run holds this action, or it is not runnable")
+    try:
+        outcome = _run(action_id, token)
+    except _Stop as stop:
+        outcome = stop.outcome
+    except Exception:
+        _release_lease(action_id, token)
+        raise
+    wait_until = (timezone.now() + timedelta(seconds=outcome.again_in)
+                  if outcome.again_in else None)
+    _release_lease(action_id, token, not_before=wait_until)
+    return outcome
+
+
+def refuse_stale_or_expired(action: BulkAction) -> str:
+    """Why this approved action may not start, or ""."""
+    if not action.approved_by_id or not action.approved_hash:
+        return "It has no approval."
+    if action.approval_expires_at and timezone.now() > action.approval_expires_at:
+        return "Its approval expired before the run started; it needs a new approval."
+    if compute_hash(action) != action.approved_hash:
+        return "It changed after it was approved (the plan no longer matches the approval)."
+    return ""
+
+
+def _run(action_id: int, token: str) -> Outcome:
+    action = BulkAction.objects.select_related("approved_by", "proposed_by").get(pk=action_id)
+    if action.state == State.QUEUED:
+        problem = refuse_stale_or_expired(action)
+        if problem:
+            with transaction.atomic():
+                action.state = State.PENDING_APPROVAL
+                action.approved_by = None
+                action.approved_hash = ""
+                action.approved_at = action.approval_expires_at = None
+                action.last_error = f"Refused to run: {problem}"
+                action.plan_hash = compute_hash(action)
+                action.save()
+                AuditEntry.objects.create(
+                    action="bulk.refused", target=f"bulk action #{action.pk}",
+                    outcome=AuditEntry.Outcome.FAILURE, message=problem, bulk_action=action)
+            return Outcome(note=problem)
+        action.state = State.RUNNING
+        action.started_at = action.started_at or timezone.now()
+        action.save(update_fields=["state", "started_at", "updated_at"])
+    started = time.monotonic()
+    kind = get_kind(action.kind)
+    for connection in action.connections.all():
+        outcome = _run_connection(action, kind, connection, token, started)
+        if outcome is not None:
+            return outcome
+    _finish(action)
+    return Outcome()
+
+
+def _cancel_requested(action_id: int) -> bool:
+    return BulkAction.objects.filter(pk=action_id, cancel_requested=True).exists()
+
+
+def _run_connection(action: BulkAction, kind: Kind, connection: ForumConnection, token: str,
+                    started: float) -> Outcome | None:
+    open_items = action.items.filter(
+        connection=connection, planned=True,
+        state__in=[ItemState.PENDING, ItemState.SENDING])
+    if not open_items.exists():
+        return None
+    with _client(connection) as client:
+        try:
+            ctx = kind.prepare(client, action.params)
+        except ForumError as exc:
+            return _handle_error(action, connection, [], exc)
+        while True:
+            if _cancel_requested(action.pk):
+                _cancel_rest(action)
+                return None
+            if time.monotonic() - started > budget_seconds():
+                return Outcome(again_in=0.01, note="continuing in a fresh task")
+            chunk = list(open_items.order_by("id")[:max(RUN_CHUNK, kind.batch_size(client))])
+            if not chunk:
+                return None
+            outcome = _run_chunk(action, kind, connection, client, ctx, chunk)
+            if outcome is not None:
+                return outcome
+            if not _renew_lease(action.pk, token):
+                return Outcome(note="lost the lease to another run")
+
+
+def _targets(items: list[BulkActionItem]) -> list[Target]:
+    return [Target(i.pk, int(i.forum_user_id), i.forum_username) for i in items]
+
+
+def _run_chunk(action, kind, connection, client, ctx, chunk) -> Outcome | None:
+    by_id = {item.pk: item for item in chunk}
+    try:
+        reasons = kind.recheck(client, ctx, action.params, _targets(chunk))
+    except ForumError as exc:
+        return _handle_error(action, connection, [], exc)
+    verified_done, skipped = [], []
+    for item_id, reason in reasons.items():
+        item = by_id.pop(item_id)
+        if item.state == ItemState.SENDING and reason.startswith("already"):
+            # A run that died after sending: the forum shows the change, so it was applied.
+            item.state, item.error = ItemState.DONE, "applied before a restart (verified)"
+            verified_done.append(item)
+        else:
+            item.state, item.error = ItemState.SKIPPED, reason
+            skipped.append(item)
+    BulkActionItem.objects.bulk_update(verified_done + skipped, ["state", "error"])
+    remaining = list(by_id.values())
+    size = kind.batch_size(client)
+    for start in range(0, len(remaining), size):
+        if start and _cancel_requested(action.pk):
+            return None
+        batch = remaining[start:start + size]
+        for item in batch:
+            item.state = ItemState.SENDING
+            item.attempts += 1
+        # Durable before the call: if we die now, the next run verifies before resending.
+        BulkActionItem.objects.bulk_update(batch, ["state", "attempts"])
+        try:
+            forum_skipped = kind.apply(client, ctx, action.params, _targets(batch))
+        except ForumError as exc:
+            return _handle_error(action, connection, batch, exc)
+        done = [i for i in batch if i.pk not in forum_skipped]
+        for item in batch:
+            if item.pk in forum_skipped:
+                item.state, item.error = ItemState.SKIPPED, forum_skipped[item.pk]
+            else:
+                item.state, item.error = ItemState.DONE, ""
+            item.last_status = 200
+        with transaction.atomic():
+            BulkActionItem.objects.bulk_update(batch, ["state", "error", "last_status"])
+            call = f"{kind.label} ({len(batch)} in one call)" if size > 1 else kind.label
+            _audit_items(action, connection, kind, done, AuditEntry.Outcome.SUCCESS,
+                         f"{kind.done_label} by bulk action #{action.pk}", call)
+    return None
+
+
+def _handle_error(action, connection, batch: list[BulkActionItem],
+                  exc: ForumError) -> Outcome | None:
+    """Decide what a failure means: wait and retry, or fail these items and go on."""
+    pacer = get_pacer()
+    if isinstance(exc, ForumRateLimited):
+        pacer.hold_until(connection.pk, time.time() + exc.retry_after)
+        for item in batch:  # a 429 is nobody's fault: it does not count as an attempt
+            item.attempts = max(item.attempts - 1, 0)
+            item.state = ItemState.PENDING
+        BulkActionItem.objects.bulk_update(batch, ["attempts", "state"])
+        _note(action, f"{connection.name} asked to wait {exc.retry_after:g} s (rate limit).")
+        return Outcome(again_in=max(exc.retry_after, 0.5), note=str(exc))
+    if isinstance(exc, ForumServerError | ForumUnavailable):
+        attempts = max([i.attempts for i in batch], default=0)
+        if batch and attempts >= MAX_ATTEMPTS:
+            _fail(action, connection, batch, exc)
+            return Outcome(again_in=0.01)
+        # The call may or may not have reached the forum: the items stay "sending", and the
+        # next run checks the forum before sending them again.
+        for item in batch:
+            item.error, item.last_status = str(exc), exc.status
+        BulkActionItem.objects.bulk_update(batch, ["error", "last_status"])
+        wait = backoff(attempts or 1)
+        pacer.hold_until(connection.pk, time.time() + wait)
+        _note(action, f"{connection.name}: {exc} Retrying in {wait:g} s.")
+        return Outcome(again_in=wait, note=str(exc))
+    if isinstance(exc, CapabilityNotOffered) or not batch:
+        # Nothing can go on for this forum (e.g. the group is gone, or the key was revoked).
+        rest = list(action.items.filter(
+            connection=connection, planned=True,
+            state__in=[ItemState.PENDING, ItemState.SENDING]))
+        _fail(action, connection, rest, exc)
+        return None
+    _fail(action, connection, batch, exc)
+    return None
+
+
+def _fail(action, connection, items: list[BulkActionItem], exc: ForumError) -> None:
+    kind = get_kind(action.kind)
+    message = str(exc)
+    gone = isinstance(exc, ForumNotFound)
+    for item in items:
+        item.state = ItemState.SKIPPED if gone and len(items) == 1 else ItemState.FAILED
+        item.error = (f"no longer exists on {connection.name}"
+                      if gone and len(items) == 1 else message)
+        item.last_status = exc.status
+    with transaction.atomic():
+        BulkActionItem.objects.bulk_update(items, ["state", "error", "last_status"])
+        _audit_items(action, connection, kind,
+                     [i for i in items if i.state == ItemState.FAILED],
+                     AuditEntry.Outcome.FAILURE, message, kind.label)
+
+
+def _note(action: BulkAction, message: str) -> None:
+    BulkAction.objects.filter(pk=action.pk).update(last_error=message)
+
+
+def _cancel_rest(action: BulkAction) -> None:
+    with transaction.atomic():
+        action.items.filter(state=ItemState.PENDING).update(
+            state=ItemState.SKIPPED, error="cancelled before it was sent")
+        # "sending" items may have been applied; they stay as they are, for a person to see.
+        BulkAction.objects.filter(pk=action.pk).update(
+            state=State.CANCELLED, finished_at=timezone.now())
+
+
+def _finish(action: BulkAction) -> None:
+    counts = dict(action.items.values_list("state").annotate(n=Count("id")))
+    done = counts.get(ItemState.DONE, 0)
+    failed = counts.get(ItemState.FAILED, 0)
+    if failed and done:
+        state = State.PARTIAL
+    elif failed:
+        state = State.FAILED
+    else:
+        state = State.SUCCEEDED
+    BulkAction.objects.filter(pk=action.pk, state=State.RUNNING).update(
+        state=state, finished_at=timezone.now(), last_error="")
+
+
+# --- progress ---------------------------------------------------------------------------------
+@dataclass
+class Progress:
+    total: int
+    done: int
+    skipped: int
+    failed: int
+    open: int
+    percent: int
+    eta_seconds: int | None
+
+
+def progress(action: BulkAction) -> Progress:
+    counts = dict(action.items.filter(planned=True).values_list("state")
+                  .annotate(n=Count("id")))
+    total = sum(counts.values())
+    done = counts.get(ItemState.DONE, 0)
+    skipped = counts.get(ItemState.SKIPPED, 0)
+    failed = counts.get(ItemState.FAILED, 0)
+    open_ = counts.get(ItemState.PENDING, 0) + counts.get(ItemState.SENDING, 0)
+    finished = done + skipped + failed
+    percent = 100 if total == 0 else math.floor(finished * 100 / total)
+    eta = None
+    if open_ and action.state == State.RUNNING and action.started_at and finished:
+        elapsed = (timezone.now() - action.started_at).total_seconds()
+        eta = int(elapsed / finished * open_)
+    elif open_:
+        rates = [c.requests_per_minute for c in action.connections.all()] or [60]
+        eta = int(open_ * 60 / min(rates))
+    return Progress(total, done, skipped, failed, open_, percent, eta)

@@ -1,0 +1,208 @@
+"""The bulk engine against the sandbox Discourse, step by step (the worker tests run it in
+real Celery processes)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError
+from django.utils import timezone
+
+from forums.bulk import engine
+from forums.bulk.services import (
+    BulkActionError,
+    bulk_action_cancel,
+    bulk_action_propose,
+    bulk_action_reject,
+)
+from forums.models import AuditEntry, BulkAction, BulkActionItem
+from tests.bulk_helpers import approve, propose_and_plan, usernames
+
+pytestmark = pytest.mark.django_db
+
+State = BulkAction.State
+
+
+def mutating_calls(sandbox):
+    return [c for c in sandbox.app.calls.records() if c.method in ("PUT", "POST", "DELETE")]
+
+
+def test_plan_lists_unknown_duplicate_junk_and_noop_targets_and_counts_calls(
+    moderator, sandbox_connection, discourse_sandbox
+):
+    names = usernames(discourse_sandbox, 3, not_in_group="beta-testers")
+    group = next(g for g in discourse_sandbox.app.groups.values() if g["name"] == "beta-testers")
+    member = discourse_sandbox.app.users[next(iter(group["members"]))]["username"]
+    action = bulk_action_propose(
+        actor=moderator, kind="group_add", connections=[sandbox_connection],
+        params={"group": "beta-testers"},
+        targets_text="\n".join([*names, "no_such_person", member, names[0], "bad name!"]),
+    )
+    assert action.state == State.PLANNING
+    assert [j["line"] for j in action.plan["junk"]] == [7]
+    assert [d["line"] for d in action.plan["duplicates"]] == [6]
+    engine.plan_action(action.pk)
+    action.refresh_from_db()
+    assert action.state == State.PENDING_APPROVAL
+    assert action.plan["planned"] == 3
+    reasons = {e["target"]: e["error"] for e in action.plan["skipped_examples"]}
+    assert reasons["no_such_person"] == "not found on Sandbox Discourse"
+    assert reasons[member] == "already a member"
+    # 1 call for the group, 1 for its members, 1 to add all three: exactly what a run sends.
+    assert action.plan["calls"] == 3
+    assert mutating_calls(discourse_sandbox) == []  # a plan never changes the forum
+
+
+def test_approved_group_add_runs_in_one_call_and_is_audited(
+    moderator, approver, sandbox_connection, discourse_sandbox
+):
+    names = usernames(discourse_sandbox, 40, not_in_group="translators")
+    action = propose_and_plan(proposer=moderator, connection=sandbox_connection,
+                              kind="group_add", targets=names, params={"group": "translators"})
+    planned = action.plan["planned"]
+    approve(action, approver)
+    discourse_sandbox.app.calls.clear()
+    engine.run_action(action.pk)
+    action.refresh_from_db()
+    assert action.state == State.SUCCEEDED
+    assert action.items.filter(state="done").count() == planned
+    puts = [c for c in mutating_calls(discourse_sandbox) if c.path.endswith("/members.json")]
+    assert len(puts) == 1
+    assert discourse_sandbox.app.calls.count() == action.plan["calls"]
+    entries = AuditEntry.objects.filter(bulk_action=action, action="bulk.group_add")
+    assert entries.count() == planned
+    assert entries.first().actor == approver
+
+
+def test_suspend_sends_one_call_per_user_and_skips_the_already_suspended(
+    moderator, approver, sandbox_connection, discourse_sandbox
+):
+    names = usernames(discourse_sandbox, 5)
+    until = (timezone.now() + timedelta(days=7)).isoformat()
+    action = propose_and_plan(proposer=moderator, connection=sandbox_connection,
+                              kind="suspend", targets=names,
+                              params={"reason": "spam wave", "until": until})
+    approve(action, approver)
+    # Someone suspends one of them on the forum meanwhile: the run must not send it again.
+    victim = next(u for u in discourse_sandbox.app.users.values() if u["username"] == names[0])
+    victim["suspended_till"] = timezone.now() + timedelta(days=1)
+    victim["suspended_at"] = timezone.now()
+    discourse_sandbox.app.calls.clear()
+    engine.run_action(action.pk)
+    action.refresh_from_db()
+    assert action.state == State.SUCCEEDED
+    item = action.items.get(target=names[0])
+    assert item.state == "skipped" and item.error == "already suspended or banned"
+    suspends = [c for c in mutating_calls(discourse_sandbox) if c.path.endswith("/suspend.json")]
+    assert len(suspends) == 4
+    assert all(u["suspend_reason"] == "spam wave" for u in discourse_sandbox.app.users.values()
+               if u["username"] in names[1:])
+
+
+def test_self_approval_is_refused_by_the_service_and_the_database(
+    moderator, sandbox_connection, discourse_sandbox
+):
+    action = propose_and_plan(proposer=moderator, connection=sandbox_connection,
+                              kind="group_add", targets=usernames(discourse_sandbox, 2, not_in_group="translators"),
+                              params={"group": "translators"})
+    with pytest.raises(BulkActionError, match="someone else must approve"):
+        approve(action, moderator)
+    action.refresh_from_db()
+    assert action.state == State.PENDING_APPROVAL
+    action.approved_by = moderator
+    with pytest.raises(IntegrityError):
+        action.save()
+
+
+def test_a_change_after_approval_is_refused_as_stale_with_zero_calls(
+    moderator, approver, sandbox_connection, discourse_sandbox
+):
+    action = propose_and_plan(proposer=moderator, connection=sandbox_connection,
+                              kind="group_add", targets=usernames(discourse_sandbox, 3, not_in_group="translators"),
+                              params={"group": "translators"})
+    approve(action, approver)
+    BulkAction.objects.filter(pk=action.pk).update(params={"group": "support-team"})
+    discourse_sandbox.app.calls.clear()
+    engine.run_action(action.pk)
+    action.refresh_from_db()
+    assert discourse_sandbox.app.calls.count() == 0
+    assert action.state == State.PENDING_APPROVAL and action.approved_by is None
+    assert "changed after it was approved" in action.last_error
+    assert AuditEntry.objects.filter(action="bulk.refused", bulk_action=action).exists()
+
+
+def test_an_expired_approval_is_refused(moderator, approver, sandbox_connection,
+                                        discourse_sandbox):
+    action = propose_and_plan(proposer=moderator, connection=sandbox_connection,
+                              kind="group_add", targets=usernames(discourse_sandbox, 3, not_in_group="translators"),
+                              params={"group": "translators"})
+    approve(action, approver)
+    BulkAction.objects.filter(pk=action.pk).update(
+        approval_expires_at=timezone.now() - timedelta(minutes=1))
+    discourse_sandbox.app.calls.clear()
+    engine.run_action(action.pk)
+    action.refresh_from_db()
+    assert discourse_sandbox.app.calls.count() == 0
+    assert "approval expired" in action.last_error
+
+
+def test_approving_a_plan_other_than_the_one_seen_is_refused(
+    moderator, approver, sandbox_connection, discourse_sandbox
+):
+    action = propose_and_plan(proposer=moderator, connection=sandbox_connection,
+                              kind="group_add", targets=usernames(discourse_sandbox, 3, not_in_group="translators"),
+                              params={"group": "translators"})
+    from forums.bulk.services import bulk_action_approve
+
+    with pytest.raises(BulkActionError, match="plan changed since you opened it"):
+        bulk_action_approve(actor=approver, action=action, plan_hash="0" * 64)
+
+
+def test_reject_needs_a_reason_and_cancel_before_run_sends_nothing(
+    moderator, approver, sandbox_connection, discourse_sandbox
+):
+    action = propose_and_plan(proposer=moderator, connection=sandbox_connection,
+                              kind="group_add", targets=usernames(discourse_sandbox, 3, not_in_group="translators"),
+                              params={"group": "translators"})
+    with pytest.raises(BulkActionError, match="Say why"):
+        bulk_action_reject(actor=approver, action=action, reason="  ")
+    bulk_action_reject(actor=approver, action=action, reason="Wrong group")
+    action.refresh_from_db()
+    assert action.state == State.REJECTED and action.rejection_reason == "Wrong group"
+
+    other = propose_and_plan(proposer=moderator, connection=sandbox_connection,
+                             kind="group_add", targets=usernames(discourse_sandbox, 3, not_in_group="translators"),
+                             params={"group": "translators"})
+    approve(other, approver)
+    bulk_action_cancel(actor=moderator, action=other)
+    engine.run_action(other.pk)
+    other.refresh_from_db()
+    assert other.state == State.CANCELLED
+    assert not other.items.filter(state="done").exists()
+
+
+def test_a_missing_group_fails_the_plan_with_a_clear_message(
+    moderator, sandbox_connection, discourse_sandbox
+):
+    action = bulk_action_propose(actor=moderator, kind="group_add",
+                                 connections=[sandbox_connection],
+                                 params={"group": "no-such-group"},
+                                 targets_text="alice")
+    engine.plan_action(action.pk)
+    action.refresh_from_db()
+    assert action.state == State.PLAN_FAILED
+    assert "Sandbox Discourse" in action.last_error
+
+
+def test_bad_parameters_are_refused_before_anything_is_created(moderator, sandbox_connection):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="end date is in the past"):
+        bulk_action_propose(actor=moderator, kind="suspend", connections=[sandbox_connection],
+                            params={"reason": "x", "until": "2001-01-01T00:00"},
+                            targets_text="alice")
+    with pytest.raises(ValidationError, match="No usable targets"):
+        bulk_action_propose(actor=moderator, kind="group_add", connections=[sandbox_connection],
+                            params={"group": "g"}, targets_text="not valid!\n???")
+    assert not BulkAction.objects.exists() and not BulkActionItem.objects.exists()
