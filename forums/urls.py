@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_bulk
 
 app_name = "forums"
 urlpatterns = [
@@ -12,4 +12,11 @@ urlpatterns = [
     path("<int:pk>/test/", views.connection_test, name="connection-test"),
     path("<int:pk>/card/", views.connection_card, name="connection-card"),
     path("audit/", views.audit_list, name="audit-list"),
+    path("bulk/", views_bulk.bulk_list, name="bulk-list"),
+    path("bulk/new/", views_bulk.bulk_create, name="bulk-create"),
+    path("bulk/<int:pk>/", views_bulk.bulk_detail, name="bulk-detail"),
+    path("bulk/<int:pk>/approve/", views_bulk.bulk_approve, name="bulk-approve"),
+    path("bulk/<int:pk>/reject/", views_bulk.bulk_reject, name="bulk-reject"),
+    path("bulk/<int:pk>/cancel/", views_bulk.bulk_cancel, name="bulk-cancel"),
+    path("bulk/<int:pk>/items.csv", views_bulk.bulk_items_csv, name="bulk-items-csv"),
 ]

@@ -65,3 +65,14 @@ def wait_for(predicate: Callable[[], object], *, timeout: float, what: str,
         time.sleep(interval)
     detail = f"\n--- process output ---\n{on_fail()}" if on_fail else ""
     raise AssertionError(f"Timed out after {timeout:g}s waiting for {what}.{detail}")
+
+
+def database_url_for_workers() -> str:
+    """DATABASE_URL of the database the running tests use, for worker subprocesses."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    return (f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
+            f"{db['PORT'] or 5432}/{db['NAME']}")

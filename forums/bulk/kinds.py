@@ -117,8 +117,10 @@ def parse_until(value: str) -> datetime:
 class _PenaltyForm(forms.Form):
     reason = forms.CharField(max_length=REASON_MAX, strip=True,
                              help_text="Shown to the user and in the forum's staff log.")
-    until = forms.DateTimeField(required=False,
-                                help_text="Leave empty with a duration, or give an end date.")
+    until = forms.DateTimeField(
+        required=False, label="Until",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="An end date (in your time zone), or leave empty and give a duration.")
     duration_days = forms.IntegerField(required=False, min_value=1, max_value=36500,
                                        label="Duration (days)")
     message = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),

@@ -34,6 +34,8 @@ class Command(BaseCommand):
                 python, "-m", "gunicorn", "dashboard.wsgi:application",
                 "--bind", options["bind"], "--worker-class", "gthread",
                 "--workers", "2", "--threads", "8", "--access-logfile", "-",
+                # Two stacks on one machine (or a test) must not fight over one socket path.
+                "--no-control-socket",
             ],
             "worker": [
                 python, "-m", "celery", "-A", "dashboard", "worker", "--loglevel", "INFO",

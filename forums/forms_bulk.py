@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from django import forms
+
+from .bulk.kinds import KINDS
+from .models import BulkAction, ForumConnection
+
+MAX_CSV_BYTES = 10 * 1024 * 1024
+
+
+class BulkProposeForm(forms.Form):
+    connections = forms.ModelMultipleChoiceField(
+        label="Forums",
+        queryset=ForumConnection.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    kind = forms.ChoiceField(label="Action", choices=[(k.key, k.label) for k in KINDS.values()])
+    targets = forms.CharField(
+        label="Targets",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false",
+                                     "placeholder": "alice\nbob@example.com, 42"}),
+        help_text="Usernames, e-mail addresses or numeric ids: one per line or separated by "
+        "commas. Lines Forumdeck cannot read are listed in the plan with their line numbers.",
+    )
+    csv_file = forms.FileField(
+        label="…or a CSV file",
+        required=False,
+        help_text="A column named username, email or id (or the first column).",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["connections"].queryset = ForumConnection.objects.filter(
+            enabled=True).defer("api_key")
+
+    def clean_csv_file(self) -> str | None:
+        upload = self.cleaned_data.get("csv_file")
+        if not upload:
+            return None
+        if upload.size > MAX_CSV_BYTES:
+            raise forms.ValidationError("The file is larger than 10 MB.")
+        raw = upload.read()
+        for encoding in ("utf-8-sig", "cp1252"):
+            try:
+                return raw.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+        raise forms.ValidationError("The file is not text (CSV) Forumdeck can read.")
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("targets") or "").strip() and not data.get("csv_file"):
+            if "csv_file" not in self.errors:
+                raise forms.ValidationError("Paste targets or upload a CSV file.")
+        return data
+
+
+def kind_param_forms(data=None) -> list[tuple[str, forms.Form]]:
+    """One parameter form per distinct form class, with the kinds that use it. Unbound (the
+    service validates the chosen kind's parameters), but keeping what was typed."""
+    initial = {k: v for k, v in data.items()} if data else None
+    seen: dict[type, tuple[list[str], forms.Form]] = {}
+    for kind in KINDS.values():
+        if kind.form_class is None:
+            continue
+        if kind.form_class not in seen:
+            seen[kind.form_class] = ([], kind.form_class(initial=initial))
+        seen[kind.form_class][0].append(kind.key)
+    return [(" ".join(keys), form) for keys, form in seen.values()]
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class BulkFilterForm(forms.Form):
+    state = forms.ChoiceField(required=False, choices=[("", "All"), ("waiting", "Waiting for approval"),
+                                                       ("active", "In progress"),
+                                                       ("finished", "Finished")])
+    mine = forms.BooleanField(required=False)
+
+
+STATE_GROUPS = {
+    "waiting": [BulkAction.State.PENDING_APPROVAL],
+    "active": [BulkAction.State.PLANNING, BulkAction.State.QUEUED, BulkAction.State.RUNNING],
+    "finished": list(BulkAction.FINISHED),
+}

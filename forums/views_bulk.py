@@ -1,0 +1,229 @@
+"""Bulk actions in the browser: propose, see the plan, approve or reject, watch it run."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HTMX_STOP_POLLING
+
+from .bulk import engine
+from .bulk.kinds import KINDS, get_kind
+from .bulk.services import (
+    BulkActionError,
+    bulk_action_approve,
+    bulk_action_cancel,
+    bulk_action_propose,
+    bulk_action_reject,
+)
+from .forms_bulk import STATE_GROUPS, BulkFilterForm, BulkProposeForm, RejectForm, kind_param_forms
+from .models import BulkAction, BulkActionItem
+
+
+def _perm(codename: str):
+    return permission_required(f"forums.{codename}", raise_exception=True)
+
+
+@require_GET
+@_perm("view_bulkaction")
+def bulk_list(request: HttpRequest) -> HttpResponse:
+    form = BulkFilterForm(request.GET)
+    filters = form.cleaned_data if form.is_valid() else {}
+    actions = (BulkAction.objects.select_related("proposed_by", "approved_by")
+               .prefetch_related("connections")
+               .annotate(n_items=Count("items", filter=Q(items__planned=True)),
+                         n_finished=Count("items", filter=Q(items__planned=True)
+                                          & ~Q(items__state__in=["pending", "sending"])))
+               .order_by("-created_at", "-id"))
+    if filters.get("state"):
+        actions = actions.filter(state__in=STATE_GROUPS[filters["state"]])
+    if filters.get("mine"):
+        actions = actions.filter(proposed_by=request.user)
+    page = Paginator(actions, 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    template = "bulk/bulk_list.html"
+    if request.htmx:
+        template += "#bulk-table"
+    return render(request, template, {"page": page, "filters": filters,
+                                      "query": query.urlencode(), "kinds": KINDS})
+
+
+@require_http_methods(["GET", "POST"])
+@_perm("propose_bulkaction")
+def bulk_create(request: HttpRequest) -> HttpResponse:
+    data = request.POST if request.method == "POST" else None
+    form = BulkProposeForm(data, request.FILES or None)
+    param_forms = kind_param_forms(data)
+    if request.method == "POST" and form.is_valid():
+        kind = get_kind(form.cleaned_data["kind"])
+        params = {name: request.POST.get(name) for name in
+                  (kind.form_class.base_fields if kind.form_class else {})}
+        if kind.form_class and "block_ip_and_email" in kind.form_class.base_fields:
+            params["block_ip_and_email"] = request.POST.get("block_ip_and_email") == "on"
+        try:
+            action = bulk_action_propose(
+                actor=request.user,
+                kind=kind.key,
+                connections=list(form.cleaned_data["connections"]),
+                params=params,
+                targets_text=form.cleaned_data.get("targets") or "",
+                csv_data=form.cleaned_data.get("csv_file"),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, f"Proposed bulk action #{action.pk}. Forumdeck is "
+                             "planning it now; then another person approves it.")
+            return redirect("forums:bulk-detail", pk=action.pk)
+    return render(request, "bulk/bulk_form.html", {"form": form, "param_forms": param_forms,
+                                                    "kinds": KINDS})
+
+
+def _detail_context(request: HttpRequest, action: BulkAction) -> dict:
+    user = request.user
+    progress = engine.progress(action)
+    can_approve = (user.has_perm("forums.approve_bulkaction")
+                   and action.proposed_by_id != user.pk
+                   and action.state == BulkAction.State.PENDING_APPROVAL)
+    can_cancel = (action.state in BulkAction.ACTIVE | {BulkAction.State.PENDING_APPROVAL}
+                  and not action.cancel_requested
+                  and (action.proposed_by_id == user.pk
+                       or user.has_perm("forums.approve_bulkaction")))
+    return {
+        "action": action,
+        "kind": KINDS.get(action.kind),
+        "progress": progress,
+        "can_approve": can_approve,
+        "own_proposal": action.proposed_by_id == user.pk,
+        "can_cancel": can_cancel,
+        "polling": action.state in BulkAction.ACTIVE,
+        "reject_form": RejectForm(),
+    }
+
+
+@require_GET
+@_perm("view_bulkaction")
+def bulk_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    action = get_object_or_404(
+        BulkAction.objects.select_related("proposed_by", "approved_by", "rejected_by"), pk=pk)
+    context = _detail_context(request, action)
+    if request.htmx and request.htmx.target == "bulk-items":
+        context.update(_items_context(request, action))
+        return render(request, "bulk/bulk_detail.html#bulk-items", context)
+    if request.htmx and request.htmx.target == "bulk-progress":
+        response = render(request, "bulk/bulk_detail.html#bulk-progress", context)
+        if not context["polling"]:
+            # The end: htmx stops polling on 286, and the page reloads to show the outcome.
+            response.status_code = HTMX_STOP_POLLING
+            response["HX-Refresh"] = "true"
+        return response
+    context.update(_items_context(request, action))
+    return render(request, "bulk/bulk_detail.html", context)
+
+
+def _items_context(request: HttpRequest, action: BulkAction) -> dict:
+    state = request.GET.get("item_state", "")
+    items = action.items.select_related("connection").order_by("id")
+    if state in BulkActionItem.State.values:
+        items = items.filter(state=state)
+    page = Paginator(items, 50).get_page(request.GET.get("page"))
+    return {"items_page": page, "item_state": state,
+            "item_states": BulkActionItem.State.choices}
+
+
+def _refused(request: HttpRequest, action: BulkAction, exc: Exception) -> HttpResponse:
+    messages.error(request, str(exc) if isinstance(exc, BulkActionError) else " ".join(exc))
+    return redirect("forums:bulk-detail", pk=action.pk)
+
+
+@require_POST
+@_perm("approve_bulkaction")
+def bulk_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    action = get_object_or_404(BulkAction, pk=pk)
+    if action.proposed_by_id == request.user.pk:
+        raise PermissionDenied("You proposed this action; someone else must approve it.")
+    kind = KINDS.get(action.kind)
+    if kind and kind.destructive and request.POST.get("confirm", "").strip() != "DELETE":
+        messages.error(request, "Type DELETE to confirm: this deletes accounts and posts.")
+        return redirect("forums:bulk-detail", pk=action.pk)
+    try:
+        bulk_action_approve(actor=request.user, action=action,
+                            plan_hash=request.POST.get("plan_hash", ""))
+    except BulkActionError as exc:
+        return _refused(request, action, exc)
+    messages.success(request, f"Approved bulk action #{action.pk}; it is queued to run.")
+    return redirect("forums:bulk-detail", pk=action.pk)
+
+
+@require_POST
+@_perm("approve_bulkaction")
+def bulk_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    action = get_object_or_404(BulkAction, pk=pk)
+    form = RejectForm(request.POST)
+    try:
+        bulk_action_reject(actor=request.user, action=action,
+                           reason=form.data.get("reason", ""))
+    except BulkActionError as exc:
+        return _refused(request, action, exc)
+    messages.success(request, f"Rejected bulk action #{action.pk}.")
+    return redirect("forums:bulk-detail", pk=action.pk)
+
+
+@require_POST
+@_perm("view_bulkaction")
+def bulk_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    action = get_object_or_404(BulkAction, pk=pk)
+    user = request.user
+    if action.proposed_by_id != user.pk and not user.has_perm("forums.approve_bulkaction"):
+        raise PermissionDenied
+    try:
+        action = bulk_action_cancel(actor=user, action=action)
+    except BulkActionError as exc:
+        return _refused(request, action, exc)
+    messages.success(request, "Cancel requested: the run stops after its current batch."
+                     if action.state == BulkAction.State.RUNNING else "Cancelled.")
+    return redirect("forums:bulk-detail", pk=action.pk)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@require_GET
+@_perm("view_bulkaction")
+def bulk_items_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+    action = get_object_or_404(BulkAction, pk=pk)
+    writer = csv.writer(_Echo())
+    header = ["forum", "target", "forum_user_id", "forum_username", "state", "attempts",
+              "last_http_status", "error", "updated_at"]
+
+    def rows():
+        yield writer.writerow(header)
+        items = (action.items.order_by("id")
+                 .values_list("connection__name", "target", "forum_user_id", "forum_username",
+                              "state", "attempts", "last_status", "error", "updated_at")
+                 .iterator(chunk_size=2000))
+        for row in items:
+            yield writer.writerow([_csv_safe(v) for v in row])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    name = slugify(f"bulk-action-{action.pk}-{action.kind}")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
+def _csv_safe(value):
+    """Spreadsheets run cells starting with = + - @ as formulas: not from forum data."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return "" if value is None else value

@@ -1,0 +1,75 @@
+"""Playwright driving Debian's Chromium (/usr/bin/chromium) against Django's live server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+
+CHROMIUM = os.environ.get("FORUMDECK_CHROMIUM", "/usr/bin/chromium")
+# Chromium as root on a machine with no network: no sandbox, no background connections.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        if os.environ.get("FORUMDECK_REQUIRE_ALL"):
+            pytest.fail(f"Chromium is not installed at {CHROMIUM}; CI requires the e2e tests.")
+        pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium).")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+    # between browser steps are still synchronous. Only while the browser is up, so worker
+    # subprocesses started elsewhere never inherit it.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        yield from _launch(sync_playwright)
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def _launch(sync_playwright):
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, tmp_path):
+    context = browser.new_context(timezone_id="Europe/Berlin", viewport={"width": 1280,
+                                                                          "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    shots = os.environ.get("FORUMDECK_E2E_SCREENSHOTS")
+    if shots:
+        name = os.environ.get("PYTEST_CURRENT_TEST", "page").split(":")[-1].split(" ")[0]
+        page.screenshot(path=os.path.join(shots, f"{name}.png"), full_page=True)
+    context.close()
+
+
+def sign_in(page, live_server, username: str, password: str) -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/")
