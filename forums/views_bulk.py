@@ -98,8 +98,12 @@ def _detail_context(request: HttpRequest, action: BulkAction) -> dict:
                   and not action.cancel_requested
                   and (action.proposed_by_id == user.pk
                        or user.has_perm("forums.approve_bulkaction")))
+    per_forum = engine.progress_by_connection(action)
+    plan_rows = [{**row, **{f"n_{k}": v for k, v in per_forum.get(row["connection"], {}).items()}}
+                 for row in action.plan.get("per_connection", [])]
     return {
         "action": action,
+        "plan_rows": plan_rows,
         "kind": KINDS.get(action.kind),
         "progress": progress,
         "can_approve": can_approve,

@@ -3,7 +3,7 @@ database constraint): nobody approves what they proposed."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -41,13 +41,21 @@ def bulk_action_propose(
     *,
     actor: AbstractBaseUser,
     kind: str,
-    connections: Sequence[ForumConnection],
+    connections: Sequence[ForumConnection] = (),
     params: dict[str, Any],
     targets_text: str = "",
     csv_data: str | None = None,
+    targets_by_connection: Mapping[ForumConnection, Sequence[str]] | None = None,
 ) -> BulkAction:
-    """Create an action from pasted or uploaded targets and queue its plan (a dry run)."""
+    """Create an action and queue its plan (a dry run).
+
+    Either the same pasted or uploaded targets on every chosen forum, or, with
+    ``targets_by_connection``, each forum's own targets (selected search results, "ban on
+    every forum").
+    """
     kind_obj = get_kind(kind)
+    if targets_by_connection is not None:
+        connections = list(targets_by_connection)
     if not connections:
         raise ValidationError("Choose at least one forum.")
     for connection in connections:
@@ -58,36 +66,45 @@ def bulk_action_propose(
             raise ValidationError(
                 f"{connection.name} ({cls.software}) does not offer “{kind_obj.label}”.")
     clean = kind_obj.clean_params(params)
-    parsed = parse_targets(targets_text, csv_data=csv_data)
-    if not parsed.targets:
-        detail = "; ".join(f"line {r.line}: {r.reason}" for r in parsed.junk[:5])
+    if targets_by_connection is not None:
+        per_connection = {c: parse_targets("\n".join(t)) for c, t in targets_by_connection.items()}
+        raw = "\n".join(f"{c.name}: {', '.join(t)}" for c, t in targets_by_connection.items())
+    else:
+        parsed = parse_targets(targets_text, csv_data=csv_data)
+        per_connection = {c: parsed for c in connections}
+        raw = targets_text if csv_data is None else csv_data
+    first = next(iter(per_connection.values()))
+    total = sum(len(p.targets) for p in per_connection.values())
+    if not total:
+        detail = "; ".join(f"line {r.line}: {r.reason}" for r in first.junk[:5])
         raise ValidationError("No usable targets were given." + (f" ({detail})" if detail else ""))
     action = BulkAction.objects.create(
         kind=kind,
         params=clean,
-        raw_targets=(targets_text if csv_data is None else csv_data)[:1_000_000],
+        raw_targets=raw[:1_000_000],
         proposed_by=actor,
         state=State.PLANNING,
         plan={
-            "targets": len(parsed.targets),
+            "targets": total,
             "junk": [{"line": r.line, "text": r.text, "reason": r.reason}
-                     for r in parsed.junk[:LIST_CAP]],
-            "junk_count": len(parsed.junk),
+                     for r in first.junk[:LIST_CAP]] if targets_by_connection is None else [],
+            "junk_count": len(first.junk) if targets_by_connection is None else 0,
             "duplicates": [{"line": r.line, "text": r.text, "reason": r.reason}
-                           for r in parsed.duplicates[:LIST_CAP]],
-            "duplicate_count": len(parsed.duplicates),
+                           for r in first.duplicates[:LIST_CAP]]
+            if targets_by_connection is None else [],
+            "duplicate_count": len(first.duplicates) if targets_by_connection is None else 0,
             "description": kind_obj.describe(clean),
         },
     )
     action.connections.set(connections)
-    for connection in connections:
+    for connection, parsed_targets in per_connection.items():
         BulkActionItem.objects.bulk_create(
             (BulkActionItem(action=action, connection=connection, target=t.value)
-             for t in parsed.targets),
+             for t in parsed_targets.targets),
             batch_size=1000,
         )
     audit_record(actor=actor, action="bulk.propose", target=f"bulk action #{action.pk}",
-                 message=f"{kind_obj.describe(clean)}: {len(parsed.targets)} target(s) on "
+                 message=f"{kind_obj.describe(clean)}: {total} target(s) on "
                  + ", ".join(c.name for c in connections),
                  details={"bulk_action": action.pk})
     from forums.tasks import plan_bulk_action

@@ -46,9 +46,10 @@ def test_admin_connects_a_forum_tests_it_and_sees_its_card(
     expect(card.get_by_text("waiting")).to_be_visible()  # the review queue count links out
 
     calls = discourse_sandbox.app.calls.count()
-    card.get_by_role("button", name="Refresh").click()
+    with page.expect_response(lambda r: "refresh=1" in r.url and r.ok):
+        card.get_by_role("button", name="Refresh").click()
     expect(page.locator(f"#forum-card-{connection.pk}")).to_contain_text("Healthy")
-    assert discourse_sandbox.app.calls.count() > calls
+    assert discourse_sandbox.app.calls.count() > calls  # asked the forum again
 
 
 def test_the_overview_reads_on_a_phone(page, live_server, make_user, sandbox_connection):

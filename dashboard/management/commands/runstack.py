@@ -69,8 +69,13 @@ class Command(BaseCommand):
             "Press Ctrl-C to stop.\n"
         ))
         exit_code = 0
+        parent = os.getppid()
         try:
             while not stopping:
+                if os.getppid() != parent:
+                    # make was killed without passing the signal on: do not linger.
+                    self.stderr.write("The launching process is gone; stopping.")
+                    break
                 for name, process in processes.items():
                     if process.poll() is not None:
                         self.stderr.write(f"The {name} process exited ({process.returncode}); "
