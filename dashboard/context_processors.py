@@ -22,5 +22,8 @@ def _waiting_for(user) -> int:
         return 0
     from forums.models import BulkAction
 
-    return (BulkAction.objects.filter(state=BulkAction.State.PENDING_APPROVAL)
-            .exclude(proposed_by=user).count())
+    return (
+        BulkAction.objects.filter(state=BulkAction.State.PENDING_APPROVAL)
+        .exclude(proposed_by=user)
+        .count()
+    )

@@ -18,8 +18,9 @@ from .services import worker_last_heartbeat
 @permission_required("forums.view_forumconnection", raise_exception=True)
 def overview(request: HttpRequest) -> HttpResponse:
     heartbeat = worker_last_heartbeat()
-    stale_after = timedelta(seconds=max(settings.CELERY_BEAT_SCHEDULE["worker-heartbeat"]
-                                        ["schedule"] * 4, 120))
+    stale_after = timedelta(
+        seconds=max(settings.CELERY_BEAT_SCHEDULE["worker-heartbeat"]["schedule"] * 4, 120)
+    )
     context = {
         "connections": selectors.connection_list(enabled_only=True),
         "disabled_count": selectors.connection_list().filter(enabled=False).count(),

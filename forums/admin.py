@@ -9,8 +9,16 @@ class ForumConnectionAdmin(admin.ModelAdmin):
 
     list_display = ("name", "platform", "base_url", "api_key_last4", "enabled")
     exclude = ("api_key",)
-    readonly_fields = ("name", "platform", "base_url", "api_username", "api_key_last4",
-                       "nodebb_master_token", "requests_per_minute", "enabled")
+    readonly_fields = (
+        "name",
+        "platform",
+        "base_url",
+        "api_username",
+        "api_key_last4",
+        "nodebb_master_token",
+        "requests_per_minute",
+        "enabled",
+    )
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("api_key")

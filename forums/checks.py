@@ -13,7 +13,12 @@ def encryption_keyring(app_configs=None, **kwargs):
     try:
         get_keyring()
     except ImproperlyConfigured as exc:
-        return [Error(str(exc), id="forums.E001",
-                      hint="Set FORUMDECK_ENCRYPTION_KEYS to one or more Fernet keys, newest "
-                           "first (python manage.py generate_encryption_key).")]
+        return [
+            Error(
+                str(exc),
+                id="forums.E001",
+                hint="Set FORUMDECK_ENCRYPTION_KEYS to one or more Fernet keys, newest "
+                "first (python manage.py generate_encryption_key).",
+            )
+        ]
     return []

@@ -50,7 +50,9 @@ class Keyring:
         try:
             prefix, kid, token = stored.split(":", 2)
         except ValueError:
-            raise DecryptionError("The stored secret is not in Forumdeck's encrypted format.") from None
+            raise DecryptionError(
+                "The stored secret is not in Forumdeck's encrypted format."
+            ) from None
         if prefix != PREFIX:
             raise DecryptionError("The stored secret is not in Forumdeck's encrypted format.")
         fernet = self._fernets().get(kid)

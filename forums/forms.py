@@ -65,13 +65,13 @@ class ConnectionForm(forms.ModelForm):
         data = super().clean()
         platform = data.get("platform")
         username = (data.get("api_username") or "").strip()
-        if platform == Platform.NODEBB and data.get("nodebb_master_token"):
-            if not username.isdigit():
-                self.add_error(
-                    "api_username",
-                    "A NodeBB master token acts as a user: give that user's uid (a number), "
-                    "e.g. 1 for the first administrator.",
-                )
+        master = platform == Platform.NODEBB and data.get("nodebb_master_token")
+        if master and not username.isdigit():
+            self.add_error(
+                "api_username",
+                "A NodeBB master token acts as a user: give that user's uid (a number), "
+                "e.g. 1 for the first administrator.",
+            )
         if platform == Platform.DISCOURSE and not username:
             self.add_error(
                 "api_username",

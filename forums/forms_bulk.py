@@ -18,8 +18,9 @@ class BulkProposeForm(forms.Form):
     targets = forms.CharField(
         label="Targets",
         required=False,
-        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false",
-                                     "placeholder": "alice\nbob@example.com, 42"}),
+        widget=forms.Textarea(
+            attrs={"rows": 8, "spellcheck": "false", "placeholder": "alice\nbob@example.com, 42"}
+        ),
         help_text="Usernames, e-mail addresses or numeric ids: one per line or separated by "
         "commas. Lines Forumdeck cannot read are listed in the plan with their line numbers.",
     )
@@ -31,8 +32,9 @@ class BulkProposeForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["connections"].queryset = ForumConnection.objects.filter(
-            enabled=True).defer("api_key")
+        self.fields["connections"].queryset = ForumConnection.objects.filter(enabled=True).defer(
+            "api_key"
+        )
 
     def clean_csv_file(self) -> str | None:
         upload = self.cleaned_data.get("csv_file")
@@ -50,9 +52,9 @@ class BulkProposeForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if not (data.get("targets") or "").strip() and not data.get("csv_file"):
-            if "csv_file" not in self.errors:
-                raise forms.ValidationError("Paste targets or upload a CSV file.")
+        nothing = not (data.get("targets") or "").strip() and not data.get("csv_file")
+        if nothing and "csv_file" not in self.errors:
+            raise forms.ValidationError("Paste targets or upload a CSV file.")
         return data
 
 
@@ -75,9 +77,15 @@ class RejectForm(forms.Form):
 
 
 class BulkFilterForm(forms.Form):
-    state = forms.ChoiceField(required=False, choices=[("", "All"), ("waiting", "Waiting for approval"),
-                                                       ("active", "In progress"),
-                                                       ("finished", "Finished")])
+    state = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "All"),
+            ("waiting", "Waiting for approval"),
+            ("active", "In progress"),
+            ("finished", "Finished"),
+        ],
+    )
     mine = forms.BooleanField(required=False)
 
 

@@ -103,12 +103,22 @@ class AuditEntry(models.Model):
     outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.SUCCESS)
     message = models.TextField(blank=True)
     details = models.JSONField(default=dict, blank=True)
-    bulk_action = models.ForeignKey("BulkAction", null=True, blank=True,
-                                    on_delete=models.DO_NOTHING, db_constraint=False,
-                                    related_name="audit_entries")
-    bulk_item = models.ForeignKey("BulkActionItem", null=True, blank=True,
-                                  on_delete=models.DO_NOTHING, db_constraint=False,
-                                  related_name="audit_entries")
+    bulk_action = models.ForeignKey(
+        "BulkAction",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="audit_entries",
+    )
+    bulk_item = models.ForeignKey(
+        "BulkActionItem",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="audit_entries",
+    )
 
     objects = AuditQuerySet.as_manager()
 
@@ -144,8 +154,14 @@ class BulkAction(models.Model):
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
 
-    FINISHED = {State.SUCCEEDED, State.PARTIAL, State.FAILED, State.CANCELLED, State.REJECTED,
-                State.PLAN_FAILED}
+    FINISHED = {
+        State.SUCCEEDED,
+        State.PARTIAL,
+        State.FAILED,
+        State.CANCELLED,
+        State.REJECTED,
+        State.PLAN_FAILED,
+    }
     ACTIVE = {State.PLANNING, State.QUEUED, State.RUNNING}
 
     kind = models.CharField(max_length=40)
@@ -154,24 +170,37 @@ class BulkAction(models.Model):
     raw_targets = models.TextField(blank=True, help_text="The targets as they were given.")
     plan = models.JSONField(default=dict, blank=True)
     plan_hash = models.CharField(max_length=64, blank=True)
-    state = models.CharField(max_length=20, choices=State.choices,
-                             default=State.PLANNING, db_index=True)
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    related_name="proposed_bulk_actions")
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    null=True, blank=True, related_name="approved_bulk_actions")
+    state = models.CharField(
+        max_length=20, choices=State.choices, default=State.PLANNING, db_index=True
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="proposed_bulk_actions"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="approved_bulk_actions",
+    )
     approved_hash = models.CharField(max_length=64, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
     approval_expires_at = models.DateTimeField(null=True, blank=True)
-    rejected_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    null=True, blank=True, related_name="rejected_bulk_actions")
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rejected_bulk_actions",
+    )
     rejection_reason = models.TextField(blank=True)
     cancel_requested = models.BooleanField(default=False)
     # A run holds the lease while it works; a crashed run's lease runs out and beat resumes it.
     lease_until = models.DateTimeField(null=True, blank=True)
     lease_token = models.CharField(max_length=32, blank=True)
-    not_before = models.DateTimeField(null=True, blank=True,
-                                      help_text="Waiting for a forum's Retry-After or an outage.")
+    not_before = models.DateTimeField(
+        null=True, blank=True, help_text="Waiting for a forum's Retry-After or an outage."
+    )
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -220,8 +249,9 @@ class BulkActionItem(models.Model):
     # hash covers the planned items, so it stays the same while their states change.
     resolved = models.BooleanField(default=False)
     planned = models.BooleanField(default=False)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING,
-                             db_index=True)
+    state = models.CharField(
+        max_length=10, choices=State.choices, default=State.PENDING, db_index=True
+    )
     attempts = models.PositiveIntegerField(default=0)
     last_status = models.PositiveIntegerField(null=True, blank=True)
     error = models.TextField(blank=True)
@@ -230,8 +260,9 @@ class BulkActionItem(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["action", "connection", "target"],
-                                    name="bulk_item_unique_target"),
+            models.UniqueConstraint(
+                fields=["action", "connection", "target"], name="bulk_item_unique_target"
+            ),
         ]
         indexes = [models.Index(fields=["action", "state"])]
 
@@ -242,6 +273,10 @@ class BulkActionItem(models.Model):
 class ForumPace(models.Model):
     """The next free request slot per forum, shared by every worker (database pacer)."""
 
-    connection = models.OneToOneField(ForumConnection, on_delete=models.CASCADE,
-                                      primary_key=True, related_name="+")
+    connection = models.OneToOneField(
+        ForumConnection, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
     next_slot = models.FloatField(default=0.0, help_text="Unix time of the next free slot.")
+
+    def __str__(self) -> str:
+        return f"pace of forum #{self.connection_id}"

@@ -160,12 +160,16 @@ def connection_check(*, connection: ForumConnection) -> HealthReport:
         with get_client(connection) as client:
             report = client.health_check()
     except DecryptionError as exc:
-        report = HealthReport(error=f"The API key cannot be decrypted: {exc}",
-                              error_kind="decryption")
+        report = HealthReport(
+            error=f"The API key cannot be decrypted: {exc}", error_kind="decryption"
+        )
     except ForumError as exc:
         report = HealthReport(error=str(exc), error_kind=exc.kind)
-    cache.set(health_cache_key(connection), report.as_dict(),
-              timeout=settings.FORUMDECK_HEALTH_CACHE_SECONDS)
+    cache.set(
+        health_cache_key(connection),
+        report.as_dict(),
+        timeout=settings.FORUMDECK_HEALTH_CACHE_SECONDS,
+    )
     return report
 
 

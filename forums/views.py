@@ -71,9 +71,7 @@ def connection_update(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Saved {stored.name}.")
             return redirect("forums:connection-list")
-    return render(
-        request, "forums/connection_form.html", {"form": form, "connection": connection}
-    )
+    return render(request, "forums/connection_form.html", {"form": form, "connection": connection})
 
 
 @require_POST

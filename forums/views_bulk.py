@@ -37,12 +37,17 @@ def _perm(codename: str):
 def bulk_list(request: HttpRequest) -> HttpResponse:
     form = BulkFilterForm(request.GET)
     filters = form.cleaned_data if form.is_valid() else {}
-    actions = (BulkAction.objects.select_related("proposed_by", "approved_by")
-               .prefetch_related("connections")
-               .annotate(n_items=Count("items", filter=Q(items__planned=True)),
-                         n_finished=Count("items", filter=Q(items__planned=True)
-                                          & ~Q(items__state__in=["pending", "sending"])))
-               .order_by("-created_at", "-id"))
+    actions = (
+        BulkAction.objects.select_related("proposed_by", "approved_by")
+        .prefetch_related("connections")
+        .annotate(
+            n_items=Count("items", filter=Q(items__planned=True)),
+            n_finished=Count(
+                "items", filter=Q(items__planned=True) & ~Q(items__state__in=["pending", "sending"])
+            ),
+        )
+        .order_by("-created_at", "-id")
+    )
     if filters.get("state"):
         actions = actions.filter(state__in=STATE_GROUPS[filters["state"]])
     if filters.get("mine"):
@@ -53,8 +58,11 @@ def bulk_list(request: HttpRequest) -> HttpResponse:
     template = "bulk/bulk_list.html"
     if request.htmx:
         template += "#bulk-table"
-    return render(request, template, {"page": page, "filters": filters,
-                                      "query": query.urlencode(), "kinds": KINDS})
+    return render(
+        request,
+        template,
+        {"page": page, "filters": filters, "query": query.urlencode(), "kinds": KINDS},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -65,8 +73,10 @@ def bulk_create(request: HttpRequest) -> HttpResponse:
     param_forms = kind_param_forms(data)
     if request.method == "POST" and form.is_valid():
         kind = get_kind(form.cleaned_data["kind"])
-        params = {name: request.POST.get(name) for name in
-                  (kind.form_class.base_fields if kind.form_class else {})}
+        params = {
+            name: request.POST.get(name)
+            for name in (kind.form_class.base_fields if kind.form_class else {})
+        }
         if kind.form_class and "block_ip_and_email" in kind.form_class.base_fields:
             params["block_ip_and_email"] = request.POST.get("block_ip_and_email") == "on"
         try:
@@ -81,26 +91,35 @@ def bulk_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
-            messages.success(request, f"Proposed bulk action #{action.pk}. Forumdeck is "
-                             "planning it now; then another person approves it.")
+            messages.success(
+                request,
+                f"Proposed bulk action #{action.pk}. Forumdeck is "
+                "planning it now; then another person approves it.",
+            )
             return redirect("forums:bulk-detail", pk=action.pk)
-    return render(request, "bulk/bulk_form.html", {"form": form, "param_forms": param_forms,
-                                                    "kinds": KINDS})
+    return render(
+        request, "bulk/bulk_form.html", {"form": form, "param_forms": param_forms, "kinds": KINDS}
+    )
 
 
 def _detail_context(request: HttpRequest, action: BulkAction) -> dict:
     user = request.user
     progress = engine.progress(action)
-    can_approve = (user.has_perm("forums.approve_bulkaction")
-                   and action.proposed_by_id != user.pk
-                   and action.state == BulkAction.State.PENDING_APPROVAL)
-    can_cancel = (action.state in BulkAction.ACTIVE | {BulkAction.State.PENDING_APPROVAL}
-                  and not action.cancel_requested
-                  and (action.proposed_by_id == user.pk
-                       or user.has_perm("forums.approve_bulkaction")))
+    can_approve = (
+        user.has_perm("forums.approve_bulkaction")
+        and action.proposed_by_id != user.pk
+        and action.state == BulkAction.State.PENDING_APPROVAL
+    )
+    can_cancel = (
+        action.state in BulkAction.ACTIVE | {BulkAction.State.PENDING_APPROVAL}
+        and not action.cancel_requested
+        and (action.proposed_by_id == user.pk or user.has_perm("forums.approve_bulkaction"))
+    )
     per_forum = engine.progress_by_connection(action)
-    plan_rows = [{**row, **{f"n_{k}": v for k, v in per_forum.get(row["connection"], {}).items()}}
-                 for row in action.plan.get("per_connection", [])]
+    plan_rows = [
+        {**row, **{f"n_{k}": v for k, v in per_forum.get(row["connection"], {}).items()}}
+        for row in action.plan.get("per_connection", [])
+    ]
     return {
         "action": action,
         "plan_rows": plan_rows,
@@ -118,7 +137,8 @@ def _detail_context(request: HttpRequest, action: BulkAction) -> dict:
 @_perm("view_bulkaction")
 def bulk_detail(request: HttpRequest, pk: int) -> HttpResponse:
     action = get_object_or_404(
-        BulkAction.objects.select_related("proposed_by", "approved_by", "rejected_by"), pk=pk)
+        BulkAction.objects.select_related("proposed_by", "approved_by", "rejected_by"), pk=pk
+    )
     context = _detail_context(request, action)
     if request.htmx and request.htmx.target == "bulk-items":
         context.update(_items_context(request, action))
@@ -140,8 +160,7 @@ def _items_context(request: HttpRequest, action: BulkAction) -> dict:
     if state in BulkActionItem.State.values:
         items = items.filter(state=state)
     page = Paginator(items, 50).get_page(request.GET.get("page"))
-    return {"items_page": page, "item_state": state,
-            "item_states": BulkActionItem.State.choices}
+    return {"items_page": page, "item_state": state, "item_states": BulkActionItem.State.choices}
 
 
 def _refused(request: HttpRequest, action: BulkAction, exc: Exception) -> HttpResponse:
@@ -160,8 +179,9 @@ def bulk_approve(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Type DELETE to confirm: this deletes accounts and posts.")
         return redirect("forums:bulk-detail", pk=action.pk)
     try:
-        bulk_action_approve(actor=request.user, action=action,
-                            plan_hash=request.POST.get("plan_hash", ""))
+        bulk_action_approve(
+            actor=request.user, action=action, plan_hash=request.POST.get("plan_hash", "")
+        )
     except BulkActionError as exc:
         return _refused(request, action, exc)
     messages.success(request, f"Approved bulk action #{action.pk}; it is queued to run.")
@@ -174,8 +194,7 @@ def bulk_reject(request: HttpRequest, pk: int) -> HttpResponse:
     action = get_object_or_404(BulkAction, pk=pk)
     form = RejectForm(request.POST)
     try:
-        bulk_action_reject(actor=request.user, action=action,
-                           reason=form.data.get("reason", ""))
+        bulk_action_reject(actor=request.user, action=action, reason=form.data.get("reason", ""))
     except BulkActionError as exc:
         return _refused(request, action, exc)
     messages.success(request, f"Rejected bulk action #{action.pk}.")
@@ -193,8 +212,12 @@ def bulk_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         action = bulk_action_cancel(actor=user, action=action)
     except BulkActionError as exc:
         return _refused(request, action, exc)
-    messages.success(request, "Cancel requested: the run stops after its current batch."
-                     if action.state == BulkAction.State.RUNNING else "Cancelled.")
+    messages.success(
+        request,
+        "Cancel requested: the run stops after its current batch."
+        if action.state == BulkAction.State.RUNNING
+        else "Cancelled.",
+    )
     return redirect("forums:bulk-detail", pk=action.pk)
 
 
@@ -208,15 +231,35 @@ class _Echo:
 def bulk_items_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     action = get_object_or_404(BulkAction, pk=pk)
     writer = csv.writer(_Echo())
-    header = ["forum", "target", "forum_user_id", "forum_username", "state", "attempts",
-              "last_http_status", "error", "updated_at"]
+    header = [
+        "forum",
+        "target",
+        "forum_user_id",
+        "forum_username",
+        "state",
+        "attempts",
+        "last_http_status",
+        "error",
+        "updated_at",
+    ]
 
     def rows():
         yield writer.writerow(header)
-        items = (action.items.order_by("id")
-                 .values_list("connection__name", "target", "forum_user_id", "forum_username",
-                              "state", "attempts", "last_status", "error", "updated_at")
-                 .iterator(chunk_size=2000))
+        items = (
+            action.items.order_by("id")
+            .values_list(
+                "connection__name",
+                "target",
+                "forum_user_id",
+                "forum_username",
+                "state",
+                "attempts",
+                "last_status",
+                "error",
+                "updated_at",
+            )
+            .iterator(chunk_size=2000)
+        )
         for row in items:
             yield writer.writerow([_csv_safe(v) for v in row])
 

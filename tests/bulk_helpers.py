@@ -7,24 +7,31 @@ from forums.bulk.services import bulk_action_approve, bulk_action_propose
 from forums.models import BulkAction
 
 
-def usernames(sandbox, count: int, *, skip_staff: bool = True,
-              not_in_group: str = "") -> list[str]:
+def usernames(sandbox, count: int, *, skip_staff: bool = True, not_in_group: str = "") -> list[str]:
     """Ordinary, unpenalised users of a sandbox Discourse (optionally not in a group)."""
     members: set[int] = set()
     if not_in_group:
         group = next(g for g in sandbox.app.groups.values() if g["name"] == not_in_group)
         members = set(group["members"])
-    users = [u for u in sandbox.app.users.values() if u["id"] > 0
-             and not (skip_staff and (u["admin"] or u["moderator"]))
-             and u["id"] not in members
-             and not u.get("suspended_till") and not u.get("silenced_till")]
+    users = [
+        u
+        for u in sandbox.app.users.values()
+        if u["id"] > 0
+        and not (skip_staff and (u["admin"] or u["moderator"]))
+        and u["id"] not in members
+        and not u.get("suspended_till")
+        and not u.get("silenced_till")
+    ]
     return [u["username"] for u in sorted(users, key=lambda u: u["id"])[:count]]
 
 
 def propose_and_plan(*, proposer, connection, kind, targets, params=None) -> BulkAction:
     action = bulk_action_propose(
-        actor=proposer, kind=kind, connections=[connection],
-        params=params or {}, targets_text="\n".join(targets),
+        actor=proposer,
+        kind=kind,
+        connections=[connection],
+        params=params or {},
+        targets_text="\n".join(targets),
     )
     outcome = engine.plan_action(action.pk)
     assert outcome.again_in is None, outcome.note

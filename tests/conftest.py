@@ -87,8 +87,14 @@ def discourse_sandbox():
     from forums.sandbox.core import RunningSandbox, SandboxConfig
     from forums.sandbox.discourse import DiscourseSandbox
 
-    app = DiscourseSandbox(SandboxConfig(api_key=SANDBOX_DISCOURSE_KEY, api_username="system",
-                                         admin_requests_per_minute=6000, users=60))
+    app = DiscourseSandbox(
+        SandboxConfig(
+            api_key=SANDBOX_DISCOURSE_KEY,
+            api_username="system",
+            admin_requests_per_minute=6000,
+            users=60,
+        )
+    )
     with RunningSandbox(app) as sandbox:
         yield sandbox
 

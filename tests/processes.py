@@ -14,12 +14,23 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 class CeleryProcess:
-    def __init__(self, kind: str, log: Path, env: dict[str, str] | None = None,
-                 extra: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        kind: str,
+        log: Path,
+        env: dict[str, str] | None = None,
+        extra: list[str] | None = None,
+    ) -> None:
         args = [sys.executable, "-m", "celery", "-A", "dashboard", kind, "--loglevel", "INFO"]
         if kind == "worker":
-            args += ["--concurrency", "1", "--without-gossip", "--without-mingle",
-                     "--hostname", f"test-{os.getpid()}-{time.monotonic_ns()}@%h"]
+            args += [
+                "--concurrency",
+                "1",
+                "--without-gossip",
+                "--without-mingle",
+                "--hostname",
+                f"test-{os.getpid()}-{time.monotonic_ns()}@%h",
+            ]
         args += extra or []
         self.log = log
         self._log_file = log.open("w")
@@ -33,8 +44,12 @@ class CeleryProcess:
         )
 
     def wait_ready(self, needle: str = "ready.", timeout: float = 60) -> None:
-        wait_for(lambda: needle in self.log.read_text(), timeout=timeout,
-                 what=f"celery to log {needle!r}", on_fail=self.output)
+        wait_for(
+            lambda: needle in self.log.read_text(),
+            timeout=timeout,
+            what=f"celery to log {needle!r}",
+            on_fail=self.output,
+        )
 
     def output(self) -> str:
         return self.log.read_text()[-3000:]
@@ -45,18 +60,30 @@ class CeleryProcess:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
 
-    def stop(self) -> None:
+    def terminate(self) -> None:
+        """Ask for Celery's warm shutdown. Only the main process is signalled: it stops its own
+        pool children (a SIGTERM to the whole group kills a child, which the main process then
+        replaces and keeps consuming with while it shuts down)."""
         if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
+            os.kill(self.process.pid, signal.SIGTERM)
+
+    def stop(self, timeout: float = 15) -> None:
+        self.terminate()
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
         self._log_file.close()
 
 
-def wait_for(predicate: Callable[[], object], *, timeout: float, what: str,
-             on_fail: Callable[[], str] | None = None, interval: float = 0.2):
+def wait_for(
+    predicate: Callable[[], object],
+    *,
+    timeout: float,
+    what: str,
+    on_fail: Callable[[], str] | None = None,
+    interval: float = 0.2,
+):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
@@ -74,5 +101,7 @@ def database_url_for_workers() -> str:
     db = connection.settings_dict
     if db["ENGINE"].endswith("sqlite3"):
         return f"sqlite:///{db['NAME']}"
-    return (f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
-            f"{db['PORT'] or 5432}/{db['NAME']}")
+    return (
+        f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
+    )

@@ -38,12 +38,27 @@ def test_admin_site_offers_no_edit_or_delete(admin_client_, admin_user):
 def test_audit_page_lists_newest_first_and_filters(viewer_client, admin_user, moderator):
     forum_a = ForumConnectionFactory(name="Forum A")
     forum_b = ForumConnectionFactory(name="Forum B")
-    audit_record(actor=admin_user, action="connection.create", connection=forum_a,
-                 target="Forum A", message="first")
-    audit_record(actor=moderator, action="connection.test", connection=forum_b,
-                 target="Forum B", message="second")
-    audit_record(actor=admin_user, action="connection.test", connection=forum_a,
-                 target="Forum A", message="third")
+    audit_record(
+        actor=admin_user,
+        action="connection.create",
+        connection=forum_a,
+        target="Forum A",
+        message="first",
+    )
+    audit_record(
+        actor=moderator,
+        action="connection.test",
+        connection=forum_b,
+        target="Forum B",
+        message="second",
+    )
+    audit_record(
+        actor=admin_user,
+        action="connection.test",
+        connection=forum_a,
+        target="Forum A",
+        message="third",
+    )
     url = reverse("forums:audit-list")
     html = viewer_client.get(url).content.decode()
     assert html.index("third") < html.index("second") < html.index("first")

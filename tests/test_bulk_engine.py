@@ -35,7 +35,9 @@ def test_plan_lists_unknown_duplicate_junk_and_noop_targets_and_counts_calls(
     group = next(g for g in discourse_sandbox.app.groups.values() if g["name"] == "beta-testers")
     member = discourse_sandbox.app.users[next(iter(group["members"]))]["username"]
     action = bulk_action_propose(
-        actor=moderator, kind="group_add", connections=[sandbox_connection],
+        actor=moderator,
+        kind="group_add",
+        connections=[sandbox_connection],
         params={"group": "beta-testers"},
         targets_text="\n".join([*names, "no_such_person", member, names[0], "bad name!"]),
     )
@@ -58,8 +60,13 @@ def test_approved_group_add_runs_in_one_call_and_is_audited(
     moderator, approver, sandbox_connection, discourse_sandbox
 ):
     names = usernames(discourse_sandbox, 40, not_in_group="translators")
-    action = propose_and_plan(proposer=moderator, connection=sandbox_connection,
-                              kind="group_add", targets=names, params={"group": "translators"})
+    action = propose_and_plan(
+        proposer=moderator,
+        connection=sandbox_connection,
+        kind="group_add",
+        targets=names,
+        params={"group": "translators"},
+    )
     planned = action.plan["planned"]
     approve(action, approver)
     discourse_sandbox.app.calls.clear()
@@ -80,9 +87,13 @@ def test_suspend_sends_one_call_per_user_and_skips_the_already_suspended(
 ):
     names = usernames(discourse_sandbox, 5)
     until = (timezone.now() + timedelta(days=7)).isoformat()
-    action = propose_and_plan(proposer=moderator, connection=sandbox_connection,
-                              kind="suspend", targets=names,
-                              params={"reason": "spam wave", "until": until})
+    action = propose_and_plan(
+        proposer=moderator,
+        connection=sandbox_connection,
+        kind="suspend",
+        targets=names,
+        params={"reason": "spam wave", "until": until},
+    )
     approve(action, approver)
     # Someone suspends one of them on the forum meanwhile: the run must not send it again.
     victim = next(u for u in discourse_sandbox.app.users.values() if u["username"] == names[0])
@@ -96,16 +107,23 @@ def test_suspend_sends_one_call_per_user_and_skips_the_already_suspended(
     assert item.state == "skipped" and item.error == "already suspended or banned"
     suspends = [c for c in mutating_calls(discourse_sandbox) if c.path.endswith("/suspend.json")]
     assert len(suspends) == 4
-    assert all(u["suspend_reason"] == "spam wave" for u in discourse_sandbox.app.users.values()
-               if u["username"] in names[1:])
+    assert all(
+        u["suspend_reason"] == "spam wave"
+        for u in discourse_sandbox.app.users.values()
+        if u["username"] in names[1:]
+    )
 
 
 def test_self_approval_is_refused_by_the_service_and_the_database(
     moderator, sandbox_connection, discourse_sandbox
 ):
-    action = propose_and_plan(proposer=moderator, connection=sandbox_connection,
-                              kind="group_add", targets=usernames(discourse_sandbox, 2, not_in_group="translators"),
-                              params={"group": "translators"})
+    action = propose_and_plan(
+        proposer=moderator,
+        connection=sandbox_connection,
+        kind="group_add",
+        targets=usernames(discourse_sandbox, 2, not_in_group="translators"),
+        params={"group": "translators"},
+    )
     with pytest.raises(BulkActionError, match="someone else must approve"):
         approve(action, moderator)
     action.refresh_from_db()
@@ -118,9 +136,13 @@ def test_self_approval_is_refused_by_the_service_and_the_database(
 def test_a_change_after_approval_is_refused_as_stale_with_zero_calls(
     moderator, approver, sandbox_connection, discourse_sandbox
 ):
-    action = propose_and_plan(proposer=moderator, connection=sandbox_connection,
-                              kind="group_add", targets=usernames(discourse_sandbox, 3, not_in_group="translators"),
-                              params={"group": "translators"})
+    action = propose_and_plan(
+        proposer=moderator,
+        connection=sandbox_connection,
+        kind="group_add",
+        targets=usernames(discourse_sandbox, 3, not_in_group="translators"),
+        params={"group": "translators"},
+    )
     approve(action, approver)
     BulkAction.objects.filter(pk=action.pk).update(params={"group": "support-team"})
     discourse_sandbox.app.calls.clear()
@@ -132,14 +154,18 @@ def test_a_change_after_approval_is_refused_as_stale_with_zero_calls(
     assert AuditEntry.objects.filter(action="bulk.refused", bulk_action=action).exists()
 
 
-def test_an_expired_approval_is_refused(moderator, approver, sandbox_connection,
-                                        discourse_sandbox):
-    action = propose_and_plan(proposer=moderator, connection=sandbox_connection,
-                              kind="group_add", targets=usernames(discourse_sandbox, 3, not_in_group="translators"),
-                              params={"group": "translators"})
+def test_an_expired_approval_is_refused(moderator, approver, sandbox_connection, discourse_sandbox):
+    action = propose_and_plan(
+        proposer=moderator,
+        connection=sandbox_connection,
+        kind="group_add",
+        targets=usernames(discourse_sandbox, 3, not_in_group="translators"),
+        params={"group": "translators"},
+    )
     approve(action, approver)
     BulkAction.objects.filter(pk=action.pk).update(
-        approval_expires_at=timezone.now() - timedelta(minutes=1))
+        approval_expires_at=timezone.now() - timedelta(minutes=1)
+    )
     discourse_sandbox.app.calls.clear()
     engine.run_action(action.pk)
     action.refresh_from_db()
@@ -150,9 +176,13 @@ def test_an_expired_approval_is_refused(moderator, approver, sandbox_connection,
 def test_approving_a_plan_other_than_the_one_seen_is_refused(
     moderator, approver, sandbox_connection, discourse_sandbox
 ):
-    action = propose_and_plan(proposer=moderator, connection=sandbox_connection,
-                              kind="group_add", targets=usernames(discourse_sandbox, 3, not_in_group="translators"),
-                              params={"group": "translators"})
+    action = propose_and_plan(
+        proposer=moderator,
+        connection=sandbox_connection,
+        kind="group_add",
+        targets=usernames(discourse_sandbox, 3, not_in_group="translators"),
+        params={"group": "translators"},
+    )
     from forums.bulk.services import bulk_action_approve
 
     with pytest.raises(BulkActionError, match="plan changed since you opened it"):
@@ -162,18 +192,26 @@ def test_approving_a_plan_other_than_the_one_seen_is_refused(
 def test_reject_needs_a_reason_and_cancel_before_run_sends_nothing(
     moderator, approver, sandbox_connection, discourse_sandbox
 ):
-    action = propose_and_plan(proposer=moderator, connection=sandbox_connection,
-                              kind="group_add", targets=usernames(discourse_sandbox, 3, not_in_group="translators"),
-                              params={"group": "translators"})
+    action = propose_and_plan(
+        proposer=moderator,
+        connection=sandbox_connection,
+        kind="group_add",
+        targets=usernames(discourse_sandbox, 3, not_in_group="translators"),
+        params={"group": "translators"},
+    )
     with pytest.raises(BulkActionError, match="Say why"):
         bulk_action_reject(actor=approver, action=action, reason="  ")
     bulk_action_reject(actor=approver, action=action, reason="Wrong group")
     action.refresh_from_db()
     assert action.state == State.REJECTED and action.rejection_reason == "Wrong group"
 
-    other = propose_and_plan(proposer=moderator, connection=sandbox_connection,
-                             kind="group_add", targets=usernames(discourse_sandbox, 3, not_in_group="translators"),
-                             params={"group": "translators"})
+    other = propose_and_plan(
+        proposer=moderator,
+        connection=sandbox_connection,
+        kind="group_add",
+        targets=usernames(discourse_sandbox, 3, not_in_group="translators"),
+        params={"group": "translators"},
+    )
     approve(other, approver)
     bulk_action_cancel(actor=moderator, action=other)
     engine.run_action(other.pk)
@@ -185,10 +223,13 @@ def test_reject_needs_a_reason_and_cancel_before_run_sends_nothing(
 def test_a_missing_group_fails_the_plan_with_a_clear_message(
     moderator, sandbox_connection, discourse_sandbox
 ):
-    action = bulk_action_propose(actor=moderator, kind="group_add",
-                                 connections=[sandbox_connection],
-                                 params={"group": "no-such-group"},
-                                 targets_text="alice")
+    action = bulk_action_propose(
+        actor=moderator,
+        kind="group_add",
+        connections=[sandbox_connection],
+        params={"group": "no-such-group"},
+        targets_text="alice",
+    )
     engine.plan_action(action.pk)
     action.refresh_from_db()
     assert action.state == State.PLAN_FAILED
@@ -199,10 +240,19 @@ def test_bad_parameters_are_refused_before_anything_is_created(moderator, sandbo
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError, match="end date is in the past"):
-        bulk_action_propose(actor=moderator, kind="suspend", connections=[sandbox_connection],
-                            params={"reason": "x", "until": "2001-01-01T00:00"},
-                            targets_text="alice")
+        bulk_action_propose(
+            actor=moderator,
+            kind="suspend",
+            connections=[sandbox_connection],
+            params={"reason": "x", "until": "2001-01-01T00:00"},
+            targets_text="alice",
+        )
     with pytest.raises(ValidationError, match="No usable targets"):
-        bulk_action_propose(actor=moderator, kind="group_add", connections=[sandbox_connection],
-                            params={"group": "g"}, targets_text="not valid!\n???")
+        bulk_action_propose(
+            actor=moderator,
+            kind="group_add",
+            connections=[sandbox_connection],
+            params={"group": "g"},
+            targets_text="not valid!\n???",
+        )
     assert not BulkAction.objects.exists() and not BulkActionItem.objects.exists()

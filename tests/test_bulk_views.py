@@ -15,8 +15,12 @@ pytestmark = pytest.mark.django_db
 
 
 def propose_post(client, connection, **overrides):
-    data = {"connections": [connection.pk], "kind": "group_add", "group": "translators",
-            "targets": "alice\nbob"}
+    data = {
+        "connections": [connection.pk],
+        "kind": "group_add",
+        "group": "translators",
+        "targets": "alice\nbob",
+    }
     data.update(overrides)
     return client.post(reverse("forums:bulk-create"), data)
 
@@ -25,8 +29,11 @@ def test_moderator_proposes_and_sees_the_plan_with_junk_line_numbers(
     moderator_client, sandbox_connection, discourse_sandbox
 ):
     names = usernames(discourse_sandbox, 3, not_in_group="translators")
-    response = propose_post(moderator_client, sandbox_connection,
-                            targets="\n".join([names[0], "what is this?", *names[1:]]))
+    response = propose_post(
+        moderator_client,
+        sandbox_connection,
+        targets="\n".join([names[0], "what is this?", *names[1:]]),
+    )
     action = BulkAction.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("forums:bulk-detail", args=[action.pk])
@@ -40,10 +47,14 @@ def test_moderator_proposes_and_sees_the_plan_with_junk_line_numbers(
     assert "Approve and run" not in html
 
 
-def test_parameters_are_checked_before_anything_is_created(moderator_client,
-                                                          sandbox_connection):
-    response = propose_post(moderator_client, sandbox_connection, kind="suspend",
-                            reason="spam", until="2001-01-01T10:00")
+def test_parameters_are_checked_before_anything_is_created(moderator_client, sandbox_connection):
+    response = propose_post(
+        moderator_client,
+        sandbox_connection,
+        kind="suspend",
+        reason="spam",
+        until="2001-01-01T10:00",
+    )
     assert "The end date is in the past." in response.content.decode()
     response = propose_post(moderator_client, sandbox_connection, targets="")
     assert "Paste targets or upload a CSV file." in response.content.decode()
@@ -51,14 +62,19 @@ def test_parameters_are_checked_before_anything_is_created(moderator_client,
 
 
 def test_csv_upload_with_junk_lines(moderator_client, sandbox_connection):
-    upload = SimpleUploadedFile("people.csv", b"username,email\nalice,a@x.org\n,,\nbob smith,\n",
-                                content_type="text/csv")
+    upload = SimpleUploadedFile(
+        "people.csv", b"username,email\nalice,a@x.org\n,,\nbob smith,\n", content_type="text/csv"
+    )
     propose_post(moderator_client, sandbox_connection, targets="", csv_file=upload)
     action = BulkAction.objects.get()
     assert action.plan["targets"] == 1
-    assert action.plan["junk"] == [{"line": 4, "text": "bob smith",
-                                    "reason": "usernames have no spaces (separate targets "
-                                              "with commas or new lines)"}]
+    assert action.plan["junk"] == [
+        {
+            "line": 4,
+            "text": "bob smith",
+            "reason": "usernames have no spaces (separate targets with commas or new lines)",
+        }
+    ]
 
 
 def test_viewer_cannot_propose_and_approver_cannot_forge_for_themselves(
@@ -66,14 +82,19 @@ def test_viewer_cannot_propose_and_approver_cannot_forge_for_themselves(
 ):
     assert propose_post(viewer_client, sandbox_connection).status_code == 403
     both = make_user("bea", MODERATOR, APPROVER)
-    action = propose_and_plan(proposer=both, connection=sandbox_connection, kind="group_add",
-                              targets=usernames(discourse_sandbox, 2, not_in_group="translators"),
-                              params={"group": "translators"})
+    action = propose_and_plan(
+        proposer=both,
+        connection=sandbox_connection,
+        kind="group_add",
+        targets=usernames(discourse_sandbox, 2, not_in_group="translators"),
+        params={"group": "translators"},
+    )
     client.force_login(both)
     page = client.get(reverse("forums:bulk-detail", args=[action.pk])).content.decode()
     assert "Approve and run" not in page
-    forged = client.post(reverse("forums:bulk-approve", args=[action.pk]),
-                         {"plan_hash": action.plan_hash})
+    forged = client.post(
+        reverse("forums:bulk-approve", args=[action.pk]), {"plan_hash": action.plan_hash}
+    )
     assert forged.status_code == 403
     action.refresh_from_db()
     assert action.state == BulkAction.State.PENDING_APPROVAL and action.approved_by is None
@@ -82,21 +103,26 @@ def test_viewer_cannot_propose_and_approver_cannot_forge_for_themselves(
 def test_approver_approves_and_watches_progress_until_polling_stops(
     moderator, approver_client, approver, sandbox_connection, discourse_sandbox
 ):
-    action = propose_and_plan(proposer=moderator, connection=sandbox_connection,
-                              kind="group_add",
-                              targets=usernames(discourse_sandbox, 5, not_in_group="translators"),
-                              params={"group": "translators"})
+    action = propose_and_plan(
+        proposer=moderator,
+        connection=sandbox_connection,
+        kind="group_add",
+        targets=usernames(discourse_sandbox, 5, not_in_group="translators"),
+        params={"group": "translators"},
+    )
     url = reverse("forums:bulk-detail", args=[action.pk])
     page = approver_client.get(url).content.decode()
     assert "Approve and run" in page and action.plan_hash in page
     assert '<span class="badge"' in page  # "waiting for your approval" in the navigation
-    approver_client.post(reverse("forums:bulk-approve", args=[action.pk]),
-                         {"plan_hash": action.plan_hash})
+    approver_client.post(
+        reverse("forums:bulk-approve", args=[action.pk]), {"plan_hash": action.plan_hash}
+    )
     action.refresh_from_db()
     assert action.state == BulkAction.State.QUEUED and action.approved_by == approver
 
-    fragment = approver_client.get(url, headers={"HX-Request": "true",
-                                                 "HX-Target": "bulk-progress"})
+    fragment = approver_client.get(
+        url, headers={"HX-Request": "true", "HX-Target": "bulk-progress"}
+    )
     html = fragment.content.decode()
     assert fragment.status_code == 200
     assert 'id="bulk-progress"' in html and "<html" not in html and "every 1s" in html
@@ -104,30 +130,42 @@ def test_approver_approves_and_watches_progress_until_polling_stops(
     done = approver_client.get(url, headers={"HX-Request": "true", "HX-Target": "bulk-progress"})
     assert done.status_code == 286  # htmx stops polling
     assert "100%" in done.content.decode() and "5 done" in done.content.decode()
-    items = approver_client.get(url + "?item_state=done",
-                                headers={"HX-Request": "true", "HX-Target": "bulk-items"})
+    items = approver_client.get(
+        url + "?item_state=done", headers={"HX-Request": "true", "HX-Target": "bulk-items"}
+    )
     assert 'id="bulk-items"' in items.content.decode()
     assert "5 items" in items.content.decode()
 
 
-def test_deleting_users_needs_a_typed_confirmation(moderator, approver_client,
-                                                  sandbox_connection, discourse_sandbox):
-    action = propose_and_plan(proposer=moderator, connection=sandbox_connection,
-                              kind="delete_users", targets=usernames(discourse_sandbox, 2))
+def test_deleting_users_needs_a_typed_confirmation(
+    moderator, approver_client, sandbox_connection, discourse_sandbox
+):
+    action = propose_and_plan(
+        proposer=moderator,
+        connection=sandbox_connection,
+        kind="delete_users",
+        targets=usernames(discourse_sandbox, 2),
+    )
     page = approver_client.get(reverse("forums:bulk-detail", args=[action.pk])).content.decode()
     assert "Type <strong>DELETE</strong> to confirm" in page
-    approver_client.post(reverse("forums:bulk-approve", args=[action.pk]),
-                         {"plan_hash": action.plan_hash, "confirm": "yes"})
+    approver_client.post(
+        reverse("forums:bulk-approve", args=[action.pk]),
+        {"plan_hash": action.plan_hash, "confirm": "yes"},
+    )
     action.refresh_from_db()
     assert action.state == BulkAction.State.PENDING_APPROVAL
 
 
-def test_reject_with_reason_is_shown_to_everyone(moderator, moderator_client, approver,
-                                                sandbox_connection, discourse_sandbox, client):
-    action = propose_and_plan(proposer=moderator, connection=sandbox_connection,
-                              kind="group_add",
-                              targets=usernames(discourse_sandbox, 2, not_in_group="translators"),
-                              params={"group": "translators"})
+def test_reject_with_reason_is_shown_to_everyone(
+    moderator, moderator_client, approver, sandbox_connection, discourse_sandbox, client
+):
+    action = propose_and_plan(
+        proposer=moderator,
+        connection=sandbox_connection,
+        kind="group_add",
+        targets=usernames(discourse_sandbox, 2, not_in_group="translators"),
+        params={"group": "translators"},
+    )
     client.force_login(approver)
     client.post(reverse("forums:bulk-reject", args=[action.pk]), {"reason": "Wrong group"})
     page = moderator_client.get(reverse("forums:bulk-detail", args=[action.pk])).content.decode()
@@ -137,14 +175,16 @@ def test_reject_with_reason_is_shown_to_everyone(moderator, moderator_client, ap
 def test_csv_export_lists_every_item_and_defuses_formulas(
     moderator, approver, viewer_client, sandbox_connection, discourse_sandbox
 ):
-    action = propose_and_plan(proposer=moderator, connection=sandbox_connection,
-                              kind="group_add",
-                              targets=[*usernames(discourse_sandbox, 2, not_in_group="translators"),
-                                       "nobody_here"],
-                              params={"group": "translators"})
+    action = propose_and_plan(
+        proposer=moderator,
+        connection=sandbox_connection,
+        kind="group_add",
+        targets=[*usernames(discourse_sandbox, 2, not_in_group="translators"), "nobody_here"],
+        params={"group": "translators"},
+    )
     approve(action, approver)
     engine.run_action(action.pk)
-    action.items.filter(target="nobody_here").update(error="=HYPERLINK(\"x\")")
+    action.items.filter(target="nobody_here").update(error='=HYPERLINK("x")')
     response = viewer_client.get(reverse("forums:bulk-items-csv", args=[action.pk]))
     body = b"".join(response.streaming_content).decode()
     lines = body.strip().splitlines()
@@ -155,15 +195,21 @@ def test_csv_export_lists_every_item_and_defuses_formulas(
     assert response["Content-Disposition"].endswith('.csv"')
 
 
-def test_list_filters_and_empty_state(viewer_client, moderator, sandbox_connection,
-                                      discourse_sandbox):
+def test_list_filters_and_empty_state(
+    viewer_client, moderator, sandbox_connection, discourse_sandbox
+):
     empty = viewer_client.get(reverse("forums:bulk-list")).content.decode()
     assert "No bulk actions yet." in empty
-    propose_and_plan(proposer=moderator, connection=sandbox_connection, kind="group_add",
-                     targets=usernames(discourse_sandbox, 2, not_in_group="translators"),
-                     params={"group": "translators"})
-    waiting = viewer_client.get(reverse("forums:bulk-list") + "?state=waiting",
-                                headers={"HX-Request": "true"}).content.decode()
+    propose_and_plan(
+        proposer=moderator,
+        connection=sandbox_connection,
+        kind="group_add",
+        targets=usernames(discourse_sandbox, 2, not_in_group="translators"),
+        params={"group": "translators"},
+    )
+    waiting = viewer_client.get(
+        reverse("forums:bulk-list") + "?state=waiting", headers={"HX-Request": "true"}
+    ).content.decode()
     assert 'id="bulk-table"' in waiting and "Add to group translators" in waiting
     finished = viewer_client.get(reverse("forums:bulk-list") + "?state=finished").content
     assert b"No bulk action matches these filters." in finished

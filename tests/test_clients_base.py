@@ -26,8 +26,9 @@ BASE = "https://forum.example.com"
 
 
 def client(base=BASE, **kw) -> DiscourseClient:
-    return DiscourseClient(base_url=base, api_key=KEY, api_username="system",
-                           allow_http_hosts=["127.0.0.1"], **kw)
+    return DiscourseClient(
+        base_url=base, api_key=KEY, api_username="system", allow_http_hosts=["127.0.0.1"], **kw
+    )
 
 
 def auth_match():
@@ -45,12 +46,22 @@ def test_wrong_key_on_admin_route_reads_as_rejected_credentials():
     responses.get(f"{BASE}/site/basic-info.json", json={"title": "Forum"})
     responses.get(f"{BASE}/about.json", json={"about": {"version": "3.4.0", "stats": {}}})
     # Discourse answers 404 on admin routes for a bad key, and 403 invalid_access elsewhere.
-    responses.get(f"{BASE}/admin/users/list/staff.json", status=404,
-                  json={"errors": ["The requested URL or resource could not be found."]})
-    responses.get(f"{BASE}/u/system.json", status=403,
-                  json={"errors": ["You are not permitted to view the requested resource. "
-                                   "The API username or key is invalid."],
-                        "error_type": "invalid_access"})
+    responses.get(
+        f"{BASE}/admin/users/list/staff.json",
+        status=404,
+        json={"errors": ["The requested URL or resource could not be found."]},
+    )
+    responses.get(
+        f"{BASE}/u/system.json",
+        status=403,
+        json={
+            "errors": [
+                "You are not permitted to view the requested resource. "
+                "The API username or key is invalid."
+            ],
+            "error_type": "invalid_access",
+        },
+    )
     report = client().health_check()
     assert report.reachable and report.credentials_ok is False and not report.ok
     assert "API key" in report.error and "not valid" in report.error
@@ -59,8 +70,11 @@ def test_wrong_key_on_admin_route_reads_as_rejected_credentials():
 
 @responses.activate
 def test_html_instead_of_json_is_not_a_forum():
-    responses.get(f"{BASE}/site/basic-info.json", body="<!DOCTYPE html><html>shop</html>",
-                  content_type="text/html")
+    responses.get(
+        f"{BASE}/site/basic-info.json",
+        body="<!DOCTYPE html><html>shop</html>",
+        content_type="text/html",
+    )
     with pytest.raises(errors.ForumNotAForum, match="web page, not the forum's API"):
         client().request("GET", "/site/basic-info.json")
     report = client().health_check()
@@ -76,8 +90,11 @@ def test_bad_json_is_a_bad_response():
 
 @responses.activate
 def test_redirect_is_reported_not_followed():
-    responses.get(f"{BASE}/site/basic-info.json", status=301,
-                  headers={"Location": "https://www.forum.example.com/site/basic-info.json?x=1"})
+    responses.get(
+        f"{BASE}/site/basic-info.json",
+        status=301,
+        headers={"Location": "https://www.forum.example.com/site/basic-info.json?x=1"},
+    )
     with pytest.raises(errors.ForumRedirect) as exc:
         client().request("GET", "/site/basic-info.json")
     assert "https://www.forum.example.com/site/basic-info.json" in str(exc.value)
@@ -87,12 +104,25 @@ def test_redirect_is_reported_not_followed():
 
 @responses.activate
 def test_429_carries_the_wait_from_retry_after_or_extras():
-    responses.get(f"{BASE}/a.json", status=429, headers={"Retry-After": "17"},
-                  json={"errors": ["Slow down"], "error_type": "rate_limit",
-                        "extras": {"wait_seconds": 17, "time_left": "17 seconds"}})
-    responses.get(f"{BASE}/b.json", status=429,
-                  json={"errors": ["Slow down"], "error_type": "rate_limit",
-                        "extras": {"wait_seconds": 42, "time_left": "42 seconds"}})
+    responses.get(
+        f"{BASE}/a.json",
+        status=429,
+        headers={"Retry-After": "17"},
+        json={
+            "errors": ["Slow down"],
+            "error_type": "rate_limit",
+            "extras": {"wait_seconds": 17, "time_left": "17 seconds"},
+        },
+    )
+    responses.get(
+        f"{BASE}/b.json",
+        status=429,
+        json={
+            "errors": ["Slow down"],
+            "error_type": "rate_limit",
+            "extras": {"wait_seconds": 42, "time_left": "42 seconds"},
+        },
+    )
     with pytest.raises(errors.ForumRateLimited) as a:
         client().request("GET", "/a.json")
     assert a.value.retry_after == 17 and "wait 17 s" in str(a.value)
@@ -126,8 +156,9 @@ def test_https_is_required_unless_the_host_is_allowed():
     assert client(base="http://127.0.0.1:9/").base_url == "http://127.0.0.1:9"
 
 
-@pytest.mark.parametrize("url", ["https://169.254.169.254", "https://[fd00:ec2::254]",
-                                 "https://[fe80::1]"])
+@pytest.mark.parametrize(
+    "url", ["https://169.254.169.254", "https://[fd00:ec2::254]", "https://[fe80::1]"]
+)
 def test_metadata_and_link_local_literals_are_refused(url):
     with pytest.raises(errors.ForumURLRefused, match="never contacts"):
         DiscourseClient(base_url=url, api_key=KEY)
@@ -195,15 +226,23 @@ def self_signed_https(tmp_path):
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = datetime.datetime.now(datetime.UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name)
-        .public_key(key.public_key()).serial_number(1)
-        .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
         .sign(key, hashes.SHA256())
     )
     (tmp_path / "c.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (tmp_path / "k.pem").write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))
+    (tmp_path / "k.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Slow)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(tmp_path / "c.pem", tmp_path / "k.pem")

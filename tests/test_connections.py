@@ -126,8 +126,9 @@ def test_list_search_is_an_htmx_fragment(admin_client_):
     html = response.content.decode()
     assert 'id="connection-table"' in html and "<html" not in html
     assert "Alpha forum" in html and "Beta forum" not in html
-    empty = admin_client_.get(reverse("forums:connection-list") + "?q=zzz",
-                              headers={"HX-Request": "true"}).content.decode()
+    empty = admin_client_.get(
+        reverse("forums:connection-list") + "?q=zzz", headers={"HX-Request": "true"}
+    ).content.decode()
     assert "No forum matches" in empty
 
 
@@ -170,8 +171,7 @@ def test_test_connection_with_a_wrong_key(admin_client_, discourse_sandbox):
 
 
 def test_test_connection_without_javascript_renders_a_page(admin_client_, sandbox_connection):
-    response = admin_client_.post(reverse("forums:connection-test",
-                                          args=[sandbox_connection.pk]))
+    response = admin_client_.post(reverse("forums:connection-test", args=[sandbox_connection.pk]))
     assert "<html" in response.content.decode() and "Works." in response.content.decode()
 
 

@@ -10,21 +10,33 @@ from tests.factories import ForumConnectionFactory
 
 pytestmark = pytest.mark.django_db
 
-NEW = {"name": "Forged", "platform": "discourse", "base_url": "https://f.example.com",
-       "api_username": "system", "api_key": "k-1234", "requests_per_minute": 60}
+NEW = {
+    "name": "Forged",
+    "platform": "discourse",
+    "base_url": "https://f.example.com",
+    "api_username": "system",
+    "api_key": "k-1234",
+    "requests_per_minute": 60,
+}
 
 
 def test_anonymous_is_sent_to_sign_in(client):
-    for url in [reverse("overview"), reverse("forums:connection-list"),
-                reverse("forums:audit-list")]:
+    for url in [
+        reverse("overview"),
+        reverse("forums:connection-list"),
+        reverse("forums:audit-list"),
+    ]:
         response = client.get(url)
         assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
 def test_viewer_reads_but_a_forged_post_gets_403(viewer_client):
     connection = ForumConnectionFactory()
-    for url in [reverse("overview"), reverse("forums:connection-list"),
-                reverse("forums:audit-list")]:
+    for url in [
+        reverse("overview"),
+        reverse("forums:connection-list"),
+        reverse("forums:audit-list"),
+    ]:
         assert viewer_client.get(url).status_code == 200
     assert viewer_client.post(reverse("forums:connection-create"), NEW).status_code == 403
     assert not ForumConnection.objects.filter(name="Forged").exists()
@@ -49,8 +61,10 @@ def test_approver_reads_but_does_not_manage(approver_client):
     connection = ForumConnectionFactory()
     assert approver_client.get(reverse("forums:connection-list")).status_code == 200
     assert approver_client.post(reverse("forums:connection-create"), NEW).status_code == 403
-    assert approver_client.post(
-        reverse("forums:connection-toggle", args=[connection.pk])).status_code == 403
+    assert (
+        approver_client.post(reverse("forums:connection-toggle", args=[connection.pk])).status_code
+        == 403
+    )
 
 
 def test_admin_manages_connections_and_people(admin_client_):

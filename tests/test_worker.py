@@ -22,16 +22,28 @@ def test_worker_runs_tasks_sent_from_the_web_and_from_beat(tmp_path):
         worker.wait_ready()
         # What the web process does: queue a task on the broker.
         worker_heartbeat.delay()
-        first = wait_for(lambda: shared_cache.get(HEARTBEAT_KEY), timeout=30,
-                         what="the worker to run the task", on_fail=worker.output)
+        first = wait_for(
+            lambda: shared_cache.get(HEARTBEAT_KEY),
+            timeout=30,
+            what="the worker to run the task",
+            on_fail=worker.output,
+        )
         assert first["pid"] != __import__("os").getpid()  # it ran in the worker process
         shared_cache.clear()
 
         # What beat does: schedule the heartbeat by itself.
-        beat = CeleryProcess("beat", tmp_path / "beat.log", env,
-                             extra=["--schedule", str(tmp_path / "beat-schedule")])
-        second = wait_for(lambda: shared_cache.get(HEARTBEAT_KEY), timeout=30,
-                          what="beat to schedule the heartbeat", on_fail=beat.output)
+        beat = CeleryProcess(
+            "beat",
+            tmp_path / "beat.log",
+            env,
+            extra=["--schedule", str(tmp_path / "beat-schedule")],
+        )
+        second = wait_for(
+            lambda: shared_cache.get(HEARTBEAT_KEY),
+            timeout=30,
+            what="beat to schedule the heartbeat",
+            on_fail=beat.output,
+        )
         assert second["at"] != first["at"]
         assert "Sending due task worker-heartbeat" in beat.output()
     finally:

@@ -7,7 +7,6 @@ import shutil
 
 import pytest
 
-
 CHROMIUM = os.environ.get("FORUMDECK_CHROMIUM", "/usr/bin/chromium")
 # Chromium as root on a machine with no network: no sandbox, no background connections.
 CHROMIUM_ARGS = [
@@ -55,8 +54,9 @@ def _launch(sync_playwright):
 
 @pytest.fixture
 def page(browser, tmp_path):
-    context = browser.new_context(timezone_id="Europe/Berlin", viewport={"width": 1280,
-                                                                          "height": 900})
+    context = browser.new_context(
+        timezone_id="Europe/Berlin", viewport={"width": 1280, "height": 900}
+    )
     context.set_default_timeout(15_000)
     page = context.new_page()
     yield page

@@ -16,8 +16,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.worker, pytest.mark.django_db(transac
 
 @pytest.fixture
 def worker(tmp_path):
-    process = CeleryProcess("worker", tmp_path / "worker.log",
-                            {"DATABASE_URL": database_url_for_workers()})
+    process = CeleryProcess(
+        "worker", tmp_path / "worker.log", {"DATABASE_URL": database_url_for_workers()}
+    )
     process.wait_ready()
     yield process
     process.stop()

@@ -21,9 +21,10 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options) -> None:
         User = get_user_model()
-        if User.objects.filter(is_superuser=True).exists() or User.objects.filter(
-            groups__name=ADMIN
-        ).exists():
+        if (
+            User.objects.filter(is_superuser=True).exists()
+            or User.objects.filter(groups__name=ADMIN).exists()
+        ):
             self.stdout.write("An Admin account exists; nothing to do.")
             return
         username = os.environ.get("DJANGO_SUPERUSER_USERNAME") or "admin"

@@ -23,28 +23,61 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--bind", default=os.environ.get("FORUMDECK_BIND", "127.0.0.1:8000"))
         parser.add_argument("--concurrency", type=int, default=2)
-        parser.add_argument("--demo", action="store_true",
-                            default=os.environ.get("FORUMDECK_DEMO", "") in ("1", "true", "yes"))
+        parser.add_argument(
+            "--demo",
+            action="store_true",
+            default=os.environ.get("FORUMDECK_DEMO", "") in ("1", "true", "yes"),
+        )
 
     def handle(self, *args, **options) -> None:
         python = sys.executable
         beat_schedule = settings.CELERY_BEAT_SCHEDULE_FILENAME
         commands = {
             "web": [
-                python, "-m", "gunicorn", "dashboard.wsgi:application",
-                "--bind", options["bind"], "--worker-class", "gthread",
-                "--workers", "2", "--threads", "8", "--access-logfile", "-",
+                python,
+                "-m",
+                "gunicorn",
+                "dashboard.wsgi:application",
+                "--bind",
+                options["bind"],
+                "--worker-class",
+                "gthread",
+                "--workers",
+                "2",
+                "--threads",
+                "8",
+                "--access-logfile",
+                "-",
                 # Two stacks on one machine (or a test) must not fight over one socket path.
                 "--no-control-socket",
             ],
             "worker": [
-                python, "-m", "celery", "-A", "dashboard", "worker", "--loglevel", "INFO",
-                "--concurrency", str(options["concurrency"]), "--without-gossip",
-                "--without-mingle", "--hostname", "worker@%h",
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "dashboard",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                str(options["concurrency"]),
+                "--without-gossip",
+                "--without-mingle",
+                "--hostname",
+                "worker@%h",
             ],
             "beat": [
-                python, "-m", "celery", "-A", "dashboard", "beat", "--loglevel", "INFO",
-                "--schedule", beat_schedule,
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "dashboard",
+                "beat",
+                "--loglevel",
+                "INFO",
+                "--schedule",
+                beat_schedule,
             ],
         }
         sandboxes = []
@@ -64,10 +97,12 @@ class Command(BaseCommand):
             # children in order instead of racing them.
             processes[name] = subprocess.Popen(command, start_new_session=True)
         host, _, port = options["bind"].rpartition(":")
-        self.stdout.write(self.style.SUCCESS(
-            f"\nForumdeck is running at http://{host}:{port}/ (web, worker and beat). "
-            "Press Ctrl-C to stop.\n"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"\nForumdeck is running at http://{host}:{port}/ (web, worker and beat). "
+                "Press Ctrl-C to stop.\n"
+            )
+        )
         exit_code = 0
         parent = os.getppid()
         try:
@@ -78,8 +113,10 @@ class Command(BaseCommand):
                     break
                 for name, process in processes.items():
                     if process.poll() is not None:
-                        self.stderr.write(f"The {name} process exited ({process.returncode}); "
-                                          "stopping the others.")
+                        self.stderr.write(
+                            f"The {name} process exited ({process.returncode}); "
+                            "stopping the others."
+                        )
                         exit_code = process.returncode or 1
                         stopping = True
                         break

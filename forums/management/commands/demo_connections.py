@@ -32,6 +32,11 @@ class Command(BaseCommand):
                 },
             )
             if created:
-                audit_record(actor=None, action="connection.create", connection=connection,
-                             target=name, message="Demo sandbox forum connected by make demo.")
+                audit_record(
+                    actor=None,
+                    action="connection.create",
+                    connection=connection,
+                    target=name,
+                    message="Demo sandbox forum connected by make demo.",
+                )
             self.stdout.write(f"{'Connected' if created else 'Reconnected'} {name} at {url}")

@@ -21,8 +21,9 @@ class Command(BaseCommand):
         failures: list[str] = []
         with transaction.atomic():
             for model in apps.get_models():
-                fields = [f for f in model._meta.concrete_fields
-                          if isinstance(f, EncryptedTextField)]
+                fields = [
+                    f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)
+                ]
                 for field in fields:
                     # The raw column: no decryption on load, no other field touched.
                     for pk, stored in self._raw(model, field):
@@ -46,13 +47,18 @@ class Command(BaseCommand):
                 action="encryption.rotate",
                 target=f"key {keyring.newest_id}",
                 message=f"Re-encrypted {rotated} secret(s); {current} already used the newest key.",
-                details={"rotated": rotated, "already_current": current,
-                         "newest_key_id": keyring.newest_id},
+                details={
+                    "rotated": rotated,
+                    "already_current": current,
+                    "newest_key_id": keyring.newest_id,
+                },
             )
-        self.stdout.write(self.style.SUCCESS(
-            f"Re-encrypted {rotated} secret(s) under key {keyring.newest_id}; "
-            f"{current} already used it. Older keys can now be removed from the keyring."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Re-encrypted {rotated} secret(s) under key {keyring.newest_id}; "
+                f"{current} already used it. Older keys can now be removed from the keyring."
+            )
+        )
 
     @staticmethod
     def _raw(model, field) -> list[tuple]:

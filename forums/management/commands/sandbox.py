@@ -17,8 +17,12 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--api-key", default=None, help="the key the sandbox accepts")
         parser.add_argument("--api-username", default=None)
-        parser.add_argument("--rate", type=int, default=60,
-                            help="Discourse admin requests per minute (the real default is 60)")
+        parser.add_argument(
+            "--rate",
+            type=int,
+            default=60,
+            help="Discourse admin requests per minute (the real default is 60)",
+        )
         parser.add_argument("--users", type=int, default=300)
         parser.add_argument("--seed", type=int, default=42)
 
@@ -33,10 +37,13 @@ class Command(BaseCommand):
             seed=options["seed"],
         )
         sandbox = RunningSandbox(app, host=options["host"], port=options["port"]).start()
-        self.stdout.write(self.style.SUCCESS(
-            f"Sandbox {platform} at {sandbox.url} (key {app.config.api_key!r}, "
-            f"user {app.config.api_username!r}). Ctrl-C stops it."
-        ), ending="\n")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Sandbox {platform} at {sandbox.url} (key {app.config.api_key!r}, "
+                f"user {app.config.api_username!r}). Ctrl-C stops it."
+            ),
+            ending="\n",
+        )
         self.stdout.flush()
         try:
             while True:
