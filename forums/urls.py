@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_bulk
+from . import views, views_bulk, views_people
 
 app_name = "forums"
 urlpatterns = [
@@ -12,6 +12,13 @@ urlpatterns = [
     path("<int:pk>/test/", views.connection_test, name="connection-test"),
     path("<int:pk>/card/", views.connection_card, name="connection-card"),
     path("audit/", views.audit_list, name="audit-list"),
+    path("people/", views_people.people_search, name="people-search"),
+    path("people/selected/", views_people.people_bulk, name="people-bulk"),
+    path("people/everywhere/", views_people.ban_everywhere, name="people-everywhere"),
+    path("people/<int:connection_id>/<int:user_id>/", views_people.person_detail,
+         name="person-detail"),
+    path("people/<int:connection_id>/<int:user_id>/<slug:action>/",
+         views_people.person_action, name="person-action"),
     path("bulk/", views_bulk.bulk_list, name="bulk-list"),
     path("bulk/new/", views_bulk.bulk_create, name="bulk-create"),
     path("bulk/<int:pk>/", views_bulk.bulk_detail, name="bulk-detail"),

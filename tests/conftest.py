@@ -110,3 +110,34 @@ def sandbox_connection(db, discourse_sandbox):
         api_username="system",
         requests_per_minute=6000,
     )
+
+
+NODEBB_TOKEN = "sandbox-nodebb-token-0123456789abcdef"
+
+
+@pytest.fixture
+def nodebb_sandbox():
+    """A sandbox NodeBB (uid 1 is the admin the token acts as)."""
+    from forums.sandbox.core import RunningSandbox
+    from forums.sandbox.nodebb import NodeBBSandbox, NodeBBSandboxConfig
+
+    app = NodeBBSandbox(
+        NodeBBSandboxConfig(api_key=NODEBB_TOKEN, users=40, user_tokens={"member-token": 20})
+    )
+    with RunningSandbox(app) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def nodebb_connection(db, nodebb_sandbox):
+    from forums.models import Platform
+    from tests.factories import ForumConnectionFactory
+
+    return ForumConnectionFactory(
+        name="Sandbox NodeBB",
+        platform=Platform.NODEBB,
+        base_url=nodebb_sandbox.url,
+        api_key=NODEBB_TOKEN,
+        api_username="1",
+        requests_per_minute=6000,
+    )

@@ -482,3 +482,53 @@ def test_create_backup_sends_the_string_true():
     )
     make_client(url).create_backup(with_uploads=True)
     assert len(responses.calls) == 1
+
+
+# --- single-user moderation verbs (forums/moderation.py) ---------------------------------------
+def test_permanent_suspend_and_silence_use_discourses_forever(client, sandbox):
+    user = a_member(sandbox)
+    client.suspend(user_id=user["id"], until=None, reason="Ban evasion")
+    client.silence(user_id=user["id"], until=None, reason="Ban evasion")
+    shown = client.get_user(user_id=user["id"])
+    # Discourse's own "forever" is 1000 years ahead; it calls > 100 years "forever".
+    assert shown.suspended_until.year >= datetime.now(UTC).year + 999
+    assert shown.silenced_until.year >= datetime.now(UTC).year + 999
+
+
+def test_find_users_lists_by_status_with_emails(client, sandbox):
+    found = client.find_users(query="admin@example")
+    assert [(u.username, u.email) for u in found] == [("admin", "admin@example.com")]
+    for status in ("", "suspended", "silenced", "new", "staff"):
+        client.find_users(status=status, limit=3)
+    lists = [r.path for r in sandbox.calls.records()]
+    assert lists == [f"/admin/users/list/{flag}.json" for flag in (
+        "active", "active", "suspended", "silenced", "newuser", "staff")]  # fmt: skip
+    # needed to group accounts by e-mail; Discourse logs it in the staff action log
+    assert all(parse_qs(r.query)["show_emails"] == ["true"] for r in sandbox.calls.records())
+    assert {u.trust_level for u in client.find_users(status="new", limit=20)} == {0}
+    assert client.find_users(limit=0) == []
+    with pytest.raises(ValueError):
+        client.find_users(status="pending")
+
+
+def test_delete_account_can_block_email_and_ip(client, sandbox):
+    from forums.clients.records import Capability
+
+    assert client.supports(Capability.USER_DELETE_BLOCK)
+    user = a_member(sandbox)
+    client.delete_account(user_id=user["id"], block_email=True, block_ip=True)
+    assert user["id"] not in sandbox.users
+    sent = sandbox.calls.records()[-1]
+    assert sent.body == {"delete_posts": True, "block_email": True, "block_ip": True}
+
+
+def test_user_details_show_groups_and_a_silence_in_force(client, sandbox):
+    user = a_member(sandbox)
+    assert client.user_details(user_id=user["id"]).history == ()
+    client.silence(user_id=user["id"], until=datetime.now(UTC) + timedelta(days=1),
+                   reason="Heated thread")  # fmt: skip
+    details = client.user_details(user_id=user["id"])
+    assert details.user.is_silenced and not details.history_offered
+    [event] = details.history
+    assert (event.kind, event.reason, event.by) == ("silence", "Heated thread", "system")
+    assert "trust_level_0" in details.groups  # an automatic group every account is in

@@ -386,3 +386,50 @@ def test_slow_forum_times_out(sandbox):
     sandbox.app.config.faults.latency_ms = 400
     with pytest.raises(ForumTimeout, match="did not answer within"):
         make_client(sandbox, timeout=0.1).get_user(uid=1)
+
+
+# --- single-user moderation verbs (forums/moderation.py) ---------------------------------------
+def test_neutral_suspend_without_until_bans_permanently(client, sandbox):
+    uid = plain_uid(sandbox)
+    client.suspend(user_id=uid, reason="Ban evasion")
+    body = sandbox.app.calls.records()[-1].body
+    assert body == {"until": 0, "reason": "Ban evasion"}
+    user = client.get_user(uid=uid)
+    assert user.is_suspended and user.banned_until is None
+
+
+def test_delete_account_picks_the_route_and_ignores_block_flags(client, sandbox):
+    assert not client.supports(Capability.USER_DELETE_BLOCK)
+    state = sandbox.app.state
+    authors = sorted({t["uid"] for t in state.topics.values() if t["uid"] > 2})
+    keep_posts, with_posts, content_only = authors[:3]
+    client.delete_account(user_id=keep_posts, delete_posts=False, block_email=True)
+    client.delete_account(user_id=with_posts, block_ip=True)
+    client.delete_content(user_id=content_only)
+    sent = [(r.method, r.path, r.body) for r in sandbox.app.calls.records()]
+    assert sent == [
+        ("DELETE", f"/api/v3/users/{keep_posts}/account", None),
+        ("DELETE", f"/api/v3/users/{with_posts}", None),
+        ("DELETE", f"/api/v3/users/{content_only}/content", None),
+    ]
+    assert keep_posts not in state.users and with_posts not in state.users
+    assert content_only in state.users
+    assert any(t["uid"] == keep_posts for t in state.topics.values())
+    assert not any(t["uid"] in (with_posts, content_only) for t in state.topics.values())
+
+
+def test_find_users_new_is_the_last_30_days_newest_first(client, sandbox):
+    sandbox.app.add_person(username="fresh_face", email="fresh@example.org")
+    found = client.find_users(status="new")
+    assert [u.username for u in found] == ["fresh_face"]
+    query = parse_qs(sandbox.app.calls.records()[-1].query)
+    assert query["sortBy"] == ["joindate"] and query["sortDirection"] == ["desc"]
+    with pytest.raises(ValueError):
+        client.find_users(status="banned")
+
+
+def test_user_details_without_moderation_view_offer_no_history(sandbox):
+    member = make_client(sandbox, token="member-token")
+    details = member.user_details(user_id=plain_uid(sandbox))
+    assert details.history_offered is False and details.history == ()
+    assert details.user.username

@@ -26,9 +26,7 @@ def client_class(platform: str) -> type[BaseClient]:
     try:
         return classes[platform]
     except KeyError:
-        raise CapabilityNotOffered(
-            f"Forumdeck cannot talk to {platform} forums yet."
-        ) from None
+        raise CapabilityNotOffered(f"Forumdeck cannot talk to {platform} forums yet.") from None
 
 
 def supported_platforms() -> list[str]:

@@ -235,8 +235,10 @@ class BaseClient:
         raise NotImplementedError
 
     # --- capabilities ------------------------------------------------------------------------
-    def supports(self, capability: Capability) -> bool:
-        return capability in self.capabilities
+    @classmethod
+    def supports(cls, capability: Capability) -> bool:
+        """Asked of a class (no session needed) or of a client."""
+        return capability in cls.capabilities
 
     def require(self, capability: Capability) -> None:
         if capability not in self.capabilities:
@@ -269,7 +271,12 @@ class BaseClient:
     ) -> Any:
         """Send one request and return the decoded body (JSON, text or bytes per ``expect``)."""
         response = self.send(
-            method, path, params=params, json_body=json_body, data=data, files=files,
+            method,
+            path,
+            params=params,
+            json_body=json_body,
+            data=data,
+            files=files,
             headers=headers,
         )
         return self.decode(response, expect=expect)
@@ -383,8 +390,9 @@ class BaseClient:
         if status == 404:
             raise ForumNotFound(own or None, status=status)
         if status in (400, 409, 410, 412, 413, 422):
-            raise ForumRejected(own or f"The forum refused the request (HTTP {status}).",
-                                status=status)
+            raise ForumRejected(
+                own or f"The forum refused the request (HTTP {status}).", status=status
+            )
         if status >= 500:
             raise ForumServerError(
                 f"The forum had an internal error (HTTP {status})." + (f" {own}" if own else ""),
@@ -447,7 +455,8 @@ class BaseClient:
         targets are left out."""
         raise NotImplementedError
 
-    def suspend(self, *, user_id: int, until: Any, reason: str, message: str = "") -> None:
+    def suspend(self, *, user_id: int, until: Any = None, reason: str, message: str = "") -> None:
+        """``until`` None: permanently."""
         raise NotImplementedError
 
     def unsuspend(self, *, user_id: int) -> None:
@@ -460,6 +469,26 @@ class BaseClient:
         raise NotImplementedError
 
     def delete_users(self, *, user_ids: list[int], block_ip_and_email: bool = False) -> int:
+        raise NotImplementedError
+
+    def find_users(self, *, query: str = "", status: str = "", limit: int = 100) -> list[Any]:
+        """ForumUsers whose username or e-mail matches ``query`` ("" lists), filtered by
+        ``status``: "", "suspended", "silenced", "new" or "staff" (ValueError otherwise)."""
+        raise NotImplementedError
+
+    def user_details(self, *, user_id: int) -> Any:
+        """ForumUserDetails: the user, their groups and moderation history where offered."""
+        raise NotImplementedError
+
+    def delete_account(
+        self,
+        *,
+        user_id: int,
+        delete_posts: bool = True,
+        block_email: bool = False,
+        block_ip: bool = False,
+    ) -> None:
+        """``block_email`` / ``block_ip`` only where USER_DELETE_BLOCK is offered."""
         raise NotImplementedError
 
     def find_group(self, *, name: str) -> Any:

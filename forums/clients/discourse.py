@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -36,8 +36,10 @@ from .records import (
     ForumTagGroup,
     ForumTopic,
     ForumUser,
+    ForumUserDetails,
     GroupMembershipChange,
     HealthReport,
+    ModerationEvent,
 )
 
 USERS_PER_PAGE = 100  # /admin/users/list/{flag}.json (AdminUserIndexQuery)
@@ -46,6 +48,15 @@ GROUP_MEMBERS_MAX_LIMIT = 1000  # /groups/{name}/members.json `limit` cap
 GROUP_MEMBERS_BATCH = 1000  # GroupsController::ADD_MEMBERS_LIMIT
 BULK_DELETE_BATCH = 100  # /admin/users/destroy-bulk.json takes 1..100 ids
 EVENTS_MAX_LIMIT = 200  # /discourse-post-event/events.json `limit` 1..200
+# Discourse's own "forever" (the time shortcut in its suspend/silence modals) is now + 1000
+# years; the server calls anything past 100 years "suspended forever".
+FOREVER = timedelta(days=1000 * 365)
+# find_users(status=...) -> the admin list flag. "new" is the trust level 0 list: the `new`
+# flag only orders by creation date, it filters nothing.
+FIND_STATUS_FLAGS = {
+    "": "active", "suspended": "suspended", "silenced": "silenced", "new": "newuser",
+    "staff": "staff",
+}  # fmt: skip
 
 USER_FLAGS = frozenset(
     {
@@ -130,6 +141,7 @@ class DiscourseClient(BaseClient):
             Capability.USER_TRUST_LEVEL,
             Capability.USER_ANONYMIZE,
             Capability.USER_DELETE,
+            Capability.USER_DELETE_BLOCK,
             Capability.USER_BULK_DELETE,
             Capability.USER_APPROVE,
             Capability.USER_ACTIVATE,
@@ -281,9 +293,51 @@ class DiscourseClient(BaseClient):
 
     def get_user(self, *, user_id: int) -> ForumUser:
         """The admin view: suspension and silence details included."""
-        return self._user(
-            self._dict(self._json("GET", f"/admin/users/{int(user_id)}.json"), "a user")
-        )
+        return self._user(self._admin_user(user_id))
+
+    def _admin_user(self, user_id: int) -> dict:
+        return self._dict(self._json("GET", f"/admin/users/{int(user_id)}.json"), "a user")
+
+    @staticmethod
+    def _by(value: Any) -> str:
+        return str(value.get("username") or "") if isinstance(value, dict) else ""
+
+    def user_details(self, *, user_id: int) -> ForumUserDetails:
+        """The admin view: the user, their groups and the penalties in force now.
+
+        ``history_offered`` is False: Discourse keeps past penalties only in the staff action
+        log, which this view does not carry.
+        """
+        data = self._admin_user(user_id)
+        user = self._user(data)  # a missing user is a 404 (ForumNotFound)
+        rows = data.get("groups") or []
+        groups = tuple(str(g["name"]) for g in rows if isinstance(g, dict) and g.get("name"))
+        history: list[ModerationEvent] = []
+        if user.suspended_until:
+            history.append(ModerationEvent(
+                kind="suspension", at=_dt(data.get("suspended_at")), until=user.suspended_until,
+                reason=user.suspend_reason, by=self._by(data.get("suspended_by")),
+            ))  # fmt: skip
+        if user.silenced_until:
+            history.append(ModerationEvent(
+                kind="silence", at=_dt(data.get("silenced_at")), until=user.silenced_until,
+                reason=user.silence_reason, by=self._by(data.get("silenced_by")),
+            ))  # fmt: skip
+        return ForumUserDetails(user=user, groups=groups, history=tuple(history))
+
+    def find_users(self, *, query: str = "", status: str = "", limit: int = 100) -> list[ForumUser]:
+        """Users whose username or e-mail contains ``query`` ("" lists them), by ``status``:
+        "" (everyone), "suspended", "silenced", "new" (trust level 0) or "staff"."""
+        if status not in FIND_STATUS_FLAGS:
+            raise ValueError(f"status must be one of {sorted(FIND_STATUS_FLAGS)}")
+        if limit <= 0:
+            return []
+        # show_emails is needed to group one person's accounts across forums by e-mail
+        # address; Discourse writes every such listing to its staff action log.
+        return self.list_users(
+            flag=FIND_STATUS_FLAGS[status], filter=query.strip() or None, show_emails=True,
+            limit=int(limit),
+        )  # fmt: skip
 
     def get_user_by_username(self, *, username: str) -> ForumUser:
         payload = self._dict(self._json("GET", f"/u/{quote(username, safe='')}.json"), "a user")
@@ -346,6 +400,20 @@ class DiscourseClient(BaseClient):
         """Without ``delete_posts`` Discourse refuses (403) to delete a user who has posts."""
         body = {"delete_posts": delete_posts, "block_email": block_email, "block_ip": block_ip}
         self._json("DELETE", f"/admin/users/{int(user_id)}.json", json_body=body)
+
+    def delete_account(
+        self,
+        *,
+        user_id: int,
+        delete_posts: bool = True,
+        block_email: bool = False,
+        block_ip: bool = False,
+    ) -> None:
+        """Delete one account (by default with its posts), optionally blocking its e-mail
+        address and IP from signing up again."""
+        self.delete_user(
+            user_id=user_id, delete_posts=delete_posts, block_email=block_email, block_ip=block_ip
+        )
 
     def bulk_delete_users(
         self, *, user_ids: Iterable[int], block_ip_and_email: bool = False
@@ -1089,10 +1157,14 @@ class DiscourseClient(BaseClient):
                 # One term is a substring search; several are exact. Match exactly either way.
                 users = self.iter_users(flag="active", filter=",".join(batch),
                                         show_emails=has_email)
+            missing = set(batch_set)
             for user in users:
                 for key in (user.username.lower(), (user.email or "").lower()):
                     if key in batch_set:
                         found[key] = user
+                        missing.discard(key)
+                if not missing:
+                    break  # every name matched: a full page needs no second look
         for user_id in ids:
             try:
                 found[user_id] = self.get_user(user_id=int(user_id))
@@ -1100,14 +1172,28 @@ class DiscourseClient(BaseClient):
                 continue
         return found
 
-    def suspend(self, *, user_id: int, until: datetime, reason: str, message: str = "") -> None:
-        self.suspend_user(user_id=user_id, until=until, reason=reason, message=message or None)
+    @staticmethod
+    def _until(until: datetime | None) -> datetime:
+        return until if until is not None else datetime.now(UTC) + FOREVER
+
+    def suspend(
+        self, *, user_id: int, until: datetime | None = None, reason: str, message: str = ""
+    ) -> None:
+        """``until`` None: permanently (Discourse's own "forever", 1000 years from now)."""
+        self.suspend_user(
+            user_id=user_id, until=self._until(until), reason=reason, message=message or None
+        )
 
     def unsuspend(self, *, user_id: int) -> None:
         self.unsuspend_user(user_id=user_id)
 
-    def silence(self, *, user_id: int, until: datetime, reason: str, message: str = "") -> None:
-        self.silence_user(user_id=user_id, until=until, reason=reason, message=message or None)
+    def silence(
+        self, *, user_id: int, until: datetime | None = None, reason: str, message: str = ""
+    ) -> None:
+        """``until`` None: permanently (as for ``suspend``)."""
+        self.silence_user(
+            user_id=user_id, until=self._until(until), reason=reason, message=message or None
+        )
 
     def unsilence(self, *, user_id: int) -> None:
         self.unsilence_user(user_id=user_id)

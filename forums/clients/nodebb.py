@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -35,13 +36,27 @@ from .records import (
     ForumTag,
     ForumTopic,
     ForumUser,
+    ForumUserDetails,
     GroupMembershipChange,
     HealthReport,
+    ModerationEvent,
 )
 
 ACP_USERS_PER_PAGE = 100  # /api/admin/manage/users `resultsPerPage`: 50, 100, 250 or 500
 USER_SEARCH_FIELDS = frozenset({"username", "fullname", "email", "uid", "ip"})
 USER_STATUS_FILTERS = frozenset({"banned", "muted", "verified", "unverified"})
+USER_SORTS = frozenset({"postcount", "reputation", "joindate", "lastonline", "flags"})
+# find_users(status=...): the ACP list filter for each neutral status ("new" and "staff" are
+# worked out by the client: NodeBB has no such filter).
+FIND_STATUS_FILTERS: dict[str, str | None] = {
+    "": None, "suspended": "banned", "silenced": "muted", "new": None, "staff": None,
+}  # fmt: skip
+NEW_USER_DAYS = 30
+STAFF_GROUPS = ("administrators", "global-moderators")  # slugs
+EMAIL_SEARCH_FORBIDDEN = (
+    "This forum's API key may not see e-mail addresses: NodeBB lets only administrators "
+    "search users by e-mail. Search by username, or use an administrator's token."
+)
 
 # The messages NodeBB gives (translated, or raw when a language key is missing) for an unknown
 # uid: `[[error:invalid-uid]]` is answered with 401, which is not a credentials problem.
@@ -287,12 +302,15 @@ class NodeBBClient(BaseClient):
         search_by: str = "username",
         status: str | Iterable[str] | None = None,
         page_size: int = ACP_USERS_PER_PAGE,
+        sort_by: str | None = None,
+        descending: bool = True,
     ) -> Iterator[ForumUser]:
         """Users from the ACP list (``GET /api/admin/manage/users``), page after page.
 
         ``search_by`` is ``username`` (default), ``fullname``, ``email``, ``uid`` or ``ip``
         (e-mail and IP search need an administrator). ``status`` filters on ``banned``,
-        ``muted``, ``verified`` or ``unverified`` (several may be given).
+        ``muted``, ``verified`` or ``unverified`` (several may be given). ``sort_by``:
+        ``joindate``, ``lastonline``, ``postcount``, ``reputation`` or ``flags``.
         """
         self.require(Capability.USER_SEARCH)
         if search_by not in USER_SEARCH_FIELDS:
@@ -301,12 +319,16 @@ class NodeBBClient(BaseClient):
         unknown = set(filters) - USER_STATUS_FILTERS
         if unknown:
             raise ValueError(f"Unknown user status filter(s): {sorted(unknown)}")
+        if sort_by is not None and sort_by not in USER_SORTS:
+            raise ValueError(f"sort_by must be one of {sorted(USER_SORTS)}")
         page = 1
         while True:
             params: list[tuple[str, Any]] = [("page", page), ("resultsPerPage", page_size)]
             if query:
                 params += [("query", query), ("searchBy", search_by)]
             params += [("filters", f) for f in filters]
+            if sort_by:
+                params += [("sortBy", sort_by), ("sortDirection", "desc" if descending else "asc")]
             if self.master_token:
                 params.append(("_uid", self.api_username))
             payload = self._read_list("/api/admin/manage/users", params)
@@ -357,22 +379,125 @@ class NodeBBClient(BaseClient):
 
     def get_user(self, *, uid: int) -> ForumUser:
         """One user by uid, with ban reason and mute state from the moderation view."""
+        return self._user_with_info(uid)[0]
+
+    def _user_with_info(self, uid: int) -> tuple[ForumUser, dict | None]:
+        """The user, and the moderation view (None if the acting user may not see it)."""
         data = self._write("GET", f"/api/v3/users/{int(uid)}")
         if not isinstance(data, dict) or not data.get("uid"):
             raise ForumNotFound("NodeBB has no user with that id.")
         slug = data.get("userslug")
         if not slug:
-            return self._user(data)
+            return self._user(data), None
         try:
             info = self._read(f"/api/user/{self._seg(slug)}/info")
         except (ForumForbidden, ForumNotFound):
-            return self._user(data)  # the acting user may not see moderation history
+            return self._user(data), None  # the acting user may not see moderation history
         merged = {**data, **{k: v for k, v in info.items() if k in _INFO_FIELDS}}
         bans = ((info.get("history") or {}).get("bans")) or []
         reason = ""
         if _flag(merged.get("banned")) and bans and isinstance(bans[0], dict):
             reason = str(bans[0].get("reason") or "")
-        return self._user(merged, ban_reason=reason)
+        return self._user(merged, ban_reason=reason), info
+
+    def user_details(self, *, user_id: int) -> ForumUserDetails:
+        """The user, their groups and their ban and mute history (from the moderation view,
+        ``/api/user/{slug}/info``). ``history_offered`` is False when the acting user may not
+        see that view."""
+        user, info = self._user_with_info(user_id)
+        if info is None:
+            return ForumUserDetails(user=user)
+        groups = tuple(
+            str(g.get("name") if isinstance(g, dict) else g)
+            for g in info.get("groups") or []
+            if g and not str(g.get("name") if isinstance(g, dict) else g).startswith("cid:")
+        )
+        history = info.get("history") or {}
+        events = [
+            self._event(kind, entry)
+            for kind, key in (("ban", "bans"), ("mute", "mutes"))
+            for entry in history.get(key) or []
+            if isinstance(entry, dict)
+        ]
+        oldest = datetime.min.replace(tzinfo=UTC)
+        events.sort(key=lambda e: e.at or oldest, reverse=True)
+        return ForumUserDetails(
+            user=user, groups=groups, history=tuple(events), history_offered=True
+        )
+
+    @staticmethod
+    def _event(kind: str, entry: dict) -> ModerationEvent:
+        by = entry.get("user")
+        return ModerationEvent(
+            kind=kind,
+            at=ms_to_datetime(entry.get("timestamp")),
+            # 0 / absent: a permanent ban
+            until=ms_to_datetime(entry.get("expire", entry.get("until"))),
+            reason=_text(entry.get("reason")),
+            by=str(by.get("username") or "") if isinstance(by, dict) else "",
+        )
+
+    def find_users(self, *, query: str = "", status: str = "", limit: int = 100) -> list[ForumUser]:
+        """Users by username prefix, or by e-mail when ``query`` contains "@" (administrators
+        only), filtered by ``status``: "" (everyone), "suspended" (banned), "silenced" (muted),
+        "new" (joined in the last 30 days) or "staff" (administrators, global moderators)."""
+        if status not in FIND_STATUS_FILTERS:
+            raise ValueError(f"status must be one of {sorted(FIND_STATUS_FILTERS)}")
+        query = query.strip()
+        if limit <= 0:
+            return []
+        by_email = "@" in query
+        try:
+            if status == "staff":
+                return self._find_staff(query=query, limit=limit)
+            return self._find_listed(
+                query=query, by_email=by_email, status=status, limit=limit
+            )
+        except ForumForbidden as exc:
+            if by_email:
+                raise ForumForbidden(EMAIL_SEARCH_FORBIDDEN, status=exc.status) from None
+            raise
+
+    def _find_listed(
+        self, *, query: str, by_email: bool, status: str, limit: int
+    ) -> list[ForumUser]:
+        cutoff = None
+        if status == "new":
+            cutoff = datetime.now(tz=UTC) - timedelta(days=NEW_USER_DAYS)
+        found: list[ForumUser] = []
+        users = self.iter_users(
+            query=query, search_by="email" if by_email else "username",
+            status=FIND_STATUS_FILTERS[status], sort_by="joindate" if cutoff else None,
+        )  # fmt: skip
+        for user in users:
+            if cutoff is not None and (user.created_at is None or user.created_at < cutoff):
+                break  # newest first: everyone after this one joined earlier
+            found.append(user)
+            if len(found) >= limit:
+                break
+        return found
+
+    def _find_staff(self, *, query: str, limit: int) -> list[ForumUser]:
+        # No ACP filter for staff: read the two groups, then each member's ACP record (which
+        # carries the e-mail address and the administrator flag; member rows do not).
+        admins = {u.id for u in self.list_group_members(slug=STAFF_GROUPS[0])}
+        moderators = {u.id for u in self.list_group_members(slug=STAFF_GROUPS[1])}
+        wanted = query.lower()
+        found: list[ForumUser] = []
+        for uid in sorted(admins | moderators):
+            for user in self.search_users(query=str(uid), search_by="uid", limit=1):
+                if user.id != uid:
+                    continue
+                user = replace(user, admin=user.admin or uid in admins,
+                               moderator=user.moderator or uid in moderators)  # fmt: skip
+                if wanted and wanted not in user.username.lower() and wanted not in (
+                    user.email or ""
+                ).lower():
+                    continue
+                found.append(user)
+            if len(found) >= limit:
+                break
+        return found[:limit]
 
     def get_user_by_username(self, *, username: str) -> ForumUser:
         return self._user(self._read(f"/api/user/username/{self._seg(username)}"))
@@ -439,6 +564,26 @@ class NodeBBClient(BaseClient):
         """Delete everything the user posted; the account stays."""
         self.require(Capability.USER_DELETE_CONTENT)
         self._write("DELETE", f"/api/v3/users/{int(uid)}/content")
+
+    def delete_account(
+        self,
+        *,
+        user_id: int,
+        delete_posts: bool = True,
+        block_email: bool = False,
+        block_ip: bool = False,
+    ) -> None:
+        """With ``delete_posts``: the account and its content (``DELETE /users/{uid}``); else
+        the account only. NodeBB cannot block the e-mail or IP (no USER_DELETE_BLOCK), so
+        those flags are ignored."""
+        if delete_posts:
+            self.delete_user(uid=user_id)
+        else:
+            self.delete_user_account(uid=user_id)
+
+    def delete_content(self, *, user_id: int) -> None:
+        """Everything the user posted; the account stays."""
+        self.delete_user_content(uid=user_id)
 
     def bulk_delete_users(self, *, uids: Iterable[int]) -> int:
         """Delete many accounts and their content in one call; returns how many were sent.
@@ -676,9 +821,10 @@ class NodeBBClient(BaseClient):
         return until
 
     def suspend(
-        self, *, user_id: int, until: datetime | None, reason: str, message: str = ""
+        self, *, user_id: int, until: datetime | None = None, reason: str, message: str = ""
     ) -> None:
-        """NodeBB's nearest equivalent is a ban (it sends no message to the user)."""
+        """NodeBB's nearest equivalent is a ban (it sends no message to the user); ``until``
+        None bans permanently (``until: 0``)."""
         self.ban_user(uid=user_id, until=self._aware(until), reason=reason)
 
     def unsuspend(self, *, user_id: int) -> None:

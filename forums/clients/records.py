@@ -20,6 +20,7 @@ class Capability(enum.StrEnum):
     USER_TRUST_LEVEL = "user_trust_level"
     USER_ANONYMIZE = "user_anonymize"
     USER_DELETE = "user_delete"
+    USER_DELETE_BLOCK = "user_delete_block"  # Discourse: block e-mail / IP when deleting
     USER_DELETE_CONTENT = "user_delete_content"  # NodeBB: content only / account only
     USER_BULK_DELETE = "user_bulk_delete"
     USER_APPROVE = "user_approve"
@@ -87,6 +88,34 @@ class ForumUser:
         """Is this the user a target (username, e-mail or id, as parsed) names?"""
         t = target.strip().lower()
         return t in {self.username.lower(), (self.email or "").lower(), str(self.id)}
+
+
+@dataclass(frozen=True, slots=True)
+class ModerationEvent:
+    """One penalty in a user's history: ``kind`` is "suspension", "silence", "ban" or "mute".
+
+    ``until`` None means permanent (or not said); ``by`` is the moderator's username if known.
+    """
+
+    kind: str
+    at: datetime | None
+    until: datetime | None
+    reason: str = ""
+    by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ForumUserDetails:
+    """A user with their groups and, where the forum's API offers it, moderation history.
+
+    ``history_offered`` False: the forum keeps the full history elsewhere (Discourse's staff
+    action log), so ``history`` holds only the penalties in force now.
+    """
+
+    user: ForumUser
+    groups: tuple[str, ...] = ()
+    history: tuple[ModerationEvent, ...] = ()
+    history_offered: bool = False
 
 
 @dataclass(frozen=True, slots=True)

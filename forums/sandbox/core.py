@@ -14,7 +14,7 @@ from typing import Any
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 CONTROL_PREFIX = "/__sandbox__"
@@ -263,12 +263,22 @@ class SandboxApp:
             setattr(self.config, key, value)
 
 
+class _KeepAliveHandler(WSGIRequestHandler):
+    """HTTP/1.1 with keep-alive, as real forums answer (one connection per client session)."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_request(self, *args, **kwargs) -> None:
+        pass
+
+
 class RunningSandbox:
     """A sandbox served on a loopback port from a background thread."""
 
     def __init__(self, app: SandboxApp, host: str = "127.0.0.1", port: int = 0) -> None:
         self.app = app
-        self.server = make_server(host, port, app, threaded=True)
+        self.server = make_server(host, port, app, threaded=True,
+                                  request_handler=_KeepAliveHandler)
         self.server.daemon_threads = True
         self.host = host
         self.port = self.server.server_port

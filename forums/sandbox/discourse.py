@@ -47,6 +47,8 @@ BULK_OPERATIONS = {
 INVALID_ACCESS = (
     "You are not permitted to view the requested resource. The API username or key is invalid."
 )
+# What a guardian refusal says to a valid key (e.g. suspending or anonymizing staff).
+NOT_PERMITTED = "You are not permitted to view the requested resource."
 
 
 def iso(value: datetime | None) -> str | None:
@@ -297,6 +299,26 @@ class DiscourseSandbox(SandboxApp):
         level = int(name.rsplit("_", 1)[-1])
         return [u["id"] for u in users if u["trust_level"] >= level]
 
+    def add_person(self, *, username: str, email: str, name: str = "") -> int:
+        """A new account (trust level 0, no posts) for tests and the demo; returns its id."""
+        with self.lock:
+            if self.find_user(username) is not None:
+                raise ValueError(f"username {username!r} is taken")
+            if any(u["email"].lower() == email.lower() for u in self.users.values()):
+                raise ValueError(f"e-mail {email!r} is taken")
+            uid = self.next_user_id
+            self.next_user_id += 1
+            now = datetime.now(UTC).replace(microsecond=0)
+            self.users[uid] = {
+                "id": uid, "username": username, "name": name, "email": email,
+                "trust_level": 0, "active": True, "approved": True, "admin": False,
+                "moderator": False, "staged": False, "created_at": now, "last_seen_at": now,
+                "post_count": 0, "topic_count": 0, "ip_address": "198.51.100.77",
+                "suspended_till": None, "suspended_at": None, "suspend_reason": "",
+                "silenced_till": None, "silenced_at": None, "silence_reason": "",
+            }  # fmt: skip
+            return uid
+
     def suspended(self, user: dict[str, Any]) -> bool:
         return bool(user["suspended_till"] and user["suspended_till"] > datetime.now(UTC))
 
@@ -436,6 +458,11 @@ class DiscourseSandbox(SandboxApp):
         if self.silenced(user):
             out.update(silence_reason=user["silence_reason"],
                        full_silence_reason=user["silence_reason"])  # fmt: skip
+            by = self.users.get(user.get("silenced_by"))
+            out["silenced_by"] = self.basic_user(by) if by else None
+        if self.suspended(user):
+            by = self.users.get(user.get("suspended_by"))
+            out["suspended_by"] = self.basic_user(by) if by else None
         out.update(self._penalties(user))
         return out
 
@@ -664,7 +691,7 @@ class DiscourseSandbox(SandboxApp):
             if isinstance(user, Response):
                 return user
             if user["admin"] or user["moderator"]:
-                return error(403, INVALID_ACCESS, "invalid_access")
+                return error(403, NOT_PERMITTED, "invalid_access")
             parsed = self._penalty_body(request, "suspend_until")
             if isinstance(parsed, Response):
                 return parsed
@@ -674,7 +701,8 @@ class DiscourseSandbox(SandboxApp):
                     409,
                 )
             until, reason = parsed
-            user.update(suspended_till=until, suspended_at=datetime.now(UTC), suspend_reason=reason)
+            user.update(suspended_till=until, suspended_at=datetime.now(UTC), suspend_reason=reason,
+                        suspended_by=self.acting(request)["id"])  # fmt: skip
             by = self.basic_user(self.acting(request))
             return json_response(
                 {"suspension": {"suspend_reason": reason, "full_suspend_reason": reason,
@@ -696,7 +724,7 @@ class DiscourseSandbox(SandboxApp):
             if isinstance(user, Response):
                 return user
             if user["admin"] or user["moderator"]:
-                return error(403, INVALID_ACCESS, "invalid_access")
+                return error(403, NOT_PERMITTED, "invalid_access")
             parsed = self._penalty_body(request, "silenced_till")
             if isinstance(parsed, Response):
                 return parsed
@@ -706,7 +734,8 @@ class DiscourseSandbox(SandboxApp):
                     409,
                 )
             until, reason = parsed
-            user.update(silenced_till=until, silenced_at=datetime.now(UTC), silence_reason=reason)
+            user.update(silenced_till=until, silenced_at=datetime.now(UTC), silence_reason=reason,
+                        silenced_by=self.acting(request)["id"])  # fmt: skip
             by = self.basic_user(self.acting(request))
             return json_response(
                 {"silence": {"silenced": True, "silence_reason": reason,
@@ -758,7 +787,7 @@ class DiscourseSandbox(SandboxApp):
             if isinstance(user, Response):
                 return user
             if user["admin"] or user["moderator"]:
-                return error(403, INVALID_ACCESS, "invalid_access")
+                return error(403, NOT_PERMITTED, "invalid_access")
             name = f"anon{self._random.getrandbits(32):08x}"
             user.update(username=name, name="", email=f"{name}@anonymized.invalid")
             return json_response({"success": "OK", "username": name})

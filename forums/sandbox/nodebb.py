@@ -24,7 +24,7 @@ from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
 from .core import SandboxApp, SandboxConfig, json_response
-from .nodebb_data import NodeBBState, clean_tag, new_group, seed_state, slugify
+from .nodebb_data import NodeBBState, clean_tag, new_group, new_user, seed_state, slugify
 
 # werkzeug logs every request at INFO through this logger; the sandbox stays quiet.
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -187,6 +187,25 @@ class NodeBBSandbox(SandboxApp):
     def reset(self) -> None:
         with self.lock:
             self.state = seed_state(seed=self.config.seed, users=self.config.users, now=_now())
+
+    def add_person(self, *, username: str, email: str, name: str = "") -> int:
+        """A new registered user (joined now, confirmed e-mail, no posts) for tests and the
+        demo; returns the uid."""
+        with self.lock:
+            taken = self.find_user("username", username)
+            if taken or self.find_user("userslug", slugify(username)):
+                raise ValueError(f"username {username!r} is taken")
+            if self.find_user("email", email):
+                raise ValueError(f"e-mail {email!r} is taken")
+            uid = self.state.next_uid
+            self.state.next_uid += 1
+            now = _now()
+            user = new_user(uid, username, now, self._random)
+            user.update(fullname=name, email=email, email_confirmed=True, joindate=now,
+                        lastonline=now, postcount=0, topiccount=0, reputation=0)  # fmt: skip
+            self.state.users[uid] = user
+            self.state.groups["registered-users"]["members"].append(uid)
+            return uid
 
     # --- envelopes --------------------------------------------------------------------------
     @staticmethod

@@ -60,9 +60,9 @@ EXEMPTIONS: tuple[Exemption, ...] = (
     ),
     Exemption(
         key="query:filters@GET /api/admin/manage/users",
-        what="`query`, `searchBy`, `filters` (repeatable), `page`, `resultsPerPage` on the ACP "
-        "user list: read.yaml declares no parameters for it (Prism ignores unknown query "
-        "parameters).",
+        what="`query`, `searchBy`, `sortBy`, `sortDirection`, `filters` (repeatable), `page`, "
+        "`resultsPerPage` on the ACP user list: read.yaml declares no parameters for it (Prism "
+        "ignores unknown query parameters).",
         justification='ENDPOINTS.md, Users: "list/search users (ACP) ✅ | GET '
         "`/api/admin/manage/users` | `query`, `searchBy`, ..., `filters` (`banned`,`muted`,"
         '`verified`,`unverified`, repeatable), `page`, `resultsPerPage` (50/100/250/500)".',

@@ -100,6 +100,14 @@ CALLS: dict[str, Callable[[DiscourseClient], object]] = {
     "approve_user": lambda c: c.approve_user(user_id=7),
     "activate_user": lambda c: c.activate_user(user_id=7),
     "deactivate_user": lambda c: c.deactivate_user(user_id=7),
+    # the single-user moderation verbs (forums/moderation.py)
+    "find_users": lambda c: c.find_users(query="bob", limit=5),
+    "find_users(status=suspended)": lambda c: c.find_users(status="suspended"),
+    "find_users(status=staff)": lambda c: c.find_users(query="al", status="staff"),
+    "find_users(status=silenced)": lambda c: c.find_users(status="silenced"),
+    "find_users(status=new)": lambda c: c.find_users(status="new"),
+    "user_details": lambda c: c.user_details(user_id=7),
+    "delete_account": lambda c: c.delete_account(user_id=7, block_email=True, block_ip=True),
     # groups
     "iter_groups": lambda c: c.list_groups(filter="team"),
     "get_group": lambda c: c.get_group(name="staff"),
@@ -157,6 +165,7 @@ CALLS: dict[str, Callable[[DiscourseClient], object]] = {
     # the platform-neutral verbs the bulk actions call
     "resolve_users": lambda c: c.resolve_users(targets=["alice", "bob@example.com", "7"]),
     "suspend": lambda c: c.suspend(user_id=7, until=SOON, reason="spam"),
+    "suspend(forever)": lambda c: c.suspend(user_id=7, until=None, reason="spam"),
     "unsuspend": lambda c: c.unsuspend(user_id=7),
     "silence": lambda c: c.silence(user_id=7, until=SOON, reason="noise"),
     "unsilence": lambda c: c.unsilence(user_id=7),

@@ -1,0 +1,193 @@
+"""Finding a person on every forum at once.
+
+Each enabled forum is asked in parallel; a forum that fails or is slow gets its own error and
+never holds up the others past the deadline. Accounts with the same e-mail address on several
+forums are grouped as one person.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+
+from .clients import get_client
+from .clients.errors import ForumError, ForumForbidden
+from .clients.records import ForumUser
+from .crypto import DecryptionError
+from .models import ForumConnection
+
+STATUSES = {
+    "": "Any status",
+    "suspended": "Suspended / banned",
+    "silenced": "Silenced / muted",
+    "new": "New",
+    "staff": "Staff",
+}
+PER_FORUM_LIMIT = 100
+CACHE_SECONDS = 120
+
+
+@dataclass(frozen=True)
+class Account:
+    connection_id: int
+    connection_name: str
+    platform: str
+    user: ForumUser
+
+
+@dataclass
+class Person:
+    key: str
+    email: str
+    accounts: list[Account] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return next((a.user.name for a in self.accounts if a.user.name), "")
+
+    @property
+    def usernames(self) -> list[str]:
+        return sorted({a.user.username for a in self.accounts})
+
+    @property
+    def on_several_forums(self) -> bool:
+        return len({a.connection_id for a in self.accounts}) > 1
+
+
+@dataclass
+class ForumOutcome:
+    connection_id: int
+    connection_name: str
+    count: int = 0
+    error: str = ""
+    capped: bool = False
+
+
+@dataclass
+class SearchResult:
+    query: str
+    status: str
+    people: list[Person]
+    forums: list[ForumOutcome]
+
+    @property
+    def account_count(self) -> int:
+        return sum(len(p.accounts) for p in self.people)
+
+
+def clean_query(query: str) -> str:
+    query = (query or "").strip()
+    if len(query) < 2:
+        raise ValidationError("Type at least two characters of a username or e-mail address.")
+    if len(query) > 200:
+        raise ValidationError("That is longer than any username or e-mail address.")
+    return query
+
+
+def _search_one(connection: ForumConnection, query: str, status: str) -> list[ForumUser]:
+    with get_client(connection) as client:
+        return client.find_users(query=query, status=status, limit=PER_FORUM_LIMIT)
+
+
+def _cache_key(query: str, status: str, ids: list[int]) -> str:
+    raw = f"{query.lower()}|{status}|{','.join(map(str, sorted(ids)))}"
+    return "forumdeck:people:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def people_search(
+    *, query: str, status: str = "", connection_ids: list[int] | None = None, refresh: bool = False
+) -> SearchResult:
+    """Search every chosen (enabled) forum in parallel and group the accounts by person."""
+    query = clean_query(query)
+    if status not in STATUSES:
+        raise ValidationError("Unknown status filter.")
+    connections = list(ForumConnection.objects.filter(enabled=True).order_by("name"))
+    if connection_ids:
+        connections = [c for c in connections if c.pk in set(connection_ids)]
+    key = _cache_key(query, status, [c.pk for c in connections])
+    if not refresh:
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+    outcomes: dict[int, ForumOutcome] = {c.pk: ForumOutcome(c.pk, c.name) for c in connections}
+    found: list[Account] = []
+    deadline = settings.FORUMDECK_HTTP_TIMEOUT + 2
+    pool = ThreadPoolExecutor(
+        max_workers=max(min(len(connections), 8), 1), thread_name_prefix="people-search"
+    )
+    try:
+        futures = {}
+        for connection in connections:
+            try:
+                connection.api_key  # noqa: B018 - decrypt here, not in a thread
+            except DecryptionError as exc:
+                outcomes[connection.pk].error = f"The API key cannot be decrypted: {exc}"
+                continue
+            futures[pool.submit(_search_one, connection, query, status)] = connection
+        done, not_done = wait(futures, timeout=deadline)
+        for future in not_done:
+            connection = futures[future]
+            outcomes[
+                connection.pk
+            ].error = f"{connection.name} did not answer within {deadline:g} seconds."
+        for future in done:
+            connection = futures[future]
+            outcome = outcomes[connection.pk]
+            try:
+                users = future.result()
+            except ForumForbidden as exc:
+                outcome.error = (
+                    str(exc)
+                    if "@" not in query
+                    else (f"{exc} This forum's key may not see e-mail addresses.")
+                )
+                continue
+            except ForumError as exc:
+                outcome.error = str(exc)
+                continue
+            except ValueError as exc:  # a status this forum cannot filter by
+                outcome.error = str(exc)
+                continue
+            outcome.count = len(users)
+            outcome.capped = len(users) >= PER_FORUM_LIMIT
+            found.extend(
+                Account(connection.pk, connection.name, connection.platform, user) for user in users
+            )
+    finally:
+        # Never wait for a slow forum here: its thread ends at its own request timeout.
+        pool.shutdown(wait=False, cancel_futures=True)
+    result = SearchResult(
+        query, status, _group(found, query), [outcomes[c.pk] for c in connections]
+    )
+    cache.set(key, result, CACHE_SECONDS)
+    return result
+
+
+def _group(accounts: list[Account], query: str) -> list[Person]:
+    people: dict[str, Person] = {}
+    for account in accounts:
+        email = (account.user.email or "").strip().lower()
+        key = f"email:{email}" if email else f"acct:{account.connection_id}:{account.user.id}"
+        person = people.setdefault(key, Person(key=key, email=email))
+        person.accounts.append(account)
+    q = query.lower()
+
+    def rank(person: Person) -> tuple:
+        exact = q == person.email or any(q == a.user.username.lower() for a in person.accounts)
+        return (not exact, not person.on_several_forums, person.usernames[0].lower())
+
+    for person in people.values():
+        person.accounts.sort(key=lambda a: a.connection_name.lower())
+    return sorted(people.values(), key=rank)
+
+
+def person_accounts(*, email: str, query: str = "") -> list[Account]:
+    """Every account with this e-mail on every enabled forum (for "ban on every forum")."""
+    result = people_search(query=query or email, refresh=True)
+    key = f"email:{email.strip().lower()}"
+    return next((p.accounts for p in result.people if p.key == key), [])

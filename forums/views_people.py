@@ -1,0 +1,278 @@
+"""People across forums: search everywhere, look closer, act on one forum or on many."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from . import moderation, people
+from .bulk.kinds import KINDS
+from .bulk.services import bulk_action_propose
+from .clients import client_class, get_client
+from .clients.errors import ForumError, ForumNotFound
+from .models import AuditEntry, ForumConnection
+
+BULK_FROM_SELECTION = {
+    "suspend": "Suspend / ban selected",
+    "unsuspend": "Unsuspend / unban selected",
+    "delete_users": "Delete selected",
+}
+
+
+def _perm(codename: str):
+    return permission_required(f"forums.{codename}", raise_exception=True)
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label="Username or e-mail", required=False, max_length=200)
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=list(people.STATUSES.items())
+    )
+    forum = forms.ModelMultipleChoiceField(
+        label="Forums",
+        required=False,
+        queryset=ForumConnection.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["forum"].queryset = ForumConnection.objects.filter(enabled=True).defer(
+            "api_key"
+        )
+
+
+@require_GET
+@_perm("view_forumconnection")
+def people_search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    context: dict = {"form": form, "bulk_kinds": BULK_FROM_SELECTION}
+    if request.GET.get("q") is not None and form.is_valid():
+        try:
+            result = people.people_search(
+                query=form.cleaned_data["q"],
+                status=form.cleaned_data["status"] or "",
+                connection_ids=[c.pk for c in form.cleaned_data["forum"]],
+                # A new search asks the forums; paging through it reuses the answers.
+                refresh=not request.GET.get("page"),
+            )
+        except ValidationError as exc:
+            context["search_error"] = " ".join(exc.messages)
+        else:
+            query = request.GET.copy()
+            query.pop("page", None)
+            context.update(
+                result=result,
+                page=Paginator(result.people, 25).get_page(request.GET.get("page")),
+                query=query.urlencode(),
+            )
+    template = "people/search.html"
+    if request.htmx:
+        template += "#people-results"
+    return render(request, template, context)
+
+
+def _connection(connection_id: int) -> ForumConnection:
+    return get_object_or_404(ForumConnection, pk=connection_id, enabled=True)
+
+
+def _person_context(request: HttpRequest, connection: ForumConnection, user_id: int) -> dict:
+    context: dict = {"connection": connection, "user_id": user_id}
+    with get_client(connection) as client:
+        try:
+            details = client.user_details(user_id=user_id)
+        except ForumNotFound:
+            raise Http404(f"This person no longer exists on {connection.name}.") from None
+        except ForumError as exc:
+            context["error"] = str(exc)
+            return context
+        context["details"] = details
+        context["actions"] = (
+            moderation.actions_for(client)
+            if request.user.has_perm("forums.moderate_forum_users")
+            else []
+        )
+    user = details.user
+    names = [n for n in (user.username, user.email) if n]
+    context["audit"] = AuditEntry.objects.filter(
+        Q(target__in=names)
+        | Q(connection=connection, details__user_id=user_id)
+        | Q(connection=connection, details__forum_user_id=user_id)
+    ).order_by("-created_at")[:50]
+    return context
+
+
+@require_GET
+@_perm("view_forumconnection")
+def person_detail(request: HttpRequest, connection_id: int, user_id: int) -> HttpResponse:
+    connection = _connection(connection_id)
+    return render(request, "people/person.html", _person_context(request, connection, user_id))
+
+
+@require_http_methods(["GET", "POST"])
+@_perm("moderate_forum_users")
+def person_action(request: HttpRequest, connection_id: int, user_id: int,
+                  action: str) -> HttpResponse:
+    """One moderation action on one forum: its small form, then its result, in place."""
+    connection = _connection(connection_id)
+    user_action = moderation.ACTIONS.get(action)
+    cls = client_class(connection.platform)
+    if user_action is None or not user_action.offered_by(cls):
+        raise Http404(f"{connection.name} does not offer that action.")
+    context: dict = {"connection": connection, "user_id": user_id, "action": user_action}
+    if request.method == "POST":
+        context["username"] = request.POST.get("username", "")
+        try:
+            outcome = moderation.user_moderate(actor=request.user, connection=connection,
+                                               user_id=user_id, action=action,
+                                               data=request.POST.dict())
+        except ValidationError as exc:
+            form = user_action.form(request.POST, client=cls)
+            form.is_valid()
+            context["form"] = form
+            context["errors"] = [] if form.errors else exc.messages
+            return _render_action(request, context, status=422)
+        context["outcome"] = outcome
+        if not request.htmx:
+            (messages.success if outcome.ok else messages.error)(request, outcome.message)
+            if outcome.ok and user_action.destructive and outcome.user is None:
+                return redirect("forums:people-search")
+            return redirect("forums:person-detail", connection_id=connection.pk,
+                            user_id=user_id)
+        return _render_action(request, context)
+    with get_client(connection) as client:
+        try:
+            user = client.user_details(user_id=user_id).user
+        except ForumNotFound:
+            context["outcome"] = moderation.ModerationOutcome(
+                ok=False, message=f"#{user_id} no longer exists on {connection.name}.")
+            return _render_action(request, context)
+        except ForumError as exc:
+            context["outcome"] = moderation.ModerationOutcome(ok=False, message=str(exc))
+            return _render_action(request, context)
+    context["username"] = user.username
+    context["form"] = user_action.form(client=cls, user=user)
+    return _render_action(request, context)
+
+
+def _render_action(request: HttpRequest, context: dict, status: int = 200) -> HttpResponse:
+    template = "people/action.html"
+    if request.htmx:
+        template += "#moderation-panel"
+    response = render(request, template, context, status=status)
+    if request.htmx and status == 422:
+        # htmx ignores error answers unless told; show the form with its messages in place.
+        response["HX-Reswap"] = "outerHTML"
+        response.status_code = 200
+    return response
+
+
+def _selected_accounts(values: list[str]) -> dict[ForumConnection, list[str]]:
+    chosen: dict[int, list[str]] = {}
+    for value in values:
+        connection_id, _, username = value.partition(":")
+        if connection_id.isdigit() and username:
+            chosen.setdefault(int(connection_id), []).append(username)
+    connections = ForumConnection.objects.filter(pk__in=chosen, enabled=True)
+    return {c: chosen[c.pk] for c in connections}
+
+
+@require_POST
+@_perm("propose_bulkaction")
+def people_bulk(request: HttpRequest) -> HttpResponse:
+    """Selected search results become a bulk action: plan, approval, paced run."""
+    kind_key = request.POST.get("kind", "")
+    if kind_key not in BULK_FROM_SELECTION:
+        messages.error(request, "Choose what to do with the selected people.")
+        return redirect(request.META.get("HTTP_REFERER") or reverse("forums:people-search"))
+    targets = _selected_accounts(request.POST.getlist("account"))
+    if not targets:
+        messages.error(request, "Select at least one account first.")
+        return redirect(request.META.get("HTTP_REFERER") or reverse("forums:people-search"))
+    return _propose_page(request, kind_key, targets, title=BULK_FROM_SELECTION[kind_key])
+
+
+def _propose_page(
+    request: HttpRequest, kind_key: str, targets: dict, *, title: str
+) -> HttpResponse:
+    kind = KINDS[kind_key]
+    form = (
+        kind.form_class(request.POST if "confirm_step" in request.POST else None)
+        if kind.form_class
+        else None
+    )
+    errors: list[str] = []
+    if "confirm_step" in request.POST:
+        params = {
+            name: request.POST.get(name)
+            for name in (kind.form_class.base_fields if kind.form_class else {})
+        }
+        if kind.form_class and "block_ip_and_email" in kind.form_class.base_fields:
+            params["block_ip_and_email"] = request.POST.get("block_ip_and_email") == "on"
+        try:
+            action = bulk_action_propose(
+                actor=request.user, kind=kind_key, params=params, targets_by_connection=targets
+            )
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            messages.success(
+                request,
+                f"Proposed bulk action #{action.pk}: another person "
+                "approves it before anything is sent.",
+            )
+            return redirect("forums:bulk-detail", pk=action.pk)
+    return render(
+        request,
+        "people/propose.html",
+        {
+            "title": title,
+            "kind": kind,
+            "form": form,
+            "targets": targets,
+            "errors": errors,
+            "accounts": [f"{c.pk}:{u}" for c, names in targets.items() for u in names],
+            "total": sum(len(v) for v in targets.values()),
+            "post_url": request.path,
+            "email": request.POST.get("email") or request.GET.get("email", ""),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@_perm("propose_bulkaction")
+def ban_everywhere(request: HttpRequest) -> HttpResponse:
+    """One approval, one bulk action: suspend (Discourse) or ban (NodeBB) on every forum
+    where this e-mail address has an account."""
+    email = (request.POST.get("email") or request.GET.get("email") or "").strip().lower()
+    if "@" not in email:
+        messages.error(request, "Banning everywhere needs the person's e-mail address.")
+        return redirect("forums:people-search")
+    if request.method == "POST" and request.POST.getlist("account"):
+        targets = _selected_accounts(request.POST.getlist("account"))
+    else:
+        try:
+            accounts = people.person_accounts(email=email)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("forums:people-search")
+        targets = {}
+        connections = {
+            c.pk: c
+            for c in ForumConnection.objects.filter(pk__in={a.connection_id for a in accounts})
+        }
+        for account in accounts:
+            targets.setdefault(connections[account.connection_id], []).append(account.user.username)
+    if not targets:
+        messages.error(request, f"No forum has an account with {email} now.")
+        return redirect("forums:people-search")
+    response = _propose_page(request, "suspend", targets, title=f"Ban {email} on every forum")
+    return response

@@ -1,0 +1,93 @@
+"""Find a person on both sandbox forums, act on one, then ban them everywhere: in Chromium."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import sign_in
+from tests.processes import CeleryProcess, database_url_for_workers
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+EMAIL = "robin.vale@example.net"
+
+
+@pytest.fixture
+def robin(discourse_sandbox, nodebb_sandbox, sandbox_connection, nodebb_connection):
+    return {
+        "discourse": discourse_sandbox.app.add_person(username="robin_vale", email=EMAIL,
+                                                      name="Robin Vale"),
+        "nodebb": nodebb_sandbox.app.add_person(username="robinv", email=EMAIL,
+                                                name="Robin Vale"),
+    }
+
+
+def find_robin(page):
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="People").click()
+    page.get_by_placeholder("Username or e-mail, or part of either").fill("robin")
+    page.get_by_role("button", name="Search").click()
+    person = page.locator(".person", has_text=EMAIL)
+    expect(person).to_contain_text("on 2 forums")
+    return person
+
+
+def test_search_both_forums_and_suspend_on_one(page, live_server, make_user, robin):
+    make_user("moe", "Moderator")
+    sign_in(page, live_server, "moe", "pw-moe-123")
+    person = find_robin(page)
+    expect(person.get_by_role("row", name="Sandbox NodeBB")).to_contain_text("robinv")
+    person.get_by_role("link", name="robin_vale").click()
+
+    expect(page.locator("#person-status")).to_contain_text("Active")
+    page.get_by_role("link", name="Suspend", exact=True).click()
+    panel = page.locator("#moderation-panel")
+    panel.get_by_label("Until").fill("2031-01-15")
+    panel.get_by_label("Reason").fill("Spamming the marketplace")
+    panel.get_by_role("button", name="Suspend").click()
+
+    expect(panel).to_contain_text("robin_vale is suspended until 2031-01-15 00:00 CET")
+    expect(page.locator("#person-status")).to_contain_text(
+        "Suspended until 2031-01-15 00:00 CET: Spamming the marketplace")
+
+    # Back in the search, the other forum's account is untouched.
+    person = find_robin(page)
+    expect(person.get_by_role("row", name="Sandbox Discourse")).to_contain_text("Suspended until")
+    expect(person.get_by_role("row", name="Sandbox NodeBB")).to_contain_text("Active")
+
+
+@pytest.mark.worker
+def test_ban_everywhere_approved_by_a_second_person(page, live_server, make_user, robin,
+                                                    tmp_path):
+    make_user("moe", "Moderator")
+    make_user("april", "Approver")
+    worker = CeleryProcess("worker", tmp_path / "worker.log",
+                           {"DATABASE_URL": database_url_for_workers()})
+    try:
+        worker.wait_ready()
+        sign_in(page, live_server, "moe", "pw-moe-123")
+        person = find_robin(page)
+        person.get_by_role("link", name="Ban on every forum").click()
+        expect(page.get_by_role("heading", name=f"Ban {EMAIL} on every forum")).to_be_visible()
+        page.get_by_label("Reason").fill("Ban evasion")
+        page.get_by_label("Duration (days)").fill("30")
+        page.get_by_role("button", name="Make the plan").click()
+        expect(page.get_by_text("2 will be changed")).to_be_visible(timeout=30_000)
+        page.get_by_role("button", name="Sign out").click()
+
+        sign_in(page, live_server, "april", "pw-april-123")
+        page.get_by_role("link", name="Bulk actions").click()
+        page.get_by_role("link", name="Suspend/ban until").click()
+        page.get_by_role("button", name="Approve and run").click()
+        expect(page.locator(".state")).to_have_text("Succeeded", timeout=30_000)
+        plan = page.locator(".plan-table")
+        expect(plan.get_by_role("row", name="Sandbox Discourse")).to_contain_text("1")
+        expect(plan.get_by_role("row", name="Sandbox NodeBB")).to_contain_text("1")
+
+        person = find_robin(page)
+        expect(person.get_by_role("row", name="Sandbox Discourse")).to_contain_text(
+            "Suspended until")
+        expect(person.get_by_role("row", name="Sandbox NodeBB")).to_contain_text("Banned until")
+        expect(person).to_contain_text("Ban evasion")
+    finally:
+        worker.stop()

@@ -1,0 +1,210 @@
+"""People across forums, as a moderator uses them in the browser."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from forums.bulk import engine
+from forums.models import AuditEntry, BulkAction
+from forums.people import clean_query
+from tests.bulk_helpers import approve
+from tests.factories import ForumConnectionFactory
+
+pytestmark = pytest.mark.django_db
+
+EMAIL = "kim.lee@example.org"
+
+
+@pytest.fixture
+def kim(discourse_sandbox, nodebb_sandbox, sandbox_connection, nodebb_connection):
+    """One person with an account on both sandbox forums (different usernames)."""
+    return {
+        "discourse": discourse_sandbox.app.add_person(username="kim_lee", email=EMAIL,
+                                                      name="Kim Lee"),
+        "nodebb": nodebb_sandbox.app.add_person(username="kimlee", email=EMAIL, name="Kim Lee"),
+    }
+
+
+def search(client, **params):
+    return client.get(reverse("forums:people-search"), params,
+                      headers={"HX-Request": "true"}).content.decode()
+
+
+def test_short_searches_ask_for_more(viewer_client):
+    html = search(viewer_client, q="k")
+    assert "Type at least two characters" in html and 'id="people-results"' in html
+    assert "<html" not in html
+
+
+def test_one_person_on_two_forums_is_grouped(viewer_client, kim):
+    html = search(viewer_client, q="kim")
+    assert "Kim Lee" in html and f"&lt;{EMAIL}&gt;" in html
+    assert "on 2 forums" in html
+    assert "kim_lee" in html and "kimlee" in html
+    assert "Sandbox Discourse" in html and "Sandbox NodeBB" in html
+    by_email = search(viewer_client, q=EMAIL)
+    assert "on 2 forums" in by_email
+
+
+def test_a_dead_forum_shows_its_own_error_and_the_others_still_answer(viewer_client, kim):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    ForumConnectionFactory(name="Dead forum", base_url=f"http://127.0.0.1:{port}")
+    html = search(viewer_client, q="kim")
+    assert "<strong>Dead forum</strong>:" in html and "connection refused" in html
+    assert "kim_lee" in html and "kimlee" in html
+
+
+def test_status_filter_and_empty_result(viewer_client, kim, discourse_sandbox):
+    user = discourse_sandbox.app.users[kim["discourse"]]
+    user["suspended_till"] = timezone.now() + timedelta(days=3)
+    user["suspended_at"] = timezone.now()
+    user["suspend_reason"] = "spam"
+    html = search(viewer_client, q="kim", status="suspended")
+    assert "kim_lee" in html and "Suspended until" in html and "spam" in html
+    assert "kimlee" not in html
+    nobody = search(viewer_client, q="zzqqxx")
+    assert "Nobody matches" in nobody
+
+
+def test_viewer_sees_no_actions_and_cannot_forge_one(viewer_client, kim, sandbox_connection,
+                                                     discourse_sandbox):
+    url = reverse("forums:person-detail", args=[sandbox_connection.pk, kim["discourse"]])
+    page = viewer_client.get(url).content.decode()
+    assert "Act on Sandbox Discourse" not in page
+    assert 'name="account"' not in search(viewer_client, q="kim")
+    forged = viewer_client.post(reverse("forums:person-action",
+                                        args=[sandbox_connection.pk, kim["discourse"], "suspend"]),
+                                {"username": "kim_lee", "reason": "x", "until": "7 days"})
+    assert forged.status_code == 403
+    assert discourse_sandbox.app.users[kim["discourse"]]["suspended_till"] is None
+
+
+def test_person_page_offers_each_forum_its_own_actions(moderator_client, kim,
+                                                      sandbox_connection, nodebb_connection):
+    discourse_page = moderator_client.get(reverse(
+        "forums:person-detail", args=[sandbox_connection.pk, kim["discourse"]])).content.decode()
+    assert "Suspend" in discourse_page and "Silence" in discourse_page
+    assert ">Ban<" not in discourse_page
+    assert "Groups on Sandbox Discourse" in discourse_page
+    nodebb_page = moderator_client.get(reverse(
+        "forums:person-detail", args=[nodebb_connection.pk, kim["nodebb"]])).content.decode()
+    assert ">Ban<" in nodebb_page and ">Mute<" in nodebb_page
+    assert ">Suspend<" not in nodebb_page and "Moderation history on Sandbox NodeBB" in nodebb_page
+
+
+def test_suspend_in_place_with_a_duration(moderator_client, kim, sandbox_connection,
+                                         discourse_sandbox):
+    url = reverse("forums:person-action", args=[sandbox_connection.pk, kim["discourse"],
+                                                "suspend"])
+    form = moderator_client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert 'id="moderation-panel"' in form and "<html" not in form
+    assert 'name="username" value="kim_lee"' in form
+    done = moderator_client.post(url, {"username": "kim_lee", "reason": "Spam links",
+                                       "until": "7 days"},
+                                 headers={"HX-Request": "true"}).content.decode()
+    assert "success-note" in done and "Suspended until" in done
+    assert 'hx-swap-oob="innerHTML:#person-status"' in done
+    user = discourse_sandbox.app.users[kim["discourse"]]
+    assert user["suspend_reason"] == "Spam links"
+    entry = AuditEntry.objects.get(action="user.suspend")
+    assert entry.target == "kim_lee" and entry.outcome == "success"
+    person = moderator_client.get(reverse("forums:person-detail",
+                                          args=[sandbox_connection.pk, kim["discourse"]]))
+    assert "Spam links" in person.content.decode()  # the audit trail on the person's page
+
+
+def test_bad_input_is_refused_in_the_form_and_nothing_is_sent(moderator_client, kim,
+                                                             sandbox_connection,
+                                                             discourse_sandbox):
+    url = reverse("forums:person-action", args=[sandbox_connection.pk, kim["discourse"],
+                                                "suspend"])
+    discourse_sandbox.app.calls.clear()
+    html = moderator_client.post(url, {"username": "kim_lee", "reason": "x",
+                                       "until": "7 dayz"},
+                                 headers={"HX-Request": "true"}).content.decode()
+    assert "errorlist" in html and 'id="moderation-panel"' in html
+    assert discourse_sandbox.app.calls.count(method="PUT") == 0
+
+
+def test_delete_needs_the_username_typed(moderator_client, kim, nodebb_connection,
+                                        nodebb_sandbox):
+    url = reverse("forums:person-action", args=[nodebb_connection.pk, kim["nodebb"],
+                                                "delete_both"])
+    wrong = moderator_client.post(url, {"username": "kimlee", "confirm": "kim"},
+                                  headers={"HX-Request": "true"}).content.decode()
+    assert "errorlist" in wrong
+    assert kim["nodebb"] in nodebb_sandbox.app.state.users
+    moderator_client.post(url, {"username": "kimlee", "confirm": "kimlee"})
+    assert kim["nodebb"] not in nodebb_sandbox.app.state.users
+
+
+def test_a_person_deleted_meanwhile_is_reported_plainly(moderator_client, kim,
+                                                       sandbox_connection, discourse_sandbox):
+    del discourse_sandbox.app.users[kim["discourse"]]
+    url = reverse("forums:person-action", args=[sandbox_connection.pk, kim["discourse"],
+                                                "suspend"])
+    html = moderator_client.post(url, {"username": "kim_lee", "reason": "x", "until": "7 days"},
+                                 headers={"HX-Request": "true"}).content.decode()
+    assert "kim_lee no longer exists on Sandbox Discourse" in html
+    page = moderator_client.get(reverse("forums:person-detail",
+                                        args=[sandbox_connection.pk, kim["discourse"]]))
+    assert page.status_code == 404
+
+
+def test_selected_results_become_one_bulk_action(moderator_client, kim, sandbox_connection,
+                                                 nodebb_connection):
+    page = moderator_client.post(reverse("forums:people-bulk"), {
+        "kind": "suspend",
+        "account": [f"{sandbox_connection.pk}:kim_lee", f"{nodebb_connection.pk}:kimlee"],
+    }).content.decode()
+    assert "Sandbox Discourse</strong>: kim_lee" in page and "Make the plan" in page
+    response = moderator_client.post(reverse("forums:people-bulk"), {
+        "kind": "suspend", "confirm_step": "1", "reason": "Raid", "duration_days": "3",
+        "account": [f"{sandbox_connection.pk}:kim_lee", f"{nodebb_connection.pk}:kimlee"],
+    })
+    action = BulkAction.objects.get()
+    assert response["Location"] == reverse("forums:bulk-detail", args=[action.pk])
+    assert {(i.connection_id, i.target) for i in action.items.all()} == {
+        (sandbox_connection.pk, "kim_lee"), (nodebb_connection.pk, "kimlee")}
+
+
+def test_ban_everywhere_is_approved_once_and_lands_on_both_forums(
+    moderator_client, approver, kim, sandbox_connection, nodebb_connection,
+    discourse_sandbox, nodebb_sandbox,
+):
+    url = reverse("forums:people-everywhere") + f"?email={EMAIL}"
+    page = moderator_client.get(url).content.decode()
+    assert f"Ban {EMAIL} on every forum" in page
+    assert "kim_lee" in page and "kimlee" in page
+    moderator_client.post(reverse("forums:people-everywhere"), {
+        "email": EMAIL, "confirm_step": "1", "reason": "Ban evasion", "duration_days": "30",
+        "account": [f"{sandbox_connection.pk}:kim_lee", f"{nodebb_connection.pk}:kimlee"],
+    })
+    action = BulkAction.objects.get()
+    assert set(action.connections.all()) == {sandbox_connection, nodebb_connection}
+    engine.plan_action(action.pk)
+    action.refresh_from_db()
+    assert action.plan["planned"] == 2
+    approve(action, approver)
+    engine.run_action(action.pk)
+    action.refresh_from_db()
+    assert action.state == BulkAction.State.SUCCEEDED
+    assert discourse_sandbox.app.users[kim["discourse"]]["suspend_reason"] == "Ban evasion"
+    banned = nodebb_sandbox.app.state.users[kim["nodebb"]]
+    assert banned.get("banned") in (1, True, "1")
+
+
+def test_clean_query_limits():
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        clean_query(" a ")
+    assert clean_query("  ab ") == "ab"
