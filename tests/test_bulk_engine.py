@@ -51,8 +51,10 @@ def test_plan_lists_unknown_duplicate_junk_and_noop_targets_and_counts_calls(
     reasons = {e["target"]: e["error"] for e in action.plan["skipped_examples"]}
     assert reasons["no_such_person"] == "not found on Sandbox Discourse"
     assert reasons[member] == "already a member"
-    # 1 call for the group, 1 for its members, 1 to add all three: exactly what a run sends.
-    assert action.plan["calls"] == 3
+    # A run reads the members once and adds all three in one call: the group itself was
+    # found by the plan, and the run acts on exactly that group.
+    assert action.plan["calls"] == 2
+    assert action.plan["frozen"][str(sandbox_connection.pk)]["group"]["name"] == "beta-testers"
     assert mutating_calls(discourse_sandbox) == []  # a plan never changes the forum
 
 

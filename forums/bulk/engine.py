@@ -71,6 +71,7 @@ def compute_hash(action: BulkAction) -> str:
     head = {
         "kind": action.kind,
         "params": action.params,
+        "frozen": action.plan.get("frozen", {}),
         "connections": sorted(action.connections.values_list("pk", flat=True)),
     }
     digest.update(json.dumps(head, sort_keys=True, default=str).encode())
@@ -143,9 +144,10 @@ def plan_action(action_id: int) -> Outcome:
     if action.state != State.PLANNING:
         return Outcome(note=f"not planning ({action.state})")
     kind = get_kind(action.kind)
+    frozen: dict[str, dict] = {}
     for connection in action.connections.all():
         try:
-            _plan_connection(action, kind, connection)
+            frozen[str(connection.pk)] = _plan_connection(action, kind, connection)
         except ForumRateLimited as exc:
             get_pacer().hold_until(connection.pk, time.time() + exc.retry_after)
             return Outcome(again_in=exc.retry_after, note=str(exc))
@@ -161,7 +163,7 @@ def plan_action(action_id: int) -> Outcome:
             return _plan_failed(action, f"{connection.name}: {exc} Check the group or names.")
         except ForumError as exc:
             return _plan_failed(action, f"{connection.name}: {exc}")
-    _freeze_plan(action, kind)
+    _freeze_plan(action, kind, frozen)
     return Outcome()
 
 
@@ -173,14 +175,15 @@ def _plan_failed(action: BulkAction, message: str) -> Outcome:
     return Outcome(note=message)
 
 
-def _plan_connection(action: BulkAction, kind: Kind, connection: ForumConnection) -> None:
+def _plan_connection(action: BulkAction, kind: Kind, connection: ForumConnection) -> dict:
+    """Resolve this forum's targets; return what the run must reuse (see Kind.freeze)."""
     items = action.items.filter(connection=connection)
     with _client(connection) as client:
         if not kind.offered_by(client):
             items.filter(resolved=False).update(
                 resolved=True, planned=False, state=ItemState.SKIPPED,
                 error=f"{client.software} does not offer this ({kind.label}).")
-            return
+            return {}
         ctx = kind.prepare(client, action.params)
         seen_users: dict[int, str] = dict(
             items.filter(resolved=True, planned=True)
@@ -213,9 +216,10 @@ def _plan_connection(action: BulkAction, kind: Kind, connection: ForumConnection
                     item.state, item.error, item.planned = ItemState.PENDING, "", True
                 _save(batch, ["resolved", "planned", "state", "error", "forum_user_id",
                               "forum_username"])
+        return kind.freeze(ctx)
 
 
-def _freeze_plan(action: BulkAction, kind: Kind) -> None:
+def _freeze_plan(action: BulkAction, kind: Kind, frozen: dict[str, dict]) -> None:
     per_connection = []
     total_calls = 0
     total_seconds = 0.0
@@ -248,6 +252,7 @@ def _freeze_plan(action: BulkAction, kind: Kind) -> None:
         "planned_at": timezone.now().isoformat(),
     })
     plan.pop("plan_attempts", None)
+    plan["frozen"] = frozen
     action.plan = plan
     action.plan_hash = compute_hash(action)
     action.state = State.PENDING_APPROVAL
@@ -352,7 +357,8 @@ def _run_connection(action: BulkAction, kind: Kind, connection: ForumConnection,
         return None
     with _client(connection) as client:
         try:
-            ctx = kind.prepare(client, action.params)
+            ctx = kind.prepare(client, action.params,
+                               frozen=action.plan.get("frozen", {}).get(str(connection.pk)))
         except ForumError as exc:
             return _handle_error(action, connection, [], exc)
         while True:

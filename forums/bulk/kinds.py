@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
@@ -15,7 +15,7 @@ from django import forms
 from django.utils import timezone
 
 from forums.clients.base import BaseClient
-from forums.clients.records import Capability, ForumUser
+from forums.clients.records import Capability, ForumGroup, ForumUser
 
 REASON_MAX = 300  # Discourse's suspend/silence reason column; NodeBB accepts more
 
@@ -58,8 +58,14 @@ class Kind:
         return any(client.supports(c) for c in self.capabilities)
 
     # --- planning and re-checking ----------------------------------------------------------
-    def prepare(self, client: BaseClient, params: dict[str, Any]) -> dict[str, Any]:
-        """Fetch what the checks need once per plan or run (e.g. a group and its members)."""
+    def prepare(self, client: BaseClient, params: dict[str, Any],
+                frozen: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Fetch what the checks need once per plan or run (e.g. a group's members).
+        ``frozen`` is what ``freeze`` kept from the plan: a run acts on exactly that."""
+        return {}
+
+    def freeze(self, ctx: dict[str, Any]) -> dict[str, Any]:
+        """What the plan keeps for the run (JSON, covered by the approval's hash)."""
         return {}
 
     def reason_not_needed(self, user: ForumUser, ctx: dict[str, Any],
@@ -262,9 +268,17 @@ class _GroupKind(Kind):
     form_class = _GroupForm
     adding: ClassVar[bool]
 
-    def prepare(self, client, params):
-        group = client.find_group(name=params["group"])
+    def prepare(self, client, params, frozen=None):
+        # The run reuses the group the plan found (and the approver saw): no second look-up,
+        # and a group renamed meanwhile is still the same group.
+        if frozen and frozen.get("group"):
+            group = ForumGroup(**frozen["group"])
+        else:
+            group = client.find_group(name=params["group"])
         return {"group": group, "members": client.group_member_ids(group=group)}
+
+    def freeze(self, ctx):
+        return {"group": asdict(ctx["group"])}
 
     def recheck(self, client, ctx, params, targets):
         # The member list fetched when this run started answers for every target at once; a
@@ -282,7 +296,7 @@ class _GroupKind(Kind):
         return 0  # counted once per run in run_overhead_calls
 
     def run_overhead_calls(self, client) -> int:
-        return 2  # the group, and its members (one call per 1,000 on Discourse)
+        return 1  # the group's members (one call per 1,000 on Discourse)
 
     def reason_not_needed(self, user, ctx, params):
         is_member = user.id in ctx["members"]

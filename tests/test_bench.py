@@ -1,0 +1,108 @@
+"""`make bench` cannot rot: the benchmark runs end to end at a small scale (its own throwaway
+environment, sandbox forums and a real Celery worker), prints its figures, and meets the goals
+that do not depend on scale."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from werkzeug.test import Client
+
+from forums import bench
+from forums.sandbox.core import SandboxConfig
+from forums.sandbox.discourse import DiscourseSandbox
+from tests.processes import ROOT
+
+LINE = re.compile(r"^(?P<name>[a-z0-9_]+): (?P<value>-?\d+(?:\.\d+)?)$")
+# Whatever the test run set for itself; the bench makes its own environment.
+_OURS = ("FORUMDECK_", "DJANGO_", "DATABASE_URL", "CELERY_", "CACHE_URL")
+
+
+def figures(output: str) -> dict[str, float]:
+    values = {}
+    for line in output.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        if line == "Summary":
+            break
+        match = LINE.match(line)
+        assert match, f"not a `name: value` line: {line!r}"
+        values[match["name"]] = float(match["value"])
+    return values
+
+
+def one(values: dict[str, float], pattern: str) -> tuple[str, float]:
+    found = [(k, v) for k, v in values.items() if re.fullmatch(pattern, k)]
+    assert len(found) == 1, f"expected one figure like {pattern}, got {found}"
+    return found[0]
+
+
+@pytest.mark.worker
+def test_quick_benchmark_prints_every_figure_and_meets_the_scale_free_goals():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_OURS)}
+    result = subprocess.run(
+        [sys.executable, "-m", "forums.bench", "--quick"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    values = figures(result.stdout)
+
+    assert values["discourse_group_add_2000_calls"] <= 3  # every call the run sent
+    add_calls = values["discourse_group_add_2000_add_calls"]
+    assert add_calls == 2  # 1,000 members per call
+    assert values["discourse_group_add_2000_calls"] == add_calls + 1  # and the member list
+    assert values["naive_group_add_2000_calls"] == 2000
+
+    name, ratio = one(values, r"paced_\d+_time_over_floor")
+    paced = name.removesuffix("_time_over_floor")
+    assert ratio >= 1.0  # the pacer never beats the forum's limit...
+    assert values[f"{paced}_failed_items"] == 0
+    assert values[f"{paced}_rate_limited_responses"] == 0  # ...and never trips it
+    assert values[f"{paced}_wall_s_from_approval"] >= values[f"{paced}_first_to_last_call_s"]
+
+    assert 1.0 <= values["api_calls_per_item_suspend"] <= 1.05
+    assert values["naive_api_calls_per_item_suspend"] == 2.0
+
+    _, peak = one(values, r"worker_rss_mb_\d+k")
+    assert 0 < values["worker_rss_mb_idle"] <= peak
+    assert "All goals met." in result.stdout
+
+
+def test_the_indexed_sandbox_answers_the_admin_list_like_the_plain_one():
+    """The bench's fast sandbox must not change what the client sees."""
+    config = {
+        "api_key": "k",
+        "api_username": "system",
+        "users": 300,
+        "admin_requests_per_minute": 100_000,
+    }
+    plain = DiscourseSandbox(SandboxConfig(**config))
+    indexed = bench.indexed_discourse_class()(SandboxConfig(**config))
+    users = [u for u in plain.users.values() if u["id"] > 0]
+    terms = [u["username"] for u in users[10:20]] + [users[30]["email"], "nobody_at_all"]
+    headers = {"Api-Key": "k", "Api-Username": "system"}
+    for query in (
+        {"filter": ",".join(terms)},
+        {"filter": ",".join(terms), "show_emails": "true", "page": "1"},
+        {"filter": ",".join(terms), "page": "2"},
+        {"filter": users[5]["username"]},
+    ):
+        answers = []
+        for app in (plain, indexed):
+            response = Client(app).get(
+                "/admin/users/list/active.json", query_string=query, headers=headers
+            )
+            assert response.status_code == 200
+            answers.append(
+                [(u["id"], u["username"], u.get("email"), sorted(u)) for u in response.get_json()]
+            )
+        assert answers[0] == answers[1]
+    assert indexed.find_user("SYSTEM")["id"] == -1
