@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 
 from .clients import get_client
-from .clients.errors import ForumError, ForumForbidden
+from .clients.errors import ForumError, ForumForbidden, ForumNotFound
 from .clients.records import ForumUser
 from .crypto import DecryptionError
 from .models import ForumConnection
@@ -146,6 +146,11 @@ def people_search(
                     if "@" not in query
                     else (f"{exc} This forum's key may not see e-mail addresses.")
                 )
+                continue
+            except ForumNotFound:
+                # Discourse hides its admin user list behind 404 from keys without admin rights.
+                outcome.error = (f"{connection.name} would not list its users: the API key "
+                                 "needs admin rights.")
                 continue
             except ForumError as exc:
                 outcome.error = str(exc)

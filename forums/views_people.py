@@ -90,7 +90,9 @@ def _person_context(request: HttpRequest, connection: ForumConnection, user_id: 
         try:
             details = client.user_details(user_id=user_id)
         except ForumNotFound:
-            raise Http404(f"This person no longer exists on {connection.name}.") from None
+            context["error"] = f"This person no longer exists on {connection.name}."
+            context["gone"] = True
+            return context
         except ForumError as exc:
             context["error"] = str(exc)
             return context
@@ -114,7 +116,8 @@ def _person_context(request: HttpRequest, connection: ForumConnection, user_id: 
 @_perm("view_forumconnection")
 def person_detail(request: HttpRequest, connection_id: int, user_id: int) -> HttpResponse:
     connection = _connection(connection_id)
-    return render(request, "people/person.html", _person_context(request, connection, user_id))
+    context = _person_context(request, connection, user_id)
+    return render(request, "people/person.html", context, status=404 if context.get("gone") else 200)
 
 
 @require_http_methods(["GET", "POST"])

@@ -157,6 +157,18 @@ def test_a_person_deleted_meanwhile_is_reported_plainly(moderator_client, kim,
     page = moderator_client.get(reverse("forums:person-detail",
                                         args=[sandbox_connection.pk, kim["discourse"]]))
     assert page.status_code == 404
+    assert "This person no longer exists on Sandbox Discourse." in page.content.decode()
+    assert "Back to People" in page.content.decode()
+
+
+def test_a_key_without_admin_rights_is_named_as_the_reason(viewer_client, kim,
+                                                          sandbox_connection):
+    from forums.models import ForumConnection
+
+    ForumConnection.objects.filter(pk=sandbox_connection.pk).update(api_username="nobody_x")
+    html = search(viewer_client, q="kim")
+    assert "would not list its users: the API key needs admin rights" in html
+    assert "kimlee" in html  # the other forum still answered
 
 
 def test_selected_results_become_one_bulk_action(moderator_client, kim, sandbox_connection,
