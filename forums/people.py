@@ -149,8 +149,9 @@ def people_search(
                 continue
             except ForumNotFound:
                 # Discourse hides its admin user list behind 404 from keys without admin rights.
-                outcome.error = (f"{connection.name} would not list its users: the API key "
-                                 "needs admin rights.")
+                outcome.error = (
+                    f"{connection.name} would not list its users: the API key needs admin rights."
+                )
                 continue
             except ForumError as exc:
                 outcome.error = str(exc)

@@ -117,13 +117,16 @@ def _person_context(request: HttpRequest, connection: ForumConnection, user_id: 
 def person_detail(request: HttpRequest, connection_id: int, user_id: int) -> HttpResponse:
     connection = _connection(connection_id)
     context = _person_context(request, connection, user_id)
-    return render(request, "people/person.html", context, status=404 if context.get("gone") else 200)
+    return render(
+        request, "people/person.html", context, status=404 if context.get("gone") else 200
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @_perm("moderate_forum_users")
-def person_action(request: HttpRequest, connection_id: int, user_id: int,
-                  action: str) -> HttpResponse:
+def person_action(
+    request: HttpRequest, connection_id: int, user_id: int, action: str
+) -> HttpResponse:
     """One moderation action on one forum: its small form, then its result, in place."""
     connection = _connection(connection_id)
     user_action = moderation.ACTIONS.get(action)
@@ -134,9 +137,13 @@ def person_action(request: HttpRequest, connection_id: int, user_id: int,
     if request.method == "POST":
         context["username"] = request.POST.get("username", "")
         try:
-            outcome = moderation.user_moderate(actor=request.user, connection=connection,
-                                               user_id=user_id, action=action,
-                                               data=request.POST.dict())
+            outcome = moderation.user_moderate(
+                actor=request.user,
+                connection=connection,
+                user_id=user_id,
+                action=action,
+                data=request.POST.dict(),
+            )
         except ValidationError as exc:
             form = user_action.form(request.POST, client=cls)
             form.is_valid()
@@ -148,15 +155,15 @@ def person_action(request: HttpRequest, connection_id: int, user_id: int,
             (messages.success if outcome.ok else messages.error)(request, outcome.message)
             if outcome.ok and user_action.destructive and outcome.user is None:
                 return redirect("forums:people-search")
-            return redirect("forums:person-detail", connection_id=connection.pk,
-                            user_id=user_id)
+            return redirect("forums:person-detail", connection_id=connection.pk, user_id=user_id)
         return _render_action(request, context)
     with get_client(connection) as client:
         try:
             user = client.user_details(user_id=user_id).user
         except ForumNotFound:
             context["outcome"] = moderation.ModerationOutcome(
-                ok=False, message=f"#{user_id} no longer exists on {connection.name}.")
+                ok=False, message=f"#{user_id} no longer exists on {connection.name}."
+            )
             return _render_action(request, context)
         except ForumError as exc:
             context["outcome"] = moderation.ModerationOutcome(ok=False, message=str(exc))
