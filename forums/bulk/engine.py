@@ -149,7 +149,7 @@ def plan_action(action_id: int) -> Outcome:
         try:
             frozen[str(connection.pk)] = _plan_connection(action, kind, connection)
         except ForumRateLimited as exc:
-            get_pacer().hold_until(connection.pk, time.time() + exc.retry_after)
+            get_pacer().hold_until(connection, time.time() + exc.retry_after)
             return Outcome(again_in=exc.retry_after, note=str(exc))
         except (ForumServerError, ForumUnavailable) as exc:
             attempts = action.plan.get("plan_attempts", 0) + 1
@@ -437,7 +437,7 @@ def _handle_error(action, connection, batch: list[BulkActionItem],
     """Decide what a failure means: wait and retry, or fail these items and go on."""
     pacer = get_pacer()
     if isinstance(exc, ForumRateLimited):
-        pacer.hold_until(connection.pk, time.time() + exc.retry_after)
+        pacer.hold_until(connection, time.time() + exc.retry_after)
         for item in batch:  # a 429 is nobody's fault: it does not count as an attempt
             item.attempts = max(item.attempts - 1, 0)
             item.state = ItemState.PENDING
@@ -455,7 +455,7 @@ def _handle_error(action, connection, batch: list[BulkActionItem],
             item.error, item.last_status = str(exc), exc.status
         _save(batch, ["error", "last_status"])
         wait = backoff(attempts or 1)
-        pacer.hold_until(connection.pk, time.time() + wait)
+        pacer.hold_until(connection, time.time() + wait)
         _note(action, f"{connection.name}: {exc} Retrying in {wait:g} s.")
         return Outcome(again_in=wait, note=str(exc))
     if isinstance(exc, CapabilityNotOffered) or not batch:
