@@ -81,9 +81,7 @@ def parse_until(text: str, *, now: datetime | None = None) -> datetime | None:
         )
     if when <= now:
         shown = timezone.localtime(when).strftime("%Y-%m-%d %H:%M")
-        raise ValidationError(
-            f"{shown} is in the past: choose a time in the future.", code="past"
-        )
+        raise ValidationError(f"{shown} is in the past: choose a time in the future.", code="past")
     return when
 
 

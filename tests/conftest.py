@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from forums.roles import ADMIN, APPROVER, MODERATOR, VIEWER
+from tests.worker_fixtures import celery_stack  # noqa: F401 - real Celery processes, as a fixture
 
 
 @pytest.fixture(autouse=True)

@@ -17,8 +17,9 @@ os.environ.setdefault("FORUMDECK_ALLOW_HTTP_HOSTS", "127.0.0.1,localhost")
 os.environ.setdefault("FORUMDECK_TEST_DB", os.path.join(_var, "test.sqlite3"))
 os.environ.setdefault("DJANGO_SECURE_COOKIES", "false")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
-os.environ.setdefault("DJANGO_STATICFILES_STORAGE",
-                      "django.contrib.staticfiles.storage.StaticFilesStorage")
+os.environ.setdefault(
+    "DJANGO_STATICFILES_STORAGE", "django.contrib.staticfiles.storage.StaticFilesStorage"
+)
 
 from dashboard.settings import *  # noqa: E402,F403
 

@@ -21,7 +21,7 @@ from forums.sandbox.discourse import DiscourseSandbox
 from tests.bulk_helpers import usernames
 from tests.factories import ForumConnectionFactory
 from tests.processes import wait_for
-from tests.worker_fixtures import LEASE_SECONDS, celery_stack  # noqa: F401 - a fixture
+from tests.worker_fixtures import LEASE_SECONDS
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -35,16 +35,25 @@ PARAMS = {"reason": "spam wave", "duration_days": 7}
 @contextmanager
 def discourse(**config):
     """A sandbox Discourse on a loopback port; fast unless the test says otherwise."""
-    options = {"api_key": KEY, "api_username": "system", "users": 120,
-               "admin_requests_per_minute": 6000, **config}
+    options = {
+        "api_key": KEY,
+        "api_username": "system",
+        "users": 120,
+        "admin_requests_per_minute": 6000,
+        **config,
+    }
     with RunningSandbox(DiscourseSandbox(SandboxConfig(**options))) as sandbox:
         yield sandbox
 
 
 def connect(sandbox, name: str, requests_per_minute: int = 6000):
-    return ForumConnectionFactory(name=name, base_url=sandbox.url, api_key=KEY,
-                                  api_username="system",
-                                  requests_per_minute=requests_per_minute)
+    return ForumConnectionFactory(
+        name=name,
+        base_url=sandbox.url,
+        api_key=KEY,
+        api_username="system",
+        requests_per_minute=requests_per_minute,
+    )
 
 
 def user_ids(sandbox, names) -> list[int]:
@@ -69,17 +78,27 @@ def refreshed(action: BulkAction) -> BulkAction:
 
 def wait_state(action, states, stack, timeout: float) -> BulkAction:
     states = set(states)
-    wait_for(lambda: refreshed(action).state in states, timeout=timeout,
-             what=f"action #{action.pk} to reach {sorted(states)} (it is {action.state}, "
-                  f"last error {action.last_error!r})", on_fail=stack.output)
+    wait_for(
+        lambda: refreshed(action).state in states,
+        timeout=timeout,
+        what=f"action #{action.pk} to reach {sorted(states)} (it is {action.state}, "
+        f"last error {action.last_error!r})",
+        on_fail=stack.output,
+    )
     return action
 
 
-def propose_and_plan(stack, proposer, connection, names, *, kind="suspend",
-                     params=PARAMS) -> BulkAction:
+def propose_and_plan(
+    stack, proposer, connection, names, *, kind="suspend", params=PARAMS
+) -> BulkAction:
     """Propose; the worker plans it (the task is queued when the proposal commits)."""
-    action = bulk_action_propose(actor=proposer, kind=kind, connections=[connection],
-                                 params=params, targets_text="\n".join(names))
+    action = bulk_action_propose(
+        actor=proposer,
+        kind=kind,
+        connections=[connection],
+        params=params,
+        targets_text="\n".join(names),
+    )
     wait_state(action, [State.PENDING_APPROVAL], stack, timeout=60)
     assert action.plan["planned"] == len(names), action.plan
     return action
@@ -90,8 +109,9 @@ def approve(action, approver) -> BulkAction:
 
 
 def item_counts(action) -> Counter:
-    return Counter(BulkActionItem.objects.filter(action=action, planned=True)
-                   .values_list("state", flat=True))
+    return Counter(
+        BulkActionItem.objects.filter(action=action, planned=True).values_list("state", flat=True)
+    )
 
 
 def done_count(action) -> int:
@@ -113,7 +133,9 @@ def assert_each_applied_once(sandbox, action, names) -> None:
 
 # --- 1. a worker killed mid-run -----------------------------------------------------------------
 def test_a_worker_killed_mid_run_is_resumed_and_applies_every_item_exactly_once(
-    celery_stack, moderator, approver  # noqa: F811
+    celery_stack,
+    moderator,
+    approver,
 ):
     with discourse(users=1100) as forum:
         connection = connect(forum, "Big forum")
@@ -122,8 +144,13 @@ def test_a_worker_killed_mid_run_is_resumed_and_applies_every_item_exactly_once(
         [first] = celery_stack.start(workers=1, beat=True)
         action = propose_and_plan(celery_stack, moderator, connection, names)
         approve(action, approver)
-        wait_for(lambda: done_count(action) >= 400, timeout=120, interval=0.02,
-                 what="400 items done", on_fail=celery_stack.output)
+        wait_for(
+            lambda: done_count(action) >= 400,
+            timeout=120,
+            interval=0.02,
+            what="400 items done",
+            on_fail=celery_stack.output,
+        )
         first.kill()  # SIGKILL: no cleanup, the lease stays held, the message is lost
         done_at_kill = done_count(action)
         killed_at = time.time()
@@ -131,18 +158,22 @@ def test_a_worker_killed_mid_run_is_resumed_and_applies_every_item_exactly_once(
         assert refreshed(action).state == State.RUNNING
 
         celery_stack.worker()  # a fresh worker; beat resumes the action once the lease ends
-        wait_state(action, [State.SUCCEEDED, State.PARTIAL, State.FAILED], celery_stack,
-                   timeout=150)
+        wait_state(
+            action, [State.SUCCEEDED, State.PARTIAL, State.FAILED], celery_stack, timeout=150
+        )
         assert action.state == State.SUCCEEDED, action.last_error
         assert_each_applied_once(forum, action, names)
         resumed = [at for _, at in suspend_puts(forum) if at > killed_at]
-        assert resumed and min(resumed) - killed_at >= LEASE_SECONDS - 1, \
+        assert resumed and min(resumed) - killed_at >= LEASE_SECONDS - 1, (
             "the action resumed before the dead run's lease ran out"
+        )
 
 
 # --- 2. the forum answers 429 -------------------------------------------------------------------
 def test_429_with_retry_after_is_waited_out_and_successes_never_exceed_the_limit(
-    celery_stack, moderator, approver  # noqa: F811
+    celery_stack,
+    moderator,
+    approver,
 ):
     window, limit = 2.0, 10  # the forum allows 10 admin calls per 2 s; we pace at 6,000/min
     with discourse(admin_requests_per_minute=limit, rate_window_seconds=window) as forum:
@@ -151,8 +182,7 @@ def test_429_with_retry_after_is_waited_out_and_successes_never_exceed_the_limit
         celery_stack.start(workers=1, beat=True)
         action = propose_and_plan(celery_stack, moderator, connection, names)
         approve(action, approver)
-        wait_state(action, [State.SUCCEEDED, State.PARTIAL, State.FAILED], celery_stack,
-                   timeout=90)
+        wait_state(action, [State.SUCCEEDED, State.PARTIAL, State.FAILED], celery_stack, timeout=90)
         assert action.state == State.SUCCEEDED, action.last_error
         assert_each_applied_once(forum, action, names)
         records = sorted(forum.app.calls.records(), key=lambda r: r.at)
@@ -166,7 +196,7 @@ def test_429_with_retry_after_is_waited_out_and_successes_never_exceed_the_limit
         assert len(limited) <= len(records) // limit + 2, "the forum was hammered with 429s"
 
 
-def test_a_pace_at_the_forums_limit_never_meets_a_429(celery_stack, moderator, approver):  # noqa: F811
+def test_a_pace_at_the_forums_limit_never_meets_a_429(celery_stack, moderator, approver):
     # 50 admin calls per 5 s window = 600/min, and the connection is paced at 600/min.
     window, limit = 5.0, 50
     with discourse(admin_requests_per_minute=limit, rate_window_seconds=window) as forum:
@@ -175,8 +205,7 @@ def test_a_pace_at_the_forums_limit_never_meets_a_429(celery_stack, moderator, a
         celery_stack.start(workers=1, beat=True)
         action = propose_and_plan(celery_stack, moderator, connection, names)
         approve(action, approver)
-        wait_state(action, [State.SUCCEEDED, State.PARTIAL, State.FAILED], celery_stack,
-                   timeout=90)
+        wait_state(action, [State.SUCCEEDED, State.PARTIAL, State.FAILED], celery_stack, timeout=90)
         assert action.state == State.SUCCEEDED, action.last_error
         assert_each_applied_once(forum, action, names)
         assert forum.app.calls.count() >= limit + 2  # enough calls to fill a window and more
@@ -184,20 +213,27 @@ def test_a_pace_at_the_forums_limit_never_meets_a_429(celery_stack, moderator, a
 
 
 # --- 3. the forum is down for a while -----------------------------------------------------------
-def test_an_outage_mid_action_is_waited_out_with_no_failed_item(celery_stack, moderator,  # noqa: F811
-                                                                approver):
+def test_an_outage_mid_action_is_waited_out_with_no_failed_item(
+    celery_stack,
+    moderator,
+    approver,
+):
     with discourse() as forum:
         connection = connect(forum, "Flaky forum", requests_per_minute=600)
         names = usernames(forum, 40)
         celery_stack.start(workers=1, beat=True)
         action = propose_and_plan(celery_stack, moderator, connection, names)
         approve(action, approver)
-        wait_for(lambda: done_count(action) >= 10, timeout=60, interval=0.02,
-                 what="10 items done", on_fail=celery_stack.output)
+        wait_for(
+            lambda: done_count(action) >= 10,
+            timeout=60,
+            interval=0.02,
+            what="10 items done",
+            on_fail=celery_stack.output,
+        )
         forum.app.config.faults.outage_for(4)
         outage_ends = forum.app.config.faults.outage_until
-        wait_state(action, [State.SUCCEEDED, State.PARTIAL, State.FAILED], celery_stack,
-                   timeout=90)
+        wait_state(action, [State.SUCCEEDED, State.PARTIAL, State.FAILED], celery_stack, timeout=90)
         assert action.state == State.SUCCEEDED, action.last_error
         assert_each_applied_once(forum, action, names)
         unavailable = [r for r in forum.app.calls.records() if r.status == 503]
@@ -210,7 +246,9 @@ def test_an_outage_mid_action_is_waited_out_with_no_failed_item(celery_stack, mo
 
 # --- 4. one forum's pace is shared by every worker; other forums run beside it ------------------
 def test_two_actions_on_one_forum_share_its_pace_while_another_forum_runs_in_parallel(
-    celery_stack, moderator, approver  # noqa: F811
+    celery_stack,
+    moderator,
+    approver,
 ):
     rpm = 600  # 10 calls a second per forum
     with discourse() as forum_a, discourse() as forum_b:
@@ -219,17 +257,20 @@ def test_two_actions_on_one_forum_share_its_pace_while_another_forum_runs_in_par
         names_a = usernames(forum_a, 100)
         first_a, second_a, names_b = names_a[:50], names_a[50:], usernames(forum_b, 25)
         celery_stack.start(workers=3, beat=True)
-        actions = [propose_and_plan(celery_stack, moderator, conn_a, first_a),
-                   propose_and_plan(celery_stack, moderator, conn_a, second_a),
-                   propose_and_plan(celery_stack, moderator, conn_b, names_b)]
+        actions = [
+            propose_and_plan(celery_stack, moderator, conn_a, first_a),
+            propose_and_plan(celery_stack, moderator, conn_a, second_a),
+            propose_and_plan(celery_stack, moderator, conn_b, names_b),
+        ]
         for forum in (forum_a, forum_b):
             forum.app.calls.clear()  # measure the runs, not the plans
         with transaction.atomic():  # all three queued at the same moment
             for action in actions:
                 approve(action, approver)
         for action in actions:
-            wait_state(action, [State.SUCCEEDED, State.PARTIAL, State.FAILED], celery_stack,
-                       timeout=90)
+            wait_state(
+                action, [State.SUCCEEDED, State.PARTIAL, State.FAILED], celery_stack, timeout=90
+            )
             assert action.state == State.SUCCEEDED, action.last_error
         assert_each_applied_once(forum_b, actions[2], names_b)
         ids_first, ids_second = set(user_ids(forum_a, first_a)), set(user_ids(forum_a, second_a))
@@ -259,7 +300,9 @@ def test_two_actions_on_one_forum_share_its_pace_while_another_forum_runs_in_par
 
 # --- 5. cancel while running --------------------------------------------------------------------
 def test_cancel_while_running_stops_between_batches_and_sends_nothing_after(
-    celery_stack, moderator, approver  # noqa: F811
+    celery_stack,
+    moderator,
+    approver,
 ):
     with discourse() as forum:
         connection = connect(forum, "Slow forum", requests_per_minute=600)
@@ -267,8 +310,13 @@ def test_cancel_while_running_stops_between_batches_and_sends_nothing_after(
         celery_stack.start(workers=1, beat=True)
         action = propose_and_plan(celery_stack, moderator, connection, names)
         approve(action, approver)
-        wait_for(lambda: done_count(action) >= 10, timeout=60, interval=0.02,
-                 what="10 items done", on_fail=celery_stack.output)
+        wait_for(
+            lambda: done_count(action) >= 10,
+            timeout=60,
+            interval=0.02,
+            what="10 items done",
+            on_fail=celery_stack.output,
+        )
         bulk_action_cancel(actor=moderator, action=action)
         cancelled_at = time.time()
         wait_state(action, [State.CANCELLED], celery_stack, timeout=30)
@@ -295,7 +343,9 @@ def test_cancel_while_running_stops_between_batches_and_sends_nothing_after(
 
 # --- stale plan, in a worker ---------------------------------------------------------------------
 def test_a_plan_changed_after_approval_is_refused_by_the_worker_with_zero_calls(
-    celery_stack, moderator, approver  # noqa: F811
+    celery_stack,
+    moderator,
+    approver,
 ):
     with discourse() as forum:
         connection = connect(forum, "Careful forum")
@@ -306,9 +356,14 @@ def test_a_plan_changed_after_approval_is_refused_by_the_worker_with_zero_calls(
         with transaction.atomic():  # the run is queued only when this commits
             approve(action, approver)
             BulkAction.objects.filter(pk=action.pk).update(
-                params={**action.params, "reason": "something else"})
-        wait_for(lambda: refreshed(action).last_error.startswith("Refused to run"),
-                 timeout=30, what="the worker to refuse the run", on_fail=celery_stack.output)
+                params={**action.params, "reason": "something else"}
+            )
+        wait_for(
+            lambda: refreshed(action).last_error.startswith("Refused to run"),
+            timeout=30,
+            what="the worker to refuse the run",
+            on_fail=celery_stack.output,
+        )
         assert action.state == State.PENDING_APPROVAL and action.approved_by is None
         assert "changed after it was approved" in action.last_error
         assert forum.app.calls.count() == 0

@@ -162,8 +162,11 @@ def test_forms_ask_only_what_the_forum_needs(discourse, nodebb):
 
 # --- Discourse: every action shows -----------------------------------------------------------
 def test_discourse_suspend_and_unsuspend(discourse, moderator):
-    outcome = discourse.moderate(moderator, "suspend", {
-        "until": "7 days", "reason": "Spam links", "message": "Please read the guidelines."})
+    outcome = discourse.moderate(
+        moderator,
+        "suspend",
+        {"until": "7 days", "reason": "Spam links", "message": "Please read the guidelines."},
+    )
     state = discourse.app.users[discourse.uid]
     assert outcome.ok and "maria is suspended until" in outcome.message
     assert outcome.user.is_suspended and outcome.user.suspend_reason == "Spam links"
@@ -225,8 +228,11 @@ def test_discourse_anonymize_needs_the_exact_username(discourse, moderator):
 
 
 def test_discourse_delete_with_posts_and_blocks(discourse, moderator):
-    outcome = discourse.moderate(moderator, "delete", {
-        "confirm": "maria", "delete_posts": "on", "block_email": "on", "block_ip": "on"})
+    outcome = discourse.moderate(
+        moderator,
+        "delete",
+        {"confirm": "maria", "delete_posts": "on", "block_email": "on", "block_ip": "on"},
+    )
     assert outcome.ok and outcome.user is None and not discourse.exists()
     assert "deleted with their posts" in outcome.message
     body = next(r.body for r in discourse.sent() if r.method == "DELETE")

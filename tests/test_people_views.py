@@ -23,15 +23,17 @@ EMAIL = "kim.lee@example.org"
 def kim(discourse_sandbox, nodebb_sandbox, sandbox_connection, nodebb_connection):
     """One person with an account on both sandbox forums (different usernames)."""
     return {
-        "discourse": discourse_sandbox.app.add_person(username="kim_lee", email=EMAIL,
-                                                      name="Kim Lee"),
+        "discourse": discourse_sandbox.app.add_person(
+            username="kim_lee", email=EMAIL, name="Kim Lee"
+        ),
         "nodebb": nodebb_sandbox.app.add_person(username="kimlee", email=EMAIL, name="Kim Lee"),
     }
 
 
 def search(client, **params):
-    return client.get(reverse("forums:people-search"), params,
-                      headers={"HX-Request": "true"}).content.decode()
+    return client.get(
+        reverse("forums:people-search"), params, headers={"HX-Request": "true"}
+    ).content.decode()
 
 
 def test_short_searches_ask_for_more(viewer_client):
@@ -74,95 +76,106 @@ def test_status_filter_and_empty_result(viewer_client, kim, discourse_sandbox):
     assert "Nobody matches" in nobody
 
 
-def test_viewer_sees_no_actions_and_cannot_forge_one(viewer_client, kim, sandbox_connection,
-                                                     discourse_sandbox):
+def test_viewer_sees_no_actions_and_cannot_forge_one(
+    viewer_client, kim, sandbox_connection, discourse_sandbox
+):
     url = reverse("forums:person-detail", args=[sandbox_connection.pk, kim["discourse"]])
     page = viewer_client.get(url).content.decode()
     assert "Act on Sandbox Discourse" not in page
     assert 'name="account"' not in search(viewer_client, q="kim")
-    forged = viewer_client.post(reverse("forums:person-action",
-                                        args=[sandbox_connection.pk, kim["discourse"], "suspend"]),
-                                {"username": "kim_lee", "reason": "x", "until": "7 days"})
+    forged = viewer_client.post(
+        reverse("forums:person-action", args=[sandbox_connection.pk, kim["discourse"], "suspend"]),
+        {"username": "kim_lee", "reason": "x", "until": "7 days"},
+    )
     assert forged.status_code == 403
     assert discourse_sandbox.app.users[kim["discourse"]]["suspended_till"] is None
 
 
-def test_person_page_offers_each_forum_its_own_actions(moderator_client, kim,
-                                                      sandbox_connection, nodebb_connection):
-    discourse_page = moderator_client.get(reverse(
-        "forums:person-detail", args=[sandbox_connection.pk, kim["discourse"]])).content.decode()
+def test_person_page_offers_each_forum_its_own_actions(
+    moderator_client, kim, sandbox_connection, nodebb_connection
+):
+    discourse_page = moderator_client.get(
+        reverse("forums:person-detail", args=[sandbox_connection.pk, kim["discourse"]])
+    ).content.decode()
     assert "Suspend" in discourse_page and "Silence" in discourse_page
     assert ">Ban<" not in discourse_page
     assert "Groups on Sandbox Discourse" in discourse_page
-    nodebb_page = moderator_client.get(reverse(
-        "forums:person-detail", args=[nodebb_connection.pk, kim["nodebb"]])).content.decode()
+    nodebb_page = moderator_client.get(
+        reverse("forums:person-detail", args=[nodebb_connection.pk, kim["nodebb"]])
+    ).content.decode()
     assert ">Ban<" in nodebb_page and ">Mute<" in nodebb_page
     assert ">Suspend<" not in nodebb_page and "Moderation history on Sandbox NodeBB" in nodebb_page
 
 
-def test_suspend_in_place_with_a_duration(moderator_client, kim, sandbox_connection,
-                                         discourse_sandbox):
-    url = reverse("forums:person-action", args=[sandbox_connection.pk, kim["discourse"],
-                                                "suspend"])
+def test_suspend_in_place_with_a_duration(
+    moderator_client, kim, sandbox_connection, discourse_sandbox
+):
+    url = reverse("forums:person-action", args=[sandbox_connection.pk, kim["discourse"], "suspend"])
     form = moderator_client.get(url, headers={"HX-Request": "true"}).content.decode()
     assert 'id="moderation-panel"' in form and "<html" not in form
     assert 'name="username" value="kim_lee"' in form
-    done = moderator_client.post(url, {"username": "kim_lee", "reason": "Spam links",
-                                       "until": "7 days"},
-                                 headers={"HX-Request": "true"}).content.decode()
+    done = moderator_client.post(
+        url,
+        {"username": "kim_lee", "reason": "Spam links", "until": "7 days"},
+        headers={"HX-Request": "true"},
+    ).content.decode()
     assert "success-note" in done and "Suspended until" in done
     assert 'hx-swap-oob="innerHTML:#person-status"' in done
     user = discourse_sandbox.app.users[kim["discourse"]]
     assert user["suspend_reason"] == "Spam links"
     entry = AuditEntry.objects.get(action="user.suspend")
     assert entry.target == "kim_lee" and entry.outcome == "success"
-    person = moderator_client.get(reverse("forums:person-detail",
-                                          args=[sandbox_connection.pk, kim["discourse"]]))
+    person = moderator_client.get(
+        reverse("forums:person-detail", args=[sandbox_connection.pk, kim["discourse"]])
+    )
     assert "Spam links" in person.content.decode()  # the audit trail on the person's page
 
 
-def test_bad_input_is_refused_in_the_form_and_nothing_is_sent(moderator_client, kim,
-                                                             sandbox_connection,
-                                                             discourse_sandbox):
-    url = reverse("forums:person-action", args=[sandbox_connection.pk, kim["discourse"],
-                                                "suspend"])
+def test_bad_input_is_refused_in_the_form_and_nothing_is_sent(
+    moderator_client, kim, sandbox_connection, discourse_sandbox
+):
+    url = reverse("forums:person-action", args=[sandbox_connection.pk, kim["discourse"], "suspend"])
     discourse_sandbox.app.calls.clear()
-    html = moderator_client.post(url, {"username": "kim_lee", "reason": "x",
-                                       "until": "7 dayz"},
-                                 headers={"HX-Request": "true"}).content.decode()
+    html = moderator_client.post(
+        url,
+        {"username": "kim_lee", "reason": "x", "until": "7 dayz"},
+        headers={"HX-Request": "true"},
+    ).content.decode()
     assert "errorlist" in html and 'id="moderation-panel"' in html
     assert discourse_sandbox.app.calls.count(method="PUT") == 0
 
 
-def test_delete_needs_the_username_typed(moderator_client, kim, nodebb_connection,
-                                        nodebb_sandbox):
-    url = reverse("forums:person-action", args=[nodebb_connection.pk, kim["nodebb"],
-                                                "delete_both"])
-    wrong = moderator_client.post(url, {"username": "kimlee", "confirm": "kim"},
-                                  headers={"HX-Request": "true"}).content.decode()
+def test_delete_needs_the_username_typed(moderator_client, kim, nodebb_connection, nodebb_sandbox):
+    url = reverse("forums:person-action", args=[nodebb_connection.pk, kim["nodebb"], "delete_both"])
+    wrong = moderator_client.post(
+        url, {"username": "kimlee", "confirm": "kim"}, headers={"HX-Request": "true"}
+    ).content.decode()
     assert "errorlist" in wrong
     assert kim["nodebb"] in nodebb_sandbox.app.state.users
     moderator_client.post(url, {"username": "kimlee", "confirm": "kimlee"})
     assert kim["nodebb"] not in nodebb_sandbox.app.state.users
 
 
-def test_a_person_deleted_meanwhile_is_reported_plainly(moderator_client, kim,
-                                                       sandbox_connection, discourse_sandbox):
+def test_a_person_deleted_meanwhile_is_reported_plainly(
+    moderator_client, kim, sandbox_connection, discourse_sandbox
+):
     del discourse_sandbox.app.users[kim["discourse"]]
-    url = reverse("forums:person-action", args=[sandbox_connection.pk, kim["discourse"],
-                                                "suspend"])
-    html = moderator_client.post(url, {"username": "kim_lee", "reason": "x", "until": "7 days"},
-                                 headers={"HX-Request": "true"}).content.decode()
+    url = reverse("forums:person-action", args=[sandbox_connection.pk, kim["discourse"], "suspend"])
+    html = moderator_client.post(
+        url,
+        {"username": "kim_lee", "reason": "x", "until": "7 days"},
+        headers={"HX-Request": "true"},
+    ).content.decode()
     assert "kim_lee no longer exists on Sandbox Discourse" in html
-    page = moderator_client.get(reverse("forums:person-detail",
-                                        args=[sandbox_connection.pk, kim["discourse"]]))
+    page = moderator_client.get(
+        reverse("forums:person-detail", args=[sandbox_connection.pk, kim["discourse"]])
+    )
     assert page.status_code == 404
     assert "This person no longer exists on Sandbox Discourse." in page.content.decode()
     assert "Back to People" in page.content.decode()
 
 
-def test_a_key_without_admin_rights_is_named_as_the_reason(viewer_client, kim,
-                                                          sandbox_connection):
+def test_a_key_without_admin_rights_is_named_as_the_reason(viewer_client, kim, sandbox_connection):
     from forums.models import ForumConnection
 
     ForumConnection.objects.filter(pk=sandbox_connection.pk).update(api_username="nobody_x")
@@ -171,35 +184,58 @@ def test_a_key_without_admin_rights_is_named_as_the_reason(viewer_client, kim,
     assert "kimlee" in html  # the other forum still answered
 
 
-def test_selected_results_become_one_bulk_action(moderator_client, kim, sandbox_connection,
-                                                 nodebb_connection):
-    page = moderator_client.post(reverse("forums:people-bulk"), {
-        "kind": "suspend",
-        "account": [f"{sandbox_connection.pk}:kim_lee", f"{nodebb_connection.pk}:kimlee"],
-    }).content.decode()
+def test_selected_results_become_one_bulk_action(
+    moderator_client, kim, sandbox_connection, nodebb_connection
+):
+    page = moderator_client.post(
+        reverse("forums:people-bulk"),
+        {
+            "kind": "suspend",
+            "account": [f"{sandbox_connection.pk}:kim_lee", f"{nodebb_connection.pk}:kimlee"],
+        },
+    ).content.decode()
     assert "Sandbox Discourse</strong>: kim_lee" in page and "Make the plan" in page
-    response = moderator_client.post(reverse("forums:people-bulk"), {
-        "kind": "suspend", "confirm_step": "1", "reason": "Raid", "duration_days": "3",
-        "account": [f"{sandbox_connection.pk}:kim_lee", f"{nodebb_connection.pk}:kimlee"],
-    })
+    response = moderator_client.post(
+        reverse("forums:people-bulk"),
+        {
+            "kind": "suspend",
+            "confirm_step": "1",
+            "reason": "Raid",
+            "duration_days": "3",
+            "account": [f"{sandbox_connection.pk}:kim_lee", f"{nodebb_connection.pk}:kimlee"],
+        },
+    )
     action = BulkAction.objects.get()
     assert response["Location"] == reverse("forums:bulk-detail", args=[action.pk])
     assert {(i.connection_id, i.target) for i in action.items.all()} == {
-        (sandbox_connection.pk, "kim_lee"), (nodebb_connection.pk, "kimlee")}
+        (sandbox_connection.pk, "kim_lee"),
+        (nodebb_connection.pk, "kimlee"),
+    }
 
 
 def test_ban_everywhere_is_approved_once_and_lands_on_both_forums(
-    moderator_client, approver, kim, sandbox_connection, nodebb_connection,
-    discourse_sandbox, nodebb_sandbox,
+    moderator_client,
+    approver,
+    kim,
+    sandbox_connection,
+    nodebb_connection,
+    discourse_sandbox,
+    nodebb_sandbox,
 ):
     url = reverse("forums:people-everywhere") + f"?email={EMAIL}"
     page = moderator_client.get(url).content.decode()
     assert f"Ban {EMAIL} on every forum" in page
     assert "kim_lee" in page and "kimlee" in page
-    moderator_client.post(reverse("forums:people-everywhere"), {
-        "email": EMAIL, "confirm_step": "1", "reason": "Ban evasion", "duration_days": "30",
-        "account": [f"{sandbox_connection.pk}:kim_lee", f"{nodebb_connection.pk}:kimlee"],
-    })
+    moderator_client.post(
+        reverse("forums:people-everywhere"),
+        {
+            "email": EMAIL,
+            "confirm_step": "1",
+            "reason": "Ban evasion",
+            "duration_days": "30",
+            "account": [f"{sandbox_connection.pk}:kim_lee", f"{nodebb_connection.pk}:kimlee"],
+        },
+    )
     action = BulkAction.objects.get()
     assert set(action.connections.all()) == {sandbox_connection, nodebb_connection}
     engine.plan_action(action.pk)

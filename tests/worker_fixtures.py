@@ -34,8 +34,9 @@ def test_database_url() -> str:
     engine, name = s["ENGINE"], str(s["NAME"])
     if engine.endswith("sqlite3"):
         if not name or name == ":memory:" or name.startswith("file:"):
-            raise RuntimeError("Worker tests need a file-based SQLite test database "
-                               "(FORUMDECK_TEST_DB).")
+            raise RuntimeError(
+                "Worker tests need a file-based SQLite test database (FORUMDECK_TEST_DB)."
+            )
         return f"sqlite:///{name}"
     if "postgresql" in engine:
         user = quote(s.get("USER") or "", safe="")
@@ -84,8 +85,11 @@ class CeleryStack:
 
     def beat(self, *, wait: bool = True) -> CeleryProcess:
         process = CeleryProcess(
-            "beat", self._log("beat"), self.env,
-            extra=["--schedule", str(self.tmp_path / f"beat-schedule-{self._count}")])
+            "beat",
+            self._log("beat"),
+            self.env,
+            extra=["--schedule", str(self.tmp_path / f"beat-schedule-{self._count}")],
+        )
         self.processes.append(process)
         self.beat_process = process
         if wait:

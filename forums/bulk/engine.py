@@ -87,9 +87,15 @@ def compute_hash(action: BulkAction) -> str:
 
 
 # --- audit ------------------------------------------------------------------------------------
-def _audit_items(action: BulkAction, connection: ForumConnection, kind: Kind,
-                 items: list[BulkActionItem], outcome: str, message: str,
-                 call: str) -> None:
+def _audit_items(
+    action: BulkAction,
+    connection: ForumConnection,
+    kind: Kind,
+    items: list[BulkActionItem],
+    outcome: str,
+    message: str,
+    call: str,
+) -> None:
     AuditEntry.objects.bulk_create(
         [
             AuditEntry(
@@ -101,8 +107,12 @@ def _audit_items(action: BulkAction, connection: ForumConnection, kind: Kind,
                 target=item.forum_username or item.target,
                 outcome=outcome,
                 message=message,
-                details={"bulk_action": action.pk, "proposed_by": action.proposed_by_id,
-                         "call": call, "forum_user_id": item.forum_user_id},
+                details={
+                    "bulk_action": action.pk,
+                    "proposed_by": action.proposed_by_id,
+                    "call": call,
+                    "forum_user_id": item.forum_user_id,
+                },
                 bulk_action=action,
                 bulk_item=item,
             )
@@ -115,7 +125,7 @@ def _audit_items(action: BulkAction, connection: ForumConnection, kind: Kind,
 # --- planning ---------------------------------------------------------------------------------
 def _chunks(seq: list, size: int) -> Iterator[list]:
     for start in range(0, len(seq), size):
-        yield seq[start:start + size]
+        yield seq[start : start + size]
 
 
 def _save(items: list[BulkActionItem], fields: list[str]) -> None:
@@ -130,8 +140,9 @@ def _save(items: list[BulkActionItem], fields: list[str]) -> None:
     with transaction.atomic():
         for values, ids in groups.items():
             for start in range(0, len(ids), 500):  # SQLite's 999 parameters
-                BulkActionItem.objects.filter(pk__in=ids[start:start + 500]).update(
-                    **dict(zip(fields, values, strict=True)))
+                BulkActionItem.objects.filter(pk__in=ids[start : start + 500]).update(
+                    **dict(zip(fields, values, strict=True))
+                )
 
 
 def _client(connection: ForumConnection) -> BaseClient:
@@ -181,13 +192,15 @@ def _plan_connection(action: BulkAction, kind: Kind, connection: ForumConnection
     with _client(connection) as client:
         if not kind.offered_by(client):
             items.filter(resolved=False).update(
-                resolved=True, planned=False, state=ItemState.SKIPPED,
-                error=f"{client.software} does not offer this ({kind.label}).")
+                resolved=True,
+                planned=False,
+                state=ItemState.SKIPPED,
+                error=f"{client.software} does not offer this ({kind.label}).",
+            )
             return {}
         ctx = kind.prepare(client, action.params)
         seen_users: dict[int, str] = dict(
-            items.filter(resolved=True, planned=True)
-            .values_list("forum_user_id", "target")
+            items.filter(resolved=True, planned=True).values_list("forum_user_id", "target")
         )
         while True:
             chunk = list(items.filter(resolved=False).order_by("id")[:PLAN_CHUNK])
@@ -214,8 +227,10 @@ def _plan_connection(action: BulkAction, kind: Kind, connection: ForumConnection
                         continue
                     seen_users[user.id] = item.target
                     item.state, item.error, item.planned = ItemState.PENDING, "", True
-                _save(batch, ["resolved", "planned", "state", "error", "forum_user_id",
-                              "forum_username"])
+                _save(
+                    batch,
+                    ["resolved", "planned", "state", "error", "forum_user_id", "forum_username"],
+                )
         return kind.freeze(ctx)
 
 
@@ -230,27 +245,37 @@ def _freeze_plan(action: BulkAction, kind: Kind, frozen: dict[str, dict]) -> Non
         cls = client_class(connection.platform)
         calls = 0
         if planned:
-            calls = (kind.run_overhead_calls(cls) + kind.recheck_calls(cls, planned)
-                     + kind.apply_calls(cls, planned))
+            calls = (
+                kind.run_overhead_calls(cls)
+                + kind.recheck_calls(cls, planned)
+                + kind.apply_calls(cls, planned)
+            )
         seconds = calls * 60.0 / connection.requests_per_minute * SAFETY
         total_calls += calls
         total_seconds = max(total_seconds, seconds)  # forums run side by side
-        per_connection.append({
-            "connection": connection.pk, "name": connection.name, "planned": planned,
-            "calls": calls, "seconds": round(seconds, 1),
-            "rate": connection.requests_per_minute,
-        })
+        per_connection.append(
+            {
+                "connection": connection.pk,
+                "name": connection.name,
+                "planned": planned,
+                "calls": calls,
+                "seconds": round(seconds, 1),
+                "rate": connection.requests_per_minute,
+            }
+        )
     skipped = action.items.filter(state=ItemState.SKIPPED)
     plan = dict(action.plan)
-    plan.update({
-        "per_connection": per_connection,
-        "planned": sum(p["planned"] for p in per_connection),
-        "skipped": skipped.count(),
-        "skipped_examples": list(skipped.order_by("id").values("target", "error")[:LIST_CAP]),
-        "calls": total_calls,
-        "seconds": round(total_seconds, 1),
-        "planned_at": timezone.now().isoformat(),
-    })
+    plan.update(
+        {
+            "per_connection": per_connection,
+            "planned": sum(p["planned"] for p in per_connection),
+            "skipped": skipped.count(),
+            "skipped_examples": list(skipped.order_by("id").values("target", "error")[:LIST_CAP]),
+            "calls": total_calls,
+            "seconds": round(total_seconds, 1),
+            "planned_at": timezone.now().isoformat(),
+        }
+    )
     plan.pop("plan_attempts", None)
     plan["frozen"] = frozen
     action.plan = plan
@@ -266,19 +291,24 @@ def _take_lease(action_id: int) -> str | None:
     now = timezone.now()
     taken = BulkAction.objects.filter(
         Q(lease_until__isnull=True) | Q(lease_until__lt=now),
-        pk=action_id, state__in=[State.QUEUED, State.RUNNING],
+        pk=action_id,
+        state__in=[State.QUEUED, State.RUNNING],
     ).update(lease_token=token, lease_until=now + timedelta(seconds=lease_seconds()))
     return token if taken else None
 
 
 def _renew_lease(action_id: int, token: str) -> bool:
-    return bool(BulkAction.objects.filter(pk=action_id, lease_token=token).update(
-        lease_until=timezone.now() + timedelta(seconds=lease_seconds())))
+    return bool(
+        BulkAction.objects.filter(pk=action_id, lease_token=token).update(
+            lease_until=timezone.now() + timedelta(seconds=lease_seconds())
+        )
+    )
 
 
 def _release_lease(action_id: int, token: str, **fields) -> None:
     BulkAction.objects.filter(pk=action_id, lease_token=token).update(
-        lease_until=None, lease_token="", **fields)
+        lease_until=None, lease_token="", **fields
+    )
 
 
 class _Stop(Exception):
@@ -297,8 +327,7 @@ def run_action(action_id: int) -> Outcome:
     except Exception:
         _release_lease(action_id, token)
         raise
-    wait_until = (timezone.now() + timedelta(seconds=outcome.again_in)
-                  if outcome.again_in else None)
+    wait_until = timezone.now() + timedelta(seconds=outcome.again_in) if outcome.again_in else None
     _release_lease(action_id, token, not_before=wait_until)
     return outcome
 
@@ -328,8 +357,12 @@ def _run(action_id: int, token: str) -> Outcome:
                 action.plan_hash = compute_hash(action)
                 action.save()
                 AuditEntry.objects.create(
-                    action="bulk.refused", target=f"bulk action #{action.pk}",
-                    outcome=AuditEntry.Outcome.FAILURE, message=problem, bulk_action=action)
+                    action="bulk.refused",
+                    target=f"bulk action #{action.pk}",
+                    outcome=AuditEntry.Outcome.FAILURE,
+                    message=problem,
+                    bulk_action=action,
+                )
             return Outcome(note=problem)
         action.state = State.RUNNING
         action.started_at = action.started_at or timezone.now()
@@ -348,17 +381,19 @@ def _cancel_requested(action_id: int) -> bool:
     return BulkAction.objects.filter(pk=action_id, cancel_requested=True).exists()
 
 
-def _run_connection(action: BulkAction, kind: Kind, connection: ForumConnection, token: str,
-                    started: float) -> Outcome | None:
+def _run_connection(
+    action: BulkAction, kind: Kind, connection: ForumConnection, token: str, started: float
+) -> Outcome | None:
     open_items = action.items.filter(
-        connection=connection, planned=True,
-        state__in=[ItemState.PENDING, ItemState.SENDING])
+        connection=connection, planned=True, state__in=[ItemState.PENDING, ItemState.SENDING]
+    )
     if not open_items.exists():
         return None
     with _client(connection) as client:
         try:
-            ctx = kind.prepare(client, action.params,
-                               frozen=action.plan.get("frozen", {}).get(str(connection.pk)))
+            ctx = kind.prepare(
+                client, action.params, frozen=action.plan.get("frozen", {}).get(str(connection.pk))
+            )
         except ForumError as exc:
             return _handle_error(action, connection, [], exc)
         while True:
@@ -367,7 +402,7 @@ def _run_connection(action: BulkAction, kind: Kind, connection: ForumConnection,
                 return None
             if time.monotonic() - started > budget_seconds():
                 return Outcome(again_in=0.01, note="continuing in a fresh task")
-            chunk = list(open_items.order_by("id")[:max(RUN_CHUNK, kind.batch_size(client))])
+            chunk = list(open_items.order_by("id")[: max(RUN_CHUNK, kind.batch_size(client))])
             if not chunk:
                 return None
             outcome = _run_chunk(action, kind, connection, client, ctx, chunk, token)
@@ -407,7 +442,7 @@ def _run_chunk(action, kind, connection, client, ctx, chunk, token) -> Outcome |
         # lease, and beat would start a second run sending the same items.
         if not _renew_lease(action.pk, token):
             return Outcome(note="lost the lease to another run")
-        batch = remaining[start:start + size]
+        batch = remaining[start : start + size]
         for item in batch:
             item.state = ItemState.SENDING
             item.attempts += 1
@@ -427,13 +462,21 @@ def _run_chunk(action, kind, connection, client, ctx, chunk, token) -> Outcome |
         with transaction.atomic():
             _save(batch, ["state", "error", "last_status"])
             call = f"{kind.label} ({len(batch)} in one call)" if size > 1 else kind.label
-            _audit_items(action, connection, kind, done, AuditEntry.Outcome.SUCCESS,
-                         f"{kind.done_label} by bulk action #{action.pk}", call)
+            _audit_items(
+                action,
+                connection,
+                kind,
+                done,
+                AuditEntry.Outcome.SUCCESS,
+                f"{kind.done_label} by bulk action #{action.pk}",
+                call,
+            )
     return None
 
 
-def _handle_error(action, connection, batch: list[BulkActionItem],
-                  exc: ForumError) -> Outcome | None:
+def _handle_error(
+    action, connection, batch: list[BulkActionItem], exc: ForumError
+) -> Outcome | None:
     """Decide what a failure means: wait and retry, or fail these items and go on."""
     pacer = get_pacer()
     if isinstance(exc, ForumRateLimited):
@@ -460,9 +503,13 @@ def _handle_error(action, connection, batch: list[BulkActionItem],
         return Outcome(again_in=wait, note=str(exc))
     if isinstance(exc, CapabilityNotOffered) or not batch:
         # Nothing can go on for this forum (e.g. the group is gone, or the key was revoked).
-        rest = list(action.items.filter(
-            connection=connection, planned=True,
-            state__in=[ItemState.PENDING, ItemState.SENDING]))
+        rest = list(
+            action.items.filter(
+                connection=connection,
+                planned=True,
+                state__in=[ItemState.PENDING, ItemState.SENDING],
+            )
+        )
         _fail(action, connection, rest, exc)
         return None
     _fail(action, connection, batch, exc)
@@ -475,14 +522,21 @@ def _fail(action, connection, items: list[BulkActionItem], exc: ForumError) -> N
     gone = isinstance(exc, ForumNotFound)
     for item in items:
         item.state = ItemState.SKIPPED if gone and len(items) == 1 else ItemState.FAILED
-        item.error = (f"no longer exists on {connection.name}"
-                      if gone and len(items) == 1 else message)
+        item.error = (
+            f"no longer exists on {connection.name}" if gone and len(items) == 1 else message
+        )
         item.last_status = exc.status
     with transaction.atomic():
         _save(items, ["state", "error", "last_status"])
-        _audit_items(action, connection, kind,
-                     [i for i in items if i.state == ItemState.FAILED],
-                     AuditEntry.Outcome.FAILURE, message, kind.label)
+        _audit_items(
+            action,
+            connection,
+            kind,
+            [i for i in items if i.state == ItemState.FAILED],
+            AuditEntry.Outcome.FAILURE,
+            message,
+            kind.label,
+        )
 
 
 def _note(action: BulkAction, message: str) -> None:
@@ -492,10 +546,12 @@ def _note(action: BulkAction, message: str) -> None:
 def _cancel_rest(action: BulkAction) -> None:
     with transaction.atomic():
         action.items.filter(state=ItemState.PENDING).update(
-            state=ItemState.SKIPPED, error="cancelled before it was sent")
+            state=ItemState.SKIPPED, error="cancelled before it was sent"
+        )
         # "sending" items may have been applied; they stay as they are, for a person to see.
         BulkAction.objects.filter(pk=action.pk).update(
-            state=State.CANCELLED, finished_at=timezone.now())
+            state=State.CANCELLED, finished_at=timezone.now()
+        )
 
 
 def _finish(action: BulkAction) -> None:
@@ -509,7 +565,8 @@ def _finish(action: BulkAction) -> None:
     else:
         state = State.SUCCEEDED
     BulkAction.objects.filter(pk=action.pk, state=State.RUNNING).update(
-        state=state, finished_at=timezone.now(), last_error="")
+        state=state, finished_at=timezone.now(), last_error=""
+    )
 
 
 # --- progress ---------------------------------------------------------------------------------
@@ -525,8 +582,7 @@ class Progress:
 
 
 def progress(action: BulkAction) -> Progress:
-    counts = dict(action.items.filter(planned=True).values_list("state")
-                  .annotate(n=Count("id")))
+    counts = dict(action.items.filter(planned=True).values_list("state").annotate(n=Count("id")))
     total = sum(counts.values())
     done = counts.get(ItemState.DONE, 0)
     skipped = counts.get(ItemState.SKIPPED, 0)
@@ -546,8 +602,11 @@ def progress(action: BulkAction) -> Progress:
 
 def progress_by_connection(action: BulkAction) -> dict[int, dict[str, int]]:
     """connection id -> {state: count} over the planned items: the per-forum result."""
-    rows = (action.items.filter(planned=True).values_list("connection_id", "state")
-            .annotate(n=Count("id")))
+    rows = (
+        action.items.filter(planned=True)
+        .values_list("connection_id", "state")
+        .annotate(n=Count("id"))
+    )
     result: dict[int, dict[str, int]] = {}
     for connection_id, state, n in rows:
         result.setdefault(connection_id, {})[state] = n

@@ -46,8 +46,12 @@ class Kind:
         form = self.form_class(data)
         if not form.is_valid():
             raise forms.ValidationError(
-                [f"{form.fields[f].label or f}: {' '.join(e)}" if f in form.fields
-                 else " ".join(e) for f, e in form.errors.items()]
+                [
+                    f"{form.fields[f].label or f}: {' '.join(e)}"
+                    if f in form.fields
+                    else " ".join(e)
+                    for f, e in form.errors.items()
+                ]
             )
         return {k: _jsonable(v) for k, v in form.cleaned_data.items()}
 
@@ -58,8 +62,9 @@ class Kind:
         return any(client.supports(c) for c in self.capabilities)
 
     # --- planning and re-checking ----------------------------------------------------------
-    def prepare(self, client: BaseClient, params: dict[str, Any],
-                frozen: dict[str, Any] | None = None) -> dict[str, Any]:
+    def prepare(
+        self, client: BaseClient, params: dict[str, Any], frozen: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         """Fetch what the checks need once per plan or run (e.g. a group's members).
         ``frozen`` is what ``freeze`` kept from the plan: a run acts on exactly that."""
         return {}
@@ -68,13 +73,19 @@ class Kind:
         """What the plan keeps for the run (JSON, covered by the approval's hash)."""
         return {}
 
-    def reason_not_needed(self, user: ForumUser, ctx: dict[str, Any],
-                          params: dict[str, Any]) -> str:
+    def reason_not_needed(
+        self, user: ForumUser, ctx: dict[str, Any], params: dict[str, Any]
+    ) -> str:
         """Why this user needs no change ("already suspended"), or "" if it is needed."""
         return ""
 
-    def recheck(self, client: BaseClient, ctx: dict[str, Any], params: dict[str, Any],
-                targets: Sequence[Target]) -> dict[int, str]:
+    def recheck(
+        self,
+        client: BaseClient,
+        ctx: dict[str, Any],
+        params: dict[str, Any],
+        targets: Sequence[Target],
+    ) -> dict[int, str]:
         """Just before sending: item id -> reason for targets that no longer need the change
         (or that are gone). Default: look the users up again, 100 per call where possible."""
         fresh = client.resolve_users(targets=[t.username for t in targets])
@@ -100,8 +111,13 @@ class Kind:
     def batch_size(self, client: BaseClient) -> int:
         return 1
 
-    def apply(self, client: BaseClient, ctx: dict[str, Any], params: dict[str, Any],
-              targets: Sequence[Target]) -> dict[int, str]:
+    def apply(
+        self,
+        client: BaseClient,
+        ctx: dict[str, Any],
+        params: dict[str, Any],
+        targets: Sequence[Target],
+    ) -> dict[int, str]:
         """Send one batch. Return item id -> reason for targets the forum skipped; raise a
         ForumError if the whole batch failed."""
         raise NotImplementedError
@@ -121,16 +137,25 @@ def parse_until(value: str) -> datetime:
 
 
 class _PenaltyForm(forms.Form):
-    reason = forms.CharField(max_length=REASON_MAX, strip=True,
-                             help_text="Shown to the user and in the forum's staff log.")
+    reason = forms.CharField(
+        max_length=REASON_MAX,
+        strip=True,
+        help_text="Shown to the user and in the forum's staff log.",
+    )
     until = forms.DateTimeField(
-        required=False, label="Until",
+        required=False,
+        label="Until",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text="An end date (in your time zone), or leave empty and give a duration.")
-    duration_days = forms.IntegerField(required=False, min_value=1, max_value=36500,
-                                       label="Duration (days)")
-    message = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                              help_text="Optional e-mail to the user (Discourse).")
+        help_text="An end date (in your time zone), or leave empty and give a duration.",
+    )
+    duration_days = forms.IntegerField(
+        required=False, min_value=1, max_value=36500, label="Duration (days)"
+    )
+    message = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Optional e-mail to the user (Discourse).",
+    )
 
     def clean(self):
         data = super().clean()
@@ -167,8 +192,12 @@ class SuspendKind(Kind):
 
     def apply(self, client, ctx, params, targets):
         for target in targets:
-            client.suspend(user_id=target.user_id, until=parse_until(params["until"]),
-                           reason=params["reason"], message=params.get("message") or "")
+            client.suspend(
+                user_id=target.user_id,
+                until=parse_until(params["until"]),
+                reason=params["reason"],
+                message=params.get("message") or "",
+            )
         return {}
 
 
@@ -206,8 +235,12 @@ class SilenceKind(Kind):
 
     def apply(self, client, ctx, params, targets):
         for target in targets:
-            client.silence(user_id=target.user_id, until=parse_until(params["until"]),
-                           reason=params["reason"], message=params.get("message") or "")
+            client.silence(
+                user_id=target.user_id,
+                until=parse_until(params["until"]),
+                reason=params["reason"],
+                message=params.get("message") or "",
+            )
         return {}
 
 
@@ -228,8 +261,10 @@ class UnsilenceKind(Kind):
 
 class _DeleteForm(forms.Form):
     block_ip_and_email = forms.BooleanField(
-        required=False, label="Block their IP and e-mail (Discourse)",
-        help_text="Discourse's bulk delete always deletes the users' posts too.")
+        required=False,
+        label="Block their IP and e-mail (Discourse)",
+        help_text="Discourse's bulk delete always deletes the users' posts too.",
+    )
 
 
 class DeleteUsersKind(Kind):
@@ -253,14 +288,17 @@ class DeleteUsersKind(Kind):
         return client.delete_batch_size
 
     def apply(self, client, ctx, params, targets):
-        client.delete_users(user_ids=[t.user_id for t in targets],
-                            block_ip_and_email=bool(params.get("block_ip_and_email")))
+        client.delete_users(
+            user_ids=[t.user_id for t in targets],
+            block_ip_and_email=bool(params.get("block_ip_and_email")),
+        )
         return {}
 
 
 class _GroupForm(forms.Form):
-    group = forms.CharField(max_length=255, label="Group",
-                            help_text="The group's name (Discourse) or slug (NodeBB).")
+    group = forms.CharField(
+        max_length=255, label="Group", help_text="The group's name (Discourse) or slug (NodeBB)."
+    )
 
 
 class _GroupKind(Kind):
@@ -344,14 +382,24 @@ def _skipped(change, targets: Sequence[Target], reason: str) -> dict[int, str]:
     skipped = {str(s).lower() for s in getattr(change, "skipped", ())}
     if not skipped:
         return {}
-    return {t.item_id: reason for t in targets
-            if t.username.lower() in skipped or str(t.user_id) in skipped}
+    return {
+        t.item_id: reason
+        for t in targets
+        if t.username.lower() in skipped or str(t.user_id) in skipped
+    }
 
 
 KINDS: dict[str, Kind] = {
     kind.key: kind
-    for kind in (GroupAddKind(), GroupRemoveKind(), SuspendKind(), UnsuspendKind(),
-                 SilenceKind(), UnsilenceKind(), DeleteUsersKind())
+    for kind in (
+        GroupAddKind(),
+        GroupRemoveKind(),
+        SuspendKind(),
+        UnsuspendKind(),
+        SilenceKind(),
+        UnsilenceKind(),
+        DeleteUsersKind(),
+    )
 }
 
 

@@ -64,7 +64,8 @@ def bulk_action_propose(
         cls = client_class(connection.platform)
         if not any(c in cls.capabilities for c in kind_obj.capabilities):
             raise ValidationError(
-                f"{connection.name} ({cls.software}) does not offer “{kind_obj.label}”.")
+                f"{connection.name} ({cls.software}) does not offer “{kind_obj.label}”."
+            )
     clean = kind_obj.clean_params(params)
     if targets_by_connection is not None:
         per_connection = {c: parse_targets("\n".join(t)) for c, t in targets_by_connection.items()}
@@ -86,12 +87,18 @@ def bulk_action_propose(
         state=State.PLANNING,
         plan={
             "targets": total,
-            "junk": [{"line": r.line, "text": r.text, "reason": r.reason}
-                     for r in first.junk[:LIST_CAP]] if targets_by_connection is None else [],
+            "junk": [
+                {"line": r.line, "text": r.text, "reason": r.reason} for r in first.junk[:LIST_CAP]
+            ]
+            if targets_by_connection is None
+            else [],
             "junk_count": len(first.junk) if targets_by_connection is None else 0,
-            "duplicates": [{"line": r.line, "text": r.text, "reason": r.reason}
-                           for r in first.duplicates[:LIST_CAP]]
-            if targets_by_connection is None else [],
+            "duplicates": [
+                {"line": r.line, "text": r.text, "reason": r.reason}
+                for r in first.duplicates[:LIST_CAP]
+            ]
+            if targets_by_connection is None
+            else [],
             "duplicate_count": len(first.duplicates) if targets_by_connection is None else 0,
             "description": kind_obj.describe(clean),
         },
@@ -99,22 +106,29 @@ def bulk_action_propose(
     action.connections.set(connections)
     for connection, parsed_targets in per_connection.items():
         BulkActionItem.objects.bulk_create(
-            (BulkActionItem(action=action, connection=connection, target=t.value)
-             for t in parsed_targets.targets),
+            (
+                BulkActionItem(action=action, connection=connection, target=t.value)
+                for t in parsed_targets.targets
+            ),
             batch_size=1000,
         )
-    audit_record(actor=actor, action="bulk.propose", target=f"bulk action #{action.pk}",
-                 message=f"{kind_obj.describe(clean)}: {total} target(s) on "
-                 + ", ".join(c.name for c in connections),
-                 details={"bulk_action": action.pk})
+    audit_record(
+        actor=actor,
+        action="bulk.propose",
+        target=f"bulk action #{action.pk}",
+        message=f"{kind_obj.describe(clean)}: {total} target(s) on "
+        + ", ".join(c.name for c in connections),
+        details={"bulk_action": action.pk},
+    )
     from forums.tasks import plan_bulk_action
 
     plan_bulk_action.delay_on_commit(action.pk)
     return action
 
 
-def bulk_action_approve(*, actor: AbstractBaseUser, action: BulkAction,
-                        plan_hash: str) -> BulkAction:
+def bulk_action_approve(
+    *, actor: AbstractBaseUser, action: BulkAction, plan_hash: str
+) -> BulkAction:
     """Approve exactly the plan the approver saw (its hash), never one's own proposal."""
     with transaction.atomic():
         action = BulkAction.objects.select_for_update().get(pk=action.pk)
@@ -124,7 +138,8 @@ def bulk_action_approve(*, actor: AbstractBaseUser, action: BulkAction,
         current = compute_hash(action)
         if plan_hash != action.plan_hash or current != action.plan_hash:
             raise BulkActionError(
-                "The plan changed since you opened it. Look at it again before approving.")
+                "The plan changed since you opened it. Look at it again before approving."
+            )
         now = timezone.now()
         action.approved_by = actor
         action.approved_hash = current
@@ -133,9 +148,13 @@ def bulk_action_approve(*, actor: AbstractBaseUser, action: BulkAction,
         action.state = State.QUEUED
         action.last_error = ""
         action.save()
-        audit_record(actor=actor, action="bulk.approve", target=f"bulk action #{action.pk}",
-                     message=action.plan.get("description", ""),
-                     details={"bulk_action": action.pk, "plan_hash": current})
+        audit_record(
+            actor=actor,
+            action="bulk.approve",
+            target=f"bulk action #{action.pk}",
+            message=action.plan.get("description", ""),
+            details={"bulk_action": action.pk, "plan_hash": current},
+        )
         from forums.tasks import run_bulk_action
 
         run_bulk_action.delay_on_commit(action.pk)
@@ -143,8 +162,7 @@ def bulk_action_approve(*, actor: AbstractBaseUser, action: BulkAction,
 
 
 @transaction.atomic
-def bulk_action_reject(*, actor: AbstractBaseUser, action: BulkAction,
-                       reason: str) -> BulkAction:
+def bulk_action_reject(*, actor: AbstractBaseUser, action: BulkAction, reason: str) -> BulkAction:
     reason = reason.strip()
     if not reason:
         raise BulkActionError("Say why you reject it: the proposer will read it.")
@@ -157,9 +175,14 @@ def bulk_action_reject(*, actor: AbstractBaseUser, action: BulkAction,
     action.rejection_reason = reason
     action.finished_at = timezone.now()
     action.save()
-    audit_record(actor=actor, action="bulk.reject", target=f"bulk action #{action.pk}",
-                 outcome=AuditEntry.Outcome.SUCCESS, message=reason,
-                 details={"bulk_action": action.pk})
+    audit_record(
+        actor=actor,
+        action="bulk.reject",
+        target=f"bulk action #{action.pk}",
+        outcome=AuditEntry.Outcome.SUCCESS,
+        message=reason,
+        details={"bulk_action": action.pk},
+    )
     return action
 
 
@@ -167,22 +190,29 @@ def bulk_action_reject(*, actor: AbstractBaseUser, action: BulkAction,
 def bulk_action_cancel(*, actor: AbstractBaseUser, action: BulkAction) -> BulkAction:
     """Stop it: at once if it has not started, between batches if it is running."""
     action = BulkAction.objects.select_for_update().get(pk=action.pk)
-    _transition(action, [State.PLANNING, State.PENDING_APPROVAL, State.QUEUED, State.RUNNING],
-                "cancelled")
+    _transition(
+        action, [State.PLANNING, State.PENDING_APPROVAL, State.QUEUED, State.RUNNING], "cancelled"
+    )
     if action.state == State.RUNNING:
         action.cancel_requested = True
         action.save(update_fields=["cancel_requested", "updated_at"])
         message = "Cancel requested; the run stops after its current batch."
     else:
         action.items.filter(state=BulkActionItem.State.PENDING).update(
-            state=BulkActionItem.State.SKIPPED, error="cancelled before it was sent")
+            state=BulkActionItem.State.SKIPPED, error="cancelled before it was sent"
+        )
         action.state = State.CANCELLED
         action.cancel_requested = True
         action.finished_at = timezone.now()
         action.save()
         message = "Cancelled before anything was sent."
-    audit_record(actor=actor, action="bulk.cancel", target=f"bulk action #{action.pk}",
-                 message=message, details={"bulk_action": action.pk})
+    audit_record(
+        actor=actor,
+        action="bulk.cancel",
+        target=f"bulk action #{action.pk}",
+        message=message,
+        details={"bulk_action": action.pk},
+    )
     return action
 
 

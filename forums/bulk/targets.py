@@ -19,8 +19,15 @@ _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 _USERNAME = re.compile(r"^[\w.\-]{1,60}$", re.UNICODE)
 _ID = re.compile(r"^\d{1,18}$")
 _SPLIT = re.compile(r"[,;\t]")
-_HEADER_NAMES = {"username": "username", "user": "username", "email": "email", "e-mail": "email",
-                 "id": "id", "user_id": "id", "uid": "id"}
+_HEADER_NAMES = {
+    "username": "username",
+    "user": "username",
+    "email": "email",
+    "e-mail": "email",
+    "id": "id",
+    "user_id": "id",
+    "uid": "id",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +93,11 @@ def _tokens_from_csv(data: str) -> Iterator[tuple[int, str]]:
             continue
         if number == 1:
             header = [cell.strip().lower() for cell in row]
-            named = {_HEADER_NAMES[cell]: i for i, cell in reversed(list(enumerate(header)))
-                     if cell in _HEADER_NAMES}
+            named = {
+                _HEADER_NAMES[cell]: i
+                for i, cell in reversed(list(enumerate(header)))
+                if cell in _HEADER_NAMES
+            }
             if named:
                 # A username says most about who is meant, then an e-mail, then an id.
                 columns = [named[k] for k in ("username", "email", "id") if k in named]
@@ -96,8 +106,9 @@ def _tokens_from_csv(data: str) -> Iterator[tuple[int, str]]:
         yield number, cells[0] if cells else ",".join(row)
 
 
-def parse_targets(text: str = "", *, csv_data: str | None = None,
-                  limit: int = MAX_TARGETS) -> ParsedTargets:
+def parse_targets(
+    text: str = "", *, csv_data: str | None = None, limit: int = MAX_TARGETS
+) -> ParsedTargets:
     """Parse a paste (one per line or comma-separated) or a CSV (a username/email/id column,
     or the first column)."""
     result = ParsedTargets()

@@ -1155,8 +1155,9 @@ class DiscourseClient(BaseClient):
                 users = [user] if user else []
             else:
                 # One term is a substring search; several are exact. Match exactly either way.
-                users = self.iter_users(flag="active", filter=",".join(batch),
-                                        show_emails=has_email)
+                users = self.iter_users(
+                    flag="active", filter=",".join(batch), show_emails=has_email
+                )
             missing = set(batch_set)
             for user in users:
                 for key in (user.username.lower(), (user.email or "").lower()):

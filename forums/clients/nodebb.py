@@ -450,9 +450,7 @@ class NodeBBClient(BaseClient):
         try:
             if status == "staff":
                 return self._find_staff(query=query, limit=limit)
-            return self._find_listed(
-                query=query, by_email=by_email, status=status, limit=limit
-            )
+            return self._find_listed(query=query, by_email=by_email, status=status, limit=limit)
         except ForumForbidden as exc:
             if by_email:
                 raise ForumForbidden(EMAIL_SEARCH_FORBIDDEN, status=exc.status) from None
@@ -490,9 +488,11 @@ class NodeBBClient(BaseClient):
                     continue
                 user = replace(user, admin=user.admin or uid in admins,
                                moderator=user.moderator or uid in moderators)  # fmt: skip
-                if wanted and wanted not in user.username.lower() and wanted not in (
-                    user.email or ""
-                ).lower():
+                if (
+                    wanted
+                    and wanted not in user.username.lower()
+                    and wanted not in (user.email or "").lower()
+                ):
                     continue
                 found.append(user)
             if len(found) >= limit:

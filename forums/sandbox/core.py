@@ -277,8 +277,7 @@ class RunningSandbox:
 
     def __init__(self, app: SandboxApp, host: str = "127.0.0.1", port: int = 0) -> None:
         self.app = app
-        self.server = make_server(host, port, app, threaded=True,
-                                  request_handler=_KeepAliveHandler)
+        self.server = make_server(host, port, app, threaded=True, request_handler=_KeepAliveHandler)
         self.server.daemon_threads = True
         self.host = host
         self.port = self.server.server_port

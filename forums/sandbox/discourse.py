@@ -123,8 +123,9 @@ class DiscourseSandbox(SandboxApp):
 
     def __init__(self, config: SandboxConfig | None = None) -> None:
         cfg = config or SandboxConfig()
-        self.limiter = SlidingWindowLimiter(cfg.admin_requests_per_minute,
-                                            window=cfg.rate_window_seconds)
+        self.limiter = SlidingWindowLimiter(
+            cfg.admin_requests_per_minute, window=cfg.rate_window_seconds
+        )
         # Before 2025-12 /tags.json used the tag name as its `id`; flip to serve that shape.
         self.legacy_tag_ids = False
         super().__init__(config)

@@ -16,10 +16,10 @@ EMAIL = "robin.vale@example.net"
 @pytest.fixture
 def robin(discourse_sandbox, nodebb_sandbox, sandbox_connection, nodebb_connection):
     return {
-        "discourse": discourse_sandbox.app.add_person(username="robin_vale", email=EMAIL,
-                                                      name="Robin Vale"),
-        "nodebb": nodebb_sandbox.app.add_person(username="robinv", email=EMAIL,
-                                                name="Robin Vale"),
+        "discourse": discourse_sandbox.app.add_person(
+            username="robin_vale", email=EMAIL, name="Robin Vale"
+        ),
+        "nodebb": nodebb_sandbox.app.add_person(username="robinv", email=EMAIL, name="Robin Vale"),
     }
 
 
@@ -48,7 +48,8 @@ def test_search_both_forums_and_suspend_on_one(page, live_server, make_user, rob
 
     expect(panel).to_contain_text("robin_vale is suspended until 2031-01-15 00:00 CET")
     expect(page.locator("#person-status")).to_contain_text(
-        "Suspended until 2031-01-15 00:00 CET: Spamming the marketplace")
+        "Suspended until 2031-01-15 00:00 CET: Spamming the marketplace"
+    )
 
     # Back in the search, the other forum's account is untouched.
     person = find_robin(page)
@@ -57,12 +58,12 @@ def test_search_both_forums_and_suspend_on_one(page, live_server, make_user, rob
 
 
 @pytest.mark.worker
-def test_ban_everywhere_approved_by_a_second_person(page, live_server, make_user, robin,
-                                                    tmp_path):
+def test_ban_everywhere_approved_by_a_second_person(page, live_server, make_user, robin, tmp_path):
     make_user("moe", "Moderator")
     make_user("april", "Approver")
-    worker = CeleryProcess("worker", tmp_path / "worker.log",
-                           {"DATABASE_URL": database_url_for_workers()})
+    worker = CeleryProcess(
+        "worker", tmp_path / "worker.log", {"DATABASE_URL": database_url_for_workers()}
+    )
     try:
         worker.wait_ready()
         sign_in(page, live_server, "moe", "pw-moe-123")
@@ -86,7 +87,8 @@ def test_ban_everywhere_approved_by_a_second_person(page, live_server, make_user
 
         person = find_robin(page)
         expect(person.get_by_role("row", name="Sandbox Discourse")).to_contain_text(
-            "Suspended until")
+            "Suspended until"
+        )
         expect(person.get_by_role("row", name="Sandbox NodeBB")).to_contain_text("Banned until")
         expect(person).to_contain_text("Ban evasion")
     finally:
