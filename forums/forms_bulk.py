@@ -94,3 +94,13 @@ STATE_GROUPS = {
     "active": [BulkAction.State.PLANNING, BulkAction.State.QUEUED, BulkAction.State.RUNNING],
     "finished": list(BulkAction.FINISHED),
 }
+
+
+def kind_params_from_post(kind, post) -> dict:
+    """The raw parameters of ``kind`` as a form posted them (the service validates them)."""
+    fields = kind.form_class.base_fields if kind.form_class else {}
+    params = {name: post.get(name) for name in fields}
+    for name, field in fields.items():
+        if isinstance(field, forms.BooleanField):
+            params[name] = post.get(name) == "on"
+    return params

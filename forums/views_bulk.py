@@ -24,7 +24,14 @@ from .bulk.services import (
     bulk_action_propose,
     bulk_action_reject,
 )
-from .forms_bulk import STATE_GROUPS, BulkFilterForm, BulkProposeForm, RejectForm, kind_param_forms
+from .forms_bulk import (
+    STATE_GROUPS,
+    BulkFilterForm,
+    BulkProposeForm,
+    RejectForm,
+    kind_param_forms,
+    kind_params_from_post,
+)
 from .models import BulkAction, BulkActionItem
 
 
@@ -73,12 +80,7 @@ def bulk_create(request: HttpRequest) -> HttpResponse:
     param_forms = kind_param_forms(data)
     if request.method == "POST" and form.is_valid():
         kind = get_kind(form.cleaned_data["kind"])
-        params = {
-            name: request.POST.get(name)
-            for name in (kind.form_class.base_fields if kind.form_class else {})
-        }
-        if kind.form_class and "block_ip_and_email" in kind.form_class.base_fields:
-            params["block_ip_and_email"] = request.POST.get("block_ip_and_email") == "on"
+        params = kind_params_from_post(kind, request.POST)
         try:
             action = bulk_action_propose(
                 actor=request.user,

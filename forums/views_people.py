@@ -18,6 +18,7 @@ from .bulk.kinds import KINDS
 from .bulk.services import bulk_action_propose
 from .clients import client_class, get_client
 from .clients.errors import ForumError, ForumNotFound
+from .forms_bulk import kind_params_from_post
 from .models import AuditEntry, ForumConnection
 
 BULK_FROM_SELECTION = {
@@ -221,12 +222,7 @@ def _propose_page(
     )
     errors: list[str] = []
     if "confirm_step" in request.POST:
-        params = {
-            name: request.POST.get(name)
-            for name in (kind.form_class.base_fields if kind.form_class else {})
-        }
-        if kind.form_class and "block_ip_and_email" in kind.form_class.base_fields:
-            params["block_ip_and_email"] = request.POST.get("block_ip_and_email") == "on"
+        params = kind_params_from_post(kind, request.POST)
         try:
             action = bulk_action_propose(
                 actor=request.user, kind=kind_key, params=params, targets_by_connection=targets

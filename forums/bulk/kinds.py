@@ -173,90 +173,79 @@ class _PenaltyForm(forms.Form):
         return data
 
 
-class SuspendKind(Kind):
-    key = "suspend"
+class _PenaltyKind(Kind):
+    """Put a penalty on (or lift it): suspend/ban, or silence/mute. The two differ only in
+    names: the client verb, the state a user is in, and the words."""
+
+    verb: ClassVar[str]  # the client's neutral verb: suspend, unsuspend, silence, unsilence
+    state: ClassVar[str]  # the ForumUser property: is_suspended or is_silenced
+    words: ClassVar[str]  # "suspended or banned", "silenced or muted"
+    short: ClassVar[str] = ""  # "Suspend/ban": how a description names it
+    lifting: ClassVar[bool] = False
+
+    def describe(self, params):
+        if self.lifting:
+            return self.label
+        until = params["until"][:16].replace("T", " ")
+        return f"{self.short} until {until}: {params['reason']}"
+
+    def reason_not_needed(self, user, ctx, params):
+        penalised = getattr(user, self.state)
+        if self.lifting:
+            return "" if penalised else f"not {self.words}"
+        if penalised:
+            return f"already {self.words}"
+        if user.admin:
+            return "is an administrator (forums refuse to penalise admins)"
+        return ""
+
+    def apply(self, client, ctx, params, targets):
+        send = getattr(client, self.verb)
+        for target in targets:
+            if self.lifting:
+                send(user_id=target.user_id)
+            else:
+                send(
+                    user_id=target.user_id,
+                    until=parse_until(params["until"]),
+                    reason=params["reason"],
+                    message=params.get("message") or "",
+                )
+        return {}
+
+
+class SuspendKind(_PenaltyKind):
+    key = verb = "suspend"
     label = "Suspend (Discourse) / ban (NodeBB)"
     done_label = "suspended"
     capabilities = (Capability.USER_SUSPEND, Capability.USER_BAN)
     form_class = _PenaltyForm
-
-    def describe(self, params):
-        return f"Suspend/ban until {params['until'][:16].replace('T', ' ')}: {params['reason']}"
-
-    def reason_not_needed(self, user, ctx, params):
-        if user.is_suspended:
-            return "already suspended or banned"
-        if user.admin:
-            return "is an administrator (forums refuse to suspend admins)"
-        return ""
-
-    def apply(self, client, ctx, params, targets):
-        for target in targets:
-            client.suspend(
-                user_id=target.user_id,
-                until=parse_until(params["until"]),
-                reason=params["reason"],
-                message=params.get("message") or "",
-            )
-        return {}
+    state, words, short = "is_suspended", "suspended or banned", "Suspend/ban"
 
 
-class UnsuspendKind(Kind):
-    key = "unsuspend"
+class UnsuspendKind(_PenaltyKind):
+    key = verb = "unsuspend"
     label = "Unsuspend (Discourse) / unban (NodeBB)"
     done_label = "unsuspended"
-    capabilities = (Capability.USER_SUSPEND, Capability.USER_BAN)
-
-    def reason_not_needed(self, user, ctx, params):
-        return "" if user.is_suspended else "not suspended or banned"
-
-    def apply(self, client, ctx, params, targets):
-        for target in targets:
-            client.unsuspend(user_id=target.user_id)
-        return {}
+    capabilities = SuspendKind.capabilities
+    state, words, lifting = "is_suspended", "suspended or banned", True
 
 
-class SilenceKind(Kind):
-    key = "silence"
+class SilenceKind(_PenaltyKind):
+    key = verb = "silence"
     label = "Silence (Discourse) / mute (NodeBB)"
     done_label = "silenced"
     capabilities = (Capability.USER_SILENCE, Capability.USER_MUTE)
     form_class = _PenaltyForm
-
-    def describe(self, params):
-        return f"Silence/mute until {params['until'][:16].replace('T', ' ')}: {params['reason']}"
-
-    def reason_not_needed(self, user, ctx, params):
-        if user.is_silenced:
-            return "already silenced or muted"
-        if user.admin:
-            return "is an administrator (forums refuse to silence admins)"
-        return ""
-
-    def apply(self, client, ctx, params, targets):
-        for target in targets:
-            client.silence(
-                user_id=target.user_id,
-                until=parse_until(params["until"]),
-                reason=params["reason"],
-                message=params.get("message") or "",
-            )
-        return {}
+    state, words, short = "is_silenced", "silenced or muted", "Silence/mute"
 
 
-class UnsilenceKind(Kind):
-    key = "unsilence"
+class UnsilenceKind(_PenaltyKind):
+    key = verb = "unsilence"
     label = "Unsilence (Discourse) / unmute (NodeBB)"
     done_label = "unsilenced"
-    capabilities = (Capability.USER_SILENCE, Capability.USER_MUTE)
-
-    def reason_not_needed(self, user, ctx, params):
-        return "" if user.is_silenced else "not silenced or muted"
-
-    def apply(self, client, ctx, params, targets):
-        for target in targets:
-            client.unsilence(user_id=target.user_id)
-        return {}
+    capabilities = SilenceKind.capabilities
+    state, words, lifting = "is_silenced", "silenced or muted", True
 
 
 class _DeleteForm(forms.Form):
