@@ -137,6 +137,14 @@ def connection_update(
 
 @transaction.atomic
 def connection_delete(*, actor: AbstractBaseUser, connection: ForumConnection) -> None:
+    from .models import BulkActionItem
+
+    if BulkActionItem.objects.filter(connection=connection).exists():
+        # Bulk actions keep their per-target results for the record.
+        raise ValidationError(
+            f"{connection.name} has bulk actions in its history, which keep their results. "
+            "Disable it instead: it disappears from the overview and can't be chosen again."
+        )
     audit_record(
         actor=actor,
         action="connection.delete",

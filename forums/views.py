@@ -94,7 +94,11 @@ def connection_delete(request: HttpRequest, pk: int) -> HttpResponse:
     connection = get_object_or_404(ForumConnection.objects.defer("api_key"), pk=pk)
     if request.method == "POST":
         name = connection.name
-        services.connection_delete(actor=request.user, connection=connection)
+        try:
+            services.connection_delete(actor=request.user, connection=connection)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("forums:connection-list")
         messages.success(request, f"Deleted {name}. Its audit entries are kept.")
         return redirect("forums:connection-list")
     return render(request, "forums/connection_confirm_delete.html", {"connection": connection})

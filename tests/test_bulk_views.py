@@ -213,3 +213,22 @@ def test_list_filters_and_empty_state(
     assert 'id="bulk-table"' in waiting and "Add to group translators" in waiting
     finished = viewer_client.get(reverse("forums:bulk-list") + "?state=finished").content
     assert b"No bulk action matches these filters." in finished
+
+
+def test_a_forum_with_bulk_history_is_disabled_not_deleted(
+    moderator, admin_client_, sandbox_connection, discourse_sandbox
+):
+    propose_and_plan(
+        proposer=moderator,
+        connection=sandbox_connection,
+        kind="group_add",
+        targets=usernames(discourse_sandbox, 2, not_in_group="translators"),
+        params={"group": "translators"},
+    )
+    response = admin_client_.post(
+        reverse("forums:connection-delete", args=[sandbox_connection.pk]), follow=True
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "has bulk actions in its history" in html and "Disable it instead" in html
+    sandbox_connection.refresh_from_db()  # still there
