@@ -20,6 +20,14 @@ def test_worker_runs_tasks_sent_from_the_web_and_from_beat(tmp_path):
     beat = None
     try:
         worker.wait_ready()
+        # A new worker announces itself at once, without waiting for beat.
+        wait_for(
+            lambda: shared_cache.get(HEARTBEAT_KEY),
+            timeout=10,
+            what="the new worker to announce itself",
+            on_fail=worker.output,
+        )
+        shared_cache.clear()
         # What the web process does: queue a task on the broker.
         worker_heartbeat.delay()
         first = wait_for(

@@ -45,7 +45,7 @@ def start_demo_sandboxes() -> list[RunningSandbox]:
             platform,
             api_key=DEMO_KEYS[platform],
             api_username=DEMO_USERNAMES[platform],
-            title=f"Demo {platform.title()} forum",
+            title={"discourse": "Demo Discourse forum", "nodebb": "Demo NodeBB forum"}[platform],
         )
         add_demo_people(app, platform)
         running.append(RunningSandbox(app, port=port).start())
