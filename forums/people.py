@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 
 from .clients import get_client
 from .clients.errors import ForumError, ForumForbidden, ForumNotFound
-from .clients.records import ForumUser
+from .clients.records import ForumUser, ForumUserDetails
 from .crypto import DecryptionError
-from .models import ForumConnection
+from .models import AuditEntry, ForumConnection
 
 STATUSES = {
     "": "Any status",
@@ -197,3 +198,34 @@ def person_accounts(*, email: str, query: str = "") -> list[Account]:
     result = people_search(query=query or email, refresh=True)
     key = f"email:{email.strip().lower()}"
     return next((p.accounts for p in result.people if p.key == key), [])
+
+
+@dataclass(frozen=True)
+class PersonLookup:
+    """One account on one forum, read fresh: its details, or why there are none."""
+
+    details: ForumUserDetails | None
+    error: str = ""
+    gone: bool = False
+
+
+def person_lookup(*, connection: ForumConnection, user_id: int) -> PersonLookup:
+    with get_client(connection) as client:
+        try:
+            return PersonLookup(client.user_details(user_id=user_id))
+        except ForumNotFound:
+            return PersonLookup(
+                None, f"This person no longer exists on {connection.name}.", gone=True
+            )
+        except ForumError as exc:
+            return PersonLookup(None, f"{connection.name} could not be asked: {exc}")
+
+
+def person_audit(*, connection: ForumConnection, user: ForumUser, limit: int = 50):
+    """What Forumdeck did to this person: by name or e-mail on any forum, by id on this one."""
+    names = [n for n in (user.username, user.email) if n]
+    return AuditEntry.objects.filter(
+        Q(target__in=names)
+        | Q(connection=connection, details__user_id=user.id)
+        | Q(connection=connection, details__forum_user_id=user.id)
+    ).order_by("-created_at")[:limit]

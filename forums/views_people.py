@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,10 +15,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from . import moderation, people
 from .bulk.kinds import KINDS
 from .bulk.services import bulk_action_propose
-from .clients import client_class, get_client
-from .clients.errors import ForumError, ForumNotFound
+from .clients import client_class
 from .forms_bulk import kind_params_from_post
-from .models import AuditEntry, ForumConnection
+from .models import ForumConnection
 
 BULK_FROM_SELECTION = {
     "suspend": "Suspend / ban selected",
@@ -86,30 +84,19 @@ def _connection(connection_id: int) -> ForumConnection:
 
 
 def _person_context(request: HttpRequest, connection: ForumConnection, user_id: int) -> dict:
-    context: dict = {"connection": connection, "user_id": user_id}
-    with get_client(connection) as client:
-        try:
-            details = client.user_details(user_id=user_id)
-        except ForumNotFound:
-            context["error"] = f"This person no longer exists on {connection.name}."
-            context["gone"] = True
-            return context
-        except ForumError as exc:
-            context["error"] = str(exc)
-            return context
-        context["details"] = details
-        context["actions"] = (
-            moderation.actions_for(client)
-            if request.user.has_perm("forums.moderate_forum_users")
-            else []
-        )
-    user = details.user
-    names = [n for n in (user.username, user.email) if n]
-    context["audit"] = AuditEntry.objects.filter(
-        Q(target__in=names)
-        | Q(connection=connection, details__user_id=user_id)
-        | Q(connection=connection, details__forum_user_id=user_id)
-    ).order_by("-created_at")[:50]
+    lookup = people.person_lookup(connection=connection, user_id=user_id)
+    context: dict = {
+        "connection": connection,
+        "user_id": user_id,
+        "error": lookup.error,
+        "gone": lookup.gone,
+        "details": lookup.details,
+    }
+    if lookup.details is not None:
+        can_act = request.user.has_perm("forums.moderate_forum_users")
+        cls = client_class(connection.platform)
+        context["actions"] = moderation.actions_for(cls) if can_act else []
+        context["audit"] = people.person_audit(connection=connection, user=lookup.details.user)
     return context
 
 
@@ -158,19 +145,12 @@ def person_action(
                 return redirect("forums:people-search")
             return redirect("forums:person-detail", connection_id=connection.pk, user_id=user_id)
         return _render_action(request, context)
-    with get_client(connection) as client:
-        try:
-            user = client.user_details(user_id=user_id).user
-        except ForumNotFound:
-            context["outcome"] = moderation.ModerationOutcome(
-                ok=False, message=f"#{user_id} no longer exists on {connection.name}."
-            )
-            return _render_action(request, context)
-        except ForumError as exc:
-            context["outcome"] = moderation.ModerationOutcome(ok=False, message=str(exc))
-            return _render_action(request, context)
-    context["username"] = user.username
-    context["form"] = user_action.form(client=cls, user=user)
+    lookup = people.person_lookup(connection=connection, user_id=user_id)
+    if lookup.details is None:
+        context["outcome"] = moderation.ModerationOutcome(ok=False, message=lookup.error)
+        return _render_action(request, context)
+    context["username"] = lookup.details.user.username
+    context["form"] = user_action.form(client=cls, user=lookup.details.user)
     return _render_action(request, context)
 
 
@@ -178,12 +158,8 @@ def _render_action(request: HttpRequest, context: dict, status: int = 200) -> Ht
     template = "people/action.html"
     if request.htmx:
         template += "#moderation-panel"
-    response = render(request, template, context, status=status)
-    if request.htmx and status == 422:
-        # htmx ignores error answers unless told; show the form with its messages in place.
-        response["HX-Reswap"] = "outerHTML"
-        response.status_code = 200
-    return response
+    # htmx swaps only successful answers: the form with its messages comes back as 200 there.
+    return render(request, template, context, status=200 if request.htmx else status)
 
 
 def _selected_accounts(values: list[str]) -> dict[ForumConnection, list[str]]:

@@ -173,6 +173,9 @@ def test_a_person_deleted_meanwhile_is_reported_plainly(
     assert page.status_code == 404
     assert "This person no longer exists on Sandbox Discourse." in page.content.decode()
     assert "Back to People" in page.content.decode()
+    form = moderator_client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "This person no longer exists on Sandbox Discourse." in form
+    assert "<form" not in form
 
 
 def test_a_key_without_admin_rights_is_named_as_the_reason(viewer_client, kim, sandbox_connection):
