@@ -9,7 +9,6 @@ and only describe their endpoints and JSON.
 from __future__ import annotations
 
 import ipaddress
-import json
 import logging
 import socket
 import ssl
@@ -168,7 +167,7 @@ def _cause_chain(exc: BaseException) -> Iterable[BaseException]:
             stack.append(reason)
 
 
-def _retry_after(value: str | None, fallback: float) -> float:
+def parse_retry_after(value: str | None, fallback: float) -> float:
     if not value:
         return fallback
     try:
@@ -318,7 +317,6 @@ class BaseClient:
             self._log(method, path, None, started)
             raise self._transport_error(exc) from None
         self._log(method, path, response.status_code, started)
-        self.last_response_ms = int((time.monotonic() - started) * 1000)
         self.raise_for_status(response)
         return response
 
@@ -401,7 +399,7 @@ class BaseClient:
         raise ForumError(own or f"The forum answered HTTP {status}.", status=status)
 
     def retry_after_seconds(self, response: requests.Response, payload: Any) -> float:
-        return _retry_after(response.headers.get("Retry-After"), 60.0)
+        return parse_retry_after(response.headers.get("Retry-After"), 60.0)
 
     @staticmethod
     def _try_json(response: requests.Response) -> Any:
@@ -508,15 +506,3 @@ class BaseClient:
         started = time.monotonic()
         result = fn()
         return result, int((time.monotonic() - started) * 1000)
-
-
-def json_dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True)
-
-
-__all__ = [
-    "BaseClient",
-    "ForumBadResponse",
-    "check_base_url",
-    "forbidden_address",
-]

@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import requests
 
-from .base import BaseClient, _retry_after
+from .base import BaseClient, parse_retry_after
 from .errors import (
     ForumBadResponse,
     ForumError,
@@ -185,7 +185,7 @@ class DiscourseClient(BaseClient):
                 fallback = float(wait)
                 if not response.headers.get("Retry-After"):
                     return fallback
-        return _retry_after(response.headers.get("Retry-After"), fallback)
+        return parse_retry_after(response.headers.get("Retry-After"), fallback)
 
     # --- small helpers -----------------------------------------------------------------------
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
