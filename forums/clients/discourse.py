@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote
 
 import requests
@@ -349,15 +349,31 @@ class DiscourseClient(BaseClient):
             return user if user.email else replace(user, email=email)
         return None
 
+    # Suspend and silence are one request shape with other names:
+    # route, the field carrying the end date, the answer's object, and its end-date field.
+    _PENALTIES: ClassVar[dict[str, tuple[str, str, str]]] = {
+        "suspend": ("suspend_until", "suspension", "suspended_till"),
+        "silence": ("silenced_till", "silence", "silenced_till"),
+    }
+
+    def _penalise(
+        self, route: str, *, user_id: int, until: datetime, reason: str, message: str | None
+    ) -> datetime | None:
+        """Put the penalty on; returns the end date the forum recorded."""
+        till_field, answer_key, answer_field = self._PENALTIES[route]
+        body: dict[str, Any] = {till_field: _iso(until), "reason": reason}
+        if message:
+            body["message"] = message
+        payload = self._json("PUT", f"/admin/users/{int(user_id)}/{route}.json", json_body=body)
+        return _dt(((payload or {}).get(answer_key) or {}).get(answer_field))
+
     def suspend_user(
         self, *, user_id: int, until: datetime, reason: str, message: str | None = None
     ) -> datetime | None:
         """Suspend until ``until``; ``message`` (if given) is e-mailed to the user."""
-        body: dict[str, Any] = {"suspend_until": _iso(until), "reason": reason}
-        if message:
-            body["message"] = message
-        payload = self._json("PUT", f"/admin/users/{int(user_id)}/suspend.json", json_body=body)
-        return _dt(((payload or {}).get("suspension") or {}).get("suspended_till"))
+        return self._penalise(
+            "suspend", user_id=user_id, until=until, reason=reason, message=message
+        )
 
     def unsuspend_user(self, *, user_id: int) -> None:
         self._json("PUT", f"/admin/users/{int(user_id)}/unsuspend.json")
@@ -365,11 +381,13 @@ class DiscourseClient(BaseClient):
     def silence_user(
         self, *, user_id: int, until: datetime, reason: str, message: str | None = None
     ) -> datetime | None:
-        body: dict[str, Any] = {"silenced_till": _iso(until), "reason": reason}
-        if message:
-            body["message"] = message
-        payload = self._json("PUT", f"/admin/users/{int(user_id)}/silence.json", json_body=body)
-        return _dt(((payload or {}).get("silence") or {}).get("silenced_till"))
+        return self._penalise(
+            "silence",
+            user_id=user_id,
+            until=until,
+            reason=reason,
+            message=message,
+        )
 
     def unsilence_user(self, *, user_id: int) -> None:
         self._json("PUT", f"/admin/users/{int(user_id)}/unsilence.json")
