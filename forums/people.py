@@ -193,9 +193,9 @@ def _group(accounts: list[Account], query: str) -> list[Person]:
     return sorted(people.values(), key=rank)
 
 
-def person_accounts(*, email: str, query: str = "") -> list[Account]:
+def person_accounts(*, email: str) -> list[Account]:
     """Every account with this e-mail on every enabled forum (for "ban on every forum")."""
-    result = people_search(query=query or email, refresh=True)
+    result = people_search(query=email, refresh=True)
     key = f"email:{email.strip().lower()}"
     return next((p.accounts for p in result.people if p.key == key), [])
 

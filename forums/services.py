@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -162,8 +163,6 @@ def health_cache_key(connection: ForumConnection) -> str:
 
 def connection_check(*, connection: ForumConnection) -> HealthReport:
     """Run a health check (network) and cache the result briefly."""
-    from django.conf import settings
-
     try:
         with get_client(connection) as client:
             report = client.health_check()

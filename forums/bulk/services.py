@@ -19,7 +19,7 @@ from forums.services import audit_record
 
 from .engine import LIST_CAP, compute_hash
 from .kinds import get_kind
-from .targets import parse_targets
+from .targets import ParsedTargets, parse_targets
 
 State = BulkAction.State
 
@@ -70,14 +70,14 @@ def bulk_action_propose(
     if targets_by_connection is not None:
         per_connection = {c: parse_targets("\n".join(t)) for c, t in targets_by_connection.items()}
         raw = "\n".join(f"{c.name}: {', '.join(t)}" for c, t in targets_by_connection.items())
+        lines = ParsedTargets()  # chosen in a list, not typed: no lines to report
     else:
-        parsed = parse_targets(targets_text, csv_data=csv_data)
-        per_connection = {c: parsed for c in connections}
+        lines = parse_targets(targets_text, csv_data=csv_data)
+        per_connection = {c: lines for c in connections}
         raw = targets_text if csv_data is None else csv_data
-    first = next(iter(per_connection.values()))
     total = sum(len(p.targets) for p in per_connection.values())
     if not total:
-        detail = "; ".join(f"line {r.line}: {r.reason}" for r in first.junk[:5])
+        detail = "; ".join(f"line {r.line}: {r.reason}" for r in lines.junk[:5])
         raise ValidationError("No usable targets were given." + (f" ({detail})" if detail else ""))
     action = BulkAction.objects.create(
         kind=kind,
@@ -87,19 +87,10 @@ def bulk_action_propose(
         state=State.PLANNING,
         plan={
             "targets": total,
-            "junk": [
-                {"line": r.line, "text": r.text, "reason": r.reason} for r in first.junk[:LIST_CAP]
-            ]
-            if targets_by_connection is None
-            else [],
-            "junk_count": len(first.junk) if targets_by_connection is None else 0,
-            "duplicates": [
-                {"line": r.line, "text": r.text, "reason": r.reason}
-                for r in first.duplicates[:LIST_CAP]
-            ]
-            if targets_by_connection is None
-            else [],
-            "duplicate_count": len(first.duplicates) if targets_by_connection is None else 0,
+            "junk": _rejected(lines.junk),
+            "junk_count": len(lines.junk),
+            "duplicates": _rejected(lines.duplicates),
+            "duplicate_count": len(lines.duplicates),
             "description": kind_obj.describe(clean),
         },
     )
@@ -124,6 +115,10 @@ def bulk_action_propose(
 
     plan_bulk_action.delay_on_commit(action.pk)
     return action
+
+
+def _rejected(rows) -> list[dict]:
+    return [{"line": r.line, "text": r.text, "reason": r.reason} for r in rows[:LIST_CAP]]
 
 
 def bulk_action_approve(
