@@ -232,3 +232,8 @@ def test_a_forum_with_bulk_history_is_disabled_not_deleted(
     assert response.status_code == 200
     assert "has bulk actions in its history" in html and "Disable it instead" in html
     sandbox_connection.refresh_from_db()  # still there
+
+
+def test_the_propose_form_says_when_no_forum_can_be_chosen(moderator_client):
+    html = moderator_client.get(reverse("forums:bulk-create")).content.decode()
+    assert "No enabled forum is connected." in html

@@ -115,6 +115,7 @@ def test_disable_hides_the_card_from_the_overview(admin_client_):
     overview = admin_client_.get(reverse("overview")).content.decode()
     assert f'id="forum-card-{connection.pk}"' not in overview
     assert "1 disabled forum not shown" in overview
+    assert "Every connected forum is disabled." in overview
 
 
 def test_list_search_is_an_htmx_fragment(admin_client_):

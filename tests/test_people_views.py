@@ -259,3 +259,14 @@ def test_clean_query_limits():
     with pytest.raises(ValidationError):
         clean_query(" a ")
     assert clean_query("  ab ") == "ab"
+
+
+def test_searching_with_no_enabled_forum_says_so(viewer_client):
+    html = search(viewer_client, q="kim")
+    assert "No enabled forum to search." in html
+
+
+def test_the_search_page_explains_itself_before_a_search(viewer_client):
+    html = viewer_client.get(reverse("forums:people-search")).content.decode()
+    assert "Every forum is asked at once." in html
+    assert "Type at least two characters" not in html  # no scolding before typing
