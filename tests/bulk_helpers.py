@@ -41,3 +41,16 @@ def propose_and_plan(*, proposer, connection, kind, targets, params=None) -> Bul
 
 def approve(action: BulkAction, approver) -> BulkAction:
     return bulk_action_approve(actor=approver, action=action, plan_hash=action.plan_hash)
+
+
+def planned_group_add(
+    *, proposer, connection, sandbox, count: int = 3, group: str = "translators"
+) -> BulkAction:
+    """A planned action adding ``count`` people who are not yet in ``group``."""
+    return propose_and_plan(
+        proposer=proposer,
+        connection=connection,
+        kind="group_add",
+        targets=usernames(sandbox, count, not_in_group=group),
+        params={"group": group},
+    )

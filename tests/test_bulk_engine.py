@@ -17,7 +17,7 @@ from forums.bulk.services import (
     bulk_action_reject,
 )
 from forums.models import AuditEntry, BulkAction, BulkActionItem
-from tests.bulk_helpers import approve, propose_and_plan, usernames
+from tests.bulk_helpers import approve, planned_group_add, propose_and_plan, usernames
 
 pytestmark = pytest.mark.django_db
 
@@ -119,12 +119,8 @@ def test_suspend_sends_one_call_per_user_and_skips_the_already_suspended(
 def test_self_approval_is_refused_by_the_service_and_the_database(
     moderator, sandbox_connection, discourse_sandbox
 ):
-    action = propose_and_plan(
-        proposer=moderator,
-        connection=sandbox_connection,
-        kind="group_add",
-        targets=usernames(discourse_sandbox, 2, not_in_group="translators"),
-        params={"group": "translators"},
+    action = planned_group_add(
+        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=2
     )
     with pytest.raises(BulkActionError, match="someone else must approve"):
         approve(action, moderator)
@@ -138,12 +134,8 @@ def test_self_approval_is_refused_by_the_service_and_the_database(
 def test_a_change_after_approval_is_refused_as_stale_with_zero_calls(
     moderator, approver, sandbox_connection, discourse_sandbox
 ):
-    action = propose_and_plan(
-        proposer=moderator,
-        connection=sandbox_connection,
-        kind="group_add",
-        targets=usernames(discourse_sandbox, 3, not_in_group="translators"),
-        params={"group": "translators"},
+    action = planned_group_add(
+        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=3
     )
     approve(action, approver)
     BulkAction.objects.filter(pk=action.pk).update(params={"group": "support-team"})
@@ -157,12 +149,8 @@ def test_a_change_after_approval_is_refused_as_stale_with_zero_calls(
 
 
 def test_an_expired_approval_is_refused(moderator, approver, sandbox_connection, discourse_sandbox):
-    action = propose_and_plan(
-        proposer=moderator,
-        connection=sandbox_connection,
-        kind="group_add",
-        targets=usernames(discourse_sandbox, 3, not_in_group="translators"),
-        params={"group": "translators"},
+    action = planned_group_add(
+        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=3
     )
     approve(action, approver)
     BulkAction.objects.filter(pk=action.pk).update(
@@ -178,12 +166,8 @@ def test_an_expired_approval_is_refused(moderator, approver, sandbox_connection,
 def test_approving_a_plan_other_than_the_one_seen_is_refused(
     moderator, approver, sandbox_connection, discourse_sandbox
 ):
-    action = propose_and_plan(
-        proposer=moderator,
-        connection=sandbox_connection,
-        kind="group_add",
-        targets=usernames(discourse_sandbox, 3, not_in_group="translators"),
-        params={"group": "translators"},
+    action = planned_group_add(
+        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=3
     )
     from forums.bulk.services import bulk_action_approve
 
@@ -194,12 +178,8 @@ def test_approving_a_plan_other_than_the_one_seen_is_refused(
 def test_reject_needs_a_reason_and_cancel_before_run_sends_nothing(
     moderator, approver, sandbox_connection, discourse_sandbox
 ):
-    action = propose_and_plan(
-        proposer=moderator,
-        connection=sandbox_connection,
-        kind="group_add",
-        targets=usernames(discourse_sandbox, 3, not_in_group="translators"),
-        params={"group": "translators"},
+    action = planned_group_add(
+        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=3
     )
     with pytest.raises(BulkActionError, match="Say why"):
         bulk_action_reject(actor=approver, action=action, reason="  ")
@@ -207,12 +187,8 @@ def test_reject_needs_a_reason_and_cancel_before_run_sends_nothing(
     action.refresh_from_db()
     assert action.state == State.REJECTED and action.rejection_reason == "Wrong group"
 
-    other = propose_and_plan(
-        proposer=moderator,
-        connection=sandbox_connection,
-        kind="group_add",
-        targets=usernames(discourse_sandbox, 3, not_in_group="translators"),
-        params={"group": "translators"},
+    other = planned_group_add(
+        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=3
     )
     approve(other, approver)
     bulk_action_cancel(actor=moderator, action=other)

@@ -9,7 +9,7 @@ from django.urls import reverse
 from forums.bulk import engine
 from forums.models import BulkAction
 from forums.roles import APPROVER, MODERATOR
-from tests.bulk_helpers import approve, propose_and_plan, usernames
+from tests.bulk_helpers import approve, planned_group_add, propose_and_plan, usernames
 
 pytestmark = pytest.mark.django_db
 
@@ -82,12 +82,8 @@ def test_viewer_cannot_propose_and_approver_cannot_forge_for_themselves(
 ):
     assert propose_post(viewer_client, sandbox_connection).status_code == 403
     both = make_user("bea", MODERATOR, APPROVER)
-    action = propose_and_plan(
-        proposer=both,
-        connection=sandbox_connection,
-        kind="group_add",
-        targets=usernames(discourse_sandbox, 2, not_in_group="translators"),
-        params={"group": "translators"},
+    action = planned_group_add(
+        proposer=both, connection=sandbox_connection, sandbox=discourse_sandbox, count=2
     )
     client.force_login(both)
     page = client.get(reverse("forums:bulk-detail", args=[action.pk])).content.decode()
@@ -103,12 +99,8 @@ def test_viewer_cannot_propose_and_approver_cannot_forge_for_themselves(
 def test_approver_approves_and_watches_progress_until_polling_stops(
     moderator, approver_client, approver, sandbox_connection, discourse_sandbox
 ):
-    action = propose_and_plan(
-        proposer=moderator,
-        connection=sandbox_connection,
-        kind="group_add",
-        targets=usernames(discourse_sandbox, 5, not_in_group="translators"),
-        params={"group": "translators"},
+    action = planned_group_add(
+        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=5
     )
     url = reverse("forums:bulk-detail", args=[action.pk])
     page = approver_client.get(url).content.decode()
@@ -159,12 +151,8 @@ def test_deleting_users_needs_a_typed_confirmation(
 def test_reject_with_reason_is_shown_to_everyone(
     moderator, moderator_client, approver, sandbox_connection, discourse_sandbox, client
 ):
-    action = propose_and_plan(
-        proposer=moderator,
-        connection=sandbox_connection,
-        kind="group_add",
-        targets=usernames(discourse_sandbox, 2, not_in_group="translators"),
-        params={"group": "translators"},
+    action = planned_group_add(
+        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=2
     )
     client.force_login(approver)
     client.post(reverse("forums:bulk-reject", args=[action.pk]), {"reason": "Wrong group"})
@@ -200,12 +188,8 @@ def test_list_filters_and_empty_state(
 ):
     empty = viewer_client.get(reverse("forums:bulk-list")).content.decode()
     assert "No bulk actions yet." in empty
-    propose_and_plan(
-        proposer=moderator,
-        connection=sandbox_connection,
-        kind="group_add",
-        targets=usernames(discourse_sandbox, 2, not_in_group="translators"),
-        params={"group": "translators"},
+    planned_group_add(
+        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=2
     )
     waiting = viewer_client.get(
         reverse("forums:bulk-list") + "?state=waiting", headers={"HX-Request": "true"}
@@ -218,12 +202,8 @@ def test_list_filters_and_empty_state(
 def test_a_forum_with_bulk_history_is_disabled_not_deleted(
     moderator, admin_client_, sandbox_connection, discourse_sandbox
 ):
-    propose_and_plan(
-        proposer=moderator,
-        connection=sandbox_connection,
-        kind="group_add",
-        targets=usernames(discourse_sandbox, 2, not_in_group="translators"),
-        params={"group": "translators"},
+    planned_group_add(
+        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=2
     )
     response = admin_client_.post(
         reverse("forums:connection-delete", args=[sandbox_connection.pk]), follow=True
