@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from . import selectors, services
+from .clients import client_class
 from .forms import AuditFilterForm, ConnectionForm
 from .models import ForumConnection
 
@@ -122,10 +123,14 @@ def connection_card(request: HttpRequest, pk: int) -> HttpResponse:
     connection = get_object_or_404(ForumConnection, pk=pk)
     refresh = request.GET.get("refresh") == "1"
     report = selectors.connection_health(connection=connection, refresh=refresh)
+    review_links = [
+        (label, connection.base_url + path)
+        for label, path in client_class(connection.platform).review_pages
+    ]
     return render(
         request,
         "dashboard/overview.html#forum-card",
-        {"connection": connection, "report": report},
+        {"connection": connection, "report": report, "review_links": review_links},
     )
 
 

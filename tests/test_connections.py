@@ -218,3 +218,17 @@ def test_no_page_contains_the_key(admin_client_, sandbox_connection):
         assert key not in admin_client_.get(page).content.decode(), page
     test = admin_client_.post(reverse("forums:connection-test", args=[sandbox_connection.pk]))
     assert key not in test.content.decode()
+
+
+def test_cards_link_to_each_forums_own_review_pages(
+    admin_client_, sandbox_connection, discourse_sandbox, nodebb_connection, nodebb_sandbox
+):
+    discourse = admin_client_.get(
+        reverse("forums:connection-card", args=[sandbox_connection.pk])
+    ).content.decode()
+    assert f'href="{discourse_sandbox.url}/review"' in discourse and "waiting" in discourse
+    nodebb = admin_client_.get(
+        reverse("forums:connection-card", args=[nodebb_connection.pk])
+    ).content.decode()
+    assert f'href="{nodebb_sandbox.url}/flags"' in nodebb
+    assert f'href="{nodebb_sandbox.url}/post-queue"' in nodebb

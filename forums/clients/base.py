@@ -189,6 +189,8 @@ class BaseClient:
     platform: ClassVar[str] = ""
     software: ClassVar[str] = ""
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
+    # The forum's own pages where moderators work through waiting items: (label, path).
+    review_pages: ClassVar[tuple[tuple[str, str], ...]] = ()
     user_agent: ClassVar[str] = "Forumdeck/0.1 (+self-hosted forum dashboard)"
 
     def __init__(

@@ -132,6 +132,7 @@ def _clean(values: Iterable[Any]) -> list[str]:
 class DiscourseClient(BaseClient):
     platform = "discourse"
     software = "Discourse"
+    review_pages = (("review queue", "/review"),)
     capabilities = frozenset(
         {
             Capability.USER_SEARCH,

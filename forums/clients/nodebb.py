@@ -125,6 +125,7 @@ def _flag(value: Any) -> bool:
 class NodeBBClient(BaseClient):
     platform = "nodebb"
     software = "NodeBB"
+    review_pages = (("flags", "/flags"), ("post queue", "/post-queue"))
     capabilities = frozenset(
         {
             Capability.USER_SEARCH,
