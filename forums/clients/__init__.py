@@ -2,43 +2,75 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
 from .base import BaseClient, check_base_url
 from .errors import *  # noqa: F403 - the exception family is part of this package's API
-from .errors import CapabilityNotOffered
+from .errors import CapabilityNotOffered, ForumKeyUndecryptable
+from .platform import ForumClient, PenaltyRules, PenaltyWords, PlatformWords, SettingsProblem
 from .records import *  # noqa: F403
 
 if TYPE_CHECKING:
     from forums.models import ForumConnection
 
+__all__ = [
+    "BaseClient",
+    "ForumClient",
+    "PenaltyRules",
+    "PenaltyWords",
+    "PlatformWords",
+    "SettingsProblem",
+    "client_class",
+    "get_client",
+    "platform_choices",
+    "supported_platforms",
+    "validate_base_url",
+]
 
-def client_class(platform: str) -> type[BaseClient]:
-    from .discourse import DiscourseClient
-    from .nodebb import NodeBBClient
 
-    classes: dict[str, type[BaseClient]] = {
-        DiscourseClient.platform: DiscourseClient,
-        NodeBBClient.platform: NodeBBClient,
-    }
+def client_class(platform: str) -> type[ForumClient]:
+    from .registry import PLATFORMS
+
     try:
-        return classes[platform]
+        return PLATFORMS[platform]
     except KeyError:
         raise CapabilityNotOffered(f"Forumdeck cannot talk to {platform} forums yet.") from None
 
 
 def supported_platforms() -> list[str]:
-    return ["discourse", "nodebb"]
+    from .registry import PLATFORMS
+
+    return list(PLATFORMS)
 
 
-def get_client(connection: ForumConnection, **options) -> BaseClient:
-    """A client for this connection, configured from settings; the key never leaves it."""
+def platform_choices() -> list[tuple[str, str]]:
+    from .registry import PLATFORMS
+
+    return [(key, cls.software) for key, cls in PLATFORMS.items()]
+
+
+def get_client(connection: ForumConnection, **options: Any) -> ForumClient:
+    """A client for this connection, configured from settings; the key never leaves it.
+
+    The key is decrypted here and nowhere else: a key the keyring cannot open becomes
+    ``ForumKeyUndecryptable`` (a ``ForumError``), so that forum's card, test and search row say
+    so while every other forum keeps working.
+    """
+    from forums.crypto import DecryptionError, reveal
+
     cls = client_class(connection.platform)
+    try:
+        api_key = reveal(connection.api_key)
+    except DecryptionError as exc:
+        raise ForumKeyUndecryptable(
+            "The API key cannot be decrypted with the configured keys: enter it again "
+            f"(Edit this forum). {exc}"
+        ) from None
     return cls(
         base_url=connection.base_url,
-        api_key=connection.api_key,
+        api_key=api_key,
         api_username=connection.api_username,
         name=connection.name,
         timeout=options.pop("timeout", settings.FORUMDECK_HTTP_TIMEOUT),

@@ -13,8 +13,8 @@ import logging
 import socket
 import ssl
 import time
-from collections.abc import Callable, Iterable
-from typing import Any, ClassVar
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -23,7 +23,6 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from .errors import (
-    CapabilityNotOffered,
     ForumBadResponse,
     ForumConnectionRefused,
     ForumDNSError,
@@ -41,9 +40,10 @@ from .errors import (
     ForumUnavailable,
     ForumURLRefused,
 )
-from .records import Capability, HealthReport
 
 logger = logging.getLogger("forums.clients")
+T = TypeVar("T")
+R = TypeVar("R")
 
 # Cloud metadata services answer on these; a forum never does.
 _METADATA_ADDRESSES = {ipaddress.ip_address("fd00:ec2::254")}
@@ -188,9 +188,6 @@ class BaseClient:
 
     platform: ClassVar[str] = ""
     software: ClassVar[str] = ""
-    capabilities: ClassVar[frozenset[Capability]] = frozenset()
-    # The forum's own pages where moderators work through waiting items: (label, path).
-    review_pages: ClassVar[tuple[tuple[str, str], ...]] = ()
     user_agent: ClassVar[str] = "Forumdeck/0.1 (+self-hosted forum dashboard)"
 
     def __init__(
@@ -231,22 +228,6 @@ class BaseClient:
     def error_message(self, response: requests.Response, payload: Any) -> str:
         """The forum's own words for a failure, if it gave any."""
         return ""
-
-    def health_check(self) -> HealthReport:
-        raise NotImplementedError
-
-    # --- capabilities ------------------------------------------------------------------------
-    @classmethod
-    def supports(cls, capability: Capability) -> bool:
-        """Asked of a class (no session needed) or of a client."""
-        return capability in cls.capabilities
-
-    def require(self, capability: Capability) -> None:
-        if capability not in self.capabilities:
-            raise CapabilityNotOffered(
-                f"{self.software or self.platform} does not offer this through its API "
-                f"({capability.value.replace('_', ' ')})."
-            )
 
     # --- HTTP --------------------------------------------------------------------------------
     def url(self, path: str) -> str:
@@ -292,7 +273,11 @@ class BaseClient:
         data: Any = None,
         files: Any = None,
         headers: dict[str, str] | None = None,
+        keep_status: Iterable[int] = (),
     ) -> requests.Response:
+        """Send one request; a failure raises its ``ForumError``, except the statuses in
+        ``keep_status``, whose response comes back for the caller to read (e.g. a 422 that
+        asks a question rather than refusing)."""
         if self.pacer is not None:
             self.pacer()
         url = self.url(path)
@@ -319,7 +304,8 @@ class BaseClient:
             self._log(method, path, None, started)
             raise self._transport_error(exc) from None
         self._log(method, path, response.status_code, started)
-        self.raise_for_status(response)
+        if response.status_code not in keep_status:
+            self.raise_for_status(response)
         return response
 
     def _log(self, method: str, path: str, status: int | None, started: float) -> None:
@@ -442,69 +428,36 @@ class BaseClient:
     def __exit__(self, *exc_info) -> None:
         self.close()
 
-    # --- platform-neutral verbs ---------------------------------------------------------------
-    # What the dashboard's services call. Each platform maps them onto its own routes and
-    # declares through ``capabilities`` which it offers; nothing above the clients needs to
-    # know which software answers.
-    member_batch_size: ClassVar[int] = 1  # users per group-membership call
-    delete_batch_size: ClassVar[int] = 1  # users per bulk-delete call
-    resolve_batch_size: ClassVar[int] = 1  # targets resolved per call
-
-    def resolve_users(self, *, targets: list[str]) -> dict[str, Any]:
-        """Map each target (username, e-mail or id, lower-cased) to its ForumUser; unknown
-        targets are left out."""
-        raise NotImplementedError
-
-    def suspend(self, *, user_id: int, until: Any = None, reason: str, message: str = "") -> None:
-        """``until`` None: permanently."""
-        raise NotImplementedError
-
-    def unsuspend(self, *, user_id: int) -> None:
-        raise NotImplementedError
-
-    def silence(self, *, user_id: int, until: Any, reason: str, message: str = "") -> None:
-        raise NotImplementedError
-
-    def unsilence(self, *, user_id: int) -> None:
-        raise NotImplementedError
-
-    def delete_users(self, *, user_ids: list[int], block_ip_and_email: bool = False) -> int:
-        raise NotImplementedError
-
-    def find_users(self, *, query: str = "", status: str = "", limit: int = 100) -> list[Any]:
-        """ForumUsers whose username or e-mail matches ``query`` ("" lists), filtered by
-        ``status``: "", "suspended", "silenced", "new" or "staff" (ValueError otherwise)."""
-        raise NotImplementedError
-
-    def user_details(self, *, user_id: int) -> Any:
-        """ForumUserDetails: the user, their groups and moderation history where offered."""
-        raise NotImplementedError
-
-    def delete_account(
-        self,
+    # --- helpers -----------------------------------------------------------------------------
+    @staticmethod
+    def paginate(
+        fetch: Callable[[Any], tuple[Sequence[T], Any]],
         *,
-        user_id: int,
-        delete_posts: bool = True,
-        block_email: bool = False,
-        block_ip: bool = False,
-    ) -> None:
-        """``block_email`` / ``block_ip`` only where USER_DELETE_BLOCK is offered."""
-        raise NotImplementedError
+        start: Any,
+        limit: int | None = None,
+        max_pages: int | None = None,
+    ) -> Iterator[T]:
+        """Every item of a paged list: ``fetch(cursor)`` returns one page and the cursor of the
+        next (None at the end). Stops at ``limit`` items, ``max_pages`` pages, an empty page, or
+        a cursor that does not move (a forum answering the same page again)."""
+        cursor, yielded, pages = start, 0, 0
+        while True:
+            items, following = fetch(cursor)
+            pages += 1
+            for item in items:
+                if limit is not None and yielded >= limit:
+                    return
+                yield item
+                yielded += 1
+            if not items or following is None or following == cursor:
+                return
+            if (limit is not None and yielded >= limit) or (
+                max_pages is not None and pages >= max_pages
+            ):
+                return
+            cursor = following
 
-    def find_group(self, *, name: str) -> Any:
-        raise NotImplementedError
-
-    def group_member_ids(self, *, group: Any) -> set[int]:
-        raise NotImplementedError
-
-    def add_members(self, *, group: Any, user_ids: list[int]) -> Any:
-        raise NotImplementedError
-
-    def remove_members(self, *, group: Any, user_ids: list[int]) -> Any:
-        raise NotImplementedError
-
-    # --- helpers for health checks -----------------------------------------------------------
-    def timed(self, fn: Callable[[], Any]) -> tuple[Any, int]:
+    def timed(self, fn: Callable[[], R]) -> tuple[R, int]:
         started = time.monotonic()
         result = fn()
         return result, int((time.monotonic() - started) * 1000)

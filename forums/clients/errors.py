@@ -114,6 +114,13 @@ class ForumServerError(ForumError):
     default_message = "The forum had an internal error."
 
 
+class ForumKeyUndecryptable(ForumError):
+    """The stored key cannot be opened with the configured keyring (nothing was sent)."""
+
+    kind = "decryption"
+    default_message = "The API key cannot be decrypted with the configured keys: enter it again."
+
+
 class CapabilityNotOffered(ForumError):
     kind = "not_offered"
     default_message = "This forum software does not offer that."

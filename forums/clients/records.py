@@ -11,11 +11,12 @@ from datetime import datetime
 
 
 class Capability(enum.StrEnum):
+    """What a client can do. Each area interface (``areas.py``) names the capabilities its
+    verbs need; a client declares the ones its forum's API offers."""
+
     USER_SEARCH = "user_search"
-    USER_SUSPEND = "user_suspend"  # Discourse suspend / unsuspend
-    USER_SILENCE = "user_silence"  # Discourse silence / unsilence
-    USER_BAN = "user_ban"  # NodeBB ban / unban
-    USER_MUTE = "user_mute"  # NodeBB mute / unmute
+    USER_SUSPEND = "user_suspend"  # keep someone off the forum (Discourse suspend, NodeBB ban)
+    USER_SILENCE = "user_silence"  # keep someone from posting (Discourse silence, NodeBB mute)
     USER_LOG_OUT = "user_log_out"
     USER_TRUST_LEVEL = "user_trust_level"
     USER_ANONYMIZE = "user_anonymize"
@@ -28,17 +29,35 @@ class Capability(enum.StrEnum):
     GROUPS = "groups"
     GROUP_BATCH_MEMBERS = "group_batch_members"  # many members in one call
     TAGS = "tags"
+    TAG_CREATE = "tag_create"
     TAG_GROUPS = "tag_groups"
     TAG_RENAME = "tag_rename"
+    TAG_MERGE = "tag_merge"
     TAG_DELETE = "tag_delete"
+    TAG_DELETE_UNUSED = "tag_delete_unused"
     TOPIC_RETAG = "topic_retag"
     BACKUPS = "backups"
     CALENDAR = "calendar"
     REVIEW_QUEUE = "review_queue"
 
 
+class Penalty(enum.StrEnum):
+    """The two penalties every forum has under some name (the client supplies its words)."""
+
+    SUSPEND = "suspend"  # Discourse: suspend; NodeBB: ban
+    SILENCE = "silence"  # Discourse: silence; NodeBB: mute
+
+    @property
+    def capability(self) -> Capability:
+        return Capability.USER_SUSPEND if self is Penalty.SUSPEND else Capability.USER_SILENCE
+
+
 @dataclass(frozen=True, slots=True)
 class ForumUser:
+    """One account on one forum, in neutral words: "suspended" is Discourse's suspension and
+    NodeBB's ban, "silenced" is Discourse's silence and NodeBB's mute (the client's ``words``
+    name them for people). ``*_until`` None with the flag set: permanently."""
+
     id: int
     username: str
     name: str = ""
@@ -48,16 +67,12 @@ class ForumUser:
     active: bool = True
     admin: bool = False
     moderator: bool = False
+    suspended: bool = False
     suspended_until: datetime | None = None
     suspend_reason: str = ""
+    silenced: bool = False
     silenced_until: datetime | None = None
     silence_reason: str = ""
-    banned: bool = False
-    banned_until: datetime | None = None  # None with banned=True: permanent
-    ban_reason: str = ""
-    muted: bool = False
-    muted_until: datetime | None = None
-    mute_reason: str = ""
     created_at: datetime | None = None
     last_seen_at: datetime | None = None
     post_count: int | None = None
@@ -67,22 +82,8 @@ class ForumUser:
     def staff(self) -> bool:
         return self.admin or self.moderator
 
-    @property
-    def suspended(self) -> bool:
-        return self.suspended_until is not None
-
-    @property
-    def silenced(self) -> bool:
-        return self.silenced_until is not None
-
-    # Platform-neutral: Discourse suspends and silences, NodeBB bans and mutes.
-    @property
-    def is_suspended(self) -> bool:
-        return self.suspended_until is not None or self.banned
-
-    @property
-    def is_silenced(self) -> bool:
-        return self.silenced_until is not None or self.muted
+    def penalised(self, kind: Penalty) -> bool:
+        return self.suspended if kind is Penalty.SUSPEND else self.silenced
 
     def matches(self, target: str) -> bool:
         """Is this the user a target (username, e-mail or id, as parsed) names?"""
@@ -92,16 +93,17 @@ class ForumUser:
 
 @dataclass(frozen=True, slots=True)
 class ModerationEvent:
-    """One penalty in a user's history: ``kind`` is "suspension", "silence", "ban" or "mute".
+    """One entry in a user's moderation history: a penalty put on (``lifted`` False) or lifted.
 
     ``until`` None means permanent (or not said); ``by`` is the moderator's username if known.
     """
 
-    kind: str
+    kind: Penalty
     at: datetime | None
     until: datetime | None
     reason: str = ""
     by: str = ""
+    lifted: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +131,11 @@ class ForumGroup:
     automatic: bool = False  # managed by the forum itself; members cannot be changed
     visible: bool = True
 
+    @property
+    def key(self) -> str:
+        """What ``get_group(key=...)`` takes: the name on Discourse, the slug on NodeBB."""
+        return self.slug or self.name
+
 
 @dataclass(frozen=True, slots=True)
 class GroupMembershipChange:
@@ -139,10 +146,22 @@ class GroupMembershipChange:
 
 
 @dataclass(frozen=True, slots=True)
+class BulkDeleteResult:
+    """What a bulk delete did: ``refused`` maps a user id to the forum's reason."""
+
+    deleted: tuple[int, ...] = ()
+    refused: dict[int, str] = field(default_factory=dict)
+    calls: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class ForumTag:
     name: str
     topic_count: int = 0
     id: int | str | None = None
+    # Where the tag lives when a forum has several tag spaces (a UserEcho project's forums);
+    # "" on forums with one.
+    scope: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +181,7 @@ class ForumTopic:
     tags: tuple[str, ...] = ()
     category_id: int | None = None
     url: str = ""
+    scope: str = ""  # see ForumTag.scope
 
 
 @dataclass(frozen=True, slots=True)

@@ -176,6 +176,9 @@ class DiscourseSandbox(SandboxApp):
             r("/tag/<name>.json", "tag_rename", "PUT"),
             r("/tag/<name>.json", "tag_delete", "DELETE"),
             r("/topics/bulk.json", "topics_bulk", "PUT"),
+            r("/tags/upload.json", "tags_upload", "POST"),
+            r("/tag/<name>/synonyms.json", "tag_synonyms_add", "POST"),
+            r("/tags/unused.json", "tags_unused", "DELETE"),
             r("/tag_groups.json", "tag_groups_list", "GET"),
             r("/tag_groups.json", "tag_group_create", "POST"),
             r("/tag_groups/<int:tag_group_id>.json", "tag_group_show", "GET"),
@@ -185,6 +188,7 @@ class DiscourseSandbox(SandboxApp):
             r("/admin/backups.json", "backups_list", "GET"),
             r("/admin/backups.json", "backup_create", "POST"),
             r("/admin/backups/status.json", "backups_status", "GET"),
+            r("/admin/backups/cancel.json", "backup_cancel", "DELETE"),
             r("/admin/backups/<filename>", "backup_send_link", "PUT"),
             # calendar
             r("/discourse-post-event/events.json", "events_list", "GET"),
@@ -1210,6 +1214,46 @@ class DiscourseSandbox(SandboxApp):
                     group[key] = [t for t in group[key] if t != name]
             return json_response({"success": "OK"})
 
+    def tags_upload(self, request: Request) -> Response:
+        """ENDPOINTS.md Tags: `POST /tags/upload.json`, a CSV of `tag_name[,tag_group_name]`,
+        the only direct "create tags" call."""
+        upload = request.files.get("file")
+        if upload is None:
+            return error(400, "param is missing or the value is empty: file")
+        names = []
+        for line in upload.read().decode("utf-8", "replace").splitlines():
+            name = line.split(",", 1)[0].strip().lower()
+            if name:
+                names.append(name)
+        with self.lock:
+            for name in names:
+                self._ensure_tag(name)
+        return json_response({"success": "OK"})
+
+    def tag_synonyms_add(self, request: Request, name: str) -> Response:
+        """ENDPOINTS.md Tags: `POST /tag/{name}/synonyms.json` `synonyms[]`: each synonym's
+        topics move to the target tag and the synonym stops being a tag of its own."""
+        p = params_of(request)
+        synonyms = [t.lower() for t in comma_list(p.get("synonyms"))]
+        with self.lock:
+            if name not in self.tags:
+                return self.not_found(request)
+            for synonym in synonyms:
+                if synonym == name:
+                    return error(422, "A tag cannot be a synonym of itself")
+                self.tags.pop(synonym, None)
+                for topic in self.topics.values():
+                    if synonym in topic["tags"]:
+                        topic["tags"] = sorted({*(t for t in topic["tags"] if t != synonym), name})
+            return json_response({"success": "OK"})
+
+    def tags_unused(self, request: Request) -> Response:
+        """ENDPOINTS.md Tags: `DELETE /tags/unused.json` deletes the tags no topic carries."""
+        with self.lock:
+            for name in [n for n in self.tags if not self._tag_count(n)]:
+                del self.tags[name]
+            return json_response({"success": "OK"})
+
     def topics_bulk(self, request: Request) -> Response:
         p = params_of(request)
         operation = p.get("operation") or {}
@@ -1365,6 +1409,13 @@ class DiscourseSandbox(SandboxApp):
             return json_response(
                 {"is_operation_running": running, "can_rollback": False, "allow_restore": False}
             )
+
+    def backup_cancel(self, request: Request) -> Response:
+        """ENDPOINTS.md Backups: `DELETE /admin/backups/cancel.json` cancels a running backup."""
+        with self.lock:
+            self.backup_pending = None
+            self.backup_running_until = 0.0
+            return json_response({"success": "OK"})
 
     def backup_send_link(self, request: Request, filename: str) -> Response:
         with self.lock:

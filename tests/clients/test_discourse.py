@@ -23,6 +23,7 @@ from forums.clients.errors import (
     ForumServerError,
     ForumTimeout,
 )
+from forums.clients.records import ForumTopic, Penalty
 from forums.sandbox.core import RunningSandbox, SandboxConfig
 from forums.sandbox.discourse import DiscourseSandbox
 
@@ -84,39 +85,42 @@ def a_member(sandbox: DiscourseSandbox, **wanted) -> dict:
 def test_suspend_then_get_shows_until_and_reason(client, sandbox):
     user = a_member(sandbox)
     until = datetime(2031, 5, 1, 12, 0, tzinfo=UTC)
-    returned = client.suspend_user(
-        user_id=user["id"], until=until, reason="Spam links", message="Please stop."
-    )
+    returned = client.penalise(
+        kind=Penalty.SUSPEND, user_id=user["id"], until=until, reason="Spam links",
+        message="Please stop.",
+    )  # fmt: skip
     got = client.get_user(user_id=user["id"])
     assert returned == until
     assert got.suspended and got.suspended_until == until
     assert got.suspend_reason == "Spam links"
     assert got.profile_url == f"{client.base_url}/u/{user['username']}"
-    client.unsuspend_user(user_id=user["id"])
+    client.lift(kind=Penalty.SUSPEND, user_id=user["id"])
     assert not client.get_user(user_id=user["id"]).suspended
 
 
 def test_suspending_twice_or_suspending_staff_is_refused(client, sandbox):
     user = a_member(sandbox)
     until = datetime.now(UTC) + timedelta(days=3)
-    client.suspend_user(user_id=user["id"], until=until, reason="r")
+    client.penalise(kind=Penalty.SUSPEND, user_id=user["id"], until=until, reason="r")
     with pytest.raises(ForumRejected) as twice:
-        client.suspend_user(user_id=user["id"], until=until, reason="r")
+        client.penalise(kind=Penalty.SUSPEND, user_id=user["id"], until=until, reason="r")
     assert twice.value.status == 409 and "already suspended" in str(twice.value)
     with pytest.raises(ForumForbidden):
-        client.suspend_user(user_id=1, until=until, reason="admins cannot be suspended")
+        client.penalise(
+            kind=Penalty.SUSPEND, user_id=1, until=until, reason="admins cannot be suspended"
+        )
 
 
 def test_silence_then_unsilence(client, sandbox):
     user = a_member(sandbox)
     until = datetime(2030, 1, 2, 3, 4, tzinfo=UTC)
-    client.silence_user(user_id=user["id"], until=until, reason="Heated replies")
+    client.penalise(kind=Penalty.SILENCE, user_id=user["id"], until=until, reason="Heated replies")
     got = client.get_user_by_username(username=user["username"])
     assert got.silenced_until == until
     listed = client.list_users(flag="silenced", limit=None)
     assert user["id"] in {u.id for u in listed}
     assert all(u.silenced for u in listed)
-    client.unsilence_user(user_id=user["id"])
+    client.lift(kind=Penalty.SILENCE, user_id=user["id"])
     assert not client.get_user(user_id=user["id"]).silenced
 
 
@@ -177,7 +181,7 @@ def test_trust_level_activation_approval_and_log_out(client, sandbox):
     client.activate_user(user_id=user["id"])
     assert client.get_user(user_id=user["id"]).active is True
     client.approve_user(user_id=user["id"])
-    client.log_out_user(user_id=user["id"])
+    client.log_out(user_id=user["id"])
     assert sandbox.users[user["id"]]["approved"] is True
     with pytest.raises(ValueError):
         client.set_trust_level(user_id=user["id"], level=5)
@@ -194,7 +198,7 @@ def test_anonymize_gives_a_new_username(client, sandbox):
 def test_delete_user_with_posts_needs_delete_posts(client, sandbox):
     user = next(u for u in sandbox.users.values() if u["id"] > 4 and u["post_count"] > 0)
     with pytest.raises(ForumForbidden) as refused:
-        client.delete_user(user_id=user["id"])
+        client.delete_user(user_id=user["id"], delete_posts=False)
     assert "posts" in str(refused.value)
     client.delete_user(user_id=user["id"], delete_posts=True, block_email=True)
     with pytest.raises(ForumNotFound):
@@ -203,9 +207,9 @@ def test_delete_user_with_posts_needs_delete_posts(client, sandbox):
 
 def test_bulk_delete_splits_into_calls_of_100(client, sandbox):
     ids = [u["id"] for u in sandbox.users.values() if u["id"] > 4][:250]
-    calls = client.bulk_delete_users(user_ids=ids)
+    result = client.delete_users(user_ids=ids)
     bodies = [r.body for r in sandbox.calls.records() if r.path == "/admin/users/destroy-bulk.json"]
-    assert calls == 3
+    assert result.calls == 3 and sorted(result.deleted) == sorted(ids)
     assert [len(b["user_ids"]) for b in bodies] == [100, 100, 50]
     assert not set(ids) & set(sandbox.users)
 
@@ -225,77 +229,73 @@ def test_list_groups_walks_every_page(client, sandbox):
 
 def test_group_create_get_update_delete(client, sandbox):
     created = client.create_group(
-        name="release-crew", full_name="Release crew", bio="Ships things", usernames=["admin"]
+        name="release-crew", full_name="Release crew", description="Ships things"
     )
-    assert created.id and created.user_count == 1
-    assert client.get_group(name="release-crew").full_name == "Release crew"
-    client.update_group(group_id=created.id, name="release-team", full_name="Release team")
+    client.add_members(group=created, user_ids=[1])
+    assert created.id and client.get_group(key="release-crew").user_count == 1
+    got = client.get_group(key="release-crew")
+    assert (got.full_name, got.description) == ("Release crew", "Ships things")
+    updated = client.update_group(key="release-crew", name="release-team", full_name="Release team")
     by_id = client.get_group_by_id(group_id=created.id)
-    assert (by_id.name, by_id.full_name) == ("release-team", "Release team")
-    client.delete_group(group_id=created.id)
+    assert (by_id.name, by_id.full_name) == ("release-team", "Release team") == (
+        updated.name, updated.full_name)  # fmt: skip
+    client.delete_group(key="release-team")
     with pytest.raises(ForumNotFound):
-        client.get_group(name="release-team")
+        client.get_group(key="release-team")
 
 
 def test_group_update_touching_notification_defaults_needs_a_choice(client, sandbox):
-    group = client.get_group(name="beta-testers")
+    group = client.get_group(key="beta-testers")
     with pytest.raises(DiscourseGroupUpdateNeedsChoice) as needs:
-        client.update_group(group_id=group.id, name=group.name, default_notification_level=1)
+        client.update_group(key=group.key, default_notification_level=1)
     assert needs.value.user_count == group.user_count == 40
-    client.update_group(
-        group_id=group.id,
-        name=group.name,
-        default_notification_level=1,
-        update_existing_users=False,
-    )
+    client.update_group(key=group.key, default_notification_level=1, update_existing_users=False)
     assert sandbox.groups[group.id]["default_notification_level"] == 1
 
 
 def test_adding_2500_members_takes_three_calls(client, sandbox):
     group = client.create_group(name="big-cohort")
-    usernames = [u["username"] for u in sandbox.users.values() if u["id"] > 0][:2500]
+    ids = [u["id"] for u in sandbox.users.values() if u["id"] > 0][:2500]
     sandbox.calls.clear()
-    change = client.add_group_members(group_id=group.id, usernames=usernames)
+    change = client.add_members(group=group, user_ids=ids)
     puts = [r for r in sandbox.calls.records() if r.method == "PUT"]
     assert change.calls == 3 and len(puts) == 3
     assert all(r.status == 200 for r in puts)
-    assert [len(r.body["usernames"].split(",")) for r in puts] == [1000, 1000, 500]
+    assert [len(r.body["user_ids"].split(",")) for r in puts] == [1000, 1000, 500]
     assert len(change.added) == 2500 and not change.skipped
-    members = client.list_group_members(name="big-cohort")
+    members = client.list_group_members(key="big-cohort")
     assert len({m.id for m in members}) == 2500
     assert sandbox.calls.count("GET", "/groups/big-cohort/members.json") == 3
 
 
 def test_adding_existing_members_is_skipped_not_an_error(client, sandbox):
-    group = client.get_group(name="support-team")
-    current = [m.username for m in client.list_group_members(name="support-team")]
-    change = client.add_group_members(group_id=group.id, usernames=current)
-    assert change.skipped == tuple(current) and not change.added and change.calls == 1
-    newcomer = a_member(sandbox)["username"]
-    mixed = client.add_group_members(group_id=group.id, usernames=[newcomer, "no-such-user-xyz"])
-    assert newcomer in mixed.added and mixed.skipped == ("no-such-user-xyz",)
+    group = client.get_group(key="support-team")
+    current = [m.id for m in client.list_group_members(key="support-team")]
+    change = client.add_members(group=group, user_ids=current)
+    assert change.skipped == tuple(str(i) for i in current) and not change.added
+    assert change.calls == 1
+    newcomer = a_member(sandbox)
+    mixed = client.add_members(group=group, user_ids=[newcomer["id"], 987654])
+    assert mixed.added == (newcomer["username"],)  # the unknown id is dropped by the forum
 
 
 def test_members_by_id_and_email_and_removal(client, sandbox):
     group = client.create_group(name="by-id")
     users = [u for u in sandbox.users.values() if u["id"] > 4][:5]
-    client.add_group_members(group_id=group.id, user_ids=[u["id"] for u in users[:3]])
-    client.add_group_members(group_id=group.id, emails=[u["email"] for u in users[3:]])
+    outsider = [u for u in sandbox.users.values() if u["id"] > 4][5]
+    client.add_members(group=group, user_ids=[u["id"] for u in users[:3]])
+    client.add_members(group=group, user_ids=[u["id"] for u in users[3:]])
     assert set(sandbox.groups[group.id]["members"]) == {u["id"] for u in users}
-    removed = client.remove_group_members(
-        group_id=group.id, usernames=[users[0]["username"], "not-a-member-xyz"]
-    )
+    removed = client.remove_members(group=group, user_ids=[users[0]["id"], outsider["id"]])
     assert removed.removed == (users[0]["username"],)
-    assert removed.skipped == ("not-a-member-xyz",)
-    client.remove_group_members(group_id=group.id, user_ids=[u["id"] for u in users[1:]])
+    assert removed.skipped == (outsider["username"],)
+    client.remove_members(group=group, user_ids=[u["id"] for u in users[1:]])
     assert client.get_group_by_id(group_id=group.id).user_count == 0
-    with pytest.raises(ValueError):
-        client.add_group_members(group_id=group.id, usernames=["a"], user_ids=[1])
 
 
 def test_automatic_group_membership_cannot_change(client, sandbox):
     with pytest.raises(ForumRejected) as refused:
-        client.add_group_members(group_id=10, usernames=["admin"])
+        client.add_members(group=client.get_group_by_id(group_id=10), user_ids=[1])
     assert refused.value.status == 422 and "automatic" in str(refused.value)
 
 
@@ -327,17 +327,22 @@ def test_rename_and_delete_tag(client, sandbox):
 
 def test_retag_replace_and_append_then_page_through_topics(client, sandbox):
     ids = sorted(sandbox.topics)[:70]
-    changed = client.retag_topics(topic_ids=ids, tags=["campaign-2026"])
+    topics = [ForumTopic(id=i, title="") for i in ids]
+    changed = client.retag(topics=topics, replace=["campaign-2026"])
     assert changed == ids
     assert all(sandbox.topics[i]["tags"] == ["campaign-2026"] for i in ids)
-    client.retag_topics(topic_ids=ids[:5], tags=["urgent"], append=True)
+    client.retag(topics=topics[:5], add=["urgent"])
     assert sandbox.topics[ids[0]]["tags"] == ["campaign-2026", "urgent"]
+    tagged = client.list_tag_topics(tag="urgent")
+    client.retag(topics=tagged, remove=["campaign-2026"])
+    assert all(sandbox.topics[i]["tags"] == ["urgent"] for i in ids[:5])
+    client.retag(topics=tagged, add=["campaign-2026"])
     sandbox.calls.clear()
-    topics = client.list_tag_topics(tag="campaign-2026")
-    assert sorted(t.id for t in topics) == ids
+    listed = client.list_tag_topics(tag="campaign-2026")
+    assert sorted(t.id for t in listed) == ids
     assert sandbox.calls.count("GET", "/tag/campaign-2026.json") == 3  # 30 + 30 + 10
     assert client.list_tag_topics(tag="campaign-2026", limit=5).__len__() == 5
-    client.retag_topics(topic_ids=ids[:1], tags=[])
+    client.retag(topics=topics[:1], replace=[])
     assert sandbox.topics[ids[0]]["tags"] == []
 
 
@@ -377,7 +382,7 @@ def test_backups_list_create_status_and_already_running(client, sandbox):
 def test_events_in_range_by_category_and_paging(client, sandbox):
     after = sandbox.now - timedelta(days=60)
     before = sandbox.now + timedelta(days=120)
-    events = client.list_events(after=after, before=before, category_id=3)
+    events = client.list_events(start=after, end=before, category_id=3)
     expected = [
         e["id"]
         for e in sandbox.events
@@ -385,19 +390,20 @@ def test_events_in_range_by_category_and_paging(client, sandbox):
     ]
     assert [e.id for e in events] == expected and len(expected) > 10
     assert all(after <= e.starts_at <= before for e in events)
-    with_sub = client.list_events(
-        after=after, before=before, category_id=3, include_subcategories=True
+    text = client.export_events_ics(
+        start=after, end=before, category_id=3, include_subcategories=True
     )
-    assert {e.category_id for e in with_sub} == {3, 5}
+    with_sub = {e["category_id"] for e in sandbox.events if after <= e["starts_at"] <= before}
+    assert {3, 5} <= with_sub and text.count("BEGIN:VEVENT") > len(expected)
     sandbox.calls.clear()
-    paged = list(client.iter_events(after=after, before=before, category_id=3, page_size=7))
+    paged = list(client.iter_events(start=after, end=before, category_id=3, page_size=7))
     assert [e.id for e in paged] == expected
     assert sandbox.calls.count("GET", "/discourse-post-event/events.json") >= len(expected) // 7
 
 
 def test_ics_export(client, sandbox):
     after = sandbox.now
-    text = client.export_events_ics(after=after, before=after + timedelta(days=30))
+    text = client.export_events_ics(start=after, end=after + timedelta(days=30))
     expected = sum(1 for e in sandbox.events if after <= e["starts_at"] <= after + timedelta(30))
     assert text.startswith("BEGIN:VCALENDAR")
     assert text.count("BEGIN:VEVENT") == expected
@@ -487,8 +493,8 @@ def test_create_backup_sends_the_string_true():
 # --- single-user moderation verbs (forums/moderation.py) ---------------------------------------
 def test_permanent_suspend_and_silence_use_discourses_forever(client, sandbox):
     user = a_member(sandbox)
-    client.suspend(user_id=user["id"], until=None, reason="Ban evasion")
-    client.silence(user_id=user["id"], until=None, reason="Ban evasion")
+    client.penalise(kind=Penalty.SUSPEND, user_id=user["id"], until=None, reason="Ban evasion")
+    client.penalise(kind=Penalty.SILENCE, user_id=user["id"], until=None, reason="Ban evasion")
     shown = client.get_user(user_id=user["id"])
     # Discourse's own "forever" is 1000 years ahead; it calls > 100 years "forever".
     assert shown.suspended_until.year >= datetime.now(UTC).year + 999
@@ -516,7 +522,7 @@ def test_delete_account_can_block_email_and_ip(client, sandbox):
 
     assert client.supports(Capability.USER_DELETE_BLOCK)
     user = a_member(sandbox)
-    client.delete_account(user_id=user["id"], block_email=True, block_ip=True)
+    client.delete_user(user_id=user["id"], block_email=True, block_ip=True)
     assert user["id"] not in sandbox.users
     sent = sandbox.calls.records()[-1]
     assert sent.body == {"delete_posts": True, "block_email": True, "block_ip": True}
@@ -525,10 +531,33 @@ def test_delete_account_can_block_email_and_ip(client, sandbox):
 def test_user_details_show_groups_and_a_silence_in_force(client, sandbox):
     user = a_member(sandbox)
     assert client.user_details(user_id=user["id"]).history == ()
-    client.silence(user_id=user["id"], until=datetime.now(UTC) + timedelta(days=1),
-                   reason="Heated thread")  # fmt: skip
+    until = datetime.now(UTC) + timedelta(days=1)
+    client.penalise(kind=Penalty.SILENCE, user_id=user["id"], until=until, reason="Heated thread")
     details = client.user_details(user_id=user["id"])
-    assert details.user.is_silenced and not details.history_offered
+    assert details.user.silenced and not details.history_offered
     [event] = details.history
-    assert (event.kind, event.reason, event.by) == ("silence", "Heated thread", "system")
+    assert (event.kind, event.reason, event.by) == (Penalty.SILENCE, "Heated thread", "system")
     assert "trust_level_0" in details.groups  # an automatic group every account is in
+
+
+def test_create_merge_delete_unused_tags(client, sandbox):
+    client.create_tag(name="Ledger")
+    assert "ledger" in {t.name for t in client.list_tags()}
+    assert client.list_tag_topics(tag="ledger") == []
+    topic = min(sandbox.topics)
+    client.retag(topics=[ForumTopic(id=topic, title="")], add=["invoices"])
+    client.merge_tag(name="invoices", into="ledger")
+    names = {t.name: t.topic_count for t in client.list_tags()}
+    assert "invoices" not in names and names["ledger"] == 1
+    assert "ledger" in sandbox.topics[topic]["tags"]
+    client.create_tag(name="never-used")
+    client.delete_unused_tags()
+    left = {t.name for t in client.list_tags()}
+    assert "never-used" not in left and "ledger" in left
+
+
+def test_a_running_backup_can_be_cancelled(client, sandbox):
+    client.create_backup(with_uploads=False)
+    assert client.backup_status().is_running
+    client.cancel_backup()
+    assert not client.backup_status().is_running

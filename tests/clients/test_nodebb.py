@@ -18,7 +18,7 @@ from forums.clients.errors import (
     ForumUnauthorized,
 )
 from forums.clients.nodebb import NodeBBClient
-from forums.clients.records import Capability
+from forums.clients.records import Capability, ForumGroup, ForumTopic, Penalty
 from forums.sandbox.core import Faults, RunningSandbox
 from forums.sandbox.nodebb import NodeBBSandbox, NodeBBSandboxConfig
 
@@ -112,42 +112,47 @@ def test_member_token_health_check_says_not_admin(sandbox):
 def test_ban_then_get_shows_banned_with_reason_and_until(client, sandbox):
     uid = plain_uid(sandbox)
     until = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
-    client.ban_user(uid=uid, until=until, reason="Spam links")
-    user = client.get_user(uid=uid)
-    assert user.banned and user.ban_reason == "Spam links"
-    assert user.banned_until == until
-    client.unban_user(uid=uid, reason="Appeal accepted")
-    assert client.get_user(uid=uid).banned is False
+    client.penalise(kind=Penalty.SUSPEND, user_id=uid, until=until, reason="Spam links")
+    user = client.get_user(user_id=uid)
+    assert user.suspended and user.suspend_reason == "Spam links"
+    assert user.suspended_until == until
+    client.lift(kind=Penalty.SUSPEND, user_id=uid, reason="Appeal accepted")
+    assert client.get_user(user_id=uid).suspended is False
     unban = [r for r in sandbox.app.calls.records() if r.method == "DELETE"][-1]
     assert parse_qs(unban.query)["reason"] == ["Appeal accepted"]
 
 
 def test_permanent_ban_has_no_end(client, sandbox):
     uid = plain_uid(sandbox)
-    client.ban_user(uid=uid, until=None, reason="Ban evasion")
-    user = client.get_user(uid=uid)
-    assert user.banned and user.banned_until is None and user.ban_reason == "Ban evasion"
+    client.penalise(kind=Penalty.SUSPEND, user_id=uid, until=None, reason="Ban evasion")
+    user = client.get_user(user_id=uid)
+    assert user.suspended and user.suspended_until is None
+    assert user.suspend_reason == "Ban evasion"
 
 
 def test_mute_then_unmute(client, sandbox):
     uid = plain_uid(sandbox)
     until = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=6)
-    client.mute_user(uid=uid, until=until, reason="Cool off")
-    user = client.get_user(uid=uid)
-    assert user.muted and user.muted_until == until and user.mute_reason == "Cool off"
-    client.unmute_user(uid=uid)
-    assert client.get_user(uid=uid).muted is False
+    client.penalise(kind=Penalty.SILENCE, user_id=uid, until=until, reason="Cool off")
+    user = client.get_user(user_id=uid)
+    assert user.silenced and user.silenced_until == until and user.silence_reason == "Cool off"
+    client.lift(kind=Penalty.SILENCE, user_id=uid)
+    assert client.get_user(user_id=uid).silenced is False
 
 
-def test_naive_datetimes_are_refused_before_any_call(client, sandbox):
+def test_naive_datetimes_are_taken_as_utc_and_a_permanent_mute_is_refused(client, sandbox):
+    client.penalise(kind=Penalty.SUSPEND, user_id=5, until=datetime(2030, 1, 1), reason="r")
+    sent = sandbox.app.calls.records()[-1].body
+    assert sent["until"] == int(datetime(2030, 1, 1, tzinfo=UTC).timestamp() * 1000)
+    sandbox.app.calls.clear()
     with pytest.raises(ValueError):
-        client.ban_user(uid=5, until=datetime(2030, 1, 1))
+        client.penalise(kind=Penalty.SILENCE, user_id=5, until=None, reason="r")
     assert sandbox.app.calls.records() == []
 
 
 def test_admins_cannot_be_banned_and_the_forum_says_why(client):
     with pytest.raises(ForumRejected, match="can't ban other admins"):
-        client.ban_user(uid=1, reason="test")
+        client.penalise(kind=Penalty.SUSPEND, user_id=1, until=None, reason="test")
 
 
 def test_listing_users_walks_every_page(client, sandbox):
@@ -168,7 +173,7 @@ def test_status_filters_find_banned_and_muted_users(client, sandbox):
     now_ms = time.time() * 1000
     assert {u.id for u in muted} == {uid for uid, u in state.users.items()
                                      if u["mutedUntil"] > now_ms}  # fmt: skip
-    assert all(u.muted and u.muted_until for u in muted)
+    assert all(u.silenced and u.silenced_until for u in muted)
 
 
 def test_search_by_username_and_email(client, sandbox):
@@ -191,30 +196,30 @@ def test_get_by_username_and_confirmed_email_only(client, sandbox):
     with pytest.raises(ForumNotFound):
         client.get_user_by_email(email=pending["email"])
     with pytest.raises(ForumNotFound):
-        client.get_user(uid=99999)
+        client.get_user(user_id=99999)
 
 
 def test_delete_account_content_and_both(client, sandbox):
     state = sandbox.app.state
     authors = sorted({t["uid"] for t in state.topics.values() if t["uid"] > 2})
     a, b, c = authors[:3]
-    client.delete_user_content(uid=a)
+    client.delete_content(user_id=a)
     assert a in state.users and not any(t["uid"] == a for t in state.topics.values())
-    client.delete_user_account(uid=b)
+    client.delete_user(user_id=b, delete_posts=False)
     assert b not in state.users and any(t["uid"] == b for t in state.topics.values())
-    client.delete_user(uid=c)
+    client.delete_user(user_id=c)
     assert c not in state.users and not any(t["uid"] == c for t in state.topics.values())
     with pytest.raises(ForumRejected, match="cant-delete-other-admins"):
-        client.delete_user(uid=1)
+        client.delete_user(user_id=1)
 
 
 def test_bulk_delete_is_one_call_and_one_admin_fails_it_all(client, sandbox):
     users = sandbox.app.state.users
     victims = [u for u in sorted(users) if u > 2][:5]
     with pytest.raises(ForumRejected):
-        client.bulk_delete_users(uids=[*victims, 1])
+        client.delete_users(user_ids=[*victims, 1])
     assert all(v in users for v in victims)
-    assert client.bulk_delete_users(uids=victims) == 5
+    assert client.delete_users(user_ids=victims).deleted == tuple(victims)
     assert not any(v in users for v in victims)
     deletes = [r for r in sandbox.app.calls.records() if r.method == "DELETE"]
     assert [r.path for r in deletes] == ["/api/v3/users/", "/api/v3/users/"]
@@ -234,18 +239,19 @@ def test_list_groups_includes_hidden_and_system_groups_across_pages(client, sand
 
 
 def test_create_update_get_delete_group(client, sandbox):
-    group = client.create_group(name="Moderator Trainees", description="New mods", private=True)
+    group = client.create_group(name="Moderator Trainees", description="New mods")
     assert group.slug == "moderator-trainees" and group.description == "New mods"
-    client.update_group(slug=group.slug, description="Trainee moderators", hidden=True)
-    fetched = client.get_group(slug=group.slug)
+    assert group.visible is True
+    client.update_group(key=group.key, description="Trainee moderators", visible=False)
+    fetched = client.get_group(key=group.key)
     assert fetched.description == "Trainee moderators" and fetched.visible is False
-    client.delete_group(slug=group.slug)
+    client.delete_group(key=group.key)
     with pytest.raises(ForumNotFound):
-        client.get_group(slug=group.slug)
+        client.get_group(key=group.key)
 
 
 def test_group_members_are_paged(client, sandbox):
-    members = client.list_group_members(slug="beta-testers")
+    members = client.list_group_members(key="beta-testers")
     expected = set(sandbox.app.state.groups["Beta Testers"]["members"])
     assert {m.id for m in members} == expected and len(members) == 45
     assert sandbox.app.calls.count("GET", "/api/v3/groups/beta-testers/members") == 3
@@ -254,36 +260,41 @@ def test_group_members_are_paged(client, sandbox):
 def test_adding_n_members_makes_n_calls(client, sandbox):
     group = sandbox.app.state.groups["Gardeners"]
     new = [u for u in sorted(sandbox.app.state.users) if u > 2 and u not in group["members"]][:7]
-    change = client.add_group_members(slug="gardeners", uids=new)
+    gardeners = client.get_group(key="gardeners")
+    sandbox.app.calls.clear()
+    change = client.add_members(group=gardeners, user_ids=new)
     assert change.added == tuple(str(u) for u in new) and change.calls == 7
     puts = [r for r in sandbox.app.calls.records() if r.method == "PUT"]
     assert [r.path for r in puts] == [f"/api/v3/groups/gardeners/membership/{u}" for u in new]
     assert set(new) <= set(group["members"])
-    removed = client.remove_group_members(slug="gardeners", uids=new[:2])
+    removed = client.remove_members(group=gardeners, user_ids=new[:2])
     assert removed.removed == (str(new[0]), str(new[1])) and not set(new[:2]) & set(
         group["members"]
     )
 
 
-def test_usernames_are_resolved_and_unknown_ones_skipped(client, sandbox):
-    change = client.add_group_members(
-        slug="translators", usernames=["moderator", "no-such-person"], uids=[99999]
-    )
-    assert change.added == ("moderator",)
-    assert set(change.skipped) == {"no-such-person", "99999"}
+def test_unknown_users_are_skipped(client, sandbox):
+    translators = client.get_group(key="translators")
+    change = client.add_members(group=translators, user_ids=[2, 99999])
+    assert change.added == ("2",)
+    assert set(change.skipped) == {"99999"}
     assert 2 in sandbox.app.state.groups["Translators"]["members"]
 
 
 def test_administrators_membership_raises_reauth_with_a_clear_message(client, sandbox):
     with pytest.raises(ForumReauthRequired) as info:
-        client.add_group_members(slug="administrators", uids=[5])
+        client.add_members(group=ForumGroup(id="administrators", name="administrators",
+                                            slug="administrators"), user_ids=[5])  # fmt: skip
     assert "API token" in str(info.value) and "administrators" in str(info.value)
     assert 5 not in sandbox.app.state.groups["administrators"]["members"]
 
 
 def test_a_bad_token_on_a_reauth_route_is_not_mistaken_for_reauth(sandbox):
     with pytest.raises(ForumUnauthorized) as info:
-        make_client(sandbox, token="wrong").add_group_members(slug="administrators", uids=[5])
+        make_client(sandbox, token="wrong").add_members(
+            group=ForumGroup(id="administrators", name="administrators", slug="administrators"),
+            user_ids=[5],
+        )
     assert not isinstance(info.value, ForumReauthRequired)
 
 
@@ -292,9 +303,16 @@ def test_tags_with_counts_and_topic_retagging(client, sandbox):
     tags = {t.name: t.topic_count for t in client.list_tags()}
     state = sandbox.app.state
     assert tags["help"] == sum("help" in t["tags"] for t in state.topics.values())
-    assert client.set_topic_tags(tid=1, tags=["Docker", "upgrade"]) == ("docker", "upgrade")
-    assert client.add_topic_tags(tid=1, tags=["nginx"]) == ("docker", "upgrade", "nginx")
-    client.clear_topic_tags(tid=1)
+    assert client.set_topic_tags(topic_id=1, tags=["Docker", "upgrade"]) == ("docker", "upgrade")
+    assert client.add_topic_tags(topic_id=1, tags=["nginx"]) == ("docker", "upgrade", "nginx")
+    client.clear_topic_tags(topic_id=1)
+    assert state.topics[1]["tags"] == []
+    topic = ForumTopic(id=1, title="", tags=())
+    assert client.retag(topics=[topic], add=["help"]) == [1]
+    assert state.topics[1]["tags"] == ["help"]
+    client.retag(topics=[ForumTopic(id=1, title="", tags=("help",))], remove=["help"], add=["faq"])
+    assert state.topics[1]["tags"] == ["faq"]
+    client.retag(topics=[topic], replace=[])
     assert state.topics[1]["tags"] == []
 
 
@@ -311,9 +329,14 @@ def test_missing_capabilities_raise_not_offered_without_any_call(client, sandbox
         lambda: client.rename_tag(name="help", new_name="support"),
         lambda: client.delete_tag(name="help"),
         lambda: client.create_tag(name="new"),
+        lambda: client.merge_tag(name="help", into="faq"),
+        client.delete_unused_tags,
+        client.list_tag_groups,
         client.list_backups,
         client.create_backup,
-        client.list_calendar_events,
+        client.backup_status,
+        lambda: client.list_events(start=datetime.now(UTC), end=datetime.now(UTC)),
+        lambda: client.log_out(user_id=5),
     ):
         with pytest.raises(CapabilityNotOffered):
             call()
@@ -329,26 +352,30 @@ def test_neutral_verbs_map_to_ban_mute_delete_and_membership(client, sandbox):
     found = client.resolve_users(targets=[target["username"].upper(), "admin", "ghost", "2"])
     assert set(found) == {target["username"].lower(), "admin", "2"}
     assert found["admin"].admin and found["2"].username == "moderator"
-    client.suspend(user_id=target["uid"], until=datetime(2099, 1, 1), reason="spam")  # naive
-    assert client.resolve_users(targets=[target["username"]])[target["username"].lower()].banned
-    client.silence(user_id=target["uid"], until=datetime.now(UTC) + timedelta(days=1), reason="x")
+    client.penalise(kind=Penalty.SUSPEND, user_id=target["uid"], until=datetime(2099, 1, 1),
+                    reason="spam")  # naive  # fmt: skip
+    resolved = client.resolve_users(targets=[target["username"]])
+    assert resolved[target["username"].lower()].suspended
+    client.penalise(kind=Penalty.SILENCE, user_id=target["uid"],
+                    until=datetime.now(UTC) + timedelta(days=1), reason="x")  # fmt: skip
     assert state.users[target["uid"]]["mutedUntil"] > time.time() * 1000
-    group = client.find_group(name="Beta Testers")
+    group = client.get_group(key="Beta Testers")
     assert group.slug == "beta-testers"
     before = client.group_member_ids(group=group)
     newcomer = next(u for u in sorted(state.users) if u > 2 and u not in before)
     assert client.add_members(group=group, user_ids=[newcomer]).added == (str(newcomer),)
     assert newcomer in client.group_member_ids(group=group)
-    assert client.delete_users(user_ids=[newcomer]) == 1 and newcomer not in state.users
+    assert client.delete_users(user_ids=[newcomer]).deleted == (newcomer,)
+    assert newcomer not in state.users
 
 
 # --- master token, secrets, failures -------------------------------------------------------
 def test_master_token_sends_uid_in_the_query_never_in_bodies(master_sandbox):
     client = make_client(master_sandbox, token=MASTER, uid="1", master=True)
     uid = plain_uid(master_sandbox)
-    client.ban_user(uid=uid, reason="spam")
+    client.penalise(kind=Penalty.SUSPEND, user_id=uid, until=None, reason="spam")
     client.list_users(status="banned")
-    client.add_group_members(slug="translators", uids=[uid])
+    client.add_members(group=client.get_group(key="translators"), user_ids=[uid])
     assert client.health_check().ok
     records = master_sandbox.app.calls.records()
     assert records and all(parse_qs(r.query).get("_uid") == ["1"] for r in records)
@@ -359,11 +386,11 @@ def test_master_token_sends_uid_in_the_query_never_in_bodies(master_sandbox):
 def test_master_token_without_uid_is_explained(master_sandbox):
     client = make_client(master_sandbox, token=MASTER, uid="", master=False)
     with pytest.raises(ForumRejected, match="master token"):
-        client.get_user(uid=1)
+        client.get_user(user_id=1)
 
 
 def test_token_only_travels_in_the_authorization_header(client, sandbox):
-    client.ban_user(uid=plain_uid(sandbox), reason="spam")
+    client.penalise(kind=Penalty.SUSPEND, user_id=plain_uid(sandbox), until=None, reason="spam")
     client.list_users(status="banned")
     for record in sandbox.app.calls.records():
         assert TOKEN not in record.query and TOKEN not in str(record.body)
@@ -373,7 +400,7 @@ def test_token_only_travels_in_the_authorization_header(client, sandbox):
 def test_injected_5xx_raises_server_error(client, sandbox):
     sandbox.app.config.faults.error_rate = 1.0
     with pytest.raises(ForumServerError) as info:
-        client.get_user(uid=1)
+        client.get_user(user_id=1)
     assert info.value.status == 502
     sandbox.app.config.faults.error_rate = 0.0
     sandbox.app.config.faults.outage_for(30)
@@ -385,17 +412,17 @@ def test_injected_5xx_raises_server_error(client, sandbox):
 def test_slow_forum_times_out(sandbox):
     sandbox.app.config.faults.latency_ms = 400
     with pytest.raises(ForumTimeout, match="did not answer within"):
-        make_client(sandbox, timeout=0.1).get_user(uid=1)
+        make_client(sandbox, timeout=0.1).get_user(user_id=1)
 
 
 # --- single-user moderation verbs (forums/moderation.py) ---------------------------------------
 def test_neutral_suspend_without_until_bans_permanently(client, sandbox):
     uid = plain_uid(sandbox)
-    client.suspend(user_id=uid, reason="Ban evasion")
+    client.penalise(kind=Penalty.SUSPEND, user_id=uid, until=None, reason="Ban evasion")
     body = sandbox.app.calls.records()[-1].body
     assert body == {"until": 0, "reason": "Ban evasion"}
-    user = client.get_user(uid=uid)
-    assert user.is_suspended and user.banned_until is None
+    user = client.get_user(user_id=uid)
+    assert user.suspended and user.suspended_until is None
 
 
 def test_delete_account_picks_the_route_and_ignores_block_flags(client, sandbox):
@@ -403,8 +430,8 @@ def test_delete_account_picks_the_route_and_ignores_block_flags(client, sandbox)
     state = sandbox.app.state
     authors = sorted({t["uid"] for t in state.topics.values() if t["uid"] > 2})
     keep_posts, with_posts, content_only = authors[:3]
-    client.delete_account(user_id=keep_posts, delete_posts=False, block_email=True)
-    client.delete_account(user_id=with_posts, block_ip=True)
+    client.delete_user(user_id=keep_posts, delete_posts=False, block_email=True)
+    client.delete_user(user_id=with_posts, block_ip=True)
     client.delete_content(user_id=content_only)
     sent = [(r.method, r.path, r.body) for r in sandbox.app.calls.records()]
     assert sent == [

@@ -1,0 +1,266 @@
+"""One small interface per area of the dashboard, each verb tied to a capability.
+
+A platform client inherits every area through ``ForumClient`` and overrides the verbs its
+forum's API offers, with exactly these names and keywords. A verb it does not override answers
+``CapabilityNotOffered`` ("not offered by this forum"), so a page written against an area works
+on every platform: where the forum cannot, it says so instead of failing.
+
+Areas: ``Health`` (health check, review queue), ``UserModeration`` (find, penalise, lift, log
+out, delete), ``Groups``, ``Tags`` (tags, tag groups, retagging), ``Backups`` and ``Calendar``.
+Platform-only verbs (Discourse's trust level or anonymize, NodeBB's "delete content only") stay
+public on the platform's client, behind their own capability.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import ClassVar, NoReturn
+
+from .errors import CapabilityNotOffered
+from .records import (
+    Backup,
+    BackupStatus,
+    BulkDeleteResult,
+    CalendarEvent,
+    Capability,
+    ForumGroup,
+    ForumTag,
+    ForumTagGroup,
+    ForumTopic,
+    ForumUser,
+    ForumUserDetails,
+    GroupMembershipChange,
+    HealthReport,
+    Penalty,
+)
+
+
+class Area:
+    """Shared by the area interfaces: how a client says "not offered"."""
+
+    software: ClassVar[str] = ""
+    platform: ClassVar[str] = ""
+    capabilities: ClassVar[frozenset[Capability]] = frozenset()
+
+    @classmethod
+    def supports(cls, capability: Capability) -> bool:
+        """Asked of a class (no session needed) or of a client."""
+        return capability in cls.capabilities
+
+    @classmethod
+    def not_offered(cls, capability: Capability, what: str = "") -> CapabilityNotOffered:
+        what = what or capability.value.replace("_", " ")
+        return CapabilityNotOffered(
+            f"{cls.software or cls.platform or 'This forum'} does not offer this through its "
+            f"API ({what})."
+        )
+
+    def require(self, capability: Capability, what: str = "") -> None:
+        if capability not in self.capabilities:
+            raise self.not_offered(capability, what)
+
+    def _missing(self, capability: Capability, what: str = "") -> NoReturn:
+        raise self.not_offered(capability, what)
+
+
+class Health(Area):
+    # The forum's own pages where moderators work through waiting items: (label, path).
+    review_pages: ClassVar[tuple[tuple[str, str], ...]] = ()
+
+    def health_check(self) -> HealthReport:
+        """Reachable? Credentials accepted? Admin? Version, users, review queue; plain words."""
+        raise NotImplementedError
+
+    def review_count(self) -> int:
+        """Items waiting for a moderator (flags, queued posts, users to approve)."""
+        self._missing(Capability.REVIEW_QUEUE, "review queue")
+
+
+class UserModeration(Area):
+    resolve_batch_size: ClassVar[int] = 1  # targets resolved per call
+    delete_batch_size: ClassVar[int] = 1  # users per bulk-delete call
+
+    def find_users(self, *, query: str = "", status: str = "", limit: int = 100) -> list[ForumUser]:
+        """Users whose username or e-mail matches ``query`` ("" lists), filtered by ``status``:
+        "", "suspended", "silenced", "new" or "staff" (ValueError otherwise)."""
+        self._missing(Capability.USER_SEARCH, "finding users")
+
+    def resolve_users(self, *, targets: Sequence[str]) -> dict[str, ForumUser]:
+        """Map each target (username, e-mail or id, lower-cased) to its user, matched exactly;
+        unknown targets are left out."""
+        self._missing(Capability.USER_SEARCH, "finding users")
+
+    def get_user(self, *, user_id: int) -> ForumUser:
+        self._missing(Capability.USER_SEARCH, "finding users")
+
+    def user_details(self, *, user_id: int) -> ForumUserDetails:
+        """The user, their groups and moderation history where the forum offers it."""
+        self._missing(Capability.USER_SEARCH, "finding users")
+
+    def penalise(
+        self,
+        *,
+        kind: Penalty,
+        user_id: int,
+        until: datetime | None,
+        reason: str,
+        message: str = "",
+    ) -> datetime | None:
+        """Put a penalty on; ``until`` None: permanently (where the forum allows it). Returns
+        the end the forum recorded, where it says (None: permanent or not said)."""
+        self._missing(kind.capability)
+
+    def lift(self, *, kind: Penalty, user_id: int, reason: str = "") -> None:
+        self._missing(kind.capability)
+
+    def log_out(self, *, user_id: int) -> None:
+        self._missing(Capability.USER_LOG_OUT, "logging a user out")
+
+    def delete_user(
+        self,
+        *,
+        user_id: int,
+        delete_posts: bool = True,
+        block_email: bool = False,
+        block_ip: bool = False,
+    ) -> None:
+        """``block_email`` / ``block_ip`` only where USER_DELETE_BLOCK is offered."""
+        self._missing(Capability.USER_DELETE, "deleting users")
+
+    def delete_users(
+        self, *, user_ids: Sequence[int], block_ip_and_email: bool = False
+    ) -> BulkDeleteResult:
+        """Delete many users with their posts; ``refused`` names those the forum kept."""
+        self._missing(Capability.USER_BULK_DELETE, "deleting users in bulk")
+
+
+class Groups(Area):
+    member_batch_size: ClassVar[int] = 1  # users per membership call
+
+    def list_groups(self) -> list[ForumGroup]:
+        self._missing(Capability.GROUPS, "groups")
+
+    def get_group(self, *, key: str) -> ForumGroup:
+        """By ``ForumGroup.key`` (Discourse: name; NodeBB: slug, or a name as a fallback)."""
+        self._missing(Capability.GROUPS, "groups")
+
+    def create_group(
+        self, *, name: str, full_name: str = "", description: str = "", visible: bool = True
+    ) -> ForumGroup:
+        self._missing(Capability.GROUPS, "groups")
+
+    def update_group(
+        self,
+        *,
+        key: str,
+        name: str | None = None,
+        full_name: str | None = None,
+        description: str | None = None,
+        visible: bool | None = None,
+    ) -> ForumGroup:
+        self._missing(Capability.GROUPS, "groups")
+
+    def delete_group(self, *, key: str) -> None:
+        self._missing(Capability.GROUPS, "groups")
+
+    def list_group_members(self, *, key: str, limit: int | None = None) -> list[ForumUser]:
+        self._missing(Capability.GROUPS, "groups")
+
+    def group_member_ids(self, *, group: ForumGroup) -> set[int]:
+        return {user.id for user in self.list_group_members(key=group.key)}
+
+    def add_members(self, *, group: ForumGroup, user_ids: Sequence[int]) -> GroupMembershipChange:
+        self._missing(Capability.GROUPS, "groups")
+
+    def remove_members(
+        self, *, group: ForumGroup, user_ids: Sequence[int]
+    ) -> GroupMembershipChange:
+        self._missing(Capability.GROUPS, "groups")
+
+
+class Tags(Area):
+    def list_tags(self) -> list[ForumTag]:
+        self._missing(Capability.TAGS, "tags")
+
+    def list_tag_topics(self, *, tag: str, limit: int | None = None) -> list[ForumTopic]:
+        self._missing(Capability.TAGS, "tags")
+
+    def create_tag(self, *, name: str) -> None:
+        self._missing(Capability.TAG_CREATE, "creating a tag on its own")
+
+    def rename_tag(self, *, name: str, new_name: str) -> None:
+        self._missing(Capability.TAG_RENAME, "renaming a tag site-wide")
+
+    def merge_tag(self, *, name: str, into: str) -> None:
+        self._missing(Capability.TAG_MERGE, "merging tags")
+
+    def delete_tag(self, *, name: str) -> None:
+        self._missing(Capability.TAG_DELETE, "deleting a tag site-wide")
+
+    def delete_unused_tags(self) -> None:
+        self._missing(Capability.TAG_DELETE_UNUSED, "deleting unused tags")
+
+    def retag(
+        self,
+        *,
+        topics: Sequence[ForumTopic],
+        add: Iterable[str] = (),
+        remove: Iterable[str] = (),
+        replace: Iterable[str] | None = None,
+    ) -> list[int]:
+        """Change the tags of these topics: ``replace`` sets the whole list (empty clears it),
+        otherwise ``remove`` then ``add``. Returns the ids of the topics sent."""
+        self._missing(Capability.TOPIC_RETAG, "retagging topics")
+
+    def list_tag_groups(self) -> list[ForumTagGroup]:
+        self._missing(Capability.TAG_GROUPS, "tag groups")
+
+    def create_tag_group(
+        self,
+        *,
+        name: str,
+        tag_names: Iterable[str] = (),
+        parent_tag_names: Iterable[str] = (),
+        one_per_topic: bool | None = None,
+    ) -> ForumTagGroup:
+        self._missing(Capability.TAG_GROUPS, "tag groups")
+
+    def update_tag_group(
+        self,
+        *,
+        tag_group_id: int,
+        name: str | None = None,
+        tag_names: Iterable[str] | None = None,
+        parent_tag_names: Iterable[str] | None = None,
+        one_per_topic: bool | None = None,
+    ) -> ForumTagGroup:
+        self._missing(Capability.TAG_GROUPS, "tag groups")
+
+    def delete_tag_group(self, *, tag_group_id: int) -> None:
+        self._missing(Capability.TAG_GROUPS, "tag groups")
+
+
+class Backups(Area):
+    def list_backups(self) -> list[Backup]:
+        self._missing(Capability.BACKUPS, "backups")
+
+    def create_backup(self, *, with_uploads: bool = False) -> None:
+        self._missing(Capability.BACKUPS, "backups")
+
+    def backup_status(self) -> BackupStatus:
+        self._missing(Capability.BACKUPS, "backups")
+
+    def cancel_backup(self) -> None:
+        self._missing(Capability.BACKUPS, "backups")
+
+    def send_backup_download_link(self, *, filename: str) -> None:
+        self._missing(Capability.BACKUPS, "backups")
+
+
+class Calendar(Area):
+    def list_events(
+        self, *, start: datetime, end: datetime, category_id: int | None = None
+    ) -> list[CalendarEvent]:
+        """Events starting in [start, end), oldest first, recurring ones once per occurrence."""
+        self._missing(Capability.CALENDAR, "calendar events")

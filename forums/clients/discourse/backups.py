@@ -1,0 +1,51 @@
+"""Discourse backups (admin only, and only where ``enable_backups`` is on)."""
+
+from __future__ import annotations
+
+from ..errors import ForumBadResponse
+from ..records import Backup, BackupStatus
+from .base import DiscourseBase, DiscourseOperationRunning, dt, to_int
+
+
+class DiscourseBackups(DiscourseBase):
+    def list_backups(self) -> list[Backup]:
+        payload = self._json("GET", "/admin/backups.json")
+        if not isinstance(payload, list):
+            raise ForumBadResponse("Discourse's backup list was not a list.")
+        return [
+            Backup(
+                filename=str(b.get("filename") or ""),
+                size=to_int(b.get("size")) or 0,
+                last_modified=dt(b.get("last_modified")),
+            )
+            for b in payload
+            if isinstance(b, dict)
+        ]
+
+    def create_backup(self, *, with_uploads: bool = False) -> None:
+        """Start a backup. Discourse says "already running" with HTTP 200, so that becomes
+        ``DiscourseOperationRunning``."""
+        # The controller compares params[:with_uploads] == "true": send the string.
+        body = {"with_uploads": "true" if with_uploads else "false"}
+        payload = self._json("POST", "/admin/backups.json", json_body=body)
+        if isinstance(payload, dict) and payload.get("failed"):
+            raise DiscourseOperationRunning(
+                "Discourse did not start the backup: "
+                + str(payload.get("message") or "another backup or restore is running."),
+                status=200,
+            )
+
+    def backup_status(self) -> BackupStatus:
+        payload = self._dict(self._json("GET", "/admin/backups/status.json"), "a backup status")
+        return BackupStatus(
+            is_running=bool(payload.get("is_operation_running")),
+            can_rollback=bool(payload.get("can_rollback")),
+            allow_restore=bool(payload.get("allow_restore")),
+        )
+
+    def cancel_backup(self) -> None:
+        self._json("DELETE", "/admin/backups/cancel.json")
+
+    def send_backup_download_link(self, *, filename: str) -> None:
+        """Discourse e-mails the acting admin a download link (there is no token-less download)."""
+        self._json("PUT", f"/admin/backups/{self._seg(filename)}")

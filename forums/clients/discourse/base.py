@@ -1,0 +1,229 @@
+"""Discourse's transport: `Api-Key` + `Api-Username` headers, `.json` routes, its error and
+rate-limit shapes (see shared/specs/discourse), and the record every resource shares (users).
+
+Request bodies are JSON shaped as ``openapi.json`` shows them; routes and fields the spec lacks
+follow ``ENDPOINTS.md`` (and are listed, with the line that justifies each, in
+``tests/contract/discourse_exemptions.py``). Nothing here sleeps: a 429 raises
+``ForumRateLimited`` with the server's wait and the caller decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from ..base import parse_retry_after
+from ..errors import ForumBadResponse, ForumRejected
+from ..platform import ForumClient, PenaltyRules, PenaltyWords, PlatformWords, SettingsProblem
+from ..records import Capability, ForumUser, Penalty
+
+REASON_MAX_LENGTH = 300  # app/services/user/suspend.rb, silence.rb: reason ≤ 300 characters
+
+
+class DiscourseGroupUpdateNeedsChoice(ForumRejected):
+    """The change touches default notification levels of a group that has members.
+
+    Discourse refuses it (422 with ``user_count``) until told whether existing members get the
+    new defaults too: call again with ``update_existing_users=True`` or ``False``.
+    """
+
+    kind = "needs_choice"
+
+    def __init__(self, message: str, *, user_count: int, status: int | None = 422) -> None:
+        self.user_count = user_count
+        super().__init__(message, status=status)
+
+
+class DiscourseOperationRunning(ForumRejected):
+    """Discourse answered 200 but did not start the backup: one is already running."""
+
+    kind = "operation_running"
+
+
+def dt(value: Any) -> datetime | None:
+    """Discourse timestamps are ISO 8601 (``2024-05-01T10:00:00.000Z``); anything else is None."""
+    if not value or not isinstance(value, str):
+        return None
+    text = value.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def iso(value: datetime) -> str:
+    """A naive datetime is taken as UTC; Discourse parses any ISO 8601 string."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def to_int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def clean(values: Iterable[Any]) -> list[str]:
+    """Strip, drop empties and duplicates (case-insensitive), keep order."""
+    seen: dict[str, str] = {}
+    for value in values:
+        text = str(value).strip()
+        if text and text.lower() not in seen:
+            seen[text.lower()] = text
+    return list(seen.values())
+
+
+class DiscourseBase(ForumClient):
+    platform = "discourse"
+    software = "Discourse"
+    review_pages = (("review queue", "/review"),)
+    capabilities = frozenset(
+        {
+            Capability.USER_SEARCH,
+            Capability.USER_SUSPEND,
+            Capability.USER_SILENCE,
+            Capability.USER_LOG_OUT,
+            Capability.USER_TRUST_LEVEL,
+            Capability.USER_ANONYMIZE,
+            Capability.USER_DELETE,
+            Capability.USER_DELETE_BLOCK,
+            Capability.USER_BULK_DELETE,
+            Capability.USER_APPROVE,
+            Capability.USER_ACTIVATE,
+            Capability.GROUPS,
+            Capability.GROUP_BATCH_MEMBERS,
+            Capability.TAGS,
+            Capability.TAG_CREATE,
+            Capability.TAG_GROUPS,
+            Capability.TAG_RENAME,
+            Capability.TAG_MERGE,
+            Capability.TAG_DELETE,
+            Capability.TAG_DELETE_UNUSED,
+            Capability.TOPIC_RETAG,
+            Capability.BACKUPS,
+            Capability.CALENDAR,
+            Capability.REVIEW_QUEUE,
+        }
+    )
+    words = PlatformWords(
+        penalties={
+            Penalty.SUSPEND: PenaltyWords(
+                "Suspend", "suspended", "Unsuspend", "unsuspended", "Suspension"
+            ),
+            Penalty.SILENCE: PenaltyWords(
+                "Silence", "silenced", "Unsilence", "unsilenced", "Silence"
+            ),
+        },
+        standing="Trust level",
+        standing_short="TL",
+        key_help="An admin API key: Admin → API → New key, user level “All users”, scope “Global”.",
+        username_label="API username",
+        username_help="The username calls act as (e.g. system).",
+    )
+    penalty_rules = {
+        Penalty.SUSPEND: PenaltyRules(
+            reason_required=True, reason_max_length=REASON_MAX_LENGTH, sends_message=True
+        ),
+        Penalty.SILENCE: PenaltyRules(
+            reason_required=True, reason_max_length=REASON_MAX_LENGTH, sends_message=True
+        ),
+    }
+
+    @classmethod
+    def validate_settings(
+        cls, *, base_url: str, api_username: str, master_token: bool = False
+    ) -> dict[str, Any]:
+        username = api_username.strip()
+        if not username:
+            raise SettingsProblem(
+                {"api_username": "Discourse needs the username the key acts as (e.g. system)."}
+            )
+        return {"api_username": username, "master_token": False}
+
+    def auth_headers(self, api_key: str) -> dict[str, str]:
+        headers = {"Api-Key": api_key}
+        if self.api_username:
+            headers["Api-Username"] = self.api_username
+        return headers
+
+    def error_message(self, response: requests.Response, payload: Any) -> str:
+        if isinstance(payload, dict):
+            errors = payload.get("errors")
+            if isinstance(errors, list) and errors:
+                return " ".join(str(e) for e in errors)
+            if isinstance(payload.get("error"), str):
+                return payload["error"]
+            if isinstance(payload.get("message"), str):
+                return payload["message"]
+        return ""
+
+    def retry_after_seconds(self, response: requests.Response, payload: Any) -> float:
+        # The admin-key bucket answers JSON with extras.wait_seconds; the per-IP middleware
+        # answers text/plain with only the header.
+        fallback = 60.0
+        if isinstance(payload, dict):
+            wait = (payload.get("extras") or {}).get("wait_seconds")
+            if isinstance(wait, int | float):
+                fallback = float(wait)
+                if not response.headers.get("Retry-After"):
+                    return fallback
+        return parse_retry_after(response.headers.get("Retry-After"), fallback)
+
+    # --- small helpers -----------------------------------------------------------------------
+    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        payload = self.request(method, path, **kwargs)
+        return payload if payload is not None else {}
+
+    @staticmethod
+    def _seg(value: Any) -> str:
+        """One path segment, every reserved character escaped."""
+        return quote(str(value), safe="")
+
+    @staticmethod
+    def _dict(payload: Any, what: str) -> dict:
+        if not isinstance(payload, dict):
+            raise ForumBadResponse(f"Discourse answered something other than {what}.")
+        return payload
+
+    def _user(self, data: dict) -> ForumUser:
+        username = str(data.get("username") or "")
+        suspended_until = dt(data.get("suspended_till"))
+        silenced_until = dt(data.get("silenced_till"))
+        return ForumUser(
+            id=int(data.get("id") or 0),
+            username=username,
+            name=str(data.get("name") or ""),
+            email=data.get("email") or None,
+            trust_level=to_int(data.get("trust_level")),
+            active=bool(data.get("active", True)),
+            admin=bool(data.get("admin")),
+            moderator=bool(data.get("moderator")),
+            suspended=suspended_until is not None,
+            suspended_until=suspended_until,
+            suspend_reason=str(data.get("suspend_reason") or data.get("full_suspend_reason") or "")
+            if suspended_until
+            else "",
+            silenced=silenced_until is not None,
+            silenced_until=silenced_until,
+            silence_reason=str(data.get("silence_reason") or data.get("full_silence_reason") or "")
+            if silenced_until
+            else "",
+            created_at=dt(data.get("created_at")),
+            last_seen_at=dt(data.get("last_seen_at")),
+            post_count=to_int(data.get("post_count")),
+            profile_url=f"{self.base_url}/u/{quote(username)}" if username else "",
+        )

@@ -1,0 +1,223 @@
+"""Discourse groups: list, read, create, change, delete, and members (1,000 per call)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from ..errors import ForumBadResponse
+from ..records import ForumGroup, ForumUser, GroupMembershipChange
+from .base import DiscourseBase, DiscourseGroupUpdateNeedsChoice, chunks, clean, to_int
+
+GROUPS_PER_PAGE = 36  # /groups.json, desktop user agent
+GROUP_MEMBERS_MAX_LIMIT = 1000  # /groups/{name}/members.json `limit` cap
+GROUP_MEMBERS_BATCH = 1000  # GroupsController::ADD_MEMBERS_LIMIT
+# visibility_level: 0 public, 1 logged-in users, 2 members, 3 staff, 4 owners. A group that is
+# "not visible" is seen by its members and staff only.
+VISIBLE, HIDDEN = 0, 2
+
+
+class DiscourseGroups(DiscourseBase):
+    member_batch_size = GROUP_MEMBERS_BATCH
+
+    @staticmethod
+    def _group(data: dict) -> ForumGroup:
+        return ForumGroup(
+            id=int(data.get("id") or 0),
+            name=str(data.get("name") or ""),
+            full_name=str(data.get("full_name") or data.get("display_name") or ""),
+            slug=str(data.get("name") or ""),
+            description=str(data.get("bio_raw") or ""),
+            user_count=to_int(data.get("user_count")),
+            automatic=bool(data.get("automatic")),
+            # 0 = public; anything else hides the group from some viewers.
+            visible=not to_int(data.get("visibility_level")),
+        )
+
+    def iter_groups(self, *, filter: str | None = None) -> Iterator[ForumGroup]:
+        """Every group, 36 a page (pages are 0-based)."""
+        seen = 0
+
+        def page(number: int) -> tuple[list[ForumGroup], int | None]:
+            nonlocal seen
+            params: dict[str, Any] = {"page": number}
+            if filter:
+                params["filter"] = filter
+            payload = self._dict(self._json("GET", "/groups.json", params=params), "groups")
+            groups = [self._group(g) for g in payload.get("groups") or [] if isinstance(g, dict)]
+            seen += len(groups)
+            total = to_int(payload.get("total_rows_groups")) or 0
+            more = (
+                len(groups) >= GROUPS_PER_PAGE and payload.get("load_more_groups") and seen < total
+            )
+            return groups, (number + 1 if more else None)
+
+        return self.paginate(page, start=0)
+
+    def list_groups(self) -> list[ForumGroup]:
+        return list(self.iter_groups())
+
+    def get_group(self, *, key: str) -> ForumGroup:
+        payload = self._dict(self._json("GET", f"/groups/{self._seg(key)}.json"), "a group")
+        return self._group(payload.get("group") or {})
+
+    def get_group_by_id(self, *, group_id: int) -> ForumGroup:
+        payload = self._dict(self._json("GET", f"/groups/by-id/{int(group_id)}.json"), "a group")
+        return self._group(payload.get("group") or {})
+
+    @staticmethod
+    def _group_fields(
+        *,
+        name: str,
+        full_name: str | None,
+        description: str | None,
+        visible: bool | None,
+        usernames: Iterable[str] = (),
+    ) -> dict[str, Any]:
+        group: dict[str, Any] = {"name": name}
+        if full_name is not None:
+            group["full_name"] = full_name
+        if description is not None:
+            group["bio_raw"] = description
+        if visible is not None:
+            group["visibility_level"] = VISIBLE if visible else HIDDEN
+        names = clean(usernames)
+        if names:
+            group["usernames"] = ",".join(names)
+        return group
+
+    def create_group(
+        self, *, name: str, full_name: str = "", description: str = "", visible: bool = True
+    ) -> ForumGroup:
+        group = self._group_fields(
+            name=name, full_name=full_name or None, description=description or None,
+            visible=visible,
+        )  # fmt: skip
+        payload = self._dict(
+            self._json("POST", "/admin/groups.json", json_body={"group": group}), "a group"
+        )
+        return self._group(payload.get("basic_group") or payload.get("group") or {})
+
+    def update_group(
+        self,
+        *,
+        key: str,
+        name: str | None = None,
+        full_name: str | None = None,
+        description: str | None = None,
+        visible: bool | None = None,
+        default_notification_level: int | None = None,
+        update_existing_users: bool | None = None,
+    ) -> ForumGroup:
+        """Change a group (the spec requires its name, so the current one is read first).
+
+        When a change to default notification levels would reach existing members and
+        ``update_existing_users`` is None, Discourse refuses; that becomes
+        ``DiscourseGroupUpdateNeedsChoice`` carrying how many members it would touch.
+        """
+        current = self.get_group(key=key)
+        group = self._group_fields(
+            name=name if name is not None else current.name, full_name=full_name,
+            description=description, visible=visible,
+        )  # fmt: skip
+        if default_notification_level is not None:
+            group["default_notification_level"] = default_notification_level
+        params = None
+        if update_existing_users is not None:
+            params = {"update_existing_users": "true" if update_existing_users else "false"}
+        response = self.send(
+            "PUT",
+            f"/groups/{int(current.id)}.json",
+            params=params,
+            json_body={"group": group},
+            keep_status=(422,),
+        )
+        if response.status_code == 422:
+            payload = self._try_json(response) or {}
+            count = to_int(payload.get("user_count")) if isinstance(payload, dict) else None
+            if count is not None:
+                raise DiscourseGroupUpdateNeedsChoice(
+                    f"This change would also apply to the {count} existing members' notification "
+                    "settings. Choose whether existing members get the new defaults.",
+                    user_count=count,
+                )
+            self.raise_for_status(response)
+        self.decode(response)
+        return self.get_group(key=name if name is not None else current.name)
+
+    def delete_group(self, *, key: str) -> None:
+        group = self.get_group(key=key)
+        self._json("DELETE", f"/admin/groups/{int(group.id)}.json")
+
+    def iter_group_members(
+        self, *, key: str, page_size: int = GROUP_MEMBERS_MAX_LIMIT
+    ) -> Iterator[ForumUser]:
+        """Members (owners included once), ``limit``/``offset`` pages of at most 1,000."""
+        limit = max(1, min(page_size, GROUP_MEMBERS_MAX_LIMIT))
+        path = f"/groups/{self._seg(key)}/members.json"
+
+        def page(offset: int) -> tuple[list[ForumUser], int | None]:
+            payload = self._dict(
+                self._json("GET", path, params={"limit": limit, "offset": offset}), "members"
+            )
+            members = [self._user(m) for m in payload.get("members") or [] if isinstance(m, dict)]
+            total = to_int((payload.get("meta") or {}).get("total"))
+            following = offset + len(members)
+            done = len(members) < limit or (total is not None and following >= total)
+            return members, (None if done else following)
+
+        return self.paginate(page, start=0)
+
+    def list_group_members(self, *, key: str, limit: int | None = None) -> list[ForumUser]:
+        members = self.iter_group_members(key=key)
+        return [m for _, m in zip(range(limit), members, strict=False)] if limit else list(members)
+
+    def add_members(self, *, group: ForumGroup, user_ids: Sequence[int]) -> GroupMembershipChange:
+        """Add members, at most 1,000 per call (the server's limit), as a comma string.
+
+        ``added`` lists the usernames Discourse reported for each batch; a batch in which every
+        user already was a member (Discourse's 422) lands in ``skipped`` instead of failing.
+        """
+        values = clean(str(int(i)) for i in user_ids)
+        added: list[str] = []
+        skipped: list[str] = []
+        calls = 0
+        for batch in chunks(values, GROUP_MEMBERS_BATCH):
+            calls += 1
+            response = self.send(
+                "PUT",
+                f"/groups/{int(group.id)}/members.json",
+                json_body={"user_ids": ",".join(batch)},
+                keep_status=(422,),
+            )
+            if response.status_code == 422:
+                payload = self._try_json(response)
+                text = self.error_message(response, payload).lower()
+                if "already" in text:
+                    skipped.extend(batch)
+                    continue
+                self.raise_for_status(response)
+            payload = self.decode(response) or {}
+            if not isinstance(payload, dict):
+                raise ForumBadResponse("Discourse answered something other than a result.")
+            added.extend(str(u) for u in payload.get("usernames") or [] if u)
+        return GroupMembershipChange(added=tuple(added), skipped=tuple(skipped), calls=calls)
+
+    def remove_members(
+        self, *, group: ForumGroup, user_ids: Sequence[int]
+    ) -> GroupMembershipChange:
+        """Remove members, 1,000 per call; ``skipped`` holds those who were not members."""
+        values = clean(str(int(i)) for i in user_ids)
+        removed: list[str] = []
+        skipped: list[str] = []
+        calls = 0
+        for batch in chunks(values, GROUP_MEMBERS_BATCH):
+            calls += 1
+            payload = self._json(
+                "DELETE",
+                f"/groups/{int(group.id)}/members.json",
+                json_body={"user_ids": ",".join(batch)},
+            )
+            removed.extend(str(u) for u in (payload or {}).get("usernames") or [] if u)
+            skipped.extend(str(u) for u in (payload or {}).get("skipped_usernames") or [] if u)
+        return GroupMembershipChange(removed=tuple(removed), skipped=tuple(skipped), calls=calls)

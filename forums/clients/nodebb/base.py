@@ -1,0 +1,273 @@
+"""NodeBB's transport: `Authorization: Bearer`, write API under /api/v3, read API under /api/
+(see shared/specs/nodebb). A master token acts as the uid in ``api_username`` via ``_uid``.
+
+Every public method takes keyword-only arguments, hides pagination, unwraps the write API's
+``{"status": ..., "response": ...}`` envelope and returns the neutral records of ``records.py``.
+Request bodies carry exactly what ``write.yaml`` describes; ``_uid`` and the few fields the spec
+omits travel in the query string. Every departure from the specs is listed, with the ENDPOINTS.md
+line that justifies it, in ``tests/contract/nodebb_exemptions.py``. Nothing here sleeps: a 429
+raises ``ForumRateLimited`` with the wait and the caller decides.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from ..base import BaseClient
+from ..errors import (
+    ForumBadResponse,
+    ForumError,
+    ForumNotFound,
+    ForumReauthRequired,
+    ForumUnauthorized,
+)
+from ..platform import ForumClient, PenaltyRules, PenaltyWords, PlatformWords, SettingsProblem
+from ..records import Capability, ForumUser, Penalty
+
+# The messages NodeBB gives (translated, or raw when a language key is missing) for an unknown
+# uid: `[[error:invalid-uid]]` is answered with 401, which is not a credentials problem.
+_INVALID_UID_MESSAGES = frozenset({"Invalid User ID", "[[error:invalid-uid]]"})
+
+# Routes behind `middleware.requireAPIReAuth` (NodeBB 4.14.9+, ENDPOINTS.md "Re-auth"): a Bearer
+# token never satisfies them, so they answer 401 exactly as a refused token does.
+_REAUTH_ROUTES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
+    (frozenset({"PUT", "DELETE"}),
+     re.compile(r"^/api/v3/groups/administrators/membership/[^/]+/?$")),
+    (frozenset({"PUT", "DELETE"}), re.compile(r"^/api/v3/groups/[^/]+/ownership/[^/]+/?$")),
+    (frozenset({"POST"}), re.compile(r"^/api/v3/groups/administrators/invites/[^/]+/?$")),
+    (frozenset({"PUT"}), re.compile(r"^/api/v3/users/\d+/password/?$")),
+    (frozenset({"POST"}), re.compile(r"^/api/v3/users/\d+/(emails|tokens)/?$")),
+    (frozenset({"POST"}), re.compile(r"^/api/v3/admin/(tokens|plugins/[^/]+)/?$")),
+)  # fmt: skip
+
+REAUTH_MESSAGE = (
+    "NodeBB only allows this action after a fresh password login (re-authentication, "
+    "NodeBB 4.14.7+), which is not possible with an API token. Do it in NodeBB's admin panel."
+)
+ADMINISTRATORS_REAUTH_MESSAGE = (
+    "NodeBB only lets a freshly re-authenticated browser session change the members of the "
+    "administrators group; this is not possible with an API token. Do it in NodeBB's admin panel."
+)
+MASTER_TOKEN_UID_MESSAGE = (
+    "A NodeBB master token acts as a user: give that user's uid (a number), e.g. 1 for the "
+    "first administrator."
+)
+
+
+def ms_to_datetime(value: Any) -> datetime | None:
+    """NodeBB stores times as milliseconds since the epoch; 0, empty or junk is None."""
+    try:
+        ms = float(value)
+    except (TypeError, ValueError):
+        return None
+    if ms <= 0:
+        return None
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+def datetime_to_ms(value: datetime) -> int:
+    if value.tzinfo is None:
+        raise ValueError("Pass an aware datetime (with a time zone), e.g. datetime.now(UTC).")
+    return int(value.timestamp() * 1000)
+
+
+def to_int(value: Any, default: int | None = None) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def text(value: Any) -> str:
+    """Free text from NodeBB; an untranslated default such as
+    ``[[user:info.mute-reason-default]]`` means "no reason given"."""
+    value = str(value or "").strip()
+    return "" if re.fullmatch(r"\[\[[^\]]+\]\]", value) else value
+
+
+def flag(value: Any) -> bool:
+    """NodeBB mixes booleans, 0/1 and "0"/"1" for the same fields."""
+    if isinstance(value, str):
+        return value.strip().lower() not in ("", "0", "false")
+    return bool(value)
+
+
+class NodeBBBase(ForumClient):
+    platform = "nodebb"
+    software = "NodeBB"
+    review_pages = (("flags", "/flags"), ("post queue", "/post-queue"))
+    uses_master_token = True
+    capabilities = frozenset(
+        {
+            Capability.USER_SEARCH,
+            Capability.USER_SUSPEND,
+            Capability.USER_SILENCE,
+            Capability.USER_DELETE,
+            Capability.USER_DELETE_CONTENT,
+            Capability.USER_BULK_DELETE,
+            Capability.GROUPS,
+            Capability.TAGS,
+            Capability.TOPIC_RETAG,
+            Capability.REVIEW_QUEUE,
+        }
+    )
+    # Not offered, and why (the UI shows "not offered by this forum"):
+    # - TAG_CREATE / TAG_RENAME / TAG_MERGE / TAG_DELETE: socket.io only (`admin.tags.*`),
+    #   which needs a cookie session, never a Bearer token; site-wide changes are done by
+    #   retagging every topic instead.
+    # - GROUP_BATCH_MEMBERS: one uid per PUT/DELETE /groups/{slug}/membership/{uid}.
+    # - BACKUPS, CALENDAR, TAG_GROUPS: NodeBB core has none (the calendar plugin lists events
+    #   over socket.io only).
+    # - USER_TRUST_LEVEL, USER_ANONYMIZE, USER_LOG_OUT...: Discourse concepts.
+    words = PlatformWords(
+        penalties={
+            Penalty.SUSPEND: PenaltyWords("Ban", "banned", "Unban", "unbanned", "Ban"),
+            Penalty.SILENCE: PenaltyWords("Mute", "muted", "Unmute", "unmuted", "Mute"),
+        },
+        standing="Reputation",
+        standing_short="rep.",
+        key_help="A token from ACP → Settings → API access (a user token, or a master token "
+        "with the uid it acts as).",
+        username_label="Acting uid",
+        username_help="For a master token: the uid every call acts as (e.g. 1, the first "
+        "administrator). Leave empty for a user token.",
+    )
+    penalty_rules = {
+        Penalty.SUSPEND: PenaltyRules(permanent_allowed=True, until_required=False),
+        # mutedUntil is a time: NodeBB has no permanent mute.
+        Penalty.SILENCE: PenaltyRules(permanent_allowed=False),
+    }
+
+    @classmethod
+    def validate_settings(
+        cls, *, base_url: str, api_username: str, master_token: bool = False
+    ) -> dict[str, Any]:
+        uid = api_username.strip()
+        if master_token and not uid.isdigit():
+            raise SettingsProblem({"api_username": MASTER_TOKEN_UID_MESSAGE})
+        return {"api_username": uid, "master_token": bool(master_token)}
+
+    # --- plumbing ----------------------------------------------------------------------------
+    def auth_headers(self, api_key: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {api_key}"}
+
+    def request(self, method: str, path: str, *, params=None, **kwargs) -> Any:
+        if self.master_token:
+            # A master token must name the acting uid on every call; the query string keeps
+            # request bodies exactly as the spec describes them.
+            params = dict(params or {})
+            params.setdefault("_uid", self.api_username)
+        try:
+            return super().request(method, path, params=params, **kwargs)
+        except ForumReauthRequired:
+            raise
+        except ForumUnauthorized as exc:
+            if self._is_reauth_route(method, path) and self._token_works():
+                message = (
+                    ADMINISTRATORS_REAUTH_MESSAGE
+                    if "/groups/administrators/" in path
+                    else REAUTH_MESSAGE
+                )
+                raise ForumReauthRequired(message, status=exc.status) from None
+            raise
+
+    @staticmethod
+    def _is_reauth_route(method: str, path: str) -> bool:
+        path = path.split("?", 1)[0]
+        return any(
+            method.upper() in methods and pattern.match(path) for methods, pattern in _REAUTH_ROUTES
+        )
+
+    def _token_works(self) -> bool:
+        """A re-auth route and a refused token both answer 401; /api/self tells them apart."""
+        try:
+            super().request("GET", "/api/self", params=self._uid_params())
+        except ForumError:
+            return False
+        return True
+
+    def _uid_params(self) -> dict[str, str] | None:
+        return {"_uid": self.api_username} if self.master_token else None
+
+    def raise_for_status(self, response: requests.Response) -> None:
+        if response.status_code == 401:
+            own = self.error_message(response, self._try_json(response))
+            if own in _INVALID_UID_MESSAGES:
+                raise ForumNotFound("NodeBB has no user with that id.", status=404)
+        super().raise_for_status(response)
+
+    def error_message(self, response: requests.Response, payload: Any) -> str:
+        if isinstance(payload, dict):
+            status = payload.get("status")
+            if isinstance(status, dict) and status.get("message"):
+                return str(status["message"])
+            if isinstance(payload.get("error"), str):
+                return payload["error"]
+        return ""
+
+    def _write(
+        self, method: str, path: str, *, params: dict | None = None, body: Any = None
+    ) -> Any:
+        """A write API call, unwrapped from its ``{"status", "response"}`` envelope."""
+        payload = self.request(method, path, params=params, json_body=body)
+        if payload is None:
+            return None
+        if not isinstance(payload, dict) or "status" not in payload:
+            raise ForumBadResponse("NodeBB's write API answered without its status envelope.")
+        return payload.get("response")
+
+    def _read(self, path: str, *, params: dict | list | None = None) -> dict:
+        payload = self.request("GET", path, params=params)
+        if not isinstance(payload, dict):
+            raise ForumBadResponse("NodeBB's read API answered something other than an object.")
+        return payload
+
+    def _read_list(self, path: str, params: list[tuple[str, Any]]) -> dict:
+        # Repeatable query parameters (filters=banned&filters=muted) need a list of pairs; the
+        # `_uid` pair is already in it, so bypass the dict-based injection in request().
+        payload = BaseClient.request(self, "GET", path, params=params)
+        if not isinstance(payload, dict):
+            raise ForumBadResponse("NodeBB's read API answered something other than an object.")
+        return payload
+
+    @staticmethod
+    def _seg(value: Any) -> str:
+        return quote(str(value), safe="@")
+
+    # --- records -----------------------------------------------------------------------------
+    def _user(self, data: dict, *, ban_reason: str = "") -> ForumUser:
+        slug = str(data.get("userslug") or "")
+        expire = data.get("banned:expire", data.get("banned_until"))
+        banned = flag(data.get("banned"))
+        muted_until = ms_to_datetime(data.get("mutedUntil"))
+        muted = flag(data.get("muted")) or bool(muted_until and muted_until > datetime.now(tz=UTC))
+        fullname = str(data.get("fullname") or "")
+        groups = {
+            str(g.get("name") if isinstance(g, dict) else g) for g in data.get("groups") or []
+        }
+        return ForumUser(
+            id=int(data.get("uid") or 0),
+            username=str(data.get("username") or ""),
+            name=fullname,
+            email=str(data["email"]) if data.get("email") else None,
+            reputation=to_int(data.get("reputation")),
+            admin=flag(data.get("administrator"))
+            or flag(data.get("isTargetAdmin"))
+            or "administrators" in groups,
+            moderator=flag(data.get("isGlobalModerator")) or "Global Moderators" in groups,
+            suspended=banned,
+            suspended_until=ms_to_datetime(expire) if banned else None,
+            suspend_reason=text(ban_reason or data.get("banReason")) if banned else "",
+            silenced=muted,
+            silenced_until=muted_until if muted else None,
+            silence_reason=text(data.get("mutedReason")) if muted else "",
+            created_at=ms_to_datetime(data.get("joindate")),
+            last_seen_at=ms_to_datetime(data.get("lastonline")),
+            post_count=to_int(data.get("postcount")),
+            profile_url=f"{self.base_url}/user/{quote(slug)}" if slug else "",
+        )

@@ -1,0 +1,120 @@
+"""NodeBB tags: the tag list, a tag's topics, and retagging topic by topic. NodeBB has no API
+token route for a site-wide tag create, rename, merge or delete (socket.io with an admin
+password session only), so those stay "not offered"; the pages do them by retagging."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from ..records import Capability, ForumTag, ForumTopic
+from .base import NodeBBBase, to_int
+
+
+def _clean(values: Iterable[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    for value in values:
+        name = str(value).strip()
+        if name and name.lower() not in seen:
+            seen[name.lower()] = name
+    return list(seen.values())
+
+
+class NodeBBTags(NodeBBBase):
+    def _topic(self, data: dict) -> ForumTopic:
+        slug = str(data.get("slug") or "")
+        tags = tuple(
+            str(t.get("value") if isinstance(t, dict) else t) for t in data.get("tags") or []
+        )
+        return ForumTopic(
+            id=int(data.get("tid") or 0),
+            title=str(data.get("titleRaw") or data.get("title") or ""),
+            slug=slug,
+            tags=tags,
+            category_id=to_int(data.get("cid")),
+            url=f"{self.base_url}/topic/{slug}" if slug else "",
+        )
+
+    @staticmethod
+    def _tag_names(response: Any) -> tuple[str, ...]:
+        return tuple(
+            str(t.get("value") if isinstance(t, dict) else t)
+            for t in (response if isinstance(response, list) else [])
+            if t
+        )
+
+    def list_tags(self) -> list[ForumTag]:
+        """Every tag with its topic count (ACP list; the public /api/tags stops at 100)."""
+        self.require(Capability.TAGS)
+        payload = self._read("/api/admin/manage/tags")
+        return [
+            ForumTag(
+                name=str(t["value"]), topic_count=to_int(t.get("score"), 0) or 0, id=t["value"]
+            )
+            for t in payload.get("tags") or []
+            if isinstance(t, dict) and t.get("value")
+        ]
+
+    def list_tag_topics(self, *, tag: str, limit: int | None = None) -> list[ForumTopic]:
+        """Topics carrying ``tag``, all pages of ``GET /api/tags/{tag}``."""
+        self.require(Capability.TAGS)
+
+        def page(number: int) -> tuple[list[ForumTopic], int | None]:
+            payload = self._read(f"/api/tags/{self._seg(tag)}", params={"page": number})
+            topics = [self._topic(t) for t in payload.get("topics") or [] if isinstance(t, dict)]
+            page_count = to_int((payload.get("pagination") or {}).get("pageCount"), 1) or 1
+            return topics, (number + 1 if number < page_count else None)
+
+        return list(self.paginate(page, start=1, limit=limit))
+
+    def set_topic_tags(self, *, topic_id: int, tags: Iterable[str]) -> tuple[str, ...]:
+        """Replace a topic's tags; returns the tags it now has."""
+        self.require(Capability.TOPIC_RETAG)
+        response = self._write(
+            "PUT", f"/api/v3/topics/{int(topic_id)}/tags", body={"tags": list(tags)}
+        )
+        return self._tag_names(response)
+
+    def add_topic_tags(self, *, topic_id: int, tags: Iterable[str]) -> tuple[str, ...]:
+        """Append tags to a topic; returns the tags it now has."""
+        self.require(Capability.TOPIC_RETAG)
+        response = self._write(
+            "PATCH", f"/api/v3/topics/{int(topic_id)}/tags", body={"tags": list(tags)}
+        )
+        return self._tag_names(response)
+
+    def clear_topic_tags(self, *, topic_id: int) -> None:
+        self.require(Capability.TOPIC_RETAG)
+        self._write("DELETE", f"/api/v3/topics/{int(topic_id)}/tags")
+
+    def retag(
+        self,
+        *,
+        topics: Sequence[ForumTopic],
+        add: Iterable[str] = (),
+        remove: Iterable[str] = (),
+        replace: Iterable[str] | None = None,
+    ) -> list[int]:
+        """One call per topic: PATCH to append, PUT the whole list to replace or remove, DELETE
+        to clear."""
+        self.require(Capability.TOPIC_RETAG)
+        adding, removing = _clean(add), {t.lower() for t in _clean(remove)}
+        fixed = _clean(replace) if replace is not None else None
+        sent: list[int] = []
+        for topic in topics:
+            if fixed is not None:
+                tags = fixed
+            elif removing:
+                tags = _clean([*(t for t in topic.tags if t.lower() not in removing), *adding])
+            elif adding:
+                self.add_topic_tags(topic_id=topic.id, tags=adding)
+                sent.append(int(topic.id))
+                continue
+            else:
+                continue
+            if tags:
+                self.set_topic_tags(topic_id=topic.id, tags=tags)
+            else:
+                self.clear_topic_tags(topic_id=topic.id)
+            sent.append(int(topic.id))
+        return sent
