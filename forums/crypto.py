@@ -100,3 +100,43 @@ def _keyring_for(keys: tuple[str, ...]) -> Keyring:
 
 def get_keyring() -> Keyring:
     return _keyring_for(tuple(k.strip() for k in settings.FORUMDECK_ENCRYPTION_KEYS if k.strip()))
+
+
+class Sealed:
+    """A stored secret as loaded from the database: still encrypted.
+
+    Rows load without decrypting, so a key the keyring cannot open breaks only the call that
+    needs it (``reveal``, from ``get_client``), never the page that lists the row. It never
+    prints its contents.
+    """
+
+    __slots__ = ("stored",)
+
+    def __init__(self, stored: str) -> None:
+        self.stored = stored
+
+    def __repr__(self) -> str:
+        return "<sealed secret>"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sealed) and other.stored == self.stored
+
+    def __hash__(self) -> int:
+        return hash(self.stored)
+
+
+def reveal(value: str | Sealed | None) -> str:
+    """The plaintext of a secret: opened here (``DecryptionError`` if no key opens it), or a
+    plaintext just assigned and not yet saved."""
+    if isinstance(value, Sealed):
+        return get_keyring().decrypt(value.stored)
+    return value or ""
+
+
+def fingerprint(value: str | Sealed | None) -> str:
+    """A short, stable fingerprint of a secret (for approvals: "the key changed"), computed
+    from its plaintext so that re-encryption under a new key leaves it unchanged."""
+    plain = reveal(value)
+    return hashlib.sha256(b"forumdeck-key-fingerprint:" + plain.encode()).hexdigest()[:16]

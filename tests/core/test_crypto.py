@@ -7,7 +7,9 @@ from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.db import connection as db
 
-from forums.crypto import DecryptionError, Keyring, get_keyring, key_id
+from forums.clients import get_client
+from forums.clients.errors import ForumKeyUndecryptable
+from forums.crypto import DecryptionError, Keyring, get_keyring, key_id, reveal
 from forums.models import AuditEntry, ForumConnection
 from tests.factories import ForumConnectionFactory
 
@@ -52,17 +54,26 @@ def test_raw_column_never_holds_the_plaintext():
     raw = raw_key_column(conn.pk)
     assert SECRET not in raw
     assert raw.startswith(f"fd1:{get_keyring().newest_id}:")
-    assert ForumConnection.objects.get(pk=conn.pk).api_key == SECRET
+    assert reveal(ForumConnection.objects.get(pk=conn.pk).api_key) == SECRET
 
 
 @pytest.mark.django_db
-def test_undecryptable_row_raises_on_load(settings):
+def test_undecryptable_row_loads_but_its_key_is_never_returned(settings):
     conn = ForumConnectionFactory(api_key=SECRET)
     settings.FORUMDECK_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    # The row loads (pages that list or edit it keep working while the keyring is repaired)...
+    loaded = ForumConnection.objects.get(pk=conn.pk)
+    assert loaded.name == conn.name and SECRET not in repr(loaded.api_key)
+    # ...but the key is an error, never ciphertext handed back as if it were the secret.
     with pytest.raises(DecryptionError):
-        ForumConnection.objects.get(pk=conn.pk)
-    # Lists defer the key, so they keep working while the keyring is repaired.
-    assert ForumConnection.objects.defer("api_key").get(pk=conn.pk).name == conn.name
+        reveal(loaded.api_key)
+    with pytest.raises(ForumKeyUndecryptable, match="cannot be decrypted .* enter it again"):
+        get_client(loaded)
+    # Saving the row again keeps the stored value exactly as it was.
+    before = raw_key_column(conn.pk)
+    loaded.name = "Renamed"
+    loaded.save()
+    assert raw_key_column(conn.pk) == before
 
 
 @pytest.mark.django_db
@@ -74,13 +85,13 @@ def test_rotation_k1_then_k1_k2_then_rotate_then_drop_k1(settings):
 
     settings.FORUMDECK_ENCRYPTION_KEYS = [k2, k1]  # newest first
     # Before rotation old rows still read, new writes use K2.
-    assert ForumConnection.objects.get(pk=rows[0].pk).api_key == f"{SECRET}-0"
+    assert reveal(ForumConnection.objects.get(pk=rows[0].pk).api_key) == f"{SECRET}-0"
     call_command("rotate_encryption_keys", stdout=io.StringIO())
     assert all(raw_key_column(r.pk).startswith(f"fd1:{key_id(k2)}:") for r in rows)
 
     settings.FORUMDECK_ENCRYPTION_KEYS = [k2]  # K1 dropped
     for i, row in enumerate(rows):
-        assert ForumConnection.objects.get(pk=row.pk).api_key == f"{SECRET}-{i}"
+        assert reveal(ForumConnection.objects.get(pk=row.pk).api_key) == f"{SECRET}-{i}"
     entry = AuditEntry.objects.get(action="encryption.rotate")
     assert entry.details["rotated"] == 3
 
