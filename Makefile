@@ -11,8 +11,10 @@ help:
 	@echo "make run    set everything up and serve the dashboard on http://127.0.0.1:8000"
 	@echo "make demo   the same, with a sandbox Discourse and NodeBB connected"
 	@echo "make test   set everything up and run the whole test suite"
+	@echo "make test-fast  the quick tests only (no browser, no Celery workers, no Prism)"
 	@echo "make bench  speed benchmarks against the sandbox forums"
-	@echo "make lint   ruff"
+	@echo "make lint   ruff check and ruff format --check"
+	@echo "make format ruff format and ruff check --fix"
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -59,7 +61,7 @@ test-fast: $(VENV)/.installed-dev
 	$(BIN)/pytest -m "not e2e and not worker and not contract"
 
 bench: $(VENV)/.installed-dev
-	$(BIN)/python -m forums.bench
+	$(BIN)/python -m tools.bench
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 from celery import Celery
 
@@ -11,3 +12,22 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 app = Celery("forumdeck")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def worker_command(
+    *, concurrency: int = 1, hostname: str = "worker@%h", loglevel: str = "INFO"
+) -> list[str]:
+    """The one command line a Forumdeck worker runs with: the embedded stack, the benchmark
+    and the tests start exactly this (no gossip or mingle: workers do not talk to each other)."""
+    return [
+        sys.executable, "-m", "celery", "-A", "dashboard", "worker", "--loglevel", loglevel,
+        "--concurrency", str(concurrency), "--without-gossip", "--without-mingle",
+        "--hostname", hostname,
+    ]  # fmt: skip
+
+
+def beat_command(*, schedule: str, loglevel: str = "INFO") -> list[str]:
+    return [
+        sys.executable, "-m", "celery", "-A", "dashboard", "beat", "--loglevel", loglevel,
+        "--schedule", schedule,
+    ]  # fmt: skip

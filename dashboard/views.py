@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from forums import selectors
+from forums.connections import selectors
 
 from .services import worker_last_heartbeat
 

@@ -7,7 +7,7 @@ import logging
 from celery import shared_task
 
 from .bulk import engine
-from .bulk.services import stalled_actions
+from .bulk.selectors import stalled_actions
 from .models import BulkAction
 
 logger = logging.getLogger("forums.tasks")

@@ -21,16 +21,12 @@ class CeleryProcess:
         env: dict[str, str] | None = None,
         extra: list[str] | None = None,
     ) -> None:
-        args = [sys.executable, "-m", "celery", "-A", "dashboard", kind, "--loglevel", "INFO"]
+        from dashboard.celery import worker_command
+
         if kind == "worker":
-            args += [
-                "--concurrency",
-                "1",
-                "--without-gossip",
-                "--without-mingle",
-                "--hostname",
-                f"test-{os.getpid()}-{time.monotonic_ns()}@%h",
-            ]
+            args = worker_command(hostname=f"test-{os.getpid()}-{time.monotonic_ns()}@%h")
+        else:
+            args = [sys.executable, "-m", "celery", "-A", "dashboard", kind, "--loglevel", "INFO"]
         args += extra or []
         self.log = log
         self._log_file = log.open("w")

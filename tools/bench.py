@@ -1,4 +1,4 @@
-"""``python -m forums.bench``: how the bulk-action engine does against sandbox forums.
+"""``python -m tools.bench``: how the bulk-action engine does against sandbox forums.
 
 Everything runs here, on loopback, in a throwaway environment: a temporary var folder, SQLite
 database and filesystem broker, freshly generated secrets, sandbox forums served from this
@@ -73,22 +73,9 @@ class Worker:
     def __init__(self, log: Path) -> None:
         self.log = log
         self._log_file = log.open("w")
-        args = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "dashboard",
-            "worker",
-            "--loglevel",
-            "INFO",
-            "--concurrency",
-            "1",
-            "--without-gossip",
-            "--without-mingle",
-            "--hostname",
-            f"bench-{os.getpid()}@%h",
-        ]
+        from dashboard.celery import worker_command
+
+        args = worker_command(hostname=f"bench-{os.getpid()}@%h")
         self.process = subprocess.Popen(
             args,
             cwd=ROOT,
@@ -340,7 +327,7 @@ class Bench:
         return self._people
 
     def connection(self, sandbox, name: str, rpm: int):
-        from forums.services import connection_create
+        from forums.connections.services import connection_create
 
         return connection_create(
             actor=self.people()[1],
@@ -700,7 +687,7 @@ def run(quick: bool) -> int:
         bench = Bench(worker=worker, quick=quick)
         started = time.monotonic()
         print(
-            f"# forums.bench ({'quick' if quick else 'full'}): SQLite + filesystem broker in "
+            f"# tools.bench ({'quick' if quick else 'full'}): SQLite + filesystem broker in "
             f"{var_dir}, worker pid {worker.pid}",
             flush=True,
         )
@@ -727,7 +714,7 @@ def run(quick: bool) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m forums.bench", description=__doc__.split("\n\n")[0]
+        prog="python -m tools.bench", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument(
         "--quick",

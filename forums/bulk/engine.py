@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import math
 import time
 import uuid
 from collections.abc import Iterator
@@ -19,8 +18,8 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from forums.clients import client_class, get_client
-from forums.clients.base import BaseClient
+from forums.audit.services import audit_entry, audit_record, audit_record_many
+from forums.clients import ForumClient, client_class, get_client
 from forums.clients.errors import (
     CapabilityNotOffered,
     ForumError,
@@ -96,29 +95,24 @@ def _audit_items(
     message: str,
     call: str,
 ) -> None:
-    AuditEntry.objects.bulk_create(
-        [
-            AuditEntry(
-                actor=action.approved_by,
-                actor_name=action.approved_by.get_username() if action.approved_by else "",
-                connection=connection,
-                connection_name=connection.name,
-                action=f"bulk.{kind.key}",
-                target=item.forum_username or item.target,
-                outcome=outcome,
-                message=message,
-                details={
-                    "bulk_action": action.pk,
-                    "proposed_by": action.proposed_by_id,
-                    "call": call,
-                    "forum_user_id": item.forum_user_id,
-                },
-                bulk_action=action,
-                bulk_item=item,
-            )
-            for item in items
-        ],
-        batch_size=500,
+    audit_record_many(
+        audit_entry(
+            actor=action.approved_by,
+            connection=connection,
+            action=f"bulk.{kind.key}",
+            target=item.forum_username or item.target,
+            outcome=outcome,
+            message=message,
+            details={
+                "bulk_action": action.pk,
+                "proposed_by": action.proposed_by_id,
+                "call": call,
+                "forum_user_id": item.forum_user_id,
+            },
+            bulk_action=action,
+            bulk_item=item,
+        )
+        for item in items
     )
 
 
@@ -145,7 +139,7 @@ def _save(items: list[BulkActionItem], fields: list[str]) -> None:
                 )
 
 
-def _client(connection: ForumConnection) -> BaseClient:
+def _client(connection: ForumConnection) -> ForumClient:
     return get_client(connection, pacer=pace_for(connection))
 
 
@@ -356,7 +350,8 @@ def _run(action_id: int, token: str) -> Outcome:
                 action.last_error = f"Refused to run: {problem}"
                 action.plan_hash = compute_hash(action)
                 action.save()
-                AuditEntry.objects.create(
+                audit_record(
+                    actor=None,
                     action="bulk.refused",
                     target=f"bulk action #{action.pk}",
                     outcome=AuditEntry.Outcome.FAILURE,
@@ -389,7 +384,11 @@ def _run_connection(
     )
     if not open_items.exists():
         return None
-    with _client(connection) as client:
+    try:
+        client = _client(connection)
+    except ForumError as exc:  # e.g. its key no longer decrypts: nothing can be sent there
+        return _handle_error(action, connection, [], exc)
+    with client:
         try:
             ctx = kind.prepare(
                 client, action.params, frozen=action.plan.get("frozen", {}).get(str(connection.pk))
@@ -567,47 +566,3 @@ def _finish(action: BulkAction) -> None:
     BulkAction.objects.filter(pk=action.pk, state=State.RUNNING).update(
         state=state, finished_at=timezone.now(), last_error=""
     )
-
-
-# --- progress ---------------------------------------------------------------------------------
-@dataclass
-class Progress:
-    total: int
-    done: int
-    skipped: int
-    failed: int
-    open: int
-    percent: int
-    eta_seconds: int | None
-
-
-def progress(action: BulkAction) -> Progress:
-    counts = dict(action.items.filter(planned=True).values_list("state").annotate(n=Count("id")))
-    total = sum(counts.values())
-    done = counts.get(ItemState.DONE, 0)
-    skipped = counts.get(ItemState.SKIPPED, 0)
-    failed = counts.get(ItemState.FAILED, 0)
-    open_ = counts.get(ItemState.PENDING, 0) + counts.get(ItemState.SENDING, 0)
-    finished = done + skipped + failed
-    percent = 100 if total == 0 else math.floor(finished * 100 / total)
-    eta = None
-    if open_ and action.state == State.RUNNING and action.started_at and finished:
-        elapsed = (timezone.now() - action.started_at).total_seconds()
-        eta = int(elapsed / finished * open_)
-    elif open_:
-        rates = [c.requests_per_minute for c in action.connections.all()] or [60]
-        eta = int(open_ * 60 / min(rates))
-    return Progress(total, done, skipped, failed, open_, percent, eta)
-
-
-def progress_by_connection(action: BulkAction) -> dict[int, dict[str, int]]:
-    """connection id -> {state: count} over the planned items: the per-forum result."""
-    rows = (
-        action.items.filter(planned=True)
-        .values_list("connection_id", "state")
-        .annotate(n=Count("id"))
-    )
-    result: dict[int, dict[str, int]] = {}
-    for connection_id, state, n in rows:
-        result.setdefault(connection_id, {})[state] = n
-    return result

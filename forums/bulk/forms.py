@@ -1,9 +1,13 @@
 from __future__ import annotations
 
-from django import forms
+from typing import Any
 
-from .bulk.kinds import KINDS
-from .models import BulkAction, ForumConnection
+from django import forms
+from django.http import QueryDict
+
+from forums.models import BulkAction, ForumConnection
+
+from .kinds import KINDS, Kind
 
 MAX_CSV_BYTES = 10 * 1024 * 1024
 
@@ -58,16 +62,31 @@ class BulkProposeForm(forms.Form):
         return data
 
 
-def kind_param_forms(data=None) -> list[tuple[str, forms.Form]]:
-    """One parameter form per distinct form class, with the kinds that use it. Unbound (the
-    service validates the chosen kind's parameters), but keeping what was typed."""
-    initial = {k: v for k, v in data.items()} if data else None
+def bind_kind_params(
+    kind: Kind, data: QueryDict | dict[str, Any] | None
+) -> tuple[forms.Form | None, dict[str, Any] | None]:
+    """The one place a kind's parameter form is bound: (the form to render, the parameters as
+    a plain dict when the form is valid). The service validates that dict again."""
+    if kind.form_class is None:
+        return None, ({} if data is not None else None)
+    form = kind.form_class(data)
+    if data is None or not form.is_valid():
+        return form, None
+    return form, kind.params_from(form.cleaned_data)
+
+
+def kind_param_forms(
+    chosen: Kind | None = None, bound: forms.Form | None = None
+) -> list[tuple[str, forms.Form]]:
+    """One parameter form per distinct form class, with the kinds that use it; the chosen
+    kind's form is the bound one (with its errors), the others blank."""
     seen: dict[type, tuple[list[str], forms.Form]] = {}
     for kind in KINDS.values():
         if kind.form_class is None:
             continue
         if kind.form_class not in seen:
-            seen[kind.form_class] = ([], kind.form_class(initial=initial))
+            mine = bound is not None and chosen is not None and chosen.form_class is kind.form_class
+            seen[kind.form_class] = ([], bound if mine else kind.form_class())
         seen[kind.form_class][0].append(kind.key)
     return [(" ".join(keys), form) for keys, form in seen.values()]
 
@@ -94,13 +113,3 @@ STATE_GROUPS = {
     "active": [BulkAction.State.PLANNING, BulkAction.State.QUEUED, BulkAction.State.RUNNING],
     "finished": list(BulkAction.FINISHED),
 }
-
-
-def kind_params_from_post(kind, post) -> dict:
-    """The raw parameters of ``kind`` as a form posted them (the service validates them)."""
-    fields = kind.form_class.base_fields if kind.form_class else {}
-    params = {name: post.get(name) for name in fields}
-    for name, field in fields.items():
-        if isinstance(field, forms.BooleanField):
-            params[name] = post.get(name) == "on"
-    return params

@@ -4,7 +4,6 @@ database constraint): nobody approves what they proposed."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -13,9 +12,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from forums.audit.services import audit_record
 from forums.clients import client_class
 from forums.models import AuditEntry, BulkAction, BulkActionItem, ForumConnection
-from forums.services import audit_record
+from forums.tasks import plan_bulk_action, run_bulk_action
 
 from .engine import LIST_CAP, compute_hash
 from .kinds import get_kind
@@ -58,15 +58,18 @@ def bulk_action_propose(
         connections = list(targets_by_connection)
     if not connections:
         raise ValidationError("Choose at least one forum.")
+    classes = []
     for connection in connections:
         if not connection.enabled:
             raise ValidationError(f"{connection.name} is disabled.")
         cls = client_class(connection.platform)
-        if not any(c in cls.capabilities for c in kind_obj.capabilities):
+        if not kind_obj.offered_by(cls):
             raise ValidationError(
                 f"{connection.name} ({cls.software}) does not offer “{kind_obj.label}”."
             )
+        classes.append(cls)
     clean = kind_obj.clean_params(params)
+    kind_obj.check_forums(classes, clean)
     if targets_by_connection is not None:
         per_connection = {c: parse_targets("\n".join(t)) for c, t in targets_by_connection.items()}
         raw = "\n".join(f"{c.name}: {', '.join(t)}" for c, t in targets_by_connection.items())
@@ -111,8 +114,6 @@ def bulk_action_propose(
         + ", ".join(c.name for c in connections),
         details={"bulk_action": action.pk},
     )
-    from forums.tasks import plan_bulk_action
-
     plan_bulk_action.delay_on_commit(action.pk)
     return action
 
@@ -150,8 +151,6 @@ def bulk_action_approve(
             message=action.plan.get("description", ""),
             details={"bulk_action": action.pk, "plan_hash": current},
         )
-        from forums.tasks import run_bulk_action
-
         run_bulk_action.delay_on_commit(action.pk)
     return action
 
@@ -209,16 +208,3 @@ def bulk_action_cancel(*, actor: AbstractBaseUser, action: BulkAction) -> BulkAc
         details={"bulk_action": action.pk},
     )
     return action
-
-
-def stalled_actions(now=None):
-    """Actions that should be moving but nobody is working on (crashed or lost tasks)."""
-    from django.db.models import Q
-
-    now = now or timezone.now()
-    return BulkAction.objects.filter(
-        Q(lease_until__isnull=True) | Q(lease_until__lt=now),
-        Q(not_before__isnull=True) | Q(not_before__lte=now),
-        state__in=[State.PLANNING, State.QUEUED, State.RUNNING],
-        updated_at__lt=now - timedelta(seconds=5),
-    )

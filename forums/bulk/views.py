@@ -5,82 +5,59 @@ from __future__ import annotations
 import csv
 
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HTMX_STOP_POLLING
+from django_htmx.http import HttpResponseStopPolling
 
-from .bulk import engine
-from .bulk.kinds import KINDS, get_kind
-from .bulk.services import (
+from forums.models import BulkAction, BulkActionItem
+from forums.web import HtmxHttpRequest, render_page, requires
+
+from . import selectors
+from .forms import BulkFilterForm, BulkProposeForm, RejectForm, bind_kind_params, kind_param_forms
+from .kinds import KINDS
+from .services import (
     BulkActionError,
     bulk_action_approve,
     bulk_action_cancel,
     bulk_action_propose,
     bulk_action_reject,
 )
-from .forms_bulk import (
-    STATE_GROUPS,
-    BulkFilterForm,
-    BulkProposeForm,
-    RejectForm,
-    kind_param_forms,
-    kind_params_from_post,
-)
-from .models import BulkAction, BulkActionItem
-
-
-def _perm(codename: str):
-    return permission_required(f"forums.{codename}", raise_exception=True)
 
 
 @require_GET
-@_perm("view_bulkaction")
-def bulk_list(request: HttpRequest) -> HttpResponse:
+@requires("view_bulkaction")
+def bulk_list(request: HtmxHttpRequest) -> HttpResponse:
     form = BulkFilterForm(request.GET)
     filters = form.cleaned_data if form.is_valid() else {}
-    actions = (
-        BulkAction.objects.select_related("proposed_by", "approved_by")
-        .prefetch_related("connections")
-        .annotate(
-            n_items=Count("items", filter=Q(items__planned=True)),
-            n_finished=Count(
-                "items", filter=Q(items__planned=True) & ~Q(items__state__in=["pending", "sending"])
-            ),
-        )
-        .order_by("-created_at", "-id")
+    actions = selectors.bulk_action_list(
+        state_group=filters.get("state") or "",
+        proposed_by=request.user if filters.get("mine") else None,
     )
-    if filters.get("state"):
-        actions = actions.filter(state__in=STATE_GROUPS[filters["state"]])
-    if filters.get("mine"):
-        actions = actions.filter(proposed_by=request.user)
     page = Paginator(actions, 25).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    template = "bulk/bulk_list.html"
-    if request.htmx:
-        template += "#bulk-table"
-    return render(
+    return render_page(
         request,
-        template,
+        "bulk/bulk_list.html",
         {"page": page, "filters": filters, "query": query.urlencode(), "kinds": KINDS},
+        partial="bulk-table",
     )
 
 
 @require_http_methods(["GET", "POST"])
-@_perm("propose_bulkaction")
-def bulk_create(request: HttpRequest) -> HttpResponse:
+@requires("propose_bulkaction")
+def bulk_create(request: HtmxHttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     form = BulkProposeForm(data, request.FILES or None)
-    param_forms = kind_param_forms(data)
-    if request.method == "POST" and form.is_valid():
-        kind = get_kind(form.cleaned_data["kind"])
-        params = kind_params_from_post(kind, request.POST)
+    kind = KINDS.get(data.get("kind", "")) if data else None
+    params_form, params = bind_kind_params(kind, data) if kind else (None, None)
+    param_forms = kind_param_forms(kind, params_form)
+    if request.method == "POST" and form.is_valid() and kind is not None and params is not None:
         try:
             action = bulk_action_propose(
                 actor=request.user,
@@ -104,9 +81,9 @@ def bulk_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _detail_context(request: HttpRequest, action: BulkAction) -> dict:
+def _detail_context(request: HtmxHttpRequest, action: BulkAction) -> dict:
     user = request.user
-    progress = engine.progress(action)
+    progress = selectors.progress(action)
     can_approve = (
         user.has_perm("forums.approve_bulkaction")
         and action.proposed_by_id != user.pk
@@ -117,7 +94,7 @@ def _detail_context(request: HttpRequest, action: BulkAction) -> dict:
         and not action.cancel_requested
         and (action.proposed_by_id == user.pk or user.has_perm("forums.approve_bulkaction"))
     )
-    per_forum = engine.progress_by_connection(action)
+    per_forum = selectors.progress_by_connection(action)
     plan_rows = [
         {**row, **{f"n_{k}": v for k, v in per_forum.get(row["connection"], {}).items()}}
         for row in action.plan.get("per_connection", [])
@@ -136,27 +113,26 @@ def _detail_context(request: HttpRequest, action: BulkAction) -> dict:
 
 
 @require_GET
-@_perm("view_bulkaction")
-def bulk_detail(request: HttpRequest, pk: int) -> HttpResponse:
+@requires("view_bulkaction")
+def bulk_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     action = get_object_or_404(
         BulkAction.objects.select_related("proposed_by", "approved_by", "rejected_by"), pk=pk
     )
     context = _detail_context(request, action)
-    if request.htmx and request.htmx.target == "bulk-items":
+    target = request.htmx.target if request.htmx else None
+    if target == "bulk-progress" and not context["polling"]:
+        # The end: stop polling (286), show the final counts, and let the fragment re-render
+        # the whole page content once, so nothing on it is left from before.
+        context["just_finished"] = True
+        html = render_to_string("bulk/bulk_detail.html#bulk-progress", context, request=request)
+        return HttpResponseStopPolling(html)
+    if target != "bulk-progress":
         context.update(_items_context(request, action))
-        return render(request, "bulk/bulk_detail.html#bulk-items", context)
-    if request.htmx and request.htmx.target == "bulk-progress":
-        response = render(request, "bulk/bulk_detail.html#bulk-progress", context)
-        if not context["polling"]:
-            # The end: htmx stops polling on 286, and the page reloads to show the outcome.
-            response.status_code = HTMX_STOP_POLLING
-            response["HX-Refresh"] = "true"
-        return response
-    context.update(_items_context(request, action))
-    return render(request, "bulk/bulk_detail.html", context)
+    partial = target if target in ("bulk-items", "bulk-progress") else None
+    return render_page(request, "bulk/bulk_detail.html", context, partial=partial)
 
 
-def _items_context(request: HttpRequest, action: BulkAction) -> dict:
+def _items_context(request: HtmxHttpRequest, action: BulkAction) -> dict:
     state = request.GET.get("item_state", "")
     items = action.items.select_related("connection").order_by("id")
     if state in BulkActionItem.State.values:
@@ -165,14 +141,14 @@ def _items_context(request: HttpRequest, action: BulkAction) -> dict:
     return {"items_page": page, "item_state": state, "item_states": BulkActionItem.State.choices}
 
 
-def _refused(request: HttpRequest, action: BulkAction, exc: Exception) -> HttpResponse:
+def _refused(request: HtmxHttpRequest, action: BulkAction, exc: Exception) -> HttpResponse:
     messages.error(request, str(exc) if isinstance(exc, BulkActionError) else " ".join(exc))
     return redirect("forums:bulk-detail", pk=action.pk)
 
 
 @require_POST
-@_perm("approve_bulkaction")
-def bulk_approve(request: HttpRequest, pk: int) -> HttpResponse:
+@requires("approve_bulkaction")
+def bulk_approve(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     action = get_object_or_404(BulkAction, pk=pk)
     if action.proposed_by_id == request.user.pk:
         raise PermissionDenied("You proposed this action; someone else must approve it.")
@@ -191,8 +167,8 @@ def bulk_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@_perm("approve_bulkaction")
-def bulk_reject(request: HttpRequest, pk: int) -> HttpResponse:
+@requires("approve_bulkaction")
+def bulk_reject(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     action = get_object_or_404(BulkAction, pk=pk)
     form = RejectForm(request.POST)
     try:
@@ -204,8 +180,8 @@ def bulk_reject(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@_perm("view_bulkaction")
-def bulk_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+@requires("view_bulkaction")
+def bulk_cancel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     action = get_object_or_404(BulkAction, pk=pk)
     user = request.user
     if action.proposed_by_id != user.pk and not user.has_perm("forums.approve_bulkaction"):
@@ -229,8 +205,8 @@ class _Echo:
 
 
 @require_GET
-@_perm("view_bulkaction")
-def bulk_items_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+@requires("view_bulkaction")
+def bulk_items_csv(request: HtmxHttpRequest, pk: int) -> StreamingHttpResponse:
     action = get_object_or_404(BulkAction, pk=pk)
     writer = csv.writer(_Echo())
     header = [

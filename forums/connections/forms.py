@@ -2,9 +2,26 @@ from __future__ import annotations
 
 from django import forms
 
-from .clients import supported_platforms, validate_base_url
-from .clients.errors import ForumError
-from .models import ForumConnection, Platform
+from forums.clients import (
+    SettingsProblem,
+    client_class,
+    platform_choices,
+    supported_platforms,
+    validate_base_url,
+)
+from forums.clients.errors import ForumError
+from forums.models import ForumConnection
+
+
+def _platform_help() -> tuple[str, str]:
+    """Per platform, where the key comes from and what the username field means."""
+    keys, usernames = [], []
+    for platform in supported_platforms():
+        cls = client_class(platform)
+        keys.append(f"{cls.software}: {cls.words.key_help}")
+        if cls.words.username_help:
+            usernames.append(f"{cls.software}: {cls.words.username_help}")
+    return " ".join(keys), " ".join(usernames)
 
 
 class ConnectionForm(forms.ModelForm):
@@ -38,9 +55,10 @@ class ConnectionForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["platform"].choices = [
-            (value, label) for value, label in Platform.choices if value in supported_platforms()
-        ]
+        self.fields["platform"].choices = platform_choices()
+        key_help, username_help = _platform_help()
+        if username_help:
+            self.fields["api_username"].help_text = username_help
         if self.instance.pk:
             self.fields["api_key"].help_text = (
                 f"Stored, ending in …{self.instance.api_key_last4}. "
@@ -48,10 +66,10 @@ class ConnectionForm(forms.ModelForm):
             )
         else:
             self.fields["api_key"].required = True
-            self.fields["api_key"].help_text = (
-                "Discourse: an admin API key (Admin → API → New key, all users, global). "
-                "NodeBB: a token from ACP → Settings → API access. Stored encrypted; "
-                "only its last four characters are shown again."
+            self.fields[
+                "api_key"
+            ].help_text = (
+                f"{key_help} Stored encrypted; only its last four characters are shown again."
             )
         self.fields["requests_per_minute"].widget.attrs["min"] = 1
 
@@ -64,27 +82,21 @@ class ConnectionForm(forms.ModelForm):
     def clean(self) -> dict:
         data = super().clean()
         platform = data.get("platform")
-        username = (data.get("api_username") or "").strip()
-        master = platform == Platform.NODEBB and data.get("nodebb_master_token")
-        if master and not username.isdigit():
-            self.add_error(
-                "api_username",
-                "A NodeBB master token acts as a user: give that user's uid (a number), "
-                "e.g. 1 for the first administrator.",
-            )
-        if platform == Platform.DISCOURSE and not username:
-            self.add_error(
-                "api_username",
-                "Discourse needs the username the key acts as (e.g. system).",
-            )
+        if platform in supported_platforms():
+            try:
+                checked = client_class(platform).validate_settings(
+                    base_url=data.get("base_url") or "",
+                    api_username=data.get("api_username") or "",
+                    master_token=bool(data.get("nodebb_master_token")),
+                )
+            except SettingsProblem as exc:
+                for field, message in exc.errors.items():
+                    self.add_error(field if field in self.fields else None, message)
+            else:
+                data["api_username"] = checked["api_username"]
+                data["nodebb_master_token"] = checked["master_token"]
         return data
 
     def service_kwargs(self) -> dict:
         data = dict(self.cleaned_data)
         return {key: data[key] for key in self.Meta.fields}
-
-
-class AuditFilterForm(forms.Form):
-    actor = forms.IntegerField(required=False)
-    forum = forms.IntegerField(required=False)
-    action = forms.CharField(required=False, max_length=64)

@@ -1,4 +1,4 @@
-"""Services change things: connections and the audit log. One function per verb."""
+"""Connections: add, change, delete and check forums. One function per verb."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .clients import get_client, validate_base_url
-from .clients.errors import ForumError
-from .clients.records import HealthReport
-from .crypto import DecryptionError
-from .models import AuditEntry, ForumConnection, Platform
+from forums.audit.services import audit_record
+from forums.clients import SettingsProblem, client_class, get_client, validate_base_url
+from forums.clients.errors import CapabilityNotOffered, ForumError
+from forums.clients.records import HealthReport
+from forums.models import AuditEntry, BulkActionItem, ForumConnection
 
 Outcome = AuditEntry.Outcome
 
@@ -30,34 +30,28 @@ _EDITABLE = (
 )
 
 
-def audit_record(
-    *,
-    actor: AbstractBaseUser | None,
-    action: str,
-    connection: ForumConnection | None = None,
-    target: str = "",
-    outcome: str = Outcome.SUCCESS,
-    message: str = "",
-    details: dict[str, Any] | None = None,
-) -> AuditEntry:
-    return AuditEntry.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        actor_name=actor.get_username() if actor is not None and actor.is_authenticated else "",
-        connection=connection,
-        connection_name=connection.name if connection else "",
-        action=action,
-        target=target[:255],
-        outcome=outcome,
-        message=message,
-        details=details or {},
-    )
-
-
 def _clean_base_url(url: str) -> str:
     try:
         return validate_base_url(url)
     except ForumError as exc:
         raise ValidationError({"base_url": str(exc)}) from None
+
+
+def _platform_settings(
+    *, platform: str, base_url: str, api_username: str, master_token: bool
+) -> dict[str, Any]:
+    """The platform's own check of its settings (e.g. a NodeBB master token needs the uid it
+    acts as), done here and not only in the form, so no caller can skip it."""
+    try:
+        cls = client_class(platform)
+    except CapabilityNotOffered as exc:
+        raise ValidationError({"platform": str(exc)}) from None
+    try:
+        return cls.validate_settings(
+            base_url=base_url, api_username=api_username, master_token=master_token
+        )
+    except SettingsProblem as exc:
+        raise ValidationError(exc.errors) from None
 
 
 @transaction.atomic
@@ -75,14 +69,19 @@ def connection_create(
 ) -> ForumConnection:
     if not api_key:
         raise ValidationError({"api_key": "An API key is required."})
+    base_url = _clean_base_url(base_url)
+    checked = _platform_settings(
+        platform=platform, base_url=base_url, api_username=api_username,
+        master_token=nodebb_master_token,
+    )  # fmt: skip
     connection = ForumConnection(
         name=name,
         platform=platform,
-        base_url=_clean_base_url(base_url),
-        api_username=api_username,
+        base_url=base_url,
+        api_username=checked["api_username"],
         api_key=api_key,
         api_key_last4=api_key[-4:],
-        nodebb_master_token=nodebb_master_token and platform == Platform.NODEBB,
+        nodebb_master_token=checked["master_token"],
         requests_per_minute=requests_per_minute,
         enabled=enabled,
     )
@@ -110,13 +109,18 @@ def connection_update(
     unknown = set(fields) - set(_EDITABLE)
     if unknown:
         raise TypeError(f"Not editable: {', '.join(sorted(unknown))}")
+    original = {k: getattr(connection, k) for k in _EDITABLE}
     if "base_url" in fields:
         fields["base_url"] = _clean_base_url(fields["base_url"])
-    changed = [k for k, v in fields.items() if getattr(connection, k) != v]
-    for key in changed:
-        setattr(connection, key, fields[key])
-    if connection.platform != Platform.NODEBB:
-        connection.nodebb_master_token = False
+    for key, value in fields.items():
+        setattr(connection, key, value)
+    checked = _platform_settings(
+        platform=connection.platform, base_url=connection.base_url,
+        api_username=connection.api_username, master_token=connection.nodebb_master_token,
+    )  # fmt: skip
+    connection.api_username = checked["api_username"]
+    connection.nodebb_master_token = checked["master_token"]
+    changed = [k for k in _EDITABLE if getattr(connection, k) != original[k]]
     if api_key:
         connection.api_key = api_key
         connection.api_key_last4 = api_key[-4:]
@@ -138,8 +142,6 @@ def connection_update(
 
 @transaction.atomic
 def connection_delete(*, actor: AbstractBaseUser, connection: ForumConnection) -> None:
-    from .models import BulkActionItem
-
     if BulkActionItem.objects.filter(connection=connection).exists():
         # Bulk actions keep their per-target results for the record.
         raise ValidationError(
@@ -166,10 +168,6 @@ def connection_check(*, connection: ForumConnection) -> HealthReport:
     try:
         with get_client(connection) as client:
             report = client.health_check()
-    except DecryptionError as exc:
-        report = HealthReport(
-            error=f"The API key cannot be decrypted: {exc}", error_kind="decryption"
-        )
     except ForumError as exc:
         report = HealthReport(error=str(exc), error_kind=exc.kind)
     cache.set(

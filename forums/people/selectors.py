@@ -16,11 +16,10 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from .clients import get_client
-from .clients.errors import ForumError, ForumForbidden, ForumNotFound
-from .clients.records import ForumUser, ForumUserDetails
-from .crypto import DecryptionError
-from .models import AuditEntry, ForumConnection
+from forums.clients import get_client
+from forums.clients.errors import ForumError, ForumForbidden, ForumNotFound
+from forums.clients.records import ForumUser, ForumUserDetails
+from forums.models import AuditEntry, ForumConnection
 
 STATUSES = {
     "": "Any status",
@@ -122,14 +121,7 @@ def people_search(
         max_workers=max(min(len(connections), 8), 1), thread_name_prefix="people-search"
     )
     try:
-        futures = {}
-        for connection in connections:
-            try:
-                connection.api_key  # noqa: B018 - decrypt here, not in a thread
-            except DecryptionError as exc:
-                outcomes[connection.pk].error = f"The API key cannot be decrypted: {exc}"
-                continue
-            futures[pool.submit(_search_one, connection, query, status)] = connection
+        futures = {pool.submit(_search_one, c, query, status): c for c in connections}
         done, not_done = wait(futures, timeout=deadline)
         for future in not_done:
             connection = futures[future]
@@ -210,15 +202,13 @@ class PersonLookup:
 
 
 def person_lookup(*, connection: ForumConnection, user_id: int) -> PersonLookup:
-    with get_client(connection) as client:
-        try:
+    try:
+        with get_client(connection) as client:
             return PersonLookup(client.user_details(user_id=user_id))
-        except ForumNotFound:
-            return PersonLookup(
-                None, f"This person no longer exists on {connection.name}.", gone=True
-            )
-        except ForumError as exc:
-            return PersonLookup(None, f"{connection.name} could not be asked: {exc}")
+    except ForumNotFound:
+        return PersonLookup(None, f"This person no longer exists on {connection.name}.", gone=True)
+    except ForumError as exc:
+        return PersonLookup(None, f"{connection.name} could not be asked: {exc}")
 
 
 def person_audit(*, connection: ForumConnection, user: ForumUser, limit: int = 50):

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import moderation, people
-from .bulk.kinds import KINDS
-from .bulk.services import bulk_action_propose
-from .clients import client_class
-from .forms_bulk import kind_params_from_post
-from .models import ForumConnection
+from forums.bulk.forms import bind_kind_params
+from forums.bulk.kinds import KINDS
+from forums.bulk.services import bulk_action_propose
+from forums.clients import client_class
+from forums.models import ForumConnection
+from forums.web import HtmxHttpRequest, redirect_back, render_page, requires
+
+from . import selectors
+from .actions import actions_for, find_action
+from .forms import SearchForm
+from .services import ModerationOutcome, user_moderate
 
 BULK_FROM_SELECTION = {
     "suspend": "Suspend / ban selected",
@@ -26,37 +29,14 @@ BULK_FROM_SELECTION = {
 }
 
 
-def _perm(codename: str):
-    return permission_required(f"forums.{codename}", raise_exception=True)
-
-
-class SearchForm(forms.Form):
-    q = forms.CharField(label="Username or e-mail", required=False, max_length=200)
-    status = forms.ChoiceField(
-        label="Status", required=False, choices=list(people.STATUSES.items())
-    )
-    forum = forms.ModelMultipleChoiceField(
-        label="Forums",
-        required=False,
-        queryset=ForumConnection.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["forum"].queryset = ForumConnection.objects.filter(enabled=True).defer(
-            "api_key"
-        )
-
-
 @require_GET
-@_perm("view_forumconnection")
-def people_search(request: HttpRequest) -> HttpResponse:
+@requires("view_forumconnection")
+def people_search(request: HtmxHttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     context: dict = {"form": form, "bulk_kinds": BULK_FROM_SELECTION}
     if request.GET.get("q") is not None and form.is_valid():
         try:
-            result = people.people_search(
+            result = selectors.people_search(
                 query=form.cleaned_data["q"],
                 status=form.cleaned_data["status"] or "",
                 connection_ids=[c.pk for c in form.cleaned_data["forum"]],
@@ -73,36 +53,34 @@ def people_search(request: HttpRequest) -> HttpResponse:
                 page=Paginator(result.people, 25).get_page(request.GET.get("page")),
                 query=query.urlencode(),
             )
-    template = "people/search.html"
-    if request.htmx:
-        template += "#people-results"
-    return render(request, template, context)
+    return render_page(request, "people/search.html", context, partial="people-results")
 
 
 def _connection(connection_id: int) -> ForumConnection:
     return get_object_or_404(ForumConnection, pk=connection_id, enabled=True)
 
 
-def _person_context(request: HttpRequest, connection: ForumConnection, user_id: int) -> dict:
-    lookup = people.person_lookup(connection=connection, user_id=user_id)
+def _person_context(request: HtmxHttpRequest, connection: ForumConnection, user_id: int) -> dict:
+    lookup = selectors.person_lookup(connection=connection, user_id=user_id)
+    cls = client_class(connection.platform)
     context: dict = {
         "connection": connection,
         "user_id": user_id,
         "error": lookup.error,
         "gone": lookup.gone,
         "details": lookup.details,
+        "words": cls.words,
     }
     if lookup.details is not None:
         can_act = request.user.has_perm("forums.moderate_forum_users")
-        cls = client_class(connection.platform)
-        context["actions"] = moderation.actions_for(cls) if can_act else []
-        context["audit"] = people.person_audit(connection=connection, user=lookup.details.user)
+        context["actions"] = actions_for(cls) if can_act else []
+        context["audit"] = selectors.person_audit(connection=connection, user=lookup.details.user)
     return context
 
 
 @require_GET
-@_perm("view_forumconnection")
-def person_detail(request: HttpRequest, connection_id: int, user_id: int) -> HttpResponse:
+@requires("view_forumconnection")
+def person_detail(request: HtmxHttpRequest, connection_id: int, user_id: int) -> HttpResponse:
     connection = _connection(connection_id)
     context = _person_context(request, connection, user_id)
     return render(
@@ -111,21 +89,26 @@ def person_detail(request: HttpRequest, connection_id: int, user_id: int) -> Htt
 
 
 @require_http_methods(["GET", "POST"])
-@_perm("moderate_forum_users")
+@requires("moderate_forum_users")
 def person_action(
-    request: HttpRequest, connection_id: int, user_id: int, action: str
+    request: HtmxHttpRequest, connection_id: int, user_id: int, action: str
 ) -> HttpResponse:
     """One moderation action on one forum: its small form, then its result, in place."""
     connection = _connection(connection_id)
-    user_action = moderation.ACTIONS.get(action)
     cls = client_class(connection.platform)
-    if user_action is None or not user_action.offered_by(cls):
+    user_action = find_action(cls, action)
+    if user_action is None:
         raise Http404(f"{connection.name} does not offer that action.")
-    context: dict = {"connection": connection, "user_id": user_id, "action": user_action}
+    context: dict = {
+        "connection": connection,
+        "user_id": user_id,
+        "action": user_action,
+        "words": cls.words,
+    }
     if request.method == "POST":
         context["username"] = request.POST.get("username", "")
         try:
-            outcome = moderation.user_moderate(
+            outcome = user_moderate(
                 actor=request.user,
                 connection=connection,
                 user_id=user_id,
@@ -133,7 +116,7 @@ def person_action(
                 data=request.POST.dict(),
             )
         except ValidationError as exc:
-            form = user_action.form(request.POST, client=cls)
+            form = user_action.form(request.POST, client_cls=cls)
             form.is_valid()
             context["form"] = form
             context["errors"] = [] if form.errors else exc.messages
@@ -145,21 +128,24 @@ def person_action(
                 return redirect("forums:people-search")
             return redirect("forums:person-detail", connection_id=connection.pk, user_id=user_id)
         return _render_action(request, context)
-    lookup = people.person_lookup(connection=connection, user_id=user_id)
+    lookup = selectors.person_lookup(connection=connection, user_id=user_id)
     if lookup.details is None:
-        context["outcome"] = moderation.ModerationOutcome(ok=False, message=lookup.error)
+        context["outcome"] = ModerationOutcome(ok=False, message=lookup.error)
         return _render_action(request, context)
     context["username"] = lookup.details.user.username
-    context["form"] = user_action.form(client=cls, user=lookup.details.user)
+    context["form"] = user_action.form(client_cls=cls, user=lookup.details.user)
     return _render_action(request, context)
 
 
-def _render_action(request: HttpRequest, context: dict, status: int = 200) -> HttpResponse:
-    template = "people/action.html"
-    if request.htmx:
-        template += "#moderation-panel"
+def _render_action(request: HtmxHttpRequest, context: dict, status: int = 200) -> HttpResponse:
     # htmx swaps only successful answers: the form with its messages comes back as 200 there.
-    return render(request, template, context, status=200 if request.htmx else status)
+    return render_page(
+        request,
+        "people/action.html",
+        context,
+        partial="moderation-panel",
+        status=200 if request.htmx else status,
+    )
 
 
 def _selected_accounts(values: list[str]) -> dict[ForumConnection, list[str]]:
@@ -173,32 +159,28 @@ def _selected_accounts(values: list[str]) -> dict[ForumConnection, list[str]]:
 
 
 @require_POST
-@_perm("propose_bulkaction")
-def people_bulk(request: HttpRequest) -> HttpResponse:
+@requires("propose_bulkaction")
+def people_bulk(request: HtmxHttpRequest) -> HttpResponse:
     """Selected search results become a bulk action: plan, approval, paced run."""
     kind_key = request.POST.get("kind", "")
     if kind_key not in BULK_FROM_SELECTION:
         messages.error(request, "Choose what to do with the selected people.")
-        return redirect(request.META.get("HTTP_REFERER") or reverse("forums:people-search"))
+        return redirect_back(request, reverse("forums:people-search"))
     targets = _selected_accounts(request.POST.getlist("account"))
     if not targets:
         messages.error(request, "Select at least one account first.")
-        return redirect(request.META.get("HTTP_REFERER") or reverse("forums:people-search"))
+        return redirect_back(request, reverse("forums:people-search"))
     return _propose_page(request, kind_key, targets, title=BULK_FROM_SELECTION[kind_key])
 
 
 def _propose_page(
-    request: HttpRequest, kind_key: str, targets: dict, *, title: str
+    request: HtmxHttpRequest, kind_key: str, targets: dict, *, title: str
 ) -> HttpResponse:
     kind = KINDS[kind_key]
-    form = (
-        kind.form_class(request.POST if "confirm_step" in request.POST else None)
-        if kind.form_class
-        else None
-    )
+    confirming = "confirm_step" in request.POST
+    form, params = bind_kind_params(kind, request.POST if confirming else None)
     errors: list[str] = []
-    if "confirm_step" in request.POST:
-        params = kind_params_from_post(kind, request.POST)
+    if confirming and params is not None:
         try:
             action = bulk_action_propose(
                 actor=request.user, kind=kind_key, params=params, targets_by_connection=targets
@@ -230,8 +212,8 @@ def _propose_page(
 
 
 @require_http_methods(["GET", "POST"])
-@_perm("propose_bulkaction")
-def ban_everywhere(request: HttpRequest) -> HttpResponse:
+@requires("propose_bulkaction")
+def ban_everywhere(request: HtmxHttpRequest) -> HttpResponse:
     """One approval, one bulk action: suspend (Discourse) or ban (NodeBB) on every forum
     where this e-mail address has an account."""
     email = (request.POST.get("email") or request.GET.get("email") or "").strip().lower()
@@ -242,19 +224,18 @@ def ban_everywhere(request: HttpRequest) -> HttpResponse:
         targets = _selected_accounts(request.POST.getlist("account"))
     else:
         try:
-            accounts = people.person_accounts(email=email)
+            accounts = selectors.person_accounts(email=email)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect("forums:people-search")
-        targets = {}
         connections = {
             c.pk: c
             for c in ForumConnection.objects.filter(pk__in={a.connection_id for a in accounts})
         }
+        targets = {}
         for account in accounts:
             targets.setdefault(connections[account.connection_id], []).append(account.user.username)
     if not targets:
         messages.error(request, f"No forum has an account with {email} now.")
         return redirect("forums:people-search")
-    response = _propose_page(request, "suspend", targets, title=f"Ban {email} on every forum")
-    return response
+    return _propose_page(request, "suspend", targets, title=f"Ban {email} on every forum")

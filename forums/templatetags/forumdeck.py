@@ -3,6 +3,9 @@ from __future__ import annotations
 from django import template
 from django.utils import formats, timezone
 
+from forums.clients import client_class
+from forums.clients.records import ForumUser, ModerationEvent, Penalty
+
 register = template.Library()
 
 
@@ -12,35 +15,28 @@ def _when(value) -> str:
     return formats.date_format(timezone.localtime(value), "Y-m-d H:i T")
 
 
+def _words(platform: str):
+    return client_class(platform).words
+
+
 @register.filter
-def status_lines(user) -> list[tuple[str, str]]:
-    """(css class, words) for each state a moderator cares about, in the forum's terms."""
+def status_lines(user: ForumUser, platform: str) -> list[tuple[str, str]]:
+    """(css class, words) for each state a moderator cares about, in the forum's own words
+    ("Suspended" on Discourse, "Banned" on NodeBB)."""
+    words = _words(platform)
     lines = []
-    if user.suspended_until:
+    for kind, css in ((Penalty.SUSPEND, "bad"), (Penalty.SILENCE, "warn")):
+        if not user.penalised(kind):
+            continue
+        until = user.suspended_until if kind is Penalty.SUSPEND else user.silenced_until
+        reason = user.suspend_reason if kind is Penalty.SUSPEND else user.silence_reason
+        when = f" until {_when(until)}" if until else " permanently"
         lines.append(
             (
-                "bad",
-                f"Suspended until {_when(user.suspended_until)}"
-                + (f": {user.suspend_reason}" if user.suspend_reason else ""),
+                css,
+                f"{words.penalties[kind].done.capitalize()}{when}"
+                + (f": {reason}" if reason else ""),
             )
-        )
-    if user.banned:
-        until = f" until {_when(user.banned_until)}" if user.banned_until else " permanently"
-        lines.append(
-            ("bad", f"Banned{until}" + (f": {user.ban_reason}" if user.ban_reason else ""))
-        )
-    if user.silenced_until:
-        lines.append(
-            (
-                "warn",
-                f"Silenced until {_when(user.silenced_until)}"
-                + (f": {user.silence_reason}" if user.silence_reason else ""),
-            )
-        )
-    if user.muted:
-        until = f" until {_when(user.muted_until)}" if user.muted_until else ""
-        lines.append(
-            ("warn", f"Muted{until}" + (f": {user.mute_reason}" if user.mute_reason else ""))
         )
     if not user.active:
         lines.append(("warn", "Not activated"))
@@ -54,9 +50,19 @@ def status_lines(user) -> list[tuple[str, str]]:
 
 
 @register.filter
-def standing(user) -> str:
-    if user.trust_level is not None:
-        return f"TL{user.trust_level}"
-    if user.reputation is not None:
-        return f"{user.reputation} rep."
-    return ""
+def standing(user: ForumUser, platform: str) -> str:
+    """Trust level (Discourse) or reputation (NodeBB), as the forum names it."""
+    words = _words(platform)
+    value = user.trust_level if user.trust_level is not None else user.reputation
+    if value is None:
+        return ""
+    if words.standing_short == "TL":
+        return f"TL{value}"
+    return f"{value} {words.standing_short}".strip()
+
+
+@register.filter
+def event_label(event: ModerationEvent, platform: str) -> str:
+    """One history entry in the forum's words: "Ban", "Unmute", "Suspension"..."""
+    words = _words(platform).penalties[event.kind]
+    return words.lift if event.lifted else (words.noun or words.verb)

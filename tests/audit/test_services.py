@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from forums.audit.services import audit_record
 from forums.models import AuditEntry
-from forums.services import audit_record
 from tests.factories import ForumConnectionFactory
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,7 @@ from forums.bulk.services import bulk_action_approve, bulk_action_cancel, bulk_a
 from forums.models import BulkAction, BulkActionItem
 from forums.sandbox.core import RunningSandbox, SandboxConfig
 from forums.sandbox.discourse import DiscourseSandbox
-from tests.bulk_helpers import usernames
+from tests.bulk.helpers import usernames
 from tests.factories import ForumConnectionFactory
 from tests.processes import wait_for
 from tests.worker_fixtures import LEASE_SECONDS
@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 State = BulkAction.State
 KEY = "sandbox-reliability-key-0123456789abcdef"
 SUSPEND = re.compile(r"^/admin/users/(-?\d+)/suspend\.json$")
-PARAMS = {"reason": "spam wave", "duration_days": 7}
+PARAMS = {"reason": "spam wave", "until": "7 days"}
 
 
 # --- helpers ------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from django.urls import reverse
 from forums.bulk import engine
 from forums.models import BulkAction
 from forums.roles import APPROVER, MODERATOR
-from tests.bulk_helpers import approve, planned_group_add, propose_and_plan, usernames
+from tests.bulk.helpers import approve, planned_group_add, propose_and_plan, usernames
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +55,7 @@ def test_parameters_are_checked_before_anything_is_created(moderator_client, san
         reason="spam",
         until="2001-01-01T10:00",
     )
-    assert "The end date is in the past." in response.content.decode()
+    assert "is in the past: choose a time in the future." in response.content.decode()
     response = propose_post(moderator_client, sandbox_connection, targets="")
     assert "Paste targets or upload a CSV file." in response.content.decode()
     assert not BulkAction.objects.exists()

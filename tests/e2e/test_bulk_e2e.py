@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from forums.models import BulkAction
-from tests.bulk_helpers import usernames
+from tests.bulk.helpers import usernames
 from tests.e2e.conftest import sign_in
 from tests.processes import CeleryProcess, database_url_for_workers
 

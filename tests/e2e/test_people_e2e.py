@@ -71,7 +71,7 @@ def test_ban_everywhere_approved_by_a_second_person(page, live_server, make_user
         person.get_by_role("link", name="Ban on every forum").click()
         expect(page.get_by_role("heading", name=f"Ban {EMAIL} on every forum")).to_be_visible()
         page.get_by_label("Reason").fill("Ban evasion")
-        page.get_by_label("Duration (days)").fill("30")
+        page.get_by_label("Until").fill("30 days")
         page.get_by_role("button", name="Make the plan").click()
         expect(page.get_by_text("2 will be changed")).to_be_visible(timeout=30_000)
         page.get_by_role("button", name="Sign out").click()

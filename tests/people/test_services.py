@@ -1,4 +1,4 @@
-"""forums/moderation.py against in-process sandboxes of both platforms: what a moderator sees."""
+"""forums/people (actions, services) against sandboxes of both platforms: what a moderator sees."""
 
 from __future__ import annotations
 
@@ -13,9 +13,12 @@ from forums.clients import get_client
 from forums.clients.discourse import DiscourseClient
 from forums.clients.errors import ForumForbidden, ForumNotFound
 from forums.clients.nodebb import NodeBBClient
-from forums.clients.records import Capability
+from forums.clients.records import Capability, Penalty
+from forums.crypto import reveal
 from forums.models import AuditEntry
-from forums.moderation import ACTIONS, actions_for, parse_until, user_moderate
+from forums.people.actions import actions_for, find_action
+from forums.people.services import user_moderate
+from forums.web.durations import parse_until
 
 NOW = datetime(2030, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -133,30 +136,32 @@ def test_actions_for_offers_each_platform_its_own_words(discourse, nodebb):
     ]  # fmt: skip
     assert on_nodebb["ban"] == "Ban" and on_nodebb["mute"] == "Mute"
     assert on_nodebb["unban"] == "Unban" and on_nodebb["unmute"] == "Unmute"
-    destructive = {a.key for a in ACTIONS.values() if a.destructive}
+    every = actions_for(DiscourseClient) + actions_for(NodeBBClient)
+    destructive = {a.key for a in every if a.destructive}
     assert destructive == {"anonymize", "delete", "delete_account", "delete_content",
                            "delete_both"}  # fmt: skip
 
 
 def test_forms_ask_only_what_the_forum_needs(discourse, nodebb):
-    d, n = discourse.client(), nodebb.client()
-    suspend = ACTIONS["suspend"].form(client=d)
+    d, n = DiscourseClient, NodeBBClient
+
+    def form(cls, key):
+        return find_action(cls, key).form(client_cls=cls)
+
+    suspend = form(d, "suspend")
     assert {"until", "reason", "message"} <= set(suspend.fields)
     assert suspend.fields["reason"].required and suspend.fields["reason"].max_length == 300
-    ban = ACTIONS["ban"].form(client=n)
+    ban = form(n, "ban")
     assert "message" not in ban.fields
     assert not ban.fields["reason"].required and not ban.fields["until"].required
-    assert ACTIONS["mute"].form(client=n).fields["until"].required
-    assert {"delete_posts", "block_email", "block_ip", "confirm"} <= set(
-        ACTIONS["delete"].form(client=d).fields
-    )
-    assert "confirm" in ACTIONS["delete_both"].form(client=n).fields
+    assert form(n, "mute").fields["until"].required
+    assert {"delete_posts", "block_email", "block_ip", "confirm"} <= set(form(d, "delete").fields)
+    assert "confirm" in form(n, "delete_both").fields
 
     class NoBlockDiscourse(DiscourseClient):
         capabilities = DiscourseClient.capabilities - {Capability.USER_DELETE_BLOCK}
 
-    plain = NoBlockDiscourse(base_url="https://forum.example.com", api_key="k")
-    fields = set(ACTIONS["delete"].form(client=plain).fields)
+    fields = set(form(NoBlockDiscourse, "delete").fields)
     assert "delete_posts" in fields and not fields & {"block_email", "block_ip"}
 
 
@@ -169,14 +174,14 @@ def test_discourse_suspend_and_unsuspend(discourse, moderator):
     )
     state = discourse.app.users[discourse.uid]
     assert outcome.ok and "maria is suspended until" in outcome.message
-    assert outcome.user.is_suspended and outcome.user.suspend_reason == "Spam links"
+    assert outcome.user.suspended and outcome.user.suspend_reason == "Spam links"
     left = state["suspended_till"] - datetime.now(UTC)
     assert timedelta(days=6, hours=23) < left <= timedelta(days=7)
     body = next(r.body for r in discourse.sent() if r.path.endswith("/suspend.json"))
     assert body["message"] == "Please read the guidelines."
 
     outcome = discourse.moderate(moderator, "unsuspend")
-    assert outcome.ok and not outcome.user.is_suspended
+    assert outcome.ok and not outcome.user.suspended
     assert discourse.app.users[discourse.uid]["suspended_till"] is None
 
     audit = entries("user.suspend")[0]
@@ -196,10 +201,10 @@ def test_discourse_forever_uses_discourses_own_far_future(discourse, moderator):
 
 def test_discourse_silence_and_unsilence(discourse, moderator):
     outcome = discourse.moderate(moderator, "silence", {"until": "2 weeks", "reason": "Heated"})
-    assert outcome.ok and outcome.user.is_silenced
+    assert outcome.ok and outcome.user.silenced
     assert discourse.app.silenced(discourse.app.users[discourse.uid])
     outcome = discourse.moderate(moderator, "unsilence")
-    assert outcome.ok and not outcome.user.is_silenced
+    assert outcome.ok and not outcome.user.silenced
 
 
 def test_discourse_trust_level_activation_approval_log_out(discourse, moderator):
@@ -254,23 +259,23 @@ def test_nodebb_ban_permanent_and_timed_then_unban(nodebb, moderator):
     outcome = nodebb.moderate(moderator, "ban", {"until": "", "reason": "Ban evasion"})
     user = nodebb.app.state.users[nodebb.uid]
     assert outcome.ok and "maria is banned permanently" in outcome.message
-    assert outcome.user.is_suspended and outcome.user.banned_until is None
+    assert outcome.user.suspended and outcome.user.suspended_until is None
     assert user["banned"] and user["banned_expire"] == 0
 
     assert nodebb.moderate(moderator, "unban").ok and not user["banned"]
     outcome = nodebb.moderate(moderator, "ban", {"until": "3 days"})
-    assert outcome.ok and outcome.user.banned_until is not None
-    assert outcome.user.banned_until - datetime.now(UTC) > timedelta(days=2, hours=23)
+    assert outcome.ok and outcome.user.suspended_until is not None
+    assert outcome.user.suspended_until - datetime.now(UTC) > timedelta(days=2, hours=23)
     outcome = nodebb.moderate(moderator, "unban")
-    assert outcome.ok and not outcome.user.is_suspended
+    assert outcome.ok and not outcome.user.suspended
 
 
 def test_nodebb_mute_needs_an_end_then_unmute(nodebb, moderator):
     outcome = nodebb.moderate(moderator, "mute", {"until": "12 hours", "reason": "Cool off"})
-    assert outcome.ok and outcome.user.is_silenced and outcome.user.mute_reason == "Cool off"
+    assert outcome.ok and outcome.user.silenced and outcome.user.silence_reason == "Cool off"
     assert nodebb.app.state.users[nodebb.uid]["mutedUntil"] > datetime.now(UTC).timestamp() * 1000
     outcome = nodebb.moderate(moderator, "unmute")
-    assert outcome.ok and not outcome.user.is_silenced
+    assert outcome.ok and not outcome.user.silenced
     with pytest.raises(ValidationError) as exc:
         nodebb.moderate(moderator, "mute", {"until": "forever"})
     assert "needs an end time" in str(exc.value.message_dict["until"])
@@ -320,12 +325,12 @@ def test_the_forum_refusing_is_reported_in_its_words_and_audited(
     outcome = user_moderate(actor=moderator, connection=forum.connection, user_id=1,
                             action=action, data={"until": "7 days", "reason": "Test"})  # fmt: skip
     assert outcome.ok is False and words in outcome.message
-    assert outcome.user is not None and not outcome.user.is_suspended
+    assert outcome.user is not None and not outcome.user.suspended
     audit = entries(f"user.{action}")[0]
     assert audit.outcome == AuditEntry.Outcome.FAILURE and words in audit.message
     assert audit.target == "admin" and audit.details["user_id"] == 1
     stored = json.dumps(audit.details) + audit.message
-    assert forum.connection.api_key not in stored
+    assert reveal(forum.connection.api_key) not in stored
 
 
 # --- bad input is refused before anything is sent ---------------------------------------------
@@ -413,7 +418,7 @@ def test_discourse_find_users_by_status(discourse, moderator):
     for status in ("suspended", "silenced"):
         listed = client.find_users(status=status)
         assert "maria" in {u.username for u in listed}
-        assert all(u.is_suspended if status == "suspended" else u.is_silenced for u in listed)
+        assert all(u.suspended if status == "suspended" else u.silenced for u in listed)
     assert len(client.find_users(limit=7)) == 7
     with pytest.raises(ValueError):
         client.find_users(status="banned")
@@ -433,7 +438,7 @@ def test_nodebb_find_users_by_status(nodebb, moderator):
 
     nodebb.moderate(moderator, "ban", {"reason": "r"})
     assert "maria" in {u.username for u in client.find_users(status="suspended")}
-    assert all(u.is_suspended for u in client.find_users(status="suspended"))
+    assert all(u.suspended for u in client.find_users(status="suspended"))
     nodebb.moderate(moderator, "mute", {"until": "1 day"})
     assert "maria" in {u.username for u in client.find_users(status="silenced")}
     with pytest.raises(ValueError):
@@ -457,7 +462,7 @@ def test_discourse_details_show_groups_and_the_penalty_in_force(discourse, moder
     assert details.user.username == "maria" and group["name"] in details.groups
     assert details.history_offered is False
     [event] = details.history
-    assert (event.kind, event.reason, event.by) == ("suspension", "Spam", "system")
+    assert (event.kind, event.reason, event.by) == (Penalty.SUSPEND, "Spam", "system")
     assert event.until == details.user.suspended_until and event.at is not None
     with pytest.raises(ForumNotFound):
         discourse.client().user_details(user_id=98765)
@@ -472,9 +477,10 @@ def test_nodebb_details_show_groups_and_the_whole_history(nodebb, moderator):
     assert details.history_offered is True
     assert {"Translators", "registered-users"} <= set(details.groups)
     kinds = {e.kind: e for e in details.history}
-    assert set(kinds) == {"ban", "mute"}
-    assert kinds["ban"].reason == "Spam" and kinds["ban"].by == "admin"
-    assert kinds["ban"].until is not None and kinds["mute"].reason == "Cool off"
-    assert not details.user.is_suspended and details.user.is_silenced
+    assert set(kinds) == {Penalty.SUSPEND, Penalty.SILENCE}
+    ban, mute = kinds[Penalty.SUSPEND], kinds[Penalty.SILENCE]
+    assert ban.reason == "Spam" and ban.by == "admin"
+    assert ban.until is not None and mute.reason == "Cool off"
+    assert not details.user.suspended and details.user.silenced
     with pytest.raises(ForumNotFound):
         nodebb.client().user_details(user_id=98765)

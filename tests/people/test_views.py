@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from forums.bulk import engine
 from forums.models import AuditEntry, BulkAction
-from forums.people import clean_query
-from tests.bulk_helpers import approve
+from forums.people.selectors import clean_query
+from tests.bulk.helpers import approve
 from tests.factories import ForumConnectionFactory
 
 pytestmark = pytest.mark.django_db
@@ -204,7 +204,7 @@ def test_selected_results_become_one_bulk_action(
             "kind": "suspend",
             "confirm_step": "1",
             "reason": "Raid",
-            "duration_days": "3",
+            "until": "3 days",
             "account": [f"{sandbox_connection.pk}:kim_lee", f"{nodebb_connection.pk}:kimlee"],
         },
     )
@@ -235,7 +235,7 @@ def test_ban_everywhere_is_approved_once_and_lands_on_both_forums(
             "email": EMAIL,
             "confirm_step": "1",
             "reason": "Ban evasion",
-            "duration_days": "30",
+            "until": "30 days",
             "account": [f"{sandbox_connection.pk}:kim_lee", f"{nodebb_connection.pk}:kimlee"],
         },
     )

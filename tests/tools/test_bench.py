@@ -12,10 +12,10 @@ import sys
 import pytest
 from werkzeug.test import Client
 
-from forums import bench
 from forums.sandbox.core import SandboxConfig
 from forums.sandbox.discourse import DiscourseSandbox
 from tests.processes import ROOT
+from tools import bench
 
 LINE = re.compile(r"^(?P<name>[a-z0-9_]+): (?P<value>-?\d+(?:\.\d+)?)$")
 # Whatever the test run set for itself; the bench makes its own environment.
@@ -45,7 +45,7 @@ def one(values: dict[str, float], pattern: str) -> tuple[str, float]:
 def test_quick_benchmark_prints_every_figure_and_meets_the_scale_free_goals():
     env = {k: v for k, v in os.environ.items() if not k.startswith(_OURS)}
     result = subprocess.run(
-        [sys.executable, "-m", "forums.bench", "--quick"],
+        [sys.executable, "-m", "tools.bench", "--quick"],
         cwd=ROOT,
         env=env,
         capture_output=True,

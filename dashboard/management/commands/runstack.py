@@ -16,6 +16,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from dashboard.celery import beat_command, worker_command
+
 
 class Command(BaseCommand):
     help = "Serve the dashboard with a Celery worker and beat (the embedded stack)."
@@ -51,34 +53,8 @@ class Command(BaseCommand):
                 # Two stacks on one machine (or a test) must not fight over one socket path.
                 "--no-control-socket",
             ],
-            "worker": [
-                python,
-                "-m",
-                "celery",
-                "-A",
-                "dashboard",
-                "worker",
-                "--loglevel",
-                "INFO",
-                "--concurrency",
-                str(options["concurrency"]),
-                "--without-gossip",
-                "--without-mingle",
-                "--hostname",
-                "worker@%h",
-            ],
-            "beat": [
-                python,
-                "-m",
-                "celery",
-                "-A",
-                "dashboard",
-                "beat",
-                "--loglevel",
-                "INFO",
-                "--schedule",
-                beat_schedule,
-            ],
+            "worker": worker_command(concurrency=options["concurrency"]),
+            "beat": beat_command(schedule=beat_schedule),
         }
         sandboxes = []
         if options["demo"]:

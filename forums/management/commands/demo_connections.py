@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from forums.audit.services import audit_record
+from forums.clients import client_class
 from forums.models import ForumConnection
 from forums.sandbox.demo import DEMO_KEYS, DEMO_USERNAMES
-from forums.services import audit_record
 
 
 class Command(BaseCommand):
@@ -18,7 +19,7 @@ class Command(BaseCommand):
             platform, _, url = target.partition("=")
             if platform not in DEMO_KEYS or not url:
                 raise CommandError(f"Expected platform=url, got {target!r}")
-            name = f"Demo {platform.title() if platform == 'discourse' else 'NodeBB'}"
+            name = f"Demo {client_class(platform).software}"
             key = DEMO_KEYS[platform]
             connection, created = ForumConnection.objects.update_or_create(
                 name=name,

@@ -1,0 +1,164 @@
+"""Put a penalty on many accounts, or lift it: suspend/ban and silence/mute."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, ClassVar
+
+from django import forms
+
+from forums.clients import ForumClient, client_class, supported_platforms
+from forums.clients.records import Penalty
+from forums.web.durations import UntilField, describe_until
+
+from .base import Kind, jsonable
+
+REASON_MAX = 300  # Discourse's suspend/silence reason limit (400 beyond it); NodeBB takes more
+PERMANENT = "permanent"
+
+
+def until_of(params: dict[str, Any]) -> datetime | None:
+    """The end the plan froze (an ISO time), or None for permanently. Not re-validated: an
+    approved plan runs as approved, even if its end has come closer meanwhile."""
+    until = params.get("until")
+    return None if until in (None, "", PERMANENT) else datetime.fromisoformat(until)
+
+
+def _words(kind: Penalty, *, lifting: bool) -> str:
+    """ "Suspend (Discourse) / Ban (NodeBB)", from each platform's own words."""
+    names: dict[str, list[str]] = {}
+    for platform in supported_platforms():
+        cls = client_class(platform)
+        if not cls.supports(kind.capability):
+            continue
+        words = cls.penalty_words(kind)
+        names.setdefault(words.lift if lifting else words.verb, []).append(cls.software)
+    return " / ".join(f"{verb} ({', '.join(soft)})" for verb, soft in names.items())
+
+
+class PenaltyParamsForm(forms.Form):
+    reason = forms.CharField(
+        max_length=REASON_MAX,
+        strip=True,
+        help_text="Shown to the user and in the forum's staff log (at most 300 characters).",
+    )
+    until = UntilField(label="Until")
+    message = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Optional e-mail to the user (forums that send one, e.g. Discourse).",
+    )
+
+
+class PenaltyKind(Kind):
+    """Put a penalty on (or lift it). Suspend and silence differ only in the penalty."""
+
+    penalty: ClassVar[Penalty]
+    lifting: ClassVar[bool] = False
+
+    @property
+    def label(self) -> str:  # type: ignore[override]
+        return _words(self.penalty, lifting=self.lifting)
+
+    @property
+    def short(self) -> str:
+        """ "Suspend/ban": how a description names it."""
+        verbs = list(
+            dict.fromkeys(
+                client_class(p).penalty_words(self.penalty).verb for p in supported_platforms()
+            )
+        )
+        return "/".join([verbs[0], *(v.lower() for v in verbs[1:])])
+
+    def params_from(self, cleaned: dict[str, Any]) -> dict[str, Any]:
+        params = {k: jsonable(v) for k, v in cleaned.items()}
+        if "until" in cleaned and cleaned["until"] is None:
+            params["until"] = PERMANENT
+        return params
+
+    def check_forums(self, client_classes: Sequence[type[ForumClient]], params: dict) -> None:
+        if self.lifting or params.get("until") != PERMANENT:
+            return
+        refusing = [
+            cls.software
+            for cls in client_classes
+            if not cls.penalty_rules[self.penalty].permanent_allowed
+        ]
+        if refusing:
+            verb = client_class(supported_platforms()[0]).penalty_words(self.penalty).verb
+            raise forms.ValidationError(
+                f"{', '.join(dict.fromkeys(refusing))} cannot {verb.lower()} permanently: "
+                "give an end date or a duration."
+            )
+
+    def describe(self, params):
+        if self.lifting:
+            return self.label
+        when = describe_until(until_of(params))
+        return f"{self.short} {when}: {params['reason']}"
+
+    def reason_not_needed(self, user, ctx, params):
+        penalised = user.penalised(self.penalty)
+        done = self.state_words
+        if self.lifting:
+            return "" if penalised else f"not {done}"
+        if penalised:
+            return f"already {done}"
+        if user.admin:
+            return "is an administrator (forums refuse to penalise admins)"
+        return ""
+
+    @property
+    def state_words(self) -> str:
+        """ "suspended or banned", from each platform's words."""
+        done = dict.fromkeys(
+            client_class(p).penalty_words(self.penalty).done for p in supported_platforms()
+        )
+        return " or ".join(done)
+
+    def apply(self, client, ctx, params, targets):
+        for target in targets:
+            if self.lifting:
+                client.lift(kind=self.penalty, user_id=target.user_id)
+            else:
+                client.penalise(
+                    kind=self.penalty,
+                    user_id=target.user_id,
+                    until=until_of(params),
+                    reason=params["reason"],
+                    message=params.get("message") or "",
+                )
+        return {}
+
+
+class SuspendKind(PenaltyKind):
+    key = "suspend"
+    done_label = "suspended"
+    penalty = Penalty.SUSPEND
+    capabilities = (Penalty.SUSPEND.capability,)
+    form_class = PenaltyParamsForm
+
+
+class UnsuspendKind(PenaltyKind):
+    key = "unsuspend"
+    done_label = "unsuspended"
+    penalty = Penalty.SUSPEND
+    capabilities = (Penalty.SUSPEND.capability,)
+    lifting = True
+
+
+class SilenceKind(PenaltyKind):
+    key = "silence"
+    done_label = "silenced"
+    penalty = Penalty.SILENCE
+    capabilities = (Penalty.SILENCE.capability,)
+    form_class = PenaltyParamsForm
+
+
+class UnsilenceKind(PenaltyKind):
+    key = "unsilence"
+    done_label = "unsilenced"
+    penalty = Penalty.SILENCE
+    capabilities = (Penalty.SILENCE.capability,)
+    lifting = True

@@ -1,0 +1,46 @@
+"""Delete many accounts with their posts."""
+
+from __future__ import annotations
+
+from django import forms
+
+from forums.clients.records import Capability
+
+from .base import Kind
+
+
+class DeleteUsersForm(forms.Form):
+    block_ip_and_email = forms.BooleanField(
+        required=False,
+        label="Block their IP and e-mail (where the forum offers it)",
+        help_text="A bulk delete always deletes the users' posts too.",
+    )
+
+
+class DeleteUsersKind(Kind):
+    key = "delete_users"
+    label = "Delete users and their posts"
+    done_label = "deleted"
+    capabilities = (Capability.USER_BULK_DELETE,)
+    destructive = True
+    form_class = DeleteUsersForm
+
+    def describe(self, params):
+        extra = ", blocking IP and e-mail" if params.get("block_ip_and_email") else ""
+        return f"Delete users and their posts{extra}"
+
+    def reason_not_needed(self, user, ctx, params):
+        if user.admin:
+            return "is an administrator (forums refuse to delete admins)"
+        return ""
+
+    def batch_size(self, client):
+        return client.delete_batch_size
+
+    def apply(self, client, ctx, params, targets):
+        result = client.delete_users(
+            user_ids=[t.user_id for t in targets],
+            block_ip_and_email=bool(params.get("block_ip_and_email")),
+        )
+        refused = {int(k): v for k, v in (result.refused or {}).items()}
+        return {t.item_id: refused[t.user_id] for t in targets if t.user_id in refused}

@@ -1,0 +1,101 @@
+"""Reading bulk actions: lists, progress, and the ones nobody is working on."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from forums.models import BulkAction, BulkActionItem
+
+State = BulkAction.State
+ItemState = BulkActionItem.State
+
+STATE_GROUPS = {
+    "waiting": [State.PENDING_APPROVAL],
+    "active": [State.PLANNING, State.QUEUED, State.RUNNING],
+    "finished": list(BulkAction.FINISHED),
+}
+
+
+def bulk_action_list(*, state_group: str = "", proposed_by=None) -> QuerySet[BulkAction]:
+    actions = (
+        BulkAction.objects.select_related("proposed_by", "approved_by")
+        .prefetch_related("connections")
+        .annotate(
+            n_items=Count("items", filter=Q(items__planned=True)),
+            n_finished=Count(
+                "items", filter=Q(items__planned=True) & ~Q(items__state__in=["pending", "sending"])
+            ),
+        )
+        .order_by("-created_at", "-id")
+    )
+    if state_group:
+        actions = actions.filter(state__in=STATE_GROUPS[state_group])
+    if proposed_by is not None:
+        actions = actions.filter(proposed_by=proposed_by)
+    return actions
+
+
+def bulk_waiting_for(user) -> int:
+    """Bulk actions this person could approve now (never their own)."""
+    if not user.has_perm("forums.approve_bulkaction"):
+        return 0
+    return BulkAction.objects.filter(state=State.PENDING_APPROVAL).exclude(proposed_by=user).count()
+
+
+def stalled_actions(now=None) -> QuerySet[BulkAction]:
+    """Actions that should be moving but nobody is working on (crashed or lost tasks)."""
+    now = now or timezone.now()
+    return BulkAction.objects.filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now),
+        Q(not_before__isnull=True) | Q(not_before__lte=now),
+        state__in=[State.PLANNING, State.QUEUED, State.RUNNING],
+        updated_at__lt=now - timedelta(seconds=5),
+    )
+
+
+@dataclass
+class Progress:
+    total: int
+    done: int
+    skipped: int
+    failed: int
+    open: int
+    percent: int
+    eta_seconds: int | None
+
+
+def progress(action: BulkAction) -> Progress:
+    counts = dict(action.items.filter(planned=True).values_list("state").annotate(n=Count("id")))
+    total = sum(counts.values())
+    done = counts.get(ItemState.DONE, 0)
+    skipped = counts.get(ItemState.SKIPPED, 0)
+    failed = counts.get(ItemState.FAILED, 0)
+    open_ = counts.get(ItemState.PENDING, 0) + counts.get(ItemState.SENDING, 0)
+    finished = done + skipped + failed
+    percent = 100 if total == 0 else math.floor(finished * 100 / total)
+    eta = None
+    if open_ and action.state == State.RUNNING and action.started_at and finished:
+        elapsed = (timezone.now() - action.started_at).total_seconds()
+        eta = int(elapsed / finished * open_)
+    elif open_:
+        rates = [c.requests_per_minute for c in action.connections.all()] or [60]
+        eta = int(open_ * 60 / min(rates))
+    return Progress(total, done, skipped, failed, open_, percent, eta)
+
+
+def progress_by_connection(action: BulkAction) -> dict[int, dict[str, int]]:
+    """connection id -> {state: count} over the planned items: the per-forum result."""
+    rows = (
+        action.items.filter(planned=True)
+        .values_list("connection_id", "state")
+        .annotate(n=Count("id"))
+    )
+    result: dict[int, dict[str, int]] = {}
+    for connection_id, state, n in rows:
+        result.setdefault(connection_id, {})[state] = n
+    return result

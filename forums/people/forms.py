@@ -1,0 +1,161 @@
+"""People: the search form and the small form each single action asks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from forums.clients import ForumClient
+from forums.clients.records import Capability, ForumUser, Penalty
+from forums.models import ForumConnection
+from forums.web.durations import UntilField
+
+from .selectors import STATUSES
+
+REASON_MAX_LENGTH = 300
+MESSAGE_MAX_LENGTH = 2000
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label="Username or e-mail", required=False, max_length=200)
+    status = forms.ChoiceField(label="Status", required=False, choices=list(STATUSES.items()))
+    forum = forms.ModelMultipleChoiceField(
+        label="Forums",
+        required=False,
+        queryset=ForumConnection.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["forum"].queryset = ForumConnection.objects.filter(enabled=True).defer(
+            "api_key"
+        )
+
+
+def reason_field(*, required: bool, max_length: int | None = None) -> forms.CharField:
+    limit = min(max_length or REASON_MAX_LENGTH, REASON_MAX_LENGTH)
+    return forms.CharField(
+        label="Reason",
+        required=required,
+        max_length=limit,
+        widget=forms.TextInput(attrs={"maxlength": limit}),
+    )
+
+
+class ActionForm(forms.Form):
+    """Base of every action form.
+
+    ``username`` (hidden) is the account's name as the page showed it: it names the account in
+    messages and is what a destructive action's ``confirm`` must repeat. Built for one forum's
+    client class (``client_cls``), whose capabilities and rules shape the fields.
+    """
+
+    username = forms.CharField(required=False, max_length=255, widget=forms.HiddenInput)
+    confirm_required = False
+
+    def __init__(
+        self,
+        *args: Any,
+        client_cls: type[ForumClient],
+        user: ForumUser | None = None,
+        penalty: Penalty | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.client_cls = client_cls
+        self.user = user
+        self.penalty = penalty
+        if user is not None:
+            self.fields["username"].initial = user.username
+        if self.confirm_required:
+            self.fields["confirm"] = forms.CharField(
+                label="Type the username to confirm",
+                max_length=255,
+                strip=False,
+                help_text="This cannot be undone.",
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.confirm_required and "confirm" in data:
+            expected = (data.get("username") or (self.user.username if self.user else "")).strip()
+            if not expected:
+                raise ValidationError("The username to confirm is missing.", code="no_username")
+            if data["confirm"] != expected:
+                self.add_error(
+                    "confirm",
+                    ValidationError(
+                        f'Type the username exactly as shown ("{expected}") to confirm.',
+                        code="confirm",
+                    ),
+                )
+        return data
+
+
+class PenaltyForm(ActionForm):
+    """Suspend / ban, silence / mute: shaped by the forum's rules for that penalty."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        assert self.penalty is not None, "PenaltyForm needs the penalty it puts on"
+        rules = self.client_cls.penalty_rules[self.penalty]
+        words = self.client_cls.penalty_words(self.penalty)
+        until_help = None
+        if not rules.permanent_allowed:
+            until_help = f"{self.client_cls.software} has no permanent {words.verb.lower()}."
+        elif not rules.until_required:
+            until_help = f"Leave empty to {words.verb.lower()} permanently."
+        self.fields["until"] = UntilField(
+            label="Until",
+            required=rules.until_required,
+            permanent_allowed=rules.permanent_allowed,
+            extra_help=until_help,
+        )
+        self.fields["reason"] = reason_field(
+            required=rules.reason_required, max_length=rules.reason_max_length
+        )
+        if rules.sends_message:
+            self.fields["message"] = forms.CharField(
+                label="Message to the user",
+                required=False,
+                max_length=MESSAGE_MAX_LENGTH,
+                widget=forms.Textarea(attrs={"rows": 3}),
+                help_text=f"Optional. {self.client_cls.software} e-mails it to the user.",
+            )
+
+
+TRUST_LEVELS = [
+    (0, "0: new user"),
+    (1, "1: basic user"),
+    (2, "2: member"),
+    (3, "3: regular"),
+    (4, "4: leader"),
+]
+
+
+class TrustLevelForm(ActionForm):
+    level = forms.TypedChoiceField(label="Trust level", choices=TRUST_LEVELS, coerce=int)
+
+
+class ConfirmForm(ActionForm):
+    confirm_required = True
+
+
+class DeleteForm(ActionForm):
+    """Delete an account, optionally with its posts and (where offered) blocking it."""
+
+    confirm_required = True
+
+    delete_posts = forms.BooleanField(label="Delete their posts too", required=False,
+                                      initial=True)  # fmt: skip
+    block_email = forms.BooleanField(label="Block their e-mail address", required=False)
+    block_ip = forms.BooleanField(label="Block their IP address", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.client_cls.supports(Capability.USER_DELETE_BLOCK):
+            del self.fields["block_email"]
+            del self.fields["block_ip"]

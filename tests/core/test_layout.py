@@ -1,0 +1,124 @@
+"""The layout promises of docs/architecture.md, checked so that they stay true."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FORUMS = ROOT / "forums"
+AREAS = ["connections", "audit", "people", "bulk"]
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for path in FORUMS.rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        parts = list(path.relative_to(ROOT).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        found[".".join(parts)] = path
+    return found
+
+
+def _imports(name: str, path: Path, known: set[str]) -> set[str]:
+    """Modules ``name`` imports, at module level or inside a function (a deferred import
+    that closes a loop is still a loop), except under ``if TYPE_CHECKING``."""
+    tree = ast.parse(path.read_text())
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    typing_only = {
+        id(n)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and getattr(block.test, "id", "") == "TYPE_CHECKING"
+        for n in ast.walk(block)
+    }
+    edges: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        if isinstance(node, ast.Import):
+            edges |= {a.name for a in node.names if a.name in known}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")
+                anchor = anchor[: len(anchor) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            for alias in node.names:
+                sub = f"{base}.{alias.name}"
+                edges.add(sub if sub in known else base)
+    return {e for e in edges if e in known and e != name}
+
+
+def test_no_import_cycles_between_modules():
+    modules = _modules()
+    graph = {name: _imports(name, path, set(modules)) for name, path in modules.items()}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def visit(node: str) -> None:  # Tarjan's strongly connected components
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in graph[node]:
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for name in graph:
+        if name not in index:
+            visit(name)
+    assert cycles == [], f"modules that import each other: {cycles}"
+
+
+@pytest.mark.parametrize("area", AREAS)
+def test_each_area_has_the_same_few_modules(area):
+    folder = FORUMS / area
+    for module in ("services", "selectors", "forms", "views", "urls"):
+        assert (folder / f"{module}.py").exists() or (folder / module).is_dir(), (area, module)
+    assert (ROOT / "templates" / area).is_dir()
+    assert (ROOT / "tests" / area).is_dir()
+
+
+def test_no_second_views_or_forms_module_per_area():
+    strays = [
+        str(p.relative_to(ROOT))
+        for p in FORUMS.rglob("*.py")
+        if re.fullmatch(r"(views|forms)_\w+\.py", p.name)
+    ]
+    assert strays == []
+
+
+def test_only_the_clients_and_sandboxes_ask_which_platform_they_talk_to():
+    allowed = ("forums/clients/", "forums/sandbox/", "forums/migrations/", "forums/models.py")
+    offenders = []
+    for folder in ("forums", "dashboard"):
+        for path in (ROOT / folder).rglob("*.py"):
+            relative = str(path.relative_to(ROOT))
+            if relative.startswith(allowed):
+                continue
+            for number, line in enumerate(path.read_text().splitlines(), 1):
+                if re.search(r"Platform\.(DISCOURSE|NODEBB|USERECHO)", line):
+                    offenders.append(f"{relative}:{number}")
+    assert offenders == []
+
+
+def test_forums_urls_only_includes_the_areas():
+    text = (FORUMS / "urls.py").read_text()
+    assert "include(" in text and "views" not in text
