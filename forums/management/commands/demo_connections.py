@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from forums.clients import supported_platforms
 from forums.models import ForumConnection
-from forums.sandbox.demo import DEMO_KEYS, DEMO_USERNAMES
+from forums.sandbox.demo import DEMO_KEYS, DEMO_NAMES, DEMO_USERNAMES
 from forums.services import audit_record
 
 
@@ -18,7 +19,12 @@ class Command(BaseCommand):
             platform, _, url = target.partition("=")
             if platform not in DEMO_KEYS or not url:
                 raise CommandError(f"Expected platform=url, got {target!r}")
-            name = f"Demo {platform.title() if platform == 'discourse' else 'NodeBB'}"
+            name = DEMO_NAMES[platform]
+            if platform not in supported_platforms():
+                # The sandbox is served (e.g. UserEcho before its client exists); a connection
+                # Forumdeck cannot talk to would only show errors.
+                self.stdout.write(f"{name} served at {url}, not connected: no client yet")
+                continue
             key = DEMO_KEYS[platform]
             connection, created = ForumConnection.objects.update_or_create(
                 name=name,
