@@ -320,7 +320,8 @@ class UserEchoSandbox(SandboxApp):
         token_user, scopes = grant
         request.environ["ue.token_user"] = token_user
         request.environ["ue.scopes"] = scopes
-        acting = self.resolve_acting_user(request, token_user, scopes)
+        with self.lock:  # an sso_token may create a user
+            acting = self.resolve_acting_user(request, token_user, scopes)
         request.environ["ue.user"] = acting
         needed = self.access[endpoint]
         if not _allowed(needed, scopes):
@@ -443,7 +444,18 @@ class UserEchoSandbox(SandboxApp):
         """1.4 [D]: every list takes `page` (1-based [I]), `limit` (default 50) and
         `filter__<field>[__<cond>]`; [C] `order_by` with `-` for descending; `details` carries
         count (the total, [I]), page and limit ([C] IMP)."""
-        rows = list(rows)
+        with self.lock:  # the rows are often a generator over state another call may change
+            return self._listing(request, list(rows), fields=fields, shape=shape, order=order)
+
+    def _listing(
+        self,
+        request: Request,
+        rows: list[dict[str, Any]],
+        *,
+        fields: Callable[[dict[str, Any]], dict[str, Any]],
+        shape: Callable[[dict[str, Any]], Any],
+        order: str,
+    ) -> Response:
         for key, value in request.args.items():
             if not key.startswith("filter__"):
                 continue
@@ -1316,10 +1328,11 @@ class UserEchoSandbox(SandboxApp):
         )
 
     def topic_get(self, request: Request, topic_id: int) -> Response:
-        topic = self.state.topics.get(topic_id)
-        if topic is None:
-            return self.fail("not_found", f"Topic {topic_id} not found")
-        return self.ok(self.topic_data(topic, self.acting(request)))
+        with self.lock:
+            topic = self.state.topics.get(topic_id)
+            if topic is None:
+                return self.fail("not_found", f"Topic {topic_id} not found")
+            return self.ok(self.topic_data(topic, self.acting(request)))
 
     def _ref(self, value: Any) -> Any:
         """trap 15 [C]/[I]: an id given as a bare int or as an object {"id": ...}."""

@@ -9,6 +9,7 @@ import copy
 import io
 import re
 import threading
+import time
 from functools import cache
 from pathlib import Path
 
@@ -1101,6 +1102,13 @@ def test_outage_and_error_rate_answer_5xx(sandbox):
     assert response.status_code == 502 and response.json()["status"] == "error"
     sandbox.app.config.faults.error_rate = 0.0
     assert data(call(sandbox, "GET", "forums.json"))
+
+
+def test_latency_slows_every_call(sandbox):
+    sandbox.app.config.faults.latency_ms = 200
+    started = time.monotonic()
+    assert data(call(sandbox, "GET", "hooks/events.json"))
+    assert time.monotonic() - started >= 0.2
 
 
 def test_no_rate_limit_unless_configured(sandbox):
