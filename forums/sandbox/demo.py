@@ -1,23 +1,23 @@
-"""The demo: one sandbox Discourse and one sandbox NodeBB on loopback, with known keys."""
+"""The demo: a sandbox Discourse, NodeBB and UserEcho on loopback, with known keys."""
 
 from __future__ import annotations
 
 import os
 
 from .core import RunningSandbox, SandboxConfig
+from .demo_people import DEMO_PEOPLE
 
-DEMO_KEYS = {"discourse": "demo-discourse-api-key", "nodebb": "demo-nodebb-api-token"}
-DEMO_USERNAMES = {"discourse": "system", "nodebb": "1"}
-# People with an account on both demo forums (same e-mail address, not always the same
-# username), so the People page shows one person across forums.
-DEMO_PEOPLE = (
-    {"email": "maria.lopez@example.org", "name": "Maria Lopez",
-     "usernames": {"discourse": "maria_lopez", "nodebb": "mlopez"}},
-    {"email": "tom.becker@example.org", "name": "Tom Becker",
-     "usernames": {"discourse": "tbecker", "nodebb": "tbecker"}},
-    {"email": "yuki.tanaka@example.org", "name": "Yuki Tanaka",
-     "usernames": {"discourse": "yuki", "nodebb": "yuki_t"}},
-)  # fmt: skip
+__all__ = ["DEMO_KEYS", "DEMO_NAMES", "DEMO_PEOPLE", "DEMO_PORTS", "DEMO_USERNAMES"]
+
+DEMO_KEYS = {
+    "discourse": "demo-discourse-api-key",
+    "nodebb": "demo-nodebb-api-token",
+    "userecho": "demo-userecho-api-token",
+}
+# Discourse: the acting username; NodeBB: the token's uid; UserEcho: the token's own user id.
+DEMO_USERNAMES = {"discourse": "system", "nodebb": "1", "userecho": "1"}
+DEMO_NAMES = {"discourse": "Demo Discourse", "nodebb": "Demo NodeBB", "userecho": "Demo UserEcho"}
+DEMO_PORTS = {"discourse": 4100, "nodebb": 4200, "userecho": 4300}
 
 
 def sandbox_app(platform: str, *, api_key: str, api_username: str, **config):
@@ -31,13 +31,19 @@ def sandbox_app(platform: str, *, api_key: str, api_username: str, **config):
         return NodeBBSandbox(
             NodeBBSandboxConfig(api_key=api_key, api_username=api_username, **config)
         )
+    if platform == "userecho":
+        from .userecho import UserEchoSandbox, UserEchoSandboxConfig
+
+        return UserEchoSandbox(
+            UserEchoSandboxConfig(api_key=api_key, api_username=api_username, **config)
+        )
     raise ValueError(f"No sandbox for {platform}")
 
 
 def start_demo_sandboxes() -> list[RunningSandbox]:
     ports = {
-        "discourse": int(os.environ.get("FORUMDECK_DEMO_DISCOURSE_PORT", "4100")),
-        "nodebb": int(os.environ.get("FORUMDECK_DEMO_NODEBB_PORT", "4200")),
+        platform: int(os.environ.get(f"FORUMDECK_DEMO_{platform.upper()}_PORT", default))
+        for platform, default in DEMO_PORTS.items()
     }
     running = []
     for platform, port in ports.items():
@@ -45,9 +51,12 @@ def start_demo_sandboxes() -> list[RunningSandbox]:
             platform,
             api_key=DEMO_KEYS[platform],
             api_username=DEMO_USERNAMES[platform],
-            title={"discourse": "Demo Discourse forum", "nodebb": "Demo NodeBB forum"}[platform],
+            title=f"{DEMO_NAMES[platform]} forum",
         )
-        add_demo_people(app, platform)
+        # The UserEcho sandbox seeds them itself (UserEchoSandboxConfig.demo_people), so they
+        # survive a reset of its state.
+        if not getattr(app.config, "demo_people", False):
+            add_demo_people(app, platform)
         running.append(RunningSandbox(app, port=port).start())
     return running
 

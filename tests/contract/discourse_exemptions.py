@@ -1,7 +1,7 @@
 """The one list of known gaps between Discourse and its official spec (openapi.json, 6737ac2).
 
 Each entry quotes the line of shared/specs/discourse/ENDPOINTS.md (or PRISM.md) that justifies
-it. Used by tests/test_sandbox_discourse.py (routes the sandbox may serve beyond the spec,
+it. Used by tests/sandbox/test_discourse.py (routes the sandbox may serve beyond the spec,
 response fields the spec's schemas leave out) and tests/contract/test_discourse_contract.py
 (client calls Prism is expected to refuse, and with which status). When the spec catches up,
 the contract test fails on the stale entry: delete it then.

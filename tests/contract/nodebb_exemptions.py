@@ -3,7 +3,7 @@
 Each entry names the request (or sandbox route) it excuses and quotes the line of
 shared/specs/nodebb/ENDPOINTS.md or PRISM.md that justifies it. The contract tests
 (tests/contract/test_nodebb_contract.py) and the sandbox spec test
-(tests/test_sandbox_nodebb.py) accept exactly these departures and nothing else.
+(tests/sandbox/test_nodebb.py) accept exactly these departures and nothing else.
 """
 
 from __future__ import annotations

@@ -3,9 +3,9 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from forums.audit.services import audit_record
-from forums.clients import client_class
+from forums.clients import supported_platforms
 from forums.models import ForumConnection
-from forums.sandbox.demo import DEMO_KEYS, DEMO_USERNAMES
+from forums.sandbox.demo import DEMO_KEYS, DEMO_NAMES, DEMO_USERNAMES
 
 
 class Command(BaseCommand):
@@ -19,7 +19,12 @@ class Command(BaseCommand):
             platform, _, url = target.partition("=")
             if platform not in DEMO_KEYS or not url:
                 raise CommandError(f"Expected platform=url, got {target!r}")
-            name = f"Demo {client_class(platform).software}"
+            name = DEMO_NAMES[platform]
+            if platform not in supported_platforms():
+                # The sandbox is served (e.g. UserEcho before its client exists); a connection
+                # Forumdeck cannot talk to would only show errors.
+                self.stdout.write(f"{name} served at {url}, not connected: no client yet")
+                continue
             key = DEMO_KEYS[platform]
             connection, created = ForumConnection.objects.update_or_create(
                 name=name,

@@ -9,10 +9,10 @@ from forums.sandbox.demo import DEMO_KEYS, DEMO_USERNAMES, sandbox_app
 
 
 class Command(BaseCommand):
-    help = "Serve a sandbox forum (simulated Discourse or NodeBB) on a loopback port."
+    help = "Serve a sandbox forum (simulated Discourse, NodeBB or UserEcho) on a loopback port."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("platform", choices=["discourse", "nodebb"])
+        parser.add_argument("platform", choices=["discourse", "nodebb", "userecho"])
         parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--api-key", default=None, help="the key the sandbox accepts")
