@@ -152,7 +152,15 @@ SILENCED_SYSTEM_CHECKS = env.list("DJANGO_SILENCED_SYSTEM_CHECKS", default=[])
 FORUMDECK_ENCRYPTION_KEYS = env.list("FORUMDECK_ENCRYPTION_KEYS")
 # Hosts that may be reached over plain http (loopback for the demo and the tests).
 FORUMDECK_ALLOW_HTTP_HOSTS = env.list("FORUMDECK_ALLOW_HTTP_HOSTS", default=[])
+# Forums on your own network (host names, IPs or CIDR networks): only globally routable
+# addresses are reached otherwise. Hosts allowed plain http above count as listed here too.
+FORUMDECK_ALLOW_PRIVATE_HOSTS = env.list("FORUMDECK_ALLOW_PRIVATE_HOSTS", default=[])
 FORUMDECK_HTTP_TIMEOUT = env.float("FORUMDECK_HTTP_TIMEOUT", default=10.0)
+# The whole call, answer included: a forum trickling its answer byte by byte ends here.
+FORUMDECK_HTTP_DEADLINE = env.float("FORUMDECK_HTTP_DEADLINE", default=FORUMDECK_HTTP_TIMEOUT + 5.0)
+# The largest answer read from a forum (after decompression); larger ones are refused unread.
+FORUMDECK_MAX_RESPONSE_BYTES = env.int("FORUMDECK_MAX_RESPONSE_BYTES", default=5 * 1024 * 1024)
+FORUMDECK_MAX_JSON_DEPTH = env.int("FORUMDECK_MAX_JSON_DEPTH", default=64)
 FORUMDECK_HEALTH_CACHE_SECONDS = env.int("FORUMDECK_HEALTH_CACHE_SECONDS", default=60)
 FORUMDECK_APPROVAL_TTL = timedelta(hours=env.float("FORUMDECK_APPROVAL_TTL_HOURS", default=24))
 # A bulk run holds its action for this long and renews it per batch; a crashed run's action
