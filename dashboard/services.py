@@ -4,6 +4,7 @@ import os
 import socket
 from datetime import datetime
 
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -21,3 +22,20 @@ def worker_last_heartbeat() -> datetime | None:
     if not beat:
         return None
     return datetime.fromisoformat(beat["at"])
+
+
+# Backends that never deliver a message to anyone.
+_NO_MAIL_BACKENDS = {
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+}
+
+
+def password_reset_available() -> bool:
+    """Password reset e-mails can reach someone: a real backend, and a host for SMTP."""
+    backend = settings.EMAIL_BACKEND
+    if backend in _NO_MAIL_BACKENDS:
+        return False
+    if backend == "django.core.mail.backends.smtp.EmailBackend":
+        return bool(settings.EMAIL_HOST.strip())
+    return True
