@@ -175,7 +175,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env.bool("DJANGO_BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SILENCED_SYSTEM_CHECKS = env.list("DJANGO_SILENCED_SYSTEM_CHECKS", default=[])
+SILENCED_SYSTEM_CHECKS = [
+    *env.list("DJANGO_SILENCED_SYSTEM_CHECKS", default=[]),
+    # axes warns when lockouts ignore the address, as user-agent or cookie counting could be
+    # dodged; counting per username cannot (see AXES_LOCKOUT_PARAMETERS).
+    "axes.W006",
+]
 
 # --- Forumdeck --------------------------------------------------------------------------------
 # Fernet keys, newest first. Independent of SECRET_KEY so either can rotate on its own.
