@@ -256,10 +256,18 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Beat sends a heartbeat task this often; a worker that takes it (or any task) is alive.
+FORUMDECK_HEARTBEAT_SECONDS = env.float("FORUMDECK_HEARTBEAT_SECONDS", default=30.0)
+# No task taken for this long: the overview turns red and `make run` restarts its worker. Long
+# enough for a worker busy with bulk runs (each hands over after the run budget) to take one.
+FORUMDECK_WORKER_STALE_SECONDS = env.float(
+    "FORUMDECK_WORKER_STALE_SECONDS",
+    default=max(4 * FORUMDECK_HEARTBEAT_SECONDS, FORUMDECK_BULK_RUN_BUDGET_SECONDS + 60),
+)
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {
         "task": "dashboard.tasks.worker_heartbeat",
-        "schedule": env.float("FORUMDECK_HEARTBEAT_SECONDS", default=30.0),
+        "schedule": FORUMDECK_HEARTBEAT_SECONDS,
     },
     "resume-stalled-bulk-actions": {
         "task": "forums.tasks.resume_stalled_bulk_actions",

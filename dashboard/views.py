@@ -1,35 +1,29 @@
 from __future__ import annotations
 
-from datetime import timedelta
 from functools import wraps
 
 from axes.helpers import get_client_username, get_cool_off
-from django.conf import settings
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from forums import selectors
 
-from .services import password_reset_available, worker_last_heartbeat
+from .services import password_reset_available, worker_is_stale, worker_last_heartbeat
 
 
 @require_GET
 @permission_required("forums.view_forumconnection", raise_exception=True)
 def overview(request: HttpRequest) -> HttpResponse:
     heartbeat = worker_last_heartbeat()
-    stale_after = timedelta(
-        seconds=max(settings.CELERY_BEAT_SCHEDULE["worker-heartbeat"]["schedule"] * 4, 120)
-    )
     context = {
         "connections": selectors.connection_list(enabled_only=True),
         "disabled_count": selectors.connection_list().filter(enabled=False).count(),
         "heartbeat": heartbeat,
-        "worker_stale": heartbeat is None or timezone.now() - heartbeat > stale_after,
+        "worker_stale": worker_is_stale(heartbeat=heartbeat),
     }
     return render(request, "dashboard/overview.html", context)
 
