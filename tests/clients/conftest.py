@@ -102,6 +102,12 @@ class _Handler(BaseHTTPRequestHandler):
         self._headers(len(body), Content_Encoding="gzip")
         self._write(body)
 
+    def answer_long_title(self) -> None:
+        """4 MB: under the 5 MB limit, but no card should show it all."""
+        body = b'{"title": "' + b"x" * (4 * 1024 * 1024) + b'"}'
+        self._headers(len(body))
+        self._write(body)
+
     def answer_trickle(self) -> None:
         """Headers at once, then the body one byte every 0.2 s: each read is quick, the whole
         answer never ends."""

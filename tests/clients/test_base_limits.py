@@ -143,3 +143,14 @@ def test_deep_json_on_test_connection_shows_the_reason_instead_of_a_500(
     response = admin_client_.post(reverse("forums:connection-test", args=[connection.pk]))
     assert response.status_code == 200
     assert "nests its data more than 64 levels deep" in response.content.decode()
+
+
+def test_a_long_answer_under_the_limit_still_makes_a_short_card(viewer_client, hostile_server):
+    """A 4 MB site title is within the size limit; the card (and its cache entry) still show a
+    card's worth of it."""
+    hostile_server.mode = "long-title"
+    connection = connection_to(hostile_server)
+    response = viewer_client.get(reverse("forums:connection-card", args=[connection.pk]))
+    assert response.status_code == 200
+    assert len(response.content) < 20_000
+    assert "xxxxxxxx…" in response.content.decode()
