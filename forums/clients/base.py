@@ -142,11 +142,6 @@ def address_refusal(ip: str) -> str | None:
     return _reason(inner) if inner is not None else _reason(addr)
 
 
-def forbidden_address(ip: str) -> bool:
-    """True when ``ip`` is not a globally routable address (whatever an allow list says)."""
-    return address_refusal(ip) is not None
-
-
 class AddressPolicy:
     """Which hosts may be reached although they are not globally routable.
 
@@ -718,11 +713,18 @@ class BaseClient:
     def retry_after_seconds(self, response: requests.Response, payload: Any) -> float:
         return parse_retry_after(response.headers.get("Retry-After"), 60.0)
 
+    def _parse_json(self, response: requests.Response) -> Any:
+        try:
+            return parse_json(response.content, max_depth=self.max_json_depth)
+        except UnicodeDecodeError:
+            # Not UTF-8/16/32: decode as the forum declared (what requests' .json() did).
+            return parse_json(response.text, max_depth=self.max_json_depth)
+
     def _try_json(self, response: requests.Response) -> Any:
         """The answer as JSON for reading the forum's error text; None when it is not JSON
         (or too deeply nested to be an error message)."""
         try:
-            return parse_json(response.content, max_depth=self.max_json_depth)
+            return self._parse_json(response)
         except (ValueError, ForumBadResponse):
             return None
 
@@ -734,14 +736,16 @@ class BaseClient:
         if response.status_code == 204 or not response.content:
             return None
         try:
-            return parse_json(response.content, max_depth=self.max_json_depth)
+            return self._parse_json(response)
         except ForumBadResponse as exc:
             exc.status = response.status_code
             raise
         except ValueError:
             pass
         content_type = response.headers.get("Content-Type", "")
-        head = response.text[:200].lstrip().lower()
+        # The start is enough to recognise a web page; decoding all of it could guess a
+        # charset over megabytes.
+        head = response.content[:200].decode("utf-8", "replace").lstrip().lower()
         if "html" in content_type or head.startswith(("<!doctype", "<html", "<")):
             raise ForumNotAForum(
                 "The address answered with a web page, not the forum's API (HTML where JSON "
