@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -40,12 +41,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "axes",
+    "csp",
     "dashboard",
     "forums",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -56,6 +60,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "dashboard.middleware.TimezoneMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "dashboard.urls"
@@ -114,6 +120,33 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "overview"
 LOGOUT_REDIRECT_URL = "login"
 
+# --- Sign-in throttling (django-axes): every form that signs in goes through authenticate(),
+# the site's login and the Django admin's alike, so both are covered by the backend.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Counted per username, whatever the address: guessing from many addresses is stopped too,
+# and behind a proxy (one address for everyone) one person's typos lock nobody else out.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_FAILURE_LIMIT = env.int("FORUMDECK_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("FORUMDECK_LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "dashboard.views.signin_locked_out"
+# Failed attempts are kept (visible to Admins in People & roles); successful sign-ins are not.
+AXES_DISABLE_ACCESS_LOG = True
+
+# --- Mail: only for password reset. Without a mail server there is no reset link or page,
+# rather than a form that promises an e-mail nobody sends.
+# EMAIL_URL like smtp+tls://user:password@smtp.example.com:587 (django-environ's format).
+EMAIL_URL = env.str("EMAIL_URL", default="")
+if EMAIL_URL:
+    globals().update(env.email_url_config(EMAIL_URL))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+    EMAIL_HOST = ""
+DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="forumdeck@localhost")
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
@@ -143,16 +176,46 @@ SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): scripts, styles and everything else from this site
+# only, no CDN; an inline <script> or <style> needs the request's nonce
+# (``nonce="{{ request.csp_nonce }}"``), and inline style attributes and event handlers are
+# refused, so injected markup cannot run or restyle anything. htmx's own indicator <style> is
+# turned off in base.html and lives in site.css.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 if env.bool("DJANGO_BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SILENCED_SYSTEM_CHECKS = env.list("DJANGO_SILENCED_SYSTEM_CHECKS", default=[])
+SILENCED_SYSTEM_CHECKS = [
+    *env.list("DJANGO_SILENCED_SYSTEM_CHECKS", default=[]),
+    # axes warns when lockouts ignore the address, as user-agent or cookie counting could be
+    # dodged; counting per username cannot (see AXES_LOCKOUT_PARAMETERS).
+    "axes.W006",
+]
 
 # --- Forumdeck --------------------------------------------------------------------------------
 # Fernet keys, newest first. Independent of SECRET_KEY so either can rotate on its own.
 FORUMDECK_ENCRYPTION_KEYS = env.list("FORUMDECK_ENCRYPTION_KEYS")
 # Hosts that may be reached over plain http (loopback for the demo and the tests).
 FORUMDECK_ALLOW_HTTP_HOSTS = env.list("FORUMDECK_ALLOW_HTTP_HOSTS", default=[])
+# Forums on your own network (host names, IPs or CIDR networks): only globally routable
+# addresses are reached otherwise. Hosts allowed plain http above count as listed here too.
+FORUMDECK_ALLOW_PRIVATE_HOSTS = env.list("FORUMDECK_ALLOW_PRIVATE_HOSTS", default=[])
 FORUMDECK_HTTP_TIMEOUT = env.float("FORUMDECK_HTTP_TIMEOUT", default=10.0)
+# The whole call, answer included: a forum trickling its answer byte by byte ends here.
+FORUMDECK_HTTP_DEADLINE = env.float("FORUMDECK_HTTP_DEADLINE", default=FORUMDECK_HTTP_TIMEOUT + 5.0)
+# The largest answer read from a forum (after decompression); larger ones are refused unread.
+FORUMDECK_MAX_RESPONSE_BYTES = env.int("FORUMDECK_MAX_RESPONSE_BYTES", default=5 * 1024 * 1024)
+FORUMDECK_MAX_JSON_DEPTH = env.int("FORUMDECK_MAX_JSON_DEPTH", default=64)
 FORUMDECK_HEALTH_CACHE_SECONDS = env.int("FORUMDECK_HEALTH_CACHE_SECONDS", default=60)
 FORUMDECK_APPROVAL_TTL = timedelta(hours=env.float("FORUMDECK_APPROVAL_TTL_HOURS", default=24))
 # A bulk run holds its action for this long and renews it per batch; a crashed run's action
@@ -193,10 +256,18 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Beat sends a heartbeat task this often; a worker that takes it (or any task) is alive.
+FORUMDECK_HEARTBEAT_SECONDS = env.float("FORUMDECK_HEARTBEAT_SECONDS", default=30.0)
+# No task taken for this long: the overview turns red and `make run` restarts its worker. Long
+# enough for a worker busy with bulk runs (each hands over after the run budget) to take one.
+FORUMDECK_WORKER_STALE_SECONDS = env.float(
+    "FORUMDECK_WORKER_STALE_SECONDS",
+    default=max(4 * FORUMDECK_HEARTBEAT_SECONDS, FORUMDECK_BULK_RUN_BUDGET_SECONDS + 60),
+)
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {
         "task": "dashboard.tasks.worker_heartbeat",
-        "schedule": env.float("FORUMDECK_HEARTBEAT_SECONDS", default=30.0),
+        "schedule": FORUMDECK_HEARTBEAT_SECONDS,
     },
     "resume-stalled-bulk-actions": {
         "task": "forums.tasks.resume_stalled_bulk_actions",

@@ -1,30 +1,67 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from functools import wraps
 
-from django.conf import settings
+from axes.helpers import get_client_username, get_cool_off
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.views import LoginView
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from forums.connections import selectors
 
-from .services import worker_last_heartbeat
+from .services import password_reset_available, worker_is_stale, worker_last_heartbeat
 
 
 @require_GET
 @permission_required("forums.view_forumconnection", raise_exception=True)
 def overview(request: HttpRequest) -> HttpResponse:
     heartbeat = worker_last_heartbeat()
-    stale_after = timedelta(
-        seconds=max(settings.CELERY_BEAT_SCHEDULE["worker-heartbeat"]["schedule"] * 4, 120)
-    )
     context = {
         "connections": selectors.connection_list(enabled_only=True),
         "disabled_count": selectors.connection_list().filter(enabled=False).count(),
         "heartbeat": heartbeat,
-        "worker_stale": heartbeat is None or timezone.now() - heartbeat > stale_after,
+        "worker_stale": worker_is_stale(heartbeat=heartbeat),
     }
     return render(request, "dashboard/overview.html", context)
+
+
+class SignInView(LoginView):
+    """Django's login, offering "Forgot your password?" only where a reset e-mail can be sent."""
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        context["password_reset_available"] = password_reset_available()
+        return context
+
+
+def signin_locked_out(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials=None
+) -> HttpResponse:
+    """django-axes' lockout answer: the sign-in page again, saying plainly what happened."""
+    username = get_client_username(request, credentials) or ""
+    cool_off = get_cool_off(request)
+    minutes = max(round(cool_off.total_seconds() / 60), 1) if cool_off else None
+    context = {
+        "form": AuthenticationForm(request, initial={"username": username}),
+        "next": request.POST.get("next", request.GET.get("next", "")),
+        "locked_out": True,
+        "locked_username": username,
+        "lockout_minutes": minutes,
+        "password_reset_available": password_reset_available(),
+    }
+    return render(request, "registration/login.html", context, status=429)
+
+
+def mail_required(view):
+    """Password reset pages exist only when a reset e-mail can actually be sent."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not password_reset_available():
+            raise Http404("Password reset needs a mail server, and none is configured.")
+        return view(request, *args, **kwargs)
+
+    return wrapped

@@ -35,6 +35,10 @@ _ADMIN = sorted(
         "auth.add_user",
         "auth.change_user",
         "auth.view_group",
+        # Sign-in lockouts (django-axes): see them in People & roles, delete one to unlock.
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
+        "axes.view_accessfailurelog",
     }
 )
 

@@ -68,17 +68,30 @@ def get_client(connection: ForumConnection, **options: Any) -> ForumClient:
             "The API key cannot be decrypted with the configured keys: enter it again "
             f"(Edit this forum). {exc}"
         ) from None
+    timeout = options.pop("timeout", settings.FORUMDECK_HTTP_TIMEOUT)
+    # A longer timeout asked for one call stretches the deadline with it.
+    deadline = options.pop("deadline", max(settings.FORUMDECK_HTTP_DEADLINE, timeout))
     return cls(
         base_url=connection.base_url,
         api_key=api_key,
         api_username=connection.api_username,
         name=connection.name,
-        timeout=options.pop("timeout", settings.FORUMDECK_HTTP_TIMEOUT),
+        timeout=timeout,
+        deadline=deadline,
+        max_response_bytes=settings.FORUMDECK_MAX_RESPONSE_BYTES,
+        max_json_depth=settings.FORUMDECK_MAX_JSON_DEPTH,
         allow_http_hosts=settings.FORUMDECK_ALLOW_HTTP_HOSTS,
+        allow_private_hosts=settings.FORUMDECK_ALLOW_PRIVATE_HOSTS,
         master_token=connection.nodebb_master_token,
         **options,
     )
 
 
 def validate_base_url(url: str) -> str:
-    return check_base_url(url, allow_http_hosts=settings.FORUMDECK_ALLOW_HTTP_HOSTS)
+    """The form's check: the address as written and, resolved now, where it leads."""
+    return check_base_url(
+        url,
+        allow_http_hosts=settings.FORUMDECK_ALLOW_HTTP_HOSTS,
+        allow_private_hosts=settings.FORUMDECK_ALLOW_PRIVATE_HOSTS,
+        resolve=True,
+    )

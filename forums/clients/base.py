@@ -8,10 +8,13 @@ and only describe their endpoints and JSON.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
+import json
 import logging
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, ClassVar, TypeVar
@@ -23,6 +26,9 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from .errors import (
+    ForumAnswerTooDeep,
+    ForumAnswerTooLarge,
+    ForumAnswerTooSlow,
     ForumBadResponse,
     ForumConnectionRefused,
     ForumDNSError,
@@ -45,35 +51,216 @@ logger = logging.getLogger("forums.clients")
 T = TypeVar("T")
 R = TypeVar("R")
 
-# Cloud metadata services answer on these; a forum never does.
-_METADATA_ADDRESSES = {ipaddress.ip_address("fd00:ec2::254")}
+# Cloud metadata services answer on these; a forum never does, so no allow list reaches them.
+_METADATA_ADDRESSES = frozenset(
+    ipaddress.ip_address(a)
+    for a in (
+        "169.254.169.254",  # AWS, GCP, Azure, OpenStack, DigitalOcean, ...
+        "169.254.170.2",  # AWS ECS task metadata
+        "169.254.169.253",  # AWS DNS resolver
+        "100.100.100.200",  # Alibaba Cloud
+        "192.0.0.192",  # Oracle Cloud
+        "fd00:ec2::254",  # AWS over IPv6
+        "fd00:ec2::23",  # AWS DNS over IPv6
+    )
+)
+_PRIVATE_NETWORKS = tuple(
+    ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
+)
+_SHARED_NETWORK = ipaddress.ip_network("100.64.0.0/10")
+# Special-purpose blocks that some Python versions still call global.
+_SPECIAL_NETWORKS = tuple(ipaddress.ip_network(n) for n in ("192.0.0.0/24", "2001::/23"))
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_SIIT = ipaddress.ip_network("::ffff:0:0:0/96")  # IPv4-translated (RFC 2765)
+_COMPATIBLE = ipaddress.ip_network("::/96")  # IPv4-compatible (deprecated), e.g. ::a.b.c.d
+
+METADATA_REASON = "a cloud metadata address"
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-def forbidden_address(ip: str) -> bool:
-    """Link-local (169.254.0.0/16, fe80::/10) and cloud metadata addresses are never contacted."""
+def _parse_ip(text: str) -> IPAddress | None:
     try:
-        addr = ipaddress.ip_address(ip.split("%", 1)[0])
+        return ipaddress.ip_address(text.strip().strip("[]").split("%", 1)[0])
     except ValueError:
-        return False
-    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
-        addr = addr.ipv4_mapped
-    return addr.is_link_local or addr in _METADATA_ADDRESSES
+        return None
+
+
+def embedded_ipv4(addr: IPAddress) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address leads to, in any form a socket or a gateway honours:
+    IPv4-mapped (``::ffff:a.b.c.d``), IPv4-translated, IPv4-compatible (``::a.b.c.d``), NAT64
+    (``64:ff9b::/96``) and 6to4 (``2002::/16``)."""
+    if not isinstance(addr, ipaddress.IPv6Address):
+        return None
+    if addr.ipv4_mapped is not None:
+        return addr.ipv4_mapped
+    if addr.sixtofour is not None:
+        return addr.sixtofour
+    low = ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF)
+    if addr in _NAT64 or addr in _SIIT:
+        return low
+    if addr in _COMPATIBLE and int(addr) > 1:  # not :: nor ::1
+        return low
+    return None
+
+
+def _reason(addr: IPAddress) -> str | None:
+    if addr in _METADATA_ADDRESSES:
+        return METADATA_REASON
+    if addr.is_unspecified:
+        return "an unspecified address"
+    if addr.is_loopback:
+        return "a loopback address"
+    if addr.is_link_local:
+        return "a link-local address"
+    if addr.is_multicast:
+        return "a multicast address"
+    if any(addr in net for net in _PRIVATE_NETWORKS if net.version == addr.version):
+        return "a private address"
+    if addr.version == 4 and addr in _SHARED_NETWORK:
+        return "a shared (carrier-grade NAT) address"
+    if not addr.is_global or any(
+        addr in net for net in _SPECIAL_NETWORKS if net.version == addr.version
+    ):
+        return "a special-purpose address, not a public one"
+    return None
+
+
+def address_refusal(ip: str) -> str | None:
+    """Why Forumdeck will not contact this address, or None when it is globally routable.
+
+    An IPv6 address that carries an IPv4 address is judged by the IPv4 address it leads to, so
+    ``[::ffff:169.254.169.254]``, ``[64:ff9b::a9fe:a9fe]`` or ``[::169.254.169.254]`` are the
+    metadata address they hide. Text that is not an IP address gives None (names are resolved
+    first)."""
+    addr = _parse_ip(ip)
+    if addr is None:
+        return None
+    if addr.is_loopback or addr.is_unspecified:
+        return _reason(addr)
+    inner = embedded_ipv4(addr)
+    return _reason(inner) if inner is not None else _reason(addr)
+
+
+class AddressPolicy:
+    """Which hosts may be reached although they are not globally routable.
+
+    Entries are host names or IP literals, matched against the host written in the forum's
+    address (so ``127.0.0.1`` allows ``http://127.0.0.1:4200`` but not a name that merely
+    resolves there), or networks in CIDR form (``10.0.0.0/8``), matched against the address
+    actually connected to. Cloud metadata addresses are refused whatever is listed.
+    """
+
+    def __init__(self, allow_hosts: Iterable[str] = ()) -> None:
+        self.names: set[str] = set()
+        self.networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+        for entry in allow_hosts:
+            entry = entry.strip().lower().strip("[]")
+            if not entry:
+                continue
+            if "/" in entry:
+                try:
+                    self.networks.append(ipaddress.ip_network(entry, strict=False))
+                    continue
+                except ValueError:
+                    pass
+            self.names.add(entry)
+
+    def refusal(self, host: str, ip: str) -> str | None:
+        """Why ``host`` (reached at ``ip``) is refused, or None."""
+        reason = address_refusal(ip)
+        if reason is None or reason == METADATA_REASON:
+            return reason
+        if host.lower().strip("[]") in self.names:
+            return None
+        addr = _parse_ip(ip)
+        if addr is not None and any(
+            addr in net for net in self.networks if net.version == addr.version
+        ):
+            return None
+        return reason
+
+
+def _refusal_message(subject: str, reason: str) -> str:
+    if reason == METADATA_REASON:
+        return f"{subject} {reason}, which Forumdeck never contacts."
+    return (
+        f"{subject} {reason}, which Forumdeck never contacts: it only reaches globally "
+        "routable addresses. For a forum on your own network, list its host in "
+        "FORUMDECK_ALLOW_PRIVATE_HOSTS."
+    )
 
 
 class BlockedAddress(Exception):
-    """Raised from inside a connection attempt that reached a forbidden address.
+    """Raised from inside a connection attempt that reached a refused address.
 
     Deliberately not an ``OSError``, so urllib3 and requests let it through unwrapped.
     """
 
-    def __init__(self, host: str, ip: str) -> None:
-        self.host, self.ip = host, ip
-        super().__init__(f"{host} resolves to {ip}")
+    def __init__(self, host: str, ip: str, reason: str) -> None:
+        self.host, self.ip, self.reason = host, ip, reason
+        super().__init__(f"{host} resolves to {ip}, {reason}")
+
+
+class _CallWatch:
+    """The total deadline of one call.
+
+    A read timeout only bounds each wait for the next bytes: a forum that trickles its answer
+    a byte at a time never trips it. Past the deadline this shuts the call's sockets down, so
+    whatever read is blocked returns at once and the call ends with a plain error.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def watch(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
+        with self._lock:
+            self._sockets.append(sock)
+            if self.expired:
+                self._shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                self._shut(sock)
+
+    @staticmethod
+    def _shut(sock: socket.socket) -> None:
+        with contextlib.suppress(OSError):  # already closed
+            sock.shutdown(socket.SHUT_RDWR)
+
+    def __enter__(self) -> _CallWatch:
+        _current.watch = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._timer.cancel()
+        _current.watch = None
+
+
+_current = threading.local()
+
+
+def _watch_socket(sock: socket.socket | None) -> None:
+    watch = getattr(_current, "watch", None)
+    if watch is not None:
+        watch.watch(sock)
 
 
 class _GuardedConnectionMixin:
+    policy: ClassVar[AddressPolicy] = AddressPolicy()
+
     def _new_conn(self):  # type: ignore[override]
-        # Refuse before connecting if the name resolves to a forbidden address, then check the
+        # Refuse before connecting if the name resolves to a refused address, then check the
         # address actually reached, in case the name resolved differently the second time.
         host = getattr(self, "_dns_host", None) or self.host  # type: ignore[attr-defined]
         try:
@@ -81,17 +268,27 @@ class _GuardedConnectionMixin:
         except OSError:
             infos = []  # urllib3 reports the DNS failure in its own words below
         for info in infos:
-            if forbidden_address(str(info[4][0])):
-                raise BlockedAddress(self.host, str(info[4][0]))  # type: ignore[attr-defined]
+            reason = self.policy.refusal(self.host, str(info[4][0]))  # type: ignore[attr-defined]
+            if reason:
+                raise BlockedAddress(self.host, str(info[4][0]), reason)  # type: ignore[attr-defined]
         sock = super()._new_conn()  # type: ignore[misc]
         try:
             peer = sock.getpeername()[0]
         except OSError:
             return sock
-        if forbidden_address(peer):
+        reason = self.policy.refusal(self.host, peer)  # type: ignore[attr-defined]
+        if reason:
             sock.close()
-            raise BlockedAddress(self.host, peer)  # type: ignore[attr-defined]
+            raise BlockedAddress(self.host, peer, reason)  # type: ignore[attr-defined]
         return sock
+
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        _watch_socket(self.sock)  # type: ignore[attr-defined]
+
+    def request(self, *args, **kwargs) -> None:
+        _watch_socket(self.sock)  # type: ignore[attr-defined]  # a kept-alive connection
+        super().request(*args, **kwargs)  # type: ignore[misc]
 
 
 class _GuardedHTTPConnection(_GuardedConnectionMixin, HTTPConnection):
@@ -102,33 +299,39 @@ class _GuardedHTTPSConnection(_GuardedConnectionMixin, HTTPSConnection):
     pass
 
 
-class _GuardedHTTPPool(HTTPConnectionPool):
-    ConnectionCls = _GuardedHTTPConnection
-
-
-class _GuardedHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _GuardedHTTPSConnection
-
-
 class GuardedAdapter(HTTPAdapter):
-    """Checks the address actually connected to, so DNS tricks cannot reach metadata services."""
+    """Checks the address actually connected to, so DNS tricks cannot reach private or
+    metadata addresses, and lets a call's deadline shut its sockets."""
 
-    def __init__(self) -> None:
+    def __init__(self, policy: AddressPolicy | None = None) -> None:
+        policy = policy or AddressPolicy()
+        attrs = {"policy": policy}
+        http_conn = type("_HTTPConnection", (_GuardedHTTPConnection,), attrs)
+        https_conn = type("_HTTPSConnection", (_GuardedHTTPSConnection,), attrs)
+        self._pool_classes = {
+            "http": type("_HTTPPool", (HTTPConnectionPool,), {"ConnectionCls": http_conn}),
+            "https": type("_HTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": https_conn}),
+        }
         super().__init__(max_retries=0)
 
     def init_poolmanager(self, *args, **kwargs) -> None:
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {
-            "http": _GuardedHTTPPool,
-            "https": _GuardedHTTPSPool,
-        }
+        self.poolmanager.pool_classes_by_scheme = dict(self._pool_classes)
 
 
-def check_base_url(url: str, *, allow_http_hosts: Iterable[str] = ()) -> str:
+def check_base_url(
+    url: str,
+    *,
+    allow_http_hosts: Iterable[str] = (),
+    allow_private_hosts: Iterable[str] = (),
+    resolve: bool = False,
+) -> str:
     """Validate a forum base URL by policy; return it normalised (no trailing slash).
 
-    https is required unless the host is listed in ``FORUMDECK_ALLOW_HTTP_HOSTS``. Addresses
-    written as link-local or metadata IPs are refused here too, and again at connect time.
+    https is required unless the host is listed in ``FORUMDECK_ALLOW_HTTP_HOSTS``. Only
+    globally routable addresses are accepted unless the host is listed there or in
+    ``FORUMDECK_ALLOW_PRIVATE_HOSTS``: an address written as an IP is checked here, a name
+    too when ``resolve`` (the form does), and every connection again at connect time.
     """
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -138,17 +341,63 @@ def check_base_url(url: str, *, allow_http_hosts: Iterable[str] = ()) -> str:
     if parts.query or parts.fragment:
         raise ForumURLRefused("The address must not contain a query string or a fragment.")
     host = parts.hostname.lower()
-    allowed = {h.strip().lower().strip("[]") for h in allow_http_hosts if h.strip()}
+    http_hosts = [h for h in allow_http_hosts if h.strip()]
+    allowed = {h.strip().lower().strip("[]") for h in http_hosts}
     if parts.scheme == "http" and host not in allowed:
         raise ForumURLRefused(
             f"Plain http is refused for {host}: use https (or list the host in "
             "FORUMDECK_ALLOW_HTTP_HOSTS for a local test forum)."
         )
-    if forbidden_address(host):
-        raise ForumURLRefused(
-            f"{host} is a link-local or cloud metadata address, which Forumdeck never contacts."
-        )
+    policy = AddressPolicy([*http_hosts, *allow_private_hosts])
+    reason = policy.refusal(host, host)
+    if reason:
+        raise ForumURLRefused(_refusal_message(f"{host} is", reason))
+    if resolve and _parse_ip(host) is None:
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (OSError, ValueError):
+            infos = []  # not resolvable now: the connection says so in its own words
+        for info in infos:
+            ip = str(info[4][0])
+            reason = policy.refusal(host, ip)
+            if reason:
+                raise ForumURLRefused(_refusal_message(f"{host} resolves to {ip},", reason))
     return url.strip().rstrip("/")
+
+
+DEFAULT_MAX_RESPONSE_BYTES = 5 * 1024 * 1024
+# Forum APIs nest a dozen levels at most; deeper is a broken or hostile answer.
+DEFAULT_MAX_JSON_DEPTH = 64
+_CHUNK_BYTES = 64 * 1024
+
+
+def _size(n: int) -> str:
+    for unit, factor in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if n >= factor:
+            return f"{n / factor:.3g} {unit}"
+    return f"{n} bytes"
+
+
+def parse_json(body: bytes | str, *, max_depth: int = DEFAULT_MAX_JSON_DEPTH) -> Any:
+    """``json.loads`` that refuses nesting deeper than ``max_depth`` with a ForumBadResponse
+    (instead of a RecursionError past every handler). Invalid JSON raises ValueError."""
+    too_deep = ForumAnswerTooDeep(
+        f"The forum's answer nests its data more than {max_depth} levels deep, which no forum "
+        "API does, so Forumdeck did not use it."
+    )
+    try:
+        data = json.loads(body)
+    except RecursionError:
+        raise too_deep from None
+    stack: list[tuple[Any, int]] = [(data, 1)] if isinstance(data, dict | list) else []
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value
+        if depth > max_depth:
+            raise too_deep
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return data
 
 
 def _cause_chain(exc: BaseException) -> Iterable[BaseException]:
@@ -199,12 +448,24 @@ class BaseClient:
         name: str = "",
         timeout: float = 10.0,
         allow_http_hosts: Iterable[str] = (),
+        allow_private_hosts: Iterable[str] = (),
         master_token: bool = False,
         pacer: Callable[[], None] | None = None,
+        deadline: float | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
     ) -> None:
-        self.base_url = check_base_url(base_url, allow_http_hosts=allow_http_hosts)
+        allow_http_hosts = list(allow_http_hosts)
+        allow_private_hosts = list(allow_private_hosts)
+        self.base_url = check_base_url(
+            base_url, allow_http_hosts=allow_http_hosts, allow_private_hosts=allow_private_hosts
+        )
         self.name = name or urlsplit(self.base_url).hostname or self.base_url
         self.timeout = timeout
+        # The whole call, answer included; a little over the timeout by default.
+        self.deadline = deadline if deadline is not None else timeout + 5.0
+        self.max_response_bytes = max_response_bytes
+        self.max_json_depth = max_json_depth
         self.api_username = api_username
         self.master_token = master_token
         # Called before every request: the bulk-action pacer plugs in here.
@@ -213,8 +474,9 @@ class BaseClient:
         self.__api_key = api_key
         self.session = requests.Session()
         self.session.trust_env = False  # no proxies or netrc credentials from the environment
-        self.session.mount("http://", GuardedAdapter())
-        self.session.mount("https://", GuardedAdapter())
+        policy = AddressPolicy([*allow_http_hosts, *allow_private_hosts])
+        self.session.mount("http://", GuardedAdapter(policy))
+        self.session.mount("https://", GuardedAdapter(policy))
         self.session.headers.update({"User-Agent": self.user_agent, "Accept": "application/json"})
         self.session.headers.update(self.auth_headers(api_key))
 
@@ -283,30 +545,78 @@ class BaseClient:
         url = self.url(path)
         started = time.monotonic()
         self.calls += 1
-        try:
-            response = self.session.request(
-                method,
-                url,
-                params=params,
-                json=json_body,
-                data=data,
-                files=files,
-                headers=headers,
-                timeout=self.timeout,
-                allow_redirects=False,
-            )
-        except BlockedAddress as exc:
-            raise ForumURLRefused(
-                f"{exc.host} resolves to {exc.ip}, a link-local or cloud metadata address, "
-                "which Forumdeck never contacts."
-            ) from None
-        except requests.RequestException as exc:
-            self._log(method, path, None, started)
-            raise self._transport_error(exc) from None
+        with _CallWatch(self.deadline) as watch:
+            try:
+                # stream=True: the body is read below, in chunks, up to the size limit.
+                response = self.session.request(
+                    method,
+                    url,
+                    params=params,
+                    json=json_body,
+                    data=data,
+                    files=files,
+                    headers=headers,
+                    timeout=self.timeout,
+                    allow_redirects=False,
+                    stream=True,
+                )
+            except BlockedAddress as exc:
+                raise ForumURLRefused(
+                    _refusal_message(f"{exc.host} resolves to {exc.ip},", exc.reason)
+                ) from None
+            except requests.RequestException as exc:
+                self._log(method, path, None, started)
+                if watch.expired:
+                    raise self._too_slow() from None
+                raise self._transport_error(exc) from None
+            try:
+                self._read_body(response, watch)
+            except BaseException:
+                response.close()
+                self._log(method, path, response.status_code, started)
+                raise
         self._log(method, path, response.status_code, started)
         if response.status_code not in keep_status:
             self.raise_for_status(response)
         return response
+
+    def _read_body(self, response: requests.Response, watch: _CallWatch) -> None:
+        """Read the answer into ``response.content``: at most ``max_response_bytes`` (after
+        decompression), before the call's deadline; anything else is a ForumBadResponse and
+        nothing of it is kept."""
+        limit = self.max_response_bytes
+        declared = response.headers.get("Content-Length", "").strip()
+        if declared.isdigit() and int(declared) > limit:
+            raise self._too_large(status=response.status_code)
+        body = bytearray()
+        try:
+            for chunk in response.iter_content(_CHUNK_BYTES):
+                body += chunk
+                if len(body) > limit:
+                    raise self._too_large(status=response.status_code)
+        except requests.RequestException as exc:
+            if watch.expired:
+                raise self._too_slow() from None
+            raise self._transport_error(exc) from None
+        if watch.expired:  # the deadline cut the answer short; what arrived is incomplete
+            raise self._too_slow()
+        response._content = bytes(body)
+        response._content_consumed = True
+
+    def _too_large(self, *, status: int | None) -> ForumAnswerTooLarge:
+        return ForumAnswerTooLarge(
+            f"The forum's answer was larger than {_size(self.max_response_bytes)}, so "
+            "Forumdeck stopped reading it (FORUMDECK_MAX_RESPONSE_BYTES). A forum API does not "
+            "answer this much: check the address, or raise the limit if this forum is huge.",
+            status=status,
+        )
+
+    def _too_slow(self) -> ForumAnswerTooSlow:
+        return ForumAnswerTooSlow(
+            f"{urlsplit(self.base_url).netloc} took longer than {self.deadline:g} seconds to "
+            "send its whole answer, so Forumdeck stopped waiting (FORUMDECK_HTTP_DEADLINE). "
+            "The forum may be overloaded; try again later."
+        )
 
     def _log(self, method: str, path: str, status: int | None, started: float) -> None:
         # The path only: queries may hold e-mail addresses, headers hold the key.
@@ -389,11 +699,19 @@ class BaseClient:
     def retry_after_seconds(self, response: requests.Response, payload: Any) -> float:
         return parse_retry_after(response.headers.get("Retry-After"), 60.0)
 
-    @staticmethod
-    def _try_json(response: requests.Response) -> Any:
+    def _parse_json(self, response: requests.Response) -> Any:
         try:
-            return response.json()
-        except ValueError:
+            return parse_json(response.content, max_depth=self.max_json_depth)
+        except UnicodeDecodeError:
+            # Not UTF-8/16/32: decode as the forum declared (what requests' .json() did).
+            return parse_json(response.text, max_depth=self.max_json_depth)
+
+    def _try_json(self, response: requests.Response) -> Any:
+        """The answer as JSON for reading the forum's error text; None when it is not JSON
+        (or too deeply nested to be an error message)."""
+        try:
+            return self._parse_json(response)
+        except (ValueError, ForumBadResponse):
             return None
 
     def decode(self, response: requests.Response, *, expect: str = "json") -> Any:
@@ -404,11 +722,16 @@ class BaseClient:
         if response.status_code == 204 or not response.content:
             return None
         try:
-            return response.json()
+            return self._parse_json(response)
+        except ForumBadResponse as exc:
+            exc.status = response.status_code
+            raise
         except ValueError:
             pass
         content_type = response.headers.get("Content-Type", "")
-        head = response.text[:200].lstrip().lower()
+        # The start is enough to recognise a web page; decoding all of it could guess a
+        # charset over megabytes.
+        head = response.content[:200].decode("utf-8", "replace").lstrip().lower()
         if "html" in content_type or head.startswith(("<!doctype", "<html", "<")):
             raise ForumNotAForum(
                 "The address answered with a web page, not the forum's API (HTML where JSON "

@@ -58,6 +58,24 @@ class ForumBadResponse(ForumError):
     default_message = "The forum's answer could not be understood."
 
 
+class ForumAnswerTooLarge(ForumBadResponse):
+    """The answer passed FORUMDECK_MAX_RESPONSE_BYTES; none of it was kept."""
+
+    kind = "too_large"
+
+
+class ForumAnswerTooSlow(ForumBadResponse):
+    """The whole call (answer included) took longer than FORUMDECK_HTTP_DEADLINE."""
+
+    kind = "too_slow"
+
+
+class ForumAnswerTooDeep(ForumBadResponse):
+    """The JSON nested deeper than any forum API does."""
+
+    kind = "too_deep"
+
+
 class ForumNotAForum(ForumBadResponse):
     kind = "not_a_forum"
 

@@ -212,6 +212,9 @@ class CalendarEvent:
     description: str = ""
 
 
+_HEALTH_TEXT_LIMITS = {"software": 100, "version": 100, "title": 300, "error": 2000}
+
+
 @dataclass(slots=True)
 class HealthReport:
     """What a health check learned, step by step, in plain words."""
@@ -228,6 +231,14 @@ class HealthReport:
     error: str = ""
     error_kind: str = ""
     notes: list[str] = field(default_factory=list)
+
+    def __setattr__(self, name: str, value) -> None:
+        # What a forum says about itself is shown on every card and cached: a hostile or broken
+        # forum's megabyte-long title stops at a card's worth.
+        limit = _HEALTH_TEXT_LIMITS.get(name)
+        if limit and isinstance(value, str) and len(value) > limit:
+            value = value[: limit - 1] + "…"
+        object.__setattr__(self, name, value)
 
     @property
     def ok(self) -> bool:

@@ -7,3 +7,14 @@
     }
   } catch (e) { /* older browsers: times stay in the server's zone */ }
 })();
+
+// A form with data-confirm asks first (instead of an inline onsubmit, which the
+// Content-Security-Policy refuses).
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  var question = form && form.getAttribute && form.getAttribute("data-confirm");
+  if (question && !window.confirm(question)) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }
+}, true);

@@ -490,7 +490,7 @@ def test_create_backup_sends_the_string_true():
     assert len(responses.calls) == 1
 
 
-# --- single-user moderation verbs (forums/people) ----------------------------------------------------
+# --- single-user moderation verbs (forums/people) ------------------------------------------
 def test_permanent_suspend_and_silence_use_discourses_forever(client, sandbox):
     user = a_member(sandbox)
     client.penalise(kind=Penalty.SUSPEND, user_id=user["id"], until=None, reason="Ban evasion")

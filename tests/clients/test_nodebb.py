@@ -415,7 +415,7 @@ def test_slow_forum_times_out(sandbox):
         make_client(sandbox, timeout=0.1).get_user(user_id=1)
 
 
-# --- single-user moderation verbs (forums/people) ----------------------------------------------------
+# --- single-user moderation verbs (forums/people) ------------------------------------------
 def test_neutral_suspend_without_until_bans_permanently(client, sandbox):
     uid = plain_uid(sandbox)
     client.penalise(kind=Penalty.SUSPEND, user_id=uid, until=None, reason="Ban evasion")

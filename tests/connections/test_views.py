@@ -61,7 +61,7 @@ def test_a_form_with_errors_does_not_echo_the_key(admin_client_):
 @pytest.mark.parametrize(
     "url,message",
     [
-        ("https://169.254.169.254/", "link-local or cloud metadata"),
+        ("https://169.254.169.254/", "169.254.169.254 is a cloud metadata address"),
         ("ftp://forum.example.com", "must start with https://"),
         ("https://user:pw@forum.example.com", "credentials in the API key field"),
     ],

@@ -2,21 +2,86 @@
 
 This is what `make run` ends with. With --demo it also serves a sandbox Discourse and a
 sandbox NodeBB on loopback and connects them, so a newcomer sees a working dashboard.
+
+It supervises what it starts: a worker or beat that dies is started again (and it says so),
+one that keeps dying stops everything with a message saying which and why, and a worker that
+still runs but has stopped taking tasks is restarted too. The last happens on the embedded
+(filesystem) broker: Celery then runs its pool without an event loop, and pool processes share
+one lock to read jobs; a pool process killed while holding it (an idle one usually does)
+leaves the new ones waiting for it forever, so the worker receives tasks and never runs them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections import deque
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from dashboard.celery import beat_command, worker_command
+from dashboard.services import worker_last_heartbeat
+
+STOP_GRACE_SECONDS = 15
+# A pool that is stuck cannot shut down warmly either; don't wait long for it.
+STUCK_GRACE_SECONDS = 5
+
+
+def describe_exit(code: int) -> str:
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
+@dataclass
+class Child:
+    name: str
+    command: list[str]
+    restartable: bool
+    process: subprocess.Popen | None = None
+    started_at: float = 0.0  # wall clock, to compare with the worker heartbeat
+    deaths: deque[float] = field(default_factory=deque)
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def start(self) -> None:
+        # Own process groups: the terminal's Ctrl-C reaches only us, we stop the children in
+        # order instead of racing them, and a dead main process's pool can be cleared away.
+        self.process = subprocess.Popen(self.command, start_new_session=True)
+        self.started_at = time.time()
+
+    def kill_group(self) -> None:
+        """SIGKILL whatever is left of the process group (pool processes of a dead worker)."""
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+
+    def stop(self, grace: float) -> None:
+        """Ask the main process to stop (Celery's warm shutdown stops its own pool; a signal to
+        the whole group would kill a pool process that Celery then replaces), then kill the
+        group if it takes longer than ``grace``."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.send_signal(signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=grace)
+        self.kill_group()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=5)
 
 
 class Command(BaseCommand):
@@ -30,36 +95,51 @@ class Command(BaseCommand):
             action="store_true",
             default=os.environ.get("FORUMDECK_DEMO", "") in ("1", "true", "yes"),
         )
+        parser.add_argument(
+            "--max-restarts",
+            type=int,
+            default=5,
+            help="Restarts of the worker or beat allowed within --restart-window seconds "
+            "before everything stops.",
+        )
+        parser.add_argument("--restart-window", type=float, default=300.0)
+
+    def say(self, message: str, *, error: bool = False) -> None:
+        stream = self.stderr if error else self.stdout
+        stream.write(message)
+        stream.flush()
 
     def handle(self, *args, **options) -> None:
         python = sys.executable
         beat_schedule = settings.CELERY_BEAT_SCHEDULE_FILENAME
-        commands = {
-            "web": [
-                python,
-                "-m",
-                "gunicorn",
-                "dashboard.wsgi:application",
-                "--bind",
-                options["bind"],
-                "--worker-class",
-                "gthread",
-                "--workers",
-                "2",
-                "--threads",
-                "8",
-                "--access-logfile",
-                "-",
-                # Two stacks on one machine (or a test) must not fight over one socket path.
-                "--no-control-socket",
-            ],
-            "worker": worker_command(concurrency=options["concurrency"]),
-            "beat": beat_command(schedule=beat_schedule),
+        web = [
+            python,
+            "-m",
+            "gunicorn",
+            "dashboard.wsgi:application",
+            "--bind",
+            options["bind"],
+            "--worker-class",
+            "gthread",
+            "--workers",
+            "2",
+            "--threads",
+            "8",
+            "--access-logfile",
+            "-",
+            # Two stacks on one machine (or a test) must not fight over one socket path.
+            "--no-control-socket",
+        ]
+        worker = worker_command(concurrency=options["concurrency"])
+        beat = beat_command(schedule=beat_schedule)
+        children = {
+            "web": Child("web", web, restartable=False),
+            "worker": Child("worker", worker, restartable=True),
+            "beat": Child("beat", beat, restartable=True),
         }
         sandboxes = []
         if options["demo"]:
             sandboxes = self._start_demo()
-        processes: dict[str, subprocess.Popen] = {}
         stopping = False
 
         def stop(*_args) -> None:
@@ -68,10 +148,9 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        for name, command in commands.items():
-            # Own process groups: the terminal's Ctrl-C reaches only us, and we stop the
-            # children in order instead of racing them.
-            processes[name] = subprocess.Popen(command, start_new_session=True)
+        for child in children.values():
+            child.start()
+            self.say(f"Started the {child.name} (pid {child.process.pid}).")
         host, _, port = options["bind"].rpartition(":")
         self.stdout.write(
             self.style.SUCCESS(
@@ -79,39 +158,95 @@ class Command(BaseCommand):
                 "Press Ctrl-C to stop.\n"
             )
         )
+        self.stdout.flush()
         exit_code = 0
         parent = os.getppid()
         try:
             while not stopping:
                 if os.getppid() != parent:
                     # make was killed without passing the signal on: do not linger.
-                    self.stderr.write("The launching process is gone; stopping.")
+                    self.say("The launching process is gone; stopping.", error=True)
                     break
-                for name, process in processes.items():
-                    if process.poll() is not None:
-                        self.stderr.write(
-                            f"The {name} process exited ({process.returncode}); "
-                            "stopping the others."
+                for child in children.values():
+                    if child.running:
+                        continue
+                    code = child.process.returncode
+                    if not child.restartable:
+                        self.say(
+                            f"The {child.name} process exited ({describe_exit(code)}); "
+                            "stopping the others.",
+                            error=True,
                         )
-                        exit_code = process.returncode or 1
+                        exit_code = code or 1
                         stopping = True
                         break
+                    if not self._restart(
+                        child, f"exited ({describe_exit(code)})", options, grace=0
+                    ):
+                        exit_code = 1
+                        stopping = True
+                        break
+                if not stopping and not self._check_worker_takes_tasks(children, options):
+                    exit_code = 1
+                    stopping = True
                 time.sleep(0.5)
         finally:
-            self.stdout.write("Stopping web, worker and beat…")
-            for process in processes.values():
-                if process.poll() is None:
-                    process.send_signal(signal.SIGTERM)
-            deadline = time.monotonic() + 15
-            for process in processes.values():
-                try:
-                    process.wait(timeout=max(deadline - time.monotonic(), 0.1))
-                except subprocess.TimeoutExpired:
-                    process.kill()
+            self.say("Stopping web, worker and beat…")
+            for child in children.values():
+                if child.running:
+                    with contextlib.suppress(ProcessLookupError):
+                        child.process.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + STOP_GRACE_SECONDS
+            for child in children.values():
+                child.stop(grace=max(deadline - time.monotonic(), 0.1))
             for sandbox in sandboxes:
                 sandbox.stop()
         if exit_code:
             sys.exit(exit_code)
+
+    def _restart(self, child: Child, why: str, options: dict, *, grace: float) -> bool:
+        """Start ``child`` again, or say it keeps dying and return False."""
+        now = time.monotonic()
+        child.deaths.append(now)
+        while child.deaths and now - child.deaths[0] > options["restart_window"]:
+            child.deaths.popleft()
+        if len(child.deaths) > options["max_restarts"]:
+            self.say(
+                f"The {child.name} {why}, and it keeps failing: {len(child.deaths)} times in "
+                f"the last {options['restart_window']:g} seconds. Stopping web, worker and "
+                f"beat. Its output above says why; fix that, then start again with `make run`.",
+                error=True,
+            )
+            child.stop(grace=grace)
+            return False
+        child.stop(grace=grace)  # the dead main process's pool, or a stuck worker
+        child.start()
+        self.say(f"The {child.name} {why}; started it again (pid {child.process.pid}).", error=True)
+        return True
+
+    def _check_worker_takes_tasks(self, children: dict[str, Child], options: dict) -> bool:
+        """Restart a worker that runs but has taken no task for a while, although beat keeps
+        sending it one. False when that worker keeps failing."""
+        worker, beat = children["worker"], children["beat"]
+        stale_after = settings.FORUMDECK_WORKER_STALE_SECONDS
+        now = time.time()
+        if not (worker.running and beat.running):
+            return True
+        # Judge only a worker, and a beat, that have had the time to show it.
+        if now - max(worker.started_at, beat.started_at) < stale_after:
+            return True
+        heartbeat = worker_last_heartbeat()
+        last = max(heartbeat.timestamp() if heartbeat else 0.0, worker.started_at)
+        idle = now - last
+        if idle < stale_after:
+            return True
+        return self._restart(
+            worker,
+            f"has taken no task for {idle:.0f} seconds although beat sends one every "
+            f"{settings.FORUMDECK_HEARTBEAT_SECONDS:g} seconds: its pool is stuck",
+            options,
+            grace=STUCK_GRACE_SECONDS,
+        )
 
     def _start_demo(self) -> list:
         from forums.sandbox.demo import start_demo_sandboxes
