@@ -698,6 +698,9 @@ class DiscourseClient(BaseClient):
             )
             removed.extend(str(u) for u in (payload or {}).get("usernames") or [] if u)
             skipped.extend(str(u) for u in (payload or {}).get("skipped_usernames") or [] if u)
+            if field == "usernames":  # Discourse drops unknown names without a word
+                named = {u.lower() for u in removed + skipped}
+                skipped.extend(u for u in batch if u.lower() not in named)
         return GroupMembershipChange(removed=tuple(removed), skipped=tuple(skipped), calls=calls)
 
     _keep_422 = False
