@@ -531,10 +531,12 @@ class NodeBBClient(BaseClient):
 
     def unban_user(self, *, uid: int, reason: str = "") -> None:
         self.require(Capability.USER_BAN)
-        # The spec declares no body here (Prism answers 415 to one); NodeBB reads `reason`
-        # from the body or the query string, so it goes in the query.
+        # NodeBB reads `req.query.reason || req.body.reason`: without a non-empty ?reason= and
+        # without a body it fails with a TypeError (400). The spec declares no body here, so a
+        # reason goes in the query and only a reason-less unban sends the empty JSON body.
         params = {"reason": reason} if reason else None
-        self._write("DELETE", f"/api/v3/users/{int(uid)}/ban", params=params)
+        self._write("DELETE", f"/api/v3/users/{int(uid)}/ban", params=params,
+                    body=None if reason else {})  # fmt: skip
 
     def mute_user(self, *, uid: int, until: datetime, reason: str = "") -> None:
         """Mute until ``until``: NodeBB has no permanent mute (``mutedUntil`` is a time)."""
@@ -548,8 +550,10 @@ class NodeBBClient(BaseClient):
 
     def unmute_user(self, *, uid: int, reason: str = "") -> None:
         self.require(Capability.USER_MUTE)
-        body = {"reason": reason} if reason else None
-        self._write("DELETE", f"/api/v3/users/{int(uid)}/mute", body=body)
+        # Always a JSON body: NodeBB fails (400) on an unmute without one (see unban_user).
+        self._write(
+            "DELETE", f"/api/v3/users/{int(uid)}/mute", body={"reason": reason} if reason else {}
+        )
 
     def delete_user(self, *, uid: int) -> None:
         """Delete the account and everything it posted."""
