@@ -103,6 +103,8 @@ class SlidingWindowLimiter:
             if len(self._stamps) < self.limit:
                 self._stamps.append(now)
                 return 0.0
+            if not self._stamps:
+                return self.window  # a limit of 0 refuses everything
             return max(self._stamps[0] + self.window - now, 0.001)
 
     def rollback(self, stamp: float) -> None:

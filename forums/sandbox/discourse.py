@@ -737,15 +737,12 @@ class DiscourseSandbox(SandboxApp):
             automatic_membership_email_domains=None,
             is_group_owner_display=False,
         )  # fmt: skip
+        # The group's notification defaults (GroupShowSerializer, tagging on).
         for level, value in data.NOTIFICATION_LEVELS.items():
             out[f"{level}_category_ids"] = sorted(
                 c for c, v in group["category_defaults"].items() if v == value
             )
-            tags = sorted(t for t, v in group["tag_defaults"].items() if v == value)
-            if tags:
-                # GroupShowSerializer sends <level>_tags when tagging is on; the spec's example
-                # group had none (tests/contract/discourse_exemptions.py GROUP_TAG_DEFAULTS).
-                out[f"{level}_tags"] = tags
+            out[f"{level}_tags"] = sorted(t for t, v in group["tag_defaults"].items() if v == value)
         return out
 
     # --- health and site -----------------------------------------------------------------
