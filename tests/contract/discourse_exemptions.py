@@ -2,9 +2,11 @@
 
 Each entry quotes the line of shared/specs/discourse/ENDPOINTS.md (or PRISM.md) that justifies
 it. Used by tests/test_sandbox_discourse.py (routes the sandbox may serve beyond the spec,
-response fields the spec's schemas leave out) and tests/contract/test_discourse_contract.py
-(client calls Prism is expected to refuse, and with which status). When the spec catches up,
-the contract test fails on the stale entry: delete it then.
+response fields the spec's schemas leave out), tests/contract/test_discourse_contract.py
+(client calls Prism is expected to refuse, and with which status) and
+tests/contract/test_sandbox_responses.py (``RESPONSE_GAPS``: each violation Prism reports when
+it validates what the sandbox answers, by route and status). When the spec catches up, the
+contract tests fail on the stale entry: delete it then.
 """
 
 from __future__ import annotations

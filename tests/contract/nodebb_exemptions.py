@@ -2,8 +2,10 @@
 
 Each entry names the request (or sandbox route) it excuses and quotes the line of
 shared/specs/nodebb/ENDPOINTS.md or PRISM.md that justifies it. The contract tests
-(tests/contract/test_nodebb_contract.py) and the sandbox spec test
-(tests/test_sandbox_nodebb.py) accept exactly these departures and nothing else.
+(tests/contract/test_nodebb_contract.py for the client's requests,
+tests/contract/test_sandbox_responses.py for the sandbox's answers: ``RESPONSE_EXEMPTIONS``) and
+the sandbox spec test (tests/test_sandbox_nodebb.py) accept exactly these departures and
+nothing else.
 """
 
 from __future__ import annotations
