@@ -627,6 +627,8 @@ class NodeBBSandbox(SandboxApp):
         if not self.is_staff(caller):
             return self.fail(403, MSG["no-privileges"])
         if self.is_admin(uid):
+            # ENDPOINTS.md "NodeBB 4.15.1 answers" / ban or mute an admin: 400 "You can't ban
+            # other admins!" / "You can't mute other admins!"
             return self.fail(400, MSG[admin_message])
         return user
 
@@ -771,7 +773,8 @@ class NodeBBSandbox(SandboxApp):
                 ids = [int(u) for u in uids]
             except (TypeError, ValueError):
                 return self.fail(400, MSG["invalid-data"])
-            # One administrator among them and nothing at all is deleted.
+            # ENDPOINTS.md "NodeBB 4.15.1 answers" / bulk `DELETE /api/v3/users` with an admin
+            # uid: 400 [[error:cant-delete-other-admins]] (untranslated) for the whole call
             if any(self.is_admin(u) for u in ids):
                 return self.fail(400, MSG["cant-delete-other-admins"])
             if any(u not in self.state.users for u in ids):
@@ -832,6 +835,8 @@ class NodeBBSandbox(SandboxApp):
             if not self.is_admin(caller):
                 return self.fail(403, MSG["no-privileges"])
             if name in self.state.groups or self.group_by_slug(slugify(name)):
+                # ENDPOINTS.md "NodeBB 4.15.1 answers" / unknown group: a duplicate name on
+                # create is 400 "Group already exists"
                 return self.fail(400, MSG["group-exists"])
             group = new_group(name, _now(), createtime=_now())
             for key in ("description",):
@@ -934,11 +939,15 @@ class NodeBBSandbox(SandboxApp):
     def _membership(self, request: Request, slug: str, uid: int) -> Response | dict:
         group = self.group_by_slug(slug)
         if group is None:
+            # ENDPOINTS.md "NodeBB 4.15.1 answers" / unknown group: 404 "Group does not exist"
             return self.fail(404, MSG["no-group"])
         if group["name"] == "administrators":
-            # middleware.requireAPIReAuth: a Bearer request never has a fresh re-auth.
+            # ENDPOINTS.md "NodeBB 4.15.1 answers" / membership or ownership of
+            # `administrators` with a token: 401 not-authorised (requireAPIReAuth)
             return self.fail(401, MSG["not-logged-in"])
         if uid not in self.state.users:
+            # ENDPOINTS.md "NodeBB 4.15.1 answers" / unknown uid in a membership call: 401
+            # "Invalid User ID"
             return self.fail(401, MSG["invalid-uid"])
         caller = self.caller(request)
         admin = self.is_admin(caller)
@@ -971,7 +980,9 @@ class NodeBBSandbox(SandboxApp):
     def group_ownership(self, request: Request, slug: str, uid: int) -> Response:
         if self.group_by_slug(slug) is None:
             return self.fail(404, MSG["no-group"])
-        return self.fail(401, MSG["not-logged-in"])  # requireAPIReAuth, for every group
+        # ENDPOINTS.md "NodeBB 4.15.1 answers" / membership or ownership of `administrators`
+        # with a token: 401 (ownership needs re-auth for every group)
+        return self.fail(401, MSG["not-logged-in"])
 
     # --- write API: topic tags -----------------------------------------------------------------
     def _topic_for_tagging(self, request: Request, tid: int) -> Response | dict:
@@ -1039,6 +1050,8 @@ class NodeBBSandbox(SandboxApp):
 
     # --- read API ------------------------------------------------------------------------------
     def read_config(self, request: Request) -> Response:
+        # ENDPOINTS.md "NodeBB 4.15.1 answers" / `GET /api/config` with a bad token: 200, the
+        # guest config (the bad token was taken for a guest in before_endpoint)
         uid = self.caller(request)
         return json_response(
             {
