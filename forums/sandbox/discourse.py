@@ -1053,7 +1053,7 @@ class DiscourseSandbox(SandboxApp):
             if isinstance(user, Response):
                 return user
             if level not in range(5):
-                return invalid_params(f"Invalid trust level {level}")
+                return invalid_params("level")  # User#change_trust_level!: TrustLevel.valid?
             # ENDPOINTS.md "Rules" / trust level: levels 0-2 may set manual_locked_trust_level
             # (when the user already meets the next level, i.e. is being held back)
             if user["manual_locked_trust_level"] is None and user["trust_level"] > level <= 2:
