@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import random
+import socket
 import threading
 import time
 from collections import deque
@@ -84,6 +86,8 @@ class SlidingWindowLimiter:
     wait it reports is the time until the oldest counted request leaves the window.
     """
 
+    clock = staticmethod(lambda: time.monotonic())
+
     def __init__(self, limit: int, window: float = 60.0) -> None:
         self.limit = limit
         self.window = window
@@ -99,7 +103,15 @@ class SlidingWindowLimiter:
             if len(self._stamps) < self.limit:
                 self._stamps.append(now)
                 return 0.0
+            if not self._stamps:
+                return self.window  # a limit of 0 refuses everything
             return max(self._stamps[0] + self.window - now, 0.001)
+
+    def rollback(self, stamp: float) -> None:
+        """Forget one counted request (RateLimiter#rollback!), e.g. the per-IP count of a
+        request that turned out to carry a valid API key."""
+        with self._lock, contextlib.suppress(ValueError):  # it may have left the window
+            self._stamps.remove(stamp)
 
     def reset(self) -> None:
         with self._lock:
@@ -135,6 +147,25 @@ class SandboxConfig:
     rate_window_seconds: float = 60.0
     title: str = "Sandbox forum"
     faults: Faults = field(default_factory=Faults)
+    # --- Discourse settings that change what a rule answers (real defaults) -------------------
+    # GlobalSetting max_reqs_per_ip_per_10_seconds / _per_minute: the per-IP middleware limits.
+    max_reqs_per_ip_per_10_seconds: int = 50
+    max_reqs_per_ip_per_minute: int = 200
+    # GlobalSetting max_reqs_rate_limit_on_private: loopback and private addresses are exempt
+    # from the per-IP limits unless this is on (tests switch it on to meet the limit).
+    max_reqs_rate_limit_on_private: bool = False
+    # SiteSetting delete_user_max_post_age (days): a user with more than 5 posts whose first
+    # post is older than this cannot be deleted.
+    delete_user_max_post_age: int = 60
+    # SiteSetting enable_backups: off, every backup route answers 403.
+    enable_backups: bool = True
+    # Granular API keys: key -> the sandbox endpoints (method names) its scopes allow, acting
+    # as the user in Api-Username. Any other route answers like a bad key.
+    granular_keys: dict[str, list[str]] = field(default_factory=dict)
+    # discourse-calendar before the 2025 API rework: a bare array, no `after`/`order`, no .ics.
+    legacy_events_plugin: bool = False
+    # Older core's TopicsBulkAction has no `remove_tags` operation.
+    bulk_remove_tags: bool = True
 
 
 def json_response(payload: Any, status: int = 200, headers: dict | None = None) -> Response:
@@ -246,21 +277,31 @@ class SandboxApp:
             return json_response(asdict(faults))
         if action == "config" and request.method == "POST":
             data = request.get_json(force=True, silent=True) or {}
-            self.configure(**data)
+            try:
+                self.configure(**data)
+            except ValueError as exc:
+                return json_response({"error": str(exc)}, 400)
             return json_response({"ok": True})
         if action == "reset" and request.method == "POST":
             self.calls.clear()
             self.reset()
             return json_response({"ok": True})
+        extra = self.control_extra(request, action)
+        if extra is not None:
+            return extra
         return json_response({"error": "unknown control call"}, 404)
 
+    def control_extra(self, request: Request, action: str) -> Response | None:
+        """Platform control calls (e.g. changing one seeded user); None if unknown."""
+        return None
+
     def configure(self, **changes: Any) -> None:
-        for key, value in changes.items():
-            if key == "faults":
-                continue
-            if not hasattr(self.config, key):
+        for key in changes:
+            if key != "faults" and not hasattr(self.config, key):
                 raise ValueError(f"unknown sandbox setting {key}")
-            setattr(self.config, key, value)
+        for key, value in changes.items():
+            if key != "faults":
+                setattr(self.config, key, value)
 
 
 class _KeepAliveHandler(WSGIRequestHandler):
@@ -273,7 +314,12 @@ class _KeepAliveHandler(WSGIRequestHandler):
 
 
 class RunningSandbox:
-    """A sandbox served on a loopback port from a background thread."""
+    """A sandbox served on a loopback port from a background thread.
+
+    ``stop()`` returns as soon as the serving loop has ended: the loop blocks in ``select``
+    without a polling timeout, and stopping wakes it with a connection of its own instead of
+    waiting for socketserver's half-second poll.
+    """
 
     def __init__(self, app: SandboxApp, host: str = "127.0.0.1", port: int = 0) -> None:
         self.app = app
@@ -281,7 +327,11 @@ class RunningSandbox:
         self.server.daemon_threads = True
         self.host = host
         self.port = self.server.server_port
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        # poll_interval=None: no wake-ups while idle; stop() wakes the loop itself.
+        self.server.serve_forever(poll_interval=None)
 
     @property
     def url(self) -> str:
@@ -292,7 +342,21 @@ class RunningSandbox:
         return self
 
     def stop(self) -> None:
-        self.server.shutdown()
+        if not self.thread.is_alive():
+            self.server.server_close()
+            return
+        # shutdown() raises its flag and waits; the loop only sees the flag once select()
+        # returns, so a throwaway connection wakes it (again, should it arrive before the flag).
+        stopper = threading.Thread(target=self.server.shutdown, daemon=True)
+        stopper.start()
+        wake_host = "127.0.0.1" if self.host in ("", "0.0.0.0") else self.host  # noqa: S104
+        while stopper.is_alive():
+            try:
+                socket.create_connection((wake_host, self.port), timeout=1).close()
+            except OSError:
+                break  # the listening socket is gone: the loop has ended
+            stopper.join(0.005)
+        stopper.join(5)
         self.server.server_close()
         self.thread.join(timeout=5)
 

@@ -1,14 +1,26 @@
 """A simulated Discourse: the routes, status codes and JSON the dashboard uses, kept in memory.
 
-Modelled on the real server (see shared/specs/discourse/ENDPOINTS.md):
+Modelled on the real server: every row of shared/specs/discourse/ENDPOINTS.md "Rules the real
+server enforces (read in Discourse's source)" is enforced here, and each place that enforces
+one names its row in a comment (``# ENDPOINTS.md "Rules" / <area>: <rule>``). In short:
 
-- auth by ``Api-Key`` + ``Api-Username``; a bad key answers 404 on ``/admin/*`` and 403
-  ``invalid_access`` elsewhere; without a key, admin routes are 404 and private ones 403;
+- auth by ``Api-Key`` + ``Api-Username``; a bad key (or a granular key without the scope)
+  answers 404 on ``/admin/*`` and 403 ``invalid_access`` elsewhere; admin-only routes answer
+  404 to a moderator's key;
 - one sliding-window bucket of ``config.admin_requests_per_minute`` for every request made with
-  the valid admin key (refused requests are not counted); over it, 429 with ``Retry-After``,
-  ``Discourse-Rate-Limit-Error-Code: admin_api_key_rate_limit`` and ``extras.wait_seconds``;
-- errors as ``{"errors": [...], "error_type": ...}``; JSON and form bodies both accepted;
+  a valid API key, whoever acts (refused requests are not counted); over it, 429 with
+  ``Retry-After``, ``Discourse-Rate-Limit-Error-Code: admin_api_key_rate_limit`` and
+  ``extras.wait_seconds``. Requests without a valid key count against the per-IP limits, which
+  answer a ``text/plain`` 429 (loopback is exempt unless ``max_reqs_rate_limit_on_private``);
+- errors as ``{"errors": [...], "error_type": ...}`` (guardian refusals, not found) or
+  ``{"failed": "FAILED", "errors"|"message": ...}`` (service contracts and policies); JSON and
+  form bodies both accepted;
 - every state change holds ``self.lock``.
+
+Settings that change what a rule answers are ``SandboxConfig`` fields (``enable_backups``,
+``delete_user_max_post_age``, ``legacy_events_plugin``, ...); per-user state (post counts,
+first post dates, staff flags) is seeded and can be changed with
+``POST /__sandbox__/users/<id>`` (see ``control_extra``).
 
 Run it alone: ``RunningSandbox(DiscourseSandbox(SandboxConfig(...)), port=4100).start()``.
 """
@@ -16,6 +28,7 @@ Run it alone: ``RunningSandbox(DiscourseSandbox(SandboxConfig(...)), port=4100).
 from __future__ import annotations
 
 import copy
+import ipaddress
 import logging
 import re
 import secrets
@@ -27,6 +40,8 @@ from werkzeug.wrappers import Request, Response
 
 from . import discourse_data as data
 from .core import SandboxApp, SandboxConfig, SlidingWindowLimiter, ceil_seconds, json_response
+
+Stamp = tuple[SlidingWindowLimiter, float]
 
 # The sandbox is for tests and demos: werkzeug's one line per request is noise there.
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -44,11 +59,28 @@ BULK_OPERATIONS = {
     "change_notification_level", "reset_read", "dismiss_posts", "archive_messages",
     "move_messages_to_inbox", "change_tags", "append_tags",
 }  # fmt: skip
+MAX_STAFF_DELETE_POST_COUNT = 5  # User::MAX_STAFF_DELETE_POST_COUNT
+MAX_FILTER_TERMS = 100  # AdminUserIndexQuery::MAX_FILTER_TERMS
+FILTER_SPLIT = re.compile(r"[,\s]+")  # AdminUserIndexQuery::FILTER_SPLIT_REGEX
+PENALTY_REASON_MAX = 300  # User::Suspend / User::Silence: reason length maximum
+EVENTS_MAX_LIMIT = 200
+ICS_MAX_OCCURRENCES = 500
 INVALID_ACCESS = (
     "You are not permitted to view the requested resource. The API username or key is invalid."
 )
 # What a guardian refusal says to a valid key (e.g. suspending or anonymizing staff).
 NOT_PERMITTED = "You are not permitted to view the requested resource."
+NOT_FOUND = "The requested URL or resource could not be found."
+# The wording of these I18n strings is paraphrased (config/locales/server.en.yml is not quoted);
+# their keys and where they appear are the source's.
+CANNOT_BULK_DELETE = "Some of the selected users cannot be deleted."  # user.cannot_bulk_delete
+# Routes behind AdminConstraint in config/routes.rb (the rest of /admin is StaffConstraint).
+ADMIN_ONLY_ENDPOINTS = frozenset(
+    {"user_log_out", "group_create", "group_delete", "backups_list", "backup_create",
+     "backups_status", "backup_send_link"}
+)  # fmt: skip
+BACKUP_ENDPOINTS = frozenset({"backups_list", "backup_create", "backups_status",
+                              "backup_send_link"})  # fmt: skip
 
 
 def iso(value: datetime | None) -> str | None:
@@ -73,6 +105,55 @@ def parse_time(value: Any) -> datetime | None:
 
 def error(status: int, message: str, error_type: str = "invalid_parameters", **extra) -> Response:
     return json_response({"errors": [message], "error_type": error_type, **extra}, status)
+
+
+def json_error(message: str, status: int = 422) -> Response:
+    """``render_json_error(message)``: the errors list alone, no ``error_type``."""
+    return json_response({"errors": [message]}, status)
+
+
+def invalid_params(name: str) -> Response:
+    """``Discourse::InvalidParameters.new(name)``, as ApplicationController renders it."""
+    return error(400, f"You supplied invalid parameters to the request: {name}")
+
+
+def invalid_access(message: str = NOT_PERMITTED) -> Response:
+    # ENDPOINTS.md "Rules" / error shapes: guardian refusals are 403 {errors, error_type}
+    return error(403, message, "invalid_access")
+
+
+def failed(status: int, **fields: Any) -> Response:
+    # ENDPOINTS.md "Rules" / error shapes: contract errors are 400 {failed:"FAILED", errors}
+    return json_response({"failed": "FAILED", **fields}, status)
+
+
+def server_error() -> Response:
+    """An exception the controller does not rescue: Rails' own 500 for a JSON request."""
+    return json_response({"status": 500, "error": "Internal Server Error"}, 500)
+
+
+def is_present(value: Any) -> bool:
+    """Ruby's ``present?``: nil, false, empty and whitespace-only strings are blank."""
+    if value is None or value is False:
+        return False
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, list | dict):
+        return bool(value)
+    return True
+
+
+def ruby_to_s(value: Any) -> str:
+    """``value.to_s`` as Ruby prints it (an Array becomes its inspect form)."""
+    if isinstance(value, list):
+        return "[" + ", ".join(f'"{v}"' if isinstance(v, str) else str(v) for v in value) + "]"
+    return "" if value is None else str(value)
+
+
+def active_record_int(text: str) -> int | None:
+    """How ActiveRecord casts a string id in ``where(id: ...)``: a leading integer, else nil."""
+    match = re.match(r"\s*([+-]?\d+)", text)
+    return int(match.group(1)) if match else None
 
 
 def _set_nested(target: dict, key: str, value: Any) -> None:
@@ -219,8 +300,11 @@ class DiscourseSandbox(SandboxApp):
                 "last_seen_at": now, "post_count": 0, "topic_count": 0,
                 "ip_address": "127.0.0.1", "suspended_till": None, "suspended_at": None,
                 "suspend_reason": "", "silenced_till": None, "silenced_at": None,
-                "silence_reason": "",
+                "silence_reason": "", "first_post_at": None, "manual_locked_trust_level": None,
+                "category_levels": {}, "tag_levels": {},
             }  # fmt: skip
+            data.seed_posting([u for u in self.users.values() if u["id"] > 0], self.config.seed,
+                              now)  # fmt: skip
             self.next_user_id = max(self.users) + 1
             self.groups: dict[int, dict[str, Any]] = {}
             for name, gid in data.AUTO_GROUPS.items():
@@ -235,8 +319,15 @@ class DiscourseSandbox(SandboxApp):
                     group["members"][user["id"]] = now - timedelta(days=rng.uniform(0, 400))
                 if group["members"]:
                     group["owners"].add(min(group["members"]))
+                group["member_levels"] = dict.fromkeys(
+                    group["members"], group["default_notification_level"]
+                )
                 self.groups[next_gid] = group
                 next_gid += 1
+            data.seed_group_notifications(
+                [g for g in self.groups.values() if not g["automatic"]], self.users,
+                self.config.seed,
+            )  # fmt: skip
             self.next_group_id = next_gid
             self.tags: dict[str, dict[str, Any]] = {
                 name: {"id": index + 1, "name": name} for index, name in enumerate(data.TAG_NAMES)
@@ -254,6 +345,9 @@ class DiscourseSandbox(SandboxApp):
                 }  # fmt: skip
             self.next_tag_group_id = len(self.tag_groups) + 1
             self.events = data.seed_events(rng, now, first_topic_id=1000)
+            self.events += data.seed_recurring_events(
+                self.config.seed, now, first_id=20_000, first_topic_id=2000
+            )
             for event in self.events:
                 self.topics[event["topic_id"]] = {
                     "id": event["topic_id"], "title": event["name"],
@@ -278,6 +372,7 @@ class DiscourseSandbox(SandboxApp):
                 for i in range(7)
             ]  # fmt: skip
             self.limiter.reset()
+            self.ip_limiters: dict[str, tuple[SlidingWindowLimiter, SlidingWindowLimiter]] = {}
 
     def _new_group(self, gid: int, name: str, *, automatic: bool = False, full_name: str = ""):
         return {
@@ -286,7 +381,8 @@ class DiscourseSandbox(SandboxApp):
             "public_admission": False, "public_exit": False, "default_notification_level": 3,
             "members_visibility_level": 0, "primary_group": False, "title": None,
             "grant_trust_level": None, "flair_bg_color": None, "members": {}, "owners": set(),
-            "created_at": self.now,
+            "created_at": self.now, "category_defaults": {}, "tag_defaults": {},
+            "member_levels": {},
         }  # fmt: skip
 
     def member_ids(self, group: dict[str, Any]) -> list[int]:
@@ -321,6 +417,8 @@ class DiscourseSandbox(SandboxApp):
                 "post_count": 0, "topic_count": 0, "ip_address": "198.51.100.77",
                 "suspended_till": None, "suspended_at": None, "suspend_reason": "",
                 "silenced_till": None, "silenced_at": None, "silence_reason": "",
+                "first_post_at": None, "manual_locked_trust_level": None,
+                "category_levels": {}, "tag_levels": {},
             }  # fmt: skip
             return uid
 
@@ -334,7 +432,105 @@ class DiscourseSandbox(SandboxApp):
         lower = username.lower()
         return next((u for u in self.users.values() if u["username"].lower() == lower), None)
 
+    # --- control (tests and the demo set the state a rule reads) ---------------------------
+    USER_CONTROL_FIELDS = {
+        "post_count": int, "admin": bool, "moderator": bool, "active": bool, "approved": bool,
+        "staged": bool, "trust_level": int, "destroy_fails": bool,
+    }  # fmt: skip
+
+    def control_extra(self, request: Request, action: str) -> Response | None:
+        """``POST /__sandbox__/users/<id>`` with any of ``USER_CONTROL_FIELDS`` plus
+        ``first_post_days_ago`` (a number, or null for "never posted"); ``POST
+        /__sandbox__/people`` with ``username``, ``email`` and ``name`` adds an account."""
+        body = request.get_json(force=True, silent=True) or {}
+        if action == "people" and request.method == "POST":
+            try:
+                uid = self.add_person(username=str(body["username"]), email=str(body["email"]),
+                                      name=str(body.get("name") or ""))  # fmt: skip
+            except (KeyError, ValueError) as exc:
+                return json_response({"error": str(exc)}, 400)
+            return json_response({"id": uid})
+        match = re.fullmatch(r"users/(-?\d+)", action)
+        if not match or request.method != "POST":
+            return None
+        with self.lock:
+            user = self.users.get(int(match.group(1)))
+            if user is None:
+                return json_response({"error": "no such user"}, 404)
+            unknown = set(body) - set(self.USER_CONTROL_FIELDS) - {"first_post_days_ago"}
+            if unknown:
+                return json_response({"error": f"unknown user fields {sorted(unknown)}"}, 400)
+            for key, kind in self.USER_CONTROL_FIELDS.items():
+                if key in body:
+                    user[key] = kind(body[key])
+            if "first_post_days_ago" in body:
+                days = body["first_post_days_ago"]
+                user["first_post_at"] = (
+                    None if days is None else datetime.now(UTC) - timedelta(days=float(days))
+                )
+            return json_response({"id": user["id"], "post_count": user["post_count"],
+                                  "first_post_at": iso(user["first_post_at"])})  # fmt: skip
+
     # --- auth and rate limit -------------------------------------------------------------
+    def handle(self, request: Request) -> Response:
+        # The per-IP limits are Rack middleware (RequestTracker): they run before routing and
+        # authentication, on every path.
+        stamps = self._per_ip_limits(request)
+        if isinstance(stamps, Response):
+            return stamps
+        request.environ["sandbox.ip_stamps"] = stamps
+        return super().handle(request)
+
+    def _per_ip_limits(self, request: Request) -> list[Stamp] | Response:
+        cfg = self.config
+        ip = request.remote_addr or "127.0.0.1"
+        try:
+            address = ipaddress.ip_address(ip)
+            private = address.is_private or address.is_loopback
+        except ValueError:
+            private = False
+        if private and not cfg.max_reqs_rate_limit_on_private:
+            return []  # max_reqs_rate_limit_on_private=false: private addresses are exempt
+        with self.lock:
+            limiters = self.ip_limiters.get(ip)
+            if limiters is None:
+                limiters = self.ip_limiters[ip] = (
+                    SlidingWindowLimiter(cfg.max_reqs_per_ip_per_10_seconds, 10.0),
+                    SlidingWindowLimiter(cfg.max_reqs_per_ip_per_minute, 60.0),
+                )
+        limiters[0].limit = int(cfg.max_reqs_per_ip_per_10_seconds)
+        limiters[1].limit = int(cfg.max_reqs_per_ip_per_minute)
+        stamps: list[Stamp] = []
+        for limiter, code in zip(limiters, ("ip_10_secs_limit", "ip_60_secs_limit"), strict=True):
+            now = SlidingWindowLimiter.clock()
+            wait = limiter.try_acquire(now)
+            if wait:
+                # ENDPOINTS.md "Rules" / admin rate limit: requests with a bad or missing key
+                # meet the per-IP limiter, which answers a text/plain 429
+                seconds = ceil_seconds(wait)
+                return Response(
+                    "Slow down, too many requests from this IP address. Please retry again in "
+                    f"{seconds} seconds. Error code: {code}.\n",
+                    status=429,
+                    content_type="text/plain; charset=utf-8",
+                    headers={"Retry-After": str(seconds),
+                             "Discourse-Rate-Limit-Error-Code": code},
+                )  # fmt: skip
+            stamps.append((limiter, now))
+        return stamps
+
+    def _key_user(self, request: Request, endpoint: str, key: str) -> dict[str, Any] | None:
+        """The acting user for a key, or None when the key does not admit this request."""
+        name = request.headers.get("Api-Username")
+        if secrets.compare_digest(key, self.config.api_key):
+            return self.find_user(name or self.config.api_username)
+        allowed = self.config.granular_keys.get(key)
+        # ENDPOINTS.md "Rules" / bad key: a granular key that lacks the scope for this call is
+        # refused exactly like an invalid key
+        if allowed is None or endpoint not in allowed or not name:
+            return None
+        return self.find_user(name)
+
     def before_endpoint(self, request: Request, endpoint: str) -> Response | None:
         if endpoint == "srv_status":
             return None  # answered by the middleware, before any auth
@@ -347,45 +543,51 @@ class DiscourseSandbox(SandboxApp):
             if endpoint in self.ANONYMOUS_OK:
                 return None
             return error(403, INVALID_ACCESS, "not_logged_in")
-        user = None
-        if secrets.compare_digest(key, self.config.api_key):
-            name = request.headers.get("Api-Username") or self.config.api_username
-            user = self.find_user(name)
+        user = self._key_user(request, endpoint, key)
         if user is None or not user["active"] or self.suspended(user):
-            return (
-                self.not_found(request)
-                if admin_route
-                else error(403, INVALID_ACCESS, "invalid_access")
+            # ENDPOINTS.md "Rules" / bad key: 403 on ordinary routes, 404 on /admin/*
+            return self.not_found(request) if admin_route else invalid_access(INVALID_ACCESS)
+        # A request with a valid key has its per-IP counts rolled back (DISCOURSE_RATE_LIMITERS).
+        for limiter, stamp in request.environ.get("sandbox.ip_stamps") or []:
+            limiter.rollback(stamp)
+        # ENDPOINTS.md "Rules" / admin rate limit: the admin_api_min bucket counts every request
+        # made with an API key, whoever the acting user is
+        self.limiter.limit = int(self.config.admin_requests_per_minute)
+        self.limiter.window = float(self.config.rate_window_seconds)
+        wait = self.limiter.try_acquire()
+        if wait:
+            seconds = ceil_seconds(wait)
+            return json_response(
+                {
+                    "errors": [
+                        "You’ve performed this action too many times. Please wait "
+                        f"{seconds} seconds before trying again."
+                    ],
+                    "error_type": "rate_limit",
+                    "extras": {"wait_seconds": seconds, "time_left": f"{seconds} seconds"},
+                },
+                429,
+                headers={
+                    "Retry-After": str(seconds),
+                    "Discourse-Rate-Limit-Error-Code": "admin_api_key_rate_limit",
+                },
             )
-        if user["admin"]:
-            # One bucket per site for the admin key, whatever the route (admin_api_min).
-            self.limiter.limit = int(self.config.admin_requests_per_minute)
-            self.limiter.window = float(self.config.rate_window_seconds)
-            wait = self.limiter.try_acquire()
-            if wait:
-                seconds = ceil_seconds(wait)
-                return json_response(
-                    {
-                        "errors": [
-                            "You’ve performed this action too many times. Please wait "
-                            f"{seconds} seconds before trying again."
-                        ],
-                        "error_type": "rate_limit",
-                        "extras": {"wait_seconds": seconds, "time_left": f"{seconds} seconds"},
-                    },
-                    429,
-                    headers={
-                        "Retry-After": str(seconds),
-                        "Discourse-Rate-Limit-Error-Code": "admin_api_key_rate_limit",
-                    },
-                )
-        if admin_route and not (user["admin"] or user["moderator"]):
+        staff = user["admin"] or user["moderator"]
+        if admin_route and not staff:
+            return self.not_found(request)  # StaffConstraint on the whole /admin namespace
+        if endpoint in ADMIN_ONLY_ENDPOINTS and not user["admin"]:
+            # ENDPOINTS.md "Rules" / admin-only routes: AdminConstraint routes answer 404 to a
+            # moderator's key
             return self.not_found(request)
+        if endpoint in BACKUP_ENDPOINTS and not self.config.enable_backups:
+            # ENDPOINTS.md "Rules" / backups: enable_backups off is 403 (ensure_backups_enabled)
+            return invalid_access()
         request.environ["sandbox.user"] = user
         return None
 
     def not_found(self, request: Request) -> Response:
-        return error(404, "The requested URL or resource could not be found.", "not_found")
+        # ENDPOINTS.md "Rules" / error shapes: not found is 404 {errors, error_type:"not_found"}
+        return error(404, NOT_FOUND, "not_found")
 
     def acting(self, request: Request) -> dict[str, Any]:
         return request.environ.get("sandbox.user") or self.users[-1]
@@ -484,6 +686,19 @@ class DiscourseSandbox(SandboxApp):
             can_be_deleted=not (user["admin"] or user["moderator"]),
         )  # fmt: skip
         out["user_option"]["user_id"] = user["id"]
+        # The user's own CategoryUser / TagUser rows (what group defaults create and a group
+        # update with update_existing_users=true deletes).
+        levels = data.NOTIFICATION_LEVELS
+        categories, tags = user["category_levels"], user["tag_levels"]
+        for key, level in (("muted_category_ids", "muted"), ("regular_category_ids", "regular"),
+                           ("tracked_category_ids", "tracking"),
+                           ("watched_category_ids", "watching"),
+                           ("watched_first_post_category_ids", "watching_first_post")):  # fmt: skip
+            out[key] = sorted(c for c, v in categories.items() if v == levels[level])
+        for key, level in (("muted_tags", "muted"), ("tracked_tags", "tracking"),
+                           ("watched_tags", "watching"),
+                           ("watching_first_post_tags", "watching_first_post")):  # fmt: skip
+            out[key] = sorted(t for t, v in tags.items() if v == levels[level])
         out.update(self._penalties(user))
         return {"user_badges": [], "user": out}
 
@@ -526,6 +741,12 @@ class DiscourseSandbox(SandboxApp):
             automatic_membership_email_domains=None,
             is_group_owner_display=False,
         )  # fmt: skip
+        # The group's notification defaults (GroupShowSerializer, tagging on).
+        for level, value in data.NOTIFICATION_LEVELS.items():
+            out[f"{level}_category_ids"] = sorted(
+                c for c, v in group["category_defaults"].items() if v == value
+            )
+            out[f"{level}_tags"] = sorted(t for t, v in group["tag_defaults"].items() if v == value)
         return out
 
     # --- health and site -----------------------------------------------------------------
@@ -600,6 +821,33 @@ class DiscourseSandbox(SandboxApp):
     def admin_users_all(self, request: Request) -> Response:
         return self.admin_users_list(request, flag="active")
 
+    @staticmethod
+    def _filter_users(users: list[dict[str, Any]], raw: str) -> list[dict[str, Any]] | Response:
+        """``AdminUserIndexQuery#filter_by_search`` (an IP filter is not modelled)."""
+        terms = [t for t in FILTER_SPLIT.split(raw) if t]
+        if not terms:
+            return users
+        if len(terms) > MAX_FILTER_TERMS:
+            # ENDPOINTS.md "Rules" / user list filter: more than 100 terms is 400
+            return invalid_params("filter")
+        terms = [t.lower() for t in terms]
+        if len(terms) == 1:
+            term = terms[0]
+            if re.fullmatch(r".+@.+", term):
+                exact = [u for u in users if u["email"].lower() == term]
+                if exact:
+                    return exact  # filter_by_username_or_email: an exact address wins
+            return [u for u in users if term in u["username"].lower() or term in u["email"].lower()]
+        # ENDPOINTS.md "Rules" / user list filter: several terms are a substring match on
+        # username and e-mail, plus exact e-mail matches, not an exact match
+        exact_emails = {t for t in terms if re.fullmatch(r".+@.+", t)}
+        return [
+            u
+            for u in users
+            if any(t in u["username"].lower() or t in u["email"].lower() for t in terms)
+            or u["email"].lower() in exact_emails
+        ]
+
     def admin_users_list(self, request: Request, flag: str) -> Response:
         """``AdminUserIndexQuery``: ``active``/``new`` only order; the others filter."""
         p = params_of(request)
@@ -627,25 +875,14 @@ class DiscourseSandbox(SandboxApp):
                 users = [u for u in users if u["staged"]]
             elif flag in TRUST_LEVEL_NAMES:
                 users = [u for u in users if u["trust_level"] == TRUST_LEVEL_NAMES[flag]]
-            term = str(p.get("filter") or "").strip().lower()
-            if term:
-                terms = [t for t in re.split(r"[,\s]+", term) if t]
-                if len(terms) > 1:
-                    wanted = set(terms[:100])
-                    users = [
-                        u
-                        for u in users
-                        if u["username"].lower() in wanted or u["email"].lower() in wanted
-                    ]
-                else:
-                    users = [
-                        u
-                        for u in users
-                        if term in u["username"].lower() or term in u["email"].lower()
-                    ]
             if p.get("email"):
                 wanted_email = str(p["email"]).strip().lower()
                 users = [u for u in users if u["email"].lower() == wanted_email]
+            elif str(p.get("filter") or "").strip():
+                filtered = self._filter_users(users, str(p["filter"]).strip())
+                if isinstance(filtered, Response):
+                    return filtered
+                users = filtered
             order = str(p.get("order") or "")
             keys = {
                 "created": lambda u: u["created_at"],
@@ -679,74 +916,86 @@ class DiscourseSandbox(SandboxApp):
                 return self.not_found(request)
             return json_response(self.profile(user))
 
-    def _penalty_body(self, request: Request, till_key: str) -> tuple[datetime, str] | Response:
-        p = params_of(request)
-        if not p.get(till_key):
-            return error(400, f"param is missing or the value is empty: {till_key}")
-        if not str(p.get("reason") or "").strip():
-            return error(400, "param is missing or the value is empty: reason")
-        until = parse_time(str(p[till_key]))
+    @staticmethod
+    def _penalty_contract(p: dict[str, Any], till_key: str) -> tuple[datetime, str] | Response:
+        """The params block of User::Suspend / User::Silence; full messages as Rails words them."""
+        problems = []
+        reason = str(p.get("reason") or "")
+        if not reason.strip():
+            problems.append("Reason can't be blank")
+        elif len(reason) > PENALTY_REASON_MAX:
+            # ENDPOINTS.md "Rules" / suspend / silence: reason at most 300 characters, else 400
+            problems.append(f"Reason is too long (maximum is {PENALTY_REASON_MAX} characters)")
+        label = till_key.replace("_", " ").capitalize()
+        until = parse_time(p.get(till_key))
         if until is None:
-            return error(400, f"{till_key} is not a valid date")
-        return until, str(p["reason"]).strip()
+            problems.append(f"{label} can't be blank")  # a value that is no date casts to nil
+        post_action = str(p.get("post_action") or "")
+        if post_action and post_action not in ("delete", "delete_replies", "edit"):
+            problems.append("Post action is not included in the list")
+        if problems:
+            # ENDPOINTS.md "Rules" / suspend / silence: reason required, else 400
+            # {failed:"FAILED", errors:[…]}
+            return failed(400, errors=problems)
+        return until, reason  # type: ignore[return-value]
 
-    def user_suspend(self, request: Request, user_id: int) -> Response:
+    def _penalise(self, request: Request, user_id: int, kind: str) -> Response:
+        """User::Suspend / User::Silence: contract, then the user, then the two policies."""
+        till_key = "suspend_until" if kind == "suspend" else "silenced_till"
+        parsed = self._penalty_contract(params_of(request), till_key)
+        if isinstance(parsed, Response):
+            return parsed
+        until, reason = parsed
         with self.lock:
             user = self._user_or_404(request, user_id)
             if isinstance(user, Response):
                 return user
-            if user["admin"] or user["moderator"]:
-                return error(403, NOT_PERMITTED, "invalid_access")
-            parsed = self._penalty_body(request, "suspend_until")
-            if isinstance(parsed, Response):
-                return parsed
-            if self.suspended(user):
+            actor = self.acting(request)
+            already = self.suspended(user) if kind == "suspend" else self.silenced(user)
+            if already:
+                done = "suspended" if kind == "suspend" else "silenced"
+                by = self.users.get(user.get(f"{done}_by")) or self.users[-1]
+                # ENDPOINTS.md "Rules" / suspend / silence: already penalised is 409
+                # {failed, message}
+                return failed(409, message=f"This user was already {done} by {by['username']}.")
+            if user["admin"] or user["moderator"] or not self._is_staff(actor):
+                # ENDPOINTS.md "Rules" / suspend / silence: staff targets are 403
+                return invalid_access()
+            now = datetime.now(UTC)
+            if kind == "suspend":
+                user.update(suspended_till=until, suspended_at=now, suspend_reason=reason,
+                            suspended_by=actor["id"])  # fmt: skip
+                # ENDPOINTS.md "Rules" / suspend / silence: success is {suspension:{…}}
                 return json_response(
-                    {"failed": "FAILED", "message": f"{user['username']} is already suspended."},
-                    409,
-                )
-            until, reason = parsed
-            user.update(suspended_till=until, suspended_at=datetime.now(UTC), suspend_reason=reason,
-                        suspended_by=self.acting(request)["id"])  # fmt: skip
-            by = self.basic_user(self.acting(request))
+                    {"suspension": {"suspend_reason": reason, "full_suspend_reason": reason,
+                                    "suspended_till": iso(until), "suspended_at": iso(now),
+                                    "suspended_by": self.basic_user(actor)}}
+                )  # fmt: skip
+            user.update(silenced_till=until, silenced_at=now, silence_reason=reason,
+                        silenced_by=actor["id"])  # fmt: skip
             return json_response(
-                {"suspension": {"suspend_reason": reason, "full_suspend_reason": reason,
-                                "suspended_till": iso(until),
-                                "suspended_at": iso(user["suspended_at"]), "suspended_by": by}}
+                {"silence": {"silenced": True, "silence_reason": reason,
+                             "full_silence_reason": reason, "silenced_till": iso(until),
+                             "silenced_at": iso(now), "silenced_by": self.basic_user(actor)}}
             )  # fmt: skip
+
+    def user_suspend(self, request: Request, user_id: int) -> Response:
+        return self._penalise(request, user_id, "suspend")
+
+    def user_silence(self, request: Request, user_id: int) -> Response:
+        return self._penalise(request, user_id, "silence")
 
     def user_unsuspend(self, request: Request, user_id: int) -> Response:
         with self.lock:
             user = self._user_or_404(request, user_id)
             if isinstance(user, Response):
                 return user
-            user.update(suspended_till=None, suspended_at=None, suspend_reason="")
-            return json_response({"suspension": {"suspended": False}})
-
-    def user_silence(self, request: Request, user_id: int) -> Response:
-        with self.lock:
-            user = self._user_or_404(request, user_id)
-            if isinstance(user, Response):
-                return user
             if user["admin"] or user["moderator"]:
-                return error(403, NOT_PERMITTED, "invalid_access")
-            parsed = self._penalty_body(request, "silenced_till")
-            if isinstance(parsed, Response):
-                return parsed
-            if self.silenced(user):
-                return json_response(
-                    {"failed": "FAILED", "message": f"{user['username']} is already silenced."},
-                    409,
-                )
-            until, reason = parsed
-            user.update(silenced_till=until, silenced_at=datetime.now(UTC), silence_reason=reason,
-                        silenced_by=self.acting(request)["id"])  # fmt: skip
-            by = self.basic_user(self.acting(request))
-            return json_response(
-                {"silence": {"silenced": True, "silence_reason": reason,
-                             "full_silence_reason": reason, "silenced_till": iso(until),
-                             "silenced_at": iso(user["silenced_at"]), "silenced_by": by}}
-            )  # fmt: skip
+                return invalid_access()  # guardian.ensure_can_suspend!
+            user.update(suspended_till=None, suspended_at=None, suspend_reason="")
+            # ENDPOINTS.md "Rules" / unsuspend / unsilence: {suspension:{suspended_till:null,
+            # suspended_at:null}}
+            return json_response({"suspension": {"suspended_till": None, "suspended_at": None}})
 
     def user_unsilence(self, request: Request, user_id: int) -> Response:
         with self.lock:
@@ -754,37 +1003,70 @@ class DiscourseSandbox(SandboxApp):
             if isinstance(user, Response):
                 return user
             user.update(silenced_till=None, silenced_at=None, silence_reason="")
-            return json_response({"unsilence": {"silenced": False}})
+            # ENDPOINTS.md "Rules" / unsuspend / unsilence: {unsilence:{silenced:false,…}}
+            return json_response(
+                {"unsilence": {"silenced": False, "silence_reason": None, "silenced_till": None,
+                               "silenced_at": None}}
+            )  # fmt: skip
 
-    def _simple(self, request: Request, user_id: int, **changes: Any) -> Response:
+    def user_log_out(self, request: Request, user_id: int) -> Response:
         with self.lock:
             user = self._user_or_404(request, user_id)
             if isinstance(user, Response):
                 return user
-            user.update(changes)
             return json_response({"success": "OK"})
 
-    def user_log_out(self, request: Request, user_id: int) -> Response:
-        return self._simple(request, user_id)
+    @staticmethod
+    def _is_staff(user: dict[str, Any]) -> bool:
+        return bool(user["admin"] or user["moderator"])
+
+    def _guarded(self, request: Request, user_id: int, allowed, changes: dict[str, Any],
+                 answer: Response | None = None) -> Response:  # fmt: skip
+        with self.lock:
+            user = self._user_or_404(request, user_id)
+            if isinstance(user, Response):
+                return user
+            if not (self._is_staff(self.acting(request)) and allowed(user)):
+                return invalid_access()
+            user.update(changes)
+            return answer if answer is not None else json_response({"success": "OK"})
 
     def user_approve(self, request: Request, user_id: int) -> Response:
-        return self._simple(request, user_id, approved=True)
+        # ENDPOINTS.md "Rules" / approve / activate / deactivate: approve needs an active, not
+        # yet approved user (else 403 invalid_access) and answers 200 with an empty body
+        return self._guarded(
+            request, user_id, lambda u: u["active"] and not u["approved"], {"approved": True},
+            Response(b"", status=200, content_type="text/html; charset=utf-8"),
+        )  # fmt: skip
 
     def user_activate(self, request: Request, user_id: int) -> Response:
-        return self._simple(request, user_id, active=True)
+        # ENDPOINTS.md "Rules" / approve / activate / deactivate: activate needs an inactive user
+        return self._guarded(request, user_id, lambda u: not u["active"], {"active": True})
 
     def user_deactivate(self, request: Request, user_id: int) -> Response:
-        return self._simple(request, user_id, active=False)
+        # ENDPOINTS.md "Rules" / approve / activate / deactivate: deactivate needs a non-staff
+        # user (can_deactivate? is can_suspend?)
+        return self._guarded(request, user_id, lambda u: not self._is_staff(u), {"active": False})
 
     def user_trust_level(self, request: Request, user_id: int) -> Response:
-        level = params_of(request).get("level")
-        try:
-            level = int(level)
-        except (TypeError, ValueError):
-            return error(400, "param is missing or the value is empty: level")
-        if level not in range(5):
-            return error(400, "Invalid trust level")
-        return self._simple(request, user_id, trust_level=level)
+        raw = params_of(request).get("level")
+        level = active_record_int(str(raw)) if raw is not None else None
+        level = level or 0  # params[:level].to_i: a missing or odd level is 0
+        with self.lock:
+            user = self._user_or_404(request, user_id)
+            if isinstance(user, Response):
+                return user
+            if level not in range(5):
+                return invalid_params("level")  # User#change_trust_level!: TrustLevel.valid?
+            # ENDPOINTS.md "Rules" / trust level: levels 0-2 may set manual_locked_trust_level
+            # (when the user already meets the next level, i.e. is being held back)
+            if user["manual_locked_trust_level"] is None and user["trust_level"] > level <= 2:
+                user["manual_locked_trust_level"] = level
+            user["trust_level"] = level
+            serialized = self.admin_list_user(user, show_emails=False)
+            serialized["manual_locked_trust_level"] = user["manual_locked_trust_level"]
+            # ENDPOINTS.md "Rules" / trust level: answers {admin_user:{…}}
+            return json_response({"admin_user": serialized})
 
     def user_anonymize(self, request: Request, user_id: int) -> Response:
         with self.lock:
@@ -792,7 +1074,7 @@ class DiscourseSandbox(SandboxApp):
             if isinstance(user, Response):
                 return user
             if user["admin"] or user["moderator"]:
-                return error(403, NOT_PERMITTED, "invalid_access")
+                return invalid_access()
             name = f"anon{self._random.getrandbits(32):08x}"
             user.update(username=name, name="", email=f"{name}@anonymized.invalid")
             return json_response({"success": "OK", "username": name})
@@ -801,41 +1083,76 @@ class DiscourseSandbox(SandboxApp):
         self.users.pop(user_id, None)
         for group in self.groups.values():
             group["members"].pop(user_id, None)
+            group["member_levels"].pop(user_id, None)
             group["owners"].discard(user_id)
 
+    def can_delete_user(self, actor: dict[str, Any], user: dict[str, Any] | None) -> bool:
+        """``UserGuardian#can_delete_user?`` for a staff member deleting someone else."""
+        # ENDPOINTS.md "Rules" / delete one user: every admin is refused; moderators can be
+        # deleted
+        if user is None or user["admin"]:
+            return False
+        if not self._is_staff(actor):
+            return False
+        first = user["first_post_at"]
+        max_age = timedelta(days=int(self.config.delete_user_max_post_age))
+        # ENDPOINTS.md "Rules" / delete one user: more than 5 posts with a first post older
+        # than delete_user_max_post_age is refused, even with delete_posts
+        return (
+            first is None
+            or user["post_count"] <= MAX_STAFF_DELETE_POST_COUNT
+            or first > datetime.now(UTC) - max_age
+        )
+
     def admin_user_delete(self, request: Request, user_id: int) -> Response:
+        p = params_of(request)
         with self.lock:
-            user = self._user_or_404(request, user_id)
-            if isinstance(user, Response):
-                return user
-            if user["admin"] or user["moderator"]:
-                return error(403, "Staff accounts can't be deleted.", "invalid_access")
-            p = params_of(request)
+            user = self.users.get(user_id)
+            if not self.can_delete_user(self.acting(request), user):
+                # ENDPOINTS.md "Rules" / delete one user: a missing user is 403, not 404
+                # (can_delete_user?(nil) is false), like an admin or a long-time poster
+                return invalid_access()
+            assert user is not None
             if user["post_count"] and not truthy(p.get("delete_posts")):
-                return error(
+                # ENDPOINTS.md "Rules" / delete one user: with posts and no delete_posts, 403
+                # {deleted:false, message} with no `errors` key
+                return json_response(
+                    {"deleted": False,
+                     "message": f"User {user['username']} has {user['post_count']} posts, so "
+                                "they can't be deleted."},
                     403,
-                    f"User {user['username']} has {user['post_count']} posts, so they can't "
-                    "be deleted.",
-                    "invalid_access",
-                )
+                )  # fmt: skip
+            if user.get("destroy_fails"):
+                # ENDPOINTS.md "Rules" / delete one user: 200 {deleted:false, user} is a failure
+                return json_response({"deleted": False, "user": self.admin_user_detail(user)})
             self._remove_user(user_id)
             return json_response({"deleted": True})
 
     def admin_users_destroy_bulk(self, request: Request) -> Response:
         p = params_of(request)
-        try:
-            ids = [int(i) for i in p.get("user_ids") or []]
-        except (TypeError, ValueError):
-            return error(400, "user_ids must be a list of ids")
-        if not 1 <= len(ids) <= 100:
-            return error(400, "Between 1 and 100 user_ids are allowed per call.")
+        raw = p.get("user_ids")
+        values = raw if isinstance(raw, list) else comma_list(raw)
+        # ENDPOINTS.md "Rules" / bulk delete: 1..100 user_ids per call (over 100: the contract
+        # fails, 400 {failed, errors})
+        if len(values) > 100:
+            return failed(400, errors=["User ids is too long (maximum is 100 characters)"])
+        ids = [i for i in (active_record_int(str(v)) for v in values) if i is not None]
         with self.lock:
-            found = [self.users[i] for i in ids if i in self.users]
-            if any(u["admin"] or u["moderator"] for u in found):
-                return error(403, "Staff accounts can't be deleted.", "invalid_access")
+            found = [self.users[i] for i in dict.fromkeys(ids) if i in self.users and i > 0]
+            if not found:
+                # ENDPOINTS.md "Rules" / bulk delete: no ids (no users found) gives 404
+                return failed(404)
+            actor = self.acting(request)
+            if not all(self.can_delete_user(actor, u) for u in found):
+                # ENDPOINTS.md "Rules" / bulk delete: all or nothing, one user who cannot be
+                # deleted refuses the whole batch with 403
+                return failed(403, errors=[CANNOT_BULK_DELETE])
             for user in found:
-                self._remove_user(user["id"])
-        return json_response({"success": "OK"})
+                if not user.get("destroy_fails"):  # a failure is reported on MessageBus only
+                    self._remove_user(user["id"])
+        # ENDPOINTS.md "Rules" / bulk delete: success is {deleted:true}; block_ip_and_email is
+        # ignored (older versions) and posts are always deleted
+        return json_response({"deleted": True})
 
     # --- groups --------------------------------------------------------------------------
     def groups_list(self, request: Request) -> Response:
@@ -889,12 +1206,12 @@ class DiscourseSandbox(SandboxApp):
 
     def _validate_group_name(self, name: str, *, exclude: int | None = None) -> Response | None:
         if not re.fullmatch(r"[\w.\-]{2,60}", name):
-            return error(422, "Name must be 2-60 letters, numbers, dashes, dots or underscores.")
+            return json_error("Name must be 2-60 letters, numbers, dashes, dots or underscores.")
         lower = name.lower()
         if any(g["name"].lower() == lower and g["id"] != exclude for g in self.groups.values()):
-            return error(422, "Name has already been taken")
+            return json_error("Name has already been taken")
         if self.find_user(name):
-            return error(422, "Name has already been taken")
+            return json_error("Name has already been taken")
         return None
 
     GROUP_FIELDS = ("full_name", "bio_raw", "visibility_level", "public_admission",
@@ -913,6 +1230,20 @@ class DiscourseSandbox(SandboxApp):
                 value = truthy(value)
             group[key] = value
 
+    def _add_member(self, group: dict[str, Any], user: dict[str, Any], *, owner: bool = False,
+                    when: datetime | None = None) -> None:  # fmt: skip
+        """Group#add: the membership, its notification level, and the CategoryUser/TagUser rows
+        the group's defaults give a new member (GroupUser#set_category_notifications)."""
+        uid = user["id"]
+        group["members"].setdefault(uid, when or datetime.now(UTC))
+        group["member_levels"].setdefault(uid, group["default_notification_level"])
+        if owner:
+            group["owners"].add(uid)
+        for category_id, level in group["category_defaults"].items():
+            user["category_levels"].setdefault(category_id, level)
+        for tag, level in group["tag_defaults"].items():
+            user["tag_levels"].setdefault(tag, level)
+
     def group_create(self, request: Request) -> Response:
         fields = params_of(request).get("group")
         if not isinstance(fields, dict) or not str(fields.get("name") or "").strip():
@@ -928,24 +1259,123 @@ class DiscourseSandbox(SandboxApp):
                 self._apply_group_fields(group, fields)
             except (TypeError, ValueError):
                 return error(400, "Invalid group field")
+            self._set_notification_defaults(group, fields)
             for username in comma_list(fields.get("usernames")):
                 user = self.find_user(username)
                 if user:
-                    group["members"][user["id"]] = datetime.now(UTC)
+                    self._add_member(group, user)
             for username in comma_list(fields.get("owner_usernames")):
                 user = self.find_user(username)
                 if user:
-                    group["members"][user["id"]] = datetime.now(UTC)
-                    group["owners"].add(user["id"])
+                    self._add_member(group, user, owner=True)
             self.groups[group["id"]] = group
             basic = self._group_fields(group, data.BASIC_GROUP, ("can_edit_group",))
             return json_response({"basic_group": basic})
 
-    NOTIFICATION_DEFAULTS = ("default_notification_level", "muted_category_ids",
-                             "regular_category_ids", "tracking_category_ids",
-                             "watching_category_ids", "watching_first_post_category_ids",
-                             "muted_tags", "regular_tags", "tracking_tags", "watching_tags",
-                             "watching_first_post_tags")  # fmt: skip
+    @staticmethod
+    def _level_lists(fields: dict[str, Any], suffix: str) -> dict[str, list[str]]:
+        """The ``<level>_category_ids`` / ``<level>_tags`` lists a request sent ("-1" = none)."""
+        sent = {}
+        for level in data.NOTIFICATION_LEVELS:
+            key = f"{level}_{suffix}"
+            if key in fields:
+                values = fields[key] if isinstance(fields[key], list) else comma_list(fields[key])
+                sent[level] = [str(v) for v in values if str(v) != "-1"]
+        return sent
+
+    def _set_notification_defaults(self, group: dict[str, Any], fields: dict[str, Any]) -> None:
+        """Group#<level>_category_ids= / <level>_tags=: a level that was sent replaces its own
+        defaults; levels not sent keep theirs (the model only changes what is assigned)."""
+        for level, ids in self._level_lists(fields, "category_ids").items():
+            value = data.NOTIFICATION_LEVELS[level]
+            kept = {c: v for c, v in group["category_defaults"].items() if v != value}
+            kept.update({int(c): value for c in ids if c.lstrip("-").isdigit()})
+            group["category_defaults"] = kept
+        for level, names in self._level_lists(fields, "tags").items():
+            value = data.NOTIFICATION_LEVELS[level]
+            kept = {t: v for t, v in group["tag_defaults"].items() if v != value}
+            kept.update({t.lower(): value for t in names if t.lower() in self.tags})
+            group["tag_defaults"] = kept
+
+    def _default_changes(self, group: dict[str, Any], fields: dict[str, Any]):
+        """GroupsController#user_default_notifications: what the request changes, where every
+        default it does not send again counts as deleted."""
+        old_categories = dict(group["category_defaults"])
+        old_tags = dict(group["tag_defaults"])
+        categories: dict[Any, dict[str, Any]] = {}
+        tags: dict[Any, dict[str, Any]] = {}
+        sent_categories = self._level_lists(fields, "category_ids")
+        sent_tags = self._level_lists(fields, "tags")
+        for level, value in data.NOTIFICATION_LEVELS.items():
+            for raw in sent_categories.get(level, []):
+                category_id = active_record_int(raw) or 0
+                old = old_categories.get(category_id)
+                if old is None:
+                    categories[category_id] = {"action": "create", "old": None, "new": value}
+                elif old == value:
+                    old_categories.pop(category_id)
+                else:
+                    categories[category_id] = {"action": "update", "old": old, "new": value}
+            for name in sent_tags.get(level, []):
+                name = name.lower()
+                if name not in self.tags:
+                    continue  # Tag.where(name: ...): unknown tags are dropped
+                old = old_tags.get(name)
+                if old is None:
+                    tags[name] = {"action": "create", "old": None, "new": value}
+                elif old == value:
+                    old_tags.pop(name)
+                else:
+                    tags[name] = {"action": "update", "old": old, "new": value}
+        # ENDPOINTS.md "Rules" / update a group: category/tag notification defaults not sent
+        # are treated as deleted
+        for category_id in old_categories.keys() - categories.keys():
+            categories[category_id] = {"action": "delete", "old": old_categories[category_id],
+                                       "new": None}  # fmt: skip
+        for name in old_tags.keys() - tags.keys():
+            tags[name] = {"action": "delete", "old": old_tags[name], "new": None}
+        level = None
+        raw_level = fields.get("default_notification_level")
+        if is_present(raw_level):
+            wanted = active_record_int(str(raw_level)) or 0
+            if wanted != group["default_notification_level"]:
+                level = {"old": group["default_notification_level"], "new": wanted}
+        return level, categories, tags
+
+    def _existing_users(self, group: dict[str, Any], level, categories, tags, *,
+                        update: bool) -> int:  # fmt: skip
+        """GroupsController#count_existing_users / #update_existing_users, one body for both."""
+        if not (level or categories or tags):
+            return 0
+        members = [self.users[u] for u in group["members"] if u in self.users]
+        ids: set[int] = set()
+        if level:
+            matching = [u for u in members if group["member_levels"].get(u["id"]) == level["old"]]
+            if update:
+                for user in matching:
+                    group["member_levels"][user["id"]] = level["new"]
+            ids |= {u["id"] for u in matching}
+        for field, changes in (("category_levels", categories), ("tag_levels", tags)):
+            for key, change in list(changes.items()):
+                if change["action"] in ("update", "delete"):
+                    rows = [u for u in members if u[field].get(key) == change["old"]]
+                    if update:
+                        # ENDPOINTS.md "Rules" / update a group: update_existing_users=true
+                        # deletes the members' matching CategoryUser/TagUser rows
+                        for user in rows:
+                            del user[field][key]
+                        if change["action"] == "delete":
+                            del changes[key]
+                    else:
+                        ids |= {u["id"] for u in rows}
+            for key, change in changes.items():
+                without = [u for u in members if u[field].get(key) is None]
+                if update:
+                    for user in without:
+                        user[field][key] = change["new"]
+                else:
+                    ids |= {u["id"] for u in without}
+        return len(ids)
 
     def group_update(self, request: Request, group_id: int) -> Response:
         p = params_of(request)
@@ -956,33 +1386,39 @@ class DiscourseSandbox(SandboxApp):
             group = self.groups.get(group_id)
             if group is None:
                 return self.not_found(request)
-            new_name = str(fields.get("name") or group["name"]).strip()
+            actor = self.acting(request)
+            if not (actor["admin"] or (actor["id"] in group["owners"] and not group["automatic"])):
+                return invalid_access()  # guardian.ensure_can_edit! (can_admin_group? first)
+            new_name = group["name"]
+            if not group["automatic"] and self._is_staff(actor) and is_present(fields.get("name")):
+                new_name = str(fields["name"]).strip()  # group_params permits :name for staff
             if new_name != group["name"]:
-                if group["automatic"]:
-                    return error(422, "You cannot rename an automatic group")
                 invalid = self._validate_group_name(new_name, exclude=group_id)
                 if invalid:
                     return invalid
-            touches_defaults = any(
-                key in fields
-                and (key != "default_notification_level"
-                     or str(fields[key]) != str(group["default_notification_level"]))
-                for key in self.NOTIFICATION_DEFAULTS
-            )  # fmt: skip
-            members = len(self.member_ids(group))
-            if touches_defaults and members and p.get("update_existing_users") in (None, ""):
-                # GroupsController#update: the caller must say whether members follow.
-                return json_response(
-                    {"user_count": members,
-                     "errors": ["update_existing_users must be given: this change affects "
-                                f"{members} existing members"]},
-                    422,
-                )  # fmt: skip
+            level = categories = tags = None
+            if not group["automatic"] or actor["admin"]:
+                level, categories, tags = self._default_changes(group, fields)
+                if not is_present(p.get("update_existing_users")):
+                    count = self._existing_users(group, level, categories, tags, update=False)
+                    if count > 0:
+                        # ENDPOINTS.md "Rules" / update a group: a change that reaches members'
+                        # settings (a plain rename of a group with defaults included) gets the 422
+                        # "choose whether existing members follow" question
+                        return json_response(
+                            {"user_count": count,
+                             "errors": ["You supplied invalid parameters to the request: "
+                                        "update_existing_users"]},
+                            422,
+                        )  # fmt: skip
             try:
                 self._apply_group_fields(group, fields)
             except (TypeError, ValueError):
                 return error(400, "Invalid group field")
+            self._set_notification_defaults(group, fields)
             group["name"] = new_name
+            if str(p.get("update_existing_users")) == "true" and categories is not None:
+                self._existing_users(group, level, categories, tags, update=True)
             return json_response({"success": "OK"})
 
     def group_delete(self, request: Request, group_id: int) -> Response:
@@ -991,7 +1427,7 @@ class DiscourseSandbox(SandboxApp):
             if group is None:
                 return self.not_found(request)
             if group["automatic"]:
-                return error(422, "You cannot delete an automatic group")
+                return json_error("You cannot delete an automatic group")
             del self.groups[group_id]
             return json_response({"success": "OK"})
 
@@ -1002,8 +1438,10 @@ class DiscourseSandbox(SandboxApp):
             offset = int(p.get("offset") or 0)
         except ValueError:
             return error(400, "limit and offset must be numbers")
-        if limit < 0 or limit > MEMBERS_LIMIT or offset < 0:
-            return error(400, "Invalid limit or offset")
+        if limit < 0 or limit > MEMBERS_LIMIT:
+            return invalid_params("limit")
+        if offset < 0:
+            return invalid_params("offset")
         with self.lock:
             group = self._group_named(name)
             if group is None:
@@ -1032,32 +1470,40 @@ class DiscourseSandbox(SandboxApp):
                 }
             )
 
-    def _targets(
-        self, p: dict[str, Any], *, limited: bool = True
-    ) -> tuple[list[dict[str, Any]], list[str]] | Response:
-        """Users named by ``usernames``/``user_ids``/``user_emails`` (comma strings)."""
-        names = comma_list(p.get("usernames")) + comma_list(p.get("username"))
-        ids = comma_list(p.get("user_ids"))
-        emails = comma_list(p.get("user_emails")) + comma_list(p.get("user_email"))
-        if not (names or ids or emails):
-            return error(400, "usernames or user_ids or user_emails must be present")
-        if limited and len(names) + len(ids) + len(emails) > MEMBERS_LIMIT:
-            return error(
-                422, f"You cannot add more than {MEMBERS_LIMIT} users at once.",
-                "adding_too_many_users",
-            )  # fmt: skip
-        users: dict[int, dict[str, Any]] = {}
-        for name in names:
-            if user := self.find_user(name):
-                users[user["id"]] = user
-        for raw in ids:
-            if raw.lstrip("-").isdigit() and int(raw) in self.users:
-                users[int(raw)] = self.users[int(raw)]
-        by_email = {u["email"].lower(): u for u in self.users.values()}
-        for email in emails:
-            if user := by_email.get(email.lower()):
-                users[user["id"]] = user
-        return [u for u in users.values() if u["id"] > 0], names
+    def _users_from_params(self, p: dict[str, Any]) -> list[dict[str, Any]] | Response:
+        """GroupsController#users_from_params.
+
+        ENDPOINTS.md "Rules" / add group members: usernames / user_ids / user_emails are comma
+        strings and only the first field present is used, in that order; a JSON array makes the
+        server call .split on it and fail with 500.
+        """
+        real = [u for u in self.users.values()]
+        if is_present(p.get("usernames")):
+            if not isinstance(p["usernames"], str):
+                return server_error()  # Array#split: NoMethodError
+            wanted = {n.strip().lower() for n in p["usernames"].split(",")}
+            users = [u for u in real if u["username"].lower() in wanted]
+            # ENDPOINTS.md "Rules" / add group members: a batch where none of the users exists
+            # is 400 "You supplied invalid parameters to the request: usernames"
+            return users or invalid_params("usernames")
+        if is_present(p.get("user_id")):
+            found = self.users.get(active_record_int(ruby_to_s(p["user_id"])) or 0)
+            return [found] if found else invalid_params("user_id")
+        if is_present(p.get("user_ids")):
+            wanted_ids = {active_record_int(t) for t in ruby_to_s(p["user_ids"]).split(",")}
+            users = [u for u in real if u["id"] in wanted_ids]
+            return users or invalid_params("user_ids")
+        if is_present(p.get("user_emails")):
+            if not isinstance(p["user_emails"], str):
+                return server_error()
+            wanted = {e.strip().lower() for e in p["user_emails"].split(",")}
+            users = [u for u in real if u["email"].lower() in wanted]
+            return users or invalid_params("user_emails")
+        return []
+
+    def _can_edit_group(self, actor: dict[str, Any], group: dict[str, Any]) -> bool:
+        """GroupGuardian#can_edit_group?: never an automatic group; admins or the owners."""
+        return not group["automatic"] and (actor["admin"] or actor["id"] in group["owners"])
 
     def group_members_add(self, request: Request, group_id: int) -> Response:
         p = params_of(request)
@@ -1065,47 +1511,72 @@ class DiscourseSandbox(SandboxApp):
             group = self.groups.get(group_id)
             if group is None:
                 return self.not_found(request)
-            if group["automatic"]:
-                return error(422, "You cannot add or remove members of an automatic group.")
-            targets = self._targets(p)
-            if isinstance(targets, Response):
-                return targets
-            users, _ = targets
-            if not users:
-                return error(400, "Could not find any of the users given.")
+            if not self._can_edit_group(self.acting(request), group):
+                # ENDPOINTS.md "Rules" / add group members: automatic groups are 403
+                return invalid_access()
+            users = self._users_from_params(p)
+            if isinstance(users, Response):
+                return users
+            emails: list[str] = []
+            if p.get("emails") is not None:
+                if not isinstance(p["emails"], str):
+                    return server_error()
+                by_email = {u["email"].lower(): u for u in self.users.values()}
+                for address in p["emails"].split(","):
+                    known = by_email.get(address.strip().lower())
+                    if known:
+                        users.append(known)
+                    elif address.strip():
+                        emails.append(address.strip())  # invited to join the forum
+            if not users and not emails:
+                return invalid_params("Usernames or emails must be present")
+            if len(users) > MEMBERS_LIMIT:
+                # ENDPOINTS.md "Rules" / add group members: over 1,000 users is 422
+                # adding_too_many_users (render_json_error: no error_type)
+                return json_error(f"Maximum {MEMBERS_LIMIT} users can be added at once")
             already = sorted(u["username"] for u in users if u["id"] in group["members"])
-            if len(already) == len(users):
+            if already and len(already) == len(users) and not emails:
+                # ENDPOINTS.md "Rules" / add group members: all already members is 422
                 verb = "is already a member" if len(already) == 1 else "are already members"
-                return error(422, f"{', '.join(already)} {verb} of this group.")
-            now = datetime.now(UTC)
-            for user in users:
-                group["members"].setdefault(user["id"], now)
+                return json_error(f"{', '.join(already)} {verb} of this group.")
+            unique = list({u["id"]: u for u in users}.values())
+            for user in unique:
+                self._add_member(group, user)
+            # ENDPOINTS.md "Rules" / add group members: in a mixed batch unknown users are
+            # dropped silently (only the users found are named)
             return json_response(
-                {"success": "OK", "usernames": [u["username"] for u in users], "emails": []}
+                {"success": "OK", "usernames": [u["username"] for u in unique], "emails": emails}
             )
 
     def group_members_remove(self, request: Request, group_id: int) -> Response:
-        p = params_of(request)
+        p = dict(params_of(request))
         with self.lock:
             group = self.groups.get(group_id)
             if group is None:
                 return self.not_found(request)
-            if group["automatic"]:
-                return error(422, "You cannot add or remove members of an automatic group.")
-            targets = self._targets(p, limited=False)  # removal has no size limit
-            if isinstance(targets, Response):
-                return targets
-            users, names = targets
+            if not self._can_edit_group(self.acting(request), group):
+                return invalid_access()
+            # Backwards compatibility: the singular names override the plural ones.
+            if is_present(p.get("username")):
+                p["usernames"] = p["username"]
+            if is_present(p.get("user_email")):
+                p["user_emails"] = p["user_email"]
+            users = self._users_from_params(p)
+            if isinstance(users, Response):
+                return users
+            if not users:
+                return invalid_params("user_ids or usernames or user_emails must be present")
             removed, skipped = [], []
             for user in users:
                 if user["id"] in group["members"]:
                     del group["members"][user["id"]]
+                    group["member_levels"].pop(user["id"], None)
                     group["owners"].discard(user["id"])
                     removed.append(user["username"])
                 else:
                     skipped.append(user["username"])
-            known = {u["username"].lower() for u in users}
-            skipped.extend(n for n in names if n.lower() not in known)
+            # ENDPOINTS.md "Rules" / remove group members: {usernames, skipped_usernames};
+            # skipped_usernames holds non-members only and unknown names are dropped
             return json_response(
                 {"success": "OK", "usernames": removed, "skipped_usernames": skipped}
             )
@@ -1257,8 +1728,11 @@ class DiscourseSandbox(SandboxApp):
     def topics_bulk(self, request: Request) -> Response:
         p = params_of(request)
         operation = p.get("operation") or {}
-        if not isinstance(operation, dict) or operation.get("type") not in BULK_OPERATIONS:
-            return error(400, "operation type is missing or unknown")
+        operations = BULK_OPERATIONS | ({"remove_tags"} if self.config.bulk_remove_tags else set())
+        if not isinstance(operation, dict) or operation.get("type") not in operations:
+            # ENDPOINTS.md "Rules" / retag: remove_tags is missing from older versions (an
+            # unknown operation is InvalidParameters)
+            return invalid_params("operation")
         try:
             ids = [int(i) for i in comma_list(p.get("topic_ids"))]
         except ValueError:
@@ -1267,24 +1741,30 @@ class DiscourseSandbox(SandboxApp):
             return error(400, "param is missing or the value is empty: topic_ids")
         kind = operation["type"]
         tags = [t.lower() for t in comma_list(operation.get("tags"))]
+        actor = self.acting(request)
         changed = []
         with self.lock:
             for topic_id in ids:
                 topic = self.topics.get(topic_id)
                 if topic is None:
                     continue
+                if not (self._is_staff(actor) or topic["user_id"] == actor["id"]):
+                    continue  # guardian.can_edit?(topic) is false: left out of the answer
                 if kind == "change_tags":
                     new = sorted(set(tags))
                 elif kind == "append_tags":
                     new = sorted(set(topic["tags"]) | set(tags))
+                elif kind == "remove_tags":
+                    new = sorted(set(topic["tags"]) - set(tags))
                 else:
-                    continue  # other operations are not modelled; they change nothing here
+                    new = topic["tags"]  # other operations are not modelled; they change nothing
                 for tag in new:
                     self._ensure_tag(tag)
-                if new != topic["tags"]:
-                    topic["tags"] = new
+                topic["tags"] = new
+                # ENDPOINTS.md "Rules" / retag: topic_ids lists every topic the key may edit,
+                # not only the ones whose tags changed
                 changed.append(topic_id)
-        return json_response({"topic_ids": changed})
+        return json_response({"topic_ids": sorted(changed)})
 
     # --- tag groups ----------------------------------------------------------------------
     def _tag_refs(self, names: list[str]) -> list[dict[str, Any]]:
@@ -1315,11 +1795,12 @@ class DiscourseSandbox(SandboxApp):
             return json_response({"tag_group": self._tag_group_full(group)})
 
     def _tag_group_fields(self, group: dict[str, Any], p: dict[str, Any]) -> None:
-        # TagGroupsController#tag_groups_params: a list left out becomes [] (the rename trap).
+        # ENDPOINTS.md "Rules" / tag groups: a PUT that omits tag_names / parent_tag_name resets
+        # them to [] (TagGroupsController#tag_groups_params) ...
         group["tag_names"] = sorted({t.lower() for t in comma_list(p.get("tag_names"))})
         group["parent_tag_name"] = [t.lower() for t in comma_list(p.get("parent_tag_name"))][:1]
-        if "one_per_topic" in p:
-            group["one_per_topic"] = truthy(p["one_per_topic"])
+        # ... and one that omits one_per_topic resets it to false
+        group["one_per_topic"] = truthy(p.get("one_per_topic"))
         if isinstance(p.get("permissions"), dict):
             group["permissions"] = {str(k): int(v) for k, v in p["permissions"].items()}
         for name in group["tag_names"] + group["parent_tag_name"]:
@@ -1389,6 +1870,7 @@ class DiscourseSandbox(SandboxApp):
             self._settle_backup()
             now = datetime.now(UTC)
             if self.backup_pending:
+                # ENDPOINTS.md "Rules" / backups: already running is 200 {failed, message}
                 return json_response(
                     {"failed": "FAILED",
                      "message": "A backup or restore operation is already running."}
@@ -1420,51 +1902,116 @@ class DiscourseSandbox(SandboxApp):
     def backup_send_link(self, request: Request, filename: str) -> Response:
         with self.lock:
             self._settle_backup()
-            if not any(b["filename"] == filename for b in self.backups):
-                return self.not_found(request)
-            return json_response({"success": "OK"})
+            found = any(b["filename"] == filename for b in self.backups)
+        # ENDPOINTS.md "Rules" / backups: PUT /admin/backups/{filename} answers 200 or 404 with
+        # an empty body (render body: nil)
+        return Response(b"", status=200 if found else 404, content_type="text/html; charset=utf-8")
 
     # --- calendar ------------------------------------------------------------------------
-    def _events_query(self, request: Request) -> list[dict[str, Any]] | Response:
+    def occurrences(
+        self,
+        event: dict[str, Any],
+        *,
+        after: datetime | None = None,
+        before: datetime | None = None,
+        cap: int = EVENTS_MAX_LIMIT,
+    ) -> list[tuple[datetime, datetime]]:
+        """(start, end) of each occurrence of ``event`` starting in [after, before), at most
+        ``cap``; a one-off event has one. ``before`` is exclusive, as in EventFinder."""
+        duration = event["ends_at"] - event["starts_at"]
+        recurrence = event.get("recurrence")
+        start = event["starts_at"]
+        if not recurrence:
+            inside = (after is None or start >= after) and (before is None or start < before)
+            return [(start, start + duration)] if inside and cap > 0 else []
+        step = data.RECURRENCES[recurrence][1]
+        if after is not None and start < after:
+            skipped = -(-(after - start) // step)  # ceil: the first occurrence at or after it
+            start += step * skipped
+        until = event.get("recurrence_until")
+        found = []
+        while len(found) < cap:
+            if (before is not None and start >= before) or (until is not None and start > until):
+                break
+            found.append((start, start + duration))
+            start += step
+        return found
+
+    def occurrences_between(self, after: datetime, before: datetime) -> list[tuple[int, datetime]]:
+        """(event id, start) of every occurrence in [after, before), soonest first: what the
+        .ics feed for that window holds (for tests)."""
+        with self.lock:
+            found = [
+                (event["id"], start)
+                for event in self.events
+                for start, _ in self.occurrences(event, after=after, before=before, cap=10_000)
+            ]
+        return sorted(found, key=lambda pair: (pair[1], pair[0]))
+
+    def _events_query(
+        self, request: Request, *, ics: bool = False
+    ) -> list[tuple[dict[str, Any], list[tuple[datetime, datetime]]]] | Response:
         p = params_of(request)
-        after = parse_time(p.get("after")) if p.get("after") else None
+        legacy = self.config.legacy_events_plugin
+        # ENDPOINTS.md "Rules" / events: older plugin versions have no `after` / `order`
+        after = None if legacy else parse_time(p.get("after")) if p.get("after") else None
         before = parse_time(p.get("before")) if p.get("before") else None
-        if (p.get("after") and after is None) or (p.get("before") and before is None):
+        if (p.get("after") and not legacy and after is None) or (
+            p.get("before") and before is None
+        ):
             return error(400, "after and before must be ISO 8601 dates")
         try:
-            limit = int(p.get("limit") or 200)
+            raw_limit = int(p["limit"]) if p.get("limit") else None
             category = int(p["category_id"]) if p.get("category_id") else None
         except ValueError:
             return error(400, "limit and category_id must be numbers")
-        limit = min(max(limit, 1), 200)
+        if legacy:
+            limit = raw_limit if raw_limit is not None else 10_000  # events.limit(params[:limit])
+        else:
+            limit = min(max(raw_limit or EVENTS_MAX_LIMIT, 1), EVENTS_MAX_LIMIT)
+        if ics and after is None:
+            # ENDPOINTS.md "Rules" / events: the .ics route defaults to the last 3 months
+            after = datetime.now(UTC) - timedelta(days=91)
         categories = None
         if category is not None:
             categories = {category}
             if truthy(p.get("include_subcategories")):
                 categories |= {c["id"] for c in data.CATEGORIES
                                if c["parent_category_id"] == category}  # fmt: skip
+        now = datetime.now(UTC)
+        rows = []
         with self.lock:
-            rows = [
-                e for e in self.events
-                if (after is None or e["starts_at"] >= after)
-                and (before is None or e["starts_at"] <= before)
-                and (categories is None or e["category_id"] in categories)
-            ]  # fmt: skip
-        rows.sort(key=lambda e: (e["starts_at"], e["id"]), reverse=p.get("order") == "desc")
+            for event in self.events:
+                if categories is not None and event["category_id"] not in categories:
+                    continue
+                window_start = after
+                if legacy and not truthy(p.get("include_expired")):
+                    if not event.get("recurrence") and event["ends_at"] < now:
+                        continue  # include_expired=false: only dates not finished yet
+                    if event.get("recurrence"):
+                        window_start = now  # a series shows its next date
+                # ENDPOINTS.md "Rules" / events: `limit` also caps the occurrences expanded per
+                # recurring event; `before` is exclusive (starts_at < before)
+                found = self.occurrences(event, after=window_start, before=before, cap=limit)
+                if found:
+                    rows.append((event, found))
+        desc = not legacy and p.get("order") == "desc"
+        rows.sort(key=lambda row: (row[1][0][0], row[0]["id"]), reverse=desc)
         return rows[:limit]
 
-    def _event_json(self, event: dict[str, Any]) -> dict[str, Any]:
+    def _event_json(self, event: dict[str, Any], found: list[tuple[datetime, datetime]]) -> dict:
         out = copy.deepcopy(data.EVENT)
         topic = self.topics.get(event["topic_id"], {})
         slug = topic.get("slug") or "event"
         category = next(c for c in data.CATEGORIES if c["id"] == event["category_id"])
-        duration = event["ends_at"] - event["starts_at"]
+        starts, ends = found[0]
+        duration = ends - starts
         hours, rest = divmod(int(duration.total_seconds()), 3600)
         now = datetime.now(UTC)
         url = f"/t/{slug}/{event['topic_id']}/1"
         out.update(
             id=event["id"], category_id=event["category_id"], name=event["name"],
-            starts_at=iso(event["starts_at"]), ends_at=iso(event["ends_at"]),
+            starts_at=iso(starts), ends_at=iso(ends),
             timezone=event["timezone"], all_day=event["all_day"], show_local_time=False,
             duration=f"{hours:02d}:{rest // 60:02d}:{rest % 60:02d}",
             post={"id": event["id"], "post_number": 1, "url": url,
@@ -1472,23 +2019,36 @@ class DiscourseSandbox(SandboxApp):
                   "topic": {"id": event["topic_id"], "title": event["name"],
                             "tags": list(topic.get("tags", [])), "tags_descriptions": {},
                             "slug": slug}},
-            occurrences=[{"starts_at": iso(event["starts_at"]), "ends_at": iso(event["ends_at"])}],
-            is_expired=event["ends_at"] < now,
-            is_ongoing=event["starts_at"] <= now <= event["ends_at"],
+            occurrences=[{"starts_at": iso(s), "ends_at": iso(e)} for s, e in found],
+            recurrence=event.get("recurrence"),
+            recurrence_until=iso(event.get("recurrence_until")),
+            is_expired=ends < now,
+            is_ongoing=starts <= now <= ends,
             is_public=True, status=event["status"], url=url, location=event["location"],
             description=event["description"], at_capacity=False,
             can_act_on_discourse_post_event=True, can_update_attendance=True,
         )  # fmt: skip
+        if event.get("recurrence"):
+            rule = data.RECURRENCES[event["recurrence"]][0]
+            out["rrule"] = f"DTSTART:{event['starts_at']:%Y%m%dT%H%M%SZ}\nRRULE:{rule}"
         return out
 
     def events_list(self, request: Request) -> Response:
         rows = self._events_query(request)
         if isinstance(rows, Response):
             return rows
-        return json_response({"events": [self._event_json(e) for e in rows]})
+        events = [self._event_json(event, found) for event, found in rows]
+        if self.config.legacy_events_plugin:
+            # ENDPOINTS.md "Rules" / events: older plugin versions answer a bare array
+            for event in events:
+                event.pop("occurrences", None)
+            return json_response(events)
+        return json_response({"events": events})
 
     def events_ics(self, request: Request) -> Response:
-        rows = self._events_query(request)
+        if self.config.legacy_events_plugin:
+            return self.not_found(request)  # the older plugin has no .ics route
+        rows = self._events_query(request, ics=True)
         if isinstance(rows, Response):
             return rows
         host = request.host.split(":")[0]
@@ -1496,15 +2056,23 @@ class DiscourseSandbox(SandboxApp):
         def stamp(value: datetime) -> str:
             return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
+        entries = sorted(
+            ((start, end, event) for event, found in rows for start, end in found),
+            key=lambda entry: (entry[0], entry[2]["id"]),
+        )
         lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Discourse//post-event//EN"]
-        for event in rows:
+        # ENDPOINTS.md "Rules" / events: the .ics route holds at most 500 occurrences
+        for start, end, event in entries[:ICS_MAX_OCCURRENCES]:
             summary = event["name"].replace(",", "\\,").replace(";", "\\;")
+            uid = f"discourse-post-event-{event['id']}"
+            if event.get("recurrence"):
+                uid += f"-{stamp(start)}"
             lines += [
                 "BEGIN:VEVENT",
-                f"UID:discourse-post-event-{event['id']}@{host}",
+                f"UID:{uid}@{host}",
                 f"DTSTAMP:{stamp(self.now)}",
-                f"DTSTART:{stamp(event['starts_at'])}",
-                f"DTEND:{stamp(event['ends_at'])}",
+                f"DTSTART:{stamp(start)}",
+                f"DTEND:{stamp(end)}",
                 f"SUMMARY:{summary}",
                 f"LOCATION:{event['location']}",
                 f"URL:{request.host_url.rstrip('/')}/t/{event['topic_id']}",

@@ -634,3 +634,95 @@ def seed_events(rng: random.Random, now: datetime, first_topic_id: int) -> list[
             }
         )
     return sorted(events, key=lambda e: (e["starts_at"], e["id"]))
+
+
+# --- state the server's rules read (seeded from their own random streams, so adding them left
+# every earlier seeded value as it was) --------------------------------------------------------
+# NotificationLevels.all: the levels of CategoryUser / TagUser rows and group defaults.
+NOTIFICATION_LEVELS = {"muted": 0, "regular": 1, "tracking": 2, "watching": 3,
+                       "watching_first_post": 4}  # fmt: skip
+
+# Group notification defaults (GroupCategoryNotificationDefault / GroupTagNotificationDefault):
+# group name -> ({category id: level}, {tag name: level}). Members get matching CategoryUser /
+# TagUser rows when they join, which is what the "update a group" rule deletes.
+GROUP_NOTIFICATION_DEFAULTS = {
+    "regional-emea": ({3: NOTIFICATION_LEVELS["watching_first_post"]},
+                      {"meetup": NOTIFICATION_LEVELS["tracking"]}),
+}  # fmt: skip
+
+# Posting history by trust level: (share with no posts, low, high). Newcomers rarely post;
+# regulars and leaders are the long-time posters whom staff cannot delete.
+_POSTS_BY_TRUST = {0: (0.7, 1, 3), 1: (0.3, 1, 8), 2: (0.05, 3, 80), 3: (0.0, 60, 600),
+                   4: (0.0, 200, 2000)}  # fmt: skip
+
+
+def seed_posting(users: list[dict[str, Any]], seed: int, now: datetime) -> None:
+    """Post counts and first-post dates: what ``can_delete_user?`` looks at."""
+    rng = random.Random(f"{seed}:posting")
+    for user in users:
+        none_share, low, high = _POSTS_BY_TRUST[user["trust_level"]]
+        posts = 0 if rng.random() < none_share else rng.randint(low, high)
+        if user["id"] == 1:
+            posts = 1450  # the admin who set the forum up
+        age = now - user["created_at"]
+        first = user["created_at"] + min(age, timedelta(days=20)) * rng.random() if posts else None
+        user.update(post_count=posts, first_post_at=first, manual_locked_trust_level=None,
+                    topic_count=min(user["topic_count"], posts), category_levels={},
+                    tag_levels={})  # fmt: skip
+
+
+# The users whose own notification choice differs from their group's default (they muted the
+# category after joining): their rows do not match the default, so a rename counts them out.
+def seed_group_notifications(groups: list[dict[str, Any]], users: dict[int, dict[str, Any]],
+                             seed: int) -> None:  # fmt: skip
+    rng = random.Random(f"{seed}:notifications")
+    for group in groups:
+        categories, tags = GROUP_NOTIFICATION_DEFAULTS.get(group["name"], ({}, {}))
+        group["category_defaults"] = dict(categories)
+        group["tag_defaults"] = dict(tags)
+        for uid in group["members"]:
+            user = users[uid]
+            for category_id, level in categories.items():
+                mine = NOTIFICATION_LEVELS["muted"] if rng.random() < 0.15 else level
+                user["category_levels"].setdefault(category_id, mine)
+            for tag, level in tags.items():
+                user["tag_levels"].setdefault(tag, level)
+
+
+# Recurring events (discourse-calendar `recurrence` values and their RRULEs), in Support.
+RECURRENCES = {
+    "every_week": ("FREQ=WEEKLY", timedelta(weeks=1)),
+    "every_two_weeks": ("FREQ=WEEKLY;INTERVAL=2", timedelta(weeks=2)),
+    "every_day": ("FREQ=DAILY", timedelta(days=1)),
+}
+
+
+def seed_recurring_events(seed: int, now: datetime, first_id: int, first_topic_id: int):
+    """Three series that started months ago and repeat past the end of the seeded calendar."""
+    rng = random.Random(f"{seed}:recurring")
+    series = (("Support office hours", "every_week", 60),
+              ("Contributor sync", "every_two_weeks", 90),
+              ("Daily stand-up (staff)", "every_day", 30))  # fmt: skip
+    events = []
+    for index, (name, recurrence, minutes) in enumerate(series):
+        starts = (now - timedelta(days=rng.randint(100, 200))).replace(
+            hour=rng.choice((9, 15, 17)), minute=0, second=0, microsecond=0
+        )
+        events.append(
+            {
+                "id": first_id + index,
+                "topic_id": first_topic_id + index,
+                "name": name,
+                "starts_at": starts,
+                "ends_at": starts + timedelta(minutes=minutes),
+                "all_day": False,
+                "timezone": "UTC",
+                "category_id": 4,
+                "location": "Online",
+                "description": f"{name}: drop in any time.",
+                "status": "public",
+                "recurrence": recurrence,
+                "recurrence_until": None,
+            }
+        )
+    return events

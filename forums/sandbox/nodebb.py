@@ -1,10 +1,15 @@
 """A simulated NodeBB 4.15.1: the write API under /api/v3 and the read API under /api.
 
 It answers the routes Forumdeck's NodeBB client uses with the real status codes, envelopes and
-messages (shared/specs/nodebb, ENDPOINTS.md): Bearer tokens (a user token bound to one uid, or
-a master token that needs ``_uid`` on every call), `not-authorised` for a bad token, the
-re-auth rule that refuses membership changes of `administrators` to every Bearer token, admins
-that cannot be banned, muted or deleted, and `Invalid API call` for unknown /api/v3 paths.
+messages (shared/specs/nodebb/ENDPOINTS.md): Bearer tokens (a user token bound to one uid, or
+a master token that needs ``_uid`` on every call), the re-auth rule that refuses membership
+changes of `administrators` to every Bearer token, admins that cannot be banned, muted or
+deleted, and `Invalid API call` for unknown /api/v3 paths. Every row of ENDPOINTS.md "What a
+real NodeBB 4.15.1 answers, call by call" is modelled, and each place that models one names its
+row in a comment (``# ENDPOINTS.md "NodeBB 4.15.1 answers" / <call>``): a bad token is a guest
+(public pages and /api/config answer 200, /api/self a bare "not-authorized"), a python-requests
+User-Agent without a valid token is a spider (403), an unban/unmute without a body fails with
+NodeBB's own TypeError, and history entries carry their `type`.
 NodeBB core has no HTTP rate limit, so neither has this sandbox; faults come from SandboxApp.
 
     RunningSandbox(NodeBBSandbox(NodeBBSandboxConfig(master_token=True)), port=4200)
@@ -15,6 +20,7 @@ from __future__ import annotations
 import copy
 import logging
 import math
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,7 +30,16 @@ from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
 from .core import SandboxApp, SandboxConfig, json_response
-from .nodebb_data import NodeBBState, clean_tag, new_group, new_user, seed_state, slugify
+from .nodebb_data import (
+    POST_QUEUE_REASONS,
+    NodeBBState,
+    clean_tag,
+    history_entry,
+    new_group,
+    new_user,
+    seed_state,
+    slugify,
+)
 
 # werkzeug logs every request at INFO through this logger; the sandbox stays quiet.
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -48,7 +63,22 @@ MSG = {
     "cant-delete-other-admins": "[[error:cant-delete-other-admins]]",
     "ban-expiry-missing": "Please provide an end date for this ban",
     "invalid-api-call": "Invalid API call",
+    # [[error:api.403]]: what notAllowed() tells a spider (uid -1) on the write API
+    "api-403": "You are not authorised to make this call",
+    # body-parser 2 leaves req.body undefined without a body; the controller reads .reason
+    "no-body-reason": "Cannot read properties of undefined (reading 'reason')",
+    "serialize-user": "Failed to serialize user into session",
 }
+# The spider detector treats these agents as bots (uid -1) when no valid token is sent.
+SPIDER_AGENTS = re.compile(r"python-requests/|bot\b|crawler|spider", re.IGNORECASE)
+# Read API pages a guest (or spider) may load: view:users, view:tags and view:groups are
+# granted to guests and spiders by default.
+PUBLIC_READ = frozenset(
+    {"read_config", "read_tags", "read_tag_topics", "read_users", "read_user_by_username",
+     "read_user_by_email", "read_group"}
+)  # fmt: skip
+# Write API routes that run without ensureLoggedIn.
+PUBLIC_WRITE = frozenset({"socket_io"})
 CODES = {
     400: "bad-request",
     401: "not-authorised",
@@ -181,6 +211,8 @@ class NodeBBSandbox(SandboxApp):
             Rule("/api/tags/<tag>", methods=["GET"], endpoint="read_tag_topics"),
             Rule("/api/flags", methods=["GET"], endpoint="read_flags"),
             Rule("/api/post-queue", methods=["GET"], endpoint="read_post_queue"),
+            # socket.io (the only way to create, rename or delete a tag site-wide)
+            Rule("/socket.io/", methods=["GET", "POST"], endpoint="socket_io"),
         ]  # fmt: skip
         return r
 
@@ -274,39 +306,85 @@ class NodeBBSandbox(SandboxApp):
         return response
 
     # --- authentication ----------------------------------------------------------------------
+    @staticmethod
+    def is_write_api(request: Request) -> bool:
+        return request.path == "/api/v3" or request.path.startswith("/api/v3/")
+
+    def read_error(self, request: Request, status: int, error_key: str) -> Response:
+        """The error handler's page JSON for a read API call (src/controllers/errors.js)."""
+        return json_response(
+            {"path": request.path[len("/api") :], "loggedIn": False, "error": error_key,
+             "title": f"[[global:{status}.title]]", "bodyClass": f"page-status-{status}"},
+            status,
+        )  # fmt: skip
+
+    def auth_failure(self, request: Request, status: int, message: str, key: str) -> Response:
+        """An error thrown while authenticating: the write API wraps it in its envelope, the
+        read API answers the error page JSON."""
+        if self.is_write_api(request):
+            return self.fail(status, message)
+        return self.read_error(request, 500, key)
+
+    def not_allowed(self, request: Request) -> Response:
+        """helpers.notAllowed: 401 for a guest; 403 for a spider or a logged-in user."""
+        if self.caller(request) > 0 or request.environ.get("nodebb.spider"):
+            if self.is_write_api(request):
+                # ENDPOINTS.md "NodeBB 4.15.1 answers" / `User-Agent: python-requests/*`: a bad
+                # or missing token from that agent is a spider: 403 instead of 401
+                return self.fail(403, MSG["api-403"])
+            return self.page_error(request, 403)
+        return self.fail(401, MSG["not-logged-in"])
+
     def before_endpoint(self, request: Request, endpoint: str) -> Response | None:
-        header = request.headers.get("Authorization", "")
         request.environ["nodebb.uid"] = 0
-        if not header:
-            if endpoint in {"read_config", "read_tags"}:
-                return None  # public pages answer guests
-            return self.fail(401, MSG["not-logged-in"])
+        request.environ["nodebb.spider"] = False
+        header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
-        token = token.strip()
+        token = token.strip() if scheme.lower() == "bearer" else ""
         cfg = self.config
-        if scheme.lower() != "bearer" or not token:
-            return self.fail(401, MSG["not-logged-in"])
-        if token == cfg.api_key and getattr(cfg, "master_token", False):
+        uid: int | None = None
+        if token and token == cfg.api_key and getattr(cfg, "master_token", False):
             raw = request.args.get("_uid")
             if raw is None:
                 body = request.get_json(silent=True)
                 raw = body.get("_uid") if isinstance(body, dict) else None
-            if raw is None or str(raw).strip() == "":
-                return self.fail(400, MASTER_NO_UID)
+            if raw is None:
+                # ENDPOINTS.md "NodeBB 4.15.1 answers" / read API with a master token and no
+                # `_uid`: 500 page JSON (the write API answers 400 with the envelope)
+                if self.is_write_api(request):
+                    return self.fail(400, MASTER_NO_UID)
+                return self.read_error(request, 500, "[[error:api.master-token-no-uid]]")
+            if str(raw) == "":
+                # ENDPOINTS.md "NodeBB 4.15.1 answers" / any call with `_uid=` (empty): 500
+                # "Failed to serialize user into session"
+                return self.auth_failure(request, 500, MSG["serialize-user"],
+                                         MSG["serialize-user"])  # fmt: skip
             try:
                 uid = int(raw)
             except (TypeError, ValueError):
-                return self.fail(401, MSG["not-logged-in"])
-        elif token == cfg.api_key:
+                uid = None
+        elif token and token == cfg.api_key:
             uid = int(cfg.api_username or 1)
-        elif token in getattr(cfg, "user_tokens", {}):
+        elif token and token in getattr(cfg, "user_tokens", {}):
             uid = int(cfg.user_tokens[token])
+        if uid is not None and uid in self.state.users:
+            request.environ["nodebb.uid"] = uid
         else:
-            return self.fail(401, MSG["not-logged-in"])
-        if uid not in self.state.users:
-            return self.fail(401, MSG["not-logged-in"])
-        request.environ["nodebb.uid"] = uid
-        return None
+            # ENDPOINTS.md "NodeBB 4.15.1 answers" / no `Authorization` header (or a bad token):
+            # the request goes on as a guest; public read pages answer 200
+            agent = request.headers.get("User-Agent", "")
+            request.environ["nodebb.spider"] = bool(SPIDER_AGENTS.search(agent))
+        if request.environ["nodebb.uid"] > 0:
+            return None
+        if endpoint == "read_self":
+            return None  # answers its own bare "not-authorized"
+        if endpoint in PUBLIC_READ or endpoint in PUBLIC_WRITE:
+            return None
+        if request.method == "HEAD" and endpoint in ("user_get", "group_exists"):
+            return None  # HEAD routes run without ensureLoggedIn
+        # ENDPOINTS.md "NodeBB 4.15.1 answers" / no `Authorization` header: the write API (and
+        # every page that needs a login) answers 401
+        return self.not_allowed(request)
 
     @staticmethod
     def caller(request: Request) -> int:
@@ -328,9 +406,16 @@ class NodeBBSandbox(SandboxApp):
 
     # --- shapes -------------------------------------------------------------------------------
     def ban_state(self, user: dict[str, Any]) -> tuple[bool, int]:
-        """(banned, expire ms); an expired ban lifts itself, as user.bans.unbanIfExpired does."""
+        """(banned, expire ms); an expired ban lifts itself when the user is read, recording an
+        unban as User.bans.unban(uids, '[[user:info.ban-expired]]') does."""
         if user["banned"] and user["banned_expire"] and user["banned_expire"] <= _now():
             user["banned"], user["banned_expire"] = False, 0
+            user["bans"].insert(
+                0, history_entry("unban", 0, _now(), None, "[[user:info.ban-expired]]")
+            )
+            banned = self.state.groups["banned-users"]["members"]
+            if user["uid"] in banned:
+                banned.remove(user["uid"])
         return user["banned"], user["banned_expire"]
 
     def user_core(self, user: dict[str, Any], viewer: int) -> dict[str, Any]:
@@ -359,8 +444,6 @@ class NodeBBSandbox(SandboxApp):
             "lastposttime": user["lastonline"],
             "profileviews": 0,
             "flags": 0,
-            "location": "",
-            "website": "",
             "birthday": "",
             "aboutme": "",
             "signature": "",
@@ -375,10 +458,15 @@ class NodeBBSandbox(SandboxApp):
             "banned": banned,
             "banned:expire": expire,
             "banned_until": expire,
-            "banned_until_readable": _iso(expire) if expire else ("Permanent" if banned else ""),
+            # ENDPOINTS.md "NodeBB 4.15.1 answers" / user record after a mute: a user who is not
+            # banned reads "[[user:info.banned-permanently]]" here (user/data.js)
+            "banned_until_readable": _iso(expire) if expire else "[[user:info.banned-permanently]]",
             "muted": muted,
-            "mutedUntil": user["mutedUntil"],
+            "mutedUntil": user["mutedUntil"] if muted else 0,
             "mutedReason": user["mutedReason"] if muted else None,
+            # ENDPOINTS.md "NodeBB 4.15.1 answers" / user record after a mute: it has
+            # muted_until_readable (and no location or website)
+            **({"muted_until_readable": _iso(user["mutedUntil"])} if muted else {}),
         }
 
     def acp_user(self, user: dict[str, Any]) -> dict[str, Any]:
@@ -539,6 +627,8 @@ class NodeBBSandbox(SandboxApp):
         if not self.is_staff(caller):
             return self.fail(403, MSG["no-privileges"])
         if self.is_admin(uid):
+            # ENDPOINTS.md "NodeBB 4.15.1 answers" / ban or mute an admin: 400 "You can't ban
+            # other admins!" / "You can't mute other admins!"
             return self.fail(400, MSG[admin_message])
         return user
 
@@ -557,19 +647,44 @@ class NodeBBSandbox(SandboxApp):
                 return self.fail(400, MSG["ban-expiry-missing"])
             reason = str(body.get("reason") or "")
             user["banned"], user["banned_expire"] = True, until
-            user["bans"].insert(0, {"fromUid": self.caller(request), "timestamp": now,
-                                    "expire": until, "reason": reason})  # fmt: skip
+            user["bans"].insert(0, history_entry("ban", self.caller(request), now,
+                                                 until if until > now else 0, reason))  # fmt: skip
             banned = self.state.groups["banned-users"]["members"]
             if uid not in banned:
                 banned.append(uid)
         return self.ok()
 
+    @staticmethod
+    def lift_reason(request: Request) -> str | Response:
+        """``req.query.reason || req.body.reason``, as the unban/unmute controllers read it."""
+        if request.args.get("reason"):
+            return str(request.args["reason"])
+        parsed = request.mimetype in ("application/json", "application/x-www-form-urlencoded")
+        if not (request.content_length and parsed):
+            # ENDPOINTS.md "NodeBB 4.15.1 answers" / DELETE ban or mute with no body and no
+            # non-empty ?reason=: 400 "Cannot read properties of undefined (reading 'reason')"
+            return NodeBBSandbox.fail(400, MSG["no-body-reason"])
+        if request.mimetype == "application/json":
+            body = request.get_json(silent=True)
+            if not isinstance(body, dict):
+                return NodeBBSandbox.fail(400, MSG["invalid-data"])
+        else:
+            body = request.form
+        return str(body.get("reason") or "")
+
     def user_unban(self, request: Request, uid: int) -> Response:
+        reason = self.lift_reason(request)
+        if isinstance(reason, Response):
+            return reason  # nothing changes: the user stays banned
         with self.lock:
             user = self._moderation_target(request, uid, "cant-ban-other-admins")
             if isinstance(user, Response):
                 return user
             user["banned"], user["banned_expire"] = False, 0
+            # ENDPOINTS.md "NodeBB 4.15.1 answers" / moderation history: an unban is its own
+            # entry, {"type":"unban","expire":null,...}
+            user["bans"].insert(0, history_entry("unban", self.caller(request), _now(), None,
+                                                 reason))  # fmt: skip
             banned = self.state.groups["banned-users"]["members"]
             if uid in banned:
                 banned.remove(uid)
@@ -587,16 +702,21 @@ class NodeBBSandbox(SandboxApp):
                 return user
             reason = str(body.get("reason") or "[[user:info.mute-reason-default]]")
             user["mutedUntil"], user["mutedReason"] = until, reason
-            user["mutes"].insert(0, {"fromUid": self.caller(request), "timestamp": _now(),
-                                     "expire": until, "reason": reason})  # fmt: skip
+            user["mutes"].insert(0, history_entry("mute", self.caller(request), _now(), until,
+                                                  str(body.get("reason") or "")))  # fmt: skip
         return self.ok()
 
     def user_unmute(self, request: Request, uid: int) -> Response:
+        reason = self.lift_reason(request)
+        if isinstance(reason, Response):
+            return reason  # nothing changes: the user stays muted
         with self.lock:
             user = self._moderation_target(request, uid, "cant-mute-other-admins")
             if isinstance(user, Response):
                 return user
             user["mutedUntil"], user["mutedReason"] = 0, ""
+            user["mutes"].insert(0, history_entry("unmute", self.caller(request), _now(), None,
+                                                  reason))  # fmt: skip
         return self.ok()
 
     def _delete(self, request: Request, uid: int, *, account: bool, content: bool) -> Response:
@@ -653,7 +773,8 @@ class NodeBBSandbox(SandboxApp):
                 ids = [int(u) for u in uids]
             except (TypeError, ValueError):
                 return self.fail(400, MSG["invalid-data"])
-            # One administrator among them and nothing at all is deleted.
+            # ENDPOINTS.md "NodeBB 4.15.1 answers" / bulk `DELETE /api/v3/users` with an admin
+            # uid: 400 [[error:cant-delete-other-admins]] (untranslated) for the whole call
             if any(self.is_admin(u) for u in ids):
                 return self.fail(400, MSG["cant-delete-other-admins"])
             if any(u not in self.state.users for u in ids):
@@ -714,6 +835,8 @@ class NodeBBSandbox(SandboxApp):
             if not self.is_admin(caller):
                 return self.fail(403, MSG["no-privileges"])
             if name in self.state.groups or self.group_by_slug(slugify(name)):
+                # ENDPOINTS.md "NodeBB 4.15.1 answers" / unknown group: a duplicate name on
+                # create is 400 "Group already exists"
                 return self.fail(400, MSG["group-exists"])
             group = new_group(name, _now(), createtime=_now())
             for key in ("description",):
@@ -802,17 +925,29 @@ class NodeBBSandbox(SandboxApp):
             after = 0
         chunk = users[after : after + MEMBERS_PER_PAGE]
         rows = [self.member_row(u, group, caller) for u in chunk]
+        if after:
+            # ENDPOINTS.md "NodeBB 4.15.1 answers" / group members: rows after the first page
+            # carry no isOwner
+            for row in rows:
+                row.pop("isOwner", None)
         next_start = after + MEMBERS_PER_PAGE if len(chunk) == MEMBERS_PER_PAGE else None
-        return self.ok({"users": rows, "nextStart": next_start})
+        # ENDPOINTS.md "NodeBB 4.15.1 answers" / group members: 20 per page with after /
+        # nextStart; the response adds matchCount and timing
+        return self.ok({"users": rows, "matchCount": len(users), "timing": "0.00",
+                        "nextStart": next_start})  # fmt: skip
 
     def _membership(self, request: Request, slug: str, uid: int) -> Response | dict:
         group = self.group_by_slug(slug)
         if group is None:
+            # ENDPOINTS.md "NodeBB 4.15.1 answers" / unknown group: 404 "Group does not exist"
             return self.fail(404, MSG["no-group"])
         if group["name"] == "administrators":
-            # middleware.requireAPIReAuth: a Bearer request never has a fresh re-auth.
+            # ENDPOINTS.md "NodeBB 4.15.1 answers" / membership or ownership of
+            # `administrators` with a token: 401 not-authorised (requireAPIReAuth)
             return self.fail(401, MSG["not-logged-in"])
         if uid not in self.state.users:
+            # ENDPOINTS.md "NodeBB 4.15.1 answers" / unknown uid in a membership call: 401
+            # "Invalid User ID"
             return self.fail(401, MSG["invalid-uid"])
         caller = self.caller(request)
         admin = self.is_admin(caller)
@@ -845,7 +980,9 @@ class NodeBBSandbox(SandboxApp):
     def group_ownership(self, request: Request, slug: str, uid: int) -> Response:
         if self.group_by_slug(slug) is None:
             return self.fail(404, MSG["no-group"])
-        return self.fail(401, MSG["not-logged-in"])  # requireAPIReAuth, for every group
+        # ENDPOINTS.md "NodeBB 4.15.1 answers" / membership or ownership of `administrators`
+        # with a token: 401 (ownership needs re-auth for every group)
+        return self.fail(401, MSG["not-logged-in"])
 
     # --- write API: topic tags -----------------------------------------------------------------
     def _topic_for_tagging(self, request: Request, tid: int) -> Response | dict:
@@ -882,8 +1019,9 @@ class NodeBBSandbox(SandboxApp):
                     400, f"Too many tags. Topics can't have more than {MAX_TAGS} tag(s)"
                 )
             topic["tags"] = new
-            counts = self.tag_counts()
-            return self.ok([self.tag_row(t, counts.get(t, 0)) for t in new])
+            # ENDPOINTS.md "NodeBB 4.15.1 answers" / PUT/PATCH topic tags: tag objects
+            # {value, valueEncoded, class}
+            return self.ok([{"value": t, "valueEncoded": t, "class": t} for t in new])
 
     def topic_tags_set(self, request: Request, tid: int) -> Response:
         return self._set_tags(request, tid, append=False)
@@ -899,8 +1037,21 @@ class NodeBBSandbox(SandboxApp):
             topic["tags"] = []
         return self.ok()
 
+    # --- socket.io --------------------------------------------------------------------------------
+    def socket_io(self, request: Request) -> Response:
+        """Only the handshake's refusal of a Bearer token is modelled: the sandbox speaks no
+        socket.io and keeps no cookie sessions, which real NodeBB needs for admin.tags.*."""
+        if request.headers.get("Authorization", "").lower().startswith("bearer "):
+            # ENDPOINTS.md "NodeBB 4.15.1 answers" / site-wide tag rename / delete / create:
+            # socket.io takes the user only from the session cookie; a Bearer token alone is
+            # refused (403 on connect)
+            return json_response({"code": 4, "message": "Forbidden"}, 403)
+        return json_response({"code": 3, "message": "Bad request"}, 400)
+
     # --- read API ------------------------------------------------------------------------------
     def read_config(self, request: Request) -> Response:
+        # ENDPOINTS.md "NodeBB 4.15.1 answers" / `GET /api/config` with a bad token: 200, the
+        # guest config (the bad token was taken for a guest in before_endpoint)
         uid = self.caller(request)
         return json_response(
             {
@@ -932,6 +1083,10 @@ class NodeBBSandbox(SandboxApp):
 
     def read_self(self, request: Request) -> Response:
         uid = self.caller(request)
+        if uid <= 0:
+            # ENDPOINTS.md "NodeBB 4.15.1 answers" / `GET /api/self` with a bad token: 401 with
+            # the bare JSON string "not-authorized" (no envelope)
+            return json_response("not-authorized", 401)
         data = self.user_core(self.state.users[uid], uid)
         data.update(
             {
@@ -1003,24 +1158,33 @@ class NodeBBSandbox(SandboxApp):
                 users = [u for u in users if not u["email_confirmed"]]
         page_count = max(math.ceil(len(users) / per_page), 1)
         chunk = users[(page - 1) * per_page : page * per_page]
-        return self.page(request, "admin/manage/users", {
+        sort_by = request.args.get("sortBy") or "joindate"
+        data: dict[str, Any] = {
             "users": [self.acp_user(u) for u in chunk],
             "customUserFields": [],
             "page": page,
             "pageCount": page_count,
             "resultsPerPage": per_page,
-            "reverse": False,
-            "sortBy": request.args.get("sortBy") or "joindate",
-            "sort_lastonline": False,
-            "userCount": len(users),
+            "reverse": request.args.get("sortDirection", "desc") == "desc",
+            "sortBy": sort_by,
+            f"sort_{sort_by}": True,
+            # ENDPOINTS.md "NodeBB 4.15.1 answers" / `GET /api/admin/manage/users`: userCount is
+            # always the total number of users, whatever query or filters
+            "userCount": len(self.state.users),
             "showInviteButton": True,
             "inviteOnly": False,
             "adminInviteOnly": False,
-            "query": request.args.get("query") or "",
-            "searchBy": search_by,
-            "filters": sorted(filters),
             "pagination": _pagination(page, page_count),
-        })  # fmt: skip
+        }
+        if query:
+            # ENDPOINTS.md "NodeBB 4.15.1 answers" / `GET /api/admin/manage/users`: a search
+            # also answers matchCount and timing
+            data.update(matchCount=len(users), timing="0.00", query=request.args["query"])
+        if request.args.get("searchBy"):
+            data[f"searchBy_{request.args['searchBy']}"] = True
+        for name in sorted(filters):
+            data[f"filterBy_{name}"] = True
+        return self.page(request, "admin/manage/users", data)
 
     @staticmethod
     def _matches(user: dict[str, Any], search_by: str, query: str) -> bool:
@@ -1101,17 +1265,27 @@ class NodeBBSandbox(SandboxApp):
             return self.page_error(request, 403)
         data = self.user_core(user, caller)
 
-        def history(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        def history(entries: list[dict[str, Any]], no_reason: str) -> list[dict[str, Any]]:
+            """user/info.js formatBanMuteData over the stored records, newest first, 20 at most.
+
+            ENDPOINTS.md "NodeBB 4.15.1 answers" / moderation history: entries carry `type`
+            (ban, unban, mute, unmute); `expire` and `timestamp` are strings (hash fields); an
+            unban or unmute is its own entry with "expire": null and "until": null.
+            """
             rows = []
-            for e in entries:
+            for e in sorted(entries, key=lambda e: -e["timestamp"])[:20]:
                 mod = self.state.users.get(e["fromUid"])
+                expire = e["expire"]
                 rows.append({
-                    "uid": user["uid"], "fromUid": e["fromUid"], "timestamp": e["timestamp"],
-                    "timestampISO": _iso(e["timestamp"]), "expire": e["expire"],
-                    "until": e["expire"], "untilISO": _iso(e["expire"]), "reason": e["reason"],
+                    "type": e["type"], "uid": user["uid"], "fromUid": e["fromUid"],
+                    "timestamp": str(e["timestamp"]), "timestampISO": _iso(e["timestamp"]),
+                    "expire": None if expire is None else str(expire),
+                    "until": expire, "untilISO": _iso(expire) if expire else None,
+                    "reason": e["reason"] or no_reason,
                     "user": {"uid": e["fromUid"], "username": mod["username"] if mod else "",
                              "userslug": mod["userslug"] if mod else "", "picture": "",
-                             "icon:text": "A", "icon:bgColor": "#aaa"},
+                             "icon:text": mod["username"][:1].upper() if mod else "?",
+                             "icon:bgColor": mod["color"] if mod else "#aaa"},
                 })  # fmt: skip
             return rows
 
@@ -1134,9 +1308,12 @@ class NodeBBSandbox(SandboxApp):
                 "groups": groups,
                 "history": {
                     "flags": [],
-                    "bans": history(user["bans"]),
-                    "mutes": history(user["mutes"]),
+                    "bans": history(user["bans"], "[[user:info.banned-no-reason]]"),
+                    "mutes": history(user["mutes"], "[[user:info.muted-no-reason]]"),
                 },
+                # ENDPOINTS.md "NodeBB 4.15.1 answers" / moderation history: the page also has
+                # moderationNotes
+                "moderationNotes": [],
                 "sessions": [],
                 "usernames": [],
                 "emails": [],
@@ -1311,6 +1488,8 @@ class NodeBBSandbox(SandboxApp):
             "enabled": 1,
             "singlePost": False,
             "privileges": {},
+            # ENDPOINTS.md "NodeBB 4.15.1 answers" / `/api/post-queue`: adds customReasons
+            "customReasons": [dict(r) for r in POST_QUEUE_REASONS],
             "pagination": _pagination(page, page_count),
             "breadcrumbs": [{"text": "[[pages:post-queue]]"}],
         })  # fmt: skip

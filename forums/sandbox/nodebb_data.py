@@ -152,12 +152,12 @@ def seed_state(*, seed: int, users: int, now: int) -> NodeBBState:
             expire = 0 if permanent else now + rng.randint(2, 60) * DAY_MS
             reason = rng.choice(BAN_REASONS)
             user.update(banned=True, banned_expire=expire)
-            user["bans"].insert(0, _history(1, now - DAY_MS, expire, reason))
+            user["bans"].insert(0, history_entry("ban", 1, now - DAY_MS, expire, reason))
         elif roll < 0.11:
             until = now + rng.randint(1, 14) * DAY_MS
             reason = rng.choice(MUTE_REASONS)
             user.update(mutedUntil=until, mutedReason=reason)
-            user["mutes"].insert(0, _history(2, now - DAY_MS, until, reason))
+            user["mutes"].insert(0, history_entry("mute", 2, now - DAY_MS, until, reason))
         elif roll < 0.13:
             user.update(mutedUntil=now - DAY_MS, mutedReason="Expired mute")
 
@@ -242,8 +242,38 @@ def seed_state(*, seed: int, users: int, now: int) -> NodeBBState:
                 "timestamp": now - rng.randint(1, 72) * 3_600_000,
             }
         )
+    seed_lifted_penalties(state, seed, now)
     return state
 
 
-def _history(from_uid: int, timestamp: int, until: int, reason: str) -> dict[str, Any]:
-    return {"fromUid": from_uid, "timestamp": timestamp, "expire": until, "reason": reason}
+def history_entry(kind: str, from_uid: int, timestamp: int, until: int | None, reason: str):
+    """One stored ban/unban/mute/unmute record (``uid:<uid>:ban:<ts>`` etc.)."""
+    return {"type": kind, "fromUid": from_uid, "timestamp": timestamp, "expire": until,
+            "reason": reason}  # fmt: skip
+
+
+# Earlier bans that were lifted: unban records live in their own sorted set and show up in the
+# history as entries of their own (ENDPOINTS.md "What a real NodeBB 4.15.1 answers").
+def seed_lifted_penalties(state: NodeBBState, seed: int, now: int) -> None:
+    rng = random.Random(f"{seed}:lifted")
+    candidates = [u for u in state.users.values() if u["uid"] > 2 and not u["banned"]]
+    for user in rng.sample(candidates, min(4, len(candidates))):
+        banned_at = now - rng.randint(20, 60) * DAY_MS
+        user["bans"][:0] = [
+            history_entry("unban", 1, banned_at + 3 * DAY_MS, None, "Appeal accepted"),
+            history_entry("ban", 1, banned_at, banned_at + 7 * DAY_MS, rng.choice(BAN_REASONS)),
+        ]
+    for user in rng.sample(candidates, min(3, len(candidates))):
+        muted_at = now - rng.randint(5, 30) * DAY_MS
+        user["mutes"][:0] = [
+            history_entry("unmute", 2, muted_at + DAY_MS, None, ""),
+            history_entry("mute", 2, muted_at, muted_at + 2 * DAY_MS, rng.choice(MUTE_REASONS)),
+        ]
+
+
+# /api/post-queue `customReasons`: the rejection reasons staff keep ready. Their shape is not in
+# the spec; title and body are what the reject dialog shows.
+POST_QUEUE_REASONS = (
+    {"title": "Off-topic", "body": "Your post does not fit this category."},
+    {"title": "Spam", "body": "Your post looks like advertising."},
+)

@@ -1,7 +1,9 @@
 """Prism (Stoplight's mock server) serving the official specs on loopback.
 
 Prism answers 404/405/415/422 when a request does not match the spec, so a client call that
-reaches Prism and gets a 2xx was shaped as the spec says. Install: `make prism` (npm).
+reaches Prism and gets a 2xx was shaped as the spec says. Given an ``upstream``, Prism runs as a
+validating proxy instead (``prism proxy <spec> <upstream> --errors``): it forwards each valid
+request and reports what the upstream answered against the spec. Install: `make prism` (npm).
 """
 
 from __future__ import annotations
@@ -28,13 +30,14 @@ def _free_port() -> int:
 
 
 class PrismServer:
-    def __init__(self, spec: Path, log: Path) -> None:
+    def __init__(self, spec: Path, log: Path, upstream: str | None = None) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         self._log_file = log.open("w")
+        mode = ["proxy", str(spec), upstream, "--errors"] if upstream else ["mock", str(spec)]
         self.process = subprocess.Popen(
-            [str(PRISM), "mock", str(spec), "-h", "127.0.0.1", "-p", str(self.port)],
+            [str(PRISM), *mode, "-h", "127.0.0.1", "-p", str(self.port)],
             stdout=self._log_file,
             stderr=subprocess.STDOUT,
         )
@@ -65,16 +68,17 @@ def prism_available() -> bool:
 
 @pytest.fixture(scope="session")
 def start_prism(tmp_path_factory):
-    """Factory: start_prism(spec_path) -> PrismServer, stopped at the end of the session."""
+    """Factory: start_prism(spec_path[, upstream=url]) -> PrismServer (a mock, or a validating
+    proxy in front of ``upstream``), stopped at the end of the session."""
     if not prism_available():
         if os.environ.get("FORUMDECK_REQUIRE_ALL"):
             pytest.fail("Prism is not installed (run `make prism`); CI requires contract tests.")
         pytest.skip("Prism is not installed: run `make prism` (needs node and npm).")
     servers: list[PrismServer] = []
 
-    def start(spec: Path) -> PrismServer:
+    def start(spec: Path, upstream: str | None = None) -> PrismServer:
         log = tmp_path_factory.mktemp("prism") / "prism.log"
-        server = PrismServer(spec, log)
+        server = PrismServer(spec, log, upstream)
         servers.append(server)
         return server
 

@@ -2,9 +2,11 @@
 
 Each entry quotes the line of shared/specs/discourse/ENDPOINTS.md (or PRISM.md) that justifies
 it. Used by tests/sandbox/test_discourse.py (routes the sandbox may serve beyond the spec,
-response fields the spec's schemas leave out) and tests/contract/test_discourse_contract.py
-(client calls Prism is expected to refuse, and with which status). When the spec catches up,
-the contract test fails on the stale entry: delete it then.
+response fields the spec's schemas leave out), tests/contract/test_discourse_contract.py
+(client calls Prism is expected to refuse, and with which status) and
+tests/contract/test_sandbox_responses.py (``RESPONSE_GAPS``: each violation Prism reports when
+it validates what the sandbox answers, by route and status). When the spec catches up, the
+contract tests fail on the stale entry: delete it then.
 """
 
 from __future__ import annotations
@@ -224,3 +226,146 @@ EVENT_DURATION_EXAMPLE = Gap(
 
 def not_in_spec_keys() -> set[tuple[str, str]]:
     return {template_key(g.method, g.path) for g in ROUTES_NOT_IN_SPEC}
+
+
+# --- what the sandbox answers that openapi.json does not describe --------------------------------
+@dataclass(frozen=True, slots=True)
+class ResponseGap:
+    """A Prism violation of a sandbox answer that the real server gives too.
+
+    ``violation`` is a regular expression matched against Prism's report, written
+    ``<location>: <message>`` (e.g. ``response.body: Response body must NOT have additional
+    properties; found 'suspended_at'``). A status the spec does not list is reported as
+    ``response: Unable to match the returned status code ...``.
+    """
+
+    method: str
+    path: str  # the spec's template
+    status: int  # the sandbox's (and the real server's) status
+    violation: str
+    reason: str
+    source: str  # the ENDPOINTS.md / PRISM.md line that says so
+
+
+# Prism's warning for a status code the spec does not list for the operation.
+UNLISTED_STATUS = r"^response: Unable to match the returned status code"
+
+_DELETE_ROW = (
+    'ENDPOINTS.md, Rules / delete one user: "refused with **403** for every **admin**, and for '
+    "any user with more than 5 posts ... A user with posts deleted without `delete_posts`: 403 "
+    '`{deleted:false, message}` (no `errors` key). A **missing** user: 403, not 404"'
+)
+_PENALTY_ROW = (
+    'ENDPOINTS.md, Rules / suspend / silence: "`reason` is **required and at most 300 '
+    'characters**, else 400 `{failed:"FAILED", errors:[…]}`. Already suspended: 409 `{failed, '
+    'message}`. Staff: 403"'
+)
+_NOT_FOUND_ROW = (
+    'ENDPOINTS.md, Rules / error shapes: "not found: 404 `{errors, error_type:"not_found"}`"'
+)
+_GUARDIAN_ROW = (
+    'ENDPOINTS.md, Rules / approve / activate / deactivate: "403 `invalid_access` unless: ... '
+    'activate needs an inactive user; deactivate needs a non-staff user"'
+)
+_ADD_MEMBERS_ROW = (
+    'ENDPOINTS.md, Rules / add group members: "Over 1,000: 422 `adding_too_many_users`; all '
+    'already members: 422; a batch where **none** of the users exists: 400 "You supplied '
+    'invalid parameters to the request: usernames" ... Automatic groups: 403"'
+)
+_PENALTY_FIELDS_SOURCE = (
+    "ENDPOINTS.md: | GET | `/admin/users/{id}.json` | (none) | yes | the admin view: IPs, penalty "
+    "counts, `suspended_till`, `silenced_till` (S). The spec's example user had no penalty, so "
+    "its closed schema lacks them and types suspended_by/silenced_by (a BasicUser) from null."
+)
+
+RESPONSE_GAPS: list[ResponseGap] = [
+    # --- answers with a status the spec does not list ----------------------------------------
+    ResponseGap("DELETE", "/admin/users/{id}.json", 403, UNLISTED_STATUS,
+                "admins, long-time posters, missing users and posters without delete_posts",
+                _DELETE_ROW),
+    ResponseGap("PUT", "/admin/users/{id}/suspend.json", 400, UNLISTED_STATUS,
+                "the User::Suspend contract (reason missing or over 300 characters)", _PENALTY_ROW),
+    ResponseGap("PUT", "/admin/users/{id}/suspend.json", 403, UNLISTED_STATUS,
+                "staff cannot be suspended", _PENALTY_ROW),
+    ResponseGap("PUT", "/admin/users/{id}/suspend.json", 409, UNLISTED_STATUS,
+                "already suspended", _PENALTY_ROW),
+    ResponseGap("PUT", "/admin/users/{id}/suspend.json", 404, UNLISTED_STATUS,
+                "no such user (model :user)", _NOT_FOUND_ROW),
+    ResponseGap("PUT", "/admin/users/{id}/silence.json", 400, UNLISTED_STATUS,
+                "the User::Silence contract (reason missing or over 300 characters)",
+                _PENALTY_ROW),
+    ResponseGap("PUT", "/admin/users/{id}/silence.json", 403, UNLISTED_STATUS,
+                "staff cannot be silenced", _PENALTY_ROW),
+    ResponseGap("PUT", "/admin/users/{id}/silence.json", 409, UNLISTED_STATUS,
+                "already silenced", _PENALTY_ROW),
+    ResponseGap("PUT", "/admin/users/{id}/activate.json", 403, UNLISTED_STATUS,
+                "activating an active user", _GUARDIAN_ROW),
+    ResponseGap("PUT", "/admin/users/{id}/deactivate.json", 403, UNLISTED_STATUS,
+                "deactivating staff", _GUARDIAN_ROW),
+    ResponseGap("GET", "/admin/users/{id}.json", 404, UNLISTED_STATUS,
+                "a missing user, or a bad key on an /admin route",
+                _NOT_FOUND_ROW + "; Rules / bad key: \"403 on ordinary routes, 404 on "
+                "`/admin/*`\""),
+    ResponseGap("GET", "/u/{username}.json", 403, UNLISTED_STATUS, "a bad key",
+                "ENDPOINTS.md, Rules / bad key: \"403 on ordinary routes, 404 on `/admin/*`\""),
+    ResponseGap("GET", "/u/{username}.json", 429, UNLISTED_STATUS,
+                "the admin_api_min bucket (JSON) or the per-IP limiter (text/plain)",
+                "ENDPOINTS.md, Rules / admin rate limit: \"the `admin_api_min` bucket (60/min) "
+                "counts **every request made with an API key** ... Requests with a bad or "
+                "missing key count against the per-IP limiter, which answers a `text/plain` "
+                "429\""),
+    ResponseGap("GET", "/admin/users/list/{flag}.json", 400, UNLISTED_STATUS,
+                "more than 100 filter terms",
+                "ENDPOINTS.md, Rules / user list `filter`: \"a multi-term `filter` (up to 100 "
+                "terms) ... more than 100 terms: 400\""),
+    ResponseGap("PUT", "/groups/{id}.json", 422, UNLISTED_STATUS,
+                "the change reaches members' notification settings: choose update_existing_users",
+                "ENDPOINTS.md, Rules / update a group: \"a plain rename can get the 422 "
+                "\"choose whether existing members follow\" question\" / | PUT | "
+                "`/groups/{id}.json` | ... gives **422** `{user_count, errors}` ... The spec "
+                "doesn't say this"),
+    ResponseGap("PUT", "/groups/{id}/members.json", 400, UNLISTED_STATUS,
+                "none of the users exists", _ADD_MEMBERS_ROW),
+    ResponseGap("PUT", "/groups/{id}/members.json", 403, UNLISTED_STATUS,
+                "an automatic group", _ADD_MEMBERS_ROW),
+    ResponseGap("PUT", "/groups/{id}/members.json", 422, UNLISTED_STATUS,
+                "all of them are members already", _ADD_MEMBERS_ROW),
+    ResponseGap("DELETE", "/groups/{id}/members.json", 400, UNLISTED_STATUS,
+                "none of the users exists (the same users_from_params as adding)",
+                _ADD_MEMBERS_ROW + " / Rules / remove group members: \"unknown names are "
+                "dropped\""),
+    ResponseGap("GET", "/admin/backups.json", 403, UNLISTED_STATUS, "enable_backups is off",
+                "ENDPOINTS.md, Rules / backups: \"`enable_backups` off: 403\""),
+    ResponseGap("GET", "/admin/backups.json", 404, UNLISTED_STATUS, "a moderator's key",
+                "ENDPOINTS.md, Rules / admin-only routes: \"`log_out`, backups, group delete "
+                "and the other `AdminConstraint` routes answer **404** to a moderator's key\""),
+    ResponseGap("PUT", "/admin/backups/{filename}", 404, UNLISTED_STATUS, "no such backup file",
+                "ENDPOINTS.md, Rules / backups: \"`PUT /admin/backups/{filename}` answers 200 or "
+                "404 with an empty body\""),
+    # --- bodies the spec's schemas do not allow -----------------------------------------------
+    ResponseGap("GET", "/admin/users/{id}.json", 200,
+                r"found '(suspended_at|suspended_till|suspend_reason|silenced_till)'"
+                r"|property (suspended_by|silenced_by) must be",
+                "penalty fields present only while a penalty is in force",
+                _PENALTY_FIELDS_SOURCE),
+    ResponseGap("GET", "/u/{username}.json", 200,
+                r"^response\.body\.user: .*found '(suspended_at|suspended_till|suspend_reason"
+                r"|silenced_till)'",
+                "the same penalty fields on the public profile", _PENALTY_FIELDS_SOURCE),
+    ResponseGap("DELETE", "/admin/users/{id}.json", 200, r"found 'user'",
+                "a destroy that failed answers {deleted:false, user}",
+                "ENDPOINTS.md, Rules / delete one user: \"A 200 `{deleted:false, user:{…}}` is "
+                "possible: it is a failure\""),
+    ResponseGap("GET", "/admin/backups.json", 200, r"must NOT have fewer than 1 items",
+                BACKUPS_MIN_ITEMS.reason, BACKUPS_MIN_ITEMS.source),
+    ResponseGap("POST", "/admin/backups.json", 200,
+                r"required property 'success'|found '(failed|message)'",
+                "a backup already running is refused with HTTP 200 {failed, message}",
+                "ENDPOINTS.md, Rules / backups: \"Already running: 200 `{failed, message}`\" / "
+                "| POST | `/admin/backups.json` | ... Both outcomes are HTTP 200"),
+    ResponseGap("GET", "/discourse-post-event/events.json", 200,
+                r"^response\.body: Response body must be object",
+                "an older discourse-calendar answers a bare array",
+                "ENDPOINTS.md, Rules / events: \"older plugin versions answer a bare array and "
+                "have no `after`/`order`\""),
+]  # fmt: skip

@@ -2,8 +2,10 @@
 
 Each entry names the request (or sandbox route) it excuses and quotes the line of
 shared/specs/nodebb/ENDPOINTS.md or PRISM.md that justifies it. The contract tests
-(tests/contract/test_nodebb_contract.py) and the sandbox spec test
-(tests/sandbox/test_nodebb.py) accept exactly these departures and nothing else.
+(tests/contract/test_nodebb_contract.py for the client's requests,
+tests/contract/test_sandbox_responses.py for the sandbox's answers: ``RESPONSE_EXEMPTIONS``) and
+the sandbox spec test (tests/sandbox/test_nodebb.py) accept exactly these departures and
+nothing else.
 """
 
 from __future__ import annotations
@@ -84,6 +86,23 @@ EXEMPTIONS: tuple[Exemption, ...] = (
         '"membership changes **of the `administrators` group**".',
     ),
     Exemption(
+        key="route:/socket.io/",
+        what="The socket.io endpoint (the only way to create, rename or delete a tag site-wide) "
+        "is in neither spec; the sandbox models only its refusal of a Bearer token.",
+        justification='ENDPOINTS.md, "What a real NodeBB 4.15.1 answers": "site-wide tag rename '
+        "/ delete / create | no REST route ...; socket.io `admin.tags.*` takes the user **only** "
+        'from the session cookie ...: a Bearer token alone is refused (403 on connect)".',
+    ),
+    Exemption(
+        key="body:{}@DELETE /api/v3/users/{uid}/ban",
+        what="An unban without a reason sends the JSON body `{}`: the spec declares no body for "
+        "this operation, so Prism refuses any body (415/422), but NodeBB fails without one.",
+        justification='ENDPOINTS.md, "What a real NodeBB 4.15.1 answers": "`DELETE '
+        "/api/v3/users/{uid}/ban` or `/mute` **with no body** and no `?reason=` | **400** "
+        "`...Cannot read properties of undefined (reading 'reason')` ... A JSON body `{}` or a "
+        'non-empty `?reason=` gives 200".',
+    ),
+    Exemption(
         key="response:params@400",
         what="A missing required parameter answers 400 with `response.params`, which the "
         "spec's error responses do not describe.",
@@ -96,13 +115,121 @@ BY_KEY = {e.key: e for e in EXEMPTIONS}
 
 # Sandbox routes (werkzeug rules) that are not a path of write.yaml (under /api/v3) or read.yaml,
 # each with the exemption that explains it. Empty: every route the sandbox serves is documented.
-UNDOCUMENTED_SANDBOX_ROUTES: dict[str, str] = {}
+UNDOCUMENTED_SANDBOX_ROUTES: dict[str, str] = {
+    "GET /socket.io/": "route:/socket.io/",
+    "POST /socket.io/": "route:/socket.io/",
+}
 
 # Requests the contract test may see refused by Prism, by (method, spec path) -> exemption key.
-# Empty: after sending `reason` on unban in the query string, Prism accepts every client call.
-PRISM_REFUSALS: dict[tuple[str, str], str] = {}
+# A spec path may hold `{param}` templates (each matches one path segment).
+PRISM_REFUSALS: dict[tuple[str, str], str] = {
+    ("DELETE", "/api/v3/users/{uid}/ban"): "body:{}@DELETE /api/v3/users/{uid}/ban",
+}
 
 
 def exemption(key: str) -> Exemption:
     """The exemption with that key (KeyError if a test refers to an unlisted gap)."""
     return BY_KEY[key]
+
+
+# --- what the sandbox answers that the specs do not describe ------------------------------------
+@dataclass(frozen=True)
+class ResponseExemption:
+    """A Prism violation of a sandbox answer that a real NodeBB 4.15.1 gives too.
+
+    ``violation`` is a regular expression matched against Prism's report, written
+    ``<location>: <message>``; a status the spec does not list reads ``response: Unable to
+    match the returned status code ...``.
+    """
+
+    method: str
+    path: str  # the merged spec's template (write API paths carry /api/v3)
+    status: int
+    violation: str
+    what: str
+    justification: str  # the ENDPOINTS.md line
+
+
+# Prism's warning for a status code the spec does not list for the operation.
+UNLISTED_STATUS = r"^response: Unable to match the returned status code"
+_CALL_BY_CALL = 'ENDPOINTS.md, "What a real NodeBB 4.15.1 answers": '
+
+RESPONSE_EXEMPTIONS: tuple[ResponseExemption, ...] = (
+    ResponseExemption(
+        "DELETE", "/api/v3/users/{uid}/ban", 400, UNLISTED_STATUS,
+        "an unban without a body (and without a non-empty ?reason=)",
+        _CALL_BY_CALL + '"`DELETE /api/v3/users/{uid}/ban` or `/mute` **with no body** and no '
+        "`?reason=` | **400** ... Cannot read properties of undefined (reading 'reason')\"",
+    ),
+    ResponseExemption(
+        "DELETE", "/api/v3/users/{uid}/mute", 400, UNLISTED_STATUS,
+        "an unmute without a body",
+        _CALL_BY_CALL + '"`DELETE /api/v3/users/{uid}/ban` or `/mute` **with no body** ... '
+        '**400**"',
+    ),
+    ResponseExemption(
+        "PUT", "/api/v3/users/{uid}/ban", 400, UNLISTED_STATUS, "banning an administrator",
+        _CALL_BY_CALL + '"ban or mute an admin | 400 \"You can\'t ban other admins!\""',
+    ),
+    ResponseExemption(
+        "PUT", "/api/v3/users/{uid}/mute", 400, UNLISTED_STATUS, "muting an administrator",
+        _CALL_BY_CALL + '"ban or mute an admin | ... \"You can\'t mute other admins!\""',
+    ),
+    ResponseExemption(
+        "DELETE", "/api/v3/users/", 400, UNLISTED_STATUS, "an administrator among the uids",
+        _CALL_BY_CALL + '"bulk `DELETE /api/v3/users` with an admin uid in `uids` | 400 '
+        '`[[error:cant-delete-other-admins]]` (untranslated) for the whole call"',
+    ),
+    ResponseExemption(
+        "GET", "/api/self", 401, UNLISTED_STATUS, "a bad token: the bare string",
+        _CALL_BY_CALL + '"`GET /api/self` with a bad token | 401 with the bare JSON string '
+        '\"not-authorized\" (no envelope)"',
+    ),
+    ResponseExemption(
+        "GET", "/api/self", 500, UNLISTED_STATUS,
+        "a master token without `_uid`, or with an empty one",
+        _CALL_BY_CALL + '"read API (`/api/self`, `/api/admin/...`) with a master token and '
+        '**no** `_uid` | **500** page JSON" / "any call with `_uid=` (empty) | 500 \"Failed to '
+        'serialize user into session\""',
+    ),
+    ResponseExemption(
+        "GET", "/api/v3/users/{uid}", 400, UNLISTED_STATUS, "a master token without `_uid`",
+        'ENDPOINTS.md, Authentication: "Master token | ... **Every** call must carry `_uid` ... '
+        'else 400 `A master token was received without a corresponding _uid`"',
+    ),
+    ResponseExemption(
+        "GET", "/api/v3/users/{uid}", 401, UNLISTED_STATUS, "no Authorization header",
+        _CALL_BY_CALL + '"no `Authorization` header | public read pages answer 200 as a guest '
+        '... the write API answers 401"',
+    ),
+    ResponseExemption(
+        "GET", "/api/v3/users/{uid}", 403, UNLISTED_STATUS,
+        "python-requests without a valid token (a spider)",
+        _CALL_BY_CALL + '"`User-Agent: python-requests/*` with a bad or missing token | **403** '
+        '\"You are not authorised to make this call\" instead of 401"',
+    ),
+    ResponseExemption(
+        "GET", "/api/v3/users/{uid}", 404, UNLISTED_STATUS, "no such user",
+        'ENDPOINTS.md, Users: "get by uid ✅ | GET `/api/v3/users/{uid}` (HEAD = exists; 404 if '
+        'not)"',
+    ),
+    ResponseExemption(
+        "POST", "/api/v3/groups/", 400, UNLISTED_STATUS, "a group of that name exists",
+        _CALL_BY_CALL + '"unknown group | ... a duplicate name on create: 400 \"Group already '
+        'exists\""',
+    ),
+    ResponseExemption(
+        "PUT", "/api/v3/groups/{slug}/membership/{uid}", 404, UNLISTED_STATUS, "no such group",
+        _CALL_BY_CALL + '"unknown group | 404 \"Group does not exist\""',
+    ),
+    ResponseExemption(
+        "GET", "/api/user/{userslug}/info", 200,
+        r"history\.(bans|mutes)\.\d+\.(timestamp|expire|until|untilISO) must be",
+        "moderation history: string timestamp/expire; unban/unmute entries with null "
+        "expire/until",
+        _CALL_BY_CALL + '"`/api/user/{slug}/info` moderation history | entries carry `type` '
+        "(`ban`, `unban`, `mute`, `unmute`); `expire` and `timestamp` are **strings**; an unban "
+        'or unmute is its own entry, e.g. `{\"type\":\"unban\",\"expire\":null,\"until\":null,'
+        '\"reason\":\"x\"}`"',
+    ),
+)  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from ..errors import ForumBadResponse
+from ..errors import ForumBadResponse, ForumRejected
 from ..records import ForumGroup, ForumUser, GroupMembershipChange
 from .base import DiscourseBase, DiscourseGroupUpdateNeedsChoice, chunks, clean, to_int
 
@@ -172,12 +172,23 @@ class DiscourseGroups(DiscourseBase):
         members = self.iter_group_members(key=key)
         return [m for _, m in zip(range(limit), members, strict=False)] if limit else list(members)
 
+    @staticmethod
+    def _refuse_automatic(group: ForumGroup) -> None:
+        # ENDPOINTS.md rules / add group members: "Automatic groups: 403" (trust level and
+        # staff groups): say why before sending anything.
+        if group.automatic:
+            raise ForumRejected(
+                f"{group.name} is an automatic group: Discourse itself decides who is in it "
+                "(by trust level or staff role), so its members cannot be changed."
+            )
+
     def add_members(self, *, group: ForumGroup, user_ids: Sequence[int]) -> GroupMembershipChange:
         """Add members, at most 1,000 per call (the server's limit), as a comma string.
 
         ``added`` lists the usernames Discourse reported for each batch; a batch in which every
         user already was a member (Discourse's 422) lands in ``skipped`` instead of failing.
         """
+        self._refuse_automatic(group)
         values = clean(str(int(i)) for i in user_ids)
         added: list[str] = []
         skipped: list[str] = []
@@ -207,6 +218,7 @@ class DiscourseGroups(DiscourseBase):
         self, *, group: ForumGroup, user_ids: Sequence[int]
     ) -> GroupMembershipChange:
         """Remove members, 1,000 per call; ``skipped`` holds those who were not members."""
+        self._refuse_automatic(group)
         values = clean(str(int(i)) for i in user_ids)
         removed: list[str] = []
         skipped: list[str] = []

@@ -292,13 +292,19 @@ class NodeBBUsers(NodeBBBase):
     def lift(self, *, kind: Penalty, user_id: int, reason: str = "") -> None:
         self.require(kind.capability)
         route = self._PENALTY_ROUTES[kind]
+        # ENDPOINTS.md "call by call": NodeBB reads `req.query.reason || req.body.reason`, so a
+        # DELETE with neither a non-empty ?reason= nor a JSON body fails (400, "Cannot read
+        # properties of undefined (reading 'reason')") and the user stays banned or muted.
         if kind is Penalty.SUSPEND:
-            # The spec declares no body here (Prism answers 415 to one); NodeBB reads `reason`
-            # from the body or the query string, so it goes in the query.
+            # The spec declares no body for unban: a reason goes in the query, and only a
+            # reason-less unban sends the empty JSON body.
             params = {"reason": reason} if reason else None
-            self._write("DELETE", f"/api/v3/users/{int(user_id)}/{route}", params=params)
+            self._write(
+                "DELETE", f"/api/v3/users/{int(user_id)}/{route}", params=params,
+                body=None if reason else {},
+            )  # fmt: skip
         else:
-            body = {"reason": reason} if reason else None
+            body = {"reason": reason} if reason else {}
             self._write("DELETE", f"/api/v3/users/{int(user_id)}/{route}", body=body)
 
     # --- deleting ----------------------------------------------------------------------------
