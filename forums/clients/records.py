@@ -138,6 +138,15 @@ class ForumGroup:
 
 
 @dataclass(frozen=True, slots=True)
+class GroupMembersPage:
+    """One page of a group's members; ``total`` counts every member the search matches."""
+
+    members: tuple[ForumUser, ...] = ()
+    total: int = 0
+    offset: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class GroupMembershipChange:
     added: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
