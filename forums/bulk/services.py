@@ -19,7 +19,7 @@ from forums.tasks import plan_bulk_action, run_bulk_action
 
 from .engine import LIST_CAP, compute_hash
 from .kinds import get_kind
-from .targets import ParsedTargets, parse_targets
+from .targets import ParsedTargets
 
 State = BulkAction.State
 
@@ -71,15 +71,21 @@ def bulk_action_propose(
     clean = kind_obj.clean_params(params)
     kind_obj.check_forums(classes, clean)
     if targets_by_connection is not None:
-        per_connection = {c: parse_targets("\n".join(t)) for c, t in targets_by_connection.items()}
+        per_connection = {
+            c: kind_obj.parse_targets("\n".join(t)) for c, t in targets_by_connection.items()
+        }
         raw = "\n".join(f"{c.name}: {', '.join(t)}" for c, t in targets_by_connection.items())
         lines = ParsedTargets()  # chosen in a list, not typed: no lines to report
+    elif kind_obj.discovers_targets:
+        # The plan finds the targets on each forum (a tag's topics, the group to create).
+        per_connection = {c: ParsedTargets() for c in connections}
+        lines, raw = ParsedTargets(), ""
     else:
-        lines = parse_targets(targets_text, csv_data=csv_data)
+        lines = kind_obj.parse_targets(targets_text, csv_data=csv_data)
         per_connection = {c: lines for c in connections}
         raw = targets_text if csv_data is None else csv_data
     total = sum(len(p.targets) for p in per_connection.values())
-    if not total:
+    if not total and not kind_obj.discovers_targets:
         detail = "; ".join(f"line {r.line}: {r.reason}" for r in lines.junk[:5])
         raise ValidationError("No usable targets were given." + (f" ({detail})" if detail else ""))
     action = BulkAction.objects.create(
@@ -110,7 +116,8 @@ def bulk_action_propose(
         actor=actor,
         action="bulk.propose",
         target=f"bulk action #{action.pk}",
-        message=f"{kind_obj.describe(clean)}: {total} target(s) on "
+        message=f"{kind_obj.describe(clean)}: "
+        + (f"{total} target(s) on " if total or not kind_obj.discovers_targets else "on ")
         + ", ".join(c.name for c in connections),
         details={"bulk_action": action.pk},
     )

@@ -55,6 +55,8 @@ def bulk_create(request: HtmxHttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     form = BulkProposeForm(data, request.FILES or None)
     kind = KINDS.get(data.get("kind", "")) if data else None
+    if kind is not None and not kind.from_bulk_form:
+        kind = None  # proposed from its own page (Groups, Tags), never from this form
     params_form, params = bind_kind_params(kind, data) if kind else (None, None)
     param_forms = kind_param_forms(kind, params_form)
     if request.method == "POST" and form.is_valid() and kind is not None and params is not None:
@@ -103,6 +105,7 @@ def _detail_context(request: HtmxHttpRequest, action: BulkAction) -> dict:
         "action": action,
         "plan_rows": plan_rows,
         "kind": KINDS.get(action.kind),
+        "destructive_note": _destructive_note(action),
         "progress": progress,
         "can_approve": can_approve,
         "own_proposal": action.proposed_by_id == user.pk,
@@ -110,6 +113,11 @@ def _detail_context(request: HtmxHttpRequest, action: BulkAction) -> dict:
         "polling": action.state in BulkAction.ACTIVE,
         "reject_form": RejectForm(),
     }
+
+
+def _destructive_note(action: BulkAction) -> str:
+    kind = KINDS.get(action.kind)
+    return kind.destructive_note.format(n=action.plan.get("planned", 0)) if kind else ""
 
 
 @require_GET
@@ -154,7 +162,7 @@ def bulk_approve(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied("You proposed this action; someone else must approve it.")
     kind = KINDS.get(action.kind)
     if kind and kind.destructive and request.POST.get("confirm", "").strip() != "DELETE":
-        messages.error(request, "Type DELETE to confirm: this deletes accounts and posts.")
+        messages.error(request, f"Type DELETE to confirm {_destructive_note(action)}.")
         return redirect("forums:bulk-detail", pk=action.pk)
     try:
         bulk_action_approve(
