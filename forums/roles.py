@@ -21,6 +21,9 @@ _MODERATOR = [
     "forums.test_forumconnection",
     "forums.moderate_forum_users",
     "forums.propose_bulkaction",
+    # One forum's groups and tags directly; several forums through a proposed bulk action.
+    "forums.change_forum_groups",
+    "forums.change_forum_tags",
 ]
 _APPROVER = [*_VIEWER, "forums.approve_bulkaction"]
 _ADMIN = sorted(

@@ -134,7 +134,14 @@ class DiscourseGroups(DiscourseBase):
         When a change to default notification levels would reach existing members and
         ``update_existing_users`` is None, Discourse refuses; that becomes
         ``DiscourseGroupUpdateNeedsChoice`` carrying how many members it would touch.
+
+        A change that sets no notification default (a rename, a new description) answers that
+        question with "no" up front: Discourse counts every default *not sent* as deleted
+        (ENDPOINTS.md rules / update a group), so a plain rename of a group with defaults
+        would otherwise be refused, and "yes" would wipe members' own settings.
         """
+        if default_notification_level is None and update_existing_users is None:
+            update_existing_users = False
         current = self.get_group(key=key)
         group = self._group_fields(
             name=name if name is not None else current.name, full_name=full_name,
