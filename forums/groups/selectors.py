@@ -11,14 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
 
 from forums.clients import ForumClient, client_class, get_client
 from forums.clients.errors import CapabilityNotOffered, ForumError, ForumNotFound
 from forums.clients.records import Capability, ForumGroup, ForumUser, GroupMembersPage
-from forums.models import ForumConnection
+from forums.models import BulkAction, ForumConnection
 
 CACHE_SECONDS = 120
 MEMBERS_PER_PAGE = 50
@@ -55,16 +57,35 @@ def forget_groups(*connections: ForumConnection) -> None:
     cache.delete_many([_cache_key(c.pk) for c in connections])
 
 
-def _groups_of(connection: ForumConnection, refresh: bool) -> list[ForumGroup]:
-    key = _cache_key(connection.pk)
+GROUP_KINDS = ("group_add", "group_remove", "group_create", "group_delete", "group_sync")
+
+
+def changed_since(connection: ForumConnection, when: datetime, kinds: Sequence[str]) -> bool:
+    """Has a bulk action of these kinds sent anything to this forum since ``when``? Then a
+    cached list is stale: the worker changed the forum behind this page's back."""
+    return BulkAction.objects.filter(
+        connections=connection, kind__in=kinds, started_at__isnull=False, updated_at__gt=when
+    ).exists()
+
+
+def cached_list(connection: ForumConnection, key: str, kinds: Sequence[str], fetch, refresh: bool):
+    """``fetch()``'s answer, kept for two minutes unless a bulk action changed the forum."""
     if not refresh:
         cached = cache.get(key)
-        if cached is not None:
-            return cached
-    with get_client(connection) as client:
-        groups = client.list_groups()
-    cache.set(key, groups, CACHE_SECONDS)
-    return groups
+        if cached is not None and not changed_since(connection, cached[0], kinds):
+            return cached[1]
+    now = timezone.now()
+    value = fetch()
+    cache.set(key, (now, value), CACHE_SECONDS)
+    return value
+
+
+def _groups_of(connection: ForumConnection, refresh: bool) -> list[ForumGroup]:
+    def fetch() -> list[ForumGroup]:
+        with get_client(connection) as client:
+            return client.list_groups()
+
+    return cached_list(connection, _cache_key(connection.pk), GROUP_KINDS, fetch, refresh)
 
 
 def locked_reason(connection: ForumConnection, group: ForumGroup) -> str:

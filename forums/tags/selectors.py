@@ -15,10 +15,9 @@ from django.core.cache import cache
 from forums.clients import client_class, get_client
 from forums.clients.errors import CapabilityNotOffered, ForumError, ForumNotFound
 from forums.clients.records import Capability, ForumTag, ForumTagGroup, ForumTopic
-from forums.groups.selectors import enabled_connections, fan_out
+from forums.groups.selectors import cached_list, enabled_connections, fan_out
 from forums.models import ForumConnection
 
-CACHE_SECONDS = 120
 TOPICS_SHOWN = 50  # per forum on a tag's page
 
 
@@ -30,16 +29,15 @@ def forget_tags(*connections: ForumConnection) -> None:
     cache.delete_many([_cache_key(c.pk) for c in connections])
 
 
+TAG_KINDS = ("tag_rename", "tag_merge", "tag_delete", "tag_create", "retag", "retag_tagged")
+
+
 def _tags_of(connection: ForumConnection, refresh: bool) -> list[ForumTag]:
-    key = _cache_key(connection.pk)
-    if not refresh:
-        cached = cache.get(key)
-        if cached is not None:
-            return cached
-    with get_client(connection) as client:
-        tags = client.list_tags()
-    cache.set(key, tags, CACHE_SECONDS)
-    return tags
+    def fetch() -> list[ForumTag]:
+        with get_client(connection) as client:
+            return client.list_tags()
+
+    return cached_list(connection, _cache_key(connection.pk), TAG_KINDS, fetch, refresh)
 
 
 @dataclass(frozen=True)
