@@ -8,10 +8,11 @@ filtering and paging the table reuse one answer; a change made here forgets it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -68,24 +69,44 @@ def changed_since(connection: ForumConnection, when: datetime, kinds: Sequence[s
     ).exists()
 
 
-def cached_list(connection: ForumConnection, key: str, kinds: Sequence[str], fetch, refresh: bool):
-    """``fetch()``'s answer, kept for two minutes unless a bulk action changed the forum."""
-    if not refresh:
-        cached = cache.get(key)
+def cached_lists(
+    connections: Sequence[ForumConnection],
+    *,
+    key: Callable[[int], str],
+    kinds: Sequence[str],
+    fetch: Callable[[ForumConnection], Any],
+    refresh: bool,
+    prefix: str,
+) -> list[tuple[ForumConnection, Any]]:
+    """``fetch(connection)`` for each forum, kept two minutes unless a bulk action changed the
+    forum since: (connection, answer or exception). The database is read here, in the request's
+    thread; the forums are asked in parallel."""
+    found: dict[int, Any] = {}
+    missing = []
+    for connection in connections:
+        cached = None if refresh else cache.get(key(connection.pk))
         if cached is not None and not changed_since(connection, cached[0], kinds):
-            return cached[1]
-    now = timezone.now()
-    value = fetch()
-    cache.set(key, (now, value), CACHE_SECONDS)
-    return value
+            found[connection.pk] = cached[1]
+        else:
+            missing.append(connection)
+    asked_at = timezone.now()  # a change while we ask makes the next look ask again
+    for connection, answer in fan_out(missing, fetch, prefix):
+        if not isinstance(answer, BaseException):
+            cache.set(key(connection.pk), (asked_at, answer), CACHE_SECONDS)
+        found[connection.pk] = answer
+    return [(c, found[c.pk]) for c in connections]
 
 
-def _groups_of(connection: ForumConnection, refresh: bool) -> list[ForumGroup]:
-    def fetch() -> list[ForumGroup]:
-        with get_client(connection) as client:
-            return client.list_groups()
+def _fetch_groups(connection: ForumConnection) -> list[ForumGroup]:
+    with get_client(connection) as client:
+        return client.list_groups()
 
-    return cached_list(connection, _cache_key(connection.pk), GROUP_KINDS, fetch, refresh)
+
+def groups_of(
+    connections: Sequence[ForumConnection], *, refresh: bool = False
+) -> list[tuple[ForumConnection, Any]]:
+    return cached_lists(connections, key=_cache_key, kinds=GROUP_KINDS, fetch=_fetch_groups,
+                        refresh=refresh, prefix="groups")  # fmt: skip
 
 
 def locked_reason(connection: ForumConnection, group: ForumGroup) -> str:
@@ -144,7 +165,7 @@ def group_list(
     wanted = query.strip().lower()
     rows: list[GroupRow] = []
     outcomes: list[ForumOutcome] = []
-    for connection, result in fan_out(connections, lambda c: _groups_of(c, refresh), "groups-list"):
+    for connection, result in groups_of(connections, refresh=refresh):
         outcome = ForumOutcome(connection.pk, connection.name)
         outcomes.append(outcome)
         if isinstance(result, BaseException):
@@ -171,7 +192,7 @@ def groups_named(*, name: str, exclude: int | None = None) -> list[GroupRow]:
     wanted = name.strip().lower()
     others = [c for c in enabled_connections() if c.pk != exclude]
     rows = []
-    for connection, result in fan_out(others, lambda c: _groups_of(c, False), "groups-named"):
+    for connection, result in groups_of(others):
         if isinstance(result, BaseException):
             continue
         for group in result:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.cache import cache
 
 from forums.clients import client_class, get_client
 from forums.clients.errors import CapabilityNotOffered, ForumError, ForumNotFound
 from forums.clients.records import Capability, ForumTag, ForumTagGroup, ForumTopic
-from forums.groups.selectors import cached_list, enabled_connections, fan_out
+from forums.groups.selectors import cached_lists, enabled_connections, fan_out
 from forums.models import ForumConnection
 
 TOPICS_SHOWN = 50  # per forum on a tag's page
@@ -32,12 +33,17 @@ def forget_tags(*connections: ForumConnection) -> None:
 TAG_KINDS = ("tag_rename", "tag_merge", "tag_delete", "tag_create", "retag", "retag_tagged")
 
 
-def _tags_of(connection: ForumConnection, refresh: bool) -> list[ForumTag]:
-    def fetch() -> list[ForumTag]:
-        with get_client(connection) as client:
-            return client.list_tags()
+def _fetch_tags(connection: ForumConnection) -> list[ForumTag]:
+    with get_client(connection) as client:
+        return client.list_tags()
 
-    return cached_list(connection, _cache_key(connection.pk), TAG_KINDS, fetch, refresh)
+
+def tags_of(
+    connections: Sequence[ForumConnection], *, refresh: bool = False
+) -> list[tuple[ForumConnection, Any]]:
+    """Each forum's tags (cached two minutes unless a bulk action changed that forum)."""
+    return cached_lists(connections, key=_cache_key, kinds=TAG_KINDS, fetch=_fetch_tags,
+                        refresh=refresh, prefix="tags")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -98,7 +104,7 @@ def tag_list(
     wanted = query.strip().lower()
     rows: dict[str, TagRow] = {}
     outcomes = []
-    for connection, result in fan_out(connections, lambda c: _tags_of(c, refresh), "tags-list"):
+    for connection, result in tags_of(connections, refresh=refresh):
         outcome = ForumOutcome(connection.pk, connection.name)
         outcomes.append(outcome)
         if isinstance(result, BaseException):

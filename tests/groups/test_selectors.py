@@ -33,3 +33,28 @@ def test_members_page_numbers(sandbox_connection):
     found = selectors.group_members(connection=sandbox_connection, key="regional-emea", page=2)
     assert (found.number, found.pages, found.page.total) == (2, 2, 60)
     assert len(found.page.members) == 10
+
+
+def test_a_bulk_action_on_a_forum_makes_its_cached_list_stale(
+    moderator, approver, sandbox_connection, discourse_sandbox
+):
+    from forums.bulk import engine
+    from forums.bulk.services import bulk_action_propose
+    from tests.bulk.helpers import approve
+
+    app = discourse_sandbox.app
+    selectors.group_list()
+    action = bulk_action_propose(
+        actor=moderator,
+        kind="group_create",
+        connections=[sandbox_connection],
+        params={"name": "by-worker"},
+    )
+    engine.plan_action(action.pk)
+    action.refresh_from_db()
+    assert "by-worker" not in {r.group.name for r in selectors.group_list().rows}  # not run yet
+    approve(action, approver)
+    engine.run_action(action.pk)
+    app.calls.clear()
+    assert "by-worker" in {r.group.name for r in selectors.group_list().rows}
+    assert app.calls.count("GET", "/groups.json") == 1

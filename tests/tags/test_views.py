@@ -56,7 +56,7 @@ def test_a_scope_shows_where_a_tag_has_one(viewer_client, both):
     from forums.tags import selectors
 
     scoped = [ForumTag("billing", 4, scope="Ideas"), ForumTag("billing", 2, scope="Bugs")]
-    with mock.patch.object(selectors, "_tags_of", return_value=scoped):
+    with mock.patch.object(selectors, "_fetch_tags", return_value=scoped):
         html = viewer_client.get(reverse("forums:tag-list")).content.decode()
     assert '<span class="scope">· Ideas</span>: <strong>4</strong>' in html
     assert '<span class="scope">· Bugs</span>: <strong>2</strong>' in html
