@@ -4,7 +4,7 @@ create, delete unused tags, retag topics, and Discourse's tag groups."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -233,7 +233,7 @@ def tag_group_list(request: HtmxHttpRequest, connection_id: int) -> HttpResponse
     form = TagGroupForm(request.POST or None)
     if request.method == "POST":
         if not request.user.has_perm("forums.change_forum_tags"):
-            return HttpResponse(status=403)
+            raise PermissionDenied("Changing tag groups needs the Moderator role.")
         if form.is_valid():
             try:
                 outcome = services.tag_group_save(

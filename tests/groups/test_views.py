@@ -242,3 +242,12 @@ def test_moderator_sees_the_actions_the_viewer_does_not(moderator, viewer, both)
     assert "Add members" in mine and "Sync to other forums" in mine and "Edit" in mine
     theirs = signed_in(viewer).get(url).content.decode()
     assert "Add members" not in theirs and "Sync to other forums" not in theirs
+
+
+def test_admin_and_moderator_roles_carry_the_new_permissions(admin_user, moderator, approver):
+    for user in (admin_user, moderator):
+        assert user.has_perm("forums.change_forum_groups")
+        assert user.has_perm("forums.change_forum_tags")
+    assert not approver.has_perm("forums.change_forum_groups")
+    assert not approver.has_perm("forums.change_forum_tags")
+    assert signed_in(admin_user).get(reverse("forums:group-create")).status_code == 200
