@@ -358,8 +358,11 @@ class UserEchoBase(ForumClient):
         page_size: int = PAGE_SIZE,
     ) -> Iterator[dict]:
         """Every item of a list command, page by page (1.4 [D] `page` 1-based, `limit`),
-        until `details.count` is reached or a page comes back short (trap 17: `details` may
-        be missing)."""
+        until `details.count` is reached or a page comes back short. Trap 17: `details` may
+        be missing, and the maximum `limit` is undocumented (a server may cap it silently),
+        so without `details` "short" means shorter than the first page: one more call when
+        the list ends on a full page, but no page left unread."""
+        full = {"size": 0}
 
         def fetch(page: int) -> tuple[list[dict], int | None]:
             query = {**(params or {}), "page": page, "limit": page_size}
@@ -370,9 +373,9 @@ class UserEchoBase(ForumClient):
                 raise ForumBadResponse("UserEcho answered a list command without a list.")
             items = [item for item in data if isinstance(item, dict)]
             count = to_int(details.get("count"))
-            size = to_int(details.get("limit")) or page_size
-            # With a total, the pages it needs; without one, until a page comes back short.
-            more = page * size < count if count is not None else len(data) >= page_size
+            full["size"] = max(full["size"], len(data))
+            size = to_int(details.get("limit")) or full["size"]
+            more = page * size < count if count is not None else len(data) >= size
             return items, (page + 1 if more and data else None)
 
         return self.paginate(fetch, start=1, limit=limit, max_pages=MAX_PAGES)

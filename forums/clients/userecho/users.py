@@ -42,16 +42,17 @@ class UserEchoUsers(UserEchoBase):
         for data in self.pages("users", params=params, limit=limit):
             yield self._user(data)
 
-    def _filtered(self, field: str, cond: str, value: str, limit: int) -> list[ForumUser]:
-        """Users whose ``field`` matches (``cond``: "" for equality, or "icontains"), checked
-        again here: trap 16 [C] DA:393 says server filters may be unreliable."""
-        key = f"{field}__{cond}" if cond else field
+    def _filtered(self, field: str, value: str, limit: int, *, exact: bool) -> list[ForumUser]:
+        """Users whose ``field`` contains ``value`` (or, ``exact``, equals it), any case. The
+        server is asked with `filter__<field>__icontains` (SEED:100 [D]; e-mail addresses and
+        names differ in case) and every answer is checked again here: trap 16 [C] DA:393
+        says server filters may be unreliable."""
         try:
-            users = list(self.iter_users(filters={key: value}, limit=limit))
+            users = list(self.iter_users(filters={f"{field}__icontains": value}, limit=limit))
         except ForumRejected:
             if field != NAME_FIELDS[0]:
                 raise
-            return self._filtered(NAME_FIELDS[1], cond, value, limit)
+            return self._filtered(NAME_FIELDS[1], value, limit, exact=exact)
         wanted = value.lower()
 
         def matches(user: ForumUser) -> bool:
@@ -61,7 +62,7 @@ class UserEchoUsers(UserEchoBase):
                 "name": user.name,
                 "display_name": user.name,
             }[field].lower()
-            return wanted in have if cond == "icontains" else have == wanted
+            return have == wanted if exact else wanted in have
 
         return [u for u in users if matches(u)]
 
@@ -71,8 +72,9 @@ class UserEchoUsers(UserEchoBase):
         return self.confirm_user(user_id)
 
     def get_user_by_email(self, *, email: str) -> ForumUser:
-        """`users?filter__email=` (3.2 [I]): never get_or_create, which creates (trap 6)."""
-        found = self._filtered("email", "", email.strip(), PAGE_SIZE)
+        """`users?filter__email__icontains=` (3.2 [I]), the address matched exactly here:
+        never get_or_create, which creates the user it does not find (trap 6)."""
+        found = self._filtered("email", email.strip(), PAGE_SIZE, exact=True)
         if not found:
             raise ForumNotFound("UserEcho has no user with that e-mail address.")
         return found[0]
@@ -98,11 +100,11 @@ class UserEchoUsers(UserEchoBase):
             except ForumNotFound:
                 users = []
         elif "@" in query:
-            users = self._filtered("email", "icontains", query, limit)
+            users = self._filtered("email", query, limit, exact=False)
         elif query:
             seen: dict[int, ForumUser] = {}
             for field in ("name", "slug", "email"):
-                for user in self._filtered(field, "icontains", query, limit):
+                for user in self._filtered(field, query, limit, exact=False):
                     seen.setdefault(user.id, user)
             users = sorted(seen.values(), key=lambda u: u.id)
         elif status == "new":
@@ -148,7 +150,7 @@ class UserEchoUsers(UserEchoBase):
                 found[target] = user
                 continue
             field = "email" if "@" in target else "slug"
-            for user in self._filtered(field, "", target, PAGE_SIZE):
+            for user in self._filtered(field, target, PAGE_SIZE, exact=True):
                 if user.matches(target):
                     found[target] = user
                     break
