@@ -18,14 +18,11 @@ from forums.clients.errors import (
 )
 from forums.clients.records import Capability, ForumGroup, ForumTopic
 from forums.sandbox.userecho import LATER_ROUTES
-from tests.userecho_fixtures import (  # noqa: F401 - fixtures
+from tests.userecho_fixtures import (
     AGENT_TOKEN,
     OWNER,
     READ_TOKEN,
     USERECHO_TOKEN,
-    _userecho_server,
-    userecho,
-    userecho_sandbox,
 )
 
 UNKNOWN = 999_999  # no such user: the sandbox answers with the token's own user (trap 7)
@@ -60,7 +57,7 @@ def later(sb):
     sb.app.configure(later_routes=set(LATER_ROUTES))
 
 
-# --- transport: paths, token, envelope, errors, paging -----------------------------------------
+# --- transport: paths, token, envelope, errors, paging -------------------------------------------
 def test_every_path_ends_in_json_and_carries_the_token_in_the_query(userecho, userecho_sandbox):
     client = userecho()
     client.list_groups()
@@ -147,7 +144,7 @@ def test_a_rate_limit_is_reported_with_the_wait(userecho, userecho_sandbox):
     assert limited.value.retry_after > 0
 
 
-# --- finding users ------------------------------------------------------------------------------
+# --- finding users -------------------------------------------------------------------------------
 def test_find_by_name_slug_or_email_part_never_creates_anyone(userecho, userecho_sandbox):
     """Trap 6: get_or_create and sso_token create the user they do not find."""
     before = len(state(userecho_sandbox).users)
@@ -243,7 +240,7 @@ def test_the_users_name_is_read_from_either_spelling(userecho, userecho_sandbox,
     assert [u.name for u in found] == [name]
 
 
-# --- acting on users ----------------------------------------------------------------------------
+# --- acting on users -----------------------------------------------------------------------------
 def test_log_out_clears_the_sessions_of_the_user_meant(userecho, userecho_sandbox):
     maria = user_by_email(userecho_sandbox, "maria.lopez@example.org")
     userecho().log_out(user_id=maria["id"])
@@ -322,7 +319,7 @@ def test_a_read_route_alone_does_not_hide_a_missing_delete(userecho, userecho_sa
     assert 5 in state(userecho_sandbox).users
 
 
-# --- groups ---------------------------------------------------------------------------------------
+# --- groups --------------------------------------------------------------------------------------
 def test_groups_are_created_renamed_and_deleted_on_the_collection(userecho, userecho_sandbox):
     """G2-G4; trap 3: PUT and DELETE carry the group's id in the body."""
     client = userecho()
@@ -387,7 +384,7 @@ def test_membership_of_a_group_deleted_meanwhile_says_so(userecho, userecho_sand
         client.add_members(group=gone, user_ids=[5])
 
 
-# --- tags and categories, per forum ----------------------------------------------------------------
+# --- tags and categories, per forum --------------------------------------------------------------
 def test_tags_are_listed_per_forum_and_keyed_by_forum_and_id(userecho, userecho_sandbox):
     """Trap 4: forum 2's "bug" is not forum 1's."""
     tags = userecho().list_tags()
@@ -468,7 +465,7 @@ def test_categories_per_forum(userecho, userecho_sandbox):
     assert (2, "Payments") in names and (1, "Billing") in names and (3, "Crashes") not in names
 
 
-# --- topics: retag, delete, review queue -----------------------------------------------------------
+# --- topics: retag, delete, review queue ---------------------------------------------------------
 def _topic_with(sb, forum_id, *names):
     wanted = {forum_tags(sb, forum_id)[n] for n in names}
     return next(
@@ -577,7 +574,7 @@ def test_review_queue_survives_a_server_that_ignores_the_filter(userecho, userec
     assert userecho().review_count() == 12
 
 
-# --- health check ---------------------------------------------------------------------------------
+# --- health check --------------------------------------------------------------------------------
 def test_health_check_reports_forums_users_review_queue_and_access(userecho, userecho_sandbox):
     report = userecho().health_check()
     assert report.ok, report.error

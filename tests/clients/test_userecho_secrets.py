@@ -12,11 +12,8 @@ import responses
 
 from forums.clients.errors import ForumError
 from forums.clients.userecho import UserEchoClient
-from tests.userecho_fixtures import (  # noqa: F401 - fixtures
+from tests.userecho_fixtures import (
     USERECHO_TOKEN,
-    _userecho_server,
-    userecho,
-    userecho_sandbox,
 )
 
 TOKEN = "ue-secret-token-7f3a9c0d1e2b"
