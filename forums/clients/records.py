@@ -39,6 +39,8 @@ class Capability(enum.StrEnum):
     BACKUPS = "backups"
     CALENDAR = "calendar"
     REVIEW_QUEUE = "review_queue"
+    # A group's member list can be read (and so members changed in bulk, no-ops skipped).
+    GROUP_MEMBERS = "group_members"
     # Change one user's groups without reading the group's member list (UserEcho's later
     # `users/{id}/group`); Discourse and NodeBB change members through GROUPS.
     GROUP_MEMBERSHIP = "group_membership"

@@ -152,13 +152,26 @@ def test_selected_userecho_accounts_alone_cannot_be_banned(
     assert not BulkAction.objects.exists()
 
 
-def test_a_bulk_kind_userecho_cannot_do_is_refused_before_planning(moderator, userecho_connection):
+@pytest.mark.parametrize(
+    ("kind", "params"),
+    [
+        ("delete_users", {}),
+        ("suspend", {"reason": "spam", "until": "7 days"}),
+        ("silence", {"reason": "spam", "until": "7 days"}),
+        # No member list to skip no-ops with (ENDPOINTS.md 3.2).
+        ("group_add", {"group": "Team"}),
+        ("group_remove", {"group": "Team"}),
+    ],
+)
+def test_a_bulk_kind_userecho_cannot_do_is_refused_before_planning(
+    moderator, userecho_connection, kind, params
+):
     with pytest.raises(ValidationError, match="Sandbox UserEcho \\(UserEcho\\) does not offer"):
         bulk_action_propose(
             actor=moderator,
-            kind="delete_users",
+            kind=kind,
             connections=[userecho_connection],
-            params={},
+            params=params,
             targets_text="kim-lee",
         )
     assert not BulkAction.objects.exists()

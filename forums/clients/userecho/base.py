@@ -167,7 +167,8 @@ class UserEchoBase(ForumClient):
     #   list) are not a penalty.
     # - USER_BULK_DELETE, USER_DELETE_BLOCK: no batch route; nothing to block with.
     # - TAG_MERGE, TAG_DELETE_UNUSED, TAG_GROUPS: no such routes (tags are per forum, 2.4).
-    # - listing a group's members: no route (3.2 "List group members: not offered").
+    # - GROUP_MEMBERS: no route lists a group's members (3.2 "List group members: not
+    #   offered"), so bulk member changes, which skip no-ops from that list, are not offered.
     # - BACKUPS (the JSON export is taken in the UI only), CALENDAR: none (3.2).
     words = PlatformWords(
         # UserEcho has no penalty: its words are never shown (no penalty is offered to it), but

@@ -79,10 +79,10 @@ class UserEchoGroups(UserEchoBase):
         self.call("DELETE", "users/groups", body={"id": int(group.id)})
 
     def list_group_members(self, *, key: str, limit: int | None = None) -> list[ForumUser]:
-        self._missing(Capability.GROUPS, "listing a group's members")
+        self._missing(Capability.GROUP_MEMBERS, "listing a group's members")
 
     def group_member_ids(self, *, group: ForumGroup) -> set[int]:
-        self._missing(Capability.GROUPS, "listing a group's members")
+        self._missing(Capability.GROUP_MEMBERS, "listing a group's members")
 
     def add_members(self, *, group: ForumGroup, user_ids: Sequence[int]) -> GroupMembershipChange:
         """U11 (later reference only): one `POST users/{id}/group` with `{"id": group}` per
