@@ -108,3 +108,11 @@ def test_make_demo_connects_demo_userecho():
     connection = ForumConnection.objects.get(name="Demo UserEcho")
     assert connection.platform == Platform.USERECHO
     assert connection.api_key_last4 == DEMO_KEYS["userecho"][-4:]
+
+
+def test_an_address_refused_as_such_gets_one_message(admin_client_):
+    html = admin_client_.post(
+        reverse("forums:connection-create"), form_data(base_url="http://acme.userecho.com")
+    ).content.decode()
+    assert "Plain http is refused for acme.userecho.com" in html
+    assert "&lt;alias&gt;" not in html.split("Plain http")[1].split("</ul>")[0]

@@ -220,7 +220,8 @@ class UserEchoBase(ForumClient):
                 *getattr(settings, "FORUMDECK_ALLOW_PRIVATE_HOSTS", []),
             ]
         }
-        if host not in local:
+        # No host: the address itself was refused, and says why; nothing to add.
+        if host and host not in local:
             if not PROJECT_HOST.match(host):
                 raise SettingsProblem(
                     {
