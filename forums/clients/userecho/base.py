@@ -292,18 +292,18 @@ class UserEchoBase(ForumClient):
             raise ForumNotFound(own or "UserEcho has no such command.", status=405)
         super().raise_for_status(response)
 
-    def _envelope_error(self, payload: dict, status: int) -> ForumError:
+    def _envelope_error(self, payload: dict) -> ForumError:
         """Trap 12: any `status` other than "success" is a failure. When the HTTP code says
         nothing (1.5 [I]: errors may come with 200), UserEcho's own words decide the kind."""
         message = self.scrub(self.error_message(None, payload)) or "UserEcho refused the request."
         words = message.lower()
         if "token" in words and any(w in words for w in ("invalid", "expired", "unknown")):
-            return ForumUnauthorized(f"The forum did not accept the API key: {message}", status=401)
+            return ForumUnauthorized(f"The forum did not accept the API key: {message}")
         if "access denied" in words or "permission" in words:
-            return ForumForbidden(f"UserEcho refused: {message}. {SCOPE_HINT}", status=403)
+            return ForumForbidden(f"UserEcho refused: {message}. {SCOPE_HINT}")
         if "not found" in words or "unknown api method" in words or "unknown command" in words:
-            return ForumNotFound(message, status=404)
-        return ForumRejected(message, status=status if status >= 400 else 400)
+            return ForumNotFound(message)
+        return ForumRejected(message)
 
     def call(
         self,
@@ -339,7 +339,7 @@ class UserEchoBase(ForumClient):
             # 1.3 [D]: some documentation examples show a bare object; tolerate one.
             return payload, {}
         if payload.get("status") != "success":
-            raise self._envelope_error(payload, 200)
+            raise self._envelope_error(payload)
         details = payload.get("details")
         return payload.get("data"), details if isinstance(details, dict) else {}
 
