@@ -186,11 +186,19 @@ def group_list(
     return GroupListResult(rows, outcomes)
 
 
-def groups_named(*, name: str, exclude: int | None = None) -> list[GroupRow]:
-    """The groups with this name (or slug) on other enabled forums, from the cached lists
-    (asking a forum only when its list is not cached): the namesakes a picker offers."""
+def offers(connection: ForumConnection, capability: Capability) -> bool:
+    return client_class(connection.platform).supports(capability)
+
+
+def groups_named(
+    *, name: str, exclude: int | None = None, needs: Capability | None = None
+) -> list[GroupRow]:
+    """The groups with this name (or slug) on other enabled forums (those offering ``needs``),
+    from the cached lists: the namesakes a picker offers."""
     wanted = name.strip().lower()
-    others = [c for c in enabled_connections() if c.pk != exclude]
+    others = [
+        c for c in enabled_connections() if c.pk != exclude and (needs is None or offers(c, needs))
+    ]
     rows = []
     for connection, result in groups_of(others):
         if isinstance(result, BaseException):
@@ -340,6 +348,9 @@ def group_sync_preview(
     """Who each target group would gain (and, with ``remove``, lose) to match the source group:
     people are matched by e-mail address, then by username. Reads only."""
     preview = SyncPreview(source, None, remove=remove)
+    if not offers(source, Capability.GROUP_MEMBERS):
+        preview.error = f"{source.name} does not list a group's members: it cannot be a source."
+        return preview
     try:
         with get_client(source) as client:
             group, members, emails = _people(client, source_key)
@@ -368,6 +379,12 @@ def _sync_forum(
 ) -> SyncForum:
     forum = SyncForum(connection, key)
     with get_client(connection) as client:
+        if not client.supports(Capability.GROUP_MEMBERS):
+            forum.error = (
+                f"{client.software} does not list a group's members through its API, so a group "
+                "there cannot be synced."
+            )
+            return forum
         try:
             group, members, emails = _people(client, key)
         except ForumNotFound:
@@ -376,9 +393,6 @@ def _sync_forum(
         forum.group = group
         if group.automatic:
             forum.error = client.automatic_group_reason
-            return forum
-        if not client.supports(Capability.GROUPS):
-            forum.error = "Groups are not offered by this forum."
             return forum
         by_email = {emails[m.id]: m for m in members if m.id in emails}
         by_name = {m.username.lower(): m for m in members}

@@ -204,15 +204,20 @@ def group_delete(
         group = _current(client, connection, key)
         if confirm.strip() != group.name:
             raise ValidationError(f"Type the group's name exactly (“{group.name}”) to confirm.")
-        if group.user_count:
+        if group.user_count is None or group.user_count:  # members, or none can tell
             action = bulk_action_propose(
                 actor=actor, kind="group_delete", connections=[connection],
                 params={"group": group.key},
             )  # fmt: skip
+            members = (
+                f"has {group.user_count} member(s)"
+                if group.user_count is not None
+                else "may have members (the forum does not say)"
+            )
             return GroupOutcome(
                 True,
-                f"{group.name} has {group.user_count} member(s): proposed bulk action "
-                f"#{action.pk} to delete it. Another person approves it before anything is sent.",
+                f"{group.name} {members}: proposed bulk action #{action.pk} to delete it. "
+                "Another person approves it before anything is sent.",
                 group,
                 action,
             )

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from forums.clients import client_class
 from forums.clients.errors import ForumError
+from forums.clients.records import Capability
 from forums.models import ForumConnection
 from forums.web import HtmxHttpRequest, render_page, requires
 
@@ -105,15 +106,22 @@ def _group_context(request: HtmxHttpRequest, connection: ForumConnection, key: s
     cls = client_class(connection.platform)
     user = request.user
     editable = lookup.group is not None and not lookup.locked_reason
+    members_offered = cls.supports(Capability.GROUP_MEMBERS)
     return {
         "connection": connection,
         "key": key,
         "lookup": lookup,
         "group": lookup.group,
         "software": cls.software,
+        "members_offered": members_offered,
         "can_change": editable and user.has_perm("forums.change_forum_groups"),
-        "can_propose": editable and user.has_perm("forums.propose_bulkaction"),
+        "can_propose": editable and members_offered and user.has_perm("forums.propose_bulkaction"),
     }
+
+
+def _members_not_offered(connection: ForumConnection) -> str:
+    software = client_class(connection.platform).software
+    return f"{software} does not list a group's members through its API."
 
 
 @require_GET
@@ -125,7 +133,10 @@ def group_detail(request: HtmxHttpRequest, connection_id: int, key: str) -> Http
         number = max(int(request.GET.get("page") or 1), 1)
     except ValueError:
         number = 1
-    members = selectors.group_members(connection=connection, key=key, query=query, page=number)
+    if client_class(connection.platform).supports(Capability.GROUP_MEMBERS):
+        members = selectors.group_members(connection=connection, key=key, query=query, page=number)
+    else:
+        members = selectors.MembersLookup(None, _members_not_offered(connection))
     if request.htmx and request.htmx.target == "group-members":
         context = {"connection": connection, "key": key, "members": members, "q": query}
         return render_page(request, "groups/group_detail.html", context, partial="group-members")
@@ -151,6 +162,9 @@ def _csv_safe(value):
 @requires("view_forumconnection")
 def group_members_csv(request: HtmxHttpRequest, connection_id: int, key: str) -> HttpResponse:
     connection = _connection(connection_id)
+    if not client_class(connection.platform).supports(Capability.GROUP_MEMBERS):
+        messages.error(request, _members_not_offered(connection))
+        return redirect("forums:group-detail", connection_id=connection.pk, key=key)
     members = selectors.group_members_all(connection=connection, key=key)
     try:
         first = next(members, None)  # a forum error shows here, before the download starts
@@ -210,7 +224,9 @@ def group_delete(request: HtmxHttpRequest, connection_id: int, key: str) -> Http
     context = _group_context(request, connection, key)
     form = GroupDeleteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if context["group"] and context["group"].user_count and not context["can_propose"]:
+        group = context["group"]
+        needs_approval = group is not None and (group.user_count is None or group.user_count)
+        if needs_approval and not request.user.has_perm("forums.propose_bulkaction"):
             raise PermissionDenied("Deleting a group with members is a bulk action.")
         try:
             outcome = services.group_delete(
@@ -240,12 +256,17 @@ def group_members_change(
         raise Http404("Members are added or removed.")
     connection = _connection(connection_id)
     context = _group_context(request, connection, key)
+    if not context["members_offered"]:
+        messages.error(request, _members_not_offered(connection))
+        return redirect("forums:group-detail", connection_id=connection.pk, key=key)
     group = context["group"]
     adding = change == "add"
     choices: list[tuple[int, str]] = []
     if group is not None:
         choices.append((connection.pk, f"{connection.name}: {group.name}"))
-        for row in selectors.groups_named(name=group.name, exclude=connection.pk):
+        for row in selectors.groups_named(
+            name=group.name, exclude=connection.pk, needs=Capability.GROUP_MEMBERS
+        ):
             if not row.locked_reason:
                 choices.append((row.connection_id, f"{row.connection_name}: {row.group.name}"))
     form = MembersForm(request.POST or None, request.FILES or None, choices=choices)
@@ -278,7 +299,11 @@ def group_members_change(
 
 
 def _sync_form(request: HtmxHttpRequest) -> SyncForm:
-    result = selectors.group_list()
+    # Only forums that list a group's members can be compared, as source or target.
+    forums = [
+        c for c in selectors.enabled_connections() if selectors.offers(c, Capability.GROUP_MEMBERS)
+    ]
+    result = selectors.group_list(connection_ids=[c.pk for c in forums] or [0])
     ordinary = [r for r in result.rows if not r.locked_reason]
     sources = [(f"{r.connection_id}:{r.group.key}", f"{r.connection_name}: {r.group.name}")
                for r in ordinary]  # fmt: skip
@@ -291,7 +316,7 @@ def _sync_form(request: HtmxHttpRequest) -> SyncForm:
         data,
         initial=initial,
         sources=sources,
-        forums=selectors.enabled_connections(),
+        forums=forums,
         groups_by_forum=groups_by_forum,
     )
 

@@ -180,8 +180,16 @@ class TagDetail:
 def _tag_on(connection: ForumConnection, name: str, with_topics: bool) -> TagOnForum:
     found = TagOnForum(connection, software=client_class(connection.platform).software)
     with get_client(connection) as client:
-        tags = {t.name.lower(): t for t in client.list_tags()}
-        found.tag = tags.get(name.lower())
+        # A forum with several tag spaces (UserEcho's forums) has the name once per scope:
+        # one line here, its counts summed and its scopes named.
+        same = [t for t in client.list_tags() if t.name.lower() == name.lower()]
+        if same:
+            found.tag = ForumTag(
+                name=same[0].name,
+                topic_count=sum(t.topic_count for t in same),
+                id=same[0].id,
+                scope=", ".join(dict.fromkeys(t.scope for t in same if t.scope)),
+            )
         if found.tag is not None and with_topics:
             try:
                 found.topics = client.list_tag_topics(tag=found.tag.name, limit=TOPICS_SHOWN)

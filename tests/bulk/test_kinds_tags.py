@@ -135,3 +135,25 @@ def test_a_tag_missing_on_a_forum_plans_nothing_there(
     action = propose(moderator, "tag_rename", forums, tag="billing", new_name="payments")
     rows = {p["name"]: p["planned"] for p in action.plan["per_connection"]}
     assert rows == {"Sandbox Discourse": 1, "Sandbox NodeBB": 0}
+
+
+def test_a_third_platform_takes_the_way_its_client_class_says(
+    moderator, approver, forums, userecho_connection, userecho
+):
+    """UserEcho renames in one call per forum that has the tag, and merges by retagging
+    topics: asked of its client class, like the other two."""
+    client = userecho()
+    action = propose(moderator, "tag_rename", [*forums, userecho_connection], tag="howto",
+                     new_name="how-to")  # fmt: skip
+    rows = {p["name"]: p["planned"] for p in action.plan["per_connection"]}
+    assert rows["Sandbox UserEcho"] == 1 and rows["Sandbox Discourse"] == 1
+    assert run(action, approver).state == State.SUCCEEDED
+    names = {(t.name, t.scope) for t in client.list_tags()}
+    assert ("how-to", "Support") in names and ("howto", "Support") not in names
+
+    urgent = {t.id for t in client.list_tag_topics(tag="urgent")}
+    action = propose(moderator, "tag_merge", [userecho_connection], tag="urgent", into="billing")
+    assert action.plan["planned"] == len(urgent) > 0  # one item per topic: no synonym route
+    assert run(action, approver).state == State.SUCCEEDED
+    assert not client.list_tag_topics(tag="urgent")
+    assert urgent <= {t.id for t in client.list_tag_topics(tag="billing")}

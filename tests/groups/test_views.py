@@ -251,3 +251,25 @@ def test_admin_and_moderator_roles_carry_the_new_permissions(admin_user, moderat
     assert not approver.has_perm("forums.change_forum_groups")
     assert not approver.has_perm("forums.change_forum_tags")
     assert signed_in(admin_user).get(reverse("forums:group-create")).status_code == 200
+
+
+def test_a_forum_without_member_lists_says_so_and_offers_no_member_actions(
+    moderator_client, both, userecho_connection
+):
+    url = reverse("forums:group-detail", args=[userecho_connection.pk, "Beta testers"])
+    html = moderator_client.get(url).content.decode()
+    assert "UserEcho does not list a group&#x27;s members through its API." in html or (
+        "UserEcho does not list a group's members through its API." in html)  # fmt: skip
+    assert "Add members" not in html and "Sync to other forums" not in html
+    assert "Export CSV" not in html and "Edit" in html  # its name can still change
+    add = reverse("forums:group-members-change",
+                  args=[userecho_connection.pk, "Beta testers", "add"])  # fmt: skip
+    assert moderator_client.get(add)["Location"] == url
+    delete = moderator_client.get(
+        reverse("forums:group-delete", args=[userecho_connection.pk, "Beta testers"])
+    ).content.decode()
+    assert "does not say how many members" in delete and "Propose deleting" in delete
+    sync = moderator_client.get(reverse("forums:group-sync")).content.decode()
+    assert "Sandbox UserEcho" not in sync  # no member list: neither source nor target
+    table = moderator_client.get(reverse("forums:group-list"), {"q": "beta"}).content.decode()
+    assert "Beta testers" in table and "Sandbox UserEcho" in table

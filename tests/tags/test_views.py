@@ -212,3 +212,16 @@ def test_moderator_sees_the_changes_offered(moderator, both):
     html = signed_in(moderator).get(reverse("forums:tag-detail", args=["howto"])).content.decode()
     assert "Rename…" in html and "Retag its topics…" in html
     assert 'name="topic"' in html  # topics can be ticked for a retag
+
+
+def test_a_third_platform_with_tag_spaces(viewer_client, both, userecho_connection):
+    html = viewer_client.get(reverse("forums:tag-list"), {"q": "bug"}).content.decode()
+    row = html[html.index('href="/forums/tags/t/bug/"') :].split("</tr>")[0]
+    assert 'Sandbox UserEcho <span class="scope">· Ideas &amp; Feedback</span>: <strong>9' in row
+    assert 'Sandbox UserEcho <span class="scope">· Support</span>: <strong>7' in row
+    detail = viewer_client.get(reverse("forums:tag-detail", args=["bug"])).content.decode()
+    userecho_row = next(r for r in detail.split("<tr>") if "Sandbox UserEcho" in r)
+    userecho_row = userecho_row.split("</tr>")[0]
+    assert "Ideas &amp; Feedback, Support, Beta program" in userecho_row
+    assert "<td>19</td>" in userecho_row  # 9 + 7 + 3, one line per forum
+    assert userecho_row.count("one call") == 2 and "by retagging its 19 topics" in userecho_row

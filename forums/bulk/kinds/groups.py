@@ -277,7 +277,7 @@ class GroupSyncKind(Kind):
     key = "group_sync"
     label = "Sync a group across forums"
     done_label = "synced into group"
-    capabilities = (Capability.GROUPS,)
+    capabilities = (Capability.GROUP_MEMBERS,)  # the run reads the group's members
     form_class = GroupSyncForm
     from_bulk_form = False
 
