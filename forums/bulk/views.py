@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -16,6 +14,7 @@ from django_htmx.http import HttpResponseStopPolling
 
 from forums.models import BulkAction, BulkActionItem
 from forums.web import HtmxHttpRequest, render_page, requires
+from forums.web.exports import csv_response
 
 from . import selectors
 from .forms import BulkFilterForm, BulkProposeForm, RejectForm, bind_kind_params, kind_param_forms
@@ -199,16 +198,10 @@ def bulk_cancel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return redirect("forums:bulk-detail", pk=action.pk)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @require_GET
 @requires("view_bulkaction")
 def bulk_items_csv(request: HtmxHttpRequest, pk: int) -> StreamingHttpResponse:
     action = get_object_or_404(BulkAction, pk=pk)
-    writer = csv.writer(_Echo())
     header = [
         "forum",
         "target",
@@ -220,35 +213,19 @@ def bulk_items_csv(request: HtmxHttpRequest, pk: int) -> StreamingHttpResponse:
         "error",
         "updated_at",
     ]
-
-    def rows():
-        yield writer.writerow(header)
-        items = (
-            action.items.order_by("id")
-            .values_list(
-                "connection__name",
-                "target",
-                "forum_user_id",
-                "forum_username",
-                "state",
-                "attempts",
-                "last_status",
-                "error",
-                "updated_at",
-            )
-            .iterator(chunk_size=2000)
+    rows = (
+        action.items.order_by("id")
+        .values_list(
+            "connection__name",
+            "target",
+            "forum_user_id",
+            "forum_username",
+            "state",
+            "attempts",
+            "last_status",
+            "error",
+            "updated_at",
         )
-        for row in items:
-            yield writer.writerow([_csv_safe(v) for v in row])
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    name = slugify(f"bulk-action-{action.pk}-{action.kind}")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
-
-
-def _csv_safe(value):
-    """Spreadsheets run cells starting with = + - @ as formulas: not from forum data."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return "" if value is None else value
+        .iterator(chunk_size=2000)
+    )
+    return csv_response(slugify(f"bulk-action-{action.pk}-{action.kind}"), header, rows)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -173,13 +176,18 @@ def test_csv_export_lists_every_item_and_defuses_formulas(
     approve(action, approver)
     engine.run_action(action.pk)
     action.items.filter(target="nobody_here").update(error='=HYPERLINK("x")')
+    first, second = action.items.filter(state="done").order_by("id")
+    # A leading tab or carriage return makes some spreadsheets read a formula too.
+    action.items.filter(pk=first.pk).update(forum_username="\t=cmd|'/C calc'!A0")
+    action.items.filter(pk=second.pk).update(forum_username="\r@SUM(A1)")
     response = viewer_client.get(reverse("forums:bulk-items-csv", args=[action.pk]))
     body = b"".join(response.streaming_content).decode()
-    lines = body.strip().splitlines()
-    assert lines[0].startswith("forum,target,forum_user_id")
-    assert len(lines) == 4
-    assert sum(",done," in line for line in lines) == 2
+    rows = list(csv.reader(io.StringIO(body)))
+    assert rows[0][:3] == ["forum", "target", "forum_user_id"]
+    assert len(rows) == 4
+    assert sum(row[4] == "done" for row in rows) == 2
     assert "'=HYPERLINK" in body
+    assert {row[3] for row in rows if row[4] == "done"} == {"'\t=cmd|'/C calc'!A0", "'\r@SUM(A1)"}
     assert response["Content-Disposition"].endswith('.csv"')
 
 
