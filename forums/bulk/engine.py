@@ -28,6 +28,7 @@ from forums.clients.errors import (
     ForumServerError,
     ForumUnavailable,
 )
+from forums.crypto import DecryptionError, fingerprint
 from forums.models import AuditEntry, BulkAction, BulkActionItem, ForumConnection
 
 from .kinds import Kind, Target, get_kind
@@ -64,14 +65,36 @@ class Outcome:
 
 
 # --- hashing ----------------------------------------------------------------------------------
+def _key_fingerprint(connection: ForumConnection) -> str:
+    try:
+        return fingerprint(connection.api_key)
+    except DecryptionError:
+        # Nothing can be sent with it; a key entered again later changes the fingerprint.
+        return "undecryptable"
+
+
+def connection_binding(connection: ForumConnection) -> dict:
+    """What an approval binds a forum to: not only its id, but where calls go, as whom, and
+    with which key (a fingerprint), so that an edit after approval makes the action stale."""
+    return {
+        "id": connection.pk,
+        "platform": connection.platform,
+        "base_url": connection.base_url,
+        "api_username": connection.api_username,
+        "master_token": connection.nodebb_master_token,
+        "key": _key_fingerprint(connection),
+    }
+
+
 def compute_hash(action: BulkAction) -> str:
-    """sha256 of what an approval covers: kind, parameters, forums and the planned targets."""
+    """sha256 of what an approval covers: kind, parameters, each forum (address, username,
+    key fingerprint) and the planned targets."""
     digest = hashlib.sha256()
     head = {
         "kind": action.kind,
         "params": action.params,
         "frozen": action.plan.get("frozen", {}),
-        "connections": sorted(action.connections.values_list("pk", flat=True)),
+        "connections": [connection_binding(c) for c in action.connections.order_by("pk")],
     }
     digest.update(json.dumps(head, sort_keys=True, default=str).encode())
     rows = (

@@ -132,26 +132,33 @@ def bulk_action_approve(
             raise BulkActionError("You proposed this action; someone else must approve it.")
         _transition(action, [State.PENDING_APPROVAL], "approved")
         current = compute_hash(action)
-        if plan_hash != action.plan_hash or current != action.plan_hash:
-            raise BulkActionError(
-                "The plan changed since you opened it. Look at it again before approving."
+        if current != action.plan_hash:
+            # Something it covers changed (e.g. a forum's address): the page shows what is
+            # true now, and only that can be approved next.
+            action.plan_hash = current
+            action.save(update_fields=["plan_hash", "updated_at"])
+        stale = plan_hash != current
+        if not stale:
+            now = timezone.now()
+            action.approved_by = actor
+            action.approved_hash = current
+            action.approved_at = now
+            action.approval_expires_at = now + settings.FORUMDECK_APPROVAL_TTL
+            action.state = State.QUEUED
+            action.last_error = ""
+            action.save()
+            audit_record(
+                actor=actor,
+                action="bulk.approve",
+                target=f"bulk action #{action.pk}",
+                message=action.plan.get("description", ""),
+                details={"bulk_action": action.pk, "plan_hash": current},
             )
-        now = timezone.now()
-        action.approved_by = actor
-        action.approved_hash = current
-        action.approved_at = now
-        action.approval_expires_at = now + settings.FORUMDECK_APPROVAL_TTL
-        action.state = State.QUEUED
-        action.last_error = ""
-        action.save()
-        audit_record(
-            actor=actor,
-            action="bulk.approve",
-            target=f"bulk action #{action.pk}",
-            message=action.plan.get("description", ""),
-            details={"bulk_action": action.pk, "plan_hash": current},
+            run_bulk_action.delay_on_commit(action.pk)
+    if stale:
+        raise BulkActionError(
+            "The plan changed since you opened it. Look at it again before approving."
         )
-        run_bulk_action.delay_on_commit(action.pk)
     return action
 
 
