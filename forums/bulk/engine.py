@@ -42,6 +42,7 @@ PLAN_CHUNK = 1000
 RUN_CHUNK = 100
 MAX_ATTEMPTS = 8
 LIST_CAP = 500  # unknown / no-op / junk lines kept in the plan for display
+FOUND_APPLIED = "found applied on retry (the forum's first answer was lost)"
 
 
 def lease_seconds() -> int:
@@ -447,14 +448,25 @@ def _run_chunk(action, kind, connection, client, ctx, chunk, token) -> Outcome |
     verified_done, skipped = [], []
     for item_id, reason in reasons.items():
         item = by_id.pop(item_id)
-        if item.state == ItemState.SENDING and reason.startswith("already"):
-            # A run that died after sending: the forum shows the change, so it was applied.
-            item.state, item.error = ItemState.DONE, "applied before a restart (verified)"
+        if item.state == ItemState.SENDING and kind.shows_applied(reason):
+            # Sent before (a run that died, or an answer that never came back): the forum
+            # shows the change, so it was applied, and the audit log says so.
+            item.state, item.error = ItemState.DONE, FOUND_APPLIED
             verified_done.append(item)
         else:
             item.state, item.error = ItemState.SKIPPED, reason
             skipped.append(item)
-    _save(verified_done + skipped, ["state", "error"])
+    with transaction.atomic():
+        _save(verified_done + skipped, ["state", "error"])
+        _audit_items(
+            action,
+            connection,
+            kind,
+            verified_done,
+            AuditEntry.Outcome.SUCCESS,
+            f"{kind.done_label} by bulk action #{action.pk}: {FOUND_APPLIED}",
+            kind.label,
+        )
     remaining = list(by_id.values())
     size = kind.batch_size(client)
     for start in range(0, len(remaining), size):

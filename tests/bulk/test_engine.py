@@ -234,3 +234,86 @@ def test_bad_parameters_are_refused_before_anything_is_created(moderator, sandbo
             targets_text="not valid!\n???",
         )
     assert not BulkAction.objects.exists() and not BulkActionItem.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "params", "call", "calls"),
+    [
+        ("suspend", {"reason": "spam wave", "until": "7 days"}, "/suspend.json", 3),
+        ("group_add", {"group": "translators"}, "/members.json", 1),
+    ],
+)
+def test_a_change_whose_answer_was_lost_is_found_applied_on_retry_and_audited(
+    moderator, approver, sandbox_connection, discourse_sandbox, kind, params, call, calls
+):
+    from forums.models import ForumPace
+
+    names = usernames(discourse_sandbox, 3, not_in_group="translators")
+    if kind == "suspend":
+        params = {**params, "until": (timezone.now() + timedelta(days=7)).isoformat()}
+    action = propose_and_plan(
+        proposer=moderator,
+        connection=sandbox_connection,
+        kind=kind,
+        targets=names,
+        params=params,
+    )
+    approve(action, approver)
+    discourse_sandbox.app.calls.clear()
+    # The forum applies the first change, but its answer never comes back (a 502).
+    discourse_sandbox.app.config.faults.lost_answers = 1
+    first = engine.run_action(action.pk)
+    assert first.again_in is not None
+    lost = list(action.items.filter(state="sending"))
+    assert lost
+    ForumPace.objects.update(next_slot=0)  # skip the backoff's wait
+    engine.run_action(action.pk)
+    action.refresh_from_db()
+    assert action.state == State.SUCCEEDED
+    for item in lost:
+        item.refresh_from_db()
+        assert item.state == "done"
+        assert item.error == "found applied on retry (the forum's first answer was lost)"
+    # What was lost was not sent again: each change went out once.
+    sent = [c for c in mutating_calls(discourse_sandbox) if c.path.endswith(call)]
+    assert len(sent) == calls
+    # Every change the forum applied has its audit entry, the lost one saying what happened.
+    entries = AuditEntry.objects.filter(bulk_action=action, action=f"bulk.{kind}")
+    assert sorted(e.target for e in entries) == sorted(names)
+    found = entries.filter(bulk_item__in=lost)
+    assert found.count() == len(lost)
+    for entry in found:
+        assert "found applied on retry (the forum's first answer was lost)" in entry.message
+        assert entry.outcome == AuditEntry.Outcome.SUCCESS and entry.actor == approver
+
+
+def test_a_delete_whose_answer_was_lost_is_found_applied_and_audited(
+    moderator, approver, nodebb_connection, nodebb_sandbox
+):
+    from forums.models import ForumPace
+
+    app = nodebb_sandbox.app
+    names = [f"spammer{n}" for n in range(3)]
+    for name in names:
+        app.add_person(username=name, email=f"{name}@example.org")
+    action = propose_and_plan(
+        proposer=moderator, connection=nodebb_connection, kind="delete_users", targets=names
+    )
+    assert action.plan["planned"] == 3, action.plan
+    approve(action, approver)
+    app.config.faults.lost_answers = 1
+    assert engine.run_action(action.pk).again_in is not None
+    lost = list(action.items.filter(state="sending"))
+    gone = {u["username"] for u in app.state.users.values()}
+    assert lost and all(i.target not in gone for i in lost)  # applied, answer lost
+    ForumPace.objects.update(next_slot=0)
+    engine.run_action(action.pk)
+    action.refresh_from_db()
+    assert action.state == State.SUCCEEDED
+    entries = AuditEntry.objects.filter(bulk_action=action, action="bulk.delete_users")
+    assert sorted(e.target for e in entries) == sorted(names)
+    for item in lost:
+        item.refresh_from_db()
+        assert item.state == "done"
+        (entry,) = entries.filter(bulk_item=item)
+        assert "found applied on retry" in entry.message
