@@ -202,6 +202,9 @@ class BulkAction(models.Model):
         null=True, blank=True, help_text="Waiting for a forum's Retry-After or an outage."
     )
     last_error = models.TextField(blank=True)
+    # Tries in a row (of planning, or of a run's steps before any batch) that ended in an
+    # error; at FORUMDECK_BULK_MAX_FAILED_TRIES the action stops, saying why.
+    failed_tries = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -268,6 +271,24 @@ class BulkActionItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.target} ({self.state})"
+
+
+class BulkTargetChunk(models.Model):
+    """The targets of a bulk action as they were given (a paste or an uploaded CSV), kept whole
+    in pieces: the web request stores them, the planning task reads and parses them."""
+
+    action = models.ForeignKey(BulkAction, on_delete=models.CASCADE, related_name="target_chunks")
+    seq = models.PositiveIntegerField()
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["action", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["action", "seq"], name="bulk_target_chunk_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"targets of bulk action #{self.action_id}, part {self.seq}"
 
 
 class ForumPace(models.Model):

@@ -67,10 +67,14 @@ class Progress:
     open: int
     percent: int
     eta_seconds: int | None
+    # A call went out for these (or may have: "sending"); the rest never left Forumdeck.
+    sent: int = 0
+    not_sent: int = 0
 
 
 def progress(action: BulkAction) -> Progress:
-    counts = dict(action.items.filter(planned=True).values_list("state").annotate(n=Count("id")))
+    planned = action.items.filter(planned=True)
+    counts = dict(planned.values_list("state").annotate(n=Count("id")))
     total = sum(counts.values())
     done = counts.get(ItemState.DONE, 0)
     skipped = counts.get(ItemState.SKIPPED, 0)
@@ -85,7 +89,8 @@ def progress(action: BulkAction) -> Progress:
     elif open_:
         rates = [c.requests_per_minute for c in action.connections.all()] or [60]
         eta = int(open_ * 60 / min(rates))
-    return Progress(total, done, skipped, failed, open_, percent, eta)
+    sent = planned.filter(attempts__gt=0).count() if action.state == State.CANCELLED else 0
+    return Progress(total, done, skipped, failed, open_, percent, eta, sent, total - sent)
 
 
 def progress_by_connection(action: BulkAction) -> dict[int, dict[str, int]]:

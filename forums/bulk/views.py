@@ -15,6 +15,7 @@ from django_htmx.http import HttpResponseStopPolling
 from forums.models import BulkAction, BulkActionItem
 from forums.web import HtmxHttpRequest, render_page, requires
 from forums.web.exports import csv_response
+from forums.web.uploads import upload_refusal
 
 from . import selectors
 from .forms import BulkFilterForm, BulkProposeForm, RejectForm, bind_kind_params, kind_param_forms
@@ -52,11 +53,14 @@ def bulk_list(request: HtmxHttpRequest) -> HttpResponse:
 @requires("propose_bulkaction")
 def bulk_create(request: HtmxHttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
-    form = BulkProposeForm(data, request.FILES or None)
+    # Reading POST is what stops an upload over FORUMDECK_MAX_UPLOAD_BYTES (see web.uploads).
+    too_large = upload_refusal(request) if data is not None else ""
+    form = BulkProposeForm(data, request.FILES or None, upload_refused=too_large)
     kind = KINDS.get(data.get("kind", "")) if data else None
     params_form, params = bind_kind_params(kind, data) if kind else (None, None)
     param_forms = kind_param_forms(kind, params_form)
     if request.method == "POST" and form.is_valid() and kind is not None and params is not None:
+        upload = form.cleaned_data.get("csv_file")
         try:
             action = bulk_action_propose(
                 actor=request.user,
@@ -64,7 +68,8 @@ def bulk_create(request: HtmxHttpRequest) -> HttpResponse:
                 connections=list(form.cleaned_data["connections"]),
                 params=params,
                 targets_text=form.cleaned_data.get("targets") or "",
-                csv_data=form.cleaned_data.get("csv_file"),
+                csv_file=upload,
+                csv_encoding=form.csv_encoding if upload else None,
             )
         except ValidationError as exc:
             form.add_error(None, exc.messages)
@@ -191,7 +196,7 @@ def bulk_cancel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return _refused(request, action, exc)
     messages.success(
         request,
-        "Cancel requested: the run stops after its current batch."
+        "Cancel recorded: nothing more is sent, and the run stops before its next call."
         if action.state == BulkAction.State.RUNNING
         else "Cancelled.",
     )
