@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from forums.accounts.selectors import approval_refusal
 from forums.audit.services import audit_record
 from forums.clients import client_class
 from forums.models import AuditEntry, BulkAction, BulkActionItem, BulkTargetChunk, ForumConnection
@@ -177,9 +178,15 @@ def bulk_action_approve(
 ) -> BulkAction:
     """Approve exactly the plan the approver saw (its hash), never one's own proposal."""
     with transaction.atomic():
-        action = BulkAction.objects.select_for_update().get(pk=action.pk)
+        action = (
+            BulkAction.objects.select_for_update().select_related("proposed_by").get(pk=action.pk)
+        )
         if action.proposed_by_id == actor.pk:
             raise BulkActionError("You proposed this action; someone else must approve it.")
+        # Nor through an account the proposer created or changed, nor one changed recently.
+        refusal = approval_refusal(approver=actor, proposer=action.proposed_by)
+        if refusal:
+            raise BulkActionError(refusal)
         _transition(action, [State.PENDING_APPROVAL], "approved")
         current = compute_hash(action)
         if current != action.plan_hash:

@@ -12,6 +12,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
+from forums.accounts.selectors import approval_refusal
 from forums.models import BulkAction, BulkActionItem
 from forums.web import HtmxHttpRequest, render_page, requires
 from forums.web.exports import csv_response
@@ -88,11 +89,16 @@ def bulk_create(request: HtmxHttpRequest) -> HttpResponse:
 def _detail_context(request: HtmxHttpRequest, action: BulkAction) -> dict:
     user = request.user
     progress = selectors.progress(action)
-    can_approve = (
+    may_approve = (
         user.has_perm("forums.approve_bulkaction")
         and action.proposed_by_id != user.pk
         and action.state == BulkAction.State.PENDING_APPROVAL
     )
+    # Four eyes on accounts too: say why this approver may not approve this proposer's action.
+    approval_refused = (
+        approval_refusal(approver=user, proposer=action.proposed_by) if may_approve else ""
+    )
+    can_approve = may_approve and not approval_refused
     can_cancel = (
         action.state in BulkAction.ACTIVE | {BulkAction.State.PENDING_APPROVAL}
         and not action.cancel_requested
@@ -109,6 +115,7 @@ def _detail_context(request: HtmxHttpRequest, action: BulkAction) -> dict:
         "kind": KINDS.get(action.kind),
         "progress": progress,
         "can_approve": can_approve,
+        "approval_refused": approval_refused,
         "own_proposal": action.proposed_by_id == user.pk,
         "can_cancel": can_cancel,
         "polling": action.state in BulkAction.ACTIVE,
