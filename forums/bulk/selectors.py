@@ -6,10 +6,12 @@ import math
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from forums.models import BulkAction, BulkActionItem
+from forums.accounts.selectors import approval_refusal
+from forums.models import AccountChange, BulkAction, BulkActionItem
 
 State = BulkAction.State
 ItemState = BulkActionItem.State
@@ -41,10 +43,18 @@ def bulk_action_list(*, state_group: str = "", proposed_by=None) -> QuerySet[Bul
 
 
 def bulk_waiting_for(user) -> int:
-    """Bulk actions this person could approve now (never their own)."""
+    """Bulk actions this person could approve now (never their own, nor those their account's
+    history forbids: see accounts.selectors.approval_refusal)."""
     if not user.has_perm("forums.approve_bulkaction"):
         return 0
-    return BulkAction.objects.filter(state=State.PENDING_APPROVAL).exclude(proposed_by=user).count()
+    waiting = BulkAction.objects.filter(state=State.PENDING_APPROVAL).exclude(proposed_by=user)
+    if not AccountChange.objects.filter(user=user, changed_by__isnull=False).exists():
+        return waiting.count()  # nothing in this account's history can refuse it
+    per_proposer = waiting.values_list("proposed_by").annotate(n=Count("id"))
+    proposers = get_user_model().objects.in_bulk([pk for pk, _ in per_proposer])
+    return sum(
+        n for pk, n in per_proposer if not approval_refusal(approver=user, proposer=proposers[pk])
+    )
 
 
 def stalled_actions(now=None) -> QuerySet[BulkAction]:

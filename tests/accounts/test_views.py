@@ -195,8 +195,11 @@ def test_an_approver_sees_why_a_recent_change_holds_their_approval(
     action = planned_group_add(
         proposer=moe, connection=sandbox_connection, sandbox=discourse_sandbox, count=2
     )
-    page = signed_in(april).get(reverse("forums:bulk-detail", args=[action.pk])).content
+    as_april = signed_in(april)
+    page = as_april.get(reverse("forums:bulk-detail", args=[action.pk])).content
     assert "approvals wait 24 hours" in page.decode() and b"Approve and run" not in page
+    # Nothing is counted as waiting for her while she may not approve it.
+    assert "waiting for your approval" not in as_april.get(reverse("overview")).content.decode()
     change = AccountChange.objects.get(user=april)
     # ben, who made the change, cannot confirm it himself.
     response = signed_in(ben).post(
@@ -208,8 +211,9 @@ def test_an_approver_sees_why_a_recent_change_holds_their_approval(
     waiting = cyd.get(reverse("forums:account-list")).content.decode()
     assert "Changes waiting for a second Admin" in waiting and "april" in waiting
     cyd.post(reverse("forums:account-change-confirm", args=[change.pk]), {"next": "list"})
-    page = signed_in(april).get(reverse("forums:bulk-detail", args=[action.pk])).content
+    page = as_april.get(reverse("forums:bulk-detail", args=[action.pk])).content
     assert b"Approve and run" in page
+    assert "1 waiting for your approval" in as_april.get(reverse("overview")).content.decode()
 
 
 def test_people_and_roles_is_in_the_menu_for_admins_only(admin_client_, viewer):
