@@ -359,7 +359,7 @@ def plan_action(action_id: int) -> Outcome:
     except Exception as exc:  # a bug, or an answer nobody foresaw: counted, never endless
         logger.exception("Planning bulk action #%s failed", action_id)
         return _failed_try(action, _unexpected(exc))
-    if not outcome.failed:
+    if outcome.again_in is None:  # done (a forum's "wait" neither counts nor resets)
         _made_progress(action.pk)
     return outcome
 
@@ -545,7 +545,7 @@ def run_action(action_id: int) -> Outcome:
             outcome = _failed_try(
                 BulkAction.objects.get(pk=action_id), outcome.note, again_in=outcome.again_in
             )
-        else:
+        elif outcome.again_in is None:  # done (a forum's "wait" neither counts nor resets)
             _made_progress(action_id)
     wait_until = timezone.now() + timedelta(seconds=outcome.again_in) if outcome.again_in else None
     _release_lease(action_id, token, not_before=wait_until)
