@@ -32,6 +32,9 @@ def bulk_action_list(*, state_group: str = "", proposed_by=None) -> QuerySet[Bul
             n_finished=Count(
                 "items", filter=Q(items__planned=True) & ~Q(items__state__in=["pending", "sending"])
             ),
+            # For a cancelled action: what left Forumdeck, and what never did.
+            n_sent=Count("items", filter=Q(items__planned=True, items__attempts__gt=0)),
+            n_not_sent=Count("items", filter=Q(items__planned=True, items__attempts=0)),
         )
         .order_by("-created_at", "-id")
     )

@@ -389,6 +389,8 @@ def test_a_cancelled_action_says_what_was_sent_in_a_neutral_colour(
     assert "Cancelled: 2 sent, 3 not sent" in page
     assert 'class="is-cancelled"' in page
     assert "100%" not in page and "to go" not in page
+    listed = approver_client.get(reverse("forums:bulk-list")).content.decode()
+    assert "Cancelled: 2 sent, 3 not sent" in listed and "5/5" not in listed
 
 
 def test_a_cancel_during_planning_sticks(
