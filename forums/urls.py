@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("forums.audit.urls")),
     path("", include("forums.people.urls")),
     path("", include("forums.bulk.urls")),
+    path("", include("forums.accounts.urls")),
     path("", include("forums.groups.urls")),
     path("", include("forums.tags.urls")),
 ]

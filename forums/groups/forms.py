@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 
-from forums.bulk.targets import Rejected, parse_targets
+from forums.bulk.targets import Rejected, TargetParser, decoded_pieces, detect_encoding
 from forums.clients import client_class
 from forums.models import ForumConnection
 
-MAX_CSV_BYTES = 10 * 1024 * 1024
 KINDS = [("", "All groups"), ("ordinary", "Ordinary groups"), ("automatic", "Automatic / system")]
 
 
@@ -110,19 +111,6 @@ class GroupDeleteForm(forms.Form):
     )
 
 
-def read_csv_upload(upload) -> str:
-    """An uploaded CSV as text (UTF-8, or Windows' cp1252), or a ValidationError."""
-    if upload.size > MAX_CSV_BYTES:
-        raise forms.ValidationError("The file is larger than 10 MB.")
-    raw = upload.read()
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise forms.ValidationError("The file is not text (CSV) Forumdeck can read.")
-
-
 class MembersForm(forms.Form):
     """Who to add to (or remove from) the group, on this forum and its namesakes elsewhere."""
 
@@ -147,31 +135,58 @@ class MembersForm(forms.Form):
         required=False, label="Leave out the lines listed above and propose the rest"
     )
 
-    def __init__(self, *args: Any, choices: list[tuple[int, str]], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, choices: list[tuple[int, str]], upload_refused: str = "", **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["connections"].choices = choices
         self.fields["connections"].initial = [choices[0][0]] if choices else []
+        self.fields[
+            "csv_file"
+        ].help_text += f" At most {settings.FORUMDECK_MAX_UPLOAD_BYTES / (1024 * 1024):g} MB."
+        self.upload_refused = upload_refused
+        self.csv_encoding = ""
         self.junk: list[Rejected] = []
+        self.junk_count = 0
 
-    def clean_csv_file(self) -> str | None:
+    def clean_csv_file(self) -> UploadedFile | None:
+        """The upload, checked to be text (read in pieces, never whole)."""
+        if self.upload_refused:
+            raise forms.ValidationError(self.upload_refused)
         upload = self.cleaned_data.get("csv_file")
-        return read_csv_upload(upload) if upload else None
+        if not upload:
+            return None
+        if upload.size > settings.FORUMDECK_MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                f"The file is larger than "
+                f"{settings.FORUMDECK_MAX_UPLOAD_BYTES / (1024 * 1024):g} MB."
+            )
+        encoding = detect_encoding(upload)
+        if encoding is None:
+            raise forms.ValidationError("The file is not text (CSV) Forumdeck can read.")
+        self.csv_encoding = encoding
+        return upload
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        text, csv_data = data.get("targets") or "", data.get("csv_file")
-        if not text.strip() and not csv_data:
+        text, upload = data.get("targets") or "", data.get("csv_file")
+        if not text.strip() and not upload:
             if "csv_file" not in self.errors:
                 raise forms.ValidationError("Paste usernames or e-mail addresses, or upload a CSV.")
             return data
-        parsed = parse_targets(text, csv_data=csv_data)
-        if not parsed.targets:
-            self.junk = parsed.junk
+        # Read once here, in pieces, only to count what cannot be read: the lines are listed
+        # before anything is proposed (the planning task reads the stored list again).
+        parser = TargetParser(csv=upload is not None, keep=50)
+        pieces = decoded_pieces(upload, self.csv_encoding) if upload else [text]
+        usable = sum(1 for _ in parser.targets(pieces))
+        if upload:
+            upload.seek(0)
+        self.junk, self.junk_count = parser.junk, parser.junk_count
+        if not usable:
             raise forms.ValidationError("No line names a person Forumdeck can look up.")
-        if parsed.junk and not data.get("accept_junk"):
-            self.junk = parsed.junk
+        if parser.junk_count and not data.get("accept_junk"):
             raise forms.ValidationError(
-                f"{len(parsed.junk)} line(s) cannot be read (listed below): correct them, or "
+                f"{parser.junk_count} line(s) cannot be read (listed below): correct them, or "
                 "tick the box to leave them out. Nothing was proposed."
             )
         return data

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -241,7 +241,8 @@ def group_members_propose(
     key: str,
     adding: bool,
     targets_text: str = "",
-    csv_data: str | None = None,
+    csv_file: IO[bytes] | None = None,
+    csv_encoding: str | None = None,
 ) -> BulkAction:
     """Add (or remove) the given people to this group on each chosen forum, as one bulk
     action: the group is the one the page showed, checked on every forum first."""
@@ -256,7 +257,8 @@ def group_members_propose(
         connections=list(connections),
         params={"group": key},
         targets_text=targets_text,
-        csv_data=csv_data,
+        csv_file=csv_file,
+        csv_encoding=csv_encoding,
     )
 
 

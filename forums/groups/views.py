@@ -18,6 +18,7 @@ from forums.clients.errors import ForumError
 from forums.clients.records import Capability
 from forums.models import ForumConnection
 from forums.web import HtmxHttpRequest, render_page, requires
+from forums.web.uploads import upload_refusal
 
 from . import selectors, services
 from .forms import (
@@ -269,7 +270,10 @@ def group_members_change(
         ):
             if not row.locked_reason:
                 choices.append((row.connection_id, f"{row.connection_name}: {row.group.name}"))
-    form = MembersForm(request.POST or None, request.FILES or None, choices=choices)
+    data = request.POST if request.method == "POST" else None
+    # Reading POST is what stops an upload over FORUMDECK_MAX_UPLOAD_BYTES (see web.uploads).
+    too_large = upload_refusal(request) if data is not None else ""
+    form = MembersForm(data, request.FILES or None, choices=choices, upload_refused=too_large)
     if request.method == "POST" and group is not None and form.is_valid():
         chosen = form.cleaned_data["connections"]
         connections = sorted(
@@ -283,7 +287,8 @@ def group_members_change(
                 key=group.key,
                 adding=adding,
                 targets_text=form.cleaned_data.get("targets") or "",
-                csv_data=form.cleaned_data.get("csv_file"),
+                csv_file=form.cleaned_data.get("csv_file"),
+                csv_encoding=form.csv_encoding or None,
             )
         except ValidationError as exc:
             form.add_error(None, exc.messages)

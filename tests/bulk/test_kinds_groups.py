@@ -147,8 +147,7 @@ def test_sync_adds_and_removes_in_batches_and_verifies_after_a_crash(
     action.items.update(state="sending")
     BulkAction.objects.filter(pk=action.pk).update(state=State.RUNNING)
     engine.run_action(action.pk)
-    assert set(action.items.values_list("state", "error")) == {
-        ("done", "applied before a restart (verified)")}  # fmt: skip
+    assert set(action.items.values_list("state", "error")) == {("done", engine.FOUND_APPLIED)}
 
 
 def test_sync_targets_are_add_or_remove_lines():

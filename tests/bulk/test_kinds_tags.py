@@ -91,7 +91,7 @@ def test_merge_moves_topics_and_a_crashed_retag_is_verified_not_resent(
     action.refresh_from_db()
     first.refresh_from_db()
     assert action.state == State.SUCCEEDED
-    assert first.state == "done" and first.error == "applied before a restart (verified)"
+    assert first.state == "done" and first.error == engine.FOUND_APPLIED
     assert n.calls.count("PUT", f"/api/v3/topics/{topic['tid']}/tags") == 0
     assert not tagged(n, "docker") and tagged(n, "redis") == staying | moving
 

@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FORUMS = ROOT / "forums"
-AREAS = ["connections", "audit", "people", "bulk", "groups", "tags"]
+AREAS = ["connections", "audit", "people", "bulk", "accounts", "groups", "tags"]
 
 
 def _modules() -> dict[str, Path]:

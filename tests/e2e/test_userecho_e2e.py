@@ -63,7 +63,9 @@ def test_connect_userecho_test_it_and_find_a_person_on_three_forums(
     expect(card).to_contain_text("3 forums: Ideas & Feedback, Support, Beta program")
     expect(card).to_contain_text("12 waiting")
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="People").click()
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="People", exact=True
+    ).click()
     page.get_by_placeholder("Username or e-mail, or part of either").fill(EMAIL)
     page.get_by_role("button", name="Search").click()
     person = page.locator(".person", has_text=EMAIL)

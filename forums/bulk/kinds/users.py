@@ -34,6 +34,10 @@ class DeleteUsersKind(Kind):
             return "is an administrator (forums refuse to delete admins)"
         return ""
 
+    def shows_applied(self, reason):
+        # A delete sent earlier whose answer was lost: the account being gone is the change.
+        return reason.startswith("no longer exists")
+
     def batch_size(self, client):
         return client.delete_batch_size
 
