@@ -111,7 +111,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         python = sys.executable
-        beat_schedule = settings.CELERY_BEAT_SCHEDULE_FILENAME
         web = [
             python,
             "-m",
@@ -131,7 +130,7 @@ class Command(BaseCommand):
             "--no-control-socket",
         ]
         worker = worker_command(concurrency=options["concurrency"])
-        beat = beat_command(schedule=beat_schedule)
+        beat = beat_command()
         children = {
             "web": Child("web", web, restartable=False),
             "worker": Child("worker", worker, restartable=True),
