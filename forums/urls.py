@@ -8,4 +8,6 @@ urlpatterns = [
     path("", include("forums.audit.urls")),
     path("", include("forums.people.urls")),
     path("", include("forums.bulk.urls")),
+    path("", include("forums.backups.urls")),
+    path("", include("forums.calendar.urls")),
 ]
