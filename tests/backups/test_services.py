@@ -22,6 +22,13 @@ def app(discourse_sandbox):
     return discourse_sandbox.app
 
 
+def save_schedule(actor, connection, frequency: str):
+    return services.backup_schedule_save(
+        actor=actor, connection=connection, frequency=frequency, at_time=time(4),
+        timezone_name="UTC",
+    )  # fmt: skip
+
+
 def finish(app) -> None:
     app.backup_running_until = 0  # the forum's backup job ends now
 
@@ -160,13 +167,11 @@ def test_a_schedule_is_a_database_row_beat_reads(sandbox_connection, admin_user)
     assert services.describe_schedule(schedule) == (
         "every Monday at 02:30 Europe/Berlin, without uploads"
     )
-    services.backup_schedule_save(actor=admin_user, connection=sandbox_connection,
-                                  frequency="daily", at_time=time(4), timezone_name="UTC")  # fmt: skip
+    save_schedule(admin_user, sandbox_connection, "daily")
     task.refresh_from_db()
     assert (task.crontab.hour, task.crontab.day_of_week) == ("4", "*")
     assert PeriodicTask.objects.filter(task="forums.tasks.run_scheduled_backup").count() == 1
-    services.backup_schedule_save(actor=admin_user, connection=sandbox_connection,
-                                  frequency="off", at_time=time(4), timezone_name="UTC")  # fmt: skip
+    save_schedule(admin_user, sandbox_connection, "off")
     assert not PeriodicTask.objects.filter(task="forums.tasks.run_scheduled_backup").exists()
     assert AuditEntry.objects.filter(action="backup_schedule").count() == 3
     with pytest.raises(ValidationError, match="not a time zone"):
@@ -176,8 +181,7 @@ def test_a_schedule_is_a_database_row_beat_reads(sandbox_connection, admin_user)
 
 
 def test_a_scheduled_run_of_a_disabled_or_deleted_forum(sandbox_connection, admin_user, app):
-    services.backup_schedule_save(actor=admin_user, connection=sandbox_connection,
-                                  frequency="daily", at_time=time(4), timezone_name="UTC")  # fmt: skip
+    save_schedule(admin_user, sandbox_connection, "daily")
     run = services.backup_scheduled_run(connection_id=sandbox_connection.pk)
     assert run.trigger == BackupRun.Trigger.SCHEDULE and run.state == BackupRun.State.RUNNING
     assert run.with_uploads is True and run.requested_by is None
