@@ -265,6 +265,9 @@ CELERY_TIMEZONE = TIME_ZONE
 # written there when beat starts, and per-forum backup schedules are rows the pages change.
 # The embedded stack, the compose beat and the tests' beat all use this scheduler.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Write each entry's "last sent" after every task beat sends (one small UPDATE), not every
+# three minutes: the beat healthcheck and the schedule pages read it.
+CELERY_BEAT_SYNC_EVERY = 1
 # Beat sends a heartbeat task this often; a worker that takes it (or any task) is alive.
 FORUMDECK_HEARTBEAT_SECONDS = env.float("FORUMDECK_HEARTBEAT_SECONDS", default=30.0)
 # No task taken for this long: the overview turns red and `make run` restarts its worker. Long

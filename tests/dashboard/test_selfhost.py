@@ -339,18 +339,30 @@ def test_worker_records_the_heartbeat_the_overview_shows(stack_env, worker):
 
 
 @pytest.mark.worker
-def test_beat_schedules_the_heartbeat_from_a_writable_schedule_file(stack_env, worker, tmp_path):
+def test_beat_schedules_the_heartbeat_from_the_database(stack_env, worker, tmp_path):
     env = {**stack_env, "FORUMDECK_HEARTBEAT_SECONDS": "1"}
+    assert _run(env, "healthcheck", "beat").returncode != 0  # no beat has sent anything yet
     beat = Service(env, "beat", tmp_path / "beat.log")
     try:
         # Nobody sends the task here: a fresh heartbeat means beat scheduled it.
         result = _heartbeat_since_now(env, send=False)
         assert result["fresh"], f"beat sent no heartbeat:\n{beat.output()[-4000:]}"
-        schedule = list(Path(env["FORUMDECK_VAR_DIR"]).glob("celerybeat-schedule*"))
-        assert schedule, "beat wrote no schedule file in FORUMDECK_VAR_DIR"
+        # Its schedule is rows in the database (django-celery-beat), not a file.
+        rows = _shell(env, SCHEDULE_ROWS)
+        assert rows["worker-heartbeat"]["task"] == "dashboard.tasks.worker_heartbeat"
+        assert rows["worker-heartbeat"]["sent"], rows
+        assert not list(Path(env["FORUMDECK_VAR_DIR"]).glob("celerybeat-schedule*"))
         assert _run(env, "healthcheck", "beat").returncode == 0
     finally:
         beat.stop()
+
+
+SCHEDULE_ROWS = """
+import json
+from django_celery_beat.models import PeriodicTask
+print(json.dumps({t.name: {"task": t.task, "sent": bool(t.last_run_at)}
+                  for t in PeriodicTask.objects.all()}))
+"""
 
 
 # --- check --deploy ---------------------------------------------------------------------------

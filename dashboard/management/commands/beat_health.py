@@ -1,7 +1,7 @@
 """Exit 0 when Celery beat is ticking: the image's HEALTHCHECK for the beat container.
 
 Beat keeps its schedules in the database (django-celery-beat) and writes there when it last
-sent each task, at least every few minutes while it runs (its ``sync_every`` is 180 s). The
+sent each task (after every task: ``CELERY_BEAT_SYNC_EVERY``; at the latest every 180 s). The
 heartbeat task goes out every ``FORUMDECK_HEARTBEAT_SECONDS``, so a beat that has written
 nothing for much longer than that is stuck or gone.
 """
