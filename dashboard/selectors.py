@@ -75,7 +75,8 @@ def fleet_overview(*, user: Any, zone: tzinfo) -> Fleet:
         fleet.review_total = sum(r.count or 0 for r in fleet.reviews)
         bars = [
             Bar(label=r.connection.name, value=float(r.count) if r.count is not None else None,
-                text=f"{r.count} waiting" if r.count is not None else "not offered",
+                text=str(r.count) if r.count is not None else "not offered",
+                detail=f"{r.count} waiting" if r.count is not None else "not offered",
                 css="warn" if r.count else "ok")
             for r in fleet.reviews
         ]  # fmt: skip

@@ -250,10 +250,11 @@ def backup_age_chart(rows: list[ForumBackups]):
             continue
         age = row.age_hours
         if age is None:
-            text = "never" if row.status == Freshness.NEVER else row.label.lower()
+            text = detail = "never" if row.status == Freshness.NEVER else row.label.lower()
         else:
-            text = f"{_hours_text(age)} (limit {row.threshold_hours} h)"
+            text = _hours_text(age)
+            detail = f"{text} old, {row.label.lower()} (stale after {row.threshold_hours} h)"
         css = {"fresh": "ok", "stale": "bad", "never": "bad"}.get(row.status, "warn")
-        bars.append(Bar(label=row.connection.name, value=age, text=text, css=css,
+        bars.append(Bar(label=row.connection.name, value=age, text=text, detail=detail, css=css,
                         marker=float(row.threshold_hours)))  # fmt: skip
     return bar_chart(title="Age of each forum's newest backup against its threshold", bars=bars)

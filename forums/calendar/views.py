@@ -63,6 +63,8 @@ def calendar_month(request: HtmxHttpRequest) -> HttpResponse:
     today = timezone.now().astimezone(zone).date()
     chosen = form.cleaned_data.get("month") if form.is_bound and form.is_valid() else None
     year, month = chosen or (today.year, today.month)
+    if not chosen:
+        form.initial["month"] = f"{year:04d}-{month:02d}"  # what the month box shows
     first, last = selectors.month_bounds(year, month)
     start, end = selectors.fetch_window(first, last, zone)
     forum_ids, categories = _filters(form)

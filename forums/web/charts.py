@@ -16,10 +16,11 @@ BAR_HEIGHT = 14
 class Bar:
     label: str
     value: float | None  # None: no value (drawn as a note, not a bar)
-    text: str  # the value in words, drawn at the end of the bar
+    text: str  # the value, short, drawn at the end of the bar
     css: str = ""  # e.g. "ok", "bad", "warn"
     marker: float | None = None  # a threshold line drawn on this row
     href: str = ""
+    detail: str = ""  # the value in words for screen readers (default: ``text``)
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def bar_chart(*, title: str, bars: list[Bar], unit: str = "") -> Chart:
                 marker_y2=round(y + BAR_HEIGHT + 3, 1),
             )
         )
-    description = "; ".join(f"{b.label}: {b.text}" for b in bars) or "Nothing to show."
+    description = "; ".join(f"{b.label}: {b.detail or b.text}" for b in bars) or "Nothing to show."
     return Chart(
         title=title,
         description=description,

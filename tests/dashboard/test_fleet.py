@@ -40,7 +40,7 @@ def test_the_fleet_panel_adds_up_every_forum(viewer_client, viewer, sandbox_conn
     for chart in ("review-chart", "backup-chart"):
         svg = re.search(rf'<svg class="bar-chart" id="{chart}".*?</svg>', html, re.S).group(0)
         assert "<title" in svg and "<desc" in svg and "style=" not in svg and "<rect" in svg
-    assert "Sandbox Discourse: 27 h (limit 26 h)" in html
+    assert "Sandbox Discourse: 27 h old, stale (stale after 26 h)" in html
 
 
 def test_each_part_only_for_those_who_may_see_it(client, make_user, sandbox_connection):
