@@ -90,6 +90,7 @@ case $cmd in
             --keep-alive 5 \
             --max-requests 2000 --max-requests-jitter 200 \
             --access-logfile - --error-logfile - \
+            --logger-class dashboard.gunicorn_logging.RedactingLogger \
             "$@"
         # Keep the worker heartbeat file off overlay/slow disks when /dev/shm exists.
         if [ -d /dev/shm ] && [ -w /dev/shm ]; then

@@ -126,6 +126,9 @@ class Command(BaseCommand):
             "8",
             "--access-logfile",
             "-",
+            # Feed tokens travel in URLs: the access log writes them as "…".
+            "--logger-class",
+            "dashboard.gunicorn_logging.RedactingLogger",
             # Two stacks on one machine (or a test) must not fight over one socket path.
             "--no-control-socket",
         ]
