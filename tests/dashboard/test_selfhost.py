@@ -31,6 +31,8 @@ import requests
 import yaml
 from cryptography.fernet import Fernet
 
+from tests.processes import wait_for
+
 ROOT = Path(__file__).resolve().parents[2]
 ENTRYPOINT = ROOT / "docker" / "entrypoint.sh"
 ENV_EXAMPLE = ROOT / ".env.example"
@@ -347,10 +349,12 @@ def test_beat_schedules_the_heartbeat_from_the_database(stack_env, worker, tmp_p
         # Nobody sends the task here: a fresh heartbeat means beat scheduled it.
         result = _heartbeat_since_now(env, send=False)
         assert result["fresh"], f"beat sent no heartbeat:\n{beat.output()[-4000:]}"
-        # Its schedule is rows in the database (django-celery-beat), not a file.
-        rows = _shell(env, SCHEDULE_ROWS)
+        # Its schedule is rows in the database (django-celery-beat), not a file; beat writes
+        # when it last sent each one every 10 seconds.
+        rows = wait_for(lambda: (r := _shell(env, SCHEDULE_ROWS))["worker-heartbeat"]["sent"]
+                        and r, timeout=40, what="beat to record the heartbeat as sent",
+                        on_fail=beat.output, interval=2)  # fmt: skip
         assert rows["worker-heartbeat"]["task"] == "dashboard.tasks.worker_heartbeat"
-        assert rows["worker-heartbeat"]["sent"], rows
         assert not list(Path(env["FORUMDECK_VAR_DIR"]).glob("celerybeat-schedule*"))
         assert _run(env, "healthcheck", "beat").returncode == 0
     finally:

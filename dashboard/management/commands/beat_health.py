@@ -1,7 +1,7 @@
 """Exit 0 when Celery beat is ticking: the image's HEALTHCHECK for the beat container.
 
 Beat keeps its schedules in the database (django-celery-beat) and writes there when it last
-sent each task (after every task: ``CELERY_BEAT_SYNC_EVERY``; at the latest every 180 s). The
+sent each task (every 10 s while it sends any: ``dashboard.beat.Scheduler``). The
 heartbeat task goes out every ``FORUMDECK_HEARTBEAT_SECONDS``, so a beat that has written
 nothing for much longer than that is stuck or gone.
 """
@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand
 from django.db.models import Max
 from django.utils import timezone
 
-SYNC_SECONDS = 180  # celery beat's default sync_every
+SYNC_SECONDS = 10  # dashboard.beat.Scheduler.sync_every
 
 
 class Command(BaseCommand):
