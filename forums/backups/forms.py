@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-import zoneinfo
-from functools import cache
 from typing import Any
 
 from django import forms
 from django.utils import timezone
 
 from forums.models import BackupSchedule
-
-
-@cache
-def timezone_choices() -> list[tuple[str, str]]:
-    names = sorted(n for n in zoneinfo.available_timezones() if "/" in n or n == "UTC")
-    return [(n, n.replace("_", " ")) for n in names]
-
-
-def current_timezone_name(request: Any) -> str:
-    """The viewer's zone as their browser said it (base.html's cookie), else ""."""
-    name = request.COOKIES.get("forumdeck_tz", "") if request is not None else ""
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return ""
-    return name if name else ""
+from forums.web.timezones import timezone_choices
 
 
 class BackupStartForm(forms.Form):

@@ -11,9 +11,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from forums.models import BackupRun, ForumConnection
 from forums.web import HtmxHttpRequest, render_page, requires
+from forums.web.timezones import browser_timezone_name
 
 from . import selectors, services
-from .forms import BackupScheduleForm, BackupStartForm, DownloadLinkForm, current_timezone_name
+from .forms import BackupScheduleForm, BackupStartForm, DownloadLinkForm
 
 
 def _connection(connection_id: int) -> ForumConnection:
@@ -37,7 +38,7 @@ def _detail_context(
     request: HtmxHttpRequest, connection: ForumConnection, *, refresh: bool = False
 ) -> dict:
     forum = selectors.backup_forum(connection=connection, refresh=refresh)
-    browser_tz = current_timezone_name(request)
+    browser_tz = browser_timezone_name(request)
     return {
         "connection": connection,
         "forum": forum,

@@ -7,10 +7,10 @@ from typing import Any
 
 from django import forms
 
-from forums.backups.forms import timezone_choices
 from forums.clients import client_class
 from forums.clients.records import Capability
 from forums.models import ForumConnection
+from forums.web.timezones import timezone_choices
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 CATEGORY = re.compile(r"^\d{1,12}:\d{1,12}$")

@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from forums.backups.forms import current_timezone_name
 from forums.web import HtmxHttpRequest, render_page, requires
+from forums.web.timezones import browser_timezone_name
 
 from . import selectors, services
 from .forms import AgendaFilterForm, CalendarFilterForm, FeedForm, calendar_forums
@@ -31,7 +31,7 @@ TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,128}$")
 def _zone(request: HtmxHttpRequest, form: CalendarFilterForm) -> tuple[ZoneInfo, bool]:
     """The zone to show times in (the filter's, else the browser's), and whether the browser
     told its zone at all (if not, the page says so and offers the choice)."""
-    browser = current_timezone_name(request)
+    browser = browser_timezone_name(request)
     chosen = form.cleaned_data.get("tz") if form.is_valid() else ""
     name = chosen or browser or timezone.get_default_timezone_name()
     try:

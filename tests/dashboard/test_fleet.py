@@ -56,3 +56,16 @@ def test_each_part_only_for_those_who_may_see_it(client, make_user, sandbox_conn
 def test_without_javascript_the_panel_comes_with_the_page(viewer_client, sandbox_connection):
     html = viewer_client.get(reverse("overview") + "?fleet=1").content.decode()
     assert "<html" in html and 'id="fleet-backups"' in html
+
+
+def test_a_failed_scheduled_backup_shows_on_the_overview(viewer_client, sandbox_connection):
+    from forums.models import BackupRun
+
+    BackupRun.objects.create(
+        connection=sandbox_connection,
+        trigger=BackupRun.Trigger.SCHEDULE,
+        state=BackupRun.State.FAILED,
+        message="The forum was down.",
+    )
+    html = viewer_client.get(reverse("overview"), headers=FLEET).content.decode()
+    assert "Sandbox Discourse: the last scheduled backup failed." in html
