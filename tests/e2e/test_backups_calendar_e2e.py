@@ -126,3 +126,23 @@ def test_make_a_feed_fetch_it_revoke_it(page, live_server, make_user, sandbox_co
     gone = requests.get(url, timeout=30)
     assert gone.status_code == 404 and gone.text == "Not found.\n"
     assert CalendarFeed.objects.get().revoked_at is not None
+
+
+def test_every_new_page_fits_a_360_px_phone(page, live_server, make_user, sandbox_connection,
+                                            nodebb_connection):  # fmt: skip
+    make_user("ada", "Admin", is_staff=True)
+    sign_in(page, live_server, "ada", "pw-ada-123")
+    page.set_viewport_size({"width": 360, "height": 800})
+    pages = {
+        "overview with the fleet": "/?fleet=1",
+        "backups": "/forums/backups/",
+        "a forum's backups and schedule": f"/forums/backups/{sandbox_connection.pk}/",
+        "month": "/forums/calendar/",
+        "agenda": "/forums/calendar/agenda/",
+        "feeds": "/forums/calendar/feeds/",
+    }
+    widths = {}
+    for name, path in pages.items():
+        page.goto(live_server.url + path)
+        widths[name] = page.evaluate("document.documentElement.scrollWidth")
+    assert all(width <= 360 for width in widths.values()), widths
