@@ -86,6 +86,7 @@ def calendar_month(request: HtmxHttpRequest) -> HttpResponse:
         previous_query=_query(request, month=f"{previous:%Y-%m}"),
         next_query=_query(request, month=f"{following:%Y-%m}"),
         today_query=_query(request, month=f"{today:%Y-%m}"),
+        refresh_query=_query(request, refresh="1"),
         weekdays=["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
     )  # fmt: skip
     with timezone.override(zone):
@@ -120,6 +121,7 @@ def calendar_agenda(request: HtmxHttpRequest) -> HttpResponse:
         result=result,
         page=Paginator(listing, 10).get_page(request.GET.get("page")),
         query=_query(request),
+        refresh_query=_query(request, refresh="1"),
     )
     with timezone.override(zone):
         return render_page(request, "calendar/agenda.html", context, partial="calendar-view")

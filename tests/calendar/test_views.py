@@ -56,6 +56,17 @@ def test_month_view_filters_by_forum_and_category(viewer_client, sandbox_connect
     assert "Local meetup" in html or "Workshop" in html
 
 
+def test_ask_again_reads_the_forums_fresh(viewer_client, sandbox_connection, app):
+    url = reverse("forums:calendar-month")
+    html = viewer_client.get(url, {"tz": "UTC"}).content.decode()
+    asked = app.calls.count("GET", "/discourse-post-event/events.json")
+    viewer_client.get(url, {"tz": "UTC"})
+    assert app.calls.count("GET", "/discourse-post-event/events.json") == asked  # cached
+    assert 'href="?tz=UTC&amp;refresh=1"' in html
+    viewer_client.get(url, {"tz": "UTC", "refresh": "1"})
+    assert app.calls.count("GET", "/discourse-post-event/events.json") > asked
+
+
 def test_htmx_gets_the_calendar_partial(viewer_client, sandbox_connection):
     response = viewer_client.get(reverse("forums:calendar-month"), headers=HX)
     html = response.content.decode()
