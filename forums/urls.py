@@ -9,6 +9,8 @@ urlpatterns = [
     path("", include("forums.people.urls")),
     path("", include("forums.bulk.urls")),
     path("", include("forums.accounts.urls")),
+    path("", include("forums.backups.urls")),
+    path("", include("forums.calendar.urls")),
     path("", include("forums.groups.urls")),
     path("", include("forums.tags.urls")),
 ]

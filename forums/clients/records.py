@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 
 class Capability(enum.StrEnum):
@@ -222,6 +222,8 @@ class Backup:
     filename: str
     size: int
     last_modified: datetime | None = None
+    # None: the forum does not say (its file name did not tell).
+    with_uploads: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +245,27 @@ class CalendarEvent:
     url: str = ""
     location: str = ""
     description: str = ""
+    # Recurring events come once per occurrence (``starts_at`` / ``ends_at`` are that
+    # occurrence's); ``rrule`` is the rule as the forum gives it ("FREQ=WEEKLY;..."), and
+    # ``series_starts_at`` the first date of the series, where the forum says.
+    rrule: str = ""
+    recurrence: str = ""
+    series_starts_at: datetime | None = None
+    recurrence_until: datetime | None = None
+    category_slug: str = ""
+    tags: tuple[str, ...] = ()
+
+    @property
+    def recurring(self) -> bool:
+        return bool(self.rrule or self.recurrence)
+
+    @property
+    def occurrence_key(self) -> str:
+        """Stable for this occurrence across fetches: the event id, plus the start for a
+        recurring event (each of its occurrences shares the id)."""
+        if not self.recurring:
+            return str(self.id)
+        return f"{self.id}-{self.starts_at.astimezone(UTC):%Y%m%dT%H%M%SZ}"
 
 
 _HEALTH_TEXT_LIMITS = {"software": 100, "version": 100, "title": 300, "error": 2000}

@@ -17,7 +17,7 @@ from urllib.parse import quote
 import requests
 
 from ..base import parse_retry_after
-from ..errors import ForumBadResponse, ForumRejected
+from ..errors import ForumBadResponse, ForumBusy, ForumRejected
 from ..platform import ForumClient, PenaltyRules, PenaltyWords, PlatformWords, SettingsProblem
 from ..records import Capability, ForumUser, Penalty
 
@@ -38,10 +38,8 @@ class DiscourseGroupUpdateNeedsChoice(ForumRejected):
         super().__init__(message, status=status)
 
 
-class DiscourseOperationRunning(ForumRejected):
+class DiscourseOperationRunning(ForumBusy):
     """Discourse answered 200 but did not start the backup: one is already running."""
-
-    kind = "operation_running"
 
 
 def dt(value: Any) -> datetime | None:

@@ -3,13 +3,50 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dateutil.rrule import rrulestr
 
 from ..records import CalendarEvent
 from .base import DiscourseBase, dt, iso, to_int
 
 EVENTS_MAX_LIMIT = 200  # /discourse-post-event/events.json `limit` 1..200
+EVENTS_MAX_PAGES = 50  # 10,000 occurrences: far past any month or agenda
+MAX_EXPANDED = 1000  # occurrences computed from one rule where the forum lists none
+
+
+def split_rrule(text: str) -> tuple[str, datetime | None]:
+    """Discourse's ``rrule`` is ``DTSTART:…\\nRRULE:FREQ=…`` (or the rule alone): the rule
+    ("FREQ=WEEKLY;…") and the series' first start, where given."""
+    rule, first = "", None
+    for line in str(text or "").replace("\r", "").split("\n"):
+        name, _, value = line.strip().partition(":")
+        if not value:
+            rule = rule or (name if "FREQ=" in name.upper() else "")
+        elif name.upper().startswith("DTSTART"):
+            first = _rrule_start(name, value.strip())
+        elif name.upper() == "RRULE":
+            rule = value.strip()
+    return rule, first
+
+
+def _rrule_start(name: str, value: str) -> datetime | None:
+    """``DTSTART:20260105T090000Z`` or ``DTSTART;TZID=Europe/Paris:20260105T090000``."""
+    zone: Any = UTC
+    for param in name.split(";")[1:]:
+        key, _, tz = param.partition("=")
+        if key.upper() == "TZID":
+            try:
+                zone = ZoneInfo(tz.strip())
+            except (ZoneInfoNotFoundError, ValueError):
+                return None
+    try:
+        return datetime.strptime(value.rstrip("Zz"), "%Y%m%dT%H%M%S").replace(tzinfo=zone)
+    except ValueError:
+        return None
 
 
 class DiscourseCalendar(DiscourseBase):
@@ -19,9 +56,10 @@ class DiscourseCalendar(DiscourseBase):
             return None
         post = data.get("post") or {}
         url = str(data.get("url") or "")
-        if not url.startswith("http") and post.get("url"):
-            url = f"{self.base_url}{post['url']}"
+        if not url.startswith("http") and (url or post.get("url")):
+            url = f"{self.base_url}{url or post['url']}"
         topic = post.get("topic") or {}
+        rrule, series_start = split_rrule(str(data.get("rrule") or ""))
         return CalendarEvent(
             id=int(data.get("id") or 0),
             name=str(data.get("name") or topic.get("title") or ""),
@@ -33,7 +71,61 @@ class DiscourseCalendar(DiscourseBase):
             url=url,
             location=str(data.get("location") or ""),
             description=str(data.get("description") or ""),
+            rrule=rrule,
+            recurrence=str(data.get("recurrence") or ""),
+            series_starts_at=series_start,
+            recurrence_until=dt(data.get("recurrence_until")),
+            category_slug=str(post.get("category_slug") or ""),
+            tags=tuple(str(t) for t in (topic.get("tags") or []) if isinstance(t, str)),
         )
+
+    def _occurrences(
+        self, data: dict, event: CalendarEvent, *, start: datetime, end: datetime
+    ) -> list[CalendarEvent]:
+        """One record per occurrence starting in [start, end): the forum's ``occurrences``
+        where it lists them; else the dates its rule gives (older plugin versions list none);
+        else the event itself."""
+        duration = event.ends_at - event.starts_at if event.ends_at else None
+        starts: list[tuple[datetime, datetime | None]] = []
+        listed = data.get("occurrences")
+        if isinstance(listed, list) and listed:
+            for row in listed:
+                if not isinstance(row, dict):
+                    continue
+                begin = dt(row.get("starts_at"))
+                if begin is not None:
+                    finish = dt(row.get("ends_at"))
+                    starts.append((begin, finish or (begin + duration if duration else None)))
+        elif event.rrule:
+            starts = self._expand(event, start=start, end=end)
+        if not starts:
+            starts = [(event.starts_at, event.ends_at)]
+        out = []
+        for begin, finish in starts:
+            if start <= begin < end:
+                out.append(
+                    event
+                    if begin == event.starts_at and finish == event.ends_at
+                    else replace(event, starts_at=begin, ends_at=finish)
+                )
+        return out
+
+    @staticmethod
+    def _expand(
+        event: CalendarEvent, *, start: datetime, end: datetime
+    ) -> list[tuple[datetime, datetime | None]]:
+        first = event.series_starts_at or event.starts_at
+        duration = event.ends_at - event.starts_at if event.ends_at else None
+        try:
+            rule = rrulestr(event.rrule, dtstart=first)
+        except (ValueError, TypeError):
+            return []
+        found = []
+        for begin in rule.xafter(start, count=MAX_EXPANDED, inc=True):
+            if begin >= end or (event.recurrence_until and begin > event.recurrence_until):
+                break
+            found.append((begin, begin + duration if duration else None))
+        return found
 
     @staticmethod
     def _event_params(
@@ -62,39 +154,64 @@ class DiscourseCalendar(DiscourseBase):
         category_id: int | None = None,
         page_size: int = EVENTS_MAX_LIMIT,
     ) -> Iterator[CalendarEvent]:
-        """Events starting between ``start`` and ``end``, oldest first.
+        """Events starting between ``start`` and ``end``, a recurring one once per occurrence.
 
         The route has no page parameter: when a page is full, the next one starts at the last
-        start time seen (events already returned are skipped).
+        start time seen (occurrences already returned are skipped). ``limit`` also caps the
+        occurrences listed per recurring event, so a series that filled its list is asked
+        again from its last listed date. Older plugin versions answer a bare array and ignore
+        ``after``: their one answer is filtered here (ENDPOINTS.md "Rules" / events).
         """
         limit = max(1, min(page_size, EVENTS_MAX_LIMIT))
-        seen: set[int] = set()
+        first = start if start.tzinfo else start.replace(tzinfo=UTC)
+        last = end if end.tzinfo else end.replace(tzinfo=UTC)
+        seen: set[tuple[int, datetime]] = set()
+        legacy = False
 
         def page(cursor: datetime) -> tuple[list[CalendarEvent], datetime | None]:
-            params = self._event_params(start=cursor, end=end, category_id=category_id)
+            nonlocal legacy
+            params = self._event_params(start=cursor, end=last, category_id=category_id)
             params.update(order="asc", limit=limit)
-            payload = self._dict(
-                self._json("GET", "/discourse-post-event/events.json", params=params), "events"
-            )
-            rows = payload.get("events") or []
+            if legacy:
+                # The older plugin hides finished events unless asked (it has no `after`).
+                params["include_expired"] = "true"
+            payload = self._json("GET", "/discourse-post-event/events.json", params=params)
+            if isinstance(payload, list) and not legacy:
+                legacy = True
+                return page(cursor)
+            rows = payload if legacy else self._dict(payload, "events").get("events") or []
             fresh: list[CalendarEvent] = []
+            following: list[datetime] = []
+            last_row_start = None
             for row in rows:
                 event = self._event(row) if isinstance(row, dict) else None
-                if event is None or event.id in seen:
+                if event is None:
                     continue
-                seen.add(event.id)
-                fresh.append(event)
-            if len(rows) < limit or not fresh:
+                last_row_start = event.starts_at
+                listed = row.get("occurrences")
+                if isinstance(listed, list) and len(listed) >= limit:
+                    following.append(dt(listed[-1].get("starts_at")) or event.starts_at)
+                for occurrence in self._occurrences(row, event, start=cursor, end=last):
+                    key = (occurrence.id, occurrence.starts_at)
+                    if key not in seen:
+                        seen.add(key)
+                        fresh.append(occurrence)
+            if legacy or not fresh:
                 return fresh, None
-            return fresh, max(cursor, *(e.starts_at for e in fresh))
+            if len(rows) >= limit and last_row_start is not None:
+                # Rows come in order of their (first) start: later ones start here or after.
+                following.append(last_row_start)
+            if not following:
+                return fresh, None
+            return fresh, max(cursor, min(following))
 
-        first = start if start.tzinfo else start.replace(tzinfo=UTC)
-        return self.paginate(page, start=first)
+        return self.paginate(page, start=first, max_pages=EVENTS_MAX_PAGES)
 
     def list_events(
         self, *, start: datetime, end: datetime, category_id: int | None = None
     ) -> list[CalendarEvent]:
-        return list(self.iter_events(start=start, end=end, category_id=category_id))
+        events = self.iter_events(start=start, end=end, category_id=category_id)
+        return sorted(events, key=lambda e: (e.starts_at, e.id))
 
     def export_events_ics(
         self,
