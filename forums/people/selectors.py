@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from forums.clients import get_client
-from forums.clients.errors import ForumError, ForumForbidden, ForumNotFound
+from forums.clients.errors import ForumError, ForumNotFound
 from forums.clients.records import ForumUser, ForumUserDetails
 from forums.models import AuditEntry, ForumConnection
 
@@ -133,20 +133,9 @@ def people_search(
             outcome = outcomes[connection.pk]
             try:
                 users = future.result()
-            except ForumForbidden as exc:
-                outcome.error = (
-                    str(exc)
-                    if "@" not in query
-                    else (f"{exc} This forum's key may not see e-mail addresses.")
-                )
-                continue
-            except ForumNotFound:
-                # Discourse hides its admin user list behind 404 from keys without admin rights.
-                outcome.error = (
-                    f"{connection.name} would not list its users: the API key needs admin rights."
-                )
-                continue
             except ForumError as exc:
+                # The client words every failure once (a refused key, not an administrator,
+                # not this software): the same words as the Test button and the card.
                 outcome.error = str(exc)
                 continue
             except ValueError as exc:  # a status this forum cannot filter by
