@@ -5,15 +5,31 @@ from typing import Any
 from django import forms
 from django.http import QueryDict
 
+from forums.connections.selectors import connection_last_healths
 from forums.models import BulkAction, ForumConnection
+from forums.templatetags.forumdeck import ago
 
 from .kinds import KINDS, Kind
 
 MAX_CSV_BYTES = 10 * 1024 * 1024
 
 
+class ConnectionChoiceField(forms.ModelMultipleChoiceField):
+    """Forums to choose from, each with its last check's verdict when that failed (read from
+    the cache: drawing the form never asks a forum)."""
+
+    healths: dict = {}
+
+    def label_from_instance(self, obj: ForumConnection) -> str:
+        report = self.healths.get(obj.pk)
+        if report is None or report.ok:
+            return obj.name
+        when = f" {ago(report.checked_at)}" if report.checked_at else ""
+        return f"{obj.name} (last check failed{when}: {report.error})"
+
+
 class BulkProposeForm(forms.Form):
-    connections = forms.ModelMultipleChoiceField(
+    connections = ConnectionChoiceField(
         label="Forums",
         queryset=ForumConnection.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -36,9 +52,9 @@ class BulkProposeForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["connections"].queryset = ForumConnection.objects.filter(enabled=True).defer(
-            "api_key"
-        )
+        queryset = ForumConnection.objects.filter(enabled=True).defer("api_key")
+        self.fields["connections"].queryset = queryset
+        self.fields["connections"].healths = connection_last_healths(connections=list(queryset))
 
     def clean_csv_file(self) -> str | None:
         upload = self.cleaned_data.get("csv_file")

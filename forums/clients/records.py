@@ -231,6 +231,7 @@ class HealthReport:
     error: str = ""
     error_kind: str = ""
     notes: list[str] = field(default_factory=list)
+    checked_at: datetime | None = None  # when Forumdeck asked (set by the service that asks)
 
     def __setattr__(self, name: str, value) -> None:
         # What a forum says about itself is shown on every card and cached: a hostile or broken

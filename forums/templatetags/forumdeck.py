@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import template
 from django.utils import formats, timezone
+from django.utils.timesince import timesince
 
 from forums.clients import client_class
 from forums.clients.records import ForumUser, ModerationEvent, Penalty
@@ -66,3 +67,13 @@ def event_label(event: ModerationEvent, platform: str) -> str:
     """One history entry in the forum's words: "Ban", "Unmute", "Suspension"..."""
     words = _words(platform).penalties[event.kind]
     return words.lift if event.lifted else (words.noun or words.verb)
+
+
+@register.filter
+def ago(value) -> str:
+    """ "just now", "3 minutes ago", "2 days ago": never "0 minutes ago"."""
+    if not value:
+        return ""
+    if (timezone.now() - value).total_seconds() < 60:
+        return "just now"
+    return f"{timesince(value, depth=1)} ago"
