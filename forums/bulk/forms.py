@@ -7,7 +7,7 @@ from django.http import QueryDict
 
 from forums.connections.selectors import connection_last_healths
 from forums.models import BulkAction, ForumConnection
-from forums.templatetags.forumdeck import ago
+from forums.web.times import ago
 
 from .kinds import KINDS, Kind
 

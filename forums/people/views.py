@@ -124,9 +124,10 @@ def person_action(
         context["outcome"] = outcome
         if not request.htmx:
             (messages.success if outcome.ok else messages.error)(request, outcome.message)
-            if outcome.ok and user_action.destructive and outcome.user is None:
+            if outcome.gone:
                 return redirect("forums:people-search")
             return redirect("forums:person-detail", connection_id=connection.pk, user_id=user_id)
+        context.update(_refreshed(connection, outcome))
         return _render_action(request, context)
     lookup = selectors.person_lookup(connection=connection, user_id=user_id)
     if lookup.details is None:
@@ -135,6 +136,20 @@ def person_action(
     context["username"] = lookup.details.user.username
     context["form"] = user_action.form(client_cls=cls, user=lookup.details.user)
     return _render_action(request, context)
+
+
+def _refreshed(connection: ForumConnection, outcome: ModerationOutcome) -> dict:
+    """What the person page shows again beside the action's result (htmx out-of-band swaps):
+    its status, groups and penalties as read after the action, and what Forumdeck did."""
+    person = outcome.user or outcome.before
+    if person is None:
+        return {}
+    return {
+        "refresh": True,
+        "details": outcome.details,
+        "deleted": outcome.gone,
+        "audit": selectors.person_audit(connection=connection, user=person),
+    }
 
 
 def _render_action(request: HtmxHttpRequest, context: dict, status: int = 200) -> HttpResponse:

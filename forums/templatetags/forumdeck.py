@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from django import template
 from django.utils import formats, timezone
-from django.utils.timesince import timesince
 
 from forums.clients import client_class
 from forums.clients.records import ForumUser, ModerationEvent, Penalty
+from forums.web.times import ago
 
 register = template.Library()
 
@@ -69,11 +69,15 @@ def event_label(event: ModerationEvent, platform: str) -> str:
     return words.lift if event.lifted else (words.noun or words.verb)
 
 
+@register.filter(name="ago")
+def ago_filter(value) -> str:
+    """ "just now", "3 minutes ago": see ``forums.web.times.ago``."""
+    return ago(value)
+
+
 @register.filter
-def ago(value) -> str:
-    """ "just now", "3 minutes ago", "2 days ago": never "0 minutes ago"."""
-    if not value:
-        return ""
-    if (timezone.now() - value).total_seconds() < 60:
-        return "just now"
-    return f"{timesince(value, depth=1)} ago"
+def action_label(action: str) -> str:
+    """An audit action id in words ("user.suspend" -> "Suspend (one person)")."""
+    from forums.audit.labels import action_label as label
+
+    return label(action)

@@ -120,7 +120,14 @@ def test_suspend_in_place_with_a_duration(
         headers={"HX-Request": "true"},
     ).content.decode()
     assert "success-note" in done and "Suspended until" in done
-    assert 'hx-swap-oob="innerHTML:#person-status"' in done
+    # The status, the penalties and "What Forumdeck did" come back with it (out of band).
+    assert (
+        '<section id="person-status" class="person-status" aria-live="polite" hx-swap-oob="true">'
+        in done
+    )
+    assert '<div id="person-history" hx-swap-oob="true">' in done
+    assert 'id="person-audit" aria-labelledby="audit-heading" hx-swap-oob="true"' in done
+    assert "Suspend (one person)" in done and "Nothing yet." not in done
     user = discourse_sandbox.app.users[kim["discourse"]]
     assert user["suspend_reason"] == "Spam links"
     entry = AuditEntry.objects.get(action="user.suspend")

@@ -141,8 +141,11 @@ class NodeBBBase(ForumClient):
         "(for a master token, check the acting uid too). Check it (Edit this forum).",
         not_admin="The API token works, but acts as a user who is not a NodeBB administrator: "
         "use an administrator's token, or a master token acting as an administrator's uid.",
-        search_note="NodeBB finds usernames from their start and e-mail addresses only in "
-        "full: type the whole address to find someone by e-mail.",
+        # ENDPOINTS.md "list/search users (ACP)": searchBy username or email, matched from
+        # the start of the value (the client searches e-mail when the query has an @).
+        search_note="NodeBB matches only the start of a username, or with an @ the start of an "
+        "e-mail address: it cannot find part of an address, such as “lopez” in "
+        "maria.lopez@example.org.",
     )
     penalty_rules = {
         Penalty.SUSPEND: PenaltyRules(permanent_allowed=True, until_required=False),
