@@ -442,11 +442,13 @@ def _run_chunk(action, kind, connection, client, ctx, chunk, token) -> Outcome |
         if not _renew_lease(action.pk, token):
             return Outcome(note="lost the lease to another run")
         batch = remaining[start : start + size]
+        sent_at = timezone.now()
         for item in batch:
             item.state = ItemState.SENDING
             item.attempts += 1
+            item.sent_at = sent_at
         # Durable before the call: if we die now, the next run verifies before resending.
-        _save(batch, ["state", "attempts"])
+        _save(batch, ["state", "attempts", "sent_at"])
         try:
             forum_skipped = kind.apply(client, ctx, action.params, _targets(batch))
         except ForumError as exc:

@@ -113,6 +113,7 @@ def bulk_action_propose(
         message=f"{kind_obj.describe(clean)}: {total} target(s) on "
         + ", ".join(c.name for c in connections),
         details={"bulk_action": action.pk},
+        bulk_action=action,
     )
     plan_bulk_action.delay_on_commit(action.pk)
     return action
@@ -131,6 +132,11 @@ def bulk_action_approve(
         if action.proposed_by_id == actor.pk:
             raise BulkActionError("You proposed this action; someone else must approve it.")
         _transition(action, [State.PENDING_APPROVAL], "approved")
+        if "per_connection" in action.plan and not action.plan.get("planned"):
+            raise BulkActionError(
+                f"Bulk action #{action.pk} changes nothing: every target needs no change or "
+                "was not found. There is nothing to approve; close it instead."
+            )
         current = compute_hash(action)
         if plan_hash != action.plan_hash or current != action.plan_hash:
             raise BulkActionError(
@@ -150,6 +156,7 @@ def bulk_action_approve(
             target=f"bulk action #{action.pk}",
             message=action.plan.get("description", ""),
             details={"bulk_action": action.pk, "plan_hash": current},
+            bulk_action=action,
         )
         run_bulk_action.delay_on_commit(action.pk)
     return action
@@ -176,6 +183,7 @@ def bulk_action_reject(*, actor: AbstractBaseUser, action: BulkAction, reason: s
         outcome=AuditEntry.Outcome.SUCCESS,
         message=reason,
         details={"bulk_action": action.pk},
+        bulk_action=action,
     )
     return action
 
@@ -206,5 +214,6 @@ def bulk_action_cancel(*, actor: AbstractBaseUser, action: BulkAction) -> BulkAc
         target=f"bulk action #{action.pk}",
         message=message,
         details={"bulk_action": action.pk},
+        bulk_action=action,
     )
     return action

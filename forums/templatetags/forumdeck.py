@@ -81,3 +81,11 @@ def action_label(action: str) -> str:
     from forums.audit.labels import action_label as label
 
     return label(action)
+
+
+@register.filter
+def bulk_title(action) -> str:
+    """A bulk action's title worded now, in the viewer's time zone."""
+    from forums.bulk.selectors import bulk_action_title
+
+    return bulk_action_title(action)
