@@ -72,8 +72,8 @@ def audit_csv(request: HtmxHttpRequest) -> StreamingHttpResponse:
     """The filtered log as CSV: times in ISO 8601 with the viewer's offset."""
     _form, _filters, entries = _filtered(request)
     writer = csv.writer(_Echo())
-    header = ["when", "who", "proposed_by", "forum", "action", "action_id", "target",
-              "outcome", "message"]  # fmt: skip
+    header = ["when", "who", "proposed_by", "approved_by", "forum", "action", "action_id",
+              "target", "outcome", "message"]  # fmt: skip
 
     def rows():
         yield writer.writerow(header)
@@ -95,6 +95,7 @@ def audit_csv(request: HtmxHttpRequest) -> StreamingHttpResponse:
                         timezone.localtime(entry.created_at).isoformat(timespec="seconds"),
                         entry.actor_name or "Forumdeck",
                         row.proposed_by,
+                        row.approved_by,
                         entry.connection_name,
                         row.label,
                         entry.action,

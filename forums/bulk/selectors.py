@@ -131,7 +131,7 @@ def bulk_action_parameters(action: BulkAction) -> list[tuple[str, str]]:
         value = action.params.get(name)
         if isinstance(field, UntilField):
             try:
-                shown = describe_until(until_of(action.params))
+                shown = describe_until(until_of(action.params)).removeprefix("until ")
             except (TypeError, ValueError):
                 shown = str(value)
         elif isinstance(field, forms.BooleanField):

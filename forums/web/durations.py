@@ -117,7 +117,9 @@ class UntilField(forms.CharField):
         kwargs.setdefault("max_length", 64)
         kwargs.setdefault(
             "widget",
-            forms.TextInput(attrs={"placeholder": UNTIL_PLACEHOLDER, "autocomplete": "off"}),
+            forms.TextInput(
+                attrs={"placeholder": UNTIL_PLACEHOLDER, "autocomplete": "off", "size": 34}
+            ),
         )
         super().__init__(**kwargs)
 

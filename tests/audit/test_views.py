@@ -81,7 +81,7 @@ def test_bulk_entries_name_proposer_and_approver_and_link_the_action(
     engine.run_action(action.pk)
     html = rows(viewer_client, action="bulk.group_add")
     assert "Bulk: Add members to a group" in html
-    assert "proposed by moe, approved by april" in html
+    assert "proposer: moe · approver: april" in html
     person_links = [
         reverse("forums:person-detail", args=[sandbox_connection.pk, item.forum_user_id])
         for item in action.items.filter(state="done")
@@ -89,7 +89,7 @@ def test_bulk_entries_name_proposer_and_approver_and_link_the_action(
     assert all(link in html for link in person_links)
     proposal = rows(viewer_client, action="bulk.propose")
     assert reverse("forums:bulk-detail", args=[action.pk]) in proposal
-    assert "proposed by moe" in proposal
+    assert "proposer: moe" in proposal
     # "bulk action #N" finds every entry of that action.
     found = rows(viewer_client, q=f"#{action.pk}")
     assert "Bulk action proposed" in found and "Bulk action approved" in found
