@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from forums.audit.selectors import audit_rows
 from forums.bulk.forms import bind_kind_params
 from forums.bulk.kinds import KINDS
 from forums.bulk.services import bulk_action_propose
@@ -74,7 +75,9 @@ def _person_context(request: HtmxHttpRequest, connection: ForumConnection, user_
     if lookup.details is not None:
         can_act = request.user.has_perm("forums.moderate_forum_users")
         context["actions"] = actions_for(cls) if can_act else []
-        context["audit"] = selectors.person_audit(connection=connection, user=lookup.details.user)
+        context["audit"] = audit_rows(
+            selectors.person_audit(connection=connection, user=lookup.details.user)
+        )
     return context
 
 
@@ -148,7 +151,7 @@ def _refreshed(connection: ForumConnection, outcome: ModerationOutcome) -> dict:
         "refresh": True,
         "details": outcome.details,
         "deleted": outcome.gone,
-        "audit": selectors.person_audit(connection=connection, user=person),
+        "audit": audit_rows(selectors.person_audit(connection=connection, user=person)),
     }
 
 

@@ -121,3 +121,19 @@ def test_last_seen_on_the_person_page_is_humane(moderator_client, kim, sandbox_c
         reverse("forums:person-detail", args=[sandbox_connection.pk, kim["discourse"]])
     ).content.decode()
     assert "3\xa0hours ago" in page or "3 hours ago" in page
+
+
+def test_what_forumdeck_did_shows_end_times_in_the_viewers_zone(
+    moderator_client, kim, sandbox_connection
+):
+    url = reverse("forums:person-action", args=[sandbox_connection.pk, kim["discourse"], "suspend"])
+    moderator_client.cookies["forumdeck_tz"] = "Asia/Tokyo"
+    moderator_client.post(url, {"username": "kim_lee", "reason": "Spam", "until": "2031-01-15"})
+    entry = AuditEntry.objects.get(action="user.suspend")
+    assert "2031-01-15 00:00 JST" in entry.message  # recorded in the actor's zone
+    moderator_client.cookies["forumdeck_tz"] = "America/New_York"
+    page = moderator_client.get(
+        reverse("forums:person-detail", args=[sandbox_connection.pk, kim["discourse"]])
+    ).content.decode()
+    audit = re.search(r'<section id="person-audit".*?</section>', page, re.S).group(0)
+    assert "until 2031-01-14 10:00 EST" in audit and "JST" not in audit
