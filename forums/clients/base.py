@@ -500,8 +500,12 @@ class BaseClient:
     # The health check and every call build these errors, so the Test button, the overview
     # card, a search row and a person page say the same thing about the same failure.
     # ``ForumClient`` words them for its platform.
-    def credentials_refused(self, *, status: int | None = None) -> ForumUnauthorized:
-        """The key (or the user it acts as) is not accepted."""
+    def credentials_refused(
+        self, *, status: int | None = None, detail: str = ""
+    ) -> ForumUnauthorized:
+        """The key (or the user it acts as) is not accepted. ``detail``: the forum's own words,
+        which a platform shows only where they are about the key (NodeBB's are about browser
+        sessions: "A valid login session was not found")."""
         return ForumUnauthorized(status=status)
 
     def not_admin(self, *, status: int | None = None) -> ForumNotAdmin:
@@ -714,7 +718,7 @@ class BaseClient:
         if status == 401:
             # The forum's own words here are about browser sessions ("A valid login session
             # was not found"), not about the key Forumdeck sends: say that instead.
-            raise self.credentials_refused(status=status)
+            raise self.credentials_refused(status=status, detail=own)
         if status == 403:
             raise ForumForbidden(own and f"The forum refused: {own}", status=status)
         if status == 404:

@@ -162,7 +162,9 @@ class ForumClient(BaseClient, Health, UserModeration, Groups, Tags, Backups, Cal
     def _say(self, template: str) -> str:
         return template.format(software=self.software or "the forum software")
 
-    def credentials_refused(self, *, status: int | None = None) -> ForumUnauthorized:
+    def credentials_refused(
+        self, *, status: int | None = None, detail: str = ""
+    ) -> ForumUnauthorized:
         return ForumUnauthorized(self._say(self.words.credentials_refused), status=status)
 
     def not_admin(self, *, status: int | None = None) -> ForumNotAdmin:

@@ -101,3 +101,18 @@ def test_a_missing_user_with_good_credentials_is_still_not_found(
     for connection in (sandbox_connection, nodebb_connection):
         with get_client(connection) as client, pytest.raises(ForumNotFound):
             client.user_details(user_id=987_654)
+
+
+def test_a_wrong_userecho_token_reads_the_same_on_test_and_search(userecho_sandbox):
+    connection = ForumConnectionFactory(
+        platform=Platform.USERECHO,
+        base_url=userecho_sandbox.url,
+        api_key="not-a-token",
+        api_username="",
+    )
+    with get_client(connection) as client:
+        report = client.health_check()
+    with get_client(connection) as client, pytest.raises(ForumUnauthorized) as search:
+        client.find_users(query="maria")
+    assert report.error.startswith("UserEcho refused the API token")
+    assert str(search.value) == report.error
