@@ -22,6 +22,7 @@ from forums.clients.errors import (
     ForumRejected,
     ForumServerError,
     ForumTimeout,
+    ForumUnauthorized,
 )
 from forums.clients.records import ForumGroup, ForumTopic, Penalty
 from forums.sandbox.core import RunningSandbox, SandboxConfig
@@ -438,11 +439,19 @@ def test_health_check_and_counts(client, sandbox):
 def test_wrong_key_health_check_says_credentials_refused(server, sandbox):
     with make_client(server.url, key="wrong-key") as bad:
         report = bad.health_check()
-        with pytest.raises(ForumNotFound):
-            bad.get_user(user_id=1)  # admin routes hide behind 404
+    # Admin routes hide behind 404 for a bad key; the client asks why before calling the user
+    # "not found", and says what the health check says.
+    with (
+        make_client(server.url, key="wrong-key") as bad,
+        pytest.raises(ForumUnauthorized) as refused,
+    ):
+        bad.get_user(user_id=1)
     assert report.reachable and report.credentials_ok is False
     assert report.error_kind == "auth" and "refused the credentials" in report.error
+    assert str(refused.value) == report.error
     assert "wrong-key" not in report.error
+    with pytest.raises(ForumNotFound):
+        make_client(server.url).get_user(user_id=987654)  # a good key: really not found
 
 
 def test_rate_limit_raises_with_the_servers_wait():

@@ -39,12 +39,14 @@ def _words(kind: Penalty, *, lifting: bool) -> str:
 
 class PenaltyParamsForm(forms.Form):
     reason = forms.CharField(
+        label="Reason",
         max_length=REASON_MAX,
         strip=True,
         help_text="Shown to the user and in the forum's staff log (at most 300 characters).",
     )
     until = UntilField(label="Until")
     message = forms.CharField(
+        label="Message to the users",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Optional e-mail to the user (forums that send one, e.g. Discourse).",

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from ..errors import ForumError, ForumUnauthorized
+from typing import Any
+
+from ..errors import (
+    ForumError,
+    ForumIsForumdeck,
+    ForumNotAForum,
+    ForumNotFound,
+    ForumUnauthorized,
+)
 from ..records import Capability, HealthReport
 from .base import NodeBBBase, to_int
 
@@ -28,52 +36,66 @@ class NodeBBHealth(NodeBBBase):
         last = self._read("/api/post-queue", params={"page": page_count})
         return posts * (page_count - 1) + len(last.get("posts") or [])
 
-    def health_check(self) -> HealthReport:
-        report = HealthReport(software=self.software)
+    # --- the steps of a check ------------------------------------------------------------------
+    def _identify(self) -> tuple[dict[str, Any] | None, int | None, ForumError | None]:
+        """Is it NodeBB, and does it take the token? (config, milliseconds, problem)."""
         try:
-            config, report.response_ms = self.timed(lambda: self.request("GET", "/api/config"))
-        except ForumUnauthorized:
+            config, ms = self.timed(lambda: self.request("GET", "/api/config"))
+        except ForumUnauthorized as exc:
             # NodeBB refuses a bad Bearer token on every route, even the public config.
-            report.reachable = True
-            report.credentials_ok = False
-            report.error_kind = "auth"
-            report.error = "NodeBB did not accept the API token (401 not-authorised)."
-            return report
+            return None, None, self.credentials_refused(status=exc.status)
+        except (ForumIsForumdeck, ForumNotAForum) as exc:
+            return None, None, exc
+        except ForumNotFound as exc:
+            return None, None, self.not_this_software(status=exc.status)
         except ForumError as exc:
-            report.error, report.error_kind = str(exc), exc.kind
-            return report
-        report.reachable = True
+            return None, None, exc
         if not isinstance(config, dict) or "relative_path" not in config:
-            report.error_kind = "not_a_forum"
-            report.error = "The address answered JSON, but not NodeBB's configuration."
-            return report
-        report.title = str(config.get("siteTitle") or "")
+            return (
+                None,
+                ms,
+                self.not_this_software(detail="It answered JSON, but not NodeBB's configuration."),
+            )
+        return config, ms, None
+
+    def _admin_problem(self) -> ForumError | None:
         try:
             self_user = self.request("GET", "/api/self")
-        except ForumUnauthorized:
-            report.credentials_ok = False
-            report.error_kind = "auth"
-            report.error = "NodeBB did not accept the API token (401 not-authorised)."
-            return report
+        except ForumUnauthorized as exc:
+            return self.credentials_refused(status=exc.status)
         except ForumError as exc:
-            report.error, report.error_kind = str(exc), exc.kind
-            return report
-        report.credentials_ok = True
-        report.is_admin = bool((self_user or {}).get("isAdmin"))
-        if not report.is_admin:
-            report.error_kind = "not_admin"
-            report.error = "The token works, but acts as a user who is not a NodeBB administrator."
-            return report
-        try:
-            report.version = self.version()
-        except ForumError:
-            report.notes.append("The NodeBB version is not available.")
-        try:
-            report.user_count = self.count_users()
-        except ForumError:
-            report.notes.append("The user count is not available.")
-        try:
-            report.review_count = self.review_count()
-        except (ForumError, TypeError, ValueError, AttributeError):
-            report.notes.append("The flag and post queue counts are not available.")
+            return exc
+        if not (self_user or {}).get("isAdmin"):
+            return self.not_admin()
+        return None
+
+    def access_problem(self) -> ForumError | None:
+        with self.diagnosing():
+            _config, _ms, problem = self._identify()
+            return problem or self._admin_problem()
+
+    def health_check(self) -> HealthReport:
+        report = HealthReport(software=self.software)
+        with self.diagnosing():
+            config, report.response_ms, problem = self._identify()
+            if problem is None:
+                report.reachable = True
+                report.title = str(config.get("siteTitle") or "")
+                problem = self._admin_problem()
+            self.remember_access(problem)
+            if problem is not None:
+                return self.health_failure(report, problem, identified=config is not None)
+            report.credentials_ok = report.is_admin = True
+            try:
+                report.version = self.version()
+            except ForumError:
+                report.notes.append("The NodeBB version is not available.")
+            try:
+                report.user_count = self.count_users()
+            except ForumError:
+                report.notes.append("The user count is not available.")
+            try:
+                report.review_count = self.review_count()
+            except (ForumError, TypeError, ValueError, AttributeError):
+                report.notes.append("The flag and post queue counts are not available.")
         return report

@@ -6,7 +6,7 @@ from forums.roles import sync_roles
 class Migration(migrations.Migration):
     """Moderators change one forum's groups and tags; the roles pick the permissions up."""
 
-    dependencies = [("forums", "0008_backups_calendar_roles")]
+    dependencies = [("forums", "0009_bulk_item_sent_at")]
 
     operations = [
         migrations.AlterModelOptions(
