@@ -9,18 +9,17 @@ filtering and paging the table reuse one answer; a change made here forgets it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
 from forums.clients import ForumClient, client_class, get_client
 from forums.clients.errors import CapabilityNotOffered, ForumError, ForumNotFound
 from forums.clients.records import Capability, ForumGroup, ForumUser, GroupMembersPage
+from forums.connections.selectors import enabled_connections, fan_out
 from forums.models import BulkAction, ForumConnection
 
 CACHE_SECONDS = 120
@@ -111,41 +110,6 @@ def groups_of(
 
 def locked_reason(connection: ForumConnection, group: ForumGroup) -> str:
     return client_class(connection.platform).automatic_group_reason if group.automatic else ""
-
-
-def enabled_connections(connection_ids: Sequence[int] | None = None) -> list[ForumConnection]:
-    connections = list(ForumConnection.objects.filter(enabled=True).order_by("name"))
-    if connection_ids:
-        wanted = set(connection_ids)
-        connections = [c for c in connections if c.pk in wanted]
-    return connections
-
-
-def fan_out(connections: list[ForumConnection], job, prefix: str):
-    """``job(connection)`` on every forum at once: (connection, result or exception) pairs,
-    in the connections' order; a forum past the deadline gets a timeout message."""
-    results: dict[int, object] = {}
-    if not connections:
-        return []
-    deadline = settings.FORUMDECK_HTTP_TIMEOUT + 2
-    pool = ThreadPoolExecutor(max_workers=min(len(connections), 8), thread_name_prefix=prefix)
-    try:
-        futures = {pool.submit(job, c): c for c in connections}
-        done, not_done = wait(futures, timeout=deadline)
-        for future in not_done:
-            connection = futures[future]
-            results[connection.pk] = ForumError(
-                f"{connection.name} did not answer within {deadline:g} seconds."
-            )
-        for future in done:
-            try:
-                results[futures[future].pk] = future.result()
-            except Exception as exc:  # noqa: BLE001 - each forum's failure is its own line
-                results[futures[future].pk] = exc
-    finally:
-        # Never wait for a slow forum here: its thread ends at its own request timeout.
-        pool.shutdown(wait=False, cancel_futures=True)
-    return [(c, results[c.pk]) for c in connections]
 
 
 def _problem(connection: ForumConnection, exc: BaseException) -> str:
