@@ -282,11 +282,13 @@ def test_two_actions_on_one_forum_share_its_pace_while_another_forum_runs_in_par
         span_1 = [at for uid, at in puts_a if uid in ids_first]
         span_2 = [at for uid, at in puts_a if uid in ids_second]
         assert min(span_1) < max(span_2) and min(span_2) < max(span_1), "they ran one by one"
-        # ... and together never beat A's pace: at most 10 calls in any second (one call of
-        # timing jitter allowed; unshared pacing would give about 20), and on average no faster.
+        # ... and together never beat A's pace: at most 10 calls in any second, and on average
+        # no faster. The pacer spaces when calls leave; the sandbox times when they arrive, so a
+        # busy machine can bunch two late calls into one second: two calls of jitter are
+        # allowed there (unshared pacing would give about 20), one over three seconds.
         times_a = sorted(r.at for r in forum_a.app.calls.records())
         per_second = rpm / 60
-        assert forum_a.app.calls.max_in_any_window(1.0) <= per_second + 1
+        assert forum_a.app.calls.max_in_any_window(1.0) <= per_second + 2
         assert forum_a.app.calls.max_in_any_window(3.0) <= 3 * per_second + 1
         assert times_a[-1] - times_a[0] >= (len(times_a) - 1) / per_second - 0.2
         # Forum B kept its own pace beside A: its calls interleave with A's, and it was not
