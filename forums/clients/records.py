@@ -139,19 +139,25 @@ class ForumGroup:
 
 @dataclass(frozen=True, slots=True)
 class GroupMembershipChange:
+    """``skipped``: already a member (adding) or not a member (removing); ``missing``: users
+    the forum does not know (usernames or ids as sent), neither added nor an error."""
+
     added: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     skipped: tuple[str, ...] = ()
     calls: int = 0
+    missing: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class BulkDeleteResult:
-    """What a bulk delete did: ``refused`` maps a user id to the forum's reason."""
+    """What a bulk delete did: ``refused`` maps a user id to the forum's reason; ``missing``
+    holds ids that were already gone (nothing to delete)."""
 
     deleted: tuple[int, ...] = ()
     refused: dict[int, str] = field(default_factory=dict)
     calls: int = 0
+    missing: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +206,10 @@ class BackupStatus:
 
 @dataclass(frozen=True, slots=True)
 class CalendarEvent:
+    """One event, or one occurrence of a recurring one: ``id`` is the event's (the same for
+    every occurrence of a series), ``uid`` names this occurrence and stays the same from one
+    read to the next (use it to tell occurrences apart)."""
+
     id: int
     name: str
     starts_at: datetime
@@ -210,6 +220,8 @@ class CalendarEvent:
     url: str = ""
     location: str = ""
     description: str = ""
+    uid: str = ""
+    recurring: bool = False
 
 
 _HEALTH_TEXT_LIMITS = {"software": 100, "version": 100, "title": 300, "error": 2000}

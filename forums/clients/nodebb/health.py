@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..errors import ForumError, ForumUnauthorized
+from ..errors import ForumError, ForumServerError, ForumUnauthorized
 from ..records import Capability, HealthReport
-from .base import NodeBBBase, to_int
+from .base import MASTER_TOKEN_UID_MESSAGE, UNTRANSLATED, NodeBBBase, to_int
 
 
 class NodeBBHealth(NodeBBBase):
@@ -30,14 +30,24 @@ class NodeBBHealth(NodeBBBase):
 
     def health_check(self) -> HealthReport:
         report = HealthReport(software=self.software)
-        try:
-            config, report.response_ms = self.timed(lambda: self.request("GET", "/api/config"))
-        except ForumUnauthorized:
-            # NodeBB refuses a bad Bearer token on every route, even the public config.
-            report.reachable = True
+        if self.master_token and not str(self.api_username).strip().isdigit():
             report.credentials_ok = False
             report.error_kind = "auth"
-            report.error = "NodeBB did not accept the API token (401 not-authorised)."
+            report.error = MASTER_TOKEN_UID_MESSAGE
+            return report
+        # Reachable, and NodeBB? /api/config answers anyone: a bad token gets the guest config
+        # (ENDPOINTS.md "call by call"), so it only says "this is NodeBB", never "the token
+        # works".
+        try:
+            config, report.response_ms = self.timed(lambda: self.request("GET", "/api/config"))
+        except ForumServerError as exc:
+            if exc.code == "api.master-token-no-uid":  # a master token sent as a user token
+                report.reachable = True
+                report.credentials_ok = False
+                report.error_kind = "auth"
+                report.error = UNTRANSLATED["error:api.master-token-no-uid"]
+                return report
+            report.error, report.error_kind = str(exc), exc.kind
             return report
         except ForumError as exc:
             report.error, report.error_kind = str(exc), exc.kind
@@ -48,15 +58,36 @@ class NodeBBHealth(NodeBBBase):
             report.error = "The address answered JSON, but not NodeBB's configuration."
             return report
         report.title = str(config.get("siteTitle") or "")
+        # The token: /api/self answers a bad token with 401 and the bare string
+        # "not-authorized", and a master token without `_uid` with a 500 error page JSON
+        # carrying `[[error:api.master-token-no-uid]]` (ENDPOINTS.md "call by call").
         try:
             self_user = self.request("GET", "/api/self")
-        except ForumUnauthorized:
+        except ForumUnauthorized as exc:
             report.credentials_ok = False
             report.error_kind = "auth"
-            report.error = "NodeBB did not accept the API token (401 not-authorised)."
+            report.error = (
+                str(exc)
+                if exc.message == MASTER_TOKEN_UID_MESSAGE
+                else "NodeBB did not accept the API token (401 not-authorised): check it, and "
+                "that it was not deleted or rolled in NodeBB's admin panel."
+            )
+            return report
+        except ForumServerError as exc:
+            if exc.code == "api.master-token-no-uid":
+                report.credentials_ok = False
+                report.error_kind = "auth"
+                report.error = UNTRANSLATED["error:api.master-token-no-uid"]
+                return report
+            report.error, report.error_kind = str(exc), exc.kind
             return report
         except ForumError as exc:
             report.error, report.error_kind = str(exc), exc.kind
+            return report
+        if not isinstance(self_user, dict) or not to_int(self_user.get("uid")):
+            report.credentials_ok = False
+            report.error_kind = "auth"
+            report.error = "NodeBB answered as if to a guest: the API token was not accepted."
             return report
         report.credentials_ok = True
         report.is_admin = bool((self_user or {}).get("isAdmin"))
