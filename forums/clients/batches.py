@@ -25,13 +25,14 @@ def delete_splitting(
     *,
     batch_size: int,
     refusals: tuple[type[ForumError], ...],
+    reason: Callable[[ForumError], str] = str,
 ) -> BulkDeleteResult:
     """Delete ``ids`` ``batch_size`` at a time through ``send(batch)``, which deletes the whole
     batch and returns the ids it found already gone, or raises. A batch refused with one of
     ``refusals`` is split until each refused id is alone; a lone id refused with
-    ``ForumNotFound`` is reported gone, any other refusal lands in ``refused`` with the forum's
-    words. Any other error (rate limit, outage) propagates; what was deleted before it stays
-    deleted, and a resumed run sees those users gone.
+    ``ForumNotFound`` is reported gone, any other refusal lands in ``refused`` with
+    ``reason(error)`` (the forum's words). Any other error (rate limit, outage) propagates;
+    what was deleted before it stays deleted, and a resumed run sees those users gone.
     """
     deleted: list[int] = []
     missing: list[int] = []
@@ -48,7 +49,7 @@ def delete_splitting(
                 if isinstance(exc, ForumNotFound):
                     missing.append(batch[0])
                 else:
-                    refused[batch[0]] = str(exc)
+                    refused[batch[0]] = reason(exc)
                 return
             if len(batch) < ONE_BY_ONE_BELOW:
                 for one in batch:

@@ -23,6 +23,8 @@ class ForumError(Exception):
         # e.g. "cant-delete-other-admins"): callers branch on it, never on the wording, which
         # forums translate.
         self.code = code
+        # The forum's own words, where a client rewrote the message around them.
+        self.detail = ""
         super().__init__(self.message)
 
     def __str__(self) -> str:
