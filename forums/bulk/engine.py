@@ -30,7 +30,7 @@ from forums.clients.errors import (
 )
 from forums.models import AuditEntry, BulkAction, BulkActionItem, ForumConnection
 
-from .kinds import Kind, Target, get_kind
+from .kinds import Applied, Kind, Target, get_kind
 from .pacing import SAFETY, get_pacer, pace_for
 
 logger = logging.getLogger("forums.bulk")
@@ -116,6 +116,35 @@ def _audit_items(
     )
 
 
+def _audit_refusals(
+    action: BulkAction,
+    connection: ForumConnection,
+    kind: Kind,
+    items: list[BulkActionItem],
+    call: str,
+) -> None:
+    """Each item the forum refused, as a failure with its own reason (``item.error``)."""
+    audit_record_many(
+        audit_entry(
+            actor=action.approved_by,
+            connection=connection,
+            action=f"bulk.{kind.key}",
+            target=item.forum_username or item.target,
+            outcome=AuditEntry.Outcome.FAILURE,
+            message=item.error,
+            details={
+                "bulk_action": action.pk,
+                "proposed_by": action.proposed_by_id,
+                "call": call,
+                "forum_user_id": item.forum_user_id,
+            },
+            bulk_action=action,
+            bulk_item=item,
+        )
+        for item in items
+    )
+
+
 # --- planning ---------------------------------------------------------------------------------
 def _chunks(seq: list, size: int) -> Iterator[list]:
     for start in range(0, len(seq), size):
@@ -150,9 +179,10 @@ def plan_action(action_id: int) -> Outcome:
         return Outcome(note=f"not planning ({action.state})")
     kind = get_kind(action.kind)
     frozen: dict[str, dict] = {}
+    refusals: list[str] = []
     for connection in action.connections.all():
         try:
-            frozen[str(connection.pk)] = _plan_connection(action, kind, connection)
+            frozen[str(connection.pk)] = _plan_connection(action, kind, connection, refusals)
         except ForumRateLimited as exc:
             get_pacer().hold_until(connection, time.time() + exc.retry_after)
             return Outcome(again_in=exc.retry_after, note=str(exc))
@@ -168,6 +198,9 @@ def plan_action(action_id: int) -> Outcome:
             return _plan_failed(action, f"{connection.name}: {exc} Check the group or names.")
         except ForumError as exc:
             return _plan_failed(action, f"{connection.name}: {exc}")
+    if refusals and not action.items.filter(planned=True).exists():
+        # Every forum that could have taken part refused it: nothing to approve.
+        return _plan_failed(action, " ".join(refusals))
     _freeze_plan(action, kind, frozen)
     return Outcome()
 
@@ -180,8 +213,12 @@ def _plan_failed(action: BulkAction, message: str) -> Outcome:
     return Outcome(note=message)
 
 
-def _plan_connection(action: BulkAction, kind: Kind, connection: ForumConnection) -> dict:
-    """Resolve this forum's targets; return what the run must reuse (see Kind.freeze)."""
+def _plan_connection(
+    action: BulkAction, kind: Kind, connection: ForumConnection, refusals: list[str]
+) -> dict:
+    """Resolve this forum's targets; return what the run must reuse (see Kind.freeze). A
+    forum that refuses the whole action (``Kind.plan_refusal``) adds its reason to
+    ``refusals``, and its targets are skipped with it."""
     items = action.items.filter(connection=connection)
     with _client(connection) as client:
         if not kind.offered_by(client):
@@ -193,6 +230,13 @@ def _plan_connection(action: BulkAction, kind: Kind, connection: ForumConnection
             )
             return {}
         ctx = kind.prepare(client, action.params)
+        refusal = kind.plan_refusal(client, ctx, action.params)
+        if refusal:
+            items.filter(resolved=False).update(
+                resolved=True, planned=False, state=ItemState.SKIPPED, error=refusal
+            )
+            refusals.append(f"{connection.name}: {refusal}")
+            return {}
         seen_users: dict[int, str] = dict(
             items.filter(resolved=True, planned=True).values_list("forum_user_id", "target")
         )
@@ -431,7 +475,12 @@ def _run_chunk(action, kind, connection, client, ctx, chunk, token) -> Outcome |
         else:
             item.state, item.error = ItemState.SKIPPED, reason
             skipped.append(item)
-    _save(verified_done + skipped, ["state", "error"])
+    with transaction.atomic():
+        _save(verified_done + skipped, ["state", "error"])
+        # A change a dead run sent and the forum shows is a change sent: it is audited too.
+        _audit_items(action, connection, kind, verified_done, AuditEntry.Outcome.SUCCESS,
+                     f"{kind.done_label} by bulk action #{action.pk} (verified after a restart)",
+                     kind.label)  # fmt: skip
     remaining = list(by_id.values())
     size = kind.batch_size(client)
     for start in range(0, len(remaining), size):
@@ -448,15 +497,24 @@ def _run_chunk(action, kind, connection, client, ctx, chunk, token) -> Outcome |
         # Durable before the call: if we die now, the next run verifies before resending.
         _save(batch, ["state", "attempts"])
         try:
-            forum_skipped = kind.apply(client, ctx, action.params, _targets(batch))
+            result = kind.apply(client, ctx, action.params, _targets(batch))
         except ForumError as exc:
             return _handle_error(action, connection, batch, exc)
-        done = [i for i in batch if i.pk not in forum_skipped]
+        applied = result if isinstance(result, Applied) else Applied(skipped=result or {})
+        done, refused = [], []
         for item in batch:
-            if item.pk in forum_skipped:
-                item.state, item.error = ItemState.SKIPPED, forum_skipped[item.pk]
+            if item.pk in applied.failed:
+                # The forum refused this one (e.g. a user Discourse will not delete): a
+                # failure, with the forum's reason, never a quiet "skipped".
+                item.state, item.error = ItemState.FAILED, applied.failed[item.pk]
+                item.last_status = None
+                refused.append(item)
+                continue
+            if item.pk in applied.skipped:
+                item.state, item.error = ItemState.SKIPPED, applied.skipped[item.pk]
             else:
                 item.state, item.error = ItemState.DONE, ""
+                done.append(item)
             item.last_status = 200
         with transaction.atomic():
             _save(batch, ["state", "error", "last_status"])
@@ -470,6 +528,8 @@ def _run_chunk(action, kind, connection, client, ctx, chunk, token) -> Outcome |
                 f"{kind.done_label} by bulk action #{action.pk}",
                 call,
             )
+            _audit_refusals(action, connection, kind, refused, call)
+        _reset_unreachable(action)
     return None
 
 
@@ -486,6 +546,8 @@ def _handle_error(
         _save(batch, ["attempts", "state"])
         _note(action, f"{connection.name} asked to wait {exc.retry_after:g} s (rate limit).")
         return Outcome(again_in=max(exc.retry_after, 0.5), note=str(exc))
+    if isinstance(exc, ForumServerError | ForumUnavailable) and not batch:
+        return _unreachable(action, connection, exc)
     if isinstance(exc, ForumServerError | ForumUnavailable):
         attempts = max([i.attempts for i in batch], default=0)
         if batch and attempts >= MAX_ATTEMPTS:
@@ -513,6 +575,60 @@ def _handle_error(
         return None
     _fail(action, connection, batch, exc)
     return None
+
+
+def _unreachable(
+    action: BulkAction, connection: ForumConnection, exc: ForumError
+) -> Outcome | None:
+    """The forum failed before this run could send anything (its first look-up, a re-check):
+    wait longer after each failure in a row, shown on the action's page, and after
+    ``MAX_ATTEMPTS`` stop this forum's part, its items failed with the reason."""
+    tries = dict(action.plan.get("unreachable", {}))
+    attempts = int(tries.get(str(connection.pk), 0)) + 1
+    if attempts >= MAX_ATTEMPTS:
+        tries.pop(str(connection.pk), None)
+        stopped = ForumUnavailable(
+            f"{connection.name} could not be reached {attempts} times in a row, so Forumdeck "
+            f"stopped trying: {exc}",
+            status=exc.status,
+        )
+        rest = list(
+            action.items.filter(
+                connection=connection,
+                planned=True,
+                state__in=[ItemState.PENDING, ItemState.SENDING],
+            )
+        )
+        # Kept for the finished action's page (the run's notes are cleared at the end).
+        action.plan.setdefault("stopped", {})[str(connection.pk)] = str(stopped)
+        _store_unreachable(action, tries)
+        _fail(action, connection, rest, stopped)
+        _note(action, str(stopped))
+        return None
+    tries[str(connection.pk)] = attempts
+    _store_unreachable(action, tries)
+    wait = backoff(attempts)
+    get_pacer().hold_until(connection, time.time() + wait)
+    _note(
+        action,
+        f"{connection.name}: {exc} Nothing was sent; next try in {wait:g} s "
+        f"(attempt {attempts} of {MAX_ATTEMPTS}).",
+    )
+    return Outcome(again_in=wait, note=str(exc))
+
+
+def _store_unreachable(action: BulkAction, tries: dict[str, int]) -> None:
+    # Outside the approved hash (which covers kind, params, plan["frozen"] and the items).
+    if tries:
+        action.plan["unreachable"] = tries
+    else:
+        action.plan.pop("unreachable", None)
+    BulkAction.objects.filter(pk=action.pk).update(plan=action.plan)
+
+
+def _reset_unreachable(action: BulkAction) -> None:
+    if action.plan.get("unreachable"):
+        _store_unreachable(action, {})
 
 
 def _fail(action, connection, items: list[BulkActionItem], exc: ForumError) -> None:
@@ -563,6 +679,7 @@ def _finish(action: BulkAction) -> None:
         state = State.FAILED
     else:
         state = State.SUCCEEDED
+    stopped = " ".join(action.plan.get("stopped", {}).values())
     BulkAction.objects.filter(pk=action.pk, state=State.RUNNING).update(
-        state=state, finished_at=timezone.now(), last_error=""
+        state=state, finished_at=timezone.now(), last_error=stopped
     )

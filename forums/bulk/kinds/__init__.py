@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from .base import Kind, Target
+from .base import Applied, Kind, Target
 from .groups import GroupAddKind, GroupRemoveKind
 from .penalties import SilenceKind, SuspendKind, UnsilenceKind, UnsuspendKind
 from .users import DeleteUsersKind
@@ -30,4 +30,4 @@ def get_kind(key: str) -> Kind:
         raise forms.ValidationError(f"Unknown kind of bulk action: {key}") from None
 
 
-__all__ = ["KINDS", "Kind", "Target", "get_kind"]
+__all__ = ["KINDS", "Applied", "Kind", "Target", "get_kind"]
