@@ -9,7 +9,7 @@ PRISM  := .cache/prism/node_modules/.bin/prism
 
 help:
 	@echo "make run    set everything up and serve the dashboard on http://127.0.0.1:8000"
-	@echo "make demo   the same, with a sandbox Discourse and NodeBB connected"
+	@echo "make demo   the same, with a sandbox Discourse, NodeBB and UserEcho connected"
 	@echo "make test   set everything up and run the whole test suite"
 	@echo "make test-fast  the quick tests only (no browser, no Celery workers, no Prism)"
 	@echo "make bench  speed benchmarks against the sandbox forums"

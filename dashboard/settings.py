@@ -218,6 +218,25 @@ FORUMDECK_MAX_RESPONSE_BYTES = env.int("FORUMDECK_MAX_RESPONSE_BYTES", default=5
 FORUMDECK_MAX_JSON_DEPTH = env.int("FORUMDECK_MAX_JSON_DEPTH", default=64)
 FORUMDECK_HEALTH_CACHE_SECONDS = env.int("FORUMDECK_HEALTH_CACHE_SECONDS", default=60)
 FORUMDECK_APPROVAL_TTL = timedelta(hours=env.float("FORUMDECK_APPROVAL_TTL_HOURS", default=24))
+# Four eyes: an approver whose account was created or had its roles, password or active flag
+# changed (by anyone) this recently cannot approve, unless a second Admin confirmed the change.
+FORUMDECK_APPROVER_COOLING_OFF = timedelta(
+    hours=env.float("FORUMDECK_APPROVER_COOLING_OFF_HOURS", default=24)
+)
+# Planning, or a run's steps before any batch, that fail this many times in a row stop the
+# action with the reason on its page (a forum's "wait" is not a failure).
+FORUMDECK_BULK_MAX_FAILED_TRIES = env.int("FORUMDECK_BULK_MAX_FAILED_TRIES", default=8)
+# The largest target list (CSV) accepted; a larger upload is refused before it is read.
+FORUMDECK_MAX_UPLOAD_BYTES = env.int("FORUMDECK_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
+# A request's fields (not files): a pasted target list of 100,000 lines fits.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
+# Files over this go to a temporary file while they stream in, never into the web's memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "forums.web.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 # A bulk run holds its action for this long and renews it per batch; a crashed run's action
 # is picked up again by beat once it runs out.
 FORUMDECK_BULK_LEASE_SECONDS = env.int("FORUMDECK_BULK_LEASE_SECONDS", default=60)

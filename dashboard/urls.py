@@ -1,6 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
+
+from forums.accounts import views as account_views
 
 from . import views
 
@@ -8,7 +11,8 @@ from . import views
 account_urls = [
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    # Recorded as the holder's own change to their account (People & roles, four eyes).
+    path("password_change/", account_views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "password_change/done/",
         auth_views.PasswordChangeDoneView.as_view(),
@@ -26,7 +30,7 @@ account_urls = [
     ),
     path(
         "reset/<uidb64>/<token>/",
-        views.mail_required(auth_views.PasswordResetConfirmView.as_view()),
+        views.mail_required(account_views.PasswordResetConfirmView.as_view()),
         name="password_reset_confirm",
     ),
     path(
@@ -40,5 +44,10 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("accounts/", include(account_urls)),
     path("forums/", include("forums.urls")),
+    # The admin site's own password form goes to the one that records the change.
+    path(
+        "admin/password_change/",
+        RedirectView.as_view(pattern_name="password_change", permanent=False),
+    ),
     path("admin/", admin.site.urls),
 ]

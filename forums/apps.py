@@ -13,3 +13,7 @@ class ForumsConfig(AppConfig):
         from .roles import sync_roles_after_migrate
 
         post_migrate.connect(sync_roles_after_migrate, sender=self)
+
+        from .accounts.recording import connect
+
+        connect()  # every account change is recorded, whichever way it is made

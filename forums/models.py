@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from .fields import EncryptedTextField
 
@@ -202,6 +203,9 @@ class BulkAction(models.Model):
         null=True, blank=True, help_text="Waiting for a forum's Retry-After or an outage."
     )
     last_error = models.TextField(blank=True)
+    # Tries in a row (of planning, or of a run's steps before any batch) that ended in an
+    # error; at FORUMDECK_BULK_MAX_FAILED_TRIES the action stops, saying why.
+    failed_tries = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -270,6 +274,24 @@ class BulkActionItem(models.Model):
         return f"{self.target} ({self.state})"
 
 
+class BulkTargetChunk(models.Model):
+    """The targets of a bulk action as they were given (a paste or an uploaded CSV), kept whole
+    in pieces: the web request stores them, the planning task reads and parses them."""
+
+    action = models.ForeignKey(BulkAction, on_delete=models.CASCADE, related_name="target_chunks")
+    seq = models.PositiveIntegerField()
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["action", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["action", "seq"], name="bulk_target_chunk_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"targets of bulk action #{self.action_id}, part {self.seq}"
+
+
 class ForumPace(models.Model):
     """The next free request slot per forum, shared by every worker (database pacer)."""
 
@@ -280,3 +302,62 @@ class ForumPace(models.Model):
 
     def __str__(self) -> str:
         return f"pace of forum #{self.connection_id}"
+
+
+class AccountChange(models.Model):
+    """A change to a Forumdeck account: who made it and, for a recent one, which second Admin
+    confirmed it. Approvals read these (four eyes: nobody approves through an account they
+    created or changed); every one also has its audit entry."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Account created"
+        ROLES = "roles", "Roles changed"
+        PASSWORD = "password", "Password set"
+        ACTIVE = "active", "Activated or deactivated"
+        SUPERUSER = "superuser", "Superuser status changed"
+        PERMISSIONS = "permissions", "Permissions or staff status changed"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_changes"
+    )
+    # Empty: made outside Forumdeck's pages (the command line, e.g. createsuperuser).
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="account_changes_made",
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    summary = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="account_changes_confirmed",
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            ("confirm_accountchange", "Can confirm another Admin's change to an account"),
+        ]
+        constraints = [
+            # A second Admin: never the one who made the change, nor the account's holder.
+            models.CheckConstraint(
+                condition=models.Q(confirmed_by__isnull=True)
+                | ~models.Q(confirmed_by=models.F("changed_by")),
+                name="account_change_confirmer_is_not_changer",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(confirmed_by__isnull=True)
+                | ~models.Q(confirmed_by=models.F("user")),
+                name="account_change_confirmer_is_not_its_holder",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.summary}"

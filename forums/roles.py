@@ -30,11 +30,13 @@ _ADMIN = sorted(
         "forums.add_forumconnection",
         "forums.change_forumconnection",
         "forums.delete_forumconnection",
-        # Admins assign roles to people in the Django admin site.
+        # Admins manage accounts and roles in People & roles (forums.accounts).
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",
         "auth.view_group",
+        # A second Admin confirms a recent account change (four eyes on accounts).
+        "forums.confirm_accountchange",
         # Sign-in lockouts (django-axes): see them in People & roles, delete one to unlock.
         "axes.view_accessattempt",
         "axes.delete_accessattempt",

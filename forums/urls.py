@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("forums.audit.urls")),
     path("", include("forums.people.urls")),
     path("", include("forums.bulk.urls")),
+    path("", include("forums.accounts.urls")),
 ]

@@ -4,6 +4,12 @@ import pytest
 from django.contrib.auth.models import Group
 
 from forums.roles import ADMIN, APPROVER, MODERATOR, VIEWER
+from tests.userecho_fixtures import (  # noqa: F401 - the sandbox UserEcho, as fixtures
+    _userecho_server,
+    userecho,
+    userecho_connection,
+    userecho_sandbox,
+)
 from tests.worker_fixtures import celery_stack  # noqa: F401 - real Celery processes, as a fixture
 
 

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from forums.audit.services import audit_entry, audit_record, audit_record_many
@@ -28,10 +28,18 @@ from forums.clients.errors import (
     ForumServerError,
     ForumUnavailable,
 )
-from forums.models import AuditEntry, BulkAction, BulkActionItem, ForumConnection
+from forums.crypto import DecryptionError, fingerprint
+from forums.models import (
+    AuditEntry,
+    BulkAction,
+    BulkActionItem,
+    BulkTargetChunk,
+    ForumConnection,
+)
 
 from .kinds import Applied, Kind, Target, get_kind
 from .pacing import SAFETY, get_pacer, pace_for
+from .targets import MAX_TARGETS, TargetParser
 
 logger = logging.getLogger("forums.bulk")
 
@@ -41,6 +49,8 @@ PLAN_CHUNK = 1000
 RUN_CHUNK = 100
 MAX_ATTEMPTS = 8
 LIST_CAP = 500  # unknown / no-op / junk lines kept in the plan for display
+FOUND_APPLIED = "found applied on retry (the forum's first answer was lost)"
+UNCERTAIN = "sent, but no answer came back: it may have been applied; look on the forum"
 
 
 def lease_seconds() -> int:
@@ -55,23 +65,60 @@ def backoff(attempts: int) -> float:
     return float(min(2 ** max(attempts, 1), 60))
 
 
+def max_failed_tries() -> int:
+    return getattr(settings, "FORUMDECK_BULK_MAX_FAILED_TRIES", 8)
+
+
+# A proposal whose targets are still being stored after this long was cut off (its web
+# request died): it fails instead of waiting for ever.
+UPLOAD_GRACE = timedelta(minutes=10)
+
+
 @dataclass
 class Outcome:
     """What a planning or running step asks of the task: nothing, or to run again later."""
 
     again_in: float | None = None
     note: str = ""
+    # The step ended in an error that counts towards FORUMDECK_BULK_MAX_FAILED_TRIES.
+    failed: bool = False
+
+
+class BulkCancelled(Exception):
+    """A person cancelled the action: raised before the next call to a forum is sent."""
 
 
 # --- hashing ----------------------------------------------------------------------------------
+def _key_fingerprint(connection: ForumConnection) -> str:
+    try:
+        return fingerprint(connection.api_key)
+    except DecryptionError:
+        # Nothing can be sent with it; a key entered again later changes the fingerprint.
+        return "undecryptable"
+
+
+def connection_binding(connection: ForumConnection) -> dict:
+    """What an approval binds a forum to: not only its id, but where calls go, as whom, and
+    with which key (a fingerprint), so that an edit after approval makes the action stale."""
+    return {
+        "id": connection.pk,
+        "platform": connection.platform,
+        "base_url": connection.base_url,
+        "api_username": connection.api_username,
+        "master_token": connection.nodebb_master_token,
+        "key": _key_fingerprint(connection),
+    }
+
+
 def compute_hash(action: BulkAction) -> str:
-    """sha256 of what an approval covers: kind, parameters, forums and the planned targets."""
+    """sha256 of what an approval covers: kind, parameters, each forum (address, username,
+    key fingerprint) and the planned targets."""
     digest = hashlib.sha256()
     head = {
         "kind": action.kind,
         "params": action.params,
         "frozen": action.plan.get("frozen", {}),
-        "connections": sorted(action.connections.values_list("pk", flat=True)),
+        "connections": [connection_binding(c) for c in action.connections.order_by("pk")],
     }
     digest.update(json.dumps(head, sort_keys=True, default=str).encode())
     rows = (
@@ -168,15 +215,185 @@ def _save(items: list[BulkActionItem], fields: list[str]) -> None:
                 )
 
 
-def _client(connection: ForumConnection) -> ForumClient:
-    return get_client(connection, pacer=pace_for(connection))
+def _cancel_requested(action_id: int) -> bool:
+    return BulkAction.objects.filter(pk=action_id, cancel_requested=True).exists()
+
+
+def _client(connection: ForumConnection, action_id: int) -> ForumClient:
+    """A client that keeps the forum's pace and, once the pace allows a call, checks that the
+    action was not cancelled meanwhile: no call leaves after a cancel is recorded."""
+    wait_for_slot = pace_for(connection)
+
+    def before_each_call() -> None:
+        wait_for_slot()
+        if _cancel_requested(action_id):
+            raise BulkCancelled
+
+    return get_client(connection, pacer=before_each_call)
+
+
+# --- tries that fail --------------------------------------------------------------------------
+def _unexpected(exc: Exception) -> str:
+    return (
+        f"An unexpected error ({type(exc).__name__}) stopped this step; the worker's log has "
+        "the details."
+    )
+
+
+def _failed_try(action: BulkAction, message: str, again_in: float | None = None) -> Outcome:
+    """Count a try that failed: try again later, or stop for good after too many in a row,
+    with the reason on the action's page. Nothing retries without end."""
+    BulkAction.objects.filter(pk=action.pk).update(failed_tries=F("failed_tries") + 1)
+    action.refresh_from_db(fields=["failed_tries", "state"])
+    tries, limit = action.failed_tries, max_failed_tries()
+    if tries >= limit:
+        return _stop_failing(action, f"Stopped after {tries} failed tries in a row. {message}")
+    wait = max(again_in or 0.0, backoff(tries))
+    _note(action, f"{message} Trying again in {wait:g} s (try {tries} of {limit}).")
+    return Outcome(again_in=wait, note=message, failed=True)
+
+
+def _made_progress(action_id: int) -> None:
+    BulkAction.objects.filter(pk=action_id, failed_tries__gt=0).update(failed_tries=0)
+
+
+def _stop_failing(action: BulkAction, message: str) -> Outcome:
+    if action.state == State.PLANNING:
+        return _plan_failed(action, message)
+    kind = get_kind(action.kind)
+    now = timezone.now()
+    with transaction.atomic():
+        open_items = action.items.filter(planned=True)
+        open_items.filter(state=ItemState.PENDING).update(
+            state=ItemState.FAILED, error="not sent: the run stopped (see the action's page)"
+        )
+        # Sent, but no answer was read and the run could not check: a person must look.
+        uncertain = list(open_items.filter(state=ItemState.SENDING).select_related("connection"))
+        for item in uncertain:
+            item.state, item.error = ItemState.FAILED, UNCERTAIN
+        _save(uncertain, ["state", "error"])
+        for connection in {item.connection for item in uncertain}:
+            mine = [i for i in uncertain if i.connection_id == connection.pk]
+            _audit_items(
+                action, connection, kind, mine, AuditEntry.Outcome.FAILURE, UNCERTAIN, kind.label
+            )
+        done = action.items.filter(state=ItemState.DONE).exists()
+        BulkAction.objects.filter(pk=action.pk, state__in=[State.QUEUED, State.RUNNING]).update(
+            state=State.PARTIAL if done else State.FAILED,
+            last_error=message,
+            finished_at=now,
+            updated_at=now,
+        )
+        audit_record(
+            actor=None,
+            action="bulk.stopped",
+            target=f"bulk action #{action.pk}",
+            outcome=AuditEntry.Outcome.FAILURE,
+            message=message,
+            bulk_action=action,
+        )
+    return Outcome(note=message)
+
+
+# --- reading the targets ----------------------------------------------------------------------
+def _stored_pieces(action: BulkAction) -> Iterator[str]:
+    """The stored targets, one piece at a time (never the whole upload at once)."""
+    chunks = BulkTargetChunk.objects.filter(action=action)
+    for pk in chunks.order_by("seq").values_list("pk", flat=True):
+        yield chunks.values_list("text", flat=True).get(pk=pk)
+
+
+def parse_action_targets(action: BulkAction) -> Outcome | None:
+    """Read the targets as they were given and create one item per target and forum, a
+    thousand at a time, each batch its own short transaction. None when done; an Outcome when
+    planning cannot go on now. Safe to run again after a crash: items are created once."""
+    if action.plan.get("receiving"):
+        if timezone.now() - action.updated_at > UPLOAD_GRACE:
+            return _plan_failed(
+                action, "Storing its list of targets never finished. Propose it again."
+            )
+        return Outcome(again_in=5.0, note="its targets are still being stored")
+    connections = list(action.connections.all())
+    parser = TargetParser(csv=action.plan.get("source") == "csv", keep=LIST_CAP)
+    batch: list = []
+
+    def store() -> None:
+        with transaction.atomic():
+            BulkActionItem.objects.bulk_create(
+                [
+                    BulkActionItem(action=action, connection=c, target=t.value)
+                    for c in connections
+                    for t in batch
+                ],
+                batch_size=1000,
+                ignore_conflicts=True,
+            )
+        batch.clear()
+        if _cancel_requested(action.pk):
+            raise BulkCancelled
+
+    for target in parser.targets(_stored_pieces(action)):
+        batch.append(target)
+        if len(batch) >= PLAN_CHUNK:
+            store()
+    if batch:
+        store()
+    if not parser.count:
+        detail = "; ".join(f"line {r.line}: {r.reason}" for r in parser.junk[:5])
+        return _plan_failed(
+            action, "No usable targets were given." + (f" ({detail})" if detail else "")
+        )
+    plan = dict(action.plan)
+    plan.update(
+        {
+            "parsed": True,
+            "targets": parser.count * len(connections),
+            "junk": _rejected(parser.junk),
+            "junk_count": parser.junk_count,
+            "duplicates": _rejected(parser.duplicates),
+            "duplicate_count": parser.duplicate_count,
+            "too_many": parser.too_many,
+            "limit": MAX_TARGETS,
+        }
+    )
+    BulkAction.objects.filter(pk=action.pk, state=State.PLANNING).update(
+        plan=plan, updated_at=timezone.now()
+    )
+    action.plan = plan
+    return None
+
+
+def _rejected(rows) -> list[dict]:
+    return [{"line": r.line, "text": r.text, "reason": r.reason} for r in rows[:LIST_CAP]]
 
 
 def plan_action(action_id: int) -> Outcome:
-    """Resolve every target, mark no-ops and unknowns, count the calls, freeze the hash."""
+    """Read the targets, resolve each, mark no-ops and unknowns, count the calls, freeze the
+    hash. A cancel stops it before its next call; errors count towards a bounded number of
+    tries."""
     action = BulkAction.objects.select_related("proposed_by").get(pk=action_id)
     if action.state != State.PLANNING:
         return Outcome(note=f"not planning ({action.state})")
+    try:
+        if action.cancel_requested:
+            raise BulkCancelled
+        if action.plan.get("parsed") is False:
+            outcome = parse_action_targets(action)
+            if outcome is not None:
+                return outcome
+        outcome = _plan(action)
+    except BulkCancelled:
+        _cancel_rest(action)
+        return Outcome(note="cancelled while planning")
+    except Exception as exc:  # a bug, or an answer nobody foresaw: counted, never endless
+        logger.exception("Planning bulk action #%s failed", action_id)
+        return _failed_try(action, _unexpected(exc))
+    if outcome.again_in is None:  # done (a forum's "wait" neither counts nor resets)
+        _made_progress(action.pk)
+    return outcome
+
+
+def _plan(action: BulkAction) -> Outcome:
     kind = get_kind(action.kind)
     frozen: dict[str, dict] = {}
     refusals: list[str] = []
@@ -187,13 +404,7 @@ def plan_action(action_id: int) -> Outcome:
             get_pacer().hold_until(connection, time.time() + exc.retry_after)
             return Outcome(again_in=exc.retry_after, note=str(exc))
         except (ForumServerError, ForumUnavailable) as exc:
-            attempts = action.plan.get("plan_attempts", 0) + 1
-            if attempts < MAX_ATTEMPTS:
-                action.plan["plan_attempts"] = attempts
-                action.last_error = f"{connection.name}: {exc}"
-                action.save(update_fields=["plan", "last_error", "updated_at"])
-                return Outcome(again_in=backoff(attempts), note=str(exc))
-            return _plan_failed(action, f"{connection.name}: {exc}")
+            return _failed_try(action, f"{connection.name}: {exc}")
         except ForumNotFound as exc:
             return _plan_failed(action, f"{connection.name}: {exc} Check the group or names.")
         except ForumError as exc:
@@ -206,10 +417,11 @@ def plan_action(action_id: int) -> Outcome:
 
 
 def _plan_failed(action: BulkAction, message: str) -> Outcome:
-    action.state = State.PLAN_FAILED
-    action.last_error = message
-    action.finished_at = timezone.now()
-    action.save(update_fields=["state", "last_error", "finished_at", "updated_at"])
+    now = timezone.now()
+    # Only a plan still in progress: a cancel recorded meanwhile stays.
+    BulkAction.objects.filter(pk=action.pk, state=State.PLANNING).update(
+        state=State.PLAN_FAILED, last_error=message, finished_at=now, updated_at=now
+    )
     return Outcome(note=message)
 
 
@@ -220,7 +432,7 @@ def _plan_connection(
     forum that refuses the whole action (``Kind.plan_refusal``) adds its reason to
     ``refusals``, and its targets are skipped with it."""
     items = action.items.filter(connection=connection)
-    with _client(connection) as client:
+    with _client(connection, action.pk) as client:
         if not kind.offered_by(client):
             items.filter(resolved=False).update(
                 resolved=True,
@@ -269,6 +481,7 @@ def _plan_connection(
                     batch,
                     ["resolved", "planned", "state", "error", "forum_user_id", "forum_username"],
                 )
+                _made_progress(action.pk)
         return kind.freeze(ctx)
 
 
@@ -318,9 +531,15 @@ def _freeze_plan(action: BulkAction, kind: Kind, frozen: dict[str, dict]) -> Non
     plan["frozen"] = frozen
     action.plan = plan
     action.plan_hash = compute_hash(action)
-    action.state = State.PENDING_APPROVAL
-    action.last_error = ""
-    action.save(update_fields=["plan", "plan_hash", "state", "last_error", "updated_at"])
+    # Only a plan still in progress: a cancel recorded meanwhile stays cancelled.
+    BulkAction.objects.filter(pk=action.pk, state=State.PLANNING, cancel_requested=False).update(
+        plan=plan,
+        plan_hash=action.plan_hash,
+        state=State.PENDING_APPROVAL,
+        last_error="",
+        failed_tries=0,
+        updated_at=timezone.now(),
+    )
 
 
 # --- running ----------------------------------------------------------------------------------
@@ -362,9 +581,16 @@ def run_action(action_id: int) -> Outcome:
         outcome = _run(action_id, token)
     except _Stop as stop:
         outcome = stop.outcome
-    except Exception:
-        _release_lease(action_id, token)
-        raise
+    except Exception as exc:  # a bug, or an answer nobody foresaw: counted, never endless
+        logger.exception("Running bulk action #%s failed", action_id)
+        outcome = _failed_try(BulkAction.objects.get(pk=action_id), _unexpected(exc))
+    else:
+        if outcome.failed:
+            outcome = _failed_try(
+                BulkAction.objects.get(pk=action_id), outcome.note, again_in=outcome.again_in
+            )
+        elif outcome.again_in is None:  # done (a forum's "wait" neither counts nor resets)
+            _made_progress(action_id)
     wait_until = timezone.now() + timedelta(seconds=outcome.again_in) if outcome.again_in else None
     _release_lease(action_id, token, not_before=wait_until)
     return outcome
@@ -403,21 +629,28 @@ def _run(action_id: int, token: str) -> Outcome:
                     bulk_action=action,
                 )
             return Outcome(note=problem)
+        now = timezone.now()
+        # Only from "queued": a cancel recorded since this run read the row stays.
+        moved = BulkAction.objects.filter(
+            pk=action.pk, state=State.QUEUED, cancel_requested=False
+        ).update(state=State.RUNNING, started_at=action.started_at or now, updated_at=now)
+        if not moved:
+            return Outcome(note="no longer queued")
         action.state = State.RUNNING
-        action.started_at = action.started_at or timezone.now()
-        action.save(update_fields=["state", "started_at", "updated_at"])
     started = time.monotonic()
     kind = get_kind(action.kind)
-    for connection in action.connections.all():
-        outcome = _run_connection(action, kind, connection, token, started)
-        if outcome is not None:
-            return outcome
+    try:
+        if action.cancel_requested:
+            raise BulkCancelled
+        for connection in action.connections.all():
+            outcome = _run_connection(action, kind, connection, token, started)
+            if outcome is not None:
+                return outcome
+    except BulkCancelled:
+        _cancel_rest(action)
+        return Outcome(note="cancelled")
     _finish(action)
     return Outcome()
-
-
-def _cancel_requested(action_id: int) -> bool:
-    return BulkAction.objects.filter(pk=action_id, cancel_requested=True).exists()
 
 
 def _run_connection(
@@ -429,7 +662,7 @@ def _run_connection(
     if not open_items.exists():
         return None
     try:
-        client = _client(connection)
+        client = _client(connection, action.pk)
     except ForumError as exc:  # e.g. its key no longer decrypts: nothing can be sent there
         return _handle_error(action, connection, [], exc)
     with client:
@@ -441,8 +674,7 @@ def _run_connection(
             return _handle_error(action, connection, [], exc)
         while True:
             if _cancel_requested(action.pk):
-                _cancel_rest(action)
-                return None
+                raise BulkCancelled
             if time.monotonic() - started > budget_seconds():
                 return Outcome(again_in=0.01, note="continuing in a fresh task")
             chunk = list(open_items.order_by("id")[: max(RUN_CHUNK, kind.batch_size(client))])
@@ -468,24 +700,30 @@ def _run_chunk(action, kind, connection, client, ctx, chunk, token) -> Outcome |
     verified_done, skipped = [], []
     for item_id, reason in reasons.items():
         item = by_id.pop(item_id)
-        if item.state == ItemState.SENDING and reason.startswith("already"):
-            # A run that died after sending: the forum shows the change, so it was applied.
-            item.state, item.error = ItemState.DONE, "applied before a restart (verified)"
+        if item.state == ItemState.SENDING and kind.shows_applied(reason):
+            # Sent before (a run that died, or an answer that never came back): the forum
+            # shows the change, so it was applied, and the audit log says so.
+            item.state, item.error = ItemState.DONE, FOUND_APPLIED
             verified_done.append(item)
         else:
             item.state, item.error = ItemState.SKIPPED, reason
             skipped.append(item)
     with transaction.atomic():
         _save(verified_done + skipped, ["state", "error"])
-        # A change a dead run sent and the forum shows is a change sent: it is audited too.
-        _audit_items(action, connection, kind, verified_done, AuditEntry.Outcome.SUCCESS,
-                     f"{kind.done_label} by bulk action #{action.pk} (verified after a restart)",
-                     kind.label)  # fmt: skip
+        _audit_items(
+            action,
+            connection,
+            kind,
+            verified_done,
+            AuditEntry.Outcome.SUCCESS,
+            f"{kind.done_label} by bulk action #{action.pk}: {FOUND_APPLIED}",
+            kind.label,
+        )
     remaining = list(by_id.values())
     size = kind.batch_size(client)
     for start in range(0, len(remaining), size):
         if start and _cancel_requested(action.pk):
-            return None
+            raise BulkCancelled
         # Renewed per batch, not per chunk: a paced chunk (100 calls at 60/min) outlasts the
         # lease, and beat would start a second run sending the same items.
         if not _renew_lease(action.pk, token):
@@ -496,10 +734,17 @@ def _run_chunk(action, kind, connection, client, ctx, chunk, token) -> Outcome |
             item.attempts += 1
         # Durable before the call: if we die now, the next run verifies before resending.
         _save(batch, ["state", "attempts"])
+        calls_before = client.calls
         try:
             result = kind.apply(client, ctx, action.params, _targets(batch))
         except ForumError as exc:
             return _handle_error(action, connection, batch, exc)
+        except BulkCancelled:
+            if client.calls == calls_before:  # stopped before its first call: never sent
+                for item in batch:
+                    item.state, item.attempts = ItemState.PENDING, item.attempts - 1
+                _save(batch, ["state", "attempts"])
+            raise
         applied = result if isinstance(result, Applied) else Applied(skipped=result or {})
         done, refused = [], []
         for item in batch:
@@ -529,7 +774,7 @@ def _run_chunk(action, kind, connection, client, ctx, chunk, token) -> Outcome |
                 call,
             )
             _audit_refusals(action, connection, kind, refused, call)
-        _reset_unreachable(action)
+        _made_progress(action.pk)
     return None
 
 
@@ -546,8 +791,6 @@ def _handle_error(
         _save(batch, ["attempts", "state"])
         _note(action, f"{connection.name} asked to wait {exc.retry_after:g} s (rate limit).")
         return Outcome(again_in=max(exc.retry_after, 0.5), note=str(exc))
-    if isinstance(exc, ForumServerError | ForumUnavailable) and not batch:
-        return _unreachable(action, connection, exc)
     if isinstance(exc, ForumServerError | ForumUnavailable):
         attempts = max([i.attempts for i in batch], default=0)
         if batch and attempts >= MAX_ATTEMPTS:
@@ -561,7 +804,8 @@ def _handle_error(
         wait = backoff(attempts or 1)
         pacer.hold_until(connection, time.time() + wait)
         _note(action, f"{connection.name}: {exc} Retrying in {wait:g} s.")
-        return Outcome(again_in=wait, note=str(exc))
+        # Without a batch, no item counts its attempts: the action counts its failed tries.
+        return Outcome(again_in=wait, note=f"{connection.name}: {exc}", failed=not batch)
     if isinstance(exc, CapabilityNotOffered) or not batch:
         # Nothing can go on for this forum (e.g. the group is gone, or the key was revoked).
         rest = list(
@@ -575,60 +819,6 @@ def _handle_error(
         return None
     _fail(action, connection, batch, exc)
     return None
-
-
-def _unreachable(
-    action: BulkAction, connection: ForumConnection, exc: ForumError
-) -> Outcome | None:
-    """The forum failed before this run could send anything (its first look-up, a re-check):
-    wait longer after each failure in a row, shown on the action's page, and after
-    ``MAX_ATTEMPTS`` stop this forum's part, its items failed with the reason."""
-    tries = dict(action.plan.get("unreachable", {}))
-    attempts = int(tries.get(str(connection.pk), 0)) + 1
-    if attempts >= MAX_ATTEMPTS:
-        tries.pop(str(connection.pk), None)
-        stopped = ForumUnavailable(
-            f"{connection.name} could not be reached {attempts} times in a row, so Forumdeck "
-            f"stopped trying: {exc}",
-            status=exc.status,
-        )
-        rest = list(
-            action.items.filter(
-                connection=connection,
-                planned=True,
-                state__in=[ItemState.PENDING, ItemState.SENDING],
-            )
-        )
-        # Kept for the finished action's page (the run's notes are cleared at the end).
-        action.plan.setdefault("stopped", {})[str(connection.pk)] = str(stopped)
-        _store_unreachable(action, tries)
-        _fail(action, connection, rest, stopped)
-        _note(action, str(stopped))
-        return None
-    tries[str(connection.pk)] = attempts
-    _store_unreachable(action, tries)
-    wait = backoff(attempts)
-    get_pacer().hold_until(connection, time.time() + wait)
-    _note(
-        action,
-        f"{connection.name}: {exc} Nothing was sent; next try in {wait:g} s "
-        f"(attempt {attempts} of {MAX_ATTEMPTS}).",
-    )
-    return Outcome(again_in=wait, note=str(exc))
-
-
-def _store_unreachable(action: BulkAction, tries: dict[str, int]) -> None:
-    # Outside the approved hash (which covers kind, params, plan["frozen"] and the items).
-    if tries:
-        action.plan["unreachable"] = tries
-    else:
-        action.plan.pop("unreachable", None)
-    BulkAction.objects.filter(pk=action.pk).update(plan=action.plan)
-
-
-def _reset_unreachable(action: BulkAction) -> None:
-    if action.plan.get("unreachable"):
-        _store_unreachable(action, {})
 
 
 def _fail(action, connection, items: list[BulkActionItem], exc: ForumError) -> None:
@@ -659,13 +849,14 @@ def _note(action: BulkAction, message: str) -> None:
 
 
 def _cancel_rest(action: BulkAction) -> None:
+    now = timezone.now()
     with transaction.atomic():
         action.items.filter(state=ItemState.PENDING).update(
             state=ItemState.SKIPPED, error="cancelled before it was sent"
         )
         # "sending" items may have been applied; they stay as they are, for a person to see.
-        BulkAction.objects.filter(pk=action.pk).update(
-            state=State.CANCELLED, finished_at=timezone.now()
+        BulkAction.objects.filter(pk=action.pk).exclude(state=State.CANCELLED).update(
+            state=State.CANCELLED, finished_at=now, updated_at=now
         )
 
 
@@ -679,7 +870,6 @@ def _finish(action: BulkAction) -> None:
         state = State.FAILED
     else:
         state = State.SUCCEEDED
-    stopped = " ".join(action.plan.get("stopped", {}).values())
     BulkAction.objects.filter(pk=action.pk, state=State.RUNNING).update(
-        state=state, finished_at=timezone.now(), last_error=stopped
+        state=state, finished_at=timezone.now(), last_error=""
     )

@@ -3,13 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.http import QueryDict
 
 from forums.models import BulkAction, ForumConnection
 
 from .kinds import KINDS, Kind
-
-MAX_CSV_BYTES = 10 * 1024 * 1024
+from .targets import detect_encoding
 
 
 class BulkProposeForm(forms.Form):
@@ -34,25 +35,35 @@ class BulkProposeForm(forms.Form):
         help_text="A column named username, email or id (or the first column).",
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, upload_refused: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["connections"].queryset = ForumConnection.objects.filter(enabled=True).defer(
             "api_key"
         )
+        self.fields[
+            "csv_file"
+        ].help_text += f" At most {settings.FORUMDECK_MAX_UPLOAD_BYTES / (1024 * 1024):g} MB."
+        self.upload_refused = upload_refused
+        self.csv_encoding = ""
 
-    def clean_csv_file(self) -> str | None:
+    def clean_csv_file(self) -> UploadedFile | None:
+        """The upload, checked to be text (read in pieces, never whole); the parsing is the
+        planning task's."""
+        if self.upload_refused:
+            raise forms.ValidationError(self.upload_refused)
         upload = self.cleaned_data.get("csv_file")
         if not upload:
             return None
-        if upload.size > MAX_CSV_BYTES:
-            raise forms.ValidationError("The file is larger than 10 MB.")
-        raw = upload.read()
-        for encoding in ("utf-8-sig", "cp1252"):
-            try:
-                return raw.decode(encoding)
-            except UnicodeDecodeError:
-                continue
-        raise forms.ValidationError("The file is not text (CSV) Forumdeck can read.")
+        if upload.size > settings.FORUMDECK_MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                f"The file is larger than "
+                f"{settings.FORUMDECK_MAX_UPLOAD_BYTES / (1024 * 1024):g} MB."
+            )
+        encoding = detect_encoding(upload)
+        if encoding is None:
+            raise forms.ValidationError("The file is not text (CSV) Forumdeck can read.")
+        self.csv_encoding = encoding
+        return upload
 
     def clean(self):
         data = super().clean()

@@ -6,10 +6,12 @@ import math
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from forums.models import BulkAction, BulkActionItem
+from forums.accounts.selectors import approval_refusal
+from forums.models import AccountChange, BulkAction, BulkActionItem
 
 State = BulkAction.State
 ItemState = BulkActionItem.State
@@ -35,6 +37,9 @@ def bulk_action_list(*, state_group: str = "", proposed_by=None) -> QuerySet[Bul
                 filter=(Q(items__planned=True) | Q(items__resolved=True, items__state="skipped"))
                 & ~Q(items__state__in=["pending", "sending"]),
             ),
+            # For a cancelled action: what left Forumdeck, and what never did.
+            n_sent=Count("items", filter=Q(items__planned=True, items__attempts__gt=0)),
+            n_not_sent=Count("items", filter=Q(items__planned=True, items__attempts=0)),
         )
         .order_by("-created_at", "-id")
     )
@@ -46,10 +51,18 @@ def bulk_action_list(*, state_group: str = "", proposed_by=None) -> QuerySet[Bul
 
 
 def bulk_waiting_for(user) -> int:
-    """Bulk actions this person could approve now (never their own)."""
+    """Bulk actions this person could approve now (never their own, nor those their account's
+    history forbids: see accounts.selectors.approval_refusal)."""
     if not user.has_perm("forums.approve_bulkaction"):
         return 0
-    return BulkAction.objects.filter(state=State.PENDING_APPROVAL).exclude(proposed_by=user).count()
+    waiting = BulkAction.objects.filter(state=State.PENDING_APPROVAL).exclude(proposed_by=user)
+    if not AccountChange.objects.filter(user=user, changed_by__isnull=False).exists():
+        return waiting.count()  # nothing in this account's history can refuse it
+    per_proposer = waiting.values_list("proposed_by").annotate(n=Count("id"))
+    proposers = get_user_model().objects.in_bulk([pk for pk, _ in per_proposer])
+    return sum(
+        n for pk, n in per_proposer if not approval_refusal(approver=user, proposer=proposers[pk])
+    )
 
 
 def stalled_actions(now=None) -> QuerySet[BulkAction]:
@@ -78,6 +91,10 @@ class Progress:
     percent: int
     eta_seconds: int | None
     skipped_while_planning: int = 0
+    # A cancelled action: a call went out for these (or may have: "sending"); the rest of the
+    # planned targets never left Forumdeck.
+    sent: int = 0
+    not_sent: int = 0
 
 
 def progress(action: BulkAction) -> Progress:
@@ -96,14 +113,21 @@ def progress(action: BulkAction) -> Progress:
     finished = done + skipped + failed
     percent = 100 if total == 0 else math.floor(finished * 100 / total)
     eta = None
-    sent = finished - planning_skips  # the run's own pace, not the plan's skips
-    if open_ and action.state == State.RUNNING and action.started_at and sent > 0:
+    worked = finished - planning_skips  # the run's own pace, not the plan's skips
+    if open_ and action.state == State.RUNNING and action.started_at and worked > 0:
         elapsed = (timezone.now() - action.started_at).total_seconds()
-        eta = int(elapsed / sent * open_)
+        eta = int(elapsed / worked * open_)
     elif open_:
         rates = [c.requests_per_minute for c in action.connections.all()] or [60]
         eta = int(open_ * 60 / min(rates))
-    return Progress(total, done, skipped, failed, open_, percent, eta, planning_skips)
+    sent = not_sent = 0
+    if action.state == State.CANCELLED:
+        planned = action.items.filter(planned=True)
+        sent = planned.filter(attempts__gt=0).count()
+        not_sent = planned.filter(attempts=0).count()
+    return Progress(
+        total, done, skipped, failed, open_, percent, eta, planning_skips, sent, not_sent
+    )
 
 
 def progress_by_connection(action: BulkAction) -> dict[int, dict[str, int]]:

@@ -4,7 +4,7 @@ database constraint): nobody approves what they proposed."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -12,14 +12,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from forums.accounts.selectors import approval_refusal
 from forums.audit.services import audit_record
 from forums.clients import client_class
-from forums.models import AuditEntry, BulkAction, BulkActionItem, ForumConnection
+from forums.models import AuditEntry, BulkAction, BulkActionItem, BulkTargetChunk, ForumConnection
 from forums.tasks import plan_bulk_action, run_bulk_action
 
-from .engine import LIST_CAP, compute_hash
+from .engine import compute_hash
 from .kinds import get_kind
-from .targets import ParsedTargets, parse_targets
+from .targets import decoded_pieces, detect_encoding, first_target, parse_targets, text_pieces
 
 State = BulkAction.State
 
@@ -36,7 +37,6 @@ def _transition(action: BulkAction, allowed: Sequence[str], verb: str) -> None:
         )
 
 
-@transaction.atomic
 def bulk_action_propose(
     *,
     actor: AbstractBaseUser,
@@ -44,14 +44,16 @@ def bulk_action_propose(
     connections: Sequence[ForumConnection] = (),
     params: dict[str, Any],
     targets_text: str = "",
-    csv_data: str | None = None,
+    csv_file: IO[bytes] | None = None,
+    csv_encoding: str | None = None,
     targets_by_connection: Mapping[ForumConnection, Sequence[str]] | None = None,
 ) -> BulkAction:
     """Create an action and queue its plan (a dry run).
 
     Either the same pasted or uploaded targets on every chosen forum, or, with
     ``targets_by_connection``, each forum's own targets (selected search results, "ban on
-    every forum").
+    every forum"). A paste or an upload is stored whole, in pieces, and parsed by the planning
+    task: the request never holds the database (or its own memory) for a long list.
     """
     kind_obj = get_kind(kind)
     if targets_by_connection is not None:
@@ -70,34 +72,87 @@ def bulk_action_propose(
         classes.append(cls)
     clean = kind_obj.clean_params(params)
     kind_obj.check_forums(classes, clean)
+    description = kind_obj.describe(clean)
+    forums = ", ".join(c.name for c in connections)
     if targets_by_connection is not None:
-        per_connection = {c: parse_targets("\n".join(t)) for c, t in targets_by_connection.items()}
-        raw = "\n".join(f"{c.name}: {', '.join(t)}" for c, t in targets_by_connection.items())
-        lines = ParsedTargets()  # chosen in a list, not typed: no lines to report
+        return _propose_chosen(actor, kind, clean, description, targets_by_connection)
+    if csv_file is None:
+        first, junk = first_target(targets_text)
+        if first is None:
+            detail = "; ".join(f"line {r.line}: {r.reason}" for r in junk)
+            raise ValidationError(
+                "No usable targets were given." + (f" ({detail})" if detail else "")
+            )
+        source, pieces = "text", text_pieces(targets_text)
+        given = "a pasted list"
     else:
-        lines = parse_targets(targets_text, csv_data=csv_data)
-        per_connection = {c: lines for c in connections}
-        raw = targets_text if csv_data is None else csv_data
+        encoding = csv_encoding or detect_encoding(csv_file)
+        if encoding is None:
+            raise ValidationError("The file is not text (CSV) Forumdeck can read.")
+        source, pieces = "csv", decoded_pieces(csv_file, encoding)
+        given = "an uploaded CSV file"
+    with transaction.atomic():
+        action = BulkAction.objects.create(
+            kind=kind,
+            params=clean,
+            proposed_by=actor,
+            state=State.PLANNING,
+            # Not planned until "receiving" is over: a half-stored list is never read.
+            plan={"receiving": True, "parsed": False, "source": source, "description": description},
+        )
+        action.connections.set(connections)
+    try:
+        for seq, piece in enumerate(pieces):
+            with transaction.atomic():  # one short write per piece, not one long one
+                BulkTargetChunk.objects.create(action=action, seq=seq, text=piece)
+    except BaseException:
+        action.delete()  # nothing half-stored stays behind
+        raise
+    with transaction.atomic():
+        plan = {**action.plan, "receiving": False}
+        BulkAction.objects.filter(pk=action.pk).update(plan=plan, updated_at=timezone.now())
+        action.plan = plan
+        audit_record(
+            actor=actor,
+            action="bulk.propose",
+            target=f"bulk action #{action.pk}",
+            message=f"{description} on {forums}: targets from {given}",
+            details={"bulk_action": action.pk},
+        )
+        plan_bulk_action.delay_on_commit(action.pk)
+    return action
+
+
+@transaction.atomic
+def _propose_chosen(
+    actor: AbstractBaseUser,
+    kind: str,
+    params: dict[str, Any],
+    description: str,
+    targets_by_connection: Mapping[ForumConnection, Sequence[str]],
+) -> BulkAction:
+    """Targets chosen in a list (search results): a few, each forum its own, stored now."""
+    per_connection = {c: parse_targets("\n".join(t)) for c, t in targets_by_connection.items()}
     total = sum(len(p.targets) for p in per_connection.values())
     if not total:
-        detail = "; ".join(f"line {r.line}: {r.reason}" for r in lines.junk[:5])
-        raise ValidationError("No usable targets were given." + (f" ({detail})" if detail else ""))
+        raise ValidationError("No usable targets were given.")
+    raw = "\n".join(f"{c.name}: {', '.join(t)}" for c, t in targets_by_connection.items())
     action = BulkAction.objects.create(
         kind=kind,
-        params=clean,
-        raw_targets=raw[:1_000_000],
+        params=params,
+        raw_targets=raw,
         proposed_by=actor,
         state=State.PLANNING,
         plan={
             "targets": total,
-            "junk": _rejected(lines.junk),
-            "junk_count": len(lines.junk),
-            "duplicates": _rejected(lines.duplicates),
-            "duplicate_count": len(lines.duplicates),
-            "description": kind_obj.describe(clean),
+            "junk": [],
+            "junk_count": 0,
+            "duplicates": [],
+            "duplicate_count": 0,
+            "description": description,
         },
     )
-    action.connections.set(connections)
+    action.connections.set(list(targets_by_connection))
     for connection, parsed_targets in per_connection.items():
         BulkActionItem.objects.bulk_create(
             (
@@ -110,16 +165,12 @@ def bulk_action_propose(
         actor=actor,
         action="bulk.propose",
         target=f"bulk action #{action.pk}",
-        message=f"{kind_obj.describe(clean)}: {total} target(s) on "
-        + ", ".join(c.name for c in connections),
+        message=f"{description}: {total} target(s) on "
+        + ", ".join(c.name for c in targets_by_connection),
         details={"bulk_action": action.pk},
     )
     plan_bulk_action.delay_on_commit(action.pk)
     return action
-
-
-def _rejected(rows) -> list[dict]:
-    return [{"line": r.line, "text": r.text, "reason": r.reason} for r in rows[:LIST_CAP]]
 
 
 def bulk_action_approve(
@@ -127,31 +178,44 @@ def bulk_action_approve(
 ) -> BulkAction:
     """Approve exactly the plan the approver saw (its hash), never one's own proposal."""
     with transaction.atomic():
-        action = BulkAction.objects.select_for_update().get(pk=action.pk)
+        action = (
+            BulkAction.objects.select_for_update().select_related("proposed_by").get(pk=action.pk)
+        )
         if action.proposed_by_id == actor.pk:
             raise BulkActionError("You proposed this action; someone else must approve it.")
+        # Nor through an account the proposer created or changed, nor one changed recently.
+        refusal = approval_refusal(approver=actor, proposer=action.proposed_by)
+        if refusal:
+            raise BulkActionError(refusal)
         _transition(action, [State.PENDING_APPROVAL], "approved")
         current = compute_hash(action)
-        if plan_hash != action.plan_hash or current != action.plan_hash:
-            raise BulkActionError(
-                "The plan changed since you opened it. Look at it again before approving."
+        if current != action.plan_hash:
+            # Something it covers changed (e.g. a forum's address): the page shows what is
+            # true now, and only that can be approved next.
+            action.plan_hash = current
+            action.save(update_fields=["plan_hash", "updated_at"])
+        stale = plan_hash != current
+        if not stale:
+            now = timezone.now()
+            action.approved_by = actor
+            action.approved_hash = current
+            action.approved_at = now
+            action.approval_expires_at = now + settings.FORUMDECK_APPROVAL_TTL
+            action.state = State.QUEUED
+            action.last_error = ""
+            action.save()
+            audit_record(
+                actor=actor,
+                action="bulk.approve",
+                target=f"bulk action #{action.pk}",
+                message=action.plan.get("description", ""),
+                details={"bulk_action": action.pk, "plan_hash": current},
             )
-        now = timezone.now()
-        action.approved_by = actor
-        action.approved_hash = current
-        action.approved_at = now
-        action.approval_expires_at = now + settings.FORUMDECK_APPROVAL_TTL
-        action.state = State.QUEUED
-        action.last_error = ""
-        action.save()
-        audit_record(
-            actor=actor,
-            action="bulk.approve",
-            target=f"bulk action #{action.pk}",
-            message=action.plan.get("description", ""),
-            details={"bulk_action": action.pk, "plan_hash": current},
+            run_bulk_action.delay_on_commit(action.pk)
+    if stale:
+        raise BulkActionError(
+            "The plan changed since you opened it. Look at it again before approving."
         )
-        run_bulk_action.delay_on_commit(action.pk)
     return action
 
 
@@ -182,7 +246,8 @@ def bulk_action_reject(*, actor: AbstractBaseUser, action: BulkAction, reason: s
 
 @transaction.atomic
 def bulk_action_cancel(*, actor: AbstractBaseUser, action: BulkAction) -> BulkAction:
-    """Stop it: at once if it has not started, between batches if it is running."""
+    """Stop it: at once if it has not started; if it is running, no call leaves after this
+    is recorded (the run checks before each one)."""
     action = BulkAction.objects.select_for_update().get(pk=action.pk)
     _transition(
         action, [State.PLANNING, State.PENDING_APPROVAL, State.QUEUED, State.RUNNING], "cancelled"
@@ -190,7 +255,7 @@ def bulk_action_cancel(*, actor: AbstractBaseUser, action: BulkAction) -> BulkAc
     if action.state == State.RUNNING:
         action.cancel_requested = True
         action.save(update_fields=["cancel_requested", "updated_at"])
-        message = "Cancel requested; the run stops after its current batch."
+        message = "Cancel recorded: the run sends nothing more and stops before its next call."
     else:
         action.items.filter(state=BulkActionItem.State.PENDING).update(
             state=BulkActionItem.State.SKIPPED, error="cancelled before it was sent"

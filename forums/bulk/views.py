@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -14,8 +12,11 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
+from forums.accounts.selectors import approval_refusal
 from forums.models import BulkAction, BulkActionItem
 from forums.web import HtmxHttpRequest, render_page, requires
+from forums.web.exports import csv_response
+from forums.web.uploads import upload_refusal
 
 from . import selectors
 from .forms import BulkFilterForm, BulkProposeForm, RejectForm, bind_kind_params, kind_param_forms
@@ -53,11 +54,14 @@ def bulk_list(request: HtmxHttpRequest) -> HttpResponse:
 @requires("propose_bulkaction")
 def bulk_create(request: HtmxHttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
-    form = BulkProposeForm(data, request.FILES or None)
+    # Reading POST is what stops an upload over FORUMDECK_MAX_UPLOAD_BYTES (see web.uploads).
+    too_large = upload_refusal(request) if data is not None else ""
+    form = BulkProposeForm(data, request.FILES or None, upload_refused=too_large)
     kind = KINDS.get(data.get("kind", "")) if data else None
     params_form, params = bind_kind_params(kind, data) if kind else (None, None)
     param_forms = kind_param_forms(kind, params_form)
     if request.method == "POST" and form.is_valid() and kind is not None and params is not None:
+        upload = form.cleaned_data.get("csv_file")
         try:
             action = bulk_action_propose(
                 actor=request.user,
@@ -65,7 +69,8 @@ def bulk_create(request: HtmxHttpRequest) -> HttpResponse:
                 connections=list(form.cleaned_data["connections"]),
                 params=params,
                 targets_text=form.cleaned_data.get("targets") or "",
-                csv_data=form.cleaned_data.get("csv_file"),
+                csv_file=upload,
+                csv_encoding=form.csv_encoding if upload else None,
             )
         except ValidationError as exc:
             form.add_error(None, exc.messages)
@@ -84,11 +89,16 @@ def bulk_create(request: HtmxHttpRequest) -> HttpResponse:
 def _detail_context(request: HtmxHttpRequest, action: BulkAction) -> dict:
     user = request.user
     progress = selectors.progress(action)
-    can_approve = (
+    may_approve = (
         user.has_perm("forums.approve_bulkaction")
         and action.proposed_by_id != user.pk
         and action.state == BulkAction.State.PENDING_APPROVAL
     )
+    # Four eyes on accounts too: say why this approver may not approve this proposer's action.
+    approval_refused = (
+        approval_refusal(approver=user, proposer=action.proposed_by) if may_approve else ""
+    )
+    can_approve = may_approve and not approval_refused
     can_cancel = (
         action.state in BulkAction.ACTIVE | {BulkAction.State.PENDING_APPROVAL}
         and not action.cancel_requested
@@ -105,6 +115,7 @@ def _detail_context(request: HtmxHttpRequest, action: BulkAction) -> dict:
         "kind": KINDS.get(action.kind),
         "progress": progress,
         "can_approve": can_approve,
+        "approval_refused": approval_refused,
         "own_proposal": action.proposed_by_id == user.pk,
         "can_cancel": can_cancel,
         "polling": action.state in BulkAction.ACTIVE,
@@ -193,23 +204,17 @@ def bulk_cancel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return _refused(request, action, exc)
     messages.success(
         request,
-        "Cancel requested: the run stops after its current batch."
+        "Cancel recorded: nothing more is sent, and the run stops before its next call."
         if action.state == BulkAction.State.RUNNING
         else "Cancelled.",
     )
     return redirect("forums:bulk-detail", pk=action.pk)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @require_GET
 @requires("view_bulkaction")
 def bulk_items_csv(request: HtmxHttpRequest, pk: int) -> StreamingHttpResponse:
     action = get_object_or_404(BulkAction, pk=pk)
-    writer = csv.writer(_Echo())
     header = [
         "forum",
         "target",
@@ -221,35 +226,19 @@ def bulk_items_csv(request: HtmxHttpRequest, pk: int) -> StreamingHttpResponse:
         "error",
         "updated_at",
     ]
-
-    def rows():
-        yield writer.writerow(header)
-        items = (
-            action.items.order_by("id")
-            .values_list(
-                "connection__name",
-                "target",
-                "forum_user_id",
-                "forum_username",
-                "state",
-                "attempts",
-                "last_status",
-                "error",
-                "updated_at",
-            )
-            .iterator(chunk_size=2000)
+    rows = (
+        action.items.order_by("id")
+        .values_list(
+            "connection__name",
+            "target",
+            "forum_user_id",
+            "forum_username",
+            "state",
+            "attempts",
+            "last_status",
+            "error",
+            "updated_at",
         )
-        for row in items:
-            yield writer.writerow([_csv_safe(v) for v in row])
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    name = slugify(f"bulk-action-{action.pk}-{action.kind}")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
-
-
-def _csv_safe(value):
-    """Spreadsheets run cells starting with = + - @ as formulas: not from forum data."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return "" if value is None else value
+        .iterator(chunk_size=2000)
+    )
+    return csv_response(slugify(f"bulk-action-{action.pk}-{action.kind}"), header, rows)

@@ -13,7 +13,7 @@ public on the platform's client, behind their own capability.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import ClassVar, NoReturn
 
@@ -42,6 +42,9 @@ class Area:
     software: ClassVar[str] = ""
     platform: ClassVar[str] = ""
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
+    # Capabilities some forums of a platform have and others lack (UserEcho's later routes),
+    # with the route that decides: the forum is asked (``discovered_capabilities``).
+    optional_capabilities: ClassVar[Mapping[Capability, str]] = {}
 
     @classmethod
     def supports(cls, capability: Capability) -> bool:
@@ -75,6 +78,11 @@ class Health(Area):
     def review_count(self) -> int:
         """Items waiting for a moderator (flags, queued posts, users to approve)."""
         self._missing(Capability.REVIEW_QUEUE, "review queue")
+
+    def discovered_capabilities(self) -> frozenset[Capability]:
+        """Which ``optional_capabilities`` this forum has, asked without changing anything;
+        none (and no call) on a platform without optional ones."""
+        return frozenset()
 
 
 class UserModeration(Area):

@@ -39,6 +39,13 @@ class Capability(enum.StrEnum):
     BACKUPS = "backups"
     CALENDAR = "calendar"
     REVIEW_QUEUE = "review_queue"
+    # A group's member list can be read (and so members changed in bulk, no-ops skipped).
+    GROUP_MEMBERS = "group_members"
+    # Change one user's groups without reading the group's member list (UserEcho's later
+    # `users/{id}/group`); Discourse and NodeBB change members through GROUPS.
+    GROUP_MEMBERSHIP = "group_membership"
+    CATEGORIES = "categories"  # list, create, rename, delete categories (UserEcho, per forum)
+    TOPIC_DELETE = "topic_delete"
 
 
 class Penalty(enum.StrEnum):
@@ -118,6 +125,8 @@ class ForumUserDetails:
     groups: tuple[str, ...] = ()
     history: tuple[ModerationEvent, ...] = ()
     history_offered: bool = False
+    # False where the forum's API does not say which groups a user is in (UserEcho).
+    groups_known: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +197,21 @@ class ForumTopic:
     category_id: int | None = None
     url: str = ""
     scope: str = ""  # see ForumTag.scope
+    # Where the forum says (UserEcho): the topic's status by name ("#17" when only its id is
+    # given) and how many comments it has.
+    status: str = ""
+    comment_count: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ForumCategory:
+    """A category of one forum; ``id`` keys it within the project (UserEcho: "forum:category"),
+    ``scope`` names the forum it lives in (see ForumTag.scope)."""
+
+    id: int | str
+    name: str
+    topic_count: int | None = None
+    scope: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +267,9 @@ class HealthReport:
     error: str = ""
     error_kind: str = ""
     notes: list[str] = field(default_factory=list)
+    # Capabilities beyond the platform's fixed ones that this forum showed it has (UserEcho:
+    # the later reference's routes), as ``Capability`` values; pages may offer them.
+    capabilities: list[str] = field(default_factory=list)
 
     def __setattr__(self, name: str, value) -> None:
         # What a forum says about itself is shown on every card and cached: a hostile or broken

@@ -7,11 +7,13 @@ from __future__ import annotations
 from .discourse import DiscourseClient
 from .nodebb import NodeBBClient
 from .platform import ForumClient
+from .userecho import UserEchoClient
 
 PLATFORMS: dict[str, type[ForumClient]] = {
     cls.platform: cls
     for cls in (
         DiscourseClient,
         NodeBBClient,
+        UserEchoClient,
     )
 }

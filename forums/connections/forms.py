@@ -12,6 +12,8 @@ from forums.clients import (
 from forums.clients.errors import ForumError
 from forums.models import ForumConnection
 
+from .services import KEY_BINDING, key_needed_message
+
 
 def _platform_help() -> tuple[str, str]:
     """Per platform, where the key comes from and what the username field means."""
@@ -62,7 +64,9 @@ class ConnectionForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["api_key"].help_text = (
                 f"Stored, ending in …{self.instance.api_key_last4}. "
-                "Leave empty to keep it; type a new key to replace it."
+                "Leave empty to keep it; type a new key to replace it. Changing the software, "
+                "address or API username needs the key again: a stored key is only ever sent "
+                "to the forum it was entered for."
             )
         else:
             self.fields["api_key"].required = True
@@ -95,6 +99,15 @@ class ConnectionForm(forms.ModelForm):
             else:
                 data["api_username"] = checked["api_username"]
                 data["nodebb_master_token"] = checked["master_token"]
+        if self.instance.pk and not data.get("api_key"):
+            # self.instance still holds the stored values here (the form writes them later).
+            rebound = [
+                f
+                for f in KEY_BINDING
+                if f in data and data[f] != getattr(self.instance, f) and f not in self.errors
+            ]
+            if rebound:
+                self.add_error("api_key", key_needed_message(rebound))
         return data
 
     def service_kwargs(self) -> dict:

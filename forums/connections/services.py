@@ -30,6 +30,25 @@ _EDITABLE = (
 )
 
 
+# A stored key belongs to the forum it was entered for: change any of these and the key must
+# be typed again, so an edit can never send the old key to another host or account.
+KEY_BINDING = ("platform", "base_url", "api_username", "nodebb_master_token")
+_LABELS = {
+    "platform": "software",
+    "base_url": "address",
+    "api_username": "API username",
+    "nodebb_master_token": "master token setting",
+}
+
+
+def key_needed_message(changed: list[str]) -> str:
+    what = " and ".join(_LABELS[c] for c in changed)
+    return (
+        f"The {what} changed, so enter the API key again: a stored key is only ever sent to "
+        "the forum it was entered for."
+    )
+
+
 def _clean_base_url(url: str) -> str:
     try:
         return validate_base_url(url)
@@ -105,7 +124,9 @@ def connection_update(
     api_key: str = "",
     **fields: Any,
 ) -> ForumConnection:
-    """Change the given fields; an empty ``api_key`` keeps the stored key."""
+    """Change the given fields; an empty ``api_key`` keeps the stored key, unless the forum it
+    is sent to changes (platform, address, API username, master token): then the key must be
+    given again, and the stored one is never sent to the new place."""
     unknown = set(fields) - set(_EDITABLE)
     if unknown:
         raise TypeError(f"Not editable: {', '.join(sorted(unknown))}")
@@ -121,6 +142,10 @@ def connection_update(
     connection.api_username = checked["api_username"]
     connection.nodebb_master_token = checked["master_token"]
     changed = [k for k in _EDITABLE if getattr(connection, k) != original[k]]
+    rebound = [k for k in KEY_BINDING if k in changed]
+    if rebound and not api_key:
+        connection.refresh_from_db()  # the caller's object goes back to what is stored
+        raise ValidationError({"api_key": key_needed_message(rebound)})
     if api_key:
         connection.api_key = api_key
         connection.api_key_last4 = api_key[-4:]
@@ -129,13 +154,20 @@ def connection_update(
         return connection
     connection.full_clean()
     connection.save()
+    message = "Changed: " + ", ".join("API key" if c == "api_key" else c for c in changed)
+    details: dict[str, Any] = {"changed": changed}
+    if "base_url" in changed:
+        message += f"; address {original['base_url']} → {connection.base_url}"
+        details["base_url"] = {"old": original["base_url"], "new": connection.base_url}
+    if "platform" in changed:
+        details["platform"] = {"old": original["platform"], "new": connection.platform}
     audit_record(
         actor=actor,
         action="connection.update",
         connection=connection,
         target=connection.name,
-        message="Changed: " + ", ".join("API key" if c == "api_key" else c for c in changed),
-        details={"changed": changed},
+        message=message,
+        details=details,
     )
     return connection
 

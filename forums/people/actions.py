@@ -8,7 +8,7 @@ the word the forum uses (``/ban/`` on NodeBB, ``/suspend/`` on Discourse).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,10 +39,16 @@ class UserAction:
     reread: bool = True  # read the account again afterwards (not after deleting it)
     penalty: Penalty | None = field(default=None)
 
-    def offered_by(self, client_cls: type[ForumClient]) -> bool:
-        return client_cls.supports(self.capability) and not (
-            self.unless is not None and client_cls.supports(self.unless)
-        )
+    def offered_by(
+        self, client_cls: type[ForumClient], extra: Collection[Capability] = frozenset()
+    ) -> bool:
+        """``extra``: optional capabilities this forum showed it has (see
+        ``discovered_capabilities``)."""
+
+        def has(capability: Capability) -> bool:
+            return client_cls.supports(capability) or capability in extra
+
+        return has(self.capability) and not (self.unless is not None and has(self.unless))
 
     def form(
         self,
@@ -152,11 +158,15 @@ _OTHER_ACTIONS: tuple[UserAction, ...] = (
 )  # fmt: skip
 
 
-def actions_for(client_cls: type[ForumClient]) -> list[UserAction]:
-    """The actions this forum offers, in display order."""
+def actions_for(
+    client_cls: type[ForumClient], extra: Collection[Capability] = frozenset()
+) -> list[UserAction]:
+    """The actions this forum offers, in display order (``extra``: see offered_by)."""
     every = _penalty_actions(client_cls) + list(_OTHER_ACTIONS)
-    return [action for action in every if action.offered_by(client_cls)]
+    return [action for action in every if action.offered_by(client_cls, extra)]
 
 
-def find_action(client_cls: type[ForumClient], key: str) -> UserAction | None:
-    return next((a for a in actions_for(client_cls) if a.key == key), None)
+def find_action(
+    client_cls: type[ForumClient], key: str, extra: Collection[Capability] = frozenset()
+) -> UserAction | None:
+    return next((a for a in actions_for(client_cls, extra) if a.key == key), None)

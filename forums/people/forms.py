@@ -159,3 +159,8 @@ class DeleteForm(ActionForm):
         if not self.client_cls.supports(Capability.USER_DELETE_BLOCK):
             del self.fields["block_email"]
             del self.fields["block_ip"]
+        # A forum that decides itself what becomes of the posts (UserEcho) says so instead.
+        note = self.client_cls.words.extra.get("delete_user")
+        if note:
+            del self.fields["delete_posts"]
+            self.fields["confirm"].help_text = f"{note} This cannot be undone."

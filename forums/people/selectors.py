@@ -18,7 +18,7 @@ from django.db.models import Q
 
 from forums.clients import get_client
 from forums.clients.errors import ForumError, ForumForbidden, ForumNotFound
-from forums.clients.records import ForumUser, ForumUserDetails
+from forums.clients.records import Capability, ForumUser, ForumUserDetails
 from forums.models import AuditEntry, ForumConnection
 
 STATUSES = {
@@ -199,12 +199,19 @@ class PersonLookup:
     details: ForumUserDetails | None
     error: str = ""
     gone: bool = False
+    # Optional capabilities this forum showed it has (see ``discovered_capabilities``).
+    capabilities: frozenset[Capability] = frozenset()
 
 
 def person_lookup(*, connection: ForumConnection, user_id: int) -> PersonLookup:
     try:
         with get_client(connection) as client:
-            return PersonLookup(client.user_details(user_id=user_id))
+            details = client.user_details(user_id=user_id)
+            try:
+                found = client.discovered_capabilities()
+            except ForumError:
+                found = frozenset()  # not known now: only the platform's fixed ones show
+            return PersonLookup(details, capabilities=found)
     except ForumNotFound:
         return PersonLookup(None, f"This person no longer exists on {connection.name}.", gone=True)
     except ForumError as exc:

@@ -76,7 +76,14 @@ def _moderate(
     action: str,
     data: dict[str, Any],
 ) -> ModerationOutcome:
-    chosen = find_action(type(client), action)
+    cls = type(client)
+    chosen = find_action(cls, action)
+    if chosen is None and find_action(cls, action, cls.optional_capabilities):
+        # Offered only where the forum has an optional capability (UserEcho): ask it.
+        try:
+            chosen = find_action(cls, action, client.discovered_capabilities())
+        except ForumError as exc:
+            return ModerationOutcome(False, str(exc))
     if chosen is None:
         raise ValidationError(
             f"{connection.name} ({client.software}) does not offer “{action}”.",

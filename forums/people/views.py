@@ -14,6 +14,7 @@ from forums.bulk.forms import bind_kind_params
 from forums.bulk.kinds import KINDS
 from forums.bulk.services import bulk_action_propose
 from forums.clients import client_class
+from forums.clients.records import Penalty
 from forums.models import ForumConnection
 from forums.web import HtmxHttpRequest, redirect_back, render_page, requires
 
@@ -70,10 +71,11 @@ def _person_context(request: HtmxHttpRequest, connection: ForumConnection, user_
         "gone": lookup.gone,
         "details": lookup.details,
         "words": cls.words,
+        "offers_penalties": any(cls.supports(kind.capability) for kind in Penalty),
     }
     if lookup.details is not None:
         can_act = request.user.has_perm("forums.moderate_forum_users")
-        context["actions"] = actions_for(cls) if can_act else []
+        context["actions"] = actions_for(cls, lookup.capabilities) if can_act else []
         context["audit"] = selectors.person_audit(connection=connection, user=lookup.details.user)
     return context
 
@@ -96,7 +98,8 @@ def person_action(
     """One moderation action on one forum: its small form, then its result, in place."""
     connection = _connection(connection_id)
     cls = client_class(connection.platform)
-    user_action = find_action(cls, action)
+    # An optional capability may be offered: the service asks the forum before acting.
+    user_action = find_action(cls, action, cls.optional_capabilities)
     if user_action is None:
         raise Http404(f"{connection.name} does not offer that action.")
     context: dict = {
@@ -177,6 +180,17 @@ def _propose_page(
     request: HtmxHttpRequest, kind_key: str, targets: dict, *, title: str
 ) -> HttpResponse:
     kind = KINDS[kind_key]
+    # Forums whose software cannot do this kind (UserEcho has no ban) are left out, by name.
+    left_out = [c for c in targets if not kind.offered_by(client_class(c.platform))]
+    targets = {c: names for c, names in targets.items() if c not in left_out}
+    if not targets:
+        messages.error(
+            request,
+            f"{', '.join(c.name for c in left_out)}: "
+            f"{', '.join(dict.fromkeys(client_class(c.platform).software for c in left_out))} "
+            f"does not offer “{kind.label}”, so there is nothing to propose.",
+        )
+        return redirect_back(request, reverse("forums:people-search"))
     confirming = "confirm_step" in request.POST
     form, params = bind_kind_params(kind, request.POST if confirming else None)
     errors: list[str] = []
@@ -202,6 +216,7 @@ def _propose_page(
             "kind": kind,
             "form": form,
             "targets": targets,
+            "left_out": [(c, client_class(c.platform).software) for c in left_out],
             "errors": errors,
             "accounts": [f"{c.pk}:{u}" for c, names in targets.items() for u in names],
             "total": sum(len(v) for v in targets.values()),

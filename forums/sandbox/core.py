@@ -127,6 +127,9 @@ class Faults:
     error_status: int = 502
     outage_until: float = 0.0  # time.time() until which every call gets outage_status
     outage_status: int = 503
+    # The next n changes (any method but GET) are applied, and then their answer is lost: the
+    # caller gets error_status, as through a proxy that timed out after the forum acted.
+    lost_answers: int = 0
 
     def outage_for(self, seconds: float) -> None:
         self.outage_until = time.time() + seconds
@@ -256,7 +259,11 @@ class SandboxApp:
         if early is not None:
             return early
         handler: Callable[..., Response] = getattr(self, endpoint)
-        return handler(request, **values)
+        response = handler(request, **values)
+        if faults.lost_answers and request.method != "GET" and response.status_code < 400:
+            faults.lost_answers -= 1
+            return self.server_error(faults.error_status)
+        return response
 
     def control(self, request: Request) -> Response:
         """Out-of-process control: read the call log, change faults, rate and state."""

@@ -49,6 +49,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Bulk actions", "forums:bulk-list", "forums.view_bulkaction", "forums.bulk.urls",
             badge=_bulk_waiting, badge_title="waiting for your approval"),
     NavItem("Audit log", "forums:audit-list", "forums.view_auditentry", "forums.audit.urls"),
+    NavItem("People & roles", "forums:account-list", "auth.view_user", "forums.accounts.urls"),
 )  # fmt: skip
 
 

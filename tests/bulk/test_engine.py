@@ -3,10 +3,12 @@ real Celery processes)."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError
+from django.urls import reverse
 from django.utils import timezone
 
 from forums.bulk import engine
@@ -16,7 +18,7 @@ from forums.bulk.services import (
     bulk_action_propose,
     bulk_action_reject,
 )
-from forums.models import AuditEntry, BulkAction, BulkActionItem
+from forums.models import AuditEntry, BulkAction, BulkActionItem, ForumPace
 from tests.bulk.helpers import approve, planned_group_add, propose_and_plan, usernames
 
 pytestmark = pytest.mark.django_db
@@ -42,10 +44,11 @@ def test_plan_lists_unknown_duplicate_junk_and_noop_targets_and_counts_calls(
         targets_text="\n".join([*names, "no_such_person", member, names[0], "bad name!"]),
     )
     assert action.state == State.PLANNING
-    assert [j["line"] for j in action.plan["junk"]] == [7]
-    assert [d["line"] for d in action.plan["duplicates"]] == [6]
     engine.plan_action(action.pk)
     action.refresh_from_db()
+    # The planning task reads the list (not the proposing request).
+    assert [j["line"] for j in action.plan["junk"]] == [7]
+    assert [d["line"] for d in action.plan["duplicates"]] == [6]
     assert action.state == State.PENDING_APPROVAL
     assert action.plan["planned"] == 3
     reasons = {e["target"]: e["error"] for e in action.plan["skipped_examples"]}
@@ -234,3 +237,262 @@ def test_bad_parameters_are_refused_before_anything_is_created(moderator, sandbo
             targets_text="not valid!\n???",
         )
     assert not BulkAction.objects.exists() and not BulkActionItem.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "params", "call", "calls"),
+    [
+        ("suspend", {"reason": "spam wave", "until": "7 days"}, "/suspend.json", 3),
+        ("group_add", {"group": "translators"}, "/members.json", 1),
+    ],
+)
+def test_a_change_whose_answer_was_lost_is_found_applied_on_retry_and_audited(
+    moderator, approver, sandbox_connection, discourse_sandbox, kind, params, call, calls
+):
+    names = usernames(discourse_sandbox, 3, not_in_group="translators")
+    if kind == "suspend":
+        params = {**params, "until": (timezone.now() + timedelta(days=7)).isoformat()}
+    action = propose_and_plan(
+        proposer=moderator,
+        connection=sandbox_connection,
+        kind=kind,
+        targets=names,
+        params=params,
+    )
+    approve(action, approver)
+    discourse_sandbox.app.calls.clear()
+    # The forum applies the first change, but its answer never comes back (a 502).
+    discourse_sandbox.app.config.faults.lost_answers = 1
+    first = engine.run_action(action.pk)
+    assert first.again_in is not None
+    lost = list(action.items.filter(state="sending"))
+    assert lost
+    ForumPace.objects.update(next_slot=0)  # skip the backoff's wait
+    engine.run_action(action.pk)
+    action.refresh_from_db()
+    assert action.state == State.SUCCEEDED
+    for item in lost:
+        item.refresh_from_db()
+        assert item.state == "done"
+        assert item.error == "found applied on retry (the forum's first answer was lost)"
+    # What was lost was not sent again: each change went out once.
+    sent = [c for c in mutating_calls(discourse_sandbox) if c.path.endswith(call)]
+    assert len(sent) == calls
+    # Every change the forum applied has its audit entry, the lost one saying what happened.
+    entries = AuditEntry.objects.filter(bulk_action=action, action=f"bulk.{kind}")
+    assert sorted(e.target for e in entries) == sorted(names)
+    found = entries.filter(bulk_item__in=lost)
+    assert found.count() == len(lost)
+    for entry in found:
+        assert "found applied on retry (the forum's first answer was lost)" in entry.message
+        assert entry.outcome == AuditEntry.Outcome.SUCCESS and entry.actor == approver
+
+
+def test_a_delete_whose_answer_was_lost_is_found_applied_and_audited(
+    moderator, approver, nodebb_connection, nodebb_sandbox
+):
+    app = nodebb_sandbox.app
+    names = [f"spammer{n}" for n in range(3)]
+    for name in names:
+        app.add_person(username=name, email=f"{name}@example.org")
+    action = propose_and_plan(
+        proposer=moderator, connection=nodebb_connection, kind="delete_users", targets=names
+    )
+    assert action.plan["planned"] == 3, action.plan
+    approve(action, approver)
+    app.config.faults.lost_answers = 1
+    assert engine.run_action(action.pk).again_in is not None
+    lost = list(action.items.filter(state="sending"))
+    gone = {u["username"] for u in app.state.users.values()}
+    assert lost and all(i.target not in gone for i in lost)  # applied, answer lost
+    ForumPace.objects.update(next_slot=0)
+    engine.run_action(action.pk)
+    action.refresh_from_db()
+    assert action.state == State.SUCCEEDED
+    entries = AuditEntry.objects.filter(bulk_action=action, action="bulk.delete_users")
+    assert sorted(e.target for e in entries) == sorted(names)
+    for item in lost:
+        item.refresh_from_db()
+        assert item.state == "done"
+        (entry,) = entries.filter(bulk_item=item)
+        assert "found applied on retry" in entry.message
+
+
+# --- cancel that means cancel -------------------------------------------------------------------
+@pytest.fixture
+def cancel_during_the_nth_wait(monkeypatch):
+    """Records the cancel while the pacer waits for the forum's next slot (no real sleeping):
+    the moment the issue found a call still leaving after a cancel."""
+    from forums.bulk import pacing
+
+    def arm(action, actor, n: int):
+        waits = {"n": 0, "cancelled_at": None}
+
+        def fake_sleep(seconds: float) -> None:
+            waits["n"] += 1
+            if waits["n"] == n:
+                bulk_action_cancel(actor=actor, action=action)
+                waits["cancelled_at"] = time.time()
+
+        monkeypatch.setattr(pacing.time, "sleep", fake_sleep)
+        return waits
+
+    return arm
+
+
+def paced_suspend(moderator, sandbox_connection, discourse_sandbox, count=5):
+    sandbox_connection.requests_per_minute = 60  # about a second between calls
+    sandbox_connection.save()
+    names = usernames(discourse_sandbox, count)
+    until = (timezone.now() + timedelta(days=7)).isoformat()
+    action = propose_and_plan(
+        proposer=moderator,
+        connection=sandbox_connection,
+        kind="suspend",
+        targets=names,
+        params={"reason": "spam wave", "until": until},
+    )
+    ForumPace.objects.update(next_slot=0)
+    return action, names
+
+
+def test_no_call_leaves_after_a_cancel_recorded_while_waiting_for_the_pace(
+    moderator, approver, sandbox_connection, discourse_sandbox, cancel_during_the_nth_wait
+):
+    action, names = paced_suspend(moderator, sandbox_connection, discourse_sandbox)
+    approve(action, approver)
+    discourse_sandbox.app.calls.clear()
+    # One look-up (no wait), one suspend after the first wait; the cancel lands in the second.
+    waits = cancel_during_the_nth_wait(action, moderator, n=2)
+    engine.run_action(action.pk)
+    action.refresh_from_db()
+    assert action.state == State.CANCELLED
+    suspends = [c for c in mutating_calls(discourse_sandbox) if c.path.endswith("/suspend.json")]
+    assert len(suspends) == 1
+    assert all(c.at < waits["cancelled_at"] for c in discourse_sandbox.app.calls.records())
+    assert action.items.filter(state="done").count() == 1
+    rest = action.items.exclude(state="done")
+    assert rest.count() == 4
+    assert set(rest.values_list("state", "error")) == {("skipped", "cancelled before it was sent")}
+    assert set(rest.values_list("attempts", flat=True)) == {0}
+
+
+def test_a_cancelled_action_says_what_was_sent_in_a_neutral_colour(
+    moderator, approver, approver_client, sandbox_connection, discourse_sandbox,
+    cancel_during_the_nth_wait,
+):  # fmt: skip
+    action, _ = paced_suspend(moderator, sandbox_connection, discourse_sandbox)
+    approve(action, approver)
+    cancel_during_the_nth_wait(action, moderator, n=3)
+    engine.run_action(action.pk)
+    page = approver_client.get(reverse("forums:bulk-detail", args=[action.pk])).content.decode()
+    assert "Cancelled: 2 sent, 3 not sent" in page
+    assert 'class="is-cancelled"' in page
+    assert "100%" not in page and "to go" not in page
+    listed = approver_client.get(reverse("forums:bulk-list")).content.decode()
+    assert "Cancelled: 2 sent, 3 not sent" in listed and "5/5" not in listed
+
+
+def test_a_cancel_during_planning_sticks(
+    moderator, sandbox_connection, discourse_sandbox, cancel_during_the_nth_wait
+):
+    sandbox_connection.requests_per_minute = 60
+    sandbox_connection.save()
+    # More names than one look-up takes (100 per call): planning needs two calls.
+    names = [f"nobody_{n}" for n in range(150)]
+    action = bulk_action_propose(
+        actor=moderator,
+        kind="suspend",
+        connections=[sandbox_connection],
+        params={"reason": "spam", "until": (timezone.now() + timedelta(days=1)).isoformat()},
+        targets_text="\n".join(names),
+    )
+    ForumPace.objects.update(next_slot=0)
+    discourse_sandbox.app.calls.clear()
+    cancel_during_the_nth_wait(action, moderator, n=1)
+    engine.plan_action(action.pk)
+    action.refresh_from_db()
+    assert action.state == State.CANCELLED and action.plan_hash == ""
+    assert discourse_sandbox.app.calls.count() == 1  # the second look-up never left
+    assert not action.items.filter(state="pending").exists()
+    engine.plan_action(action.pk)  # a stray resume changes nothing
+    action.refresh_from_db()
+    assert action.state == State.CANCELLED
+
+
+# --- a plan or a run that keeps failing stops ------------------------------------------------
+def test_planning_that_keeps_failing_stops_with_the_reason_on_its_page(
+    moderator, viewer_client, sandbox_connection, discourse_sandbox, monkeypatch, settings
+):
+    from forums.clients.discourse import DiscourseClient
+
+    def broken(self, **kwargs):
+        raise TypeError("an answer nobody foresaw")
+
+    monkeypatch.setattr(DiscourseClient, "resolve_users", broken)
+    action = bulk_action_propose(
+        actor=moderator,
+        kind="group_add",
+        connections=[sandbox_connection],
+        params={"group": "translators"},
+        targets_text="alice\nbob",
+    )
+    tries = 0
+    while action.state == State.PLANNING and tries < 20:  # what the task and beat would do
+        tries += 1
+        outcome = engine.plan_action(action.pk)
+        action.refresh_from_db()
+        if action.state == State.PLANNING:
+            assert outcome.again_in and outcome.again_in >= 2
+    assert action.state == State.PLAN_FAILED
+    assert tries == settings.FORUMDECK_BULK_MAX_FAILED_TRIES == 8
+    assert "Stopped after 8 failed tries in a row" in action.last_error
+    assert "unexpected error (TypeError)" in action.last_error
+    page = viewer_client.get(reverse("forums:bulk-detail", args=[action.pk])).content.decode()
+    assert "Stopped after 8 failed tries in a row" in page and "Plan failed" in page
+
+
+def test_a_run_that_cannot_start_on_a_forum_stops_after_a_bounded_number_of_tries(
+    moderator, approver, viewer_client, sandbox_connection, discourse_sandbox
+):
+    action = planned_group_add(
+        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=3
+    )
+    action = approve(action, approver)
+    discourse_sandbox.app.config.faults.outage_for(3600)  # every call: 503
+    tries = 0
+    while action.state in (State.QUEUED, State.RUNNING) and tries < 30:
+        tries += 1
+        ForumPace.objects.update(next_slot=0)  # skip each backoff's wait
+        engine.run_action(action.pk)
+        action.refresh_from_db()
+    assert action.state == State.FAILED and tries == 8
+    assert action.last_error.startswith("Stopped after 8 failed tries in a row. Sandbox Discourse")
+    items = action.items.filter(planned=True)
+    assert set(items.values_list("state", "error")) == {
+        ("failed", "not sent: the run stopped (see the action's page)")
+    }
+    assert AuditEntry.objects.filter(action="bulk.stopped", bulk_action=action).exists()
+    page = viewer_client.get(reverse("forums:bulk-detail", args=[action.pk])).content.decode()
+    assert "Stopped after 8 failed tries in a row" in page
+
+
+def test_progress_between_failures_starts_the_count_again(
+    moderator, approver, sandbox_connection, discourse_sandbox
+):
+    action = planned_group_add(
+        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=3
+    )
+    approve(action, approver)
+    discourse_sandbox.app.config.faults.outage_for(3600)
+    for _ in range(5):
+        ForumPace.objects.update(next_slot=0)
+        engine.run_action(action.pk)
+    action.refresh_from_db()
+    assert action.failed_tries == 5 and action.state == State.RUNNING
+    assert "try 5 of 8" in action.last_error
+    discourse_sandbox.app.config.faults.outage_until = 0
+    ForumPace.objects.update(next_slot=0)
+    engine.run_action(action.pk)
+    action.refresh_from_db()
+    assert action.state == State.SUCCEEDED and action.failed_tries == 0

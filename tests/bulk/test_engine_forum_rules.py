@@ -109,7 +109,7 @@ def test_a_bulk_delete_of_150_deletes_148_and_reports_the_admin_and_the_long_tim
     assert "never deletes administrators" in failed_page and "240 posts" in failed_page
 
 
-def test_a_user_gone_before_the_delete_is_already_deleted_not_a_failure(
+def test_a_user_gone_before_the_delete_is_skipped_not_a_failure(
     moderator, approver, sandbox_connection, discourse_sandbox
 ):
     app = discourse_sandbox.app
@@ -128,7 +128,7 @@ def test_a_user_gone_before_the_delete_is_already_deleted_not_a_failure(
     action.refresh_from_db()
     assert action.state == State.SUCCEEDED
     item = action.items.get(target=names[0])
-    assert (item.state, item.error) == ("skipped", "already deleted")
+    assert (item.state, item.error) == ("skipped", "no longer exists on Sandbox Discourse")
 
 
 # --- Done when: Unban and Unmute on NodeBB, through a bulk action ------------------------------
@@ -254,9 +254,10 @@ def test_progress_and_the_page_count_the_skips_made_while_planning(
 
 
 # --- a forum that cannot be reached before any batch ------------------------------------------
-def test_an_unreachable_forum_is_retried_with_growing_waits_then_given_up(
+def test_an_unreachable_forum_is_retried_with_growing_waits_shown_on_the_page(
     moderator, approver, approver_client, sandbox_connection, discourse_sandbox
 ):
+    # (Stopping after a bounded number of tries: tests/bulk/test_engine.py.)
     names = usernames(discourse_sandbox, 3)
     action = propose_and_plan(
         proposer=moderator, connection=sandbox_connection, kind="suspend", targets=names,
@@ -265,48 +266,16 @@ def test_an_unreachable_forum_is_retried_with_growing_waits_then_given_up(
     approve(action, approver)
     discourse_sandbox.app.config.faults.outage_for(3600)
     waits = []
-    for attempt in range(1, engine.MAX_ATTEMPTS):
+    for attempt in range(1, 5):
         outcome = engine.run_action(action.pk)
         action.refresh_from_db()
         waits.append(outcome.again_in)
         assert action.state == State.RUNNING
-        assert f"next try in {outcome.again_in:g} s (attempt {attempt} of" in action.last_error
-        assert action.not_before is not None
-        if attempt == 2:
-            html = page_of(approver_client, action)
-            assert "next try in 4 s" in html and "Waiting for the forum: next try at" in html
+        assert f"Trying again in {outcome.again_in:g} s (try {attempt} of 8)" in action.last_error
+        html = page_of(approver_client, action)
+        assert f"Trying again in {outcome.again_in:g} s" in html
+        assert "Waiting for the forum: next try at" in html  # the time, in the viewer's zone
         ForumPace.objects.all().delete()  # let the test skip the wait the pacer holds
     assert waits == sorted(waits) and waits[0] < waits[-1]  # growing, not every 2 s forever
     assert all(i.state == "pending" for i in action.items.all())  # nothing was sent
-    outcome = engine.run_action(action.pk)  # the last try
-    action.refresh_from_db()
-    assert outcome.again_in is None
-    assert action.state == State.FAILED
-    assert "could not be reached 8 times in a row" in action.last_error
-    assert all(
-        i.state == "failed" and "could not be reached" in i.error for i in action.items.all()
-    )
-    html = page_of(approver_client, action)
-    assert "could not be reached 8 times in a row" in html
     assert discourse_sandbox.app.calls.count(method="PUT") == 0
-
-
-def test_an_outage_that_ends_resets_the_count_of_tries(
-    moderator, approver, sandbox_connection, discourse_sandbox
-):
-    names = usernames(discourse_sandbox, 3)
-    action = propose_and_plan(
-        proposer=moderator, connection=sandbox_connection, kind="suspend", targets=names,
-        params={"reason": "spam", "until": "7 days"},
-    )  # fmt: skip
-    approve(action, approver)
-    faults = discourse_sandbox.app.config.faults
-    faults.outage_for(3600)
-    for _ in range(3):
-        engine.run_action(action.pk)
-        ForumPace.objects.all().delete()
-    faults.outage_until = 0
-    engine.run_action(action.pk)
-    action.refresh_from_db()
-    assert action.state == State.SUCCEEDED and action.last_error == ""
-    assert "unreachable" not in action.plan and "stopped" not in action.plan

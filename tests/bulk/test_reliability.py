@@ -341,6 +341,34 @@ def test_cancel_while_running_stops_between_batches_and_sends_nothing_after(
             assert not forum.app.users[item.forum_user_id]["suspended_till"]
 
 
+def test_a_cancel_while_the_run_waits_for_its_pace_stops_every_call(
+    celery_stack, moderator, approver, client
+):
+    """The issue's case: cancelled 4 s after approval while it showed "0 done", one user was
+    still banned 16 s later. The run was waiting for the forum's pace; the cancel is now
+    checked after that wait, before the call."""
+    with discourse() as forum:
+        # Six calls a minute: the run waits about ten seconds for each slot.
+        connection = connect(forum, "Slow forum", requests_per_minute=6)
+        names = usernames(forum, 5)
+        celery_stack.start(workers=1, beat=True)
+        action = propose_and_plan(celery_stack, moderator, connection, names)
+        forum.app.calls.clear()
+        approve(action, approver)
+        time.sleep(4)
+        assert done_count(action) == 0
+        bulk_action_cancel(actor=approver, action=action)
+        cancelled_at = time.time()
+        wait_state(action, [State.CANCELLED], celery_stack, timeout=60)
+        time.sleep(12)  # past the slot the run was waiting for
+        assert [r for r in forum.app.calls.records() if r.at > cancelled_at] == []
+        assert suspend_puts(forum) == []
+        assert not any(forum.app.users[uid]["suspended_till"] for uid in user_ids(forum, names))
+        client.force_login(approver)
+        page = client.get(f"/forums/bulk/{action.pk}/").content.decode()
+        assert "Cancelled: 0 sent, 5 not sent" in page
+
+
 # --- stale plan, in a worker ---------------------------------------------------------------------
 def test_a_plan_changed_after_approval_is_refused_by_the_worker_with_zero_calls(
     celery_stack,

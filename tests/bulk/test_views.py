@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -37,6 +40,9 @@ def test_moderator_proposes_and_sees_the_plan_with_junk_line_numbers(
     action = BulkAction.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("forums:bulk-detail", args=[action.pk])
+    reading = moderator_client.get(response["Location"]).content.decode()
+    assert "Reading the list of targets" in reading and 'hx-trigger="every 1s"' in reading
+    assert engine.parse_action_targets(action) is None  # the planning task's first step
     planning = moderator_client.get(response["Location"]).content.decode()
     assert "Looking up 3 targets" in planning and 'hx-trigger="every 1s"' in planning
     engine.plan_action(action.pk)
@@ -67,6 +73,8 @@ def test_csv_upload_with_junk_lines(moderator_client, sandbox_connection):
     )
     propose_post(moderator_client, sandbox_connection, targets="", csv_file=upload)
     action = BulkAction.objects.get()
+    engine.plan_action(action.pk)
+    action.refresh_from_db()
     assert action.plan["targets"] == 1
     assert action.plan["junk"] == [
         {
@@ -173,13 +181,18 @@ def test_csv_export_lists_every_item_and_defuses_formulas(
     approve(action, approver)
     engine.run_action(action.pk)
     action.items.filter(target="nobody_here").update(error='=HYPERLINK("x")')
+    first, second = action.items.filter(state="done").order_by("id")
+    # A leading tab or carriage return makes some spreadsheets read a formula too.
+    action.items.filter(pk=first.pk).update(forum_username="\t=cmd|'/C calc'!A0")
+    action.items.filter(pk=second.pk).update(forum_username="\r@SUM(A1)")
     response = viewer_client.get(reverse("forums:bulk-items-csv", args=[action.pk]))
     body = b"".join(response.streaming_content).decode()
-    lines = body.strip().splitlines()
-    assert lines[0].startswith("forum,target,forum_user_id")
-    assert len(lines) == 4
-    assert sum(",done," in line for line in lines) == 2
+    rows = list(csv.reader(io.StringIO(body)))
+    assert rows[0][:3] == ["forum", "target", "forum_user_id"]
+    assert len(rows) == 4
+    assert sum(row[4] == "done" for row in rows) == 2
     assert "'=HYPERLINK" in body
+    assert {row[3] for row in rows if row[4] == "done"} == {"'\t=cmd|'/C calc'!A0", "'\r@SUM(A1)"}
     assert response["Content-Disposition"].endswith('.csv"')
 
 
@@ -217,3 +230,70 @@ def test_a_forum_with_bulk_history_is_disabled_not_deleted(
 def test_the_propose_form_says_when_no_forum_can_be_chosen(moderator_client):
     html = moderator_client.get(reverse("forums:bulk-create")).content.decode()
     assert "No enabled forum is connected." in html
+
+
+# --- uploads ----------------------------------------------------------------------------------
+def test_an_upload_over_the_limit_is_refused_unread_and_the_other_fields_are_kept(
+    moderator_client, sandbox_connection, settings
+):
+    settings.FORUMDECK_MAX_UPLOAD_BYTES = 1024 * 1024
+    big = SimpleUploadedFile("huge.csv", b"username\n" + b"someone\n" * 700_000)  # 5.6 MB
+    response = propose_post(
+        moderator_client, sandbox_connection, targets="alice", group="translators", csv_file=big
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "The file is larger than 1 MB, the most Forumdeck accepts" in page
+    # Read no further than the fields before the file: the rest never left the socket.
+    assert response.wsgi_request._stream._pos < 256 * 1024
+    assert 'value="translators"' in page and "\nalice</textarea>" in page
+    assert not BulkAction.objects.exists()
+
+
+def test_a_long_list_is_stored_whole_and_read_by_the_planning_task(
+    moderator_client, sandbox_connection
+):
+    from forums.models import BulkActionItem, BulkTargetChunk
+
+    lines = [f"member{n:06d}@example.com" for n in range(120_000)]  # about 3 MB
+    text = "email\n" + "\n".join(lines) + "\n"
+    upload = SimpleUploadedFile("members.csv", text.encode(), content_type="text/csv")
+    response = propose_post(moderator_client, sandbox_connection, targets="", csv_file=upload)
+    action = BulkAction.objects.get()
+    assert response.status_code == 302 and action.state == BulkAction.State.PLANNING
+    # The request stored the list, whole (not cut at 1 MB), and parsed none of it.
+    assert not BulkActionItem.objects.exists()
+    chunks = BulkTargetChunk.objects.filter(action=action).order_by("seq")
+    assert chunks.count() > 1
+    assert "".join(chunks.values_list("text", flat=True)) == text
+    assert engine.parse_action_targets(action) is None
+    action.refresh_from_db()
+    assert action.plan["targets"] == 100_000 and action.plan["too_many"]
+    assert action.plan["junk_count"] == 20_000
+    assert action.plan["junk"][0] == {
+        "line": 100_002,
+        "text": lines[100_000],
+        "reason": "more than 100000 targets",
+    }
+    assert BulkActionItem.objects.filter(action=action).count() == 100_000
+
+
+def test_a_list_that_is_all_junk_fails_its_plan_saying_why(moderator_client, sandbox_connection):
+    upload = SimpleUploadedFile(
+        "x.csv", b'username\n"unclosed,\nbad name\n', content_type="text/csv"
+    )
+    propose_post(moderator_client, sandbox_connection, targets="", csv_file=upload)
+    action = BulkAction.objects.get()
+    engine.plan_action(action.pk)
+    page = moderator_client.get(reverse("forums:bulk-detail", args=[action.pk])).content.decode()
+    assert "Plan failed" in page and "No usable targets were given." in page
+    assert "line 2: a quote is not closed" in page and "line 3: usernames have no spaces" in page
+
+
+def test_a_paste_too_large_for_a_form_gets_a_page_that_says_so(moderator_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    response = moderator_client.post(
+        reverse("forums:bulk-create"), {"kind": "group_add", "targets": "alice\n" * 5_000}
+    )
+    assert response.status_code == 400
+    assert "For a long list of targets, upload it as a CSV file" in response.content.decode()

@@ -4,8 +4,8 @@ shared/specs/userecho/openapi.yaml renders ENDPOINTS.md section 2, but ENDPOINTS
 where the real API may answer otherwise (its [C] and [I] marks). Each entry names the departure
 and quotes the line of shared/specs/userecho/ENDPOINTS.md that justifies it (a test checks that
 the quote is on that line). The sandbox spec test (tests/sandbox/test_userecho_sandbox.py)
-accepts exactly these departures and nothing else; a contract test of the UserEcho client
-should use the same list.
+accepts exactly these departures and nothing else; the contract test of the UserEcho client
+(tests/contract/test_userecho_contract.py) uses the same list.
 """
 
 from __future__ import annotations
@@ -89,6 +89,10 @@ EXEMPTIONS: tuple[Exemption, ...] = (
 )
 
 BY_KEY = {e.key: e for e in EXEMPTIONS}
+
+# Requests of the UserEcho client that Prism refuses, (method, spec path) -> the exemption that
+# explains it; tests/contract/test_userecho_contract.py accepts exactly these.
+PRISM_REFUSALS: dict[tuple[str, str], str] = {}
 
 # Fields the sandbox sends beyond a spec schema's declared properties. The spec's objects are
 # open (no additionalProperties: false), so these validate; they are listed so that no field is

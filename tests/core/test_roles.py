@@ -71,8 +71,9 @@ def test_admin_manages_connections_and_people(admin_client_):
     response = admin_client_.post(reverse("forums:connection-create"), NEW)
     assert response.status_code == 302
     assert ForumConnection.objects.filter(name="Forged").exists()
-    # Admins assign roles in the Django admin site.
-    assert admin_client_.get("/admin/auth/user/").status_code == 200
+    # Admins assign roles in People & roles (no longer in the Django admin site).
+    assert admin_client_.get(reverse("forums:account-list")).status_code == 200
+    assert admin_client_.get("/admin/auth/user/").status_code == 404
 
 
 def test_a_person_without_a_role_is_told_what_to_do(client, make_user):

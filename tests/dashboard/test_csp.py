@@ -19,7 +19,9 @@ PAGES = [
     "forums:bulk-create",
     "forums:audit-list",
     "admin:index",
-    "admin:auth_user_changelist",
+    "admin:axes_accessattempt_changelist",
+    "forums:account-list",
+    "forums:account-create",
 ]
 
 

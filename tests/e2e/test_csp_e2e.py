@@ -80,10 +80,13 @@ def test_pages_work_under_the_policy_and_htmx_still_swaps(
     assert visible.count() <= 1
     watch.assert_clean("bulk form")
 
-    # The Django admin (People & roles) works under the same policy.
+    # People & roles and the Django admin (sign-in lockouts) work under the same policy.
+    watch.visit(f"{base}/forums/accounts/")
+    watch.visit(f"{base}/forums/accounts/{ada.pk}/")
+    expect(page.get_by_role("heading", name="Changes to this account")).to_be_visible()
+    watch.visit(f"{base}/forums/accounts/new/")
+    expect(page.get_by_label("Approver")).to_have_count(1)
     watch.visit(f"{base}/admin/")
-    watch.visit(f"{base}/admin/auth/user/{ada.pk}/change/")
-    expect(page.locator("#id_groups_from, #id_groups")).to_have_count(1)
     watch.visit(f"{base}/admin/axes/accessattempt/")
 
 

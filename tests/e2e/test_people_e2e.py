@@ -24,7 +24,9 @@ def robin(discourse_sandbox, nodebb_sandbox, sandbox_connection, nodebb_connecti
 
 
 def find_robin(page):
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="People").click()
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="People", exact=True
+    ).click()
     page.get_by_placeholder("Username or e-mail, or part of either").fill("robin")
     page.get_by_role("button", name="Search").click()
     person = page.locator(".person", has_text=EMAIL)

@@ -120,6 +120,11 @@ class Kind:
                     reasons[target.item_id] = reason
         return reasons
 
+    def shows_applied(self, reason: str) -> bool:
+        """Does this recheck reason show that a change sent earlier is in place? (A call whose
+        answer was lost is checked before it is sent again.)"""
+        return reason.startswith("already")
+
     def recheck_calls(self, client: ForumClient, count: int) -> int:
         return math.ceil(count / max(client.resolve_batch_size, 1))
 

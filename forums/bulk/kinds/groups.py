@@ -20,7 +20,9 @@ class GroupParamsForm(forms.Form):
 
 
 class GroupKind(Kind):
-    capabilities = (Capability.GROUPS,)
+    # The plan reads the group's members to skip no-ops: a forum without a member list
+    # (UserEcho) is not offered these kinds.
+    capabilities = (Capability.GROUP_MEMBERS,)
     form_class = GroupParamsForm
     adding: ClassVar[bool]
 

@@ -33,12 +33,9 @@ class DeleteUsersKind(Kind):
     # the forum decides, the client splits a refused batch, and each refusal is reported with
     # the forum's reason, as a failure the audit log records.
 
-    def recheck(self, client, ctx, params, targets):
-        # A user gone since the plan is already deleted: a run that died after sending sees
-        # its own work (the engine counts an "already" reason on a sent item as done).
-        reasons = super().recheck(client, ctx, params, targets)
-        gone = f"no longer exists on {client.name}"
-        return {k: "already deleted" if v == gone else v for k, v in reasons.items()}
+    def shows_applied(self, reason):
+        # A delete sent earlier whose answer was lost: the account being gone is the change.
+        return reason.startswith("no longer exists")
 
     def batch_size(self, client):
         return client.delete_batch_size
@@ -51,6 +48,10 @@ class DeleteUsersKind(Kind):
         refused = {int(k): v for k, v in (result.refused or {}).items()}
         missing = {int(i) for i in result.missing}
         return Applied(
-            skipped={t.item_id: "already deleted" for t in targets if t.user_id in missing},
+            skipped={
+                t.item_id: f"no longer exists on {client.name}"
+                for t in targets
+                if t.user_id in missing
+            },
             failed={t.item_id: refused[t.user_id] for t in targets if t.user_id in refused},
         )

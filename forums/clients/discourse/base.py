@@ -123,6 +123,7 @@ class DiscourseBase(ForumClient):
             Capability.USER_APPROVE,
             Capability.USER_ACTIVATE,
             Capability.GROUPS,
+            Capability.GROUP_MEMBERS,
             Capability.GROUP_BATCH_MEMBERS,
             Capability.TAGS,
             Capability.TAG_CREATE,

@@ -161,6 +161,7 @@ class NodeBBBase(ForumClient):
             Capability.USER_DELETE_CONTENT,
             Capability.USER_BULK_DELETE,
             Capability.GROUPS,
+            Capability.GROUP_MEMBERS,
             Capability.TAGS,
             Capability.TOPIC_RETAG,
             Capability.REVIEW_QUEUE,
