@@ -26,8 +26,11 @@ def worker_command(
     ]  # fmt: skip
 
 
-def beat_command(*, schedule: str, loglevel: str = "INFO") -> list[str]:
+def beat_command(*, loglevel: str = "INFO") -> list[str]:
+    """The one command line beat runs with (the embedded stack and the tests start exactly
+    this). Its schedules live in the database (``CELERY_BEAT_SCHEDULER``, django-celery-beat),
+    so there is no schedule file, and a schedule changed on a page is picked up within
+    seconds."""
     return [
         sys.executable, "-m", "celery", "-A", "dashboard", "beat", "--loglevel", loglevel,
-        "--schedule", schedule,
     ]  # fmt: skip

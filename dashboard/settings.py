@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "template_partials",
     "axes",
     "csp",
+    "django_celery_beat",
     "dashboard",
     "forums",
 ]
@@ -217,6 +218,11 @@ FORUMDECK_HTTP_DEADLINE = env.float("FORUMDECK_HTTP_DEADLINE", default=FORUMDECK
 FORUMDECK_MAX_RESPONSE_BYTES = env.int("FORUMDECK_MAX_RESPONSE_BYTES", default=5 * 1024 * 1024)
 FORUMDECK_MAX_JSON_DEPTH = env.int("FORUMDECK_MAX_JSON_DEPTH", default=64)
 FORUMDECK_HEALTH_CACHE_SECONDS = env.int("FORUMDECK_HEALTH_CACHE_SECONDS", default=60)
+# A forum whose newest backup is older than this is stale (a forum's own threshold wins).
+FORUMDECK_BACKUP_STALE_HOURS = env.int("FORUMDECK_BACKUP_STALE_HOURS", default=26)
+# How long a forum's backup list and calendar events are reused before asking again.
+FORUMDECK_BACKUP_CACHE_SECONDS = env.int("FORUMDECK_BACKUP_CACHE_SECONDS", default=60)
+FORUMDECK_CALENDAR_CACHE_SECONDS = env.int("FORUMDECK_CALENDAR_CACHE_SECONDS", default=120)
 FORUMDECK_APPROVAL_TTL = timedelta(hours=env.float("FORUMDECK_APPROVAL_TTL_HOURS", default=24))
 # Four eyes: an approver whose account was created or had its roles, password or active flag
 # changed (by anyone) this recently cannot approve, unless a second Admin confirmed the change.
@@ -274,7 +280,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Beat keeps its schedules in the database (django-celery-beat): the entries below are
+# written there when beat starts, and per-forum backup schedules are rows the pages change.
+# The embedded stack, the compose beat and the tests' beat all use this scheduler.
+# dashboard.beat.Scheduler is django-celery-beat's DatabaseScheduler writing each entry's
+# "last sent" every 10 s (not every 3 minutes), which the beat healthcheck reads.
+CELERY_BEAT_SCHEDULER = "dashboard.beat:Scheduler"
 # Beat sends a heartbeat task this often; a worker that takes it (or any task) is alive.
 FORUMDECK_HEARTBEAT_SECONDS = env.float("FORUMDECK_HEARTBEAT_SECONDS", default=30.0)
 # No task taken for this long: the overview turns red and `make run` restarts its worker. Long

@@ -8,24 +8,39 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from forums.connections import selectors
+from forums.web import HtmxHttpRequest, render_page
 
+from .selectors import fleet_overview
 from .services import password_reset_available, worker_is_stale, worker_last_heartbeat
 
 
 @require_GET
 @permission_required("forums.view_forumconnection", raise_exception=True)
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: HtmxHttpRequest) -> HttpResponse:
+    """The forum cards, and beside them the fleet's totals. The totals ask every forum, so
+    the page loads them on its own (htmx, or ?fleet=1 without JavaScript)."""
     heartbeat = worker_last_heartbeat()
+    wants_fleet = bool(request.GET.get("fleet")) or (
+        request.htmx and request.htmx.target == "fleet-panel"
+    )
     context = {
         "connections": selectors.connection_list(enabled_only=True),
         "disabled_count": selectors.connection_list().filter(enabled=False).count(),
         "heartbeat": heartbeat,
         "worker_stale": worker_is_stale(heartbeat=heartbeat),
+        "fleet": (
+            fleet_overview(user=request.user, zone=timezone.get_current_timezone())
+            if wants_fleet
+            else None
+        ),
     }
-    return render(request, "dashboard/overview.html", context)
+    return render_page(
+        request, "dashboard/overview.html", context, partial="fleet-panel", target="fleet-panel"
+    )
 
 
 class SignInView(LoginView):

@@ -3,7 +3,7 @@
 #
 #   web          gunicorn (gthread) on 0.0.0.0:${PORT:-8000}, access log on stdout
 #   worker       Celery worker
-#   beat         Celery beat (the schedule file lives in FORUMDECK_VAR_DIR)
+#   beat         Celery beat (schedules kept in the database: django-celery-beat)
 #   migrate      migrate, createcachetable, ensure_admin (safe to run on every start)
 #   check        manage.py check --deploy --fail-level WARNING
 #   healthcheck  [web|worker|beat] exit 0 when the process answers (role guessed from PID 1)
@@ -90,6 +90,7 @@ case $cmd in
             --keep-alive 5 \
             --max-requests 2000 --max-requests-jitter 200 \
             --access-logfile - --error-logfile - \
+            --logger-class dashboard.gunicorn_logging.RedactingLogger \
             "$@"
         # Keep the worker heartbeat file off overlay/slow disks when /dev/shm exists.
         if [ -d /dev/shm ] && [ -w /dev/shm ]; then
@@ -108,9 +109,8 @@ case $cmd in
             "$@"
         ;;
     beat)
-        # The schedule file goes where settings put it (FORUMDECK_VAR_DIR/celerybeat-schedule);
-        # beat cannot create the folder itself.
-        mkdir -p "${FORUMDECK_VAR_DIR:-$ROOT/var}"
+        # The schedules live in the database (CELERY_BEAT_SCHEDULER in settings): run
+        # `migrate` first, as for web and worker.
         exec "$PYTHON" -m celery -A dashboard beat \
             --loglevel "${FORUMDECK_LOG_LEVEL:-INFO}" \
             "$@"
@@ -156,22 +156,8 @@ EOF
                     --destination "$(node_name worker)" --timeout 10
                 ;;
             beat)
-                exec "$PYTHON" - <<'EOF'
-import glob
-import os
-import sys
-import time
-from pathlib import Path
-
-# Beat writes its schedule file at least every few minutes while it ticks (sync_every is
-# 180 s); a file untouched for 10 minutes means beat is stuck.
-var_dir = os.environ.get("FORUMDECK_VAR_DIR") or str(Path.cwd() / "var")
-files = glob.glob(os.path.join(glob.escape(var_dir), "celerybeat-schedule*"))
-if not files:
-    sys.exit(f"beat: no schedule file in {var_dir}")
-age = time.time() - max(os.path.getmtime(f) for f in files)
-sys.exit(0 if age < 600 else f"beat: schedule file not written for {int(age)} s")
-EOF
+                # Beat writes when it last sent each task into the database while it ticks.
+                exec "$PYTHON" manage.py beat_health
                 ;;
             none)
                 exit 0

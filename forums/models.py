@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import time
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -361,3 +363,143 @@ class AccountChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.summary}"
+
+
+class BackupSchedule(models.Model):
+    """A forum's backup settings in Forumdeck: when beat starts a backup (kept in the
+    database by django-celery-beat as ``periodic_task``) and when its newest one is stale."""
+
+    class Frequency(models.TextChoices):
+        OFF = "off", "Not scheduled"
+        DAILY = "daily", "Daily"
+        WEEKLY = "weekly", "Weekly"
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    connection = models.OneToOneField(
+        ForumConnection, on_delete=models.CASCADE, primary_key=True, related_name="backup_schedule"
+    )
+    frequency = models.CharField(max_length=10, choices=Frequency.choices, default=Frequency.OFF)
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, default=Weekday.SUNDAY)
+    at_time = models.TimeField(default=time(3, 0))
+    timezone = models.CharField(max_length=64, default="UTC")
+    with_uploads = models.BooleanField(default=True)
+    # None: the global FORUMDECK_BACKUP_STALE_HOURS.
+    stale_after_hours = models.PositiveIntegerField(null=True, blank=True)
+    periodic_task = models.OneToOneField(
+        "django_celery_beat.PeriodicTask",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        permissions = [
+            ("view_backups", "Can see forums' backups and their freshness"),
+            ("run_backups", "Can start and cancel backups and ask for a download link"),
+            ("schedule_backups", "Can schedule backups and set freshness thresholds"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(weekday__gte=0, weekday__lte=6), name="backup_weekday_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(stale_after_hours__isnull=True)
+                | models.Q(stale_after_hours__gte=1),
+                name="backup_stale_hours_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"backup schedule of forum #{self.connection_id}"
+
+
+class BackupRun(models.Model):
+    """One backup Forumdeck started (or found running) on a forum, followed to its end."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Done"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Trigger(models.TextChoices):
+        MANUAL = "manual", "By hand"
+        SCHEDULE = "schedule", "Scheduled"
+
+    FINISHED = {State.SUCCEEDED, State.FAILED, State.CANCELLED}
+
+    connection = models.ForeignKey(
+        ForumConnection, on_delete=models.CASCADE, related_name="backup_runs"
+    )
+    trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.MANUAL)
+    with_uploads = models.BooleanField(default=False)
+    state = models.CharField(
+        max_length=10, choices=State.choices, default=State.RUNNING, db_index=True
+    )
+    # True: the forum was already running a backup or restore; this run follows that one.
+    joined_running = models.BooleanField(default=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The forum's backup files when this run started: a new one at the end means it worked.
+    files_before = models.JSONField(default=list, blank=True)
+    filename = models.CharField(max_length=255, blank=True)
+    size = models.BigIntegerField(null=True, blank=True)
+    message = models.TextField(blank=True)
+    started_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["connection", "-started_at"])]
+
+    def __str__(self) -> str:
+        return f"backup run #{self.pk} ({self.state})"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in self.FINISHED
+
+
+class CalendarFeed(models.Model):
+    """A person's private calendar feed URL. Only a hash of its token is kept: the token is
+    shown once, when made or rotated, and opens this one feed and nothing else."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds"
+    )
+    name = models.CharField(max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True)
+    connections = models.ManyToManyField(ForumConnection, related_name="+", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    rotated_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_fetched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [("view_calendar", "Can see the merged calendar and make feeds of it")]
+
+    def __str__(self) -> str:
+        return f"calendar feed #{self.pk} of user #{self.user_id}"
+
+    def __repr__(self) -> str:
+        return f"<CalendarFeed {self.pk}>"  # never the token's hash either
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None

@@ -15,12 +15,15 @@ _VIEWER = [
     "forums.view_forumconnection",
     "forums.view_auditentry",
     "forums.view_bulkaction",
+    "forums.view_backups",
+    "forums.view_calendar",
 ]
 _MODERATOR = [
     *_VIEWER,
     "forums.test_forumconnection",
     "forums.moderate_forum_users",
     "forums.propose_bulkaction",
+    "forums.run_backups",
 ]
 _APPROVER = [*_VIEWER, "forums.approve_bulkaction"]
 _ADMIN = sorted(
@@ -30,6 +33,7 @@ _ADMIN = sorted(
         "forums.add_forumconnection",
         "forums.change_forumconnection",
         "forums.delete_forumconnection",
+        "forums.schedule_backups",
         # Admins manage accounts and roles in People & roles (forums.accounts).
         "auth.view_user",
         "auth.add_user",

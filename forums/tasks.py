@@ -6,9 +6,11 @@ import logging
 
 from celery import shared_task
 
+from .backups.services import FOLLOW_SECONDS, backup_run_refresh, backup_scheduled_run
 from .bulk import engine
 from .bulk.selectors import stalled_actions
-from .models import BulkAction
+from .clients.errors import ForumRateLimited
+from .models import BackupRun, BulkAction
 
 logger = logging.getLogger("forums.tasks")
 
@@ -39,3 +41,26 @@ def resume_stalled_bulk_actions() -> int:
     if count:
         logger.info("Resumed %d stalled bulk action(s)", count)
     return count
+
+
+# --- backups ---------------------------------------------------------------------------------
+@shared_task(bind=True, ignore_result=True, max_retries=5)
+def run_scheduled_backup(self, connection_id: int) -> None:
+    """Beat (django-celery-beat, one database row per forum's schedule): back the forum up.
+    The service queues ``follow_backup_run`` for the run it starts."""
+    try:
+        backup_scheduled_run(connection_id=connection_id)
+    except ForumRateLimited as exc:
+        raise self.retry(countdown=exc.retry_after) from None
+
+
+@shared_task(bind=True, ignore_result=True, max_retries=None)
+def follow_backup_run(self, run_id: int) -> None:
+    """Ask the forum until its backup has finished or failed, so every run is settled (and a
+    failure shown) even when nobody has the page open."""
+    run = BackupRun.objects.filter(pk=run_id).select_related("connection").first()
+    if run is None:
+        return
+    run = backup_run_refresh(run=run)
+    if not run.finished:
+        raise self.retry(countdown=FOLLOW_SECONDS)

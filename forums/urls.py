@@ -9,4 +9,6 @@ urlpatterns = [
     path("", include("forums.people.urls")),
     path("", include("forums.bulk.urls")),
     path("", include("forums.accounts.urls")),
+    path("", include("forums.backups.urls")),
+    path("", include("forums.calendar.urls")),
 ]

@@ -21,10 +21,13 @@ class CeleryProcess:
         env: dict[str, str] | None = None,
         extra: list[str] | None = None,
     ) -> None:
-        from dashboard.celery import worker_command
+        from dashboard.celery import beat_command, worker_command
 
         if kind == "worker":
             args = worker_command(hostname=f"test-{os.getpid()}-{time.monotonic_ns()}@%h")
+        elif kind == "beat":
+            # Exactly what the embedded stack runs: schedules kept in the database.
+            args = beat_command()
         else:
             args = [sys.executable, "-m", "celery", "-A", "dashboard", kind, "--loglevel", "INFO"]
         args += extra or []

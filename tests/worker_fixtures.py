@@ -84,12 +84,7 @@ class CeleryStack:
         return process
 
     def beat(self, *, wait: bool = True) -> CeleryProcess:
-        process = CeleryProcess(
-            "beat",
-            self._log("beat"),
-            self.env,
-            extra=["--schedule", str(self.tmp_path / f"beat-schedule-{self._count}")],
-        )
+        process = CeleryProcess("beat", self._log("beat"), self.env)
         self.processes.append(process)
         self.beat_process = process
         if wait:

@@ -156,3 +156,17 @@ class ForumKeyUndecryptable(ForumError):
 class CapabilityNotOffered(ForumError):
     kind = "not_offered"
     default_message = "This forum software does not offer that."
+
+
+class ForumBusy(ForumRejected):
+    """The forum did not start it because the same kind of work is running there already
+    (e.g. a backup or restore): not an error to show as one."""
+
+    kind = "operation_running"
+
+
+class BackupsDisabled(ForumForbidden):
+    """The forum's own setting turns backups off (Discourse: ``enable_backups``)."""
+
+    kind = "backups_disabled"
+    default_message = "Backups are turned off in the forum's own settings."

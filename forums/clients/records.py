@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 
 class Capability(enum.StrEnum):
@@ -219,6 +219,8 @@ class Backup:
     filename: str
     size: int
     last_modified: datetime | None = None
+    # None: the forum does not say (its file name did not tell).
+    with_uploads: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,10 +232,6 @@ class BackupStatus:
 
 @dataclass(frozen=True, slots=True)
 class CalendarEvent:
-    """One event, or one occurrence of a recurring one: ``id`` is the event's (the same for
-    every occurrence of a series), ``uid`` names this occurrence and stays the same from one
-    read to the next (use it to tell occurrences apart)."""
-
     id: int
     name: str
     starts_at: datetime
@@ -244,8 +242,27 @@ class CalendarEvent:
     url: str = ""
     location: str = ""
     description: str = ""
-    uid: str = ""
-    recurring: bool = False
+    # Recurring events come once per occurrence (``starts_at`` / ``ends_at`` are that
+    # occurrence's); ``rrule`` is the rule as the forum gives it ("FREQ=WEEKLY;..."), and
+    # ``series_starts_at`` the first date of the series, where the forum says.
+    rrule: str = ""
+    recurrence: str = ""
+    series_starts_at: datetime | None = None
+    recurrence_until: datetime | None = None
+    category_slug: str = ""
+    tags: tuple[str, ...] = ()
+
+    @property
+    def recurring(self) -> bool:
+        return bool(self.rrule or self.recurrence)
+
+    @property
+    def occurrence_key(self) -> str:
+        """Stable for this occurrence across fetches: the event id, plus the start for a
+        recurring event (each of its occurrences shares the id)."""
+        if not self.recurring:
+            return str(self.id)
+        return f"{self.id}-{self.starts_at.astimezone(UTC):%Y%m%dT%H%M%SZ}"
 
 
 _HEALTH_TEXT_LIMITS = {"software": 100, "version": 100, "title": 300, "error": 2000}

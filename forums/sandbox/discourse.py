@@ -77,10 +77,10 @@ CANNOT_BULK_DELETE = "Some of the selected users cannot be deleted."  # user.can
 # Routes behind AdminConstraint in config/routes.rb (the rest of /admin is StaffConstraint).
 ADMIN_ONLY_ENDPOINTS = frozenset(
     {"user_log_out", "group_create", "group_delete", "backups_list", "backup_create",
-     "backups_status", "backup_send_link"}
+     "backups_status", "backup_send_link", "backup_cancel"}
 )  # fmt: skip
 BACKUP_ENDPOINTS = frozenset({"backups_list", "backup_create", "backups_status",
-                              "backup_send_link"})  # fmt: skip
+                              "backup_send_link", "backup_cancel"})  # fmt: skip
 
 
 def iso(value: datetime | None) -> str | None:
@@ -201,6 +201,10 @@ def comma_list(value: Any) -> list[str]:
 class DiscourseSandbox(SandboxApp):
     platform = "discourse"
     backup_seconds = 3.0  # how long a started backup keeps "operation running"
+    # Fault injection: a started backup stops without writing its file (a full disk, a
+    # killed job). Discourse then only reports "not running" again (status.json has no
+    # failure flag) and lists no new file.
+    backup_fails = False
 
     def __init__(self, config: SandboxConfig | None = None) -> None:
         cfg = config or SandboxConfig()
@@ -1848,7 +1852,8 @@ class DiscourseSandbox(SandboxApp):
     # --- backups -------------------------------------------------------------------------
     def _settle_backup(self) -> None:
         if self.backup_pending and datetime.now(UTC).timestamp() >= self.backup_running_until:
-            self.backups.append(self.backup_pending)
+            if not self.backup_fails:
+                self.backups.append(self.backup_pending)
             self.backup_pending = None
 
     def backups_list(self, request: Request) -> Response:

@@ -49,6 +49,8 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Bulk actions", "forums:bulk-list", "forums.view_bulkaction", "forums.bulk.urls",
             badge=_bulk_waiting, badge_title="waiting for your approval"),
     NavItem("Audit log", "forums:audit-list", "forums.view_auditentry", "forums.audit.urls"),
+    NavItem("Backups", "forums:backup-list", "forums.view_backups", "forums.backups.urls"),
+    NavItem("Calendar", "forums:calendar-month", "forums.view_calendar", "forums.calendar.urls"),
     NavItem("People & roles", "forums:account-list", "auth.view_user", "forums.accounts.urls"),
 )  # fmt: skip
 

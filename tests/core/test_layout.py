@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FORUMS = ROOT / "forums"
-AREAS = ["connections", "audit", "people", "bulk", "accounts"]
+AREAS = ["connections", "audit", "people", "bulk", "accounts", "backups", "calendar"]
 
 
 def _modules() -> dict[str, Path]:

@@ -31,6 +31,8 @@ import requests
 import yaml
 from cryptography.fernet import Fernet
 
+from tests.processes import wait_for
+
 ROOT = Path(__file__).resolve().parents[2]
 ENTRYPOINT = ROOT / "docker" / "entrypoint.sh"
 ENV_EXAMPLE = ROOT / ".env.example"
@@ -339,18 +341,32 @@ def test_worker_records_the_heartbeat_the_overview_shows(stack_env, worker):
 
 
 @pytest.mark.worker
-def test_beat_schedules_the_heartbeat_from_a_writable_schedule_file(stack_env, worker, tmp_path):
+def test_beat_schedules_the_heartbeat_from_the_database(stack_env, worker, tmp_path):
     env = {**stack_env, "FORUMDECK_HEARTBEAT_SECONDS": "1"}
+    assert _run(env, "healthcheck", "beat").returncode != 0  # no beat has sent anything yet
     beat = Service(env, "beat", tmp_path / "beat.log")
     try:
         # Nobody sends the task here: a fresh heartbeat means beat scheduled it.
         result = _heartbeat_since_now(env, send=False)
         assert result["fresh"], f"beat sent no heartbeat:\n{beat.output()[-4000:]}"
-        schedule = list(Path(env["FORUMDECK_VAR_DIR"]).glob("celerybeat-schedule*"))
-        assert schedule, "beat wrote no schedule file in FORUMDECK_VAR_DIR"
+        # Its schedule is rows in the database (django-celery-beat), not a file; beat writes
+        # when it last sent each one every 10 seconds.
+        rows = wait_for(lambda: (r := _shell(env, SCHEDULE_ROWS))["worker-heartbeat"]["sent"]
+                        and r, timeout=40, what="beat to record the heartbeat as sent",
+                        on_fail=beat.output, interval=2)  # fmt: skip
+        assert rows["worker-heartbeat"]["task"] == "dashboard.tasks.worker_heartbeat"
+        assert not list(Path(env["FORUMDECK_VAR_DIR"]).glob("celerybeat-schedule*"))
         assert _run(env, "healthcheck", "beat").returncode == 0
     finally:
         beat.stop()
+
+
+SCHEDULE_ROWS = """
+import json
+from django_celery_beat.models import PeriodicTask
+print(json.dumps({t.name: {"task": t.task, "sent": bool(t.last_run_at)}
+                  for t in PeriodicTask.objects.all()}))
+"""
 
 
 # --- check --deploy ---------------------------------------------------------------------------

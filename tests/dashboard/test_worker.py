@@ -8,14 +8,20 @@ from django.core.cache.backends.filebased import FileBasedCache
 from dashboard.services import HEARTBEAT_KEY
 from dashboard.tasks import worker_heartbeat
 from tests.processes import CeleryProcess, wait_for
+from tests.worker_fixtures import test_database_url as database_url_of_the_tests
 
-pytestmark = pytest.mark.worker
+# Beat keeps its schedules in the database: the processes use the (migrated) test database.
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 def test_worker_runs_tasks_sent_from_the_web_and_from_beat(tmp_path):
     cache_dir = tmp_path / "cache"
     shared_cache = FileBasedCache(str(cache_dir), {})
-    env = {"CACHE_URL": f"filecache://{cache_dir}", "FORUMDECK_HEARTBEAT_SECONDS": "1"}
+    env = {
+        "CACHE_URL": f"filecache://{cache_dir}",
+        "FORUMDECK_HEARTBEAT_SECONDS": "1",
+        "DATABASE_URL": database_url_of_the_tests(),
+    }
     worker = CeleryProcess("worker", tmp_path / "worker.log", env)
     beat = None
     try:
@@ -40,12 +46,7 @@ def test_worker_runs_tasks_sent_from_the_web_and_from_beat(tmp_path):
         shared_cache.clear()
 
         # What beat does: schedule the heartbeat by itself.
-        beat = CeleryProcess(
-            "beat",
-            tmp_path / "beat.log",
-            env,
-            extra=["--schedule", str(tmp_path / "beat-schedule")],
-        )
+        beat = CeleryProcess("beat", tmp_path / "beat.log", env)
         second = wait_for(
             lambda: shared_cache.get(HEARTBEAT_KEY),
             timeout=30,

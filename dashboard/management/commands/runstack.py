@@ -111,7 +111,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         python = sys.executable
-        beat_schedule = settings.CELERY_BEAT_SCHEDULE_FILENAME
         web = [
             python,
             "-m",
@@ -127,11 +126,14 @@ class Command(BaseCommand):
             "8",
             "--access-logfile",
             "-",
+            # Feed tokens travel in URLs: the access log writes them as "…".
+            "--logger-class",
+            "dashboard.gunicorn_logging.RedactingLogger",
             # Two stacks on one machine (or a test) must not fight over one socket path.
             "--no-control-socket",
         ]
         worker = worker_command(concurrency=options["concurrency"])
-        beat = beat_command(schedule=beat_schedule)
+        beat = beat_command()
         children = {
             "web": Child("web", web, restartable=False),
             "worker": Child("worker", worker, restartable=True),

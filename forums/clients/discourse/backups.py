@@ -2,14 +2,40 @@
 
 from __future__ import annotations
 
-from ..errors import ForumBadResponse
+from typing import Any
+
+from ..errors import BackupsDisabled, ForumBadResponse, ForumForbidden
 from ..records import Backup, BackupStatus
 from .base import DiscourseBase, DiscourseOperationRunning, dt, to_int
 
+BACKUPS_DISABLED = (
+    "Backups are turned off on this forum (its site setting enable_backups). "
+    "An admin turns them on in Discourse: Admin → Settings → Backups."
+)
+
+
+def includes_uploads(filename: str) -> bool | None:
+    """Discourse names a backup with uploads ``….tar.gz`` (the dump and the uploads in one
+    archive) and one without ``….sql.gz`` (the dump alone); anything else does not say."""
+    name = filename.lower()
+    if name.endswith((".tar.gz", ".tgz", ".tar")):
+        return True
+    if name.endswith((".sql.gz", ".sql")):
+        return False
+    return None
+
 
 class DiscourseBackups(DiscourseBase):
+    def _backups(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            return self._json(method, path, **kwargs)
+        except ForumForbidden as exc:
+            # ENDPOINTS.md "Rules" / backups: `enable_backups` off is 403 (a bad key on an
+            # /admin route is 404, so a 403 here is the setting).
+            raise BackupsDisabled(BACKUPS_DISABLED, status=exc.status) from None
+
     def list_backups(self) -> list[Backup]:
-        payload = self._json("GET", "/admin/backups.json")
+        payload = self._backups("GET", "/admin/backups.json")
         if not isinstance(payload, list):
             raise ForumBadResponse("Discourse's backup list was not a list.")
         return [
@@ -17,6 +43,7 @@ class DiscourseBackups(DiscourseBase):
                 filename=str(b.get("filename") or ""),
                 size=to_int(b.get("size")) or 0,
                 last_modified=dt(b.get("last_modified")),
+                with_uploads=includes_uploads(str(b.get("filename") or "")),
             )
             for b in payload
             if isinstance(b, dict)
@@ -27,7 +54,7 @@ class DiscourseBackups(DiscourseBase):
         ``DiscourseOperationRunning``."""
         # The controller compares params[:with_uploads] == "true": send the string.
         body = {"with_uploads": "true" if with_uploads else "false"}
-        payload = self._json("POST", "/admin/backups.json", json_body=body)
+        payload = self._backups("POST", "/admin/backups.json", json_body=body)
         if isinstance(payload, dict) and payload.get("failed"):
             raise DiscourseOperationRunning(
                 "Discourse did not start the backup: "
@@ -36,7 +63,7 @@ class DiscourseBackups(DiscourseBase):
             )
 
     def backup_status(self) -> BackupStatus:
-        payload = self._dict(self._json("GET", "/admin/backups/status.json"), "a backup status")
+        payload = self._dict(self._backups("GET", "/admin/backups/status.json"), "a backup status")
         return BackupStatus(
             is_running=bool(payload.get("is_operation_running")),
             can_rollback=bool(payload.get("can_rollback")),
@@ -44,8 +71,8 @@ class DiscourseBackups(DiscourseBase):
         )
 
     def cancel_backup(self) -> None:
-        self._json("DELETE", "/admin/backups/cancel.json")
+        self._backups("DELETE", "/admin/backups/cancel.json")
 
     def send_backup_download_link(self, *, filename: str) -> None:
         """Discourse e-mails the acting admin a download link (there is no token-less download)."""
-        self._json("PUT", f"/admin/backups/{self._seg(filename)}")
+        self._backups("PUT", f"/admin/backups/{self._seg(filename)}")

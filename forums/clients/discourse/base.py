@@ -18,7 +18,13 @@ from urllib.parse import quote, urlsplit
 import requests
 
 from ..base import parse_retry_after
-from ..errors import ForumBadResponse, ForumForbidden, ForumNotFound, ForumRejected
+from ..errors import (
+    ForumBadResponse,
+    ForumBusy,
+    ForumForbidden,
+    ForumNotFound,
+    ForumRejected,
+)
 from ..platform import ForumClient, PenaltyRules, PenaltyWords, PlatformWords, SettingsProblem
 from ..records import Capability, ForumUser, Penalty
 
@@ -56,10 +62,8 @@ class DiscourseGroupUpdateNeedsChoice(ForumRejected):
         super().__init__(message, status=status)
 
 
-class DiscourseOperationRunning(ForumRejected):
+class DiscourseOperationRunning(ForumBusy):
     """Discourse answered 200 but did not start the backup: one is already running."""
-
-    kind = "operation_running"
 
 
 def dt(value: Any) -> datetime | None:

@@ -187,6 +187,16 @@ class NodeBBBase(ForumClient):
         username_label="Acting uid",
         username_help="For a master token: the uid every call acts as (e.g. 1, the first "
         "administrator). Leave empty for a user token.",
+        extra={
+            # What NodeBB's own documentation suggests instead (shown beside "not offered").
+            "backups_hint": "NodeBB has no backup API. Its documentation (Upgrading NodeBB) "
+            "says to back up the database itself (Redis: copy dump.rdb; MongoDB: mongodump; "
+            "PostgreSQL: pg_dump) and the public/uploads folder, e.g. from a cron job on the "
+            "forum's server.",
+            "calendar_hint": "NodeBB core has no calendar. The nodebb-plugin-calendar plugin "
+            "lists events over socket.io only, which an API token cannot use: its events stay "
+            "on the forum's own /calendar page.",
+        },
     )
     penalty_rules = {
         Penalty.SUSPEND: PenaltyRules(permanent_allowed=True, until_required=False),

@@ -1,0 +1,115 @@
+"""Backup pages: who may see and do what, the live progress partial, bad input."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from django_celery_beat.models import PeriodicTask
+
+from forums.models import BackupRun
+
+pytestmark = pytest.mark.django_db
+HX = {"HX-Request": "true"}
+
+
+def test_the_fleet_list_shows_each_forum_and_what_nodebb_suggests(
+    viewer_client, sandbox_connection, nodebb_connection
+):
+    response = viewer_client.get(reverse("forums:backup-list"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Sandbox Discourse" in html and "Sandbox NodeBB" in html
+    assert "Not offered by this forum" in html and "pg_dump" in html
+    assert "Stale" in html  # 27 h old against 26 h
+    assert "sandbox-forum-" not in html  # the list shows the newest backup's age, not files
+    assert 'href="/forums/backups/' in html
+    assert "Backups" in html and 'aria-current="page"' in html
+
+
+def test_the_fleet_partial_for_htmx(viewer_client, sandbox_connection):
+    response = viewer_client.get(reverse("forums:backup-list") + "?refresh=1", headers=HX)
+    html = response.content.decode()
+    assert 'id="backup-fleet"' in html and "<html" not in html
+
+
+def test_a_viewer_sees_files_but_cannot_start_or_schedule(viewer_client, sandbox_connection,
+                                                           discourse_sandbox):  # fmt: skip
+    url = reverse("forums:backup-detail", args=[sandbox_connection.pk])
+    html = viewer_client.get(url).content.decode()
+    assert discourse_sandbox.app.backups[0]["filename"] in html
+    assert "Back up now</button>" not in html and "Save the schedule" not in html
+    assert "E-mail me a download link" not in html
+    for name in ("backup-start", "backup-cancel", "backup-link", "backup-schedule"):
+        assert viewer_client.post(reverse(f"forums:{name}", args=[sandbox_connection.pk])
+                                  ).status_code == 403  # fmt: skip
+    assert not BackupRun.objects.exists()
+
+
+def test_a_moderator_backs_up_and_watches_the_progress(moderator_client, sandbox_connection,
+                                                        discourse_sandbox):  # fmt: skip
+    url = reverse("forums:backup-start", args=[sandbox_connection.pk])
+    response = moderator_client.post(url, {"with_uploads": "on"}, headers=HX)
+    html = response.content.decode()
+    run = BackupRun.objects.get()
+    assert 'id="backup-run"' in html and "<html" not in html
+    assert 'hx-trigger="every 2s"' in html and "Running" in html
+    poll = reverse("forums:backup-run", args=[sandbox_connection.pk, run.pk])
+    assert poll in html
+    discourse_sandbox.app.backup_running_until = 0
+    html = moderator_client.get(poll, headers=HX).content.decode()
+    assert "Done" in html and run.__class__.objects.get().filename in html
+    assert "every 2s" not in html  # polling stops with the run
+    # A moderator may not schedule.
+    schedule = reverse("forums:backup-schedule", args=[sandbox_connection.pk])
+    assert moderator_client.post(schedule, {"frequency": "daily"}).status_code == 403
+
+
+def test_without_javascript_the_start_redirects_with_a_message(moderator_client,
+                                                                sandbox_connection):  # fmt: skip
+    url = reverse("forums:backup-start", args=[sandbox_connection.pk])
+    response = moderator_client.post(url, follow=True)
+    assert response.redirect_chain[-1][0].endswith(f"/forums/backups/{sandbox_connection.pk}/")
+    assert "Backup without uploads started." in response.content.decode()
+
+
+def test_nodebb_start_says_not_offered(moderator_client, nodebb_connection):
+    url = reverse("forums:backup-start", args=[nodebb_connection.pk])
+    response = moderator_client.post(url, follow=True)
+    assert "not offered by this forum" in response.content.decode()
+
+
+def test_an_admin_schedules_in_their_time_zone(admin_client_, sandbox_connection):
+    admin_client_.cookies["forumdeck_tz"] = "America/Toronto"
+    detail = reverse("forums:backup-detail", args=[sandbox_connection.pk])
+    html = admin_client_.get(detail).content.decode()
+    assert '<option value="America/Toronto" selected>' in html
+    url = reverse("forums:backup-schedule", args=[sandbox_connection.pk])
+    response = admin_client_.post(url, {"frequency": "weekly", "weekday": "2", "at_time": "01:15",
+                                        "timezone_name": "America/Toronto", "with_uploads": "on",
+                                        "stale_after_hours": "200"}, follow=True)  # fmt: skip
+    assert "every Wednesday at 01:15 America/Toronto, with uploads" in response.content.decode()
+    task = PeriodicTask.objects.get(task="forums.tasks.run_scheduled_backup")
+    assert str(task.crontab.timezone) == "America/Toronto"
+
+
+def test_schedule_bad_input_is_refused_plainly(admin_client_, sandbox_connection):
+    url = reverse("forums:backup-schedule", args=[sandbox_connection.pk])
+    response = admin_client_.post(url, {"frequency": "hourly", "at_time": "25:99",
+                                        "timezone_name": "Nowhere/Land",
+                                        "stale_after_hours": "0"})  # fmt: skip
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "Select a valid choice" in html and "Enter a valid time" in html
+    assert not PeriodicTask.objects.filter(task="forums.tasks.run_scheduled_backup").exists()
+
+
+def test_the_browser_that_sends_no_time_zone_is_asked(admin_client_, sandbox_connection):
+    detail = reverse("forums:backup-detail", args=[sandbox_connection.pk])
+    html = admin_client_.get(detail).content.decode()
+    assert "Your browser did not say which time zone" in html
+
+
+def test_download_link_for_a_missing_file(moderator_client, sandbox_connection):
+    url = reverse("forums:backup-link", args=[sandbox_connection.pk])
+    response = moderator_client.post(url, {"filename": "gone.tar.gz"}, follow=True)
+    assert "has no backup named gone.tar.gz" in response.content.decode()
