@@ -261,6 +261,9 @@ class BulkActionItem(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     last_status = models.PositiveIntegerField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # When the run last sent this item to the forum (None: never sent). updated_at is not it:
+    # the engine writes item states with queryset updates, which leave auto_now alone.
+    sent_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -729,11 +729,13 @@ def _run_chunk(action, kind, connection, client, ctx, chunk, token) -> Outcome |
         if not _renew_lease(action.pk, token):
             return Outcome(note="lost the lease to another run")
         batch = remaining[start : start + size]
+        sent_at = timezone.now()
         for item in batch:
             item.state = ItemState.SENDING
             item.attempts += 1
+            item.sent_at = sent_at
         # Durable before the call: if we die now, the next run verifies before resending.
-        _save(batch, ["state", "attempts"])
+        _save(batch, ["state", "attempts", "sent_at"])
         calls_before = client.calls
         try:
             result = kind.apply(client, ctx, action.params, _targets(batch))
@@ -743,7 +745,8 @@ def _run_chunk(action, kind, connection, client, ctx, chunk, token) -> Outcome |
             if client.calls == calls_before:  # stopped before its first call: never sent
                 for item in batch:
                     item.state, item.attempts = ItemState.PENDING, item.attempts - 1
-                _save(batch, ["state", "attempts"])
+                    item.sent_at = None
+                _save(batch, ["state", "attempts", "sent_at"])
             raise
         applied = result if isinstance(result, Applied) else Applied(skipped=result or {})
         done, refused = [], []

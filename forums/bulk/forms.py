@@ -7,14 +7,30 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.http import QueryDict
 
+from forums.connections.selectors import connection_last_healths
 from forums.models import BulkAction, ForumConnection
+from forums.web.times import ago
 
 from .kinds import KINDS, Kind
 from .targets import detect_encoding
 
 
+class ConnectionChoiceField(forms.ModelMultipleChoiceField):
+    """Forums to choose from, each with its last check's verdict when that failed (read from
+    the cache: drawing the form never asks a forum)."""
+
+    healths: dict = {}
+
+    def label_from_instance(self, obj: ForumConnection) -> str:
+        report = self.healths.get(obj.pk)
+        if report is None or report.ok:
+            return obj.name
+        when = f" {ago(report.checked_at)}" if report.checked_at else ""
+        return f"{obj.name} (last check failed{when}: {report.error})"
+
+
 class BulkProposeForm(forms.Form):
-    connections = forms.ModelMultipleChoiceField(
+    connections = ConnectionChoiceField(
         label="Forums",
         queryset=ForumConnection.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -37,9 +53,9 @@ class BulkProposeForm(forms.Form):
 
     def __init__(self, *args, upload_refused: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["connections"].queryset = ForumConnection.objects.filter(enabled=True).defer(
-            "api_key"
-        )
+        queryset = ForumConnection.objects.filter(enabled=True).defer("api_key")
+        self.fields["connections"].queryset = queryset
+        self.fields["connections"].healths = connection_last_healths(connections=list(queryset))
         self.fields[
             "csv_file"
         ].help_text += f" At most {settings.FORUMDECK_MAX_UPLOAD_BYTES / (1024 * 1024):g} MB."

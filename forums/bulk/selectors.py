@@ -6,12 +6,17 @@ import math
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from forums.accounts.selectors import approval_refusal
 from forums.models import AccountChange, BulkAction, BulkActionItem
+from forums.web.durations import UntilField, describe_until
+
+from .kinds import KINDS
+from .kinds.penalties import until_of
 
 State = BulkAction.State
 ItemState = BulkActionItem.State
@@ -152,3 +157,41 @@ def waiting_until(action: BulkAction):
     ):
         return action.not_before
     return None
+
+
+def bulk_action_title(action: BulkAction) -> str:
+    """What the action does, worded now, in the viewer's time zone ("Suspend/ban until
+    2031-01-15 00:00 CET: spam"). The description the plan stored was worded at proposal
+    time, in the proposer's zone; it is only the fallback."""
+    kind = KINDS.get(action.kind)
+    if kind is not None:
+        try:
+            return kind.describe(action.params)
+        except (KeyError, TypeError, ValueError):
+            pass  # parameters from an older version: the stored words still say it
+    return action.plan.get("description") or action.kind
+
+
+def bulk_action_parameters(action: BulkAction) -> list[tuple[str, str]]:
+    """Every parameter the run will use, as (label, value in words), for the approver: the
+    message to the users, the end date, the block options, the group."""
+    kind = KINDS.get(action.kind)
+    if kind is None or kind.form_class is None:
+        return []
+    rows = []
+    for name, field in kind.form_class().fields.items():
+        label = field.label or name.replace("_", " ").capitalize()
+        value = action.params.get(name)
+        if isinstance(field, UntilField):
+            try:
+                shown = describe_until(until_of(action.params)).removeprefix("until ")
+            except (TypeError, ValueError):
+                shown = str(value)
+        elif isinstance(field, forms.BooleanField):
+            shown = "yes" if value else "no"
+        elif value in (None, ""):
+            shown = "none"
+        else:
+            shown = str(value)
+        rows.append((label, shown))
+    return rows

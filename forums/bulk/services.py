@@ -168,6 +168,7 @@ def _propose_chosen(
         message=f"{description}: {total} target(s) on "
         + ", ".join(c.name for c in targets_by_connection),
         details={"bulk_action": action.pk},
+        bulk_action=action,
     )
     plan_bulk_action.delay_on_commit(action.pk)
     return action
@@ -188,6 +189,11 @@ def bulk_action_approve(
         if refusal:
             raise BulkActionError(refusal)
         _transition(action, [State.PENDING_APPROVAL], "approved")
+        if "per_connection" in action.plan and not action.plan.get("planned"):
+            raise BulkActionError(
+                f"Bulk action #{action.pk} changes nothing: every target needs no change or "
+                "was not found. There is nothing to approve; close it instead."
+            )
         current = compute_hash(action)
         if current != action.plan_hash:
             # Something it covers changed (e.g. a forum's address): the page shows what is
@@ -210,6 +216,7 @@ def bulk_action_approve(
                 target=f"bulk action #{action.pk}",
                 message=action.plan.get("description", ""),
                 details={"bulk_action": action.pk, "plan_hash": current},
+                bulk_action=action,
             )
             run_bulk_action.delay_on_commit(action.pk)
     if stale:
@@ -240,6 +247,7 @@ def bulk_action_reject(*, actor: AbstractBaseUser, action: BulkAction, reason: s
         outcome=AuditEntry.Outcome.SUCCESS,
         message=reason,
         details={"bulk_action": action.pk},
+        bulk_action=action,
     )
     return action
 
@@ -271,5 +279,6 @@ def bulk_action_cancel(*, actor: AbstractBaseUser, action: BulkAction) -> BulkAc
         target=f"bulk action #{action.pk}",
         message=message,
         details={"bulk_action": action.pk},
+        bulk_action=action,
     )
     return action

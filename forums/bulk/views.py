@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
@@ -82,27 +83,32 @@ def bulk_create(request: HtmxHttpRequest) -> HttpResponse:
             )
             return redirect("forums:bulk-detail", pk=action.pk)
     return render(
-        request, "bulk/bulk_form.html", {"form": form, "param_forms": param_forms, "kinds": KINDS}
+        request,
+        "bulk/bulk_form.html",
+        {"form": form, "param_forms": param_forms, "params_form": params_form, "kinds": KINDS},
     )
 
 
 def _detail_context(request: HtmxHttpRequest, action: BulkAction) -> dict:
     user = request.user
     progress = selectors.progress(action)
-    may_approve = (
-        user.has_perm("forums.approve_bulkaction")
-        and action.proposed_by_id != user.pk
-        and action.state == BulkAction.State.PENDING_APPROVAL
-    )
+    pending = action.state == BulkAction.State.PENDING_APPROVAL
+    own = action.proposed_by_id == user.pk
+    may_approve = user.has_perm("forums.approve_bulkaction") and not own and pending
     # Four eyes on accounts too: say why this approver may not approve this proposer's action.
     approval_refused = (
         approval_refusal(approver=user, proposer=action.proposed_by) if may_approve else ""
     )
-    can_approve = may_approve and not approval_refused
+    # A plan that changes nothing has nothing to approve: it can only be closed.
+    changes_nothing = pending and "per_connection" in action.plan and not action.plan.get("planned")
+    can_approve = may_approve and not approval_refused and not changes_nothing
     can_cancel = (
         action.state in BulkAction.ACTIVE | {BulkAction.State.PENDING_APPROVAL}
         and not action.cancel_requested
-        and (action.proposed_by_id == user.pk or user.has_perm("forums.approve_bulkaction"))
+        and (own or may_approve)
+        # While it waits, an approver answers with Reject (saying why); Cancel is the
+        # proposer's "withdraw", so the two are never offered side by side.
+        and not can_approve
     )
     per_forum = selectors.progress_by_connection(action)
     plan_rows = [
@@ -111,12 +117,15 @@ def _detail_context(request: HtmxHttpRequest, action: BulkAction) -> dict:
     ]
     return {
         "action": action,
+        "title": selectors.bulk_action_title(action),
+        "parameters": selectors.bulk_action_parameters(action),
         "plan_rows": plan_rows,
         "kind": KINDS.get(action.kind),
         "progress": progress,
         "can_approve": can_approve,
         "approval_refused": approval_refused,
-        "own_proposal": action.proposed_by_id == user.pk,
+        "changes_nothing": changes_nothing,
+        "own_proposal": own,
         "can_cancel": can_cancel,
         "polling": action.state in BulkAction.ACTIVE,
         "reject_form": RejectForm(),
@@ -132,6 +141,10 @@ def bulk_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     )
     context = _detail_context(request, action)
     target = request.htmx.target if request.htmx else None
+    if target == "bulk-progress":
+        # The plan table's per-forum counts travel with the bar (out of band), so the two
+        # never disagree.
+        context["plan_oob"] = True
     if target == "bulk-progress" and not context["polling"]:
         # The end: stop polling (286), show the final counts, and let the fragment re-render
         # the whole page content once, so nothing on it is left from before.
@@ -202,18 +215,21 @@ def bulk_cancel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         action = bulk_action_cancel(actor=user, action=action)
     except BulkActionError as exc:
         return _refused(request, action, exc)
-    messages.success(
-        request,
-        "Cancel recorded: nothing more is sent, and the run stops before its next call."
-        if action.state == BulkAction.State.RUNNING
-        else "Cancelled.",
-    )
+    if action.state == BulkAction.State.RUNNING:
+        done = "Cancel recorded: nothing more is sent, and the run stops before its next call."
+    elif not action.plan.get("planned") and action.plan.get("per_connection") is not None:
+        done = "Closed: its plan changed nothing, so nothing was sent."
+    else:
+        done = "Cancelled."
+    messages.success(request, done)
     return redirect("forums:bulk-detail", pk=action.pk)
 
 
 @require_GET
 @requires("view_bulkaction")
 def bulk_items_csv(request: HtmxHttpRequest, pk: int) -> StreamingHttpResponse:
+    """Every item: what was sent when, and what the forum answered. Times are ISO 8601 in
+    the viewer's time zone, with its offset."""
     action = get_object_or_404(BulkAction, pk=pk)
     header = [
         "forum",
@@ -224,9 +240,10 @@ def bulk_items_csv(request: HtmxHttpRequest, pk: int) -> StreamingHttpResponse:
         "attempts",
         "last_http_status",
         "error",
-        "updated_at",
+        "sent_at",
+        "forum_answer",
     ]
-    rows = (
+    items = (
         action.items.order_by("id")
         .values_list(
             "connection__name",
@@ -237,8 +254,30 @@ def bulk_items_csv(request: HtmxHttpRequest, pk: int) -> StreamingHttpResponse:
             "attempts",
             "last_status",
             "error",
-            "updated_at",
+            "sent_at",
         )
         .iterator(chunk_size=2000)
     )
+    rows = (
+        [*row, _local_iso(sent_at), _forum_answer(row[4], row[6], row[7])]
+        for *row, sent_at in items
+    )
     return csv_response(slugify(f"bulk-action-{action.pk}-{action.kind}"), header, rows)
+
+
+def _local_iso(value) -> str:
+    return timezone.localtime(value).isoformat(timespec="seconds") if value else ""
+
+
+def _forum_answer(state: str, status: int | None, error: str) -> str:
+    """What the forum said about this item, in a few words."""
+    http = f" (HTTP {status})" if status else ""
+    if state == BulkActionItem.State.DONE:
+        return f"accepted{http}" + (f": {error}" if error else "")
+    if state == BulkActionItem.State.FAILED:
+        return f"refused{http}: {error}" if status else f"failed: {error}"
+    if state == BulkActionItem.State.SKIPPED:
+        return f"not sent: {error}" if error else "not sent"
+    if state == BulkActionItem.State.SENDING:
+        return f"sent, no answer yet{http}" + (f": {error}" if error else "")
+    return "not sent yet"

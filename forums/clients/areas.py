@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import ClassVar, NoReturn
 
-from .errors import CapabilityNotOffered
+from .errors import CapabilityNotOffered, ForumError
 from .records import (
     Backup,
     BackupStatus,
@@ -74,6 +74,13 @@ class Health(Area):
     def health_check(self) -> HealthReport:
         """Reachable? Credentials accepted? Admin? Version, users, review queue; plain words."""
         raise NotImplementedError
+
+    def access_problem(self) -> ForumError | None:
+        """What keeps this connection from working (a refused key, not this software, not an
+        administrator, unreachable), or None: the health check's verdict with the fewest calls.
+        Asked when an answer is ambiguous (Discourse hides admin routes behind 404 from a bad
+        key), so the call fails with the health check's words. None: no diagnosis offered."""
+        return None
 
     def review_count(self) -> int:
         """Items waiting for a moderator (flags, queued posts, users to approve)."""

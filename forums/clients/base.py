@@ -34,6 +34,8 @@ from .errors import (
     ForumDNSError,
     ForumError,
     ForumForbidden,
+    ForumIsForumdeck,
+    ForumNotAdmin,
     ForumNotAForum,
     ForumNotFound,
     ForumRateLimited,
@@ -48,6 +50,9 @@ from .errors import (
 )
 
 logger = logging.getLogger("forums.clients")
+# Every answer from a Forumdeck carries this header (dashboard.middleware), so a connection
+# pointed at Forumdeck's own address says so instead of "not a forum" or "a redirect".
+FORUMDECK_HEADER = "X-Forumdeck"
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -491,6 +496,37 @@ class BaseClient:
         """The forum's own words for a failure, if it gave any."""
         return ""
 
+    # --- one explanation per failure ---------------------------------------------------------
+    # The health check and every call build these errors, so the Test button, the overview
+    # card, a search row and a person page say the same thing about the same failure.
+    # ``ForumClient`` words them for its platform.
+    def credentials_refused(
+        self, *, status: int | None = None, detail: str = ""
+    ) -> ForumUnauthorized:
+        """The key (or the user it acts as) is not accepted. ``detail``: the forum's own words,
+        which a platform shows only where they are about the key (NodeBB's are about browser
+        sessions: "A valid login session was not found")."""
+        return ForumUnauthorized(status=status)
+
+    def not_admin(self, *, status: int | None = None) -> ForumNotAdmin:
+        """The key works, but not as an administrator."""
+        return ForumNotAdmin(status=status)
+
+    def not_this_software(self, *, detail: str = "", status: int | None = None) -> ForumNotAForum:
+        """The address answers, but not as this platform's API does."""
+        return ForumNotAForum(
+            " ".join(
+                part
+                for part in (
+                    "The address answers, but not like the forum's API.",
+                    detail,
+                    "Check the address (the forum's base URL) and the forum software.",
+                )
+                if part
+            ),
+            status=status,
+        )
+
     # --- HTTP --------------------------------------------------------------------------------
     def url(self, path: str) -> str:
         return urljoin(self.base_url + "/", path.lstrip("/"))
@@ -576,6 +612,8 @@ class BaseClient:
                 self._log(method, path, response.status_code, started)
                 raise
         self._log(method, path, response.status_code, started)
+        if response.headers.get(FORUMDECK_HEADER):
+            raise ForumIsForumdeck(status=response.status_code)
         if response.status_code not in keep_status:
             self.raise_for_status(response)
         return response
@@ -678,9 +716,9 @@ class BaseClient:
                 retry_after=wait,
             )
         if status == 401:
-            raise ForumUnauthorized(
-                own and f"The forum did not accept the API key: {own}", status=status
-            )
+            # The forum's own words here are about browser sessions ("A valid login session
+            # was not found"), not about the key Forumdeck sends: say that instead.
+            raise self.credentials_refused(status=status, detail=own)
         if status == 403:
             raise ForumForbidden(own and f"The forum refused: {own}", status=status)
         if status == 404:
@@ -733,9 +771,9 @@ class BaseClient:
         # charset over megabytes.
         head = response.content[:200].decode("utf-8", "replace").lstrip().lower()
         if "html" in content_type or head.startswith(("<!doctype", "<html", "<")):
-            raise ForumNotAForum(
-                "The address answered with a web page, not the forum's API (HTML where JSON "
-                "was expected). Is this the forum's base URL, and is it the right forum software?",
+            raise self.not_this_software(
+                detail="It answered with a web page, not the forum's API (HTML where JSON was "
+                "expected).",
                 status=response.status_code,
             )
         raise ForumBadResponse(

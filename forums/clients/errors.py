@@ -88,6 +88,16 @@ class ForumNotAForum(ForumBadResponse):
     kind = "not_a_forum"
 
 
+class ForumIsForumdeck(ForumNotAForum):
+    """The address is a Forumdeck (this one, most likely), not a forum."""
+
+    kind = "forumdeck"
+    default_message = (
+        "This address is Forumdeck itself, not a forum: enter the forum's own address "
+        "(Edit this forum)."
+    )
+
+
 class ForumRedirect(ForumBadResponse):
     kind = "redirect"
 
@@ -108,6 +118,13 @@ class ForumReauthRequired(ForumUnauthorized):
 class ForumForbidden(ForumError):
     kind = "forbidden"
     default_message = "The API key is valid but may not do this."
+
+
+class ForumNotAdmin(ForumForbidden):
+    """The key works, but does not act as an administrator, which Forumdeck needs."""
+
+    kind = "not_admin"
+    default_message = "The API key works, but not as an administrator of the forum."
 
 
 class ForumNotFound(ForumError):

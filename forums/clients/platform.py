@@ -6,12 +6,25 @@ asks the client class.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from .areas import Backups, Calendar, Groups, Health, Tags, UserModeration
 from .base import BaseClient
-from .records import Penalty
+from .errors import (
+    ForumError,
+    ForumKeyUndecryptable,
+    ForumNotAdmin,
+    ForumNotAForum,
+    ForumUnauthorized,
+    ForumUnavailable,
+    ForumURLRefused,
+)
+from .records import HealthReport, Penalty
+
+_UNKNOWN = object()
 
 
 @dataclass(frozen=True)
@@ -48,6 +61,22 @@ class PlatformWords:
     username_help: str = ""
     address_help: str = "The forum's address, e.g. https://forum.example.com"
     extra: dict[str, str] = field(default_factory=dict)
+    # One explanation per failure ({software} is the platform's name): the health check and
+    # every call say these, so each page explains the same failure the same way.
+    credentials_refused: str = (
+        "{software} refused the API key: it is not valid, or it was revoked. Enter it again "
+        "(Edit this forum)."
+    )
+    not_admin: str = (
+        "The API key works, but not as an administrator of {software}: Forumdeck needs an "
+        "administrator's key."
+    )
+    not_this_software: str = (
+        "The address answers, but not like a {software} forum. Check the address (the forum's "
+        "base URL) and that {software} is the right platform for it."
+    )
+    # Said next to a search this forum can only partly answer ("" when it answers all of it).
+    search_note: str = ""
 
 
 class SettingsProblem(Exception):
@@ -81,6 +110,72 @@ class ForumClient(BaseClient, Health, UserModeration, Groups, Tags, Backups, Cal
     @classmethod
     def penalty_words(cls, kind: Penalty) -> PenaltyWords:
         return cls.words.penalties[kind]
+
+    # --- diagnosis: one explanation per failure ----------------------------------------------
+    _diagnosing: bool = False
+    _access: Any = _UNKNOWN
+
+    @contextlib.contextmanager
+    def diagnosing(self) -> Iterator[None]:
+        """While the health check (or a diagnosis) runs, ambiguous answers stay as they are."""
+        before, self._diagnosing = self._diagnosing, True
+        try:
+            yield
+        finally:
+            self._diagnosing = before
+
+    def explained(self, exc: ForumError) -> ForumError:
+        """``exc``, or what is really wrong with the connection when the answer was ambiguous
+        (e.g. a 404 that a bad key causes too). The diagnosis runs once per client."""
+        if self._diagnosing:
+            return exc
+        if self._access is _UNKNOWN:
+            with self.diagnosing():
+                try:
+                    self._access = self.access_problem()
+                except ForumError as problem:
+                    self._access = problem
+        return self._access or exc
+
+    def remember_access(self, problem: ForumError | None) -> None:
+        """A health check's verdict answers later diagnoses on this client too."""
+        self._access = problem
+
+    def health_failure(
+        self, report: HealthReport, problem: ForumError, *, identified: bool = False
+    ) -> HealthReport:
+        """Fill a report from the problem that stopped the check, in the problem's words.
+        ``identified``: the forum already answered as this platform does."""
+        report.error, report.error_kind = str(problem), problem.kind
+        report.reachable = not isinstance(
+            problem, ForumUnavailable | ForumURLRefused | ForumKeyUndecryptable
+        )
+        if isinstance(problem, ForumNotAdmin):
+            report.credentials_ok, report.is_admin = True, False
+        elif isinstance(problem, ForumUnauthorized):
+            report.credentials_ok = False
+        if not identified:
+            # Nothing proved it is this platform: the pages must not claim it is.
+            report.software = ""
+        return report
+
+    def _say(self, template: str) -> str:
+        return template.format(software=self.software or "the forum software")
+
+    def credentials_refused(
+        self, *, status: int | None = None, detail: str = ""
+    ) -> ForumUnauthorized:
+        return ForumUnauthorized(self._say(self.words.credentials_refused), status=status)
+
+    def not_admin(self, *, status: int | None = None) -> ForumNotAdmin:
+        return ForumNotAdmin(self._say(self.words.not_admin), status=status)
+
+    def not_this_software(self, *, detail: str = "", status: int | None = None) -> ForumNotAForum:
+        text = self._say(self.words.not_this_software)
+        if detail:
+            first, _, rest = text.partition(". ")
+            text = f"{first}: {detail[0].lower()}{detail[1:]} {rest}".strip()
+        return ForumNotAForum(text, status=status)
 
     @classmethod
     def penalty_reason_problem(cls, kind: Penalty, reason: str) -> str:

@@ -287,6 +287,7 @@ class HealthReport:
     # Capabilities beyond the platform's fixed ones that this forum showed it has (UserEcho:
     # the later reference's routes), as ``Capability`` values; pages may offer them.
     capabilities: list[str] = field(default_factory=list)
+    checked_at: datetime | None = None  # when Forumdeck asked (set by the service that asks)
 
     def __setattr__(self, name: str, value) -> None:
         # What a forum says about itself is shown on every card and cached: a hostile or broken

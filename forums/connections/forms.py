@@ -76,6 +76,10 @@ class ConnectionForm(forms.ModelForm):
                 f"{key_help} Stored encrypted; only its last four characters are shown again."
             )
         self.fields["requests_per_minute"].widget.attrs["min"] = 1
+        self.fields["enabled"].help_text = (
+            "Offered on every page once enabled. “Save and test” enables it only when its "
+            "test passes."
+        )
 
     def clean_base_url(self) -> str:
         try:

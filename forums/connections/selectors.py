@@ -9,7 +9,7 @@ from forums.clients import client_class
 from forums.clients.records import HealthReport
 from forums.models import ForumConnection
 
-from .services import connection_check, health_cache_key
+from .services import connection_check, health_cache_key, last_health_cache_key
 
 
 def connection_list(*, enabled_only: bool = False, search: str = "") -> QuerySet[ForumConnection]:
@@ -29,6 +29,21 @@ def connection_health(*, connection: ForumConnection, refresh: bool = False) -> 
         if cached is not None:
             return HealthReport.from_dict(cached)
     return connection_check(connection=connection)
+
+
+def connection_last_health(*, connection: ForumConnection) -> HealthReport | None:
+    """The last check's result if there was one this week; never asks the forum."""
+    cached = cache.get(last_health_cache_key(connection))
+    return HealthReport.from_dict(cached) if cached is not None else None
+
+
+def connection_last_healths(
+    *, connections: list[ForumConnection] | QuerySet[ForumConnection]
+) -> dict[int, HealthReport]:
+    """connection id -> its last check's result, for the connections checked this week."""
+    keys = {last_health_cache_key(c): c.pk for c in connections}
+    found = cache.get_many(list(keys))
+    return {keys[key]: HealthReport.from_dict(data) for key, data in found.items()}
 
 
 def connection_review_links(*, connection: ForumConnection) -> list[tuple[str, str]]:

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from forums.audit.services import audit_record
 from forums.clients import SettingsProblem, client_class, get_client, validate_base_url
@@ -195,6 +196,15 @@ def health_cache_key(connection: ForumConnection) -> str:
     return f"forumdeck:health:{connection.pk}:{connection.updated_at.timestamp():.0f}"
 
 
+def last_health_cache_key(connection: ForumConnection) -> str:
+    """The last check's result, kept for a week for hints ("last check failed 2 min ago")
+    on pages that must not ask the forum themselves (forum list, bulk form, edit page)."""
+    return f"forumdeck:health-last:{connection.pk}:{connection.updated_at.timestamp():.0f}"
+
+
+LAST_HEALTH_SECONDS = 7 * 24 * 3600
+
+
 def connection_check(*, connection: ForumConnection) -> HealthReport:
     """Run a health check (network) and cache the result briefly."""
     try:
@@ -202,11 +212,13 @@ def connection_check(*, connection: ForumConnection) -> HealthReport:
             report = client.health_check()
     except ForumError as exc:
         report = HealthReport(error=str(exc), error_kind=exc.kind)
+    report.checked_at = timezone.now()
     cache.set(
         health_cache_key(connection),
         report.as_dict(),
         timeout=settings.FORUMDECK_HEALTH_CACHE_SECONDS,
     )
+    cache.set(last_health_cache_key(connection), report.as_dict(), timeout=LAST_HEALTH_SECONDS)
     return report
 
 
@@ -230,3 +242,68 @@ def connection_test(*, actor: AbstractBaseUser, connection: ForumConnection) -> 
         },
     )
     return report
+
+
+# What reaches the forum: a change to any of these needs a passing test before it is enabled.
+_REACHING = ("platform", "base_url", "api_username", "nodebb_master_token")
+
+
+def connection_save_and_test(
+    *,
+    actor: AbstractBaseUser,
+    connection: ForumConnection | None = None,
+    api_key: str = "",
+    enabled: bool = True,
+    **fields: Any,
+) -> tuple[ForumConnection, HealthReport]:
+    """Save a connection's settings, test them, and enable it only once the test passes.
+
+    A new connection, a disabled one, or one whose address, platform, username or key
+    changed stays disabled while its test fails, so no page offers a forum that cannot
+    answer. An enabled forum whose reaching settings did not change (a new name, a new pace)
+    stays enabled whatever the test says: it may only be down for a while.
+    """
+    if connection is None:
+        connection = connection_create(actor=actor, api_key=api_key, enabled=False, **fields)
+        reaching_changed = True
+    else:
+        reaching_changed = bool(api_key) or any(
+            key in fields and fields[key] != getattr(connection, key) for key in _REACHING
+        )
+        # Everything is saved as asked, except that enabling waits for the test.
+        connection = connection_update(
+            actor=actor,
+            connection=connection,
+            api_key=api_key,
+            enabled=connection.enabled and enabled,
+            **fields,
+        )
+    report = connection_test(actor=actor, connection=connection)
+    if report.ok and enabled and not connection.enabled:
+        connection = connection_update(actor=actor, connection=connection, enabled=True)
+        _remember(connection, report)  # enabling changed updated_at; the result still holds
+    elif not report.ok and connection.enabled and reaching_changed:
+        connection = connection_update(actor=actor, connection=connection, enabled=False)
+        _remember(connection, report)
+    return connection, report
+
+
+def connection_enable(
+    *, actor: AbstractBaseUser, connection: ForumConnection
+) -> tuple[bool, HealthReport]:
+    """Enable a disabled forum if its test passes now; (enabled, the test's report)."""
+    report = connection_test(actor=actor, connection=connection)
+    if not report.ok:
+        return False, report
+    connection = connection_update(actor=actor, connection=connection, enabled=True)
+    _remember(connection, report)
+    return True, report
+
+
+def _remember(connection: ForumConnection, report: HealthReport) -> None:
+    cache.set(
+        health_cache_key(connection),
+        report.as_dict(),
+        timeout=settings.FORUMDECK_HEALTH_CACHE_SECONDS,
+    )
+    cache.set(last_health_cache_key(connection), report.as_dict(), timeout=LAST_HEALTH_SECONDS)

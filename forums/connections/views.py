@@ -21,7 +21,10 @@ from .forms import ConnectionForm
 @requires("view_forumconnection")
 def connection_list(request: HtmxHttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()
-    connections = selectors.connection_list(search=search)
+    connections = list(selectors.connection_list(search=search))
+    healths = selectors.connection_last_healths(connections=connections)
+    for connection in connections:
+        connection.last_health = healths.get(connection.pk)
     return render_page(
         request,
         "connections/connection_list.html",
@@ -38,18 +41,42 @@ def _apply_form_errors(form: ConnectionForm, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
+def _saved(request: HtmxHttpRequest, connection: ForumConnection, report, *, created: bool):
+    """After "Save and test": back to the list when it works, else to its edit page with the
+    test's explanation, and it stays disabled until a test passes."""
+    verb = "Added" if created else "Saved"
+    if report.ok:
+        state = "enabled" if connection.enabled else "disabled, as asked"
+        messages.success(request, f"{verb} {connection.name}: the test passed; it is {state}.")
+        return redirect("forums:connection-list")
+    if connection.enabled:
+        messages.warning(
+            request, f"{verb} {connection.name}. It stays enabled, but its test failed now."
+        )
+    else:
+        messages.error(
+            request,
+            f"{verb} {connection.name}, but not enabled: its test failed. Fix the settings "
+            "below and save and test again.",
+        )
+    return redirect("forums:connection-update", pk=connection.pk)
+
+
 @require_http_methods(["GET", "POST"])
 @requires("add_forumconnection")
 def connection_create(request: HtmxHttpRequest) -> HttpResponse:
     form = ConnectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        kwargs = form.service_kwargs()
+        enabled = kwargs.pop("enabled")
         try:
-            connection = services.connection_create(actor=request.user, **form.service_kwargs())
+            connection, report = services.connection_save_and_test(
+                actor=request.user, enabled=enabled, **kwargs
+            )
         except ValidationError as exc:
             _apply_form_errors(form, exc)
         else:
-            messages.success(request, f"Added {connection.name}. Test it to see it answer.")
-            return redirect("forums:connection-list")
+            return _saved(request, connection, report, created=True)
     return render(request, "connections/connection_form.html", {"form": form, "connection": None})
 
 
@@ -61,19 +88,22 @@ def connection_update(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         kwargs = form.service_kwargs()
         api_key = kwargs.pop("api_key", "")
+        enabled = kwargs.pop("enabled")
         # The form's instance was already changed by validation; start from the stored row.
         stored = ForumConnection.objects.get(pk=pk)
         try:
-            services.connection_update(
-                actor=request.user, connection=stored, api_key=api_key, **kwargs
+            stored, report = services.connection_save_and_test(
+                actor=request.user, connection=stored, api_key=api_key, enabled=enabled, **kwargs
             )
         except ValidationError as exc:
             _apply_form_errors(form, exc)
         else:
-            messages.success(request, f"Saved {stored.name}.")
-            return redirect("forums:connection-list")
+            return _saved(request, stored, report, created=False)
+    report = selectors.connection_last_health(connection=connection)
     return render(
-        request, "connections/connection_form.html", {"form": form, "connection": connection}
+        request,
+        "connections/connection_form.html",
+        {"form": form, "connection": connection, "report": report},
     )
 
 
@@ -81,11 +111,19 @@ def connection_update(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @requires("change_forumconnection")
 def connection_toggle(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     connection = get_object_or_404(ForumConnection, pk=pk)
-    services.connection_update(
-        actor=request.user, connection=connection, enabled=not connection.enabled
-    )
-    state = "enabled" if connection.enabled else "disabled"
-    messages.success(request, f"{connection.name} is {state}.")
+    if connection.enabled:
+        services.connection_update(actor=request.user, connection=connection, enabled=False)
+        messages.success(request, f"{connection.name} is disabled.")
+    else:
+        enabled, report = services.connection_enable(actor=request.user, connection=connection)
+        if enabled:
+            messages.success(request, f"{connection.name} is enabled: its test passed.")
+        else:
+            messages.error(
+                request,
+                f"{connection.name} stays disabled: its test failed. {report.error} "
+                "Edit it, then save and test again.",
+            )
     if request.htmx:
         return HttpResponseClientRedirect(
             request.META.get("HTTP_REFERER") or reverse("forums:connection-list")
@@ -115,6 +153,10 @@ def connection_test(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     connection = get_object_or_404(ForumConnection, pk=pk)
     report = services.connection_test(actor=request.user, connection=connection)
     context = {"connection": connection, "report": report}
+    if request.htmx and request.htmx.target == f"forum-card-{connection.pk}":
+        # "Test" on an overview card: the card itself shows the fresh result.
+        context["review_links"] = selectors.connection_review_links(connection=connection)
+        return render(request, "dashboard/overview.html#forum-card", context)
     if request.htmx:
         return render(request, "connections/connection_list.html#test-result", context)
     return render(request, "connections/connection_test.html", context)

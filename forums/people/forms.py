@@ -71,12 +71,30 @@ class ActionForm(forms.Form):
         if user is not None:
             self.fields["username"].initial = user.username
         if self.confirm_required:
+            # The phrase to type is shown up front, in the label; site.js keeps the red button
+            # disabled until it is typed (without JavaScript the server checks the same).
+            phrase = self._expected_username()
             self.fields["confirm"] = forms.CharField(
-                label="Type the username to confirm",
+                label=f"Type {phrase} to confirm" if phrase else "Type the username to confirm",
                 max_length=255,
                 strip=False,
-                help_text="This cannot be undone.",
+                help_text="Exactly as shown. This cannot be undone.",
+                widget=forms.TextInput(
+                    attrs={
+                        "autocomplete": "off",
+                        "spellcheck": "false",
+                        "autocapitalize": "off",
+                        **({"data-confirm-phrase": phrase} if phrase else {}),
+                    }
+                ),
             )
+
+    def _expected_username(self) -> str:
+        if self.user is not None:
+            return self.user.username
+        if self.is_bound:
+            return str(self.data.get("username") or "").strip()
+        return ""
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -149,8 +167,15 @@ class DeleteForm(ActionForm):
 
     confirm_required = True
 
-    delete_posts = forms.BooleanField(label="Delete their posts too", required=False,
-                                      initial=True)  # fmt: skip
+    # Off by default: deleting an account is enough for most cases, and posts are the part
+    # that cannot be had back.
+    delete_posts = forms.BooleanField(
+        label="Delete their posts too",
+        required=False,
+        initial=False,
+        help_text="Off: only the account is deleted. A forum may refuse to delete an account "
+        "that has posts without them, and says so.",
+    )
     block_email = forms.BooleanField(label="Block their e-mail address", required=False)
     block_ip = forms.BooleanField(label="Block their IP address", required=False)
 

@@ -8,6 +8,7 @@ forums are grouped as one person.
 from __future__ import annotations
 
 import hashlib
+import re
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
@@ -16,8 +17,8 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from forums.clients import get_client
-from forums.clients.errors import ForumError, ForumForbidden, ForumNotFound
+from forums.clients import client_class, get_client
+from forums.clients.errors import ForumError, ForumNotFound
 from forums.clients.records import Capability, ForumUser, ForumUserDetails
 from forums.models import AuditEntry, ForumConnection
 
@@ -66,6 +67,7 @@ class ForumOutcome:
     count: int = 0
     error: str = ""
     capped: bool = False
+    note: str = ""  # what this forum's search cannot do, in its client's words
 
 
 @dataclass
@@ -87,6 +89,17 @@ def clean_query(query: str) -> str:
     if len(query) > 200:
         raise ValidationError("That is longer than any username or e-mail address.")
     return query
+
+
+_WHOLE_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def _search_note(connection: ForumConnection, query: str) -> str:
+    """The forum's own note on what its search cannot find (NodeBB: parts of an e-mail
+    address), unless the query is a whole address, which every forum finds."""
+    if _WHOLE_ADDRESS.fullmatch(query):
+        return ""
+    return client_class(connection.platform).words.search_note
 
 
 def _search_one(connection: ForumConnection, query: str, status: str) -> list[ForumUser]:
@@ -114,7 +127,9 @@ def people_search(
         cached = cache.get(key)
         if cached is not None:
             return cached
-    outcomes: dict[int, ForumOutcome] = {c.pk: ForumOutcome(c.pk, c.name) for c in connections}
+    outcomes: dict[int, ForumOutcome] = {
+        c.pk: ForumOutcome(c.pk, c.name, note=_search_note(c, query)) for c in connections
+    }
     found: list[Account] = []
     deadline = settings.FORUMDECK_HTTP_TIMEOUT + 2
     pool = ThreadPoolExecutor(
@@ -133,20 +148,9 @@ def people_search(
             outcome = outcomes[connection.pk]
             try:
                 users = future.result()
-            except ForumForbidden as exc:
-                outcome.error = (
-                    str(exc)
-                    if "@" not in query
-                    else (f"{exc} This forum's key may not see e-mail addresses.")
-                )
-                continue
-            except ForumNotFound:
-                # Discourse hides its admin user list behind 404 from keys without admin rights.
-                outcome.error = (
-                    f"{connection.name} would not list its users: the API key needs admin rights."
-                )
-                continue
             except ForumError as exc:
+                # The client words every failure once (a refused key, not an administrator,
+                # not this software): the same words as the Test button and the card.
                 outcome.error = str(exc)
                 continue
             except ValueError as exc:  # a status this forum cannot filter by

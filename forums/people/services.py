@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from forums.audit.services import audit_record
 from forums.clients import ForumClient, get_client
 from forums.clients.errors import ForumError, ForumNotFound
-from forums.clients.records import ForumUser
+from forums.clients.records import ForumUser, ForumUserDetails
 from forums.models import AuditEntry, ForumConnection
 
 from .actions import find_action
@@ -23,9 +23,20 @@ from .actions import find_action
 
 @dataclass(frozen=True)
 class ModerationOutcome:
+    """What happened. ``details``: the account read again afterwards (None after a delete or
+    when the re-read failed); ``before``: the account as it was, which names it in the audit
+    log, so the person page can refresh every part the action touched."""
+
     ok: bool
     message: str
     user: ForumUser | None = None
+    details: ForumUserDetails | None = None
+    before: ForumUser | None = None
+
+    @property
+    def gone(self) -> bool:
+        """The action deleted the account."""
+        return self.ok and self.before is not None and self.user is None and self.details is None
 
 
 def _audit_details(user_id: int, data: dict[str, Any]) -> dict[str, Any]:
@@ -108,6 +119,7 @@ def _moderate(
             f"#{user_id} on {connection.name} is now called {user.username}, not {confirmed}: "
             "nothing was done. Check it is the right account and confirm again.",
             user,
+            before=user,
         )
 
     audit = {
@@ -121,12 +133,13 @@ def _moderate(
         message = chosen.run(client, user, cleaned)
     except ForumError as exc:
         audit_record(**audit, outcome=AuditEntry.Outcome.FAILURE, message=str(exc))
-        return ModerationOutcome(False, str(exc), user)
+        return ModerationOutcome(False, str(exc), user, before=user)
     audit_record(**audit, outcome=AuditEntry.Outcome.SUCCESS, message=message)
     if not chosen.reread:
-        return ModerationOutcome(True, message, None)
+        return ModerationOutcome(True, message, None, before=user)
     try:
-        fresh = client.user_details(user_id=user_id).user
+        fresh = client.user_details(user_id=user_id)
     except ForumError:
-        fresh = None  # done; the new state shows on the next read
-    return ModerationOutcome(True, message, fresh)
+        # Done; the new state shows on the next read. The account as it was still names it.
+        return ModerationOutcome(True, message, user, before=user)
+    return ModerationOutcome(True, message, fresh.user, details=fresh, before=user)

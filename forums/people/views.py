@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from forums.audit.selectors import audit_rows
 from forums.bulk.forms import bind_kind_params
 from forums.bulk.kinds import KINDS
 from forums.bulk.services import bulk_action_propose
@@ -76,7 +77,9 @@ def _person_context(request: HtmxHttpRequest, connection: ForumConnection, user_
     if lookup.details is not None:
         can_act = request.user.has_perm("forums.moderate_forum_users")
         context["actions"] = actions_for(cls, lookup.capabilities) if can_act else []
-        context["audit"] = selectors.person_audit(connection=connection, user=lookup.details.user)
+        context["audit"] = audit_rows(
+            selectors.person_audit(connection=connection, user=lookup.details.user)
+        )
     return context
 
 
@@ -127,9 +130,10 @@ def person_action(
         context["outcome"] = outcome
         if not request.htmx:
             (messages.success if outcome.ok else messages.error)(request, outcome.message)
-            if outcome.ok and user_action.destructive and outcome.user is None:
+            if outcome.gone:
                 return redirect("forums:people-search")
             return redirect("forums:person-detail", connection_id=connection.pk, user_id=user_id)
+        context.update(_refreshed(connection, outcome))
         return _render_action(request, context)
     lookup = selectors.person_lookup(connection=connection, user_id=user_id)
     if lookup.details is None:
@@ -138,6 +142,22 @@ def person_action(
     context["username"] = lookup.details.user.username
     context["form"] = user_action.form(client_cls=cls, user=lookup.details.user)
     return _render_action(request, context)
+
+
+def _refreshed(connection: ForumConnection, outcome: ModerationOutcome) -> dict:
+    """What the person page shows again beside the action's result (htmx out-of-band swaps):
+    its status, groups and penalties as read after the action, and what Forumdeck did."""
+    person = outcome.user or outcome.before
+    if person is None:
+        return {}
+    cls = client_class(connection.platform)
+    return {
+        "refresh": True,
+        "details": outcome.details,
+        "deleted": outcome.gone,
+        "offers_penalties": any(cls.supports(kind.capability) for kind in Penalty),
+        "audit": audit_rows(selectors.person_audit(connection=connection, user=person)),
+    }
 
 
 def _render_action(request: HtmxHttpRequest, context: dict, status: int = 200) -> HttpResponse:

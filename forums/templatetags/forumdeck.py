@@ -5,6 +5,7 @@ from django.utils import formats, timezone
 
 from forums.clients import client_class
 from forums.clients.records import ForumUser, ModerationEvent, Penalty
+from forums.web.times import ago
 
 register = template.Library()
 
@@ -66,3 +67,25 @@ def event_label(event: ModerationEvent, platform: str) -> str:
     """One history entry in the forum's words: "Ban", "Unmute", "Suspension"..."""
     words = _words(platform).penalties[event.kind]
     return words.lift if event.lifted else (words.noun or words.verb)
+
+
+@register.filter(name="ago")
+def ago_filter(value) -> str:
+    """ "just now", "3 minutes ago": see ``forums.web.times.ago``."""
+    return ago(value)
+
+
+@register.filter
+def action_label(action: str) -> str:
+    """An audit action id in words ("user.suspend" -> "Suspend (one person)")."""
+    from forums.audit.labels import action_label as label
+
+    return label(action)
+
+
+@register.filter
+def bulk_title(action) -> str:
+    """A bulk action's title worded now, in the viewer's time zone."""
+    from forums.bulk.selectors import bulk_action_title
+
+    return bulk_action_title(action)

@@ -27,9 +27,14 @@ for _names, _step in (
 _DURATION = re.compile(r"^(\d{1,6})\s*([a-z]+)$")
 PERMANENT_WORDS = frozenset({"permanent", "permanently", "forever"})
 UNTIL_HELP = (
-    'A duration such as "7 days", "12 hours" or "2 weeks", or a date such as 2026-12-31 '
-    "(your time zone)."
+    'A duration such as "7 days", "12 hours" or "2 weeks", or a date such as 2026-12-31 or '
+    '"31 Dec 2026 18:00" (your time zone).'
 )
+# Dates people write besides ISO 8601, each unambiguous: the month is a name, or the order is
+# day.month.year with dots. (A slashed date is refused: 03/04 is March or April by country.)
+_DATE_FORMATS = ("%d %b %Y", "%d %B %Y", "%b %d %Y", "%B %d %Y", "%d.%m.%Y")
+_TIME_FORMATS = ("", " %H:%M")
+_SLASHED = re.compile(r"^\d{1,2}/\d{1,2}/\d{2,4}")
 UNTIL_PLACEHOLDER = "e.g. 7 days, 2 weeks, 2026-12-31"
 
 
@@ -63,6 +68,12 @@ def parse_until(text: str, *, now: datetime | None = None) -> datetime | None:
         except OverflowError:
             raise ValidationError(f'"{raw}" is too far in the future.', code="invalid") from None
     when = _parse_datetime(raw)
+    if when is None and _SLASHED.match(raw):
+        raise ValidationError(
+            f'"{raw}" could be read as two different dates (day/month or month/day). Write '
+            "it as 2026-12-31 or 31 Dec 2026.",
+            code="ambiguous",
+        )
     if when is None:
         raise ValidationError(
             f'"{raw}" is neither a date nor a duration. {UNTIL_HELP}', code="invalid"
@@ -83,14 +94,29 @@ def _parse_datetime(text: str) -> datetime | None:
         try:
             day = date.fromisoformat(text)
         except ValueError:
-            return None
-        parsed = datetime(day.year, day.month, day.day)
+            parsed = _parse_written(text)
+            if parsed is None:
+                return None
+        else:
+            parsed = datetime(day.year, day.month, day.day)
     if timezone.is_naive(parsed):
         try:
             parsed = timezone.make_aware(parsed, timezone.get_current_timezone())
         except (ValueError, OverflowError):
             return None
     return parsed
+
+
+def _parse_written(text: str) -> datetime | None:
+    """ "31 Dec 2026", "December 31, 2026 18:00", "31.12.2026": naive, or None."""
+    cleaned = " ".join(text.replace(",", " ").split())
+    for day_format in _DATE_FORMATS:
+        for time_format in _TIME_FORMATS:
+            try:
+                return datetime.strptime(cleaned, day_format + time_format)
+            except ValueError:
+                continue
+    return None
 
 
 def describe_until(until: datetime | None) -> str:
@@ -117,7 +143,9 @@ class UntilField(forms.CharField):
         kwargs.setdefault("max_length", 64)
         kwargs.setdefault(
             "widget",
-            forms.TextInput(attrs={"placeholder": UNTIL_PLACEHOLDER, "autocomplete": "off"}),
+            forms.TextInput(
+                attrs={"placeholder": UNTIL_PLACEHOLDER, "autocomplete": "off", "size": 34}
+            ),
         )
         super().__init__(**kwargs)
 

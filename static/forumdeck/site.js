@@ -18,3 +18,50 @@ document.addEventListener("submit", function (event) {
     event.stopImmediatePropagation();
   }
 }, true);
+
+// A destructive form's red button (data-needs-phrase) stays disabled until the field with
+// data-confirm-phrase holds exactly that phrase. Without JavaScript the button is enabled and
+// the server checks the same phrase.
+(function () {
+  function sync(input) {
+    var form = input.form;
+    if (!form) { return; }
+    var typed = input.value === input.getAttribute("data-confirm-phrase");
+    form.querySelectorAll("[data-needs-phrase]").forEach(function (button) {
+      button.disabled = !typed;
+    });
+  }
+  function init(root) {
+    if (root && root.querySelectorAll) {
+      root.querySelectorAll("[data-confirm-phrase]").forEach(sync);
+    }
+  }
+  document.addEventListener("input", function (event) {
+    var el = event.target;
+    if (el && el.matches && el.matches("[data-confirm-phrase]")) { sync(el); }
+  });
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.addEventListener("htmx:load", function (event) { init(event.target); });
+  // htmx re-enables what hx-disabled-elt disabled once a request ends: keep the rule.
+  document.addEventListener("htmx:afterRequest", function () { init(document); });
+})();
+
+// The bulk form shows only the details the chosen action needs; without JavaScript every
+// fieldset shows (and the server reads only the chosen one).
+(function () {
+  function sync() {
+    var select = document.getElementById("id_kind");
+    if (!select) { return; }
+    document.querySelectorAll(".kind-params").forEach(function (fieldset) {
+      var on = fieldset.dataset.kinds.split(" ").indexOf(select.value) !== -1;
+      fieldset.hidden = !on;
+      fieldset.querySelectorAll("input, textarea, select").forEach(function (el) {
+        el.disabled = !on;
+      });
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target && event.target.id === "id_kind") { sync(); }
+  });
+  document.addEventListener("DOMContentLoaded", sync);
+})();

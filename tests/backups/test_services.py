@@ -43,7 +43,11 @@ def test_back_up_now_runs_to_done_with_the_new_file(sandbox_connection, app, mod
     assert run.state == BackupRun.State.SUCCEEDED
     assert run.filename.endswith(".tar.gz") and run.size == 52_000_000
     assert run.filename in run.message
-    actions = list(AuditEntry.objects.order_by("id").values_list("action", "outcome", "actor"))
+    actions = list(
+        AuditEntry.objects.exclude(action__startswith="account.")
+        .order_by("id")
+        .values_list("action", "outcome", "actor")
+    )
     assert actions == [("backup_start", "success", moderator.pk),
                        ("backup_finish", "success", moderator.pk)]  # fmt: skip
     # The forum got the string "true" (Discourse compares params[:with_uploads] == "true").

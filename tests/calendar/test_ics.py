@@ -105,7 +105,9 @@ def test_a_wrong_revoked_or_rotated_token_is_404_and_says_nothing(client, viewer
     for response in (wrong, malformed, rotated, revoked):
         assert response.status_code == 404
         assert response.content == b"Not found.\n"
-    assert [e.action for e in AuditEntry.objects.order_by("id")] == [
+    assert [
+        e.action for e in AuditEntry.objects.exclude(action__startswith="account.").order_by("id")
+    ] == [
         "calendar_feed_create",
         "calendar_feed_rotate",
         "calendar_feed_revoke",

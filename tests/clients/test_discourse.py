@@ -22,6 +22,7 @@ from forums.clients.errors import (
     ForumRejected,
     ForumServerError,
     ForumTimeout,
+    ForumUnauthorized,
 )
 from forums.clients.records import ForumGroup, ForumTopic, Penalty
 from forums.sandbox.core import RunningSandbox, SandboxConfig
@@ -438,11 +439,19 @@ def test_health_check_and_counts(client, sandbox):
 def test_wrong_key_health_check_says_credentials_refused(server, sandbox):
     with make_client(server.url, key="wrong-key") as bad:
         report = bad.health_check()
-        with pytest.raises(ForumNotFound):
-            bad.get_user(user_id=1)  # admin routes hide behind 404
+    # Admin routes hide behind 404 for a bad key; the client asks why before calling the user
+    # "not found", and says what the health check says.
+    with (
+        make_client(server.url, key="wrong-key") as bad,
+        pytest.raises(ForumUnauthorized) as refused,
+    ):
+        bad.get_user(user_id=1)
     assert report.reachable and report.credentials_ok is False
     assert report.error_kind == "auth" and "refused the credentials" in report.error
+    assert str(refused.value) == report.error
     assert "wrong-key" not in report.error
+    with pytest.raises(ForumNotFound):
+        make_client(server.url).get_user(user_id=987654)  # a good key: really not found
 
 
 def test_rate_limit_raises_with_the_servers_wait():
@@ -743,10 +752,18 @@ def test_a_moderators_key_on_an_admin_only_route_gets_a_plain_message(server, sa
 
 
 def test_a_bad_key_on_an_admin_route_says_invalid_revoked_or_missing_scope(server, sandbox):
-    with make_client(server.url, key="revoked-key") as bad, pytest.raises(ForumNotFound) as refused:
+    with (
+        make_client(server.url, key="revoked-key") as bad,
+        pytest.raises((ForumNotFound, ForumUnauthorized)) as refused,
+    ):
         bad.get_user(user_id=5)
-    assert "invalid, revoked, or missing the scope for this call" in str(refused.value)
+    assert "revoked" in str(refused.value) and "scope for this call" in str(refused.value)
     assert "revoked-key" not in str(refused.value)
+    # A 404 that is no key problem (the key works) still names both possible causes.
+    with make_client(server.url) as good, pytest.raises(ForumNotFound) as missing:
+        good.get_user(user_id=999_999)
+    assert "the item does not exist" in str(missing.value)
+    assert "invalid, revoked, or missing the scope for this call" in str(missing.value)
 
 
 def test_recurring_events_come_once_per_occurrence_with_a_stable_uid(client, sandbox):

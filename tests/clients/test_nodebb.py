@@ -561,7 +561,7 @@ def test_health_check_judges_the_token_by_api_self_not_api_config(sandbox):
     # the bare string "not-authorized".
     report = make_client(sandbox, token="no-such-token").health_check()
     assert report.reachable and report.credentials_ok is False and report.error_kind == "auth"
-    assert "did not accept the API token" in report.error
+    assert "refused the API token" in report.error
     assert report.title == "Sandbox NodeBB"  # the guest config still said which forum it is
     self_calls = [r for r in sandbox.app.calls.records() if r.path == "/api/self"]
     assert [r.status for r in self_calls] == [401]

@@ -80,6 +80,7 @@ TOPIC = ForumTopic(id=3, title="t", tags=("a", "old"))
 
 CALLS = {
     "health_check": lambda c: c.health_check(),
+    "access_problem": lambda c: c.access_problem(),
     "version": lambda c: c.version(),
     "count_users": lambda c: c.count_users(),
     "review_count": lambda c: c.review_count(),

@@ -48,3 +48,26 @@ def test_ensure_admin_takes_credentials_from_the_environment(monkeypatch):
     call_command("ensure_admin", stdout=out)
     assert "a-long-password-42" not in out.getvalue()
     assert get_user_model().objects.get(username="chief").check_password("a-long-password-42")
+
+
+@pytest.mark.django_db
+def test_the_generated_password_is_kept_for_the_owner_only_until_it_is_changed(
+    monkeypatch, settings, tmp_path
+):
+    from dashboard.services import first_admin_credentials, first_admin_file
+
+    settings.VAR_DIR = tmp_path
+    monkeypatch.delenv("DJANGO_SUPERUSER_PASSWORD", raising=False)
+    monkeypatch.delenv("DJANGO_SUPERUSER_USERNAME", raising=False)
+    out = io.StringIO()
+    call_command("ensure_admin", stdout=out)
+    password = out.getvalue().split("password: ")[1].split()[0]
+    path = first_admin_file()
+    assert str(path) in out.getvalue()
+    assert (path.stat().st_mode & 0o777) == 0o600
+    assert first_admin_credentials() == ("admin", password)
+    user = get_user_model().objects.get(username="admin")
+    user.set_password("a-new-password-of-mine")
+    user.save()
+    assert first_admin_credentials() is None
+    assert not path.exists()  # nothing left to find once it no longer works

@@ -338,3 +338,34 @@ def test_a_starting_worker_proves_itself_by_taking_a_task(stack_env, tmp_path):
             except subprocess.TimeoutExpired:
                 os.killpg(worker.pid, signal.SIGKILL)
                 worker.wait(timeout=10)
+
+
+@pytest.mark.worker
+def test_the_first_admins_password_follows_the_banners_and_ends_the_first_run(
+    stack_env, start_stack
+):
+    """Finding 16: a password printed once scrolled away under the worker's banners."""
+    made = subprocess.run(
+        [sys.executable, "manage.py", "ensure_admin"],
+        cwd=ROOT,
+        env={**stack_env, "DJANGO_SUPERUSER_USERNAME": "", "DJANGO_SUPERUSER_PASSWORD": ""},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert made.returncode == 0, made.stderr[-3000:]
+    password = made.stdout.split("password: ")[1].split()[0]
+    path = Path(stack_env["FORUMDECK_VAR_DIR"]) / "first-admin.txt"
+    assert (path.stat().st_mode & 0o777) == 0o600
+
+    stack = start_stack()
+    notice = stack.wait_for_output(r"Sign in at http://\S+ as the first Admin:", timeout=60)
+    output = stack.output()
+    banner = re.search(r"\S+@\S+ ready\.", output)
+    assert banner and banner.start() < notice.start(), output[-3000:]
+    assert f"password: {password}" in output[notice.start() :]
+    assert stack.stop() == 0
+    final = stack.output()
+    # Once more at the very end, after everything stopped.
+    assert final.rstrip().endswith("=" * 72)
+    assert final.count(f"password: {password}") == 2

@@ -41,7 +41,11 @@ def test_back_up_now_and_watch_it_reach_done(page, live_server, make_user, sandb
     page.get_by_role("link", name="Show the forum's backups").click()
     expect(page.get_by_role("cell", name=done.filename, exact=True)).to_be_visible()
     assert app.calls.count("GET", "/admin/backups/status.json") >= 2
-    assert list(AuditEntry.objects.order_by("id").values_list("action", "outcome")) == [
+    assert list(
+        AuditEntry.objects.exclude(action__startswith="account.")
+        .order_by("id")
+        .values_list("action", "outcome")
+    ) == [
         ("backup_start", "success"),
         ("backup_finish", "success"),
     ]

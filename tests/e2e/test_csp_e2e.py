@@ -1,5 +1,5 @@
 """Under the Content-Security-Policy, in a real browser: no page trips it, htmx still swaps,
-the inline script with its nonce runs, and confirmations still ask (issue 13, finding 9)."""
+the bulk form's script (site.js) runs, and confirmations still ask (issue 13, finding 9)."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def test_pages_work_under_the_policy_and_htmx_still_swaps(
     watch.visit(f"{base}/forums/bulk/")
     watch.visit(f"{base}/forums/audit/")
 
-    # The bulk form's inline script (with the nonce) runs: only the chosen kind's details show.
+    # The bulk form's script (site.js) runs: only the chosen kind's details show.
     watch.visit(f"{base}/forums/bulk/new/")
     kind = page.get_by_label("Action")
     options = kind.locator("option").evaluate_all("os => os.map(o => o.value).filter(Boolean)")

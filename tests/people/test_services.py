@@ -106,6 +106,22 @@ def test_parse_until_dates_in_the_browsers_time_zone():
 
 
 @pytest.mark.parametrize(
+    "text",
+    ["1 Jul 2030 10:00", "1 July 2030 10:00", "Jul 1, 2030 10:00", "July 1 2030 10:00",
+     "01.07.2030 10:00", "2030-07-01 10:00"],
+)  # fmt: skip
+def test_parse_until_reads_dates_as_people_write_them(text):
+    with timezone.override("Europe/Berlin"):
+        assert parse_until(text, now=NOW) == datetime(2030, 7, 1, 8, 0, tzinfo=UTC)
+
+
+def test_parse_until_refuses_a_date_that_reads_two_ways():
+    with pytest.raises(ValidationError) as exc:
+        parse_until("03/04/2031", now=NOW)
+    assert "two different dates" in exc.value.messages[0] and "31 Dec 2026" in exc.value.messages[0]
+
+
+@pytest.mark.parametrize(
     ("text", "words"),
     [
         ("7 dayz", "not a duration"),

@@ -121,7 +121,14 @@ def test_suspend_in_place_with_a_duration(
         headers={"HX-Request": "true"},
     ).content.decode()
     assert "success-note" in done and "Suspended until" in done
-    assert 'hx-swap-oob="innerHTML:#person-status"' in done
+    # The status, the penalties and "What Forumdeck did" come back with it (out of band).
+    assert (
+        '<section id="person-status" class="person-status" aria-live="polite" hx-swap-oob="true">'
+        in done
+    )
+    assert '<div id="person-history" hx-swap-oob="true">' in done
+    assert 'id="person-audit" aria-labelledby="audit-heading" hx-swap-oob="true"' in done
+    assert "Suspend (one person)" in done and "Nothing yet." not in done
     user = discourse_sandbox.app.users[kim["discourse"]]
     assert user["suspend_reason"] == "Spam links"
     entry = AuditEntry.objects.get(action="user.suspend")
@@ -179,13 +186,36 @@ def test_a_person_deleted_meanwhile_is_reported_plainly(
     assert "<form" not in form
 
 
-def test_a_key_without_admin_rights_is_named_as_the_reason(viewer_client, kim, sandbox_connection):
+def test_an_unknown_api_username_is_named_as_the_reason(viewer_client, kim, sandbox_connection):
     from forums.models import ForumConnection
 
+    # Discourse answers 404 on its admin routes for a bad key or username: that is a refused
+    # credential, worded as the Test button words it, not "needs admin rights" or "not found".
     ForumConnection.objects.filter(pk=sandbox_connection.pk).update(api_username="nobody_x")
     html = search(viewer_client, q="kim")
-    assert "would not list its users: the API key needs admin rights" in html
+    assert "Discourse refused the credentials: the API key or the API username" in html
     assert "kimlee" in html  # the other forum still answered
+    page = viewer_client.get(
+        reverse("forums:person-detail", args=[sandbox_connection.pk, kim["discourse"]])
+    )
+    assert page.status_code == 200  # not "This person no longer exists"
+    assert "Discourse refused the credentials" in page.content.decode()
+
+
+def test_a_key_without_admin_rights_is_named_as_the_reason(
+    viewer_client, kim, sandbox_connection, discourse_sandbox
+):
+    from forums.models import ForumConnection
+
+    plain = next(
+        u for u in discourse_sandbox.app.users.values()
+        if u["id"] > 0 and not (u["admin"] or u["moderator"]) and u["active"]
+        and not u.get("suspended_till")
+    )  # fmt: skip
+    ForumConnection.objects.filter(pk=sandbox_connection.pk).update(api_username=plain["username"])
+    html = search(viewer_client, q="kim")
+    assert "The API key works, but not as an administrator" in html
+    assert "kimlee" in html
 
 
 def test_selected_results_become_one_bulk_action(

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from dashboard.services import first_admin_write
 from forums.roles import ADMIN
 
 
@@ -36,11 +37,13 @@ class Command(BaseCommand):
         user = User.objects.create_superuser(username=username, email=email, password=password)
         user.groups.add(Group.objects.get(name=ADMIN))
         if generated:
+            path = first_admin_write(username=username, password=password)
             self.stdout.write(
                 self.style.SUCCESS(
                     f"\nCreated the first Admin account.\n  username: {username}\n"
-                    f"  password: {password}\nThis password is shown only now: sign in and "
-                    "change it (People & roles).\n"
+                    f"  password: {password}\nIt is also in {path} (readable only by you) "
+                    "until you change it: sign in and change it (People & roles). `make run` "
+                    "shows it again once the worker has started.\n"
                 )
             )
         else:

@@ -27,11 +27,14 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from dashboard.celery import beat_command, worker_command
-from dashboard.services import worker_last_heartbeat
+from dashboard.services import first_admin_credentials, first_admin_file, worker_last_heartbeat
 
 STOP_GRACE_SECONDS = 15
 # A pool that is stuck cannot shut down warmly either; don't wait long for it.
 STUCK_GRACE_SECONDS = 5
+# The first Admin's password is shown again once the worker has taken its first task (its
+# banners are printed by then), or after this long at the latest.
+FIRST_ADMIN_NOTICE_SECONDS = 20
 
 
 def describe_exit(code: int) -> str:
@@ -163,8 +166,15 @@ class Command(BaseCommand):
         self.stdout.flush()
         exit_code = 0
         parent = os.getppid()
+        url = f"http://{host}:{port}/"
+        started_wall = time.time()
+        notice_due = time.monotonic() + FIRST_ADMIN_NOTICE_SECONDS
+        notice_shown = False
         try:
             while not stopping:
+                if not notice_shown and self._worker_started(started_wall, notice_due):
+                    self._first_admin_notice(url)
+                    notice_shown = True
                 if os.getppid() != parent:
                     # make was killed without passing the signal on: do not linger.
                     self.say("The launching process is gone; stopping.", error=True)
@@ -203,8 +213,37 @@ class Command(BaseCommand):
                 child.stop(grace=max(deadline - time.monotonic(), 0.1))
             for sandbox in sandboxes:
                 sandbox.stop()
+            # Once more at the end of the first start, where the terminal scrolls no further.
+            self._first_admin_notice(url)
         if exit_code:
             sys.exit(exit_code)
+
+    @staticmethod
+    def _worker_started(started_wall: float, notice_due: float) -> bool:
+        if time.monotonic() >= notice_due:
+            return True
+        heartbeat = worker_last_heartbeat()
+        return heartbeat is not None and heartbeat.timestamp() >= started_wall
+
+    def _first_admin_notice(self, url: str) -> None:
+        """The generated first Admin's credentials, while that password still works."""
+        try:
+            credentials = first_admin_credentials()
+        except Exception:  # the database may be gone at shutdown: never fail stopping on this
+            return
+        if credentials is None:
+            return
+        username, password = credentials
+        rule = "=" * 72
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"\n{rule}\nSign in at {url} as the first Admin:\n"
+                f"  username: {username}\n  password: {password}\n"
+                f"Change this password after signing in (People & roles); until then it is "
+                f"also in\n{first_admin_file()} (readable only by you).\n{rule}\n"
+            )
+        )
+        self.stdout.flush()
 
     def _restart(self, child: Child, why: str, options: dict, *, grace: float) -> bool:
         """Start ``child`` again, or say it keeps dying and return False."""

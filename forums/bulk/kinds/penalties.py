@@ -50,9 +50,10 @@ def _words(kind: Penalty, *, lifting: bool) -> str:
 
 
 class PenaltyParamsForm(forms.Form):
-    reason = forms.CharField(strip=True)
+    reason = forms.CharField(label="Reason", strip=True)
     until = UntilField(label="Until")
     message = forms.CharField(
+        label="Message to the users",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Optional e-mail to the user (forums that send one, e.g. Discourse).",

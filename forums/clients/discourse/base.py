@@ -156,6 +156,12 @@ class DiscourseBase(ForumClient):
         key_help="An admin API key: Admin → API → New key, user level “All users”, scope “Global”.",
         username_label="API username",
         username_help="The username calls act as (e.g. system).",
+        # ENDPOINTS.md "Rules" / bad key: a scoped key missing a scope gets the same answer.
+        credentials_refused="Discourse refused the credentials: the API key or the API "
+        "username is not valid, the key was revoked, or it lacks the scope for this call. "
+        "Check both (Edit this forum).",
+        not_admin="The API key works, but not as an administrator: Discourse refused its admin "
+        "routes. Create an admin API key (All users, Global scope) acting as an admin user.",
     )
     penalty_rules = {
         Penalty.SUSPEND: PenaltyRules(
@@ -234,6 +240,16 @@ class DiscourseBase(ForumClient):
                 if not response.headers.get("Retry-After"):
                     return fallback
         return parse_retry_after(response.headers.get("Retry-After"), fallback)
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            return super().request(method, path, **kwargs)
+        except ForumNotFound as exc:
+            # ENDPOINTS.md "Rules" / bad key: 404 on /admin/* for a bad key and for a key
+            # without admin rights alike. Ask what is wrong before calling it "not found".
+            if path.startswith("/admin/"):
+                raise self.explained(exc) from None
+            raise
 
     # --- small helpers -----------------------------------------------------------------------
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:

@@ -1,8 +1,21 @@
-"""Discourse health: is it there, is it Discourse, does the key work and have admin rights."""
+"""Discourse health: is it there, is it Discourse, does the key work and have admin rights.
+
+The same steps answer ``access_problem`` (the diagnosis a call asks for when Discourse hides an
+admin route behind 404), so the Test button and every page explain a failure in one way.
+"""
 
 from __future__ import annotations
 
-from ..errors import ForumError, ForumForbidden, ForumNotFound, ForumUnauthorized
+from typing import Any
+
+from ..errors import (
+    ForumError,
+    ForumForbidden,
+    ForumIsForumdeck,
+    ForumNotAForum,
+    ForumNotFound,
+    ForumUnauthorized,
+)
 from ..records import HealthReport
 from .base import DiscourseBase, to_int
 
@@ -29,56 +42,34 @@ class DiscourseHealth(DiscourseBase):
         payload = self._dict(self._json("GET", "/review/count.json"), "a count")
         return to_int(payload.get("count")) or 0
 
-    def health_check(self) -> HealthReport:
-        report = HealthReport(software=self.software)
+    # --- the steps of a check ------------------------------------------------------------------
+    def _identify(self) -> tuple[dict[str, Any] | None, int | None, ForumError | None]:
+        """Is it Discourse, and does it take the key? (site info, milliseconds, problem)."""
         try:
-            info, report.response_ms = self.timed(
-                lambda: self.request("GET", "/site/basic-info.json")
-            )
+            info, ms = self.timed(lambda: self.request("GET", "/site/basic-info.json"))
+        except ForumIsForumdeck as exc:
+            return None, None, exc
         except (ForumUnauthorized, ForumForbidden) as exc:
             # An invalid Api-Key is refused on every route with 403 invalid_access.
-            report.reachable = True
-            report.credentials_ok = False
-            report.error_kind = "auth"
-            report.error = (
-                "Discourse refused the credentials: the API key or the API username is not "
-                f"valid (HTTP {exc.status}). Check both, and that the key is not revoked."
-            )
-            return report
+            return None, None, self.credentials_refused(status=exc.status)
+        except ForumNotAForum as exc:
+            return None, None, exc  # already in this platform's words (a web page)
+        except ForumNotFound as exc:
+            return None, None, self.not_this_software(status=exc.status)
         except ForumError as exc:
-            report.error, report.error_kind = str(exc), exc.kind
-            if isinstance(exc, ForumNotFound):
-                report.reachable = True
-                report.error = (
-                    "The address answered, but not like a Discourse forum "
-                    "(no /site/basic-info.json). Check the address and the forum software."
-                )
-                report.error_kind = "not_a_forum"
-            return report
+            return None, None, exc
         if not isinstance(info, dict) or "title" not in info:
-            report.reachable = True
-            report.error_kind = "not_a_forum"
-            report.error = "The address answered JSON, but not Discourse's site information."
-            return report
-        report.reachable = True
-        report.title = str(info.get("title") or "")
-        try:
-            about = self._about()
-            report.version = str(about.get("version") or "")
-            stats = about.get("stats") or {}
-            count = stats.get("users_count", stats.get("user_count"))
-            report.user_count = int(count) if count is not None else None
-        except ForumError:
-            report.notes.append("The forum does not publish its version (/about.json).")
-        self._check_admin(report)
-        if report.is_admin:
-            try:
-                report.review_count = self.review_count()
-            except ForumError:
-                report.notes.append("The review queue count is not available.")
-        return report
+            return (
+                None,
+                ms,
+                self.not_this_software(
+                    detail="It answered JSON, but not Discourse's site information."
+                ),
+            )
+        return info, ms, None
 
-    def _check_admin(self, report: HealthReport) -> None:
+    def _admin_problem(self) -> ForumError | None:
+        """Does the key act as an administrator? None when it does."""
         try:
             self.request("GET", "/admin/users/list/staff.json")
         except ForumNotFound:
@@ -86,26 +77,46 @@ class DiscourseHealth(DiscourseBase):
             # the public profile route tells the two apart (403 for an invalid key).
             pass
         except ForumError as exc:
-            report.error, report.error_kind = str(exc), exc.kind
-            return
+            return exc
         else:
-            report.credentials_ok = report.is_admin = True
-            return
+            return None
         try:
             profile = self.request("GET", f"/u/{self._seg(self.api_username or 'system')}.json")
+        except (ForumUnauthorized, ForumForbidden, ForumNotFound) as exc:
+            return self.credentials_refused(status=exc.status)
         except ForumError as exc:
-            report.credentials_ok = False
-            report.error_kind = "auth"
-            report.error = (
-                "Discourse refused the credentials: the API key or the API username is not "
-                f"valid ({exc.status or exc.kind}). Check both, and that the key is not revoked."
-            )
-            return
-        user = (profile or {}).get("user", {}) if isinstance(profile, dict) else {}
-        report.credentials_ok = True
-        report.is_admin = bool(user.get("admin"))
-        report.error_kind = "not_admin"
-        report.error = (
-            "The key works, but Discourse refused an admin route: create an admin API key "
-            "(All users, Global scope) for an admin user."
-        )
+            return exc
+        if not isinstance(profile, dict) or not isinstance(profile.get("user"), dict):
+            return self.credentials_refused(status=404)
+        return self.not_admin(status=404)
+
+    def access_problem(self) -> ForumError | None:
+        with self.diagnosing():
+            _info, _ms, problem = self._identify()
+            return problem or self._admin_problem()
+
+    def health_check(self) -> HealthReport:
+        report = HealthReport(software=self.software)
+        with self.diagnosing():
+            info, report.response_ms, problem = self._identify()
+            if problem is None:
+                report.reachable = True
+                report.title = str(info.get("title") or "")
+                try:
+                    about = self._about()
+                    report.version = str(about.get("version") or "")
+                    stats = about.get("stats") or {}
+                    count = stats.get("users_count", stats.get("user_count"))
+                    report.user_count = int(count) if count is not None else None
+                except ForumError:
+                    report.notes.append("The forum does not publish its version (/about.json).")
+                problem = self._admin_problem()
+            self.remember_access(problem)
+            if problem is not None:
+                return self.health_failure(report, problem, identified=info is not None)
+            report.credentials_ok = report.is_admin = True
+            try:
+                report.review_count = self.review_count()
+            except ForumError:
+                report.notes.append("The review queue count is not available.")
+        return report

@@ -135,6 +135,8 @@ class DiscourseUsers(DiscourseBase):
         """
         data = self._admin_user(user_id)
         user = self._user(data)  # a missing user is a 404 (ForumNotFound)
+        if not user.email and user.username:
+            user = replace(user, email=self._email_of(user))
         rows = data.get("groups") or []
         groups = tuple(str(g["name"]) for g in rows if isinstance(g, dict) and g.get("name"))
         history: list[ModerationEvent] = []
@@ -149,6 +151,17 @@ class DiscourseUsers(DiscourseBase):
                 reason=user.silence_reason, by=self._by(data.get("silenced_by")),
             ))  # fmt: skip
         return ForumUserDetails(user=user, groups=groups, history=tuple(history))
+
+    def _email_of(self, user: ForumUser) -> str | None:
+        """The address the admin list shows with ``show_emails`` (as the search reads it): the
+        admin user view may leave it out, and a person page must not say "not visible" for
+        an address the search just showed."""
+        for row in self.iter_users(
+            flag="active", filter=user.username, show_emails=True, max_users=USERS_PER_PAGE
+        ):
+            if row.id == user.id:
+                return row.email
+        return None
 
     def find_users(self, *, query: str = "", status: str = "", limit: int = 100) -> list[ForumUser]:
         """Users whose username or e-mail contains ``query`` ("" lists them), by ``status``:

@@ -22,6 +22,7 @@ from ..base import BaseClient
 from ..errors import (
     ForumBadResponse,
     ForumError,
+    ForumForbidden,
     ForumNotFound,
     ForumReauthRequired,
     ForumUnauthorized,
@@ -187,6 +188,15 @@ class NodeBBBase(ForumClient):
         username_label="Acting uid",
         username_help="For a master token: the uid every call acts as (e.g. 1, the first "
         "administrator). Leave empty for a user token.",
+        credentials_refused="NodeBB refused the API token: it is not valid, or it was revoked "
+        "(for a master token, check the acting uid too). Check it (Edit this forum).",
+        not_admin="The API token works, but acts as a user who is not a NodeBB administrator: "
+        "use an administrator's token, or a master token acting as an administrator's uid.",
+        # ENDPOINTS.md "list/search users (ACP)": searchBy username or email, matched from
+        # the start of the value (the client searches e-mail when the query has an @).
+        search_note="NodeBB matches only the start of a username, or with an @ the start of an "
+        "e-mail address: it cannot find part of an address, such as “lopez” in "
+        "maria.lopez@example.org.",
         extra={
             # What NodeBB's own documentation suggests instead (shown beside "not offered").
             "backups_hint": "NodeBB has no backup API. Its documentation (Upgrading NodeBB) "
@@ -230,6 +240,15 @@ class NodeBBBase(ForumClient):
         try:
             return super().request(method, path, params=params, **kwargs)
         except ForumReauthRequired:
+            raise
+        except (ForumForbidden, ForumNotFound) as exc:
+            # The ACP routes refuse a non-administrator (403), and an address that is not
+            # NodeBB has none (404), not even a user's: ask what is wrong, so the failure
+            # reads as the health check words it (a user really missing stays "not found").
+            if path.startswith("/api/admin/") or (
+                isinstance(exc, ForumNotFound) and path.startswith("/api/v3/users/")
+            ):
+                raise self.explained(exc) from None
             raise
         except ForumUnauthorized as exc:
             if self._is_reauth_route(method, path) and self._token_works():
@@ -308,7 +327,12 @@ class NodeBBBase(ForumClient):
     def _read_list(self, path: str, params: list[tuple[str, Any]]) -> dict:
         # Repeatable query parameters (filters=banned&filters=muted) need a list of pairs; the
         # `_uid` pair is already in it, so bypass the dict-based injection in request().
-        payload = BaseClient.request(self, "GET", path, params=params)
+        try:
+            payload = BaseClient.request(self, "GET", path, params=params)
+        except (ForumForbidden, ForumNotFound) as exc:
+            if path.startswith("/api/admin/"):
+                raise self.explained(exc) from None
+            raise
         if not isinstance(payload, dict):
             raise ForumBadResponse("NodeBB's read API answered something other than an object.")
         return payload

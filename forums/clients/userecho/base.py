@@ -180,6 +180,9 @@ class UserEchoBase(ForumClient):
         username_label="API username",
         username_help="Leave empty: a UserEcho token acts as its own user.",
         address_help=ADDRESS_HELP,
+        credentials_refused="UserEcho refused the API token: it is not valid, or it was "
+        "revoked. Check the token under Setup → Advanced features → API in UserEcho (Edit this "
+        "forum).",
         extra={
             # Read by the delete form: UserEcho's API does not say (trap 22).
             "delete_user": "UserEcho decides what happens to a deleted user's topics and "
@@ -268,6 +271,15 @@ class UserEchoBase(ForumClient):
         error.__cause__ = None
         raise error
 
+    def credentials_refused(
+        self, *, status: int | None = None, detail: str = ""
+    ) -> ForumUnauthorized:
+        """UserEcho's own words are about the token ("Invalid access token"): keep them."""
+        refused = super().credentials_refused(status=status)
+        if not detail:
+            return refused
+        return ForumUnauthorized(f"{refused} (UserEcho: “{detail}”)", status=status)
+
     def error_message(self, response: requests.Response, payload: Any) -> str:
         """1.3 [D]: the cause of an error is in `message` (any `details` are appended)."""
         if isinstance(payload, dict):
@@ -298,7 +310,7 @@ class UserEchoBase(ForumClient):
         message = self.scrub(self.error_message(None, payload)) or "UserEcho refused the request."
         words = message.lower()
         if "token" in words and any(w in words for w in ("invalid", "expired", "unknown")):
-            return ForumUnauthorized(f"The forum did not accept the API key: {message}")
+            return self.credentials_refused(detail=message)
         if "access denied" in words or "permission" in words:
             return ForumForbidden(f"UserEcho refused: {message}. {SCOPE_HINT}")
         if "not found" in words or "unknown api method" in words or "unknown command" in words:

@@ -19,9 +19,7 @@ class UserEchoHealth(UserEchoBase):
             report.reachable = True
             report.credentials_ok = False
             report.error_kind = "auth"
-            report.error = (
-                f"{exc} Check the token under Setup → Advanced features → API in UserEcho."
-            )
+            report.error = str(exc)  # the client's one wording (credentials_refused)
             return report
         except ForumError as exc:
             report.error, report.error_kind = str(exc), exc.kind

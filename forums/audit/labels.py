@@ -1,0 +1,56 @@
+"""Human labels for audit action ids: the one registry every page and export reads.
+
+Fixed ids are listed here; ``user.<key>`` takes the single action's label (in the words of
+the forums that offer it: "Suspend", "Ban") and ``bulk.<kind>`` the bulk kind's. An id nobody
+registered yet is shown as it is, never hidden.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from forums.bulk.kinds import KINDS
+from forums.clients import client_class, supported_platforms
+from forums.people.actions import actions_for
+
+LABELS: dict[str, str] = {
+    "connection.create": "Forum added",
+    "connection.update": "Forum changed",
+    "connection.delete": "Forum deleted",
+    "connection.test": "Forum tested",
+    "bulk.propose": "Bulk action proposed",
+    "bulk.approve": "Bulk action approved",
+    "bulk.reject": "Bulk action rejected",
+    "bulk.cancel": "Bulk action cancelled",
+    "bulk.refused": "Bulk action refused to run",
+    "encryption.rotate": "API keys re-encrypted",
+}
+
+
+@cache
+def _single_actions() -> dict[str, str]:
+    """user.<key> -> "Suspend", "Ban", "Delete account (keep posts)", ... on any platform."""
+    labels: dict[str, str] = {}
+    for platform in supported_platforms():
+        for action in actions_for(client_class(platform)):
+            labels.setdefault(action.key, action.label)
+    return labels
+
+
+def action_label(action: str) -> str:
+    """ "user.suspend" -> "Suspend (one person)"; "bulk.group_add" -> "Bulk: Add members to
+    a group"; an unknown id -> itself."""
+    if action in LABELS:
+        return LABELS[action]
+    area, _, key = action.partition(".")
+    if area == "user" and key in _single_actions():
+        return f"{_single_actions()[key]} (one person)"
+    if area == "bulk" and key in KINDS:
+        kind = KINDS[key]
+        return f"Bulk: {getattr(kind, 'short', '') or kind.label}"
+    return action
+
+
+def action_choices(actions: list[str]) -> list[tuple[str, str]]:
+    """(id, label) for a filter, sorted by label."""
+    return sorted(((a, action_label(a)) for a in actions), key=lambda pair: pair[1].lower())

@@ -1,0 +1,128 @@
+"""The audit log a person can use (issue 14, findings 10 and 13): words for actions, search
+by target and person, a date range, links, proposer and approver, CSV, the viewer's zone."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from forums.audit.labels import action_label
+from forums.audit.services import audit_record
+from forums.bulk import engine
+from tests.bulk.helpers import approve, propose_and_plan, usernames
+from tests.factories import ForumConnectionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def rows(client, **params) -> str:
+    return client.get(
+        reverse("forums:audit-list"), params, headers={"HX-Request": "true"}
+    ).content.decode()
+
+
+def test_action_ids_have_human_labels():
+    assert action_label("user.suspend") == "Suspend (one person)"
+    assert action_label("user.ban") == "Ban (one person)"
+    assert action_label("bulk.group_add") == "Bulk: Add members to a group"
+    assert action_label("bulk.suspend") == "Bulk: Suspend/ban"
+    assert action_label("connection.test") == "Forum tested"
+    assert action_label("something.new") == "something.new"  # never hidden
+
+
+def test_search_by_target_or_person_and_a_date_range(viewer_client, admin_user, moderator):
+    forum = ForumConnectionFactory(name="Forum A")
+    audit_record(actor=moderator, action="user.suspend", connection=forum, target="robin_vale",
+                 details={"user_id": 7})  # fmt: skip
+    audit_record(actor=admin_user, action="connection.test", connection=forum, target="Forum A")
+    old = audit_record(actor=admin_user, action="connection.create", connection=forum,
+                       target="Forum A", message="long ago")  # fmt: skip
+    # Entries are append-only: move this one back in time with SQL.
+    from django.db import connection as db
+
+    with db.cursor() as cursor:
+        cursor.execute(
+            "UPDATE forums_auditentry SET created_at = %s WHERE id = %s",
+            [datetime.now(UTC) - timedelta(days=40), old.pk],
+        )
+    by_target = rows(viewer_client, q="robin")
+    assert "robin_vale" in by_target and "Forum tested" not in by_target
+    assert "Suspend (one person)" in by_target  # a label, not user.suspend
+    by_person = rows(viewer_client, q="moe")
+    assert "robin_vale" in by_person and "Forum tested" not in by_person
+    today = timezone.localdate()
+    recent = rows(viewer_client, since=(today - timedelta(days=7)).isoformat(),
+                  until=today.isoformat())  # fmt: skip
+    assert "long ago" not in recent and "robin_vale" in recent
+    back_then = rows(viewer_client, until=(today - timedelta(days=30)).isoformat())
+    assert "long ago" in back_then and "robin_vale" not in back_then
+    wrong = rows(viewer_client, since=today.isoformat(), until=(today - timedelta(days=1)))
+    assert "The end of the range comes before its start." in wrong
+    # The person's target links to their page on that forum.
+    assert reverse("forums:person-detail", args=[forum.pk, 7]) in by_target
+
+
+def test_bulk_entries_name_proposer_and_approver_and_link_the_action(
+    moderator, approver, viewer_client, sandbox_connection, discourse_sandbox
+):
+    action = propose_and_plan(
+        proposer=moderator,
+        connection=sandbox_connection,
+        kind="group_add",
+        targets=usernames(discourse_sandbox, 2, not_in_group="translators"),
+        params={"group": "translators"},
+    )
+    approve(action, approver)
+    engine.run_action(action.pk)
+    html = rows(viewer_client, action="bulk.group_add")
+    assert "Bulk: Add members to a group" in html
+    assert "proposer: moe · approver: april" in html
+    person_links = [
+        reverse("forums:person-detail", args=[sandbox_connection.pk, item.forum_user_id])
+        for item in action.items.filter(state="done")
+    ]
+    assert all(link in html for link in person_links)
+    proposal = rows(viewer_client, action="bulk.propose")
+    assert reverse("forums:bulk-detail", args=[action.pk]) in proposal
+    assert "proposer: moe" in proposal
+    # "bulk action #N" finds every entry of that action.
+    found = rows(viewer_client, q=f"#{action.pk}")
+    assert "Bulk action proposed" in found and "Bulk action approved" in found
+
+
+def test_times_in_messages_follow_the_viewers_zone(
+    moderator, viewer_client, sandbox_connection, discourse_sandbox
+):
+    propose_and_plan(
+        proposer=moderator,
+        connection=sandbox_connection,
+        kind="suspend",
+        targets=usernames(discourse_sandbox, 1),
+        params={"reason": "spam", "until": "2031-01-15T12:00:00+00:00"},
+    )
+    viewer_client.cookies["forumdeck_tz"] = "America/New_York"
+    html = rows(viewer_client, action="bulk.propose")
+    assert "until 2031-01-15 07:00 EST" in html and "12:00 UTC" not in html
+
+
+def test_the_export_follows_the_filters_and_defuses_formulas(viewer_client, moderator):
+    forum = ForumConnectionFactory(name="Forum A")
+    audit_record(actor=moderator, action="user.suspend", connection=forum,
+                 target='=HYPERLINK("http://x")', message="+1 spam")  # fmt: skip
+    audit_record(actor=moderator, action="connection.test", connection=forum, target="Forum A")
+    response = viewer_client.get(reverse("forums:audit-csv"), {"action": "user.suspend"})
+    assert response["Content-Disposition"].startswith('attachment; filename="forumdeck-audit-')
+    body = b"".join(response.streaming_content).decode()
+    table = list(csv.DictReader(io.StringIO(body)))
+    assert len(table) == 1
+    [row] = table
+    assert row["target"] == '\'=HYPERLINK("http://x")' and row["message"] == "'+1 spam"
+    assert row["action"] == "Suspend (one person)" and row["action_id"] == "user.suspend"
+    assert datetime.fromisoformat(row["when"]).utcoffset() is not None
+    page = viewer_client.get(reverse("forums:audit-list"), {"action": "user.suspend"})
+    assert reverse("forums:audit-csv") + "?action=user.suspend" in page.content.decode()
