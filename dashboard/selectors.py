@@ -3,18 +3,17 @@ area's own selectors. Each part is shown only to people who may see that area.""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import timedelta, tzinfo
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 
 from forums.backups.selectors import FleetSummary, backup_age_chart, backup_fleet_summary
 from forums.bulk.selectors import STATE_GROUPS, bulk_waiting_for
 from forums.calendar.selectors import Occurrence, calendar_events, local_midnight
-from forums.connections.selectors import connection_health, connection_review_links
+from forums.clients.errors import ForumError
+from forums.connections.selectors import connection_health, connection_review_links, fan_out
 from forums.models import AuditEntry, BulkAction, ForumConnection
 from forums.web.charts import Bar, Chart, bar_chart
 
@@ -52,15 +51,12 @@ def _reviews(connections: list[ForumConnection]) -> list[ReviewQueue]:
         links = connection_review_links(connection=connection)
         return ReviewQueue(connection, report.review_count, links, report.error)
 
-    if connections:
-        pool = ThreadPoolExecutor(max_workers=min(len(connections), 8), thread_name_prefix="fleet")
-        try:
-            futures = {pool.submit(one, c): c for c in connections}
-            done, _ = wait(futures, timeout=settings.FORUMDECK_HTTP_DEADLINE + 2)
-            for future in done:
-                found[futures[future].pk] = future.result()
-        finally:
-            pool.shutdown(wait=False, cancel_futures=True)
+    for connection, answer in fan_out(connections, one, "fleet"):
+        if isinstance(answer, BaseException):
+            if not isinstance(answer, ForumError):
+                raise answer
+            answer = ReviewQueue(connection, None, [], str(answer))
+        found[connection.pk] = answer
     return [
         found.get(c.pk) or ReviewQueue(c, None, [], f"{c.name} did not answer in time.")
         for c in connections

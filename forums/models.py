@@ -51,6 +51,8 @@ class ForumConnection(models.Model):
         permissions = [
             ("test_forumconnection", "Can run a health check on a forum connection"),
             ("moderate_forum_users", "Can moderate users on a forum"),
+            ("change_forum_groups", "Can change groups on a forum"),
+            ("change_forum_tags", "Can change tags on a forum"),
         ]
         constraints = [
             models.CheckConstraint(

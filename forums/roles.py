@@ -24,6 +24,9 @@ _MODERATOR = [
     "forums.moderate_forum_users",
     "forums.propose_bulkaction",
     "forums.run_backups",
+    # One forum's groups and tags directly; several forums through a proposed bulk action.
+    "forums.change_forum_groups",
+    "forums.change_forum_tags",
 ]
 _APPROVER = [*_VIEWER, "forums.approve_bulkaction"]
 _ADMIN = sorted(

@@ -11,4 +11,6 @@ urlpatterns = [
     path("", include("forums.accounts.urls")),
     path("", include("forums.backups.urls")),
     path("", include("forums.calendar.urls")),
+    path("", include("forums.groups.urls")),
+    path("", include("forums.tags.urls")),
 ]

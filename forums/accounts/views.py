@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
@@ -37,6 +39,7 @@ def account_list(request: HtmxHttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "q": q,
+        "query": urlencode({"q": q}) if q else "",
         "waiting": selectors.changes_waiting_for_confirmation(),
     }
     return render_page(request, "accounts/account_list.html", context, partial="account-table")

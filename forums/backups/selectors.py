@@ -4,7 +4,6 @@ backups gets its own status and never holds up the others' rows."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -16,6 +15,7 @@ from django.utils import timezone
 from forums.clients import client_class, get_client
 from forums.clients.errors import BackupsDisabled, ForumError
 from forums.clients.records import Backup, Capability
+from forums.connections.selectors import fan_out
 from forums.models import BackupRun, BackupSchedule, ForumConnection
 
 
@@ -167,17 +167,12 @@ def backup_fleet(*, refresh: bool = False) -> list[ForumBackups]:
     connections = _with_schedules(list(ForumConnection.objects.filter(enabled=True)))
     offering = [c for c in connections if client_class(c.platform).supports(Capability.BACKUPS)]
     answers: dict[int, dict] = {}
-    if offering:
-        pool = ThreadPoolExecutor(
-            max_workers=min(len(offering), 8), thread_name_prefix="backup-fleet"
-        )
-        try:
-            futures = {pool.submit(_answer, c, refresh): c for c in offering}
-            done, _ = wait(futures, timeout=settings.FORUMDECK_HTTP_DEADLINE + 2)
-            for future in done:
-                answers[futures[future].pk] = future.result()
-        finally:
-            pool.shutdown(wait=False, cancel_futures=True)
+    for connection, answer in fan_out(offering, lambda c: _answer(c, refresh), "backup-fleet"):
+        if isinstance(answer, BaseException):
+            if not isinstance(answer, ForumError):
+                raise answer
+            answer = {"status": Freshness.ERROR, "error": str(answer)}  # e.g. too slow
+        answers[connection.pk] = answer
     return [_row(c, answers.get(c.pk)) for c in connections]
 
 

@@ -449,6 +449,14 @@ def _plan_connection(
             )
             refusals.append(f"{connection.name}: {refusal}")
             return {}
+        if kind.discovers_targets:
+            # Found on the forum, not given: a retried plan finds them again, so existing
+            # rows are kept as they are (ignore_conflicts).
+            for part in _chunks(kind.discover_targets(client, ctx, action.params), PLAN_CHUNK):
+                BulkActionItem.objects.bulk_create(
+                    [BulkActionItem(action=action, connection=connection, target=t) for t in part],
+                    ignore_conflicts=True,
+                )
         seen_users: dict[int, str] = dict(
             items.filter(resolved=True, planned=True).values_list("forum_user_id", "target")
         )
@@ -456,26 +464,25 @@ def _plan_connection(
             chunk = list(items.filter(resolved=False).order_by("id")[:PLAN_CHUNK])
             if not chunk:
                 break
-            for batch in _chunks(chunk, max(client.resolve_batch_size, 1)):
-                found = client.resolve_users(targets=[i.target for i in batch])
+            for batch in _chunks(chunk, max(kind.resolve_batch_size(client), 1)):
+                found = kind.resolve(client, ctx, action.params, [i.target for i in batch])
                 for item in batch:
-                    user = found.get(item.target.lower())
+                    hit = found.get(item.target.lower())
                     item.resolved = True
                     item.planned = False
-                    if user is None:
+                    if hit is None:
                         item.state = ItemState.SKIPPED
                         item.error = f"not found on {connection.name}"
                         continue
-                    item.forum_user_id, item.forum_username = user.id, user.username
-                    if user.id in seen_users:
+                    item.forum_user_id, item.forum_username = hit.id, hit.name
+                    if hit.id in seen_users:
                         item.state = ItemState.SKIPPED
-                        item.error = f"same person as {seen_users[user.id]}"
+                        item.error = f"same person as {seen_users[hit.id]}"
                         continue
-                    reason = kind.reason_not_needed(user, ctx, action.params)
-                    if reason:
-                        item.state, item.error = ItemState.SKIPPED, reason
+                    if hit.reason:
+                        item.state, item.error = ItemState.SKIPPED, hit.reason
                         continue
-                    seen_users[user.id] = item.target
+                    seen_users[hit.id] = item.target
                     item.state, item.error, item.planned = ItemState.PENDING, "", True
                 _save(
                     batch,
@@ -688,7 +695,7 @@ def _run_connection(
 
 
 def _targets(items: list[BulkActionItem]) -> list[Target]:
-    return [Target(i.pk, int(i.forum_user_id), i.forum_username) for i in items]
+    return [Target(i.pk, int(i.forum_user_id), i.forum_username, i.target) for i in items]
 
 
 def _run_chunk(action, kind, connection, client, ctx, chunk, token) -> Outcome | None:

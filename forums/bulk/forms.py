@@ -35,7 +35,9 @@ class BulkProposeForm(forms.Form):
         queryset=ForumConnection.objects.none(),
         widget=forms.CheckboxSelectMultiple,
     )
-    kind = forms.ChoiceField(label="Action", choices=[(k.key, k.label) for k in KINDS.values()])
+    kind = forms.ChoiceField(
+        label="Action", choices=[(k.key, k.label) for k in KINDS.values() if k.from_bulk_form]
+    )
     targets = forms.CharField(
         label="Targets",
         required=False,
@@ -109,7 +111,7 @@ def kind_param_forms(
     kind's form is the bound one (with its errors), the others blank."""
     seen: dict[type, tuple[list[str], forms.Form]] = {}
     for kind in KINDS.values():
-        if kind.form_class is None:
+        if kind.form_class is None or not kind.from_bulk_form:
             continue
         if kind.form_class not in seen:
             mine = bound is not None and chosen is not None and chosen.form_class is kind.form_class

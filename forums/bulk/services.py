@@ -20,7 +20,7 @@ from forums.tasks import plan_bulk_action, run_bulk_action
 
 from .engine import compute_hash
 from .kinds import get_kind
-from .targets import decoded_pieces, detect_encoding, first_target, parse_targets, text_pieces
+from .targets import decoded_pieces, detect_encoding, first_target, text_pieces
 
 State = BulkAction.State
 
@@ -76,6 +76,9 @@ def bulk_action_propose(
     forums = ", ".join(c.name for c in connections)
     if targets_by_connection is not None:
         return _propose_chosen(actor, kind, clean, description, targets_by_connection)
+    if kind_obj.discovers_targets:
+        # The plan finds the targets on each forum (a tag's topics, the group to create).
+        return _propose_discovering(actor, kind, clean, description, connections)
     if csv_file is None:
         first, junk = first_target(targets_text)
         if first is None:
@@ -132,7 +135,10 @@ def _propose_chosen(
     targets_by_connection: Mapping[ForumConnection, Sequence[str]],
 ) -> BulkAction:
     """Targets chosen in a list (search results): a few, each forum its own, stored now."""
-    per_connection = {c: parse_targets("\n".join(t)) for c, t in targets_by_connection.items()}
+    kind_obj = get_kind(kind)  # its own targets: accounts, or topic ids, "add:<name>", ...
+    per_connection = {
+        c: kind_obj.parse_targets("\n".join(t)) for c, t in targets_by_connection.items()
+    }
     total = sum(len(p.targets) for p in per_connection.values())
     if not total:
         raise ValidationError("No usable targets were given.")
@@ -169,6 +175,35 @@ def _propose_chosen(
         + ", ".join(c.name for c in targets_by_connection),
         details={"bulk_action": action.pk},
         bulk_action=action,
+    )
+    plan_bulk_action.delay_on_commit(action.pk)
+    return action
+
+
+@transaction.atomic
+def _propose_discovering(
+    actor: AbstractBaseUser,
+    kind: str,
+    params: dict[str, Any],
+    description: str,
+    connections: Sequence[ForumConnection],
+) -> BulkAction:
+    """No targets given: the planning task finds them on each forum (``discovers_targets``)."""
+    action = BulkAction.objects.create(
+        kind=kind,
+        params=params,
+        proposed_by=actor,
+        state=State.PLANNING,
+        plan={"targets": 0, "junk": [], "junk_count": 0, "duplicates": [],
+              "duplicate_count": 0, "description": description},
+    )  # fmt: skip
+    action.connections.set(connections)
+    audit_record(
+        actor=actor,
+        action="bulk.propose",
+        target=f"bulk action #{action.pk}",
+        message=f"{description} on " + ", ".join(c.name for c in connections),
+        details={"bulk_action": action.pk},
     )
     plan_bulk_action.delay_on_commit(action.pk)
     return action

@@ -59,6 +59,8 @@ def bulk_create(request: HtmxHttpRequest) -> HttpResponse:
     too_large = upload_refusal(request) if data is not None else ""
     form = BulkProposeForm(data, request.FILES or None, upload_refused=too_large)
     kind = KINDS.get(data.get("kind", "")) if data else None
+    if kind is not None and not kind.from_bulk_form:
+        kind = None  # proposed from its own page (Groups, Tags), never from this form
     params_form, params = bind_kind_params(kind, data) if kind else (None, None)
     param_forms = kind_param_forms(kind, params_form)
     if request.method == "POST" and form.is_valid() and kind is not None and params is not None:
@@ -121,6 +123,7 @@ def _detail_context(request: HtmxHttpRequest, action: BulkAction) -> dict:
         "parameters": selectors.bulk_action_parameters(action),
         "plan_rows": plan_rows,
         "kind": KINDS.get(action.kind),
+        "destructive_note": _destructive_note(action),
         "progress": progress,
         "can_approve": can_approve,
         "approval_refused": approval_refused,
@@ -131,6 +134,11 @@ def _detail_context(request: HtmxHttpRequest, action: BulkAction) -> dict:
         "reject_form": RejectForm(),
         "waiting_until": selectors.waiting_until(action),
     }
+
+
+def _destructive_note(action: BulkAction) -> str:
+    kind = KINDS.get(action.kind)
+    return kind.destructive_note.format(n=action.plan.get("planned", 0)) if kind else ""
 
 
 @require_GET
@@ -179,7 +187,7 @@ def bulk_approve(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied("You proposed this action; someone else must approve it.")
     kind = KINDS.get(action.kind)
     if kind and kind.destructive and request.POST.get("confirm", "").strip() != "DELETE":
-        messages.error(request, "Type DELETE to confirm: this deletes accounts and posts.")
+        messages.error(request, f"Type DELETE to confirm {_destructive_note(action)}.")
         return redirect("forums:bulk-detail", pk=action.pk)
     try:
         bulk_action_approve(

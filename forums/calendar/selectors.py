@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import calendar as pycalendar
 import hashlib
-from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,6 +18,7 @@ from django.db.models import QuerySet
 from forums.clients import client_class, get_client
 from forums.clients.errors import ForumError
 from forums.clients.records import CalendarEvent, Capability
+from forums.connections.selectors import enabled_connections, fan_out
 from forums.models import CalendarFeed, ForumConnection
 
 MAX_RANGE_DAYS = 400  # a year and a bit: the longest range anyone pages through at once
@@ -151,9 +151,7 @@ def calendar_events(
 ) -> CalendarResult:
     """Every chosen enabled forum's events starting in [start, end), soonest first."""
     clean_range(start, end)
-    connections = list(ForumConnection.objects.filter(enabled=True).order_by("name"))
-    if connection_ids:
-        connections = [c for c in connections if c.pk in set(connection_ids)]
+    connections = enabled_connections(connection_ids)
     result = CalendarResult(start=start, end=end)
     asking = []
     for connection in connections:
@@ -166,30 +164,19 @@ def calendar_events(
             asking.append(connection)
         result.forums.append(outcome)
     outcomes = {o.connection_id: o for o in result.forums}
-    if asking:
-        deadline = settings.FORUMDECK_HTTP_DEADLINE + 2
-        pool = ThreadPoolExecutor(max_workers=min(len(asking), 8), thread_name_prefix="calendar")
-        try:
-            futures = {pool.submit(_fetch, c, start, end, refresh): c for c in asking}
-            done, not_done = wait(futures, timeout=deadline)
-            for future in not_done:
-                connection = futures[future]
-                outcomes[
-                    connection.pk
-                ].error = f"{connection.name} did not answer within {deadline:g} seconds."
-            for future in done:
-                connection = futures[future]
-                answer = future.result()
-                if "error" in answer:
-                    outcomes[connection.pk].error = answer["error"]
-                    continue
-                events = answer["events"]
-                outcomes[connection.pk].count = len(events)
-                result.occurrences += [
-                    Occurrence(connection.pk, connection.name, event) for event in events
-                ]
-        finally:
-            pool.shutdown(wait=False, cancel_futures=True)
+    for connection, answer in fan_out(asking, lambda c: _fetch(c, start, end, refresh), "calendar"):
+        if isinstance(answer, BaseException):
+            if not isinstance(answer, ForumError):
+                raise answer
+            outcomes[connection.pk].error = str(answer)
+        elif "error" in answer:
+            outcomes[connection.pk].error = answer["error"]
+        else:
+            events = answer["events"]
+            outcomes[connection.pk].count = len(events)
+            result.occurrences += [
+                Occurrence(connection.pk, connection.name, event) for event in events
+            ]
     result.occurrences.sort(key=lambda o: (o.event.starts_at, o.connection_name, o.event.id))
     return result
 

@@ -31,6 +31,7 @@ from .records import (
     ForumUser,
     ForumUserDetails,
     GroupMembershipChange,
+    GroupMembersPage,
     HealthReport,
     Penalty,
 )
@@ -152,6 +153,20 @@ class UserModeration(Area):
 
 class Groups(Area):
     member_batch_size: ClassVar[int] = 1  # users per membership call
+    # Why the pages cannot change a group the forum manages itself (ForumGroup.automatic).
+    automatic_group_reason: ClassVar[str] = (
+        "The forum manages this group itself, so Forumdeck does not change it."
+    )
+    group_name_help: ClassVar[str] = ""  # the forum's rule for group names, in plain words
+
+    @classmethod
+    def check_group_name(cls, name: str) -> str:
+        """The name as the forum would take it; ``ValueError`` (a plain message) for a name
+        the forum would refuse, so nothing is sent with it."""
+        name = (name or "").strip()
+        if not name:
+            raise ValueError("Give the group a name.")
+        return name
 
     def list_groups(self) -> list[ForumGroup]:
         self._missing(Capability.GROUPS, "groups")
@@ -192,6 +207,31 @@ class Groups(Area):
         bulk change is refused while it is planned, not after it was approved."""
         return ""
 
+    def group_members_page(
+        self, *, key: str, query: str = "", offset: int = 0, limit: int = 50
+    ) -> GroupMembersPage:
+        """One page of members whose username or name contains ``query``. The default reads
+        every member and pages here; a forum that pages and searches itself overrides it."""
+        wanted = query.strip().lower()
+        members = [
+            m
+            for m in self.list_group_members(key=key)
+            if not wanted or wanted in m.username.lower() or wanted in (m.name or "").lower()
+        ]
+        offset = max(offset, 0)
+        return GroupMembersPage(tuple(members[offset : offset + limit]), len(members), offset)
+
+    def member_emails(self, *, users: Sequence[ForumUser]) -> dict[int, str]:
+        """User id -> e-mail address, for matching people across forums. Members lists carry
+        no e-mail on most forums: the accounts are looked up (as ``resolve_users`` does)."""
+        emails = {u.id: u.email.lower() for u in users if u.email}
+        missing = [u.username for u in users if not u.email and u.username]
+        if missing:
+            for user in self.resolve_users(targets=missing).values():  # type: ignore[attr-defined]
+                if user.email:
+                    emails[user.id] = user.email.lower()
+        return emails
+
     def add_members(self, *, group: ForumGroup, user_ids: Sequence[int]) -> GroupMembershipChange:
         self._missing(Capability.GROUPS, "groups")
 
@@ -202,6 +242,28 @@ class Groups(Area):
 
 
 class Tags(Area):
+    tag_name_help: ClassVar[str] = ""  # the forum's rule for tag names, in plain words
+    topics_page_size: ClassVar[int] = 20  # topics per call of list_tag_topics (plan estimates)
+    retag_batch_size: ClassVar[int] = 1  # topics one retag call changes
+
+    @classmethod
+    def check_tag_name(cls, name: str) -> str:
+        """The tag as the forum would store it; ``ValueError`` (a plain message) for a name
+        the forum would refuse or change beyond recognition."""
+        name = (name or "").strip()
+        if not name:
+            raise ValueError("Give the tag a name.")
+        return name
+
+    @classmethod
+    def topic_id_from_url(cls, url: str) -> int | None:
+        """The topic id in one of this forum's topic addresses, else None."""
+        return None
+
+    def get_topic(self, *, topic_id: int) -> ForumTopic:
+        """One topic with its tags (ForumNotFound when it is gone)."""
+        self._missing(Capability.TAGS, "tags")
+
     def list_tags(self) -> list[ForumTag]:
         self._missing(Capability.TAGS, "tags")
 

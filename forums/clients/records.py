@@ -147,6 +147,15 @@ class ForumGroup:
 
 
 @dataclass(frozen=True, slots=True)
+class GroupMembersPage:
+    """One page of a group's members; ``total`` counts every member the search matches."""
+
+    members: tuple[ForumUser, ...] = ()
+    total: int = 0
+    offset: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class GroupMembershipChange:
     """``skipped``: already a member (adding) or not a member (removing); ``missing``: users
     the forum does not know (usernames or ids as sent), neither added nor an error."""

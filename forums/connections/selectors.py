@@ -1,11 +1,17 @@
-"""Reading connections and their health."""
+"""Reading connections and their health, and asking every forum at once."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
+from typing import TypeVar
+
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
 
 from forums.clients import client_class
+from forums.clients.errors import ForumError
 from forums.clients.records import HealthReport
 from forums.models import ForumConnection
 
@@ -52,3 +58,50 @@ def connection_review_links(*, connection: ForumConnection) -> list[tuple[str, s
         (label, connection.base_url + path)
         for label, path in client_class(connection.platform).review_pages
     ]
+
+
+T = TypeVar("T")
+
+
+def enabled_connections(connection_ids: Sequence[int] | None = None) -> list[ForumConnection]:
+    """The enabled forums by name, optionally only those chosen."""
+    connections = list(ForumConnection.objects.filter(enabled=True).order_by("name"))
+    if connection_ids:
+        wanted = set(connection_ids)
+        connections = [c for c in connections if c.pk in wanted]
+    return connections
+
+
+def forum_deadline() -> float:
+    """How long a page waits for the slowest forum: one call's whole deadline, and a little."""
+    return settings.FORUMDECK_HTTP_DEADLINE + 2
+
+
+def fan_out(
+    connections: Sequence[ForumConnection], job: Callable[[ForumConnection], T], prefix: str
+) -> list[tuple[ForumConnection, T | BaseException]]:
+    """``job(connection)`` on every forum at once: (connection, result or exception) pairs, in
+    the connections' order. A forum that fails or is slow gets its own error and never holds
+    up the others past ``forum_deadline()``. Read the database before: jobs run in threads."""
+    if not connections:
+        return []
+    results: dict[int, T | BaseException] = {}
+    deadline = forum_deadline()
+    pool = ThreadPoolExecutor(max_workers=min(len(connections), 8), thread_name_prefix=prefix)
+    try:
+        futures = {pool.submit(job, c): c for c in connections}
+        done, not_done = wait(futures, timeout=deadline)
+        for future in not_done:
+            connection = futures[future]
+            results[connection.pk] = ForumError(
+                f"{connection.name} did not answer within {deadline:g} seconds."
+            )
+        for future in done:
+            try:
+                results[futures[future].pk] = future.result()
+            except Exception as exc:  # noqa: BLE001 - each forum's failure is its own line
+                results[futures[future].pk] = exc
+    finally:
+        # Never wait for a slow forum here: its thread ends at its own request deadline.
+        pool.shutdown(wait=False, cancel_futures=True)
+    return [(c, results[c.pk]) for c in connections]

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -20,6 +18,7 @@ from django.db.models import Q
 from forums.clients import client_class, get_client
 from forums.clients.errors import ForumError, ForumNotFound
 from forums.clients.records import Capability, ForumUser, ForumUserDetails
+from forums.connections.selectors import fan_out
 from forums.models import AuditEntry, ForumConnection
 
 STATUSES = {
@@ -131,39 +130,22 @@ def people_search(
         c.pk: ForumOutcome(c.pk, c.name, note=_search_note(c, query)) for c in connections
     }
     found: list[Account] = []
-    deadline = settings.FORUMDECK_HTTP_TIMEOUT + 2
-    pool = ThreadPoolExecutor(
-        max_workers=max(min(len(connections), 8), 1), thread_name_prefix="people-search"
-    )
-    try:
-        futures = {pool.submit(_search_one, c, query, status): c for c in connections}
-        done, not_done = wait(futures, timeout=deadline)
-        for future in not_done:
-            connection = futures[future]
-            outcomes[
-                connection.pk
-            ].error = f"{connection.name} did not answer within {deadline:g} seconds."
-        for future in done:
-            connection = futures[future]
-            outcome = outcomes[connection.pk]
-            try:
-                users = future.result()
-            except ForumError as exc:
-                # The client words every failure once (a refused key, not an administrator,
-                # not this software): the same words as the Test button and the card.
-                outcome.error = str(exc)
-                continue
-            except ValueError as exc:  # a status this forum cannot filter by
-                outcome.error = str(exc)
-                continue
-            outcome.count = len(users)
-            outcome.capped = len(users) >= PER_FORUM_LIMIT
-            found.extend(
-                Account(connection.pk, connection.name, connection.platform, user) for user in users
-            )
-    finally:
-        # Never wait for a slow forum here: its thread ends at its own request timeout.
-        pool.shutdown(wait=False, cancel_futures=True)
+    answers = fan_out(connections, lambda c: _search_one(c, query, status), "people-search")
+    for connection, answer in answers:
+        outcome = outcomes[connection.pk]
+        if isinstance(answer, ForumError | ValueError):
+            # The client words every failure once (a refused key, not an administrator, not
+            # this software): the same words as the Test button and the card. A ValueError is
+            # a status this forum cannot filter by.
+            outcome.error = str(answer)
+            continue
+        if isinstance(answer, BaseException):
+            raise answer
+        outcome.count = len(answer)
+        outcome.capped = len(answer) >= PER_FORUM_LIMIT
+        found.extend(
+            Account(connection.pk, connection.name, connection.platform, user) for user in answer
+        )
     result = SearchResult(
         query, status, _group(found, query), [outcomes[c.pk] for c in connections]
     )

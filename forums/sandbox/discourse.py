@@ -258,6 +258,7 @@ class DiscourseSandbox(SandboxApp):
             # tags
             r("/tags.json", "tags_list", "GET"),
             r("/tag/<name>.json", "tag_topics", "GET"),
+            r("/t/<int:topic_id>.json", "topic_show", "GET"),
             r("/tag/<name>.json", "tag_rename", "PUT"),
             r("/tag/<name>.json", "tag_delete", "DELETE"),
             r("/topics/bulk.json", "topics_bulk", "PUT"),
@@ -1651,6 +1652,31 @@ class DiscourseSandbox(SandboxApp):
             if (page + 1) * TOPICS_PER_PAGE < len(topics):
                 topic_list["more_topics_url"] = f"/tag/{name}?match_all_tags=true&page={page + 1}"
             return json_response({"users": [], "primary_groups": [], "topic_list": topic_list})
+
+    def topic_show(self, request: Request, topic_id: int) -> Response:
+        """ENDPOINTS.md Tags / retag: one topic with its tags (``GET /t/{id}.json``, S), which
+        a retag of pasted topic ids reads before it removes a tag."""
+        with self.lock:
+            topic = self.topics.get(topic_id)
+            if topic is None:
+                return self.not_found(request)
+            out = copy.deepcopy(data.TOPIC)
+            author = self.users.get(topic["user_id"], self.users[-1])
+            created = iso(topic["created_at"])
+            out.update(
+                id=topic["id"], title=topic["title"], fancy_title=topic["title"],
+                slug=topic["slug"], category_id=topic["category_id"] or 0,
+                posts_count=topic["posts_count"], views=topic["views"],
+                like_count=topic["like_count"], reply_count=max(topic["posts_count"] - 1, 0),
+                created_at=created, last_posted_at=created, visible=True,
+                archetype="regular", user_id=author["id"],
+                highest_post_number=topic["posts_count"], chunk_size=20,
+                tags=[{"id": self._ensure_tag(t)["id"], "name": t, "slug": t}
+                      for t in topic["tags"]],
+            )  # fmt: skip
+            person = {**self.basic_user(author), "name": author["name"] or ""}
+            out["details"].update(created_by=person, last_poster=person)
+            return json_response(out)
 
     def tag_rename(self, request: Request, name: str) -> Response:
         p = params_of(request)

@@ -191,6 +191,7 @@ class NodeBBSandbox(SandboxApp):
                  endpoint="group_leave"),
             Rule(f"{v3}/groups/<slug>/ownership/<int:uid>", methods=["PUT", "DELETE"],
                  endpoint="group_ownership"),
+            Rule(f"{v3}/topics/<int:tid>", methods=["GET"], endpoint="topic_get"),
             Rule(f"{v3}/topics/<int:tid>/tags", methods=["PUT"], endpoint="topic_tags_set"),
             Rule(f"{v3}/topics/<int:tid>/tags", methods=["PATCH"], endpoint="topic_tags_add"),
             Rule(f"{v3}/topics/<int:tid>/tags", methods=["DELETE"], endpoint="topic_tags_clear"),
@@ -985,6 +986,19 @@ class NodeBBSandbox(SandboxApp):
         return self.fail(401, MSG["not-logged-in"])
 
     # --- write API: topic tags -----------------------------------------------------------------
+    def topic_get(self, request: Request, tid: int) -> Response:
+        """ENDPOINTS.md Tags: a topic with its tags as tag objects (``GET /api/v3/topics/{tid}``,
+        write.yaml; topics.getTopicData), read before a retag removes one of them."""
+        topic = self.state.topics.get(tid)
+        if topic is None:
+            # ENDPOINTS.md "Response / error shape": `[[error:no-topic]]` gives 404
+            return self.fail(404, MSG["no-topic"])
+        data = self.topic_data(topic, self.caller(request))
+        for key in ("category", "user", "teaser", "isOwner", "ignored", "unread", "unreplied",
+                    "icons", "index"):  # fmt: skip
+            data.pop(key, None)  # the page's extras, not getTopicData's fields
+        return self.ok(data)
+
     def _topic_for_tagging(self, request: Request, tid: int) -> Response | dict:
         topic = self.state.topics.get(tid)
         if topic is None:

@@ -89,3 +89,42 @@ def bulk_title(action) -> str:
     from forums.bulk.selectors import bulk_action_title
 
     return bulk_action_title(action)
+
+
+@register.filter
+def counted(count: int, noun: str) -> str:
+    """``3|counted:"account,accounts"`` is "3 accounts"."""
+    one, _, many = noun.partition(",")
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+@register.inclusion_tag("includes/pagination.html")
+def paginator(
+    page,
+    *,
+    query: str = "",
+    target: str = "",
+    noun: str = "",
+    extra: str = "",
+    previous: str = "‹ Previous",
+    following: str = "Next ›",
+    label: str = "Pages",
+) -> dict:
+    """The one pager every list shares: "‹ Previous · Page 2 of 5 (212 tags) · Next ›".
+
+    ``query``: the list's query string without ``page`` (filters survive paging); ``target``:
+    the partial htmx swaps (links still work without JavaScript); ``noun``: "tag,tags" for the
+    count; ``extra``: more words after the count."""
+    prefix = f"?{query}&page=" if query else "?page="
+    total = counted(page.paginator.count, noun) if noun else ""
+    detail = ", ".join(part for part in (total, extra) if part)
+    return {
+        "page": page,
+        "previous_url": f"{prefix}{page.previous_page_number()}" if page.has_previous() else "",
+        "next_url": f"{prefix}{page.next_page_number()}" if page.has_next() else "",
+        "target": target,
+        "detail": detail,
+        "previous": previous,
+        "following": following,
+        "label": label,
+    }

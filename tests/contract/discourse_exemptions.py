@@ -314,6 +314,8 @@ RESPONSE_GAPS: list[ResponseGap] = [
                 "counts **every request made with an API key** ... Requests with a bad or "
                 "missing key count against the per-IP limiter, which answers a `text/plain` "
                 "429\""),
+    ResponseGap("GET", "/t/{id}.json", 404, UNLISTED_STATUS,
+                "a topic that is gone (a retag reads each pasted topic first)", _NOT_FOUND_ROW),
     ResponseGap("GET", "/admin/users/list/{flag}.json", 400, UNLISTED_STATUS,
                 "more than 100 filter terms",
                 "ENDPOINTS.md, Rules / user list `filter`: \"a multi-term `filter` (up to 100 "

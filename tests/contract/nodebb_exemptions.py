@@ -214,6 +214,11 @@ RESPONSE_EXEMPTIONS: tuple[ResponseExemption, ...] = (
         'not)"',
     ),
     ResponseExemption(
+        "GET", "/api/v3/topics/{tid}", 404, UNLISTED_STATUS, "no such topic",
+        'ENDPOINTS.md, Response / error shape: "`[[error:no-privileges]]` gives 403, '
+        '`[[error:invalid-uid]]` 401, `[[error:no-topic]]` 404"',
+    ),
+    ResponseExemption(
         "POST", "/api/v3/groups/", 400, UNLISTED_STATUS, "a group of that name exists",
         _CALL_BY_CALL + '"unknown group | ... a duplicate name on create: 400 \"Group already '
         'exists\""',

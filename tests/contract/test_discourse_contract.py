@@ -19,7 +19,7 @@ import requests
 
 from forums.clients.discourse import DiscourseClient
 from forums.clients.errors import ForumError
-from forums.clients.records import ForumGroup, ForumTopic, Penalty
+from forums.clients.records import ForumGroup, ForumTopic, ForumUser, Penalty
 from tests.contract import discourse_exemptions as gaps
 from tests.contract.conftest import SPECS
 
@@ -133,6 +133,8 @@ CALLS: dict[str, Callable[[DiscourseClient], object]] = {
     ),
     "delete_group": lambda c: c.delete_group(key="crew"),
     "iter_group_members": lambda c: c.list_group_members(key="crew"),
+    "group_members_page": lambda c: c.group_members_page(key="crew", query="al", offset=50),
+    "member_emails": lambda c: c.member_emails(users=[ForumUser(id=7, username="alice")]),
     "group_member_ids": lambda c: c.group_member_ids(group=c.get_group(key="staff")),
     # Prism's example group is automatic (the client refuses those before sending): an
     # ordinary group as a page would hold it.
@@ -141,6 +143,7 @@ CALLS: dict[str, Callable[[DiscourseClient], object]] = {
     # tags
     "list_tags": lambda c: c.list_tags(),
     "iter_tag_topics": lambda c: c.list_tag_topics(tag="bug"),
+    "get_topic": lambda c: c.get_topic(topic_id=3),
     "create_tag": lambda c: c.create_tag(name="billing"),
     "rename_tag": lambda c: c.rename_tag(name="bug", new_name="defect"),
     "merge_tag": lambda c: c.merge_tag(name="bugs", into="bug"),

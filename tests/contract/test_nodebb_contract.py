@@ -126,6 +126,7 @@ CALLS = {
     "remove_members": lambda c: c.remove_members(group=GROUP, user_ids=[5]),
     "list_tags": lambda c: c.list_tags(),
     "list_tag_topics": lambda c: c.list_tag_topics(tag="help", limit=1),
+    "get_topic": lambda c: c.get_topic(topic_id=3),
     "set_topic_tags": lambda c: c.set_topic_tags(topic_id=3, tags=["a", "b"]),
     "add_topic_tags": lambda c: c.add_topic_tags(topic_id=3, tags=["c"]),
     "clear_topic_tags": lambda c: c.clear_topic_tags(topic_id=3),

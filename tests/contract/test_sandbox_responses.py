@@ -363,6 +363,8 @@ DISCOURSE_CASES: list[Case] = [
     # tags
     Case("tags", "GET", "/tags.json", "/tags.json", 200),
     Case("tag topics", "GET", "/tag/{name}.json", "/tag/bug.json", 200),
+    Case("topic", "GET", "/t/{id}.json", "/t/3.json", 200),
+    Case("topic: missing", "GET", "/t/{id}.json", "/t/99999.json", 404),
     Case("tag groups", "GET", "/tag_groups.json", "/tag_groups.json", 200),
     Case("tag group create", "POST", "/tag_groups.json", "/tag_groups.json", 200,
          json={"name": "Fresh"}),
@@ -567,6 +569,8 @@ NODEBB_CASES: list[Case] = [
     Case("rescind ownership", "DELETE", "/api/v3/groups/{slug}/ownership/{uid}",
          "/api/v3/groups/administrators/ownership/1", 401),
     # write API: topic tags
+    Case("topic", "GET", "/api/v3/topics/{tid}", "/api/v3/topics/3", 200),
+    Case("topic: missing", "GET", "/api/v3/topics/{tid}", "/api/v3/topics/99999", 404),
     Case("set tags", "PUT", "/api/v3/topics/{tid}/tags", "/api/v3/topics/3/tags", 200,
          json={"tags": ["a", "b"]}),
     Case("add tags", "PATCH", "/api/v3/topics/{tid}/tags", "/api/v3/topics/3/tags", 200,

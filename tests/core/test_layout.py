@@ -10,7 +10,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FORUMS = ROOT / "forums"
-AREAS = ["connections", "audit", "people", "bulk", "accounts", "backups", "calendar"]
+AREAS = [
+    "connections",
+    "audit",
+    "people",
+    "bulk",
+    "accounts",
+    "backups",
+    "calendar",
+    "groups",
+    "tags",
+]
 
 
 def _modules() -> dict[str, Path]:

@@ -306,6 +306,7 @@ SAMPLES = [
     ("DELETE", "/groups/{id}/members.json", "/groups/41/members.json", {"usernames": "admin"}),
     ("GET", "/tags.json", "/tags.json", None),
     ("GET", "/tag/{name}.json", "/tag/bug.json", None),
+    ("GET", "/t/{id}.json", "/t/3.json", None),
     ("GET", "/tag_groups.json", "/tag_groups.json", None),
     ("POST", "/tag_groups.json", "/tag_groups.json", {"name": "Fresh"}),
     ("GET", "/tag_groups/{id}.json", "/tag_groups/1.json", None),

@@ -364,6 +364,7 @@ SPEC_CALLS = [
      None),
     ("DELETE", "/api/v3/groups/{slug}/membership/{uid}",
      "/api/v3/groups/translators/membership/5", None),
+    ("GET", "/api/v3/topics/{tid}", "/api/v3/topics/3", None),
     ("PUT", "/api/v3/topics/{tid}/tags", "/api/v3/topics/3/tags", {"tags": ["a", "b"]}),
     ("PATCH", "/api/v3/topics/{tid}/tags", "/api/v3/topics/3/tags", {"tags": ["c"]}),
     ("DELETE", "/api/v3/topics/{tid}/tags", "/api/v3/topics/3/tags", None),

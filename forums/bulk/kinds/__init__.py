@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from django import forms
 
-from .base import Applied, Kind, Target
-from .groups import GroupAddKind, GroupRemoveKind
+from .base import Applied, Kind, Resolved, Target
+from .groups import (
+    GroupAddKind,
+    GroupCreateKind,
+    GroupDeleteKind,
+    GroupRemoveKind,
+    GroupSyncKind,
+)
 from .penalties import SilenceKind, SuspendKind, UnsilenceKind, UnsuspendKind
+from .tags import TagCreateKind, TagDeleteKind, TagMergeKind, TagRenameKind
+from .topics import RetagKind, RetagTaggedKind
 from .users import DeleteUsersKind
 
 KINDS: dict[str, Kind] = {
@@ -19,6 +27,15 @@ KINDS: dict[str, Kind] = {
         SilenceKind(),
         UnsilenceKind(),
         DeleteUsersKind(),
+        GroupCreateKind(),
+        GroupDeleteKind(),
+        GroupSyncKind(),
+        TagRenameKind(),
+        TagMergeKind(),
+        TagDeleteKind(),
+        TagCreateKind(),
+        RetagKind(),
+        RetagTaggedKind(),
     )
 }
 
@@ -30,4 +47,4 @@ def get_kind(key: str) -> Kind:
         raise forms.ValidationError(f"Unknown kind of bulk action: {key}") from None
 
 
-__all__ = ["KINDS", "Applied", "Kind", "Target", "get_kind"]
+__all__ = ["KINDS", "Applied", "Kind", "Resolved", "Target", "get_kind"]

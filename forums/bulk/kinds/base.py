@@ -15,6 +15,8 @@ from django import forms
 from forums.clients import ForumClient
 from forums.clients.records import Capability, ForumUser
 
+from ..targets import ParsedTargets, parse_targets
+
 
 @dataclass
 class Applied:
@@ -28,11 +30,25 @@ class Applied:
 
 @dataclass
 class Target:
-    """What a kind sees of an item: the resolved user and the item's row id."""
+    """What a kind sees of an item: the item's row id and what its target resolved to. For
+    most kinds that is a forum account (``user_id``, ``username``); a kind whose targets are
+    something else (a topic, a tag, a group) keeps that thing's id and name there, and reads
+    ``target``, the item's target as planned."""
 
     item_id: int
     user_id: int
     username: str
+    target: str = ""
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What planning found for one target on one forum: its id and name there, and why it
+    needs no change ("" if it does)."""
+
+    id: int
+    name: str
+    reason: str = ""
 
 
 class Kind:
@@ -42,7 +58,15 @@ class Kind:
     # The client must offer one of these (e.g. suspend on Discourse, ban on NodeBB).
     capabilities: ClassVar[tuple[Capability, ...]]
     destructive: ClassVar[bool] = False
+    # What the approver types DELETE to confirm, for a destructive kind ({n}: planned items).
+    destructive_note: ClassVar[str] = "deleting {n} account(s) and their posts"
     form_class: ClassVar[type[forms.Form] | None] = None
+    # The plan finds the targets on each forum (a tag's topics, the group to create) instead
+    # of being given them.
+    discovers_targets: ClassVar[bool] = False
+    # Offered on the generic "Propose a bulk action" form; kinds whose parameters a page of
+    # their own chooses (a group picked from a list, a tag's topics) are proposed from there.
+    from_bulk_form: ClassVar[bool] = True
 
     # --- parameters ------------------------------------------------------------------------
     def clean_params(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -72,6 +96,10 @@ class Kind:
     def describe(self, params: dict[str, Any]) -> str:
         return self.label
 
+    def parse_targets(self, text: str = "", *, csv_data: str | None = None) -> ParsedTargets:
+        """The targets a person gave: usernames, e-mail addresses or ids (see targets.py)."""
+        return parse_targets(text, csv_data=csv_data)
+
     def offered_by(self, client: ForumClient | type[ForumClient]) -> bool:
         return any(client.supports(c) for c in self.capabilities)
 
@@ -92,6 +120,30 @@ class Kind:
     def freeze(self, ctx: dict[str, Any]) -> dict[str, Any]:
         """What the plan keeps for the run (JSON, covered by the approval's hash)."""
         return {}
+
+    def discover_targets(
+        self, client: ForumClient, ctx: dict[str, Any], params: dict[str, Any]
+    ) -> list[str]:
+        """The targets on this forum, for a kind that ``discovers_targets``."""
+        return []
+
+    def resolve_batch_size(self, client: ForumClient) -> int:
+        return client.resolve_batch_size
+
+    def resolve(
+        self,
+        client: ForumClient,
+        ctx: dict[str, Any],
+        params: dict[str, Any],
+        targets: Sequence[str],
+    ) -> dict[str, Resolved]:
+        """Planning: target (lower-cased) -> what it is on this forum; unknown targets are
+        left out. Default: forum accounts, looked up as ``resolve_users`` does."""
+        found = client.resolve_users(targets=list(targets))
+        return {
+            key: Resolved(user.id, user.username, self.reason_not_needed(user, ctx, params))
+            for key, user in found.items()
+        }
 
     def reason_not_needed(
         self, user: ForumUser, ctx: dict[str, Any], params: dict[str, Any]
@@ -150,6 +202,20 @@ class Kind:
 
     def apply_calls(self, client: ForumClient, count: int) -> int:
         return math.ceil(count / self.batch_size(client))
+
+
+def check_each(client_classes: Sequence[type[ForumClient]], check) -> None:
+    """Run ``check(cls)`` (a client class's name rule) for each platform chosen; every
+    ``ValueError`` becomes one line of a ValidationError, before anything is created."""
+    problems: list[str] = []
+    for cls in dict.fromkeys(client_classes):
+        try:
+            check(cls)
+        except ValueError as exc:
+            if str(exc) not in problems:
+                problems.append(str(exc))
+    if problems:
+        raise forms.ValidationError(problems)
 
 
 def jsonable(value: Any) -> Any:

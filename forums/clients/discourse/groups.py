@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from ..errors import ForumBadResponse, ForumRejected
-from ..records import ForumGroup, ForumUser, GroupMembershipChange
+from ..records import ForumGroup, ForumUser, GroupMembershipChange, GroupMembersPage
 from .base import DiscourseBase, DiscourseGroupUpdateNeedsChoice, chunks, clean, to_int
 
 GROUPS_PER_PAGE = 36  # /groups.json, desktop user agent
@@ -17,10 +18,29 @@ GROUP_MEMBERS_BATCH = 1000  # GroupsController::ADD_MEMBERS_LIMIT
 VISIBLE, HIDDEN = 0, 2
 # The notification levels a group can default its members to, per category and per tag.
 NOTIFICATION_LEVELS = ("muted", "regular", "tracking", "watching", "watching_first_post")
+# Group names pass Discourse's UsernameValidator: min_username_length..max_username_length
+# (3..20 by default) letters, digits, "_", "-" and ".", no spaces.
+GROUP_NAME = re.compile(r"^[A-Za-z0-9_.\-]{3,20}$")
+EMAIL_LOOKUP_BATCH = 100  # the admin list's filter takes up to 100 terms
 
 
 class DiscourseGroups(DiscourseBase):
     member_batch_size = GROUP_MEMBERS_BATCH
+    automatic_group_reason = (
+        "An automatic group: Discourse itself decides who is in it (by trust level or staff "
+        "role), so it cannot be renamed, edited or given members."
+    )
+    group_name_help = "3–20 letters, digits, _, - or . (no spaces)."
+
+    @classmethod
+    def check_group_name(cls, name: str) -> str:
+        name = super().check_group_name(name)
+        if not GROUP_NAME.fullmatch(name):
+            raise ValueError(
+                f"Discourse refuses the group name “{name}”: group names are 3–20 letters, "
+                "digits, _, - or . (no spaces or other characters)."
+            )
+        return name
 
     @staticmethod
     def _group(data: dict) -> ForumGroup:
@@ -212,6 +232,41 @@ class DiscourseGroups(DiscourseBase):
         members = self.iter_group_members(key=key)
         return [m for _, m in zip(range(limit), members, strict=False)] if limit else list(members)
 
+    def group_members_page(
+        self, *, key: str, query: str = "", offset: int = 0, limit: int = 50
+    ) -> GroupMembersPage:
+        """One call: Discourse pages (``limit``/``offset``) and filters by username itself."""
+        params: dict[str, Any] = {
+            "limit": max(1, min(limit, GROUP_MEMBERS_MAX_LIMIT)),
+            "offset": max(offset, 0),
+        }
+        if query.strip():
+            params["filter"] = query.strip()
+        payload = self._dict(
+            self._json("GET", f"/groups/{self._seg(key)}/members.json", params=params), "members"
+        )
+        members = tuple(self._user(m) for m in payload.get("members") or [] if isinstance(m, dict))
+        total = to_int((payload.get("meta") or {}).get("total"))
+        return GroupMembersPage(members, total if total is not None else len(members), offset)
+
+    def member_emails(self, *, users: Sequence[ForumUser]) -> dict[int, str]:
+        """Members lists carry no e-mail: the admin list with ``show_emails`` (written to the
+        staff action log) names them, 100 usernames a call."""
+        emails = {u.id: u.email.lower() for u in users if u.email}
+        wanted = {u.username.lower(): u.id for u in users if not u.email and u.username}
+        for batch in chunks(list(wanted), EMAIL_LOOKUP_BATCH):
+            missing = set(batch)
+            for user in self.iter_users(  # type: ignore[attr-defined]
+                flag="active", filter=",".join(batch), show_emails=True
+            ):
+                name = user.username.lower()
+                if name in missing and user.email:
+                    emails[wanted[name]] = user.email.lower()
+                    missing.discard(name)
+                if not missing:
+                    break
+        return emails
+
     @classmethod
     def _refuse_automatic(cls, group: ForumGroup) -> None:
         # Say why before sending anything (the forum would answer 403).
@@ -223,12 +278,7 @@ class DiscourseGroups(DiscourseBase):
     def membership_refusal(cls, *, group: ForumGroup) -> str:
         # ENDPOINTS.md "Rules" / add group members: "Automatic groups: 403" (trust level and
         # staff groups).
-        if group.automatic:
-            return (
-                f"{group.name} is an automatic group: Discourse itself decides who is in it "
-                "(by trust level or staff role), so its members cannot be changed."
-            )
-        return ""
+        return f"{group.name}: {cls.automatic_group_reason}" if group.automatic else ""
 
     def add_members(self, *, group: ForumGroup, user_ids: Sequence[int]) -> GroupMembershipChange:
         """Add members, at most 1,000 per call (the server's limit), as a comma string.

@@ -3,14 +3,62 @@ delete, delete unused, retag topics (``PUT /topics/bulk.json``) and tag groups."
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..records import ForumTag, ForumTagGroup, ForumTopic
 from .base import DiscourseBase, clean, to_int
 
+MAX_TAG_LENGTH = 20  # SiteSetting.max_tag_length (default)
+# DiscourseTagging::TAGS_FILTER_REGEXP: characters clean_tag strips from a tag name.
+TAG_FORBIDDEN = re.compile(r"""[/?#\[\]@!$&'()*+,;=.%\\`^|{}"<>]""")
+RETAG_BATCH = 100  # topic ids per PUT /topics/bulk.json: no limit in the code; kept modest
+
 
 class DiscourseTags(DiscourseBase):
+    tag_name_help = (
+        f"Lower case, at most {MAX_TAG_LENGTH} characters; spaces become dashes; no "
+        "punctuation other than - and _."
+    )
+    topics_page_size = 30  # /tag/{name}.json: TopicQuery's per_page
+    retag_batch_size = RETAG_BATCH
+
+    @classmethod
+    def check_tag_name(cls, name: str) -> str:
+        """DiscourseTagging.clean_tag: lower case (force_lowercase_tags), spaces to dashes;
+        refused here rather than silently cut or stripped by the forum."""
+        name = "-".join(super().check_tag_name(name).lower().split())
+        name = re.sub(r"-{2,}", "-", name)
+        bad = sorted(set(TAG_FORBIDDEN.findall(name)))
+        if bad:
+            raise ValueError(
+                f"Discourse would strip {' '.join(bad)} from “{name}”: use letters, digits, - "
+                "or _ only."
+            )
+        if len(name) > MAX_TAG_LENGTH:
+            raise ValueError(
+                f"“{name}” is {len(name)} characters long; Discourse allows at most "
+                f"{MAX_TAG_LENGTH} (max_tag_length)."
+            )
+        return name
+
+    @classmethod
+    def topic_id_from_url(cls, url: str) -> int | None:
+        """``/t/slug/123``, ``/t/123``, ``/t/slug/123/4`` or ``/t/123/4`` (a post in it)."""
+        parts = [p for p in urlsplit(url.strip()).path.split("/") if p]
+        if len(parts) < 2 or parts[0] != "t" or len(parts) > 4:
+            return None
+        rest = parts[1:]
+        if rest[0].isdigit():  # /t/123 or /t/123/4: no slug
+            return int(rest[0])
+        return int(rest[1]) if len(rest) > 1 and rest[1].isdigit() else None
+
+    def get_topic(self, *, topic_id: int) -> ForumTopic:
+        payload = self._dict(self._json("GET", f"/t/{int(topic_id)}.json"), "a topic")
+        return self._topic(payload)
+
     def list_tags(self) -> list[ForumTag]:
         """All tags with topic counts; works with both the old (id = name) and new shapes."""
         payload = self._dict(self._json("GET", "/tags.json"), "tags")

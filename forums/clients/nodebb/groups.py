@@ -9,9 +9,30 @@ from ..errors import ForumNotFound
 from ..records import Capability, ForumGroup, ForumUser, GroupMembershipChange
 from .base import ADMINISTRATORS_REAUTH_MESSAGE, NodeBBBase, flag, to_int
 
+GROUP_NAME_MAX = 255  # meta.config.maximumGroupNameLength (default)
+
 
 class NodeBBGroups(NodeBBBase):
     member_batch_size = 1  # PUT/DELETE /groups/{slug}/membership/{uid}: one uid per call
+    automatic_group_reason = (
+        "A system group: NodeBB itself keeps it (administrators, global moderators, registered "
+        "users, ...), so it cannot be renamed, edited or deleted, and its members are managed "
+        "in NodeBB's admin panel."
+    )
+    group_name_help = f"Up to {GROUP_NAME_MAX} characters, without “/”."
+
+    @classmethod
+    def check_group_name(cls, name: str) -> str:
+        """Groups.validateGroupName: no "/", not a privilege group's "cid:" prefix, and a
+        name that leaves something to make a slug of."""
+        name = super().check_group_name(name)
+        if "/" in name:
+            raise ValueError(f"NodeBB refuses the group name “{name}”: it may not contain “/”.")
+        if name.lower().startswith("cid:") or not any(c.isalnum() for c in name):
+            raise ValueError(f"NodeBB refuses the group name “{name}”.")
+        if len(name) > GROUP_NAME_MAX:
+            raise ValueError(f"NodeBB allows group names of at most {GROUP_NAME_MAX} characters.")
+        return name
 
     @staticmethod
     def _group(data: dict) -> ForumGroup:

@@ -4,11 +4,18 @@ password session only), so those stay "not offered"; the pages do them by retagg
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..records import Capability, ForumTag, ForumTopic
 from .base import NodeBBBase, to_int
+
+# meta.config minimumTagLength / maximumTagLength (defaults).
+MIN_TAG_LENGTH, MAX_TAG_LENGTH = 3, 15
+# utils.cleanUpTag strips these characters from a tag.
+TAG_FORBIDDEN = re.compile(r"""[,/#!$^*;:{}=_`<>'"~()?|]""")
 
 
 def _clean(values: Iterable[str]) -> list[str]:
@@ -21,6 +28,46 @@ def _clean(values: Iterable[str]) -> list[str]:
 
 
 class NodeBBTags(NodeBBBase):
+    tag_name_help = (
+        f"Lower case, {MIN_TAG_LENGTH}–{MAX_TAG_LENGTH} characters; spaces become dashes; no "
+        "punctuation other than - and ."
+    )
+    topics_page_size = 20  # /api/tags/{tag}: topicsPerPage
+    retag_batch_size = 1  # PUT/PATCH /api/v3/topics/{tid}/tags: one topic per call
+
+    @classmethod
+    def check_tag_name(cls, name: str) -> str:
+        """utils.cleanUpTag: lower case, trimmed, cut at maximumTagLength, punctuation
+        stripped; refused here rather than changed by the forum."""
+        name = "-".join(super().check_tag_name(name).lower().split())
+        bad = sorted(set(TAG_FORBIDDEN.findall(name)))
+        if bad:
+            raise ValueError(
+                f"NodeBB would strip {' '.join(bad)} from “{name}”: use letters, digits, - or . "
+                "only."
+            )
+        if not MIN_TAG_LENGTH <= len(name) <= MAX_TAG_LENGTH:
+            raise ValueError(
+                f"“{name}” is {len(name)} characters long; NodeBB takes tags of "
+                f"{MIN_TAG_LENGTH}–{MAX_TAG_LENGTH} characters (minimumTagLength, "
+                "maximumTagLength)."
+            )
+        return name
+
+    @classmethod
+    def topic_id_from_url(cls, url: str) -> int | None:
+        """``/topic/123``, ``/topic/123/slug`` or ``/topic/123/slug/4`` (a post in it)."""
+        parts = [p for p in urlsplit(url.strip()).path.split("/") if p]
+        if len(parts) >= 2 and parts[0] == "topic" and parts[1].isdigit():
+            return int(parts[1])
+        return None
+
+    def get_topic(self, *, topic_id: int) -> ForumTopic:
+        """``GET /api/v3/topics/{tid}`` (topics.getTopicData: tags as tag objects)."""
+        self.require(Capability.TAGS)
+        data = self._write("GET", f"/api/v3/topics/{int(topic_id)}")
+        return self._topic(data if isinstance(data, dict) else {})
+
     def _topic(self, data: dict) -> ForumTopic:
         slug = str(data.get("slug") or "")
         tags = tuple(

@@ -1,0 +1,250 @@
+"""Groups: the search, the create and edit forms, the typed delete confirmation, the members
+form (pasted or CSV) and the sync choices. Forms validate; the services act."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+
+from forums.bulk.targets import Rejected, TargetParser, decoded_pieces, detect_encoding
+from forums.clients import client_class
+from forums.models import ForumConnection
+
+KINDS = [("", "All groups"), ("ordinary", "Ordinary groups"), ("automatic", "Automatic / system")]
+
+
+def enabled_forums():
+    return ForumConnection.objects.filter(enabled=True).defer("api_key").order_by("name")
+
+
+class GroupSearchForm(forms.Form):
+    q = forms.CharField(label="Name", required=False, max_length=100)
+    kind = forms.ChoiceField(label="Kind", required=False, choices=KINDS)
+    forum = forms.ModelMultipleChoiceField(
+        label="Forums",
+        required=False,
+        queryset=ForumConnection.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["forum"].queryset = enabled_forums()
+
+
+class GroupFieldsForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=255)
+    full_name = forms.CharField(label="Full name", max_length=100, required=False)
+    description = forms.CharField(
+        label="Description",
+        max_length=3000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    visible = forms.BooleanField(
+        label="Visible to everyone",
+        required=False,
+        initial=True,
+        help_text="Otherwise only its members and staff see it.",
+    )
+
+    def check_name(self, connections) -> None:
+        """The name rule of each chosen forum's platform, before anything is sent."""
+        name = self.cleaned_data.get("name")
+        if not name:
+            return
+        for connection in connections:
+            try:
+                client_class(connection.platform).check_group_name(name)
+            except ValueError as exc:
+                self.add_error("name", str(exc))
+                return
+
+
+class GroupCreateForm(GroupFieldsForm):
+    connections = forms.ModelMultipleChoiceField(
+        label="Forums",
+        queryset=ForumConnection.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="One forum: created at once. Several: proposed as one bulk action another "
+        "person approves.",
+    )
+    field_order = ["connections", "name", "full_name", "description", "visible"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["connections"].queryset = enabled_forums()
+        rules = {
+            cls.software: cls.group_name_help
+            for c in self.fields["connections"].queryset
+            if (cls := client_class(c.platform)).group_name_help
+        }
+        self.fields["name"].help_text = " ".join(f"{k}: {v}" for k, v in rules.items())
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        self.check_name(data.get("connections") or [])
+        return data
+
+
+class GroupEditForm(GroupFieldsForm):
+    def __init__(self, *args: Any, connection: ForumConnection, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.connection = connection
+        self.fields["name"].help_text = client_class(connection.platform).group_name_help
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        self.check_name([self.connection])
+        return data
+
+
+class GroupDeleteForm(forms.Form):
+    confirm = forms.CharField(
+        label="Type the group's name to confirm",
+        max_length=255,
+        strip=False,
+        help_text="Deleting a group ends every membership in it. This cannot be undone.",
+    )
+
+
+class MembersForm(forms.Form):
+    """Who to add to (or remove from) the group, on this forum and its namesakes elsewhere."""
+
+    connections = forms.TypedMultipleChoiceField(
+        label="On", coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    targets = forms.CharField(
+        label="People",
+        required=False,
+        widget=forms.Textarea(
+            attrs={"rows": 8, "spellcheck": "false", "placeholder": "alice\nbob@example.com, 42"}
+        ),
+        help_text="Usernames, e-mail addresses or numeric ids: one per line or separated by "
+        "commas.",
+    )
+    csv_file = forms.FileField(
+        label="…or a CSV file",
+        required=False,
+        help_text="A column named username, email or id (or the first column).",
+    )
+    accept_junk = forms.BooleanField(
+        required=False, label="Leave out the lines listed above and propose the rest"
+    )
+
+    def __init__(
+        self, *args: Any, choices: list[tuple[int, str]], upload_refused: str = "", **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["connections"].choices = choices
+        self.fields["connections"].initial = [choices[0][0]] if choices else []
+        self.fields[
+            "csv_file"
+        ].help_text += f" At most {settings.FORUMDECK_MAX_UPLOAD_BYTES / (1024 * 1024):g} MB."
+        self.upload_refused = upload_refused
+        self.csv_encoding = ""
+        self.junk: list[Rejected] = []
+        self.junk_count = 0
+
+    def clean_csv_file(self) -> UploadedFile | None:
+        """The upload, checked to be text (read in pieces, never whole)."""
+        if self.upload_refused:
+            raise forms.ValidationError(self.upload_refused)
+        upload = self.cleaned_data.get("csv_file")
+        if not upload:
+            return None
+        if upload.size > settings.FORUMDECK_MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                f"The file is larger than "
+                f"{settings.FORUMDECK_MAX_UPLOAD_BYTES / (1024 * 1024):g} MB."
+            )
+        encoding = detect_encoding(upload)
+        if encoding is None:
+            raise forms.ValidationError("The file is not text (CSV) Forumdeck can read.")
+        self.csv_encoding = encoding
+        return upload
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        text, upload = data.get("targets") or "", data.get("csv_file")
+        if not text.strip() and not upload:
+            if "csv_file" not in self.errors:
+                raise forms.ValidationError("Paste usernames or e-mail addresses, or upload a CSV.")
+            return data
+        # Read once here, in pieces, only to count what cannot be read: the lines are listed
+        # before anything is proposed (the planning task reads the stored list again).
+        parser = TargetParser(csv=upload is not None, keep=50)
+        pieces = decoded_pieces(upload, self.csv_encoding) if upload else [text]
+        usable = sum(1 for _ in parser.targets(pieces))
+        if upload:
+            upload.seek(0)
+        self.junk, self.junk_count = parser.junk, parser.junk_count
+        if not usable:
+            raise forms.ValidationError("No line names a person Forumdeck can look up.")
+        if parser.junk_count and not data.get("accept_junk"):
+            raise forms.ValidationError(
+                f"{parser.junk_count} line(s) cannot be read (listed below): correct them, or "
+                "tick the box to leave them out. Nothing was proposed."
+            )
+        return data
+
+
+class SyncForm(forms.Form):
+    """The source group (any ordinary group on any forum), the target forums, and for each
+    target forum which group (default: the source group's namesake)."""
+
+    source = forms.ChoiceField(label="Source group")
+    targets = forms.TypedMultipleChoiceField(
+        label="Target forums", coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    remove = forms.BooleanField(
+        required=False,
+        label="Also remove members who are not in the source group",
+        help_text="Without it, the sync only adds.",
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        sources: list[tuple[str, str]],
+        forums: list[ForumConnection],
+        groups_by_forum: dict[int, list[tuple[str, str]]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.forums = {f.pk: f for f in forums}
+        self.fields["source"].choices = [("", "Choose a group…"), *sources]
+        self.fields["targets"].choices = [(f.pk, f.name) for f in forums]
+        for forum in forums:
+            self.fields[f"group_{forum.pk}"] = forms.ChoiceField(
+                label=f"Group on {forum.name}",
+                required=False,
+                choices=[("", "The source group's namesake"), *groups_by_forum.get(forum.pk, [])],
+            )
+
+    @property
+    def target_group_fields(self):
+        return [self[f"group_{pk}"] for pk in self.forums]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        source = data.get("source") or ""
+        source_pk, _, source_key = source.partition(":")
+        if source and (not source_pk.isdigit() or int(source_pk) not in self.forums):
+            self.add_error("source", "Choose the source group again.")
+            return data
+        if source_pk.isdigit() and int(source_pk) in (data.get("targets") or []):
+            self.add_error("targets", "A target forum cannot be the source group's own forum.")
+        data["source_connection"] = self.forums.get(int(source_pk)) if source_pk.isdigit() else None
+        data["source_key"] = source_key
+        return data
+
+    def target_pairs(self, default_key: str) -> list[tuple[ForumConnection, str]]:
+        """(forum, the group's key there) for each ticked target forum."""
+        return [
+            (self.forums[pk], self.cleaned_data.get(f"group_{pk}") or default_key)
+            for pk in self.cleaned_data.get("targets") or []
+        ]

@@ -1,0 +1,295 @@
+"""Changing groups. One forum's group is changed directly (audited with the forum's answer);
+a change that reaches several forums, or removes a group with members, or touches many
+people, becomes a bulk action another person approves.
+
+Bad input (a name the forum would refuse, a name already taken, a group that vanished since
+the page loaded, an automatic group) raises ``ValidationError`` with a plain message before
+anything is sent. A forum that refuses comes back as ``GroupOutcome(ok=False)`` in its words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import IO, Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+
+from forums.audit.services import audit_record
+from forums.bulk.kinds.groups import sync_params
+from forums.bulk.services import bulk_action_propose
+from forums.clients import ForumClient, client_class, get_client
+from forums.clients.errors import ForumError, ForumNotFound
+from forums.clients.records import ForumGroup
+from forums.models import AuditEntry, BulkAction, ForumConnection
+
+from .selectors import forget_groups, group_sync_preview
+
+
+@dataclass(frozen=True)
+class GroupOutcome:
+    ok: bool
+    message: str
+    group: ForumGroup | None = None
+    action: BulkAction | None = None  # proposed instead of done
+
+
+def _name(connection: ForumConnection, name: str) -> str:
+    try:
+        return client_class(connection.platform).check_group_name(name)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+def _current(client: ForumClient, connection: ForumConnection, key: str) -> ForumGroup:
+    """The group as the forum has it now; gone or automatic: a plain refusal."""
+    try:
+        group = client.get_group(key=key)
+    except ForumNotFound:
+        raise ValidationError(
+            f"There is no group “{key}” on {connection.name} any more: it was deleted or renamed "
+            "since the page was loaded. Nothing was sent."
+        ) from None
+    if group.automatic:
+        raise ValidationError(f"{group.name} on {connection.name}: {client.automatic_group_reason}")
+    return group
+
+
+def _taken(client: ForumClient, name: str) -> bool:
+    try:
+        client.get_group(key=name)
+    except ForumNotFound:
+        return False
+    return True
+
+
+def _audit(
+    *,
+    actor: AbstractBaseUser,
+    action: str,
+    connection: ForumConnection,
+    target: str,
+    ok: bool,
+    message: str,
+    details: dict[str, Any],
+) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        connection=connection,
+        target=target,
+        outcome=AuditEntry.Outcome.SUCCESS if ok else AuditEntry.Outcome.FAILURE,
+        message=message,
+        details=details,
+    )
+
+
+def _client(connection: ForumConnection) -> ForumClient:
+    try:
+        return get_client(connection)
+    except ForumError as exc:
+        raise ValidationError(f"{connection.name}: {exc}") from None
+
+
+def group_create(
+    *,
+    actor: AbstractBaseUser,
+    connection: ForumConnection,
+    name: str,
+    full_name: str = "",
+    description: str = "",
+    visible: bool = True,
+) -> GroupOutcome:
+    """Create a group on one forum."""
+    name = _name(connection, name)
+    with _client(connection) as client:
+        if _taken(client, name):
+            raise ValidationError(
+                f"{connection.name} already has a group named “{name}”. Nothing was sent."
+            )
+        details = {"name": name, "full_name": full_name, "visible": visible}
+        try:
+            group = client.create_group(
+                name=name, full_name=full_name, description=description, visible=visible
+            )
+        except ForumError as exc:
+            _audit(actor=actor, action="group.create", connection=connection, target=name,
+                   ok=False, message=str(exc), details=details)  # fmt: skip
+            return GroupOutcome(False, f"{connection.name} refused to create {name}: {exc}")
+    forget_groups(connection)
+    message = f"Created group {group.name or name} on {connection.name}."
+    _audit(actor=actor, action="group.create", connection=connection, target=name, ok=True,
+           message=message, details=details)  # fmt: skip
+    return GroupOutcome(True, message, group)
+
+
+def group_create_propose(
+    *,
+    actor: AbstractBaseUser,
+    connections: Sequence[ForumConnection],
+    name: str,
+    full_name: str = "",
+    description: str = "",
+    visible: bool = True,
+) -> BulkAction:
+    """Create the same group on several forums: one approved action, one item per forum."""
+    for connection in connections:
+        name = _name(connection, name)
+    taken = []
+    for connection in connections:
+        with _client(connection) as client:
+            if _taken(client, name):
+                taken.append(connection.name)
+    if taken:
+        raise ValidationError(
+            f"“{name}” already exists on {', '.join(taken)}: untick "
+            f"{'that forum' if len(taken) == 1 else 'those forums'}. Nothing was proposed."
+        )
+    return bulk_action_propose(
+        actor=actor,
+        kind="group_create",
+        connections=list(connections),
+        params={"name": name, "full_name": full_name, "description": description,
+                "visible": visible},
+    )  # fmt: skip
+
+
+def group_update(
+    *,
+    actor: AbstractBaseUser,
+    connection: ForumConnection,
+    key: str,
+    name: str,
+    full_name: str,
+    description: str,
+    visible: bool,
+) -> GroupOutcome:
+    """Change one forum's group: its name, full name, description and visibility."""
+    name = _name(connection, name)
+    with _client(connection) as client:
+        current = _current(client, connection, key)
+        if name.lower() != current.name.lower() and _taken(client, name):
+            raise ValidationError(
+                f"{connection.name} already has a group named “{name}”. Nothing was sent."
+            )
+        changes: dict[str, Any] = {
+            "name": name if name != current.name else None,
+            "full_name": full_name if full_name != current.full_name else None,
+            "description": description if description != current.description else None,
+            "visible": visible if visible != current.visible else None,
+        }
+        changes = {k: v for k, v in changes.items() if v is not None}
+        if not changes:
+            return GroupOutcome(True, f"Nothing to change on {current.name}.", current)
+        try:
+            group = client.update_group(key=current.key, **changes)
+        except ForumError as exc:
+            _audit(actor=actor, action="group.update", connection=connection,
+                   target=current.name, ok=False, message=str(exc), details=changes)  # fmt: skip
+            return GroupOutcome(False, f"{connection.name} refused the change: {exc}", current)
+    forget_groups(connection)
+    message = f"Saved {group.name} on {connection.name} ({', '.join(sorted(changes))} changed)."
+    _audit(actor=actor, action="group.update", connection=connection, target=current.name,
+           ok=True, message=message, details=changes)  # fmt: skip
+    return GroupOutcome(True, message, group)
+
+
+def group_delete(
+    *, actor: AbstractBaseUser, connection: ForumConnection, key: str, confirm: str
+) -> GroupOutcome:
+    """Delete one forum's group: at once when it has no members, else as an approved action
+    (a second person sees who loses the group). ``confirm`` must repeat its name."""
+    with _client(connection) as client:
+        group = _current(client, connection, key)
+        if confirm.strip() != group.name:
+            raise ValidationError(f"Type the group's name exactly (“{group.name}”) to confirm.")
+        if group.user_count is None or group.user_count:  # members, or none can tell
+            action = bulk_action_propose(
+                actor=actor, kind="group_delete", connections=[connection],
+                params={"group": group.key},
+            )  # fmt: skip
+            members = (
+                f"has {group.user_count} member(s)"
+                if group.user_count is not None
+                else "may have members (the forum does not say)"
+            )
+            return GroupOutcome(
+                True,
+                f"{group.name} {members}: proposed bulk action #{action.pk} to delete it. "
+                "Another person approves it before anything is sent.",
+                group,
+                action,
+            )
+        try:
+            client.delete_group(key=group.key)
+        except ForumError as exc:
+            _audit(actor=actor, action="group.delete", connection=connection, target=group.name,
+                   ok=False, message=str(exc), details={"group": group.key})  # fmt: skip
+            return GroupOutcome(False, f"{connection.name} refused to delete it: {exc}", group)
+    forget_groups(connection)
+    message = f"Deleted group {group.name} from {connection.name}."
+    _audit(actor=actor, action="group.delete", connection=connection, target=group.name, ok=True,
+           message=message, details={"group": group.key})  # fmt: skip
+    return GroupOutcome(True, message, group)
+
+
+def group_members_propose(
+    *,
+    actor: AbstractBaseUser,
+    connections: Sequence[ForumConnection],
+    key: str,
+    adding: bool,
+    targets_text: str = "",
+    csv_file: IO[bytes] | None = None,
+    csv_encoding: str | None = None,
+) -> BulkAction:
+    """Add (or remove) the given people to this group on each chosen forum, as one bulk
+    action: the group is the one the page showed, checked on every forum first."""
+    if not connections:
+        raise ValidationError("Choose at least one forum.")
+    for connection in connections:
+        with _client(connection) as client:
+            _current(client, connection, key)
+    return bulk_action_propose(
+        actor=actor,
+        kind="group_add" if adding else "group_remove",
+        connections=list(connections),
+        params={"group": key},
+        targets_text=targets_text,
+        csv_file=csv_file,
+        csv_encoding=csv_encoding,
+    )
+
+
+def group_sync_propose(
+    *,
+    actor: AbstractBaseUser,
+    source: ForumConnection,
+    source_key: str,
+    targets: Sequence[tuple[ForumConnection, str]],
+    remove: bool = False,
+) -> BulkAction:
+    """Bring the target groups in step with the source group as one approved action: the
+    difference is worked out again now, exactly as the preview showed it."""
+    preview = group_sync_preview(source=source, source_key=source_key, targets=targets,
+                                 remove=remove)  # fmt: skip
+    if preview.error:
+        raise ValidationError(preview.error)
+    problems = [f"{f.connection.name}: {f.error}" for f in preview.forums if f.error]
+    if problems:
+        raise ValidationError(problems)
+    if not preview.changes:
+        raise ValidationError("The groups are already in step: there is nothing to change.")
+    changing = preview.targets_by_connection()
+    groups = {
+        f.connection.name: f.group.key
+        for f in preview.forums
+        if f.connection in changing and f.group is not None
+    }
+    return bulk_action_propose(
+        actor=actor,
+        kind="group_sync",
+        params=sync_params(source=preview.label, groups=groups, remove=remove),
+        targets_by_connection=changing,
+    )

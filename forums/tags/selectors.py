@@ -1,0 +1,242 @@
+"""Reading tags: every tag on every enabled forum grouped by name (``billing`` on three forums
+is one row with three counts), one tag's topics on each forum, and Discourse's tag groups.
+
+Each forum is asked in parallel and a forum that fails gets its own line. A forum's tag list is
+cached for two minutes, so filters and pages reuse one answer; a change made here forgets it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.cache import cache
+
+from forums.clients import client_class, get_client
+from forums.clients.errors import CapabilityNotOffered, ForumError, ForumNotFound
+from forums.clients.records import Capability, ForumTag, ForumTagGroup, ForumTopic
+from forums.connections.selectors import enabled_connections, fan_out
+from forums.groups.selectors import cached_lists
+from forums.models import ForumConnection
+
+TOPICS_SHOWN = 50  # per forum on a tag's page
+
+
+def _cache_key(connection_id: int) -> str:
+    return f"forumdeck:tags:{connection_id}"
+
+
+def forget_tags(*connections: ForumConnection) -> None:
+    cache.delete_many([_cache_key(c.pk) for c in connections])
+
+
+TAG_KINDS = ("tag_rename", "tag_merge", "tag_delete", "tag_create", "retag", "retag_tagged")
+
+
+def _fetch_tags(connection: ForumConnection) -> list[ForumTag]:
+    with get_client(connection) as client:
+        return client.list_tags()
+
+
+def tags_of(
+    connections: Sequence[ForumConnection], *, refresh: bool = False
+) -> list[tuple[ForumConnection, Any]]:
+    """Each forum's tags (cached two minutes unless a bulk action changed that forum)."""
+    return cached_lists(connections, key=_cache_key, kinds=TAG_KINDS, fetch=_fetch_tags,
+                        refresh=refresh, prefix="tags")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TagCount:
+    connection_id: int
+    connection_name: str
+    count: int
+    scope: str = ""  # where the tag lives on a forum with several tag spaces
+
+
+@dataclass
+class TagRow:
+    name: str
+    counts: list[TagCount] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(c.count for c in self.counts)
+
+    @property
+    def forum_ids(self) -> set[int]:
+        return {c.connection_id for c in self.counts}
+
+
+@dataclass
+class ForumOutcome:
+    connection_id: int
+    connection_name: str
+    count: int = 0
+    error: str = ""
+
+
+@dataclass
+class TagListResult:
+    rows: list[TagRow]
+    forums: list[ForumOutcome]
+
+
+def _problem(connection: ForumConnection, exc: BaseException) -> str:
+    if isinstance(exc, CapabilityNotOffered):
+        return "tags are not offered by this forum."
+    if isinstance(exc, ForumError):
+        return str(exc)
+    raise exc
+
+
+def tag_list(
+    *,
+    query: str = "",
+    connection_ids: Sequence[int] | None = None,
+    unused: bool = False,
+    one_forum_only: bool = False,
+    refresh: bool = False,
+) -> TagListResult:
+    """Tags by name across the chosen forums. ``unused``: no topic carries the tag on any of
+    them; ``one_forum_only``: only one of them has it."""
+    connections = enabled_connections(connection_ids)
+    wanted = query.strip().lower()
+    rows: dict[str, TagRow] = {}
+    outcomes = []
+    for connection, result in tags_of(connections, refresh=refresh):
+        outcome = ForumOutcome(connection.pk, connection.name)
+        outcomes.append(outcome)
+        if isinstance(result, BaseException):
+            outcome.error = _problem(connection, result)
+            continue
+        outcome.count = len(result)
+        for tag in result:
+            if wanted and wanted not in tag.name.lower():
+                continue
+            row = rows.setdefault(tag.name.lower(), TagRow(tag.name))
+            row.counts.append(TagCount(connection.pk, connection.name, tag.topic_count, tag.scope))
+    chosen = list(rows.values())
+    if unused:
+        chosen = [r for r in chosen if r.total == 0]
+    if one_forum_only:
+        chosen = [r for r in chosen if len(r.forum_ids) == 1]
+    chosen.sort(key=lambda r: r.name.lower())
+    return TagListResult(chosen, outcomes)
+
+
+@dataclass(frozen=True)
+class Way:
+    """How one kind of change happens on one forum, in words for the page."""
+
+    offered: bool
+    direct: bool = False
+    words: str = ""
+
+
+def ways(connection: ForumConnection, count: int) -> dict[str, Way]:
+    """rename / merge / delete / create on this forum: one call, by retagging its topics, or
+    not offered. Asked of the client class, never the platform's name."""
+    cls = client_class(connection.platform)
+    retag = cls.supports(Capability.TOPIC_RETAG)
+    by_topics = f"by retagging its {count} topic{'s' if count != 1 else ''}, one by one"
+    result = {}
+    for action, capability in (
+        ("rename", Capability.TAG_RENAME),
+        ("merge", Capability.TAG_MERGE),
+        ("delete", Capability.TAG_DELETE),
+    ):
+        if cls.supports(capability):
+            result[action] = Way(True, True, "one call")
+        elif retag:
+            result[action] = Way(True, False, by_topics)
+        else:
+            result[action] = Way(False, words="not offered by this forum")
+    create = cls.supports(Capability.TAG_CREATE)
+    result["create"] = Way(create, create, "one call" if create else "not offered by this forum")
+    return result
+
+
+@dataclass
+class TagOnForum:
+    connection: ForumConnection
+    tag: ForumTag | None = None
+    topics: list[ForumTopic] = field(default_factory=list)
+    ways: dict[str, Way] = field(default_factory=dict)
+    error: str = ""
+    software: str = ""
+
+
+@dataclass
+class TagDetail:
+    name: str
+    forums: list[TagOnForum]
+
+    @property
+    def present(self) -> list[TagOnForum]:
+        return [f for f in self.forums if f.tag is not None]
+
+
+def _tag_on(connection: ForumConnection, name: str, with_topics: bool) -> TagOnForum:
+    found = TagOnForum(connection, software=client_class(connection.platform).software)
+    with get_client(connection) as client:
+        # A forum with several tag spaces (UserEcho's forums) has the name once per scope:
+        # one line here, its counts summed and its scopes named.
+        same = [t for t in client.list_tags() if t.name.lower() == name.lower()]
+        if same:
+            found.tag = ForumTag(
+                name=same[0].name,
+                topic_count=sum(t.topic_count for t in same),
+                id=same[0].id,
+                scope=", ".join(dict.fromkeys(t.scope for t in same if t.scope)),
+            )
+        if found.tag is not None and with_topics:
+            try:
+                found.topics = client.list_tag_topics(tag=found.tag.name, limit=TOPICS_SHOWN)
+            except ForumNotFound:
+                found.topics = []
+    found.ways = ways(connection, found.tag.topic_count if found.tag else 0)
+    return found
+
+
+def tag_detail(*, name: str, with_topics: bool = True) -> TagDetail:
+    """The tag on every enabled forum: its count, its first topics, and how each change
+    would happen there."""
+    connections = enabled_connections()
+    forums = []
+    for connection, result in fan_out(
+        connections, lambda c: _tag_on(c, name, with_topics), "tags-detail"
+    ):
+        if isinstance(result, BaseException):
+            result = TagOnForum(connection, error=_problem(connection, result),
+                                ways=ways(connection, 0))  # fmt: skip
+        forums.append(result)
+    return TagDetail(name, forums)
+
+
+@dataclass(frozen=True)
+class TagGroupsLookup:
+    groups: list[ForumTagGroup]
+    offered: bool = True
+    error: str = ""
+
+
+def tag_groups(*, connection: ForumConnection) -> TagGroupsLookup:
+    if not client_class(connection.platform).supports(Capability.TAG_GROUPS):
+        return TagGroupsLookup([], offered=False)
+    try:
+        with get_client(connection) as client:
+            groups = client.list_tag_groups()
+    except ForumError as exc:
+        return TagGroupsLookup([], error=str(exc))
+    return TagGroupsLookup(sorted(groups, key=lambda g: g.name.lower()))
+
+
+def tag_group(*, connection: ForumConnection, tag_group_id: int) -> ForumTagGroup | None:
+    lookup = tag_groups(connection=connection)
+    return next((g for g in lookup.groups if g.id == tag_group_id), None)
+
+
+def connections_offering(capability: Capability) -> list[ForumConnection]:
+    return [c for c in enabled_connections() if client_class(c.platform).supports(capability)]

@@ -1,0 +1,304 @@
+"""Tags across forums: every tag by name, one tag on every forum, rename / merge / delete /
+create, delete unused tags, retag topics, and Discourse's tag groups."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from forums.clients import client_class
+from forums.clients.records import Capability
+from forums.models import ForumConnection
+from forums.web import HtmxHttpRequest, render_page, requires
+
+from . import selectors, services
+from .forms import (
+    ConfirmDeleteForm,
+    ConfirmNameForm,
+    CreateForm,
+    DeleteForm,
+    MergeForm,
+    RenameForm,
+    RetagForm,
+    TagGroupForm,
+    TagSearchForm,
+)
+
+TAGS_PER_PAGE = 50
+CHANGE_FORMS = {"rename": RenameForm, "merge": MergeForm, "delete": DeleteForm}
+CHANGE_TITLES = {"rename": "Rename", "merge": "Merge", "delete": "Delete"}
+
+
+def _connection(connection_id: int) -> ForumConnection:
+    return get_object_or_404(ForumConnection, pk=connection_id, enabled=True)
+
+
+@require_GET
+@requires("view_forumconnection")
+def tag_list(request: HtmxHttpRequest) -> HttpResponse:
+    form = TagSearchForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    result = selectors.tag_list(
+        query=filters.get("q") or "",
+        connection_ids=[c.pk for c in filters.get("forum") or []],
+        unused=filters.get("show") == "unused",
+        one_forum_only=filters.get("show") == "one",
+        refresh=bool(request.GET.get("refresh")),
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("refresh", None)
+    context = {
+        "form": form,
+        "result": result,
+        "page": Paginator(result.rows, TAGS_PER_PAGE).get_page(request.GET.get("page")),
+        "query": query.urlencode(),
+        "unused_forums": selectors.connections_offering(Capability.TAG_DELETE_UNUSED),
+        "tag_group_forums": selectors.connections_offering(Capability.TAG_GROUPS),
+    }
+    return render_page(request, "tags/tag_list.html", context, partial="tag-table")
+
+
+@require_GET
+@requires("view_forumconnection")
+def tag_detail(request: HtmxHttpRequest, name: str) -> HttpResponse:
+    detail = selectors.tag_detail(name=name)
+    status = 200 if detail.present or any(f.error for f in detail.forums) else 404
+    context = {"detail": detail, "name": name}
+    return render(request, "tags/tag_detail.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@requires("change_forum_tags")
+def tag_change(request: HtmxHttpRequest, name: str, change: str) -> HttpResponse:
+    """Rename, merge or delete a tag on the forums that have it."""
+    if change not in CHANGE_FORMS:
+        raise Http404("A tag is renamed, merged or deleted.")
+    detail = selectors.tag_detail(name=name, with_topics=False)
+    present = [f for f in detail.present if f.ways[change].offered]
+    choices = [(f.connection.pk, f"{f.connection.name} ({f.ways[change].words})") for f in present]
+    extra = {"tag": name} if change == "delete" else {}
+    initial = {k: request.GET[k] for k in ("new_name", "into") if request.GET.get(k)}
+    form = CHANGE_FORMS[change](
+        request.POST or None, choices=choices, initial=initial or None, **extra
+    )
+    if request.method == "POST" and form.is_valid():
+        params = {"tag": name, **{k: form.cleaned_data[k] for k in ("new_name", "into")
+                                  if k in form.cleaned_data}}  # fmt: skip
+        try:
+            outcome = services.tag_change(
+                actor=request.user, change=change, connections=form.chosen(), params=params
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            if outcome.action is not None:
+                messages.success(request, outcome.message)
+                return redirect("forums:bulk-detail", pk=outcome.action.pk)
+            if outcome.ok:
+                messages.success(request, outcome.message)
+                return redirect("forums:tag-list")
+            form.add_error(None, outcome.message)
+    context = {
+        "detail": detail,
+        "name": name,
+        "change": change,
+        "title": CHANGE_TITLES[change],
+        "form": form,
+        "not_here": [
+            (
+                f.connection.name,
+                f.error or ("no such tag" if f.tag is None else f.ways[change].words),
+            )
+            for f in detail.forums
+            if f.tag is None or not f.ways[change].offered
+        ],
+        "suggest_merge": change == "rename" and form.errors and request.POST.get("new_name"),
+    }
+    return render(request, "tags/tag_change.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@requires("change_forum_tags")
+def tag_create(request: HtmxHttpRequest) -> HttpResponse:
+    connections = selectors.enabled_connections()
+    offering = [c for c in connections if client_class(c.platform).supports(Capability.TAG_CREATE)]
+    form = CreateForm(request.POST or None, choices=[(c.pk, c.name) for c in offering])
+    if request.method == "POST" and form.is_valid():
+        try:
+            outcome = services.tag_create(
+                actor=request.user, connections=form.chosen(), name=form.cleaned_data["name"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            if outcome.action is not None:
+                messages.success(request, outcome.message)
+                return redirect("forums:bulk-detail", pk=outcome.action.pk)
+            if outcome.ok:
+                messages.success(request, outcome.message)
+                return redirect("forums:tag-list")
+            form.add_error(None, outcome.message)
+    not_offered = [c for c in connections if c not in offering]
+    return render(request, "tags/tag_create.html", {"form": form, "not_offered": not_offered})
+
+
+@require_http_methods(["GET", "POST"])
+@requires("change_forum_tags")
+def tag_delete_unused(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
+    connection = _connection(connection_id)
+    if not client_class(connection.platform).supports(Capability.TAG_DELETE_UNUSED):
+        raise Http404(f"{connection.name} does not delete unused tags in one call.")
+    form = ConfirmDeleteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            outcome = services.tags_delete_unused(
+                actor=request.user, connection=connection, confirm=form.cleaned_data["confirm"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            (messages.success if outcome.ok else messages.error)(request, outcome.message)
+            if outcome.ok:
+                return redirect("forums:tag-list")
+    unused = selectors.tag_list(connection_ids=[connection.pk], unused=True)
+    return render(
+        request,
+        "tags/tag_delete_unused.html",
+        {"connection": connection, "form": form, "unused": unused},
+    )
+
+
+def _picked_topics(values: list[str]) -> dict[ForumConnection, list[str]]:
+    """ "connection:topic" values ticked on a tag's page -> each forum's topic ids."""
+    chosen: dict[int, list[str]] = {}
+    for value in values:
+        pk, _, topic_id = value.partition(":")
+        if pk.isdigit() and topic_id.isdigit():
+            chosen.setdefault(int(pk), []).append(topic_id)
+    forums = ForumConnection.objects.filter(pk__in=chosen, enabled=True)
+    return {c: chosen[c.pk] for c in forums}
+
+
+@require_http_methods(["GET", "POST"])
+@requires("propose_bulkaction")
+def tag_retag(request: HtmxHttpRequest) -> HttpResponse:
+    """Add, remove or replace tags on many topics, as a bulk action."""
+    offering = selectors.connections_offering(Capability.TOPIC_RETAG)
+    picked = _picked_topics(request.POST.getlist("topic")) if request.method == "POST" else {}
+    data = request.POST if request.method == "POST" and "retag" in request.POST else None
+    initial = {"tag": request.GET.get("tag", "")}
+    form = RetagForm(
+        data, choices=[(c.pk, c.name) for c in offering], initial=initial, picked=bool(picked)
+    )
+    if data is not None and form.is_valid():
+        chosen_topics = picked or None
+        try:
+            action = services.retag_propose(
+                actor=request.user,
+                connections=list(chosen_topics) if chosen_topics else form.chosen(),
+                params=form.kind_params(),
+                topics_text=form.cleaned_data.get("topics") or "",
+                topic_ids=chosen_topics,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(
+                request,
+                f"Proposed bulk action #{action.pk}. Forumdeck is planning it now; then another "
+                "person approves it.",
+            )
+            return redirect("forums:bulk-detail", pk=action.pk)
+    context = {
+        "form": form,
+        "picked": picked,
+        "picked_values": request.POST.getlist("topic") if picked else [],
+        "picked_count": sum(len(v) for v in picked.values()),
+    }
+    return render(request, "tags/retag.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@requires("view_forumconnection")
+def tag_group_list(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
+    """A forum's tag groups, and the form that creates one."""
+    connection = _connection(connection_id)
+    lookup = selectors.tag_groups(connection=connection)
+    form = TagGroupForm(request.POST or None)
+    if request.method == "POST":
+        if not request.user.has_perm("forums.change_forum_tags"):
+            raise PermissionDenied("Changing tag groups needs the Moderator role.")
+        if form.is_valid():
+            try:
+                outcome = services.tag_group_save(
+                    actor=request.user, connection=connection, tag_group_id=None,
+                    **form.cleaned_data,
+                )  # fmt: skip
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+            else:
+                if outcome.ok:
+                    messages.success(request, outcome.message)
+                    return redirect("forums:tag-group-list", connection_id=connection.pk)
+                form.add_error(None, outcome.message)
+    context = {"connection": connection, "lookup": lookup, "form": form}
+    return render_page(request, "tags/tag_groups.html", context, partial="tag-groups")
+
+
+@require_http_methods(["GET", "POST"])
+@requires("change_forum_tags")
+def tag_group_edit(request: HtmxHttpRequest, connection_id: int, tag_group_id: int) -> HttpResponse:
+    connection = _connection(connection_id)
+    group = selectors.tag_group(connection=connection, tag_group_id=tag_group_id)
+    if group is None:
+        messages.error(request, f"That tag group is no longer on {connection.name}.")
+        return redirect("forums:tag-group-list", connection_id=connection.pk)
+    initial = {
+        "name": group.name,
+        "tag_names": ", ".join(group.tag_names),
+        "parent_tag_names": ", ".join(group.parent_tag_names),
+        "one_per_topic": group.one_per_topic,
+    }
+    form = TagGroupForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            outcome = services.tag_group_save(
+                actor=request.user, connection=connection, tag_group_id=group.id,
+                **form.cleaned_data,
+            )  # fmt: skip
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            if outcome.ok:
+                messages.success(request, outcome.message)
+                return redirect("forums:tag-group-list", connection_id=connection.pk)
+            form.add_error(None, outcome.message)
+    delete_form = ConfirmNameForm()
+    context = {"connection": connection, "group": group, "form": form, "delete_form": delete_form}
+    return render(request, "tags/tag_group_form.html", context)
+
+
+@require_http_methods(["POST"])
+@requires("change_forum_tags")
+def tag_group_delete(
+    request: HtmxHttpRequest, connection_id: int, tag_group_id: int
+) -> HttpResponse:
+    connection = _connection(connection_id)
+    form = ConfirmNameForm(request.POST)
+    form.is_valid()
+    try:
+        outcome = services.tag_group_delete(
+            actor=request.user, connection=connection, tag_group_id=tag_group_id,
+            confirm=form.cleaned_data.get("confirm", ""),
+        )  # fmt: skip
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(reverse("forums:tag-group-edit", args=[connection.pk, tag_group_id]))
+    (messages.success if outcome.ok else messages.error)(request, outcome.message)
+    return redirect("forums:tag-group-list", connection_id=connection.pk)

@@ -1,0 +1,96 @@
+"""Retagging topics in bulk: by pasted topic ids (each read first) or every topic with a tag;
+Discourse in one PUT /topics/bulk.json per batch, NodeBB one topic per call."""
+
+from __future__ import annotations
+
+import pytest
+
+from forums.bulk import engine
+from forums.bulk.kinds import get_kind
+from forums.bulk.kinds.topics import retagged
+from forums.bulk.services import bulk_action_propose
+from forums.models import BulkAction
+from tests.bulk.helpers import approve
+
+pytestmark = pytest.mark.django_db
+State = BulkAction.State
+
+
+def plan_and_run(action: BulkAction, approver) -> BulkAction:
+    assert engine.plan_action(action.pk).again_in is None
+    action.refresh_from_db()
+    approve(action, approver)
+    assert engine.run_action(action.pk).again_in is None
+    action.refresh_from_db()
+    return action
+
+
+def test_retagged_is_what_the_clients_do():
+    assert retagged(["a", "Old"], add=["b"], remove=["old"], replace=False) == ["a", "b"]
+    assert retagged(["a"], add=["x", "y"], remove=[], replace=True) == ["x", "y"]
+    assert retagged(["a"], add=[], remove=[], replace=True) == []
+
+
+def test_pasted_topics_on_discourse_in_one_batch(
+    moderator, approver, sandbox_connection, discourse_sandbox
+):
+    app = discourse_sandbox.app
+    with_bug = sorted(t for t, v in app.topics.items() if "bug" in v["tags"])[:3]
+    without = next(t for t, v in app.topics.items() if "bug" not in v["tags"])
+    action = bulk_action_propose(
+        actor=moderator, kind="retag",
+        params={"add": "triaged", "remove": "bug", "replace": False, "tag": ""},
+        targets_by_connection={sandbox_connection: [*map(str, with_bug), str(without), "99999"]},
+    )  # fmt: skip
+    assert action.params["add"] == ["triaged"] and action.params["remove"] == ["bug"]
+    app.calls.clear()
+    action = plan_and_run(action, approver)
+    assert action.state == State.SUCCEEDED
+    states = dict(action.items.values_list("target", "state"))
+    assert states["99999"] == "skipped"  # gone: "not found on ..."
+    for topic_id in with_bug + [without]:
+        assert (
+            "triaged" in app.topics[topic_id]["tags"] and "bug" not in app.topics[topic_id]["tags"]
+        )
+    # Topics with the same resulting tags go in one call; a whole batch in few calls.
+    assert app.calls.count("PUT", "/topics/bulk.json") <= 4
+
+
+def test_every_topic_with_a_tag_on_nodebb_one_call_each(
+    moderator, approver, nodebb_connection, nodebb_sandbox
+):
+    app = nodebb_sandbox.app
+    topics = {t for t, v in app.state.topics.items() if "mongodb" in v["tags"]}
+    already = next(iter(topics))
+    app.state.topics[already]["tags"].append("database")
+    action = bulk_action_propose(
+        actor=moderator, kind="retag_tagged", connections=[nodebb_connection],
+        params={"add": "database", "remove": "", "replace": False, "tag": "mongodb"},
+    )  # fmt: skip
+    assert engine.plan_action(action.pk).again_in is None
+    action.refresh_from_db()
+    assert action.plan["planned"] == len(topics) - 1
+    assert action.items.get(target=str(already)).error == "already tagged so"
+    app.calls.clear()
+    approve(action, approver)
+    engine.run_action(action.pk)
+    action.refresh_from_db()
+    assert action.state == State.SUCCEEDED
+    assert all("database" in app.state.topics[t]["tags"] for t in topics)
+    assert app.calls.count(method="PATCH") == len(topics) - 1
+
+
+def test_replace_clears_and_a_bad_new_tag_is_refused_first(moderator, nodebb_connection):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="minimumTagLength"):
+        bulk_action_propose(
+            actor=moderator, kind="retag", connections=[nodebb_connection],
+            params={"add": "ok", "remove": "", "replace": False, "tag": ""},
+            targets_text="3",
+        )  # fmt: skip
+    kind = get_kind("retag")
+    parsed = kind.parse_targets("3, 4\nhttps://x/t/5\n3")
+    assert [t.value for t in parsed.targets] == ["3", "4"]
+    assert [j.reason for j in parsed.junk] == ["not a topic id"]
+    assert len(parsed.duplicates) == 1
