@@ -37,7 +37,7 @@ from forums.models import (
     ForumConnection,
 )
 
-from .kinds import Kind, Target, get_kind
+from .kinds import Applied, Kind, Target, get_kind
 from .pacing import SAFETY, get_pacer, pace_for
 from .targets import MAX_TARGETS, TargetParser
 
@@ -150,6 +150,35 @@ def _audit_items(
             target=item.forum_username or item.target,
             outcome=outcome,
             message=message,
+            details={
+                "bulk_action": action.pk,
+                "proposed_by": action.proposed_by_id,
+                "call": call,
+                "forum_user_id": item.forum_user_id,
+            },
+            bulk_action=action,
+            bulk_item=item,
+        )
+        for item in items
+    )
+
+
+def _audit_refusals(
+    action: BulkAction,
+    connection: ForumConnection,
+    kind: Kind,
+    items: list[BulkActionItem],
+    call: str,
+) -> None:
+    """Each item the forum refused, as a failure with its own reason (``item.error``)."""
+    audit_record_many(
+        audit_entry(
+            actor=action.approved_by,
+            connection=connection,
+            action=f"bulk.{kind.key}",
+            target=item.forum_username or item.target,
+            outcome=AuditEntry.Outcome.FAILURE,
+            message=item.error,
             details={
                 "bulk_action": action.pk,
                 "proposed_by": action.proposed_by_id,
@@ -367,9 +396,10 @@ def plan_action(action_id: int) -> Outcome:
 def _plan(action: BulkAction) -> Outcome:
     kind = get_kind(action.kind)
     frozen: dict[str, dict] = {}
+    refusals: list[str] = []
     for connection in action.connections.all():
         try:
-            frozen[str(connection.pk)] = _plan_connection(action, kind, connection)
+            frozen[str(connection.pk)] = _plan_connection(action, kind, connection, refusals)
         except ForumRateLimited as exc:
             get_pacer().hold_until(connection, time.time() + exc.retry_after)
             return Outcome(again_in=exc.retry_after, note=str(exc))
@@ -379,6 +409,9 @@ def _plan(action: BulkAction) -> Outcome:
             return _plan_failed(action, f"{connection.name}: {exc} Check the group or names.")
         except ForumError as exc:
             return _plan_failed(action, f"{connection.name}: {exc}")
+    if refusals and not action.items.filter(planned=True).exists():
+        # Every forum that could have taken part refused it: nothing to approve.
+        return _plan_failed(action, " ".join(refusals))
     _freeze_plan(action, kind, frozen)
     return Outcome()
 
@@ -392,8 +425,12 @@ def _plan_failed(action: BulkAction, message: str) -> Outcome:
     return Outcome(note=message)
 
 
-def _plan_connection(action: BulkAction, kind: Kind, connection: ForumConnection) -> dict:
-    """Resolve this forum's targets; return what the run must reuse (see Kind.freeze)."""
+def _plan_connection(
+    action: BulkAction, kind: Kind, connection: ForumConnection, refusals: list[str]
+) -> dict:
+    """Resolve this forum's targets; return what the run must reuse (see Kind.freeze). A
+    forum that refuses the whole action (``Kind.plan_refusal``) adds its reason to
+    ``refusals``, and its targets are skipped with it."""
     items = action.items.filter(connection=connection)
     with _client(connection, action.pk) as client:
         if not kind.offered_by(client):
@@ -405,6 +442,13 @@ def _plan_connection(action: BulkAction, kind: Kind, connection: ForumConnection
             )
             return {}
         ctx = kind.prepare(client, action.params)
+        refusal = kind.plan_refusal(client, ctx, action.params)
+        if refusal:
+            items.filter(resolved=False).update(
+                resolved=True, planned=False, state=ItemState.SKIPPED, error=refusal
+            )
+            refusals.append(f"{connection.name}: {refusal}")
+            return {}
         if kind.discovers_targets:
             # Found on the forum, not given: a retried plan finds them again, so existing
             # rows are kept as they are (ignore_conflicts).
@@ -701,7 +745,7 @@ def _run_chunk(action, kind, connection, client, ctx, chunk, token) -> Outcome |
         _save(batch, ["state", "attempts", "sent_at"])
         calls_before = client.calls
         try:
-            forum_skipped = kind.apply(client, ctx, action.params, _targets(batch))
+            result = kind.apply(client, ctx, action.params, _targets(batch))
         except ForumError as exc:
             return _handle_error(action, connection, batch, exc)
         except BulkCancelled:
@@ -711,12 +755,21 @@ def _run_chunk(action, kind, connection, client, ctx, chunk, token) -> Outcome |
                     item.sent_at = None
                 _save(batch, ["state", "attempts", "sent_at"])
             raise
-        done = [i for i in batch if i.pk not in forum_skipped]
+        applied = result if isinstance(result, Applied) else Applied(skipped=result or {})
+        done, refused = [], []
         for item in batch:
-            if item.pk in forum_skipped:
-                item.state, item.error = ItemState.SKIPPED, forum_skipped[item.pk]
+            if item.pk in applied.failed:
+                # The forum refused this one (e.g. a user Discourse will not delete): a
+                # failure, with the forum's reason, never a quiet "skipped".
+                item.state, item.error = ItemState.FAILED, applied.failed[item.pk]
+                item.last_status = None
+                refused.append(item)
+                continue
+            if item.pk in applied.skipped:
+                item.state, item.error = ItemState.SKIPPED, applied.skipped[item.pk]
             else:
                 item.state, item.error = ItemState.DONE, ""
+                done.append(item)
             item.last_status = 200
         with transaction.atomic():
             _save(batch, ["state", "error", "last_status"])
@@ -730,6 +783,7 @@ def _run_chunk(action, kind, connection, client, ctx, chunk, token) -> Outcome |
                 f"{kind.done_label} by bulk action #{action.pk}",
                 call,
             )
+            _audit_refusals(action, connection, kind, refused, call)
         _made_progress(action.pk)
     return None
 

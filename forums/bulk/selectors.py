@@ -33,9 +33,14 @@ def bulk_action_list(*, state_group: str = "", proposed_by=None) -> QuerySet[Bul
         BulkAction.objects.select_related("proposed_by", "approved_by")
         .prefetch_related("connections")
         .annotate(
-            n_items=Count("items", filter=Q(items__planned=True)),
+            n_items=Count(
+                "items",
+                filter=Q(items__planned=True) | Q(items__resolved=True, items__state="skipped"),
+            ),
             n_finished=Count(
-                "items", filter=Q(items__planned=True) & ~Q(items__state__in=["pending", "sending"])
+                "items",
+                filter=(Q(items__planned=True) | Q(items__resolved=True, items__state="skipped"))
+                & ~Q(items__state__in=["pending", "sending"]),
             ),
             # For a cancelled action: what left Forumdeck, and what never did.
             n_sent=Count("items", filter=Q(items__planned=True, items__attempts__gt=0)),
@@ -76,23 +81,35 @@ def stalled_actions(now=None) -> QuerySet[BulkAction]:
     )
 
 
+# The targets a run accounts for: those the plan sends, and those it skipped while planning
+# (not found, no change needed, or refused by the forum), so the counts add up to the targets.
+COUNTED = Q(planned=True) | Q(resolved=True, state=ItemState.SKIPPED)
+
+
 @dataclass
 class Progress:
     total: int
     done: int
-    skipped: int
+    skipped: int  # skipped while planning or while running
     failed: int
     open: int
     percent: int
     eta_seconds: int | None
-    # A call went out for these (or may have: "sending"); the rest never left Forumdeck.
+    skipped_while_planning: int = 0
+    # A cancelled action: a call went out for these (or may have: "sending"); the rest of the
+    # planned targets never left Forumdeck.
     sent: int = 0
     not_sent: int = 0
 
 
 def progress(action: BulkAction) -> Progress:
-    planned = action.items.filter(planned=True)
-    counts = dict(planned.values_list("state").annotate(n=Count("id")))
+    rows = action.items.filter(COUNTED).values_list("planned", "state").annotate(n=Count("id"))
+    counts: dict[str, int] = {}
+    planning_skips = 0
+    for planned, state, n in rows:
+        counts[state] = counts.get(state, 0) + n
+        if not planned:
+            planning_skips += n
     total = sum(counts.values())
     done = counts.get(ItemState.DONE, 0)
     skipped = counts.get(ItemState.SKIPPED, 0)
@@ -101,27 +118,45 @@ def progress(action: BulkAction) -> Progress:
     finished = done + skipped + failed
     percent = 100 if total == 0 else math.floor(finished * 100 / total)
     eta = None
-    if open_ and action.state == State.RUNNING and action.started_at and finished:
+    worked = finished - planning_skips  # the run's own pace, not the plan's skips
+    if open_ and action.state == State.RUNNING and action.started_at and worked > 0:
         elapsed = (timezone.now() - action.started_at).total_seconds()
-        eta = int(elapsed / finished * open_)
+        eta = int(elapsed / worked * open_)
     elif open_:
         rates = [c.requests_per_minute for c in action.connections.all()] or [60]
         eta = int(open_ * 60 / min(rates))
-    sent = planned.filter(attempts__gt=0).count() if action.state == State.CANCELLED else 0
-    return Progress(total, done, skipped, failed, open_, percent, eta, sent, total - sent)
+    sent = not_sent = 0
+    if action.state == State.CANCELLED:
+        planned = action.items.filter(planned=True)
+        sent = planned.filter(attempts__gt=0).count()
+        not_sent = planned.filter(attempts=0).count()
+    return Progress(
+        total, done, skipped, failed, open_, percent, eta, planning_skips, sent, not_sent
+    )
 
 
 def progress_by_connection(action: BulkAction) -> dict[int, dict[str, int]]:
-    """connection id -> {state: count} over the planned items: the per-forum result."""
+    """connection id -> {state: count} over the counted items (planned, or skipped while
+    planning): the per-forum result."""
     rows = (
-        action.items.filter(planned=True)
-        .values_list("connection_id", "state")
-        .annotate(n=Count("id"))
+        action.items.filter(COUNTED).values_list("connection_id", "state").annotate(n=Count("id"))
     )
     result: dict[int, dict[str, int]] = {}
     for connection_id, state, n in rows:
         result.setdefault(connection_id, {})[state] = n
     return result
+
+
+def waiting_until(action: BulkAction):
+    """When an active action that is waiting for its forum (a Retry-After, or a forum that
+    could not be reached) tries again; None when it is not waiting."""
+    if (
+        action.state in BulkAction.ACTIVE
+        and action.not_before
+        and action.not_before > timezone.now()
+    ):
+        return action.not_before
+    return None
 
 
 def bulk_action_title(action: BulkAction) -> str:

@@ -132,6 +132,7 @@ def _detail_context(request: HtmxHttpRequest, action: BulkAction) -> dict:
         "can_cancel": can_cancel,
         "polling": action.state in BulkAction.ACTIVE,
         "reject_form": RejectForm(),
+        "waiting_until": selectors.waiting_until(action),
     }
 
 

@@ -200,6 +200,13 @@ class Groups(Area):
     def group_member_ids(self, *, group: ForumGroup) -> set[int]:
         return {user.id for user in self.list_group_members(key=group.key)}
 
+    @classmethod
+    def membership_refusal(cls, *, group: ForumGroup) -> str:
+        """Why this forum cannot change this group's members through its API at all (e.g. an
+        automatic group), in plain words; "" when it can. Asked before anything is sent, so a
+        bulk change is refused while it is planned, not after it was approved."""
+        return ""
+
     def group_members_page(
         self, *, key: str, query: str = "", offset: int = 0, limit: int = 50
     ) -> GroupMembersPage:

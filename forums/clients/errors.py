@@ -14,9 +14,17 @@ class ForumError(Exception):
     kind = "error"
     default_message = "The forum refused the request."
 
-    def __init__(self, message: str | None = None, *, status: int | None = None) -> None:
+    def __init__(
+        self, message: str | None = None, *, status: int | None = None, code: str = ""
+    ) -> None:
         self.message = message or self.default_message
         self.status = status
+        # The forum's own machine-readable reason where it gives one (NodeBB's language key,
+        # e.g. "cant-delete-other-admins"): callers branch on it, never on the wording, which
+        # forums translate.
+        self.code = code
+        # The forum's own words, where a client rewrote the message around them.
+        self.detail = ""
         super().__init__(self.message)
 
     def __str__(self) -> str:
@@ -134,13 +142,19 @@ class ForumRateLimited(ForumError):
     kind = "rate_limited"
 
     def __init__(
-        self, message: str | None = None, *, status: int | None = 429, retry_after: float = 60.0
+        self,
+        message: str | None = None,
+        *,
+        status: int | None = 429,
+        retry_after: float = 60.0,
+        code: str = "",
     ) -> None:
         self.retry_after = max(float(retry_after), 0.0)
         super().__init__(
             message
             or f"The forum is rate limiting Forumdeck; it asks to wait {self.retry_after:g} s.",
             status=status,
+            code=code,
         )
 
 

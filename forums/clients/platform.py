@@ -178,6 +178,24 @@ class ForumClient(BaseClient, Health, UserModeration, Groups, Tags, Backups, Cal
         return ForumNotAForum(text, status=status)
 
     @classmethod
+    def penalty_reason_problem(cls, kind: Penalty, reason: str) -> str:
+        """Why this forum would refuse ``reason`` for this penalty (missing, too long), in
+        plain words; "" when it takes it. The form, the bulk plan and the client all ask this
+        before anything is sent."""
+        rules = cls.penalty_rules[kind]
+        words = cls.penalty_words(kind)
+        reason = reason or ""
+        if rules.reason_required and not reason.strip():
+            return f"{cls.software} needs a reason to {words.verb.lower()} someone."
+        limit = rules.reason_max_length
+        if limit is not None and len(reason) > limit:
+            return (
+                f"{cls.software} takes a {words.verb.lower()} reason of at most {limit} "
+                f"characters; this one has {len(reason)}."
+            )
+        return ""
+
+    @classmethod
     def validate_settings(
         cls, *, base_url: str, api_username: str, master_token: bool = False
     ) -> dict[str, Any]:

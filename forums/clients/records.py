@@ -157,19 +157,25 @@ class GroupMembersPage:
 
 @dataclass(frozen=True, slots=True)
 class GroupMembershipChange:
+    """``skipped``: already a member (adding) or not a member (removing); ``missing``: users
+    the forum does not know (usernames or ids as sent), neither added nor an error."""
+
     added: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     skipped: tuple[str, ...] = ()
     calls: int = 0
+    missing: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class BulkDeleteResult:
-    """What a bulk delete did: ``refused`` maps a user id to the forum's reason."""
+    """What a bulk delete did: ``refused`` maps a user id to the forum's reason; ``missing``
+    holds ids that were already gone (nothing to delete)."""
 
     deleted: tuple[int, ...] = ()
     refused: dict[int, str] = field(default_factory=dict)
     calls: int = 0
+    missing: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -586,3 +586,222 @@ def test_a_running_backup_can_be_cancelled(client, sandbox):
     assert client.backup_status().is_running
     client.cancel_backup()
     assert not client.backup_status().is_running
+
+
+# --- the rules a real Discourse enforces (ENDPOINTS.md "Rules the real server enforces") -------
+def long_time_poster(sandbox: DiscourseSandbox) -> dict:
+    """A regular user made into one Discourse will not delete: many posts, the first one old."""
+    user = a_member(sandbox)
+    user["post_count"] = 120
+    user["first_post_at"] = datetime.now(UTC) - timedelta(days=400)
+    return user
+
+
+def test_a_refused_bulk_delete_is_split_so_the_others_are_deleted(client, sandbox):
+    system = sandbox.users[-1]
+    poster = long_time_poster(sandbox)
+    deletable = [
+        u["id"] for u in sandbox.users.values()
+        if u["id"] > 4 and u["id"] != poster["id"] and sandbox.can_delete_user(system, u)
+    ][:40]  # fmt: skip
+    ids = [*deletable[:10], 1, *deletable[10:30], poster["id"], *deletable[30:]]
+    result = client.delete_users(user_ids=ids)
+    assert sorted(result.deleted) == sorted(deletable)
+    assert set(result.refused) == {1, poster["id"]}
+    # the forum's own words, and the rule behind each refusal
+    assert "cannot be deleted" in result.refused[1] and "administrator" in result.refused[1]
+    assert "120 posts" in result.refused[poster["id"]]
+    assert 1 in sandbox.users and poster["id"] in sandbox.users
+    assert not set(deletable) & set(sandbox.users)
+    bulk = [r for r in sandbox.calls.records() if r.path == "/admin/users/destroy-bulk.json"]
+    assert all(len(r.body["user_ids"]) <= 100 for r in bulk)
+    assert len(bulk) <= 20  # bounded: two refused users among 42 cost a handful of calls
+    reads = [r.path for r in sandbox.calls.records() if r.path.startswith("/admin/users/")
+             and r.method == "GET"]  # fmt: skip
+    assert sorted(reads) == sorted(["/admin/users/1.json", f"/admin/users/{poster['id']}.json"])
+    assert result.calls == len(bulk) + len(reads)  # one read per refused user says why
+
+
+def test_deleting_an_admin_says_why_in_plain_words(client, sandbox):
+    with pytest.raises(ForumForbidden) as refused:
+        client.delete_user(user_id=1, delete_posts=True)
+    assert "never deletes administrators" in str(refused.value)
+    poster = long_time_poster(sandbox)
+    with pytest.raises(ForumForbidden) as kept:
+        client.delete_user(user_id=poster["id"], delete_posts=True)
+    assert "120 posts" in str(kept.value) and "delete_user_max_post_age" in str(kept.value)
+    assert poster["id"] in sandbox.users
+
+
+def test_a_delete_answered_deleted_false_is_a_failure(client, sandbox):
+    user = a_member(sandbox, post_count=0)
+    user["destroy_fails"] = True  # the forum answers 200 {deleted: false, user: {...}}
+    with pytest.raises(ForumRejected, match="deleted: false"):
+        client.delete_user(user_id=user["id"])
+    assert user["id"] in sandbox.users
+
+
+def test_a_penalty_reason_over_300_characters_is_refused_before_sending(client, sandbox):
+    user = a_member(sandbox)
+    sandbox.calls.clear()
+    for kind in (Penalty.SUSPEND, Penalty.SILENCE):
+        with pytest.raises(ForumRejected, match="at most 300 characters; this one has 301"):
+            client.penalise(kind=kind, user_id=user["id"], until=None, reason="x" * 301)
+    assert sandbox.calls.records() == []
+    client.penalise(kind=Penalty.SUSPEND, user_id=user["id"], until=None, reason="x" * 300)
+    assert sandbox.users[user["id"]]["suspend_reason"] == "x" * 300
+
+
+def test_resolving_names_caps_the_substring_filter_and_matches_exactly(client, sandbox):
+    # ENDPOINTS.md "Rules" / user list filter: "an" is a substring of hundreds of usernames and
+    # addresses; the filter's pages are capped and a name not reached is looked up exactly.
+    short = sandbox.add_person(username="an", email="an@example.org")
+    other = a_member(sandbox)
+    matches = [
+        u for u in sandbox.users.values()
+        if u["id"] > 0 and ("an" in u["username"].lower() or "an" in u["email"].lower())
+    ]  # fmt: skip
+    assert len(matches) > 300  # more than three pages of the admin list
+    sandbox.calls.clear()
+    found = client.resolve_users(targets=["an", other["username"].upper(), "no_such_person_x"])
+    assert set(found) == {"an", other["username"].lower()}
+    assert found["an"].id == short and found[other["username"].lower()].id == other["id"]
+    lists = [r for r in sandbox.calls.records() if r.path == "/admin/users/list/active.json"]
+    # Never every page of the hundreds of "an" matches: at most three pages per search, the
+    # search repeated for the names it did not reach, then exact look-ups one by one.
+    assert len(lists) <= 3 * 3
+    exact = [r.path for r in sandbox.calls.records() if r.path.startswith("/u/")]
+    asked = {"an", other["username"].lower(), "no_such_person_x"}
+    assert {p.removeprefix("/u/").removesuffix(".json").lower() for p in exact} <= asked
+    assert len(sandbox.calls.records()) <= 3 * 3 + 2
+
+
+def test_renaming_a_group_with_notification_defaults_keeps_members_settings(client, sandbox):
+    group = next(g for g in sandbox.groups.values() if g["name"] == "regional-emea")
+    members = [sandbox.users[u] for u in group["members"]]
+    before = {u["id"]: (dict(u["category_levels"]), dict(u["tag_levels"])) for u in members}
+    defaults = (dict(group["category_defaults"]), dict(group["tag_defaults"]))
+    assert defaults[0] and defaults[1] and members
+    renamed = client.update_group(key="regional-emea", name="region-emea")
+    assert renamed.name == "region-emea"
+    after = {u["id"]: (dict(u["category_levels"]), dict(u["tag_levels"])) for u in members}
+    assert after == before
+    assert (group["category_defaults"], group["tag_defaults"]) == defaults
+    put = next(r for r in sandbox.calls.records() if r.method == "PUT")
+    assert put.body["group"]["watching_first_post_category_ids"] == [3]
+    assert parse_qs(put.query)["update_existing_users"] == ["false"]
+
+
+def test_changing_the_default_level_for_existing_members_keeps_their_other_settings(
+    client, sandbox
+):
+    group = next(g for g in sandbox.groups.values() if g["name"] == "regional-emea")
+    members = [sandbox.users[u] for u in group["members"]]
+    before = {u["id"]: (dict(u["category_levels"]), dict(u["tag_levels"])) for u in members}
+    with pytest.raises(DiscourseGroupUpdateNeedsChoice):
+        client.update_group(key="regional-emea", default_notification_level=1)
+    client.update_group(
+        key="regional-emea", default_notification_level=1, update_existing_users=True
+    )
+    # the category and tag defaults were sent back: "update existing users" touched only the
+    # level that changed, never the members' category and tag rows
+    assert {u["id"]: (u["category_levels"], u["tag_levels"]) for u in members} == before
+    assert group["default_notification_level"] == 1
+    put = [r for r in sandbox.calls.records() if r.method == "PUT"][-1]
+    assert put.body["group"]["tracking_tags"] == ["meetup"]
+
+
+def test_adding_members_reads_the_answers_status_and_counts_not_words(client, sandbox):
+    group = client.get_group(key="support-team")
+    # none of them exists: 400 "invalid parameters" -> "none of these exist", not an error
+    nobody = client.add_members(group=group, user_ids=[987654, 987655])
+    assert nobody.missing == ("987654", "987655") and not nobody.added and not nobody.skipped
+    # all already members: 422 -> skipped, whatever language the forum answers in
+    current = [m.id for m in client.list_group_members(key="support-team")][:3]
+    assert client.add_members(group=group, user_ids=current).skipped == tuple(map(str, current))
+    # mixed: the unknown one is dropped by the forum; the answer names fewer than were sent
+    newcomer = a_member(sandbox)
+    mixed = client.add_members(group=group, user_ids=[newcomer["id"], 987654])
+    assert mixed.added == (newcomer["username"],) and mixed.calls == 1
+
+
+def test_approve_activate_deactivate_refusals_say_which_rule(client, sandbox):
+    approved = a_member(sandbox, active=True, approved=True)
+    with pytest.raises(ForumForbidden, match="waiting for approval"):
+        client.approve_user(user_id=approved["id"])
+    with pytest.raises(ForumForbidden, match="this one already is"):
+        client.activate_user(user_id=approved["id"])
+    with pytest.raises(ForumForbidden, match="does not deactivate staff"):
+        client.deactivate_user(user_id=2)
+    assert sandbox.users[2]["active"] is True
+
+
+def test_a_moderators_key_on_an_admin_only_route_gets_a_plain_message(server, sandbox):
+    moderator = sandbox.users[2]
+    assert moderator["moderator"] and not moderator["admin"]
+    with DiscourseClient(
+        base_url=server.url, api_key=KEY, api_username=moderator["username"],
+        allow_http_hosts=["127.0.0.1"], timeout=5,
+    ) as as_moderator:  # fmt: skip
+        with pytest.raises(ForumNotFound) as log_out:
+            as_moderator.log_out(user_id=a_member(sandbox)["id"])
+        with pytest.raises(ForumNotFound) as backups:
+            as_moderator.list_backups()
+    for refused in (log_out.value, backups.value):
+        assert "Only an administrator's API key may do this" in str(refused)
+
+
+def test_a_bad_key_on_an_admin_route_says_invalid_revoked_or_missing_scope(server, sandbox):
+    with (
+        make_client(server.url, key="revoked-key") as bad,
+        pytest.raises((ForumNotFound, ForumUnauthorized)) as refused,
+    ):
+        bad.get_user(user_id=5)
+    assert "revoked" in str(refused.value) and "scope for this call" in str(refused.value)
+    assert "revoked-key" not in str(refused.value)
+    # A 404 that is no key problem (the key works) still names both possible causes.
+    with make_client(server.url) as good, pytest.raises(ForumNotFound) as missing:
+        good.get_user(user_id=999_999)
+    assert "the item does not exist" in str(missing.value)
+    assert "invalid, revoked, or missing the scope for this call" in str(missing.value)
+
+
+def test_recurring_events_come_once_per_occurrence_with_a_stable_uid(client, sandbox):
+    start, end = sandbox.now - timedelta(days=10), sandbox.now + timedelta(days=40)
+    events = client.list_events(start=start, end=end, category_id=4)
+    expected = [
+        pair for pair in sandbox.occurrences_between(start, end)
+        if next(e for e in sandbox.events if e["id"] == pair[0])["category_id"] == 4
+    ]  # fmt: skip
+    assert [(e.id, e.starts_at) for e in events] == expected
+    assert len(events) > 50  # a daily stand-up, a weekly and a fortnightly series
+    keys = [e.occurrence_key for e in events]
+    assert all(e.recurring for e in events) and len(set(keys)) == len(events)
+    again = client.list_events(start=start, end=end, category_id=4)
+    assert [e.occurrence_key for e in again] == keys
+
+
+def test_a_daily_series_cut_at_the_limit_is_read_to_its_end(client, sandbox):
+    start, end = sandbox.now - timedelta(days=5), sandbox.now + timedelta(days=400)
+    paged = sorted(
+        client.iter_events(start=start, end=end, category_id=4, page_size=50),
+        key=lambda e: (e.starts_at, e.id),
+    )
+    expected = [
+        pair for pair in sandbox.occurrences_between(start, end)
+        if next(e for e in sandbox.events if e["id"] == pair[0])["category_id"] == 4
+    ]  # fmt: skip
+    assert len(expected) > 400
+    assert [(e.id, e.starts_at) for e in paged] == expected
+
+
+def test_an_older_events_plugin_answering_a_bare_array_still_lists_everything(client, sandbox):
+    sandbox.config.legacy_events_plugin = True
+    try:
+        start, end = sandbox.now - timedelta(days=30), sandbox.now + timedelta(days=30)
+        events = client.list_events(start=start, end=end)
+        assert [(e.id, e.starts_at) for e in events] == sandbox.occurrences_between(start, end)
+        assert any(e.starts_at < sandbox.now for e in events)  # past ones too (no `after`)
+        assert any(e.recurring for e in events)
+    finally:
+        sandbox.config.legacy_events_plugin = False

@@ -209,21 +209,44 @@ def test_delete_account_content_and_both(client, sandbox):
     assert b not in state.users and any(t["uid"] == b for t in state.topics.values())
     client.delete_user(user_id=c)
     assert c not in state.users and not any(t["uid"] == c for t in state.topics.values())
-    with pytest.raises(ForumRejected, match="cant-delete-other-admins"):
+    with pytest.raises(ForumRejected) as refused:
         client.delete_user(user_id=1)
+    # ENDPOINTS.md "call by call": NodeBB answers `[[error:cant-delete-other-admins]]`
+    # untranslated; the person at the dashboard reads plain words, the code keeps the key.
+    assert "does not let anyone delete an administrator" in str(refused.value)
+    assert "[[" not in str(refused.value) and refused.value.code == "cant-delete-other-admins"
 
 
 def test_bulk_delete_is_one_call_and_one_admin_fails_it_all(client, sandbox):
     users = sandbox.app.state.users
     victims = [u for u in sorted(users) if u > 2][:5]
-    with pytest.raises(ForumRejected):
-        client.delete_users(user_ids=[*victims, 1])
-    assert all(v in users for v in victims)
     assert client.delete_users(user_ids=victims).deleted == tuple(victims)
     assert not any(v in users for v in victims)
     deletes = [r for r in sandbox.app.calls.records() if r.method == "DELETE"]
-    assert [r.path for r in deletes] == ["/api/v3/users/", "/api/v3/users/"]
+    assert [r.path for r in deletes] == ["/api/v3/users/"]
     assert deletes[-1].body == {"uids": victims}
+
+
+def test_bulk_delete_with_an_admin_deletes_the_others_and_names_the_admin(client, sandbox):
+    # ENDPOINTS.md "call by call": one admin uid fails the whole bulk DELETE (400, untranslated
+    # key): the client splits the batch so everyone else is deleted.
+    users = sandbox.app.state.users
+    victims = [u for u in sorted(users) if u > 2][:9]
+    result = client.delete_users(user_ids=[*victims[:4], 1, *victims[4:]])
+    assert sorted(result.deleted) == sorted(victims)
+    assert set(result.refused) == {1} and 1 in users
+    assert "does not let anyone delete an administrator" in result.refused[1]
+    assert not any(v in users for v in victims)
+    deletes = [r for r in sandbox.app.calls.records() if r.method == "DELETE"]
+    assert result.calls == len(deletes) <= 8  # bounded: halves, then one by one
+
+
+def test_bulk_delete_of_a_user_gone_meanwhile_reports_them_missing(client, sandbox):
+    users = sandbox.app.state.users
+    victims = [u for u in sorted(users) if u > 2][:4]
+    result = client.delete_users(user_ids=[*victims, 99999])
+    assert sorted(result.deleted) == sorted(victims) and result.missing == (99999,)
+    assert not result.refused
 
 
 # --- groups -------------------------------------------------------------------------------
@@ -277,7 +300,9 @@ def test_unknown_users_are_skipped(client, sandbox):
     translators = client.get_group(key="translators")
     change = client.add_members(group=translators, user_ids=[2, 99999])
     assert change.added == ("2",)
-    assert set(change.skipped) == {"99999"}
+    # ENDPOINTS.md "call by call": an unknown uid is 401 "Invalid User ID": not a member to
+    # skip, a user the forum does not have
+    assert set(change.missing) == {"99999"} and not change.skipped
     assert 2 in sandbox.app.state.groups["Translators"]["members"]
 
 
@@ -460,3 +485,118 @@ def test_user_details_without_moderation_view_offer_no_history(sandbox):
     details = member.user_details(user_id=plain_uid(sandbox))
     assert details.history_offered is False and details.history == ()
     assert details.user.username
+
+
+# --- what a real NodeBB 4.15.1 answers (ENDPOINTS.md "call by call") ------------------------
+def test_unban_and_unmute_without_a_reason_send_an_empty_json_body(client, sandbox):
+    # The sandbox, like NodeBB 4.15.1, refuses a body-less DELETE (400 "Cannot read properties
+    # of undefined (reading 'reason')") and the user stays banned: the client sends `{}`.
+    uid = plain_uid(sandbox)
+    state = sandbox.app.state.users[uid]
+    client.penalise(kind=Penalty.SUSPEND, user_id=uid, until=None, reason="spam")
+    client.penalise(kind=Penalty.SILENCE, user_id=uid,
+                    until=datetime.now(UTC) + timedelta(days=1), reason="heat")  # fmt: skip
+    sandbox.app.calls.clear()
+    client.lift(kind=Penalty.SUSPEND, user_id=uid)
+    client.lift(kind=Penalty.SILENCE, user_id=uid, reason="Calmer now")
+    sent = [(r.method, r.path, r.body, r.status) for r in sandbox.app.calls.records()]
+    assert sent == [
+        ("DELETE", f"/api/v3/users/{uid}/ban", {}, 200),
+        ("DELETE", f"/api/v3/users/{uid}/mute", {"reason": "Calmer now"}, 200),
+    ]
+    assert not state["banned"] and not state["mutedUntil"]
+    user = client.get_user(user_id=uid)
+    assert not user.suspended and not user.silenced
+
+
+def test_a_body_less_unban_is_what_the_sandbox_refuses(sandbox):
+    # The rule the test above depends on, seen from outside the client: without a body or a
+    # ?reason= the forum answers 400 and the ban stays.
+    import requests
+
+    uid = plain_uid(sandbox)
+    sandbox.app.state.users[uid]["banned"] = True
+    answer = requests.delete(
+        f"{sandbox.url}/api/v3/users/{uid}/ban",
+        headers={"Authorization": f"Bearer {TOKEN}", "User-Agent": "Forumdeck-test"},
+        timeout=5,
+    )
+    assert answer.status_code == 400 and "reading 'reason'" in answer.text
+    assert sandbox.app.state.users[uid]["banned"]
+
+
+def test_moderation_history_shows_an_unban_as_an_unban(client, sandbox):
+    uid = plain_uid(sandbox)
+    until = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+    client.penalise(kind=Penalty.SUSPEND, user_id=uid, until=until, reason="Spam links")
+    client.lift(kind=Penalty.SUSPEND, user_id=uid, reason="Appeal accepted")
+    client.penalise(kind=Penalty.SILENCE, user_id=uid, until=until, reason="Heated")
+    client.lift(kind=Penalty.SILENCE, user_id=uid)
+    history = client.user_details(user_id=uid).history
+    newest = {(e.kind, e.lifted): e for e in reversed(history)}
+    unban = newest[(Penalty.SUSPEND, True)]
+    ban = newest[(Penalty.SUSPEND, False)]
+    # NodeBB records an unban as an entry of its own with "expire": null; read without its
+    # `type` it was a permanent ban.
+    assert unban.until is None and unban.reason == "Appeal accepted" and unban.by == "admin"
+    assert ban.until == until and ban.reason == "Spam links"
+    assert newest[(Penalty.SILENCE, True)].until is None
+    assert newest[(Penalty.SILENCE, False)].until == until
+    # `timestamp` is a string of milliseconds: parsed, and in order (newest first)
+    assert all(e.at is not None and e.at.tzinfo is not None for e in history)
+    assert [e.at for e in history] == sorted((e.at for e in history), reverse=True)
+    assert not client.get_user(user_id=uid).suspended
+
+
+def test_a_banned_users_reason_is_the_ban_in_force_not_an_earlier_unban(client, sandbox):
+    uid = plain_uid(sandbox)
+    client.penalise(kind=Penalty.SUSPEND, user_id=uid, until=None, reason="First time")
+    client.lift(kind=Penalty.SUSPEND, user_id=uid, reason="Forgiven")
+    client.penalise(kind=Penalty.SUSPEND, user_id=uid, until=None, reason="Second time")
+    assert client.get_user(user_id=uid).suspend_reason == "Second time"
+
+
+def test_health_check_judges_the_token_by_api_self_not_api_config(sandbox):
+    # /api/config answers a bad token with the guest config (200); /api/self answers 401 with
+    # the bare string "not-authorized".
+    report = make_client(sandbox, token="no-such-token").health_check()
+    assert report.reachable and report.credentials_ok is False and report.error_kind == "auth"
+    assert "refused the API token" in report.error
+    assert report.title == "Sandbox NodeBB"  # the guest config still said which forum it is
+    self_calls = [r for r in sandbox.app.calls.records() if r.path == "/api/self"]
+    assert [r.status for r in self_calls] == [401]
+
+
+def test_a_master_token_used_without_a_uid_is_explained(master_sandbox):
+    # Sent as a user token, NodeBB answers the read API with a 500 error page carrying
+    # [[error:api.master-token-no-uid]]: the report says what to change, without brackets.
+    report = make_client(master_sandbox, token=MASTER, uid="", master=False).health_check()
+    assert report.reachable and report.credentials_ok is False and report.error_kind == "auth"
+    assert "master token" in report.error and "uid" in report.error and "[[" not in report.error
+    # Marked as a master token but without a uid: refused before anything is sent.
+    master_sandbox.app.calls.clear()
+    no_uid = make_client(master_sandbox, token=MASTER, uid="", master=True)
+    assert "uid" in no_uid.health_check().error
+    with pytest.raises(ForumUnauthorized, match="uid"):
+        no_uid.get_user(user_id=1)
+    assert master_sandbox.app.calls.records() == []
+
+
+def test_untranslated_language_keys_become_plain_words():
+    from forums.clients.nodebb.base import language_key, plain_words
+
+    known = plain_words("[[error:cant-delete-other-admins]]")
+    assert known.startswith("NodeBB does not let anyone delete an administrator")
+    assert plain_words("[[error:some-new-thing]]") == "Some new thing"
+    assert plain_words("[[error:user-too-new, 10]]") == "User too new (10)"
+    assert plain_words("Failed: [[error:no-user]]") == "Failed: NodeBB has no such user."
+    assert plain_words("You can't ban other admins!") == "You can't ban other admins!"
+    assert language_key("[[error:cant-delete-other-admins]]") == "cant-delete-other-admins"
+    assert language_key("Invalid User ID") == ""
+
+
+def test_membership_of_administrators_is_refused_before_anything_is_sent(client, sandbox):
+    group = client.get_group(key="administrators")
+    refusal = client.membership_refusal(group=group)
+    assert "not possible with an API token" in refusal
+    assert client.membership_refusal(group=client.get_group(key="translators")) == ""

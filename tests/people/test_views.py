@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -300,3 +301,48 @@ def test_the_search_page_explains_itself_before_a_search(viewer_client):
     html = viewer_client.get(reverse("forums:people-search")).content.decode()
     assert "Every forum is asked at once." in html
     assert "Type at least two characters" not in html  # no scolding before typing
+
+
+# --- Done when (issue 9): Unban and Unmute of a NodeBB user, through the person page -----------
+@pytest.mark.parametrize(("action", "field", "words"), [
+    ("unban", "banned", "is no longer banned"),
+    ("unmute", "mutedUntil", "is no longer muted"),
+])  # fmt: skip
+def test_unban_and_unmute_on_the_person_page_lift_them_on_nodebb(
+    moderator_client, kim, nodebb_connection, nodebb_sandbox, action, field, words
+):
+    # The sandbox refuses a body-less DELETE as NodeBB 4.15.1 does (400 "Cannot read properties
+    # of undefined (reading 'reason')"): these pass only because the client sends a JSON body.
+    user = nodebb_sandbox.app.state.users[kim["nodebb"]]
+    if field == "banned":
+        user["banned"], user["banned_expire"] = True, 0
+    else:
+        user["mutedUntil"] = int((timezone.now() + timedelta(days=2)).timestamp() * 1000)
+    url = reverse("forums:person-action", args=[nodebb_connection.pk, kim["nodebb"], action])
+    html = moderator_client.post(
+        url, {"username": "kimlee"}, headers={"HX-Request": "true"}
+    ).content.decode()
+    assert "success-note" in html and f"kimlee {words}" in html
+    assert not user[field]
+    entry = AuditEntry.objects.get(action=f"user.{action}")
+    assert entry.outcome == "success" and entry.target == "kimlee"
+    person = moderator_client.get(
+        reverse("forums:person-detail", args=[nodebb_connection.pk, kim["nodebb"]])
+    ).content.decode()
+    # the moderation history shows the lifting as what it is (an entry, not a button)
+    assert re.search(rf"<li>{'Unban' if field == 'banned' else 'Unmute'} on \d{{4}}-", person)
+
+
+def test_a_reason_over_300_characters_is_refused_in_the_form_and_nothing_is_sent(
+    moderator_client, kim, sandbox_connection, discourse_sandbox
+):
+    url = reverse("forums:person-action", args=[sandbox_connection.pk, kim["discourse"], "silence"])
+    discourse_sandbox.app.calls.clear()
+    html = moderator_client.post(
+        url,
+        {"username": "kim_lee", "reason": "x" * 301, "until": "7 days"},
+        headers={"HX-Request": "true"},
+    ).content.decode()
+    assert "errorlist" in html and "at most 300 characters" in html
+    assert discourse_sandbox.app.calls.count(method="PUT") == 0
+    assert not discourse_sandbox.app.users[kim["discourse"]]["silenced_till"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -16,6 +16,16 @@ from forums.clients import ForumClient
 from forums.clients.records import Capability, ForumUser
 
 from ..targets import ParsedTargets, parse_targets
+
+
+@dataclass
+class Applied:
+    """What the forum did with one batch, beyond "done": item id -> reason for the targets it
+    skipped (nothing to change, or gone), and for those it refused (they end failed, and the
+    audit log records each refusal with the forum's reason)."""
+
+    skipped: dict[int, str] = field(default_factory=dict)
+    failed: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -101,6 +111,12 @@ class Kind:
         ``frozen`` is what ``freeze`` kept from the plan: a run acts on exactly that."""
         return {}
 
+    def plan_refusal(self, client: ForumClient, ctx: dict[str, Any], params: dict[str, Any]) -> str:
+        """Why this forum cannot take this action at all, decided while planning (before anyone
+        approves it), in plain words; "" when it can. Every target on that forum is then
+        skipped with this reason, and a plan where no forum can is refused."""
+        return ""
+
     def freeze(self, ctx: dict[str, Any]) -> dict[str, Any]:
         """What the plan keeps for the run (JSON, covered by the approval's hash)."""
         return {}
@@ -178,9 +194,10 @@ class Kind:
         ctx: dict[str, Any],
         params: dict[str, Any],
         targets: Sequence[Target],
-    ) -> dict[int, str]:
-        """Send one batch. Return item id -> reason for targets the forum skipped; raise a
-        ForumError if the whole batch failed."""
+    ) -> dict[int, str] | Applied:
+        """Send one batch. Return item id -> reason for targets the forum skipped, or an
+        ``Applied`` that also names the targets the forum refused; raise a ForumError if the
+        whole batch failed."""
         raise NotImplementedError
 
     def apply_calls(self, client: ForumClient, count: int) -> int:

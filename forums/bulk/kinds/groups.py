@@ -42,7 +42,15 @@ class GroupKind(Kind):
             group = ForumGroup(**frozen["group"])
         else:
             group = client.get_group(key=params["group"])
+        # A group whose members no API token may change (NodeBB's administrators, Discourse's
+        # automatic groups) is refused while planning: its members are not even read.
+        refusal = client.membership_refusal(group=group)
+        if refusal:
+            return {"group": group, "members": set(), "refusal": refusal}
         return {"group": group, "members": client.group_member_ids(group=group)}
+
+    def plan_refusal(self, client, ctx, params):
+        return ctx.get("refusal", "")
 
     def freeze(self, ctx):
         return {"group": asdict(ctx["group"])}
@@ -89,7 +97,17 @@ class GroupAddKind(GroupKind):
     def apply(self, client, ctx, params, targets):
         change = client.add_members(group=ctx["group"], user_ids=[t.user_id for t in targets])
         ctx["members"].update(t.user_id for t in targets)
-        return skipped_by_forum(change, targets, "the forum skipped it")
+        reasons = skipped_by_forum(change, targets, "already a member")
+        reasons.update(missing_on_forum(change, targets, client.name))
+        # Discourse drops unknown users from a mixed batch silently: when its answer names
+        # fewer users than were sent, the targets it does not name were not added.
+        named = {str(n).lower() for n in change.added}
+        sent = [t for t in targets if t.item_id not in reasons]
+        if change.added and len(named) < len(sent):
+            for target in sent:
+                if target.username.lower() not in named and str(target.user_id) not in named:
+                    reasons[target.item_id] = f"not found on {client.name}"
+        return reasons
 
 
 class GroupRemoveKind(GroupKind):
@@ -104,18 +122,27 @@ class GroupRemoveKind(GroupKind):
     def apply(self, client, ctx, params, targets):
         change = client.remove_members(group=ctx["group"], user_ids=[t.user_id for t in targets])
         ctx["members"].difference_update(t.user_id for t in targets)
-        return skipped_by_forum(change, targets, "the forum skipped it")
+        reasons = skipped_by_forum(change, targets, "not a member")
+        reasons.update(missing_on_forum(change, targets, client.name))
+        return reasons
+
+
+def _named(values, targets: Sequence[Target], reason: str) -> dict[int, str]:
+    names = {str(v).lower() for v in values}
+    if not names:
+        return {}
+    return {
+        t.item_id: reason for t in targets if t.username.lower() in names or str(t.user_id) in names
+    }
 
 
 def skipped_by_forum(change, targets: Sequence[Target], reason: str) -> dict[int, str]:
-    skipped = {str(s).lower() for s in getattr(change, "skipped", ())}
-    if not skipped:
-        return {}
-    return {
-        t.item_id: reason
-        for t in targets
-        if t.username.lower() in skipped or str(t.user_id) in skipped
-    }
+    return _named(getattr(change, "skipped", ()), targets, reason)
+
+
+def missing_on_forum(change, targets: Sequence[Target], forum: str) -> dict[int, str]:
+    """Targets the forum answered it does not know (gone since the plan)."""
+    return _named(getattr(change, "missing", ()), targets, f"not found on {forum}")
 
 
 # --- create a group on several forums -------------------------------------------------------
@@ -319,7 +346,13 @@ class GroupSyncKind(Kind):
                     "was proposed? Propose the sync again)."
                 )
             group = client.get_group(key=key)
+        refusal = client.membership_refusal(group=group)  # e.g. NodeBB's administrators
+        if refusal:
+            return {"group": group, "members": set(), "refusal": refusal}
         return {"group": group, "members": client.group_member_ids(group=group)}
+
+    def plan_refusal(self, client, ctx, params):
+        return ctx.get("refusal", "")
 
     def freeze(self, ctx):
         return {"group": asdict(ctx["group"])}
@@ -372,13 +405,15 @@ class GroupSyncKind(Kind):
         if adds:
             change = client.add_members(group=ctx["group"], user_ids=[t.user_id for t in adds])
             ctx["members"].update(t.user_id for t in adds)
-            skipped |= skipped_by_forum(change, adds, "the forum skipped it")
+            skipped |= skipped_by_forum(change, adds, "already a member")
+            skipped |= missing_on_forum(change, adds, client.name)
         if removes:
             change = client.remove_members(
                 group=ctx["group"], user_ids=[t.user_id for t in removes]
             )
             ctx["members"].difference_update(t.user_id for t in removes)
-            skipped |= skipped_by_forum(change, removes, "the forum skipped it")
+            skipped |= skipped_by_forum(change, removes, "already not a member")
+            skipped |= missing_on_forum(change, removes, client.name)
         return skipped
 
     def apply_calls(self, client, count):

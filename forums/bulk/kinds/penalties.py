@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 
 from forums.clients import ForumClient, client_class, supported_platforms
 from forums.clients.records import Penalty
@@ -14,8 +15,19 @@ from forums.web.durations import UntilField, describe_until
 
 from .base import Kind, jsonable
 
-REASON_MAX = 300  # Discourse's suspend/silence reason limit (400 beyond it); NodeBB takes more
 PERMANENT = "permanent"
+
+
+def reason_max() -> int:
+    """The longest reason every platform takes (Discourse: 300, ENDPOINTS.md "Rules" /
+    suspend / silence), from each platform's ``PenaltyRules``."""
+    limits = [
+        rules.reason_max_length
+        for platform in supported_platforms()
+        for rules in client_class(platform).penalty_rules.values()
+        if rules.reason_max_length is not None
+    ]
+    return min(limits, default=1000)
 
 
 def until_of(params: dict[str, Any]) -> datetime | None:
@@ -38,12 +50,7 @@ def _words(kind: Penalty, *, lifting: bool) -> str:
 
 
 class PenaltyParamsForm(forms.Form):
-    reason = forms.CharField(
-        label="Reason",
-        max_length=REASON_MAX,
-        strip=True,
-        help_text="Shown to the user and in the forum's staff log (at most 300 characters).",
-    )
+    reason = forms.CharField(label="Reason", strip=True)
     until = UntilField(label="Until")
     message = forms.CharField(
         label="Message to the users",
@@ -51,6 +58,17 @@ class PenaltyParamsForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Optional e-mail to the user (forums that send one, e.g. Discourse).",
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit = reason_max()
+        reason = self.fields["reason"]
+        reason.max_length = limit
+        reason.validators.append(MaxLengthValidator(limit))
+        reason.widget.attrs["maxlength"] = str(limit)
+        reason.help_text = (
+            f"Shown to the user and in the forum's staff log (at most {limit} characters)."
+        )
 
 
 class PenaltyKind(Kind):
@@ -80,7 +98,16 @@ class PenaltyKind(Kind):
         return params
 
     def check_forums(self, client_classes: Sequence[type[ForumClient]], params: dict) -> None:
-        if self.lifting or params.get("until") != PERMANENT:
+        if self.lifting:
+            return
+        problems = dict.fromkeys(
+            cls.penalty_reason_problem(self.penalty, params.get("reason") or "")
+            for cls in client_classes
+        )
+        problems.pop("", None)
+        if problems:
+            raise forms.ValidationError(list(problems))
+        if params.get("until") != PERMANENT:
             return
         refusing = [
             cls.software
@@ -99,6 +126,13 @@ class PenaltyKind(Kind):
             return self.label
         when = describe_until(until_of(params))
         return f"{self.short} {when}: {params['reason']}"
+
+    def plan_refusal(self, client, ctx, params):
+        # ENDPOINTS.md "Rules" / suspend / silence: checked again while planning, against the
+        # rules of the forum the plan will send to.
+        if self.lifting:
+            return ""
+        return client.penalty_reason_problem(self.penalty, params.get("reason") or "")
 
     def reason_not_needed(self, user, ctx, params):
         penalised = user.penalised(self.penalty)

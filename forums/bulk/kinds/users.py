@@ -6,7 +6,7 @@ from django import forms
 
 from forums.clients.records import Capability
 
-from .base import Kind
+from .base import Applied, Kind
 
 
 class DeleteUsersForm(forms.Form):
@@ -29,10 +29,9 @@ class DeleteUsersKind(Kind):
         extra = ", blocking IP and e-mail" if params.get("block_ip_and_email") else ""
         return f"Delete users and their posts{extra}"
 
-    def reason_not_needed(self, user, ctx, params):
-        if user.admin:
-            return "is an administrator (forums refuse to delete admins)"
-        return ""
+    # No guess at planning about whom a forum will keep (administrators, long-time posters):
+    # the forum decides, the client splits a refused batch, and each refusal is reported with
+    # the forum's reason, as a failure the audit log records.
 
     def shows_applied(self, reason):
         # A delete sent earlier whose answer was lost: the account being gone is the change.
@@ -47,4 +46,12 @@ class DeleteUsersKind(Kind):
             block_ip_and_email=bool(params.get("block_ip_and_email")),
         )
         refused = {int(k): v for k, v in (result.refused or {}).items()}
-        return {t.item_id: refused[t.user_id] for t in targets if t.user_id in refused}
+        missing = {int(i) for i in result.missing}
+        return Applied(
+            skipped={
+                t.item_id: f"no longer exists on {client.name}"
+                for t in targets
+                if t.user_id in missing
+            },
+            failed={t.item_id: refused[t.user_id] for t in targets if t.user_id in refused},
+        )

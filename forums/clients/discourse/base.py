@@ -9,19 +9,43 @@ follow ``ENDPOINTS.md`` (and are listed, with the line that justifies each, in
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 
 from ..base import parse_retry_after
-from ..errors import ForumBadResponse, ForumBusy, ForumNotFound, ForumRejected
+from ..errors import (
+    ForumBadResponse,
+    ForumBusy,
+    ForumForbidden,
+    ForumNotFound,
+    ForumRejected,
+)
 from ..platform import ForumClient, PenaltyRules, PenaltyWords, PlatformWords, SettingsProblem
 from ..records import Capability, ForumUser, Penalty
 
 REASON_MAX_LENGTH = 300  # app/services/user/suspend.rb, silence.rb: reason ≤ 300 characters
+
+# ENDPOINTS.md "Rules" / bad key: "403 on ordinary routes, 404 on /admin/*. A granular (scoped)
+# key that lacks a scope gets the same answer, so say 'invalid, revoked, or missing the scope
+# for this call'".
+KEY_HINT = "the API key may be invalid, revoked, or missing the scope for this call"
+ADMIN_NOT_FOUND = (
+    "Discourse answered “not found” on an admin route: the item does not exist, or "
+    + KEY_HINT
+    + " (Discourse hides admin routes behind “not found”)."
+)
+# ENDPOINTS.md "Rules" / admin-only routes: "`log_out`, backups, group delete and the other
+# `AdminConstraint` routes answer **404** to a moderator's key".
+ADMIN_ONLY_ROUTES = re.compile(r"^/admin/(users/\d+/log_out|backups|groups)(\.json|/|$)")
+ADMIN_ONLY_NOT_FOUND = (
+    "Only an administrator's API key may do this on Discourse: it answers “not found” here "
+    "to a key that acts as a moderator. Otherwise " + KEY_HINT + "."
+)
 
 
 class DiscourseGroupUpdateNeedsChoice(ForumRejected):
@@ -175,6 +199,35 @@ class DiscourseBase(ForumClient):
             if isinstance(payload.get("message"), str):
                 return payload["message"]
         return ""
+
+    def raise_for_status(self, response: requests.Response) -> None:
+        try:
+            super().raise_for_status(response)
+        except (ForumForbidden, ForumNotFound, ForumRejected) as exc:
+            payload = self._try_json(response)
+            if isinstance(payload, dict) and isinstance(payload.get("error_type"), str):
+                exc.code = payload["error_type"]  # invalid_access, not_found, ...
+            own = self.scrub(self.error_message(response, payload)).strip()
+            exc.detail = own
+            path = self._route(response)
+            if path.startswith("/admin/") and exc.status in (403, 404):
+                if exc.status == 404:
+                    message = (
+                        ADMIN_ONLY_NOT_FOUND if ADMIN_ONLY_ROUTES.match(path) else ADMIN_NOT_FOUND
+                    )
+                else:
+                    message = f"Discourse refused: {own or 'not permitted'}. If it should be "
+                    message += f"allowed, {KEY_HINT}."
+                exc.message = message
+                exc.args = (message,)
+            raise
+
+    def _route(self, response: requests.Response) -> str:
+        """The path of the call, relative to the forum's base URL (forums may live in a
+        sub-folder)."""
+        path = urlsplit(response.url or "").path
+        prefix = urlsplit(self.base_url).path.rstrip("/")
+        return path[len(prefix) :] if prefix and path.startswith(prefix) else path
 
     def retry_after_seconds(self, response: requests.Response, payload: Any) -> float:
         # The admin-key bucket answers JSON with extras.wait_seconds; the per-IP middleware

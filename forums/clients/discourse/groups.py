@@ -16,6 +16,8 @@ GROUP_MEMBERS_BATCH = 1000  # GroupsController::ADD_MEMBERS_LIMIT
 # visibility_level: 0 public, 1 logged-in users, 2 members, 3 staff, 4 owners. A group that is
 # "not visible" is seen by its members and staff only.
 VISIBLE, HIDDEN = 0, 2
+# The notification levels a group can default its members to, per category and per tag.
+NOTIFICATION_LEVELS = ("muted", "regular", "tracking", "watching", "watching_first_post")
 # Group names pass Discourse's UsernameValidator: min_username_length..max_username_length
 # (3..20 by default) letters, digits, "_", "-" and ".", no spaces.
 GROUP_NAME = re.compile(r"^[A-Za-z0-9_.\-]{3,20}$")
@@ -78,8 +80,34 @@ class DiscourseGroups(DiscourseBase):
         return list(self.iter_groups())
 
     def get_group(self, *, key: str) -> ForumGroup:
+        return self._group(self._group_detail(key))
+
+    def _group_detail(self, key: str) -> dict:
         payload = self._dict(self._json("GET", f"/groups/{self._seg(key)}.json"), "a group")
-        return self._group(payload.get("group") or {})
+        detail = payload.get("group") or {}
+        return detail if isinstance(detail, dict) else {}
+
+    @staticmethod
+    def _notification_defaults(detail: dict, *, tags: bool = True) -> dict[str, list]:
+        """The group's category (and tag) notification defaults as a PUT sends them (only the
+        levels that hold any): ENDPOINTS.md "Rules" / update a group: defaults not sent are
+        treated as deleted."""
+        defaults: dict[str, list] = {}
+        for level in NOTIFICATION_LEVELS:
+            keys = (
+                (f"{level}_category_ids", f"{level}_tags") if tags else (f"{level}_category_ids",)
+            )
+            for key in keys:
+                values = detail.get(key)
+                if not isinstance(values, list):
+                    continue
+                if key.endswith("_category_ids"):
+                    kept = [i for i in (to_int(v) for v in values) if i is not None]
+                else:
+                    kept = [str(v) for v in values if isinstance(v, str) and v]
+                if kept:
+                    defaults[key] = kept
+        return defaults
 
     def get_group_by_id(self, *, group_id: int) -> ForumGroup:
         payload = self._dict(self._json("GET", f"/groups/by-id/{int(group_id)}.json"), "a group")
@@ -131,24 +159,29 @@ class DiscourseGroups(DiscourseBase):
     ) -> ForumGroup:
         """Change a group (the spec requires its name, so the current one is read first).
 
-        When a change to default notification levels would reach existing members and
+        ENDPOINTS.md "Rules" / update a group: category and tag notification defaults that a
+        PUT leaves out count as deleted, so a plain rename could ask "do existing members
+        follow?" and, answered yes, delete members' own settings. So a change that does not
+        touch notification levels says ``update_existing_users=false`` (a rename never touches
+        members' settings), and the group's current category defaults are sent back, its tag
+        defaults too whenever existing members may follow (``update_existing_users`` True or
+        not chosen yet: the spec has no `*_tags` fields, and with false they change nothing).
+
+        When a change to the default notification level would reach existing members and
         ``update_existing_users`` is None, Discourse refuses; that becomes
         ``DiscourseGroupUpdateNeedsChoice`` carrying how many members it would touch.
-
-        A change that sets no notification default (a rename, a new description) answers that
-        question with "no" up front: Discourse counts every default *not sent* as deleted
-        (ENDPOINTS.md rules / update a group), so a plain rename of a group with defaults
-        would otherwise be refused, and "yes" would wipe members' own settings.
         """
-        if default_notification_level is None and update_existing_users is None:
-            update_existing_users = False
-        current = self.get_group(key=key)
+        detail = self._group_detail(key)
+        current = self._group(detail)
         group = self._group_fields(
             name=name if name is not None else current.name, full_name=full_name,
             description=description, visible=visible,
         )  # fmt: skip
         if default_notification_level is not None:
             group["default_notification_level"] = default_notification_level
+        elif update_existing_users is None:
+            update_existing_users = False
+        group.update(self._notification_defaults(detail, tags=update_existing_users is not False))
         params = None
         if update_existing_users is not None:
             params = {"update_existing_users": "true" if update_existing_users else "false"}
@@ -234,26 +267,37 @@ class DiscourseGroups(DiscourseBase):
                     break
         return emails
 
-    @staticmethod
-    def _refuse_automatic(group: ForumGroup) -> None:
-        # ENDPOINTS.md rules / add group members: "Automatic groups: 403" (trust level and
-        # staff groups): say why before sending anything.
-        if group.automatic:
-            raise ForumRejected(
-                f"{group.name} is an automatic group: Discourse itself decides who is in it "
-                "(by trust level or staff role), so its members cannot be changed."
-            )
+    @classmethod
+    def _refuse_automatic(cls, group: ForumGroup) -> None:
+        # Say why before sending anything (the forum would answer 403).
+        refusal = cls.membership_refusal(group=group)
+        if refusal:
+            raise ForumRejected(refusal)
+
+    @classmethod
+    def membership_refusal(cls, *, group: ForumGroup) -> str:
+        # ENDPOINTS.md "Rules" / add group members: "Automatic groups: 403" (trust level and
+        # staff groups).
+        return f"{group.name}: {cls.automatic_group_reason}" if group.automatic else ""
 
     def add_members(self, *, group: ForumGroup, user_ids: Sequence[int]) -> GroupMembershipChange:
         """Add members, at most 1,000 per call (the server's limit), as a comma string.
 
-        ``added`` lists the usernames Discourse reported for each batch; a batch in which every
-        user already was a member (Discourse's 422) lands in ``skipped`` instead of failing.
+        ``added`` lists the usernames Discourse named for each batch. ENDPOINTS.md "Rules" / add
+        group members, read by status and counts, never by the (translated) words:
+
+        - a batch in which every user already is a member is 422 ``{errors}``: it lands in
+          ``skipped`` (the other 422, over 1,000 users, cannot happen: batches are at most
+          1,000);
+        - a batch where none of the users exists is 400 invalid parameters: ``missing``;
+        - in a mixed batch Discourse drops unknown users silently: the answer names fewer users
+          than were sent (the caller, who knows the usernames, can tell which).
         """
         self._refuse_automatic(group)
         values = clean(str(int(i)) for i in user_ids)
         added: list[str] = []
         skipped: list[str] = []
+        missing: list[str] = []
         calls = 0
         for batch in chunks(values, GROUP_MEMBERS_BATCH):
             calls += 1
@@ -261,20 +305,27 @@ class DiscourseGroups(DiscourseBase):
                 "PUT",
                 f"/groups/{int(group.id)}/members.json",
                 json_body={"user_ids": ",".join(batch)},
-                keep_status=(422,),
+                keep_status=(400, 422),
             )
-            if response.status_code == 422:
+            if response.status_code == 422 and len(batch) <= GROUP_MEMBERS_BATCH:
                 payload = self._try_json(response)
-                text = self.error_message(response, payload).lower()
-                if "already" in text:
-                    skipped.extend(batch)
+                if isinstance(payload, dict) and isinstance(payload.get("errors"), list):
+                    skipped.extend(batch)  # Discourse's own 422 (render_json_error)
                     continue
+            if response.status_code == 400:
+                payload = self._try_json(response)
+                if isinstance(payload, dict) and payload.get("error_type") == "invalid_parameters":
+                    missing.extend(batch)
+                    continue
+            if response.status_code >= 400:
                 self.raise_for_status(response)
             payload = self.decode(response) or {}
             if not isinstance(payload, dict):
                 raise ForumBadResponse("Discourse answered something other than a result.")
             added.extend(str(u) for u in payload.get("usernames") or [] if u)
-        return GroupMembershipChange(added=tuple(added), skipped=tuple(skipped), calls=calls)
+        return GroupMembershipChange(
+            added=tuple(added), skipped=tuple(skipped), missing=tuple(missing), calls=calls
+        )
 
     def remove_members(
         self, *, group: ForumGroup, user_ids: Sequence[int]

@@ -60,6 +60,56 @@ MASTER_TOKEN_UID_MESSAGE = (
 )
 
 
+# Language keys NodeBB answers untranslated (its language files lack them, or the error is
+# thrown past the translator), in plain words. ENDPOINTS.md "call by call": "Messages such as
+# `[[error:cant-delete-other-admins]]` come back untranslated: a client should turn the known
+# keys into plain words rather than show them raw". Unknown keys are shown without brackets.
+UNTRANSLATED: dict[str, str] = {
+    "error:cant-delete-other-admins": "NodeBB does not let anyone delete an administrator's "
+    "account (remove them from the administrators group first, in NodeBB's admin panel).",
+    "error:cant-ban-other-admins": "NodeBB does not let anyone ban an administrator.",
+    "error:cant-mute-other-admins": "NodeBB does not let anyone mute an administrator.",
+    "error:no-privileges": "The user the token acts as lacks the privileges for this.",
+    "error:invalid-uid": "NodeBB has no user with that id.",
+    "error:no-user": "NodeBB has no such user.",
+    "error:no-group": "NodeBB has no such group.",
+    "error:no-topic": "NodeBB has no such topic.",
+    "error:group-already-exists": "NodeBB already has a group with that name.",
+    "error:invalid-data": "NodeBB found the data sent invalid.",
+    "error:not-logged-in": "NodeBB did not accept the API token (not logged in).",
+    "error:api.master-token-no-uid": "This is a NodeBB master token, which must name the uid "
+    "it acts as: mark it as a master token and give that uid (e.g. 1) in the forum's settings.",
+    "global:403.title": "NodeBB refused: the token's user may not see this.",
+    "global:404.title": "NodeBB has no such page or item.",
+    "global:500.title": "NodeBB had an internal error.",
+}
+_LANGUAGE_KEY = re.compile(r"\[\[([\w.-]+):([\w.-]+)((?:,[^\]]*)?)\]\]")
+
+
+def language_key(message: str) -> str:
+    """The key of a message that is nothing but one untranslated language key
+    (``[[error:cant-delete-other-admins]]`` -> ``cant-delete-other-admins``), else ""."""
+    match = _LANGUAGE_KEY.fullmatch(message.strip())
+    return match.group(2) if match else ""
+
+
+def plain_words(message: str) -> str:
+    """NodeBB's message with every untranslated language key in plain words: a known key from
+    ``UNTRANSLATED``, an unknown one without its brackets ("some-thing" -> "Some thing")."""
+
+    def words(match: re.Match[str]) -> str:
+        known = UNTRANSLATED.get(f"{match.group(1)}:{match.group(2)}")
+        if known:
+            return known
+        text = re.sub(r"[-_.]+", " ", match.group(2)).strip()
+        args = [a.strip() for a in match.group(3).split(",") if a.strip()]
+        if args:
+            text += f" ({', '.join(args)})"
+        return text[:1].upper() + text[1:]
+
+    return _LANGUAGE_KEY.sub(words, message).strip()
+
+
 def ms_to_datetime(value: Any) -> datetime | None:
     """NodeBB stores times as milliseconds since the epoch; 0, empty or junk is None."""
     try:
@@ -178,6 +228,10 @@ class NodeBBBase(ForumClient):
         return {"Authorization": f"Bearer {api_key}"}
 
     def request(self, method: str, path: str, *, params=None, **kwargs) -> Any:
+        if self.master_token and not str(self.api_username).strip().isdigit():
+            # NodeBB answers a master token with an empty or odd `_uid` with a 500 ("Failed to
+            # serialize user into session"): say what is missing instead of sending it.
+            raise ForumUnauthorized(MASTER_TOKEN_UID_MESSAGE)
         if self.master_token:
             # A master token must name the acting uid on every call; the query string keeps
             # request bodies exactly as the spec describes them.
@@ -225,13 +279,23 @@ class NodeBBBase(ForumClient):
         return {"_uid": self.api_username} if self.master_token else None
 
     def raise_for_status(self, response: requests.Response) -> None:
-        if response.status_code == 401:
-            own = self.error_message(response, self._try_json(response))
-            if own in _INVALID_UID_MESSAGES:
-                raise ForumNotFound("NodeBB has no user with that id.", status=404)
-        super().raise_for_status(response)
+        if response.status_code < 400:
+            return super().raise_for_status(response)
+        raw = self._raw_message(self._try_json(response))
+        if response.status_code == 401 and raw in _INVALID_UID_MESSAGES:
+            raise ForumNotFound("NodeBB has no user with that id.", status=404,
+                                code="invalid-uid")  # fmt: skip
+        try:
+            super().raise_for_status(response)
+        except ForumError as exc:
+            # The language key, where NodeBB left one untranslated: callers branch on it.
+            exc.code = exc.code or language_key(raw)
+            raise
 
-    def error_message(self, response: requests.Response, payload: Any) -> str:
+    @staticmethod
+    def _raw_message(payload: Any) -> str:
+        """NodeBB's own message: the write API's ``status.message``, or a read API error
+        page's ``error`` (often an untranslated ``[[error:...]]`` key)."""
         if isinstance(payload, dict):
             status = payload.get("status")
             if isinstance(status, dict) and status.get("message"):
@@ -239,6 +303,9 @@ class NodeBBBase(ForumClient):
             if isinstance(payload.get("error"), str):
                 return payload["error"]
         return ""
+
+    def error_message(self, response: requests.Response, payload: Any) -> str:
+        return plain_words(self._raw_message(payload))
 
     def _write(
         self, method: str, path: str, *, params: dict | None = None, body: Any = None

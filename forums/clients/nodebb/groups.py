@@ -7,7 +7,7 @@ from typing import Any
 
 from ..errors import ForumNotFound
 from ..records import Capability, ForumGroup, ForumUser, GroupMembershipChange
-from .base import NodeBBBase, flag, to_int
+from .base import ADMINISTRATORS_REAUTH_MESSAGE, NodeBBBase, flag, to_int
 
 GROUP_NAME_MAX = 255  # meta.config.maximumGroupNameLength (default)
 
@@ -137,17 +137,27 @@ class NodeBBGroups(NodeBBBase):
         self.require(Capability.GROUPS)
         calls_before = self.calls
         done: list[str] = []
-        skipped: list[str] = []
+        missing: list[str] = []
         for uid in dict.fromkeys(int(u) for u in user_ids):
             try:
                 self._write(method, f"/api/v3/groups/{self._seg(group.key)}/membership/{uid}")
             except ForumNotFound as exc:
-                if "group" in str(exc).lower() and "user" not in str(exc).lower():
+                # ENDPOINTS.md "call by call": an unknown uid is 401 "Invalid User ID" (read as
+                # its key, not its words); an unknown group is 404 and stops everything.
+                if exc.code != "invalid-uid":
                     raise
-                skipped.append(str(uid))
+                missing.append(str(uid))
                 continue
             done.append(str(uid))
         calls = self.calls - calls_before
         if method == "PUT":
-            return GroupMembershipChange(added=tuple(done), skipped=tuple(skipped), calls=calls)
-        return GroupMembershipChange(removed=tuple(done), skipped=tuple(skipped), calls=calls)
+            return GroupMembershipChange(added=tuple(done), missing=tuple(missing), calls=calls)
+        return GroupMembershipChange(removed=tuple(done), missing=tuple(missing), calls=calls)
+
+    @classmethod
+    def membership_refusal(cls, *, group: ForumGroup) -> str:
+        """ENDPOINTS.md "call by call": membership of `administrators` with a token is 401
+        `not-authorised` (re-auth routes), so no batch of it can work: say so before sending."""
+        if group.key.strip().lower() == "administrators":
+            return ADMINISTRATORS_REAUTH_MESSAGE
+        return ""

@@ -9,10 +9,15 @@ from ..errors import (
     ForumIsForumdeck,
     ForumNotAForum,
     ForumNotFound,
+    ForumServerError,
     ForumUnauthorized,
 )
 from ..records import Capability, HealthReport
-from .base import NodeBBBase, to_int
+from .base import MASTER_TOKEN_UID_MESSAGE, UNTRANSLATED, NodeBBBase, to_int
+
+# ENDPOINTS.md "call by call": a master token without `_uid` gets a 500 error page JSON on the
+# read API, carrying this untranslated key.
+MASTER_TOKEN_NO_UID = "api.master-token-no-uid"
 
 
 class NodeBBHealth(NodeBBBase):
@@ -38,11 +43,19 @@ class NodeBBHealth(NodeBBBase):
 
     # --- the steps of a check ------------------------------------------------------------------
     def _identify(self) -> tuple[dict[str, Any] | None, int | None, ForumError | None]:
-        """Is it NodeBB, and does it take the token? (config, milliseconds, problem)."""
+        """Is it NodeBB? (config, milliseconds, problem). /api/config answers a bad token with
+        the guest config (ENDPOINTS.md "call by call"), so it never judges the token: that is
+        /api/self's job (``_admin_problem``)."""
+        if self.master_token and not str(self.api_username).strip().isdigit():
+            return None, None, ForumUnauthorized(MASTER_TOKEN_UID_MESSAGE)
         try:
             config, ms = self.timed(lambda: self.request("GET", "/api/config"))
+        except ForumServerError as exc:
+            if exc.code == MASTER_TOKEN_NO_UID:  # a master token used as a user token
+                return None, None, self._master_token_without_uid(exc)
+            return None, None, exc
         except ForumUnauthorized as exc:
-            # NodeBB refuses a bad Bearer token on every route, even the public config.
+            # Not NodeBB 4.15.1's answer (a guest config), but a proxy in front may refuse.
             return None, None, self.credentials_refused(status=exc.status)
         except (ForumIsForumdeck, ForumNotAForum) as exc:
             return None, None, exc
@@ -59,15 +72,32 @@ class NodeBBHealth(NodeBBBase):
         return config, ms, None
 
     def _admin_problem(self) -> ForumError | None:
+        """Does the token work, as an administrator? ENDPOINTS.md "call by call": /api/self
+        answers a bad token with 401 and the bare string "not-authorized", and a master token
+        without `_uid` with the 500 error page of `[[error:api.master-token-no-uid]]`."""
         try:
             self_user = self.request("GET", "/api/self")
         except ForumUnauthorized as exc:
+            if exc.message == MASTER_TOKEN_UID_MESSAGE:  # refused before sending
+                return exc
             return self.credentials_refused(status=exc.status)
+        except ForumServerError as exc:
+            if exc.code == MASTER_TOKEN_NO_UID:
+                return self._master_token_without_uid(exc)
+            return exc
         except ForumError as exc:
             return exc
-        if not (self_user or {}).get("isAdmin"):
+        if not isinstance(self_user, dict) or not to_int(self_user.get("uid")):
+            return self.credentials_refused()  # answered as to a guest
+        if not self_user.get("isAdmin"):
             return self.not_admin()
         return None
+
+    @staticmethod
+    def _master_token_without_uid(exc: ForumError) -> ForumUnauthorized:
+        return ForumUnauthorized(
+            UNTRANSLATED[f"error:{MASTER_TOKEN_NO_UID}"], status=exc.status, code=exc.code
+        )
 
     def access_problem(self) -> ForumError | None:
         with self.diagnosing():

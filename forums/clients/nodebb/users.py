@@ -8,7 +8,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
-from ..errors import ForumBadResponse, ForumForbidden, ForumNotFound
+from ..batches import delete_splitting
+from ..errors import ForumBadResponse, ForumForbidden, ForumNotFound, ForumRejected
 from ..records import (
     BulkDeleteResult,
     Capability,
@@ -139,8 +140,13 @@ class NodeBBUsers(NodeBBBase):
         merged = {**data, **{k: v for k, v in info.items() if k in _INFO_FIELDS}}
         bans = ((info.get("history") or {}).get("bans")) or []
         reason = ""
-        if flag(merged.get("banned")) and bans and isinstance(bans[0], dict):
-            reason = str(bans[0].get("reason") or "")
+        if flag(merged.get("banned")):
+            # Newest first, and an unban is an entry of its own: the ban in force is the
+            # newest entry that is a ban.
+            current = next(
+                (b for b in bans if isinstance(b, dict) and self._entry_type(b) == "ban"), None
+            )
+            reason = str((current or {}).get("reason") or "")
         return self._user(merged, ban_reason=reason), info
 
     def user_details(self, *, user_id: int) -> ForumUserDetails:
@@ -169,15 +175,26 @@ class NodeBBUsers(NodeBBBase):
         )
 
     @staticmethod
-    def _event(kind: Penalty, entry: dict) -> ModerationEvent:
+    def _entry_type(entry: dict) -> str:
+        """``ban``, ``unban``, ``mute`` or ``unmute`` (ENDPOINTS.md "call by call": history
+        entries carry `type`); entries of older NodeBB versions without one put a penalty on."""
+        return str(entry.get("type") or "").strip().lower()
+
+    @classmethod
+    def _event(cls, kind: Penalty, entry: dict) -> ModerationEvent:
         by = entry.get("user")
+        # An unban or unmute is its own entry ({"type": "unban", "expire": null}): read without
+        # its type it would show as a permanent ban.
+        lifted = cls._entry_type(entry) in ("unban", "unmute")
         return ModerationEvent(
             kind=kind,
+            # `timestamp` and `expire` are strings of milliseconds (hash fields).
             at=ms_to_datetime(entry.get("timestamp")),
-            # 0 / absent: a permanent ban
-            until=ms_to_datetime(entry.get("expire", entry.get("until"))),
+            # 0 / absent on a ban: permanent; on a lifting entry: no end at all
+            until=None if lifted else ms_to_datetime(entry.get("expire", entry.get("until"))),
             reason=text(entry.get("reason")),
             by=str(by.get("username") or "") if isinstance(by, dict) else "",
+            lifted=lifted,
         )
 
     def find_users(self, *, query: str = "", status: str = "", limit: int = 100) -> list[ForumUser]:
@@ -331,13 +348,21 @@ class NodeBBUsers(NodeBBBase):
     def delete_users(
         self, *, user_ids: Sequence[int], block_ip_and_email: bool = False
     ) -> BulkDeleteResult:
-        """Delete many accounts and their content in one call (NodeBB has no "block IP and
-        e-mail" option). NodeBB refuses the whole call (400, nothing deleted) when any uid is an
-        administrator, so callers should drop admins first."""
+        """Delete many accounts and their content, ``delete_batch_size`` per call (NodeBB has
+        no "block IP and e-mail" option).
+
+        NodeBB refuses the whole call when any uid is an administrator (400
+        `[[error:cant-delete-other-admins]]`, ENDPOINTS.md "call by call") or unknown (404): such
+        a batch is split until the refused uids stand alone, so everyone else is deleted and
+        each refused uid is in ``refused`` with NodeBB's reason in plain words."""
         self.require(Capability.USER_BULK_DELETE)
-        ids = list(dict.fromkeys(int(u) for u in user_ids))
-        if not ids:
-            return BulkDeleteResult()
-        # `/users/` with the slash: the spec's path; the real server answers both.
-        self._write("DELETE", "/api/v3/users/", body={"uids": ids})
-        return BulkDeleteResult(deleted=tuple(ids), calls=1)
+
+        def send(batch: list[int]) -> list[int]:
+            # `/users/` with the slash: the spec's path; the real server answers both.
+            self._write("DELETE", "/api/v3/users/", body={"uids": batch})
+            return []
+
+        return delete_splitting(
+            user_ids, send, batch_size=self.delete_batch_size,
+            refusals=(ForumRejected, ForumForbidden, ForumNotFound),
+        )  # fmt: skip
