@@ -6,6 +6,7 @@ Nothing above the clients layer should know which forum software produced a reco
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -316,3 +317,14 @@ class HealthReport:
     @classmethod
     def from_dict(cls, data: dict) -> HealthReport:
         return cls(**{k: v for k, v in data.items() if k in cls.__slots__})
+
+
+def unique_names(values: Iterable[object]) -> list[str]:
+    """Names as a person gave them: stripped, empties and case-insensitive duplicates
+    dropped, order kept (tag lists, usernames)."""
+    seen: dict[str, str] = {}
+    for value in values:
+        text = str(value).strip()
+        if text and text.lower() not in seen:
+            seen[text.lower()] = text
+    return list(seen.values())

@@ -10,7 +10,7 @@ follow ``ENDPOINTS.md`` (and are listed, with the line that justifies each, in
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -26,7 +26,7 @@ from ..errors import (
     ForumRejected,
 )
 from ..platform import ForumClient, PenaltyRules, PenaltyWords, PlatformWords, SettingsProblem
-from ..records import Capability, ForumUser, Penalty
+from ..records import Capability, ForumUser, Penalty, unique_names
 
 REASON_MAX_LENGTH = 300  # app/services/user/suspend.rb, silence.rb: reason ≤ 300 characters
 
@@ -99,14 +99,7 @@ def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
-def clean(values: Iterable[Any]) -> list[str]:
-    """Strip, drop empties and duplicates (case-insensitive), keep order."""
-    seen: dict[str, str] = {}
-    for value in values:
-        text = str(value).strip()
-        if text and text.lower() not in seen:
-            seen[text.lower()] = text
-    return list(seen.values())
+clean = unique_names  # the resource modules' short name for it
 
 
 class DiscourseBase(ForumClient):

@@ -9,22 +9,13 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..records import Capability, ForumTag, ForumTopic
+from ..records import Capability, ForumTag, ForumTopic, unique_names
 from .base import NodeBBBase, to_int
 
 # meta.config minimumTagLength / maximumTagLength (defaults).
 MIN_TAG_LENGTH, MAX_TAG_LENGTH = 3, 15
 # utils.cleanUpTag strips these characters from a tag.
 TAG_FORBIDDEN = re.compile(r"""[,/#!$^*;:{}=_`<>'"~()?|]""")
-
-
-def _clean(values: Iterable[str]) -> list[str]:
-    seen: dict[str, str] = {}
-    for value in values:
-        name = str(value).strip()
-        if name and name.lower() not in seen:
-            seen[name.lower()] = name
-    return list(seen.values())
 
 
 class NodeBBTags(NodeBBBase):
@@ -145,14 +136,16 @@ class NodeBBTags(NodeBBBase):
         """One call per topic: PATCH to append, PUT the whole list to replace or remove, DELETE
         to clear."""
         self.require(Capability.TOPIC_RETAG)
-        adding, removing = _clean(add), {t.lower() for t in _clean(remove)}
-        fixed = _clean(replace) if replace is not None else None
+        adding, removing = unique_names(add), {t.lower() for t in unique_names(remove)}
+        fixed = unique_names(replace) if replace is not None else None
         sent: list[int] = []
         for topic in topics:
             if fixed is not None:
                 tags = fixed
             elif removing:
-                tags = _clean([*(t for t in topic.tags if t.lower() not in removing), *adding])
+                tags = unique_names(
+                    [*(t for t in topic.tags if t.lower() not in removing), *adding]
+                )
             elif adding:
                 self.add_topic_tags(topic_id=topic.id, tags=adding)
                 sent.append(int(topic.id))

@@ -17,20 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ForumNotFound, ForumRejected
-from ..records import Capability, ForumCategory, ForumTag, ForumTopic
+from ..records import Capability, ForumCategory, ForumTag, ForumTopic, unique_names
 from .base import UserEchoBase, UserEchoForum, first, ref_id, to_int
 
 _KEY = re.compile(r"^(\d+):(\d+)$")
-
-
-def _clean(values: Iterable[str]) -> list[str]:
-    """Strip, drop empties and duplicates (case-insensitive), keep order."""
-    seen: dict[str, str] = {}
-    for value in values:
-        name = str(value).strip()
-        if name and name.lower() not in seen:
-            seen[name.lower()] = name
-    return list(seen.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,9 +233,9 @@ class UserEchoTags(UserEchoBase):
         `PUT forums/{id}/topics` `{"id", "tags"}`). Topics whose list would not change are not
         sent. Returns the ids of the topics sent."""
         self.require(Capability.TOPIC_RETAG)
-        adding = _clean(add)
-        removing = {t.lower() for t in _clean(remove)}
-        fixed = _clean(replace) if replace is not None else None
+        adding = unique_names(add)
+        removing = {t.lower() for t in unique_names(remove)}
+        fixed = unique_names(replace) if replace is not None else None
         sent: list[int] = []
         for topic in topics:
             fresh = self._object(self.get(f"topics/{int(topic.id)}"), "a topic")
@@ -256,7 +246,7 @@ class UserEchoTags(UserEchoBase):
             if fixed is not None:
                 wanted = fixed
             else:
-                wanted = _clean([*(n for n in names if n.lower() not in removing), *adding])
+                wanted = unique_names([*(n for n in names if n.lower() not in removing), *adding])
             ids = [self._tag_id(forum, name, current) for name in wanted]
             if sorted(ids) == sorted(current):
                 continue
