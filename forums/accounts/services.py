@@ -173,7 +173,8 @@ def account_change_confirm(*, actor: AbstractBaseUser, change: AccountChange) ->
     period before it approves anything."""
     _require(actor, "forums.confirm_accountchange")
     change = (
-        AccountChange.objects.select_for_update()
+        # Lock this change only: PostgreSQL cannot lock the nullable side of an outer join.
+        AccountChange.objects.select_for_update(of=("self",))
         .select_related("user", "changed_by", "confirmed_by")
         .get(pk=change.pk)
     )

@@ -322,8 +322,15 @@ def test_a_delete_whose_answer_was_lost_is_found_applied_and_audited(
 @pytest.fixture
 def cancel_during_the_nth_wait(monkeypatch):
     """Records the cancel while the pacer waits for the forum's next slot (no real sleeping):
-    the moment the issue found a call still leaving after a cancel."""
+    the moment the issue found a call still leaving after a cancel. The slots are the database
+    pacer's, whatever the broker, so that the test can free them after planning
+    (``paced_suspend``) and count the run's waits from its first call."""
+    from forums.bulk import engine as bulk_engine
     from forums.bulk import pacing
+
+    database_pacer = pacing.DatabasePacer()
+    monkeypatch.setattr(pacing, "get_pacer", lambda: database_pacer)
+    monkeypatch.setattr(bulk_engine, "get_pacer", lambda: database_pacer)
 
     def arm(action, actor, n: int):
         waits = {"n": 0, "cancelled_at": None}
