@@ -34,7 +34,7 @@ def test_the_fleet_panel_adds_up_every_forum(viewer_client, viewer, sandbox_conn
     assert f"{waiting} waiting</a>" in html and "/review" in html
     assert '1 <span class="small">stale of 1</span>' in html  # NodeBB offers no backups
     assert "Sandbox Discourse: the last scheduled backup failed" not in html
-    assert "backup_start Sandbox Discourse on Sandbox Discourse" in html
+    assert "Backup started</span> Sandbox Discourse on Sandbox Discourse" in html
     assert re.search(r"<strong>\d+</strong> today · <strong>\d+</strong> this week", html)
     # Two charts, drawn on the server, each with its numbers as text and no inline style.
     for chart in ("review-chart", "backup-chart"):
