@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import TimeoutError as FuturesTimeout
 from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connections as db_connections
 from django.db.models import Q, QuerySet
 
 from forums.clients import client_class
@@ -77,31 +80,81 @@ def forum_deadline() -> float:
     return settings.FORUMDECK_HTTP_DEADLINE + 2
 
 
+# Forums asked at once by one page: one thread each, up to this many (a fleet larger than
+# this waits for free threads, in order).
+FAN_OUT_MAX_THREADS = 32
+
+
+class ForumDidNotAnswer(ForumError):
+    """A forum that was still silent when the page stopped waiting for it."""
+
+
+def _closing_db(job: Callable[[ForumConnection], T]) -> Callable[[ForumConnection], T]:
+    """``job`` in a pool thread, closing the database connections that thread opened (a
+    pacer or cache may use one): threads outside a request are never cleaned up by Django."""
+
+    def run(connection: ForumConnection) -> T:
+        try:
+            return job(connection)
+        finally:
+            db_connections.close_all()
+
+    return run
+
+
+def _outcome(future: Future) -> object:
+    try:
+        return future.result()
+    except Exception as exc:  # noqa: BLE001 - each forum's failure is its own line
+        return exc
+
+
+def fan_out_stream(
+    connections: Sequence[ForumConnection],
+    job: Callable[[ForumConnection], T],
+    prefix: str,
+    deadline: float | None = None,
+) -> Iterator[tuple[ForumConnection, T | BaseException]]:
+    """``job(connection)`` on every forum at once, yielding (connection, result or exception)
+    as each forum answers, so a page can show it at once. A forum still silent after
+    ``deadline`` seconds (``forum_deadline()`` by default) is yielded last with a
+    ``ForumDidNotAnswer``: a slow forum holds back only its own row. Read the database
+    before: jobs run in threads."""
+    if not connections:
+        return
+    deadline = forum_deadline() if deadline is None else deadline
+    ends = time.monotonic() + deadline
+    pool = ThreadPoolExecutor(
+        max_workers=min(len(connections), FAN_OUT_MAX_THREADS), thread_name_prefix=prefix
+    )
+    futures = {pool.submit(_closing_db(job), c): c for c in connections}
+    try:
+        try:
+            for future in as_completed(list(futures), timeout=max(ends - time.monotonic(), 0)):
+                yield futures.pop(future), _outcome(future)
+        except FuturesTimeout:
+            pass
+        for future, connection in list(futures.items()):
+            yield (
+                connection,
+                (
+                    _outcome(future)
+                    if future.done()
+                    else ForumDidNotAnswer(
+                        f"{connection.name} did not answer within {deadline:g} seconds."
+                    )
+                ),
+            )
+    finally:
+        # Never wait for a slow forum here: its thread ends at its own request deadline.
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
 def fan_out(
     connections: Sequence[ForumConnection], job: Callable[[ForumConnection], T], prefix: str
 ) -> list[tuple[ForumConnection, T | BaseException]]:
     """``job(connection)`` on every forum at once: (connection, result or exception) pairs, in
     the connections' order. A forum that fails or is slow gets its own error and never holds
     up the others past ``forum_deadline()``. Read the database before: jobs run in threads."""
-    if not connections:
-        return []
-    results: dict[int, T | BaseException] = {}
-    deadline = forum_deadline()
-    pool = ThreadPoolExecutor(max_workers=min(len(connections), 8), thread_name_prefix=prefix)
-    try:
-        futures = {pool.submit(job, c): c for c in connections}
-        done, not_done = wait(futures, timeout=deadline)
-        for future in not_done:
-            connection = futures[future]
-            results[connection.pk] = ForumError(
-                f"{connection.name} did not answer within {deadline:g} seconds."
-            )
-        for future in done:
-            try:
-                results[futures[future].pk] = future.result()
-            except Exception as exc:  # noqa: BLE001 - each forum's failure is its own line
-                results[futures[future].pk] = exc
-    finally:
-        # Never wait for a slow forum here: its thread ends at its own request deadline.
-        pool.shutdown(wait=False, cancel_futures=True)
+    results = {c.pk: answer for c, answer in fan_out_stream(connections, job, prefix)}
     return [(c, results[c.pk]) for c in connections]
