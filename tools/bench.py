@@ -728,6 +728,9 @@ def run(quick: bool) -> int:
         else:
             measure_paced_suspend(bench)
             measure_memory(bench, targets=100_000, idle_kb=idle)
+        from tools.bench_people import measure_people_search
+
+        measure_people_search(bench, quick)
         bench.record("bench_total_s", round(time.monotonic() - started, 1))
         for line in summary(bench):
             print(line)

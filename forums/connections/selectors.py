@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from concurrent.futures import TimeoutError as FuturesTimeout
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TypeVar
 
 from django.conf import settings
@@ -109,6 +108,53 @@ def _outcome(future: Future) -> object:
         return exc
 
 
+def fan_out_batches(
+    connections: Sequence[ForumConnection],
+    job: Callable[[ForumConnection], T],
+    prefix: str,
+    deadline: float | None = None,
+) -> Iterator[list[tuple[ForumConnection, T | BaseException]]]:
+    """``fan_out_stream``, a batch at a time: each batch is every answer that came in while
+    the caller handled the one before (at least one; in the connections' order). A page that
+    re-renders everything found so far at each answer does it once per batch, not once per
+    forum: twenty forums that answer together cost one render, not twenty."""
+    if not connections:
+        return
+    deadline = forum_deadline() if deadline is None else deadline
+    ends = time.monotonic() + deadline
+    pool = ThreadPoolExecutor(
+        max_workers=min(len(connections), FAN_OUT_MAX_THREADS), thread_name_prefix=prefix
+    )
+    futures = {pool.submit(_closing_db(job), c): c for c in connections}
+    order = {future: n for n, future in enumerate(futures)}
+    pending = set(futures)
+    try:
+        while pending:
+            done, pending = wait(
+                pending, timeout=max(ends - time.monotonic(), 0), return_when=FIRST_COMPLETED
+            )
+            if not done:
+                break
+            yield [(futures[f], _outcome(f)) for f in sorted(done, key=order.__getitem__)]
+        if pending:
+            yield [
+                (
+                    futures[future],
+                    (
+                        _outcome(future)
+                        if future.done()
+                        else ForumDidNotAnswer(
+                            f"{futures[future].name} did not answer within {deadline:g} seconds."
+                        )
+                    ),
+                )
+                for future in sorted(pending, key=order.__getitem__)
+            ]
+    finally:
+        # Never wait for a slow forum here: its thread ends at its own request deadline.
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
 def fan_out_stream(
     connections: Sequence[ForumConnection],
     job: Callable[[ForumConnection], T],
@@ -120,34 +166,8 @@ def fan_out_stream(
     ``deadline`` seconds (``forum_deadline()`` by default) is yielded last with a
     ``ForumDidNotAnswer``: a slow forum holds back only its own row. Read the database
     before: jobs run in threads."""
-    if not connections:
-        return
-    deadline = forum_deadline() if deadline is None else deadline
-    ends = time.monotonic() + deadline
-    pool = ThreadPoolExecutor(
-        max_workers=min(len(connections), FAN_OUT_MAX_THREADS), thread_name_prefix=prefix
-    )
-    futures = {pool.submit(_closing_db(job), c): c for c in connections}
-    try:
-        try:
-            for future in as_completed(list(futures), timeout=max(ends - time.monotonic(), 0)):
-                yield futures.pop(future), _outcome(future)
-        except FuturesTimeout:
-            pass
-        for future, connection in list(futures.items()):
-            yield (
-                connection,
-                (
-                    _outcome(future)
-                    if future.done()
-                    else ForumDidNotAnswer(
-                        f"{connection.name} did not answer within {deadline:g} seconds."
-                    )
-                ),
-            )
-    finally:
-        # Never wait for a slow forum here: its thread ends at its own request deadline.
-        pool.shutdown(wait=False, cancel_futures=True)
+    for batch in fan_out_batches(connections, job, prefix, deadline):
+        yield from batch
 
 
 def fan_out(

@@ -13,6 +13,7 @@ import re
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -21,7 +22,7 @@ from django.db.models import Q
 from forums.clients import client_class, get_client
 from forums.clients.errors import ForumAnswerTooSlow, ForumError, ForumNotFound, ForumTimeout
 from forums.clients.records import Capability, ForumUser, ForumUserDetails
-from forums.connections.selectors import ForumDidNotAnswer, enabled_connections, fan_out_stream
+from forums.connections.selectors import ForumDidNotAnswer, enabled_connections, fan_out_batches
 from forums.models import AuditEntry, ForumConnection
 
 STATUSES = {
@@ -92,9 +93,10 @@ class SearchResult:
 
 @dataclass(frozen=True)
 class SearchProgress:
-    """One forum's answer, and everyone found so far (every forum's answer until now)."""
+    """The forums that just answered (one, or several that answered together), and everyone
+    found so far (every forum's answer until now)."""
 
-    forum: ForumOutcome
+    forums: list[ForumOutcome]
     result: SearchResult
 
 
@@ -179,32 +181,44 @@ def _answers(
     found: list[Account] = []
     result = start
     started = time.monotonic()
-    answers = fan_out_stream(connections, lambda c: _search_one(c, query, status), "people-search")
-    for connection, answer in answers:
-        outcome = by_id[connection.pk]
-        outcome.waiting = False
-        if isinstance(answer, ForumTimeout | ForumAnswerTooSlow | ForumDidNotAnswer):
-            # However the wait ended (the call's timeout or deadline, or the page's), the line
-            # says how long this forum was waited for.
-            outcome.error = _did_not_answer(time.monotonic() - started)
-        elif isinstance(answer, ForumError | ValueError):
-            # The client words every failure once (a refused key, not an administrator, not
-            # this software): the same words as the Test button and the card. A ValueError is
-            # a status this forum cannot filter by.
-            outcome.error = str(answer)
-        elif isinstance(answer, BaseException):
-            raise answer
-        else:
-            outcome.count = len(answer)
-            outcome.capped = len(answer) >= PER_FORUM_LIMIT
-            found.extend(
-                Account(connection.pk, connection.name, connection.platform, user)
-                for user in answer
-            )
+    job = partial(_search_one, query=query, status=status)
+    # A batch: the forums that answered while the page showed the last ones, grouped once.
+    for batch in fan_out_batches(connections, job, "people-search"):
+        answered = []
+        for connection, answer in batch:
+            outcome = by_id[connection.pk]
+            found.extend(_take(outcome, connection, answer, time.monotonic() - started))
+            answered.append(replace(outcome))
         # Copies: what was yielded before stays as it was shown.
         result = SearchResult(query, status, _group(found, query), [replace(o) for o in outcomes])
-        yield SearchProgress(replace(outcome), result)
+        yield SearchProgress(answered, result)
     cache.set(_cache_key(query, status, [c.pk for c in connections]), result, CACHE_SECONDS)
+
+
+def _take(
+    outcome: ForumOutcome,
+    connection: ForumConnection,
+    answer: list[ForumUser] | BaseException,
+    waited: float,
+) -> list[Account]:
+    """One forum's answer into its line; the accounts it found."""
+    outcome.waiting = False
+    if isinstance(answer, ForumTimeout | ForumAnswerTooSlow | ForumDidNotAnswer):
+        # However the wait ended (the call's timeout or deadline, or the page's), the line
+        # says how long this forum was waited for.
+        outcome.error = _did_not_answer(waited)
+        return []
+    if isinstance(answer, ForumError | ValueError):
+        # The client words every failure once (a refused key, not an administrator, not this
+        # software): the same words as the Test button and the card. A ValueError is a status
+        # this forum cannot filter by.
+        outcome.error = str(answer)
+        return []
+    if isinstance(answer, BaseException):
+        raise answer
+    outcome.count = len(answer)
+    outcome.capped = len(answer) >= PER_FORUM_LIMIT
+    return [Account(connection.pk, connection.name, connection.platform, u) for u in answer]
 
 
 def _did_not_answer(seconds: float) -> str:

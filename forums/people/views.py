@@ -81,16 +81,22 @@ def _page(result: selectors.SearchResult, number: str | int | None) -> Page:
 def _search_fills(
     request: HtmxHttpRequest, context: dict, answers: Iterator[selectors.SearchProgress]
 ) -> Iterator[str]:
-    """For each forum's answer: its line, and the table of everyone found so far."""
+    """For the forums that answered: their lines, and the table of everyone found so far."""
     for progress in answers:
-        line = render_to_string("people/search.html#people-forum", {"f": progress.forum})
+        lines = [
+            fill(
+                f"people-forum-{forum.connection_id}",
+                render_to_string("people/search.html#people-forum", {"f": forum}),
+                swap="outer",
+            )
+            for forum in progress.forums
+        ]
         table = render_to_string(
             "people/search.html#people-table",
             {**context, "result": progress.result, "page": _page(progress.result, 1)},
             request=request,
         )
-        target = f"people-forum-{progress.forum.connection_id}"
-        yield fill(target, line, swap="outer") + fill("people-table", table, swap="outer")
+        yield "".join(lines) + fill("people-table", table, swap="outer")
 
 
 def _connection(connection_id: int) -> ForumConnection:

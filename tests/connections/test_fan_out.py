@@ -8,7 +8,12 @@ import time
 import pytest
 
 from forums.clients.errors import ForumError
-from forums.connections.selectors import ForumDidNotAnswer, fan_out, fan_out_stream
+from forums.connections.selectors import (
+    ForumDidNotAnswer,
+    fan_out,
+    fan_out_batches,
+    fan_out_stream,
+)
 from forums.models import ForumConnection
 
 
@@ -79,3 +84,43 @@ def test_threads_close_the_database_connections_they_opened():
     assert len(opened) == 2
     # Left open, each would hold a PostgreSQL connection until the process ends.
     assert all(wrapper.connection is None for wrapper in opened)
+
+
+def test_answers_that_came_in_together_come_as_one_batch():
+    connections = forums(4)
+    first_taken = threading.Event()
+    others_done = threading.Event()
+    finished = []
+
+    def job(connection):
+        if connection.pk != 1:
+            first_taken.wait(5)  # the other three answer while the caller handles the first
+            finished.append(connection.pk)
+            if len(finished) == 3:
+                others_done.set()
+        return connection.pk
+
+    batches = fan_out_batches(connections, job, "t", deadline=5)
+    first = next(batches)
+    assert [(c.pk, a) for c, a in first] == [(1, 1)]
+    first_taken.set()
+    assert others_done.wait(5)
+    time.sleep(0.1)  # from a job's return to its future's result
+    rest = list(batches)
+    assert [[c.pk for c, _ in batch] for batch in rest] == [[2, 3, 4]]  # connections' order
+
+
+def test_a_batch_names_every_forum_still_silent_at_the_deadline():
+    release = threading.Event()
+
+    def job(connection):
+        if connection.pk > 1:
+            release.wait(5)
+        return connection.pk
+
+    try:
+        batches = list(fan_out_batches(forums(3), job, "t", deadline=0.3))
+    finally:
+        release.set()
+    assert [[c.pk for c, _ in batch] for batch in batches] == [[1], [2, 3]]
+    assert all(isinstance(a, ForumDidNotAnswer) for _, a in batches[1])
