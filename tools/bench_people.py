@@ -15,6 +15,7 @@ import re
 import socket
 import statistics
 import time
+import warnings
 from dataclasses import dataclass
 
 from tools.bench import UNPACED_RPM, Bench, BenchError, start_discourse
@@ -147,9 +148,14 @@ def measure_people_search(bench: Bench, quick: bool) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    with override_settings(
-        FORUMDECK_HTTP_TIMEOUT=timeout, FORUMDECK_HTTP_DEADLINE=timeout, STORAGES=plain_static
+    with (
+        override_settings(
+            FORUMDECK_HTTP_TIMEOUT=timeout, FORUMDECK_HTTP_DEADLINE=timeout, STORAGES=plain_static
+        ),
+        warnings.catch_warnings(),
     ):
+        # WhiteNoise warns that the (never collected) static folder is missing.
+        warnings.filterwarnings("ignore", message="No directory at")
         client = _client(bench)
         one = _Fleet(bench, 1)
         twenty = _Fleet(bench, 20)

@@ -73,6 +73,10 @@ def test_quick_benchmark_prints_every_figure_and_meets_the_scale_free_goals():
 
     _, peak = one(values, r"worker_rss_mb_\d+k")
     assert 0 < values["worker_rss_mb_idle"] <= peak
+    # People search: the hanging forum's line came when its own timeout ended, not before.
+    assert values["people_search_hanging_reported_s"] >= values["people_search_hanging_timeout_s"]
+    healthy = values["people_search_18_healthy_of_20_arrived_s"]
+    assert healthy < values["people_search_hanging_timeout_s"]  # not held back by it
     assert "All goals met." in result.stdout
 
 
