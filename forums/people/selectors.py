@@ -2,8 +2,8 @@
 
 Each enabled forum is asked in parallel; a forum that fails or is slow gets its own error and
 never holds up the others past the deadline. Accounts with the same e-mail address on several
-forums are grouped as one person. ``people_search_stream`` gives each forum's answer the moment
-it arrives, with everyone found so far grouped again, so a page can show it at once.
+forums are grouped as one person. ``people_search_stream`` gives the answers the moment they
+arrive, with everyone found so far grouped again, so a page can show them at once.
 """
 
 from __future__ import annotations
@@ -152,11 +152,12 @@ def people_search(
 def people_search_stream(
     *, query: str, status: str = "", connection_ids: list[int] | None = None
 ) -> tuple[SearchResult, Iterator[SearchProgress]]:
-    """A new search: every chosen forum as still waiting, and then each forum's answer as it
-    arrives (``SearchProgress``: that forum's line, and everyone found so far grouped by
-    person). The query is checked at once (``ValidationError``); the forums are asked when the
-    answers are first read. Once every forum has answered (or timed out), the whole result is
-    cached for paging, as ``people_search`` leaves it."""
+    """A new search: every chosen forum as still waiting, and then the answers as they arrive
+    (``SearchProgress``: the lines of the forums that answered, one or several that answered
+    together, and everyone found so far grouped by person). The query is checked at once
+    (``ValidationError``); the forums are asked when the answers are first read. Once every
+    forum has answered (or timed out), the whole result is cached for paging, as
+    ``people_search`` leaves it."""
     query, status = _clean(query, status)
     connections = enabled_connections(connection_ids)
     outcomes = [
