@@ -9,6 +9,7 @@ arrive, with everyone found so far grouped again, so a page can show them at onc
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import time
 from collections.abc import Iterator, Sequence
@@ -24,6 +25,8 @@ from forums.clients.errors import ForumAnswerTooSlow, ForumError, ForumNotFound,
 from forums.clients.records import Capability, ForumUser, ForumUserDetails
 from forums.connections.selectors import ForumDidNotAnswer, enabled_connections, fan_out_batches
 from forums.models import AuditEntry, ForumConnection
+
+logger = logging.getLogger(__name__)
 
 STATUSES = {
     "": "Any status",
@@ -216,7 +219,14 @@ def _take(
         outcome.error = str(answer)
         return []
     if isinstance(answer, BaseException):
-        raise answer
+        # A bug, not the forum: the log gets the traceback, the page one plain line, and the
+        # other forums' answers (already on their way to the browser) stay.
+        logger.error("People search on %s failed", connection.name, exc_info=answer)
+        outcome.error = (
+            f"an unexpected error ({type(answer).__name__}) stopped this search; "
+            "the server log has the details."
+        )
+        return []
     outcome.count = len(answer)
     outcome.capped = len(answer) >= PER_FORUM_LIMIT
     return [Account(connection.pk, connection.name, connection.platform, u) for u in answer]

@@ -481,3 +481,20 @@ def test_a_streamed_search_with_a_short_query_says_so_at_once(viewer_client, kim
     response = viewer_client.get(reverse("forums:people-search"), {"q": "k"})
     assert not response.streaming
     assert "Type at least two characters" in response.content.decode()
+
+
+def test_a_bug_on_one_forum_is_one_plain_line_and_the_page_ends_whole(
+    viewer_client, kim, nodebb_connection, monkeypatch, caplog
+):
+    from forums.clients.nodebb import NodeBBClient
+
+    def broken(self, *args, **kwargs):
+        raise KeyError("uid")
+
+    monkeypatch.setattr(NodeBBClient, "find_users", broken)
+    response = viewer_client.get(reverse("forums:people-search"), {"q": "kim"})
+    html = b"".join(response.streaming_content).decode()
+    assert "an unexpected error (KeyError) stopped this search" in html
+    assert "Traceback" not in html and "kim_lee" in html  # the other forum still answered
+    assert html.rstrip().endswith("</html>")
+    assert "People search on Sandbox NodeBB failed" in caplog.text
