@@ -207,8 +207,9 @@ LAST_HEALTH_SECONDS = 7 * 24 * 3600
 
 def health_details_cache_key(connection: ForumConnection) -> str:
     """The slow-changing parts of the last whole check (``HealthReport.lasting``): kept longer
-    than the card, and dropped by any edit of the connection (its updated_at)."""
-    return f"forumdeck:health-details:{connection.pk}:{connection.updated_at.timestamp():.0f}"
+    than the card, and dropped by any edit of the connection (its updated_at, to the
+    microsecond: an edit in the same second as the check still counts)."""
+    return f"forumdeck:health-details:{connection.pk}:{connection.updated_at.timestamp():.6f}"
 
 
 def connection_check(*, connection: ForumConnection, full: bool = False) -> HealthReport:
