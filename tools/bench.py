@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tools.bench_overview import measure_overview_scale
+
 ROOT = Path(__file__).resolve().parents[1]
 SANDBOX_KEY = "bench-sandbox-key-" + "0" * 24
 UNPACED_RPM = 6_000_000  # sandbox and connection rate where pacing is not what is measured
@@ -728,6 +730,7 @@ def run(quick: bool) -> int:
         else:
             measure_paced_suspend(bench)
             measure_memory(bench, targets=100_000, idle_kb=idle)
+        measure_overview_scale(bench, quick)
         bench.record("bench_total_s", round(time.monotonic() - started, 1))
         for line in summary(bench):
             print(line)
