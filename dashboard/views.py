@@ -20,7 +20,7 @@ from forums.models import ForumConnection
 from forums.web import HtmxHttpRequest
 from forums.web.streaming import fill, stream_page
 
-from .selectors import fleet_overview
+from .selectors import Fleet, fleet_overview
 from .services import password_reset_available, worker_is_stale, worker_last_heartbeat
 
 
@@ -74,7 +74,7 @@ def overview(request: HtmxHttpRequest) -> HttpResponse:
     return stream_page(request, "dashboard/overview.html", context, _card_fills(request, cards))
 
 
-def _fleet(request: HtmxHttpRequest):
+def _fleet(request: HtmxHttpRequest) -> Fleet:
     return fleet_overview(user=request.user, zone=timezone.get_current_timezone())
 
 
