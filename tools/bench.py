@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tools.bench_overview import measure_overview_scale
+
 ROOT = Path(__file__).resolve().parents[1]
 SANDBOX_KEY = "bench-sandbox-key-" + "0" * 24
 UNPACED_RPM = 6_000_000  # sandbox and connection rate where pacing is not what is measured
@@ -731,6 +733,7 @@ def run(quick: bool) -> int:
         from tools.bench_people import measure_people_search
 
         measure_people_search(bench, quick)
+        measure_overview_scale(bench, quick)
         bench.record("bench_total_s", round(time.monotonic() - started, 1))
         for line in summary(bench):
             print(line)

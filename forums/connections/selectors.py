@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -11,6 +12,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connections as db_connections
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from forums.clients import client_class
 from forums.clients.errors import ForumError
@@ -18,6 +20,8 @@ from forums.clients.records import HealthReport
 from forums.models import ForumConnection
 
 from .services import connection_check, health_cache_key, last_health_cache_key
+
+logger = logging.getLogger("forums.connections")
 
 
 def connection_list(*, enabled_only: bool = False, search: str = "") -> QuerySet[ForumConnection]:
@@ -36,7 +40,63 @@ def connection_health(*, connection: ForumConnection, refresh: bool = False) -> 
         cached = cache.get(health_cache_key(connection))
         if cached is not None:
             return HealthReport.from_dict(cached)
+    return _checked_once(connection)
+
+
+def connection_cached_healths(*, connections: Sequence[ForumConnection]) -> dict[int, HealthReport]:
+    """connection id -> its cached health, for those whose cache is still fresh (no call)."""
+    keys = {health_cache_key(c): c.pk for c in connections}
+    found = cache.get_many(list(keys))
+    return {keys[key]: HealthReport.from_dict(data) for key, data in found.items()}
+
+
+# While one request checks a forum, another that wants the same check waits for its answer
+# instead of asking the forum again (the overview's cards and its fleet panel, two people).
+_SHARED_WAIT_STEP = 0.05
+
+
+def _checking_key(connection: ForumConnection) -> str:
+    return f"forumdeck:health-checking:{connection.pk}"
+
+
+def _checked_once(connection: ForumConnection) -> HealthReport:
+    """A check of ``connection``, or the answer of the one already running elsewhere."""
+    flag = _checking_key(connection)
+    asked = timezone.now()
+    if cache.add(flag, True, timeout=forum_deadline()):
+        try:
+            return connection_check(connection=connection)
+        finally:
+            cache.delete(flag)
+    ends = time.monotonic() + forum_deadline()
+    while time.monotonic() < ends and cache.get(flag) is not None:
+        time.sleep(_SHARED_WAIT_STEP)
+        cached = cache.get(health_cache_key(connection))
+        if cached is not None and cached.get("checked_at") and cached["checked_at"] >= asked:
+            return HealthReport.from_dict(cached)
+    cached = cache.get(health_cache_key(connection))
+    if cached is not None and cached.get("checked_at") and cached["checked_at"] >= asked:
+        return HealthReport.from_dict(cached)
     return connection_check(connection=connection)
+
+
+def connection_health_stream(
+    *, connections: Sequence[ForumConnection]
+) -> Iterator[tuple[ForumConnection, HealthReport]]:
+    """Check every one of ``connections`` at once (each forum's calls at once too), yielding
+    each forum's report as it answers; a forum still silent at the deadline comes last with a
+    report that says so. Pass connections read with their key (not ``connection_list``)."""
+    for connection, answer in fan_out_stream(connections, _checked_once, "health"):
+        if isinstance(answer, BaseException):
+            if not isinstance(answer, ForumError):
+                logger.error("Checking %s failed", connection.name, exc_info=answer)
+                answer = ForumError(
+                    "Forumdeck could not check this forum (an error on Forumdeck's side)."
+                )
+            answer = HealthReport(
+                error=str(answer), error_kind=answer.kind, checked_at=timezone.now()
+            )
+        yield connection, answer
 
 
 def connection_last_health(*, connection: ForumConnection) -> HealthReport | None:
