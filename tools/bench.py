@@ -724,6 +724,9 @@ def run(quick: bool) -> int:
         )
         bench.record("worker_rss_mb_idle", round(idle / 1024, 1))
         measure_group_add(bench, 2000)
+        from tools.bench_nodebb import measure_nodebb_ban
+
+        measure_nodebb_ban(bench, quick)
         if quick:
             measure_paced_suspend(bench, items=198, rate=6000, window=2.0, naive_items=50)
             measure_memory(bench, targets=5000, idle_kb=idle)
