@@ -3,10 +3,15 @@ from __future__ import annotations
 from datetime import time
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
 from .fields import EncryptedTextField
+
+# A forum's rate-limit window is at most a day (Discourse's longest limits are per day).
+MAX_RATE_WINDOW_SECONDS = 86400
 
 
 class Platform(models.TextChoices):
@@ -42,6 +47,15 @@ class ForumConnection(models.Model):
         help_text="The pace Forumdeck keeps with this forum. Discourse allows 60 admin "
         "requests per minute per site by default.",
     )
+    rate_window_seconds = models.PositiveIntegerField(
+        "rate-limit window (seconds)",
+        default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_RATE_WINDOW_SECONDS)],
+        help_text="How the forum counts its limit: it allows requests per minute × window ÷ 60 "
+        "requests in any this many seconds (Discourse: 60). Forumdeck sends up to that many at "
+        "once, then keeps the rate, and never more in any window, counting every page and task "
+        "that asks this forum.",
+    )
     enabled = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -58,6 +72,9 @@ class ForumConnection(models.Model):
             models.CheckConstraint(
                 condition=models.Q(requests_per_minute__gte=1), name="connection_rpm_positive"
             ),
+            models.CheckConstraint(
+                condition=models.Q(rate_window_seconds__gte=1), name="connection_window_positive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -66,6 +83,23 @@ class ForumConnection(models.Model):
     def __repr__(self) -> str:
         # Never the key, not even by accident in a traceback.
         return f"<ForumConnection {self.pk}: {self.name} ({self.platform})>"
+
+    @property
+    def rate_allowance(self) -> int:
+        """Requests the forum allows in any ``rate_window_seconds``: its burst."""
+        return self.requests_per_minute * self.rate_window_seconds // 60
+
+    def clean(self) -> None:
+        super().clean()
+        if self.requests_per_minute and self.rate_window_seconds and self.rate_allowance < 1:
+            shortest = -(-60 // self.requests_per_minute)
+            raise ValidationError(
+                {
+                    "rate_window_seconds": f"At {self.requests_per_minute} requests a minute, a "
+                    f"{self.rate_window_seconds} s window allows less than one request: make it "
+                    f"at least {shortest} s."
+                }
+            )
 
 
 class AuditQuerySet(models.QuerySet):
@@ -300,15 +334,43 @@ class BulkTargetChunk(models.Model):
 
 
 class ForumPace(models.Model):
-    """The next free request slot per forum, shared by every worker (database pacer)."""
+    """A forum's slot book, shared by every web and worker process (database pacer): the
+    head of a ring of ``ForumPaceSlot`` rows holding the times of its latest calls."""
 
     connection = models.OneToOneField(
         ForumConnection, on_delete=models.CASCADE, primary_key=True, related_name="+"
     )
-    next_slot = models.FloatField(default=0.0, help_text="Unix time of the next free slot.")
+    next_slot = models.FloatField(
+        default=0.0,
+        help_text="Unix time before which no call may go: the latest booked call, or a hold "
+        "(a 429's Retry-After, an outage's back-off).",
+    )
+    booked = models.PositiveBigIntegerField(
+        default=0,
+        help_text="Calls booked since the ring was laid out: the next one's slot is "
+        "booked modulo ring_size.",
+    )
+    ring_size = models.PositiveIntegerField(default=0, help_text="Rows in the ring (0: none yet).")
 
     def __str__(self) -> str:
         return f"pace of forum #{self.connection_id}"
+
+
+class ForumPaceSlot(models.Model):
+    """One slot of a forum's ring: when the call booked in it went. The call booked ``ring_size``
+    calls later may go one window after it."""
+
+    connection = models.ForeignKey(ForumConnection, on_delete=models.CASCADE, related_name="+")
+    slot_no = models.PositiveIntegerField()
+    at = models.FloatField(help_text="Unix time of the call booked in this slot.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "slot_no"], name="pace_slot_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"pace slot {self.slot_no} of forum #{self.connection_id}"
 
 
 class AccountChange(models.Model):

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import threading
+
 import pytest
 from django.contrib.auth.models import Group
 
@@ -25,6 +27,47 @@ def _isolated_cache(settings, tmp_path):
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _pacer_threads_book_through_the_test_connection(request, monkeypatch):
+    """Every call to a forum books its slot in the database pacer, also from the threads a
+    page fans out to (people search, overview, groups...). Under a test's transaction another
+    thread's own connection can neither see the test's rows nor write (SQLite: the test holds
+    the write lock), so those threads book through the test's connection, one at a time.
+    Transactional tests (and the live server) keep a connection per thread, as in production,
+    where every booking is its own short transaction."""
+    marker = request.node.get_closest_marker("django_db")
+    if {"transactional_db", "live_server", "django_db_serialized_rollback"} & set(
+        request.fixturenames
+    ) or (marker is not None and marker.kwargs.get("transaction")):
+        return
+    from django.db import connections
+
+    from forums.bulk import pacing
+
+    test_connection, test_thread = connections["default"], threading.current_thread()
+    lock = threading.RLock()
+
+    def borrowing(method):
+        def run(self, *args, **kwargs):
+            if threading.current_thread() is test_thread:
+                return method(self, *args, **kwargs)
+            with lock:
+                test_connection.inc_thread_sharing()
+                connections["default"] = test_connection
+                try:
+                    return method(self, *args, **kwargs)
+                finally:
+                    del connections["default"]
+                    test_connection.dec_thread_sharing()
+
+        return run
+
+    for name in ("book", "finished", "hold_until"):
+        monkeypatch.setattr(
+            pacing.DatabasePacer, name, borrowing(getattr(pacing.DatabasePacer, name))
+        )
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ from forums.models import (
 )
 
 from .kinds import Applied, Kind, Target, get_kind
-from .pacing import SAFETY, get_pacer, pace_for
+from .pacing import MAX_INLINE_WAIT, SAFETY, get_pacer, pace_for
 from .targets import MAX_TARGETS, TargetParser
 
 logger = logging.getLogger("forums.bulk")
@@ -221,15 +221,16 @@ def _cancel_requested(action_id: int) -> bool:
 
 def _client(connection: ForumConnection, action_id: int) -> ForumClient:
     """A client that keeps the forum's pace and, once the pace allows a call, checks that the
-    action was not cancelled meanwhile: no call leaves after a cancel is recorded."""
-    wait_for_slot = pace_for(connection)
+    action was not cancelled meanwhile: no call leaves after a cancel is recorded. A run is
+    worker work wherever it runs: it may wait a worker's while for a slot."""
 
-    def before_each_call() -> None:
-        wait_for_slot()
+    def not_cancelled() -> None:
         if _cancel_requested(action_id):
             raise BulkCancelled
 
-    return get_client(connection, pacer=before_each_call)
+    return get_client(
+        connection, pacer=pace_for(connection, max_wait=MAX_INLINE_WAIT, then=not_cancelled)
+    )
 
 
 # --- tries that fail --------------------------------------------------------------------------

@@ -1,51 +1,158 @@
-"""One request pace per forum, shared by every worker on every host.
+"""One slot book per forum, shared by every call from every page, task, worker and host.
 
-A pacer hands out request slots ``60 / requests_per_minute`` seconds apart per connection, so two
-actions on the same forum never together exceed its limit, while different forums run side by
-side. The slot book lives in Redis when Celery's broker is Redis, else in the database.
-Waiting for the next slot is pacing (a fraction of a second per call); waiting out a 429's
-Retry-After is never done here: the task is rescheduled instead.
+A forum limits its API the way Discourse's RateLimiter does: at most N requests in any W
+seconds, a sliding log of timestamps (ENDPOINTS.md "Rate limits"; the sandbox's
+``SlidingWindowLimiter``). The book models exactly that: call k may go at
+
+    max(now, time of call k - N  +  W  +  margin, time of call k - 1, any hold)
+
+so a run first sends the window's allowance at once and then keeps the rate, and no window of W
+seconds ever holds more than N of our calls: its time is (calls - N) / rate, the true floor.
+N is the connection's ``rate_allowance`` (requests per minute x window / 60), W its
+``rate_window_seconds``.
+
+The book is a ring of the latest N call times (O(1) a booking): the head of the ring holds call
+k - N. It lives in Redis when Celery's broker is Redis (a list, one Lua script a booking), else
+in the database (``ForumPace`` + ``ForumPaceSlot`` rows, one ring row per slot, made the first
+time that slot is booked and locked through the ``ForumPace`` row).
+
+A big allowance keeps the ring small: past ``RING_CAP`` slots the window is cut into ``k`` equal
+parts, each allowing ``N // k`` calls (``book_shape``). Any window of W seconds is covered by k
+such parts, so it holds at most k x (N // k) <= N calls: never over the limit, at the price of a
+burst of N // k instead of N (6,000/min on a 60 s window: 1,000 at once, then 1,000 per 10 s).
+
+Every call takes its slot here (``forums.clients.get_client`` paces by default): health checks,
+searches, person pages, group, tag, backup and calendar reads, and bulk runs. Nobody sleeps long
+for a slot: a task waits at most ``MAX_INLINE_WAIT`` and is rescheduled beyond it; a web page at
+most ``WEB_INLINE_WAIT``, beyond which the call fails at once with a plain "busy" message (the
+overview card, the search row or the person page says so) instead of hanging. A refused wait
+books nothing. A 429's Retry-After or an outage's back-off is a hold (``hold_until``): nobody
+calls that forum before it ends.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from functools import lru_cache
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 
 from forums.clients.errors import ForumRateLimited
 
-# A hair slower than the limit, so clock jitter never pushes a call into a 61st slot.
+# The margin added to each window: 1 % of it plus a few milliseconds, so clock jitter and a
+# call that left a little after its slot never push a call into a full window. The plan's time
+# estimates use the same factor.
 SAFETY = 1.01
-# A worker waits inline for a slot at most this long; a later slot is not booked, and the
-# task is rescheduled for it instead (a long sleep would hold the worker and outlive the
-# action's lease).
+MIN_MARGIN = 0.005
+# At most this many slots per forum's ring (rows in the database, entries in Redis).
+RING_CAP = 1000
+# A worker waits inline for a slot at most this long; a later slot is not booked, and the task
+# is rescheduled for it instead (a long sleep would hold the worker and outlive the action's
+# lease).
 MAX_INLINE_WAIT = 10.0
+# A web request waits at most this long per call: a page never hangs on a busy forum. A health
+# check's 4-7 calls each find a slot within a second or two while a run keeps the forum's rate;
+# only a forum whose window a run has just filled (or that asked us to wait) is "busy".
+WEB_INLINE_WAIT = 3.0
+
+
+class Booking(NamedTuple):
+    delay: float  # seconds until the slot
+    booked: bool  # False: the slot was further than the caller would wait, and is still free
+    slot_no: int  # where in the ring: the call's answer is recorded there (``finished``)
+
+
+def book_shape(connection) -> tuple[int, float]:
+    """(slots in the ring, seconds each slot's next use waits): N calls in W seconds, or, for a
+    big N, N // k calls in W / k seconds with k the fewest parts that keep the ring within
+    ``RING_CAP``."""
+    window = float(max(connection.rate_window_seconds, 1))
+    allowance = max(connection.requests_per_minute * connection.rate_window_seconds // 60, 1)
+    parts = math.ceil(allowance / RING_CAP)
+    return allowance // parts, window / parts
+
+
+def gap_after(window: float) -> float:
+    """How long after call k - N call k may go: the window and its margin."""
+    return window * SAFETY + MIN_MARGIN
 
 
 class DatabasePacer:
+    """The book in the database: ``ForumPace`` (booked count, ring size, not-before time) locked
+    with SELECT ... FOR UPDATE (on SQLite the IMMEDIATE transaction serialises bookings), and
+    ``ForumPaceSlot`` rows, the ring. Four short statements a booking."""
+
     def reserve(self, connection, max_wait: float = float("inf")) -> tuple[float, bool]:
         """Book the forum's next slot if it is at most ``max_wait`` away; return (seconds to
         wait, booked)."""
-        from forums.models import ForumPace
+        booking = self.book(connection, max_wait)
+        return booking.delay, booking.booked
 
-        interval = 60.0 / max(connection.requests_per_minute, 1) * SAFETY
-        ForumPace.objects.get_or_create(connection_id=connection.pk)
+    def book(self, connection, max_wait: float = float("inf")) -> Booking:
+        from forums.models import ForumPace, ForumPaceSlot
+
+        ring, window = book_shape(connection)
         with transaction.atomic():
-            row = ForumPace.objects.select_for_update().get(connection_id=connection.pk)
+            row = ForumPace.objects.select_for_update().filter(connection_id=connection.pk).first()
+            if row is None:
+                ForumPace.objects.get_or_create(connection_id=connection.pk)
+                row = ForumPace.objects.select_for_update().get(connection_id=connection.pk)
+            if row.ring_size != ring:
+                self._lay_out(row, ring)
+            slot_no = row.booked % ring
+            slots = ForumPaceSlot.objects.filter(connection_id=connection.pk, slot_no=slot_no)
+            previous = slots.values_list("at", flat=True).first()
             now = time.time()
             slot = max(now, row.next_slot)
+            if previous is not None:
+                slot = max(slot, previous + gap_after(window))
             if slot - now > max_wait:
-                return slot - now, False
-            ForumPace.objects.filter(pk=row.pk).update(next_slot=slot + interval)
-        return max(slot - now, 0.0), True
+                return Booking(slot - now, False, slot_no)
+            if previous is None:
+                ForumPaceSlot.objects.create(connection_id=connection.pk, slot_no=slot_no, at=slot)
+            else:
+                slots.update(at=slot)
+            ForumPace.objects.filter(pk=row.pk).update(next_slot=slot, booked=F("booked") + 1)
+        return Booking(max(slot - now, 0.0), True, slot_no)
+
+    def finished(self, connection, slot_no: int) -> None:
+        """The call booked in ``slot_no`` has its answer: the forum counted it by now at the
+        latest, so its slot's next use waits a window from now. (A slot reused or laid out
+        again meanwhile only ever gets a later time: never a shorter wait.)"""
+        from django.db.models import Value
+        from django.db.models.functions import Greatest
+
+        from forums.models import ForumPaceSlot
+
+        ForumPaceSlot.objects.filter(connection_id=connection.pk, slot_no=slot_no).update(
+            at=Greatest(F("at"), Value(time.time()))
+        )
+
+    @staticmethod
+    def _lay_out(row, ring: int) -> None:
+        """A new ring size (the forum's limit was edited, or a first booking): keep the latest
+        ``ring`` call times, the oldest in slot 0, and book from slot 0."""
+        from forums.models import ForumPace, ForumPaceSlot
+
+        slots = ForumPaceSlot.objects.filter(connection_id=row.pk)
+        times = sorted(slots.values_list("at", flat=True))[-ring:]
+        slots.delete()
+        ForumPaceSlot.objects.bulk_create(
+            ForumPaceSlot(connection_id=row.pk, slot_no=i + ring - len(times), at=at)
+            for i, at in enumerate(times)
+        )
+        # Slots 0 .. ring - len(times) - 1 are empty: free now, as they were before the change.
+        ForumPace.objects.filter(pk=row.pk).update(ring_size=ring, booked=0)
+        row.ring_size, row.booked = ring, 0
 
     def hold_until(self, connection, until: float) -> None:
         """Nobody calls this forum before ``until`` (after a 429 or an outage)."""
-        from django.db.models import Case, F, Value, When
+        from django.db.models import Case, Value, When
 
         from forums.models import ForumPace
 
@@ -55,53 +162,109 @@ class DatabasePacer:
         )
 
 
+# KEYS: the ring (a hash: "size", "n" booked since laid out, and slot number -> call time) and
+# the not-before time. ARGV: ring size, gap after a slot's call, longest wait, seconds to keep.
 _RESERVE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local nxt = tonumber(redis.call('GET', KEYS[1]) or '0')
-local slot = math.max(now, nxt)
-if slot - now > tonumber(ARGV[2]) then
-  return {tostring(slot - now), 0}
+local ring = tonumber(ARGV[1])
+local size = tonumber(redis.call('HGET', KEYS[1], 'size') or '0')
+if size ~= ring then
+  local times = {}
+  for i = 0, size - 1 do
+    local at = redis.call('HGET', KEYS[1], tostring(i))
+    if at then table.insert(times, tonumber(at)) end
+  end
+  table.sort(times)
+  local keep = math.min(#times, ring)
+  redis.call('DEL', KEYS[1])
+  for j = 1, keep do
+    redis.call('HSET', KEYS[1], tostring(ring - keep + j - 1),
+      string.format('%.6f', times[#times - keep + j]))
+  end
+  redis.call('HSET', KEYS[1], 'size', ring, 'n', 0)
 end
-redis.call('SET', KEYS[1], tostring(slot + tonumber(ARGV[1])), 'EX', 86400)
-return {tostring(slot - now), 1}
+local n = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')
+local slot_no = n % ring
+local slot = math.max(now, tonumber(redis.call('GET', KEYS[2]) or '0'))
+local previous = redis.call('HGET', KEYS[1], tostring(slot_no))
+if previous then
+  slot = math.max(slot, tonumber(previous) + tonumber(ARGV[2]))
+end
+if slot - now > tonumber(ARGV[3]) then
+  return {tostring(slot - now), 0, slot_no}
+end
+local keep = math.ceil(slot - now) + tonumber(ARGV[4])
+redis.call('HSET', KEYS[1], tostring(slot_no), string.format('%.6f', slot), 'n', n + 1)
+redis.call('EXPIRE', KEYS[1], keep)
+redis.call('SET', KEYS[2], string.format('%.6f', slot), 'EX', keep)
+return {tostring(slot - now), 1, slot_no}
 """
-_HOLD = """
-local nxt = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tonumber(ARGV[1]) > nxt then
-  redis.call('SET', KEYS[1], ARGV[1], 'EX', 86400)
+_FINISHED = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local at = redis.call('HGET', KEYS[1], ARGV[1])
+if at and now > tonumber(at) then
+  redis.call('HSET', KEYS[1], ARGV[1], string.format('%.6f', now))
 end
 return 1
 """
+_HOLD = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local until_ = tonumber(ARGV[1])
+if until_ > tonumber(redis.call('GET', KEYS[1]) or '0') then
+  redis.call('SET', KEYS[1], string.format('%.6f', until_), 'EX',
+    math.max(math.ceil(until_ - now), 0) + tonumber(ARGV[2]))
+end
+return 1
+"""
+# Keys outlive their last slot by this long (a ring is never needed a window after its last
+# call; the margin covers clocks and long holds).
+_KEEP_SECONDS = 86400 * 2
 
 
 class RedisPacer:
-    """The same slot book in Redis: atomic scripts, timed by the Redis server's clock."""
+    """The same book in Redis: atomic scripts, timed by the Redis server's clock."""
 
     def __init__(self, url: str) -> None:
         import redis
 
         self.redis = redis.Redis.from_url(url)
         self._reserve = self.redis.register_script(_RESERVE)
+        self._finished = self.redis.register_script(_FINISHED)
         self._hold = self.redis.register_script(_HOLD)
 
     @staticmethod
     def key(connection) -> str:
-        # Redis outlives databases: a connection id reused by a new database (or a fresh
-        # install on the same Redis) must not inherit an old forum's slots.
-        return f"forumdeck:pace:{connection.pk}:{connection.created_at.timestamp():.0f}"
+        # Redis outlives databases: a connection id reused by a new database (a fresh install
+        # or a test database on the same Redis) must not inherit an old forum's slots, so the
+        # key also names the moment the connection was created.
+        return f"forumdeck:pace:{connection.pk}:{connection.created_at.timestamp():.6f}"
 
     def reserve(self, connection, max_wait: float = float("inf")) -> tuple[float, bool]:
-        interval = 60.0 / max(connection.requests_per_minute, 1) * SAFETY
+        booking = self.book(connection, max_wait)
+        return booking.delay, booking.booked
+
+    def book(self, connection, max_wait: float = float("inf")) -> Booking:
+        ring, window = book_shape(connection)
         limit = max_wait if max_wait != float("inf") else 1e12
-        delay, booked = self._reserve(keys=[self.key(connection)], args=[interval, limit])
-        return max(float(delay), 0.0), bool(int(booked))
+        key = self.key(connection)
+        delay, booked, slot_no = self._reserve(
+            keys=[key + ":ring", key],
+            args=[ring, gap_after(window), limit, _KEEP_SECONDS + int(window)],
+        )
+        return Booking(max(float(delay), 0.0), bool(int(booked)), int(slot_no))
+
+    def finished(self, connection, slot_no: int) -> None:
+        self._finished(keys=[self.key(connection) + ":ring"], args=[slot_no])
 
     def hold_until(self, connection, until: float) -> None:
         # Redis time and ours may differ a little; the hold is in our clock, good enough
         # for a wait measured in seconds.
-        offset = time.time() - float(self.redis.time()[0])
-        self._hold(keys=[self.key(connection)], args=[until - offset])
+        seconds, micros = self.redis.time()
+        offset = time.time() - (seconds + micros / 1e6)
+        self._hold(keys=[self.key(connection)], args=[until - offset, _KEEP_SECONDS])
 
 
 @lru_cache(maxsize=1)
@@ -115,22 +278,56 @@ def get_pacer():
     return _pacer_for(settings.CELERY_BROKER_URL)
 
 
-def pace_for(connection) -> Callable[[], None]:
-    """A callable for ``BaseClient.pacer``: waits for this forum's next slot."""
-    pacer = get_pacer()
+def in_task() -> bool:
+    """True inside a Celery task (a worker, or a task run eagerly), False in a web request."""
+    from celery import current_task
 
-    def wait() -> None:
-        delay, booked = pacer.reserve(connection, max_wait=MAX_INLINE_WAIT)
-        if not booked:
-            # Another action (or a forum's Retry-After) holds this forum's next slots: come
-            # back then, never sleep for it here.
+    return current_task is not None and bool(current_task)
+
+
+def inline_wait_limit() -> float:
+    """How long this process may wait for one slot: a worker's task, or a person's page."""
+    return MAX_INLINE_WAIT if in_task() else WEB_INLINE_WAIT
+
+
+class Pace:
+    """``BaseClient.pacer``: called before each call, it waits for this forum's next slot (at
+    most ``max_wait``, default ``inline_wait_limit()`` when the call is made), runs ``then``
+    (the bulk engine's cancel check) and returns the booking; ``finished(booking)`` is called
+    when the call's answer (or failure) is in, so that the slot's next use is counted from
+    when the forum surely counted this call, not from when it was booked to leave."""
+
+    def __init__(
+        self, connection, max_wait: float | None = None, then: Callable[[], None] | None = None
+    ) -> None:
+        self.connection = connection
+        self.max_wait = max_wait
+        self.then = then
+
+    def __call__(self) -> Booking:
+        limit = inline_wait_limit() if self.max_wait is None else self.max_wait
+        booking = get_pacer().book(self.connection, max_wait=limit)
+        if not booking.booked:
+            # Other Forumdeck work (or a forum's Retry-After) holds this forum's next slots:
+            # come back then, never sleep for it here.
             raise ForumRateLimited(
-                f"{connection.name} is busy with other Forumdeck work or asked to wait; "
-                f"its next free slot is in {delay:.0f} s.",
+                f"{self.connection.name} is busy with other Forumdeck work or asked to wait; "
+                f"its next free slot is in {booking.delay:.0f} s.",
                 status=None,
-                retry_after=delay,
+                retry_after=booking.delay,
             )
-        if delay > 0:
-            time.sleep(delay)
+        if booking.delay > 0:
+            time.sleep(booking.delay)
+        if self.then is not None:
+            self.then()
+        return booking
 
-    return wait
+    def finished(self, booking: Booking) -> None:
+        get_pacer().finished(self.connection, booking.slot_no)
+
+
+def pace_for(
+    connection, max_wait: float | None = None, then: Callable[[], None] | None = None
+) -> Pace:
+    """The pacer for every client of this forum (see ``Pace``)."""
+    return Pace(connection, max_wait, then)

@@ -456,7 +456,7 @@ class BaseClient:
         allow_http_hosts: Iterable[str] = (),
         allow_private_hosts: Iterable[str] = (),
         master_token: bool = False,
-        pacer: Callable[[], None] | None = None,
+        pacer: Callable[[], Any] | None = None,
         deadline: float | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
@@ -474,7 +474,7 @@ class BaseClient:
         self.max_json_depth = max_json_depth
         self.api_username = api_username
         self.master_token = master_token
-        # Called before every request: the bulk-action pacer plugs in here.
+        # Called before every request: the forum's slot book plugs in here (get_client).
         self.pacer = pacer
         self.calls = 0
         self._calls_lock = threading.Lock()
@@ -632,13 +632,12 @@ class BaseClient:
         """Send one request; a failure raises its ``ForumError``, except the statuses in
         ``keep_status``, whose response comes back for the caller to read (e.g. a 422 that
         asks a question rather than refusing)."""
-        if self.pacer is not None:
-            self.pacer()
+        slot = self._take_slot()
         url = self.url(path)
         started = time.monotonic()
         with self._calls_lock:
             self.calls += 1
-        with _CallWatch(self.deadline) as watch:
+        with slot, _CallWatch(self.deadline) as watch:
             try:
                 # stream=True: the body is read below, in chunks, up to the size limit.
                 response = self.session.request(
@@ -674,6 +673,17 @@ class BaseClient:
         if response.status_code not in keep_status:
             self.raise_for_status(response)
         return response
+
+    def _take_slot(self) -> contextlib.AbstractContextManager:
+        """Wait for the forum's pace; what is left records, when the call is over, that its
+        slot was used (a pacer with ``finished``, like ``forums.bulk.pacing.Pace``)."""
+        slot = contextlib.ExitStack()
+        if self.pacer is not None:
+            booking = self.pacer()
+            finished = getattr(self.pacer, "finished", None)
+            if finished is not None and booking is not None:
+                slot.callback(finished, booking)
+        return slot
 
     def _read_body(self, response: requests.Response, watch: _CallWatch) -> None:
         """Read the answer into ``response.content``: at most ``max_response_bytes`` (after

@@ -1,48 +1,279 @@
-"""The shared pacer: slots a forum's rate apart, and never a long sleep in a worker."""
+"""The per-forum slot book: the window's allowance at once, then the forum's rate, never more in
+any window (the sandbox's call log is the judge), and never a long sleep in a page or a worker."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import socket
+import subprocess
+import threading
 import time
 
 import pytest
 
-from forums.bulk.pacing import MAX_INLINE_WAIT, SAFETY, get_pacer, pace_for
+from forums.bulk import pacing
+from forums.bulk.pacing import (
+    MAX_INLINE_WAIT,
+    WEB_INLINE_WAIT,
+    DatabasePacer,
+    RedisPacer,
+    book_shape,
+    gap_after,
+    get_pacer,
+    pace_for,
+)
+from forums.clients import get_client
 from forums.clients.errors import ForumRateLimited
+from tests.conftest import SANDBOX_DISCOURSE_KEY
 from tests.factories import ForumConnectionFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def test_slots_are_handed_out_the_forums_rate_apart():
-    # Database pacer on the embedded stack, Redis pacer when the broker is Redis.
-    connection = ForumConnectionFactory(requests_per_minute=600)
-    pacer = get_pacer()
-    delays = [pacer.reserve(connection)[0] for _ in range(5)]
-    interval = 60 / 600 * SAFETY
-    assert delays[0] < interval
-    for earlier, later in zip(delays, delays[1:], strict=False):
-        assert later - earlier == pytest.approx(interval, abs=0.05)
+# --- the two books ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def redis_url():
+    """A Redis for the Redis book: the broker's when it is Redis, else a private redis-server
+    on a loopback port (skipped where there is none, except in CI)."""
+    from django.conf import settings
+
+    if settings.CELERY_BROKER_URL.startswith("redis://"):
+        yield settings.CELERY_BROKER_URL
+        return
+    binary = shutil.which("redis-server")
+    if binary is None:
+        if os.environ.get("FORUMDECK_REQUIRE_ALL"):
+            pytest.fail("redis-server is required in CI")
+        pytest.skip("redis-server is not installed")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        import redis
+
+        client = redis.Redis(host="127.0.0.1", port=port)
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
-def test_forums_are_paced_separately():
-    a = ForumConnectionFactory(requests_per_minute=60)
-    b = ForumConnectionFactory(requests_per_minute=60)
-    pacer = get_pacer()
-    for _ in range(3):
-        pacer.reserve(a)
+@pytest.fixture(params=["database", "redis"])
+def pacer(request):
+    if request.param == "database":
+        return DatabasePacer()
+    return RedisPacer(request.getfixturevalue("redis_url"))
+
+
+def book(pacer, connection, n: int, max_wait: float = float("inf")) -> list[float]:
+    """Book n slots; the times they were booked for."""
+    times = []
+    for _ in range(n):
+        delay, booked = pacer.reserve(connection, max_wait=max_wait)
+        assert booked
+        times.append(time.time() + delay)
+    return times
+
+
+def most_in_any_window(times: list[float], window: float) -> int:
+    times, best, start = sorted(times), 0, 0
+    for end, t in enumerate(times):
+        while t - times[start] >= window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+def test_the_windows_allowance_goes_at_once_then_one_window_after_each_call(pacer):
+    connection = ForumConnectionFactory(requests_per_minute=600, rate_window_seconds=1)
+    assert connection.rate_allowance == 10
+    delays = [pacer.reserve(connection)[0] for _ in range(13)]
+    assert max(delays[:10]) < 0.1  # the burst: no wait
+    gap = gap_after(1.0)
+    for later in delays[10:]:  # each waits for the call ten before it to leave the window
+        assert later == pytest.approx(gap, abs=0.1)
+
+
+def test_no_window_of_the_book_holds_more_than_the_allowance(pacer):
+    connection = ForumConnectionFactory(requests_per_minute=300, rate_window_seconds=2)
+    times = book(pacer, connection, 40)
+    assert most_in_any_window(times, 2.0) == 10
+    # The true floor: (calls - allowance) / rate, and the margin on top of it.
+    assert times[-1] - times[0] == pytest.approx((40 - 10) / 5 * pacing.SAFETY, abs=0.2)
+
+
+def test_forums_are_paced_separately(pacer):
+    a = ForumConnectionFactory(requests_per_minute=60, rate_window_seconds=60)
+    b = ForumConnectionFactory(requests_per_minute=60, rate_window_seconds=60)
+    book(pacer, a, 60)
+    assert pacer.reserve(a, max_wait=0)[1] is False  # a's window is full for a minute
     assert pacer.reserve(b)[0] < 0.5  # b is free while a is busy
 
 
-def test_a_held_forum_reschedules_instead_of_sleeping():
-    connection = ForumConnectionFactory(name="Held forum", requests_per_minute=600)
-    get_pacer().hold_until(connection, time.time() + 45)
+def test_a_hold_keeps_every_call_back_and_books_nothing_while_refused(pacer):
+    connection = ForumConnectionFactory(requests_per_minute=600)
+    pacer.hold_until(connection, time.time() + 45)
+    delay, booked = pacer.reserve(connection, max_wait=MAX_INLINE_WAIT)
+    assert not booked and delay == pytest.approx(45, abs=2)
+    # A shorter hold never shortens a longer one.
+    pacer.hold_until(connection, time.time() + 5)
+    assert pacer.reserve(connection, max_wait=0)[0] == pytest.approx(45, abs=2)
+    # Nothing was booked: once the hold ends, the whole allowance is there.
+    pacer.hold_until(connection, time.time() + 0.2)  # (a fresh forum: its own book)
+    fresh = ForumConnectionFactory(requests_per_minute=600, rate_window_seconds=1)
+    pacer.hold_until(fresh, time.time() + 0.3)
+    delays = [pacer.reserve(fresh)[0] for _ in range(10)]
+    assert all(d == pytest.approx(0.3, abs=0.1) for d in delays)
+
+
+def test_a_smaller_limit_takes_effect_at_once(pacer):
+    connection = ForumConnectionFactory(requests_per_minute=600, rate_window_seconds=1)
+    book(pacer, connection, 10)
+    connection.requests_per_minute = 300  # 5 a second now: the latest 5 calls fill the window
+    assert pacer.reserve(connection, max_wait=0)[1] is False
+
+
+def test_a_larger_limit_adds_slots_to_the_window(pacer):
+    connection = ForumConnectionFactory(requests_per_minute=600, rate_window_seconds=1)
+    book(pacer, connection, 10)
+    connection.requests_per_minute = 1200  # 20 a second: ten more fit in this window
+    times = book(pacer, connection, 10, max_wait=0.5)
+    assert max(times) - time.time() < 0.5
+    assert pacer.reserve(connection, max_wait=0)[1] is False
+
+
+def test_a_big_allowance_keeps_a_small_ring_and_never_more_in_any_window(pacer, monkeypatch):
+    monkeypatch.setattr(pacing, "RING_CAP", 10)
+    # 25 in any 3 s: the ring holds 8 slots, each reused 1 s later (3 parts of 8 <= 25).
+    connection = ForumConnectionFactory(requests_per_minute=500, rate_window_seconds=3)
+    assert book_shape(connection) == (8, 1.0)
+    times = book(pacer, connection, 30)
+    assert most_in_any_window(times, 3.0) <= 25
+    assert max(times[:8]) - time.time() < 0.1  # the burst
+    if isinstance(pacer, DatabasePacer):
+        from forums.models import ForumPaceSlot
+
+        assert ForumPaceSlot.objects.filter(connection=connection).count() == 8
+
+
+def test_a_60_per_minute_forum_answers_a_page_without_waiting():
+    """Most forums allow 60 a minute: a page's few calls go at once, not a second apart."""
+    connection = ForumConnectionFactory(requests_per_minute=60)
+    delays = [get_pacer().reserve(connection)[0] for _ in range(7)]
+    assert max(delays) < 0.1
+
+
+# --- waiting: a page never hangs, a worker is rescheduled ---------------------------------------
+def test_a_page_does_not_wait_for_a_busy_forum_and_books_nothing():
+    connection = ForumConnectionFactory(name="Busy forum", requests_per_minute=60)
+    book(get_pacer(), connection, 60)  # a run just sent the window's allowance
     wait = pace_for(connection)
     started = time.monotonic()
     with pytest.raises(ForumRateLimited) as exc:
         wait()
     assert time.monotonic() - started < 1  # no sleep
+    assert "Busy forum is busy with other Forumdeck work" in str(exc.value)
+    assert exc.value.retry_after == pytest.approx(60, abs=2)
+
+
+def test_a_held_forum_reschedules_a_task_instead_of_sleeping(monkeypatch):
+    connection = ForumConnectionFactory(name="Held forum", requests_per_minute=600)
+    get_pacer().hold_until(connection, time.time() + 45)
+    monkeypatch.setattr(pacing, "in_task", lambda: True)
+    wait = pace_for(connection)
+    started = time.monotonic()
+    with pytest.raises(ForumRateLimited) as exc:
+        wait()
+    assert time.monotonic() - started < 1
     assert exc.value.retry_after == pytest.approx(45, abs=2)
     assert "Held forum" in str(exc.value)
-    # Nothing was booked: the slot is still free for whoever comes when the hold ends.
-    delay, booked = get_pacer().reserve(connection, max_wait=MAX_INLINE_WAIT)
-    assert not booked and delay == pytest.approx(45, abs=2)
+
+
+def test_a_task_waits_longer_inline_than_a_page(monkeypatch):
+    from celery import shared_task
+
+    seen = {}
+
+    @shared_task
+    def probe():
+        seen["limit"] = pacing.inline_wait_limit()
+
+    probe.apply()
+    assert seen["limit"] == MAX_INLINE_WAIT
+    assert pacing.inline_wait_limit() == WEB_INLINE_WAIT < MAX_INLINE_WAIT
+    # A slot 5 s away: a task sleeps for it, a page does not.
+    connection = ForumConnectionFactory(requests_per_minute=600)
+    get_pacer().hold_until(connection, time.time() + 5)
+    slept = []
+    monkeypatch.setattr(pacing.time, "sleep", slept.append)
+    with pytest.raises(ForumRateLimited):
+        pace_for(connection)()
+    monkeypatch.setattr(pacing, "in_task", lambda: True)
+    pace_for(connection)()
+    assert slept and slept[0] == pytest.approx(5, abs=1)
+
+
+# --- judged by the forum: the sandbox's call log ------------------------------------------------
+def _burst_of_calls(discourse_sandbox, threads: int = 4, each: int = 4) -> None:
+    """16 calls through get_client from 4 threads at once, as a page's fan-out sends them."""
+    app = discourse_sandbox.app
+    app.config.rate_window_seconds = 1.0
+    app.config.admin_requests_per_minute = 5  # the sandbox's limit is per its window
+    connection = ForumConnectionFactory(
+        base_url=discourse_sandbox.url,
+        api_key=SANDBOX_DISCOURSE_KEY,
+        requests_per_minute=300,  # 5 in any 1 s, as the forum counts
+        rate_window_seconds=1,
+    )
+    app.calls.clear()
+    errors = []
+
+    def job():
+        try:
+            with get_client(connection, pacer=pace_for(connection, max_wait=30)) as client:
+                for _ in range(each):
+                    client.request("GET", "/admin/users/list/active.json")
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    workers = [threading.Thread(target=job) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert errors == []
+    calls = sorted(app.calls.records(), key=lambda r: r.at)
+    assert len(calls) == threads * each
+    assert app.calls.count(status=429) == 0
+    assert app.calls.max_in_any_window(1.0) == 5
+    # The burst: the first five went together, the sixth one window after the first.
+    assert calls[4].at - calls[0].at < 0.5
+    assert calls[5].at - calls[0].at >= 1.0
+
+
+def test_threads_never_send_more_than_the_forum_allows_in_any_window(
+    discourse_sandbox, pacer, monkeypatch
+):
+    monkeypatch.setattr(pacing, "get_pacer", lambda: pacer)
+    _burst_of_calls(discourse_sandbox)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_threads_with_their_own_database_connections_share_one_book(discourse_sandbox, monkeypatch):
+    """As in production: every thread books through its own connection, each booking its own
+    transaction (SQLite: BEGIN IMMEDIATE under WAL; PostgreSQL: SELECT ... FOR UPDATE)."""
+    database_pacer = DatabasePacer()
+    monkeypatch.setattr(pacing, "get_pacer", lambda: database_pacer)
+    _burst_of_calls(discourse_sandbox)
