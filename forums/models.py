@@ -357,12 +357,16 @@ class ForumPace(models.Model):
 
 
 class ForumPaceSlot(models.Model):
-    """One slot of a forum's ring: when the call booked in it went. The call booked ``ring_size``
-    calls later may go one window after it."""
+    """One slot of a forum's ring: when the call booked in it reached the forum, at the latest.
+    The call booked ``ring_size`` calls later may go one window after it."""
 
     connection = models.ForeignKey(ForumConnection, on_delete=models.CASCADE, related_name="+")
     slot_no = models.PositiveIntegerField()
-    at = models.FloatField(help_text="Unix time of the call booked in this slot.")
+    at = models.FloatField(
+        help_text="Unix time of the call booked in this slot: when it was to leave while it is "
+        "out, when its answer came once it is in."
+    )
+    pending = models.BooleanField(default=False, help_text="The call has no answer yet.")
 
     class Meta:
         constraints = [

@@ -38,7 +38,7 @@ from forums.models import (
 )
 
 from .kinds import Applied, Kind, Target, get_kind
-from .pacing import MAX_INLINE_WAIT, SAFETY, get_pacer, pace_for
+from .pacing import MAX_INLINE_WAIT, get_pacer, pace_for, pacing_seconds
 from .targets import MAX_TARGETS, TargetParser
 
 logger = logging.getLogger("forums.bulk")
@@ -509,7 +509,7 @@ def _freeze_plan(action: BulkAction, kind: Kind, frozen: dict[str, dict]) -> Non
                 + kind.recheck_calls(cls, planned)
                 + kind.apply_calls(cls, planned)
             )
-        seconds = calls * 60.0 / connection.requests_per_minute * SAFETY
+        seconds = pacing_seconds(connection, calls)
         total_calls += calls
         total_seconds = max(total_seconds, seconds)  # forums run side by side
         per_connection.append(

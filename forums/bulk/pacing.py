@@ -51,6 +51,11 @@ SAFETY = 1.01
 MIN_MARGIN = 0.005
 # At most this many slots per forum's ring (rows in the database, entries in Redis).
 RING_CAP = 1000
+# A booked call that never reported its answer (its process died) stops holding its slot this
+# long after its time: by then it has surely reached the forum, or never will.
+STALE_SECONDS = 30.0
+# How soon to ask again for a slot whose last call is still out, once that call's time is due.
+POLL_SECONDS = 0.005
 # A worker waits inline for a slot at most this long; a later slot is not booked, and the task
 # is rescheduled for it instead (a long sleep would hold the worker and outlive the action's
 # lease).
@@ -62,9 +67,11 @@ WEB_INLINE_WAIT = 3.0
 
 
 class Booking(NamedTuple):
-    delay: float  # seconds until the slot
-    booked: bool  # False: the slot was further than the caller would wait, and is still free
-    slot_no: int  # where in the ring: the call's answer is recorded there (``finished``)
+    delay: float  # booked: seconds until the slot; refused: seconds until worth asking again
+    booked: bool  # False: not booked (too far away, or the slot's last call is still out)
+    slot_no: int = 0  # where in the ring: the call's answer is recorded there (``finished``)
+    at: float | str = 0.0  # the booked time, as the book stores it (identifies the booking)
+    in_flight: bool = False  # refused because the slot's last call has no answer yet
 
 
 def book_shape(connection) -> tuple[int, float]:
@@ -82,21 +89,31 @@ def gap_after(window: float) -> float:
     return window * SAFETY + MIN_MARGIN
 
 
+def pacing_seconds(connection, calls: int) -> float:
+    """How long the book makes ``calls`` calls take, at the least: the first ring's worth at
+    once, then a ring's worth per (margined) window."""
+    ring, window = book_shape(connection)
+    return max(calls - ring, 0) / ring * gap_after(window)
+
+
 class DatabasePacer:
     """The book in the database: ``ForumPace`` (booked count, ring size, not-before time) locked
     with SELECT ... FOR UPDATE (on SQLite the IMMEDIATE transaction serialises bookings), and
     ``ForumPaceSlot`` rows, the ring. Four short statements a booking."""
 
     def reserve(self, connection, max_wait: float = float("inf")) -> tuple[float, bool]:
-        """Book the forum's next slot if it is at most ``max_wait`` away; return (seconds to
-        wait, booked)."""
+        """Book the forum's next slot if it is at most ``max_wait`` away, for a call that is
+        over as soon as it leaves; return (seconds to wait, booked)."""
         booking = self.book(connection, max_wait)
+        if booking.booked:
+            self.finished(connection, booking)
         return booking.delay, booking.booked
 
     def book(self, connection, max_wait: float = float("inf")) -> Booking:
         from forums.models import ForumPace, ForumPaceSlot
 
         ring, window = book_shape(connection)
+        gap = gap_after(window)
         with transaction.atomic():
             row = ForumPace.objects.select_for_update().filter(connection_id=connection.pk).first()
             if row is None:
@@ -106,32 +123,43 @@ class DatabasePacer:
                 self._lay_out(row, ring)
             slot_no = row.booked % ring
             slots = ForumPaceSlot.objects.filter(connection_id=connection.pk, slot_no=slot_no)
-            previous = slots.values_list("at", flat=True).first()
+            previous = slots.values_list("at", "pending").first()
             now = time.time()
             slot = max(now, row.next_slot)
             if previous is not None:
-                slot = max(slot, previous + gap_after(window))
+                at, pending = previous
+                if pending and now < at + STALE_SECONDS:
+                    # That call is out (or about to leave): when the forum counts it is known
+                    # once its answer is in. Ask again then; refuse if even the earliest slot
+                    # it leaves is too far.
+                    refused = Booking(max(at - now, 0.0) + POLL_SECONDS, False, slot_no)
+                    if max(slot, at + gap) - now > max_wait:
+                        return refused._replace(delay=max(slot, at + gap) - now)
+                    return refused._replace(in_flight=True)
+                # A stale call counts as arrived at the latest when it went stale.
+                slot = max(slot, (at + STALE_SECONDS if pending else at) + gap)
             if slot - now > max_wait:
                 return Booking(slot - now, False, slot_no)
             if previous is None:
-                ForumPaceSlot.objects.create(connection_id=connection.pk, slot_no=slot_no, at=slot)
+                ForumPaceSlot.objects.create(
+                    connection_id=connection.pk, slot_no=slot_no, at=slot, pending=True
+                )
             else:
-                slots.update(at=slot)
+                slots.update(at=slot, pending=True)
             ForumPace.objects.filter(pk=row.pk).update(next_slot=slot, booked=F("booked") + 1)
-        return Booking(max(slot - now, 0.0), True, slot_no)
+        return Booking(max(slot - now, 0.0), True, slot_no, slot)
 
-    def finished(self, connection, slot_no: int) -> None:
-        """The call booked in ``slot_no`` has its answer: the forum counted it by now at the
-        latest, so its slot's next use waits a window from now. (A slot reused or laid out
-        again meanwhile only ever gets a later time: never a shorter wait.)"""
+    def finished(self, connection, booking: Booking) -> None:
+        """The call booked in ``booking`` has its answer (or gave up): the forum counted it by
+        now at the latest, so its slot's next use waits a window from now."""
         from django.db.models import Value
         from django.db.models.functions import Greatest
 
         from forums.models import ForumPaceSlot
 
-        ForumPaceSlot.objects.filter(connection_id=connection.pk, slot_no=slot_no).update(
-            at=Greatest(F("at"), Value(time.time()))
-        )
+        ForumPaceSlot.objects.filter(
+            connection_id=connection.pk, slot_no=booking.slot_no, at=booking.at, pending=True
+        ).update(at=Greatest(F("at"), Value(time.time())), pending=False)
 
     @staticmethod
     def _lay_out(row, ring: int) -> None:
@@ -140,11 +168,11 @@ class DatabasePacer:
         from forums.models import ForumPace, ForumPaceSlot
 
         slots = ForumPaceSlot.objects.filter(connection_id=row.pk)
-        times = sorted(slots.values_list("at", flat=True))[-ring:]
+        times = sorted(slots.values_list("at", "pending"))[-ring:]
         slots.delete()
         ForumPaceSlot.objects.bulk_create(
-            ForumPaceSlot(connection_id=row.pk, slot_no=i + ring - len(times), at=at)
-            for i, at in enumerate(times)
+            ForumPaceSlot(connection_id=row.pk, slot_no=i + ring - len(times), at=at, pending=p)
+            for i, (at, p) in enumerate(times)
         )
         # Slots 0 .. ring - len(times) - 1 are empty: free now, as they were before the change.
         ForumPace.objects.filter(pk=row.pk).update(ring_size=ring, booked=0)
@@ -162,50 +190,71 @@ class DatabasePacer:
         )
 
 
-# KEYS: the ring (a hash: "size", "n" booked since laid out, and slot number -> call time) and
-# the not-before time. ARGV: ring size, gap after a slot's call, longest wait, seconds to keep.
+# KEYS: the ring (a hash: "size"; "n", calls booked since it was laid out; slot number -> call
+# time; "p" .. slot number, present while that call is out) and the not-before time.
+# ARGV: ring size, gap after a slot's call, longest wait, seconds to keep the keys, seconds
+# after which a call that is still out counts as arrived, how soon to ask again.
 _RESERVE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local ring = tonumber(ARGV[1])
+local gap = tonumber(ARGV[2])
 local size = tonumber(redis.call('HGET', KEYS[1], 'size') or '0')
 if size ~= ring then
   local times = {}
   for i = 0, size - 1 do
     local at = redis.call('HGET', KEYS[1], tostring(i))
-    if at then table.insert(times, tonumber(at)) end
+    if at then
+      table.insert(times, {tonumber(at), redis.call('HGET', KEYS[1], 'p' .. i), at})
+    end
   end
-  table.sort(times)
+  table.sort(times, function(a, b) return a[1] < b[1] end)
   local keep = math.min(#times, ring)
   redis.call('DEL', KEYS[1])
   for j = 1, keep do
-    redis.call('HSET', KEYS[1], tostring(ring - keep + j - 1),
-      string.format('%.6f', times[#times - keep + j]))
+    local entry = times[#times - keep + j]
+    local slot_no = tostring(ring - keep + j - 1)
+    redis.call('HSET', KEYS[1], slot_no, entry[3])
+    if entry[2] then redis.call('HSET', KEYS[1], 'p' .. slot_no, '1') end
   end
   redis.call('HSET', KEYS[1], 'size', ring, 'n', 0)
 end
 local n = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')
-local slot_no = n % ring
+local slot_no = tostring(n % ring)
 local slot = math.max(now, tonumber(redis.call('GET', KEYS[2]) or '0'))
-local previous = redis.call('HGET', KEYS[1], tostring(slot_no))
+local previous = redis.call('HGET', KEYS[1], slot_no)
 if previous then
-  slot = math.max(slot, tonumber(previous) + tonumber(ARGV[2]))
+  local at = tonumber(previous)
+  if redis.call('HGET', KEYS[1], 'p' .. slot_no) then
+    if now < at + tonumber(ARGV[5]) then
+      local earliest = math.max(slot, at + gap)
+      if earliest - now > tonumber(ARGV[3]) then
+        return {tostring(earliest - now), 0, slot_no, '', 0}
+      end
+      return {tostring(math.max(at - now, 0) + tonumber(ARGV[6])), 0, slot_no, '', 1}
+    end
+    at = at + tonumber(ARGV[5])
+  end
+  slot = math.max(slot, at + gap)
 end
 if slot - now > tonumber(ARGV[3]) then
-  return {tostring(slot - now), 0, slot_no}
+  return {tostring(slot - now), 0, slot_no, '', 0}
 end
 local keep = math.ceil(slot - now) + tonumber(ARGV[4])
-redis.call('HSET', KEYS[1], tostring(slot_no), string.format('%.6f', slot), 'n', n + 1)
+local text = string.format('%.6f', slot)
+redis.call('HSET', KEYS[1], slot_no, text, 'p' .. slot_no, '1', 'n', n + 1)
 redis.call('EXPIRE', KEYS[1], keep)
-redis.call('SET', KEYS[2], string.format('%.6f', slot), 'EX', keep)
-return {tostring(slot - now), 1, slot_no}
+redis.call('SET', KEYS[2], text, 'EX', keep)
+return {tostring(slot - now), 1, slot_no, text, 0}
 """
 _FINISHED = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local at = redis.call('HGET', KEYS[1], ARGV[1])
-if at and now > tonumber(at) then
-  redis.call('HSET', KEYS[1], ARGV[1], string.format('%.6f', now))
+if at == ARGV[2] and redis.call('HDEL', KEYS[1], 'p' .. ARGV[1]) == 1 then
+  if now > tonumber(at) then
+    redis.call('HSET', KEYS[1], ARGV[1], string.format('%.6f', now))
+  end
 end
 return 1
 """
@@ -244,20 +293,35 @@ class RedisPacer:
 
     def reserve(self, connection, max_wait: float = float("inf")) -> tuple[float, bool]:
         booking = self.book(connection, max_wait)
+        if booking.booked:
+            self.finished(connection, booking)
         return booking.delay, booking.booked
 
     def book(self, connection, max_wait: float = float("inf")) -> Booking:
         ring, window = book_shape(connection)
         limit = max_wait if max_wait != float("inf") else 1e12
         key = self.key(connection)
-        delay, booked, slot_no = self._reserve(
+        delay, booked, slot_no, at, in_flight = self._reserve(
             keys=[key + ":ring", key],
-            args=[ring, gap_after(window), limit, _KEEP_SECONDS + int(window)],
+            args=[
+                ring,
+                gap_after(window),
+                limit,
+                _KEEP_SECONDS + int(window),
+                STALE_SECONDS,
+                POLL_SECONDS,
+            ],
         )
-        return Booking(max(float(delay), 0.0), bool(int(booked)), int(slot_no))
+        return Booking(
+            max(float(delay), 0.0),
+            bool(int(booked)),
+            int(slot_no),
+            at.decode() if isinstance(at, bytes) else at,
+            bool(int(in_flight)),
+        )
 
-    def finished(self, connection, slot_no: int) -> None:
-        self._finished(keys=[self.key(connection) + ":ring"], args=[slot_no])
+    def finished(self, connection, booking: Booking) -> None:
+        self._finished(keys=[self.key(connection) + ":ring"], args=[booking.slot_no, booking.at])
 
     def hold_until(self, connection, until: float) -> None:
         # Redis time and ours may differ a little; the hold is in our clock, good enough
@@ -306,7 +370,14 @@ class Pace:
 
     def __call__(self) -> Booking:
         limit = inline_wait_limit() if self.max_wait is None else self.max_wait
-        booking = get_pacer().book(self.connection, max_wait=limit)
+        pacer = get_pacer()
+        started = time.monotonic()
+        while True:
+            waited = time.monotonic() - started
+            booking = pacer.book(self.connection, max_wait=max(limit - waited, 0.0))
+            if booking.booked or not booking.in_flight:
+                break
+            time.sleep(booking.delay)  # the slot's last call is still out: ask again
         if not booking.booked:
             # Other Forumdeck work (or a forum's Retry-After) holds this forum's next slots:
             # come back then, never sleep for it here.
@@ -316,14 +387,18 @@ class Pace:
                 status=None,
                 retry_after=booking.delay,
             )
-        if booking.delay > 0:
-            time.sleep(booking.delay)
-        if self.then is not None:
-            self.then()
+        try:
+            if booking.delay > 0:
+                time.sleep(booking.delay)
+            if self.then is not None:
+                self.then()
+        except BaseException:
+            self.finished(booking)  # no call leaves: the slot is free a window after its time
+            raise
         return booking
 
     def finished(self, booking: Booking) -> None:
-        get_pacer().finished(self.connection, booking.slot_no)
+        get_pacer().finished(self.connection, booking)
 
 
 def pace_for(

@@ -632,12 +632,11 @@ class BaseClient:
         """Send one request; a failure raises its ``ForumError``, except the statuses in
         ``keep_status``, whose response comes back for the caller to read (e.g. a 422 that
         asks a question rather than refusing)."""
-        slot = self._take_slot()
         url = self.url(path)
-        started = time.monotonic()
-        with self._calls_lock:
-            self.calls += 1
-        with slot, _CallWatch(self.deadline) as watch:
+        with self._take_slot(), _CallWatch(self.deadline) as watch:
+            started = time.monotonic()
+            with self._calls_lock:
+                self.calls += 1
             try:
                 # stream=True: the body is read below, in chunks, up to the size limit.
                 response = self.session.request(
@@ -674,16 +673,18 @@ class BaseClient:
             self.raise_for_status(response)
         return response
 
-    def _take_slot(self) -> contextlib.AbstractContextManager:
-        """Wait for the forum's pace; what is left records, when the call is over, that its
-        slot was used (a pacer with ``finished``, like ``forums.bulk.pacing.Pace``)."""
-        slot = contextlib.ExitStack()
-        if self.pacer is not None:
-            booking = self.pacer()
-            finished = getattr(self.pacer, "finished", None)
+    @contextlib.contextmanager
+    def _take_slot(self) -> Iterator[None]:
+        """Wait for the forum's pace; when the call is over (answered or not), tell a pacer that
+        wants to know (``finished``, like ``forums.bulk.pacing.Pace``): the forum counted the
+        call by then at the latest."""
+        booking = self.pacer() if self.pacer is not None else None
+        finished = getattr(self.pacer, "finished", None)
+        try:
+            yield
+        finally:
             if finished is not None and booking is not None:
-                slot.callback(finished, booking)
-        return slot
+                finished(booking)
 
     def _read_body(self, response: requests.Response, watch: _CallWatch) -> None:
         """Read the answer into ``response.content``: at most ``max_response_bytes`` (after

@@ -10,7 +10,7 @@ from forums.clients import (
     validate_base_url,
 )
 from forums.clients.errors import ForumError
-from forums.models import ForumConnection
+from forums.models import MAX_RATE_WINDOW_SECONDS, ForumConnection
 
 from .services import KEY_BINDING, key_needed_message
 
@@ -52,6 +52,7 @@ class ConnectionForm(forms.ModelForm):
             "api_key",
             "nodebb_master_token",
             "requests_per_minute",
+            "rate_window_seconds",
             "enabled",
         ]
 
@@ -76,6 +77,9 @@ class ConnectionForm(forms.ModelForm):
                 f"{key_help} Stored encrypted; only its last four characters are shown again."
             )
         self.fields["requests_per_minute"].widget.attrs["min"] = 1
+        window = self.fields["rate_window_seconds"]
+        window.widget.attrs.update(min=1, max=MAX_RATE_WINDOW_SECONDS)
+        window.required = False  # empty: as it was, or Discourse's 60 s for a new forum
         self.fields["enabled"].help_text = (
             "Offered on every page once enabled. “Save and test” enables it only when its "
             "test passes."
@@ -86,6 +90,12 @@ class ConnectionForm(forms.ModelForm):
             return validate_base_url(self.cleaned_data["base_url"])
         except ForumError as exc:
             raise forms.ValidationError(str(exc)) from None
+
+    def clean_rate_window_seconds(self) -> int:
+        window = self.cleaned_data.get("rate_window_seconds")
+        if window is None:
+            return self.instance.rate_window_seconds or 60
+        return window
 
     def clean(self) -> dict:
         data = super().clean()

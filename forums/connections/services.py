@@ -27,6 +27,7 @@ _EDITABLE = (
     "api_username",
     "nodebb_master_token",
     "requests_per_minute",
+    "rate_window_seconds",
     "enabled",
 )
 
@@ -85,6 +86,7 @@ def connection_create(
     api_username: str = "",
     nodebb_master_token: bool = False,
     requests_per_minute: int = 60,
+    rate_window_seconds: int = 60,
     enabled: bool = True,
 ) -> ForumConnection:
     if not api_key:
@@ -103,6 +105,7 @@ def connection_create(
         api_key_last4=api_key[-4:],
         nodebb_master_token=checked["master_token"],
         requests_per_minute=requests_per_minute,
+        rate_window_seconds=rate_window_seconds,
         enabled=enabled,
     )
     connection.full_clean()

@@ -54,3 +54,15 @@ def planned_group_add(
         targets=usernames(sandbox, count, not_in_group=group),
         params={"group": group},
     )
+
+
+def booked_calls(connection) -> int:
+    """Calls booked in this forum's slot book (either backend) since its ring was laid out."""
+    from forums.bulk.pacing import DatabasePacer, get_pacer
+    from forums.models import ForumPace
+
+    pacer = get_pacer()
+    if isinstance(pacer, DatabasePacer):
+        row = ForumPace.objects.filter(connection_id=connection.pk).first()
+        return row.booked if row else 0
+    return int(pacer.redis.hget(pacer.key(connection) + ":ring", "n") or 0)

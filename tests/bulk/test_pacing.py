@@ -168,6 +168,39 @@ def test_a_big_allowance_keeps_a_small_ring_and_never_more_in_any_window(pacer, 
         assert ForumPaceSlot.objects.filter(connection=connection).count() == 8
 
 
+def test_a_slot_counts_from_the_answer_of_its_last_call(pacer, monkeypatch):
+    """The forum counts a call when it arrives, which may be well after the call was booked to
+    leave: the call k + N is booked only once call k has its answer, a window after it."""
+    monkeypatch.setattr(pacing, "STALE_SECONDS", 0.6)
+    connection = ForumConnectionFactory(requests_per_minute=120, rate_window_seconds=1)
+    first, second = pacer.book(connection), pacer.book(connection)
+    assert first.booked and second.booked and first.delay < 0.1 and second.delay < 0.1
+    third = pacer.book(connection, max_wait=5)
+    assert not third.booked and third.in_flight  # the first call is still out
+    time.sleep(0.3)  # the first call's answer comes late
+    pacer.finished(connection, first)
+    answered = time.time()
+    third = pacer.book(connection, max_wait=5)
+    assert third.booked
+    assert time.time() + third.delay == pytest.approx(answered + gap_after(1.0), abs=0.05)
+    # A call whose process died never answers: its slot is free again once it is stale.
+    assert pacer.book(connection, max_wait=5).in_flight  # the second call: out for now
+    time.sleep(0.4)
+    assert pacer.book(connection, max_wait=5).booked
+
+
+def test_a_call_that_never_leaves_frees_its_slot():
+    connection = ForumConnectionFactory(requests_per_minute=60, rate_window_seconds=1)
+
+    def cancelled():
+        raise RuntimeError("cancelled while waiting")
+
+    with pytest.raises(RuntimeError):
+        pace_for(connection, then=cancelled)()
+    delay, booked = get_pacer().reserve(connection, max_wait=5)
+    assert booked and delay == pytest.approx(gap_after(1.0), abs=0.1)  # not STALE_SECONDS
+
+
 def test_a_60_per_minute_forum_answers_a_page_without_waiting():
     """Most forums allow 60 a minute: a page's few calls go at once, not a second apart."""
     connection = ForumConnectionFactory(requests_per_minute=60)

@@ -226,3 +226,36 @@ def test_cards_link_to_each_forums_own_review_pages(
     ).content.decode()
     assert f'href="{nodebb_sandbox.url}/flags"' in nodebb
     assert f'href="{nodebb_sandbox.url}/post-queue"' in nodebb
+
+
+def test_a_forum_whose_book_is_full_shows_busy_on_its_card_without_calling_it(
+    viewer_client, sandbox_connection, discourse_sandbox
+):
+    """Health checks take their slots from the same book as bulk runs: when a run has just
+    sent the window's allowance, the card says so at once instead of meeting the forum's 429."""
+    from forums.bulk.pacing import get_pacer
+    from tests.bulk.helpers import booked_calls
+
+    sandbox_connection.requests_per_minute = 60  # 60 in any minute, Discourse's default
+    sandbox_connection.save()
+    pacer = get_pacer()
+    for _ in range(60):
+        pacer.reserve(sandbox_connection)
+    discourse_sandbox.app.calls.clear()
+    url = reverse("forums:connection-card", args=[sandbox_connection.pk]) + "?refresh=1"
+    html = viewer_client.get(url).content.decode()
+    assert "Sandbox Discourse is busy with other Forumdeck work" in html
+    assert discourse_sandbox.app.calls.count() == 0  # nothing reached the forum: no 429
+    assert booked_calls(sandbox_connection) == 60  # and the card took no slot
+
+
+def test_a_health_check_books_a_slot_for_each_of_its_calls(
+    viewer_client, sandbox_connection, discourse_sandbox
+):
+    from tests.bulk.helpers import booked_calls
+
+    discourse_sandbox.app.calls.clear()
+    url = reverse("forums:connection-card", args=[sandbox_connection.pk]) + "?refresh=1"
+    assert viewer_client.get(url).status_code == 200
+    assert discourse_sandbox.app.calls.count(status=200) >= 2
+    assert booked_calls(sandbox_connection) == discourse_sandbox.app.calls.count()

@@ -498,3 +498,22 @@ def test_a_bug_on_one_forum_is_one_plain_line_and_the_page_ends_whole(
     assert "Traceback" not in html and "kim_lee" in html  # the other forum still answered
     assert html.rstrip().endswith("</html>")
     assert "People search on Sandbox NodeBB failed" in caplog.text
+
+
+def test_every_call_of_a_search_and_a_person_page_takes_a_slot_in_the_forums_book(
+    viewer_client, kim, sandbox_connection, nodebb_connection, discourse_sandbox, nodebb_sandbox
+):
+    """Pages share each forum's slot book with bulk runs: together they never pass its limit."""
+    from tests.bulk.helpers import booked_calls
+
+    search(viewer_client, q="kim")
+    viewer_client.get(
+        reverse("forums:person-detail", args=[sandbox_connection.pk, kim["discourse"]])
+    )
+    for connection, sandbox in (
+        (sandbox_connection, discourse_sandbox),
+        (nodebb_connection, nodebb_sandbox),
+    ):
+        calls = sandbox.app.calls.count()
+        assert calls > 0
+        assert booked_calls(connection) == calls
