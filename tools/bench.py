@@ -489,79 +489,6 @@ def measure_group_add(bench: Bench, count: int = 2000) -> None:
         naive_sandbox.stop()
 
 
-def measure_paced_suspend(
-    bench: Bench, items: int = 990, rate: int = 6000, window: float = 10.0, naive_items: int = 200
-) -> None:
-    """Suspend ``items`` users (about 1,000 calls) at the forum's own rate limit.
-
-    The sandbox allows ``rate * window / 60`` admin requests in any ``window`` seconds
-    (6,000/min as 1,000 per 10 s: a window short enough that a burst would be refused within
-    the run), and the connection is told the same rate.
-    """
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    per_window = round(rate * window / 60)
-    sandbox = start_discourse(users=items * 11 // 10 + 50, per_window=per_window, window=window)
-    try:
-        app = sandbox.app
-        names = [u["username"] for u in plain_users(app, items)]
-        connection = bench.connection(sandbox, "Bench paced", rate)
-        until = (timezone.now() + timedelta(days=7)).isoformat()
-        action = bench.plan(
-            bench.propose(
-                connection, "suspend", names, {"reason": "Forumdeck benchmark", "until": until}
-            ),
-            timeout=120,
-        )
-        plan_calls = app.calls.count()
-        mark = time.time()
-        action = bench.approve_and_finish(action, timeout=max(120, items * 0.1))
-        records = app.calls.records()
-        run = [r for r in records if r.at >= mark]
-        counts = item_counts(action)
-        calls = len(run)
-        floor = calls * 60.0 / rate
-        first_to_last = run[-1].at - run[0].at
-        from_approval = (action.finished_at - action.approved_at).total_seconds()
-        limited = sum(1 for r in records if r.status == 429)
-        n = f"paced_{calls_label(calls)}"
-        bench.record(f"{n}_calls", calls)
-        bench.record(f"{n}_floor_s", round(floor, 3))
-        bench.record(f"{n}_first_to_last_call_s", round(first_to_last, 3))
-        bench.record(f"{n}_time_over_floor", round(first_to_last / floor, 3))
-        bench.record(f"{n}_wall_s_from_approval", round(from_approval, 3))
-        bench.record(f"{n}_wall_over_floor_from_approval", round(from_approval / floor, 3))
-        bench.record(f"{n}_failed_items", counts.get("failed", 0))
-        bench.record(f"{n}_rate_limited_responses", limited)
-        bench.record(
-            f"{n}_max_calls_in_any_{window:g}s_window", app.calls.max_in_any_window(window)
-        )
-        bench.goal(
-            f"{n}_time_over_floor",
-            "<= 1.10",
-            first_to_last / floor <= 1.10,
-            checked=not bench.quick,
-        )
-        bench.goal(f"{n}_failed_items", "== 0", counts.get("failed", 0) == 0)
-        bench.goal(f"{n}_rate_limited_responses", "== 0", limited == 0)
-        wanted = set(names)
-        suspended = sum(
-            1 for u in app.users.values() if u["username"] in wanted and app.suspended(u)
-        )
-        if suspended != items or counts.get("done", 0) != items:
-            raise BenchError(f"paced suspend: {suspended} of {items} suspended, items {counts}")
-
-        per_item = calls / items
-        bench.record("api_calls_per_item_suspend", round(per_item, 3))
-        bench.record("api_calls_per_item_suspend_with_plan", round((calls + plan_calls) / items, 3))
-        bench.goal("api_calls_per_item_suspend", "<= 1.05", per_item <= 1.05)
-    finally:
-        sandbox.stop()
-    bench.record("naive_api_calls_per_item_suspend", naive_suspend(naive_items))
-
-
 def naive_suspend(count: int) -> float:
     """One lookup (username -> id) and one suspend per user, as a script over pydiscourse's
     ``user()`` and ``suspend()`` would send."""
@@ -657,17 +584,9 @@ def summary(bench: Bench) -> list[str]:
             f"list) against {naive} one at a time; at a real forum's 60 requests/min "
             f"that is {f[group]} s against {naive / 60:.0f} min."
         )
-    paced = next((k for k in f if k.startswith("paced_") and k.endswith("_time_over_floor")), None)
-    if paced:
-        p = paced[: -len("_time_over_floor")]
-        lines.append(
-            f"- Paced run: {f[p + '_calls']} calls in "
-            f"{f[p + '_first_to_last_call_s']:.2f} s first to last call, "
-            f"{f[paced]:.3f}x the {f[p + '_floor_s']:.2f} s floor "
-            f"({f[p + '_wall_over_floor_from_approval']:.3f}x counting from approval); "
-            f"{f[p + '_rate_limited_responses']} rate-limited responses, "
-            f"{f[p + '_failed_items']} failed items."
-        )
+    from tools.bench_pacing import summary_lines
+
+    lines.extend(summary_lines(f))
     if "api_calls_per_item_suspend" in f:
         lines.append(
             f"- Suspend: {f['api_calls_per_item_suspend']:.3f} calls per user "
@@ -727,11 +646,12 @@ def run(quick: bool) -> int:
         from tools.bench_nodebb import measure_nodebb_ban
 
         measure_nodebb_ban(bench, quick)
+        from tools.bench_pacing import measure_pacing
+
+        measure_pacing(bench, quick)
         if quick:
-            measure_paced_suspend(bench, items=198, rate=6000, window=2.0, naive_items=50)
             measure_memory(bench, targets=5000, idle_kb=idle)
         else:
-            measure_paced_suspend(bench)
             measure_memory(bench, targets=100_000, idle_kb=idle)
         from tools.bench_people import measure_people_search
 

@@ -44,11 +44,10 @@ from django.db.models import F
 
 from forums.clients.errors import ForumRateLimited
 
-# The margin added to each window: 1 % of it plus a few milliseconds, so clock jitter and a
-# call that left a little after its slot never push a call into a full window. The plan's time
-# estimates use the same factor.
-SAFETY = 1.01
-MIN_MARGIN = 0.005
+# The margin added to each window. A slot counts from its call's answer, by when the forum has
+# surely counted the call, so the next call cannot arrive inside the old window whatever the
+# delays on the way; the margin only absorbs clock granularity.
+MARGIN_SECONDS = 0.01
 # At most this many slots per forum's ring (rows in the database, entries in Redis).
 RING_CAP = 1000
 # A booked call that never reported its answer (its process died) stops holding its slot this
@@ -86,7 +85,7 @@ def book_shape(connection) -> tuple[int, float]:
 
 def gap_after(window: float) -> float:
     """How long after call k - N call k may go: the window and its margin."""
-    return window * SAFETY + MIN_MARGIN
+    return window + MARGIN_SECONDS
 
 
 def pacing_seconds(connection, calls: int) -> float:

@@ -111,7 +111,7 @@ def test_no_window_of_the_book_holds_more_than_the_allowance(pacer):
     times = book(pacer, connection, 40)
     assert most_in_any_window(times, 2.0) == 10
     # The true floor: (calls - allowance) / rate, and the margin on top of it.
-    assert times[-1] - times[0] == pytest.approx((40 - 10) / 5 * pacing.SAFETY, abs=0.2)
+    assert times[-1] - times[0] == pytest.approx((40 - 10) / 10 * gap_after(2.0), abs=0.2)
 
 
 def test_forums_are_paced_separately(pacer):
