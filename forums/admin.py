@@ -17,6 +17,7 @@ class ForumConnectionAdmin(admin.ModelAdmin):
         "api_key_last4",
         "nodebb_master_token",
         "requests_per_minute",
+        "rate_window_seconds",
         "enabled",
     )
 

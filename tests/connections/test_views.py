@@ -259,3 +259,34 @@ def test_a_health_check_books_a_slot_for_each_of_its_calls(
     assert viewer_client.get(url).status_code == 200
     assert discourse_sandbox.app.calls.count(status=200) >= 2
     assert booked_calls(sandbox_connection) == discourse_sandbox.app.calls.count()
+
+
+def test_the_forums_rate_limit_window_is_set_on_the_form_and_shown_in_the_list(admin_client_):
+    form = admin_client_.get(reverse("forums:connection-create")).content.decode()
+    assert "rate-limit window (seconds)" in form.lower() and "in any this many seconds" in form
+    admin_client_.post(
+        reverse("forums:connection-create"),
+        form_data(requests_per_minute=600, rate_window_seconds=10),
+    )
+    connection = ForumConnection.objects.get(name="Community")
+    assert connection.rate_window_seconds == 10 and connection.rate_allowance == 100
+    listed = admin_client_.get(reverse("forums:connection-list")).content.decode()
+    assert "600/min (100 in any 10 s)" in listed
+    # Left empty on an edit, it stays as it was.
+    admin_client_.post(
+        reverse("forums:connection-update", args=[connection.pk]),
+        form_data(api_key="", requests_per_minute=300),
+    )
+    connection.refresh_from_db()
+    assert (connection.requests_per_minute, connection.rate_window_seconds) == (300, 10)
+
+
+def test_a_window_that_allows_less_than_one_request_is_refused(admin_client_):
+    response = admin_client_.post(
+        reverse("forums:connection-create"),
+        form_data(requests_per_minute=6, rate_window_seconds=5),
+    )
+    assert "a 5 s window allows less than one request: make it at least 10 s" in (
+        response.content.decode()
+    )
+    assert not ForumConnection.objects.exists()
