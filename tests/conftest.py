@@ -51,9 +51,9 @@ def _pacer_threads_book_through_the_test_connection(request, monkeypatch):
 
     def borrowing(method):
         def run(self, *args, **kwargs):
-            if threading.current_thread() is test_thread:
-                return method(self, *args, **kwargs)
-            with lock:
+            with lock:  # the test's thread too: it may book while another thread does
+                if threading.current_thread() is test_thread:
+                    return method(self, *args, **kwargs)
                 test_connection.inc_thread_sharing()
                 connections["default"] = test_connection
                 try:
