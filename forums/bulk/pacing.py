@@ -46,8 +46,8 @@ from forums.clients.errors import ForumRateLimited
 
 # The margin added to each window. A slot counts from its call's answer, by when the forum has
 # surely counted the call, so the next call cannot arrive inside the old window whatever the
-# delays on the way; the margin only absorbs clock granularity.
-MARGIN_SECONDS = 0.01
+# delays on the way; the margin only absorbs clock granularity and rounding.
+MARGIN_SECONDS = 0.002
 # At most this many slots per forum's ring (rows in the database, entries in Redis).
 RING_CAP = 1000
 # A booked call that never reported its answer (its process died) stops holding its slot this

@@ -67,6 +67,15 @@ def test_quick_benchmark_prints_every_figure_and_meets_the_scale_free_goals():
     assert values[f"{paced}_failed_items"] == 0
     assert values[f"{paced}_rate_limited_responses"] == 0  # ...and never trips it
     assert values[f"{paced}_wall_s_from_approval"] >= values[f"{paced}_first_to_last_call_s"]
+    # The floor is the true one: the window's allowance at once, then the rate.
+    allowance = values[f"{paced}_window_allowance"]
+    assert values[f"{paced}_calls"] >= 5 * allowance
+    # An open overview costs the run no 429: health checks share the forum's book ...
+    assert values["paced_with_overview_health_checks"] > 0
+    assert values["paced_with_overview_rate_limited_responses"] == 0
+    assert values["paced_with_overview_failed_items"] == 0
+    # ... and the baseline (health checks outside the book) is measured beside it.
+    assert "unpaced_overview_rate_limited_responses" in values
 
     assert 1.0 <= values["api_calls_per_item_suspend"] <= 1.05
     assert values["naive_api_calls_per_item_suspend"] == 2.0
