@@ -4,22 +4,27 @@ A forum limits its API the way Discourse's RateLimiter does: at most N requests 
 seconds, a sliding log of timestamps (ENDPOINTS.md "Rate limits"; the sandbox's
 ``SlidingWindowLimiter``). The book models exactly that: call k may go at
 
-    max(now, time of call k - N  +  W  +  margin, time of call k - 1, any hold)
+    max(now, answer of call k - N  +  W  +  margin, time of call k - 1, any hold)
 
 so a run first sends the window's allowance at once and then keeps the rate, and no window of W
 seconds ever holds more than N of our calls: its time is (calls - N) / rate, the true floor.
 N is the connection's ``rate_allowance`` (requests per minute x window / 60), W its
-``rate_window_seconds``.
+``rate_window_seconds``. A slot counts from its call's *answer* (``finished``), not from when the
+call was booked to leave: the forum counted the call somewhere in between, so a call that left
+late (a busy thread, a slow transaction) never lets the next window's call arrive early. Until
+the answer is in, the slot's next booking waits (a call whose process died stops counting after
+``STALE_SECONDS``).
 
-The book is a ring of the latest N call times (O(1) a booking): the head of the ring holds call
-k - N. It lives in Redis when Celery's broker is Redis (a list, one Lua script a booking), else
-in the database (``ForumPace`` + ``ForumPaceSlot`` rows, one ring row per slot, made the first
-time that slot is booked and locked through the ``ForumPace`` row).
+The book is a ring of the latest N call times (O(1) a booking): slot ``k % N`` holds call k - N.
+It lives in Redis when Celery's broker is Redis (a hash, one Lua script a booking), else in the
+database (``ForumPace`` + ``ForumPaceSlot`` rows, one ring row per slot, made the first time
+that slot is booked and locked through the ``ForumPace`` row).
 
 A big allowance keeps the ring small: past ``RING_CAP`` slots the window is cut into ``k`` equal
 parts, each allowing ``N // k`` calls (``book_shape``). Any window of W seconds is covered by k
 such parts, so it holds at most k x (N // k) <= N calls: never over the limit, at the price of a
 burst of N // k instead of N (6,000/min on a 60 s window: 1,000 at once, then 1,000 per 10 s).
+A limit edited to fewer slots keeps the latest calls; one edited up adds free slots.
 
 Every call takes its slot here (``forums.clients.get_client`` paces by default): health checks,
 searches, person pages, group, tag, backup and calendar reads, and bulk runs. Nobody sleeps long
