@@ -11,6 +11,7 @@ import threading
 import time
 
 import pytest
+from django.db import connections
 
 from forums.bulk import pacing
 from forums.bulk.pacing import (
@@ -78,12 +79,13 @@ def pacer(request):
 
 
 def book(pacer, connection, n: int, max_wait: float = float("inf")) -> list[float]:
-    """Book n slots; the times they were booked for."""
+    """Book n slots for calls answered as soon as they are booked; the times booked."""
     times = []
     for _ in range(n):
-        delay, booked = pacer.reserve(connection, max_wait=max_wait)
-        assert booked
-        times.append(time.time() + delay)
+        booking = pacer.book(connection, max_wait=max_wait)
+        assert booking.booked
+        times.append(float(booking.at))  # the time the book gave it...
+        pacer.finished(connection, booking)  # ... and its answer came at once
     return times
 
 
@@ -280,6 +282,8 @@ def _burst_of_calls(discourse_sandbox, threads: int = 4, each: int = 4) -> None:
                     client.request("GET", "/admin/users/list/active.json")
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
+        finally:
+            connections.close_all()  # this thread's own, when it booked through one
 
     workers = [threading.Thread(target=job) for _ in range(threads)]
     for worker in workers:
