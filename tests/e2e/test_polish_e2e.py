@@ -31,8 +31,10 @@ def test_the_plan_table_moves_with_the_bar(
 ):
     make_user("moe", "Moderator")
     make_user("april", "Approver")
-    # Slow enough to watch: 10 suspensions at two calls a second.
-    ForumConnection.objects.filter(pk=sandbox_connection.pk).update(requests_per_minute=120)
+    # Slow enough to watch: 10 suspensions at two calls a second (two in any second).
+    ForumConnection.objects.filter(pk=sandbox_connection.pk).update(
+        requests_per_minute=120, rate_window_seconds=1
+    )
     sandbox_connection.refresh_from_db()
     names = usernames(discourse_sandbox, 10)
     action = propose_and_plan(
