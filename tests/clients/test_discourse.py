@@ -861,3 +861,23 @@ def test_an_older_events_plugin_answering_a_bare_array_still_lists_everything(cl
         assert any(e.recurring for e in events)
     finally:
         sandbox.config.legacy_events_plugin = False
+
+
+def test_a_forum_over_the_whole_list_cap_is_searched_whatever_the_names(
+    client, sandbox, monkeypatch
+):
+    # The whole list's matches stay in the worker until the plan ends: past
+    # WHOLE_LIST_MAX_ACCOUNTS accounts the filter is used, however many names there are.
+    from forums.clients.discourse import users as discourse_users
+
+    monkeypatch.setattr(discourse_users, "WHOLE_LIST_MAX_ACCOUNTS", 2_000)
+    names = [u["username"] for u in sandbox.users.values() if u["id"] > 4][:1_500]
+    sandbox.calls.clear()
+    client.expect_lookups(targets=names)
+    found: dict = {}
+    for start in range(0, len(names), 100):
+        found |= client.resolve_users(targets=names[start : start + 100])
+    assert set(found) == {n.lower() for n in names}
+    queries = [parse_qs(r.query) for r in list_calls(sandbox)]
+    assert sum(1 for q in queries if q.get("order") == ["created"]) == 1  # the probe only
+    assert sum(1 for q in queries if "filter" in q) >= 15
