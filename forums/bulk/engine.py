@@ -461,6 +461,13 @@ def _plan_connection(
         seen_users: dict[int, str] = dict(
             items.filter(resolved=True, planned=True).values_list("forum_user_id", "target")
         )
+        # Every name still to resolve, so the client can pick the cheaper way for the forum's
+        # size (e.g. Discourse reads its whole user list once instead of searching).
+        client.expect_lookups(
+            targets=kind.lookup_names(
+                items.filter(resolved=False).values_list("target", flat=True).iterator()
+            )
+        )
         while True:
             chunk = list(items.filter(resolved=False).order_by("id")[:PLAN_CHUNK])
             if not chunk:

@@ -245,6 +245,13 @@ class DiscourseSandbox(SandboxApp):
             r(f"/admin/users/{uid}/activate.json", "user_activate", "PUT"),
             r(f"/admin/users/{uid}/deactivate.json", "user_deactivate", "PUT"),
             r("/u/<username>.json", "user_profile", "GET"),
+            # ENDPOINTS.md Users / "POST / DELETE /admin/users/{id}/groups.json": one user in or
+            # out of one group (pydiscourse's add_user_to_group). Rails routes take the format
+            # as optional, so the path without ".json" (pydiscourse's) answers the same.
+            r(f"/admin/users/{uid}/groups", "user_group_add", "POST"),
+            r(f"/admin/users/{uid}/groups.json", "user_group_add", "POST"),
+            r(f"/admin/users/{uid}/groups/<int:group_id>", "user_group_remove", "DELETE"),
+            r(f"/admin/users/{uid}/groups/<int:group_id>.json", "user_group_remove", "DELETE"),
             # groups
             r("/groups.json", "groups_list", "GET"),
             r("/groups/by-id/<int:group_id>.json", "group_by_id", "GET"),
@@ -1585,6 +1592,45 @@ class DiscourseSandbox(SandboxApp):
             return json_response(
                 {"success": "OK", "usernames": removed, "skipped_usernames": skipped}
             )
+
+    def _one_user_group(
+        self, request: Request, user_id: int, group_id: int | None
+    ) -> tuple[dict[str, Any], dict[str, Any]] | Response:
+        """Admin::UsersController#add_group / #remove_group, up to the change itself."""
+        user = self.users.get(user_id)
+        if user is None:
+            return self.not_found(request)
+        group = self.groups.get(group_id) if group_id is not None else None
+        if group is None:
+            return self.not_found(request)  # Group.find: RecordNotFound
+        if group["automatic"]:
+            return json_error("You cannot modify an automatic group")
+        if not self._can_edit_group(self.acting(request), group):
+            return invalid_access()
+        return user, group
+
+    def user_group_add(self, request: Request, user_id: int) -> Response:
+        p = params_of(request)
+        with self.lock:
+            found = self._one_user_group(request, user_id, active_record_int(ruby_to_s(
+                p.get("group_id")
+            )))  # fmt: skip
+            if isinstance(found, Response):
+                return found
+            user, group = found
+            self._add_member(group, user)  # Group#add: already a member changes nothing
+            return Response(b"", status=200)  # render body: nil
+
+    def user_group_remove(self, request: Request, user_id: int, group_id: int) -> Response:
+        with self.lock:
+            found = self._one_user_group(request, user_id, group_id)
+            if isinstance(found, Response):
+                return found
+            user, group = found
+            group["members"].pop(user["id"], None)
+            group["member_levels"].pop(user["id"], None)
+            group["owners"].discard(user["id"])
+            return Response(b"", status=200)
 
     # --- tags ----------------------------------------------------------------------------
     def _tag_count(self, name: str) -> int:

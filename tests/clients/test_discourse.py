@@ -676,6 +676,62 @@ def test_resolving_names_caps_the_substring_filter_and_matches_exactly(client, s
     assert len(sandbox.calls.records()) <= 3 * 3 + 2
 
 
+def list_calls(sandbox: DiscourseSandbox) -> list:
+    return [r for r in sandbox.calls.records() if r.path == "/admin/users/list/active.json"]
+
+
+def test_a_plan_of_many_names_reads_the_small_forums_whole_list_once(client, sandbox):
+    # 2,600 accounts (26 pages of 100) for 1,500 names (15 searches of 100): the whole list
+    # costs 27 calls, the substring filter several per search (ENDPOINTS.md "Rules" / user
+    # list filter), so the client reads the list, newest first, and matches here.
+    real = sorted((u for u in sandbox.users.values() if u["id"] > 0), key=lambda u: u["id"])
+    staff = sandbox.users[1]
+    suspended = next(u for u in real if sandbox.suspended(u))
+    picked = [u for u in real if u is not staff and u is not suspended][:1_400]
+    names = [u["username"].upper() for u in picked[:1_300]]  # any case
+    names += [u["email"] for u in picked[1_300:1_350]] + [str(u["id"]) for u in picked[1_350:]]
+    names += [staff["username"], suspended["email"]] + [f"nobody_{i}" for i in range(98)]
+    sandbox.calls.clear()
+    client.expect_lookups(targets=names)
+    assert sandbox.calls.records() == []  # a hint: nothing is asked yet
+    found: dict = {}
+    for start in range(0, len(names), 100):
+        found |= client.resolve_users(targets=names[start : start + 100])
+    calls = sandbox.calls.records()
+    # 2,600 accounts, 100 a page, and an empty 27th that says the list ended
+    assert len(calls) == len(list_calls(sandbox)) == 27
+    assert all(parse_qs(c.query)["order"] == ["created"] for c in calls)
+    assert all(parse_qs(c.query)["show_emails"] == ["true"] for c in calls)  # e-mails asked
+    assert len(found) == 1_402  # exact matches only: no "nobody_*"
+    assert {found[n.lower()].id for n in names[:1_300]} == {u["id"] for u in picked[:1_300]}
+    assert found[picked[1_300]["email"].lower()].id == picked[1_300]["id"]
+    assert found[str(picked[-1]["id"])].username == picked[-1]["username"]
+    # the penalty and staff flags the rules need come with the list
+    assert found[staff["username"].lower()].admin
+    assert found[suspended["email"].lower()].suspended
+
+
+def test_a_few_names_on_a_big_forum_are_searched_not_listed(client, sandbox):
+    # 300 names on 2,600 accounts: the newest page says the forum is big (26 pages > 2 x 3
+    # searches), so the client searches with the filter instead; the page read is not lost.
+    real = [u for u in sandbox.users.values() if u["id"] > 4]
+    names = [u["username"] for u in real[:300]]
+    sandbox.calls.clear()
+    client.expect_lookups(targets=names)
+    found: dict = {}
+    for start in range(0, len(names), 100):
+        found |= client.resolve_users(targets=names[start : start + 100])
+    assert set(found) == {n.lower() for n in names}
+    queries = [parse_qs(r.query) for r in list_calls(sandbox)]
+    assert sum(1 for q in queries if q.get("order") == ["created"]) == 1  # the probe only
+    assert sum(1 for q in queries if "filter" in q) >= 3
+    # and without the hint (a run's re-check, a page's look-up), no probe at all
+    sandbox.calls.clear()
+    with make_client(client.base_url) as fresh:
+        fresh.resolve_users(targets=names[:100])
+    assert not any("order" in parse_qs(r.query) for r in list_calls(sandbox))
+
+
 def test_renaming_a_group_with_notification_defaults_keeps_members_settings(client, sandbox):
     group = next(g for g in sandbox.groups.values() if g["name"] == "regional-emea")
     members = [sandbox.users[u] for u in group["members"]]
@@ -805,3 +861,23 @@ def test_an_older_events_plugin_answering_a_bare_array_still_lists_everything(cl
         assert any(e.recurring for e in events)
     finally:
         sandbox.config.legacy_events_plugin = False
+
+
+def test_a_forum_over_the_whole_list_cap_is_searched_whatever_the_names(
+    client, sandbox, monkeypatch
+):
+    # The whole list's matches stay in the worker until the plan ends: past
+    # WHOLE_LIST_MAX_ACCOUNTS accounts the filter is used, however many names there are.
+    from forums.clients.discourse import users as discourse_users
+
+    monkeypatch.setattr(discourse_users, "WHOLE_LIST_MAX_ACCOUNTS", 2_000)
+    names = [u["username"] for u in sandbox.users.values() if u["id"] > 4][:1_500]
+    sandbox.calls.clear()
+    client.expect_lookups(targets=names)
+    found: dict = {}
+    for start in range(0, len(names), 100):
+        found |= client.resolve_users(targets=names[start : start + 100])
+    assert set(found) == {n.lower() for n in names}
+    queries = [parse_qs(r.query) for r in list_calls(sandbox)]
+    assert sum(1 for q in queries if q.get("order") == ["created"]) == 1  # the probe only
+    assert sum(1 for q in queries if "filter" in q) >= 15

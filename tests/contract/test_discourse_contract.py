@@ -116,6 +116,11 @@ CALLS: dict[str, Callable[[DiscourseClient], object]] = {
     "find_users(status=new)": lambda c: c.find_users(status="new"),
     "user_details": lambda c: c.user_details(user_id=7),
     "resolve_users": lambda c: c.resolve_users(targets=["alice", "bob@example.com", "7"]),
+    # a plan's hint: many names, so the newest page of the user list is read (order=created)
+    "expect_lookups": lambda c: (
+        c.expect_lookups(targets=[f"user{i}" for i in range(250)]),
+        c.resolve_users(targets=["user1", "user2"]),
+    ),
     # groups
     "iter_groups": lambda c: c.list_groups(),
     "iter_groups(filter)": lambda c: list(c.iter_groups(filter="team")),

@@ -697,3 +697,54 @@ def test_error_shapes(sandbox):
     assert limited.status_code == 429
     assert set(limited.json()) == {"errors", "error_type", "extras"}
     assert limited.json()["error_type"] == "rate_limit"
+
+
+# --- routes and pages the clients and pydiscourse rely on ---------------------------------------
+def test_the_user_list_pages_100_at_a_time_newest_first_when_ordered_by_created(sandbox):
+    """ENDPOINTS.md Users / `GET /admin/users/list/{flag}.json`: `order` (`created`, ...),
+    `asc=true`, `page` (1-based, 100 per page); `active` only orders, it filters nobody."""
+    first = get(sandbox, "/admin/users/list/active.json", params={"order": "created"}).json()
+    second = get(
+        sandbox, "/admin/users/list/active.json", params={"order": "created", "page": 2}
+    ).json()
+    assert len(first) == 100 and len(second) == 50  # 150 accounts
+    created = [u["created_at"] for u in first + second]
+    assert created == sorted(created, reverse=True)
+    assert len({u["id"] for u in first + second}) == 150
+    oldest = get(
+        sandbox, "/admin/users/list/active.json", params={"order": "created", "asc": "true"}
+    ).json()
+    assert oldest[0]["id"] == second[-1]["id"]
+
+
+def test_one_user_joins_or_leaves_one_group_by_the_admin_user_route(sandbox):
+    """ENDPOINTS.md Users / `POST / DELETE /admin/users/{id}/groups.json` /
+    `/admin/users/{id}/groups/{group_id}.json` (R): one user in or out of one group; the
+    controller answers an empty 200 (``render body: nil``), an automatic group 422, a missing
+    group 404. The path without `.json` (pydiscourse's ``add_user_to_group``) is the same route:
+    Rails takes the format as optional, and the response format follows `Accept` (S)."""
+    groups = get(sandbox, "/groups.json").json()["groups"]
+    group = next(g for g in groups if g["name"] == "beta-testers")
+    members = {m["id"] for m in get(sandbox, "/groups/beta-testers/members.json",
+                                    params={"limit": 1000}).json()["members"]}  # fmt: skip
+    user_id = next(i for i in range(5, 150) if i not in members)
+    headers = {**SYSTEM, "Accept": "application/json; charset=utf-8"}
+    added = send(sandbox, "POST", f"/admin/users/{user_id}/groups", headers=headers,
+                 data={"group_id": group["id"]})  # fmt: skip
+    assert added.status_code == 200 and added.content == b""
+    again = send(sandbox, "POST", f"/admin/users/{user_id}/groups.json",
+                 data={"group_id": group["id"]})  # fmt: skip
+    assert again.status_code == 200  # Group#add: already a member changes nothing
+    after = get(sandbox, "/groups/beta-testers/members.json", params={"limit": 1000}).json()
+    assert user_id in {m["id"] for m in after["members"]}
+    assert after["meta"]["total"] == len(members) + 1
+    automatic = next(g for g in groups if g["automatic"])
+    refused = send(sandbox, "POST", f"/admin/users/{user_id}/groups.json",
+                   data={"group_id": automatic["id"]})  # fmt: skip
+    assert refused.status_code == 422 and refused.json()["errors"]
+    missing = send(sandbox, "POST", f"/admin/users/{user_id}/groups.json", data={"group_id": 999})
+    assert missing.status_code == 404
+    removed = send(sandbox, "DELETE", f"/admin/users/{user_id}/groups/{group['id']}.json")
+    assert removed.status_code == 200
+    left = get(sandbox, "/groups/beta-testers/members.json", params={"limit": 1000}).json()
+    assert user_id not in {m["id"] for m in left["members"]}

@@ -55,11 +55,28 @@ def test_quick_benchmark_prints_every_figure_and_meets_the_scale_free_goals():
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
     values = figures(result.stdout)
 
-    assert values["discourse_group_add_2000_calls"] <= 3  # every call the run sent
+    run_calls = values["discourse_group_add_2000_run_calls"]  # every call the run sent
     add_calls = values["discourse_group_add_2000_add_calls"]
     assert add_calls == 2  # 1,000 members per call
-    assert values["discourse_group_add_2000_calls"] == add_calls + 1  # and the member list
-    assert values["naive_group_add_2000_calls"] == 2000
+    assert run_calls == add_calls + 1  # and the member list
+    plan_calls = values["discourse_group_add_2000_plan_calls"]
+    assert values["discourse_group_add_2000_total_calls"] == plan_calls + run_calls
+    # the group, then its whole user list once (100 a page), never a search per 100 names
+    users = values["discourse_group_add_2000_forum_users"]
+    assert plan_calls <= 1 + users // 100 + 1
+    # pydiscourse itself: its one call of 2,000 is refused (over 1,000), 1,000 a call works
+    assert values["pydiscourse_group_add_2000_one_call_status"] == 422
+    assert values["pydiscourse_group_add_2000_calls"] == 3  # the group, then 2 x 1,000
+    _, loop = one(values, r"pydiscourse_loop_group_add_\d+_calls")
+    assert loop == 201  # the group, then one call per user
+
+    _, over = one(values, r"propose_\d+k_over_\d+k")
+    assert over > 0
+    _, growth = one(values, r"propose_\d+k_rss_growth_mb")
+    assert growth >= 0
+    _, proposal = one(values, r"worker_rss_mb_\d+k?_proposal")
+    _, suspend = one(values, r"worker_rss_mb_\d+k?_suspend")
+    assert 0 < proposal <= suspend
 
     name, ratio = one(values, r"paced_\d+_time_over_floor")
     paced = name.removesuffix("_time_over_floor")
@@ -84,7 +101,7 @@ def test_quick_benchmark_prints_every_figure_and_meets_the_scale_free_goals():
     assert 1.0 < nodebb <= 1.2
     assert one(values, r"naive_nodebb_ban_\d+_calls_per_target")[1] == 2.0
 
-    _, peak = one(values, r"worker_rss_mb_\d+k")
+    _, peak = one(values, r"worker_rss_mb_\d+k")  # the group add
     assert 0 < values["worker_rss_mb_idle"] <= peak
     # People search: the hanging forum's line came when its own timeout ended, not before.
     assert values["people_search_hanging_reported_s"] >= values["people_search_hanging_timeout_s"]

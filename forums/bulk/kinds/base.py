@@ -5,7 +5,7 @@ pacing, retries, resuming), so a new kind never touches it."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
@@ -129,6 +129,11 @@ class Kind:
 
     def resolve_batch_size(self, client: ForumClient) -> int:
         return client.resolve_batch_size
+
+    def lookup_names(self, targets: Iterable[str]) -> Iterable[str]:
+        """The user names ``resolve`` will look up for these targets (the plan tells the client
+        beforehand, see ``expect_lookups``); a kind whose targets are not users returns ()."""
+        return targets
 
     def resolve(
         self,
