@@ -133,9 +133,11 @@ class AuditEntry(models.Model):
         # Each filter of the log, in the log's order: a filtered page reads its 50 rows, and
         # its capped count at most the cap, from one index (audit.selectors).
         indexes = [
-            models.Index(fields=["connection", "-created_at"]),
-            models.Index(fields=["actor", "-created_at"], name="audit_actor_created"),
-            models.Index(fields=["action", "-created_at"], name="audit_action_created"),
+            models.Index(
+                fields=["connection", "created_at", "id"], name="audit_connection_created"
+            ),
+            models.Index(fields=["actor", "created_at", "id"], name="audit_actor_created"),
+            models.Index(fields=["action", "created_at", "id"], name="audit_action_created"),
         ]
 
     def __str__(self) -> str:

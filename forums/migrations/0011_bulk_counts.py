@@ -1,5 +1,6 @@
 """Counts of each bulk action's items kept with the action (forums.bulk.counts), filled here
-for the actions that exist; and indexes for the audit log's person and action filters."""
+for the actions that exist; and an index per filter of the audit log (forum, person,
+action), each in the log's order."""
 
 import django.db.models.deletion
 from django.conf import settings
@@ -64,13 +65,21 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'bulk item counts',
             },
         ),
-        migrations.AddIndex(
+        migrations.RemoveIndex(
             model_name='auditentry',
-            index=models.Index(fields=['actor', '-created_at'], name='audit_actor_created'),
+            name='forums_audi_connect_39f660_idx',
         ),
         migrations.AddIndex(
             model_name='auditentry',
-            index=models.Index(fields=['action', '-created_at'], name='audit_action_created'),
+            index=models.Index(fields=['connection', 'created_at', 'id'], name='audit_connection_created'),
+        ),
+        migrations.AddIndex(
+            model_name='auditentry',
+            index=models.Index(fields=['actor', 'created_at', 'id'], name='audit_actor_created'),
+        ),
+        migrations.AddIndex(
+            model_name='auditentry',
+            index=models.Index(fields=['action', 'created_at', 'id'], name='audit_action_created'),
         ),
         migrations.AddField(
             model_name='bulkitemcounts',
