@@ -721,6 +721,11 @@ def run(quick: bool) -> int:
             flush=True,
         )
         bench.record("worker_rss_mb_idle", round(idle / 1024, 1))
+        from tools.bench_lists import measure_audit, measure_bulk_list
+
+        # List pages first: each compares a small and a large database of its own rows only.
+        measure_bulk_list(bench, quick)
+        measure_audit(bench, quick)
         measure_group_add(bench, 2000)
         if quick:
             measure_paced_suspend(bench, items=198, rate=6000, window=2.0, naive_items=50)

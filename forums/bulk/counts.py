@@ -19,8 +19,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import Count, Q, QuerySet
 
 from forums.models import BulkActionItem, BulkItemCounts
 
@@ -106,16 +106,44 @@ def _add(deltas: dict[Key, Counter], key: Key, row: Mapping, sign: int) -> None:
 
 
 def _locked_rows(queryset: QuerySet) -> list[dict]:
-    return list(queryset.select_for_update().order_by("pk").values(*_ROW))
+    rows = queryset.select_for_update().order_by("pk").values_list(*_ROW)
+    return [dict(zip(_ROW, row, strict=True)) for row in rows]
+
+
+# The two statements every item write adds, in plain SQL: through the ORM they cost about
+# 0.3 ms each, which doubled the engine's own time per item of a paced run. Only quoted
+# table and column names are put in the text; every value is a parameter (hence the noqa).
+def _rows_by_id(ids: Sequence[int]) -> list[dict]:
+    """The tracked values of these items, locked until the transaction ends (where the
+    database locks rows: PostgreSQL; SQLite writes one transaction at a time anyway)."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(c) for c in ("id", *_ROW[1:]))
+    table = quote(BulkActionItem._meta.db_table)
+    marks = ", ".join(["%s"] * len(ids))
+    sql = f"SELECT {columns} FROM {table} WHERE {quote('id')} IN ({marks}) ORDER BY {quote('id')}"  # noqa: S608
+    if connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(ids))
+        return [dict(zip(_ROW, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _apply(deltas: dict[Key, Counter]) -> None:
+    quote = connection.ops.quote_name
+    table = quote(BulkItemCounts._meta.db_table)
     for (action_id, connection_id), delta in deltas.items():
-        change = {name: F(name) + n for name, n in delta.items() if n}
+        change = {name: n for name, n in delta.items() if n}
         if not change:
             continue
-        rows = BulkItemCounts.objects.filter(action_id=action_id, connection_id=connection_id)
-        if not rows.update(**change):
+        sets = ", ".join(f"{quote(name)} = {quote(name)} + %s" for name in change)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET {sets} "  # noqa: S608
+                f"WHERE {quote('action_id')} = %s AND {quote('connection_id')} = %s",
+                [*change.values(), action_id, connection_id],
+            )
+            updated = cursor.rowcount
+        if not updated:
             # An action from before counts were kept (or made by hand in a test): count it
             # once, now, after this change (the items already show it).
             recount(action_id, connection_ids=[connection_id])
@@ -135,8 +163,8 @@ def save_items(items: Sequence, fields: Sequence[str]) -> None:
         if tracked:
             ids = [pk for pks in groups.values() for pk in pks]
             for start in range(0, len(ids), _IDS_PER_QUERY):
-                part = BulkActionItem.objects.filter(pk__in=ids[start : start + _IDS_PER_QUERY])
-                before.update((row["pk"], row) for row in _locked_rows(part))
+                part = _rows_by_id(ids[start : start + _IDS_PER_QUERY])
+                before.update((row["pk"], row) for row in part)
         deltas: dict[Key, Counter] = {}
         for values, ids in groups.items():
             new = dict(zip(fields, values, strict=True))

@@ -21,7 +21,10 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def _counted(self) -> int:
-        head = self.object_list[: self.cap + 1]
+        rows = self.object_list
+        if hasattr(rows, "order_by"):
+            rows = rows.order_by()  # which rows are counted does not matter, only how many
+        head = rows[: self.cap + 1]
         count = getattr(head, "count", None)  # a queryset counts in the database
         if callable(count) and not inspect.isbuiltin(count) and method_has_no_args(count):
             return count()
