@@ -219,6 +219,11 @@ FORUMDECK_HTTP_DEADLINE = env.float("FORUMDECK_HTTP_DEADLINE", default=FORUMDECK
 FORUMDECK_MAX_RESPONSE_BYTES = env.int("FORUMDECK_MAX_RESPONSE_BYTES", default=5 * 1024 * 1024)
 FORUMDECK_MAX_JSON_DEPTH = env.int("FORUMDECK_MAX_JSON_DEPTH", default=64)
 FORUMDECK_HEALTH_CACHE_SECONDS = env.int("FORUMDECK_HEALTH_CACHE_SECONDS", default=60)
+# The parts of a health check that change rarely (version, site title, user count, optional
+# routes) are kept this long; a card's refresh asks only the live parts meanwhile.
+FORUMDECK_HEALTH_DETAILS_CACHE_SECONDS = env.int(
+    "FORUMDECK_HEALTH_DETAILS_CACHE_SECONDS", default=3600
+)
 # A forum whose newest backup is older than this is stale (a forum's own threshold wins).
 FORUMDECK_BACKUP_STALE_HOURS = env.int("FORUMDECK_BACKUP_STALE_HOURS", default=26)
 # How long a forum's backup list and calendar events are reused before asking again.

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tools.bench_overview import measure_overview_scale
+
 ROOT = Path(__file__).resolve().parents[1]
 SANDBOX_KEY = "bench-sandbox-key-" + "0" * 24
 UNPACED_RPM = 6_000_000  # sandbox and connection rate where pacing is not what is measured
@@ -727,12 +729,19 @@ def run(quick: bool) -> int:
         measure_bulk_list(bench, quick)
         measure_audit(bench, quick)
         measure_group_add(bench, 2000)
+        from tools.bench_nodebb import measure_nodebb_ban
+
+        measure_nodebb_ban(bench, quick)
         if quick:
             measure_paced_suspend(bench, items=198, rate=6000, window=2.0, naive_items=50)
             measure_memory(bench, targets=5000, idle_kb=idle)
         else:
             measure_paced_suspend(bench)
             measure_memory(bench, targets=100_000, idle_kb=idle)
+        from tools.bench_people import measure_people_search
+
+        measure_people_search(bench, quick)
+        measure_overview_scale(bench, quick)
         bench.record("bench_total_s", round(time.monotonic() - started, 1))
         for line in summary(bench):
             print(line)

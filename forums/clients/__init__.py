@@ -71,7 +71,7 @@ def get_client(connection: ForumConnection, **options: Any) -> ForumClient:
     timeout = options.pop("timeout", settings.FORUMDECK_HTTP_TIMEOUT)
     # A longer timeout asked for one call stretches the deadline with it.
     deadline = options.pop("deadline", max(settings.FORUMDECK_HTTP_DEADLINE, timeout))
-    return cls(
+    client = cls(
         base_url=connection.base_url,
         api_key=api_key,
         api_username=connection.api_username,
@@ -85,6 +85,16 @@ def get_client(connection: ForumConnection, **options: Any) -> ForumClient:
         master_token=connection.nodebb_master_token,
         **options,
     )
+    # Calls sent at once (``together``) run in threads of their own, which may open database
+    # connections (the pacer's book): each thread closes its own when its calls are done.
+    client.thread_done = _close_thread_db
+    return client
+
+
+def _close_thread_db() -> None:
+    from django.db import connections
+
+    connections.close_all()
 
 
 def validate_base_url(url: str) -> str:

@@ -72,8 +72,14 @@ class Health(Area):
     # The forum's own pages where moderators work through waiting items: (label, path).
     review_pages: ClassVar[tuple[tuple[str, str], ...]] = ()
 
-    def health_check(self) -> HealthReport:
-        """Reachable? Credentials accepted? Admin? Version, users, review queue; plain words."""
+    def health_check(self, *, known: dict | None = None) -> HealthReport:
+        """Reachable? Credentials accepted? Admin? Version, users, review queue; plain words.
+
+        The calls go out at once (``together``). ``known``: a previous check's
+        ``report.lasting`` (version, title, user count, optional routes), which this check
+        takes as it is and does not ask again: only the live parts (reachable, key accepted,
+        review queue) are asked. Should any of those fail, the whole check runs, so a
+        failure is explained in the same words either way."""
         raise NotImplementedError
 
     def access_problem(self) -> ForumError | None:

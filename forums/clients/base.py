@@ -17,6 +17,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import urljoin, urlsplit
 
@@ -476,17 +477,72 @@ class BaseClient:
         # Called before every request: the bulk-action pacer plugs in here.
         self.pacer = pacer
         self.calls = 0
+        self._calls_lock = threading.Lock()
+        # Called in each thread ``together`` started, when its job ends (``get_client`` closes
+        # the thread's database connections there: the pacer's book may have opened one).
+        self.thread_done: Callable[[], None] | None = None
         self.__api_key = api_key
-        self.session = requests.Session()
-        self.session.trust_env = False  # no proxies or netrc credentials from the environment
-        policy = AddressPolicy([*allow_http_hosts, *allow_private_hosts])
-        self.session.mount("http://", GuardedAdapter(policy))
-        self.session.mount("https://", GuardedAdapter(policy))
-        self.session.headers.update({"User-Agent": self.user_agent, "Accept": "application/json"})
-        self.session.headers.update(self.auth_headers(api_key))
+        self._policy = AddressPolicy([*allow_http_hosts, *allow_private_hosts])
+        self._thread = threading.local()
+        self._session = self._new_session()
+        self._session.headers.update({"User-Agent": self.user_agent, "Accept": "application/json"})
+        self._session.headers.update(self.auth_headers(api_key))
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} {self.base_url}>"
+
+    def _new_session(self) -> requests.Session:
+        session = requests.Session()
+        session.trust_env = False  # no proxies or netrc credentials from the environment
+        session.mount("http://", GuardedAdapter(self._policy))
+        session.mount("https://", GuardedAdapter(self._policy))
+        return session
+
+    @property
+    def session(self) -> requests.Session:
+        """The client's session; inside a job of ``together``, that thread's own copy."""
+        return getattr(self._thread, "session", None) or self._session
+
+    # --- several calls at once ---------------------------------------------------------------
+    def together(self, *jobs: Callable[[], Any]) -> list[Any]:
+        """Run ``jobs`` (each one or a few calls to this forum) at the same time and return
+        what each returned, in order, or the exception it raised in its place.
+
+        A ``requests.Session`` is not safe across threads, so each job after the first (which
+        runs in the calling thread) sends through a session of its own, made like this one:
+        the same headers (the key among them), hooks and address guard. Every call still goes
+        through ``send``: the pacer, the timeout, the deadline and the call count hold."""
+        if not jobs:
+            return []
+
+        def outcome(job: Callable[[], Any]) -> Any:
+            try:
+                return job()
+            except Exception as exc:  # noqa: BLE001 - the caller reads each job's own failure
+                return exc
+
+        def in_thread(job: Callable[[], Any]) -> Any:
+            session = self._new_session()
+            session.headers = self._session.headers.copy()
+            session.hooks = {event: list(hooks) for event, hooks in self._session.hooks.items()}
+            self._thread.session = session
+            try:
+                return outcome(job)
+            finally:
+                self._thread.session = None
+                session.close()
+                if self.thread_done is not None:
+                    self.thread_done()
+
+        if len(jobs) == 1:
+            return [outcome(jobs[0])]
+        # One thread per job, beside the caller's: a health check has at most a handful.
+        with ThreadPoolExecutor(
+            max_workers=len(jobs) - 1, thread_name_prefix="forum-calls"
+        ) as pool:
+            futures = [pool.submit(in_thread, job) for job in jobs[1:]]
+            first = outcome(jobs[0])
+            return [first, *(future.result() for future in futures)]
 
     # --- to be described by each platform ----------------------------------------------------
     def auth_headers(self, api_key: str) -> dict[str, str]:
@@ -580,7 +636,8 @@ class BaseClient:
             self.pacer()
         url = self.url(path)
         started = time.monotonic()
-        self.calls += 1
+        with self._calls_lock:
+            self.calls += 1
         with _CallWatch(self.deadline) as watch:
             try:
                 # stream=True: the body is read below, in chunks, up to the size limit.
@@ -781,7 +838,7 @@ class BaseClient:
         )
 
     def close(self) -> None:
-        self.session.close()
+        self._session.close()
 
     def __enter__(self):
         return self
@@ -790,6 +847,13 @@ class BaseClient:
         self.close()
 
     # --- helpers -----------------------------------------------------------------------------
+    @staticmethod
+    def unwrap(outcome: Any) -> Any:
+        """One outcome of ``together``: the value, or its exception raised again."""
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
     @staticmethod
     def paginate(
         fetch: Callable[[Any], tuple[Sequence[T], Any]],

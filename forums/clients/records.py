@@ -298,6 +298,11 @@ class HealthReport:
     # the later reference's routes), as ``Capability`` values; pages may offer them.
     capabilities: list[str] = field(default_factory=list)
     checked_at: datetime | None = None  # when Forumdeck asked (set by the service that asks)
+    # What this check learned that changes rarely (the version, the title, the user count,
+    # optional routes): the service keeps it longer than the live parts and gives it back as
+    # ``health_check(known=...)``, which then leaves those calls out. Empty when the check
+    # could not learn all of it, or took it as known.
+    lasting: dict = field(default_factory=dict)
 
     def __setattr__(self, name: str, value) -> None:
         # What a forum says about itself is shown on every card and cached: a hostile or broken

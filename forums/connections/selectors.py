@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connections as db_connections
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from forums.clients import client_class
 from forums.clients.errors import ForumError
@@ -16,6 +20,8 @@ from forums.clients.records import HealthReport
 from forums.models import ForumConnection
 
 from .services import connection_check, health_cache_key, last_health_cache_key
+
+logger = logging.getLogger("forums.connections")
 
 
 def connection_list(*, enabled_only: bool = False, search: str = "") -> QuerySet[ForumConnection]:
@@ -34,7 +40,63 @@ def connection_health(*, connection: ForumConnection, refresh: bool = False) -> 
         cached = cache.get(health_cache_key(connection))
         if cached is not None:
             return HealthReport.from_dict(cached)
+    return _checked_once(connection)
+
+
+def connection_cached_healths(*, connections: Sequence[ForumConnection]) -> dict[int, HealthReport]:
+    """connection id -> its cached health, for those whose cache is still fresh (no call)."""
+    keys = {health_cache_key(c): c.pk for c in connections}
+    found = cache.get_many(list(keys))
+    return {keys[key]: HealthReport.from_dict(data) for key, data in found.items()}
+
+
+# While one request checks a forum, another that wants the same check waits for its answer
+# instead of asking the forum again (the overview's cards and its fleet panel, two people).
+_SHARED_WAIT_STEP = 0.05
+
+
+def _checking_key(connection: ForumConnection) -> str:
+    return f"forumdeck:health-checking:{connection.pk}"
+
+
+def _checked_once(connection: ForumConnection) -> HealthReport:
+    """A check of ``connection``, or the answer of the one already running elsewhere."""
+    flag = _checking_key(connection)
+    asked = timezone.now()
+    if cache.add(flag, True, timeout=forum_deadline()):
+        try:
+            return connection_check(connection=connection)
+        finally:
+            cache.delete(flag)
+    ends = time.monotonic() + forum_deadline()
+    while time.monotonic() < ends and cache.get(flag) is not None:
+        time.sleep(_SHARED_WAIT_STEP)
+        cached = cache.get(health_cache_key(connection))
+        if cached is not None and cached.get("checked_at") and cached["checked_at"] >= asked:
+            return HealthReport.from_dict(cached)
+    cached = cache.get(health_cache_key(connection))
+    if cached is not None and cached.get("checked_at") and cached["checked_at"] >= asked:
+        return HealthReport.from_dict(cached)
     return connection_check(connection=connection)
+
+
+def connection_health_stream(
+    *, connections: Sequence[ForumConnection]
+) -> Iterator[tuple[ForumConnection, HealthReport]]:
+    """Check every one of ``connections`` at once (each forum's calls at once too), yielding
+    each forum's report as it answers; a forum still silent at the deadline comes last with a
+    report that says so. Pass connections read with their key (not ``connection_list``)."""
+    for connection, answer in fan_out_stream(connections, _checked_once, "health"):
+        if isinstance(answer, BaseException):
+            if not isinstance(answer, ForumError):
+                logger.error("Checking %s failed", connection.name, exc_info=answer)
+                answer = ForumError(
+                    "Forumdeck could not check this forum (an error on Forumdeck's side)."
+                )
+            answer = HealthReport(
+                error=str(answer), error_kind=answer.kind, checked_at=timezone.now()
+            )
+        yield connection, answer
 
 
 def connection_last_health(*, connection: ForumConnection) -> HealthReport | None:
@@ -77,31 +139,102 @@ def forum_deadline() -> float:
     return settings.FORUMDECK_HTTP_DEADLINE + 2
 
 
+# Forums asked at once by one page: one thread each, up to this many (a fleet larger than
+# this waits for free threads, in order).
+FAN_OUT_MAX_THREADS = 32
+
+
+class ForumDidNotAnswer(ForumError):
+    """A forum that was still silent when the page stopped waiting for it."""
+
+
+def _closing_db(job: Callable[[ForumConnection], T]) -> Callable[[ForumConnection], T]:
+    """``job`` in a pool thread, closing the database connections that thread opened (a
+    pacer or cache may use one): threads outside a request are never cleaned up by Django."""
+
+    def run(connection: ForumConnection) -> T:
+        try:
+            return job(connection)
+        finally:
+            db_connections.close_all()
+
+    return run
+
+
+def _outcome(future: Future) -> object:
+    try:
+        return future.result()
+    except Exception as exc:  # noqa: BLE001 - each forum's failure is its own line
+        return exc
+
+
+def fan_out_batches(
+    connections: Sequence[ForumConnection],
+    job: Callable[[ForumConnection], T],
+    prefix: str,
+    deadline: float | None = None,
+) -> Iterator[list[tuple[ForumConnection, T | BaseException]]]:
+    """``fan_out_stream``, a batch at a time: each batch is every answer that came in while
+    the caller handled the one before (at least one; in the connections' order). A page that
+    re-renders everything found so far at each answer does it once per batch, not once per
+    forum: twenty forums that answer together cost one render, not twenty."""
+    if not connections:
+        return
+    deadline = forum_deadline() if deadline is None else deadline
+    ends = time.monotonic() + deadline
+    pool = ThreadPoolExecutor(
+        max_workers=min(len(connections), FAN_OUT_MAX_THREADS), thread_name_prefix=prefix
+    )
+    futures = {pool.submit(_closing_db(job), c): c for c in connections}
+    order = {future: n for n, future in enumerate(futures)}
+    pending = set(futures)
+    try:
+        while pending:
+            done, pending = wait(
+                pending, timeout=max(ends - time.monotonic(), 0), return_when=FIRST_COMPLETED
+            )
+            if not done:
+                break
+            yield [(futures[f], _outcome(f)) for f in sorted(done, key=order.__getitem__)]
+        if pending:
+            yield [
+                (
+                    futures[future],
+                    (
+                        _outcome(future)
+                        if future.done()
+                        else ForumDidNotAnswer(
+                            f"{futures[future].name} did not answer within {deadline:g} seconds."
+                        )
+                    ),
+                )
+                for future in sorted(pending, key=order.__getitem__)
+            ]
+    finally:
+        # Never wait for a slow forum here: its thread ends at its own request deadline.
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def fan_out_stream(
+    connections: Sequence[ForumConnection],
+    job: Callable[[ForumConnection], T],
+    prefix: str,
+    deadline: float | None = None,
+) -> Iterator[tuple[ForumConnection, T | BaseException]]:
+    """``job(connection)`` on every forum at once, yielding (connection, result or exception)
+    as each forum answers, so a page can show it at once. A forum still silent after
+    ``deadline`` seconds (``forum_deadline()`` by default) is yielded last with a
+    ``ForumDidNotAnswer``: a slow forum holds back only its own row. Read the database
+    before: jobs run in threads."""
+    for batch in fan_out_batches(connections, job, prefix, deadline):
+        yield from batch
+
+
 def fan_out(
     connections: Sequence[ForumConnection], job: Callable[[ForumConnection], T], prefix: str
 ) -> list[tuple[ForumConnection, T | BaseException]]:
     """``job(connection)`` on every forum at once: (connection, result or exception) pairs, in
     the connections' order. A forum that fails or is slow gets its own error and never holds
     up the others past ``forum_deadline()``. Read the database before: jobs run in threads."""
-    if not connections:
-        return []
-    results: dict[int, T | BaseException] = {}
-    deadline = forum_deadline()
-    pool = ThreadPoolExecutor(max_workers=min(len(connections), 8), thread_name_prefix=prefix)
-    try:
-        futures = {pool.submit(job, c): c for c in connections}
-        done, not_done = wait(futures, timeout=deadline)
-        for future in not_done:
-            connection = futures[future]
-            results[connection.pk] = ForumError(
-                f"{connection.name} did not answer within {deadline:g} seconds."
-            )
-        for future in done:
-            try:
-                results[futures[future].pk] = future.result()
-            except Exception as exc:  # noqa: BLE001 - each forum's failure is its own line
-                results[futures[future].pk] = exc
-    finally:
-        # Never wait for a slow forum here: its thread ends at its own request deadline.
-        pool.shutdown(wait=False, cancel_futures=True)
+    results = {c.pk: answer for c, answer in fan_out_stream(connections, job, prefix)}
     return [(c, results[c.pk]) for c in connections]

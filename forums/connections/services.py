@@ -205,13 +205,29 @@ def last_health_cache_key(connection: ForumConnection) -> str:
 LAST_HEALTH_SECONDS = 7 * 24 * 3600
 
 
-def connection_check(*, connection: ForumConnection) -> HealthReport:
-    """Run a health check (network) and cache the result briefly."""
+def health_details_cache_key(connection: ForumConnection) -> str:
+    """The slow-changing parts of the last whole check (``HealthReport.lasting``): kept longer
+    than the card, and dropped by any edit of the connection (its updated_at, to the
+    microsecond: an edit in the same second as the check still counts)."""
+    return f"forumdeck:health-details:{connection.pk}:{connection.updated_at.timestamp():.6f}"
+
+
+def connection_check(*, connection: ForumConnection, full: bool = False) -> HealthReport:
+    """Run a health check (network) and cache the result briefly. The parts that change
+    rarely (version, title, user count) are kept longer and not asked again meanwhile: the
+    check then asks only the live parts. ``full``: ask everything (a person's Test)."""
+    known = None if full else cache.get(health_details_cache_key(connection))
     try:
         with get_client(connection) as client:
-            report = client.health_check()
+            report = client.health_check(known=known)
     except ForumError as exc:
         report = HealthReport(error=str(exc), error_kind=exc.kind)
+    if report.lasting:
+        cache.set(
+            health_details_cache_key(connection),
+            report.lasting,
+            timeout=settings.FORUMDECK_HEALTH_DETAILS_CACHE_SECONDS,
+        )
     report.checked_at = timezone.now()
     cache.set(
         health_cache_key(connection),
@@ -223,8 +239,8 @@ def connection_check(*, connection: ForumConnection) -> HealthReport:
 
 
 def connection_test(*, actor: AbstractBaseUser, connection: ForumConnection) -> HealthReport:
-    """A person's "Test connection": a fresh check, recorded in the audit log."""
-    report = connection_check(connection=connection)
+    """A person's "Test connection": a fresh, whole check, recorded in the audit log."""
+    report = connection_check(connection=connection, full=True)
     audit_record(
         actor=actor,
         action="connection.test",
@@ -301,6 +317,12 @@ def connection_enable(
 
 
 def _remember(connection: ForumConnection, report: HealthReport) -> None:
+    if report.lasting:
+        cache.set(
+            health_details_cache_key(connection),
+            report.lasting,
+            timeout=settings.FORUMDECK_HEALTH_DETAILS_CACHE_SECONDS,
+        )
     cache.set(
         health_cache_key(connection),
         report.as_dict(),

@@ -2,24 +2,31 @@
 
 Each enabled forum is asked in parallel; a forum that fails or is slow gets its own error and
 never holds up the others past the deadline. Accounts with the same e-mail address on several
-forums are grouped as one person.
+forums are grouped as one person. ``people_search_stream`` gives the answers the moment they
+arrive, with everyone found so far grouped again, so a page can show them at once.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
-from dataclasses import dataclass, field
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from functools import partial
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from forums.clients import client_class, get_client
-from forums.clients.errors import ForumError, ForumNotFound
+from forums.clients.errors import ForumAnswerTooSlow, ForumError, ForumNotFound, ForumTimeout
 from forums.clients.records import Capability, ForumUser, ForumUserDetails
-from forums.connections.selectors import fan_out
+from forums.connections.selectors import ForumDidNotAnswer, enabled_connections, fan_out_batches
 from forums.models import AuditEntry, ForumConnection
+
+logger = logging.getLogger(__name__)
 
 STATUSES = {
     "": "Any status",
@@ -67,6 +74,7 @@ class ForumOutcome:
     error: str = ""
     capped: bool = False
     note: str = ""  # what this forum's search cannot do, in its client's words
+    waiting: bool = False  # asked, not answered yet (a search under way)
 
 
 @dataclass
@@ -79,6 +87,20 @@ class SearchResult:
     @property
     def account_count(self) -> int:
         return sum(len(p.accounts) for p in self.people)
+
+    @property
+    def waiting(self) -> list[ForumOutcome]:
+        """The forums asked that have not answered yet."""
+        return [f for f in self.forums if f.waiting]
+
+
+@dataclass(frozen=True)
+class SearchProgress:
+    """The forums that just answered (one, or several that answered together), and everyone
+    found so far (every forum's answer until now)."""
+
+    forums: list[ForumOutcome]
+    result: SearchResult
 
 
 def clean_query(query: str) -> str:
@@ -115,42 +137,104 @@ def people_search(
     *, query: str, status: str = "", connection_ids: list[int] | None = None, refresh: bool = False
 ) -> SearchResult:
     """Search every chosen (enabled) forum in parallel and group the accounts by person."""
+    if not refresh:
+        query, status = _clean(query, status)
+        cached = cache.get(
+            _cache_key(query, status, [c.pk for c in enabled_connections(connection_ids)])
+        )
+        if cached is not None:
+            return cached
+    result, answers = people_search_stream(
+        query=query, status=status, connection_ids=connection_ids
+    )
+    for progress in answers:
+        result = progress.result
+    return result
+
+
+def people_search_stream(
+    *, query: str, status: str = "", connection_ids: list[int] | None = None
+) -> tuple[SearchResult, Iterator[SearchProgress]]:
+    """A new search: every chosen forum as still waiting, and then the answers as they arrive
+    (``SearchProgress``: the lines of the forums that answered, one or several that answered
+    together, and everyone found so far grouped by person). The query is checked at once
+    (``ValidationError``); the forums are asked when the answers are first read. Once every
+    forum has answered (or timed out), the whole result is cached for paging, as
+    ``people_search`` leaves it."""
+    query, status = _clean(query, status)
+    connections = enabled_connections(connection_ids)
+    outcomes = [
+        ForumOutcome(c.pk, c.name, note=_search_note(c, query), waiting=True) for c in connections
+    ]
+    start = SearchResult(query, status, [], [replace(o) for o in outcomes])
+    return start, _answers(start, connections, outcomes)
+
+
+def _clean(query: str, status: str) -> tuple[str, str]:
     query = clean_query(query)
     if status not in STATUSES:
         raise ValidationError("Unknown status filter.")
-    connections = list(ForumConnection.objects.filter(enabled=True).order_by("name"))
-    if connection_ids:
-        connections = [c for c in connections if c.pk in set(connection_ids)]
-    key = _cache_key(query, status, [c.pk for c in connections])
-    if not refresh:
-        cached = cache.get(key)
-        if cached is not None:
-            return cached
-    outcomes: dict[int, ForumOutcome] = {
-        c.pk: ForumOutcome(c.pk, c.name, note=_search_note(c, query)) for c in connections
-    }
+    return query, status
+
+
+def _answers(
+    start: SearchResult, connections: Sequence[ForumConnection], outcomes: list[ForumOutcome]
+) -> Iterator[SearchProgress]:
+    query, status = start.query, start.status
+    by_id = {o.connection_id: o for o in outcomes}
     found: list[Account] = []
-    answers = fan_out(connections, lambda c: _search_one(c, query, status), "people-search")
-    for connection, answer in answers:
-        outcome = outcomes[connection.pk]
-        if isinstance(answer, ForumError | ValueError):
-            # The client words every failure once (a refused key, not an administrator, not
-            # this software): the same words as the Test button and the card. A ValueError is
-            # a status this forum cannot filter by.
-            outcome.error = str(answer)
-            continue
-        if isinstance(answer, BaseException):
-            raise answer
-        outcome.count = len(answer)
-        outcome.capped = len(answer) >= PER_FORUM_LIMIT
-        found.extend(
-            Account(connection.pk, connection.name, connection.platform, user) for user in answer
+    result = start
+    started = time.monotonic()
+    job = partial(_search_one, query=query, status=status)
+    # A batch: the forums that answered while the page showed the last ones, grouped once.
+    for batch in fan_out_batches(connections, job, "people-search"):
+        answered = []
+        for connection, answer in batch:
+            outcome = by_id[connection.pk]
+            found.extend(_take(outcome, connection, answer, time.monotonic() - started))
+            answered.append(replace(outcome))
+        # Copies: what was yielded before stays as it was shown.
+        result = SearchResult(query, status, _group(found, query), [replace(o) for o in outcomes])
+        yield SearchProgress(answered, result)
+    cache.set(_cache_key(query, status, [c.pk for c in connections]), result, CACHE_SECONDS)
+
+
+def _take(
+    outcome: ForumOutcome,
+    connection: ForumConnection,
+    answer: list[ForumUser] | BaseException,
+    waited: float,
+) -> list[Account]:
+    """One forum's answer into its line; the accounts it found."""
+    outcome.waiting = False
+    if isinstance(answer, ForumTimeout | ForumAnswerTooSlow | ForumDidNotAnswer):
+        # However the wait ended (the call's timeout or deadline, or the page's), the line
+        # says how long this forum was waited for.
+        outcome.error = _did_not_answer(waited)
+        return []
+    if isinstance(answer, ForumError | ValueError):
+        # The client words every failure once (a refused key, not an administrator, not this
+        # software): the same words as the Test button and the card. A ValueError is a status
+        # this forum cannot filter by.
+        outcome.error = str(answer)
+        return []
+    if isinstance(answer, BaseException):
+        # A bug, not the forum: the log gets the traceback, the page one plain line, and the
+        # other forums' answers (already on their way to the browser) stay.
+        logger.error("People search on %s failed", connection.name, exc_info=answer)
+        outcome.error = (
+            f"an unexpected error ({type(answer).__name__}) stopped this search; "
+            "the server log has the details."
         )
-    result = SearchResult(
-        query, status, _group(found, query), [outcomes[c.pk] for c in connections]
-    )
-    cache.set(key, result, CACHE_SECONDS)
-    return result
+        return []
+    outcome.count = len(answer)
+    outcome.capped = len(answer) >= PER_FORUM_LIMIT
+    return [Account(connection.pk, connection.name, connection.platform, u) for u in answer]
+
+
+def _did_not_answer(seconds: float) -> str:
+    waited = f"{seconds:.1f}" if seconds < 10 else f"{seconds:.0f}"
+    return f"did not answer in {waited} s, so Forumdeck stopped waiting. Try again later."
 
 
 def _group(accounts: list[Account], query: str) -> list[Person]:

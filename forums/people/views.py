@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -18,6 +21,7 @@ from forums.clients import client_class
 from forums.clients.records import Penalty
 from forums.models import ForumConnection
 from forums.web import HtmxHttpRequest, redirect_back, render_page, requires
+from forums.web.streaming import fill, stream_page
 
 from . import selectors
 from .actions import actions_for, find_action
@@ -34,28 +38,65 @@ BULK_FROM_SELECTION = {
 @require_GET
 @requires("view_forumconnection")
 def people_search(request: HtmxHttpRequest) -> HttpResponse:
+    """The search page. A new search in the browser is one streamed page: every forum's line
+    says "still waiting…" at once, and each forum's answer fills in its line and the table of
+    everyone found so far as it arrives. Paging, htmx and ``?stream=0`` (no JavaScript) wait
+    for every forum, and paging reuses the answers the search cached."""
     form = SearchForm(request.GET or None)
     context: dict = {"form": form, "bulk_kinds": BULK_FROM_SELECTION}
     if request.GET.get("q") is not None and form.is_valid():
+        query = request.GET.copy()
+        query.pop("page", None)
+        query.pop("stream", None)
+        context["query"] = query.urlencode()
+        search = {
+            "query": form.cleaned_data["q"],
+            "status": form.cleaned_data["status"] or "",
+            "connection_ids": [c.pk for c in form.cleaned_data["forum"]],
+        }
+        streamed = (
+            not request.htmx and not request.GET.get("page") and request.GET.get("stream") != "0"
+        )
         try:
-            result = selectors.people_search(
-                query=form.cleaned_data["q"],
-                status=form.cleaned_data["status"] or "",
-                connection_ids=[c.pk for c in form.cleaned_data["forum"]],
+            if streamed:
+                result, answers = selectors.people_search_stream(**search)
+            else:
                 # A new search asks the forums; paging through it reuses the answers.
-                refresh=not request.GET.get("page"),
-            )
+                result = selectors.people_search(**search, refresh=not request.GET.get("page"))
         except ValidationError as exc:
             context["search_error"] = " ".join(exc.messages)
         else:
-            query = request.GET.copy()
-            query.pop("page", None)
-            context.update(
-                result=result,
-                page=Paginator(result.people, 25).get_page(request.GET.get("page")),
-                query=query.urlencode(),
-            )
+            context.update(result=result, page=_page(result, request.GET.get("page")))
+            if streamed:
+                context["streaming"] = True
+                fills = _search_fills(request, context, answers)
+                return stream_page(request, "people/search.html", context, fills)
     return render_page(request, "people/search.html", context, partial="people-results")
+
+
+def _page(result: selectors.SearchResult, number: str | int | None) -> Page:
+    return Paginator(result.people, 25).get_page(number)
+
+
+def _search_fills(
+    request: HtmxHttpRequest, context: dict, answers: Iterator[selectors.SearchProgress]
+) -> Iterator[str]:
+    """For the forums that answered: their lines, and the table of everyone found so far."""
+    for progress in answers:
+        lines = [
+            fill(
+                f"people-forum-{forum.connection_id}",
+                render_to_string("people/search.html#people-forum", {"f": forum}),
+                swap="outer",
+            )
+            for forum in progress.forums
+        ]
+        table = render_to_string(
+            "people/search.html#people-table",
+            {**context, "result": progress.result, "page": _page(progress.result, 1)},
+            request=request,
+        )
+        yield "".join(lines) + fill("people-table", table, swap="outer")
 
 
 def _connection(connection_id: int) -> ForumConnection:

@@ -97,6 +97,14 @@ TOPICS_PER_PAGE = 20  # config topicsPerPage
 QUEUE_PER_PAGE = 20  # /api/post-queue
 USERS_PER_PAGE = 50  # /api/users (userSearchResultsPerPage)
 ACP_PAGE_SIZES = (50, 100, 250, 500)
+# The ACP user list's sortBy values and the field of each sorted set's score.
+ACP_SORTS: dict[str, Any] = {
+    "postcount": lambda u: u["postcount"],
+    "reputation": lambda u: u["reputation"],
+    "joindate": lambda u: u["joindate"],
+    "lastonline": lambda u: u["lastonline"],
+    "flags": lambda u: 0,
+}
 MAX_TAGS = 5  # maximumTagsPerTopic
 # The user fields of /api/users rows and group member rows (read.yaml / write.yaml).
 LIST_USER_FIELDS = (
@@ -1147,6 +1155,8 @@ class NodeBBSandbox(SandboxApp):
         denied = self._admin_only(request)
         if denied:
             return denied
+        # ENDPOINTS.md "NodeBB 4.15.1 answers" / `GET /api/admin/manage/users`: resultsPerPage
+        # snaps to 50/100/250/500 (src/controllers/admin/users.js: any other value is 50)
         try:
             per_page = int(request.args.get("resultsPerPage") or 50)
         except ValueError:
@@ -1157,7 +1167,13 @@ class NodeBBSandbox(SandboxApp):
         query = (request.args.get("query") or "").strip().lower()
         search_by = request.args.get("searchBy") or "username"
         filters = set(request.args.getlist("filters"))
-        users = sorted(self.state.users.values(), key=lambda u: -u["joindate"])
+        sort_by = request.args.get("sortBy") or ""
+        if sort_by not in ACP_SORTS:
+            sort_by = ""
+        # ENDPOINTS.md, Users / list/search users (ACP): sortBy, sortDirection (desc unless
+        # "asc"); the list is read from the sort's sorted set, newest/highest first by default
+        descending = request.args.get("sortDirection", "desc") != "asc"
+        users = list(self.state.users.values())
         if query:
             users = [u for u in users if self._matches(u, search_by, query)]
         now = _now()
@@ -1170,18 +1186,22 @@ class NodeBBSandbox(SandboxApp):
                 users = [u for u in users if u["email_confirmed"]]
             elif name == "unverified":
                 users = [u for u in users if not u["email_confirmed"]]
+        if not query and not sort_by and not filters:
+            # With neither a sort nor a filter NodeBB lists `users:online`: by last seen
+            # (read.yaml's schema for this route names `sort_lastonline`).
+            sort_by = "lastonline"
+        key = ACP_SORTS.get(sort_by) or self._filter_order
+        # Redis orders equal scores by member (the uid as text), reversed with the scores.
+        users.sort(key=lambda u: (key(u), str(u["uid"])), reverse=descending)
         page_count = max(math.ceil(len(users) / per_page), 1)
         chunk = users[(page - 1) * per_page : page * per_page]
-        sort_by = request.args.get("sortBy") or "joindate"
         data: dict[str, Any] = {
             "users": [self.acp_user(u) for u in chunk],
             "customUserFields": [],
             "page": page,
             "pageCount": page_count,
             "resultsPerPage": per_page,
-            "reverse": request.args.get("sortDirection", "desc") == "desc",
-            "sortBy": sort_by,
-            f"sort_{sort_by}": True,
+            "reverse": descending,
             # ENDPOINTS.md "NodeBB 4.15.1 answers" / `GET /api/admin/manage/users`: userCount is
             # always the total number of users, whatever query or filters
             "userCount": len(self.state.users),
@@ -1194,11 +1214,26 @@ class NodeBBSandbox(SandboxApp):
             # ENDPOINTS.md "NodeBB 4.15.1 answers" / `GET /api/admin/manage/users`: a search
             # also answers matchCount and timing
             data.update(matchCount=len(users), timing="0.00", query=request.args["query"])
+        # The page says which sort it used (`sort_<sortBy>`); a search echoes the sortBy it was
+        # given, so one without a sortBy says `sort_undefined` (src/controllers/admin/users.js).
+        if sort_by or not query:
+            data.update({"sortBy": sort_by, f"sort_{sort_by}": True})
+        else:
+            data["sort_undefined"] = True
         if request.args.get("searchBy"):
             data[f"searchBy_{request.args['searchBy']}"] = True
         for name in sorted(filters):
             data[f"filterBy_{name}"] = True
         return self.page(request, "admin/manage/users", data)
+
+    @staticmethod
+    def _filter_order(user: dict[str, Any]) -> int:
+        """A filtered list without a sort is read from the filter's own set (`users:banned`
+        is scored by the time of the ban); a search without one keeps the join order."""
+        bans = [b for b in user["bans"] if b.get("type") == "ban"]
+        if user["banned"] and bans:
+            return int(bans[0].get("timestamp") or 0)
+        return int(user["joindate"])
 
     @staticmethod
     def _matches(user: dict[str, Any], search_by: str, query: str) -> bool:

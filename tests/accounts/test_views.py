@@ -13,6 +13,7 @@ from forums.accounts.services import account_create
 from forums.models import AccountChange, AuditEntry, BulkAction
 from forums.roles import ADMIN, APPROVER, MODERATOR, VIEWER
 from tests.bulk.helpers import planned_group_add
+from tests.pages import page_html
 
 pytestmark = pytest.mark.django_db
 
@@ -199,7 +200,7 @@ def test_an_approver_sees_why_a_recent_change_holds_their_approval(
     page = as_april.get(reverse("forums:bulk-detail", args=[action.pk])).content
     assert "approvals wait 24 hours" in page.decode() and b"Approve and run" not in page
     # Nothing is counted as waiting for her while she may not approve it.
-    assert "waiting for your approval" not in as_april.get(reverse("overview")).content.decode()
+    assert "waiting for your approval" not in page_html(as_april.get(reverse("overview")))
     change = AccountChange.objects.get(user=april)
     # ben, who made the change, cannot confirm it himself.
     response = signed_in(ben).post(
@@ -213,9 +214,9 @@ def test_an_approver_sees_why_a_recent_change_holds_their_approval(
     cyd.post(reverse("forums:account-change-confirm", args=[change.pk]), {"next": "list"})
     page = as_april.get(reverse("forums:bulk-detail", args=[action.pk])).content
     assert b"Approve and run" in page
-    assert "1 waiting for your approval" in as_april.get(reverse("overview")).content.decode()
+    assert "1 waiting for your approval" in page_html(as_april.get(reverse("overview")))
 
 
 def test_people_and_roles_is_in_the_menu_for_admins_only(admin_client_, viewer):
-    assert "People &amp; roles" in admin_client_.get(reverse("overview")).content.decode()
-    assert "People &amp; roles" not in signed_in(viewer).get(reverse("overview")).content.decode()
+    assert "People &amp; roles" in page_html(admin_client_.get(reverse("overview")))
+    assert "People &amp; roles" not in page_html(signed_in(viewer).get(reverse("overview")))

@@ -489,6 +489,12 @@ NODEBB_CASES: list[Case] = [
          params={"filters": "banned"}),
     Case("acp users: search", "GET", "/api/admin/manage/users", "/api/admin/manage/users", 200,
          params={"query": "admin", "searchBy": "username"}),
+    # The client reads the whole list this way to resolve many targets at once.
+    Case("acp users: 500 a page, oldest first", "GET", "/api/admin/manage/users",
+         "/api/admin/manage/users", 200,
+         params={"page": 1, "resultsPerPage": 500, "sortBy": "joindate", "sortDirection": "asc"}),
+    Case("acp users: by last visit", "GET", "/api/admin/manage/users", "/api/admin/manage/users",
+         200),
     Case("acp groups", "GET", "/api/admin/manage/groups", "/api/admin/manage/groups", 200),
     Case("acp tags", "GET", "/api/admin/manage/tags", "/api/admin/manage/tags", 200),
     Case("users", "GET", "/api/users", "/api/users", 200, params={"section": "banned"}),

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from tests.pages import page_html
+
 ROOT = Path(__file__).resolve().parents[2]
 
 PAGES = [
@@ -98,7 +100,7 @@ def test_every_page_gets_a_fresh_nonce_and_the_bulk_form_needs_no_inline_script(
 
 
 def test_htmx_is_told_not_to_inject_its_indicator_style(viewer_client):
-    html = viewer_client.get(reverse("overview")).content.decode()
+    html = page_html(viewer_client.get(reverse("overview")))
     assert '<meta name="htmx-config" content=\'{"includeIndicatorStyles": false}\'>' in html
     css = (ROOT / "static" / "forumdeck" / "site.css").read_text()
     assert ".htmx-request .htmx-indicator" in css

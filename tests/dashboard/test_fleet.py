@@ -15,10 +15,16 @@ FLEET = {"HX-Request": "true", "HX-Target": "fleet-panel"}
 
 
 def test_the_overview_loads_the_fleet_panel_on_its_own(viewer_client, sandbox_connection):
-    html = viewer_client.get(reverse("overview")).content.decode()
-    assert 'id="fleet-panel"' in html and 'hx-trigger="load"' in html
-    assert 'href="?fleet=1"' in html  # without JavaScript
-    assert "stale of" not in html  # the forums are not asked for the page itself
+    chunks = iter(viewer_client.get(reverse("overview")).streaming_content)
+    head = next(chunks).decode()
+    assert 'id="fleet-panel"' in head and 'hx-trigger="load"' in head
+    assert 'href="?wait=1&amp;fleet=1"' in head  # without JavaScript
+    # The panel is handed over again first, so the browser starts loading it at once.
+    kick = next(chunks).decode()
+    assert kick.startswith('<template data-fill="fleet-panel" data-swap="outer">')
+    assert 'hx-trigger="load"' in kick
+    rest = b"".join(chunks).decode()
+    assert "stale of" not in head + kick + rest  # the totals are not part of the page
 
 
 def test_the_fleet_panel_adds_up_every_forum(viewer_client, viewer, sandbox_connection,
@@ -54,8 +60,12 @@ def test_each_part_only_for_those_who_may_see_it(client, make_user, sandbox_conn
 
 
 def test_without_javascript_the_panel_comes_with_the_page(viewer_client, sandbox_connection):
-    html = viewer_client.get(reverse("overview") + "?fleet=1").content.decode()
-    assert "<html" in html and 'id="fleet-backups"' in html
+    for url in ("?wait=1&fleet=1", "?fleet=1"):
+        response = viewer_client.get(reverse("overview") + url)
+        assert not response.streaming  # nothing a browser without JavaScript would not place
+        html = response.content.decode()
+        assert "<html" in html and 'id="fleet-backups"' in html
+        assert "Healthy" in html and "data-fill" not in html
 
 
 def test_a_failed_scheduled_backup_shows_on_the_overview(viewer_client, sandbox_connection):

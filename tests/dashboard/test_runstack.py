@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dashboard.services import HEARTBEAT_KEY
+from tests.pages import page_html
 from tests.processes import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -272,10 +273,10 @@ def test_the_overview_turns_red_when_no_worker_has_taken_a_task_for_a_while(
 ):
     settings.FORUMDECK_WORKER_STALE_SECONDS = 60
     _took_a_task(5)
-    ok = viewer_client.get(reverse("overview")).content.decode()
+    ok = page_html(viewer_client.get(reverse("overview")))
     assert "Background worker: running (took a task" in ok
     _took_a_task(90)
-    stale = viewer_client.get(reverse("overview")).content.decode()
+    stale = page_html(viewer_client.get(reverse("overview")))
     assert 'class="errornote" id="worker-status"' in stale
     assert "No background worker has taken a task for 1" in stale  # "1 minute"
 

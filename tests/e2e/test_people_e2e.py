@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -95,3 +97,55 @@ def test_ban_everywhere_approved_by_a_second_person(page, live_server, make_user
         expect(person).to_contain_text("Ban evasion")
     finally:
         worker.stop()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_slow_forum_holds_back_only_its_own_line(
+    page, live_server, make_user, robin, settings, discourse_sandbox, nodebb_sandbox,
+    sandbox_connection, nodebb_connection, width,
+):  # fmt: skip
+    # NodeBB takes 30 s to answer; a call gives up after 4 s.
+    settings.FORUMDECK_HTTP_TIMEOUT = 4.0
+    settings.FORUMDECK_HTTP_DEADLINE = 4.0
+    nodebb_sandbox.app.config.faults.latency_ms = 30_000
+    for n in range(26):  # two pages of people, robin_vale on the first
+        discourse_sandbox.app.add_person(username=f"robinzz{n:02d}", email=f"rz{n}@example.net")
+    make_user("moe", "Moderator")
+    page.set_viewport_size({"width": width, "height": 800})
+    sign_in(page, live_server, "moe", "pw-moe-123")
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="People", exact=True
+    ).click()
+    page.get_by_placeholder("Username or e-mail, or part of either").fill("robin")
+    page.get_by_role("button", name="Search").click()
+
+    slow = page.locator(f"#people-forum-{nodebb_connection.pk}")
+    healthy = page.locator(f"#people-forum-{sandbox_connection.pk}")
+    # The healthy forum's people show while the slow one is still being waited for.
+    expect(healthy).to_contain_text(re.compile(r"\d+ accounts?"))
+    expect(page.locator(".person", has_text="robin_vale")).to_be_visible()
+    expect(slow).to_contain_text("still waiting…")
+    expect(page.locator("#people-forums")).to_have_attribute("aria-live", "polite")
+    fits = "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    assert page.evaluate(fits), "the page scrolls sideways while forums answer"
+
+    expect(slow).to_contain_text("did not answer in", timeout=20_000)
+    expect(slow).not_to_contain_text("still waiting")
+    expect(page.locator("#people-table")).not_to_have_attribute("aria-busy", "true")
+    assert page.evaluate(fits), "the page scrolls sideways once every forum answered"
+
+    # The rows filled in are part of the selection form.
+    form = page.locator("#people-form")
+    expect(form.get_by_label("Select robin_vale on Sandbox Discourse")).to_be_visible()
+    # Paging is htmx on the filled-in pager (the address stays), from the cached answers.
+    asked = discourse_sandbox.app.calls.count()
+    page.get_by_role("link", name="Next ›").click()
+    expect(page.locator("#people-results")).to_contain_text("Page 2 of 2")
+    assert "page=" not in page.url
+    assert discourse_sandbox.app.calls.count() == asked
+    page.get_by_role("link", name="‹ Previous").click()
+
+    page.get_by_label("Select robin_vale on Sandbox Discourse").check()
+    page.get_by_role("button", name="Propose a bulk action…").click()
+    expect(page.get_by_role("button", name="Make the plan")).to_be_visible()
+    expect(page.locator("#content")).to_contain_text("robin_vale")

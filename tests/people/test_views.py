@@ -346,3 +346,155 @@ def test_a_reason_over_300_characters_is_refused_in_the_form_and_nothing_is_sent
     assert "errorlist" in html and "at most 300 characters" in html
     assert discourse_sandbox.app.calls.count(method="PUT") == 0
     assert not discourse_sandbox.app.users[kim["discourse"]]["silenced_till"]
+
+
+# --- Issue 15: a new search streams each forum's answer as it arrives -------------------------
+HANG_KEY = "hanging-discourse-key-0123456789abcdef"
+
+
+@pytest.fixture
+def hanging_forum(db, settings):
+    """A Discourse that takes 5 s to answer anything, while a call gives up after 1.5 s."""
+    from forums.sandbox.core import RunningSandbox, SandboxConfig
+    from forums.sandbox.discourse import DiscourseSandbox
+
+    settings.FORUMDECK_HTTP_TIMEOUT = 1.5
+    settings.FORUMDECK_HTTP_DEADLINE = 1.5
+    app = DiscourseSandbox(
+        SandboxConfig(api_key=HANG_KEY, api_username="system", admin_requests_per_minute=6000)
+    )
+    app.config.faults.latency_ms = 5000
+    with RunningSandbox(app) as sandbox:
+        yield ForumConnectionFactory(
+            name="Hanging forum",
+            base_url=sandbox.url,
+            api_key=HANG_KEY,
+            api_username="system",
+            requests_per_minute=6000,
+        )
+
+
+def line(html: str, connection) -> str:
+    """The forum's line (the last one sent, when a stream replaced it)."""
+    lines = re.findall(rf'<li id="people-forum-{connection.pk}"[^>]*>(.*?)</li>', html, re.S)
+    assert lines, f"no line for {connection.name}"
+    return " ".join(lines[-1].split())
+
+
+def test_a_new_search_shows_each_forum_as_it_answers_and_names_the_silent_one(
+    moderator_client,
+    kim,
+    hanging_forum,
+    sandbox_connection,
+    nodebb_connection,
+    discourse_sandbox,
+    nodebb_sandbox,
+):
+    response = moderator_client.get(reverse("forums:people-search"), {"q": "kim"})
+    assert response.streaming
+    chunks = iter(response.streaming_content)
+
+    first = next(chunks).decode()
+    # The page is on its way before any forum is asked: every forum's line is waiting.
+    assert discourse_sandbox.app.calls.count() == 0 and nodebb_sandbox.app.calls.count() == 0
+    for connection in (hanging_forum, sandbox_connection, nodebb_connection):
+        assert line(first, connection) == (
+            f'<strong>{connection.name}</strong>: <span class="spinner" aria-hidden="true">'
+            "</span> still waiting…"
+        )
+    assert '<ul class="forum-outcomes" id="people-forums" aria-live="polite">' in first
+    assert 'id="people-table" aria-busy="true"' in first
+    assert "stream=0" in first  # the way without JavaScript
+    assert "</html>" not in first
+
+    # Both healthy forums' people show while the hanging forum is still waiting.
+    arrived = ""
+    while "kimlee" not in arrived or "kim_lee" not in arrived:
+        arrived += next(chunks).decode()
+    assert f'data-fill="people-forum-{hanging_forum.pk}"' not in arrived
+    assert re.fullmatch(
+        r"<strong>Sandbox Discourse</strong>: \d+ accounts?", line(arrived, sandbox_connection)
+    )
+    assert re.fullmatch(
+        r"<strong>Sandbox NodeBB</strong>: \d+ accounts?", line(arrived, nodebb_connection)
+    )
+    table = arrived.rsplit('<template data-fill="people-table" data-swap="outer">', 1)[1]
+    assert "on 2 forums" in table  # grouped by e-mail as the answers came in
+    assert "still waiting for 1 forum." in table and 'aria-busy="true"' in table
+
+    rest = [chunk.decode() for chunk in chunks]
+    assert rest[-1].rstrip().endswith("</html>")
+    last_fill = rest[-2]
+    waited = re.fullmatch(
+        r"<strong>Hanging forum</strong>: did not answer in ([\d.]+) s, so Forumdeck stopped "
+        r"waiting\. Try again later\.",
+        line(last_fill, hanging_forum),
+    )
+    assert waited and float(waited.group(1)) >= 1.5  # its own timeout, not the page's end
+    final = last_fill.rsplit('<template data-fill="people-table" data-swap="outer">', 1)[1]
+    assert "aria-busy" not in final and "still waiting" not in final
+    # The selection form holds the rows, so "bulk from selection" works after the fills.
+    form = re.search(
+        r'<form method="post" action="/forums/people/selected/".*?</form>', final, re.S
+    )
+    assert form and f'value="{sandbox_connection.pk}:kim_lee"' in form.group(0)
+    assert f'value="{nodebb_connection.pk}:kimlee"' in form.group(0)
+    assert 'name="csrfmiddlewaretoken"' in form.group(0)
+
+
+def test_paging_a_streamed_search_reuses_its_answers(
+    viewer_client, kim, discourse_sandbox, nodebb_sandbox
+):
+    for n in range(30):
+        discourse_sandbox.app.add_person(username=f"kim_{n}", email=f"kim{n}@example.org")
+    response = viewer_client.get(reverse("forums:people-search"), {"q": "kim"})
+    streamed = b"".join(response.streaming_content).decode()
+    assert "Page 1 of 2" in streamed.rsplit('data-fill="people-table"', 1)[1]
+    asked = discourse_sandbox.app.calls.count() + nodebb_sandbox.app.calls.count()
+    second = search(viewer_client, q="kim", page="2")
+    assert "Page 2 of 2" in second
+    assert discourse_sandbox.app.calls.count() + nodebb_sandbox.app.calls.count() == asked
+
+
+def test_without_javascript_the_search_waits_for_every_forum(viewer_client, kim):
+    response = viewer_client.get(reverse("forums:people-search"), {"q": "kim", "stream": "0"})
+    assert not response.streaming
+    html = response.content.decode()
+    assert "<html" in html and "still waiting" not in html and "data-fill" not in html
+    assert "on 2 forums" in html and "kim_lee" in html and "kimlee" in html
+    # The search form asks for the same when scripts are off.
+    assert '<noscript><input type="hidden" name="stream" value="0"></noscript>' in html
+
+
+def test_filters_work_in_a_streamed_search(viewer_client, kim, sandbox_connection):
+    response = viewer_client.get(
+        reverse("forums:people-search"), {"q": "kim", "forum": sandbox_connection.pk}
+    )
+    html = b"".join(response.streaming_content).decode()
+    assert "Sandbox NodeBB" not in html.split('id="people-results"', 1)[1]
+    assert "kim_lee" in html and "kimlee" not in html
+    status = viewer_client.get(reverse("forums:people-search"), {"q": "kim", "status": "staff"})
+    assert "Nobody matches “kim” with that status" in b"".join(status.streaming_content).decode()
+
+
+def test_a_streamed_search_with_a_short_query_says_so_at_once(viewer_client, kim):
+    response = viewer_client.get(reverse("forums:people-search"), {"q": "k"})
+    assert not response.streaming
+    assert "Type at least two characters" in response.content.decode()
+
+
+def test_a_bug_on_one_forum_is_one_plain_line_and_the_page_ends_whole(
+    viewer_client, kim, nodebb_connection, monkeypatch, caplog
+):
+    from forums.clients.nodebb import NodeBBClient
+
+    def broken(self, *args, **kwargs):
+        raise KeyError("uid")
+
+    monkeypatch.setattr(NodeBBClient, "find_users", broken)
+    response = viewer_client.get(reverse("forums:people-search"), {"q": "kim"})
+    html = b"".join(response.streaming_content).decode()
+    assert "an unexpected error (KeyError) stopped this search" in html
+    assert "Traceback" not in html and "kim_lee" in html  # the other forum still answered
+    assert html.rstrip().endswith("</html>")
+    assert "People search on Sandbox NodeBB failed" in caplog.text

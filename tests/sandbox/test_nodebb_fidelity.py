@@ -227,6 +227,46 @@ def test_acp_user_count_is_always_the_total(sandbox):
     assert odd["resultsPerPage"] == 50
 
 
+def test_acp_user_list_pages_and_sorts_as_nodebb_does():
+    """Row "`GET /api/admin/manage/users`" (userCount always the total, resultsPerPage snaps
+    to 50/100/250/500) and Users / "list/search users (ACP)" (`sortBy`, `sortDirection`,
+    `filters`, `page`): without a sort or a filter NodeBB reads `users:online`, newest
+    visit first (read.yaml's schema names `sort_lastonline`); a sort reads that field's set,
+    descending unless `sortDirection=asc`; a page past the end is empty."""
+    app = NodeBBSandbox(NodeBBSandboxConfig(api_key=TOKEN, users=1100))
+    with RunningSandbox(app) as sb:
+        total = len(app.state.users)
+
+        def page(**params):
+            return call(sb, "GET", "/api/admin/manage/users", params=params).json()
+
+        plain = page(resultsPerPage=500)
+        assert plain["sortBy"] == "lastonline" and plain["sort_lastonline"] is True
+        seen = [u["lastonline"] for u in plain["users"]]
+        assert len(seen) == 500 and seen == sorted(seen, reverse=True)
+        assert plain["pageCount"] == 3 and plain["userCount"] == total
+        assert "matchCount" not in plain  # only a search counts its matches
+
+        rows = []
+        for number in (1, 2, 3):
+            got = page(resultsPerPage=500, sortBy="joindate", sortDirection="asc", page=number)
+            assert got["userCount"] == total and got["reverse"] is False
+            rows += got["users"]
+        assert len(rows) == total == len({u["uid"] for u in rows})
+        assert [u["joindate"] for u in rows] == sorted(u["joindate"] for u in rows)
+        assert page(resultsPerPage=500, sortBy="joindate", page=4)["users"] == []
+
+        snapped = page(resultsPerPage=1000, sortBy="postcount")
+        assert snapped["resultsPerPage"] == 50 and len(snapped["users"]) == 50
+        counts = [u["postcount"] for u in snapped["users"]]
+        assert counts == sorted(counts, reverse=True)
+
+        banned = page(resultsPerPage=500, filters="banned", sortBy="joindate")
+        assert banned["users"] and all(u["banned"] for u in banned["users"])
+        assert banned["userCount"] == total and banned["filterBy_banned"] is True
+        assert len(banned["users"]) == sum(1 for u in app.state.users.values() if u["banned"])
+
+
 # --- group members ------------------------------------------------------------------------------
 def test_group_members_page_by_20_with_after_and_next_start(sandbox):
     """Row "group members (`GET /api/v3/groups/{slug}/members`)": 20 per page with `after` /

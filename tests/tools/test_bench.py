@@ -70,9 +70,17 @@ def test_quick_benchmark_prints_every_figure_and_meets_the_scale_free_goals():
 
     assert 1.0 <= values["api_calls_per_item_suspend"] <= 1.05
     assert values["naive_api_calls_per_item_suspend"] == 2.0
+    # NodeBB: targets found from the user list 500 a call, not one search each (plan + run).
+    _, nodebb = one(values, r"nodebb_ban_\d+_calls_per_target")
+    assert 1.0 < nodebb <= 1.2
+    assert one(values, r"naive_nodebb_ban_\d+_calls_per_target")[1] == 2.0
 
     _, peak = one(values, r"worker_rss_mb_\d+k")
     assert 0 < values["worker_rss_mb_idle"] <= peak
+    # People search: the hanging forum's line came when its own timeout ended, not before.
+    assert values["people_search_hanging_reported_s"] >= values["people_search_hanging_timeout_s"]
+    healthy = values["people_search_18_healthy_of_20_arrived_s"]
+    assert healthy < values["people_search_hanging_timeout_s"]  # not held back by it
     assert "All goals met." in result.stdout
 
 

@@ -14,7 +14,9 @@ from ..errors import (
     ForumIsForumdeck,
     ForumNotAForum,
     ForumNotFound,
+    ForumRateLimited,
     ForumUnauthorized,
+    ForumUnavailable,
 )
 from ..records import HealthReport
 from .base import DiscourseBase, to_int
@@ -43,10 +45,19 @@ class DiscourseHealth(DiscourseBase):
         return to_int(payload.get("count")) or 0
 
     # --- the steps of a check ------------------------------------------------------------------
-    def _identify(self) -> tuple[dict[str, Any] | None, int | None, ForumError | None]:
-        """Is it Discourse, and does it take the key? (site info, milliseconds, problem)."""
+    def _site_info(self) -> tuple[Any, int]:
+        return self.timed(lambda: self.request("GET", "/site/basic-info.json"))
+
+    def _staff(self) -> Any:
+        return self.request("GET", "/admin/users/list/staff.json")
+
+    def _identify(
+        self, answer: Any = None
+    ) -> tuple[dict[str, Any] | None, int | None, ForumError | None]:
+        """Is it Discourse, and does it take the key? (site info, milliseconds, problem).
+        ``answer``: the site info call's outcome when it was already asked (``together``)."""
         try:
-            info, ms = self.timed(lambda: self.request("GET", "/site/basic-info.json"))
+            info, ms = self.unwrap(answer) if answer is not None else self._site_info()
         except ForumIsForumdeck as exc:
             return None, None, exc
         except (ForumUnauthorized, ForumForbidden) as exc:
@@ -68,10 +79,11 @@ class DiscourseHealth(DiscourseBase):
             )
         return info, ms, None
 
-    def _admin_problem(self) -> ForumError | None:
-        """Does the key act as an administrator? None when it does."""
+    def _admin_problem(self, answer: Any = None) -> ForumError | None:
+        """Does the key act as an administrator? None when it does. ``answer``: the staff
+        list call's outcome when it was already asked."""
         try:
-            self.request("GET", "/admin/users/list/staff.json")
+            self.unwrap(answer) if answer is not None else self._staff()
         except ForumNotFound:
             # Discourse hides admin routes behind 404 for a bad key *and* for a non-admin user;
             # the public profile route tells the two apart (403 for an invalid key).
@@ -95,28 +107,71 @@ class DiscourseHealth(DiscourseBase):
             _info, _ms, problem = self._identify()
             return problem or self._admin_problem()
 
-    def health_check(self) -> HealthReport:
-        report = HealthReport(software=self.software)
+    def _review(self, report: HealthReport, answer: Any) -> None:
+        try:
+            report.review_count = self.unwrap(answer)
+        except ForumError:
+            report.notes.append("The review queue count is not available.")
+
+    def health_check(self, *, known: dict | None = None) -> HealthReport:
         with self.diagnosing():
-            info, report.response_ms, problem = self._identify()
-            if problem is None:
-                report.reachable = True
-                report.title = str(info.get("title") or "")
-                try:
-                    about = self._about()
-                    report.version = str(about.get("version") or "")
-                    stats = about.get("stats") or {}
-                    count = stats.get("users_count", stats.get("user_count"))
-                    report.user_count = int(count) if count is not None else None
-                except ForumError:
-                    report.notes.append("The forum does not publish its version (/about.json).")
-                problem = self._admin_problem()
-            self.remember_access(problem)
-            if problem is not None:
-                return self.health_failure(report, problem, identified=info is not None)
-            report.credentials_ok = report.is_admin = True
+            if known:
+                report = self._live_check(known)
+                if report is not None:
+                    return report
+            return self._full_check()
+
+    def _full_check(self) -> HealthReport:
+        """Four calls at once: site info (is it Discourse, does it take the key), about (version
+        and users), the staff list (admin rights) and the review count; a 404 from the staff
+        list costs one more (the profile route tells a bad key from a non-admin one)."""
+        report = HealthReport(software=self.software)
+        site, about, staff, review = self.together(
+            self._site_info, self._about, self._staff, self.review_count
+        )
+        info, report.response_ms, problem = self._identify(site)
+        if problem is None:
+            report.reachable = True
+            report.title = str(info.get("title") or "")
             try:
-                report.review_count = self.review_count()
+                about = self.unwrap(about)
+                report.version = str(about.get("version") or "")
+                stats = about.get("stats") or {}
+                count = stats.get("users_count", stats.get("user_count"))
+                report.user_count = int(count) if count is not None else None
+                report.lasting = {
+                    "title": report.title,
+                    "version": report.version,
+                    "user_count": report.user_count,
+                }
             except ForumError:
-                report.notes.append("The review queue count is not available.")
+                report.notes.append("The forum does not publish its version (/about.json).")
+            problem = self._admin_problem(staff)
+        self.remember_access(problem)
+        if problem is not None:
+            report.lasting = {}
+            return self.health_failure(report, problem, identified=info is not None)
+        report.credentials_ok = report.is_admin = True
+        self._review(report, review)
+        return report
+
+    def _live_check(self, known: dict) -> HealthReport | None:
+        """Two calls at once: the staff list (reachable, the key works as an administrator's)
+        and the review count; the rest is ``known``. None: something else went wrong, and the
+        full check explains it."""
+        staff, review = self.together(lambda: self.timed(self._staff), self.review_count)
+        report = HealthReport(software=self.software)
+        if isinstance(staff, ForumUnavailable | ForumRateLimited):
+            # The full check would meet the same wall, in the same words, with more calls.
+            self.remember_access(staff)
+            return self.health_failure(report, staff)
+        if isinstance(staff, BaseException) or not isinstance(staff[0], list):
+            return None
+        self.remember_access(None)
+        report.response_ms = staff[1]
+        report.reachable = report.credentials_ok = report.is_admin = True
+        report.title = str(known.get("title") or "")
+        report.version = str(known.get("version") or "")
+        report.user_count = known.get("user_count")
+        self._review(report, review)
         return report

@@ -3,6 +3,7 @@ neutral suspend and silence), and deleting accounts and content."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,7 @@ from ..records import (
 from .base import NodeBBBase, datetime_to_ms, flag, ms_to_datetime, text, to_int
 
 ACP_USERS_PER_PAGE = 100  # /api/admin/manage/users `resultsPerPage`: 50, 100, 250 or 500
+ACP_LIST_PAGE = 500  # the largest page of that list: what reading it whole asks for
 USER_SEARCH_FIELDS = frozenset({"username", "fullname", "email", "uid", "ip"})
 USER_STATUS_FILTERS = frozenset({"banned", "muted", "verified", "unverified"})
 USER_SORTS = frozenset({"postcount", "reputation", "joindate", "lastonline", "flags"})
@@ -44,7 +46,9 @@ _INFO_FIELDS = frozenset(
 
 
 class NodeBBUsers(NodeBBBase):
-    resolve_batch_size = 1  # one ACP search per target
+    # The plan hands this many targets to one resolve_users(), which reads the whole ACP user
+    # list (500 users a call) where that costs fewer calls than one search per target.
+    resolve_batch_size = 1000
     # DELETE /users/ takes any number of uids, but one admin among them fails the whole call:
     # a bounded batch keeps such a failure small.
     delete_batch_size = 100
@@ -87,6 +91,7 @@ class NodeBBUsers(NodeBBBase):
             if self.master_token:
                 params.append(("_uid", self.api_username))
             payload = self._read_list("/api/admin/manage/users", params)
+            self._note_user_count(payload)
             users = [self._user(u) for u in payload.get("users") or [] if isinstance(u, dict)]
             page_count = to_int(payload.get("pageCount"), 1) or 1
             return users, (number + 1 if number < page_count else None)
@@ -267,16 +272,88 @@ class NodeBBUsers(NodeBBBase):
         return self._user(self._read(f"/api/user/email/{self._seg(email)}"))
 
     def resolve_users(self, *, targets: Sequence[str]) -> dict[str, ForumUser]:
-        """Target (username, e-mail or uid; lower-cased) -> ForumUser, one ACP search each, so
-        the records carry ban, mute and administrator state. Unknown targets are left out."""
+        """Target (username, e-mail or uid; lower-cased) -> ForumUser, from the ACP user list,
+        so the records carry ban, mute and administrator state. Unknown targets are left out.
+
+        NodeBB searches one name per call (a prefix of one field), so the client takes the
+        cheaper of two ways: one search per target, or the whole list read 500 users a call
+        (``userCount``, the forum's size, says how many calls that is: ENDPOINTS.md "What a
+        real NodeBB 4.15.1 answers" / `GET /api/admin/manage/users`). A target matches as the
+        one search would: a uid by id, an e-mail address by the (confirmed) address, anything
+        else by the username, case aside."""
+        wanted = list(dict.fromkeys(t.strip().lower() for t in targets if t and t.strip()))
         found: dict[str, ForumUser] = {}
-        for target in dict.fromkeys(t.strip().lower() for t in targets if t and t.strip()):
-            by = "uid" if target.isdigit() else "email" if "@" in target else "username"
-            for user in self.search_users(query=target, search_by=by, limit=ACP_USERS_PER_PAGE):
-                if user.matches(target):
-                    found[target] = user
-                    break
+        if len(wanted) > 1 and self._list_pages(default=1) <= len(wanted):
+            found, complete = self._resolve_from_list(wanted)
+            if complete:
+                return found
+            wanted = [t for t in wanted if t not in found]
+        for target in wanted:
+            user = self._search_one(target)
+            if user is not None:
+                found[target] = user
         return found
+
+    def _search_one(self, target: str) -> ForumUser | None:
+        by = "uid" if target.isdigit() else "email" if "@" in target else "username"
+        for user in self.search_users(query=target, search_by=by, limit=ACP_USERS_PER_PAGE):
+            if user.matches(target):
+                return user
+        return None
+
+    def _note_user_count(self, payload: dict) -> None:
+        # userCount is the forum's total whatever the query or filters: its size.
+        count = to_int(payload.get("userCount"))
+        if count is not None:
+            self._user_count = count
+
+    def _list_pages(self, *, default: int) -> int:
+        """Calls that reading the whole user list takes (``default`` while the size is not
+        known yet: the first page of the list tells it)."""
+        count = getattr(self, "_user_count", None)
+        return default if count is None else max(math.ceil(count / ACP_LIST_PAGE), 1)
+
+    def _resolve_from_list(self, wanted: list[str]) -> tuple[dict[str, ForumUser], bool]:
+        """Match ``wanted`` against the whole user list, oldest account first (a user who joins
+        meanwhile lands on the last page and moves nobody). Returns what matched, and whether
+        the absence of the rest is certain: False when the list changed size while it was read
+        (a deletion moves later users up a page, so one may have been passed over), or when
+        the list turned out to cost more calls than the searches left."""
+        by_id = {t for t in wanted if t.isdigit()}
+        by_email = {t for t in wanted if t not in by_id and "@" in t}
+        by_name = set(wanted) - by_id - by_email
+        found: dict[str, ForumUser] = {}
+        first_count: int | None = None
+        page = 1
+        while True:
+            params: list[tuple[str, Any]] = [
+                ("page", page), ("resultsPerPage", ACP_LIST_PAGE),
+                ("sortBy", "joindate"), ("sortDirection", "asc"),
+            ]  # fmt: skip
+            if self.master_token:
+                params.append(("_uid", self.api_username))
+            payload = self._read_list("/api/admin/manage/users", params)
+            self._note_user_count(payload)
+            if first_count is None:
+                first_count = getattr(self, "_user_count", None)
+            rows = [u for u in payload.get("users") or [] if isinstance(u, dict)]
+            for row in rows:
+                user = self._user(row)
+                for key, pool in ((str(user.id), by_id), ((user.email or "").lower(), by_email),
+                                  (user.username.lower(), by_name)):  # fmt: skip
+                    if key in pool:
+                        pool.discard(key)
+                        found[key] = user
+            left = len(by_id) + len(by_email) + len(by_name)
+            if not left:
+                return found, True
+            page_count = to_int(payload.get("pageCount"), 1) or 1
+            if page >= page_count or not rows:
+                break
+            if page == 1 and page_count - 1 > left:
+                return found, False  # the rest is cheaper searched one by one
+            page += 1
+        return found, getattr(self, "_user_count", None) == first_count
 
     # --- penalties ---------------------------------------------------------------------------
     _PENALTY_ROUTES: ClassVar[dict[Penalty, str]] = {

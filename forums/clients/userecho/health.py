@@ -4,6 +4,7 @@ reveals it), the project's forums, its users and its review queue."""
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 from ..errors import ForumError, ForumForbidden, ForumNotFound, ForumUnauthorized
 from ..records import Capability, HealthReport
@@ -11,10 +12,19 @@ from .base import UserEchoBase
 
 
 class UserEchoHealth(UserEchoBase):
-    def health_check(self) -> HealthReport:
+    def health_check(self, *, known: dict | None = None) -> HealthReport:
+        """At once: the token's own user (reachable, token accepted), user groups (the "all"
+        permission), the project's forums and, unless ``known``, the user count; then, at
+        once again, the review queue and, unless ``known``, the later routes' probe."""
         report = HealthReport(software=self.software, version="API v2")
+        known = known or {}
+        jobs = [lambda: self.timed(self.own_user), lambda: self.count("users/groups"),
+                self.list_forums]  # fmt: skip
+        if "user_count" not in known:
+            jobs.append(lambda: self.count("users"))
+        me, groups, forums, *users = self.together(*jobs)
         try:
-            me, report.response_ms = self.timed(self.own_user)
+            me, report.response_ms = self.unwrap(me)
         except ForumUnauthorized as exc:
             report.reachable = True
             report.credentials_ok = False
@@ -30,7 +40,7 @@ class UserEchoHealth(UserEchoBase):
         # (SEED:16) and reads nothing else, so it shows whether the token has it; "all" is the
         # widest permission and includes write ([I] the scopes nest).
         try:
-            self.count("users/groups")
+            self.unwrap(groups)
         except ForumForbidden:
             report.is_admin = False
             report.error_kind = "not_admin"
@@ -48,22 +58,34 @@ class UserEchoHealth(UserEchoBase):
                 f"The token has the “all” permission and acts as {me.name or me.username}."
             )
         try:
-            forums = self.list_forums()
+            forums = self.unwrap(forums)
             names = ", ".join(f.name for f in forums)
             report.title = f"{len(forums)} forum{'s' if len(forums) != 1 else ''}: {names}"
         except ForumError as exc:
             report.notes.append(f"The project's forums are not available: {exc}")
             forums = []
-        with contextlib.suppress(ForumError):
-            report.user_count = self.count("users")
+        if users:
+            with contextlib.suppress(ForumError):
+                report.user_count = self.unwrap(users[0])
+        else:
+            report.user_count = known["user_count"]
         if report.user_count is None:
             report.notes.append("The user count is not available.")
+        later = [self.review_count] if forums else []
+        if "capabilities" in known:
+            self._later = frozenset(Capability(c) for c in known["capabilities"])
+        else:
+            later.append(self.discovered_capabilities)
+        answers = self.together(*later)
         if forums:
             try:
-                report.review_count = self.review_count()
+                report.review_count = self.unwrap(answers.pop(0))
             except ForumError:
                 report.notes.append("The topics waiting for review are not available.")
-        self._check_later_routes(report)
+        found_ok = self._check_later_routes(report, answers[0] if answers else None)
+        if not known and found_ok and report.user_count is not None:
+            report.lasting = {"user_count": report.user_count,
+                              "capabilities": report.capabilities}  # fmt: skip
         return report
 
     def discovered_capabilities(self) -> frozenset[Capability]:
@@ -81,20 +103,23 @@ class UserEchoHealth(UserEchoBase):
                 self._later = frozenset(self.optional_capabilities)
         return frozenset(c for c in self._later if self.found_routes.get(c) is not False)
 
-    def _check_later_routes(self, report: HealthReport) -> None:
+    def _check_later_routes(self, report: HealthReport, answer: Any = None) -> bool:
+        """Say which of the later routes this project has; False when that is unknown.
+        ``answer``: the probe's outcome when it was already asked (``together``)."""
         try:
-            found = self.discovered_capabilities()
+            found = self.unwrap(answer) if answer is not None else self.discovered_capabilities()
         except ForumError as exc:
             report.notes.append(f"Whether deleting users is offered is unknown: {exc}")
-            return
+            return False
         if not found:
             report.notes.append(
                 "This project's API is UserEcho's documented reference: deleting users and "
                 "changing a user's groups are not offered."
             )
-            return
+            return True
         report.capabilities = sorted(c.value for c in found)
         report.notes.append(
             "This project's API has UserEcho's later routes: deleting users and changing a "
             "user's groups are offered."
         )
+        return True

@@ -1,0 +1,190 @@
+"""People search across many forums, as a browser receives it (issue 15).
+
+Sandbox Discourse forums are served on loopback from this process, each answering every call
+after ``LATENCY_MS``; the search is one GET through ``django.test.Client`` (signed in as the
+bench's moderator), and its streamed body is read chunk by chunk with a timestamp for each:
+one chunk is the page with every forum's line waiting, then one chunk per forum's answer (its
+line and the table so far), then the page's end. Every figure is measured in the same run as
+its baseline. What each figure means: docs/benchmarks.md, "People search that shows each
+forum's answer as it arrives".
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import statistics
+import time
+import warnings
+from dataclasses import dataclass
+
+from tools.bench import UNPACED_RPM, Bench, BenchError, start_discourse
+
+LATENCY_MS = 300  # every call to a sandbox forum, as a distant forum answers
+QUERY = "benchperson"
+LINE = re.compile(r'<li id="people-forum-(\d+)" class="(waiting|ok|bad)"')
+
+
+@dataclass
+class Stream:
+    """One streamed search: when each forum's line arrived (seconds from the request) and
+    how it ended ("ok" or "bad"), and when the whole response had arrived."""
+
+    arrived: dict[int, tuple[float, str]]
+    complete_s: float
+
+    def all_arrived_s(self, ids: list[int]) -> float:
+        return max(self.arrived[pk][0] for pk in ids)
+
+
+def _seed(app, n: int) -> None:
+    """Three people on each forum: one person with an account everywhere (one e-mail, so the
+    page groups the fleet's accounts as one person) and two only here."""
+    app.add_person(username=f"{QUERY}_everywhere", email=f"{QUERY}@example.org", name="Everywhere")
+    for k in range(2):
+        app.add_person(username=f"{QUERY}_{n}_{k}", email=f"{QUERY}.{n}.{k}@example.org")
+
+
+def _free_port() -> int:
+    """A loopback port nobody listens on: connecting to it is refused at once."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _Fleet:
+    """``healthy`` sandbox forums at ``LATENCY_MS``, and optionally a dead one (connection
+    refused) and a hanging one (answers after ``hang_s``, later than a call waits)."""
+
+    def __init__(self, bench: Bench, healthy: int, *, dead: bool = False, hang_s: float = 0):
+        from forums.connections.services import connection_create
+
+        self.sandboxes = []
+        self.healthy: list[int] = []
+        self.connections = []
+        tag = f"{len(bench.figures)}-{healthy}-{int(dead)}-{int(hang_s > 0)}"
+        for n in range(healthy + (1 if hang_s else 0)):
+            sandbox = start_discourse(users=60, per_window=UNPACED_RPM)
+            self.sandboxes.append(sandbox)
+            _seed(sandbox.app, n)
+            hanging = hang_s and n == healthy
+            sandbox.app.config.faults.latency_ms = hang_s * 1000 if hanging else LATENCY_MS
+            connection = bench.connection(
+                sandbox, f"People {tag} {'hanging' if hanging else n}", UNPACED_RPM
+            )
+            self.connections.append(connection)
+            if not hanging:
+                self.healthy.append(connection.pk)
+        self.hanging = self.connections[-1].pk if hang_s else None
+        self.dead = None
+        if dead:
+            connection = connection_create(
+                actor=bench.people()[1],
+                name=f"People {tag} dead",
+                platform="discourse",
+                base_url=f"http://127.0.0.1:{_free_port()}",
+                api_key="bench-dead-key-" + "0" * 24,
+                api_username="system",
+                requests_per_minute=UNPACED_RPM,
+            )
+            self.connections.append(connection)
+            self.dead = connection.pk
+
+    def stop(self) -> None:
+        from forums.models import ForumConnection
+
+        # Later measurements search every enabled forum: these leave with their sandboxes.
+        ForumConnection.objects.filter(pk__in=[c.pk for c in self.connections]).update(
+            enabled=False
+        )
+        for sandbox in self.sandboxes:
+            sandbox.stop()
+
+
+def _search(client, fleet: _Fleet) -> Stream:
+    """One new search of ``fleet``'s forums (the forum filter: other enabled forums in the
+    bench's database are not asked), read chunk by chunk."""
+    params = {"q": QUERY, "forum": [c.pk for c in fleet.connections]}
+    started = time.monotonic()
+    response = client.get("/forums/people/", params)
+    if response.status_code != 200 or not response.streaming:
+        raise BenchError(f"the people search answered {response.status_code}, not a stream")
+    arrived: dict[int, tuple[float, str]] = {}
+    for chunk in response.streaming_content:
+        now = time.monotonic() - started
+        for pk, state in LINE.findall(chunk.decode()):
+            if state != "waiting":
+                arrived[int(pk)] = (now, state)
+    complete = time.monotonic() - started
+    missing = [c.name for c in fleet.connections if c.pk not in arrived]
+    if missing:
+        raise BenchError(f"the stream ended without a line from {', '.join(missing)}")
+    bad = [pk for pk in fleet.healthy if arrived[pk][1] != "ok"]
+    if bad:
+        raise BenchError(f"{len(bad)} healthy forums answered with an error")
+    return Stream(arrived, complete)
+
+
+def _client(bench: Bench):
+    from django.test import Client
+
+    client = Client(SERVER_NAME="localhost")
+    client.force_login(bench.people()[0])
+    return client
+
+
+def measure_people_search(bench: Bench, quick: bool) -> None:
+    """``people_search_20_over_1`` (the whole streamed answer, 20 forums vs 1) and
+    ``people_search_hanging_over_healthy`` (18 healthy + 1 dead + 1 hanging: the time until
+    the 18 healthy forums' lines arrived vs the time until 20 healthy forums' did)."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    # A call gives up after `timeout` seconds; the hanging forum answers later than that.
+    timeout = 2.0 if quick else 3.0
+    runs = 1 if quick else 3
+    # The bench never runs collectstatic: pages name static files as they are.
+    plain_static = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    with (
+        override_settings(
+            FORUMDECK_HTTP_TIMEOUT=timeout, FORUMDECK_HTTP_DEADLINE=timeout, STORAGES=plain_static
+        ),
+        warnings.catch_warnings(),
+    ):
+        # WhiteNoise warns that the (never collected) static folder is missing.
+        warnings.filterwarnings("ignore", message="No directory at")
+        client = _client(bench)
+        one = _Fleet(bench, 1)
+        twenty = _Fleet(bench, 20)
+        mixed = _Fleet(bench, 18, dead=True, hang_s=timeout + 2)
+        try:
+            _search(client, one)  # warm: templates, the sandboxes' first connections
+            _search(client, twenty)
+            one_s, twenty_s, healthy_s, mixed_s, hang_s = [], [], [], [], []
+            for _ in range(runs):
+                one_s.append(_search(client, one).complete_s)
+                stream = _search(client, twenty)
+                twenty_s.append(stream.complete_s)
+                healthy_s.append(stream.all_arrived_s(twenty.healthy))
+                stream = _search(client, mixed)
+                mixed_s.append(stream.all_arrived_s(mixed.healthy))
+                hang_s.append(stream.arrived[mixed.hanging][0])
+        finally:
+            for fleet in (one, twenty, mixed):
+                fleet.stop()
+    median = statistics.median
+    bench.record("people_search_1_forum_s", round(median(one_s), 3))
+    bench.record("people_search_20_forums_s", round(median(twenty_s), 3))
+    ratio = median(twenty_s) / median(one_s)
+    bench.record("people_search_20_over_1", round(ratio, 3))
+    bench.goal("people_search_20_over_1", "<= 1.5", ratio <= 1.5, checked=not quick)
+    bench.record("people_search_20_healthy_arrived_s", round(median(healthy_s), 3))
+    bench.record("people_search_18_healthy_of_20_arrived_s", round(median(mixed_s), 3))
+    ratio = median(mixed_s) / median(healthy_s)
+    bench.record("people_search_hanging_over_healthy", round(ratio, 3))
+    bench.goal("people_search_hanging_over_healthy", "<= 1.5", ratio <= 1.5, checked=not quick)
+    bench.record("people_search_hanging_reported_s", round(median(hang_s), 3))
+    bench.record("people_search_hanging_timeout_s", timeout)
