@@ -98,8 +98,7 @@ def progress(action: BulkAction) -> Progress:
     """From the counts kept with the action (bulk.counts): one small read, however many
     items it has. The targets it accounts for are those the plan sends and those it skipped
     while planning (not found, no change needed, refused), so the counts add up."""
-    counts = list(action.counts.all())
-    t = tally(counts)
+    t = tally(action.counts.all())
     eta = None
     worked = t.finished - t.skipped_in_plan  # the run's own pace, not the plan's skips
     if t.open and action.state == State.RUNNING and action.started_at and worked > 0:
