@@ -90,7 +90,7 @@ def buckets_of(planned: bool, resolved: bool, state: str, attempts: int) -> tupl
         if attempts > 0:
             found.append("sent")
         if state in (DONE, SKIPPED, FAILED):
-            found.append(state)
+            found.append(str(state))
         return tuple(found)
     if resolved and state == SKIPPED:
         return ("skipped_in_plan",)
