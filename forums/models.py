@@ -164,7 +164,15 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "audit entries"
-        indexes = [models.Index(fields=["connection", "-created_at"])]
+        # Each filter of the log, in the log's order: a filtered page reads its 50 rows, and
+        # its capped count at most the cap, from one index (audit.selectors).
+        indexes = [
+            models.Index(
+                fields=["connection", "created_at", "id"], name="audit_connection_created"
+            ),
+            models.Index(fields=["actor", "created_at", "id"], name="audit_actor_created"),
+            models.Index(fields=["action", "created_at", "id"], name="audit_action_created"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.target}"
@@ -313,6 +321,37 @@ class BulkActionItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.target} ({self.state})"
+
+
+class BulkItemCounts(models.Model):
+    """How one action's items on one forum stand, kept as the items change (forums.bulk.counts)
+    so that no page counts items: the list and the progress bar read these few numbers.
+
+    Its own row, not fields of BulkAction: a ``save()`` of a BulkAction read a moment earlier
+    (approve, reject, cancel) would write old counts back over a run's."""
+
+    action = models.ForeignKey(BulkAction, on_delete=models.CASCADE, related_name="counts")
+    connection = models.ForeignKey(ForumConnection, on_delete=models.CASCADE, related_name="+")
+    # The plan sends these; of them, a call went out for ``sent`` (attempts > 0), and each
+    # ended done, skipped (the run found nothing to do) or failed, or is still open.
+    planned = models.IntegerField(default=0)
+    sent = models.IntegerField(default=0)
+    done = models.IntegerField(default=0)
+    skipped = models.IntegerField(default=0)
+    failed = models.IntegerField(default=0)
+    # Looked up by the plan and skipped there (not found, no change needed, refused).
+    skipped_in_plan = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "bulk item counts"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action", "connection"], name="bulk_item_counts_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"counts of bulk action #{self.action_id} on forum {self.connection_id}"
 
 
 class BulkTargetChunk(models.Model):

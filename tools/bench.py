@@ -646,6 +646,8 @@ def summary(bench: Bench) -> list[str]:
 
 
 PARTS = (
+    "bulk_list",
+    "audit",
     "group_add",
     "nodebb_ban",
     "pacing",
@@ -660,12 +662,15 @@ PARTS = (
 
 def measurements(idle_kb: int) -> list[tuple[str, Callable[[Bench, bool], None]]]:
     """Every part of the benchmark, by the name ``--only`` takes, in the order they run."""
-    from tools import bench_discourse, bench_nodebb, bench_pacing, bench_people
+    from tools import bench_discourse, bench_lists, bench_nodebb, bench_pacing, bench_people
 
     def memory(bench: Bench, quick: bool) -> None:
         measure_memory(bench, targets=5000 if quick else 100_000, idle_kb=idle_kb)
 
     parts = [
+        # List pages first: each compares a small and a large database of its own rows only.
+        ("bulk_list", bench_lists.measure_bulk_list),
+        ("audit", bench_lists.measure_audit),
         ("group_add", lambda bench, quick: measure_group_add(bench, 2000)),
         ("nodebb_ban", bench_nodebb.measure_nodebb_ban),
         ("pacing", bench_pacing.measure_pacing),

@@ -80,3 +80,13 @@ def action_label(action: str) -> str:
 def action_choices(actions: list[str]) -> list[tuple[str, str]]:
     """(id, label) for a filter, sorted by label."""
     return sorted(((a, action_label(a)) for a in actions), key=lambda pair: pair[1].lower())
+
+
+def known_actions() -> list[str]:
+    """Every action id Forumdeck writes (tests/audit/test_labels.py keeps the registry
+    whole): the audit filter's choices, without reading the log for them."""
+    return [
+        *LABELS,
+        *(f"user.{key}" for key in _single_actions()),
+        *(f"bulk.{key}" for key in KINDS),
+    ]

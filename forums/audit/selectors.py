@@ -15,10 +15,10 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from forums.models import AuditEntry, BulkAction
+from forums.models import AuditEntry, BulkAction, ForumConnection
 from forums.web.durations import describe_until
 
-from .labels import action_choices, action_label
+from .labels import action_choices, action_label, known_actions
 
 
 def audit_list(
@@ -58,20 +58,29 @@ def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
 
 
-def audit_filter_choices() -> dict[str, list]:
+def audit_filter_choices(*, forum_id: int | None = None, action: str = "") -> dict[str, list]:
+    """The filters' choices from the people and forums Forumdeck knows and the action ids it
+    writes, never from reading the log: the same few rows however long the log is. Someone
+    or some forum with no entry yet is listed too (choosing them shows no entries). A forum
+    deleted since keeps its entries, and a link to them keeps its filter: the chosen forum or
+    action is listed even when no table names it any more."""
     User = get_user_model()
-    actors = User.objects.filter(audit_entries__isnull=False).distinct().order_by("username")
-    forums = (
-        AuditEntry.objects.exclude(connection_id=None)
-        .values_list("connection_id", "connection_name")
-        .order_by("connection_name")
-        .distinct()
-    )
-    actions = AuditEntry.objects.values_list("action", flat=True).order_by("action").distinct()
+    forums = list(ForumConnection.objects.order_by("name").values_list("pk", "name"))
+    if forum_id and forum_id not in {pk for pk, _ in forums}:
+        name = (
+            AuditEntry.objects.filter(connection_id=forum_id)
+            .order_by("-created_at")
+            .values_list("connection_name", flat=True)
+            .first()
+        )
+        forums.append((forum_id, f"{name or f'forum #{forum_id}'} (deleted)"))
+    actions = known_actions()
+    if action and action not in actions:
+        actions.append(action)
     return {
-        "actors": list(actors),
-        "forums": list(dict(forums).items()),
-        "actions": action_choices(list(actions)),
+        "actors": list(User.objects.order_by(User.USERNAME_FIELD)),
+        "forums": forums,
+        "actions": action_choices(actions),
     }
 
 

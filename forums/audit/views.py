@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import csv
 
-from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from forums.web import HtmxHttpRequest, render_page, requires
+from forums.web.paging import CappedPaginator
 
 from . import selectors
 from .forms import AuditFilterForm
@@ -29,11 +29,15 @@ def _filtered(request: HtmxHttpRequest) -> tuple[AuditFilterForm, dict, object]:
     return form, filters, entries
 
 
+# Counted up to here ("more than 10,000 entries"): a long log is never counted whole.
+COUNT_CAP = 10_000
+
+
 @require_GET
 @requires("view_auditentry")
 def audit_list(request: HtmxHttpRequest) -> HttpResponse:
     form, filters, entries = _filtered(request)
-    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(entries, 50, cap=COUNT_CAP).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -44,7 +48,9 @@ def audit_list(request: HtmxHttpRequest) -> HttpResponse:
         "filtered": any(
             filters.get(k) for k in ("actor", "forum", "action", "q", "since", "until")
         ),
-        "choices": selectors.audit_filter_choices(),
+        "choices": selectors.audit_filter_choices(
+            forum_id=filters.get("forum"), action=filters.get("action") or ""
+        ),
         "query": query.urlencode(),
     }
     return render_page(request, "audit/audit_list.html", context, partial="audit-table")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -12,14 +12,14 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from forums.accounts.selectors import approval_refusal
-from forums.models import AccountChange, BulkAction, BulkActionItem
+from forums.models import AccountChange, BulkAction
 from forums.web.durations import UntilField, describe_until
 
+from .counts import tally
 from .kinds import KINDS
 from .kinds.penalties import until_of
 
 State = BulkAction.State
-ItemState = BulkActionItem.State
 
 STATE_GROUPS = {
     "waiting": [State.PENDING_APPROVAL],
@@ -29,29 +29,26 @@ STATE_GROUPS = {
 
 
 def bulk_action_list(*, state_group: str = "", proposed_by=None) -> QuerySet[BulkAction]:
+    """Newest first. Each action's counts come with the page that shows it (one query for the
+    page's actions, see ``with_tallies``), never from counting items: the list costs the same
+    whatever the actions planned."""
     actions = (
         BulkAction.objects.select_related("proposed_by", "approved_by")
-        .prefetch_related("connections")
-        .annotate(
-            n_items=Count(
-                "items",
-                filter=Q(items__planned=True) | Q(items__resolved=True, items__state="skipped"),
-            ),
-            n_finished=Count(
-                "items",
-                filter=(Q(items__planned=True) | Q(items__resolved=True, items__state="skipped"))
-                & ~Q(items__state__in=["pending", "sending"]),
-            ),
-            # For a cancelled action: what left Forumdeck, and what never did.
-            n_sent=Count("items", filter=Q(items__planned=True, items__attempts__gt=0)),
-            n_not_sent=Count("items", filter=Q(items__planned=True, items__attempts=0)),
-        )
+        .prefetch_related("connections", "counts")
         .order_by("-created_at", "-id")
     )
     if state_group:
         actions = actions.filter(state__in=STATE_GROUPS[state_group])
     if proposed_by is not None:
         actions = actions.filter(proposed_by=proposed_by)
+    return actions
+
+
+def with_tallies(actions: Iterable[BulkAction]) -> list[BulkAction]:
+    """The actions, each with ``tally``: its items' counts summed over its forums."""
+    actions = list(actions)
+    for action in actions:
+        action.tally = tally(action.counts.all())
     return actions
 
 
@@ -81,11 +78,6 @@ def stalled_actions(now=None) -> QuerySet[BulkAction]:
     )
 
 
-# The targets a run accounts for: those the plan sends, and those it skipped while planning
-# (not found, no change needed, or refused by the forum), so the counts add up to the targets.
-COUNTED = Q(planned=True) | Q(resolved=True, state=ItemState.SKIPPED)
-
-
 @dataclass
 class Progress:
     total: int
@@ -103,48 +95,39 @@ class Progress:
 
 
 def progress(action: BulkAction) -> Progress:
-    rows = action.items.filter(COUNTED).values_list("planned", "state").annotate(n=Count("id"))
-    counts: dict[str, int] = {}
-    planning_skips = 0
-    for planned, state, n in rows:
-        counts[state] = counts.get(state, 0) + n
-        if not planned:
-            planning_skips += n
-    total = sum(counts.values())
-    done = counts.get(ItemState.DONE, 0)
-    skipped = counts.get(ItemState.SKIPPED, 0)
-    failed = counts.get(ItemState.FAILED, 0)
-    open_ = counts.get(ItemState.PENDING, 0) + counts.get(ItemState.SENDING, 0)
-    finished = done + skipped + failed
-    percent = 100 if total == 0 else math.floor(finished * 100 / total)
+    """From the counts kept with the action (bulk.counts): one small read, however many
+    items it has. The targets it accounts for are those the plan sends and those it skipped
+    while planning (not found, no change needed, refused), so the counts add up."""
+    t = tally(action.counts.all())
     eta = None
-    worked = finished - planning_skips  # the run's own pace, not the plan's skips
-    if open_ and action.state == State.RUNNING and action.started_at and worked > 0:
+    worked = t.finished - t.skipped_in_plan  # the run's own pace, not the plan's skips
+    if t.open and action.state == State.RUNNING and action.started_at and worked > 0:
         elapsed = (timezone.now() - action.started_at).total_seconds()
-        eta = int(elapsed / worked * open_)
-    elif open_:
+        eta = int(elapsed / worked * t.open)
+    elif t.open:
         rates = [c.requests_per_minute for c in action.connections.all()] or [60]
-        eta = int(open_ * 60 / min(rates))
+        eta = int(t.open * 60 / min(rates))
     sent = not_sent = 0
     if action.state == State.CANCELLED:
-        planned = action.items.filter(planned=True)
-        sent = planned.filter(attempts__gt=0).count()
-        not_sent = planned.filter(attempts=0).count()
+        sent, not_sent = t.sent, t.not_sent
     return Progress(
-        total, done, skipped, failed, open_, percent, eta, planning_skips, sent, not_sent
+        t.total,
+        t.done,
+        t.skipped_all,
+        t.failed,
+        t.open,
+        t.percent,
+        eta,
+        t.skipped_in_plan,
+        sent,
+        not_sent,
     )
 
 
 def progress_by_connection(action: BulkAction) -> dict[int, dict[str, int]]:
     """connection id -> {state: count} over the counted items (planned, or skipped while
     planning): the per-forum result."""
-    rows = (
-        action.items.filter(COUNTED).values_list("connection_id", "state").annotate(n=Count("id"))
-    )
-    result: dict[int, dict[str, int]] = {}
-    for connection_id, state, n in rows:
-        result.setdefault(connection_id, {})[state] = n
-    return result
+    return {row.connection_id: tally([row]).per_state() for row in action.counts.all()}
 
 
 def waiting_until(action: BulkAction):

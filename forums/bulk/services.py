@@ -18,6 +18,7 @@ from forums.clients import client_class
 from forums.models import AuditEntry, BulkAction, BulkActionItem, BulkTargetChunk, ForumConnection
 from forums.tasks import plan_bulk_action, run_bulk_action
 
+from .counts import start_counts, update_items
 from .engine import compute_hash
 from .kinds import get_kind
 from .targets import decoded_pieces, detect_encoding, first_target, text_pieces
@@ -104,6 +105,7 @@ def bulk_action_propose(
             plan={"receiving": True, "parsed": False, "source": source, "description": description},
         )
         action.connections.set(connections)
+        start_counts(action, connections)
     try:
         for seq, piece in enumerate(pieces):
             with transaction.atomic():  # one short write per piece, not one long one
@@ -159,6 +161,7 @@ def _propose_chosen(
         },
     )
     action.connections.set(list(targets_by_connection))
+    start_counts(action, targets_by_connection)
     for connection, parsed_targets in per_connection.items():
         BulkActionItem.objects.bulk_create(
             (
@@ -198,6 +201,7 @@ def _propose_discovering(
               "duplicate_count": 0, "description": description},
     )  # fmt: skip
     action.connections.set(connections)
+    start_counts(action, connections)
     audit_record(
         actor=actor,
         action="bulk.propose",
@@ -300,8 +304,10 @@ def bulk_action_cancel(*, actor: AbstractBaseUser, action: BulkAction) -> BulkAc
         action.save(update_fields=["cancel_requested", "updated_at"])
         message = "Cancel recorded: the run sends nothing more and stops before its next call."
     else:
-        action.items.filter(state=BulkActionItem.State.PENDING).update(
-            state=BulkActionItem.State.SKIPPED, error="cancelled before it was sent"
+        update_items(
+            action.items.filter(state=BulkActionItem.State.PENDING),
+            state=BulkActionItem.State.SKIPPED,
+            error="cancelled before it was sent",
         )
         action.state = State.CANCELLED
         action.cancel_requested = True

@@ -43,10 +43,17 @@ def bulk_list(request: HtmxHttpRequest) -> HttpResponse:
     page = Paginator(actions, 25).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    context = {
+        "page": page,
+        "actions": selectors.with_tallies(page.object_list),
+        "filters": filters,
+        "query": query.urlencode(),
+        "kinds": KINDS,
+    }
     return render_page(
         request,
         "bulk/bulk_list.html",
-        {"page": page, "filters": filters, "query": query.urlencode(), "kinds": KINDS},
+        context,
         partial="bulk-table",
     )
 

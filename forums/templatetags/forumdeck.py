@@ -114,12 +114,22 @@ def paginator(
 
     ``query``: the list's query string without ``page`` (filters survive paging); ``target``:
     the partial htmx swaps (links still work without JavaScript); ``noun``: "tag,tags" for the
-    count; ``extra``: more words after the count."""
+    count; ``extra``: more words after the count. A list counted only up to a cap
+    (``web.paging.CappedPaginator``) reads "Page 2 of 200+ (more than 10,000 entries)"."""
     prefix = f"?{query}&page=" if query else "?page="
-    total = counted(page.paginator.count, noun) if noun else ""
+    paginator = page.paginator
+    capped = getattr(paginator, "capped", False)
+    pages = f"{paginator.num_pages:,}+" if capped else str(paginator.num_pages)
+    if noun and capped:
+        total = f"more than {paginator.count:,} {noun.partition(',')[2] or noun + 's'}"
+    else:
+        total = counted(paginator.count, noun) if noun else ""
+    if capped and not page.has_next():
+        extra = ", ".join(p for p in (extra, "narrow the filters to see the rest") if p)
     detail = ", ".join(part for part in (total, extra) if part)
     return {
         "page": page,
+        "pages": pages,
         "previous_url": f"{prefix}{page.previous_page_number()}" if page.has_previous() else "",
         "next_url": f"{prefix}{page.next_page_number()}" if page.has_next() else "",
         "target": target,

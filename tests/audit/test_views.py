@@ -8,12 +8,15 @@ import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection as db
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from forums.audit.labels import action_label
 from forums.audit.services import audit_record
 from forums.bulk import engine
+from forums.models import AuditEntry
 from tests.bulk.helpers import approve, propose_and_plan, usernames
 from tests.factories import ForumConnectionFactory
 
@@ -126,3 +129,67 @@ def test_the_export_follows_the_filters_and_defuses_formulas(viewer_client, mode
     assert datetime.fromisoformat(row["when"]).utcoffset() is not None
     page = viewer_client.get(reverse("forums:audit-list"), {"action": "user.suspend"})
     assert reverse("forums:audit-csv") + "?action=user.suspend" in page.content.decode()
+
+
+# --- a long log costs what one page costs ---------------------------------------------------
+def seed(count: int, **fields) -> None:
+    """``count`` entries at once (the log is append-only: bulk_create is how a test fills it)."""
+    AuditEntry.objects.bulk_create(
+        [AuditEntry(action="connection.test", target=f"t{i}", **fields) for i in range(count)],
+        batch_size=1000,
+    )
+
+
+def test_a_long_log_says_more_than_10000_and_still_pages(viewer_client, moderator):
+    seed(10_020)
+    seed(30, actor=moderator, actor_name="moe")
+    page = rows(viewer_client)
+    assert "Page 1 of 200+ (more than 10,000 entries)" in page and "Older ›" in page
+    assert "page=2" in page
+    last = rows(viewer_client, page=200)
+    assert "Page 200 of 200+" in last and "narrow the filters to see the rest" in last
+    assert "Older ›" not in last and "‹ Newer" in last
+    # Filtered below the cap: counted exactly, and only the filtered entries are shown.
+    mine = rows(viewer_client, actor=moderator.pk)
+    assert "Page 1 of 1 (30 entries)" in mine and "more than" not in mine
+    assert mine.count("<tr class=") == 30
+
+
+def test_filter_choices_come_from_the_forums_and_people_not_from_the_log(viewer_client, admin_user):
+    quiet_forum = ForumConnectionFactory(name="Quiet forum")  # no entry yet: listed anyway
+    gone = ForumConnectionFactory(name="Gone forum")
+    audit_record(actor=admin_user, action="connection.test", connection=gone, target="Gone forum")
+    gone_id = gone.pk
+    gone.delete()
+    html = viewer_client.get(reverse("forums:audit-list")).content.decode()
+    assert f'<option value="{quiet_forum.pk}" >Quiet forum</option>' in html
+    assert "Gone forum" not in html.split('name="forum"')[1].split("</select>")[0]
+    assert ">vera</option>" in html  # a person who has done nothing yet
+    assert ">Bulk: Add members to a group</option>" in html  # an action nobody took yet
+    # A link to a deleted forum's entries keeps its filter, and finds them.
+    chosen = viewer_client.get(reverse("forums:audit-list"), {"forum": gone_id}).content.decode()
+    assert f'<option value="{gone_id}" selected>Gone forum (deleted)</option>' in chosen
+    assert "No entries match" not in chosen and "Forum tested" in chosen
+    quiet = rows(viewer_client, forum=quiet_forum.pk)
+    assert "No entries match these filters" in quiet
+
+
+def test_the_page_sends_the_same_queries_however_long_the_log(viewer_client, admin_user):
+    forum = ForumConnectionFactory(name="Forum A")
+
+    def page_queries() -> list[str]:
+        with CaptureQueriesContext(db) as queries:
+            response = viewer_client.get(reverse("forums:audit-list"), {"forum": forum.pk})
+            assert response.status_code == 200
+        return [q["sql"] for q in queries.captured_queries]
+
+    seed(3, connection=forum, connection_name="Forum A")
+    few = page_queries()
+    seed(3_000, connection=forum, connection_name="Forum A")
+    seed(3_000, actor=admin_user, actor_name="ada")
+    many = page_queries()
+    assert len(many) == len(few)
+    assert not [sql for sql in many if "DISTINCT" in sql.upper()]
+    # The one count stops at the cap instead of counting the whole log.
+    [count] = [sql for sql in many if "COUNT(" in sql.upper() and "auditentry" in sql]
+    assert "LIMIT 10001" in count

@@ -249,8 +249,8 @@ def test_progress_and_the_page_count_the_skips_made_while_planning(
     assert progress.skipped_while_planning == 2 and progress.percent == 100
     html = page_of(approver_client, action)
     assert "3 done · 2 skipped (2 while planning) · 0 failed" in html
-    listed = selectors.bulk_action_list().get(pk=action.pk)
-    assert (listed.n_items, listed.n_finished) == (5, 5)
+    [listed] = selectors.with_tallies(selectors.bulk_action_list().filter(pk=action.pk))
+    assert (listed.tally.total, listed.tally.finished) == (5, 5)
 
 
 # --- a forum that cannot be reached before any batch ------------------------------------------

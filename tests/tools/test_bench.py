@@ -107,6 +107,9 @@ def test_quick_benchmark_prints_every_figure_and_meets_the_scale_free_goals():
     assert values["people_search_hanging_reported_s"] >= values["people_search_hanging_timeout_s"]
     healthy = values["people_search_18_healthy_of_20_arrived_s"]
     assert healthy < values["people_search_hanging_timeout_s"]  # not held back by it
+    # List pages: both sizes requested and shown (their ratio is enforced at full scale only).
+    assert one(values, r"bulk_list_\d+k_over_1k")[1] > 0
+    assert one(values, r"audit_\d+k_over_1k")[1] > 0
     assert "All goals met." in result.stdout
 
 

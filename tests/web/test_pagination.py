@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.template import Context, Template
 
+from forums.web.paging import CappedPaginator
+
 
 def draw(page, args: str = "") -> str:
     template = Template("{% load forumdeck %}{% paginator page " + args + " %}")
@@ -31,3 +33,17 @@ def test_one_of_a_thing_is_singular_and_more_words_follow_the_count():
     page = Paginator([1], 10).get_page(1)
     html = draw(page, 'noun="person,people" extra="2 accounts"')
     assert "(1 person, 2 accounts)" in html
+
+
+def test_a_list_counted_up_to_a_cap_says_more_than_and_pages_up_to_it():
+    rows = list(range(37))
+    first = draw(CappedPaginator(rows, 5, cap=20).get_page(1), 'noun="entry,entries"')
+    assert "Page 1 of 4+ (more than 20 entries)" in first and "Next ›" in first
+    last = draw(CappedPaginator(rows, 5, cap=20).get_page(4), 'noun="entry,entries"')
+    assert "Page 4 of 4+" in last and "Next ›" not in last and "Previous" in last
+    assert "narrow the filters to see the rest" in last
+    beyond = CappedPaginator(rows, 5, cap=20).get_page(6)
+    assert beyond.number == 4  # no page past the cap
+    under = draw(CappedPaginator(rows[:12], 5, cap=20).get_page(3), 'noun="entry,entries"')
+    assert "Page 3 of 3 (12 entries)" in under and "more than" not in under
+    assert "narrow" not in under
