@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -59,25 +60,46 @@ def _checking_key(connection: ForumConnection) -> str:
     return f"forumdeck:health-checking:{connection.pk}"
 
 
-def _checked_once(connection: ForumConnection) -> HealthReport:
-    """A check of ``connection``, or the answer of the one already running elsewhere."""
-    flag = _checking_key(connection)
-    asked = timezone.now()
-    if cache.add(flag, True, timeout=forum_deadline()):
-        try:
-            return connection_check(connection=connection)
-        finally:
-            cache.delete(flag)
-    ends = time.monotonic() + forum_deadline()
-    while time.monotonic() < ends and cache.get(flag) is not None:
-        time.sleep(_SHARED_WAIT_STEP)
-        cached = cache.get(health_cache_key(connection))
-        if cached is not None and cached.get("checked_at") and cached["checked_at"] >= asked:
-            return HealthReport.from_dict(cached)
+_local_checks: dict[int, threading.Lock] = {}
+_local_checks_guard = threading.Lock()
+
+
+def _local_check_lock(connection: ForumConnection) -> threading.Lock:
+    with _local_checks_guard:
+        return _local_checks.setdefault(connection.pk, threading.Lock())
+
+
+def _checked_since(connection: ForumConnection, asked) -> HealthReport | None:
     cached = cache.get(health_cache_key(connection))
     if cached is not None and cached.get("checked_at") and cached["checked_at"] >= asked:
         return HealthReport.from_dict(cached)
-    return connection_check(connection=connection)
+    return None
+
+
+def _checked_once(connection: ForumConnection) -> HealthReport:
+    """A check of ``connection``, or the answer of the one already running elsewhere."""
+    asked = timezone.now()
+    # Threads of this process take turns, and a later one takes the answer its predecessor
+    # got meanwhile: a file cache's ``add`` (the embedded default) is not atomic, so the flag
+    # below alone let three threads check one forum at once.
+    with _local_check_lock(connection):
+        shared = _checked_since(connection, asked)
+        if shared is not None:
+            return shared
+        # Other processes: the first to set the flag checks, the others wait for its answer.
+        flag = _checking_key(connection)
+        if cache.add(flag, True, timeout=forum_deadline()):
+            try:
+                return connection_check(connection=connection)
+            finally:
+                cache.delete(flag)
+        ends = time.monotonic() + forum_deadline()
+        while time.monotonic() < ends and cache.get(flag) is not None:
+            time.sleep(_SHARED_WAIT_STEP)
+            shared = _checked_since(connection, asked)
+            if shared is not None:
+                return shared
+        return _checked_since(connection, asked) or connection_check(connection=connection)
 
 
 def connection_health_stream(

@@ -138,14 +138,20 @@ def test_two_requests_wanting_one_forums_health_share_one_check(
     sandbox_connection, discourse_sandbox
 ):
     """The fleet panel's review counts and the cards (or two people) ask a forum once."""
+    import threading
     from concurrent.futures import ThreadPoolExecutor
 
     from forums.connections.selectors import connection_health
 
     discourse_sandbox.app.config.faults.latency_ms = 300
-    with ThreadPoolExecutor(3) as pool:
-        reports = list(pool.map(lambda _: connection_health(connection=sandbox_connection),
-                                range(3)))  # fmt: skip
+    start = threading.Barrier(6, timeout=10)  # all six ask at the very same moment
+
+    def ask(_):
+        start.wait()
+        return connection_health(connection=sandbox_connection)
+
+    with ThreadPoolExecutor(6) as pool:
+        reports = list(pool.map(ask, range(6)))
     assert all(r.ok for r in reports)
     assert len({r.checked_at for r in reports}) == 1
     assert discourse_sandbox.app.calls.count("GET", "/site/basic-info.json") == 1
