@@ -47,6 +47,7 @@ class PenaltyRules:
     permanent_allowed: bool = True
     until_required: bool = True  # False: an empty "until" means permanently
     sends_message: bool = False  # the forum e-mails the user a message given with it
+    staff_refused: bool = False  # the forum refuses it for moderators too, not only admins
 
 
 @dataclass(frozen=True)

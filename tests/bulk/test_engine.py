@@ -506,3 +506,31 @@ def test_progress_between_failures_starts_the_count_again(
     engine.run_action(action.pk)
     action.refresh_from_db()
     assert action.state == State.SUCCEEDED and action.failed_tries == 0
+
+
+def test_a_discourse_moderator_is_skipped_while_planning_not_refused_while_running(
+    moderator, approver, sandbox_connection, discourse_sandbox
+):
+    # ENDPOINTS.md "Rules" / suspend / silence: "Staff: 403" — moderators too.
+    staff = next(
+        u for u in discourse_sandbox.app.users.values() if u["moderator"] and not u["admin"]
+    )
+    names = [*usernames(discourse_sandbox, 2), staff["username"]]
+    until = (timezone.now() + timedelta(days=7)).isoformat()
+    action = propose_and_plan(
+        proposer=moderator,
+        connection=sandbox_connection,
+        kind="suspend",
+        targets=names,
+        params={"reason": "spam wave", "until": until},
+    )
+    item = action.items.get(target=staff["username"])
+    assert item.state == "skipped" and item.error.startswith("is a moderator")
+    approve(action, approver)
+    discourse_sandbox.app.calls.clear()
+    engine.run_action(action.pk)
+    action.refresh_from_db()
+    assert action.state == State.SUCCEEDED  # nothing failed: nobody was sent a refused call
+    suspends = [c for c in mutating_calls(discourse_sandbox) if c.path.endswith("/suspend.json")]
+    assert len(suspends) == 2
+    assert not discourse_sandbox.app.suspended(staff)

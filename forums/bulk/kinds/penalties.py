@@ -127,6 +127,11 @@ class PenaltyKind(Kind):
         when = describe_until(until_of(params))
         return f"{self.short} {when}: {params['reason']}"
 
+    def prepare(self, client, params, frozen=None):
+        if self.lifting:
+            return {}
+        return {"staff_refused": client.penalty_rules[self.penalty].staff_refused}
+
     def plan_refusal(self, client, ctx, params):
         # ENDPOINTS.md "Rules" / suspend / silence: checked again while planning, against the
         # rules of the forum the plan will send to.
@@ -143,6 +148,11 @@ class PenaltyKind(Kind):
             return f"already {done}"
         if user.admin:
             return "is an administrator (forums refuse to penalise admins)"
+        if user.moderator and ctx.get("staff_refused"):
+            return (
+                "is a moderator (this forum refuses to penalise staff: take the moderator "
+                "role away first)"
+            )
         return ""
 
     @property

@@ -157,11 +157,18 @@ class DiscourseBase(ForumClient):
         "routes. Create an admin API key (All users, Global scope) acting as an admin user.",
     )
     penalty_rules = {
+        # ENDPOINTS.md "Rules" / suspend / silence: "Staff: 403" (moderators included).
         Penalty.SUSPEND: PenaltyRules(
-            reason_required=True, reason_max_length=REASON_MAX_LENGTH, sends_message=True
+            reason_required=True,
+            reason_max_length=REASON_MAX_LENGTH,
+            sends_message=True,
+            staff_refused=True,
         ),
         Penalty.SILENCE: PenaltyRules(
-            reason_required=True, reason_max_length=REASON_MAX_LENGTH, sends_message=True
+            reason_required=True,
+            reason_max_length=REASON_MAX_LENGTH,
+            sends_message=True,
+            staff_refused=True,
         ),
     }
 
