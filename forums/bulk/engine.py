@@ -140,9 +140,10 @@ def _audit_items(
     kind: Kind,
     items: list[BulkActionItem],
     outcome: str,
-    message: str,
+    message: str | None,
     call: str,
 ) -> None:
+    """One audit entry per item; ``message`` None: each item's own ``error``."""
     audit_record_many(
         audit_entry(
             actor=action.approved_by,
@@ -150,7 +151,7 @@ def _audit_items(
             action=f"bulk.{kind.key}",
             target=item.forum_username or item.target,
             outcome=outcome,
-            message=message,
+            message=item.error if message is None else message,
             details={
                 "bulk_action": action.pk,
                 "proposed_by": action.proposed_by_id,
@@ -172,25 +173,7 @@ def _audit_refusals(
     call: str,
 ) -> None:
     """Each item the forum refused, as a failure with its own reason (``item.error``)."""
-    audit_record_many(
-        audit_entry(
-            actor=action.approved_by,
-            connection=connection,
-            action=f"bulk.{kind.key}",
-            target=item.forum_username or item.target,
-            outcome=AuditEntry.Outcome.FAILURE,
-            message=item.error,
-            details={
-                "bulk_action": action.pk,
-                "proposed_by": action.proposed_by_id,
-                "call": call,
-                "forum_user_id": item.forum_user_id,
-            },
-            bulk_action=action,
-            bulk_item=item,
-        )
-        for item in items
-    )
+    _audit_items(action, connection, kind, items, AuditEntry.Outcome.FAILURE, None, call)
 
 
 # --- planning ---------------------------------------------------------------------------------
