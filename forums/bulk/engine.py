@@ -448,7 +448,8 @@ def _plan_connection(
         client.expect_lookups(
             targets=kind.lookup_names(
                 items.filter(resolved=False).values_list("target", flat=True).iterator()
-            )
+            ),
+            details=kind.lookup_details,
         )
         while True:
             chunk = list(items.filter(resolved=False).order_by("id")[:PLAN_CHUNK])

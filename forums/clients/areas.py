@@ -113,10 +113,11 @@ class UserModeration(Area):
         unknown targets are left out."""
         self._missing(Capability.USER_SEARCH, "finding users")
 
-    def expect_lookups(self, *, targets: Iterable[str]) -> None:
+    def expect_lookups(self, *, targets: Iterable[str], details: bool = True) -> None:
         """A hint before many ``resolve_users`` calls (a plan): every target they will ask
         for, so a client may pick the cheaper way for the forum's size (e.g. read the whole
-        user list once). Nothing is called here; the default ignores it."""
+        user list once). Without ``details`` the caller uses only the users' ids and names,
+        not their flags or e-mails. Nothing is called here; the default ignores it."""
 
     def get_user(self, *, user_id: int) -> ForumUser:
         self._missing(Capability.USER_SEARCH, "finding users")

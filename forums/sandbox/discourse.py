@@ -398,11 +398,14 @@ class DiscourseSandbox(SandboxApp):
         }  # fmt: skip
 
     def member_ids(self, group: dict[str, Any]) -> list[int]:
-        """Automatic groups are computed from the users, as Discourse keeps them in sync."""
+        """Automatic groups are computed from the users, as Discourse keeps them in sync:
+        Group.refresh_automatic_group! (app/models/group.rb) puts users of id > 0 that are not
+        staged in them, by role or trust level (trust_level_0: every such user). They are
+        found by id, since a forum's locale may rename them (groups.default_names.*)."""
         if not group["automatic"]:
             return list(group["members"])
-        name = group["name"]
-        users = [u for u in self.users.values() if u["id"] > 0]
+        name = data.AUTO_GROUP_NAMES.get(group["id"], group["name"])
+        users = [u for u in self.users.values() if u["id"] > 0 and not u["staged"]]
         if name == "admins":
             return [u["id"] for u in users if u["admin"]]
         if name == "moderators":
@@ -1460,7 +1463,19 @@ class DiscourseSandbox(SandboxApp):
                 return self.not_found(request)
             ids = self.member_ids(group)
             added = group["members"]
-            ids.sort(key=lambda i: (-(added.get(i) or group["created_at"]).timestamp(), i))
+            # GroupsController#members: owners first, then `order` (added_at, last_posted_at,
+            # last_seen_at) if given, then username_lower; descending unless `asc`.
+            descending = not is_present(p.get("asc"))
+            order = str(p.get("order") or "")
+            column = {
+                "added_at": lambda i: (added.get(i) or group["created_at"]).timestamp(),
+                "last_posted_at": lambda i: self._last_seen(i).timestamp(),
+                "last_seen_at": lambda i: self._last_seen(i).timestamp(),
+            }.get(order)
+            ids.sort(key=lambda i: self.users[i]["username"].lower(), reverse=descending)
+            if column is not None:
+                ids.sort(key=column, reverse=descending)  # stable: ties keep the username order
+            ids.sort(key=lambda i: i not in group["owners"])
             term = str(p.get("filter") or "").lower()
             if term:
                 ids = [i for i in ids if term in self.users[i]["username"].lower()]
@@ -1481,6 +1496,10 @@ class DiscourseSandbox(SandboxApp):
                     "meta": {"total": len(ids), "limit": limit, "offset": offset},
                 }
             )
+
+    def _last_seen(self, uid: int) -> datetime:
+        user = self.users[uid]
+        return user["last_seen_at"] or user["created_at"]
 
     def _users_from_params(self, p: dict[str, Any]) -> list[dict[str, Any]] | Response:
         """GroupsController#users_from_params.

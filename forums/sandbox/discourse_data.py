@@ -489,6 +489,7 @@ AUTO_GROUPS = {
     "trust_level_3": 13,
     "trust_level_4": 14,
 }
+AUTO_GROUP_NAMES = {gid: name for name, gid in AUTO_GROUPS.items()}  # by id: names can change
 
 _FIRST = [
     "alex",

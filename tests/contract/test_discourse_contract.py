@@ -121,6 +121,12 @@ CALLS: dict[str, Callable[[DiscourseClient], object]] = {
         c.expect_lookups(targets=[f"user{i}" for i in range(250)]),
         c.resolve_users(targets=["user1", "user2"]),
     ),
+    # ... and when only who they are matters (a group's members), trust_level_0's members
+    "expect_lookups(details=False)": lambda c: (
+        c.expect_lookups(targets=[f"user{i}" for i in range(250)], details=False),
+        c.resolve_users(targets=["user1", "user2"]),
+    ),
+    "group_members_slice": lambda c: c.group_members_slice(key="staff", limit=1000, offset=10),
     # groups
     "iter_groups": lambda c: c.list_groups(),
     "iter_groups(filter)": lambda c: list(c.iter_groups(filter="team")),

@@ -748,3 +748,42 @@ def test_one_user_joins_or_leaves_one_group_by_the_admin_user_route(sandbox):
     assert removed.status_code == 200
     left = get(sandbox, "/groups/beta-testers/members.json", params={"limit": 1000}).json()
     assert user_id not in {m["id"] for m in left["members"]}
+
+
+def test_members_are_listed_owners_first_then_by_username_descending(sandbox):
+    """ENDPOINTS.md Groups / `GET /groups/{name}/members.json`: `limit` at most 1,000,
+    `offset`, `order`, `asc`. The order is GroupsController#members': owners first, then the
+    `order` column if one is given, then `username_lower`, descending unless `asc`."""
+    path = "/groups/beta-testers/members.json"
+    page = get(sandbox, path, params={"limit": 1000}).json()
+    owners = {o["id"] for o in page["owners"]}
+    rows = page["members"]
+    assert owners and [r["id"] in owners for r in rows[: len(owners)]] == [True] * len(owners)
+    rest = [r["username"].lower() for r in rows[len(owners) :]]
+    assert rest == sorted(rest, reverse=True)
+    ascending = get(sandbox, path, params={"limit": 1000, "asc": "true"}).json()["members"]
+    rest_up = [r["username"].lower() for r in ascending[len(owners) :]]
+    assert rest_up == sorted(rest_up)
+    by_added = get(sandbox, path, params={"limit": 1000, "order": "added_at"}).json()["members"]
+    added = [r["added_at"] for r in by_added[len(owners) :]]
+    assert added == sorted(added, reverse=True)
+    halves = [
+        get(sandbox, path, params={"limit": 5, "offset": o}).json()["members"] for o in (0, 5)
+    ]
+    assert [r["id"] for r in halves[0] + halves[1]] == [r["id"] for r in rows[:10]]
+    assert get(sandbox, path, params={"limit": 1001}).status_code == 400
+
+
+def test_trust_level_0_holds_every_account_but_staged_ones(sandbox):
+    """The automatic group trust_level_0 (id 10): Group.refresh_automatic_group! inserts every
+    user with id > 0 that is not staged (app/models/group.rb); its members page like any
+    group's, and its `meta.total` counts them."""
+    app = sandbox.app
+    user = regular(sandbox)
+    set_user(sandbox, user["id"], staged=True)
+    page = get(sandbox, "/groups/trust_level_0/members.json", params={"limit": 1000}).json()
+    ids = {m["id"] for m in page["members"]}
+    expected = {u["id"] for u in app.users.values() if u["id"] > 0 and not u["staged"]}
+    assert ids == expected and page["meta"]["total"] == len(expected)
+    assert user["id"] not in ids and -1 not in ids
+    assert all("email" not in m for m in page["members"])  # GroupUserSerializer: no e-mail

@@ -67,6 +67,9 @@ class Kind:
     # Offered on the generic "Propose a bulk action" form; kinds whose parameters a page of
     # their own chooses (a group picked from a list, a tag's topics) are proposed from there.
     from_bulk_form: ClassVar[bool] = True
+    # The plan reads flags and e-mails of the accounts it resolves (staff, already suspended);
+    # a kind that needs only who each name is (an id) lets the client use a cheaper listing.
+    lookup_details: ClassVar[bool] = True
 
     # --- parameters ------------------------------------------------------------------------
     def clean_params(self, data: dict[str, Any]) -> dict[str, Any]:

@@ -34,6 +34,7 @@ class GroupKind(Kind):
     capabilities = (Capability.GROUP_MEMBERS,)
     form_class = GroupParamsForm
     adding: ClassVar[bool]
+    lookup_details = False  # members are compared by id
 
     def prepare(self, client, params, frozen=None):
         # The run reuses the group the plan found (and the approver saw): no second look-up,

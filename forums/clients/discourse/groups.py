@@ -214,14 +214,9 @@ class DiscourseGroups(DiscourseBase):
     ) -> Iterator[ForumUser]:
         """Members (owners included once), ``limit``/``offset`` pages of at most 1,000."""
         limit = max(1, min(page_size, GROUP_MEMBERS_MAX_LIMIT))
-        path = f"/groups/{self._seg(key)}/members.json"
 
         def page(offset: int) -> tuple[list[ForumUser], int | None]:
-            payload = self._dict(
-                self._json("GET", path, params={"limit": limit, "offset": offset}), "members"
-            )
-            members = [self._user(m) for m in payload.get("members") or [] if isinstance(m, dict)]
-            total = to_int((payload.get("meta") or {}).get("total"))
+            members, total = self.group_members_slice(key=key, limit=limit, offset=offset)
             following = offset + len(members)
             done = len(members) < limit or (total is not None and following >= total)
             return members, (None if done else following)
@@ -236,18 +231,30 @@ class DiscourseGroups(DiscourseBase):
         self, *, key: str, query: str = "", offset: int = 0, limit: int = 50
     ) -> GroupMembersPage:
         """One call: Discourse pages (``limit``/``offset``) and filters by username itself."""
+        members, total = self.group_members_slice(
+            key=key, limit=limit, offset=offset, filter=query.strip()
+        )
+        return GroupMembersPage(
+            tuple(members), total if total is not None else len(members), offset
+        )
+
+    def group_members_slice(
+        self, *, key: str, limit: int, offset: int = 0, filter: str = ""
+    ) -> tuple[list[ForumUser], int | None]:
+        """One call to ``/groups/{name}/members.json``: the members from ``offset`` (at most
+        ``limit``, 1..1,000) and the group's member count as the forum gives it (``meta.total``),
+        or None. Rows are GroupUserSerializer's: id, username and name, no e-mail or flags."""
         params: dict[str, Any] = {
             "limit": max(1, min(limit, GROUP_MEMBERS_MAX_LIMIT)),
             "offset": max(offset, 0),
         }
-        if query.strip():
-            params["filter"] = query.strip()
+        if filter:
+            params["filter"] = filter
         payload = self._dict(
             self._json("GET", f"/groups/{self._seg(key)}/members.json", params=params), "members"
         )
-        members = tuple(self._user(m) for m in payload.get("members") or [] if isinstance(m, dict))
-        total = to_int((payload.get("meta") or {}).get("total"))
-        return GroupMembersPage(members, total if total is not None else len(members), offset)
+        members = [self._user(m) for m in payload.get("members") or [] if isinstance(m, dict)]
+        return members, to_int((payload.get("meta") or {}).get("total"))
 
     def member_emails(self, *, users: Sequence[ForumUser]) -> dict[int, str]:
         """Members lists carry no e-mail: the admin list with ``show_emails`` (written to the

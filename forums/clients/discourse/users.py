@@ -40,6 +40,14 @@ WHOLE_LIST_MIN_NAMES = 2 * USERS_PER_PAGE + 1
 # ... and only on forums of up to this many accounts: the matches are kept in the worker until
 # the plan ends (100,000 of them took the worker from 187 to 273 MB; 20,000 take about 15 MB).
 WHOLE_LIST_MAX_ACCOUNTS = 20_000
+# When a plan needs only who the names are (a group's members: an id and a username), the
+# automatic group trust_level_0 lists every account, 1,000 a page: Group.refresh_automatic_group!
+# puts every user with id > 0 that is not staged in it (app/models/group.rb), and
+# GroupsController#members pages it with `limit` up to 1,000 (ENDPOINTS.md, members row). The
+# group is found by its id when a forum's locale renamed it (groups.default_names.*).
+EVERYONE_GROUP = "trust_level_0"
+EVERYONE_GROUP_ID = 10  # Group::AUTO_GROUPS[:trust_level_0]
+EVERYONE_PAGE = 1000
 # User::MAX_STAFF_DELETE_POST_COUNT (ENDPOINTS.md "Rules" / delete one user)
 MAX_STAFF_DELETE_POST_COUNT = 5
 # Discourse's own "forever" (the time shortcut in its suspend/silence modals) is now + 1000
@@ -203,18 +211,97 @@ class DiscourseUsers(DiscourseBase):
     _whole_list: dict[str, ForumUser] | None = None  # wanted key -> user, from the whole list
     _whole_list_wanted: set[str] | None = None
     _whole_list_complete = False  # every page was read: a name not in it does not exist
+    _whole_list_details = True  # the plan needs flags and e-mails, not only who a name is
 
-    def expect_lookups(self, *, targets: Iterable[str]) -> None:
+    def expect_lookups(self, *, targets: Iterable[str], details: bool = True) -> None:
         """Many names are coming (a plan): when they are many, ``resolve_users`` first reads
         the user list's newest page, and the whole list if the forum is small enough for
-        that to be cheaper than searching (see WHOLE_LIST_FACTOR)."""
+        that to be cheaper than searching (see WHOLE_LIST_FACTOR). Without ``details`` the
+        list read is trust_level_0's members, 1,000 a page (see EVERYONE_GROUP)."""
         wanted = {t.strip().lower() for t in targets if t and t.strip()}
         self._whole_list, self._whole_list_complete = None, False
         self._whole_list_wanted = wanted if len(wanted) >= WHOLE_LIST_MIN_NAMES else None
+        self._whole_list_details = details
+
+    def _worth_reading(self, accounts: int, page: int, wanted: set[str]) -> bool:
+        """Is reading every page (``page`` accounts each) of a forum of ``accounts`` cheaper
+        than searching for ``wanted`` 100 names a search, and small enough to keep?"""
+        batches = math.ceil(len(wanted) / self.resolve_batch_size)
+        return (
+            accounts <= WHOLE_LIST_MAX_ACCOUNTS
+            and math.ceil(accounts / page) <= WHOLE_LIST_FACTOR * batches
+        )
+
+    def _everyone_group(self) -> str | None:
+        """trust_level_0's name where a locale renamed it (the automatic group of id 10)."""
+        payload = self._json("GET", "/groups.json", params={"type": "automatic"})
+        for group in (payload.get("groups") if isinstance(payload, dict) else None) or []:
+            if isinstance(group, dict) and group.get("id") == EVERYONE_GROUP_ID:
+                return str(group.get("name") or "") or None
+        return None
+
+    def _read_everyone(self, wanted: set[str]) -> bool:
+        """Keep the wanted users (by username or id) of trust_level_0's members, 1,000 a
+        page, if the forum is small enough; else only those of the first page. False when
+        the group cannot be read (then the admin list is used). Never complete: staged
+        accounts are not in the group, and an account created meanwhile shifts the pages, so
+        a name not found is looked for among staged accounts, then searched for as usual."""
+        self._whole_list = kept = {}
+        left = {name for name in wanted if "@" not in name}
+
+        def keep(rows: list[ForumUser]) -> None:
+            for user in rows:
+                for key in (user.username.lower(), str(user.id)):
+                    if key in left:
+                        kept[key] = user
+                        left.discard(key)
+
+        try:
+            first, total = self.group_members_slice(  # type: ignore[attr-defined]
+                key=EVERYONE_GROUP, limit=EVERYONE_PAGE
+            )
+            name = EVERYONE_GROUP
+        except ForumNotFound:
+            name = self._everyone_group()
+            if name is None:
+                return False
+            first, total = self.group_members_slice(  # type: ignore[attr-defined]
+                key=name, limit=EVERYONE_PAGE
+            )
+        keep(first)
+        if len(first) >= EVERYONE_PAGE:
+            if not self._worth_reading(total or len(first), EVERYONE_PAGE, wanted):
+                self._whole_list_wanted = set(kept)  # search with the filter; keep page 1's
+                return True
+            offset = len(first)
+            while left:
+                rows, _ = self.group_members_slice(  # type: ignore[attr-defined]
+                    key=name, limit=EVERYONE_PAGE, offset=offset
+                )
+                keep(rows)
+                offset += len(rows)
+                if len(rows) < EVERYONE_PAGE:
+                    break
+        # The names the group did not have may be staged accounts: the filter searches the
+        # staged list (few accounts, so few substring matches) for all of them at once.
+        for batch in chunks(sorted(n for n in left if not n.isdigit()), self.resolve_batch_size):
+            missing = set(batch)
+            for user in self.iter_users(
+                flag="staged", filter=",".join(batch), max_pages=FILTER_PAGES_PER_BATCH
+            ):
+                if user.username.lower() in missing:
+                    kept[user.username.lower()] = user
+                    missing.discard(user.username.lower())
+                if not missing:
+                    break
+        return True
 
     def _read_whole_list(self, wanted: set[str]) -> None:
         """Keep the wanted users (by username, e-mail or id) of the whole admin list, newest
         first, if the forum is small enough; else only those of its first page."""
+        names = any("@" not in name for name in wanted)
+        if not self._whole_list_details and names and self._read_everyone(wanted):
+            return
         self._whole_list = kept = {}
         left = set(wanted)
         show_emails = any("@" in name for name in wanted)
@@ -237,11 +324,7 @@ class DiscourseUsers(DiscourseBase):
             self._whole_list_complete = True  # the forum fits on one page
             return
         newest = max(u.id for u in first)
-        batches = math.ceil(len(wanted) / self.resolve_batch_size)
-        if (
-            newest > WHOLE_LIST_MAX_ACCOUNTS
-            or math.ceil(newest / USERS_PER_PAGE) > WHOLE_LIST_FACTOR * batches
-        ):
+        if not self._worth_reading(newest, USERS_PER_PAGE, wanted):
             self._whole_list_wanted = set(kept)  # search with the filter; keep page 1's finds
             return
         chunk: list[ForumUser] = []
