@@ -597,6 +597,18 @@ def seed_users(rng: random.Random, count: int, now: datetime) -> list[dict[str, 
     """``count`` plausible accounts; ids from 1, the system user (-1) is added separately."""
     users: list[dict[str, Any]] = []
     taken: set[str] = set()
+    emails: set[str] = set()
+
+    def unique_email(email: str, uid: int) -> str:
+        # Discourse keeps one account per address (UserEmail's uniqueness validation):
+        # "riley.berg" and "riley_berg" must not share one. No random draw, so the rest of
+        # the seeded forum is the same.
+        if email.lower() in emails:
+            local, domain = email.split("@", 1)
+            email = f"{local}.{uid}@{domain}"
+        emails.add(email.lower())
+        return email
+
     for uid in range(1, count + 1):
         first, last = rng.choice(_FIRST), rng.choice(_LAST)
         base = rng.choice((f"{first}_{last}", f"{first}{last[:1]}", f"{first}.{last}", first))
@@ -611,7 +623,7 @@ def seed_users(rng: random.Random, count: int, now: datetime) -> list[dict[str, 
             "id": uid,
             "username": username,
             "name": f"{first.title()} {last.title()}",
-            "email": f"{username.replace('.', '_')}@{rng.choice(_DOMAINS)}",
+            "email": unique_email(f"{username.replace('.', '_')}@{rng.choice(_DOMAINS)}", uid),
             "trust_level": trust,
             "active": rng.random() > 0.04,
             "approved": rng.random() > 0.02,
