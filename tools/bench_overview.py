@@ -1,6 +1,7 @@
 """The overview at fleet scale: one streamed page for 20 forums against one for 1 forum.
 
-Every forum is a sandbox Discourse answering each call after ``LATENCY_MS``. The page is
+Every forum is a sandbox Discourse answering each call after ``LATENCY_MS``, served by a process
+of its own (``tools.bench_remote``: forums are other machines). The page is
 served by a real threaded WSGI server on loopback and loaded as a browser loads it: ONE GET of
 the overview, read to its last byte (every card filled in). Nothing is cached (the cache is
 cleared before each load), so every forum gets a whole check. The design leaves no per-card
@@ -111,11 +112,13 @@ def measure_overview_scale(bench, quick: bool) -> None:
     from django.test import override_settings
 
     from forums.models import ForumConnection
-    from tools.bench import UNPACED_RPM, start_discourse
+    from tools.bench import UNPACED_RPM
+    from tools.bench_remote import RemoteFleet
 
     many = 4 if quick else 20
     runs = 1 if quick else 3
-    sandboxes = [start_discourse(users=60, per_window=UNPACED_RPM) for _ in range(many)]
+    fleet = RemoteFleet(many, users=60, per_window=UNPACED_RPM)  # forums are other machines
+    sandboxes = fleet.sandboxes
     site = None
     # The bench never runs collectstatic: pages name their static files as they are.
     plain_static = override_settings(STORAGES={
@@ -125,7 +128,7 @@ def measure_overview_scale(bench, quick: bool) -> None:
     plain_static.enable()
     try:
         for sandbox in sandboxes:
-            sandbox.app.config.faults.latency_ms = LATENCY_MS
+            sandbox.set_latency(LATENCY_MS)
         connections = [
             bench.connection(sandbox, f"Overview forum {i:02d}", UNPACED_RPM)
             for i, sandbox in enumerate(sandboxes)
@@ -141,14 +144,14 @@ def measure_overview_scale(bench, quick: bool) -> None:
             for _ in range(runs):
                 _fresh()
                 for sandbox in sandboxes:
-                    sandbox.app.calls.clear()
+                    sandbox.clear_calls()
                 samples.append(site.load(with_fleet=with_fleet))
             return {k: statistics.median(s[k] for s in samples) for k in samples[0]}
 
         one = timed(1)
-        calls_one = sandboxes[0].app.calls.count()
+        calls_one = sandboxes[0].call_count()
         full = timed(many)
-        calls = [s.app.calls.count() for s in sandboxes]
+        calls = [s.call_count() for s in sandboxes]
         _fresh()
         by_card_one = site.load_card_by_card(ids[:1])
         _fresh()
@@ -159,20 +162,19 @@ def measure_overview_scale(bench, quick: bool) -> None:
         # the live parts are asked.
         ForumConnection.objects.filter(pk__in=ids).update(enabled=True)
         for sandbox in sandboxes:
-            sandbox.app.calls.clear()
+            sandbox.clear_calls()
         site.load()
-        cached_calls = sum(s.app.calls.count() for s in sandboxes)
+        cached_calls = sum(s.call_count() for s in sandboxes)
         from django.core.cache import cache
 
         cache.delete_many([k for k in _card_keys(ids)])
         site.load()
-        live_calls = sum(s.app.calls.count() for s in sandboxes) / many
+        live_calls = sum(s.call_count() for s in sandboxes) / many
     finally:
         plain_static.disable()
         if site is not None:
             site.stop()
-        for sandbox in sandboxes:
-            sandbox.stop()
+        fleet.stop()
     name = "overview_20_over_1" if not quick else f"overview_{many}_over_1"
     ratio = full["page"] / one["page"]
     bench.record("overview_1_forum_s", round(one["page"], 3))

@@ -37,13 +37,13 @@ calls that forum before it ends.
 
 from __future__ import annotations
 
-import contextlib
 import math
+import os
 import threading
 import time
 from collections.abc import Callable
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection as db_connection
@@ -105,17 +105,85 @@ def pacing_seconds(connection, calls: int) -> float:
 
 # SQLite's writers do not queue: one that finds the database locked sleeps and tries again (the
 # busy handler backs off up to tens of milliseconds), so twenty threads booking at once (the
-# overview, a people search) mostly wait on each other's sleeps: 80 bookings added 0.3 s to the
-# overview of 20 forums. Within one process they take turns on a lock instead, handed over at
-# once; other processes still meet the busy timeout. A thread already inside a transaction
-# (on SQLite it holds the write lock) books without it, as before.
-_SQLITE_BOOKINGS = threading.Lock()
+# overview, a people search) mostly waited on each other's sleeps; taking turns on a lock still
+# cost each booking a connection of its own and a transaction, slowed by the threads' other
+# work: 80 bookings added 0.3 s to the overview of 20 forums. So on SQLite one thread per
+# process writes the bookings and answers: whatever is waiting goes in one transaction (each in
+# its own savepoint, so one failure stays its own), through one connection kept open while
+# there is work. Other processes still meet SQLite's busy timeout; PostgreSQL (row locks) and
+# Redis are not concerned, and a thread already inside a transaction (on SQLite it holds the
+# write lock) writes its own, as before.
+class _Write:
+    __slots__ = ("fn", "done", "value", "error")
+
+    def __init__(self, fn: Callable[[], Any]) -> None:
+        self.fn = fn
+        self.done = threading.Event()
+        self.value: Any = None
+        self.error: BaseException | None = None
 
 
-def _one_booking_at_a_time():
+class _Writer:
+    """This process's pacing writer: one thread with one database connection for its life,
+    writing whatever bookings and answers are waiting in one transaction. (Started again in a
+    forked child, where the parent's thread does not exist.)"""
+
+    IDLE_SECONDS = 5.0  # then its connection is closed until the next write
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.wake = threading.Condition(self.lock)
+        self.queue: list[_Write] = []
+        self.pid = 0
+
+    def run(self, fn: Callable[[], Any]) -> Any:
+        write = _Write(fn)
+        with self.lock:
+            if self.pid != os.getpid():
+                self.pid, self.queue = os.getpid(), []
+                threading.Thread(target=self._loop, name="pacer-writer", daemon=True).start()
+            self.queue.append(write)
+            self.wake.notify()
+        write.done.wait()
+        if write.error is not None:
+            raise write.error
+        return write.value
+
+    def _loop(self) -> None:
+        while True:
+            with self.lock:
+                if not self.queue:
+                    self.wake.wait(self.IDLE_SECONDS)
+                batch, self.queue = self.queue, []
+            if not batch:
+                db_connection.close()
+                continue
+            try:
+                with transaction.atomic():
+                    for write in batch:
+                        try:
+                            write.value = write.fn()  # its own atomic(): a savepoint here
+                        except Exception as exc:
+                            write.error = exc
+            except BaseException as exc:  # the commit failed: nothing of the batch was written
+                for write in batch:
+                    write.value, write.error = None, write.error or exc
+                db_connection.close()  # a broken connection is not kept
+            finally:
+                for write in batch:
+                    write.done.set()
+
+
+_WRITER = _Writer()
+
+
+def _written_together(fn: Callable[[], Any]) -> Any:
+    """Run ``fn`` (a short write in its own ``atomic()``) on SQLite through this process's
+    pacing writer, with the other waiting ones (see _Writer); elsewhere, or inside a
+    transaction, directly."""
     if db_connection.vendor != "sqlite" or db_connection.in_atomic_block:
-        return contextlib.nullcontext()
-    return _SQLITE_BOOKINGS
+        return fn()
+    return _WRITER.run(fn)
 
 
 class DatabasePacer:
@@ -132,11 +200,14 @@ class DatabasePacer:
         return booking.delay, booking.booked
 
     def book(self, connection, max_wait: float = float("inf")) -> Booking:
+        return _written_together(lambda: self._book(connection, max_wait))
+
+    def _book(self, connection, max_wait: float) -> Booking:
         from forums.models import ForumPace, ForumPaceSlot
 
         ring, window = book_shape(connection)
         gap = gap_after(window)
-        with _one_booking_at_a_time(), transaction.atomic():
+        with transaction.atomic():
             row = ForumPace.objects.select_for_update().filter(connection_id=connection.pk).first()
             if row is None:
                 ForumPace.objects.get_or_create(connection_id=connection.pk)
@@ -179,10 +250,16 @@ class DatabasePacer:
 
         from forums.models import ForumPaceSlot
 
-        with _one_booking_at_a_time():
-            ForumPaceSlot.objects.filter(
-                connection_id=connection.pk, slot_no=booking.slot_no, at=booking.at, pending=True
-            ).update(at=Greatest(F("at"), Value(time.time())), pending=False)
+        answered = time.time()
+
+        def write() -> None:
+            with transaction.atomic():
+                ForumPaceSlot.objects.filter(
+                    connection_id=connection.pk, slot_no=booking.slot_no, at=booking.at,
+                    pending=True,
+                ).update(at=Greatest(F("at"), Value(answered)), pending=False)  # fmt: skip
+
+        _written_together(write)
 
     @staticmethod
     def _lay_out(row, ring: int) -> None:

@@ -314,3 +314,49 @@ def test_threads_with_their_own_database_connections_share_one_book(discourse_sa
     database_pacer = DatabasePacer()
     monkeypatch.setattr(pacing, "get_pacer", lambda: database_pacer)
     _burst_of_calls(discourse_sandbox)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_forty_threads_booking_at_once_each_get_their_own_slot_and_failures_stay_apart():
+    """A page's fan-out books from many threads at once. On SQLite one writer thread per
+    process writes what is waiting together (elsewhere each thread writes its own): every
+    booking still gets a slot of its own, the book counts all of them, and a write that fails
+    fails only for its caller."""
+    from forums.models import ForumPace
+
+    database_pacer = DatabasePacer()
+    connection = ForumConnectionFactory(requests_per_minute=600)  # 600 in any minute
+    bookings, errors = [], []
+    start = threading.Barrier(41)
+
+    def job():
+        try:
+            start.wait(timeout=10)
+            booking = database_pacer.book(connection)
+            database_pacer.finished(connection, booking)
+            bookings.append(booking)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def broken_write():
+        start.wait(timeout=10)
+        try:
+            pacing._written_together(lambda: 1 / 0)
+            errors.append("the failed write did not raise")
+        except ZeroDivisionError:
+            pass  # its own failure, and nobody else's
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=job) for _ in range(40)]
+    workers.append(threading.Thread(target=broken_write))
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert errors == []
+    assert len(bookings) == 40 and all(b.booked and b.delay == 0 for b in bookings)
+    assert sorted(b.slot_no for b in bookings) == list(range(40))
+    assert ForumPace.objects.get(connection_id=connection.pk).booked == 40
