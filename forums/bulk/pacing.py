@@ -37,6 +37,7 @@ calls that forum before it ends.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import threading
@@ -51,6 +52,8 @@ from django.db import transaction
 from django.db.models import F
 
 from forums.clients.errors import ForumRateLimited
+
+logger = logging.getLogger(__name__)
 
 # The margin added to each window. A slot counts from its call's answer, by when the forum has
 # surely counted the call, so the next call cannot arrive inside the old window whatever the
@@ -124,39 +127,50 @@ class _Write:
 
 
 class _Writer:
-    """This process's pacing writer: one thread with one database connection for its life,
-    writing whatever bookings and answers are waiting in one transaction. (Started again in a
-    forked child, where the parent's thread does not exist.)"""
+    """This process's pacing writer: one thread with one database connection while there is
+    work, writing whatever bookings and answers are waiting in one transaction. (Started again
+    in a forked child, where the parent's thread does not exist.)"""
 
     IDLE_SECONDS = 5.0  # then its connection is closed until the next write
 
     def __init__(self) -> None:
+        self._reset()
+        # A child forked while another thread held the lock would find it held for ever.
+        os.register_at_fork(after_in_child=self._reset)
+
+    def _reset(self) -> None:
         self.lock = threading.Lock()
         self.wake = threading.Condition(self.lock)
         self.queue: list[_Write] = []
-        self.pid = 0
+        self.thread: threading.Thread | None = None
+
+    def _ensure_thread(self) -> None:
+        """(With the lock held.) Start the writer if this process has none alive."""
+        if self.thread is None or not self.thread.is_alive():
+            self.thread = threading.Thread(target=self._loop, name="pacer-writer", daemon=True)
+            self.thread.start()
 
     def run(self, fn: Callable[[], Any]) -> Any:
         write = _Write(fn)
         with self.lock:
-            if self.pid != os.getpid():
-                self.pid, self.queue = os.getpid(), []
-                threading.Thread(target=self._loop, name="pacer-writer", daemon=True).start()
+            self._ensure_thread()
             self.queue.append(write)
             self.wake.notify()
-        write.done.wait()
+        while not write.done.wait(1.0):
+            with self.lock:
+                self._ensure_thread()  # never wait on a writer that is gone
         if write.error is not None:
             raise write.error
         return write.value
 
     def _loop(self) -> None:
-        while True:
+        while True:  # every error is handed to the writes it concerns: the loop never ends
             with self.lock:
                 if not self.queue:
                     self.wake.wait(self.IDLE_SECONDS)
                 batch, self.queue = self.queue, []
             if not batch:
-                db_connection.close()
+                self._close()
                 continue
             try:
                 with transaction.atomic():
@@ -168,10 +182,17 @@ class _Writer:
             except BaseException as exc:  # the commit failed: nothing of the batch was written
                 for write in batch:
                     write.value, write.error = None, write.error or exc
-                db_connection.close()  # a broken connection is not kept
+                self._close()  # a broken connection is not kept
             finally:
                 for write in batch:
                     write.done.set()
+
+    @staticmethod
+    def _close() -> None:
+        try:
+            db_connection.close()
+        except Exception:  # noqa: BLE001 - a connection that cannot even close is gone anyway
+            logger.warning("The pacing writer could not close its database connection")
 
 
 _WRITER = _Writer()

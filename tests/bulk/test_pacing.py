@@ -360,3 +360,23 @@ def test_forty_threads_booking_at_once_each_get_their_own_slot_and_failures_stay
     assert len(bookings) == 40 and all(b.booked and b.delay == 0 for b in bookings)
     assert sorted(b.slot_no for b in bookings) == list(range(40))
     assert ForumPace.objects.get(connection_id=connection.pk).booked == 40
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pacing_writer_that_is_gone_is_replaced_and_nothing_waits_for_it(monkeypatch):
+    """The writer thread is the process's only way to book on SQLite: should it be gone (a
+    forked child, a crash), the next booking starts another instead of waiting for ever."""
+    from django.db import connection as db
+
+    if db.vendor != "sqlite":
+        pytest.skip("only SQLite books through the writer thread")
+    gone = threading.Thread(target=lambda: None)
+    gone.start()
+    gone.join()
+    writer = pacing._Writer()
+    writer.thread = gone
+    monkeypatch.setattr(pacing, "_WRITER", writer)
+    connection = ForumConnectionFactory(requests_per_minute=600)
+    booking = DatabasePacer().book(connection)
+    assert booking.booked and booking.delay == 0
+    assert writer.thread is not gone and writer.thread.is_alive()
