@@ -680,6 +680,15 @@ def list_calls(sandbox: DiscourseSandbox) -> list:
     return [r for r in sandbox.calls.records() if r.path == "/admin/users/list/active.json"]
 
 
+def resolve_as_a_plan(client: DiscourseClient, names: list[str], **hint) -> dict:
+    """What a plan does: the hint with every name, then ``resolve_users`` 100 at a time."""
+    client.expect_lookups(targets=names, **hint)
+    found: dict = {}
+    for start in range(0, len(names), 100):
+        found |= client.resolve_users(targets=names[start : start + 100])
+    return found
+
+
 def test_a_plan_of_many_names_reads_the_small_forums_whole_list_once(client, sandbox):
     # 2,600 accounts (26 pages of 100) for 1,500 names (15 searches of 100): the whole list
     # costs 27 calls, the substring filter several per search (ENDPOINTS.md "Rules" / user
@@ -694,9 +703,7 @@ def test_a_plan_of_many_names_reads_the_small_forums_whole_list_once(client, san
     sandbox.calls.clear()
     client.expect_lookups(targets=names)
     assert sandbox.calls.records() == []  # a hint: nothing is asked yet
-    found: dict = {}
-    for start in range(0, len(names), 100):
-        found |= client.resolve_users(targets=names[start : start + 100])
+    found = resolve_as_a_plan(client, names)
     calls = sandbox.calls.records()
     # 2,600 accounts, 100 a page, and an empty 27th that says the list ended
     assert len(calls) == len(list_calls(sandbox)) == 27
@@ -730,9 +737,7 @@ def test_a_plan_that_needs_only_ids_reads_trust_level_0_a_thousand_a_page(client
     sandbox.calls.clear()
     client.expect_lookups(targets=names, details=False)
     assert sandbox.calls.records() == []
-    found: dict = {}
-    for start in range(0, len(names), 100):
-        found |= client.resolve_users(targets=names[start : start + 100])
+    found = resolve_as_a_plan(client, names, details=False)
     pages = members_calls(sandbox)
     assert [parse_qs(r.query)["limit"] for r in pages] == [["1000"]] * 3
     assert [parse_qs(r.query)["offset"] for r in pages] == [["0"], ["1000"], ["2000"]]
@@ -760,10 +765,7 @@ def test_trust_level_0_is_found_by_id_where_a_locale_renamed_it(client, sandbox)
     names = [u["username"] for u in sandbox.users.values() if u["id"] > 4 and not u["staged"]]
     names = names[:500]
     sandbox.calls.clear()
-    client.expect_lookups(targets=names, details=False)
-    found = client.resolve_users(targets=names[:100])
-    for start in range(100, len(names), 100):
-        found |= client.resolve_users(targets=names[start : start + 100])
+    found = resolve_as_a_plan(client, names, details=False)
     assert set(found) == {n.lower() for n in names}
     paths = [r.path for r in sandbox.calls.records()]
     assert paths[:2] == ["/groups/trust_level_0/members.json", "/groups.json"]
@@ -777,10 +779,7 @@ def test_a_few_names_on_a_big_forum_are_searched_not_listed(client, sandbox):
     real = [u for u in sandbox.users.values() if u["id"] > 4]
     names = [u["username"] for u in real[:300]]
     sandbox.calls.clear()
-    client.expect_lookups(targets=names)
-    found: dict = {}
-    for start in range(0, len(names), 100):
-        found |= client.resolve_users(targets=names[start : start + 100])
+    found = resolve_as_a_plan(client, names)
     assert set(found) == {n.lower() for n in names}
     queries = [parse_qs(r.query) for r in list_calls(sandbox)]
     assert sum(1 for q in queries if q.get("order") == ["created"]) == 1  # the probe only
@@ -933,10 +932,7 @@ def test_a_forum_over_the_whole_list_cap_is_searched_whatever_the_names(
     monkeypatch.setattr(discourse_users, "WHOLE_LIST_MAX_ACCOUNTS", 2_000)
     names = [u["username"] for u in sandbox.users.values() if u["id"] > 4][:1_500]
     sandbox.calls.clear()
-    client.expect_lookups(targets=names)
-    found: dict = {}
-    for start in range(0, len(names), 100):
-        found |= client.resolve_users(targets=names[start : start + 100])
+    found = resolve_as_a_plan(client, names)
     assert set(found) == {n.lower() for n in names}
     queries = [parse_qs(r.query) for r in list_calls(sandbox)]
     assert sum(1 for q in queries if q.get("order") == ["created"]) == 1  # the probe only
