@@ -26,6 +26,18 @@ pytestmark = pytest.mark.django_db
 State = BulkAction.State
 
 
+def propose_week_suspension(moderator, connection, names: list[str]):
+    """A week's suspension of ``names`` for spam, proposed and planned."""
+    until = (timezone.now() + timedelta(days=7)).isoformat()
+    return propose_and_plan(
+        proposer=moderator,
+        connection=connection,
+        kind="suspend",
+        targets=names,
+        params={"reason": "spam wave", "until": until},
+    )
+
+
 def mutating_calls(sandbox):
     return [c for c in sandbox.app.calls.records() if c.method in ("PUT", "POST", "DELETE")]
 
@@ -91,14 +103,7 @@ def test_suspend_sends_one_call_per_user_and_skips_the_already_suspended(
     moderator, approver, sandbox_connection, discourse_sandbox
 ):
     names = usernames(discourse_sandbox, 5)
-    until = (timezone.now() + timedelta(days=7)).isoformat()
-    action = propose_and_plan(
-        proposer=moderator,
-        connection=sandbox_connection,
-        kind="suspend",
-        targets=names,
-        params={"reason": "spam wave", "until": until},
-    )
+    action = propose_week_suspension(moderator, sandbox_connection, names)
     approve(action, approver)
     # Someone suspends one of them on the forum meanwhile: the run must not send it again.
     victim = next(u for u in discourse_sandbox.app.users.values() if u["username"] == names[0])
@@ -352,14 +357,7 @@ def paced_suspend(moderator, sandbox_connection, discourse_sandbox, count=5):
     sandbox_connection.requests_per_minute, sandbox_connection.rate_window_seconds = 60, 1
     sandbox_connection.save()
     names = usernames(discourse_sandbox, count)
-    until = (timezone.now() + timedelta(days=7)).isoformat()
-    action = propose_and_plan(
-        proposer=moderator,
-        connection=sandbox_connection,
-        kind="suspend",
-        targets=names,
-        params={"reason": "spam wave", "until": until},
-    )
+    action = propose_week_suspension(moderator, sandbox_connection, names)
     # The plan's calls leave the book: the run's first call finds a free slot.
     ForumPace.objects.update(next_slot=0)
     ForumPaceSlot.objects.all().delete()
@@ -516,14 +514,7 @@ def test_a_discourse_moderator_is_skipped_while_planning_not_refused_while_runni
         u for u in discourse_sandbox.app.users.values() if u["moderator"] and not u["admin"]
     )
     names = [*usernames(discourse_sandbox, 2), staff["username"]]
-    until = (timezone.now() + timedelta(days=7)).isoformat()
-    action = propose_and_plan(
-        proposer=moderator,
-        connection=sandbox_connection,
-        kind="suspend",
-        targets=names,
-        params={"reason": "spam wave", "until": until},
-    )
+    action = propose_week_suspension(moderator, sandbox_connection, names)
     item = action.items.get(target=staff["username"])
     assert item.state == "skipped" and item.error.startswith("is a moderator")
     approve(action, approver)
