@@ -42,9 +42,6 @@ class RemoteSandbox:
     def call_count(self) -> int:
         return len(self._control("GET", "calls"))
 
-    def add_person(self, *, username: str, email: str, name: str = "") -> None:
-        self._control("POST", "people", json={"username": username, "email": email, "name": name})
-
 
 class RemoteFleet:
     """``count`` sandbox Discourse forums in one child process; ``stop()`` ends it."""

@@ -209,7 +209,8 @@ def _written_together(fn: Callable[[], Any]) -> Any:
 
 class DatabasePacer:
     """The book in the database: ``ForumPace`` (booked count, ring size, not-before time) locked
-    with SELECT ... FOR UPDATE (on SQLite the IMMEDIATE transaction serialises bookings), and
+    with SELECT ... FOR UPDATE (on SQLite the IMMEDIATE transaction serialises bookings, and
+    one writer thread per process writes them, see _Writer), and
     ``ForumPaceSlot`` rows, the ring. Four short statements a booking."""
 
     def reserve(self, connection, max_wait: float = float("inf")) -> tuple[float, bool]:

@@ -250,11 +250,7 @@ class DiscourseUsers(DiscourseBase):
         left = {name for name in wanted if "@" not in name}
 
         def keep(rows: list[ForumUser]) -> None:
-            for user in rows:
-                for key in (user.username.lower(), str(user.id)):
-                    if key in left:
-                        kept[key] = user
-                        left.discard(key)
+            _keep_wanted(rows, left, kept)  # member rows carry no e-mail
 
         try:
             first, total = self.group_members_slice(  # type: ignore[attr-defined]
@@ -299,19 +295,15 @@ class DiscourseUsers(DiscourseBase):
     def _read_whole_list(self, wanted: set[str]) -> None:
         """Keep the wanted users (by username, e-mail or id) of the whole admin list, newest
         first, if the forum is small enough; else only those of its first page."""
-        names = any("@" not in name for name in wanted)
-        if not self._whole_list_details and names and self._read_everyone(wanted):
+        has_names = any("@" not in name for name in wanted)
+        if not self._whole_list_details and has_names and self._read_everyone(wanted):
             return
         self._whole_list = kept = {}
         left = set(wanted)
         show_emails = any("@" in name for name in wanted)
 
         def keep(rows: list[ForumUser]) -> None:
-            for user in rows:
-                for key in (user.username.lower(), (user.email or "").lower(), str(user.id)):
-                    if key in left:
-                        kept[key] = user
-                        left.discard(key)
+            _keep_wanted(rows, left, kept)
 
         pages = self.iter_users(flag="active", order="created", show_emails=show_emails)
         first: list[ForumUser] = []
@@ -593,3 +585,12 @@ class DiscourseUsers(DiscourseBase):
 
     def deactivate_user(self, *, user_id: int) -> None:
         self._guarded("deactivate", user_id)
+
+
+def _keep_wanted(rows: Iterable[ForumUser], left: set[str], kept: dict[str, ForumUser]) -> None:
+    """Move each user whose username, e-mail or id is still in ``left`` to ``kept``."""
+    for user in rows:
+        for key in (user.username.lower(), (user.email or "").lower(), str(user.id)):
+            if key in left:
+                kept[key] = user
+                left.discard(key)
