@@ -8,13 +8,20 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from .fields import EncryptedTextField
+from .fields import EncryptedJSONField, EncryptedTextField
 
 # A forum's rate-limit window is at most a day (Discourse's longest limits are per day).
 MAX_RATE_WINDOW_SECONDS = 86400
 
 
 class Platform(models.TextChoices):
+    """The built-in platforms' keys, for code that must name one (tests, the sandbox demo).
+
+    Not the list of platforms: that is ``forums.clients.registry.PLATFORMS``, which the form's
+    choices, the services' check and the docs read. ``ForumConnection.platform`` has no
+    database choices (as Sentry's ``Integration.provider``), so a new platform needs no
+    migration and nothing here."""
+
     DISCOURSE = "discourse", "Discourse"
     NODEBB = "nodebb", "NodeBB"
     USERECHO = "userecho", "UserEcho"
@@ -24,24 +31,26 @@ class ForumConnection(models.Model):
     """One forum Forumdeck can talk to, with its API key encrypted at rest."""
 
     name = models.CharField(max_length=100, unique=True)
-    platform = models.CharField(max_length=20, choices=Platform.choices)
+    # A key of forums.clients.registry.PLATFORMS, checked by the connection services.
+    platform = models.CharField(max_length=20)
     base_url = models.URLField(
         max_length=300, help_text="The forum's address, e.g. https://forum.example.com"
     )
+    # "Acting as": who the key acts as on the forum. What that is (a username, a user id, or
+    # nothing when a token acts as its own user) is the platform's to say: its client's
+    # ``words.username_label`` / ``username_help`` and ``validate_settings``. The column keeps
+    # its historical name; the client receives it as ``api_username``.
     api_username = models.CharField(
-        "API username / acting uid",
+        "acting as",
         max_length=100,
         blank=True,
-        help_text="Discourse: the username calls act as (e.g. system). "
-        "NodeBB: the uid a master token acts as.",
+        help_text="Who the API key acts as on the forum; its meaning depends on the platform.",
     )
     api_key = EncryptedTextField("API key")
     api_key_last4 = models.CharField(max_length=4, editable=False)
-    nodebb_master_token = models.BooleanField(
-        "master token",
-        default=False,
-        help_text="NodeBB only: the token is a master token, so every call names the acting uid.",
-    )
+    # The platform's own settings, as its client declares them (``settings_schema``):
+    # secret values sealed at rest, never shown again but for a hint.
+    settings = EncryptedJSONField(default=dict, blank=True)
     requests_per_minute = models.PositiveIntegerField(
         default=60,
         help_text="The pace Forumdeck keeps with this forum. Discourse allows 60 admin "

@@ -28,6 +28,7 @@ from forums.clients.errors import (
     ForumServerError,
     ForumUnavailable,
 )
+from forums.clients.settings_schema import settings_binding
 from forums.crypto import DecryptionError, fingerprint
 from forums.models import (
     AuditEntry,
@@ -106,14 +107,14 @@ def connection_binding(connection: ForumConnection) -> dict:
         "platform": connection.platform,
         "base_url": connection.base_url,
         "api_username": connection.api_username,
-        "master_token": connection.nodebb_master_token,
+        "settings": settings_binding(connection.settings or {}),
         "key": _key_fingerprint(connection),
     }
 
 
 def compute_hash(action: BulkAction) -> str:
-    """sha256 of what an approval covers: kind, parameters, each forum (address, username,
-    key fingerprint) and the planned targets."""
+    """sha256 of what an approval covers: kind, parameters, each forum (address, acting user,
+    its own settings, key fingerprint) and the planned targets."""
     digest = hashlib.sha256()
     head = {
         "kind": action.kind,

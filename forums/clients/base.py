@@ -16,7 +16,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import urljoin, urlsplit
@@ -455,7 +455,7 @@ class BaseClient:
         timeout: float = 10.0,
         allow_http_hosts: Iterable[str] = (),
         allow_private_hosts: Iterable[str] = (),
-        master_token: bool = False,
+        settings: Mapping[str, Any] | None = None,
         pacer: Callable[[], Any] | None = None,
         deadline: float | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
@@ -473,7 +473,8 @@ class BaseClient:
         self.max_response_bytes = max_response_bytes
         self.max_json_depth = max_json_depth
         self.api_username = api_username
-        self.master_token = master_token
+        # The platform's own settings (``ForumClient.settings_schema``), secrets opened.
+        self.settings: dict[str, Any] = dict(settings or {})
         # Called before every request: the forum's slot book plugs in here (get_client).
         self.pacer = pacer
         self.calls = 0

@@ -15,6 +15,7 @@ from forums.audit.services import audit_record
 from forums.clients import SettingsProblem, client_class, get_client, validate_base_url
 from forums.clients.errors import CapabilityNotOffered, ForumError
 from forums.clients.records import HealthReport
+from forums.clients.settings_schema import changed_settings
 from forums.models import AuditEntry, BulkActionItem, ForumConnection
 
 Outcome = AuditEntry.Outcome
@@ -25,7 +26,7 @@ _EDITABLE = (
     "platform",
     "base_url",
     "api_username",
-    "nodebb_master_token",
+    "settings",
     "requests_per_minute",
     "rate_window_seconds",
     "enabled",
@@ -34,12 +35,13 @@ _EDITABLE = (
 
 # A stored key belongs to the forum it was entered for: change any of these and the key must
 # be typed again, so an edit can never send the old key to another host or account.
-KEY_BINDING = ("platform", "base_url", "api_username", "nodebb_master_token")
+# ``settings`` is the platform's own settings (``ForumClient.settings_schema``), as one.
+KEY_BINDING = ("platform", "base_url", "api_username", "settings")
 _LABELS = {
     "platform": "software",
     "base_url": "address",
-    "api_username": "API username",
-    "nodebb_master_token": "master token setting",
+    "api_username": "acting user",
+    "settings": "forum's own settings",
 }
 
 
@@ -59,17 +61,22 @@ def _clean_base_url(url: str) -> str:
 
 
 def _platform_settings(
-    *, platform: str, base_url: str, api_username: str, master_token: bool
+    *,
+    platform: str,
+    base_url: str,
+    api_username: str,
+    settings: dict[str, Any],
+    stored: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The platform's own check of its settings (e.g. a NodeBB master token needs the uid it
-    acts as), done here and not only in the form, so no caller can skip it."""
+    """The platform's own check of its settings (its ``settings_schema``, and its checks
+    across fields), done here and not only in the form, so no caller can skip it."""
     try:
         cls = client_class(platform)
     except CapabilityNotOffered as exc:
         raise ValidationError({"platform": str(exc)}) from None
     try:
         return cls.validate_settings(
-            base_url=base_url, api_username=api_username, master_token=master_token
+            base_url=base_url, api_username=api_username, settings=settings, stored=stored
         )
     except SettingsProblem as exc:
         raise ValidationError(exc.errors) from None
@@ -84,7 +91,7 @@ def connection_create(
     base_url: str,
     api_key: str,
     api_username: str = "",
-    nodebb_master_token: bool = False,
+    settings: dict[str, Any] | None = None,
     requests_per_minute: int = 60,
     rate_window_seconds: int = 60,
     enabled: bool = True,
@@ -93,8 +100,7 @@ def connection_create(
         raise ValidationError({"api_key": "An API key is required."})
     base_url = _clean_base_url(base_url)
     checked = _platform_settings(
-        platform=platform, base_url=base_url, api_username=api_username,
-        master_token=nodebb_master_token,
+        platform=platform, base_url=base_url, api_username=api_username, settings=settings or {},
     )  # fmt: skip
     connection = ForumConnection(
         name=name,
@@ -103,7 +109,7 @@ def connection_create(
         api_username=checked["api_username"],
         api_key=api_key,
         api_key_last4=api_key[-4:],
-        nodebb_master_token=checked["master_token"],
+        settings=checked["settings"],
         requests_per_minute=requests_per_minute,
         rate_window_seconds=rate_window_seconds,
         enabled=enabled,
@@ -129,8 +135,8 @@ def connection_update(
     **fields: Any,
 ) -> ForumConnection:
     """Change the given fields; an empty ``api_key`` keeps the stored key, unless the forum it
-    is sent to changes (platform, address, API username, master token): then the key must be
-    given again, and the stored one is never sent to the new place."""
+    is sent to changes (platform, address, acting user, the platform's own settings): then the
+    key must be given again, and the stored one is never sent to the new place."""
     unknown = set(fields) - set(_EDITABLE)
     if unknown:
         raise TypeError(f"Not editable: {', '.join(sorted(unknown))}")
@@ -141,11 +147,20 @@ def connection_update(
         setattr(connection, key, value)
     checked = _platform_settings(
         platform=connection.platform, base_url=connection.base_url,
-        api_username=connection.api_username, master_token=connection.nodebb_master_token,
+        api_username=connection.api_username, settings=connection.settings or {},
+        stored=original["settings"],
     )  # fmt: skip
     connection.api_username = checked["api_username"]
-    connection.nodebb_master_token = checked["master_token"]
-    changed = [k for k in _EDITABLE if getattr(connection, k) != original[k]]
+    connection.settings = checked["settings"]
+    changed = [
+        k
+        for k in _EDITABLE
+        if (
+            changed_settings(original[k], connection.settings)
+            if k == "settings"
+            else getattr(connection, k) != original[k]
+        )
+    ]
     rebound = [k for k in KEY_BINDING if k in changed]
     if rebound and not api_key:
         connection.refresh_from_db()  # the caller's object goes back to what is stored
@@ -158,13 +173,20 @@ def connection_update(
         return connection
     connection.full_clean()
     connection.save()
-    message = "Changed: " + ", ".join("API key" if c == "api_key" else c for c in changed)
     details: dict[str, Any] = {"changed": changed}
+    said = {"api_key": "API key"}
+    if "settings" in changed:
+        # Which settings, never their values (a secret among them).
+        names = changed_settings(original["settings"], connection.settings)
+        said["settings"] = f"settings ({', '.join(names)})"
+        details["settings"] = names
+    message = "Changed: " + ", ".join(said.get(c, c) for c in changed)
     if "base_url" in changed:
         message += f"; address {original['base_url']} → {connection.base_url}"
         details["base_url"] = {"old": original["base_url"], "new": connection.base_url}
     if "platform" in changed:
         details["platform"] = {"old": original["platform"], "new": connection.platform}
+
     audit_record(
         actor=actor,
         action="connection.update",
@@ -264,7 +286,7 @@ def connection_test(*, actor: AbstractBaseUser, connection: ForumConnection) -> 
 
 
 # What reaches the forum: a change to any of these needs a passing test before it is enabled.
-_REACHING = ("platform", "base_url", "api_username", "nodebb_master_token")
+_REACHING = ("platform", "base_url", "api_username", "settings")
 
 
 def connection_save_and_test(
@@ -287,7 +309,13 @@ def connection_save_and_test(
         reaching_changed = True
     else:
         reaching_changed = bool(api_key) or any(
-            key in fields and fields[key] != getattr(connection, key) for key in _REACHING
+            key in fields
+            and (
+                changed_settings(fields[key], connection.settings)
+                if key == "settings"
+                else fields[key] != getattr(connection, key)
+            )
+            for key in _REACHING
         )
         # Everything is saved as asked, except that enabling waits for the test.
         connection = connection_update(

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import template
 from django.utils import formats, timezone
 
-from forums.clients import client_class
+from forums.clients import client_class, supported_platforms
 from forums.clients.records import ForumUser, ModerationEvent, Penalty
 from forums.web.times import ago
 
@@ -18,6 +18,13 @@ def _when(value) -> str:
 
 def _words(platform: str):
     return client_class(platform).words
+
+
+@register.filter
+def software(platform: str) -> str:
+    """A platform's name as its client gives it ("NodeBB"), or the key itself for a platform
+    this Forumdeck no longer speaks."""
+    return client_class(platform).software if platform in supported_platforms() else platform
 
 
 @register.filter

@@ -65,3 +65,22 @@ document.addEventListener("submit", function (event) {
   });
   document.addEventListener("DOMContentLoaded", sync);
 })();
+
+// The connection form shows only what the chosen software needs: its own settings
+// (fieldsets) and its lines of help ([data-platform]); without JavaScript everything shows
+// and the server reads only the chosen platform's settings.
+(function () {
+  function sync() {
+    var select = document.getElementById("id_platform");
+    if (!select || !select.form) { return; }
+    select.form.querySelectorAll("[data-platform]").forEach(function (el) {
+      var on = el.dataset.platform === select.value;
+      el.hidden = !on;
+      if (el.tagName === "FIELDSET") { el.disabled = !on; }
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target && event.target.id === "id_platform") { sync(); }
+  });
+  document.addEventListener("DOMContentLoaded", sync);
+})();

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -76,9 +78,39 @@ def test_unsafe_addresses_are_refused_with_a_clear_message(admin_client_, url, m
 def test_master_token_needs_a_numeric_uid(admin_client_):
     response = admin_client_.post(
         reverse("forums:connection-create"),
-        form_data(platform="nodebb", api_username="admin", nodebb_master_token="on"),
+        form_data(platform="nodebb", api_username="admin", settings__nodebb__master_token="on"),
     )
     assert "give that user&#x27;s uid (a number)" in response.content.decode()
+    assert not ForumConnection.objects.exists()
+
+
+def test_a_master_token_is_kept_in_the_connections_settings(admin_client_):
+    admin_client_.post(
+        reverse("forums:connection-create"),
+        form_data(platform="nodebb", api_username="1", settings__nodebb__master_token="on"),
+    )
+    connection = ForumConnection.objects.get(name="Community")
+    assert connection.settings == {"master_token": True}
+    edit = admin_client_.get(reverse("forums:connection-update", args=[connection.pk]))
+    html = page_html(edit)
+    assert re.search(r'<input[^>]*name="settings__nodebb__master_token"[^>]*checked', html)
+    legend = r'<fieldset[^>]*data-platform="nodebb"[^>]*>\s*<legend[^>]*>NodeBB settings'
+    assert re.search(legend, html)
+
+
+def test_unchecking_the_master_token_needs_the_key_again(admin_client_):
+    connection = ForumConnectionFactory(
+        platform="nodebb", api_username="1", settings={"master_token": True}, api_key=SECRET
+    )
+    url = reverse("forums:connection-update", args=[connection.pk])
+    response = admin_client_.post(
+        url,
+        form_data(platform="nodebb", api_username="1", api_key="", base_url=connection.base_url),
+    )
+    said = "The forum&#x27;s own settings changed, so enter the API key again"
+    assert said in page_html(response)
+    connection.refresh_from_db()
+    assert connection.settings == {"master_token": True}
 
 
 def test_editing_without_a_new_key_keeps_the_old_one(admin_client_):

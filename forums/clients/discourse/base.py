@@ -174,14 +174,21 @@ class DiscourseBase(ForumClient):
 
     @classmethod
     def validate_settings(
-        cls, *, base_url: str, api_username: str, master_token: bool = False
+        cls,
+        *,
+        base_url: str,
+        api_username: str,
+        settings: dict[str, Any] | None = None,
+        stored: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        username = api_username.strip()
-        if not username:
+        checked = super().validate_settings(
+            base_url=base_url, api_username=api_username, settings=settings, stored=stored
+        )
+        if not checked["api_username"]:
             raise SettingsProblem(
                 {"api_username": "Discourse needs the username the key acts as (e.g. system)."}
             )
-        return {"api_username": username, "master_token": False}
+        return checked
 
     def auth_headers(self, api_key: str) -> dict[str, str]:
         headers = {"Api-Key": api_key}

@@ -27,7 +27,14 @@ from ..errors import (
     ForumReauthRequired,
     ForumUnauthorized,
 )
-from ..platform import ForumClient, PenaltyRules, PenaltyWords, PlatformWords, SettingsProblem
+from ..platform import (
+    ForumClient,
+    PenaltyRules,
+    PenaltyWords,
+    PlatformWords,
+    Setting,
+    SettingsProblem,
+)
 from ..records import Capability, ForumUser, Penalty
 
 # The messages NodeBB gives (translated, or raw when a language key is missing) for an unknown
@@ -152,7 +159,15 @@ class NodeBBBase(ForumClient):
     platform = "nodebb"
     software = "NodeBB"
     review_pages = (("flags", "/flags"), ("post queue", "/post-queue"))
-    uses_master_token = True
+    settings_schema = (
+        Setting(
+            "master_token",
+            "Master token",
+            help="The token is a master token (ACP → Settings → API access), so every call "
+            "names the uid it acts as: fill in the acting uid too.",
+            kind="flag",
+        ),
+    )
     capabilities = frozenset(
         {
             Capability.USER_SEARCH,
@@ -214,14 +229,31 @@ class NodeBBBase(ForumClient):
         Penalty.SILENCE: PenaltyRules(permanent_allowed=False),
     }
 
+    def __init__(self, *, master_token: bool | None = None, **kwargs: Any) -> None:
+        # ``master_token=`` is a shorthand for ``settings={"master_token": ...}``.
+        super().__init__(**kwargs)
+        if master_token is not None:
+            self.settings["master_token"] = bool(master_token)
+
+    @property
+    def master_token(self) -> bool:
+        return bool(self.settings.get("master_token"))
+
     @classmethod
     def validate_settings(
-        cls, *, base_url: str, api_username: str, master_token: bool = False
+        cls,
+        *,
+        base_url: str,
+        api_username: str,
+        settings: dict[str, Any] | None = None,
+        stored: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        uid = api_username.strip()
-        if master_token and not uid.isdigit():
+        checked = super().validate_settings(
+            base_url=base_url, api_username=api_username, settings=settings, stored=stored
+        )
+        if checked["settings"]["master_token"] and not checked["api_username"].isdigit():
             raise SettingsProblem({"api_username": MASTER_TOKEN_UID_MESSAGE})
-        return {"api_username": uid, "master_token": bool(master_token)}
+        return checked
 
     # --- plumbing ----------------------------------------------------------------------------
     def auth_headers(self, api_key: str) -> dict[str, str]:

@@ -206,7 +206,12 @@ class UserEchoBase(ForumClient):
     # --- settings ----------------------------------------------------------------------------
     @classmethod
     def validate_settings(
-        cls, *, base_url: str, api_username: str, master_token: bool = False
+        cls,
+        *,
+        base_url: str,
+        api_username: str,
+        settings: dict[str, Any] | None = None,
+        stored: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """The project's address must be ``https://<alias>.userecho.com`` (or ``.ru``) with
         no path; a host listed in FORUMDECK_ALLOW_HTTP_HOSTS / _PRIVATE_HOSTS (a test
@@ -239,7 +244,7 @@ class UserEchoBase(ForumClient):
                         f"https://{host}: Forumdeck adds /api/v2 itself."
                     }
                 )
-        return {"api_username": "", "master_token": False}
+        return {"api_username": "", "settings": cls.clean_settings(settings or {}, stored=stored)}
 
     # --- plumbing ----------------------------------------------------------------------------
     def auth_headers(self, api_key: str) -> dict[str, str]:
