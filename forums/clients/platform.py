@@ -112,6 +112,11 @@ class ForumClient(BaseClient, Health, UserModeration, Groups, Tags, Backups, Cal
     # connection form draws them, ``ForumConnection.settings`` keeps them, ``self.settings``
     # holds them (secrets opened) in a client.
     settings_schema: ClassVar[tuple[Setting, ...]] = ()
+    # For docs/capabilities.md (``tools/capabilities.py``): this platform's column heading
+    # ("NodeBB (4.15)"), a paragraph before the table, and per row its words.
+    documented_version: ClassVar[str] = ""
+    capability_intro: ClassVar[str] = ""
+    capability_notes: ClassVar[dict[str, str]] = {}
 
     @classmethod
     def penalty_words(cls, kind: Penalty) -> PenaltyWords:

@@ -27,6 +27,7 @@ from ..errors import (
 )
 from ..platform import ForumClient, PenaltyRules, PenaltyWords, PlatformWords, SettingsProblem
 from ..records import Capability, ForumUser, Penalty, unique_names
+from .capability_notes import CAPABILITY_NOTES
 
 REASON_MAX_LENGTH = 300  # app/services/user/suspend.rb, silence.rb: reason ≤ 300 characters
 
@@ -106,6 +107,7 @@ class DiscourseBase(ForumClient):
     platform = "discourse"
     software = "Discourse"
     review_pages = (("review queue", "/review"),)
+    capability_notes = CAPABILITY_NOTES
     capabilities = frozenset(
         {
             Capability.USER_SEARCH,

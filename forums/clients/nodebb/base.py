@@ -36,6 +36,7 @@ from ..platform import (
     SettingsProblem,
 )
 from ..records import Capability, ForumUser, Penalty
+from .capability_notes import CAPABILITY_NOTES
 
 # The messages NodeBB gives (translated, or raw when a language key is missing) for an unknown
 # uid: `[[error:invalid-uid]]` is answered with 401, which is not a credentials problem.
@@ -168,6 +169,8 @@ class NodeBBBase(ForumClient):
             kind="flag",
         ),
     )
+    capability_notes = CAPABILITY_NOTES
+    documented_version = "4.15"
     capabilities = frozenset(
         {
             Capability.USER_SEARCH,

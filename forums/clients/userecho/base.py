@@ -38,6 +38,7 @@ from ..errors import (
 )
 from ..platform import ForumClient, PlatformWords, SettingsProblem
 from ..records import Capability, ForumTopic, ForumUser
+from .capability_notes import CAPABILITY_NOTES
 
 API = "/api/v2"
 PAGE_SIZE = 100  # 1.4 [D] default 50, maximum undocumented; [C] DA uses limit=100
@@ -139,6 +140,16 @@ class UserEchoForum:
 class UserEchoBase(ForumClient):
     platform = "userecho"
     software = "UserEcho"
+    capability_notes = CAPABILITY_NOTES
+    documented_version = "API v2"
+    capability_intro = (
+        "UserEcho is one *project* per connection (`https://<alias>.userecho.com`, or "
+        "`.userecho.ru`); its forums are spaces of tags, categories and topics, so those carry "
+        "their forum (`scope`). Its API is reconstructed from documentation and public clients "
+        "(`../shared/specs/userecho/`), and every trap of its ENDPOINTS.md section 4 is handled "
+        "in `forums/clients/userecho/`. Capabilities a UserEcho project may or may not have "
+        "(UserEcho's later reference: deleting users, group membership) are *optional*."
+    )
     capabilities = frozenset(
         {
             Capability.USER_SEARCH,
