@@ -53,15 +53,14 @@ class ForumConnection(models.Model):
     settings = EncryptedJSONField(default=dict, blank=True)
     requests_per_minute = models.PositiveIntegerField(
         default=60,
-        help_text="The pace Forumdeck keeps with this forum. Discourse allows 60 admin "
-        "requests per minute per site by default.",
+        help_text="The pace Forumdeck keeps with this forum.",
     )
     rate_window_seconds = models.PositiveIntegerField(
         "rate-limit window (seconds)",
         default=60,
         validators=[MinValueValidator(1), MaxValueValidator(MAX_RATE_WINDOW_SECONDS)],
         help_text="How the forum counts its limit: it allows requests per minute × window ÷ 60 "
-        "requests in any this many seconds (Discourse: 60). Forumdeck sends up to that many at "
+        "requests in any this many seconds. Forumdeck sends up to that many at "
         "once, then keeps the rate, and never more in any window, counting every page and task "
         "that asks this forum.",
     )

@@ -59,9 +59,11 @@ class PlatformWords:
     standing: str = ""  # "Trust level", "Reputation"
     standing_short: str = ""  # "TL", "rep."
     key_help: str = ""  # where the API key is made
+    group_key: str = "name"  # what names a group in its address: "name", "slug"
     username_label: str = "API username"
     username_help: str = ""
     address_help: str = "The forum's address, e.g. https://forum.example.com"
+    rate_help: str = ""  # the forum's own limit, said beside the pace fields
     extra: dict[str, str] = field(default_factory=dict)
     # One explanation per failure ({software} is the platform's name): the health check and
     # every call say these, so each page explains the same failure the same way.

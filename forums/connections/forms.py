@@ -109,7 +109,11 @@ class ConnectionForm(forms.ModelForm):
                 "{} Stored encrypted; only its last four characters are shown again.",
                 _per_platform(lambda cls: cls.words.key_help),
             )
-        self.fields["requests_per_minute"].widget.attrs["min"] = 1
+        pace = self.fields["requests_per_minute"]
+        pace.widget.attrs["min"] = 1
+        own = _per_platform(lambda cls: cls.words.rate_help)
+        if own:
+            pace.help_text = format_html("{} {}", pace.help_text, own)
         window = self.fields["rate_window_seconds"]
         window.widget.attrs.update(min=1, max=MAX_RATE_WINDOW_SECONDS)
         window.required = False  # empty: as it was, or Discourse's 60 s for a new forum

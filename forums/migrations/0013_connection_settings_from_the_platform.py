@@ -5,10 +5,13 @@
   (``{"master_token": true}``) and goes. Reversible: going back copies the flag out again.
 - ``platform``: no database choices; the list is ``forums.clients.registry.PLATFORMS``.
 - ``api_username``: documented as "acting as" (its meaning is the platform's to say).
+- help texts that named one platform: the form adds each platform's own words.
 """
 
-import forums.fields
+import django.core.validators
 from django.db import migrations, models
+
+import forums.fields
 
 
 def master_token_into_settings(apps, schema_editor):
@@ -58,6 +61,29 @@ class Migration(migrations.Migration):
                 "platform.",
                 max_length=100,
                 verbose_name="acting as",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="forumconnection",
+            name="rate_window_seconds",
+            field=models.PositiveIntegerField(
+                default=60,
+                help_text="How the forum counts its limit: it allows requests per minute × "
+                "window ÷ 60 requests in any this many seconds. Forumdeck sends up to that many "
+                "at once, then keeps the rate, and never more in any window, counting every "
+                "page and task that asks this forum.",
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(86400),
+                ],
+                verbose_name="rate-limit window (seconds)",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="forumconnection",
+            name="requests_per_minute",
+            field=models.PositiveIntegerField(
+                default=60, help_text="The pace Forumdeck keeps with this forum."
             ),
         ),
     ]

@@ -185,6 +185,17 @@ def _picked_topics(values: list[str]) -> dict[ForumConnection, list[str]]:
     return {c: chosen[c.pk] for c in forums}
 
 
+def _retag_pace(connections) -> str:
+    """How many topics one call changes, per software of the forums offered, in its words:
+    "Discourse up to 100 topics per call, NodeBB one topic per call"."""
+    said = []
+    for cls in dict.fromkeys(client_class(c.platform) for c in connections):
+        size = cls.retag_batch_size
+        per = "one topic" if size == 1 else f"up to {size} topics"
+        said.append(f"{cls.software} {per} per call")
+    return ", ".join(said)
+
+
 @require_http_methods(["GET", "POST"])
 @requires("propose_bulkaction")
 def tag_retag(request: HtmxHttpRequest) -> HttpResponse:
@@ -220,6 +231,7 @@ def tag_retag(request: HtmxHttpRequest) -> HttpResponse:
         "picked": picked,
         "picked_values": request.POST.getlist("topic") if picked else [],
         "picked_count": sum(len(v) for v in picked.values()),
+        "retag_pace": _retag_pace(offering),
     }
     return render(request, "tags/retag.html", context)
 

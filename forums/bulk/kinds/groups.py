@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 from django import forms
 
-from forums.clients import ForumClient
+from forums.clients import ForumClient, client_class, supported_platforms
 from forums.clients.errors import ForumNotFound
 from forums.clients.records import Capability, ForumGroup
 
@@ -20,12 +20,25 @@ from .base import Kind, Resolved, Target, check_each
 
 
 class GroupParamsForm(forms.Form):
-    group = forms.CharField(
-        max_length=255,
-        label="Group",
-        help_text="The group's name (Discourse) or slug (NodeBB). Starting from the group's page "
-        "under Groups chooses it for you.",
-    )
+    group = forms.CharField(max_length=255, label="Group")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["group"].help_text = (
+            f"The group's {_group_key_words()}. Starting from the group's page under Groups "
+            "chooses it for you."
+        )
+
+
+def _group_key_words() -> str:
+    """ "name (Discourse) or slug (NodeBB)": what each platform offering these kinds names a
+    group by, in its client's words."""
+    by_word: dict[str, list[str]] = {}
+    for platform in supported_platforms():
+        cls = client_class(platform)
+        if all(c in cls.capabilities for c in GroupKind.capabilities):
+            by_word.setdefault(cls.words.group_key, []).append(cls.software)
+    return " or ".join(f"{word} ({', '.join(names)})" for word, names in by_word.items()) or "name"
 
 
 class GroupKind(Kind):

@@ -149,6 +149,8 @@ class DiscourseBase(ForumClient):
         standing="Trust level",
         standing_short="TL",
         key_help="An admin API key: Admin → API → New key, user level “All users”, scope “Global”.",
+        rate_help="Discourse allows 60 admin requests per minute per site by default, counted "
+        "over a 60 s window.",
         username_label="API username",
         username_help="The username calls act as (e.g. system).",
         # ENDPOINTS.md "Rules" / bad key: a scoped key missing a scope gets the same answer.

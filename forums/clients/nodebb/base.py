@@ -201,6 +201,8 @@ class NodeBBBase(ForumClient):
         },
         standing="Reputation",
         standing_short="rep.",
+        group_key="slug",
+        rate_help="NodeBB core has no API limit: keep a pace the forum's server bears.",
         key_help="A token from ACP → Settings → API access (a user token, or a master token "
         "with the uid it acts as).",
         username_label="Acting uid",

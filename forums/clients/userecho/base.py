@@ -191,6 +191,7 @@ class UserEchoBase(ForumClient):
         username_label="API username",
         username_help="Leave empty: a UserEcho token acts as its own user.",
         address_help=ADDRESS_HELP,
+        rate_help="UserEcho documents no limit; Forumdeck still waits as long as a 429 asks.",
         credentials_refused="UserEcho refused the API token: it is not valid, or it was "
         "revoked. Check the token under Setup → Advanced features → API in UserEcho (Edit this "
         "forum).",
