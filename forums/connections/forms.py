@@ -62,7 +62,7 @@ class ConnectionForm(forms.ModelForm):
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
     )
 
-    platform = forms.ChoiceField(label="Software", choices=())
+    platform = forms.ChoiceField(label="Platform", choices=())
 
     class Meta:
         model = ForumConnection

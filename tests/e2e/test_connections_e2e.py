@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from forums.models import ForumConnection
-from tests.conftest import SANDBOX_DISCOURSE_KEY
+from tests.conftest import NODEBB_TOKEN, SANDBOX_DISCOURSE_KEY
 from tests.e2e.conftest import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -23,7 +24,7 @@ def test_admin_connects_a_forum_tests_it_and_sees_its_card(
     page.get_by_label("Name:", exact=True).fill("Sandbox Discourse")
     page.get_by_label("Platform").select_option("discourse")
     page.get_by_label("Address").fill(discourse_sandbox.url)
-    page.get_by_label("API username / acting uid").fill("system")
+    page.get_by_label("Acting as").fill("system")
     page.get_by_label("API key").fill(SANDBOX_DISCOURSE_KEY)
     page.get_by_role("button", name="Save").click()
 
@@ -50,6 +51,42 @@ def test_admin_connects_a_forum_tests_it_and_sees_its_card(
         card.get_by_role("button", name="Refresh").click()
     expect(page.locator(f"#forum-card-{connection.pk}")).to_contain_text("Healthy")
     assert discourse_sandbox.app.calls.count() > calls  # asked the forum again
+
+
+def test_the_form_shows_only_the_chosen_softwares_own_settings(
+    page, live_server, make_user, nodebb_sandbox
+):
+    make_user("ada", "Admin", is_staff=True)
+    sign_in(page, live_server, "ada", "pw-ada-123")
+    page.goto(live_server.url + reverse("forums:connection-create"))
+    master = page.get_by_label("Master token")
+    nodebb_help = page.locator('.help [data-platform="nodebb"]').first
+    page.get_by_label("Platform").select_option("discourse")
+    expect(master).to_be_hidden()
+    expect(nodebb_help).to_be_hidden()
+    expect(page.locator('.help [data-platform="discourse"]').first).to_be_visible()
+
+    page.get_by_label("Platform").select_option("nodebb")
+    expect(master).to_be_visible()
+    expect(nodebb_help).to_be_visible()
+    page.get_by_label("Name:", exact=True).fill("Sandbox NodeBB")
+    page.get_by_label("Address").fill(nodebb_sandbox.url)
+    page.get_by_label("Acting as").fill("")
+    page.get_by_label("API key").fill(NODEBB_TOKEN)
+    master.focus()
+    page.keyboard.press("Space")  # ticked from the keyboard: a master token needs the uid
+    expect(master).to_be_checked()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("give that user's uid (a number)")).to_be_visible()
+    assert not ForumConnection.objects.exists()
+
+    # Still NodeBB after the refused save, its box still ticked and shown; untick and save.
+    expect(page.get_by_label("Master token")).to_be_visible()
+    page.get_by_label("Master token").uncheck()
+    page.get_by_label("API key").fill(NODEBB_TOKEN)
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Added Sandbox NodeBB")).to_be_visible()
+    assert ForumConnection.objects.get(name="Sandbox NodeBB").settings == {"master_token": False}
 
 
 def test_the_overview_reads_on_a_phone(page, live_server, make_user, sandbox_connection):
