@@ -100,8 +100,8 @@ class ConnectionForm(forms.ModelForm):
             self.fields["api_key"].help_text = (
                 f"Stored, ending in …{self.instance.api_key_last4}. "
                 "Leave empty to keep it; type a new key to replace it. Changing the software, "
-                "address or API username needs the key again: a stored key is only ever sent "
-                "to the forum it was entered for."
+                "address, acting user or the software's own settings needs the key again: a "
+                "stored key is only ever sent to the forum it was entered for."
             )
         else:
             self.fields["api_key"].required = True
@@ -161,9 +161,6 @@ class ConnectionForm(forms.ModelForm):
             for p, names in self._settings_fields.items()
             if names
         ]
-
-    def is_setting(self, name: str) -> bool:
-        return name.startswith("settings__")
 
     def clean_base_url(self) -> str:
         try:
