@@ -245,7 +245,9 @@ class UserEchoBase(ForumClient):
     def auth_headers(self, api_key: str) -> dict[str, str]:
         return {}  # 1.2 [D]: the token travels as `?access_token=` (see request)
 
-    def request(self, method: str, path: str, *, params=None, headers=None, **kwargs) -> Any:
+    def request(
+        self, method: str, path: str, *, params: Any = None, headers: Any = None, **kwargs: Any
+    ) -> Any:
         """One call with the token: the query parameter, or the Bearer header once a query
         token was refused and the header was accepted."""
         if self._bearer:
@@ -280,7 +282,7 @@ class UserEchoBase(ForumClient):
             return refused
         return ForumUnauthorized(f"{refused} (UserEcho: “{detail}”)", status=status)
 
-    def error_message(self, response: requests.Response, payload: Any) -> str:
+    def error_message(self, response: requests.Response | None, payload: Any) -> str:
         """1.3 [D]: the cause of an error is in `message` (any `details` are appended)."""
         if isinstance(payload, dict):
             message = str(payload.get("message") or "").strip()
