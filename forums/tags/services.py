@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from forums.audit.services import audit_record
@@ -135,7 +135,7 @@ def _check_change(
 
 def tag_change(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     change: str,
     connections: Sequence[ForumConnection],
     params: dict[str, Any],
@@ -168,7 +168,7 @@ def tag_change(
 
 
 def _change_directly(
-    *, actor: AbstractBaseUser, change: str, connection: ForumConnection, params: dict[str, Any]
+    *, actor: User, change: str, connection: ForumConnection, params: dict[str, Any]
 ) -> TagOutcome:
     kind = get_kind(CHANGES[change])
     with _client(connection) as client:
@@ -185,9 +185,7 @@ def _change_directly(
     return TagOutcome(True, message)
 
 
-def tag_create(
-    *, actor: AbstractBaseUser, connections: Sequence[ForumConnection], name: str
-) -> TagOutcome:
+def tag_create(*, actor: User, connections: Sequence[ForumConnection], name: str) -> TagOutcome:
     """Create a tag: at once on one forum, as a bulk action on several. Forums that do not
     create tags on their own are refused with the reason, before anything is sent."""
     if not connections:
@@ -227,9 +225,7 @@ def tag_create(
     return TagOutcome(True, message)
 
 
-def tags_delete_unused(
-    *, actor: AbstractBaseUser, connection: ForumConnection, confirm: str
-) -> TagOutcome:
+def tags_delete_unused(*, actor: User, connection: ForumConnection, confirm: str) -> TagOutcome:
     """Delete every tag no topic carries, in the forum's one call (Discourse)."""
     if not client_class(connection.platform).supports(Capability.TAG_DELETE_UNUSED):
         raise ValidationError(f"{connection.name}: deleting unused tags is not offered.")
@@ -292,7 +288,7 @@ def _forum_of(url: str, connections: Sequence[ForumConnection]) -> ForumConnecti
 
 def retag_propose(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     connections: Sequence[ForumConnection],
     params: dict[str, Any],
     topics_text: str = "",
@@ -329,7 +325,7 @@ def _tag_group_client(connection: ForumConnection) -> ForumClient:
 
 def tag_group_save(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     connection: ForumConnection,
     tag_group_id: int | None,
     name: str,
@@ -370,7 +366,7 @@ def tag_group_save(
 
 
 def tag_group_delete(
-    *, actor: AbstractBaseUser, connection: ForumConnection, tag_group_id: int, confirm: str
+    *, actor: User, connection: ForumConnection, tag_group_id: int, confirm: str
 ) -> TagOutcome:
     with _tag_group_client(connection) as client:
         group = next((g for g in client.list_tag_groups() if g.id == tag_group_id), None)
