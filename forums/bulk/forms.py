@@ -84,7 +84,7 @@ class BulkProposeForm(forms.Form):
         return upload
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or self.cleaned_data  # None keeps cleaned_data
         nothing = not (data.get("targets") or "").strip() and not data.get("csv_file")
         if nothing and "csv_file" not in self.errors:
             raise forms.ValidationError("Paste targets or upload a CSV file.")

@@ -98,7 +98,7 @@ class ConnectionForm(forms.ModelForm):
         return window
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data  # None keeps cleaned_data
         platform = data.get("platform")
         if platform in supported_platforms():
             try:

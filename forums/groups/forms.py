@@ -85,7 +85,7 @@ class GroupCreateForm(GroupFieldsForm):
         self.fields["name"].help_text = " ".join(f"{k}: {v}" for k, v in rules.items())
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data  # None keeps cleaned_data
         self.check_name(data.get("connections") or [])
         return data
 
@@ -97,7 +97,7 @@ class GroupEditForm(GroupFieldsForm):
         self.fields["name"].help_text = client_class(connection.platform).group_name_help
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data  # None keeps cleaned_data
         self.check_name([self.connection])
         return data
 
@@ -168,7 +168,7 @@ class MembersForm(forms.Form):
         return upload
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data  # None keeps cleaned_data
         text, upload = data.get("targets") or "", data.get("csv_file")
         if not text.strip() and not upload:
             if "csv_file" not in self.errors:
@@ -230,7 +230,7 @@ class SyncForm(forms.Form):
         return [self[f"group_{pk}"] for pk in self.forums]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data  # None keeps cleaned_data
         source = data.get("source") or ""
         source_pk, _, source_key = source.partition(":")
         if source and (not source_pk.isdigit() or int(source_pk) not in self.forums):

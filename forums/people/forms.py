@@ -97,7 +97,7 @@ class ActionForm(forms.Form):
         return ""
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data  # None keeps cleaned_data
         if self.confirm_required and "confirm" in data:
             expected = (data.get("username") or (self.user.username if self.user else "")).strip()
             if not expected:

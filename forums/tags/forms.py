@@ -116,7 +116,7 @@ class RetagForm(ForumsForm):
                 del self.fields[name]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data  # None keeps cleaned_data
         if not data.get("add") and not data.get("remove") and not data.get("replace"):
             raise forms.ValidationError("Say which tags to add or remove.")
         if data.get("source") == "tag" and not (data.get("tag") or "").strip():
