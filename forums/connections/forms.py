@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 
 from forums.clients import (
@@ -58,7 +60,7 @@ class ConnectionForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["platform"].choices = platform_choices()
+        cast(forms.ChoiceField, self.fields["platform"]).choices = platform_choices()
         key_help, username_help = _platform_help()
         if username_help:
             self.fields["api_username"].help_text = username_help

@@ -3,7 +3,7 @@ form (pasted or CSV) and the sync choices. Forms validate; the services act."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -32,7 +32,7 @@ class GroupSearchForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["forum"].queryset = enabled_forums()
+        cast(forms.ModelMultipleChoiceField, self.fields["forum"]).queryset = enabled_forums()
 
 
 class GroupFieldsForm(forms.Form):
@@ -76,10 +76,11 @@ class GroupCreateForm(GroupFieldsForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["connections"].queryset = enabled_forums()
+        connections = cast(forms.ModelMultipleChoiceField, self.fields["connections"])
+        connections.queryset = enabled_forums()
         rules = {
             cls.software: cls.group_name_help
-            for c in self.fields["connections"].queryset
+            for c in connections.queryset
             if (cls := client_class(c.platform)).group_name_help
         }
         self.fields["name"].help_text = " ".join(f"{k}: {v}" for k, v in rules.items())
@@ -139,7 +140,7 @@ class MembersForm(forms.Form):
         self, *args: Any, choices: list[tuple[int, str]], upload_refused: str = "", **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["connections"].choices = choices
+        cast(forms.ChoiceField, self.fields["connections"]).choices = choices
         self.fields["connections"].initial = [choices[0][0]] if choices else []
         self.fields[
             "csv_file"
@@ -216,8 +217,8 @@ class SyncForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.forums = {f.pk: f for f in forums}
-        self.fields["source"].choices = [("", "Choose a group…"), *sources]
-        self.fields["targets"].choices = [(f.pk, f.name) for f in forums]
+        cast(forms.ChoiceField, self.fields["source"]).choices = [("", "Choose a group…"), *sources]
+        cast(forms.ChoiceField, self.fields["targets"]).choices = [(f.pk, f.name) for f in forums]
         for forum in forums:
             self.fields[f"group_{forum.pk}"] = forms.ChoiceField(
                 label=f"Group on {forum.name}",
