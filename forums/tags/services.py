@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 
 from forums.audit.services import audit_record
 from forums.bulk.kinds import get_kind
+from forums.bulk.kinds.tags import TagChangeKind
 from forums.bulk.services import bulk_action_propose
 from forums.clients import ForumClient, client_class, get_client
 from forums.clients.errors import ForumError
@@ -171,9 +172,10 @@ def _change_directly(
     *, actor: User, change: str, connection: ForumConnection, params: dict[str, Any]
 ) -> TagOutcome:
     kind = get_kind(CHANGES[change])
+    assert isinstance(kind, TagChangeKind)
     with _client(connection) as client:
         try:
-            kind.apply_direct(client, params)  # type: ignore[attr-defined]
+            kind.apply_direct(client, params)
         except ForumError as exc:
             _audit(actor=actor, action=f"tag.{change}", connection=connection,
                    target=params["tag"], ok=False, message=str(exc), details=params)  # fmt: skip
