@@ -8,7 +8,7 @@ from axes.helpers import get_client_username, get_cool_off
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -33,7 +33,7 @@ class Card:
 
 @require_GET
 @permission_required("forums.view_forumconnection", raise_exception=True)
-def overview(request: HtmxHttpRequest) -> HttpResponse:
+def overview(request: HtmxHttpRequest) -> HttpResponseBase:
     """The forum cards, and beside them the fleet's totals.
 
     One streamed response: the page at once, with each card whose cached health is fresh and a

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.contrib.auth.models import AbstractBaseUser, Group, Permission
+from django.contrib.auth.models import Group, Permission, User
 
 from forums.audit.services import audit_record
 from forums.models import AccountChange
@@ -27,7 +27,7 @@ OUTSIDE = "outside Forumdeck's pages (the command line or code)"
 _IN_SERVICE: ContextVar[bool] = ContextVar("forumdeck_account_service", default=False)
 _HOLDER_ACTS: ContextVar[bool] = ContextVar("forumdeck_account_holder_acts", default=False)
 
-_ACTIONS = {
+_ACTIONS: dict[str, str] = {
     Kind.CREATED: "account.create",
     Kind.ROLES: "account.roles",
     Kind.PASSWORD: "account.password",
@@ -60,8 +60,8 @@ def as_account_holder() -> Iterator[None]:
 
 def record_change(
     *,
-    actor: AbstractBaseUser | None,
-    user: AbstractBaseUser,
+    actor: User | None,
+    user: User,
     kind: str,
     summary: str,
     details: dict[str, Any] | None = None,
@@ -80,7 +80,7 @@ def record_change(
     return change
 
 
-def _caught(user: AbstractBaseUser, kind: str, summary: str, **details: Any) -> None:
+def _caught(user: User, kind: str, summary: str, **details: Any) -> None:
     record_change(
         actor=user if _HOLDER_ACTS.get() else None,
         user=user,

@@ -7,14 +7,14 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from forums.models import AccountChange
 
 Kind = AccountChange.Kind
-_VERBS = {
+_VERBS: dict[str, str] = {
     Kind.CREATED: "created",
     Kind.ROLES: "given other roles",
     Kind.PASSWORD: "given a new password",
@@ -36,7 +36,7 @@ def account_list(*, search: str = "") -> QuerySet:
     return qs
 
 
-def account_changes(*, user: AbstractBaseUser) -> QuerySet[AccountChange]:
+def account_changes(*, user: User) -> QuerySet[AccountChange]:
     return AccountChange.objects.filter(user=user).select_related("changed_by", "confirmed_by")
 
 
@@ -92,9 +92,7 @@ class _Hands:
         return False
 
 
-def approval_refusal(
-    *, approver: AbstractBaseUser, proposer: AbstractBaseUser, now: datetime | None = None
-) -> str:
+def approval_refusal(*, approver: User, proposer: User, now: datetime | None = None) -> str:
     """Why ``approver`` may not approve what ``proposer`` proposed, or "".
 
     Four eyes that hold against any one account: not one's own proposal; not through an
@@ -114,9 +112,10 @@ def approval_refusal(
     name = proposer.get_username()
     hands = _Hands(proposer.pk)
     for change in changes:
-        if change.changed_by_id is not None and hands.hold(change.changed_by_id, change.created_at):
-            by = name if change.changed_by_id == proposer.pk else (
-                f"{change.changed_by.get_username()}, an account {name} created or gave a "
+        changer = change.changed_by  # selected with the change
+        if changer is not None and hands.hold(changer.pk, change.created_at):
+            by = name if changer.pk == proposer.pk else (
+                f"{changer.get_username()}, an account {name} created or gave a "
                 "password"
             )  # fmt: skip
             return (
@@ -127,7 +126,7 @@ def approval_refusal(
     now = now or timezone.now()
     cooling = settings.FORUMDECK_APPROVER_COOLING_OFF
     for change in reversed(changes):
-        if change.changed_by_id is None or change.created_at <= now - cooling:
+        if change.changed_by is None or change.created_at <= now - cooling:
             continue  # the command line, or long enough ago
         if change.confirmed_by_id is not None and not hands.hold(
             change.confirmed_by_id, change.confirmed_at or now

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.contrib.auth import get_user_model, password_validation
-from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -29,7 +29,7 @@ Kind = AccountChange.Kind
 ROLES = tuple(ROLE_PERMISSIONS)  # Viewer, Moderator, Approver, Admin
 
 
-def _require(actor: AbstractBaseUser, permission: str) -> None:
+def _require(actor: User, permission: str) -> None:
     if not actor.is_active or not actor.has_perm(permission):
         raise PermissionDenied("Your role does not allow this.")
 
@@ -41,7 +41,7 @@ def _clean_roles(roles: Sequence[str]) -> list[str]:
     return [r for r in ROLES if r in roles]
 
 
-def _roles_of(user: AbstractBaseUser) -> list[str]:
+def _roles_of(user: User) -> list[str]:
     names = set(user.groups.values_list("name", flat=True))
     return [r for r in ROLES if r in names]
 
@@ -50,7 +50,7 @@ def _listed(roles: Sequence[str]) -> str:
     return ", ".join(roles) or "no role"
 
 
-def _guard(actor: AbstractBaseUser, user: AbstractBaseUser, what: str) -> None:
+def _guard(actor: User, user: User, what: str) -> None:
     if user.is_superuser:
         raise ValidationError(
             f"{user.get_username()} is a superuser: superuser accounts are managed on the "
@@ -66,12 +66,12 @@ def _guard(actor: AbstractBaseUser, user: AbstractBaseUser, what: str) -> None:
 @transaction.atomic
 def account_create(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     username: str,
     password: str,
     roles: Sequence[str] = (),
     email: str = "",
-) -> AbstractBaseUser:
+) -> User:
     """A new account with these roles (never a superuser)."""
     _require(actor, "auth.add_user")
     roles = _clean_roles(roles)
@@ -104,8 +104,8 @@ def account_create(
 @transaction.atomic
 def account_update(
     *,
-    actor: AbstractBaseUser,
-    user: AbstractBaseUser,
+    actor: User,
+    user: User,
     roles: Sequence[str] | None = None,
     is_active: bool | None = None,
 ) -> list[AccountChange]:
@@ -148,9 +148,7 @@ def account_update(
 
 
 @transaction.atomic
-def account_set_password(
-    *, actor: AbstractBaseUser, user: AbstractBaseUser, password: str
-) -> AccountChange:
+def account_set_password(*, actor: User, user: User, password: str) -> AccountChange:
     """An Admin sets someone's password (e.g. they forgot it and no mail is configured)."""
     _require(actor, "auth.change_user")
     user = get_user_model().objects.select_for_update().get(pk=user.pk)
@@ -168,7 +166,7 @@ def account_set_password(
 
 
 @transaction.atomic
-def account_change_confirm(*, actor: AbstractBaseUser, change: AccountChange) -> AccountChange:
+def account_change_confirm(*, actor: User, change: AccountChange) -> AccountChange:
     """A second Admin confirms a change, so the account need not wait out the cooling-off
     period before it approves anything."""
     _require(actor, "forums.confirm_accountchange")

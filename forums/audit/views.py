@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 
+from django.db.models import QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from forums.models import AuditEntry
 from forums.web import HtmxHttpRequest, render_page, requires
 from forums.web.paging import CappedPaginator
 
@@ -15,7 +17,9 @@ from . import selectors
 from .forms import AuditFilterForm
 
 
-def _filtered(request: HtmxHttpRequest) -> tuple[AuditFilterForm, dict, object]:
+def _filtered(
+    request: HtmxHttpRequest,
+) -> tuple[AuditFilterForm, dict, QuerySet[AuditEntry]]:
     form = AuditFilterForm(request.GET)
     filters = form.cleaned_data if form.is_valid() else {}
     entries = selectors.audit_list(

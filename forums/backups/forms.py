@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -33,7 +33,8 @@ class BackupScheduleForm(forms.Form):
         coerce=int,
         initial=BackupSchedule.Weekday.SUNDAY,
         required=False,
-        empty_value=BackupSchedule.Weekday.SUNDAY,
+        # Django takes any empty value; django-stubs says str only.
+        empty_value=BackupSchedule.Weekday.SUNDAY,  # type: ignore[arg-type]
     )
     at_time = forms.TimeField(
         label="At",
@@ -58,7 +59,7 @@ class BackupScheduleForm(forms.Form):
 
     def __init__(self, *args: Any, default_timezone: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["timezone_name"].choices = timezone_choices()
+        cast(forms.ChoiceField, self.fields["timezone_name"]).choices = timezone_choices()
         if not self.is_bound and "timezone_name" not in self.initial:
             self.initial["timezone_name"] = default_timezone or timezone.get_current_timezone_name()
 

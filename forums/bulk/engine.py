@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -441,7 +442,7 @@ def _plan_connection(
                     [BulkActionItem(action=action, connection=connection, target=t) for t in part],
                     ignore_conflicts=True,
                 )
-        seen_users: dict[int, str] = dict(
+        seen_users: dict[int | None, str] = dict(
             items.filter(resolved=True, planned=True).values_list("forum_user_id", "target")
         )
         # Every name still to resolve, so the client can pick the cheaper way for the forum's
@@ -485,7 +486,7 @@ def _plan_connection(
 
 
 def _freeze_plan(action: BulkAction, kind: Kind, frozen: dict[str, dict]) -> None:
-    per_connection = []
+    per_connection: list[dict[str, Any]] = []
     total_calls = 0
     total_seconds = 0.0
     for connection in action.connections.all():
@@ -687,7 +688,11 @@ def _run_connection(
 
 
 def _targets(items: list[BulkActionItem]) -> list[Target]:
-    return [Target(i.pk, int(i.forum_user_id), i.forum_username, i.target) for i in items]
+    targets = []
+    for i in items:
+        assert i.forum_user_id is not None, "only resolved items are run"
+        targets.append(Target(i.pk, i.forum_user_id, i.forum_username, i.target))
+    return targets
 
 
 def _run_chunk(action, kind, connection, client, ctx, chunk, token) -> Outcome | None:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -56,8 +56,9 @@ class BulkProposeForm(forms.Form):
     def __init__(self, *args, upload_refused: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
         queryset = ForumConnection.objects.filter(enabled=True).defer("api_key")
-        self.fields["connections"].queryset = queryset
-        self.fields["connections"].healths = connection_last_healths(connections=list(queryset))
+        connections = cast(ConnectionChoiceField, self.fields["connections"])
+        connections.queryset = queryset
+        connections.healths = connection_last_healths(connections=list(queryset))
         self.fields[
             "csv_file"
         ].help_text += f" At most {settings.FORUMDECK_MAX_UPLOAD_BYTES / (1024 * 1024):g} MB."
@@ -84,7 +85,7 @@ class BulkProposeForm(forms.Form):
         return upload
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or self.cleaned_data  # None keeps cleaned_data
         nothing = not (data.get("targets") or "").strip() and not data.get("csv_file")
         if nothing and "csv_file" not in self.errors:
             raise forms.ValidationError("Paste targets or upload a CSV file.")
@@ -114,8 +115,8 @@ def kind_param_forms(
         if kind.form_class is None or not kind.from_bulk_form:
             continue
         if kind.form_class not in seen:
-            mine = bound is not None and chosen is not None and chosen.form_class is kind.form_class
-            seen[kind.form_class] = ([], bound if mine else kind.form_class())
+            mine = chosen is not None and chosen.form_class is kind.form_class
+            seen[kind.form_class] = ([], bound if bound is not None and mine else kind.form_class())
         seen[kind.form_class][0].append(kind.key)
     return [(" ".join(keys), form) for keys, form in seen.values()]
 

@@ -48,7 +48,7 @@ def with_tallies(actions: Iterable[BulkAction]) -> list[BulkAction]:
     """The actions, each with ``tally``: its items' counts summed over its forums."""
     actions = list(actions)
     for action in actions:
-        action.tally = tally(action.counts.all())
+        action.tally = tally(action.counts.all())  # type: ignore[attr-defined]  # for the list
     return actions
 
 
@@ -163,7 +163,7 @@ def bulk_action_parameters(action: BulkAction) -> list[tuple[str, str]]:
         return []
     rows = []
     for name, field in kind.form_class().fields.items():
-        label = field.label or name.replace("_", " ").capitalize()
+        label = str(field.label or name.replace("_", " ").capitalize())
         value = action.params.get(name)
         if isinstance(field, UntilField):
             try:

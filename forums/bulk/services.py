@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -40,7 +40,7 @@ def _transition(action: BulkAction, allowed: Sequence[str], verb: str) -> None:
 
 def bulk_action_propose(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     kind: str,
     connections: Sequence[ForumConnection] = (),
     params: dict[str, Any],
@@ -130,7 +130,7 @@ def bulk_action_propose(
 
 @transaction.atomic
 def _propose_chosen(
-    actor: AbstractBaseUser,
+    actor: User,
     kind: str,
     params: dict[str, Any],
     description: str,
@@ -185,7 +185,7 @@ def _propose_chosen(
 
 @transaction.atomic
 def _propose_discovering(
-    actor: AbstractBaseUser,
+    actor: User,
     kind: str,
     params: dict[str, Any],
     description: str,
@@ -213,9 +213,7 @@ def _propose_discovering(
     return action
 
 
-def bulk_action_approve(
-    *, actor: AbstractBaseUser, action: BulkAction, plan_hash: str
-) -> BulkAction:
+def bulk_action_approve(*, actor: User, action: BulkAction, plan_hash: str) -> BulkAction:
     """Approve exactly the plan the approver saw (its hash), never one's own proposal."""
     with transaction.atomic():
         action = (
@@ -266,7 +264,7 @@ def bulk_action_approve(
 
 
 @transaction.atomic
-def bulk_action_reject(*, actor: AbstractBaseUser, action: BulkAction, reason: str) -> BulkAction:
+def bulk_action_reject(*, actor: User, action: BulkAction, reason: str) -> BulkAction:
     reason = reason.strip()
     if not reason:
         raise BulkActionError("Say why you reject it: the proposer will read it.")
@@ -292,7 +290,7 @@ def bulk_action_reject(*, actor: AbstractBaseUser, action: BulkAction, reason: s
 
 
 @transaction.atomic
-def bulk_action_cancel(*, actor: AbstractBaseUser, action: BulkAction) -> BulkAction:
+def bulk_action_cancel(*, actor: User, action: BulkAction) -> BulkAction:
     """Stop it: at once if it has not started; if it is running, no call leaves after this
     is recorded (the run checks before each one)."""
     action = BulkAction.objects.select_for_update().get(pk=action.pk)

@@ -181,8 +181,8 @@ def _items_context(request: HtmxHttpRequest, action: BulkAction) -> dict:
     return {"items_page": page, "item_state": state, "item_states": BulkActionItem.State.choices}
 
 
-def _refused(request: HtmxHttpRequest, action: BulkAction, exc: Exception) -> HttpResponse:
-    messages.error(request, str(exc) if isinstance(exc, BulkActionError) else " ".join(exc))
+def _refused(request: HtmxHttpRequest, action: BulkAction, exc: BulkActionError) -> HttpResponse:
+    messages.error(request, str(exc))
     return redirect("forums:bulk-detail", pk=action.pk)
 
 
@@ -274,9 +274,10 @@ def bulk_items_csv(request: HtmxHttpRequest, pk: int) -> StreamingHttpResponse:
         .iterator(chunk_size=2000)
     )
     rows = (
-        [*row, _local_iso(sent_at), _forum_answer(row[4], row[6], row[7])]
-        for *row, sent_at in items
-    )
+        [forum, target, uid, username, state, attempts, status, error, _local_iso(sent_at),
+         _forum_answer(state, status, error)]
+        for forum, target, uid, username, state, attempts, status, error, sent_at in items
+    )  # fmt: skip
     return csv_response(slugify(f"bulk-action-{action.pk}-{action.kind}"), header, rows)
 
 

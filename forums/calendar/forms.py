@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -45,10 +45,10 @@ class CalendarFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["forum"].queryset = ForumConnection.objects.filter(enabled=True).defer(
-            "api_key"
-        )
-        self.fields["tz"].choices = [("", "My browser's zone"), *timezone_choices()]
+        forum = cast(forms.ModelMultipleChoiceField, self.fields["forum"])
+        forum.queryset = ForumConnection.objects.filter(enabled=True).defer("api_key")
+        tz = cast(forms.ChoiceField, self.fields["tz"])
+        tz.choices = [("", "My browser's zone"), *timezone_choices()]
 
     def clean_month(self) -> tuple[int, int] | None:
         value = (self.cleaned_data.get("month") or "").strip()
@@ -86,6 +86,7 @@ class FeedForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["forums"].queryset = ForumConnection.objects.filter(
+        forums_field = cast(forms.ModelMultipleChoiceField, self.fields["forums"])
+        forums_field.queryset = ForumConnection.objects.filter(
             pk__in=[c.pk for c in calendar_forums()]
         ).defer("api_key")

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseNotFound
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -197,7 +197,7 @@ def _not_found() -> HttpResponse:
 @login_not_required
 @never_cache
 @require_GET
-def calendar_feed(request: HtmxHttpRequest, token: str) -> HttpResponse:
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The private feed a calendar app subscribes to. Its token is the only credential, and it
     opens this feed and nothing else (no session, no other page)."""
     if not TOKEN.match(token):

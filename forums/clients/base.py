@@ -18,11 +18,12 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
@@ -248,7 +249,7 @@ class _CallWatch:
         self._timer.start()
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self._timer.cancel()
         _current.watch = None
 
@@ -262,39 +263,47 @@ def _watch_socket(sock: socket.socket | None) -> None:
         watch.watch(sock)
 
 
-class _GuardedConnectionMixin:
+# The mixin runs on urllib3's connections; tell the type checker so (at run time it stays a
+# plain mixin, so the MRO of the two guarded classes below is unchanged).
+if TYPE_CHECKING:
+    _ConnectionBase = HTTPConnection
+else:
+    _ConnectionBase = object
+
+
+class _GuardedConnectionMixin(_ConnectionBase):
     policy: ClassVar[AddressPolicy] = AddressPolicy()
 
-    def _new_conn(self):  # type: ignore[override]
+    def _new_conn(self) -> socket.socket:
         # Refuse before connecting if the name resolves to a refused address, then check the
         # address actually reached, in case the name resolved differently the second time.
-        host = getattr(self, "_dns_host", None) or self.host  # type: ignore[attr-defined]
+        host = getattr(self, "_dns_host", None) or self.host
         try:
-            infos = socket.getaddrinfo(host, self.port, type=socket.SOCK_STREAM)  # type: ignore[attr-defined]
+            infos = socket.getaddrinfo(host, self.port, type=socket.SOCK_STREAM)
         except OSError:
             infos = []  # urllib3 reports the DNS failure in its own words below
         for info in infos:
-            reason = self.policy.refusal(self.host, str(info[4][0]))  # type: ignore[attr-defined]
+            reason = self.policy.refusal(self.host, str(info[4][0]))
             if reason:
-                raise BlockedAddress(self.host, str(info[4][0]), reason)  # type: ignore[attr-defined]
-        sock = super()._new_conn()  # type: ignore[misc]
+                raise BlockedAddress(self.host, str(info[4][0]), reason)
+        sock = super()._new_conn()
         try:
             peer = sock.getpeername()[0]
         except OSError:
             return sock
-        reason = self.policy.refusal(self.host, peer)  # type: ignore[attr-defined]
+        reason = self.policy.refusal(self.host, peer)
         if reason:
             sock.close()
-            raise BlockedAddress(self.host, peer, reason)  # type: ignore[attr-defined]
+            raise BlockedAddress(self.host, peer, reason)
         return sock
 
     def connect(self) -> None:
-        super().connect()  # type: ignore[misc]
-        _watch_socket(self.sock)  # type: ignore[attr-defined]
+        super().connect()
+        _watch_socket(self.sock)
 
-    def request(self, *args, **kwargs) -> None:
-        _watch_socket(self.sock)  # type: ignore[attr-defined]  # a kept-alive connection
-        super().request(*args, **kwargs)  # type: ignore[misc]
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _watch_socket(self.sock)  # a kept-alive connection
+        super().request(*args, **kwargs)
 
 
 class _GuardedHTTPConnection(_GuardedConnectionMixin, HTTPConnection):
@@ -320,7 +329,7 @@ class GuardedAdapter(HTTPAdapter):
         }
         super().__init__(max_retries=0)
 
-    def init_poolmanager(self, *args, **kwargs) -> None:
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = dict(self._pool_classes)
 
@@ -408,7 +417,7 @@ def parse_json(body: bytes | str, *, max_depth: int = DEFAULT_MAX_JSON_DEPTH) ->
 
 def _cause_chain(exc: BaseException) -> Iterable[BaseException]:
     seen: set[int] = set()
-    stack = [exc]
+    stack: list[BaseException | None] = [exc]
     while stack:
         current = stack.pop()
         if current is None or id(current) in seen:
@@ -524,7 +533,7 @@ class BaseClient:
 
         def in_thread(job: Callable[[], Any]) -> Any:
             session = self._new_session()
-            session.headers = self._session.headers.copy()
+            session.headers = CaseInsensitiveDict(self._session.headers)
             session.hooks = {event: list(hooks) for event, hooks in self._session.hooks.items()}
             self._thread.session = session
             try:
@@ -708,7 +717,7 @@ class BaseClient:
         if watch.expired:  # the deadline cut the answer short; what arrived is incomplete
             raise self._too_slow()
         response._content = bytes(body)
-        response._content_consumed = True
+        response._content_consumed = True  # type: ignore[attr-defined]  # requests' private flag
 
     def _too_large(self, *, status: int | None) -> ForumAnswerTooLarge:
         return ForumAnswerTooLarge(
@@ -852,10 +861,10 @@ class BaseClient:
     def close(self) -> None:
         self._session.close()
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     # --- helpers -----------------------------------------------------------------------------

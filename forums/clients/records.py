@@ -304,7 +304,7 @@ class HealthReport:
     # could not learn all of it, or took it as known.
     lasting: dict = field(default_factory=dict)
 
-    def __setattr__(self, name: str, value) -> None:
+    def __setattr__(self, name: str, value: object) -> None:
         # What a forum says about itself is shown on every card and cached: a hostile or broken
         # forum's megabyte-long title stops at a card's worth.
         limit = _HEALTH_TEXT_LIMITS.get(name)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from django import forms
 from django.forms import BoundField
@@ -79,7 +80,7 @@ class ConnectionForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["platform"].choices = platform_choices()
+        cast(forms.ChoiceField, self.fields["platform"]).choices = platform_choices()
         acting = self.fields["api_username"]
         acting.label = "Acting as"
         acting.help_text = _per_platform(
@@ -175,7 +176,7 @@ class ConnectionForm(forms.ModelForm):
         return window
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data  # None keeps cleaned_data
         platform = data.get("platform")
         data["settings"] = {}
         if platform in supported_platforms():

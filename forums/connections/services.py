@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -85,7 +85,7 @@ def _platform_settings(
 @transaction.atomic
 def connection_create(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     name: str,
     platform: str,
     base_url: str,
@@ -129,7 +129,7 @@ def connection_create(
 @transaction.atomic
 def connection_update(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     connection: ForumConnection,
     api_key: str = "",
     **fields: Any,
@@ -199,7 +199,7 @@ def connection_update(
 
 
 @transaction.atomic
-def connection_delete(*, actor: AbstractBaseUser, connection: ForumConnection) -> None:
+def connection_delete(*, actor: User, connection: ForumConnection) -> None:
     if BulkActionItem.objects.filter(connection=connection).exists():
         # Bulk actions keep their per-target results for the record.
         raise ValidationError(
@@ -263,7 +263,7 @@ def connection_check(*, connection: ForumConnection, full: bool = False) -> Heal
     return report
 
 
-def connection_test(*, actor: AbstractBaseUser, connection: ForumConnection) -> HealthReport:
+def connection_test(*, actor: User, connection: ForumConnection) -> HealthReport:
     """A person's "Test connection": a fresh, whole check, recorded in the audit log."""
     report = connection_check(connection=connection, full=True)
     audit_record(
@@ -291,7 +291,7 @@ _REACHING = ("platform", "base_url", "api_username", "settings")
 
 def connection_save_and_test(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     connection: ForumConnection | None = None,
     api_key: str = "",
     enabled: bool = True,
@@ -335,9 +335,7 @@ def connection_save_and_test(
     return connection, report
 
 
-def connection_enable(
-    *, actor: AbstractBaseUser, connection: ForumConnection
-) -> tuple[bool, HealthReport]:
+def connection_enable(*, actor: User, connection: ForumConnection) -> tuple[bool, HealthReport]:
     """Enable a disabled forum if its test passes now; (enabled, the test's report)."""
     report = connection_test(actor=actor, connection=connection)
     if not report.ok:

@@ -24,7 +24,7 @@ def connection_list(request: HtmxHttpRequest) -> HttpResponse:
     connections = list(selectors.connection_list(search=search))
     healths = selectors.connection_last_healths(connections=connections)
     for connection in connections:
-        connection.last_health = healths.get(connection.pk)
+        connection.last_health = healths.get(connection.pk)  # type: ignore[attr-defined]  # for the list
     return render_page(
         request,
         "connections/connection_list.html",
@@ -99,11 +99,11 @@ def connection_update(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             _apply_form_errors(form, exc)
         else:
             return _saved(request, stored, report, created=False)
-    report = selectors.connection_last_health(connection=connection)
+    last_report = selectors.connection_last_health(connection=connection)
     return render(
         request,
         "connections/connection_form.html",
-        {"form": form, "connection": connection, "report": report},
+        {"form": form, "connection": connection, "report": last_report},
     )
 
 

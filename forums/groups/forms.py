@@ -3,7 +3,7 @@ form (pasted or CSV) and the sync choices. Forms validate; the services act."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -32,7 +32,7 @@ class GroupSearchForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["forum"].queryset = enabled_forums()
+        cast(forms.ModelMultipleChoiceField, self.fields["forum"]).queryset = enabled_forums()
 
 
 class GroupFieldsForm(forms.Form):
@@ -76,16 +76,17 @@ class GroupCreateForm(GroupFieldsForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["connections"].queryset = enabled_forums()
+        connections = cast(forms.ModelMultipleChoiceField, self.fields["connections"])
+        connections.queryset = enabled_forums()
         rules = {
             cls.software: cls.group_name_help
-            for c in self.fields["connections"].queryset
+            for c in connections.queryset
             if (cls := client_class(c.platform)).group_name_help
         }
         self.fields["name"].help_text = " ".join(f"{k}: {v}" for k, v in rules.items())
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data  # None keeps cleaned_data
         self.check_name(data.get("connections") or [])
         return data
 
@@ -97,7 +98,7 @@ class GroupEditForm(GroupFieldsForm):
         self.fields["name"].help_text = client_class(connection.platform).group_name_help
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data  # None keeps cleaned_data
         self.check_name([self.connection])
         return data
 
@@ -139,7 +140,7 @@ class MembersForm(forms.Form):
         self, *args: Any, choices: list[tuple[int, str]], upload_refused: str = "", **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["connections"].choices = choices
+        cast(forms.ChoiceField, self.fields["connections"]).choices = choices
         self.fields["connections"].initial = [choices[0][0]] if choices else []
         self.fields[
             "csv_file"
@@ -168,7 +169,7 @@ class MembersForm(forms.Form):
         return upload
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data  # None keeps cleaned_data
         text, upload = data.get("targets") or "", data.get("csv_file")
         if not text.strip() and not upload:
             if "csv_file" not in self.errors:
@@ -216,8 +217,8 @@ class SyncForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.forums = {f.pk: f for f in forums}
-        self.fields["source"].choices = [("", "Choose a group…"), *sources]
-        self.fields["targets"].choices = [(f.pk, f.name) for f in forums]
+        cast(forms.ChoiceField, self.fields["source"]).choices = [("", "Choose a group…"), *sources]
+        cast(forms.ChoiceField, self.fields["targets"]).choices = [(f.pk, f.name) for f in forums]
         for forum in forums:
             self.fields[f"group_{forum.pk}"] = forms.ChoiceField(
                 label=f"Group on {forum.name}",
@@ -230,7 +231,7 @@ class SyncForm(forms.Form):
         return [self[f"group_{pk}"] for pk in self.forums]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data  # None keeps cleaned_data
         source = data.get("source") or ""
         source_pk, _, source_key = source.partition(":")
         if source and (not source_pk.isdigit() or int(source_pk) not in self.forums):

@@ -4,11 +4,12 @@ edit, delete, members in bulk and sync across forums."""
 from __future__ import annotations
 
 import csv
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
@@ -139,7 +140,12 @@ def group_detail(request: HtmxHttpRequest, connection_id: int, key: str) -> Http
     else:
         members = selectors.MembersLookup(None, _members_not_offered(connection))
     if request.htmx and request.htmx.target == "group-members":
-        context = {"connection": connection, "key": key, "members": members, "q": query}
+        context: dict[str, Any] = {
+            "connection": connection,
+            "key": key,
+            "members": members,
+            "q": query,
+        }
         return render_page(request, "groups/group_detail.html", context, partial="group-members")
     context = _group_context(request, connection, key)
     context.update(members=members, q=query)
@@ -161,7 +167,7 @@ def _csv_safe(value):
 
 @require_GET
 @requires("view_forumconnection")
-def group_members_csv(request: HtmxHttpRequest, connection_id: int, key: str) -> HttpResponse:
+def group_members_csv(request: HtmxHttpRequest, connection_id: int, key: str) -> HttpResponseBase:
     connection = _connection(connection_id)
     if not client_class(connection.platform).supports(Capability.GROUP_MEMBERS):
         messages.error(request, _members_not_offered(connection))

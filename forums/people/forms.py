@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -30,9 +30,8 @@ class SearchForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["forum"].queryset = ForumConnection.objects.filter(enabled=True).defer(
-            "api_key"
-        )
+        forum = cast(forms.ModelMultipleChoiceField, self.fields["forum"])
+        forum.queryset = ForumConnection.objects.filter(enabled=True).defer("api_key")
 
 
 def reason_field(*, required: bool, max_length: int | None = None) -> forms.CharField:
@@ -97,7 +96,7 @@ class ActionForm(forms.Form):
         return ""
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data  # None keeps cleaned_data
         if self.confirm_required and "confirm" in data:
             expected = (data.get("username") or (self.user.username if self.user else "")).strip()
             if not expected:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -37,7 +37,7 @@ BULK_FROM_SELECTION = {
 
 @require_GET
 @requires("view_forumconnection")
-def people_search(request: HtmxHttpRequest) -> HttpResponse:
+def people_search(request: HtmxHttpRequest) -> HttpResponseBase:
     """The search page. A new search in the browser is one streamed page: every forum's line
     says "still waiting…" at once, and each forum's answer fills in its line and the table of
     everyone found so far as it arrives. Paging, htmx and ``?stream=0`` (no JavaScript) wait

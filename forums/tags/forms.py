@@ -4,7 +4,7 @@ group form. Forms validate; the services act."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -31,7 +31,7 @@ class TagSearchForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["forum"].queryset = enabled_forums()
+        cast(forms.ModelMultipleChoiceField, self.fields["forum"]).queryset = enabled_forums()
 
 
 class ForumsForm(forms.Form):
@@ -43,7 +43,7 @@ class ForumsForm(forms.Form):
 
     def __init__(self, *args: Any, choices: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["connections"].choices = choices
+        cast(forms.ChoiceField, self.fields["connections"]).choices = choices
         self.fields["connections"].initial = [pk for pk, _ in choices]
 
     def chosen(self) -> list[ForumConnection]:
@@ -116,7 +116,7 @@ class RetagForm(ForumsForm):
                 del self.fields[name]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data  # None keeps cleaned_data
         if not data.get("add") and not data.get("remove") and not data.get("replace"):
             raise forms.ValidationError("Say which tags to add or remove.")
         if data.get("source") == "tag" and not (data.get("tag") or "").strip():

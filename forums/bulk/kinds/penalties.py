@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from django import forms
 from django.core.validators import MaxLengthValidator
@@ -69,7 +69,7 @@ class PenaltyParamsForm(forms.Form):
             f" ({', '.join(senders)}: the forums that send one)." if senders else "."
         )
         limit = reason_max()
-        reason = self.fields["reason"]
+        reason = cast(forms.CharField, self.fields["reason"])
         reason.max_length = limit
         reason.validators.append(MaxLengthValidator(limit))
         reason.widget.attrs["maxlength"] = str(limit)

@@ -53,7 +53,7 @@ class RetagForm(forms.Form):
     tag = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or self.cleaned_data  # None keeps cleaned_data
         add, remove = tag_list(data.get("add", "")), tag_list(data.get("remove", ""))
         if data.get("replace") and remove:
             self.add_error("remove", "A replace sets the whole list: leave “Remove tags” empty.")

@@ -246,7 +246,8 @@ class DiscourseUsers(DiscourseBase):
         the group cannot be read (then the admin list is used). Never complete: staged
         accounts are not in the group, and an account created meanwhile shifts the pages, so
         a name not found is looked for among staged accounts, then searched for as usual."""
-        self._whole_list = kept = {}
+        kept: dict[str, ForumUser] = {}
+        self._whole_list = kept
         left = {name for name in wanted if "@" not in name}
 
         def keep(rows: list[ForumUser]) -> None:
@@ -258,9 +259,10 @@ class DiscourseUsers(DiscourseBase):
             )
             name = EVERYONE_GROUP
         except ForumNotFound:
-            name = self._everyone_group()
-            if name is None:
+            found = self._everyone_group()
+            if found is None:
                 return False
+            name = found
             first, total = self.group_members_slice(  # type: ignore[attr-defined]
                 key=name, limit=EVERYONE_PAGE
             )
@@ -298,7 +300,8 @@ class DiscourseUsers(DiscourseBase):
         has_names = any("@" not in name for name in wanted)
         if not self._whole_list_details and has_names and self._read_everyone(wanted):
             return
-        self._whole_list = kept = {}
+        kept: dict[str, ForumUser] = {}
+        self._whole_list = kept
         left = set(wanted)
         show_emails = any("@" in name for name in wanted)
 
@@ -346,6 +349,7 @@ class DiscourseUsers(DiscourseBase):
         ):
             if self._whole_list is None:
                 self._read_whole_list(self._whole_list_wanted)
+            assert self._whole_list is not None  # _read_whole_list sets it
             rest = []
             for name in wanted:
                 user = self._whole_list.get(name)

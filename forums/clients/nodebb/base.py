@@ -264,7 +264,7 @@ class NodeBBBase(ForumClient):
     def auth_headers(self, api_key: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {api_key}"}
 
-    def request(self, method: str, path: str, *, params=None, **kwargs) -> Any:
+    def request(self, method: str, path: str, *, params: Any = None, **kwargs: Any) -> Any:
         if self.master_token and not str(self.api_username).strip().isdigit():
             # NodeBB answers a master token with an empty or odd `_uid` with a 500 ("Failed to
             # serialize user into session"): say what is missing instead of sending it.

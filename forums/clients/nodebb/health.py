@@ -154,12 +154,13 @@ class NodeBBHealth(NodeBBBase):
             self._config,
             self._self,
             self.version,
-            self.count_users,
+            self.count_users,  # type: ignore[attr-defined]  # NodeBBUsers', in NodeBBClient
             self._open_flags,
             self._post_queue_length,
         )
         config, report.response_ms, problem = self._identify(config)
         if problem is None:
+            assert config is not None  # _identify gives the config when it finds no problem
             report.reachable = True
             report.title = str(config.get("siteTitle") or "")
             problem = self._admin_problem(self_user)

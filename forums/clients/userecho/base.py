@@ -229,15 +229,15 @@ class UserEchoBase(ForumClient):
         no path; a host listed in FORUMDECK_ALLOW_HTTP_HOSTS / _PRIVATE_HOSTS (a test
         UserEcho such as the sandbox) is taken as it is. A token acts as its own user, so
         the username is not used."""
-        from django.conf import settings
+        from django.conf import settings as django_settings
 
         parts = urlsplit(base_url.strip())
         host = (parts.hostname or "").lower()
         local = {
             h.strip().lower()
             for h in [
-                *getattr(settings, "FORUMDECK_ALLOW_HTTP_HOSTS", []),
-                *getattr(settings, "FORUMDECK_ALLOW_PRIVATE_HOSTS", []),
+                *getattr(django_settings, "FORUMDECK_ALLOW_HTTP_HOSTS", []),
+                *getattr(django_settings, "FORUMDECK_ALLOW_PRIVATE_HOSTS", []),
             ]
         }
         # No host: the address itself was refused, and says why; nothing to add.
@@ -262,7 +262,9 @@ class UserEchoBase(ForumClient):
     def auth_headers(self, api_key: str) -> dict[str, str]:
         return {}  # 1.2 [D]: the token travels as `?access_token=` (see request)
 
-    def request(self, method: str, path: str, *, params=None, headers=None, **kwargs) -> Any:
+    def request(
+        self, method: str, path: str, *, params: Any = None, headers: Any = None, **kwargs: Any
+    ) -> Any:
         """One call with the token: the query parameter, or the Bearer header once a query
         token was refused and the header was accepted."""
         if self._bearer:
@@ -297,7 +299,7 @@ class UserEchoBase(ForumClient):
             return refused
         return ForumUnauthorized(f"{refused} (UserEcho: “{detail}”)", status=status)
 
-    def error_message(self, response: requests.Response, payload: Any) -> str:
+    def error_message(self, response: requests.Response | None, payload: Any) -> str:
         """1.3 [D]: the cause of an error is in `message` (any `details` are appended)."""
         if isinstance(payload, dict):
             message = str(payload.get("message") or "").strip()

@@ -4,6 +4,7 @@ reveals it), the project's forums, its users and its review queue."""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import ForumError, ForumForbidden, ForumNotFound, ForumUnauthorized
@@ -71,7 +72,7 @@ class UserEchoHealth(UserEchoBase):
             report.user_count = known["user_count"]
         if report.user_count is None:
             report.notes.append("The user count is not available.")
-        later = [self.review_count] if forums else []
+        later: list[Callable[[], object]] = [self.review_count] if forums else []
         if "capabilities" in known:
             self._later = frozenset(Capability(c) for c in known["capabilities"])
         else:

@@ -42,9 +42,9 @@ class Command(BaseCommand):
                 settings_fields = [
                     f for f in model._meta.concrete_fields if isinstance(f, EncryptedJSONField)
                 ]
-                for field in settings_fields:
+                for json_field in settings_fields:
                     # Each sealed value inside the JSON, the rest of it untouched.
-                    for pk, stored in self._raw(model, field):
+                    for pk, stored in self._raw(model, json_field):
                         values = json.loads(stored) if isinstance(stored, str) else stored
                         changed = False
                         for name, value in (values or {}).items():
@@ -61,7 +61,7 @@ class Command(BaseCommand):
                             changed = True
                             rotated += 1
                         if changed:
-                            self._write_raw(model, field, pk, json.dumps(values))
+                            self._write_raw(model, json_field, pk, json.dumps(values))
             if failures:
                 raise CommandError(
                     "Nothing was changed, because some secrets cannot be decrypted with the "
