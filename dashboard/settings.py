@@ -42,6 +42,12 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",
+    # Sign-in (local passwords, the organisation's OpenID Connect provider) and second factors.
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.mfa",
     "csp",
     "django_celery_beat",
     "dashboard",
@@ -59,6 +65,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # django-allauth's sign-in stages (the second factor after the password) and
+    # "confirm it's you" redirects.
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "dashboard.middleware.TimezoneMiddleware",
@@ -123,10 +132,12 @@ LOGIN_REDIRECT_URL = "overview"
 LOGOUT_REDIRECT_URL = "login"
 
 # --- Sign-in throttling (django-axes): every form that signs in goes through authenticate(),
-# the site's login and the Django admin's alike, so both are covered by the backend.
+# the sign-in page (django-allauth's login calls it) and the Django admin's (which sends
+# people to the sign-in page) alike, so both are covered by the backend.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 # Counted per username, whatever the address: guessing from many addresses is stopped too,
 # and behind a proxy (one address for everyone) one person's typos lock nobody else out.
@@ -137,6 +148,77 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "dashboard.views.signin_locked_out"
 # Failed attempts are kept (visible to Admins in People & roles); successful sign-ins are not.
 AXES_DISABLE_ACCESS_LOG = True
+
+# --- Sign-in pages and second factors (django-allauth) ----------------------------------------
+# Local accounts sign in by username and password; Admins create them (no sign-up form).
+# Accounts of people who sign in through the organisation's identity provider are created at
+# their first sign-in (see FORUMDECK_OIDC_* below and forums.accounts.oidc).
+ACCOUNT_ADAPTER = "forums.accounts.signin.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "forums.accounts.oidc.SocialAccountAdapter"
+ACCOUNT_FORMS = {"login": "forums.accounts.signin.SignInForm"}
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["email", "username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+# An identity provider's person is never merged into a local account because an e-mail
+# address matches: the two stay separate accounts, each with its own history.
+ACCOUNT_UNIQUE_EMAIL = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+# Sessions last as Django's do (SESSION_COOKIE_AGE), as they did before allauth.
+ACCOUNT_SESSION_REMEMBER = True
+# "Confirm it's you" before changing second factors: the password, or a second factor. Never an
+# e-mailed code (mail is optional here).
+ACCOUNT_REAUTHENTICATION_METHODS = ("password", "mfa")
+# django-axes locks a username after FORUMDECK_LOGIN_FAILURE_LIMIT wrong passwords; allauth's
+# own counter (which also counts wrong second-factor codes, per account) stays looser so the
+# lockout page is what a person sees.
+ACCOUNT_RATE_LIMITS = {"login_failed": "30/m/ip,10/15m/key"}
+
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env.str("FORUMDECK_TOTP_ISSUER", default="Forumdeck")
+# One 30-second step either side: a phone's clock a little off still works.
+MFA_TOTP_TOLERANCE = 1
+# Accounts with any of these roles need a second factor before they approve a bulk action,
+# confirm an account change, or administer (connections, People & roles). Empty: nobody.
+FORUMDECK_REQUIRE_2FA_ROLES = env.list("FORUMDECK_REQUIRE_2FA_ROLES", default=["Approver", "Admin"])
+# An approval or confirmation asks for the second factor again when this session's last one
+# is older than this.
+FORUMDECK_2FA_RECENT_SECONDS = env.int("FORUMDECK_2FA_RECENT_SECONDS", default=300)
+
+# The organisation's OpenID Connect provider (Google Workspace, Microsoft Entra ID, Keycloak,
+# Authentik, GitLab...). Unset: local accounts only. The redirect URI to register there is
+# https://<this site>/accounts/oidc/<FORUMDECK_OIDC_PROVIDER_ID>/login/callback/
+FORUMDECK_OIDC_SERVER_URL = env.str("FORUMDECK_OIDC_SERVER_URL", default="")
+FORUMDECK_OIDC_PROVIDER_ID = env.str("FORUMDECK_OIDC_PROVIDER_ID", default="sso")
+FORUMDECK_OIDC_NAME = env.str("FORUMDECK_OIDC_NAME", default="your organisation")
+# The claim (in the userinfo answer or the ID token) that lists the person's groups, and which
+# group gives which role ("forum-admins=Admin,mods=Moderator"). Without both, an Admin assigns
+# roles in People & roles; with both, every sign-in sets the roles from the groups.
+FORUMDECK_OIDC_GROUPS_CLAIM = env.str("FORUMDECK_OIDC_GROUPS_CLAIM", default="")
+FORUMDECK_OIDC_ROLE_MAP = env.dict("FORUMDECK_OIDC_ROLE_MAP", default={})
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [],
+    }
+}
+if FORUMDECK_OIDC_SERVER_URL:
+    SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"].append(
+        {
+            "provider_id": FORUMDECK_OIDC_PROVIDER_ID,
+            "name": FORUMDECK_OIDC_NAME,
+            # Required once a server is set: a half-configured provider fails at boot.
+            "client_id": env.str("FORUMDECK_OIDC_CLIENT_ID"),
+            "secret": env.str("FORUMDECK_OIDC_CLIENT_SECRET"),
+            "settings": {
+                "server_url": FORUMDECK_OIDC_SERVER_URL,
+                "scope": env.list("FORUMDECK_OIDC_SCOPES", default=["openid", "profile", "email"]),
+            },
+        }
+    )
 
 # --- Mail: only for password reset. Without a mail server there is no reset link or page,
 # rather than a form that promises an e-mail nobody sends.
