@@ -277,6 +277,13 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
+if FORUMDECK_OIDC_SERVER_URL:
+    # "Sign in with ..." posts here and is sent on to the provider's sign-in page, which
+    # form-action governs too (the provider's pages live where its discovery document does).
+    from urllib.parse import urlsplit as _urlsplit
+
+    _idp = _urlsplit(FORUMDECK_OIDC_SERVER_URL)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(f"{_idp.scheme}://{_idp.netloc}")
 if env.bool("DJANGO_BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SILENCED_SYSTEM_CHECKS = [

@@ -5,6 +5,7 @@ Forumdeck Admin."""
 
 from __future__ import annotations
 
+import copy
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -43,6 +44,10 @@ def configure(settings, idp: IdentityProvider, *, role_map=True) -> None:
             ],
         }
     }
+    # As settings.py does for a configured provider: the browser may go on to its pages.
+    csp = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    csp["DIRECTIVES"]["form-action"].append(idp.url)
+    settings.CONTENT_SECURITY_POLICY = csp
     settings.FORUMDECK_OIDC_GROUPS_CLAIM = "groups" if role_map else ""
     settings.FORUMDECK_OIDC_ROLE_MAP = (
         {"forum-admins": ADMIN, "mods": MODERATOR, "approvers": APPROVER, "staff": VIEWER}
@@ -82,9 +87,11 @@ def test_the_sign_in_page_offers_the_provider_only_when_configured(client, setti
     page = client.get(reverse("login")).content.decode()
     assert "Sign in with" not in page
     configure(settings, idp)
-    page = client.get(reverse("login")).content.decode()
+    response = client.get(reverse("login"))
+    page = response.content.decode()
     assert "Sign in with Example Org" in page
     assert 'action="/accounts/oidc/sso/login/"' in page
+    assert f"form-action 'self' {idp.url}" in response["Content-Security-Policy"]
     # Local passwords still work beside it.
     assert 'name="password"' in page
 
