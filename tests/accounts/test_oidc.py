@@ -213,3 +213,37 @@ def test_no_signup_form_for_local_accounts(client, db):
 def test_roles_from_groups(groups, expected):
     role_map = {"forum-admins": ADMIN, "mods": MODERATOR, "approvers": APPROVER, "x": "Emperor"}
     assert roles_from_groups(groups, role_map) == expected
+
+
+def test_an_account_with_a_second_factor_is_asked_for_it_after_the_provider(client, oidc):
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    from tests.accounts.test_second_factor import totp_code
+
+    oidc.add("rosa", groups=["approvers"])
+    sign_in_through(client, oidc, "rosa")
+    secret = generate_totp_secret()
+    TOTP.activate(User.objects.get(username="rosa"), secret)
+    client.logout()
+
+    asked = sign_in_through(client, oidc, "rosa")
+    assert asked.status_code == 302 and asked["Location"] == reverse("mfa_authenticate")
+    assert client.get(reverse("overview")).status_code == 302  # not signed in yet
+    done = client.post(reverse("mfa_authenticate"), {"code": totp_code(secret)})
+    assert done.status_code == 302
+    assert client.get(reverse("overview")).status_code == 200
+
+
+def test_a_deactivated_account_cannot_sign_in_through_the_provider(client, oidc, make_user):
+    from forums.accounts.services import account_update
+
+    oidc.add("rosa", groups=["staff"])
+    sign_in_through(client, oidc, "rosa")
+    client.logout()
+    rosa = User.objects.get(username="rosa")
+    account_update(actor=make_user("ada", ADMIN), user=rosa, is_active=False)
+    refused = sign_in_through(client, oidc, "rosa")
+    assert refused["Location"] == reverse("account_inactive")
+    page = client.get(refused["Location"]).content.decode()
+    assert "This account is deactivated" in page
+    assert client.get(reverse("overview")).status_code == 302
