@@ -199,6 +199,16 @@ FORUMDECK_OIDC_NAME = env.str("FORUMDECK_OIDC_NAME", default="your organisation"
 # roles in People & roles; with both, every sign-in sets the roles from the groups.
 FORUMDECK_OIDC_GROUPS_CLAIM = env.str("FORUMDECK_OIDC_GROUPS_CLAIM", default="")
 FORUMDECK_OIDC_ROLE_MAP = env.dict("FORUMDECK_OIDC_ROLE_MAP", default={})
+_ROLES = {"Viewer", "Moderator", "Approver", "Admin"}
+for _name, _given in (
+    ("FORUMDECK_REQUIRE_2FA_ROLES", FORUMDECK_REQUIRE_2FA_ROLES),
+    ("FORUMDECK_OIDC_ROLE_MAP", FORUMDECK_OIDC_ROLE_MAP.values()),
+):
+    if set(_given) - _ROLES:
+        raise ImproperlyConfigured(
+            f"{_name} names {', '.join(sorted(set(_given) - _ROLES))}: the roles are "
+            "Viewer, Moderator, Approver and Admin."
+        )
 SOCIALACCOUNT_PROVIDERS = {
     "openid_connect": {
         "OAUTH_PKCE_ENABLED": True,

@@ -247,3 +247,45 @@ def test_a_deactivated_account_cannot_sign_in_through_the_provider(client, oidc,
     page = client.get(refused["Location"]).content.decode()
     assert "This account is deactivated" in page
     assert client.get(reverse("overview")).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "variable,value,named",
+    [
+        ("FORUMDECK_OIDC_ROLE_MAP", "forum-admins=Admn", "Admn"),
+        ("FORUMDECK_REQUIRE_2FA_ROLES", "Approver,Admins", "Admins"),
+    ],
+)
+def test_a_misspelt_role_stops_the_server_at_boot_with_the_reason(variable, value, named):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, variable: value}
+    result = subprocess.run(
+        [sys.executable, "-c", "import dashboard.settings"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert f"{variable} names {named}: the roles are" in result.stderr
+
+
+def test_a_provider_without_its_client_secret_stops_the_server_at_boot():
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "FORUMDECK_OIDC_SERVER_URL": "https://idp.example.org"}
+    env.pop("FORUMDECK_OIDC_CLIENT_ID", None)
+    result = subprocess.run(
+        [sys.executable, "-c", "import dashboard.settings"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "FORUMDECK_OIDC_CLIENT_ID" in result.stderr
