@@ -177,10 +177,14 @@ ACCOUNT_REAUTHENTICATION_METHODS = ("password", "mfa")
 # lockout page is what a person sees.
 ACCOUNT_RATE_LIMITS = {"login_failed": "30/m/ip,10/15m/key"}
 
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = env.str("FORUMDECK_TOTP_ISSUER", default="Forumdeck")
 # One 30-second step either side: a phone's clock a little off still works.
 MFA_TOTP_TOLERANCE = 1
+# Security keys and passkeys (WebAuthn, as a second factor). The browser binds each key to this
+# site's host name; the server checks the page's origin is https, except where the site is
+# served over plain http on purpose (DJANGO_SECURE_COOKIES=false: `make run` on 127.0.0.1).
+# Set after the security section below reads DJANGO_SECURE_COOKIES.
 # Accounts with any of these roles need a second factor before they approve a bulk action,
 # confirm an account change, or administer (connections, People & roles). Empty: nobody.
 FORUMDECK_REQUIRE_2FA_ROLES = env.list("FORUMDECK_REQUIRE_2FA_ROLES", default=["Approver", "Admin"])
@@ -263,6 +267,7 @@ STORAGES = {
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)

@@ -79,6 +79,14 @@ def _back_to(request: HttpRequest) -> str:
     return reverse("overview")
 
 
+def _ask_again_url(user: AbstractBaseUser) -> str:
+    """The page that asks for a factor this account has (never the password: that is not a
+    second factor, and the approval would only ask again)."""
+    if is_mfa_enabled(user, [Authenticator.Type.TOTP]):
+        return reverse("mfa_reauthenticate")
+    return reverse("mfa_reauthenticate_webauthn")
+
+
 def second_factor_required(view=None, *, recent: bool = False):
     """The view needs a second factor from accounts whose roles call for one.
 
@@ -96,7 +104,7 @@ def second_factor_required(view=None, *, recent: bool = False):
                     url = reverse("second-factor-required")
                     return _go(request, f"{url}?{urlencode({'next': _back_to(request)})}")
                 if recent and not verified_recently(request):
-                    target = reverse("mfa_reauthenticate")
+                    target = _ask_again_url(user)
                     if request.htmx:
                         # An htmx post cannot be replayed into a page: ask, then come back
                         # to the page, where the button is pressed again.

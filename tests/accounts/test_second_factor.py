@@ -194,3 +194,16 @@ def test_moderator_role_named_in_the_setting_is_required_too(settings, client, m
 
     assert not is_required(mo)
     assert is_required(make_user("mod2", MODERATOR))
+
+
+def test_an_account_with_only_a_security_key_is_asked_for_the_key(
+    required, client, approver, pending_action
+):
+    from allauth.mfa.models import Authenticator
+
+    Authenticator.objects.create(user=approver, type=Authenticator.Type.WEBAUTHN, data={})
+    client.force_login(approver)
+    asked = approve_post(client, pending_action)
+    assert asked["Location"].startswith(reverse("mfa_reauthenticate_webauthn"))
+    pending_action.refresh_from_db()
+    assert pending_action.approved_by is None

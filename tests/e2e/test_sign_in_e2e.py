@@ -5,6 +5,8 @@ for the code at the next sign-in. At desktop and phone width."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
@@ -123,3 +125,76 @@ def test_an_approver_sets_up_a_second_factor_approves_and_is_asked_for_it_again(
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{live_server.url}/")
     expect(page.locator("#user-tools")).to_contain_text("Signed in as abe")
+
+
+def test_an_admin_adds_a_security_key_signs_in_and_approves_with_it(
+    page, live_server, settings, make_user, sandbox_connection, discourse_sandbox
+):
+    settings.FORUMDECK_REQUIRE_2FA_ROLES = [APPROVER, ADMIN]
+    make_user("ada", ADMIN, is_staff=True)
+    action = planned_group_add(
+        proposer=make_user("moe", MODERATOR),
+        connection=sandbox_connection,
+        sandbox=discourse_sandbox,
+        count=2,
+    )
+    # Chromium's virtual authenticator stands in for a security key.
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "usb",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
+    sign_in(page, live_server, "ada", "pw-ada-123")
+    page.goto(f"{live_server.url}/forums/accounts/")
+    expect(page.get_by_role("heading", name="Set up a second factor first")).to_be_visible()
+
+    page.get_by_role("link", name="Second factor", exact=True).click()
+    page.get_by_role("link", name="Add a security key or passkey").click()
+    expect(page.get_by_role("heading", name="Confirm it's you")).to_be_visible()
+    page.get_by_label("Password").fill("pw-ada-123")
+    page.get_by_role("button", name="Confirm").click()
+    page.get_by_label("Name").fill("Desk key")
+    page.get_by_role("button", name="Add").click()
+    expect(page.get_by_role("heading", name="Recovery codes")).to_be_visible()
+    page.goto(f"{live_server.url}/accounts/2fa/")
+    expect(page.locator("#webauthn-status")).to_contain_text("1 security key")
+
+    # A security key counts as the second factor People & roles asks for.
+    page.goto(f"{live_server.url}/forums/accounts/")
+    expect(page.get_by_role("heading", name="People & roles")).to_be_visible()
+
+    page.locator("#logout-form").get_by_role("button", name="Sign out").click()
+    page.get_by_label("Username").fill("ada")
+    page.get_by_label("Password").fill("pw-ada-123")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Your second factor")).to_be_visible()
+    page.get_by_role("button", name="Use a security key or passkey").click()
+    page.wait_for_url(f"{live_server.url}/")
+    expect(page.locator("#user-tools")).to_contain_text("Signed in as ada")
+    signed_in_at = time.monotonic()
+
+    # Once the sign-in's key is older than FORUMDECK_2FA_RECENT_SECONDS, approving asks for
+    # the key again (never the password), then goes ahead.
+    settings.FORUMDECK_2FA_RECENT_SECONDS = 3
+    detail = f"{live_server.url}/forums/bulk/{action.pk}/"
+    page.goto(detail)
+    while time.monotonic() - signed_in_at < 4:  # the sign-in's key grows old
+        page.wait_for_timeout(250)
+    page.get_by_role("button", name="Approve and run").click()
+    expect(page.get_by_role("heading", name="Confirm it's you")).to_be_visible()
+    expect(page.get_by_role("link", name="Use your password")).to_have_count(0)
+    page.get_by_role("button", name="Use a security key").click()
+    page.wait_for_url(detail)
+    expect(page.locator(".messagelist")).to_contain_text(f"Approved bulk action #{action.pk}")
+    action.refresh_from_db()
+    assert action.approved_by.username == "ada"
