@@ -20,6 +20,7 @@ from forums.web import HtmxHttpRequest, render_page, requires
 from . import selectors, services
 from .forms import AccountCreateForm, AccountPasswordForm, AccountRolesForm, AccountSearchForm
 from .recording import as_account_holder
+from .second_factor import second_factor_required
 
 
 def _form_errors(form, exc: ValidationError) -> None:
@@ -32,6 +33,7 @@ def _form_errors(form, exc: ValidationError) -> None:
 
 @require_GET
 @requires("auth.view_user")
+@second_factor_required
 def account_list(request: HtmxHttpRequest) -> HttpResponse:
     search = AccountSearchForm(request.GET)
     q = search.cleaned_data.get("q", "").strip() if search.is_valid() else ""
@@ -47,6 +49,7 @@ def account_list(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("auth.add_user")
+@second_factor_required
 def account_create(request: HtmxHttpRequest) -> HttpResponse:
     form = AccountCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -97,12 +100,14 @@ def _detail(request: HtmxHttpRequest, person, roles_form=None, password_form=Non
 
 @require_GET
 @requires("auth.view_user")
+@second_factor_required
 def account_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _detail(request, get_object_or_404(get_user_model(), pk=pk))
 
 
 @require_POST
 @requires("auth.change_user")
+@second_factor_required
 def account_roles(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(get_user_model(), pk=pk)
     form = AccountRolesForm(request.POST)
@@ -126,6 +131,7 @@ def account_roles(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @requires("auth.change_user")
+@second_factor_required
 def account_password(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(get_user_model(), pk=pk)
     form = AccountPasswordForm(request.POST)
@@ -144,6 +150,7 @@ def account_password(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @requires("forums.confirm_accountchange")
+@second_factor_required(recent=True)
 def account_change_confirm(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     change = get_object_or_404(AccountChange, pk=pk)
     try:

@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
+from forums.accounts.second_factor import second_factor_required
 from forums.accounts.selectors import approval_refusal
 from forums.models import BulkAction, BulkActionItem
 from forums.web import HtmxHttpRequest, render_page, requires
@@ -188,6 +189,7 @@ def _refused(request: HtmxHttpRequest, action: BulkAction, exc: BulkActionError)
 
 @require_POST
 @requires("approve_bulkaction")
+@second_factor_required(recent=True)
 def bulk_approve(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     action = get_object_or_404(BulkAction, pk=pk)
     if action.proposed_by_id == request.user.pk:
