@@ -9,7 +9,7 @@ from django.conf import settings
 from .base import BaseClient, check_base_url
 from .errors import *  # noqa: F403 - the exception family is part of this package's API
 from .errors import CapabilityNotOffered, ForumKeyUndecryptable
-from .platform import ForumClient, PenaltyRules, PenaltyWords, PlatformWords
+from .platform import ForumClient, PenaltyRules, PenaltyWords, PlatformWords, Rate
 from .records import *  # noqa: F403
 from .settings_schema import Setting, SettingsProblem, reveal_settings
 
@@ -22,6 +22,7 @@ __all__ = [
     "PenaltyRules",
     "PenaltyWords",
     "PlatformWords",
+    "Rate",
     "Setting",
     "SettingsProblem",
     "client_class",

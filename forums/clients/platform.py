@@ -52,6 +52,17 @@ class PenaltyRules:
 
 
 @dataclass(frozen=True)
+class Rate:
+    """A pace: ``per_minute`` calls a minute, counted as the forum counts them, in any
+    ``window_seconds`` (``per_minute x window_seconds / 60`` calls in any window). What a
+    platform declares as its ``default_pace``: a new connection starts with it, and its form
+    shows it for the chosen platform; a connection keeps whatever pace it was saved with."""
+
+    per_minute: int
+    window_seconds: int = 60
+
+
+@dataclass(frozen=True)
 class PlatformWords:
     """The forum's own vocabulary, for labels, kind names, status lines and help texts."""
 
@@ -88,6 +99,7 @@ __all__ = [
     "PenaltyRules",
     "PenaltyWords",
     "PlatformWords",
+    "Rate",
     "Setting",
     "SettingsProblem",
 ]
@@ -114,6 +126,9 @@ class ForumClient(BaseClient, Health, UserModeration, Groups, Tags, Backups, Cal
     # connection form draws them, ``ForumConnection.settings`` keeps them, ``self.settings``
     # holds them (secrets opened) in a client.
     settings_schema: ClassVar[tuple[Setting, ...]] = ()
+    # The pace a new connection to this platform starts with: what the forum allows (or bears)
+    # out of the box. Changeable per connection on its form.
+    default_pace: ClassVar[Rate] = Rate(per_minute=60, window_seconds=60)
     # For docs/capabilities.md (``tools/capabilities.py``): this platform's column heading
     # ("NodeBB (4.15)"), a paragraph before the table, and per row its words.
     documented_version: ClassVar[str] = ""

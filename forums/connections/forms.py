@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import cast
 
@@ -8,6 +9,7 @@ from django.forms import BoundField
 from django.utils.html import format_html, format_html_join
 
 from forums.clients import (
+    ForumClient,
     Setting,
     SettingsProblem,
     client_class,
@@ -32,6 +34,20 @@ def _per_platform(text_of) -> str:
         '<span data-platform="{}">{}: {}</span>',
         ((p, software, text) for p, software, text in lines if text),
     )
+
+
+def _pace_help(cls: type[ForumClient], connection: ForumConnection) -> str:
+    """The platform's own limit, and the pace a new forum of it starts with."""
+    pace = cls.default_pace
+    default = (
+        f"Default pace: {pace.per_minute} a minute over a {pace.window_seconds} s window"
+        f"{'' if connection.pk else ', used when left empty'}."
+    )
+    return f"{cls.words.rate_help} {default}".strip()
+
+
+# The pace fields and the figure of a platform's ``default_pace`` each one starts at.
+_PACE_FIELDS = (("requests_per_minute", "per_minute"), ("rate_window_seconds", "window_seconds"))
 
 
 def setting_field_name(platform: str, name: str) -> str:
@@ -112,12 +128,22 @@ class ConnectionForm(forms.ModelForm):
             )
         pace = self.fields["requests_per_minute"]
         pace.widget.attrs["min"] = 1
-        own = _per_platform(lambda cls: cls.words.rate_help)
-        if own:
-            pace.help_text = format_html("{} {}", pace.help_text, own)
+        pace.help_text = format_html(
+            "{} {}", pace.help_text, _per_platform(lambda cls: _pace_help(cls, self.instance))
+        )
         window = self.fields["rate_window_seconds"]
         window.widget.attrs.update(min=1, max=MAX_RATE_WINDOW_SECONDS)
-        window.required = False  # empty: as it was, or Discourse's 60 s for a new forum
+        # Empty: as it was, or the chosen platform's default pace for a new forum.
+        pace.required = window.required = False
+        if not self.instance.pk:
+            platforms = supported_platforms()
+            # A new forum starts at its platform's default pace: the fields start empty (so
+            # the chosen platform's default applies without JavaScript), and the page fills in
+            # the chosen platform's figures as it is chosen (site.js).
+            for field, (_, figure) in zip((pace, window), _PACE_FIELDS, strict=True):
+                field.initial = None
+                defaults = {p: getattr(client_class(p).default_pace, figure) for p in platforms}
+                field.widget.attrs["data-platform-defaults"] = json.dumps(defaults)
         self.fields["enabled"].help_text = (
             "Offered on every page once enabled. “Save and test” enables it only when its "
             "test passes."
@@ -169,15 +195,16 @@ class ConnectionForm(forms.ModelForm):
         except ForumError as exc:
             raise forms.ValidationError(str(exc)) from None
 
-    def clean_rate_window_seconds(self) -> int:
-        window = self.cleaned_data.get("rate_window_seconds")
-        if window is None:
-            return self.instance.rate_window_seconds or 60
-        return window
-
     def clean(self) -> dict:
         data = super().clean() or self.cleaned_data  # None keeps cleaned_data
         platform = data.get("platform")
+        for name, figure in _PACE_FIELDS:
+            if name in data and data[name] is None:
+                # Empty: as it was, or the chosen platform's default for a new forum.
+                if self.instance.pk:
+                    data[name] = getattr(self.instance, name)
+                elif platform in supported_platforms():
+                    data[name] = getattr(client_class(platform).default_pace, figure)
         data["settings"] = {}
         if platform in supported_platforms():
             prefix = setting_field_name(platform, "")

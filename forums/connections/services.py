@@ -92,16 +92,18 @@ def connection_create(
     api_key: str,
     api_username: str = "",
     settings: dict[str, Any] | None = None,
-    requests_per_minute: int = 60,
-    rate_window_seconds: int = 60,
+    requests_per_minute: int | None = None,
+    rate_window_seconds: int | None = None,
     enabled: bool = True,
 ) -> ForumConnection:
+    """A new connection. Its pace, when not given, is its platform's ``default_pace``."""
     if not api_key:
         raise ValidationError({"api_key": "An API key is required."})
     base_url = _clean_base_url(base_url)
     checked = _platform_settings(
         platform=platform, base_url=base_url, api_username=api_username, settings=settings or {},
     )  # fmt: skip
+    pace = client_class(platform).default_pace
     connection = ForumConnection(
         name=name,
         platform=platform,
@@ -110,8 +112,8 @@ def connection_create(
         api_key=api_key,
         api_key_last4=api_key[-4:],
         settings=checked["settings"],
-        requests_per_minute=requests_per_minute,
-        rate_window_seconds=rate_window_seconds,
+        requests_per_minute=requests_per_minute or pace.per_minute,
+        rate_window_seconds=rate_window_seconds or pace.window_seconds,
         enabled=enabled,
     )
     connection.full_clean()

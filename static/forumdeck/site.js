@@ -84,3 +84,27 @@ document.addEventListener("submit", function (event) {
   });
   document.addEventListener("DOMContentLoaded", sync);
 })();
+
+// A new forum's pace starts at its platform's default: as the platform is chosen, each pace
+// field that still holds the previous platform's default (or nothing) takes the new one's, so
+// the form shows the figures that will be used; a figure the person typed stays.
+(function () {
+  function sync() {
+    var select = document.getElementById("id_platform");
+    if (!select || !select.form) { return; }
+    select.form.querySelectorAll("input[data-platform-defaults]").forEach(function (input) {
+      var defaults = JSON.parse(input.dataset.platformDefaults);
+      var before = input.dataset.platformShown;
+      var untouched = input.value === "" ||
+        (before !== undefined && input.value === String(defaults[before]));
+      if (untouched && defaults[select.value] !== undefined) {
+        input.value = String(defaults[select.value]);
+      }
+      input.dataset.platformShown = select.value;
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target && event.target.id === "id_platform") { sync(); }
+  });
+  document.addEventListener("DOMContentLoaded", sync);
+})();

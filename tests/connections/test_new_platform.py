@@ -70,7 +70,9 @@ def test_the_form_offers_it_with_its_own_settings_and_words(admin_client_, fakeb
     for words in (
         "Acting handle. The handle every call acts as.",
         "A key from Fakeboard&#x27;s Settings → Keys.",
-        "Fakeboard allows 10 calls a minute.",
+        # and the pace a new one starts at (a platform that declares none: 60 a minute)
+        "Fakeboard allows 10 calls a minute. Default pace: 60 a minute over a 60 s window, used "
+        "when left empty.",
     ):
         assert f'<span data-platform="fakeboard">Fakeboard: {words}</span>' in html
     # The other platforms' settings are still there, in their own fieldsets.

@@ -322,3 +322,62 @@ def test_a_window_that_allows_less_than_one_request_is_refused(admin_client_):
         response.content.decode()
     )
     assert not ForumConnection.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("platform", "extra", "pace"),
+    [
+        ("discourse", {}, (60, 60)),  # Discourse's documented admin limit
+        ("nodebb", {"api_username": ""}, (600, 60)),  # no core limit: what a server bears
+        ("userecho", {"api_username": "", "base_url": "https://demo.userecho.com"}, (60, 60)),
+    ],
+)
+def test_a_new_forum_left_at_its_default_pace_gets_its_platforms_default(
+    admin_client_, platform, extra, pace
+):
+    admin_client_.post(
+        reverse("forums:connection-create"),
+        form_data(platform=platform, requests_per_minute="", rate_window_seconds="", **extra),
+    )
+    connection = ForumConnection.objects.get(name="Community")
+    assert (connection.requests_per_minute, connection.rate_window_seconds) == pace
+    # Typed figures win over the default.
+    admin_client_.post(
+        reverse("forums:connection-create"),
+        form_data(
+            name="Typed",
+            platform=platform,
+            requests_per_minute=30,
+            rate_window_seconds=60,
+            **extra,
+        ),  # fmt: skip
+    )
+    assert ForumConnection.objects.get(name="Typed").requests_per_minute == 30
+
+
+def test_the_form_shows_each_platforms_default_pace(admin_client_):
+    page = admin_client_.get(reverse("forums:connection-create")).content.decode()
+    # One line per platform, marked so the page shows the chosen one's.
+    for platform, software, pace in [
+        ("discourse", "Discourse", "60 a minute over a 60 s window"),
+        ("nodebb", "NodeBB", "600 a minute over a 60 s window"),
+        ("userecho", "UserEcho", "60 a minute over a 60 s window"),
+    ]:
+        line = rf'<span data-platform="{platform}">{software}: [^<]*'
+        assert re.search(line + rf"Default pace: {pace}, used when left empty\.</span>", page)
+    assert 'data-platform-defaults="{&quot;discourse&quot;: 60, &quot;nodebb&quot;: 600' in page
+
+
+def test_an_existing_forum_keeps_its_pace_when_edited(admin_client_):
+    connection = ForumConnectionFactory(platform="nodebb", api_username="", requests_per_minute=60)
+    page = admin_client_.get(reverse("forums:connection-update", args=[connection.pk]))
+    html = page.content.decode()
+    assert "data-platform-defaults" not in html  # the page does not overwrite a stored pace
+    assert re.search(r'name="requests_per_minute" value="60"', html)
+    admin_client_.post(
+        reverse("forums:connection-update", args=[connection.pk]),
+        form_data(platform="nodebb", api_username="", api_key="", name=connection.name,
+                  base_url=connection.base_url, requests_per_minute="", rate_window_seconds=""),
+    )  # fmt: skip
+    connection.refresh_from_db()
+    assert (connection.requests_per_minute, connection.rate_window_seconds) == (60, 60)

@@ -99,3 +99,21 @@ def test_the_overview_reads_on_a_phone(page, live_server, make_user, sandbox_con
     assert box is not None and box["width"] <= 390
     # No sideways scrolling on a phone.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_a_new_forums_pace_follows_the_chosen_platform_until_the_person_types_one(
+    page, live_server, make_user
+):
+    make_user("ada", "Admin", is_staff=True)
+    sign_in(page, live_server, "ada", "pw-ada-123")
+    page.goto(live_server.url + reverse("forums:connection-create"))
+    pace = page.get_by_label("Requests per minute")
+    page.get_by_label("Platform").select_option("nodebb")
+    expect(pace).to_have_value("600")  # NodeBB core has no API limit: what a server bears
+    expect(page.get_by_text("Default pace: 600 a minute over a 60 s window")).to_be_visible()
+    page.get_by_label("Platform").select_option("discourse")
+    expect(pace).to_have_value("60")  # Discourse's documented admin limit
+    expect(page.get_by_text("Default pace: 600 a minute over a 60 s window")).to_be_hidden()
+    pace.fill("90")
+    page.get_by_label("Platform").select_option("nodebb")
+    expect(pace).to_have_value("90")  # a figure the person typed stays

@@ -25,7 +25,14 @@ from ..errors import (
     ForumNotFound,
     ForumRejected,
 )
-from ..platform import ForumClient, PenaltyRules, PenaltyWords, PlatformWords, SettingsProblem
+from ..platform import (
+    ForumClient,
+    PenaltyRules,
+    PenaltyWords,
+    PlatformWords,
+    Rate,
+    SettingsProblem,
+)
 from ..records import Capability, ForumUser, Penalty, unique_names
 from .capability_notes import CAPABILITY_NOTES
 
@@ -137,6 +144,10 @@ class DiscourseBase(ForumClient):
             Capability.REVIEW_QUEUE,
         }
     )
+    # Its documented admin limit: 60 admin API requests a minute per site, one bucket for every
+    # key, counted over 60 s (ENDPOINTS.md "Rate limits"; GlobalSetting
+    # max_admin_api_reqs_per_minute).
+    default_pace = Rate(per_minute=60, window_seconds=60)
     words = PlatformWords(
         penalties={
             Penalty.SUSPEND: PenaltyWords(

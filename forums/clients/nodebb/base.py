@@ -32,6 +32,7 @@ from ..platform import (
     PenaltyRules,
     PenaltyWords,
     PlatformWords,
+    Rate,
     Setting,
     SettingsProblem,
 )
@@ -194,6 +195,10 @@ class NodeBBBase(ForumClient):
     # - BACKUPS, CALENDAR, TAG_GROUPS: NodeBB core has none (the calendar plugin lists events
     #   over socket.io only).
     # - USER_TRUST_LEVEL, USER_ANONYMIZE, USER_LOG_OUT...: Discourse concepts.
+    # NodeBB core has no API rate limit (ENDPOINTS.md "Rate limits"): the pace is what a
+    # self-hosted forum's server bears comfortably, several hundred calls a minute (a run sends
+    # one call at a time, so even its first minute's burst comes as fast as the forum answers).
+    default_pace = Rate(per_minute=600, window_seconds=60)
     words = PlatformWords(
         penalties={
             Penalty.SUSPEND: PenaltyWords("Ban", "banned", "Unban", "unbanned", "Ban"),

@@ -36,7 +36,7 @@ from ..errors import (
     ForumRejected,
     ForumUnauthorized,
 )
-from ..platform import ForumClient, PlatformWords, SettingsProblem
+from ..platform import ForumClient, PlatformWords, Rate, SettingsProblem
 from ..records import Capability, ForumTopic, ForumUser
 from .capability_notes import CAPABILITY_NOTES
 
@@ -181,6 +181,9 @@ class UserEchoBase(ForumClient):
     # - GROUP_MEMBERS: no route lists a group's members (3.2 "List group members: not
     #   offered"), so bulk member changes, which skip no-ops from that list, are not offered.
     # - BACKUPS (the JSON export is taken in the UI only), CALENDAR: none (3.2).
+    # UserEcho documents no limit (ENDPOINTS.md 1.5, trap 19: "add a client-side throttle"):
+    # a hosted service whose limit is unknown gets a conservative pace until it is known.
+    default_pace = Rate(per_minute=60, window_seconds=60)
     words = PlatformWords(
         # UserEcho has no penalty: its words are never shown (no penalty is offered to it), but
         # lists that name every platform's penalty stay neutral.
