@@ -32,14 +32,16 @@ FILTER_MIN_TERMS = 2
 # Reading the whole admin list instead (100 users a page) when a plan names many users: its
 # first page, newest account first, says how big the forum is (ids only grow, so the newest id
 # is at least the number of accounts), and the rest of the list is read when that costs at
-# most WHOLE_LIST_FACTOR calls per 100 names, about what the filter costs per 100 names (on
-# the sandbox's 2,250 users: 73 calls for 2,000 names, 3.6 per 100). Below
+# most WHOLE_LIST_FACTOR calls per 100 names, about what the filter costs per 100 names on a
+# small forum (on the sandbox's 2,250 users: 73 calls for 2,000 names, 3.6 per 100). Below
 # WHOLE_LIST_MIN_NAMES names the filter is always used (no probe).
 WHOLE_LIST_FACTOR = 2
 WHOLE_LIST_MIN_NAMES = 2 * USERS_PER_PAGE + 1
-# ... and only on forums of up to this many accounts: the matches are kept in the worker until
-# the plan ends (100,000 of them took the worker from 187 to 273 MB; 20,000 take about 15 MB).
-WHOLE_LIST_MAX_ACCOUNTS = 20_000
+# The filter's cost grows with the forum (a substring matches more accounts on a bigger one),
+# so the choice is counted again as the plan goes: once the calls the searches took per name so
+# far, times the names still to come, would pass what the rest of the list costs, the rest of
+# the list is read instead (never more than about twice the cheaper of the two). Only the
+# wanted users are kept from it, whatever the forum's size.
 # When a plan needs only who the names are (a group's members: an id and a username), the
 # automatic group trust_level_0 lists every account, 1,000 a page: Group.refresh_automatic_group!
 # puts every user with id > 0 that is not staged in it (app/models/group.rb), and
@@ -212,6 +214,9 @@ class DiscourseUsers(DiscourseBase):
     _whole_list_wanted: set[str] | None = None
     _whole_list_complete = False  # every page was read: a name not in it does not exist
     _whole_list_details = True  # the plan needs flags and e-mails, not only who a name is
+    _hint_left: set[str] | None = None  # hinted names not asked for yet
+    _list_pages = 0  # what the whole list costs (its pages), once the probe has said
+    _searched = (0, 0)  # (names, calls) the searches took since the probe chose them
 
     def expect_lookups(self, *, targets: Iterable[str], details: bool = True) -> None:
         """Many names are coming (a plan): when they are many, ``resolve_users`` first reads
@@ -222,15 +227,33 @@ class DiscourseUsers(DiscourseBase):
         self._whole_list, self._whole_list_complete = None, False
         self._whole_list_wanted = wanted if len(wanted) >= WHOLE_LIST_MIN_NAMES else None
         self._whole_list_details = details
+        self._hint_left = set(wanted) if self._whole_list_wanted is not None else None
+        self._list_pages, self._searched = 0, (0, 0)
 
     def _worth_reading(self, accounts: int, page: int, wanted: set[str]) -> bool:
         """Is reading every page (``page`` accounts each) of a forum of ``accounts`` cheaper
-        than searching for ``wanted`` 100 names a search, and small enough to keep?"""
+        than searching for ``wanted`` 100 names a search? When not, the searches are counted
+        as they go (``_switch_to_the_list``)."""
         batches = math.ceil(len(wanted) / self.resolve_batch_size)
-        return (
-            accounts <= WHOLE_LIST_MAX_ACCOUNTS
-            and math.ceil(accounts / page) <= WHOLE_LIST_FACTOR * batches
-        )
+        pages = math.ceil(accounts / page)
+        worth = pages <= WHOLE_LIST_FACTOR * batches
+        self._list_pages = 0 if worth else pages
+        return worth
+
+    def _switch_to_the_list(self, names: int, calls: int) -> None:
+        """The searches just took ``calls`` for ``names`` names: once what they cost per name,
+        for the hinted names still to come, passes the whole list's pages, read the list for
+        those names instead."""
+        done, spent = self._searched
+        done, spent = done + names, spent + calls
+        self._searched = (done, spent)
+        left = self._hint_left or set()
+        if not self._list_pages or not left or not done:
+            return
+        if spent / done * len(left) > self._list_pages:
+            self._whole_list, self._whole_list_complete = None, False
+            self._whole_list_wanted, self._list_pages = set(left), 0
+            self._read_whole_list(set(left), counted=False)
 
     def _everyone_group(self) -> str | None:
         """trust_level_0's name where a locale renamed it (the automatic group of id 10)."""
@@ -240,7 +263,7 @@ class DiscourseUsers(DiscourseBase):
                 return str(group.get("name") or "") or None
         return None
 
-    def _read_everyone(self, wanted: set[str]) -> bool:
+    def _read_everyone(self, wanted: set[str], *, counted: bool = True) -> bool:
         """Keep the wanted users (by username or id) of trust_level_0's members, 1,000 a
         page, if the forum is small enough; else only those of the first page. False when
         the group cannot be read (then the admin list is used). Never complete: staged
@@ -268,7 +291,7 @@ class DiscourseUsers(DiscourseBase):
             )
         keep(first)
         if len(first) >= EVERYONE_PAGE:
-            if not self._worth_reading(total or len(first), EVERYONE_PAGE, wanted):
+            if counted and not self._worth_reading(total or len(first), EVERYONE_PAGE, wanted):
                 self._whole_list_wanted = set(kept)  # search with the filter; keep page 1's
                 return True
             offset = len(first)
@@ -294,11 +317,16 @@ class DiscourseUsers(DiscourseBase):
                     break
         return True
 
-    def _read_whole_list(self, wanted: set[str]) -> None:
+    def _read_whole_list(self, wanted: set[str], *, counted: bool = True) -> None:
         """Keep the wanted users (by username, e-mail or id) of the whole admin list, newest
-        first, if the forum is small enough; else only those of its first page."""
+        first, if reading it is worth it; else only those of its first page. ``counted``:
+        False once the searches have shown the list is the cheaper (read it whatever)."""
         has_names = any("@" not in name for name in wanted)
-        if not self._whole_list_details and has_names and self._read_everyone(wanted):
+        if (
+            not self._whole_list_details
+            and has_names
+            and self._read_everyone(wanted, counted=counted)
+        ):
             return
         kept: dict[str, ForumUser] = {}
         self._whole_list = kept
@@ -319,7 +347,7 @@ class DiscourseUsers(DiscourseBase):
             self._whole_list_complete = True  # the forum fits on one page
             return
         newest = max(u.id for u in first)
-        if not self._worth_reading(newest, USERS_PER_PAGE, wanted):
+        if counted and not self._worth_reading(newest, USERS_PER_PAGE, wanted):
             self._whole_list_wanted = set(kept)  # search with the filter; keep page 1's finds
             return
         chunk: list[ForumUser] = []
@@ -343,6 +371,8 @@ class DiscourseUsers(DiscourseBase):
         left alone is looked up exactly (``/u/{username}.json``, or the list's exact
         ``email``). Matches are exact, on username or e-mail."""
         wanted = [t.strip().lower() for t in targets if t and t.strip()]
+        if self._hint_left is not None:
+            self._hint_left.difference_update(wanted)
         found: dict[str, ForumUser] = {}
         if self._whole_list_wanted is not None and any(
             t in self._whole_list_wanted for t in wanted
@@ -360,6 +390,7 @@ class DiscourseUsers(DiscourseBase):
             wanted = rest
         ids = [t for t in wanted if t.isdigit()]
         names = [t for t in wanted if not t.isdigit()]
+        searching, calls_before = len(wanted), self.calls
         for batch in chunks(list(dict.fromkeys(names)), self.resolve_batch_size):
             missing = set(batch)
             self._filter_narrowing(list(batch), found, missing)
@@ -372,6 +403,8 @@ class DiscourseUsers(DiscourseBase):
                 found[user_id] = self.get_user(user_id=int(user_id))
             except ForumNotFound:
                 continue
+        if searching:
+            self._switch_to_the_list(searching, self.calls - calls_before)
         return found
 
     def _filter_narrowing(
