@@ -296,6 +296,77 @@ class SyncPreview:
         return {f.connection: f.targets for f in self.forums if not f.error and f.targets}
 
 
+# A preview shown on the sync page is kept this long for the "Propose this sync" that follows
+# it: proposing reuses it instead of asking every forum again (the plan re-checks each line
+# against the forum anyway: who exists, who is a member).
+PREVIEW_KEPT_SECONDS = 15 * 60
+
+
+def _preview_key(token: str) -> str:
+    return f"groups:sync-preview:{token}"
+
+
+def _preview_question(
+    user_id: int,
+    source: ForumConnection,
+    source_key: str,
+    targets: Sequence[tuple[ForumConnection, str]],
+    remove: bool,
+) -> list:
+    return [user_id, source.pk, source_key, sorted([c.pk, k] for c, k in targets), bool(remove)]
+
+
+def remember_sync_preview(
+    preview: SyncPreview, *, user_id: int, targets: Sequence[tuple[ForumConnection, str]]
+) -> str:
+    """Keep a preview that can be proposed for the proposal that follows; its token (for the
+    page's form), or "" when there is nothing to propose."""
+    if preview.error or not preview.changes or any(f.error for f in preview.forums):
+        return ""
+    import secrets
+
+    token = secrets.token_urlsafe(16)
+    question = _preview_question(
+        user_id, preview.source, preview.source_group.key if preview.source_group else "",
+        targets, preview.remove,
+    )  # fmt: skip
+    kept = {
+        "question": question,
+        "label": preview.label,
+        "groups": {f.connection.pk: f.group.key for f in preview.forums if f.group is not None},
+        "targets": {c.pk: t for c, t in preview.targets_by_connection().items()},
+    }
+    cache.set(_preview_key(token), kept, PREVIEW_KEPT_SECONDS)
+    return token
+
+
+@dataclass(frozen=True)
+class KeptPreview:
+    label: str
+    groups: dict[int, str]  # connection id -> the target group's key there
+    targets: dict[int, list[str]]  # connection id -> "add:<name>" / "remove:<name>"
+
+
+def recalled_sync_preview(
+    token: str,
+    *,
+    user_id: int,
+    source: ForumConnection,
+    source_key: str,
+    targets: Sequence[tuple[ForumConnection, str]],
+    remove: bool,
+) -> KeptPreview | None:
+    """The preview this person was shown for exactly this question, if it is still kept."""
+    if not token:
+        return None
+    kept = cache.get(_preview_key(token))
+    if not kept or kept["question"] != _preview_question(
+        user_id, source, source_key, targets, remove
+    ):
+        return None
+    return KeptPreview(kept["label"], kept["groups"], kept["targets"])
+
+
 def _people(client: ForumClient, key: str) -> tuple[ForumGroup, list[ForumUser], dict[int, str]]:
     group = client.get_group(key=key)
     members = client.list_group_members(key=group.key)

@@ -24,7 +24,7 @@ from forums.clients.errors import ForumError, ForumNotFound
 from forums.clients.records import ForumGroup
 from forums.models import AuditEntry, BulkAction, ForumConnection
 
-from .selectors import forget_groups, group_sync_preview
+from .selectors import forget_groups, group_sync_preview, recalled_sync_preview
 
 
 @dataclass(frozen=True)
@@ -269,9 +269,28 @@ def group_sync_propose(
     source_key: str,
     targets: Sequence[tuple[ForumConnection, str]],
     remove: bool = False,
+    preview_token: str = "",
+    user_id: int | None = None,
 ) -> BulkAction:
     """Bring the target groups in step with the source group as one approved action: the
-    difference is worked out again now, exactly as the preview showed it."""
+    difference the page showed this person (``preview_token``), or, when that is gone, worked
+    out again now. Either way the plan checks every line against the forum again."""
+    kept = recalled_sync_preview(
+        preview_token, user_id=actor.pk if user_id is None else user_id, source=source,
+        source_key=source_key, targets=targets, remove=remove,
+    )  # fmt: skip
+    if kept is not None:
+        by_pk = {c.pk: c for c, _ in targets}
+        return bulk_action_propose(
+            actor=actor,
+            kind="group_sync",
+            params=sync_params(
+                source=kept.label,
+                groups={by_pk[pk].name: kept.groups[pk] for pk in kept.targets},
+                remove=remove,
+            ),
+            targets_by_connection={by_pk[pk]: t for pk, t in kept.targets.items()},
+        )
     preview = group_sync_preview(source=source, source_key=source_key, targets=targets,
                                  remove=remove)  # fmt: skip
     if preview.error:

@@ -349,6 +349,7 @@ def group_sync(request: HtmxHttpRequest) -> HttpResponse:
                 action = services.group_sync_propose(
                     actor=request.user, source=data["source_connection"],
                     source_key=data["source_key"], targets=pairs, remove=data["remove"],
+                    preview_token=request.POST.get("preview_token", ""),
                 )  # fmt: skip
             except ValidationError as exc:
                 form.add_error(None, exc.messages)
@@ -360,10 +361,16 @@ def group_sync(request: HtmxHttpRequest) -> HttpResponse:
                 )
                 return redirect("forums:bulk-detail", pk=action.pk)
         if pairs:
-            context["preview"] = selectors.group_sync_preview(
+            preview = selectors.group_sync_preview(
                 source=data["source_connection"], source_key=data["source_key"],
                 targets=pairs, remove=data["remove"],
             )  # fmt: skip
+            context["preview"] = preview
+            if request.user.has_perm("forums.propose_bulkaction"):
+                # Proposing it reuses this preview instead of asking every forum again.
+                context["preview_token"] = selectors.remember_sync_preview(
+                    preview, user_id=request.user.pk, targets=pairs
+                )
         else:
             form.add_error("targets", "Tick at least one target forum.")
     return render_page(request, "groups/sync.html", context, partial="sync-preview")

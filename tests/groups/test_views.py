@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -193,7 +194,12 @@ def test_sync_page_shows_the_difference_then_proposes(
     html = moderator_client.post(url, data).content.decode()
     assert "samsync (is sam_sync on Sandbox Discourse), matched by e-mail" in html
     assert "Propose this sync" in html
-    response = moderator_client.post(url, {**data, "propose": "1"})
+    # Proposing reuses the difference the page just showed: no forum is asked again.
+    token = re.search(r'<input type="hidden" name="preview_token" value="([^"]+)">', html)
+    d.calls.clear()
+    n.calls.clear()
+    response = moderator_client.post(url, {**data, "propose": "1", "preview_token": token[1]})
+    assert d.calls.count() == n.calls.count() == 0
     action = BulkAction.objects.get()
     assert action.kind == "group_sync"
     assert response["Location"] == reverse("forums:bulk-detail", args=[action.pk])

@@ -325,6 +325,9 @@ class GroupSyncKind(Kind):
     capabilities = (Capability.GROUP_MEMBERS,)  # the run reads the group's members
     form_class = GroupSyncForm
     from_bulk_form = False
+    # Members are compared by id: the plan needs only who each name is, so it resolves through
+    # the forum's cheapest read (Discourse: trust_level_0, 1,000 a page, not the admin list).
+    lookup_details = False
 
     def describe(self, params):
         targets = ", ".join(f"{forum}: {key}" for forum, key in sorted(params["groups"].items()))
