@@ -8,7 +8,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -45,6 +44,7 @@ WRITER = textwrap.dedent(
             Group.objects.filter(name__startswith="writer-").count()
             Group.objects.create(name=f"writer-{me}-{i}")
             if hold:
+                print("holding", flush=True)  # the write lock is taken
                 time.sleep(hold)  # a long write, like parsing a huge upload used to be
     print("done", me)
     """
@@ -92,7 +92,8 @@ def test_people_sign_in_while_a_long_write_holds_the_database(make_user):
         make_user(name, VIEWER)
     # Holds the write lock for about 3 s in all (three transactions of 1 s).
     holder = _writer("holder", rounds=3, hold=1.0)
-    time.sleep(0.8)  # let it take the lock first
+    # Let it take the lock first: it says so (however long a busy machine takes to start it).
+    assert holder.stdout.readline().strip() == "holding"
     outcomes: dict[str, object] = {}
 
     def sign_in(name: str) -> None:
