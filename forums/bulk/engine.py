@@ -36,10 +36,10 @@ from forums.models import (
     BulkTargetChunk,
     ForumConnection,
 )
+from forums.pacing import MAX_INLINE_WAIT, get_pacer, pace_for, pacing_seconds
 
 from .counts import save_items, update_items
 from .kinds import Applied, Kind, Target, get_kind
-from .pacing import MAX_INLINE_WAIT, get_pacer, pace_for, pacing_seconds
 from .targets import MAX_TARGETS, TargetParser
 
 logger = logging.getLogger("forums.bulk")

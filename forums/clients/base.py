@@ -676,7 +676,7 @@ class BaseClient:
     @contextlib.contextmanager
     def _take_slot(self) -> Iterator[None]:
         """Wait for the forum's pace; when the call is over (answered or not), tell a pacer that
-        wants to know (``finished``, like ``forums.bulk.pacing.Pace``): the forum counted the
+        wants to know (``finished``, like ``forums.pacing.Pace``): the forum counted the
         call by then at the latest."""
         booking = self.pacer() if self.pacer is not None else None
         finished = getattr(self.pacer, "finished", None)

@@ -13,8 +13,10 @@ import time
 import pytest
 from django.db import connections
 
-from forums.bulk import pacing
-from forums.bulk.pacing import (
+from forums import pacing
+from forums.clients import get_client
+from forums.clients.errors import ForumRateLimited
+from forums.pacing import (
     MAX_INLINE_WAIT,
     WEB_INLINE_WAIT,
     DatabasePacer,
@@ -24,8 +26,6 @@ from forums.bulk.pacing import (
     get_pacer,
     pace_for,
 )
-from forums.clients import get_client
-from forums.clients.errors import ForumRateLimited
 from tests.conftest import SANDBOX_DISCOURSE_KEY
 from tests.factories import ForumConnectionFactory
 
