@@ -13,7 +13,8 @@ from forums.backups.selectors import FleetSummary, backup_age_chart, backup_flee
 from forums.bulk.selectors import STATE_GROUPS, bulk_waiting_for
 from forums.calendar.selectors import Occurrence, calendar_events, local_midnight
 from forums.clients.errors import ForumError
-from forums.connections.selectors import connection_health, connection_review_links, fan_out
+from forums.connections.selectors import connection_health, connection_review_links
+from forums.core.fleet import fan_out
 from forums.models import AuditEntry, BulkAction, ForumConnection
 from forums.web.charts import Bar, Chart, bar_chart
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from forums.clients.records import HealthReport
 from forums.connections import selectors
+from forums.core.fleet import enabled_connections
 from forums.models import ForumConnection
 from forums.web import HtmxHttpRequest
 from forums.web.streaming import fill, stream_page
@@ -45,7 +46,7 @@ def overview(request: HtmxHttpRequest) -> HttpResponse:
     if request.htmx and request.htmx.target == "fleet-panel":
         return render(request, "dashboard/overview.html#fleet-panel", {"fleet": _fleet(request)})
     heartbeat = worker_last_heartbeat()
-    connections = selectors.enabled_connections()
+    connections = enabled_connections()
     refresh = request.GET.get("refresh") == "1"
     cached = {} if refresh else selectors.connection_cached_healths(connections=connections)
     cards = [

@@ -19,7 +19,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from forums.audit.services import Outcome, audit_record
 from forums.clients import client_class, get_client
 from forums.clients.errors import (
     BackupsDisabled,
@@ -29,6 +28,7 @@ from forums.clients.errors import (
     ForumRateLimited,
 )
 from forums.clients.records import Capability
+from forums.core.audit import Outcome, audit_record
 from forums.models import BackupRun, BackupSchedule, ForumConnection
 
 from .selectors import forget_cached, running_backup

@@ -18,7 +18,6 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from forums.audit.services import audit_entry, audit_record, audit_record_many
 from forums.clients import ForumClient, client_class, get_client
 from forums.clients.errors import (
     CapabilityNotOffered,
@@ -28,6 +27,7 @@ from forums.clients.errors import (
     ForumServerError,
     ForumUnavailable,
 )
+from forums.core.audit import audit_entry, audit_record, audit_record_many
 from forums.crypto import DecryptionError, fingerprint
 from forums.models import (
     AuditEntry,

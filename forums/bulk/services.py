@@ -13,8 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from forums.accounts.selectors import approval_refusal
-from forums.audit.services import audit_record
 from forums.clients import client_class
+from forums.core.audit import audit_record
 from forums.models import AuditEntry, BulkAction, BulkActionItem, BulkTargetChunk, ForumConnection
 from forums.tasks import plan_bulk_action, run_bulk_action
 

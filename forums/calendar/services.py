@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from forums.audit.services import audit_record
+from forums.core.audit import audit_record
 from forums.models import CalendarFeed, ForumConnection
 
 from .selectors import hash_token

@@ -11,13 +11,10 @@ from django.core.files.uploadedfile import UploadedFile
 
 from forums.bulk.targets import Rejected, TargetParser, decoded_pieces, detect_encoding
 from forums.clients import client_class
+from forums.core.fleet import enabled_forums
 from forums.models import ForumConnection
 
 KINDS = [("", "All groups"), ("ordinary", "Ordinary groups"), ("automatic", "Automatic / system")]
-
-
-def enabled_forums():
-    return ForumConnection.objects.filter(enabled=True).defer("api_key").order_by("name")
 
 
 class GroupSearchForm(forms.Form):

@@ -16,12 +16,12 @@ from typing import IO, Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 
-from forums.audit.services import audit_record
 from forums.bulk.kinds.groups import sync_params
 from forums.bulk.services import bulk_action_propose
 from forums.clients import ForumClient, client_class, get_client
 from forums.clients.errors import ForumError, ForumNotFound
 from forums.clients.records import ForumGroup
+from forums.core.audit import audit_record
 from forums.models import AuditEntry, BulkAction, ForumConnection
 
 from .selectors import forget_groups, group_sync_preview

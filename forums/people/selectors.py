@@ -23,7 +23,7 @@ from django.db.models import Q
 from forums.clients import client_class, get_client
 from forums.clients.errors import ForumAnswerTooSlow, ForumError, ForumNotFound, ForumTimeout
 from forums.clients.records import Capability, ForumUser, ForumUserDetails
-from forums.connections.selectors import ForumDidNotAnswer, enabled_connections, fan_out_batches
+from forums.core.fleet import ForumDidNotAnswer, enabled_connections, fan_out_batches
 from forums.models import AuditEntry, ForumConnection
 
 logger = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 
-from forums.groups.forms import enabled_forums
+from forums.core.fleet import enabled_forums
 from forums.models import ForumConnection
 
 FILTERS = [("", "All tags"), ("unused", "Unused (no topics)"), ("one", "On one forum only")]

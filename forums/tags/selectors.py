@@ -16,8 +16,7 @@ from django.core.cache import cache
 from forums.clients import client_class, get_client
 from forums.clients.errors import CapabilityNotOffered, ForumError, ForumNotFound
 from forums.clients.records import Capability, ForumTag, ForumTagGroup, ForumTopic
-from forums.connections.selectors import enabled_connections, fan_out
-from forums.groups.selectors import cached_lists
+from forums.core.fleet import cached_lists, enabled_connections, fan_out
 from forums.models import ForumConnection
 
 TOPICS_SHOWN = 50  # per forum on a tag's page

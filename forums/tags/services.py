@@ -18,12 +18,12 @@ from urllib.parse import urlsplit
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 
-from forums.audit.services import audit_record
 from forums.bulk.kinds import get_kind
 from forums.bulk.services import bulk_action_propose
 from forums.clients import ForumClient, client_class, get_client
 from forums.clients.errors import ForumError
 from forums.clients.records import Capability
+from forums.core.audit import audit_record
 from forums.models import AuditEntry, BulkAction, ForumConnection
 
 from .selectors import forget_tags

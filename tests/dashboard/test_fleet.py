@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from forums.audit.services import audit_record
+from forums.core.audit import audit_record
 
 pytestmark = pytest.mark.django_db
 FLEET = {"HX-Request": "true", "HX-Target": "fleet-panel"}
