@@ -28,6 +28,7 @@ from forums.clients.errors import (
     ForumUnavailable,
 )
 from forums.core.audit import audit_entry, audit_record, audit_record_many
+from forums.core.targets import MAX_TARGETS, TargetParser
 from forums.crypto import DecryptionError, fingerprint
 from forums.models import (
     AuditEntry,
@@ -40,7 +41,6 @@ from forums.pacing import MAX_INLINE_WAIT, get_pacer, pace_for, pacing_seconds
 
 from .counts import save_items, update_items
 from .kinds import Applied, Kind, Target, get_kind
-from .targets import MAX_TARGETS, TargetParser
 
 logger = logging.getLogger("forums.bulk")
 

@@ -8,11 +8,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import QueryDict
 
 from forums.connections.selectors import connection_last_healths
+from forums.core.targets import detect_encoding
 from forums.models import BulkAction, ForumConnection
 from forums.web.times import ago
 
 from .kinds import KINDS, Kind
-from .targets import detect_encoding
 
 
 class ConnectionChoiceField(forms.ModelMultipleChoiceField):

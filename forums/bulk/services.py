@@ -16,12 +16,12 @@ from django.utils import timezone
 from forums.accounts.selectors import approval_refusal
 from forums.clients import client_class
 from forums.core.audit import audit_record
+from forums.core.targets import decoded_pieces, detect_encoding, first_target, text_pieces
 from forums.models import AuditEntry, BulkAction, BulkActionItem, BulkTargetChunk, ForumConnection
 
 from .counts import start_counts, update_items
 from .engine import compute_hash
 from .kinds import get_kind
-from .targets import decoded_pieces, detect_encoding, first_target, text_pieces
 
 State = BulkAction.State
 

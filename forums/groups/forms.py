@@ -9,9 +9,9 @@ from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
-from forums.bulk.targets import Rejected, TargetParser, decoded_pieces, detect_encoding
 from forums.clients import client_class
 from forums.core.fleet import enabled_forums
+from forums.core.targets import Rejected, TargetParser, decoded_pieces, detect_encoding
 from forums.models import ForumConnection
 
 KINDS = [("", "All groups"), ("ordinary", "Ordinary groups"), ("automatic", "Automatic / system")]

@@ -14,8 +14,7 @@ from django import forms
 
 from forums.clients import ForumClient
 from forums.clients.records import Capability, ForumUser
-
-from ..targets import ParsedTargets, parse_targets
+from forums.core.targets import ParsedTargets, parse_targets
 
 
 @dataclass

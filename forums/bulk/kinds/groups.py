@@ -13,9 +13,9 @@ from django import forms
 from forums.clients import ForumClient
 from forums.clients.errors import ForumNotFound
 from forums.clients.records import Capability, ForumGroup
+from forums.core.targets import ParsedTargets, Rejected
+from forums.core.targets import Target as ParsedTarget
 
-from ..targets import ParsedTargets, Rejected
-from ..targets import Target as ParsedTarget
 from .base import Kind, Resolved, Target, check_each
 
 

@@ -13,9 +13,9 @@ from django import forms
 
 from forums.clients.errors import ForumNotFound
 from forums.clients.records import Capability, ForumTopic
+from forums.core.targets import ParsedTargets, Rejected
+from forums.core.targets import Target as ParsedTarget
 
-from ..targets import ParsedTargets, Rejected
-from ..targets import Target as ParsedTarget
 from .base import Kind, Resolved, check_each
 
 _SPLIT = re.compile(r"[,\s]+")
