@@ -16,6 +16,13 @@ def _kind_labels() -> dict[str, str]:
     }
 
 
+def _kinds_by_area() -> dict[str, str]:
+    """Each kind's key -> the area whose cached lists its runs make stale (``Kind.area``)."""
+    from .kinds import KINDS
+
+    return {key: kind.area for key, kind in KINDS.items() if kind.area}
+
+
 def _waiting(user) -> int:
     """The menu's badge: bulk actions waiting for this person's approval."""
     from .selectors import bulk_waiting_for
@@ -56,5 +63,6 @@ AREA = register(
             "forums.approve_bulkaction": APPROVER,
         },
         filters={"bulk_title": _title},
+        bulk_kinds=_kinds_by_area,
     )
 )

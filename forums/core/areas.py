@@ -49,6 +49,8 @@ class Area:
     # Permission ("forums.view_backups") -> the least role that holds it.
     permissions: Mapping[str, str] = field(default_factory=dict)
     filters: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
+    # The bulk area: each kind's key -> the area whose lists its runs change (``Kind.area``).
+    bulk_kinds: Callable[[], Mapping[str, str]] | None = None
 
     @property
     def urls(self) -> str:
@@ -128,6 +130,18 @@ def known_actions() -> list[str]:
     """Every action id Forumdeck writes: the audit filter's choices, without reading the log."""
     fixed = _labels()
     return [*fixed, *(a for a in _worded_at_run_time() if a not in fixed)]
+
+
+# --- bulk kinds ---------------------------------------------------------------------------------
+def kinds_changing(name: str) -> tuple[str, ...]:
+    """The bulk kinds whose runs change this area's lists (each kind says so itself)."""
+    return tuple(
+        kind
+        for each in areas()
+        if each.bulk_kinds is not None
+        for kind, changes in each.bulk_kinds().items()
+        if changes == name
+    )
 
 
 # --- template filters --------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from forums.clients.errors import ForumError
+from forums.core.areas import kinds_changing
 from forums.models import BulkAction, ForumConnection
 
 CACHE_SECONDS = 120  # how long cached_lists keeps a forum's list
@@ -156,14 +157,16 @@ def cached_lists(
     connections: Sequence[ForumConnection],
     *,
     key: Callable[[int], str],
-    kinds: Sequence[str],
+    area: str,
     fetch: Callable[[ForumConnection], Any],
     refresh: bool,
     prefix: str,
 ) -> list[tuple[ForumConnection, Any]]:
-    """``fetch(connection)`` for each forum, kept two minutes unless a bulk action changed the
-    forum since: (connection, answer or exception). The database is read here, in the request's
-    thread; the forums are asked in parallel."""
+    """``fetch(connection)`` for each forum, kept two minutes unless a bulk action of a kind
+    that changes this ``area``'s lists (``Kind.area``) changed the forum since: (connection,
+    answer or exception). The database is read here, in the request's thread; the forums are
+    asked in parallel."""
+    kinds = kinds_changing(area)
     found: dict[int, Any] = {}
     missing = []
     for connection in connections:

@@ -54,9 +54,6 @@ def forget_groups(*connections: ForumConnection) -> None:
     cache.delete_many([_cache_key(c.pk) for c in connections])
 
 
-GROUP_KINDS = ("group_add", "group_remove", "group_create", "group_delete", "group_sync")
-
-
 def _fetch_groups(connection: ForumConnection) -> list[ForumGroup]:
     with get_client(connection) as client:
         return client.list_groups()
@@ -65,7 +62,7 @@ def _fetch_groups(connection: ForumConnection) -> list[ForumGroup]:
 def groups_of(
     connections: Sequence[ForumConnection], *, refresh: bool = False
 ) -> list[tuple[ForumConnection, Any]]:
-    return cached_lists(connections, key=_cache_key, kinds=GROUP_KINDS, fetch=_fetch_groups,
+    return cached_lists(connections, key=_cache_key, area="groups", fetch=_fetch_groups,
                         refresh=refresh, prefix="groups")  # fmt: skip
 
 

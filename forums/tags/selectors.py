@@ -30,9 +30,6 @@ def forget_tags(*connections: ForumConnection) -> None:
     cache.delete_many([_cache_key(c.pk) for c in connections])
 
 
-TAG_KINDS = ("tag_rename", "tag_merge", "tag_delete", "tag_create", "retag", "retag_tagged")
-
-
 def _fetch_tags(connection: ForumConnection) -> list[ForumTag]:
     with get_client(connection) as client:
         return client.list_tags()
@@ -42,7 +39,7 @@ def tags_of(
     connections: Sequence[ForumConnection], *, refresh: bool = False
 ) -> list[tuple[ForumConnection, Any]]:
     """Each forum's tags (cached two minutes unless a bulk action changed that forum)."""
-    return cached_lists(connections, key=_cache_key, kinds=TAG_KINDS, fetch=_fetch_tags,
+    return cached_lists(connections, key=_cache_key, area="tags", fetch=_fetch_tags,
                         refresh=refresh, prefix="tags")  # fmt: skip
 
 

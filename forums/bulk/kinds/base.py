@@ -69,6 +69,9 @@ class Kind:
     # The plan reads flags and e-mails of the accounts it resolves (staff, already suspended);
     # a kind that needs only who each name is (an id) lets the client use a cheaper listing.
     lookup_details: ClassVar[bool] = True
+    # The area whose fleet lists a run of this kind makes stale ("groups", "tags"): its
+    # cached lists ask the forums again once such a run has sent anything.
+    area: ClassVar[str] = ""
 
     # --- parameters ------------------------------------------------------------------------
     def clean_params(self, data: dict[str, Any]) -> dict[str, Any]:

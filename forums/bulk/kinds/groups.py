@@ -29,6 +29,7 @@ class GroupParamsForm(forms.Form):
 
 
 class GroupKind(Kind):
+    area = "groups"
     # The plan reads the group's members to skip no-ops: a forum without a member list
     # (UserEcho) is not offered these kinds.
     capabilities = (Capability.GROUP_MEMBERS,)
@@ -166,6 +167,7 @@ class GroupCreateKind(Kind):
     """One item per forum: the group to create there."""
 
     key = "group_create"
+    area = "groups"
     label = "Create a group"
     done_label = "group created"
     capabilities = (Capability.GROUPS,)
@@ -231,6 +233,7 @@ class GroupDeleteKind(Kind):
     approval, so a second person sees who loses it."""
 
     key = "group_delete"
+    area = "groups"
     label = "Delete a group"
     done_label = "group deleted"
     capabilities = (Capability.GROUPS,)
@@ -307,6 +310,7 @@ class GroupSyncKind(Kind):
     against the forum again, and the run adds and removes in the forum's batches."""
 
     key = "group_sync"
+    area = "groups"
     label = "Sync a group across forums"
     done_label = "synced into group"
     capabilities = (Capability.GROUP_MEMBERS,)  # the run reads the group's members

@@ -31,6 +31,8 @@ class TagChangeKind(Kind):
     """Change one tag everywhere it is: in one call where the forum offers ``direct``, else by
     retagging each topic that carries it."""
 
+    area = "tags"
+
     capabilities = (Capability.TAGS,)
     direct: ClassVar[Capability]
     discovers_targets = True
@@ -254,6 +256,7 @@ class TagCreateKind(Kind):
     """One item per forum: the tag to create there (where the forum creates tags at all)."""
 
     key = "tag_create"
+    area = "tags"
     label = "Create a tag"
     done_label = "tag created"
     capabilities = (Capability.TAG_CREATE,)

@@ -70,6 +70,7 @@ class RetagKind(Kind):
     """Topics given by id: each is read (its tags) when planned and again before it is sent."""
 
     key = "retag"
+    area = "tags"
     label = "Retag topics"
     done_label = "retagged"
     capabilities = (Capability.TOPIC_RETAG,)
