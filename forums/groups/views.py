@@ -9,13 +9,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
 
 from forums.clients import client_class
 from forums.clients.errors import ForumError
 from forums.clients.records import Capability
+from forums.core.connections import enabled_connection_or_404
 from forums.models import ForumConnection
 from forums.web import HtmxHttpRequest, render_page, requires
 from forums.web.uploads import upload_refusal
@@ -31,10 +32,6 @@ from .forms import (
 )
 
 GROUPS_PER_PAGE = 50
-
-
-def _connection(connection_id: int) -> ForumConnection:
-    return get_object_or_404(ForumConnection, pk=connection_id, enabled=True)
 
 
 def _query_without_page(request: HtmxHttpRequest) -> str:
@@ -128,7 +125,7 @@ def _members_not_offered(connection: ForumConnection) -> str:
 @require_GET
 @requires("view_forumconnection")
 def group_detail(request: HtmxHttpRequest, connection_id: int, key: str) -> HttpResponse:
-    connection = _connection(connection_id)
+    connection = enabled_connection_or_404(connection_id)
     query = (request.GET.get("q") or "").strip()[:100]
     try:
         number = max(int(request.GET.get("page") or 1), 1)
@@ -162,7 +159,7 @@ def _csv_safe(value):
 @require_GET
 @requires("view_forumconnection")
 def group_members_csv(request: HtmxHttpRequest, connection_id: int, key: str) -> HttpResponse:
-    connection = _connection(connection_id)
+    connection = enabled_connection_or_404(connection_id)
     if not client_class(connection.platform).supports(Capability.GROUP_MEMBERS):
         messages.error(request, _members_not_offered(connection))
         return redirect("forums:group-detail", connection_id=connection.pk, key=key)
@@ -192,7 +189,7 @@ def group_members_csv(request: HtmxHttpRequest, connection_id: int, key: str) ->
 @require_http_methods(["GET", "POST"])
 @requires("change_forum_groups")
 def group_edit(request: HtmxHttpRequest, connection_id: int, key: str) -> HttpResponse:
-    connection = _connection(connection_id)
+    connection = enabled_connection_or_404(connection_id)
     context = _group_context(request, connection, key)
     group = context["group"]
     initial = (
@@ -221,7 +218,7 @@ def group_edit(request: HtmxHttpRequest, connection_id: int, key: str) -> HttpRe
 @require_http_methods(["GET", "POST"])
 @requires("change_forum_groups")
 def group_delete(request: HtmxHttpRequest, connection_id: int, key: str) -> HttpResponse:
-    connection = _connection(connection_id)
+    connection = enabled_connection_or_404(connection_id)
     context = _group_context(request, connection, key)
     form = GroupDeleteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -255,7 +252,7 @@ def group_members_change(
 ) -> HttpResponse:
     if change not in ("add", "remove"):
         raise Http404("Members are added or removed.")
-    connection = _connection(connection_id)
+    connection = enabled_connection_or_404(connection_id)
     context = _group_context(request, connection, key)
     if not context["members_offered"]:
         messages.error(request, _members_not_offered(connection))

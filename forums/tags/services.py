@@ -20,11 +20,12 @@ from django.core.exceptions import ValidationError
 
 from forums.bulk.kinds import get_kind
 from forums.bulk.services import bulk_action_propose
-from forums.clients import ForumClient, client_class, get_client
+from forums.clients import ForumClient, client_class
 from forums.clients.errors import ForumError
 from forums.clients.records import Capability
-from forums.core.audit import audit_record
-from forums.models import AuditEntry, BulkAction, ForumConnection
+from forums.core.audit import audit_change
+from forums.core.connections import client_or_invalid
+from forums.models import BulkAction, ForumConnection
 
 from .selectors import forget_tags
 
@@ -41,13 +42,6 @@ class TagOutcome:
     ok: bool
     message: str
     action: BulkAction | None = None  # proposed instead of done
-
-
-def _client(connection: ForumConnection) -> ForumClient:
-    try:
-        return get_client(connection)
-    except ForumError as exc:
-        raise ValidationError(f"{connection.name}: {exc}") from None
 
 
 def clean_tag_name(connections: Iterable[ForumConnection], name: str) -> str:
@@ -70,25 +64,12 @@ def _tags_now(connections: Sequence[ForumConnection]) -> dict[int, set[str]]:
     """Each forum's tag names, read now (not from the cache): the check before a change."""
     names = {}
     for connection in connections:
-        with _client(connection) as client:
+        with client_or_invalid(connection) as client:
             try:
                 names[connection.pk] = {t.name.lower() for t in client.list_tags()}
             except ForumError as exc:
                 raise ValidationError(f"{connection.name} could not be asked: {exc}") from None
     return names
-
-
-def _audit(*, actor, action: str, connection: ForumConnection, target: str, ok: bool,
-           message: str, details: dict[str, Any]) -> None:  # fmt: skip
-    audit_record(
-        actor=actor,
-        action=action,
-        connection=connection,
-        target=target,
-        outcome=AuditEntry.Outcome.SUCCESS if ok else AuditEntry.Outcome.FAILURE,
-        message=message,
-        details=details,
-    )
 
 
 def _check_change(
@@ -171,17 +152,31 @@ def _change_directly(
     *, actor: AbstractBaseUser, change: str, connection: ForumConnection, params: dict[str, Any]
 ) -> TagOutcome:
     kind = get_kind(CHANGES[change])
-    with _client(connection) as client:
+    with client_or_invalid(connection) as client:
         try:
             kind.apply_direct(client, params)  # type: ignore[attr-defined]
         except ForumError as exc:
-            _audit(actor=actor, action=f"tag.{change}", connection=connection,
-                   target=params["tag"], ok=False, message=str(exc), details=params)  # fmt: skip
+            audit_change(
+                actor=actor,
+                action=f"tag.{change}",
+                connection=connection,
+                target=params["tag"],
+                ok=False,
+                message=str(exc),
+                details=params,
+            )
             return TagOutcome(False, f"{connection.name} refused: {exc}")
     forget_tags(connection)
     message = f"{kind.describe(params)} on {connection.name}: done."
-    _audit(actor=actor, action=f"tag.{change}", connection=connection, target=params["tag"],
-           ok=True, message=message, details=params)  # fmt: skip
+    audit_change(
+        actor=actor,
+        action=f"tag.{change}",
+        connection=connection,
+        target=params["tag"],
+        ok=True,
+        message=message,
+        details=params,
+    )
     return TagOutcome(True, message)
 
 
@@ -213,17 +208,31 @@ def tag_create(
         )
         return TagOutcome(True, f"Proposed bulk action #{action.pk}: create tag {name}.", action)
     connection = connections[0]
-    with _client(connection) as client:
+    with client_or_invalid(connection) as client:
         try:
             client.create_tag(name=name)
         except ForumError as exc:
-            _audit(actor=actor, action="tag.create", connection=connection, target=name,
-                   ok=False, message=str(exc), details={"tag": name})  # fmt: skip
+            audit_change(
+                actor=actor,
+                action="tag.create",
+                connection=connection,
+                target=name,
+                ok=False,
+                message=str(exc),
+                details={"tag": name},
+            )
             return TagOutcome(False, f"{connection.name} refused: {exc}")
     forget_tags(connection)
     message = f"Created tag {name} on {connection.name}."
-    _audit(actor=actor, action="tag.create", connection=connection, target=name, ok=True,
-           message=message, details={"tag": name})  # fmt: skip
+    audit_change(
+        actor=actor,
+        action="tag.create",
+        connection=connection,
+        target=name,
+        ok=True,
+        message=message,
+        details={"tag": name},
+    )
     return TagOutcome(True, message)
 
 
@@ -235,18 +244,32 @@ def tags_delete_unused(
         raise ValidationError(f"{connection.name}: deleting unused tags is not offered.")
     if confirm.strip() != "DELETE":
         raise ValidationError("Type DELETE to confirm.")
-    with _client(connection) as client:
+    with client_or_invalid(connection) as client:
         try:
             before = sum(1 for t in client.list_tags() if t.topic_count == 0)
             client.delete_unused_tags()
         except ForumError as exc:
-            _audit(actor=actor, action="tag.delete_unused", connection=connection,
-                   target="unused tags", ok=False, message=str(exc), details={})  # fmt: skip
+            audit_change(
+                actor=actor,
+                action="tag.delete_unused",
+                connection=connection,
+                target="unused tags",
+                ok=False,
+                message=str(exc),
+                details={},
+            )
             return TagOutcome(False, f"{connection.name} refused: {exc}")
     forget_tags(connection)
     message = f"Deleted the unused tags of {connection.name} ({before} had no topics)."
-    _audit(actor=actor, action="tag.delete_unused", connection=connection, target="unused tags",
-           ok=True, message=message, details={"unused": before})  # fmt: skip
+    audit_change(
+        actor=actor,
+        action="tag.delete_unused",
+        connection=connection,
+        target="unused tags",
+        ok=True,
+        message=message,
+        details={"unused": before},
+    )
     return TagOutcome(True, message)
 
 
@@ -321,10 +344,10 @@ def retag_propose(
 
 
 # --- tag groups (Discourse) -----------------------------------------------------------------
-def _tag_group_client(connection: ForumConnection) -> ForumClient:
+def _tag_groupclient_or_invalid(connection: ForumConnection) -> ForumClient:
     if not client_class(connection.platform).supports(Capability.TAG_GROUPS):
         raise ValidationError(f"{connection.name}: tag groups are not offered by this forum.")
-    return _client(connection)
+    return client_or_invalid(connection)
 
 
 def tag_group_save(
@@ -343,11 +366,12 @@ def tag_group_save(
     parents = [clean_tag_name([connection], t) for t in parent_tag_names]
     details = {"name": name, "tag_names": tags, "parent_tag_names": parents,
                "one_per_topic": one_per_topic}  # fmt: skip
-    with _tag_group_client(connection) as client:
+    with _tag_groupclient_or_invalid(connection) as client:
         try:
             if tag_group_id is None:
-                client.create_tag_group(name=name, tag_names=tags, parent_tag_names=parents,
-                                        one_per_topic=one_per_topic)  # fmt: skip
+                client.create_tag_group(
+                    name=name, tag_names=tags, parent_tag_names=parents, one_per_topic=one_per_topic
+                )
                 verb = "Created"
             else:
                 if not any(g.id == tag_group_id for g in client.list_tag_groups()):
@@ -359,20 +383,34 @@ def tag_group_save(
                                         one_per_topic=one_per_topic)  # fmt: skip
                 verb = "Saved"
         except ForumError as exc:
-            _audit(actor=actor, action="tag_group.save", connection=connection, target=name,
-                   ok=False, message=str(exc), details=details)  # fmt: skip
+            audit_change(
+                actor=actor,
+                action="tag_group.save",
+                connection=connection,
+                target=name,
+                ok=False,
+                message=str(exc),
+                details=details,
+            )
             return TagOutcome(False, f"{connection.name} refused: {exc}")
     forget_tags(connection)
     message = f"{verb} tag group {name} on {connection.name} ({len(tags)} tags)."
-    _audit(actor=actor, action="tag_group.save", connection=connection, target=name, ok=True,
-           message=message, details=details)  # fmt: skip
+    audit_change(
+        actor=actor,
+        action="tag_group.save",
+        connection=connection,
+        target=name,
+        ok=True,
+        message=message,
+        details=details,
+    )
     return TagOutcome(True, message)
 
 
 def tag_group_delete(
     *, actor: AbstractBaseUser, connection: ForumConnection, tag_group_id: int, confirm: str
 ) -> TagOutcome:
-    with _tag_group_client(connection) as client:
+    with _tag_groupclient_or_invalid(connection) as client:
         group = next((g for g in client.list_tag_groups() if g.id == tag_group_id), None)
         if group is None:
             raise ValidationError(f"That tag group is no longer on {connection.name}.")
@@ -381,11 +419,24 @@ def tag_group_delete(
         try:
             client.delete_tag_group(tag_group_id=tag_group_id)
         except ForumError as exc:
-            _audit(actor=actor, action="tag_group.delete", connection=connection,
-                   target=group.name, ok=False, message=str(exc),
-                   details={"tag_group_id": tag_group_id})  # fmt: skip
+            audit_change(
+                actor=actor,
+                action="tag_group.delete",
+                connection=connection,
+                target=group.name,
+                ok=False,
+                message=str(exc),
+                details={"tag_group_id": tag_group_id},
+            )
             return TagOutcome(False, f"{connection.name} refused: {exc}")
     message = f"Deleted tag group {group.name} from {connection.name} (its tags stay)."
-    _audit(actor=actor, action="tag_group.delete", connection=connection, target=group.name,
-           ok=True, message=message, details={"tag_group_id": tag_group_id})  # fmt: skip
+    audit_change(
+        actor=actor,
+        action="tag_group.delete",
+        connection=connection,
+        target=group.name,
+        ok=True,
+        message=message,
+        details={"tag_group_id": tag_group_id},
+    )
     return TagOutcome(True, message)

@@ -7,12 +7,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from forums.clients import client_class
 from forums.clients.records import Capability
+from forums.core.connections import enabled_connection_or_404
 from forums.models import ForumConnection
 from forums.web import HtmxHttpRequest, render_page, requires
 
@@ -32,10 +33,6 @@ from .forms import (
 TAGS_PER_PAGE = 50
 CHANGE_FORMS = {"rename": RenameForm, "merge": MergeForm, "delete": DeleteForm}
 CHANGE_TITLES = {"rename": "Rename", "merge": "Merge", "delete": "Delete"}
-
-
-def _connection(connection_id: int) -> ForumConnection:
-    return get_object_or_404(ForumConnection, pk=connection_id, enabled=True)
 
 
 @require_GET
@@ -151,7 +148,7 @@ def tag_create(request: HtmxHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @requires("change_forum_tags")
 def tag_delete_unused(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
-    connection = _connection(connection_id)
+    connection = enabled_connection_or_404(connection_id)
     if not client_class(connection.platform).supports(Capability.TAG_DELETE_UNUSED):
         raise Http404(f"{connection.name} does not delete unused tags in one call.")
     form = ConfirmDeleteForm(request.POST or None)
@@ -228,7 +225,7 @@ def tag_retag(request: HtmxHttpRequest) -> HttpResponse:
 @requires("view_forumconnection")
 def tag_group_list(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
     """A forum's tag groups, and the form that creates one."""
-    connection = _connection(connection_id)
+    connection = enabled_connection_or_404(connection_id)
     lookup = selectors.tag_groups(connection=connection)
     form = TagGroupForm(request.POST or None)
     if request.method == "POST":
@@ -254,7 +251,7 @@ def tag_group_list(request: HtmxHttpRequest, connection_id: int) -> HttpResponse
 @require_http_methods(["GET", "POST"])
 @requires("change_forum_tags")
 def tag_group_edit(request: HtmxHttpRequest, connection_id: int, tag_group_id: int) -> HttpResponse:
-    connection = _connection(connection_id)
+    connection = enabled_connection_or_404(connection_id)
     group = selectors.tag_group(connection=connection, tag_group_id=tag_group_id)
     if group is None:
         messages.error(request, f"That tag group is no longer on {connection.name}.")
@@ -289,7 +286,7 @@ def tag_group_edit(request: HtmxHttpRequest, connection_id: int, tag_group_id: i
 def tag_group_delete(
     request: HtmxHttpRequest, connection_id: int, tag_group_id: int
 ) -> HttpResponse:
-    connection = _connection(connection_id)
+    connection = enabled_connection_or_404(connection_id)
     form = ConfirmNameForm(request.POST)
     form.is_valid()
     try:
