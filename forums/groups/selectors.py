@@ -18,6 +18,7 @@ from forums.clients import ForumClient, client_class, get_client
 from forums.clients.errors import CapabilityNotOffered, ForumError, ForumNotFound
 from forums.clients.records import Capability, ForumGroup, ForumUser, GroupMembersPage
 from forums.core.fleet import cached_lists, enabled_connections, fan_out
+from forums.core.outcomes import ForumOutcome
 from forums.models import ForumConnection
 
 MEMBERS_PER_PAGE = 50
@@ -29,14 +30,6 @@ class GroupRow:
     connection_name: str
     group: ForumGroup
     locked_reason: str = ""  # why Forumdeck does not change it (automatic / system group)
-
-
-@dataclass
-class ForumOutcome:
-    connection_id: int
-    connection_name: str
-    count: int = 0
-    error: str = ""
 
 
 @dataclass

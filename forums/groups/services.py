@@ -23,17 +23,15 @@ from forums.clients.errors import ForumError, ForumNotFound
 from forums.clients.records import ForumGroup
 from forums.core.audit import audit_change
 from forums.core.connections import client_or_invalid
+from forums.core.outcomes import ChangeOutcome
 from forums.models import BulkAction, ForumConnection
 
 from .selectors import forget_groups, group_sync_preview
 
 
 @dataclass(frozen=True)
-class GroupOutcome:
-    ok: bool
-    message: str
+class GroupOutcome(ChangeOutcome):
     group: ForumGroup | None = None
-    action: BulkAction | None = None  # proposed instead of done
 
 
 def _name(connection: ForumConnection, name: str) -> str:
@@ -108,7 +106,7 @@ def group_create(
         message=message,
         details=details,
     )
-    return GroupOutcome(True, message, group)
+    return GroupOutcome(True, message, group=group)
 
 
 def group_create_propose(
@@ -168,7 +166,7 @@ def group_update(
         }
         changes = {k: v for k, v in changes.items() if v is not None}
         if not changes:
-            return GroupOutcome(True, f"Nothing to change on {current.name}.", current)
+            return GroupOutcome(True, f"Nothing to change on {current.name}.", group=current)
         try:
             group = client.update_group(key=current.key, **changes)
         except ForumError as exc:
@@ -181,7 +179,9 @@ def group_update(
                 message=str(exc),
                 details=changes,
             )
-            return GroupOutcome(False, f"{connection.name} refused the change: {exc}", current)
+            return GroupOutcome(
+                False, f"{connection.name} refused the change: {exc}", group=current
+            )
     forget_groups(connection)
     message = f"Saved {group.name} on {connection.name} ({', '.join(sorted(changes))} changed)."
     audit_change(
@@ -193,7 +193,7 @@ def group_update(
         message=message,
         details=changes,
     )
-    return GroupOutcome(True, message, group)
+    return GroupOutcome(True, message, group=group)
 
 
 def group_delete(
@@ -219,8 +219,8 @@ def group_delete(
                 True,
                 f"{group.name} {members}: proposed bulk action #{action.pk} to delete it. "
                 "Another person approves it before anything is sent.",
-                group,
-                action,
+                group=group,
+                action=action,
             )
         try:
             client.delete_group(key=group.key)
@@ -234,7 +234,9 @@ def group_delete(
                 message=str(exc),
                 details={"group": group.key},
             )
-            return GroupOutcome(False, f"{connection.name} refused to delete it: {exc}", group)
+            return GroupOutcome(
+                False, f"{connection.name} refused to delete it: {exc}", group=group
+            )
     forget_groups(connection)
     message = f"Deleted group {group.name} from {connection.name}."
     audit_change(
@@ -246,7 +248,7 @@ def group_delete(
         message=message,
         details={"group": group.key},
     )
-    return GroupOutcome(True, message, group)
+    return GroupOutcome(True, message, group=group)
 
 
 def group_members_propose(

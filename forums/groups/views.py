@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -19,6 +20,7 @@ from forums.clients.records import Capability
 from forums.core.connections import enabled_connection_or_404
 from forums.models import ForumConnection
 from forums.web import HtmxHttpRequest, render_page, requires
+from forums.web.outcomes import proposed_or_done
 from forums.web.uploads import upload_refusal
 
 from . import selectors, services
@@ -234,13 +236,9 @@ def group_delete(request: HtmxHttpRequest, connection_id: int, key: str) -> Http
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
-            if outcome.action is not None:
-                messages.success(request, outcome.message)
-                return redirect("forums:bulk-detail", pk=outcome.action.pk)
-            if outcome.ok:
-                messages.success(request, outcome.message)
-                return redirect("forums:group-list")
-            form.add_error(None, outcome.message)
+            response = proposed_or_done(request, outcome, form, reverse("forums:group-list"))
+            if response is not None:
+                return response
     context["form"] = form
     return render(request, "groups/group_delete.html", context)
 

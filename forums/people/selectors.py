@@ -24,6 +24,7 @@ from forums.clients import client_class, get_client
 from forums.clients.errors import ForumAnswerTooSlow, ForumError, ForumNotFound, ForumTimeout
 from forums.clients.records import Capability, ForumUser, ForumUserDetails
 from forums.core.fleet import ForumDidNotAnswer, enabled_connections, fan_out_batches
+from forums.core.outcomes import ForumOutcome
 from forums.models import AuditEntry, ForumConnection
 
 logger = logging.getLogger(__name__)
@@ -64,17 +65,6 @@ class Person:
     @property
     def on_several_forums(self) -> bool:
         return len({a.connection_id for a in self.accounts}) > 1
-
-
-@dataclass
-class ForumOutcome:
-    connection_id: int
-    connection_name: str
-    count: int = 0
-    error: str = ""
-    capped: bool = False
-    note: str = ""  # what this forum's search cannot do, in its client's words
-    waiting: bool = False  # asked, not answered yet (a search under way)
 
 
 @dataclass

@@ -17,6 +17,7 @@ from forums.clients import client_class, get_client
 from forums.clients.errors import CapabilityNotOffered, ForumError, ForumNotFound
 from forums.clients.records import Capability, ForumTag, ForumTagGroup, ForumTopic
 from forums.core.fleet import cached_lists, enabled_connections, fan_out
+from forums.core.outcomes import ForumOutcome
 from forums.models import ForumConnection
 
 TOPICS_SHOWN = 50  # per forum on a tag's page
@@ -63,14 +64,6 @@ class TagRow:
     @property
     def forum_ids(self) -> set[int]:
         return {c.connection_id for c in self.counts}
-
-
-@dataclass
-class ForumOutcome:
-    connection_id: int
-    connection_name: str
-    count: int = 0
-    error: str = ""
 
 
 @dataclass

@@ -11,7 +11,6 @@ itself, a tag that vanished since the page loaded.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,6 +24,7 @@ from forums.clients.errors import ForumError
 from forums.clients.records import Capability
 from forums.core.audit import audit_change
 from forums.core.connections import client_or_invalid
+from forums.core.outcomes import ChangeOutcome
 from forums.models import BulkAction, ForumConnection
 
 from .selectors import forget_tags
@@ -35,13 +35,6 @@ DIRECT = {
     "merge": Capability.TAG_MERGE,
     "delete": Capability.TAG_DELETE,
 }
-
-
-@dataclass(frozen=True)
-class TagOutcome:
-    ok: bool
-    message: str
-    action: BulkAction | None = None  # proposed instead of done
 
 
 def clean_tag_name(connections: Iterable[ForumConnection], name: str) -> str:
@@ -120,7 +113,7 @@ def tag_change(
     change: str,
     connections: Sequence[ForumConnection],
     params: dict[str, Any],
-) -> TagOutcome:
+) -> ChangeOutcome:
     """Rename, merge or delete a tag on the chosen forums: directly where it is one forum that
     does it in one call, otherwise as a bulk action with a plan."""
     if change not in CHANGES:
@@ -140,7 +133,7 @@ def tag_change(
     action = bulk_action_propose(
         actor=actor, kind=kind.key, connections=list(connections), params=clean
     )
-    return TagOutcome(
+    return ChangeOutcome(
         True,
         f"Proposed bulk action #{action.pk}: {kind.describe(clean)}. Forumdeck is planning it "
         "now; then another person approves it.",
@@ -150,7 +143,7 @@ def tag_change(
 
 def _change_directly(
     *, actor: AbstractBaseUser, change: str, connection: ForumConnection, params: dict[str, Any]
-) -> TagOutcome:
+) -> ChangeOutcome:
     kind = get_kind(CHANGES[change])
     with client_or_invalid(connection) as client:
         try:
@@ -165,7 +158,7 @@ def _change_directly(
                 message=str(exc),
                 details=params,
             )
-            return TagOutcome(False, f"{connection.name} refused: {exc}")
+            return ChangeOutcome(False, f"{connection.name} refused: {exc}")
     forget_tags(connection)
     message = f"{kind.describe(params)} on {connection.name}: done."
     audit_change(
@@ -177,12 +170,12 @@ def _change_directly(
         message=message,
         details=params,
     )
-    return TagOutcome(True, message)
+    return ChangeOutcome(True, message)
 
 
 def tag_create(
     *, actor: AbstractBaseUser, connections: Sequence[ForumConnection], name: str
-) -> TagOutcome:
+) -> ChangeOutcome:
     """Create a tag: at once on one forum, as a bulk action on several. Forums that do not
     create tags on their own are refused with the reason, before anything is sent."""
     if not connections:
@@ -206,7 +199,7 @@ def tag_create(
         action = bulk_action_propose(
             actor=actor, kind="tag_create", connections=list(connections), params={"tag": name}
         )
-        return TagOutcome(True, f"Proposed bulk action #{action.pk}: create tag {name}.", action)
+        return ChangeOutcome(True, f"Proposed bulk action #{action.pk}: create tag {name}.", action)
     connection = connections[0]
     with client_or_invalid(connection) as client:
         try:
@@ -221,7 +214,7 @@ def tag_create(
                 message=str(exc),
                 details={"tag": name},
             )
-            return TagOutcome(False, f"{connection.name} refused: {exc}")
+            return ChangeOutcome(False, f"{connection.name} refused: {exc}")
     forget_tags(connection)
     message = f"Created tag {name} on {connection.name}."
     audit_change(
@@ -233,12 +226,12 @@ def tag_create(
         message=message,
         details={"tag": name},
     )
-    return TagOutcome(True, message)
+    return ChangeOutcome(True, message)
 
 
 def tags_delete_unused(
     *, actor: AbstractBaseUser, connection: ForumConnection, confirm: str
-) -> TagOutcome:
+) -> ChangeOutcome:
     """Delete every tag no topic carries, in the forum's one call (Discourse)."""
     if not client_class(connection.platform).supports(Capability.TAG_DELETE_UNUSED):
         raise ValidationError(f"{connection.name}: deleting unused tags is not offered.")
@@ -258,7 +251,7 @@ def tags_delete_unused(
                 message=str(exc),
                 details={},
             )
-            return TagOutcome(False, f"{connection.name} refused: {exc}")
+            return ChangeOutcome(False, f"{connection.name} refused: {exc}")
     forget_tags(connection)
     message = f"Deleted the unused tags of {connection.name} ({before} had no topics)."
     audit_change(
@@ -270,7 +263,7 @@ def tags_delete_unused(
         message=message,
         details={"unused": before},
     )
-    return TagOutcome(True, message)
+    return ChangeOutcome(True, message)
 
 
 # --- retag topics -----------------------------------------------------------------------------
@@ -359,7 +352,7 @@ def tag_group_save(
     tag_names: list[str],
     parent_tag_names: list[str],
     one_per_topic: bool,
-) -> TagOutcome:
+) -> ChangeOutcome:
     """Create a tag group, or change one. A change always sends the whole tag list: Discourse
     empties a group whose PUT leaves ``tag_names`` out."""
     tags = [clean_tag_name([connection], t) for t in tag_names]
@@ -392,7 +385,7 @@ def tag_group_save(
                 message=str(exc),
                 details=details,
             )
-            return TagOutcome(False, f"{connection.name} refused: {exc}")
+            return ChangeOutcome(False, f"{connection.name} refused: {exc}")
     forget_tags(connection)
     message = f"{verb} tag group {name} on {connection.name} ({len(tags)} tags)."
     audit_change(
@@ -404,12 +397,12 @@ def tag_group_save(
         message=message,
         details=details,
     )
-    return TagOutcome(True, message)
+    return ChangeOutcome(True, message)
 
 
 def tag_group_delete(
     *, actor: AbstractBaseUser, connection: ForumConnection, tag_group_id: int, confirm: str
-) -> TagOutcome:
+) -> ChangeOutcome:
     with _tag_groupclient_or_invalid(connection) as client:
         group = next((g for g in client.list_tag_groups() if g.id == tag_group_id), None)
         if group is None:
@@ -428,7 +421,7 @@ def tag_group_delete(
                 message=str(exc),
                 details={"tag_group_id": tag_group_id},
             )
-            return TagOutcome(False, f"{connection.name} refused: {exc}")
+            return ChangeOutcome(False, f"{connection.name} refused: {exc}")
     message = f"Deleted tag group {group.name} from {connection.name} (its tags stay)."
     audit_change(
         actor=actor,
@@ -439,4 +432,4 @@ def tag_group_delete(
         message=message,
         details={"tag_group_id": tag_group_id},
     )
-    return TagOutcome(True, message)
+    return ChangeOutcome(True, message)

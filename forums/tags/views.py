@@ -16,6 +16,7 @@ from forums.clients.records import Capability
 from forums.core.connections import enabled_connection_or_404
 from forums.models import ForumConnection
 from forums.web import HtmxHttpRequest, render_page, requires
+from forums.web.outcomes import proposed_or_done
 
 from . import selectors, services
 from .forms import (
@@ -94,13 +95,9 @@ def tag_change(request: HtmxHttpRequest, name: str, change: str) -> HttpResponse
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
-            if outcome.action is not None:
-                messages.success(request, outcome.message)
-                return redirect("forums:bulk-detail", pk=outcome.action.pk)
-            if outcome.ok:
-                messages.success(request, outcome.message)
-                return redirect("forums:tag-list")
-            form.add_error(None, outcome.message)
+            response = proposed_or_done(request, outcome, form, reverse("forums:tag-list"))
+            if response is not None:
+                return response
     context = {
         "detail": detail,
         "name": name,
@@ -134,13 +131,9 @@ def tag_create(request: HtmxHttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
-            if outcome.action is not None:
-                messages.success(request, outcome.message)
-                return redirect("forums:bulk-detail", pk=outcome.action.pk)
-            if outcome.ok:
-                messages.success(request, outcome.message)
-                return redirect("forums:tag-list")
-            form.add_error(None, outcome.message)
+            response = proposed_or_done(request, outcome, form, reverse("forums:tag-list"))
+            if response is not None:
+                return response
     not_offered = [c for c in connections if c not in offering]
     return render(request, "tags/tag_create.html", {"form": form, "not_offered": not_offered})
 
