@@ -3,14 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
 from django.http import QueryDict
 
 from forums.connections.selectors import connection_last_healths
-from forums.core.targets import detect_encoding
 from forums.models import BulkAction, ForumConnection
 from forums.web.times import ago
+from forums.web.uploads import CsvUploadField
 
 from .kinds import KINDS, Kind
 
@@ -47,41 +45,14 @@ class BulkProposeForm(forms.Form):
         help_text="Usernames, e-mail addresses or numeric ids: one per line or separated by "
         "commas. Lines Forumdeck cannot read are listed in the plan with their line numbers.",
     )
-    csv_file = forms.FileField(
-        label="…or a CSV file",
-        required=False,
-        help_text="A column named username, email or id (or the first column).",
-    )
+    csv_file = CsvUploadField()
 
     def __init__(self, *args, upload_refused: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
         queryset = ForumConnection.objects.filter(enabled=True).defer("api_key")
         self.fields["connections"].queryset = queryset
         self.fields["connections"].healths = connection_last_healths(connections=list(queryset))
-        self.fields[
-            "csv_file"
-        ].help_text += f" At most {settings.FORUMDECK_MAX_UPLOAD_BYTES / (1024 * 1024):g} MB."
-        self.upload_refused = upload_refused
-        self.csv_encoding = ""
-
-    def clean_csv_file(self) -> UploadedFile | None:
-        """The upload, checked to be text (read in pieces, never whole); the parsing is the
-        planning task's."""
-        if self.upload_refused:
-            raise forms.ValidationError(self.upload_refused)
-        upload = self.cleaned_data.get("csv_file")
-        if not upload:
-            return None
-        if upload.size > settings.FORUMDECK_MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                f"The file is larger than "
-                f"{settings.FORUMDECK_MAX_UPLOAD_BYTES / (1024 * 1024):g} MB."
-            )
-        encoding = detect_encoding(upload)
-        if encoding is None:
-            raise forms.ValidationError("The file is not text (CSV) Forumdeck can read.")
-        self.csv_encoding = encoding
-        return upload
+        self.fields["csv_file"].refused = upload_refused
 
     def clean(self):
         data = super().clean()

@@ -80,7 +80,7 @@ def bulk_create(request: HtmxHttpRequest) -> HttpResponse:
                 params=params,
                 targets_text=form.cleaned_data.get("targets") or "",
                 csv_file=upload,
-                csv_encoding=form.csv_encoding if upload else None,
+                csv_encoding=upload.charset if upload else None,
             )
         except ValidationError as exc:
             form.add_error(None, exc.messages)

@@ -6,13 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
 
 from forums.clients import client_class
 from forums.core.fleet import enabled_forums
-from forums.core.targets import Rejected, TargetParser, decoded_pieces, detect_encoding
+from forums.core.targets import Rejected, TargetParser, decoded_pieces
 from forums.models import ForumConnection
+from forums.web.uploads import CsvUploadField
 
 KINDS = [("", "All groups"), ("ordinary", "Ordinary groups"), ("automatic", "Automatic / system")]
 
@@ -123,11 +122,7 @@ class MembersForm(forms.Form):
         help_text="Usernames, e-mail addresses or numeric ids: one per line or separated by "
         "commas.",
     )
-    csv_file = forms.FileField(
-        label="…or a CSV file",
-        required=False,
-        help_text="A column named username, email or id (or the first column).",
-    )
+    csv_file = CsvUploadField()
     accept_junk = forms.BooleanField(
         required=False, label="Leave out the lines listed above and propose the rest"
     )
@@ -138,31 +133,9 @@ class MembersForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["connections"].choices = choices
         self.fields["connections"].initial = [choices[0][0]] if choices else []
-        self.fields[
-            "csv_file"
-        ].help_text += f" At most {settings.FORUMDECK_MAX_UPLOAD_BYTES / (1024 * 1024):g} MB."
-        self.upload_refused = upload_refused
-        self.csv_encoding = ""
+        self.fields["csv_file"].refused = upload_refused
         self.junk: list[Rejected] = []
         self.junk_count = 0
-
-    def clean_csv_file(self) -> UploadedFile | None:
-        """The upload, checked to be text (read in pieces, never whole)."""
-        if self.upload_refused:
-            raise forms.ValidationError(self.upload_refused)
-        upload = self.cleaned_data.get("csv_file")
-        if not upload:
-            return None
-        if upload.size > settings.FORUMDECK_MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                f"The file is larger than "
-                f"{settings.FORUMDECK_MAX_UPLOAD_BYTES / (1024 * 1024):g} MB."
-            )
-        encoding = detect_encoding(upload)
-        if encoding is None:
-            raise forms.ValidationError("The file is not text (CSV) Forumdeck can read.")
-        self.csv_encoding = encoding
-        return upload
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -174,7 +147,7 @@ class MembersForm(forms.Form):
         # Read once here, in pieces, only to count what cannot be read: the lines are listed
         # before anything is proposed (the planning task reads the stored list again).
         parser = TargetParser(csv=upload is not None, keep=50)
-        pieces = decoded_pieces(upload, self.csv_encoding) if upload else [text]
+        pieces = decoded_pieces(upload, upload.charset) if upload else [text]
         usable = sum(1 for _ in parser.targets(pieces))
         if upload:
             upload.seek(0)

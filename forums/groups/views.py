@@ -271,6 +271,7 @@ def group_members_change(
     form = MembersForm(data, request.FILES or None, choices=choices, upload_refused=too_large)
     if request.method == "POST" and group is not None and form.is_valid():
         chosen = form.cleaned_data["connections"]
+        upload = form.cleaned_data.get("csv_file")
         connections = sorted(
             ForumConnection.objects.filter(pk__in=chosen, enabled=True),
             key=lambda c: (c.pk != connection.pk, c.name),  # this forum first
@@ -282,8 +283,8 @@ def group_members_change(
                 key=group.key,
                 adding=adding,
                 targets_text=form.cleaned_data.get("targets") or "",
-                csv_file=form.cleaned_data.get("csv_file"),
-                csv_encoding=form.csv_encoding or None,
+                csv_file=upload,
+                csv_encoding=upload.charset if upload else None,
             )
         except ValidationError as exc:
             form.add_error(None, exc.messages)
