@@ -11,24 +11,15 @@ from forums.clients import client_class
 from forums.core.fleet import enabled_forums
 from forums.core.targets import Rejected, TargetParser, decoded_pieces
 from forums.models import ForumConnection
+from forums.web.forms import FleetSearchForm
 from forums.web.uploads import CsvUploadField
 
 KINDS = [("", "All groups"), ("ordinary", "Ordinary groups"), ("automatic", "Automatic / system")]
 
 
-class GroupSearchForm(forms.Form):
+class GroupSearchForm(FleetSearchForm):
     q = forms.CharField(label="Name", required=False, max_length=100)
     kind = forms.ChoiceField(label="Kind", required=False, choices=KINDS)
-    forum = forms.ModelMultipleChoiceField(
-        label="Forums",
-        required=False,
-        queryset=ForumConnection.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["forum"].queryset = enabled_forums()
 
 
 class GroupFieldsForm(forms.Form):
