@@ -17,6 +17,7 @@ from forums.accounts.selectors import approval_refusal
 from forums.models import BulkAction, BulkActionItem
 from forums.web import HtmxHttpRequest, render_page, requires
 from forums.web.exports import csv_response
+from forums.web.outcomes import planning_proposed
 from forums.web.uploads import upload_refusal
 
 from . import selectors
@@ -85,12 +86,7 @@ def bulk_create(request: HtmxHttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
-            messages.success(
-                request,
-                f"Proposed bulk action #{action.pk}. Forumdeck is "
-                "planning it now; then another person approves it.",
-            )
-            return redirect("forums:bulk-detail", pk=action.pk)
+            return planning_proposed(request, action)
     return render(
         request,
         "bulk/bulk_form.html",

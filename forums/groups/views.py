@@ -20,7 +20,7 @@ from forums.clients.records import Capability
 from forums.core.connections import enabled_connection_or_404
 from forums.models import ForumConnection
 from forums.web import HtmxHttpRequest, render_page, requires
-from forums.web.outcomes import proposed_or_done
+from forums.web.outcomes import planning_proposed, proposed_or_done
 from forums.web.uploads import upload_refusal
 
 from . import selectors, services
@@ -289,12 +289,7 @@ def group_members_change(
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
-            messages.success(
-                request,
-                f"Proposed bulk action #{action.pk}. Forumdeck is planning it now; then another "
-                "person approves it.",
-            )
-            return redirect("forums:bulk-detail", pk=action.pk)
+            return planning_proposed(request, action)
     context.update(form=form, adding=adding, change=change)
     return render(request, "groups/members_form.html", context)
 

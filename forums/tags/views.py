@@ -16,7 +16,7 @@ from forums.clients.records import Capability
 from forums.core.connections import enabled_connection_or_404
 from forums.models import ForumConnection
 from forums.web import HtmxHttpRequest, render_page, requires
-from forums.web.outcomes import proposed_or_done
+from forums.web.outcomes import planning_proposed, proposed_or_done
 
 from . import selectors, services
 from .forms import (
@@ -199,12 +199,7 @@ def tag_retag(request: HtmxHttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
-            messages.success(
-                request,
-                f"Proposed bulk action #{action.pk}. Forumdeck is planning it now; then another "
-                "person approves it.",
-            )
-            return redirect("forums:bulk-detail", pk=action.pk)
+            return planning_proposed(request, action)
     context = {
         "form": form,
         "picked": picked,

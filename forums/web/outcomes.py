@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from forums.core.outcomes import ChangeOutcome
+from forums.models import BulkAction
 
 
 def proposed_or_done(
@@ -24,3 +25,13 @@ def proposed_or_done(
         return redirect(done_url)
     form.add_error(None, outcome.message)
     return None
+
+
+def planning_proposed(request: HttpRequest, action: BulkAction) -> HttpResponse:
+    """A bulk action just proposed from a page: to its page, saying what happens next."""
+    messages.success(
+        request,
+        f"Proposed bulk action #{action.pk}. Forumdeck is planning it now; then another "
+        "person approves it.",
+    )
+    return redirect("forums:bulk-detail", pk=action.pk)
