@@ -40,7 +40,7 @@ from forums.models import (
 from forums.pacing import MAX_INLINE_WAIT, get_pacer, pace_for, pacing_seconds
 
 from .counts import save_items, update_items
-from .kinds import Applied, Kind, Target, get_kind
+from .kinds import Applied, ItemToSend, Kind, get_kind
 
 logger = logging.getLogger("forums.bulk")
 
@@ -685,8 +685,8 @@ def _run_connection(
                 return Outcome(note="lost the lease to another run")
 
 
-def _targets(items: list[BulkActionItem]) -> list[Target]:
-    return [Target(i.pk, int(i.forum_user_id), i.forum_username, i.target) for i in items]
+def _targets(items: list[BulkActionItem]) -> list[ItemToSend]:
+    return [ItemToSend(i.pk, int(i.forum_user_id), i.forum_username, i.target) for i in items]
 
 
 def _run_chunk(action, kind, connection, client, ctx, chunk, token) -> Outcome | None:

@@ -109,7 +109,7 @@ class TagChangeKind(Kind):
             return reasons
         # The topics that carry the tag now were read when this run started (prepare).
         for target in targets:
-            if target.user_id not in ctx["topics"]:
+            if target.forum_id not in ctx["topics"]:
                 reasons[target.item_id] = f"already without the tag {params['tag']}"
         return reasons
 
@@ -128,7 +128,7 @@ class TagChangeKind(Kind):
         if "tags" in ctx:
             self.apply_direct(client, params)
             return {}
-        topics = [ctx["topics"][t.user_id] for t in targets]
+        topics = [ctx["topics"][t.forum_id] for t in targets]
         client.retag(topics=topics, **self.retag_change(params))
         for topic in topics:
             ctx["topics"].pop(topic.id, None)

@@ -13,8 +13,7 @@ from django import forms
 
 from forums.clients.errors import ForumNotFound
 from forums.clients.records import Capability, ForumTopic
-from forums.core.targets import ParsedTargets, Rejected
-from forums.core.targets import Target as ParsedTarget
+from forums.core.targets import ParsedTargets, Rejected, TargetLine
 
 from .base import Kind, Resolved, check_each
 
@@ -110,7 +109,7 @@ class RetagKind(Kind):
                     )
                     continue
                 seen[value] = number
-                result.targets.append(ParsedTarget(number, value, "topic"))
+                result.targets.append(TargetLine(number, value, "topic"))
         return result
 
     def reason(self, topic: ForumTopic, params: dict[str, Any]) -> str:
@@ -143,10 +142,10 @@ class RetagKind(Kind):
         }
 
     def recheck(self, client, ctx, params, targets):
-        topics = self._read(client, ctx, [t.user_id for t in targets])
+        topics = self._read(client, ctx, [t.forum_id for t in targets])
         reasons = {}
         for target in targets:
-            topic = topics.get(target.user_id)
+            topic = topics.get(target.forum_id)
             if topic is None:
                 reasons[target.item_id] = "no longer exists on this forum"
             elif reason := self.reason(topic, params):
@@ -160,7 +159,7 @@ class RetagKind(Kind):
         return max(client.retag_batch_size, 1)
 
     def apply(self, client, ctx, params, targets):
-        topics = [ctx["topics"][t.user_id] for t in targets]
+        topics = [ctx["topics"][t.forum_id] for t in targets]
         if params.get("replace"):
             client.retag(topics=topics, replace=params.get("add") or [])
         else:
@@ -213,7 +212,7 @@ class RetagTaggedKind(RetagKind):
         )  # fmt: skip
         reasons = {}
         for target in targets:
-            topic = ctx["topics"].get(target.user_id)
+            topic = ctx["topics"].get(target.forum_id)
             if topic is None:
                 reasons[target.item_id] = (
                     f"already without the tag {params['tag']}"
