@@ -10,11 +10,11 @@ AREA = register(
         name="backups",
         nav=NavEntry("Backups", "forums:backup-list", "forums.view_backups", order=70),
         labels={
-            "backup_start": "Backup started",
-            "backup_finish": "Backup finished",
-            "backup_cancel": "Backup cancelled",
-            "backup_download_link": "Backup download link e-mailed",
-            "backup_schedule": "Backup schedule changed",
+            "backup.start": "Backup started",
+            "backup.finish": "Backup finished",
+            "backup.cancel": "Backup cancelled",
+            "backup.download_link": "Backup download link e-mailed",
+            "backup.schedule": "Backup schedule changed",
         },
         permissions={
             "forums.view_backups": VIEWER,

@@ -123,7 +123,7 @@ def backup_start(
         audit_change(
             actor=actor,
             connection=connection,
-            action="backup_start",
+            action="backup.start",
             ok=run.state == BackupRun.State.RUNNING and not run.joined_running,
             message=run.message,
             details={
@@ -191,7 +191,7 @@ def _settle(run: BackupRun, state: str, message: str, **fields: Any) -> BackupRu
         audit_change(
             actor=fresh.requested_by,
             connection=fresh.connection,
-            action="backup_finish",
+            action="backup.finish",
             ok=state == BackupRun.State.SUCCEEDED,
             message=message,
             target=fresh.filename,
@@ -210,7 +210,7 @@ def backup_cancel(*, actor: Any, connection: ForumConnection) -> str:
             client.cancel_backup()
     except ForumError as exc:
         audit_change(
-            actor=actor, connection=connection, action="backup_cancel", ok=False, message=str(exc)
+            actor=actor, connection=connection, action="backup.cancel", ok=False, message=str(exc)
         )
         raise ValidationError(f"{connection.name} could not cancel the backup: {exc}") from None
     now = timezone.now()
@@ -227,7 +227,7 @@ def backup_cancel(*, actor: Any, connection: ForumConnection) -> str:
         audit_change(
             actor=actor,
             connection=connection,
-            action="backup_cancel",
+            action="backup.cancel",
             ok=True,
             message=message,
             details={"runs_cancelled": cancelled},
@@ -250,7 +250,7 @@ def backup_send_download_link(*, actor: Any, connection: ForumConnection, filena
         audit_change(
             actor=actor,
             connection=connection,
-            action="backup_download_link",
+            action="backup.download_link",
             ok=False,
             message=message,
             target=filename,
@@ -260,7 +260,7 @@ def backup_send_download_link(*, actor: Any, connection: ForumConnection, filena
         audit_change(
             actor=actor,
             connection=connection,
-            action="backup_download_link",
+            action="backup.download_link",
             ok=False,
             message=str(exc),
             target=filename,
@@ -274,7 +274,7 @@ def backup_send_download_link(*, actor: Any, connection: ForumConnection, filena
     audit_change(
         actor=actor,
         connection=connection,
-        action="backup_download_link",
+        action="backup.download_link",
         ok=True,
         message=message,
         target=filename,
@@ -364,7 +364,7 @@ def backup_schedule_save(
         schedule.save()
     audit_record(
         actor=actor,
-        action="backup_schedule",
+        action="backup.schedule",
         connection=connection,
         target=connection.name,
         message=f"Backup schedule: {describe_schedule(schedule)}; stale after "

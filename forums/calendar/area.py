@@ -10,9 +10,9 @@ AREA = register(
         name="calendar",
         nav=NavEntry("Calendar", "forums:calendar-month", "forums.view_calendar", order=80),
         labels={
-            "calendar_feed_create": "Calendar feed made",
-            "calendar_feed_rotate": "Calendar feed address changed",
-            "calendar_feed_revoke": "Calendar feed revoked",
+            "calendar_feed.create": "Calendar feed made",
+            "calendar_feed.rotate": "Calendar feed address changed",
+            "calendar_feed.revoke": "Calendar feed revoked",
         },
         permissions={
             "forums.view_calendar": VIEWER,
