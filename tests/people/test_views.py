@@ -22,7 +22,7 @@ EMAIL = "kim.lee@example.org"
 
 @pytest.fixture
 def kim(discourse_sandbox, nodebb_sandbox, sandbox_connection, nodebb_connection):
-    """One person with an account on both sandbox forums (different usernames)."""
+    """One person with an account on the Discourse and NodeBB sandboxes (different usernames)."""
     return {
         "discourse": discourse_sandbox.app.add_person(
             username="kim_lee", email=EMAIL, name="Kim Lee"
