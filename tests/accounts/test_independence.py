@@ -42,9 +42,7 @@ def ben(make_user):
 def confirm_waiting(user, by) -> None:
     """``by`` (another Admin) confirms whatever waits for a second Admin on ``user``'s account;
     a refusal is part of what is tested, so it is let through."""
-    for change in AccountChange.objects.filter(user=user, confirmed_by__isnull=True).order_by(
-        "id"
-    ):
+    for change in AccountChange.objects.filter(user=user, confirmed_by__isnull=True).order_by("id"):
         if change.changed_by_id in (None, by.pk) or change.user_id == by.pk:
             continue
         with contextlib.suppress(ValidationError):
