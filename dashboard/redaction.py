@@ -60,10 +60,29 @@ class RedactingReporterFilter(SafeExceptionReporterFilter):
         return _redacted(super().get_safe_request_meta(request))
 
     def get_traceback_frame_variables(self, request, tb_frame):
+        # A variable named like a secret (token, key, password...) is hidden as a setting of
+        # that name would be: a feed view's own ``token`` never reaches the report.
         return [
-            (name, _redacted(value) if isinstance(value, str) else value)
+            (name, self.cleansed_substitute)
+            if self.hidden_settings.search(name)
+            else (name, _redacted(value) if isinstance(value, str) else value)
             for name, value in super().get_traceback_frame_variables(request, tb_frame)
         ]
+
+
+class _RedactedRequest:
+    """The request as an error report shows it: its path without the token."""
+
+    def __init__(self, request) -> None:
+        self._request = request
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._request, name)
+        if name in ("path", "path_info"):
+            return redact(value)
+        if name in ("get_full_path", "build_absolute_uri", "get_raw_uri"):
+            return lambda *args, **kwargs: redact(value(*args, **kwargs))
+        return value
 
 
 class RedactingExceptionReporter(ExceptionReporter):
@@ -71,6 +90,8 @@ class RedactingExceptionReporter(ExceptionReporter):
 
     def get_traceback_data(self):
         data = super().get_traceback_data()
+        if data.get("request") is not None:
+            data["request"] = _RedactedRequest(data["request"])
         for key in ("request_insecure_uri", "exception_value", "request_meta"):
             if key in data:
                 data[key] = _redacted(data[key])
