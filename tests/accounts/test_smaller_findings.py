@@ -109,7 +109,7 @@ def test_a_deactivation_outside_the_pages_stops_the_feed_too(make_user, sandbox_
     assert Client().get(reverse("forums:calendar-feed", args=[token])).status_code == 404
 
 
-# --- CSRF -------------------------------------------------------------------------------------------
+# --- CSRF ---------------------------------------------------------------------------------------
 def test_the_csrf_cookie_is_httponly_and_the_page_carries_the_token(viewer_client):
     response = viewer_client.get(reverse("overview"))
     cookie = response.cookies["csrftoken"]
@@ -131,7 +131,7 @@ def test_an_htmx_post_with_the_pages_token_passes_the_csrf_check(make_user, sand
     assert not ForumConnection.objects.get(pk=sandbox_connection.pk).enabled
 
 
-# --- CSV --------------------------------------------------------------------------------------------
+# --- CSV ----------------------------------------------------------------------------------------
 def test_the_group_members_export_neutralises_a_leading_tab_and_carriage_return(
     viewer_client, sandbox_connection, discourse_sandbox
 ):
