@@ -189,6 +189,9 @@ def test_a_fresh_installs_first_admin_is_told_nobody_can_approve_and_what_to_do(
     assert 'id="nobody-can-approve"' in page and "manage.py add_admin" in page
     listing = client.get(reverse("forums:bulk-list")).content.decode()
     assert "Waiting, and no one can approve it" in listing and f"#{action.pk}</a>" in listing
+    # The group and tag pages whose changes become bulk actions say it before proposing too.
+    for url in (reverse("forums:group-sync"), reverse("forums:tag-retag")):
+        assert 'id="nobody-can-approve"' in client.get(url).content.decode(), url
 
 
 def test_an_approver_made_by_the_same_admin_does_not_count(
@@ -215,4 +218,5 @@ def test_an_approver_made_by_the_same_admin_does_not_count(
 def test_nothing_is_said_when_someone_can_approve(moderator, approver, client):
     client.force_login(moderator)
     assert "No one can approve" not in client.get(reverse("forums:bulk-create")).content.decode()
+    assert "No one can approve" not in client.get(reverse("forums:tag-retag")).content.decode()
     assert "no one can approve" not in client.get(reverse("forums:bulk-list")).content.decode()
