@@ -212,7 +212,7 @@ def account_set_password(
     # Only the hash is kept until then (as the account itself would keep it).
     AccountChange.objects.filter(
         user=user, kind=Kind.PASSWORD, state=AccountChange.State.PENDING
-    ).update(state=AccountChange.State.DECLINED)
+    ).update(state=AccountChange.State.DECLINED, payload={})  # the newer one replaces it
     return _ask(actor, user, Kind.PASSWORD, "new password set by an Admin",
                 {"password": make_password(password)})  # fmt: skip
 
