@@ -65,6 +65,8 @@ class Hands:
                 state=AccountChange.State.APPLIED, changed_by__isnull=False
             )
             .exclude(changed_by=F("user"))  # the holder's own changes
+            # A deactivation gives nobody power (both the service's and the signals' summaries
+            # of one start so; see accounts.services and accounts.recording).
             .exclude(Q(kind=Kind.ACTIVE) & Q(summary__startswith="deactivated"))
             .order_by("created_at", "id")
             .values_list("user_id", "changed_by_id", "kind", "created_at")
@@ -104,33 +106,26 @@ class Hands:
             parts.append(f"{lead}{_VERBS[edge.kind]} by {who(edge.by_id)} ({_when(edge.at)})")
         return ", ".join(parts)
 
-    def refusal(self, a: AbstractBaseUser, b: AbstractBaseUser, *, a_is_you: bool = True) -> str:
-        """Why ``a`` (the approver or confirmer, "you") does not count as independent of
-        ``b``, or "" when no account holds both."""
+    def refusal(self, a: AbstractBaseUser, b: AbstractBaseUser) -> str:
+        """Why ``a`` (the approver, confirmer or stopper: "you") does not count as independent
+        of ``b``, or "" when no account holds both."""
         if a.pk == b.pk:
             return "It is the same account."
         mine, theirs = self.holders(a.pk), self.holders(b.pk)
         shared = set(mine) & set(theirs)
         if not shared:
             return ""
-        you = a.pk if a_is_you else None
-        them = b.get_username()
-        yours = "Your account" if a_is_you else f"{a.get_username()}'s account"
+        you, them = a.pk, b.get_username()
         if a.pk in theirs:
             return f"{them}'s account was {self._chain(theirs[a.pk], you)}."
         if b.pk in mine:
-            return f"{yours} was {self._chain(mine[b.pk], you)}."
+            return f"Your account was {self._chain(mine[b.pk], you)}."
         # A third account holds both: the one reached by the shortest chains.
         third = min(shared, key=lambda pk: (len(mine[pk]) + len(theirs[pk]), pk))
         return (
-            f"{self.name(third)} holds both: {yours[0].lower() + yours[1:]} was "
+            f"{self.name(third)} holds both: your account was "
             f"{self._chain(mine[third], you)}, and {them}'s was {self._chain(theirs[third], you)}."
         )
-
-
-def independence_refusal(a: AbstractBaseUser, b: AbstractBaseUser) -> str:
-    """Why ``a`` and ``b`` are not independent people, or ""."""
-    return Hands().refusal(a, b)
 
 
 def approval_refusal(*, approver: AbstractBaseUser, proposer: AbstractBaseUser) -> str:
