@@ -244,3 +244,27 @@ def test_an_approver_granted_by_an_independent_admin_approves_after_confirmation
 def test_people_and_roles_is_in_the_menu_for_admins_only(admin_client_, viewer):
     assert "People &amp; roles" in page_html(admin_client_.get(reverse("overview")))
     assert "People &amp; roles" not in page_html(signed_in(viewer).get(reverse("overview")))
+
+
+def test_a_second_admin_declines_a_grant_from_people_and_roles(admin_client_, make_user):
+    moe = make_user("moe", MODERATOR)
+    admin_client_.post(
+        reverse("forums:account-roles", args=[moe.pk]),
+        {"roles": [MODERATOR, ADMIN], "is_active": "on"},
+    )
+    grant = AccountChange.objects.get(user=moe, state="pending")
+    ben = signed_in(make_user("ben", ADMIN, is_staff=True))
+    page = ben.post(
+        reverse("forums:account-change-decline", args=[grant.pk]), {"next": "list"}, follow=True
+    ).content.decode()
+    assert "Declined: moe, grant Admin (waiting for a second Admin)." in page
+    assert 'id="pending-changes"' not in page  # nothing waits any more
+    moe.refresh_from_db()
+    assert not moe.groups.filter(name=ADMIN).exists() and not moe.is_staff
+    entry = AuditEntry.objects.get(action="account.decline")
+    assert entry.actor.username == "ben" and "asked by ada" in entry.message
+    # A Moderator cannot answer at all.
+    forged = signed_in(make_user("mo2", MODERATOR)).post(
+        reverse("forums:account-change-decline", args=[grant.pk])
+    )
+    assert forged.status_code == 403
