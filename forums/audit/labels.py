@@ -32,7 +32,7 @@ LABELS: dict[str, str] = {
     "account.superuser": "Superuser status changed",
     "account.permissions": "Permissions changed",
     "account.confirm": "Account change confirmed",
-    "account.request": "Account change asked for (waits for a second Admin)",
+    "account.request": "Account change asked for",
     "account.decline": "Account change declined",
     "account.unlock": "Sign-in lockout lifted",
     "group.create": "Group created",
