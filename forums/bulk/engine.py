@@ -113,6 +113,36 @@ def connection_binding(connection: ForumConnection) -> dict:
     }
 
 
+def binding_digest(connection: ForumConnection) -> str:
+    """sha256 of one forum's binding: compared before every batch a run sends."""
+    text = json.dumps(connection_binding(connection), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def approved_bindings(action: BulkAction) -> dict[str, str]:
+    """Each forum's binding digest as approved (stored in the plan when it is approved)."""
+    return {str(c.pk): binding_digest(c) for c in action.connections.all()}
+
+
+BINDING_REFUSAL = "refused: the connection changed after approval"
+
+
+class BindingChanged(Exception):
+    """A forum's address, platform, acting user or key is not what was approved."""
+
+    def __init__(self, connection: ForumConnection) -> None:
+        super().__init__(connection.name)
+        self.connection = connection
+
+
+def check_binding(action: BulkAction, connection_id: int) -> None:
+    """Raise ``BindingChanged`` unless the forum, as stored now, is bound as approved."""
+    approved = (action.plan or {}).get("bindings", {}).get(str(connection_id))
+    current = ForumConnection.objects.get(pk=connection_id)
+    if approved is None or binding_digest(current) != approved:
+        raise BindingChanged(current)
+
+
 def compute_hash(action: BulkAction) -> str:
     """sha256 of what an approval covers: kind, parameters, each forum (address, acting user,
     its own settings, key fingerprint) and the planned targets."""
@@ -630,10 +660,16 @@ def _run(action_id: int, token: str) -> Outcome:
                 )
             return Outcome(note=problem)
         now = timezone.now()
+        if "bindings" not in action.plan:
+            # Approved before bindings were stored: the hash just matched, so these are they.
+            action.plan = {**action.plan, "bindings": approved_bindings(action)}
         # Only from "queued": a cancel recorded since this run read the row stays.
         moved = BulkAction.objects.filter(
             pk=action.pk, state=State.QUEUED, cancel_requested=False
-        ).update(state=State.RUNNING, started_at=action.started_at or now, updated_at=now)
+        ).update(
+            state=State.RUNNING, started_at=action.started_at or now, updated_at=now,
+            plan=action.plan,
+        )  # fmt: skip
         if not moved:
             return Outcome(note="no longer queued")
         action.state = State.RUNNING
@@ -649,6 +685,9 @@ def _run(action_id: int, token: str) -> Outcome:
     except BulkCancelled:
         _cancel_rest(action)
         return Outcome(note="cancelled")
+    except BindingChanged as changed:
+        _refuse_rest(action, changed.connection)
+        return Outcome(note=BINDING_REFUSAL)
     _finish(action)
     return Outcome()
 
@@ -728,6 +767,9 @@ def _run_chunk(action, kind, connection, client, ctx, chunk, token) -> Outcome |
     for start in range(0, len(remaining), size):
         if start and _cancel_requested(action.pk):
             raise BulkCancelled
+        # Before every batch, not only at the start: an edit while the run waited (for pacing
+        # slots, say) never redirects what was approved elsewhere.
+        check_binding(action, connection.pk)
         # Renewed per batch, not per chunk: a paced chunk (100 calls at 60/min) outlasts the
         # lease, and beat would start a second run sending the same items.
         if not _renew_lease(action.pk, token):
@@ -866,6 +908,36 @@ def _cancel_rest(action: BulkAction) -> None:
         # "sending" items may have been applied; they stay as they are, for a person to see.
         BulkAction.objects.filter(pk=action.pk).exclude(state=State.CANCELLED).update(
             state=State.CANCELLED, finished_at=now, updated_at=now
+        )
+
+
+def _refuse_rest(action: BulkAction, connection: ForumConnection) -> None:
+    """A forum's binding changed after approval: nothing more is sent anywhere, the action
+    fails with the reason, and the audit log says so."""
+    now = timezone.now()
+    reason = (
+        f"Refused: the connection changed after approval ({connection.name}: its address, "
+        "platform, acting user or key is not what was approved). Nothing more was sent; "
+        "propose it again to act on the forum as it is now."
+    )
+    with transaction.atomic():
+        update_items(
+            action.items.filter(state=ItemState.PENDING),
+            state=ItemState.SKIPPED,
+            error=f"not sent: {BINDING_REFUSAL}",
+        )
+        BulkAction.objects.filter(pk=action.pk, state=State.RUNNING).update(
+            state=State.FAILED, finished_at=now, updated_at=now, last_error=reason
+        )
+        audit_record(
+            actor=None,
+            action="bulk.refused",
+            target=f"bulk action #{action.pk}",
+            connection=connection,
+            outcome=AuditEntry.Outcome.FAILURE,
+            message=reason,
+            details={"bulk_action": action.pk, "connection": connection.pk},
+            bulk_action=action,
         )
 
 

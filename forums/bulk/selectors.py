@@ -11,8 +11,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from forums.accounts.selectors import approval_refusal
-from forums.models import AccountChange, BulkAction
+from forums.accounts.independence import Hands
+from forums.models import BulkAction
 from forums.web.durations import UntilField, describe_until
 
 from .counts import tally
@@ -54,17 +54,16 @@ def with_tallies(actions: Iterable[BulkAction]) -> list[BulkAction]:
 
 def bulk_waiting_for(user) -> int:
     """Bulk actions this person could approve now (never their own, nor those their account's
-    history forbids: see accounts.selectors.approval_refusal)."""
+    history forbids: see accounts.independence)."""
     if not user.has_perm("forums.approve_bulkaction"):
         return 0
     waiting = BulkAction.objects.filter(state=State.PENDING_APPROVAL).exclude(proposed_by=user)
-    if not AccountChange.objects.filter(user=user, changed_by__isnull=False).exists():
-        return waiting.count()  # nothing in this account's history can refuse it
     per_proposer = waiting.values_list("proposed_by").annotate(n=Count("id"))
+    if not per_proposer:
+        return 0
+    hands = Hands()  # both sides count: read the accounts' history once
     proposers = get_user_model().objects.in_bulk([pk for pk, _ in per_proposer])
-    return sum(
-        n for pk, n in per_proposer if not approval_refusal(approver=user, proposer=proposers[pk])
-    )
+    return sum(n for pk, n in per_proposer if not hands.refusal(user, proposers[pk]))
 
 
 def stalled_actions(now=None) -> QuerySet[BulkAction]:

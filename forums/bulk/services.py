@@ -12,14 +12,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from forums.accounts.selectors import approval_refusal
+from forums.accounts.independence import approval_refusal, may_stop
 from forums.audit.services import audit_record
 from forums.clients import client_class
 from forums.models import AuditEntry, BulkAction, BulkActionItem, BulkTargetChunk, ForumConnection
 from forums.tasks import plan_bulk_action, run_bulk_action
 
 from .counts import start_counts, update_items
-from .engine import compute_hash
+from .engine import approved_bindings, compute_hash
 from .kinds import get_kind
 from .targets import decoded_pieces, detect_encoding, first_target, text_pieces
 
@@ -246,6 +246,8 @@ def bulk_action_approve(*, actor: User, action: BulkAction, plan_hash: str) -> B
             action.approval_expires_at = now + settings.FORUMDECK_APPROVAL_TTL
             action.state = State.QUEUED
             action.last_error = ""
+            # Each forum's binding as approved: the run compares it before every batch.
+            action.plan = {**action.plan, "bindings": approved_bindings(action)}
             action.save()
             audit_record(
                 actor=actor,
@@ -292,8 +294,12 @@ def bulk_action_reject(*, actor: User, action: BulkAction, reason: str) -> BulkA
 @transaction.atomic
 def bulk_action_cancel(*, actor: User, action: BulkAction) -> BulkAction:
     """Stop it: at once if it has not started; if it is running, no call leaves after this
-    is recorded (the run checks before each one)."""
+    is recorded (the run checks before each one). Who may: its proposer, every Admin, and
+    anyone who may approve it (``independence.may_stop``)."""
     action = BulkAction.objects.select_for_update().get(pk=action.pk)
+    refusal = may_stop(actor, action)
+    if refusal:
+        raise BulkActionError(refusal)
     _transition(
         action, [State.PLANNING, State.PENDING_APPROVAL, State.QUEUED, State.RUNNING], "cancelled"
     )
@@ -316,7 +322,7 @@ def bulk_action_cancel(*, actor: User, action: BulkAction) -> BulkAction:
         actor=actor,
         action="bulk.cancel",
         target=f"bulk action #{action.pk}",
-        message=message,
+        message=f"{message} Stopped by {actor.get_username()}.",
         details={"bulk_action": action.pk},
         bulk_action=action,
     )

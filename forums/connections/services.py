@@ -16,7 +16,7 @@ from forums.clients import SettingsProblem, client_class, get_client, validate_b
 from forums.clients.errors import CapabilityNotOffered, ForumError
 from forums.clients.records import HealthReport
 from forums.clients.settings_schema import changed_settings
-from forums.models import AuditEntry, BulkActionItem, ForumConnection
+from forums.models import AuditEntry, BulkAction, BulkActionItem, ForumConnection
 
 Outcome = AuditEntry.Outcome
 
@@ -165,6 +165,17 @@ def connection_update(
     if rebound and not api_key:
         connection.refresh_from_db()  # the caller's object goes back to what is stored
         raise ValidationError({"api_key": key_needed_message(rebound)})
+    if (rebound or api_key) and (busy := _approved_actions_on(connection)):
+        connection.refresh_from_db()
+        numbers = ", ".join(f"#{pk}" for pk in busy)
+        raise ValidationError(
+            f"Not saved: approved bulk action{'s' if len(busy) > 1 else ''} {numbers} "
+            f"{'are' if len(busy) > 1 else 'is'} queued or running on {connection.name}, and "
+            "its approval is bound to this address, acting user and key. Wait until "
+            f"{'they finish' if len(busy) > 1 else 'it finishes'} or stop "
+            f"{'them' if len(busy) > 1 else 'it'} on its page, then change the connection. "
+            "(The name and other settings can be changed now.)"
+        )
     if api_key:
         connection.api_key = api_key
         connection.api_key_last4 = api_key[-4:]
@@ -196,6 +207,17 @@ def connection_update(
         details=details,
     )
     return connection
+
+
+def _approved_actions_on(connection: ForumConnection) -> list[int]:
+    """Approved bulk actions bound to this connection that still send (queued or running)."""
+    return list(
+        BulkAction.objects.filter(
+            connections=connection, state__in=[BulkAction.State.QUEUED, BulkAction.State.RUNNING]
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 @transaction.atomic

@@ -3,13 +3,12 @@ edit, delete, members in bulk and sync across forums."""
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
@@ -19,6 +18,7 @@ from forums.clients.errors import ForumError
 from forums.clients.records import Capability
 from forums.models import ForumConnection
 from forums.web import HtmxHttpRequest, render_page, requires
+from forums.web.exports import csv_response
 from forums.web.uploads import upload_refusal
 
 from . import selectors, services
@@ -153,18 +153,6 @@ def group_detail(request: HtmxHttpRequest, connection_id: int, key: str) -> Http
     return render(request, "groups/group_detail.html", context, status=status)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_safe(value):
-    """Spreadsheets run cells starting with = + - @ as formulas: not from forum data."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return "" if value is None else value
-
-
 @require_GET
 @requires("view_forumconnection")
 def group_members_csv(request: HtmxHttpRequest, connection_id: int, key: str) -> HttpResponseBase:
@@ -178,21 +166,14 @@ def group_members_csv(request: HtmxHttpRequest, connection_id: int, key: str) ->
     except ForumError as exc:
         messages.error(request, f"{connection.name} could not list the members: {exc}")
         return redirect("forums:group-detail", connection_id=connection.pk, key=key)
-    writer = csv.writer(_Echo())
 
     def rows():
-        yield writer.writerow(["forum", "group", "user_id", "username", "name", "last_seen_at"])
         for member in [first, *members] if first is not None else []:
             seen = member.last_seen_at.isoformat() if member.last_seen_at else ""
-            yield writer.writerow(
-                [_csv_safe(v) for v in (connection.name, key, member.id, member.username,
-                                        member.name, seen)]
-            )  # fmt: skip
+            yield (connection.name, key, member.id, member.username, member.name, seen)
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    name = slugify(f"{connection.name}-{key}-members")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
+    header = ["forum", "group", "user_id", "username", "name", "last_seen_at"]
+    return csv_response(slugify(f"{connection.name}-{key}-members"), header, rows())
 
 
 @require_http_methods(["GET", "POST"])
