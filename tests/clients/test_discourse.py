@@ -532,10 +532,15 @@ def test_find_users_lists_by_status_with_emails(client, sandbox):
         client.find_users(status=status, limit=3)
     lists = [r.path for r in sandbox.calls.records()]
     assert lists == [f"/admin/users/list/{flag}.json" for flag in (
-        "active", "active", "suspended", "silenced", "newuser", "staff")]  # fmt: skip
+        "active", "active", "suspended", "silenced", "new", "staff")]  # fmt: skip
     # needed to group accounts by e-mail; Discourse logs it in the staff action log
     assert all(parse_qs(r.query)["show_emails"] == ["true"] for r in sandbox.calls.records())
-    assert {u.trust_level for u in client.find_users(status="new", limit=20)} == {0}
+    # "New" is joined in the last 30 days (as on NodeBB and UserEcho), not trust level 0.
+    since = datetime.now(UTC) - timedelta(days=30)  # before the client's own cutoff
+    newcomers = client.find_users(status="new", limit=500)
+    assert newcomers and all(u.created_at >= since for u in newcomers)
+    old_tl0 = [u for u in client.list_users(flag="newuser", limit=None) if u.created_at < since]
+    assert old_tl0 and not {u.id for u in old_tl0} & {u.id for u in newcomers}
     assert client.find_users(limit=0) == []
     with pytest.raises(ValueError):
         client.find_users(status="pending")
