@@ -92,6 +92,10 @@ class TimeZoneField(forms.ChoiceField):
         by_lower = {n.lower(): n for n, _label in timezone_choices()}
         return by_lower.get(text.lower(), text)
 
+    def bound_data(self, data: Any, initial: Any) -> Any:
+        # Shown again as the zone it was taken for ("asia/tokyo" -> "Asia/Tokyo").
+        return self.to_python(data) if isinstance(data, str) else data
+
     def validate(self, value: Any) -> None:
         if value and value not in dict(timezone_choices()):
             raise forms.ValidationError(
