@@ -140,7 +140,7 @@ def backup_schedule(request: HtmxHttpRequest, connection_id: int) -> HttpRespons
     connection = _connection(connection_id)
     if request.method == "GET":
         return redirect("forums:backup-detail", connection_id=connection.pk)
-    form = BackupScheduleForm(request.POST)
+    form = BackupScheduleForm(request.POST, default_timezone=browser_timezone_name(request))
     if form.is_valid():
         data = form.cleaned_data
         try:

@@ -175,5 +175,6 @@ def bulk_action_parameters(action: BulkAction) -> list[tuple[str, str]]:
             shown = "none"
         else:
             shown = str(value)
+        shown = kind.parameter_words(name, value, action.plan, shown)
         rows.append((label, shown))
     return rows

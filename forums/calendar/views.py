@@ -58,7 +58,7 @@ def _query(request: HtmxHttpRequest, **changes: str) -> str:
 @require_GET
 @requires("view_calendar")
 def calendar_month(request: HtmxHttpRequest) -> HttpResponse:
-    form = CalendarFilterForm(request.GET or None)
+    form = CalendarFilterForm(request.GET or None, own_zone=browser_timezone_name(request))
     zone, told = _zone(request, form)
     today = timezone.now().astimezone(zone).date()
     chosen = form.cleaned_data.get("month") if form.is_bound and form.is_valid() else None
@@ -96,7 +96,7 @@ def calendar_month(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 @requires("view_calendar")
 def calendar_agenda(request: HtmxHttpRequest) -> HttpResponse:
-    form = AgendaFilterForm(request.GET or None)
+    form = AgendaFilterForm(request.GET or None, own_zone=browser_timezone_name(request))
     zone, told = _zone(request, form)
     valid = form.is_bound and form.is_valid()
     first = (form.cleaned_data.get("start") if valid else None) or timezone.now().astimezone(

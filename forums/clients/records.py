@@ -282,7 +282,7 @@ _HEALTH_TEXT_LIMITS = {"software": 100, "version": 100, "title": 300, "error": 2
 class HealthReport:
     """What a health check learned, step by step, in plain words."""
 
-    reachable: bool = False
+    reachable: bool | None = False  # None: not asked (the settings stopped it before sending)
     credentials_ok: bool | None = None  # None: not checked (unreachable first)
     is_admin: bool | None = None
     software: str = ""
@@ -314,7 +314,7 @@ class HealthReport:
 
     @property
     def ok(self) -> bool:
-        return self.reachable and bool(self.credentials_ok) and not self.error
+        return bool(self.reachable) and bool(self.credentials_ok) and not self.error
 
     def as_dict(self) -> dict:
         return {name: getattr(self, name) for name in self.__slots__}

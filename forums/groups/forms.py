@@ -219,16 +219,27 @@ class SyncForm(forms.Form):
         self.forums = {f.pk: f for f in forums}
         cast(forms.ChoiceField, self.fields["source"]).choices = [("", "Choose a group…"), *sources]
         cast(forms.ChoiceField, self.fields["targets"]).choices = [(f.pk, f.name) for f in forums]
+        # The source group's own forum is no target: once the source is known it is not drawn
+        # (still a valid choice, so a forged one gets clean()'s message); site.js hides it too
+        # as soon as a source is chosen.
+        source = str((self.data.get("source") if self.is_bound else None)
+                     or self.initial.get("source") or "")  # fmt: skip
+        source_pk = source.partition(":")[0]
+        self.source_forum = int(source_pk) if source_pk.isdigit() else None
+        self.fields["targets"].widget.choices = [
+            (f.pk, f.name) for f in forums if f.pk != self.source_forum
+        ]
         for forum in forums:
             self.fields[f"group_{forum.pk}"] = forms.ChoiceField(
                 label=f"Group on {forum.name}",
                 required=False,
                 choices=[("", "The source group's namesake"), *groups_by_forum.get(forum.pk, [])],
             )
+            self.fields[f"group_{forum.pk}"].widget.attrs["data-sync-forum"] = forum.pk
 
     @property
     def target_group_fields(self):
-        return [self[f"group_{pk}"] for pk in self.forums]
+        return [self[f"group_{pk}"] for pk in self.forums if pk != self.source_forum]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or self.cleaned_data  # None keeps cleaned_data

@@ -32,7 +32,7 @@ STATUSES = {
     "": "Any status",
     "suspended": "Suspended / banned",
     "silenced": "Silenced / muted",
-    "new": "New",
+    "new": "Joined in the last 30 days",
     "staff": "Staff",
 }
 PER_FORUM_LIMIT = 100
@@ -113,12 +113,15 @@ def clean_query(query: str) -> str:
 
 
 _WHOLE_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# Part of an e-mail address: an @, or a domain's shape ("example.org", "lopez.example.org").
+_ADDRESS_PART = re.compile(r"@|[^\s.@]\.[a-z]{2,}(?:\.|$)", re.IGNORECASE)
 
 
 def _search_note(connection: ForumConnection, query: str) -> str:
     """The forum's own note on what its search cannot find (NodeBB: parts of an e-mail
-    address), unless the query is a whole address, which every forum finds."""
-    if _WHOLE_ADDRESS.fullmatch(query):
+    address), when the query looks like part of an address: not for a plain username, nor
+    for a whole address, which every forum finds."""
+    if _WHOLE_ADDRESS.fullmatch(query) or not _ADDRESS_PART.search(query):
         return ""
     return client_class(connection.platform).words.search_note
 

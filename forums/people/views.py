@@ -43,7 +43,7 @@ def people_search(request: HtmxHttpRequest) -> HttpResponseBase:
     everyone found so far as it arrives. Paging, htmx and ``?stream=0`` (no JavaScript) wait
     for every forum, and paging reuses the answers the search cached."""
     form = SearchForm(request.GET or None)
-    context: dict = {"form": form, "bulk_kinds": BULK_FROM_SELECTION}
+    context: dict = {"form": form}
     if request.GET.get("q") is not None and form.is_valid():
         query = request.GET.copy()
         query.pop("page", None)
@@ -66,12 +66,28 @@ def people_search(request: HtmxHttpRequest) -> HttpResponseBase:
         except ValidationError as exc:
             context["search_error"] = " ".join(exc.messages)
         else:
-            context.update(result=result, page=_page(result, request.GET.get("page")))
+            context.update(
+                result=result,
+                page=_page(result, request.GET.get("page")),
+                bulk_kinds=_bulk_kinds(result),
+            )
             if streamed:
                 context["streaming"] = True
                 fills = _search_fills(request, context, answers)
                 return stream_page(request, "people/search.html", context, fills)
     return render_page(request, "people/search.html", context, partial="people-results")
+
+
+def _bulk_kinds(result: selectors.SearchResult) -> dict[str, str]:
+    """The bulk actions at least one forum of the accounts found can take (UserEcho, with no
+    penalty and no bulk delete, offers none of them)."""
+    platforms = {a.platform for person in result.people for a in person.accounts}
+    classes = [client_class(p) for p in platforms]
+    return {
+        key: label
+        for key, label in BULK_FROM_SELECTION.items()
+        if any(KINDS[key].offered_by(cls) for cls in classes)
+    }
 
 
 def _page(result: selectors.SearchResult, number: str | int | None) -> Page:
@@ -93,7 +109,12 @@ def _search_fills(
         ]
         table = render_to_string(
             "people/search.html#people-table",
-            {**context, "result": progress.result, "page": _page(progress.result, 1)},
+            {
+                **context,
+                "result": progress.result,
+                "page": _page(progress.result, 1),
+                "bulk_kinds": _bulk_kinds(progress.result),
+            },
             request=request,
         )
         yield "".join(lines) + fill("people-table", table, swap="outer")

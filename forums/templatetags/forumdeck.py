@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import re
+
 from django import template
 from django.utils import formats, timezone
 
 from forums.clients import client_class, supported_platforms
-from forums.clients.records import ForumUser, ModerationEvent, Penalty
-from forums.web.times import ago
+from forums.clients.records import Capability, ForumUser, ModerationEvent, Penalty
+from forums.web.times import ago, running_for
 
 register = template.Library()
 
@@ -145,3 +147,26 @@ def paginator(
         "following": following,
         "label": label,
     }
+
+
+# The clients' messages point to the edit page ("Check both (Edit this forum).") for the pages
+# that show them elsewhere; on that page itself the pointer only confuses.
+_EDIT_POINTER = re.compile(r"\s*(?:Check (?:both|it) \(Edit this forum\)\.|\(Edit this forum\))")
+
+
+@register.filter
+def without_edit_pointer(message: str) -> str:
+    """A forum's error message as the edit page shows it: without "(Edit this forum)"."""
+    return _EDIT_POINTER.sub("", str(message or "")).strip()
+
+
+@register.filter
+def offers(platform: str, capability: str) -> bool:
+    """``connection.platform|offers:"review_queue"``: asked of the platform's client class."""
+    return client_class(platform).supports(Capability(capability))
+
+
+@register.filter(name="running_for")
+def running_for_filter(value) -> str:
+    """ "less than a minute", "3 minutes": see ``forums.web.times.running_for``."""
+    return running_for(value)

@@ -82,7 +82,11 @@ def test_an_admin_schedules_in_their_time_zone(admin_client_, sandbox_connection
     admin_client_.cookies["forumdeck_tz"] = "America/Toronto"
     detail = reverse("forums:backup-detail", args=[sandbox_connection.pk])
     html = admin_client_.get(detail).content.decode()
-    assert '<option value="America/Toronto" selected>' in html
+    # A text field with the list of zones to search (issue 26, item 16): the viewer's first.
+    assert 'name="timezone_name" value="America/Toronto"' in html
+    zones = html[html.index('<datalist id="id_timezone_name-zones">') :].split("</datalist>")[0]
+    assert zones.index('"America/Toronto"') < zones.index('"UTC"') < zones.index("Africa/Abidjan")
+    assert 'label="America/Toronto · your zone"' in zones
     url = reverse("forums:backup-schedule", args=[sandbox_connection.pk])
     response = admin_client_.post(url, {"frequency": "weekly", "weekday": "2", "at_time": "01:15",
                                         "timezone_name": "America/Toronto", "with_uploads": "on",
@@ -100,6 +104,7 @@ def test_schedule_bad_input_is_refused_plainly(admin_client_, sandbox_connection
     html = response.content.decode()
     assert response.status_code == 422
     assert "Select a valid choice" in html and "Enter a valid time" in html
+    assert "“Nowhere/Land” is not a time zone" in html
     assert not PeriodicTask.objects.filter(task="forums.tasks.run_scheduled_backup").exists()
 
 
@@ -113,3 +118,11 @@ def test_download_link_for_a_missing_file(moderator_client, sandbox_connection):
     url = reverse("forums:backup-link", args=[sandbox_connection.pk])
     response = moderator_client.post(url, {"filename": "gone.tar.gz"}, follow=True)
     assert "has no backup named gone.tar.gz" in response.content.decode()
+
+
+def test_a_backup_just_started_runs_for_less_than_a_minute(moderator_client, sandbox_connection):
+    """Issue 26, item 22: never "Running for 0 minutes"."""
+    url = reverse("forums:backup-start", args=[sandbox_connection.pk])
+    html = moderator_client.post(url, {"with_uploads": "on"}, headers=HX).content.decode()
+    assert "Running for less than a minute;" in html
+    assert "0 minutes" not in html

@@ -94,3 +94,35 @@ def test_replace_clears_and_a_bad_new_tag_is_refused_first(moderator, nodebb_con
     assert [t.value for t in parsed.targets] == ["3", "4"]
     assert [j.reason for j in parsed.junk] == ["not a topic id"]
     assert len(parsed.duplicates) == 1
+
+
+def test_one_topic_userecho_cannot_give_does_not_fail_the_plan(
+    moderator, userecho_connection, userecho_sandbox
+):
+    """Issue 26, item 13: that topic is listed as unreadable; the others are planned."""
+    app = userecho_sandbox.app
+    topic_ids = sorted(app.state.topics)[:3]
+    bad = topic_ids[1]
+    own_topic_get = app.topic_get
+
+    def broken(request, topic_id):
+        if topic_id == bad:
+            return app.fail("invalid", "Something odd about this one")
+        return own_topic_get(request, topic_id)
+
+    app.topic_get = broken
+    try:
+        action = bulk_action_propose(
+            actor=moderator, kind="retag",
+            params={"add": "triaged", "remove": "", "replace": False, "tag": ""},
+            targets_by_connection={userecho_connection: [str(t) for t in topic_ids]},
+        )  # fmt: skip
+        assert engine.plan_action(action.pk).again_in is None
+    finally:
+        del app.topic_get
+    action.refresh_from_db()
+    assert action.state == State.PENDING_APPROVAL, action.last_error
+    assert action.plan["planned"] == 2
+    item = action.items.get(target=str(bad))
+    assert item.state == "skipped"
+    assert item.error.startswith("could not be read:") and "Something odd" in item.error

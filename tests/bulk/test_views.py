@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from forums.bulk import engine
+from forums.bulk.services import bulk_action_propose
 from forums.models import BulkAction
 from forums.roles import APPROVER, MODERATOR
 from tests.bulk.helpers import approve, planned_group_add, propose_and_plan, usernames
@@ -297,3 +298,35 @@ def test_a_paste_too_large_for_a_form_gets_a_page_that_says_so(moderator_client,
     )
     assert response.status_code == 400
     assert "For a long list of targets, upload it as a CSV file" in response.content.decode()
+
+
+# --- issue 26, item 14 -----------------------------------------------------------------------
+def test_a_group_sync_names_its_target_groups(
+    moderator, viewer_client, nodebb_connection, nodebb_sandbox
+):
+    app = nodebb_sandbox.app
+    members = set(app.state.groups["Support Team"]["members"])
+    outsider = next(u for u in app.state.users.values() if u["uid"] > 2 and u["uid"] not in members)
+    action = bulk_action_propose(
+        actor=moderator, kind="group_sync",
+        params={"source": "Elsewhere: Support", "groups": {"Sandbox NodeBB": "support-team"},
+                "remove": False},
+        targets_by_connection={nodebb_connection: [f"add:{outsider['username']}"]},
+    )  # fmt: skip
+    assert engine.plan_action(action.pk).again_in is None
+    html = viewer_client.get(reverse("forums:bulk-detail", args=[action.pk])).content.decode()
+    parameters = html[html.index('id="parameters-heading"') :].split("</section>")[0]
+    assert "<dt>Target groups</dt><dd>Sandbox NodeBB: Support Team</dd>" in parameters
+    assert "support-team" not in html and "{&#x27;" not in html
+
+
+def test_the_csv_file_sits_right_below_the_targets(moderator_client, sandbox_connection):
+    """Issue 26, item 22: "…or a CSV file" is the other way to give the targets, so it is
+    drawn next to them (and still sent last, so a refused file loses no other field)."""
+    html = moderator_client.get(reverse("forums:bulk-create")).content.decode()
+    targets, csv_file = html.index('id="id_targets"'), html.index('id="id_csv_file"')
+    between = html[targets:csv_file]
+    assert "<fieldset" not in between and "kind-params" not in between
+    assert html.rindex("kind-params", 0, targets) < targets  # the details come before both
+    after = html[html.index(">", csv_file) : html.index('value="Make the plan"')]
+    assert 'name="' not in after  # the file is still the last field sent

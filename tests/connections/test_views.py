@@ -322,3 +322,39 @@ def test_a_window_that_allows_less_than_one_request_is_refused(admin_client_):
         response.content.decode()
     )
     assert not ForumConnection.objects.exists()
+
+
+# --- issue 26, items 12 and 14 ---------------------------------------------------------------
+def test_the_edit_page_does_not_point_to_itself(admin_client_, discourse_sandbox):
+    """The list says "Check both (Edit this forum)"; on the edit page that pointer is gone and
+    the explanation stays."""
+    connection = ForumConnectionFactory(
+        name="Wrong key", base_url=discourse_sandbox.url, api_key="not-the-sandbox-key",
+        api_username="system", enabled=False,
+    )  # fmt: skip
+    listed = admin_client_.post(
+        reverse("forums:connection-test", args=[connection.pk]), headers={"HX-Request": "true"}
+    ).content.decode()
+    assert "Check both (Edit this forum)." in listed
+    html = admin_client_.get(reverse("forums:connection-update", args=[connection.pk])).content
+    html = html.decode()
+    assert "Its last test failed" in html
+    assert "Discourse refused the credentials" in html and "scope for this call." in html
+    assert "Edit this forum" not in html and "Check both" not in html
+
+
+def test_a_nodebb_test_that_sent_nothing_is_not_called_reachable(admin_client_, nodebb_sandbox):
+    connection = ForumConnectionFactory(
+        name="Master without uid", platform="nodebb", base_url=nodebb_sandbox.url,
+        api_key="any-token", api_username="", settings={"master_token": True},
+    )  # fmt: skip
+    nodebb_sandbox.app.calls.clear()
+    html = admin_client_.post(
+        reverse("forums:connection-test", args=[connection.pk]), headers={"HX-Request": "true"}
+    ).content.decode()
+    assert nodebb_sandbox.app.calls.records() == []  # refused before sending
+    assert "Reachable: not asked: nothing was sent" in html
+    assert "Reachable: yes" not in html
+    assert "give that user&#x27;s uid (a number)" in html
+    entry = AuditEntry.objects.get(action="connection.test")
+    assert entry.details["reachable"] is None

@@ -99,3 +99,60 @@ def test_the_overview_reads_on_a_phone(page, live_server, make_user, sandbox_con
     assert box is not None and box["width"] <= 390
     # No sideways scrolling on a phone.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+# --- issue 26, items 12 and 22: the list at a desk and on a phone ------------------------------
+PLACEHOLDER_FITS = """(input) => {
+  const style = getComputedStyle(input);
+  const probe = document.createElement("span");
+  probe.style.font = style.font;
+  probe.style.whiteSpace = "pre";
+  probe.style.position = "absolute";
+  probe.textContent = input.placeholder;
+  document.body.appendChild(probe);
+  const needed = probe.getBoundingClientRect().width;
+  probe.remove();
+  const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return {needed: Math.ceil(needed), room: Math.floor(room)};
+}"""
+
+# The opacity a person sees: the element's own times every ancestor's.
+SEEN_OPACITY = """(el) => {
+  let seen = 1;
+  for (let node = el; node; node = node.parentElement) {
+    seen *= parseFloat(getComputedStyle(node).opacity);
+  }
+  return seen;
+}"""
+
+
+@pytest.mark.parametrize("width", [1366, 360])
+def test_a_disabled_forums_row_keeps_its_buttons_whole_and_the_list_fits(
+    page, live_server, make_user, sandbox_connection, width
+):
+    make_user("ada", "Admin", is_staff=True)
+    ForumConnection.objects.filter(pk=sandbox_connection.pk).update(enabled=False)
+    page.set_viewport_size({"width": width, "height": 800})
+    sign_in(page, live_server, "ada", "pw-ada-123")
+    page.goto(f"{live_server.url}/forums/")
+    row = page.locator(f"#connection-{sandbox_connection.pk}")
+    expect(row).to_contain_text("Disabled")
+    enable = row.get_by_role("button", name="Test and enable")
+    assert enable.evaluate(SEEN_OPACITY) == 1.0
+    assert row.locator("td[data-label=Address]").evaluate(SEEN_OPACITY) < 1.0  # still marked
+    # The short Edit link is a button like its neighbours: their height and text size, and
+    # not a sliver beside them (at least five letters wide, like "Delete").
+    edit = row.get_by_role("link", name="Edit", exact=True).bounding_box()
+    test = row.get_by_role("button", name="Test connection").bounding_box()
+    delete = row.get_by_role("link", name="Delete").bounding_box()
+    assert edit and test and delete and abs(edit["height"] - test["height"]) <= 1
+    assert edit["width"] >= 0.9 * delete["width"], (edit, delete)
+    sizes = {
+        b.evaluate("e => getComputedStyle(e).fontSize")
+        for b in (row.get_by_role("link", name="Edit", exact=True), enable)
+    }
+    assert len(sizes) == 1, sizes
+    # The search field shows its whole hint.
+    fit = page.locator("#q").evaluate(PLACEHOLDER_FITS)
+    assert fit["needed"] <= fit["room"], fit
+    assert page.evaluate("document.documentElement.scrollWidth") <= width

@@ -517,3 +517,32 @@ def test_every_call_of_a_search_and_a_person_page_takes_a_slot_in_the_forums_boo
         calls = sandbox.app.calls.count()
         assert calls > 0
         assert booked_calls(connection) == calls
+
+
+# --- issue 26, items 13, 19 and 21 -------------------------------------------------------------
+def test_the_bulk_bar_offers_only_what_the_forums_found_can_do(
+    moderator_client, discourse_sandbox, userecho_sandbox, sandbox_connection, userecho_connection
+):
+    userecho_sandbox.app.add_person(username="kim-lee", email=EMAIL, name="Kim Lee")
+    only_userecho = search(moderator_client, q="kim-lee")
+    assert "kim-lee" in only_userecho
+    # UserEcho has no suspension and no bulk delete: nothing to pick, and it says why.
+    assert 'id="bulk-kind"' not in only_userecho and 'name="account"' not in only_userecho
+    assert "None of these forums takes a bulk action on accounts" in only_userecho
+    discourse_sandbox.app.add_person(username="kim_lee", email=EMAIL, name="Kim Lee")
+    both = search(moderator_client, q="kim")
+    bar = both[both.index('id="bulk-kind"') :].split("</select>")[0]
+    assert re.findall(r'value="(\w+)"', bar) == ["suspend", "unsuspend", "delete_users"]
+
+
+def test_the_new_status_says_what_it_means(viewer_client):
+    html = viewer_client.get(reverse("forums:people-search")).content.decode()
+    assert '<option value="new">Joined in the last 30 days</option>' in html
+    assert '<option value="new">New</option>' not in html
+
+
+def test_the_nodebb_partial_address_note_only_for_part_of_an_address(viewer_client, kim):
+    note = "it cannot find part of an address"
+    assert note not in search(viewer_client, q="zzqqxx")  # a plain username: no note
+    assert note in search(viewer_client, q="lee.example")  # a domain's shape
+    assert note in search(viewer_client, q="zzqq@exa")  # with an @

@@ -99,6 +99,11 @@ class Kind:
     def describe(self, params: dict[str, Any]) -> str:
         return self.label
 
+    def parameter_words(self, name: str, value: Any, plan: dict[str, Any], shown: str) -> str:
+        """One parameter as the action's page shows it (``shown``: the plain rendering); a kind
+        whose parameter is a forum's key for something says its name instead."""
+        return shown
+
     def parse_targets(self, text: str = "", *, csv_data: str | None = None) -> ParsedTargets:
         """The targets a person gave: usernames, e-mail addresses or ids (see targets.py)."""
         return parse_targets(text, csv_data=csv_data)

@@ -327,9 +327,25 @@ class GroupSyncKind(Kind):
     from_bulk_form = False
 
     def describe(self, params):
-        targets = ", ".join(f"{forum}: {key}" for forum, key in sorted(params["groups"].items()))
+        # The target groups by name are in the parameters (parameter_words): the plan knows
+        # them; here only each forum's key would be at hand.
+        targets = ", ".join(sorted(params["groups"]))
         removing = ", removing people not in it" if params.get("remove") else ""
         return f"Sync group {params['source']} to {targets}{removing}"
+
+    def parameter_words(self, name, value, plan, shown):
+        if name != "groups" or not isinstance(value, dict):
+            return shown
+        # The plan read each target group (frozen per forum): its name, not its key.
+        frozen = plan.get("frozen") or {}
+        names = {}
+        for row in plan.get("per_connection") or []:
+            group = (frozen.get(str(row.get("connection"))) or {}).get("group") or {}
+            if group.get("name"):
+                names[row.get("name")] = group["name"]
+        return "\n".join(
+            f"{forum}: {names.get(forum, key)}" for forum, key in sorted(value.items())
+        )
 
     def parse_targets(self, text="", *, csv_data=None):
         result = ParsedTargets()
