@@ -297,3 +297,23 @@ def test_a_paste_too_large_for_a_form_gets_a_page_that_says_so(moderator_client,
     )
     assert response.status_code == 400
     assert "For a long list of targets, upload it as a CSV file" in response.content.decode()
+
+
+def test_an_action_waiting_for_approval_shows_its_plan_not_a_progress_bar(
+    moderator, viewer_client, sandbox_connection, discourse_sandbox
+):
+    names = usernames(discourse_sandbox, 3, not_in_group="translators")
+    action = propose_and_plan(
+        proposer=moderator,
+        connection=sandbox_connection,
+        kind="group_add",
+        targets=[*names, "nobody-by-this-name"],  # skipped while planning: not found
+        params={"group": "translators"},
+    )
+    assert action.state == BulkAction.State.PENDING_APPROVAL
+    html = viewer_client.get(reverse("forums:bulk-list")).content.decode()
+    row = html.split(f">#{action.pk}</a>")[1].split("</tr>")[0]
+    assert "<progress" not in row
+    assert "Planned: 3 to change, 1 skipped" in row
+    page = viewer_client.get(reverse("forums:bulk-detail", args=[action.pk])).content.decode()
+    assert "<progress" not in page
