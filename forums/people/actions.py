@@ -38,6 +38,8 @@ class UserAction:
     unless: Capability | None = None
     reread: bool = True  # read the account again afterwards (not after deleting it)
     penalty: Penalty | None = field(default=None)
+    # Does it make sense for this account as it is now (no Unsuspend on an active one)?
+    fits: Callable[[ForumUser], bool] = field(default=lambda user: True)
 
     def offered_by(
         self, client_cls: type[ForumClient], extra: Collection[Capability] = frozenset()
@@ -119,9 +121,11 @@ def _penalty_actions(client_cls: type[ForumClient]) -> list[UserAction]:
         words = client_cls.penalty_words(kind)
         actions += [
             UserAction(words.verb.lower(), words.verb, kind.capability, False, PenaltyForm,
-                       _penalise(kind, words.done), penalty=kind),
+                       _penalise(kind, words.done), penalty=kind,
+                       fits=lambda user, kind=kind: not user.penalised(kind)),
             UserAction(words.lift.lower(), words.lift, kind.capability, False, None,
-                       _lift(kind, words.done), penalty=kind),
+                       _lift(kind, words.done), penalty=kind,
+                       fits=lambda user, kind=kind: user.penalised(kind)),
         ]  # fmt: skip
     return actions
 
@@ -132,11 +136,14 @@ _OTHER_ACTIONS: tuple[UserAction, ...] = (
     UserAction("trust_level", "Set trust level", Capability.USER_TRUST_LEVEL, False,
                TrustLevelForm, _trust_level),
     UserAction("approve", "Approve", Capability.USER_APPROVE, False, None,
-               _call("approve_user", "{username} is approved.")),
+               _call("approve_user", "{username} is approved."),
+               fits=lambda user: user.approved is not True and user.active),
     UserAction("activate", "Activate", Capability.USER_ACTIVATE, False, None,
-               _call("activate_user", "{username} is activated.")),
+               _call("activate_user", "{username} is activated."),
+               fits=lambda user: not user.active),
     UserAction("deactivate", "Deactivate", Capability.USER_ACTIVATE, False, None,
-               _call("deactivate_user", "{username} is deactivated.")),
+               _call("deactivate_user", "{username} is deactivated."),
+               fits=lambda user: user.active),
     UserAction("anonymize", "Anonymize", Capability.USER_ANONYMIZE, True, ConfirmForm,
                _anonymize),
     UserAction("delete", "Delete", Capability.USER_DELETE, True, DeleteForm, _delete,
@@ -164,6 +171,14 @@ def actions_for(
     """The actions this forum offers, in display order (``extra``: see offered_by)."""
     every = _penalty_actions(client_cls) + list(_OTHER_ACTIONS)
     return [action for action in every if action.offered_by(client_cls, extra)]
+
+
+def actions_fitting(
+    client_cls: type[ForumClient], user: ForumUser, extra: Collection[Capability] = frozenset()
+) -> list[UserAction]:
+    """The actions this forum offers that make sense for ``user`` as read now: no Unsuspend on
+    an account that is not suspended, no Approve on an approved one."""
+    return [action for action in actions_for(client_cls, extra) if action.fits(user)]
 
 
 def find_action(

@@ -644,6 +644,8 @@ class DiscourseSandbox(SandboxApp):
             **self.basic_user(user),
             "name": user["name"] or None,
             "active": user["active"],
+            # Discourse sends it only with must_approve_users on, as this sandbox has it.
+            "approved": user["approved"],
             "admin": user["admin"],
             "moderator": user["moderator"],
             "last_seen_at": iso(seen),
