@@ -12,7 +12,7 @@ from forums.clients import (
 from forums.clients.errors import ForumError
 from forums.models import MAX_RATE_WINDOW_SECONDS, ForumConnection
 
-from .services import KEY_BINDING, key_needed_message
+from .services import key_needed_message, key_rebound
 
 
 def _platform_help() -> tuple[str, str]:
@@ -115,11 +115,8 @@ class ConnectionForm(forms.ModelForm):
                 data["nodebb_master_token"] = checked["master_token"]
         if self.instance.pk and not data.get("api_key"):
             # self.instance still holds the stored values here (the form writes them later).
-            rebound = [
-                f
-                for f in KEY_BINDING
-                if f in data and data[f] != getattr(self.instance, f) and f not in self.errors
-            ]
+            new = {f: v for f, v in data.items() if f not in self.errors}
+            rebound = key_rebound(stored=self.instance, new=new)
             if rebound:
                 self.add_error("api_key", key_needed_message(rebound))
         return data

@@ -51,6 +51,25 @@ def key_needed_message(changed: list[str]) -> str:
     )
 
 
+def key_rebound(*, stored: ForumConnection, new: dict[str, Any]) -> list[str]:
+    """Which of the key's bindings the ``new`` values really change. The stored values are
+    first normalised the way the form and the services normalise what is typed (UserEcho's
+    token acts as its own user, so an old stored acting uid such as "1" reads as ""): saving a
+    form unchanged never asks for the key again."""
+    before = {f: getattr(stored, f) for f in KEY_BINDING}
+    try:
+        checked = _platform_settings(
+            platform=stored.platform, base_url=stored.base_url,
+            api_username=stored.api_username, master_token=stored.nodebb_master_token,
+        )  # fmt: skip
+    except ValidationError:
+        pass  # stored settings today's rules refuse: compare them as they are
+    else:
+        before["api_username"] = checked["api_username"]
+        before["nodebb_master_token"] = checked["master_token"]
+    return [f for f in KEY_BINDING if f in new and new[f] != before[f]]
+
+
 def _clean_base_url(url: str) -> str:
     try:
         return validate_base_url(url)
@@ -146,7 +165,8 @@ def connection_update(
     connection.api_username = checked["api_username"]
     connection.nodebb_master_token = checked["master_token"]
     changed = [k for k in _EDITABLE if getattr(connection, k) != original[k]]
-    rebound = [k for k in KEY_BINDING if k in changed]
+    stored = ForumConnection(**{k: original[k] for k in KEY_BINDING})
+    rebound = key_rebound(stored=stored, new={k: getattr(connection, k) for k in changed})
     if rebound and not api_key:
         connection.refresh_from_db()  # the caller's object goes back to what is stored
         raise ValidationError({"api_key": key_needed_message(rebound)})
@@ -172,6 +192,25 @@ def connection_update(
         target=connection.name,
         message=message,
         details=details,
+    )
+    return connection
+
+
+@transaction.atomic
+def connection_disable(*, actor: AbstractBaseUser, connection: ForumConnection) -> ForumConnection:
+    """Stop offering a forum. Only ``enabled`` changes, so it never needs the key, whatever
+    else about the stored settings today's rules would question."""
+    if not connection.enabled:
+        return connection
+    connection.enabled = False
+    connection.save(update_fields=["enabled", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="connection.update",
+        connection=connection,
+        target=connection.name,
+        message="Changed: enabled",
+        details={"changed": ["enabled"]},
     )
     return connection
 
@@ -263,10 +302,6 @@ def connection_test(*, actor: AbstractBaseUser, connection: ForumConnection) -> 
     return report
 
 
-# What reaches the forum: a change to any of these needs a passing test before it is enabled.
-_REACHING = ("platform", "base_url", "api_username", "nodebb_master_token")
-
-
 def connection_save_and_test(
     *,
     actor: AbstractBaseUser,
@@ -286,9 +321,7 @@ def connection_save_and_test(
         connection = connection_create(actor=actor, api_key=api_key, enabled=False, **fields)
         reaching_changed = True
     else:
-        reaching_changed = bool(api_key) or any(
-            key in fields and fields[key] != getattr(connection, key) for key in _REACHING
-        )
+        reaching_changed = bool(api_key) or bool(key_rebound(stored=connection, new=fields))
         # Everything is saved as asked, except that enabling waits for the test.
         connection = connection_update(
             actor=actor,
