@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from html import escape
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from forums.bulk import engine
+from forums.bulk import engine, selectors
 from forums.models import BulkAction
 from forums.roles import APPROVER, MODERATOR
 from tests.bulk.helpers import approve, planned_group_add, propose_and_plan, usernames
@@ -317,3 +319,54 @@ def test_an_action_waiting_for_approval_shows_its_plan_not_a_progress_bar(
     assert "Planned: 3 to change, 1 skipped" in row
     page = viewer_client.get(reverse("forums:bulk-detail", args=[action.pk])).content.decode()
     assert "<progress" not in page
+
+
+def test_a_run_waiting_for_forumdecks_pace_says_so_and_its_estimate_never_climbs(
+    moderator, approver, approver_client, sandbox_connection, discourse_sandbox
+):
+    from datetime import timedelta
+
+    from forums.bulk.services import bulk_action_cancel
+
+    action = propose_and_plan(
+        proposer=moderator,
+        connection=sandbox_connection,
+        kind="suspend",  # one call per person
+        targets=usernames(discourse_sandbox, 8),
+        params={"reason": "spam wave", "until": "7 days"},
+    )
+    # Four calls a minute: the run sends the window's four, then waits for Forumdeck's book.
+    type(sandbox_connection).objects.filter(pk=sandbox_connection.pk).update(requests_per_minute=4)
+    approve(action, approver)
+    engine.run_action(action.pk)
+    action.refresh_from_db()
+    assert action.state == BulkAction.State.RUNNING
+    note = action.last_error
+    assert note.startswith(
+        "Waiting for Forumdeck's pace for Sandbox Discourse (4 calls a minute): about "
+    )
+    assert "asked to wait" not in note and "rate limit" not in note
+    seconds = note.split("about ")[1].removesuffix(" s.")
+    assert seconds.isdigit()  # whole seconds, not 15.3929
+
+    assert 0 < selectors.progress(action).done < 8  # some sent, the rest waits
+    url = reverse("forums:bulk-detail", args=[action.pk])
+    html = approver_client.get(url).content.decode()
+    shown = escape(note)
+    assert shown in html and f'class="errornote">{shown}' not in html  # a wait, not an error
+    first = re.search(r"about (\d+) (s|min) left", html)
+    assert first is not None
+    # The run waited (as it does at a slow pace): the time spent must not raise the estimate.
+    BulkAction.objects.filter(pk=action.pk).update(
+        started_at=action.started_at - timedelta(minutes=5)
+    )
+    later = re.search(r"about (\d+) (s|min) left", approver_client.get(url).content.decode())
+    assert later is not None and later.groups() == first.groups()
+
+    # Cancelled while waiting: a finished action keeps no red "waiting" notice.
+    bulk_action_cancel(actor=moderator, action=action)
+    engine.run_action(action.pk)
+    action.refresh_from_db()
+    assert action.state == BulkAction.State.CANCELLED
+    page = approver_client.get(url).content.decode()
+    assert "Waiting for Forumdeck" not in page
