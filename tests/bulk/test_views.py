@@ -34,11 +34,17 @@ def test_moderator_proposes_and_sees_the_plan_with_junk_line_numbers(
     moderator_client, sandbox_connection, discourse_sandbox
 ):
     names = usernames(discourse_sandbox, 3, not_in_group="translators")
-    response = propose_post(
-        moderator_client,
-        sandbox_connection,
-        targets="\n".join([names[0], "what is this?", *names[1:]]),
-    )
+    pasted = "\n".join([names[0], "what is this?", *names[1:]])
+    # As on a group's members form: the unreadable line stops the form, listed with its
+    # number, and nothing is proposed until it is corrected or left out on purpose.
+    stopped = propose_post(moderator_client, sandbox_connection, targets=pasted)
+    html = stopped.content.decode()
+    assert stopped.status_code == 200 and not BulkAction.objects.exists()
+    assert "1 line(s) cannot be read (listed below)" in html
+    assert "line 2: <code>what is this?</code>" in html
+    assert "Leave out the lines listed above and propose the rest" in html
+    assert names[0] in html  # the paste is kept for correcting
+    response = propose_post(moderator_client, sandbox_connection, targets=pasted, accept_junk="on")
     action = BulkAction.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("forums:bulk-detail", args=[action.pk])
