@@ -10,6 +10,7 @@ from django import forms
 from forums.bulk.forms import TargetsForm
 from forums.clients import client_class
 from forums.models import ForumConnection
+from forums.web.confirm import TypedConfirmation
 
 KINDS = [("", "All groups"), ("ordinary", "Ordinary groups"), ("automatic", "Automatic / system")]
 
@@ -100,13 +101,16 @@ class GroupEditForm(GroupFieldsForm):
         return data
 
 
-class GroupDeleteForm(forms.Form):
-    confirm = forms.CharField(
-        label="Type the group's name to confirm",
-        max_length=255,
-        strip=False,
-        help_text="Deleting a group ends every membership in it. This cannot be undone.",
-    )
+class GroupDeleteForm(TypedConfirmation, forms.Form):
+    mismatch = "Type the group's name exactly (“{phrase}”) to confirm."
+
+    def __init__(self, *args: Any, name: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.require_phrase(
+            name,
+            label=f"Type {name} to confirm",
+            help_text="Deleting a group ends every membership in it. This cannot be undone.",
+        )
 
 
 class MembersForm(TargetsForm):
