@@ -242,8 +242,21 @@ def backup_cancel(*, actor: Any, connection: ForumConnection) -> str:
     return message
 
 
+def acting_account_words(connection: ForumConnection) -> str:
+    """Who receives a backup's download link. The forum e-mails it to the account the API key
+    acts as, never to the person who asked (Discourse's Admin::BackupsController#email
+    enqueues the mail for current_user), and only that account can use the link (its token
+    is tied to it)."""
+    who = connection.api_username or "the API key's own user"
+    return (
+        f"{connection.get_platform_display()} e-mails the link to the forum account "
+        f"Forumdeck acts as: {who}"
+    )
+
+
 def backup_send_download_link(*, actor: Any, connection: ForumConnection, filename: str) -> str:
-    """The forum e-mails its admin (the key's user) a link to download this backup."""
+    """The forum e-mails the account the key acts as (not the person asking) a link to
+    download this backup: the forum's API offers nothing else."""
     _require_backups(connection)
     filename = (filename or "").strip()
     if not filename or "/" in filename or len(filename) > 255:
@@ -260,10 +273,9 @@ def backup_send_download_link(*, actor: Any, connection: ForumConnection, filena
         _audit(actor=actor, connection=connection, action="backup_download_link", ok=False,
                message=str(exc), target=filename)  # fmt: skip
         raise ValidationError(f"{connection.name} could not send the link: {exc}") from None
-    who = connection.api_username or "the admin"
     message = (
-        f"{connection.name} e-mails a download link for {filename} to its admin account "
-        f"({who}); the link carries the forum's own download token."
+        f"{connection.name} was asked for a download link for {filename}. "
+        f"{acting_account_words(connection)}, not to you; the link works only for that account."
     )
     _audit(actor=actor, connection=connection, action="backup_download_link", ok=True,
            message=message, target=filename)  # fmt: skip

@@ -133,7 +133,7 @@ def test_download_link(sandbox_connection, app, moderator):
     name = app.backups[0]["filename"]
     message = services.backup_send_download_link(actor=moderator, connection=sandbox_connection,
                                                   filename=name)  # fmt: skip
-    assert "e-mails a download link" in message
+    assert "Discourse e-mails the link to the forum account Forumdeck acts as: system" in message
     assert app.calls.count("PUT", f"/admin/backups/{name}", status=200) == 1
     with pytest.raises(ValidationError, match="no backup named nope.tar.gz"):
         services.backup_send_download_link(actor=moderator, connection=sandbox_connection,

@@ -38,7 +38,7 @@ def test_a_viewer_sees_files_but_cannot_start_or_schedule(viewer_client, sandbox
     html = viewer_client.get(url).content.decode()
     assert discourse_sandbox.app.backups[0]["filename"] in html
     assert "Back up now</button>" not in html and "Save the schedule" not in html
-    assert "E-mail me a download link" not in html
+    assert "E-mail a download link" not in html
     for name in ("backup-start", "backup-cancel", "backup-link", "backup-schedule"):
         assert viewer_client.post(reverse(f"forums:{name}", args=[sandbox_connection.pk])
                                   ).status_code == 403  # fmt: skip
@@ -113,3 +113,23 @@ def test_download_link_for_a_missing_file(moderator_client, sandbox_connection):
     url = reverse("forums:backup-link", args=[sandbox_connection.pk])
     response = moderator_client.post(url, {"filename": "gone.tar.gz"}, follow=True)
     assert "has no backup named gone.tar.gz" in response.content.decode()
+
+
+def test_the_download_link_says_truthfully_who_receives_it(moderator_client, sandbox_connection,
+                                                            discourse_sandbox):  # fmt: skip
+    detail = reverse("forums:backup-detail", args=[sandbox_connection.pk])
+    html = moderator_client.get(detail).content.decode()
+    # Discourse mails the key's own account (Admin::BackupsController#email: current_user).
+    assert "E-mail me a download link" not in html
+    assert "E-mail a download link to system" in html
+    assert (
+        "Discourse e-mails the link to the forum account Forumdeck acts as: system, not to you"
+        in html
+    )
+    name = discourse_sandbox.app.backups[0]["filename"]
+    response = moderator_client.post(
+        reverse("forums:backup-link", args=[sandbox_connection.pk]), {"filename": name}, follow=True
+    )
+    page = response.content.decode()
+    assert "the forum account Forumdeck acts as: system, not to you" in page
+    assert "works only for that account" in page
