@@ -196,8 +196,10 @@ def bulk_action_parameters(action: BulkAction) -> list[tuple[str, str]]:
                 shown = str(value)
         elif isinstance(field, forms.BooleanField):
             shown = "yes" if value else "no"
-        elif value in (None, ""):
+        elif value in (None, "", []):
             shown = "none"
+        elif isinstance(value, list | tuple):
+            shown = ", ".join(str(v) for v in value)  # tags, not a Python list
         else:
             shown = str(value)
         rows.append((label, shown))

@@ -94,3 +94,22 @@ def test_replace_clears_and_a_bad_new_tag_is_refused_first(moderator, nodebb_con
     assert [t.value for t in parsed.targets] == ["3", "4"]
     assert [j.reason for j in parsed.junk] == ["not a topic id"]
     assert len(parsed.duplicates) == 1
+
+
+def test_a_retag_plan_reads_in_words_with_one_title(
+    moderator, approver_client, sandbox_connection, discourse_sandbox
+):
+    from django.urls import reverse
+
+    action = bulk_action_propose(
+        actor=moderator, kind="retag_tagged", connections=[sandbox_connection],
+        params={"add": "bug, triaged", "remove": "", "replace": False, "tag": "crash"},
+    )  # fmt: skip
+    assert engine.plan_action(action.pk).again_in is None
+    html = approver_client.get(reverse("forums:bulk-detail", args=[action.pk])).content.decode()
+    assert "Retag topics tagged crash: add bug, triaged" in html
+    assert "topics of topics" not in html
+    assert "[&#x27;" not in html and "['" not in html  # no Python lists
+    parameters = html.split('class="summary parameter-list"')[1].split("</dl>")[0]
+    assert "<dt>Add tags</dt><dd>bug, triaged</dd>" in parameters
+    assert "<dt>Remove tags</dt><dd>none</dd>" in parameters
