@@ -133,3 +133,50 @@ def test_the_download_link_says_truthfully_who_receives_it(moderator_client, san
     page = response.content.decode()
     assert "the forum account Forumdeck acts as: system, not to you" in page
     assert "works only for that account" in page
+
+
+def test_a_cancel_that_finds_every_call_taken_is_queued_and_sent_when_one_is_free(
+    moderator_client, moderator, sandbox_connection, discourse_sandbox,
+    django_capture_on_commit_callbacks, monkeypatch,
+):  # fmt: skip
+    import time
+
+    from celery.exceptions import Retry
+
+    from forums import tasks
+    from forums.bulk.pacing import get_pacer
+    from forums.models import ForumPace
+
+    moderator_client.post(reverse("forums:backup-start", args=[sandbox_connection.pk]), {})
+    run = BackupRun.objects.get()
+    assert discourse_sandbox.app.backup_pending is not None
+    # Other Forumdeck work holds every call to the forum for a while.
+    get_pacer().hold_until(sandbox_connection, time.time() + 45)
+    queued: list = []
+    monkeypatch.setattr(
+        "forums.backups.services.current_app.send_task",
+        lambda name, args, countdown: queued.append((name, args, countdown)),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = moderator_client.post(
+            reverse("forums:backup-cancel", args=[sandbox_connection.pk]), follow=True
+        )
+    page = response.content.decode()
+    assert "could not cancel" not in page
+    assert "Cancel requested by moe: every call to Sandbox Discourse is taken for about" in page
+    assert "Forumdeck sends the cancel as soon as one is free" in page
+    assert "Cancel the backup</button>" not in page  # asked once is enough
+    assert queued == [("forums.tasks.cancel_backup", (sandbox_connection.pk, moderator.pk),
+                       queued[0][2])] and 40 <= queued[0][2] <= 46  # fmt: skip
+    assert discourse_sandbox.app.backup_pending is not None  # not sent yet
+
+    # The task's try while the calls are still taken: it asks to be retried, sends nothing.
+    with pytest.raises(Retry):
+        tasks.cancel_backup.run(sandbox_connection.pk, moderator.pk)
+    assert discourse_sandbox.app.backup_pending is not None
+    # A call is free again: the queued cancel goes out and the run says so.
+    ForumPace.objects.filter(connection_id=sandbox_connection.pk).update(next_slot=0)
+    tasks.cancel_backup.run(sandbox_connection.pk, moderator.pk)
+    assert discourse_sandbox.app.backup_pending is None
+    run.refresh_from_db()
+    assert run.state == BackupRun.State.CANCELLED and run.message == "Cancelled by moe."
