@@ -137,7 +137,8 @@ _OTHER_ACTIONS: tuple[UserAction, ...] = (
                TrustLevelForm, _trust_level),
     UserAction("approve", "Approve", Capability.USER_APPROVE, False, None,
                _call("approve_user", "{username} is approved."),
-               fits=lambda user: user.approved is not True and user.active),
+               # Only where the forum says accounts wait for approval and this one does.
+               fits=lambda user: user.approved is False and user.active),
     UserAction("activate", "Activate", Capability.USER_ACTIVATE, False, None,
                _call("activate_user", "{username} is activated."),
                fits=lambda user: not user.active),

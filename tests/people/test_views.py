@@ -118,11 +118,15 @@ def test_the_person_page_offers_only_the_actions_that_fit_the_account(
         panel = html.split('id="action-buttons"')[1].split("</div>")[0]
         return re.findall(r">([^<>]+)</a>", panel)
 
-    active = buttons()  # an active, approved account that nobody penalised
+    active = buttons()  # an active account that nobody penalised
     assert "Suspend" in active and "Silence" in active and "Deactivate" in active
     assert not {"Unsuspend", "Unsilence", "Approve", "Activate"} & set(active)
 
     user = discourse_sandbox.app.users[kim["discourse"]]
+    user["approved"] = False
+    assert "Approve" not in buttons()  # the forum does not make accounts wait: nothing to do
+    # A forum where accounts wait for approval: Discourse then says whether each one is.
+    discourse_sandbox.app.config.must_approve_users = True
     user["suspended_till"] = timezone.now() + timedelta(days=3)
     user["suspended_at"] = timezone.now()
     user["approved"], user["active"] = False, False
