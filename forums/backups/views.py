@@ -50,6 +50,7 @@ def _detail_context(
         ),
         "schedule_text": services.describe_schedule(forum.schedule),
         "browser_tz": browser_tz,
+        "link_recipient": services.acting_account_words(connection),
     }
 
 

@@ -412,6 +412,7 @@ def _plan(action: BulkAction) -> Outcome:
             frozen[str(connection.pk)] = _plan_connection(action, kind, connection, refusals)
         except ForumRateLimited as exc:
             get_pacer().hold_until(connection, time.time() + exc.retry_after)
+            _note(action, wait_words(connection, exc))
             return Outcome(again_in=exc.retry_after, note=str(exc))
         except (ForumServerError, ForumUnavailable) as exc:
             return _failed_try(action, f"{connection.name}: {exc}")
@@ -838,7 +839,7 @@ def _handle_error(
             item.attempts = max(item.attempts - 1, 0)
             item.state = ItemState.PENDING
         _save(batch, ["attempts", "state"])
-        _note(action, f"{connection.name} asked to wait {exc.retry_after:g} s (rate limit).")
+        _note(action, wait_words(connection, exc))
         return Outcome(again_in=max(exc.retry_after, 0.5), note=str(exc))
     if isinstance(exc, ForumServerError | ForumUnavailable):
         attempts = max([i.attempts for i in batch], default=0)
@@ -870,6 +871,21 @@ def _handle_error(
     return None
 
 
+def wait_words(connection, exc: ForumRateLimited) -> str:
+    """Why a run waits, in words that say whose limit it is: Forumdeck's own pace for the
+    forum (the slot book said "not yet": no status) or the forum's answer (a 429)."""
+    seconds = max(round(exc.retry_after), 1)
+    if exc.status is None:
+        window = connection.rate_window_seconds
+        pace = (
+            f"{connection.requests_per_minute} calls a minute"
+            if window == 60
+            else f"{connection.requests_per_minute * window // 60} calls per {window} s"
+        )
+        return f"Waiting for Forumdeck's pace for {connection.name} ({pace}): about {seconds} s."
+    return f"{connection.name} asked Forumdeck to wait about {seconds} s (its rate limit)."
+
+
 def _fail(action, connection, items: list[BulkActionItem], exc: ForumError) -> None:
     kind = get_kind(action.kind)
     message = str(exc)
@@ -894,7 +910,8 @@ def _fail(action, connection, items: list[BulkActionItem], exc: ForumError) -> N
 
 
 def _note(action: BulkAction, message: str) -> None:
-    BulkAction.objects.filter(pk=action.pk).update(last_error=message)
+    # A passing note (a wait, a retry) only describes a run still going: never a finished one.
+    BulkAction.objects.filter(pk=action.pk, state__in=BulkAction.ACTIVE).update(last_error=message)
 
 
 def _cancel_rest(action: BulkAction) -> None:
@@ -907,7 +924,7 @@ def _cancel_rest(action: BulkAction) -> None:
         )
         # "sending" items may have been applied; they stay as they are, for a person to see.
         BulkAction.objects.filter(pk=action.pk).exclude(state=State.CANCELLED).update(
-            state=State.CANCELLED, finished_at=now, updated_at=now
+            state=State.CANCELLED, finished_at=now, updated_at=now, last_error=""
         )
 
 

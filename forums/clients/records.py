@@ -73,6 +73,9 @@ class ForumUser:
     trust_level: int | None = None  # Discourse
     reputation: int | None = None  # NodeBB
     active: bool = True
+    # Discourse says so only where new accounts wait for approval (must_approve_users); None:
+    # the forum did not say.
+    approved: bool | None = None
     admin: bool = False
     moderator: bool = False
     suspended: bool = False

@@ -210,9 +210,9 @@ def group_edit(request: HtmxHttpRequest, connection_id: int, key: str) -> HttpRe
 def group_delete(request: HtmxHttpRequest, connection_id: int, key: str) -> HttpResponse:
     connection = _connection(connection_id)
     context = _group_context(request, connection, key)
-    form = GroupDeleteForm(request.POST or None)
+    group = context["group"]
+    form = GroupDeleteForm(request.POST or None, name=group.name if group else key)
     if request.method == "POST" and form.is_valid():
-        group = context["group"]
         needs_approval = group is not None and (group.user_count is None or group.user_count)
         if needs_approval and not request.user.has_perm("forums.propose_bulkaction"):
             raise PermissionDenied("Deleting a group with members is a bulk action.")

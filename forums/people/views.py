@@ -24,7 +24,7 @@ from forums.web import HtmxHttpRequest, redirect_back, render_page, requires
 from forums.web.streaming import fill, stream_page
 
 from . import selectors
-from .actions import actions_for, find_action
+from .actions import actions_fitting, find_action
 from .forms import SearchForm
 from .services import ModerationOutcome, user_moderate
 
@@ -138,9 +138,15 @@ def _person_context(request: HtmxHttpRequest, connection: ForumConnection, user_
     }
     if lookup.details is not None:
         can_act = request.user.has_perm("forums.moderate_forum_users")
-        context["actions"] = actions_for(cls, lookup.capabilities) if can_act else []
+        context["actions"] = (
+            actions_fitting(cls, lookup.details.user, lookup.capabilities) if can_act else []
+        )
         context["audit"] = audit_rows(
             selectors.person_audit(connection=connection, user=lookup.details.user)
+        )
+    elif lookup.gone:
+        context["audit"] = audit_rows(
+            selectors.gone_person_audit(connection=connection, user_id=user_id)
         )
     return context
 
@@ -213,7 +219,12 @@ def _refreshed(connection: ForumConnection, outcome: ModerationOutcome) -> dict:
     if person is None:
         return {}
     cls = client_class(connection.platform)
-    return {
+    refreshed: dict = {}
+    if outcome.details is not None and not cls.optional_capabilities:
+        # The buttons that fit the account now (Unsuspend once suspended). Where some actions
+        # hang on what the forum showed it has (UserEcho), the page's reload says.
+        refreshed["actions"] = actions_fitting(cls, outcome.details.user)
+    return refreshed | {
         "refresh": True,
         "details": outcome.details,
         "deleted": outcome.gone,

@@ -291,7 +291,7 @@ def tag_group_edit(request: HtmxHttpRequest, connection_id: int, tag_group_id: i
                 messages.success(request, outcome.message)
                 return redirect("forums:tag-group-list", connection_id=connection.pk)
             form.add_error(None, outcome.message)
-    delete_form = ConfirmNameForm()
+    delete_form = ConfirmNameForm(name=group.name)
     context = {"connection": connection, "group": group, "form": form, "delete_form": delete_form}
     return render(request, "tags/tag_group_form.html", context)
 
@@ -302,12 +302,11 @@ def tag_group_delete(
     request: HtmxHttpRequest, connection_id: int, tag_group_id: int
 ) -> HttpResponse:
     connection = _connection(connection_id)
-    form = ConfirmNameForm(request.POST)
-    form.is_valid()
     try:
+        # The service reads the group and checks the typed name against it (no JavaScript).
         outcome = services.tag_group_delete(
             actor=request.user, connection=connection, tag_group_id=tag_group_id,
-            confirm=form.cleaned_data.get("confirm", ""),
+            confirm=request.POST.get("confirm", ""),
         )  # fmt: skip
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))

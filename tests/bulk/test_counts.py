@@ -78,8 +78,8 @@ def test_the_list_and_the_page_follow_plan_run_and_a_refused_item(
     # Proposed, not looked up yet: nothing to count.
     assert "—" in list_row(viewer_client, action)
     engine.plan_action(action.pk)
-    # Planned: 4 to send, 1 not found (already accounted for).
-    assert " 1/5 " in list_row(viewer_client, action)
+    # Planned: 4 to send, 1 not found; nothing has run, so no progress is shown yet.
+    assert "Planned: 4 to change, 1 skipped" in list_row(viewer_client, action)
     action.refresh_from_db()
     approve(action, approver)
     engine.run_action(action.pk)

@@ -126,3 +126,22 @@ def test_one_topic_userecho_cannot_give_does_not_fail_the_plan(
     item = action.items.get(target=str(bad))
     assert item.state == "skipped"
     assert item.error.startswith("could not be read:") and "Something odd" in item.error
+
+
+def test_a_retag_plan_reads_in_words_with_one_title(
+    moderator, approver_client, sandbox_connection, discourse_sandbox
+):
+    from django.urls import reverse
+
+    action = bulk_action_propose(
+        actor=moderator, kind="retag_tagged", connections=[sandbox_connection],
+        params={"add": "bug, triaged", "remove": "", "replace": False, "tag": "crash"},
+    )  # fmt: skip
+    assert engine.plan_action(action.pk).again_in is None
+    html = approver_client.get(reverse("forums:bulk-detail", args=[action.pk])).content.decode()
+    assert "Retag topics tagged crash: add bug, triaged" in html
+    assert "topics of topics" not in html
+    assert "[&#x27;" not in html and "['" not in html  # no Python lists
+    parameters = html.split('class="summary parameter-list"')[1].split("</dl>")[0]
+    assert "<dt>Add tags</dt><dd>bug, triaged</dd>" in parameters
+    assert "<dt>Remove tags</dt><dd>none</dd>" in parameters

@@ -358,3 +358,52 @@ def test_a_nodebb_test_that_sent_nothing_is_not_called_reachable(admin_client_, 
     assert "give that user&#x27;s uid (a number)" in html
     entry = AuditEntry.objects.get(action="connection.test")
     assert entry.details["reachable"] is None
+
+
+def _demo_userecho() -> ForumConnection:
+    """Demo UserEcho as `make demo` stores it (its own command, its own values)."""
+    import io
+
+    from django.core.management import call_command
+
+    call_command("demo_connections", "userecho=http://127.0.0.1:9", stdout=io.StringIO())
+    return ForumConnection.objects.get(platform="userecho")
+
+
+def test_the_demo_userecho_forum_is_disabled_without_its_key(admin_client_):
+    connection = _demo_userecho()
+    response = admin_client_.post(reverse("forums:connection-toggle", args=[connection.pk]))
+    assert response.status_code == 302
+    page = admin_client_.get(response["Location"]).content.decode()
+    assert f"{connection.name} is disabled." in page
+    connection.refresh_from_db()
+    assert not connection.enabled
+    assert AuditEntry.objects.filter(action="connection.update", target=connection.name).exists()
+
+
+# As the form shows the stored value, and as the form's help asks ("UserEcho: leave empty").
+@pytest.mark.parametrize("acting_user", ["1", ""])
+def test_the_demo_userecho_forum_saved_unchanged_does_not_ask_for_its_key(
+    admin_client_, acting_user
+):
+    connection = _demo_userecho()
+    url = reverse("forums:connection-update", args=[connection.pk])
+    response = admin_client_.post(
+        url,
+        {
+            "name": connection.name,
+            "platform": "userecho",
+            "base_url": connection.base_url,
+            "api_username": acting_user,
+            "api_key": "",
+            "requests_per_minute": connection.requests_per_minute,
+            "rate_window_seconds": connection.rate_window_seconds,
+            "enabled": "on",
+        },
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "enter the API key again" not in html
+    assert f"Saved {connection.name}" in html
+    connection.refresh_from_db()
+    assert connection.enabled  # its reaching settings did not change: it stays enabled

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from forums.crypto import reveal
 from forums.models import ForumConnection
 from tests.conftest import NODEBB_TOKEN, SANDBOX_DISCOURSE_KEY
 from tests.e2e.conftest import sign_in
@@ -156,3 +159,46 @@ def test_a_disabled_forums_row_keeps_its_buttons_whole_and_the_list_fits(
     fit = page.locator("#q").evaluate(PLACEHOLDER_FITS)
     assert fit["needed"] <= fit["room"], fit
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+@pytest.fixture
+def demo_userecho():
+    """The demo's sandbox UserEcho, made by the demo's own function with the demo's own key
+    and acting user, on a free loopback port."""
+    from forums.sandbox.core import RunningSandbox
+    from forums.sandbox.demo import DEMO_KEYS, DEMO_USERNAMES, sandbox_app
+
+    app = sandbox_app(
+        "userecho", api_key=DEMO_KEYS["userecho"], api_username=DEMO_USERNAMES["userecho"]
+    )
+    with RunningSandbox(app) as running:
+        yield running
+
+
+def test_the_demo_userecho_forum_can_be_edited_and_disabled(
+    page, live_server, make_user, demo_userecho
+):
+    from django.core.management import call_command
+
+    from forums.sandbox.demo import DEMO_KEYS, DEMO_NAMES
+
+    call_command("demo_connections", f"userecho={demo_userecho.url}", stdout=io.StringIO())
+    name = DEMO_NAMES["userecho"]
+    make_user("ada", "Admin", is_staff=True)
+    sign_in(page, live_server, "ada", "pw-ada-123")
+    page.goto(f"{live_server.url}/forums/")
+
+    # Saved unchanged: the key the newcomer never had is not asked for.
+    page.locator("tr", has_text=name).get_by_role("link", name="Edit").click()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text(f"Saved {name}: the test passed")).to_be_visible()
+    expect(page.get_by_text("enter the API key again")).to_have_count(0)
+    connection = ForumConnection.objects.get(name=name)
+    assert connection.enabled
+    assert reveal(connection.api_key) == DEMO_KEYS["userecho"]  # the key it was given stays
+
+    page.locator("tr", has_text=name).get_by_role("button", name="Disable").click()
+    expect(page.get_by_text(f"{name} is disabled.")).to_be_visible()
+    expect(page.get_by_text("Something went wrong")).to_have_count(0)
+    expect(page.locator("tr", has_text=name)).to_contain_text("Disabled")
+    assert not ForumConnection.objects.get(name=name).enabled

@@ -177,6 +177,19 @@ def test_add_members_from_a_csv_with_the_group_chosen_on_its_page(moderator_clie
     assert action.items.count() == 4  # alice and bob on both forums
 
 
+def test_a_junk_paste_stops_the_members_form_as_it_stops_the_bulk_form(moderator_client, both):
+    discourse, _ = both
+    url = reverse("forums:group-members-change", args=[discourse.pk, "translators", "add"])
+    html = moderator_client.post(
+        url, {"connections": [discourse.pk], "targets": "alice\nwhat is this?\nbob"}
+    ).content.decode()
+    # The same words as the bulk form (tests/bulk/test_views.py): one shared clean.
+    assert "1 line(s) cannot be read (listed below)" in html
+    assert "line 2: <code>what is this?</code>" in html
+    assert "Leave out the lines listed above and propose the rest" in html
+    assert not BulkAction.objects.exists()
+
+
 def test_sync_page_shows_the_difference_then_proposes(
     moderator_client, both, discourse_sandbox, nodebb_sandbox
 ):

@@ -89,7 +89,7 @@ class RetagKind(Kind):
                 parts.append(f"add {', '.join(params['add'])}")
             if params.get("remove"):
                 parts.append(f"remove {', '.join(params['remove'])}")
-        where = f" of topics tagged {params['tag']}" if params.get("tag") else ""
+        where = f" tagged {params['tag']}" if params.get("tag") else ""
         return f"Retag topics{where}: {'; '.join(parts)}"
 
     def parse_targets(self, text="", *, csv_data=None):

@@ -289,6 +289,7 @@ class DiscourseBase(ForumClient):
             email=data.get("email") or None,
             trust_level=to_int(data.get("trust_level")),
             active=bool(data.get("active", True)),
+            approved=bool(data["approved"]) if "approved" in data else None,
             admin=bool(data.get("admin")),
             moderator=bool(data.get("moderator")),
             suspended=suspended_until is not None,
