@@ -17,6 +17,9 @@ AREA = register(
             "account.superuser": "Superuser status changed",
             "account.permissions": "Permissions changed",
             "account.confirm": "Account change confirmed",
+            "account.request": "Account change asked for",
+            "account.decline": "Account change declined",
+            "account.unlock": "Sign-in lockout lifted",
         },
         permissions={
             "auth.view_user": ADMIN,

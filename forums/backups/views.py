@@ -46,6 +46,7 @@ def _detail_context(
         ),
         "schedule_text": services.describe_schedule(forum.schedule),
         "browser_tz": browser_tz,
+        "link_recipient": services.acting_account_words(connection),
     }
 
 
@@ -136,7 +137,7 @@ def backup_schedule(request: HtmxHttpRequest, connection_id: int) -> HttpRespons
     connection = enabled_connection_or_404(connection_id, defer_key=True)
     if request.method == "GET":
         return redirect("forums:backup-detail", connection_id=connection.pk)
-    form = BackupScheduleForm(request.POST)
+    form = BackupScheduleForm(request.POST, default_timezone=browser_timezone_name(request))
     if form.is_valid():
         data = form.cleaned_data
         try:

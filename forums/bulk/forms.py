@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.http import QueryDict
 
 from forums.connections.selectors import connection_last_healths
 from forums.models import BulkAction, ForumConnection
+from forums.web.forms import TargetsForm
 from forums.web.times import ago
-from forums.web.uploads import CsvUploadField
 
 from .kinds import KINDS, Kind
 
@@ -27,7 +27,9 @@ class ConnectionChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.name} (last check failed{when}: {report.error})"
 
 
-class BulkProposeForm(forms.Form):
+class BulkProposeForm(TargetsForm):
+    read_upload = False
+
     connections = ConnectionChoiceField(
         label="Forums",
         queryset=ForumConnection.objects.none(),
@@ -36,30 +38,18 @@ class BulkProposeForm(forms.Form):
     kind = forms.ChoiceField(
         label="Action", choices=[(k.key, k.label) for k in KINDS.values() if k.from_bulk_form]
     )
-    targets = forms.CharField(
-        label="Targets",
-        required=False,
-        widget=forms.Textarea(
-            attrs={"rows": 8, "spellcheck": "false", "placeholder": "alice\nbob@example.com, 42"}
-        ),
-        help_text="Usernames, e-mail addresses or numeric ids: one per line or separated by "
-        "commas. Lines Forumdeck cannot read are listed in the plan with their line numbers.",
-    )
-    csv_file = CsvUploadField()
+    field_order = ["connections", "kind", "targets", "accept_junk", "csv_file"]
 
-    def __init__(self, *args, upload_refused: str = "", **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args: Any, upload_refused: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, upload_refused=upload_refused, **kwargs)
         queryset = ForumConnection.objects.filter(enabled=True).defer("api_key")
-        self.fields["connections"].queryset = queryset
-        self.fields["connections"].healths = connection_last_healths(connections=list(queryset))
-        self.fields["csv_file"].refused = upload_refused
-
-    def clean(self):
-        data = super().clean()
-        nothing = not (data.get("targets") or "").strip() and not data.get("csv_file")
-        if nothing and "csv_file" not in self.errors:
-            raise forms.ValidationError("Paste targets or upload a CSV file.")
-        return data
+        connections = cast(ConnectionChoiceField, self.fields["connections"])
+        connections.queryset = queryset
+        connections.healths = connection_last_healths(connections=list(queryset))
+        self.fields["targets"].help_text += (
+            " Pasted lines Forumdeck cannot read are listed before anything is proposed; a "
+            "file's are listed in the plan, with their line numbers."
+        )
 
 
 def bind_kind_params(
@@ -85,8 +75,8 @@ def kind_param_forms(
         if kind.form_class is None or not kind.from_bulk_form:
             continue
         if kind.form_class not in seen:
-            mine = bound is not None and chosen is not None and chosen.form_class is kind.form_class
-            seen[kind.form_class] = ([], bound if mine else kind.form_class())
+            mine = chosen is not None and chosen.form_class is kind.form_class
+            seen[kind.form_class] = ([], bound if bound is not None and mine else kind.form_class())
         seen[kind.form_class][0].append(kind.key)
     return [(" ".join(keys), form) for keys, form in seen.values()]
 

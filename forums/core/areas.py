@@ -70,7 +70,9 @@ def register(area: Area) -> Area:
 
 def area_packages() -> list[str]:
     """Every sub-package of forums/ that has an ``area.py``: the areas, found, not listed."""
-    root = Path(import_module(PACKAGE).__file__).parent
+    module_file = import_module(PACKAGE).__file__
+    assert module_file is not None  # a package on disk, not a namespace
+    root = Path(module_file).parent
     return sorted(
         info.name
         for info in pkgutil.iter_modules([str(root)])

@@ -61,7 +61,8 @@ def _closing_db(job: Callable[[ForumConnection], T]) -> Callable[[ForumConnectio
     return run
 
 
-def _outcome(future: Future) -> object:
+def _outcome(future: Future[Any]) -> Any:
+    """The job's result, or the exception it raised."""
     try:
         return future.result()
     except Exception as exc:  # noqa: BLE001 - each forum's failure is its own line

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 
 from forums.clients import ForumClient
 from forums.clients.records import Capability, ForumUser, Penalty
+from forums.web.confirm import confirm_field
 from forums.web.durations import UntilField
 from forums.web.forms import FleetSearchForm
 
@@ -62,19 +63,9 @@ class ActionForm(forms.Form):
             # The phrase to type is shown up front, in the label; site.js keeps the red button
             # disabled until it is typed (without JavaScript the server checks the same).
             phrase = self._expected_username()
-            self.fields["confirm"] = forms.CharField(
+            self.fields["confirm"] = confirm_field(
+                phrase,
                 label=f"Type {phrase} to confirm" if phrase else "Type the username to confirm",
-                max_length=255,
-                strip=False,
-                help_text="Exactly as shown. This cannot be undone.",
-                widget=forms.TextInput(
-                    attrs={
-                        "autocomplete": "off",
-                        "spellcheck": "false",
-                        "autocapitalize": "off",
-                        **({"data-confirm-phrase": phrase} if phrase else {}),
-                    }
-                ),
             )
 
     def _expected_username(self) -> str:
@@ -85,7 +76,7 @@ class ActionForm(forms.Form):
         return ""
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data  # None keeps cleaned_data
         if self.confirm_required and "confirm" in data:
             expected = (data.get("username") or (self.user.username if self.user else "")).strip()
             if not expected:

@@ -14,10 +14,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from forums.bulk.kinds import get_kind
+from forums.bulk.kinds.tags import TagChangeKind
 from forums.bulk.services import bulk_action_propose
 from forums.clients import ForumClient, client_class
 from forums.clients.errors import ForumError
@@ -109,7 +110,7 @@ def _check_change(
 
 def tag_change(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     change: str,
     connections: Sequence[ForumConnection],
     params: dict[str, Any],
@@ -142,12 +143,13 @@ def tag_change(
 
 
 def _change_directly(
-    *, actor: AbstractBaseUser, change: str, connection: ForumConnection, params: dict[str, Any]
+    *, actor: User, change: str, connection: ForumConnection, params: dict[str, Any]
 ) -> ChangeOutcome:
     kind = get_kind(CHANGES[change])
+    assert isinstance(kind, TagChangeKind)
     with client_or_invalid(connection) as client:
         try:
-            kind.apply_direct(client, params)  # type: ignore[attr-defined]
+            kind.apply_direct(client, params)
         except ForumError as exc:
             audit_change(
                 actor=actor,
@@ -173,9 +175,7 @@ def _change_directly(
     return ChangeOutcome(True, message)
 
 
-def tag_create(
-    *, actor: AbstractBaseUser, connections: Sequence[ForumConnection], name: str
-) -> ChangeOutcome:
+def tag_create(*, actor: User, connections: Sequence[ForumConnection], name: str) -> ChangeOutcome:
     """Create a tag: at once on one forum, as a bulk action on several. Forums that do not
     create tags on their own are refused with the reason, before anything is sent."""
     if not connections:
@@ -229,9 +229,7 @@ def tag_create(
     return ChangeOutcome(True, message)
 
 
-def tags_delete_unused(
-    *, actor: AbstractBaseUser, connection: ForumConnection, confirm: str
-) -> ChangeOutcome:
+def tags_delete_unused(*, actor: User, connection: ForumConnection, confirm: str) -> ChangeOutcome:
     """Delete every tag no topic carries, in the forum's one call (Discourse)."""
     if not client_class(connection.platform).supports(Capability.TAG_DELETE_UNUSED):
         raise ValidationError(f"{connection.name}: deleting unused tags is not offered.")
@@ -308,7 +306,7 @@ def _forum_of(url: str, connections: Sequence[ForumConnection]) -> ForumConnecti
 
 def retag_propose(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     connections: Sequence[ForumConnection],
     params: dict[str, Any],
     topics_text: str = "",
@@ -337,7 +335,7 @@ def retag_propose(
 
 
 # --- tag groups (Discourse) -----------------------------------------------------------------
-def _tag_groupclient_or_invalid(connection: ForumConnection) -> ForumClient:
+def _tag_group_client(connection: ForumConnection) -> ForumClient:
     if not client_class(connection.platform).supports(Capability.TAG_GROUPS):
         raise ValidationError(f"{connection.name}: tag groups are not offered by this forum.")
     return client_or_invalid(connection)
@@ -345,7 +343,7 @@ def _tag_groupclient_or_invalid(connection: ForumConnection) -> ForumClient:
 
 def tag_group_save(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     connection: ForumConnection,
     tag_group_id: int | None,
     name: str,
@@ -359,7 +357,7 @@ def tag_group_save(
     parents = [clean_tag_name([connection], t) for t in parent_tag_names]
     details = {"name": name, "tag_names": tags, "parent_tag_names": parents,
                "one_per_topic": one_per_topic}  # fmt: skip
-    with _tag_groupclient_or_invalid(connection) as client:
+    with _tag_group_client(connection) as client:
         try:
             if tag_group_id is None:
                 client.create_tag_group(
@@ -401,9 +399,9 @@ def tag_group_save(
 
 
 def tag_group_delete(
-    *, actor: AbstractBaseUser, connection: ForumConnection, tag_group_id: int, confirm: str
+    *, actor: User, connection: ForumConnection, tag_group_id: int, confirm: str
 ) -> ChangeOutcome:
-    with _tag_groupclient_or_invalid(connection) as client:
+    with _tag_group_client(connection) as client:
         group = next((g for g in client.list_tag_groups() if g.id == tag_group_id), None)
         if group is None:
             raise ValidationError(f"That tag group is no longer on {connection.name}.")

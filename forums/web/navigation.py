@@ -43,7 +43,7 @@ def navigation_for(request: HttpRequest) -> list[NavLink]:
         NavLink(
             label=OVERVIEW.label,
             url=reverse(OVERVIEW.url_name),
-            current=bool(match) and match.view_name == OVERVIEW.url_name,
+            current=match is not None and match.view_name == OVERVIEW.url_name,
         )
     ]
     for area in areas():
@@ -51,7 +51,9 @@ def navigation_for(request: HttpRequest) -> list[NavLink]:
         if item.permission and not user.has_perm(item.permission):
             continue
         current = (
-            bool(match) and "forums" in match.namespaces and (current_name in _url_names(area.urls))
+            match is not None
+            and "forums" in match.namespaces
+            and (current_name in _url_names(area.urls))
         )
         links.append(
             NavLink(

@@ -16,7 +16,7 @@ from forums.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
-migration = importlib.import_module("forums.migrations.0013_audit_action_ids_one_spelling")
+migration = importlib.import_module("forums.migrations.0015_audit_action_ids_one_spelling")
 
 
 def test_every_registered_id_is_spelled_what_dot_verb():

@@ -29,6 +29,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("forums", "0012_bulk_counts")]
+    dependencies = [("forums", "0014_account_change_pending_grants")]
 
     operations = [migrations.RunPython(forwards, backwards)]
