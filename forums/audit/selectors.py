@@ -163,7 +163,7 @@ def audit_rows(entries: Iterable[AuditEntry]) -> list[AuditRow]:
         rows.append(
             AuditRow(
                 entry=entry,
-                label=action_label(entry.action, platforms.get(entry.connection_id, "")),
+                label=action_label(entry.action, platforms.get(entry.connection_id or 0, "")),
                 message=_localised(entry.message, until),
                 target_url=_target_url(entry, bulk_id),
                 proposed_by=bulk.proposed_by.get_username() if bulk else "",

@@ -52,18 +52,23 @@ def _rrule_start(name: str, value: str) -> datetime | None:
         return None
 
 
+def _dict_or_empty(value: Any) -> dict:
+    """A forum's nested object, or {} where it sent something else (a list, a string)."""
+    return value if isinstance(value, dict) else {}
+
+
 class DiscourseCalendar(DiscourseBase):
     def _event(self, data: dict) -> CalendarEvent | None:
         starts_at = dt(data.get("starts_at"))
         if starts_at is None:
             return None
-        post = data.get("post") if isinstance(data.get("post"), dict) else {}
+        post: dict = _dict_or_empty(data.get("post"))
         url = str(data.get("url") or "")
         if not url.startswith("http") and (url or post.get("url")):
             url = f"{self.base_url}{url or post['url']}"
-        topic = post.get("topic") if isinstance(post.get("topic"), dict) else {}
+        topic: dict = _dict_or_empty(post.get("topic"))
         rrule, series_start = split_rrule(str(data.get("rrule") or ""))
-        tags = topic.get("tags") if isinstance(topic.get("tags"), list) else []
+        tags: list = topic["tags"] if isinstance(topic.get("tags"), list) else []
         return CalendarEvent(
             id=to_int(data.get("id")) or 0,
             name=str(data.get("name") or topic.get("title") or ""),
