@@ -75,8 +75,11 @@ def _vevent(occurrence: Occurrence, base_url: str, *, series: bool, forum_name: 
         ve.add("url", event.url)
     if event.location:
         ve.add("location", event.location)
+    note = f"Shown once: {event.note}; the forum has its other dates." if event.note else ""
     description = "\n\n".join(
-        part for part in (event.description, f"On {forum_name}: {event.url or base_url}") if part
+        part
+        for part in (event.description, note, f"On {forum_name}: {event.url or base_url}")
+        if part
     )
     ve.add("description", description)
     if event.category_slug:
