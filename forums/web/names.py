@@ -30,7 +30,7 @@ def _plain(name: str) -> bool:
 
 
 class ForumNameConverter:
-    regex = r"[^/]{1,500}"
+    regex = r"[^/]{1,2000}"  # an encoded name of MAX_NAME characters of 4 bytes each fits
 
     def to_python(self, value: str) -> str:
         if not value.startswith("~"):
