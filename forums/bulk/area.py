@@ -6,14 +6,12 @@ from forums.core.areas import Area, NavEntry, register
 from forums.roles import APPROVER, MODERATOR, VIEWER
 
 
-def _kind_labels() -> dict[str, str]:
-    """bulk.<kind> -> "Bulk: Add members to a group", for every registered kind."""
+def _kind_labels(platform: str = "") -> dict[str, str]:
+    """bulk.<kind> -> "Bulk: Add members to a group", for every registered kind, in the
+    words of ``platform``'s software when given ("Bulk: Unban" on a forum that bans)."""
     from .kinds import KINDS
 
-    return {
-        f"bulk.{key}": f"Bulk: {getattr(kind, 'short', '') or kind.label}"
-        for key, kind in KINDS.items()
-    }
+    return {f"bulk.{key}": f"Bulk: {kind.label_on(platform)}" for key, kind in KINDS.items()}
 
 
 def _kinds_by_area() -> dict[str, str]:

@@ -44,8 +44,9 @@ class Area:
     name: str  # the package: forums.<name>
     nav: NavEntry
     labels: Mapping[str, str] = field(default_factory=dict)  # audit action id -> words
-    # Action ids worded at run time (every kind, every single action): id -> words.
-    label_source: Callable[[], Mapping[str, str]] | None = None
+    # Action ids worded at run time (every kind, every single action): id -> words, asked
+    # with a platform (a registry key: the words of that forum software) or "" (the fleet's).
+    label_source: Callable[..., Mapping[str, str]] | None = None
     # Permission ("forums.view_backups") -> the least role that holds it.
     permissions: Mapping[str, str] = field(default_factory=dict)
     filters: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
@@ -105,22 +106,23 @@ def _labels() -> dict[str, str]:
     return labels
 
 
-def _worded_at_run_time() -> dict[str, str]:
+def _worded_at_run_time(platform: str = "") -> dict[str, str]:
     labels: dict[str, str] = {}
     for each in areas():
         if each.label_source is not None:
-            for action, words in each.label_source().items():
+            for action, words in each.label_source(platform).items():
                 labels.setdefault(action, words)
     return labels
 
 
-def action_label(action: str) -> str:
+def action_label(action: str, platform: str = "") -> str:
     """ "user.suspend" -> "Suspend (one person)"; "bulk.group_add" -> "Bulk: Add members to
-    a group"; an id nobody registered -> itself, never hidden."""
+    a group"; "bulk.unsuspend" on a forum whose software bans (``platform``) -> "Bulk: Unban";
+    an id nobody registered -> itself, never hidden."""
     fixed = _labels()
     if action in fixed:
         return fixed[action]
-    return _worded_at_run_time().get(action, action)
+    return _worded_at_run_time(platform).get(action, action)
 
 
 def action_choices(actions: list[str]) -> list[tuple[str, str]]:

@@ -9,8 +9,9 @@ from forums.roles import MODERATOR
 
 
 @cache
-def _single_actions() -> dict[str, str]:
-    """user.<key> -> "Suspend (one person)", "Ban (one person)", ... on any platform."""
+def _single_actions(platform: str = "") -> dict[str, str]:
+    """user.<key> -> "Suspend (one person)", "Ban (one person)", ...: the same words whatever
+    the ``platform`` (each single action is its own id)."""
     from forums.clients import client_class, supported_platforms
 
     from .actions import actions_for

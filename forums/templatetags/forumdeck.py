@@ -91,6 +91,14 @@ def action_label(action: str) -> str:
     return areas.action_label(action)
 
 
+@register.filter
+def entry_label(entry) -> str:
+    """An audit entry's action in words, in its forum's own words where the forum is still
+    connected ("Bulk: Unban" on a forum that bans)."""
+    connection = entry.connection if entry.connection_id else None
+    return areas.action_label(entry.action, connection.platform if connection else "")
+
+
 # What an area's templates need from its own code (``{{ action|bulk_title }}``) the area
 # registers (its ``area.py``): this library reaches into no area.
 for _name, _filter in areas.template_filters().items():
