@@ -269,6 +269,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not SESSION_COOKIE_SECURE
+# Scripts never read the token from the cookie: htmx sends it from the page (base.html).
+CSRF_COOKIE_HTTPONLY = True
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
@@ -335,11 +337,6 @@ FORUMDECK_BACKUP_STALE_HOURS = env.int("FORUMDECK_BACKUP_STALE_HOURS", default=2
 FORUMDECK_BACKUP_CACHE_SECONDS = env.int("FORUMDECK_BACKUP_CACHE_SECONDS", default=60)
 FORUMDECK_CALENDAR_CACHE_SECONDS = env.int("FORUMDECK_CALENDAR_CACHE_SECONDS", default=120)
 FORUMDECK_APPROVAL_TTL = timedelta(hours=env.float("FORUMDECK_APPROVAL_TTL_HOURS", default=24))
-# Four eyes: an approver whose account was created or had its roles, password or active flag
-# changed (by anyone) this recently cannot approve, unless a second Admin confirmed the change.
-FORUMDECK_APPROVER_COOLING_OFF = timedelta(
-    hours=env.float("FORUMDECK_APPROVER_COOLING_OFF_HOURS", default=24)
-)
 # Planning, or a run's steps before any batch, that fail this many times in a row stop the
 # action with the reason on its page (a forum's "wait" is not a failure).
 FORUMDECK_BULK_MAX_FAILED_TRIES = env.int("FORUMDECK_BULK_MAX_FAILED_TRIES", default=8)
@@ -417,14 +414,42 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Logging: never a secret; requests' own loggers never see headers at INFO. ---------------
+# Every handler redacts secrets in URLs (a calendar feed's token), Django's own included:
+# "django" and "django.server" are given these handlers instead of Django's defaults.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "redact": {"()": "dashboard.redaction.RedactSecrets"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact"],
+        },
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "filters": ["require_debug_false", "redact"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("FORUMDECK_LOG_LEVEL", default="INFO")},
     "loggers": {
+        "django": {"handlers": ["mail_admins"], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "urllib3": {"level": "WARNING"},
         "django.db.backends": {"level": "WARNING"},
     },
 }
+DEFAULT_EXCEPTION_REPORTER = "dashboard.redaction.RedactingExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "dashboard.redaction.RedactingReporterFilter"

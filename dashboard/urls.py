@@ -84,6 +84,12 @@ account_urls = [
 
 # The Django admin's own sign-in would skip the second factor: it sends people to the site's.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+# Nor may an Admin use the admin site's pages before setting up the second factor their role
+# calls for: each admin page is wrapped as the site's own administering views are.
+_admin_view = admin.site.admin_view
+admin.site.admin_view = (  # type: ignore[method-assign]
+    lambda view, cacheable=False: second_factor.second_factor_required(_admin_view(view, cacheable))
+)
 
 urlpatterns = [
     path("", views.overview, name="overview"),

@@ -116,7 +116,7 @@ def connection_update(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def connection_toggle(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     connection = get_object_or_404(ForumConnection, pk=pk)
     if connection.enabled:
-        services.connection_update(actor=request.user, connection=connection, enabled=False)
+        services.connection_disable(actor=request.user, connection=connection)
         messages.success(request, f"{connection.name} is disabled.")
     else:
         enabled, report = services.connection_enable(actor=request.user, connection=connection)

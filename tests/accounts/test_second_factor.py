@@ -104,6 +104,9 @@ def test_admins_without_one_cannot_administer(required, client, admin_user, make
         reverse("forums:account-list"),
         reverse("forums:account-create"),
         reverse("forums:connection-create"),
+        # The Django admin's pages too: its connection list edits the same rows.
+        reverse("admin:index"),
+        reverse("admin:forums_forumconnection_changelist"),
     ):
         response = client.get(url)
         assert response.status_code == 302, url

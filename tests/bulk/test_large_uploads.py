@@ -27,7 +27,7 @@ import requests
 from django.db import connection
 
 from forums.bulk import engine
-from forums.bulk.targets import TargetParser
+from forums.core.targets import TargetParser
 from forums.models import BulkAction, BulkActionItem, BulkTargetChunk
 from forums.roles import MODERATOR, VIEWER
 from tests.factories import ForumConnectionFactory

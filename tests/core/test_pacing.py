@@ -14,8 +14,9 @@ from dataclasses import dataclass
 import pytest
 from django.db import connections
 
-from forums.bulk import pacing
-from forums.bulk.pacing import (
+from forums import pacing
+from forums.clients import get_client
+from forums.pacing import (
     MAX_INLINE_WAIT,
     WEB_INLINE_WAIT,
     DatabasePacer,
@@ -25,8 +26,6 @@ from forums.bulk.pacing import (
     get_pacer,
     pace_for,
 )
-from forums.clients import get_client
-from forums.clients.errors import ForumRateLimited
 from tests.conftest import SANDBOX_DISCOURSE_KEY
 from tests.factories import ForumConnectionFactory
 
@@ -269,7 +268,7 @@ def test_a_page_does_not_wait_for_a_busy_forum_and_books_nothing(monkeypatch):
     wait = pace_for(connection)
     slept: list[float] = []
     monkeypatch.setattr(pacing.time, "sleep", slept.append)
-    with pytest.raises(ForumRateLimited) as exc:
+    with pytest.raises(pacing.SlotRefused) as exc:
         wait()
     assert slept == []  # no sleep
     assert "Busy forum is busy with other Forumdeck work" in str(exc.value)
@@ -283,7 +282,7 @@ def test_a_held_forum_reschedules_a_task_instead_of_sleeping(monkeypatch):
     wait = pace_for(connection)
     slept: list[float] = []
     monkeypatch.setattr(pacing.time, "sleep", slept.append)
-    with pytest.raises(ForumRateLimited) as exc:
+    with pytest.raises(pacing.SlotRefused) as exc:
         wait()
     assert slept == []  # no sleep
     assert exc.value.retry_after == pytest.approx(45, abs=2)
@@ -307,7 +306,7 @@ def test_a_task_waits_longer_inline_than_a_page(monkeypatch):
     get_pacer().hold_until(connection, time.time() + 5)
     slept = []
     monkeypatch.setattr(pacing.time, "sleep", slept.append)
-    with pytest.raises(ForumRateLimited):
+    with pytest.raises(pacing.SlotRefused):
         pace_for(connection)()
     monkeypatch.setattr(pacing, "in_task", lambda: True)
     pace_for(connection)()
