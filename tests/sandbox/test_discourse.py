@@ -14,7 +14,7 @@ import pytest
 import requests
 from werkzeug.test import Client
 
-from forums.sandbox import core
+from forums.sandbox.core import limiter
 from forums.sandbox.core import RunningSandbox, SandboxConfig
 from forums.sandbox.discourse import DiscourseSandbox
 from tests.contract import discourse_exemptions as gaps
@@ -82,7 +82,7 @@ def test_refused_requests_are_not_counted(monkeypatch):
     fake_time = SimpleNamespace(
         monotonic=lambda: clock[0], time=real_time.time, sleep=real_time.sleep
     )
-    monkeypatch.setattr(core, "time", fake_time)
+    monkeypatch.setattr(limiter, "time", fake_time)
     app, c = make(limit=2)
     assert [c.get("/tags.json", headers=AUTH).status_code for _ in range(2)] == [200, 200]
     clock[0] += 30

@@ -1,138 +1,24 @@
-"""What both sandbox forums share: the call log, the rate limiter, fault injection, serving."""
+"""The router every sandbox forum is: routes to endpoint methods, faults, the call log and the
+control calls (``/__sandbox__/...``) tests and the demo use to read and change it."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import math
 import random
-import socket
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
-from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from .calls import CallLog, CallRecord
+from .faults import Faults
+
 CONTROL_PREFIX = "/__sandbox__"
-
-
-@dataclass(frozen=True, slots=True)
-class CallRecord:
-    method: str
-    path: str
-    query: str
-    status: int
-    at: float  # time.time()
-    body: Any = None
-
-
-class CallLog:
-    """Every API call the sandbox answered (control calls excluded), safe across threads."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._records: list[CallRecord] = []
-
-    def add(self, record: CallRecord) -> None:
-        with self._lock:
-            self._records.append(record)
-
-    def records(self) -> list[CallRecord]:
-        with self._lock:
-            return list(self._records)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._records.clear()
-
-    def count(
-        self,
-        method: str | None = None,
-        path: str | None = None,
-        *,
-        status: int | None = None,
-        prefix: str | None = None,
-    ) -> int:
-        return sum(
-            1
-            for r in self.records()
-            if (method is None or r.method == method)
-            and (path is None or r.path == path)
-            and (prefix is None or r.path.startswith(prefix))
-            and (status is None or r.status == status)
-        )
-
-    def max_in_any_window(self, seconds: float = 60.0, *, status: int | None = None) -> int:
-        """The most calls (optionally of one status) that fell in any sliding window."""
-        times = sorted(r.at for r in self.records() if status is None or r.status == status)
-        best, start = 0, 0
-        for end, t in enumerate(times):
-            while t - times[start] >= seconds:
-                start += 1
-            best = max(best, end - start + 1)
-        return best
-
-
-class SlidingWindowLimiter:
-    """Discourse's RateLimiter: at most ``limit`` performs within any ``window`` seconds.
-
-    Like the real one (a Redis list of timestamps), a refused request is not counted, and the
-    wait it reports is the time until the oldest counted request leaves the window.
-    """
-
-    clock = staticmethod(lambda: time.monotonic())
-
-    def __init__(self, limit: int, window: float = 60.0) -> None:
-        self.limit = limit
-        self.window = window
-        self._lock = threading.Lock()
-        self._stamps: deque[float] = deque()
-
-    def try_acquire(self, now: float | None = None) -> float:
-        """0 if the request may go ahead (and is counted), else the seconds to wait."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            while self._stamps and now - self._stamps[0] >= self.window:
-                self._stamps.popleft()
-            if len(self._stamps) < self.limit:
-                self._stamps.append(now)
-                return 0.0
-            if not self._stamps:
-                return self.window  # a limit of 0 refuses everything
-            return max(self._stamps[0] + self.window - now, 0.001)
-
-    def rollback(self, stamp: float) -> None:
-        """Forget one counted request (RateLimiter#rollback!), e.g. the per-IP count of a
-        request that turned out to carry a valid API key."""
-        with self._lock, contextlib.suppress(ValueError):  # it may have left the window
-            self._stamps.remove(stamp)
-
-    def reset(self) -> None:
-        with self._lock:
-            self._stamps.clear()
-
-
-@dataclass
-class Faults:
-    """Injected trouble: applied to every API call (never to control calls)."""
-
-    latency_ms: float = 0.0
-    error_rate: float = 0.0  # share of calls answered with error_status
-    error_status: int = 502
-    outage_until: float = 0.0  # time.time() until which every call gets outage_status
-    outage_status: int = 503
-    # The next n changes (any method but GET) are applied, and then their answer is lost: the
-    # caller gets error_status, as through a proxy that timed out after the forum acted.
-    lost_answers: int = 0
-
-    def outage_for(self, seconds: float) -> None:
-        self.outage_until = time.time() + seconds
 
 
 @dataclass
@@ -309,70 +195,3 @@ class SandboxApp:
         for key, value in changes.items():
             if key != "faults":
                 setattr(self.config, key, value)
-
-
-class _KeepAliveHandler(WSGIRequestHandler):
-    """HTTP/1.1 with keep-alive, as real forums answer (one connection per client session)."""
-
-    protocol_version = "HTTP/1.1"
-
-    def log_request(self, *args, **kwargs) -> None:
-        pass
-
-
-class RunningSandbox:
-    """A sandbox served on a loopback port from a background thread.
-
-    ``stop()`` returns as soon as the serving loop has ended: the loop blocks in ``select``
-    without a polling timeout, and stopping wakes it with a connection of its own instead of
-    waiting for socketserver's half-second poll.
-    """
-
-    def __init__(self, app: SandboxApp, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.app = app
-        self.server = make_server(host, port, app, threaded=True, request_handler=_KeepAliveHandler)
-        self.server.daemon_threads = True
-        self.host = host
-        self.port = self.server.server_port
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-
-    def _serve(self) -> None:
-        # poll_interval=None: no wake-ups while idle; stop() wakes the loop itself.
-        self.server.serve_forever(poll_interval=None)
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def start(self) -> RunningSandbox:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        if not self.thread.is_alive():
-            self.server.server_close()
-            return
-        # shutdown() raises its flag and waits; the loop only sees the flag once select()
-        # returns, so a throwaway connection wakes it (again, should it arrive before the flag).
-        stopper = threading.Thread(target=self.server.shutdown, daemon=True)
-        stopper.start()
-        wake_host = "127.0.0.1" if self.host in ("", "0.0.0.0") else self.host  # noqa: S104
-        while stopper.is_alive():
-            try:
-                socket.create_connection((wake_host, self.port), timeout=1).close()
-            except OSError:
-                break  # the listening socket is gone: the loop has ended
-            stopper.join(0.005)
-        stopper.join(5)
-        self.server.server_close()
-        self.thread.join(timeout=5)
-
-    def __enter__(self) -> RunningSandbox:
-        return self.start()
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
-
-
-def ceil_seconds(value: float) -> int:
-    return max(1, math.ceil(value))
