@@ -14,8 +14,7 @@ import pytest
 import requests
 from werkzeug.test import Client
 
-from forums.sandbox.core import limiter
-from forums.sandbox.core import RunningSandbox, SandboxConfig
+from forums.sandbox.core import RunningSandbox, SandboxConfig, limiter
 from forums.sandbox.discourse import DiscourseSandbox
 from tests.contract import discourse_exemptions as gaps
 from tests.contract.conftest import SPECS

@@ -52,6 +52,7 @@ from .common import (
 )
 from .groups import DiscourseGroups
 from .health import DiscourseHealth
+from .state import DiscourseState, StateField, user_table
 from .tags import DiscourseTags
 from .users import DiscourseUsers
 
@@ -73,6 +74,23 @@ class DiscourseSandbox(
     # killed job). Discourse then only reports "not running" again (status.json has no
     # failure flag) and lists no new file.
     backup_fails = False
+
+    # The state (state.py): app.users is app.state.users, and so on.
+    now = StateField()
+    users = StateField()
+    next_user_id = StateField()
+    groups = StateField()
+    next_group_id = StateField()
+    tags = StateField()
+    next_tag_id = StateField()
+    topics = StateField()
+    tag_groups = StateField()
+    next_tag_group_id = StateField()
+    events = StateField()
+    backups = StateField()
+    backup_running_until = StateField()
+    backup_pending = StateField()
+    reviewables = StateField()
 
     def __init__(self, config: SandboxConfig | None = None) -> None:
         cfg = config or SandboxConfig()
@@ -164,13 +182,12 @@ class DiscourseSandbox(
 
     def reset(self) -> None:
         with self.lock:
+            self.state = DiscourseState()
             rng = self._random
             rng.seed(self.config.seed)
             self.now = datetime.now(UTC).replace(microsecond=0)
             now = self.now
-            self.users: dict[int, dict[str, Any]] = {
-                u["id"]: u for u in data.seed_users(rng, self.config.users, now)
-            }
+            self.users = user_table(data.seed_users(rng, self.config.users, now))
             self.users[-1] = {
                 "id": -1, "username": "system", "name": "system", "email": "no_email",
                 "trust_level": 4, "active": True, "approved": True, "admin": True,
@@ -184,7 +201,7 @@ class DiscourseSandbox(
             data.seed_posting([u for u in self.users.values() if u["id"] > 0], self.config.seed,
                               now)  # fmt: skip
             self.next_user_id = max(self.users) + 1
-            self.groups: dict[int, dict[str, Any]] = {}
+            self.groups = {}
             for name, gid in data.AUTO_GROUPS.items():
                 self.groups[gid] = self._new_group(gid, name, automatic=True)
             next_gid = 41
@@ -207,14 +224,14 @@ class DiscourseSandbox(
                 self.config.seed,
             )  # fmt: skip
             self.next_group_id = next_gid
-            self.tags: dict[str, dict[str, Any]] = {
+            self.tags = {
                 name: {"id": index + 1, "name": name} for index, name in enumerate(data.TAG_NAMES)
             }
             self.next_tag_id = len(self.tags) + 1
             self.topics = {
                 t["id"]: t for t in data.seed_topics(rng, [u["id"] for u in real] or [1], now)
             }
-            self.tag_groups: dict[int, dict[str, Any]] = {}
+            self.tag_groups = {}
             for index, (name, tags, parents, one) in enumerate(data.TAG_GROUPS, start=1):
                 self.tag_groups[index] = {
                     "id": index, "name": name, "tag_names": list(tags),
@@ -240,8 +257,8 @@ class DiscourseSandbox(
                 for i, d in enumerate((now - timedelta(days=8, hours=3),
                                        now - timedelta(days=1, hours=3)))
             ]  # fmt: skip
-            self.backup_running_until: float = 0.0
-            self.backup_pending: dict[str, Any] | None = None
+            self.backup_running_until = 0.0
+            self.backup_pending = None
             self.reviewables = [
                 {"id": 100 + i, "type": rng.choice(("ReviewableFlaggedPost", "ReviewableQueuedPost",
                                                     "ReviewableUser")),

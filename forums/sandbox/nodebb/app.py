@@ -36,9 +36,9 @@ from .common import (
 from .groups import NodeBBGroups
 from .health import NodeBBHealth
 from .seed import (
-    NodeBBState,
     seed_state,
 )
+from .state import NodeBBState
 from .tags import NodeBBTags
 from .users import NodeBBUsers
 

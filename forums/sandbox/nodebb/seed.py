@@ -6,8 +6,9 @@ Deterministic for a given ``seed`` so tests and demos see the same forum every t
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
 from typing import Any
+
+from .state import NodeBBState
 
 FIRST = (
     "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy",
@@ -63,17 +64,6 @@ def clean_tag(tag: str) -> str:
     return "-".join(str(tag).strip().lower().split())
 
 
-@dataclass
-class NodeBBState:
-    users: dict[int, dict[str, Any]] = field(default_factory=dict)
-    groups: dict[str, dict[str, Any]] = field(default_factory=dict)  # by name
-    topics: dict[int, dict[str, Any]] = field(default_factory=dict)
-    flags: list[dict[str, Any]] = field(default_factory=list)
-    queue: list[dict[str, Any]] = field(default_factory=list)
-    next_uid: int = 1
-    next_tid: int = 1
-
-
 def new_user(uid: int, username: str, now: int, rng: random.Random) -> dict[str, Any]:
     joined = now - rng.randint(30, 1100) * DAY_MS
     return {
@@ -126,10 +116,9 @@ def seed_state(*, seed: int, users: int, now: int) -> NodeBBState:
     def add_user(username: str) -> dict[str, Any]:
         uid = state.next_uid
         state.next_uid += 1
-        user = new_user(uid, username, now, rng)
-        state.users[uid] = user
+        state.users[uid] = new_user(uid, username, now, rng)
         names.add(username.lower())
-        return user
+        return state.users[uid]  # the stored row, which keeps the indexes current
 
     admin = add_user("admin")
     admin.update(fullname="Site Admin", reputation=999, postcount=1200)

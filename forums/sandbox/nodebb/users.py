@@ -152,11 +152,9 @@ class NodeBBUsers:
         return out
 
     def find_user(self, field_name: str, value: str) -> dict[str, Any] | None:
-        value = value.lower()
-        for user in self.state.users.values():
-            if str(user[field_name]).lower() == value:
-                return user
-        return None
+        """By ``username``, ``userslug`` or ``email``, case-insensitively, through the user
+        table's indexes (NodeBB's ``username:uid`` / ``userslug:uid`` / ``email:uid``)."""
+        return self.state.users.find(field_name, value)
 
     def user_get(self, request: Request, uid: int) -> Response:
         user = self.state.users.get(uid)

@@ -43,10 +43,10 @@ from .forums import UserEchoForums
 from .groups import UserEchoGroups
 from .hooks import UserEchoHooks
 from .seed import (
-    UserEchoState,
     new_user,
     seed_state,
 )
+from .state import UserEchoState
 from .tags import UserEchoTags
 from .topics import UserEchoTopics
 from .users import UserEchoUsers

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from .state import UserEchoState
 
 FIRST = (
     "Alice", "Bruno", "Chloe", "Dmitri", "Elena", "Farid", "Greta", "Hugo", "Ines", "Jakob",
@@ -105,36 +106,6 @@ def slugify(text: str) -> str:
     return out.strip("-")
 
 
-@dataclass
-class UserEchoState:
-    users: dict[int, dict[str, Any]] = field(default_factory=dict)
-    groups: dict[int, dict[str, Any]] = field(default_factory=dict)
-    forums: dict[int, dict[str, Any]] = field(default_factory=dict)
-    types: dict[int, dict[str, Any]] = field(default_factory=dict)
-    statuses: dict[int, dict[str, Any]] = field(default_factory=dict)
-    categories: dict[int, dict[str, Any]] = field(default_factory=dict)
-    tags: dict[int, dict[str, Any]] = field(default_factory=dict)
-    topics: dict[int, dict[str, Any]] = field(default_factory=dict)
-    comments: dict[int, dict[str, Any]] = field(default_factory=dict)
-    hooks: dict[int, dict[str, Any]] = field(default_factory=dict)
-    uploads: dict[int, dict[str, Any]] = field(default_factory=dict)
-    access_lists: dict[int, list[str]] = field(default_factory=dict)  # private forum -> e-mails
-    subscriptions: dict[int, dict[str, list[int]]] = field(default_factory=dict)
-    # Side effects a test may need to see: invitations e-mailed by get_or_create, and the users
-    # whose sessions `users/{id}/logout` cleared, in order.
-    invitations: list[str] = field(default_factory=list)
-    logouts: list[int] = field(default_factory=list)
-    counters: dict[str, int] = field(default_factory=dict)
-
-    def next_id(self, kind: str) -> int:
-        self.counters[kind] = self.counters.get(kind, 0) + 1
-        return self.counters[kind]
-
-    def user_by_email(self, email: str) -> dict[str, Any] | None:
-        wanted = email.strip().lower()
-        return next((u for u in self.users.values() if u["email"].lower() == wanted), None)
-
-
 def new_user(
     state: UserEchoState,
     *,
@@ -149,9 +120,8 @@ def new_user(
     email_verified: bool = True,
 ) -> dict[str, Any]:
     uid = state.next_id("user")
-    taken = {u["slug"] for u in state.users.values()}
     slug = slug or slugify(name) or f"user-{uid}"
-    if slug in taken:
+    if state.users.find("slug", slug) is not None:
         slug = f"{slug}-{uid}"
     user = {
         "id": uid,
@@ -172,7 +142,7 @@ def new_user(
         "updates_count": 0,
     }
     state.users[uid] = user
-    return user
+    return state.users[uid]  # the stored row, which keeps the indexes current
 
 
 def new_forum(

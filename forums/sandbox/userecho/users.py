@@ -29,7 +29,7 @@ class UserEchoUsers:
         with self.lock:
             if self.state.user_by_email(email):
                 raise ValueError(f"e-mail {email!r} is taken")
-            if any(u["slug"] == username for u in self.state.users.values()):
+            if self.state.users.find("slug", username) is not None:
                 raise ValueError(f"slug {username!r} is taken")
             user = new_user(
                 self.state, name=name or username, email=email, slug=username, joined=_now()
@@ -47,7 +47,7 @@ class UserEchoUsers:
         return user
 
     def user_by_guid(self, guid: str) -> dict[str, Any] | None:
-        return next((u for u in self.state.users.values() if u["sso_guid"] == guid), None)
+        return self.state.users.find("sso_guid", guid)
 
     def user_data(self, user: dict[str, Any]) -> dict[str, Any]:
         """2.1 [D] P-GOC fields; `display_name` and `updates_count` from the INTRO sample."""
