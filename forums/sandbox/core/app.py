@@ -90,6 +90,10 @@ class SandboxApp:
     def reset(self) -> None:
         """(Re)build the seeded state."""
 
+    def add_person(self, *, username: str, email: str, name: str = "") -> int:
+        """A new account (for tests and the demo); returns its id."""
+        raise NotImplementedError
+
     def before_endpoint(self, request: Request, endpoint: str) -> Response | None:
         """Authentication and rate limiting; return a Response to answer early."""
         return None
