@@ -70,10 +70,10 @@ class Sandbox:
         )
 
     def demo_app(self, **config: Any) -> SandboxApp:
-        return self.app(api_key=self.demo_key, title=f"{self.demo_name} forum", **config)
+        return self.app(**{"api_key": self.demo_key, "title": f"{self.demo_name} forum", **config})
 
     def test_app(self, **config: Any) -> SandboxApp:
-        return self.app(api_key=self.test_key, **{**self.test_config, **config})
+        return self.app(**{"api_key": self.test_key, **self.test_config, **config})
 
     def demo_connection(self, base_url: str) -> dict[str, Any]:
         """The demo connection's fields, as the connection form stores them."""

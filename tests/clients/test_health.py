@@ -8,7 +8,7 @@ import pytest
 from forums.clients import get_client
 from forums.models import Platform
 from tests.factories import ForumConnectionFactory
-from tests.userecho_fixtures import USERECHO_TOKEN, _userecho_server, userecho_sandbox  # noqa: F401
+from tests.userecho_fixtures import USERECHO_TOKEN
 
 pytestmark = pytest.mark.django_db
 

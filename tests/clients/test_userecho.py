@@ -58,8 +58,8 @@ def later(sb):
 
 
 # --- transport: paths, token, envelope, errors, paging -------------------------------------------
-def test_every_path_ends_in_json_and_carries_the_token_in_the_query(userecho, userecho_sandbox):
-    client = userecho()
+def test_every_path_ends_in_json_and_carries_the_token_in_the_query(userecho_client, userecho_sandbox):
+    client = userecho_client()
     client.list_groups()
     client.find_users(query="maria")
     sent = calls(userecho_sandbox)
@@ -67,8 +67,8 @@ def test_every_path_ends_in_json_and_carries_the_token_in_the_query(userecho, us
     assert all(query(r)["access_token"] == [USERECHO_TOKEN] for r in sent)
 
 
-def test_the_envelope_is_unwrapped_and_an_error_carries_userechos_message(userecho):
-    client = userecho()
+def test_the_envelope_is_unwrapped_and_an_error_carries_userechos_message(userecho_client):
+    client = userecho_client()
     groups = client.list_groups()
     assert [g.name for g in groups] == ["Customers", "Beta testers", "Partners", "Team"]
     with pytest.raises(ForumRejected, match="User group 'Team' already exists"):
@@ -77,33 +77,33 @@ def test_the_envelope_is_unwrapped_and_an_error_carries_userechos_message(userec
 
 @pytest.mark.parametrize("http_status", ["4xx", "200"])
 def test_errors_become_the_matching_forum_error_whatever_the_http_status(
-    userecho, userecho_sandbox, http_status
+    userecho_client, userecho_sandbox, http_status
 ):
     """1.5 [I]: the HTTP code of an error is undocumented; with 200 the envelope decides."""
     userecho_sandbox.app.configure(error_http_status=http_status, path_user_fallback=False)
     with pytest.raises(ForumUnauthorized, match="Invalid access token"):
-        userecho(api_key="not-a-token").list_groups()
+        userecho_client(api_key="not-a-token").list_groups()
     with pytest.raises(ForumForbidden, match="a read token cannot write"):
-        userecho(api_key=READ_TOKEN).create_group(name="Moderators")
+        userecho_client(api_key=READ_TOKEN).create_group(name="Moderators")
     with pytest.raises(ForumNotFound, match="User 4242 not found"):
-        userecho().get_user(user_id=4242)
+        userecho_client().get_user(user_id=4242)
     with pytest.raises(ForumRejected, match="already exists"):
-        userecho().create_group(name="Team")
+        userecho_client().create_group(name="Team")
 
 
-def test_any_status_other_than_success_is_a_failure(userecho, userecho_sandbox):
+def test_any_status_other_than_success_is_a_failure(userecho_client, userecho_sandbox):
     """Trap 12: the PHP client checks "fail"."""
     userecho_sandbox.app.configure(failure_word="fail", error_http_status="200")
     with pytest.raises(ForumRejected, match="already exists"):
-        userecho().create_group(name="Team")
+        userecho_client().create_group(name="Team")
     assert "Moderators" not in {g["name"] for g in state(userecho_sandbox).groups.values()}
 
 
-def test_a_refused_query_token_is_sent_as_bearer_once_and_then_always(userecho, userecho_sandbox):
+def test_a_refused_query_token_is_sent_as_bearer_once_and_then_always(userecho_client, userecho_sandbox):
     """1.2: the documented query parameter first; the official client's Bearer header when the
     project refuses it."""
     userecho_sandbox.app.configure(accept_query_token=False)
-    client = userecho()
+    client = userecho_client()
     assert len(client.list_groups()) == 4
     client.list_forums()
     first, second, *rest = calls(userecho_sandbox)
@@ -112,31 +112,31 @@ def test_a_refused_query_token_is_sent_as_bearer_once_and_then_always(userecho, 
     assert rest and all("access_token" not in query(r) for r in rest)
 
 
-def test_a_token_refused_both_ways_is_unauthorized(userecho, userecho_sandbox):
+def test_a_token_refused_both_ways_is_unauthorized(userecho_client, userecho_sandbox):
     with pytest.raises(ForumUnauthorized):
-        userecho(api_key="wrong-token").list_groups()
+        userecho_client(api_key="wrong-token").list_groups()
     assert len(calls(userecho_sandbox)) == 2  # the query parameter, then the header, once
 
 
-def test_pages_follow_details_count_when_the_server_caps_the_page(userecho, userecho_sandbox):
+def test_pages_follow_details_count_when_the_server_caps_the_page(userecho_client, userecho_sandbox):
     userecho_sandbox.app.configure(max_limit=30)  # 1.4 [I] the maximum limit is undocumented
-    users = list(userecho().iter_users())
+    users = list(userecho_client().iter_users())
     assert len(users) == 80 and len({u.id for u in users}) == 80
     pages = [query(r)["page"] for r in calls(userecho_sandbox)]
     assert pages == [["1"], ["2"], ["3"]]
 
 
-def test_pages_without_details_end_on_a_short_page(userecho, userecho_sandbox):
+def test_pages_without_details_end_on_a_short_page(userecho_client, userecho_sandbox):
     """Trap 17: `details` may be missing; a capped page is not mistaken for the last one."""
     userecho_sandbox.app.configure(details=False, max_limit=30)
-    users = list(userecho().iter_users())
+    users = list(userecho_client().iter_users())
     assert len(users) == 80
     assert len(calls(userecho_sandbox)) == 3  # 30, 30, then 20: short, the end
 
 
-def test_a_rate_limit_is_reported_with_the_wait(userecho, userecho_sandbox):
+def test_a_rate_limit_is_reported_with_the_wait(userecho_client, userecho_sandbox):
     userecho_sandbox.app.configure(requests_per_minute=2)
-    client = userecho()
+    client = userecho_client()
     client.list_groups()
     client.list_forums()
     with pytest.raises(ForumRateLimited) as limited:
@@ -145,10 +145,10 @@ def test_a_rate_limit_is_reported_with_the_wait(userecho, userecho_sandbox):
 
 
 # --- finding users -------------------------------------------------------------------------------
-def test_find_by_name_slug_or_email_part_never_creates_anyone(userecho, userecho_sandbox):
+def test_find_by_name_slug_or_email_part_never_creates_anyone(userecho_client, userecho_sandbox):
     """Trap 6: get_or_create and sso_token create the user they do not find."""
     before = len(state(userecho_sandbox).users)
-    client = userecho()
+    client = userecho_client()
     found = client.find_users(query="maria")
     assert [u.username for u in found] == ["maria-lopez", "maria-lopes"]
     maria = found[0]
@@ -162,8 +162,8 @@ def test_find_by_name_slug_or_email_part_never_creates_anyone(userecho, userecho
         assert not {"sso_token", "user_sso_guid", "user_id"} & set(query(record))
 
 
-def test_find_by_email_uses_a_filter_on_email_in_any_case(userecho, userecho_sandbox):
-    client = userecho()
+def test_find_by_email_uses_a_filter_on_email_in_any_case(userecho_client, userecho_sandbox):
+    client = userecho_client()
     assert client.get_user_by_email(email="Tom.Becker@example.org").username == "tom-becker"
     (record,) = calls(userecho_sandbox)
     assert query(record)["filter__email__icontains"] == ["Tom.Becker@example.org"]
@@ -171,9 +171,9 @@ def test_find_by_email_uses_a_filter_on_email_in_any_case(userecho, userecho_san
         client.get_user_by_email(email="nobody@example.org")
 
 
-def test_find_by_id_confirms_the_answer_is_that_user(userecho, userecho_sandbox):
+def test_find_by_id_confirms_the_answer_is_that_user(userecho_client, userecho_sandbox):
     """Trap 7: users/999999 answers with the token's own user; it is not user 999999."""
-    client = userecho()
+    client = userecho_client()
     maria = user_by_email(userecho_sandbox, "maria.lopez@example.org")
     assert [u.id for u in client.find_users(query=str(maria["id"]))] == [maria["id"]]
     assert client.find_users(query=str(UNKNOWN)) == []
@@ -183,9 +183,9 @@ def test_find_by_id_confirms_the_answer_is_that_user(userecho, userecho_sandbox)
         client.get_user(user_id=0)
 
 
-def test_resolve_users_matches_slug_email_and_id_exactly(userecho, userecho_sandbox):
+def test_resolve_users_matches_slug_email_and_id_exactly(userecho_client, userecho_sandbox):
     tom = user_by_email(userecho_sandbox, "tom.becker@example.org")
-    found = userecho().resolve_users(
+    found = userecho_client().resolve_users(
         targets=["Maria-Lopez", "TOM.BECKER@example.org", str(tom["id"]), str(UNKNOWN), "maria"]
     )
     assert {k: v.username for k, v in found.items()} == {
@@ -195,16 +195,16 @@ def test_resolve_users_matches_slug_email_and_id_exactly(userecho, userecho_sand
     }
 
 
-def test_server_filters_are_checked_again_on_the_client(userecho, userecho_sandbox):
+def test_server_filters_are_checked_again_on_the_client(userecho_client, userecho_sandbox):
     """Trap 16 [C] DA:393: a filter the server ignores returns everyone."""
     userecho_sandbox.app.configure(ignored_filters={"email", "name", "slug", "display_name"})
-    client = userecho()
+    client = userecho_client()
     assert [u.username for u in client.find_users(query="tom.becker@")] == ["tom-becker"]
     assert set(client.resolve_users(targets=["maria-lopez"])) == {"maria-lopez"}
 
 
-def test_status_filters(userecho, userecho_sandbox):
-    client = userecho()
+def test_status_filters(userecho_client, userecho_sandbox):
+    client = userecho_client()
     staff = client.find_users(status="staff")
     assert {u.name for u in staff} == {"Forum Admin", "Support Agent", "Product Manager"}
     assert all(u.moderator for u in staff)
@@ -223,9 +223,9 @@ def test_status_filters(userecho, userecho_sandbox):
         client.find_users(status="banned")
 
 
-def test_user_details_say_groups_are_not_known(userecho, userecho_sandbox):
+def test_user_details_say_groups_are_not_known(userecho_client, userecho_sandbox):
     maria = user_by_email(userecho_sandbox, "maria.lopez@example.org")
-    details = userecho().user_details(user_id=maria["id"])
+    details = userecho_client().user_details(user_id=maria["id"])
     assert details.user.username == "maria-lopez"
     assert details.groups_known is False and details.history == ()
 
@@ -233,17 +233,17 @@ def test_user_details_say_groups_are_not_known(userecho, userecho_sandbox):
 @pytest.mark.parametrize(
     ("mode", "name"), [("reference", "Maria Lopez"), ("alternate", "Maria Lopez")]
 )
-def test_the_users_name_is_read_from_either_spelling(userecho, userecho_sandbox, mode, name):
+def test_the_users_name_is_read_from_either_spelling(userecho_client, userecho_sandbox, mode, name):
     """Trap 14: `name` (P-GOC) or `display_name` (INTRO)."""
     userecho_sandbox.app.configure(field_names=mode)
-    found = userecho().find_users(query="maria lopez")
+    found = userecho_client().find_users(query="maria lopez")
     assert [u.name for u in found] == [name]
 
 
 # --- acting on users -----------------------------------------------------------------------------
-def test_log_out_clears_the_sessions_of_the_user_meant(userecho, userecho_sandbox):
+def test_log_out_clears_the_sessions_of_the_user_meant(userecho_client, userecho_sandbox):
     maria = user_by_email(userecho_sandbox, "maria.lopez@example.org")
-    userecho().log_out(user_id=maria["id"])
+    userecho_client().log_out(user_id=maria["id"])
     assert state(userecho_sandbox).logouts == [maria["id"]]
     logout = [r for r in calls(userecho_sandbox) if r.path.endswith("/logout.json")]
     assert [(r.method, r.path) for r in logout] == [
@@ -251,17 +251,17 @@ def test_log_out_clears_the_sessions_of_the_user_meant(userecho, userecho_sandbo
     ]
 
 
-def test_log_out_of_an_unknown_user_sends_nothing_and_logs_out_nobody(userecho, userecho_sandbox):
+def test_log_out_of_an_unknown_user_sends_nothing_and_logs_out_nobody(userecho_client, userecho_sandbox):
     """Trap 7 + trap 8: users/999999/logout would log the token's own user out."""
     with pytest.raises(ForumNotFound, match="nothing was sent"):
-        userecho().log_out(user_id=UNKNOWN)
+        userecho_client().log_out(user_id=UNKNOWN)
     assert state(userecho_sandbox).logouts == []
     assert not [r for r in calls(userecho_sandbox) if "logout" in r.path]
 
 
-def test_no_read_path_calls_the_logout_get(userecho, userecho_sandbox):
+def test_no_read_path_calls_the_logout_get(userecho_client, userecho_sandbox):
     later(userecho_sandbox)
-    client = userecho()
+    client = userecho_client()
     client.health_check()
     client.find_users(query="maria")
     client.user_details(user_id=OWNER)
@@ -270,9 +270,9 @@ def test_no_read_path_calls_the_logout_get(userecho, userecho_sandbox):
     assert state(userecho_sandbox).logouts == []
 
 
-def test_delete_is_not_offered_where_the_project_lacks_the_later_route(userecho, userecho_sandbox):
+def test_delete_is_not_offered_where_the_project_lacks_the_later_route(userecho_client, userecho_sandbox):
     maria = user_by_email(userecho_sandbox, "maria.lopez@example.org")
-    client = userecho()
+    client = userecho_client()
     assert not client.supports(Capability.USER_DELETE)
     assert client.discovered_capabilities() == frozenset()
     with pytest.raises(CapabilityNotOffered, match="later API reference"):
@@ -280,10 +280,10 @@ def test_delete_is_not_offered_where_the_project_lacks_the_later_route(userecho,
     assert maria["id"] in state(userecho_sandbox).users
 
 
-def test_delete_where_the_project_has_the_route(userecho, userecho_sandbox):
+def test_delete_where_the_project_has_the_route(userecho_client, userecho_sandbox):
     later(userecho_sandbox)
     maria = user_by_email(userecho_sandbox, "maria.lopez@example.org")
-    client = userecho()
+    client = userecho_client()
     assert client.discovered_capabilities() == {
         Capability.USER_DELETE,
         Capability.GROUP_MEMBERSHIP,
@@ -294,10 +294,10 @@ def test_delete_where_the_project_has_the_route(userecho, userecho_sandbox):
     assert deletes == [f"/api/v2/users/{maria['id']}.json"]
 
 
-def test_delete_never_reaches_the_token_user_through_the_fallback(userecho, userecho_sandbox):
+def test_delete_never_reaches_the_token_user_through_the_fallback(userecho_client, userecho_sandbox):
     """Trap 7: DELETE users/999999 must not become "delete the project's owner"."""
     later(userecho_sandbox)
-    client = userecho()
+    client = userecho_client()
     with pytest.raises(ForumNotFound, match="another account"):
         client.delete_user(user_id=UNKNOWN)
     with pytest.raises(ForumRejected, match="token's own user"):
@@ -308,10 +308,10 @@ def test_delete_never_reaches_the_token_user_through_the_fallback(userecho, user
     assert calls(userecho_sandbox, "DELETE") == []
 
 
-def test_a_read_route_alone_does_not_hide_a_missing_delete(userecho, userecho_sandbox):
+def test_a_read_route_alone_does_not_hide_a_missing_delete(userecho_client, userecho_sandbox):
     """The health check's inference can be wrong: the first call then says "not offered"."""
     userecho_sandbox.app.configure(later_routes={"user_subscriptions"})
-    client = userecho()
+    client = userecho_client()
     assert Capability.USER_DELETE in client.discovered_capabilities()
     with pytest.raises(CapabilityNotOffered):
         client.delete_user(user_id=5)
@@ -320,9 +320,9 @@ def test_a_read_route_alone_does_not_hide_a_missing_delete(userecho, userecho_sa
 
 
 # --- groups --------------------------------------------------------------------------------------
-def test_groups_are_created_renamed_and_deleted_on_the_collection(userecho, userecho_sandbox):
+def test_groups_are_created_renamed_and_deleted_on_the_collection(userecho_client, userecho_sandbox):
     """G2-G4; trap 3: PUT and DELETE carry the group's id in the body."""
-    client = userecho()
+    client = userecho_client()
     created = client.create_group(name="Moderators")
     assert created.name == "Moderators" and client.get_group(key="moderators").id == created.id
     renamed = client.update_group(key="Moderators", name="Stewards")
@@ -339,8 +339,8 @@ def test_groups_are_created_renamed_and_deleted_on_the_collection(userecho, user
         client.get_group(key="Stewards")
 
 
-def test_what_a_userecho_group_does_not_have_is_not_offered(userecho, userecho_sandbox):
-    client = userecho()
+def test_what_a_userecho_group_does_not_have_is_not_offered(userecho_client, userecho_sandbox):
+    client = userecho_client()
     with pytest.raises(CapabilityNotOffered, match="description"):
         client.create_group(name="Docs", description="People who write docs")
     with pytest.raises(CapabilityNotOffered, match="hidden"):
@@ -350,9 +350,9 @@ def test_what_a_userecho_group_does_not_have_is_not_offered(userecho, userecho_s
     assert calls(userecho_sandbox, "POST") == calls(userecho_sandbox, "PUT") == []
 
 
-def test_membership_is_not_offered_without_the_later_route(userecho, userecho_sandbox):
+def test_membership_is_not_offered_without_the_later_route(userecho_client, userecho_sandbox):
     maria = user_by_email(userecho_sandbox, "maria.lopez@example.org")
-    client = userecho()
+    client = userecho_client()
     team = client.get_group(key="Partners")
     with pytest.raises(CapabilityNotOffered, match="later API reference"):
         client.add_members(group=team, user_ids=[maria["id"], 5])
@@ -360,11 +360,11 @@ def test_membership_is_not_offered_without_the_later_route(userecho, userecho_sa
     assert len([r for r in calls(userecho_sandbox, "POST") if r.path.endswith("/group.json")]) == 1
 
 
-def test_membership_with_the_later_route_confirms_each_user(userecho, userecho_sandbox):
+def test_membership_with_the_later_route_confirms_each_user(userecho_client, userecho_sandbox):
     later(userecho_sandbox)
     maria = user_by_email(userecho_sandbox, "maria.lopez@example.org")
     owner = state(userecho_sandbox).users[OWNER]
-    client = userecho()
+    client = userecho_client()
     partners = client.get_group(key="Partners")
     added = client.add_members(group=partners, user_ids=[maria["id"], UNKNOWN])
     assert added.added == (str(maria["id"]),) and added.skipped == (str(UNKNOWN),)
@@ -376,18 +376,18 @@ def test_membership_with_the_later_route_confirms_each_user(userecho, userecho_s
     assert removed.removed == (str(maria["id"]),) and partners.id not in maria["groups"]
 
 
-def test_membership_of_a_group_deleted_meanwhile_says_so(userecho, userecho_sandbox):
+def test_membership_of_a_group_deleted_meanwhile_says_so(userecho_client, userecho_sandbox):
     later(userecho_sandbox)
-    client = userecho()
+    client = userecho_client()
     gone = ForumGroup(id=4242, name="Old group")
     with pytest.raises(ForumNotFound, match="Old group"):
         client.add_members(group=gone, user_ids=[5])
 
 
 # --- tags and categories, per forum --------------------------------------------------------------
-def test_tags_are_listed_per_forum_and_keyed_by_forum_and_id(userecho, userecho_sandbox):
+def test_tags_are_listed_per_forum_and_keyed_by_forum_and_id(userecho_client, userecho_sandbox):
     """Trap 4: forum 2's "bug" is not forum 1's."""
-    tags = userecho().list_tags()
+    tags = userecho_client().list_tags()
     bugs = [t for t in tags if t.name == "bug"]
     assert {t.scope for t in bugs} == {"Ideas & Feedback", "Support", "Beta program"}
     assert len({t.id for t in bugs}) == 3
@@ -398,8 +398,8 @@ def test_tags_are_listed_per_forum_and_keyed_by_forum_and_id(userecho, userecho_
         assert tag.topic_count == expected
 
 
-def test_create_a_tag_in_one_forum_or_in_every_forum_lacking_it(userecho, userecho_sandbox):
-    client = userecho()
+def test_create_a_tag_in_one_forum_or_in_every_forum_lacking_it(userecho_client, userecho_sandbox):
+    client = userecho_client()
     client.create_tag(name="billing", scope="Ideas & Feedback")
     assert "billing" in forum_tags(userecho_sandbox, 1)
     with pytest.raises(ForumRejected, match="already exists in Ideas & Feedback"):
@@ -409,8 +409,8 @@ def test_create_a_tag_in_one_forum_or_in_every_forum_lacking_it(userecho, userec
     assert posts == ["/api/v2/forums/1/tags.json", "/api/v2/forums/3/tags.json"]
 
 
-def test_rename_a_tag_on_one_forum_leaves_the_others(userecho, userecho_sandbox):
-    client = userecho()
+def test_rename_a_tag_on_one_forum_leaves_the_others(userecho_client, userecho_sandbox):
+    client = userecho_client()
     client.rename_tag(name="bug", new_name="defect", scope="Support")
     assert "defect" in forum_tags(userecho_sandbox, 2) and "bug" not in forum_tags(
         userecho_sandbox, 2
@@ -421,15 +421,15 @@ def test_rename_a_tag_on_one_forum_leaves_the_others(userecho, userecho_sandbox)
     assert put.body == {"id": forum_tags(userecho_sandbox, 2)["defect"], "name": "defect"}
 
 
-def test_rename_onto_an_existing_tag_is_refused_before_anything_is_sent(userecho, userecho_sandbox):
+def test_rename_onto_an_existing_tag_is_refused_before_anything_is_sent(userecho_client, userecho_sandbox):
     with pytest.raises(ForumRejected, match="already has a tag “feature”.*Merge"):
-        userecho().rename_tag(name="bug", new_name="feature")  # forum 1 has both
+        userecho_client().rename_tag(name="bug", new_name="feature")  # forum 1 has both
     assert calls(userecho_sandbox, "PUT") == []
     assert "bug" in forum_tags(userecho_sandbox, 2)
 
 
-def test_delete_a_tag_by_its_forum_and_id(userecho, userecho_sandbox):
-    client = userecho()
+def test_delete_a_tag_by_its_forum_and_id(userecho_client, userecho_sandbox):
+    client = userecho_client()
     beta_bug = next(t for t in client.list_tags() if t.name == "bug" and t.scope == "Beta program")
     client.delete_tag(name=str(beta_bug.id))
     assert "bug" not in forum_tags(userecho_sandbox, 3)
@@ -440,19 +440,19 @@ def test_delete_a_tag_by_its_forum_and_id(userecho, userecho_sandbox):
         client.delete_tag(name="no-such-tag")
 
 
-def test_a_tags_topics_carry_their_forum(userecho, userecho_sandbox):
-    topics = userecho().list_tag_topics(tag="bug", scope="Support")
+def test_a_tags_topics_carry_their_forum(userecho_client, userecho_sandbox):
+    topics = userecho_client().list_tag_topics(tag="bug", scope="Support")
     support_bug = forum_tags(userecho_sandbox, 2)["bug"]
     expected = {
         t["id"] for t in state(userecho_sandbox).topics.values() if support_bug in t["tag_ids"]
     }
     assert {t.id for t in topics} == expected
     assert all(t.scope == "Support" and "bug" in t.tags for t in topics)
-    assert len(userecho().list_tag_topics(tag="bug", limit=3)) == 3
+    assert len(userecho_client().list_tag_topics(tag="bug", limit=3)) == 3
 
 
-def test_categories_per_forum(userecho, userecho_sandbox):
-    client = userecho()
+def test_categories_per_forum(userecho_client, userecho_sandbox):
+    client = userecho_client()
     billing = [c for c in client.list_categories() if c.name == "Billing"]
     assert {c.scope for c in billing} == {"Ideas & Feedback", "Support"}
     with pytest.raises(ForumRejected, match="several forums"):
@@ -474,11 +474,11 @@ def _topic_with(sb, forum_id, *names):
     )  # fmt: skip
 
 
-def test_retag_reads_the_topic_then_writes_the_whole_list(userecho, userecho_sandbox):
+def test_retag_reads_the_topic_then_writes_the_whole_list(userecho_client, userecho_sandbox):
     """Trap 5: PUT replaces the whole tag list, so add/remove is read, change, write."""
     topic = _topic_with(userecho_sandbox, 1, "bug")
     before = topic_tag_names(userecho_sandbox, topic["id"])
-    client = userecho()
+    client = userecho_client()
     stale = ForumTopic(id=topic["id"], title="", tags=(), scope="Ideas & Feedback")
     assert client.retag(topics=[stale], add=["docs"], remove=["bug"]) == [topic["id"]]
     assert topic_tag_names(userecho_sandbox, topic["id"]) == sorted({*before, "docs"} - {"bug"})
@@ -492,9 +492,9 @@ def test_retag_reads_the_topic_then_writes_the_whole_list(userecho, userecho_san
     assert all(isinstance(t, int) for t in put.body["tags"])  # ids of the topic's forum
 
 
-def test_retag_replace_clear_and_no_change(userecho, userecho_sandbox):
+def test_retag_replace_clear_and_no_change(userecho_client, userecho_sandbox):
     topic = _topic_with(userecho_sandbox, 2, "bug")
-    client = userecho()
+    client = userecho_client()
     ref = ForumTopic(id=topic["id"], title="", scope="Support")
     client.retag(topics=[ref], replace=["urgent", "Login"])
     assert topic_tag_names(userecho_sandbox, topic["id"]) == ["login", "urgent"]
@@ -504,28 +504,28 @@ def test_retag_replace_clear_and_no_change(userecho, userecho_sandbox):
     assert len(calls(userecho_sandbox, "PUT")) == 2
 
 
-def test_retag_creates_a_tag_the_topics_forum_lacks(userecho, userecho_sandbox):
+def test_retag_creates_a_tag_the_topics_forum_lacks(userecho_client, userecho_sandbox):
     topic = next(t for t in state(userecho_sandbox).topics.values() if t["forum_id"] == 3)
-    userecho().retag(topics=[ForumTopic(id=topic["id"], title="", scope="3")], add=["api"])
+    userecho_client().retag(topics=[ForumTopic(id=topic["id"], title="", scope="3")], add=["api"])
     assert "api" in forum_tags(userecho_sandbox, 3)  # Beta program had no "api" tag
     assert "api" in topic_tag_names(userecho_sandbox, topic["id"])
     assert forum_tags(userecho_sandbox, 3)["api"] != forum_tags(userecho_sandbox, 1)["api"]
 
 
-def test_retag_finds_the_forum_of_a_topic_given_by_id_only(userecho, userecho_sandbox):
+def test_retag_finds_the_forum_of_a_topic_given_by_id_only(userecho_client, userecho_sandbox):
     """Trap 2: the update is addressed to the topic's forum."""
     userecho_sandbox.app.configure(topic_forum_field=False)
     topic = next(t for t in state(userecho_sandbox).topics.values() if t["forum_id"] == 2)
-    userecho().retag(topics=[ForumTopic(id=topic["id"], title="")], add=["howto"])
+    userecho_client().retag(topics=[ForumTopic(id=topic["id"], title="")], add=["howto"])
     assert "howto" in topic_tag_names(userecho_sandbox, topic["id"])
     assert [r.path for r in calls(userecho_sandbox, "PUT")] == ["/api/v2/forums/2/topics.json"]
 
 
 @pytest.mark.parametrize(("shape", "is_id"), [("object", False), ("id", True), ("per_forum", None)])
-def test_topic_status_and_type_as_an_object_or_an_id(userecho, userecho_sandbox, shape, is_id):
+def test_topic_status_and_type_as_an_object_or_an_id(userecho_client, userecho_sandbox, shape, is_id):
     """Trap 15 [C] DA:205-242; in per_forum mode the legacy forum 3 answers ids."""
     userecho_sandbox.app.configure(status_shape=shape)
-    client = userecho()
+    client = userecho_client()
     for forum_id in (1, 3):
         row = next(t for t in state(userecho_sandbox).topics.values() if t["forum_id"] == forum_id)
         topic = client.get_topic(topic_id=row["id"])
@@ -536,19 +536,19 @@ def test_topic_status_and_type_as_an_object_or_an_id(userecho, userecho_sandbox,
 
 
 @pytest.mark.parametrize("mode", ["reference", "alternate", "both"])
-def test_comment_count_from_either_spelling(userecho, userecho_sandbox, mode):
+def test_comment_count_from_either_spelling(userecho_client, userecho_sandbox, mode):
     """Trap 14: `comment_count` [D] or `comments_count` [C DA]."""
     userecho_sandbox.app.configure(field_names=mode)
     row = next(iter(state(userecho_sandbox).topics.values()))
     expected = sum(
         1 for c in state(userecho_sandbox).comments.values() if c["topic_id"] == row["id"]
     )
-    assert userecho().get_topic(topic_id=row["id"]).comment_count == expected
+    assert userecho_client().get_topic(topic_id=row["id"]).comment_count == expected
 
 
-def test_delete_a_topic_on_its_own_path(userecho, userecho_sandbox):
+def test_delete_a_topic_on_its_own_path(userecho_client, userecho_sandbox):
     row = next(iter(state(userecho_sandbox).topics.values()))
-    client = userecho()
+    client = userecho_client()
     client.delete_topic(topic_id=row["id"])
     assert row["id"] not in state(userecho_sandbox).topics
     assert [r.path for r in calls(userecho_sandbox, "DELETE")] == [
@@ -559,9 +559,9 @@ def test_delete_a_topic_on_its_own_path(userecho, userecho_sandbox):
     assert len(calls(userecho_sandbox, "DELETE")) == 1
 
 
-def test_review_queue_counts_topics_waiting_in_every_forum(userecho, userecho_sandbox):
+def test_review_queue_counts_topics_waiting_in_every_forum(userecho_client, userecho_sandbox):
     waiting = {t["id"] for t in state(userecho_sandbox).topics.values() if t["needs_review"]}
-    client = userecho()
+    client = userecho_client()
     assert {t.id for t in client.review_topics()} == waiting and len(waiting) == 12
     assert client.review_count() == 12
     for record in calls(userecho_sandbox):
@@ -569,14 +569,14 @@ def test_review_queue_counts_topics_waiting_in_every_forum(userecho, userecho_sa
             assert query(record)["filter__needs_review"] == ["1"]
 
 
-def test_review_queue_survives_a_server_that_ignores_the_filter(userecho, userecho_sandbox):
+def test_review_queue_survives_a_server_that_ignores_the_filter(userecho_client, userecho_sandbox):
     userecho_sandbox.app.configure(ignored_filters={"needs_review"})
-    assert userecho().review_count() == 12
+    assert userecho_client().review_count() == 12
 
 
 # --- health check --------------------------------------------------------------------------------
-def test_health_check_reports_forums_users_review_queue_and_access(userecho, userecho_sandbox):
-    report = userecho().health_check()
+def test_health_check_reports_forums_users_review_queue_and_access(userecho_client, userecho_sandbox):
+    report = userecho_client().health_check()
     assert report.ok, report.error
     assert (report.reachable, report.credentials_ok, report.is_admin) == (True, True, True)
     assert report.title == "3 forums: Ideas & Feedback, Support, Beta program"
@@ -585,23 +585,23 @@ def test_health_check_reports_forums_users_review_queue_and_access(userecho, use
     assert any("not offered" in note for note in report.notes)
 
 
-def test_health_check_finds_the_later_routes(userecho, userecho_sandbox):
+def test_health_check_finds_the_later_routes(userecho_client, userecho_sandbox):
     later(userecho_sandbox)
-    report = userecho().health_check()
+    report = userecho_client().health_check()
     assert report.capabilities == ["group_membership", "user_delete"]
     assert any("later routes" in note for note in report.notes)
 
 
 @pytest.mark.parametrize("token", [READ_TOKEN, AGENT_TOKEN])
-def test_a_token_without_all_is_accepted_but_named_as_not_enough(userecho, token):
-    report = userecho(api_key=token).health_check()
+def test_a_token_without_all_is_accepted_but_named_as_not_enough(userecho_client, token):
+    report = userecho_client(api_key=token).health_check()
     assert report.credentials_ok is True and report.is_admin is False
     assert report.error_kind == "not_admin" and "“all” (manage) permission" in report.error
     assert report.user_count == 80
 
 
-def test_a_refused_token_is_a_credentials_problem(userecho):
-    report = userecho(api_key="no-such-token").health_check()
+def test_a_refused_token_is_a_credentials_problem(userecho_client):
+    report = userecho_client(api_key="no-such-token").health_check()
     assert (report.reachable, report.credentials_ok) == (True, False)
     assert "Invalid access token" in report.error
     assert "Setup → Advanced features → API" in report.error

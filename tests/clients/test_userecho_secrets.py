@@ -41,8 +41,8 @@ def debug_logs(caplog):
     return caplog
 
 
-def test_a_normal_call_logs_no_token_even_at_debug(userecho, userecho_sandbox, debug_logs):
-    client = userecho()
+def test_a_normal_call_logs_no_token_even_at_debug(userecho_client, userecho_sandbox, debug_logs):
+    client = userecho_client()
     client.list_groups()
     assert USERECHO_TOKEN not in debug_logs.text
     # urllib3's own request line was written, with the token blanked.

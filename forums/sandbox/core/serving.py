@@ -39,6 +39,13 @@ class RunningSandbox:
         # poll_interval=None: no wake-ups while idle; stop() wakes the loop itself.
         self.server.serve_forever(poll_interval=None)
 
+    def serve(self, app: SandboxApp) -> RunningSandbox:
+        """Answer with ``app`` from now on, on the same port (a test's fresh forum on a server
+        its module shares)."""
+        self.app = app
+        self.server.app = app
+        return self
+
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"

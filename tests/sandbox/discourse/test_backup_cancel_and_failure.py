@@ -4,21 +4,13 @@ fail part-way (a fault, like an outage: the forum then lists no new file)."""
 
 from __future__ import annotations
 
-import pytest
 import requests
-
-from forums.sandbox.core import RunningSandbox, SandboxConfig
-from forums.sandbox.discourse import DiscourseSandbox
 
 KEY = "backups-sandbox-key"
 SYSTEM = {"Api-Key": KEY, "Api-Username": "system"}
 
 
-@pytest.fixture
-def sandbox():
-    app = DiscourseSandbox(SandboxConfig(api_key=KEY, users=30, admin_requests_per_minute=10**5))
-    with RunningSandbox(app) as running:
-        yield running
+SANDBOX_CONFIG = {"discourse": {"api_key": KEY, "users": 30, "admin_requests_per_minute": 10**5}}
 
 
 def send(sb, method, path, headers=SYSTEM, **kwargs):

@@ -5,18 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from forums.sandbox.core import RunningSandbox, SandboxConfig
-from forums.sandbox.discourse import DiscourseSandbox
-
 pydiscourse = pytest.importorskip("pydiscourse")
 KEY = "pydiscourse-key-" + "0" * 16
 
 
-@pytest.fixture
-def sandbox():
-    app = DiscourseSandbox(SandboxConfig(api_key=KEY, users=150, admin_requests_per_minute=10**6))
-    with RunningSandbox(app) as running:
-        yield running
+SANDBOX_CONFIG = {"discourse": {"api_key": KEY, "users": 150, "admin_requests_per_minute": 10**6}}
 
 
 def outsiders(app, group_id: int, count: int) -> list[dict]:
