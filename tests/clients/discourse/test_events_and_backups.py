@@ -8,39 +8,13 @@ from datetime import timedelta
 
 import pytest
 
-from forums.clients.discourse import DiscourseClient, DiscourseOperationRunning
+from forums.clients.discourse import DiscourseOperationRunning
 from forums.clients.errors import BackupsDisabled, ForumBusy
-from forums.sandbox.core import RunningSandbox, SandboxConfig
-from forums.sandbox.discourse import DiscourseSandbox
 
-KEY = "sandbox-key-calendar-0123456789"
+from .helpers import KEY
 
-
-@pytest.fixture(scope="module")
-def server():
-    app = DiscourseSandbox(SandboxConfig(api_key=KEY, users=20, admin_requests_per_minute=10**6))
-    with RunningSandbox(app) as running:
-        yield running
-
-
-@pytest.fixture
-def sandbox(server) -> DiscourseSandbox:
-    app: DiscourseSandbox = server.app  # type: ignore[assignment]
-    app.reset()
-    app.calls.clear()
-    app.config.legacy_events_plugin = False
-    app.config.enable_backups = True
-    app.backup_fails = False
-    return app
-
-
-@pytest.fixture
-def client(server, sandbox):
-    with DiscourseClient(
-        base_url=server.url, api_key=KEY, api_username="system",
-        allow_http_hosts=["127.0.0.1"], timeout=5,
-    ) as c:  # fmt: skip
-        yield c
+# The fixtures of tests/clients/discourse/conftest.py serve this config.
+SANDBOX_CONFIG = {"discourse": {"api_key": KEY, "users": 20, "admin_requests_per_minute": 10**6}}
 
 
 def expected_occurrences(sandbox, after, before, category=None) -> list[tuple[int, object]]:
