@@ -141,11 +141,11 @@ def test_a_tag_missing_on_a_forum_plans_nothing_there(
 
 
 def test_a_third_platform_takes_the_way_its_client_class_says(
-    moderator, approver, forums, userecho_connection, userecho
+    moderator, approver, forums, userecho_connection, userecho_client
 ):
     """UserEcho renames in one call per forum that has the tag, and merges by retagging
     topics: asked of its client class, like the other two."""
-    client = userecho()
+    client = userecho_client()
     action = propose(moderator, "tag_rename", [*forums, userecho_connection], tag="howto",
                      new_name="how-to")  # fmt: skip
     rows = {p["name"]: p["planned"] for p in action.plan["per_connection"]}
