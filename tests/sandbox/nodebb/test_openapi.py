@@ -179,7 +179,7 @@ def test_every_served_route_is_exercised_by_the_schema_check():
             if (method, _shape(rule.rule)) not in checked:
                 unchecked.append(f"{method} {rule.rule}")
     # HEAD-only and re-auth-only routes answer without a JSON body to validate; socket.io is in
-    # neither spec (its refusal is checked in tests/sandbox/test_nodebb_fidelity.py).
+    # neither spec (its refusal is checked in tests/sandbox/nodebb/test_tags.py).
     assert sorted(unchecked) == [
         "DELETE /api/v3/groups/<slug>/ownership/<int:uid>",
         "GET /socket.io/",
