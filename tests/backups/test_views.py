@@ -13,7 +13,7 @@ HX = {"HX-Request": "true"}
 
 
 def test_the_fleet_list_shows_each_forum_and_what_nodebb_suggests(
-    viewer_client, discourse_connection, nodebb_connection
+    viewer_client, sandbox_connection, nodebb_connection
 ):
     response = viewer_client.get(reverse("forums:backup-list"))
     html = response.content.decode()
@@ -26,49 +26,49 @@ def test_the_fleet_list_shows_each_forum_and_what_nodebb_suggests(
     assert "Backups" in html and 'aria-current="page"' in html
 
 
-def test_the_fleet_partial_for_htmx(viewer_client, discourse_connection):
+def test_the_fleet_partial_for_htmx(viewer_client, sandbox_connection):
     response = viewer_client.get(reverse("forums:backup-list") + "?refresh=1", headers=HX)
     html = response.content.decode()
     assert 'id="backup-fleet"' in html and "<html" not in html
 
 
-def test_a_viewer_sees_files_but_cannot_start_or_schedule(viewer_client, discourse_connection,
+def test_a_viewer_sees_files_but_cannot_start_or_schedule(viewer_client, sandbox_connection,
                                                            discourse_sandbox):  # fmt: skip
-    url = reverse("forums:backup-detail", args=[discourse_connection.pk])
+    url = reverse("forums:backup-detail", args=[sandbox_connection.pk])
     html = viewer_client.get(url).content.decode()
     assert discourse_sandbox.app.backups[0]["filename"] in html
     assert "Back up now</button>" not in html and "Save the schedule" not in html
     assert "E-mail me a download link" not in html
     for name in ("backup-start", "backup-cancel", "backup-link", "backup-schedule"):
-        assert viewer_client.post(reverse(f"forums:{name}", args=[discourse_connection.pk])
+        assert viewer_client.post(reverse(f"forums:{name}", args=[sandbox_connection.pk])
                                   ).status_code == 403  # fmt: skip
     assert not BackupRun.objects.exists()
 
 
-def test_a_moderator_backs_up_and_watches_the_progress(moderator_client, discourse_connection,
+def test_a_moderator_backs_up_and_watches_the_progress(moderator_client, sandbox_connection,
                                                         discourse_sandbox):  # fmt: skip
-    url = reverse("forums:backup-start", args=[discourse_connection.pk])
+    url = reverse("forums:backup-start", args=[sandbox_connection.pk])
     response = moderator_client.post(url, {"with_uploads": "on"}, headers=HX)
     html = response.content.decode()
     run = BackupRun.objects.get()
     assert 'id="backup-run"' in html and "<html" not in html
     assert 'hx-trigger="every 2s"' in html and "Running" in html
-    poll = reverse("forums:backup-run", args=[discourse_connection.pk, run.pk])
+    poll = reverse("forums:backup-run", args=[sandbox_connection.pk, run.pk])
     assert poll in html
     discourse_sandbox.app.backup_running_until = 0
     html = moderator_client.get(poll, headers=HX).content.decode()
     assert "Done" in html and run.__class__.objects.get().filename in html
     assert "every 2s" not in html  # polling stops with the run
     # A moderator may not schedule.
-    schedule = reverse("forums:backup-schedule", args=[discourse_connection.pk])
+    schedule = reverse("forums:backup-schedule", args=[sandbox_connection.pk])
     assert moderator_client.post(schedule, {"frequency": "daily"}).status_code == 403
 
 
 def test_without_javascript_the_start_redirects_with_a_message(moderator_client,
-                                                                discourse_connection):  # fmt: skip
-    url = reverse("forums:backup-start", args=[discourse_connection.pk])
+                                                                sandbox_connection):  # fmt: skip
+    url = reverse("forums:backup-start", args=[sandbox_connection.pk])
     response = moderator_client.post(url, follow=True)
-    assert response.redirect_chain[-1][0].endswith(f"/forums/backups/{discourse_connection.pk}/")
+    assert response.redirect_chain[-1][0].endswith(f"/forums/backups/{sandbox_connection.pk}/")
     assert "Backup without uploads started." in response.content.decode()
 
 
@@ -78,12 +78,12 @@ def test_nodebb_start_says_not_offered(moderator_client, nodebb_connection):
     assert "not offered by this forum" in response.content.decode()
 
 
-def test_an_admin_schedules_in_their_time_zone(admin_client_, discourse_connection):
+def test_an_admin_schedules_in_their_time_zone(admin_client_, sandbox_connection):
     admin_client_.cookies["forumdeck_tz"] = "America/Toronto"
-    detail = reverse("forums:backup-detail", args=[discourse_connection.pk])
+    detail = reverse("forums:backup-detail", args=[sandbox_connection.pk])
     html = admin_client_.get(detail).content.decode()
     assert '<option value="America/Toronto" selected>' in html
-    url = reverse("forums:backup-schedule", args=[discourse_connection.pk])
+    url = reverse("forums:backup-schedule", args=[sandbox_connection.pk])
     response = admin_client_.post(url, {"frequency": "weekly", "weekday": "2", "at_time": "01:15",
                                         "timezone_name": "America/Toronto", "with_uploads": "on",
                                         "stale_after_hours": "200"}, follow=True)  # fmt: skip
@@ -92,8 +92,8 @@ def test_an_admin_schedules_in_their_time_zone(admin_client_, discourse_connecti
     assert str(task.crontab.timezone) == "America/Toronto"
 
 
-def test_schedule_bad_input_is_refused_plainly(admin_client_, discourse_connection):
-    url = reverse("forums:backup-schedule", args=[discourse_connection.pk])
+def test_schedule_bad_input_is_refused_plainly(admin_client_, sandbox_connection):
+    url = reverse("forums:backup-schedule", args=[sandbox_connection.pk])
     response = admin_client_.post(url, {"frequency": "hourly", "at_time": "25:99",
                                         "timezone_name": "Nowhere/Land",
                                         "stale_after_hours": "0"})  # fmt: skip
@@ -103,13 +103,13 @@ def test_schedule_bad_input_is_refused_plainly(admin_client_, discourse_connecti
     assert not PeriodicTask.objects.filter(task="forums.tasks.run_scheduled_backup").exists()
 
 
-def test_the_browser_that_sends_no_time_zone_is_asked(admin_client_, discourse_connection):
-    detail = reverse("forums:backup-detail", args=[discourse_connection.pk])
+def test_the_browser_that_sends_no_time_zone_is_asked(admin_client_, sandbox_connection):
+    detail = reverse("forums:backup-detail", args=[sandbox_connection.pk])
     html = admin_client_.get(detail).content.decode()
     assert "Your browser did not say which time zone" in html
 
 
-def test_download_link_for_a_missing_file(moderator_client, discourse_connection):
-    url = reverse("forums:backup-link", args=[discourse_connection.pk])
+def test_download_link_for_a_missing_file(moderator_client, sandbox_connection):
+    url = reverse("forums:backup-link", args=[sandbox_connection.pk])
     response = moderator_client.post(url, {"filename": "gone.tar.gz"}, follow=True)
     assert "has no backup named gone.tar.gz" in response.content.decode()

@@ -61,13 +61,13 @@ def deletable(sandbox, count: int) -> list[str]:
 
 
 def test_the_list_and_the_page_follow_plan_run_and_a_refused_item(
-    moderator, approver, viewer_client, discourse_connection, discourse_sandbox
+    moderator, approver, viewer_client, sandbox_connection, discourse_sandbox
 ):
     admin = discourse_sandbox.app.users[1]
     assert admin["admin"]
     targets = [admin["username"], *deletable(discourse_sandbox, 3), "nobody_here"]
     action = bulk_action_propose(
-        actor=moderator, kind="delete_users", connections=[discourse_connection], params={},
+        actor=moderator, kind="delete_users", connections=[sandbox_connection], params={},
         targets_text="\n".join(targets),
     )  # fmt: skip
     # Proposed, not looked up yet: nothing to count.
@@ -90,11 +90,11 @@ def test_the_list_and_the_page_follow_plan_run_and_a_refused_item(
 
 
 def test_a_run_that_stops_failing_counts_its_items_failed(
-    moderator, approver, viewer_client, discourse_connection, discourse_sandbox
+    moderator, approver, viewer_client, sandbox_connection, discourse_sandbox
 ):
     action = approve(
         planned_group_add(
-            proposer=moderator, connection=discourse_connection, sandbox=discourse_sandbox, count=3
+            proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=3
         ),
         approver,
     )
@@ -109,10 +109,10 @@ def test_a_run_that_stops_failing_counts_its_items_failed(
 
 
 def test_a_cancel_before_the_run_counts_nothing_sent(
-    moderator, viewer_client, discourse_connection, discourse_sandbox
+    moderator, viewer_client, sandbox_connection, discourse_sandbox
 ):
     action = planned_group_add(
-        proposer=moderator, connection=discourse_connection, sandbox=discourse_sandbox, count=4
+        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=4
     )
     bulk_action_cancel(actor=moderator, action=action)
     assert "Cancelled: 0 sent, 4 not sent" in list_row(viewer_client, action)
@@ -120,11 +120,11 @@ def test_a_cancel_before_the_run_counts_nothing_sent(
 
 
 def test_the_kept_counts_match_a_recount_after_a_run(
-    moderator, approver, discourse_connection, discourse_sandbox
+    moderator, approver, sandbox_connection, discourse_sandbox
 ):
     names = usernames(discourse_sandbox, 6, not_in_group="translators")
     action = propose_and_plan(
-        proposer=moderator, connection=discourse_connection, kind="group_add",
+        proposer=moderator, connection=sandbox_connection, kind="group_add",
         targets=[*names, "nobody_1", "nobody_2"], params={"group": "translators"},
     )  # fmt: skip
     approve(action, approver)
@@ -137,7 +137,7 @@ def test_the_kept_counts_match_a_recount_after_a_run(
 
 
 def test_the_list_sends_the_same_queries_however_many_items_its_actions_have(
-    moderator, approver, viewer_client, discourse_connection, discourse_sandbox
+    moderator, approver, viewer_client, sandbox_connection, discourse_sandbox
 ):
     def list_queries() -> list[str]:
         with CaptureQueriesContext(db) as queries:
@@ -146,7 +146,7 @@ def test_the_list_sends_the_same_queries_however_many_items_its_actions_have(
 
     for count in (1, 2):
         action = planned_group_add(
-            proposer=moderator, connection=discourse_connection, sandbox=discourse_sandbox,
+            proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox,
             count=count,
         )  # fmt: skip
         approve(action, approver)
@@ -156,7 +156,7 @@ def test_the_list_sends_the_same_queries_however_many_items_its_actions_have(
     unknown = [f"nobody_{n}" for n in range(100)]
     for part in ([*names[:10], *unknown[:50]], [*names[10:], *unknown[50:]]):
         action = propose_and_plan(
-            proposer=moderator, connection=discourse_connection, kind="group_add",
+            proposer=moderator, connection=sandbox_connection, kind="group_add",
             targets=part, params={"group": "translators"},
         )  # fmt: skip
         approve(action, approver)
@@ -169,10 +169,10 @@ def test_the_list_sends_the_same_queries_however_many_items_its_actions_have(
 
 
 def test_an_action_without_kept_counts_is_counted_at_its_next_change(
-    moderator, approver, discourse_connection, discourse_sandbox
+    moderator, approver, sandbox_connection, discourse_sandbox
 ):
     action = planned_group_add(
-        proposer=moderator, connection=discourse_connection, sandbox=discourse_sandbox, count=3
+        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=3
     )
     BulkItemCounts.objects.filter(action=action).delete()  # as if made before counts were kept
     approve(action, approver)
@@ -181,15 +181,15 @@ def test_an_action_without_kept_counts_is_counted_at_its_next_change(
 
 
 def test_the_migration_counts_the_actions_that_exist(
-    moderator, approver, discourse_connection, discourse_sandbox
+    moderator, approver, sandbox_connection, discourse_sandbox
 ):
     action = planned_group_add(
-        proposer=moderator, connection=discourse_connection, sandbox=discourse_sandbox, count=3
+        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=3
     )
     approve(action, approver)
     engine.run_action(action.pk)
     empty = bulk_action_propose(
-        actor=moderator, kind="group_add", connections=[discourse_connection],
+        actor=moderator, kind="group_add", connections=[sandbox_connection],
         params={"group": "translators"}, targets_text="someone",
     )  # fmt: skip
     before = all_kept()

@@ -29,12 +29,12 @@ def propose_post(client, connection, **overrides):
 
 
 def test_moderator_proposes_and_sees_the_plan_with_junk_line_numbers(
-    moderator_client, discourse_connection, discourse_sandbox
+    moderator_client, sandbox_connection, discourse_sandbox
 ):
     names = usernames(discourse_sandbox, 3, not_in_group="translators")
     response = propose_post(
         moderator_client,
-        discourse_connection,
+        sandbox_connection,
         targets="\n".join([names[0], "what is this?", *names[1:]]),
     )
     action = BulkAction.objects.get()
@@ -53,25 +53,25 @@ def test_moderator_proposes_and_sees_the_plan_with_junk_line_numbers(
     assert "Approve and run" not in html
 
 
-def test_parameters_are_checked_before_anything_is_created(moderator_client, discourse_connection):
+def test_parameters_are_checked_before_anything_is_created(moderator_client, sandbox_connection):
     response = propose_post(
         moderator_client,
-        discourse_connection,
+        sandbox_connection,
         kind="suspend",
         reason="spam",
         until="2001-01-01T10:00",
     )
     assert "is in the past: choose a time in the future." in response.content.decode()
-    response = propose_post(moderator_client, discourse_connection, targets="")
+    response = propose_post(moderator_client, sandbox_connection, targets="")
     assert "Paste targets or upload a CSV file." in response.content.decode()
     assert not BulkAction.objects.exists()
 
 
-def test_csv_upload_with_junk_lines(moderator_client, discourse_connection):
+def test_csv_upload_with_junk_lines(moderator_client, sandbox_connection):
     upload = SimpleUploadedFile(
         "people.csv", b"username,email\nalice,a@x.org\n,,\nbob smith,\n", content_type="text/csv"
     )
-    propose_post(moderator_client, discourse_connection, targets="", csv_file=upload)
+    propose_post(moderator_client, sandbox_connection, targets="", csv_file=upload)
     action = BulkAction.objects.get()
     engine.plan_action(action.pk)
     action.refresh_from_db()
@@ -86,12 +86,12 @@ def test_csv_upload_with_junk_lines(moderator_client, discourse_connection):
 
 
 def test_viewer_cannot_propose_and_approver_cannot_forge_for_themselves(
-    viewer_client, client, make_user, discourse_connection, discourse_sandbox
+    viewer_client, client, make_user, sandbox_connection, discourse_sandbox
 ):
-    assert propose_post(viewer_client, discourse_connection).status_code == 403
+    assert propose_post(viewer_client, sandbox_connection).status_code == 403
     both = make_user("bea", MODERATOR, APPROVER)
     action = planned_group_add(
-        proposer=both, connection=discourse_connection, sandbox=discourse_sandbox, count=2
+        proposer=both, connection=sandbox_connection, sandbox=discourse_sandbox, count=2
     )
     client.force_login(both)
     page = client.get(reverse("forums:bulk-detail", args=[action.pk])).content.decode()
@@ -105,10 +105,10 @@ def test_viewer_cannot_propose_and_approver_cannot_forge_for_themselves(
 
 
 def test_approver_approves_and_watches_progress_until_polling_stops(
-    moderator, approver_client, approver, discourse_connection, discourse_sandbox
+    moderator, approver_client, approver, sandbox_connection, discourse_sandbox
 ):
     action = planned_group_add(
-        proposer=moderator, connection=discourse_connection, sandbox=discourse_sandbox, count=5
+        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=5
     )
     url = reverse("forums:bulk-detail", args=[action.pk])
     page = approver_client.get(url).content.decode()
@@ -138,11 +138,11 @@ def test_approver_approves_and_watches_progress_until_polling_stops(
 
 
 def test_deleting_users_needs_a_typed_confirmation(
-    moderator, approver_client, discourse_connection, discourse_sandbox
+    moderator, approver_client, sandbox_connection, discourse_sandbox
 ):
     action = propose_and_plan(
         proposer=moderator,
-        connection=discourse_connection,
+        connection=sandbox_connection,
         kind="delete_users",
         targets=usernames(discourse_sandbox, 2),
     )
@@ -157,10 +157,10 @@ def test_deleting_users_needs_a_typed_confirmation(
 
 
 def test_reject_with_reason_is_shown_to_everyone(
-    moderator, moderator_client, approver, discourse_connection, discourse_sandbox, client
+    moderator, moderator_client, approver, sandbox_connection, discourse_sandbox, client
 ):
     action = planned_group_add(
-        proposer=moderator, connection=discourse_connection, sandbox=discourse_sandbox, count=2
+        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=2
     )
     client.force_login(approver)
     client.post(reverse("forums:bulk-reject", args=[action.pk]), {"reason": "Wrong group"})
@@ -169,11 +169,11 @@ def test_reject_with_reason_is_shown_to_everyone(
 
 
 def test_csv_export_lists_every_item_and_defuses_formulas(
-    moderator, approver, viewer_client, discourse_connection, discourse_sandbox
+    moderator, approver, viewer_client, sandbox_connection, discourse_sandbox
 ):
     action = propose_and_plan(
         proposer=moderator,
-        connection=discourse_connection,
+        connection=sandbox_connection,
         kind="group_add",
         targets=[*usernames(discourse_sandbox, 2, not_in_group="translators"), "nobody_here"],
         params={"group": "translators"},
@@ -197,12 +197,12 @@ def test_csv_export_lists_every_item_and_defuses_formulas(
 
 
 def test_list_filters_and_empty_state(
-    viewer_client, moderator, discourse_connection, discourse_sandbox
+    viewer_client, moderator, sandbox_connection, discourse_sandbox
 ):
     empty = viewer_client.get(reverse("forums:bulk-list")).content.decode()
     assert "No bulk actions yet." in empty
     planned_group_add(
-        proposer=moderator, connection=discourse_connection, sandbox=discourse_sandbox, count=2
+        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=2
     )
     waiting = viewer_client.get(
         reverse("forums:bulk-list") + "?state=waiting", headers={"HX-Request": "true"}
@@ -213,18 +213,18 @@ def test_list_filters_and_empty_state(
 
 
 def test_a_forum_with_bulk_history_is_disabled_not_deleted(
-    moderator, admin_client_, discourse_connection, discourse_sandbox
+    moderator, admin_client_, sandbox_connection, discourse_sandbox
 ):
     planned_group_add(
-        proposer=moderator, connection=discourse_connection, sandbox=discourse_sandbox, count=2
+        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=2
     )
     response = admin_client_.post(
-        reverse("forums:connection-delete", args=[discourse_connection.pk]), follow=True
+        reverse("forums:connection-delete", args=[sandbox_connection.pk]), follow=True
     )
     html = response.content.decode()
     assert response.status_code == 200
     assert "has bulk actions in its history" in html and "Disable it instead" in html
-    discourse_connection.refresh_from_db()  # still there
+    sandbox_connection.refresh_from_db()  # still there
 
 
 def test_the_propose_form_says_when_no_forum_can_be_chosen(moderator_client):
@@ -234,12 +234,12 @@ def test_the_propose_form_says_when_no_forum_can_be_chosen(moderator_client):
 
 # --- uploads ----------------------------------------------------------------------------------
 def test_an_upload_over_the_limit_is_refused_unread_and_the_other_fields_are_kept(
-    moderator_client, discourse_connection, settings
+    moderator_client, sandbox_connection, settings
 ):
     settings.FORUMDECK_MAX_UPLOAD_BYTES = 1024 * 1024
     big = SimpleUploadedFile("huge.csv", b"username\n" + b"someone\n" * 700_000)  # 5.6 MB
     response = propose_post(
-        moderator_client, discourse_connection, targets="alice", group="translators", csv_file=big
+        moderator_client, sandbox_connection, targets="alice", group="translators", csv_file=big
     )
     page = response.content.decode()
     assert response.status_code == 200
@@ -251,14 +251,14 @@ def test_an_upload_over_the_limit_is_refused_unread_and_the_other_fields_are_kep
 
 
 def test_a_long_list_is_stored_whole_and_read_by_the_planning_task(
-    moderator_client, discourse_connection
+    moderator_client, sandbox_connection
 ):
     from forums.models import BulkActionItem, BulkTargetChunk
 
     lines = [f"member{n:06d}@example.com" for n in range(120_000)]  # about 3 MB
     text = "email\n" + "\n".join(lines) + "\n"
     upload = SimpleUploadedFile("members.csv", text.encode(), content_type="text/csv")
-    response = propose_post(moderator_client, discourse_connection, targets="", csv_file=upload)
+    response = propose_post(moderator_client, sandbox_connection, targets="", csv_file=upload)
     action = BulkAction.objects.get()
     assert response.status_code == 302 and action.state == BulkAction.State.PLANNING
     # The request stored the list, whole (not cut at 1 MB), and parsed none of it.
@@ -278,11 +278,11 @@ def test_a_long_list_is_stored_whole_and_read_by_the_planning_task(
     assert BulkActionItem.objects.filter(action=action).count() == 100_000
 
 
-def test_a_list_that_is_all_junk_fails_its_plan_saying_why(moderator_client, discourse_connection):
+def test_a_list_that_is_all_junk_fails_its_plan_saying_why(moderator_client, sandbox_connection):
     upload = SimpleUploadedFile(
         "x.csv", b'username\n"unclosed,\nbad name\n', content_type="text/csv"
     )
-    propose_post(moderator_client, discourse_connection, targets="", csv_file=upload)
+    propose_post(moderator_client, sandbox_connection, targets="", csv_file=upload)
     action = BulkAction.objects.get()
     engine.plan_action(action.pk)
     page = moderator_client.get(reverse("forums:bulk-detail", args=[action.pk])).content.decode()

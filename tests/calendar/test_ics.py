@@ -19,9 +19,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def feed(viewer, discourse_connection):
+def feed(viewer, sandbox_connection):
     feed, token = services.calendar_feed_create(user=viewer, name="Our events",
-                                                connections=[discourse_connection])  # fmt: skip
+                                                connections=[sandbox_connection])  # fmt: skip
     return feed, token
 
 

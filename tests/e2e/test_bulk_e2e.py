@@ -25,7 +25,7 @@ def worker(tmp_path):
 
 
 def test_propose_approve_and_watch_the_bar_reach_100(
-    page, live_server, make_user, discourse_connection, discourse_sandbox, worker
+    page, live_server, make_user, sandbox_connection, discourse_sandbox, worker
 ):
     make_user("moe", "Moderator")
     make_user("april", "Approver")

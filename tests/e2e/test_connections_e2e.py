@@ -52,11 +52,11 @@ def test_admin_connects_a_forum_tests_it_and_sees_its_card(
     assert discourse_sandbox.app.calls.count() > calls  # asked the forum again
 
 
-def test_the_overview_reads_on_a_phone(page, live_server, make_user, discourse_connection):
+def test_the_overview_reads_on_a_phone(page, live_server, make_user, sandbox_connection):
     make_user("vera", "Viewer")
     page.set_viewport_size({"width": 390, "height": 844})
     sign_in(page, live_server, "vera", "pw-vera-123")
-    card = page.locator(f"#forum-card-{discourse_connection.pk}")
+    card = page.locator(f"#forum-card-{sandbox_connection.pk}")
     expect(card).to_contain_text("Healthy")
     box = card.bounding_box()
     assert box is not None and box["width"] <= 390
