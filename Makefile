@@ -13,7 +13,7 @@ help:
 	@echo "make test   set everything up and run the whole test suite"
 	@echo "make test-fast  the quick tests only (no browser, no Celery workers, no Prism)"
 	@echo "make bench  speed benchmarks against the sandbox forums"
-	@echo "make lint   ruff check and ruff format --check"
+	@echo "make lint   ruff check, ruff format --check and mypy (types)"
 	@echo "make format ruff format and ruff check --fix"
 
 $(BIN)/python:
@@ -66,10 +66,11 @@ bench: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf var .pytest_cache .ruff_cache
+	rm -rf var .pytest_cache .ruff_cache .mypy_cache

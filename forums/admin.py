@@ -8,14 +8,13 @@ class ForumConnectionAdmin(admin.ModelAdmin):
     """Read-only here: connections are managed on Forumdeck's own pages, which audit changes."""
 
     list_display = ("name", "platform", "base_url", "api_key_last4", "enabled")
-    exclude = ("api_key",)
+    exclude = ("api_key", "settings")  # settings hold secrets: edited on Forumdeck's page
     readonly_fields = (
         "name",
         "platform",
         "base_url",
         "api_username",
         "api_key_last4",
-        "nodebb_master_token",
         "requests_per_minute",
         "rate_window_seconds",
         "enabled",

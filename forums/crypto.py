@@ -110,10 +110,12 @@ class Sealed:
     prints its contents.
     """
 
-    __slots__ = ("stored",)
+    __slots__ = ("hint", "stored")
 
-    def __init__(self, stored: str) -> None:
+    def __init__(self, stored: str, hint: str = "") -> None:
         self.stored = stored
+        # What may be shown of it (a secret setting's last four characters), or "".
+        self.hint = hint
 
     def __repr__(self) -> str:
         return "<sealed secret>"

@@ -8,13 +8,20 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from .fields import EncryptedTextField
+from .fields import EncryptedJSONField, EncryptedTextField
 
 # A forum's rate-limit window is at most a day (Discourse's longest limits are per day).
 MAX_RATE_WINDOW_SECONDS = 86400
 
 
 class Platform(models.TextChoices):
+    """The built-in platforms' keys, for code that must name one (tests, the sandbox demo).
+
+    Not the list of platforms: that is ``forums.clients.registry.PLATFORMS``, which the form's
+    choices, the services' check and the docs read. ``ForumConnection.platform`` has no
+    database choices (as Sentry's ``Integration.provider``), so a new platform needs no
+    migration and nothing here."""
+
     DISCOURSE = "discourse", "Discourse"
     NODEBB = "nodebb", "NodeBB"
     USERECHO = "userecho", "UserEcho"
@@ -24,35 +31,36 @@ class ForumConnection(models.Model):
     """One forum Forumdeck can talk to, with its API key encrypted at rest."""
 
     name = models.CharField(max_length=100, unique=True)
-    platform = models.CharField(max_length=20, choices=Platform.choices)
+    # A key of forums.clients.registry.PLATFORMS, checked by the connection services.
+    platform = models.CharField(max_length=20)
     base_url = models.URLField(
         max_length=300, help_text="The forum's address, e.g. https://forum.example.com"
     )
+    # "Acting as": who the key acts as on the forum. What that is (a username, a user id, or
+    # nothing when a token acts as its own user) is the platform's to say: its client's
+    # ``words.username_label`` / ``username_help`` and ``validate_settings``. The column keeps
+    # its historical name; the client receives it as ``api_username``.
     api_username = models.CharField(
-        "API username / acting uid",
+        "acting as",
         max_length=100,
         blank=True,
-        help_text="Discourse: the username calls act as (e.g. system). "
-        "NodeBB: the uid a master token acts as.",
+        help_text="Who the API key acts as on the forum; its meaning depends on the platform.",
     )
     api_key = EncryptedTextField("API key")
     api_key_last4 = models.CharField(max_length=4, editable=False)
-    nodebb_master_token = models.BooleanField(
-        "master token",
-        default=False,
-        help_text="NodeBB only: the token is a master token, so every call names the acting uid.",
-    )
+    # The platform's own settings, as its client declares them (``settings_schema``):
+    # secret values sealed at rest, never shown again but for a hint.
+    settings = EncryptedJSONField(default=dict, blank=True)
     requests_per_minute = models.PositiveIntegerField(
         default=60,
-        help_text="The pace Forumdeck keeps with this forum. Discourse allows 60 admin "
-        "requests per minute per site by default.",
+        help_text="The pace Forumdeck keeps with this forum.",
     )
     rate_window_seconds = models.PositiveIntegerField(
         "rate-limit window (seconds)",
         default=60,
         validators=[MinValueValidator(1), MaxValueValidator(MAX_RATE_WINDOW_SECONDS)],
         help_text="How the forum counts its limit: it allows requests per minute × window ÷ 60 "
-        "requests in any this many seconds (Discourse: 60). Forumdeck sends up to that many at "
+        "requests in any this many seconds. Forumdeck sends up to that many at "
         "once, then keeps the rate, and never more in any window, counting every page and task "
         "that asks this forum.",
     )
@@ -417,9 +425,10 @@ class ForumPaceSlot(models.Model):
 
 
 class AccountChange(models.Model):
-    """A change to a Forumdeck account: who made it and, for a recent one, which second Admin
-    confirmed it. Approvals read these (four eyes: nobody approves through an account they
-    created or changed); every one also has its audit entry."""
+    """A change to a Forumdeck account: who made it and, for a privilege grant, which second
+    Admin confirmed it. Independence is read from these (``forums.accounts.independence``:
+    nobody approves through an account they, or anyone in their hands, created or changed);
+    every one also has its audit entry."""
 
     class Kind(models.TextChoices):
         CREATED = "created", "Account created"
@@ -451,6 +460,20 @@ class AccountChange(models.Model):
         related_name="account_changes_confirmed",
     )
     confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class State(models.TextChoices):
+        APPLIED = "applied", "In effect"
+        PENDING = "pending", "Waiting for a second Admin"
+        DECLINED = "declined", "Declined"
+
+    # A privilege grant (Approver or Admin, another person's password, re-activation) is
+    # recorded "pending" and takes effect only when a second, independent Admin confirms it.
+    state = models.CharField(
+        max_length=10, choices=State.choices, default=State.APPLIED, db_index=True
+    )
+    # What a pending change does when confirmed ({"add_roles": [...]}, {"is_active": true},
+    # {"password": "<hash>"}); never shown, never audited.
+    payload = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

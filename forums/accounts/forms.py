@@ -36,7 +36,7 @@ class _PasswordPair(forms.Form):
     )
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data  # None keeps cleaned_data
         if data.get("password1") and data.get("password2") != data.get("password1"):
             self.add_error("password2", "The two passwords differ.")
         return data

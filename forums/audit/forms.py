@@ -23,7 +23,7 @@ class AuditFilterForm(forms.Form):
     )
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data  # None keeps cleaned_data
         since, until = data.get("since"), data.get("until")
         if since and until and since > until:
             self.add_error("until", "The end of the range comes before its start.")

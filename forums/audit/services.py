@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 
 from forums.models import AuditEntry, ForumConnection
 
 Outcome = AuditEntry.Outcome
 
 
-def _actor_fields(actor: AbstractBaseUser | AnonymousUser | None) -> dict[str, Any]:
+def _actor_fields(actor: User | AnonymousUser | None) -> dict[str, Any]:
     if actor is None or not actor.is_authenticated:
         return {"actor": None, "actor_name": ""}
     return {"actor": actor, "actor_name": actor.get_username()}
@@ -21,7 +21,7 @@ def _actor_fields(actor: AbstractBaseUser | AnonymousUser | None) -> dict[str, A
 
 def audit_entry(
     *,
-    actor: AbstractBaseUser | AnonymousUser | None,
+    actor: User | AnonymousUser | None,
     action: str,
     connection: ForumConnection | None = None,
     target: str = "",

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
 
 from forums.models import BackupSchedule
-from forums.web.timezones import timezone_choices
+from forums.web.timezones import TimeZoneField
 
 
 class BackupStartForm(forms.Form):
@@ -33,7 +33,8 @@ class BackupScheduleForm(forms.Form):
         coerce=int,
         initial=BackupSchedule.Weekday.SUNDAY,
         required=False,
-        empty_value=BackupSchedule.Weekday.SUNDAY,
+        # Django takes any empty value; django-stubs says str only.
+        empty_value=BackupSchedule.Weekday.SUNDAY,  # type: ignore[arg-type]
     )
     at_time = forms.TimeField(
         label="At",
@@ -41,10 +42,10 @@ class BackupScheduleForm(forms.Form):
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         input_formats=["%H:%M", "%H:%M:%S"],
     )
-    timezone_name = forms.ChoiceField(
+    timezone_name = TimeZoneField(
         label="Time zone",
-        choices=(),
-        help_text="The time above is in this zone (daylight saving included).",
+        help_text="The time above is in this zone (daylight saving included). Type part of "
+        "its name to find it.",
     )
     with_uploads = forms.BooleanField(label="Include uploads", required=False, initial=True)
     stale_after_hours = forms.IntegerField(
@@ -58,7 +59,7 @@ class BackupScheduleForm(forms.Form):
 
     def __init__(self, *args: Any, default_timezone: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["timezone_name"].choices = timezone_choices()
+        cast(TimeZoneField, self.fields["timezone_name"]).first = default_timezone
         if not self.is_bound and "timezone_name" not in self.initial:
             self.initial["timezone_name"] = default_timezone or timezone.get_current_timezone_name()
 

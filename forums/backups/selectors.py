@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from operator import attrgetter
 
 from django.conf import settings
 from django.core.cache import cache
@@ -59,12 +60,14 @@ class ForumBackups:
     @property
     def newest(self) -> Backup | None:
         dated = [b for b in self.backups if b.last_modified is not None]
-        return max(dated, key=lambda b: b.last_modified) if dated else None
+        return max(dated, key=attrgetter("last_modified")) if dated else None
 
     @property
     def age(self) -> timedelta | None:
         newest = self.newest
-        return timezone.now() - newest.last_modified if newest else None
+        if newest is None or newest.last_modified is None:
+            return None
+        return timezone.now() - newest.last_modified
 
     @property
     def age_hours(self) -> float | None:
@@ -158,7 +161,7 @@ def _row(connection: ForumConnection, answer: dict | None) -> ForumBackups:
 def _with_schedules(connections: list[ForumConnection]) -> list[ForumConnection]:
     schedules = BackupSchedule.objects.in_bulk([c.pk for c in connections])
     for connection in connections:
-        connection._schedule = schedules.get(connection.pk)
+        connection._schedule = schedules.get(connection.pk)  # type: ignore[attr-defined]
     return connections
 
 

@@ -50,6 +50,7 @@ def _detail_context(
         ),
         "schedule_text": services.describe_schedule(forum.schedule),
         "browser_tz": browser_tz,
+        "link_recipient": services.acting_account_words(connection),
     }
 
 
@@ -140,7 +141,7 @@ def backup_schedule(request: HtmxHttpRequest, connection_id: int) -> HttpRespons
     connection = _connection(connection_id)
     if request.method == "GET":
         return redirect("forums:backup-detail", connection_id=connection.pk)
-    form = BackupScheduleForm(request.POST)
+    form = BackupScheduleForm(request.POST, default_timezone=browser_timezone_name(request))
     if form.is_valid():
         data = form.cleaned_data
         try:

@@ -76,7 +76,7 @@ class Tally:
 
 def tally(rows: Iterable[BulkItemCounts]) -> Tally:
     """The sum of some ``BulkItemCounts`` rows (an action's forums, often prefetched)."""
-    sums = Counter()
+    sums: Counter[str] = Counter()
     for row in rows:
         for name in BUCKETS:
             sums[name] += getattr(row, name)

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -28,6 +29,7 @@ from forums.clients.errors import (
     ForumServerError,
     ForumUnavailable,
 )
+from forums.clients.settings_schema import settings_binding
 from forums.crypto import DecryptionError, fingerprint
 from forums.models import (
     AuditEntry,
@@ -106,14 +108,44 @@ def connection_binding(connection: ForumConnection) -> dict:
         "platform": connection.platform,
         "base_url": connection.base_url,
         "api_username": connection.api_username,
-        "master_token": connection.nodebb_master_token,
+        "settings": settings_binding(connection.settings or {}),
         "key": _key_fingerprint(connection),
     }
 
 
+def binding_digest(connection: ForumConnection) -> str:
+    """sha256 of one forum's binding: compared before every batch a run sends."""
+    text = json.dumps(connection_binding(connection), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def approved_bindings(action: BulkAction) -> dict[str, str]:
+    """Each forum's binding digest as approved (stored in the plan when it is approved)."""
+    return {str(c.pk): binding_digest(c) for c in action.connections.all()}
+
+
+BINDING_REFUSAL = "refused: the connection changed after approval"
+
+
+class BindingChanged(Exception):
+    """A forum's address, platform, acting user or key is not what was approved."""
+
+    def __init__(self, connection: ForumConnection) -> None:
+        super().__init__(connection.name)
+        self.connection = connection
+
+
+def check_binding(action: BulkAction, connection_id: int) -> None:
+    """Raise ``BindingChanged`` unless the forum, as stored now, is bound as approved."""
+    approved = (action.plan or {}).get("bindings", {}).get(str(connection_id))
+    current = ForumConnection.objects.get(pk=connection_id)
+    if approved is None or binding_digest(current) != approved:
+        raise BindingChanged(current)
+
+
 def compute_hash(action: BulkAction) -> str:
-    """sha256 of what an approval covers: kind, parameters, each forum (address, username,
-    key fingerprint) and the planned targets."""
+    """sha256 of what an approval covers: kind, parameters, each forum (address, acting user,
+    its own settings, key fingerprint) and the planned targets."""
     digest = hashlib.sha256()
     head = {
         "kind": action.kind,
@@ -380,6 +412,7 @@ def _plan(action: BulkAction) -> Outcome:
             frozen[str(connection.pk)] = _plan_connection(action, kind, connection, refusals)
         except ForumRateLimited as exc:
             get_pacer().hold_until(connection, time.time() + exc.retry_after)
+            _note(action, wait_words(connection, exc))
             return Outcome(again_in=exc.retry_after, note=str(exc))
         except (ForumServerError, ForumUnavailable) as exc:
             return _failed_try(action, f"{connection.name}: {exc}")
@@ -440,7 +473,7 @@ def _plan_connection(
                     [BulkActionItem(action=action, connection=connection, target=t) for t in part],
                     ignore_conflicts=True,
                 )
-        seen_users: dict[int, str] = dict(
+        seen_users: dict[int | None, str] = dict(
             items.filter(resolved=True, planned=True).values_list("forum_user_id", "target")
         )
         # Every name still to resolve, so the client can pick the cheaper way for the forum's
@@ -484,7 +517,7 @@ def _plan_connection(
 
 
 def _freeze_plan(action: BulkAction, kind: Kind, frozen: dict[str, dict]) -> None:
-    per_connection = []
+    per_connection: list[dict[str, Any]] = []
     total_calls = 0
     total_seconds = 0.0
     for connection in action.connections.all():
@@ -628,10 +661,16 @@ def _run(action_id: int, token: str) -> Outcome:
                 )
             return Outcome(note=problem)
         now = timezone.now()
+        if "bindings" not in action.plan:
+            # Approved before bindings were stored: the hash just matched, so these are they.
+            action.plan = {**action.plan, "bindings": approved_bindings(action)}
         # Only from "queued": a cancel recorded since this run read the row stays.
         moved = BulkAction.objects.filter(
             pk=action.pk, state=State.QUEUED, cancel_requested=False
-        ).update(state=State.RUNNING, started_at=action.started_at or now, updated_at=now)
+        ).update(
+            state=State.RUNNING, started_at=action.started_at or now, updated_at=now,
+            plan=action.plan,
+        )  # fmt: skip
         if not moved:
             return Outcome(note="no longer queued")
         action.state = State.RUNNING
@@ -647,6 +686,9 @@ def _run(action_id: int, token: str) -> Outcome:
     except BulkCancelled:
         _cancel_rest(action)
         return Outcome(note="cancelled")
+    except BindingChanged as changed:
+        _refuse_rest(action, changed.connection)
+        return Outcome(note=BINDING_REFUSAL)
     _finish(action)
     return Outcome()
 
@@ -686,7 +728,11 @@ def _run_connection(
 
 
 def _targets(items: list[BulkActionItem]) -> list[Target]:
-    return [Target(i.pk, int(i.forum_user_id), i.forum_username, i.target) for i in items]
+    targets = []
+    for i in items:
+        assert i.forum_user_id is not None, "only resolved items are run"
+        targets.append(Target(i.pk, i.forum_user_id, i.forum_username, i.target))
+    return targets
 
 
 def _run_chunk(action, kind, connection, client, ctx, chunk, token) -> Outcome | None:
@@ -722,6 +768,9 @@ def _run_chunk(action, kind, connection, client, ctx, chunk, token) -> Outcome |
     for start in range(0, len(remaining), size):
         if start and _cancel_requested(action.pk):
             raise BulkCancelled
+        # Before every batch, not only at the start: an edit while the run waited (for pacing
+        # slots, say) never redirects what was approved elsewhere.
+        check_binding(action, connection.pk)
         # Renewed per batch, not per chunk: a paced chunk (100 calls at 60/min) outlasts the
         # lease, and beat would start a second run sending the same items.
         if not _renew_lease(action.pk, token):
@@ -790,7 +839,7 @@ def _handle_error(
             item.attempts = max(item.attempts - 1, 0)
             item.state = ItemState.PENDING
         _save(batch, ["attempts", "state"])
-        _note(action, f"{connection.name} asked to wait {exc.retry_after:g} s (rate limit).")
+        _note(action, wait_words(connection, exc))
         return Outcome(again_in=max(exc.retry_after, 0.5), note=str(exc))
     if isinstance(exc, ForumServerError | ForumUnavailable):
         attempts = max([i.attempts for i in batch], default=0)
@@ -822,6 +871,21 @@ def _handle_error(
     return None
 
 
+def wait_words(connection, exc: ForumRateLimited) -> str:
+    """Why a run waits, in words that say whose limit it is: Forumdeck's own pace for the
+    forum (the slot book said "not yet": no status) or the forum's answer (a 429)."""
+    seconds = max(round(exc.retry_after), 1)
+    if exc.status is None:
+        window = connection.rate_window_seconds
+        pace = (
+            f"{connection.requests_per_minute} calls a minute"
+            if window == 60
+            else f"{connection.requests_per_minute * window // 60} calls per {window} s"
+        )
+        return f"Waiting for Forumdeck's pace for {connection.name} ({pace}): about {seconds} s."
+    return f"{connection.name} asked Forumdeck to wait about {seconds} s (its rate limit)."
+
+
 def _fail(action, connection, items: list[BulkActionItem], exc: ForumError) -> None:
     kind = get_kind(action.kind)
     message = str(exc)
@@ -846,7 +910,8 @@ def _fail(action, connection, items: list[BulkActionItem], exc: ForumError) -> N
 
 
 def _note(action: BulkAction, message: str) -> None:
-    BulkAction.objects.filter(pk=action.pk).update(last_error=message)
+    # A passing note (a wait, a retry) only describes a run still going: never a finished one.
+    BulkAction.objects.filter(pk=action.pk, state__in=BulkAction.ACTIVE).update(last_error=message)
 
 
 def _cancel_rest(action: BulkAction) -> None:
@@ -859,7 +924,37 @@ def _cancel_rest(action: BulkAction) -> None:
         )
         # "sending" items may have been applied; they stay as they are, for a person to see.
         BulkAction.objects.filter(pk=action.pk).exclude(state=State.CANCELLED).update(
-            state=State.CANCELLED, finished_at=now, updated_at=now
+            state=State.CANCELLED, finished_at=now, updated_at=now, last_error=""
+        )
+
+
+def _refuse_rest(action: BulkAction, connection: ForumConnection) -> None:
+    """A forum's binding changed after approval: nothing more is sent anywhere, the action
+    fails with the reason, and the audit log says so."""
+    now = timezone.now()
+    reason = (
+        f"Refused: the connection changed after approval ({connection.name}: its address, "
+        "platform, acting user or key is not what was approved). Nothing more was sent; "
+        "propose it again to act on the forum as it is now."
+    )
+    with transaction.atomic():
+        update_items(
+            action.items.filter(state=ItemState.PENDING),
+            state=ItemState.SKIPPED,
+            error=f"not sent: {BINDING_REFUSAL}",
+        )
+        BulkAction.objects.filter(pk=action.pk, state=State.RUNNING).update(
+            state=State.FAILED, finished_at=now, updated_at=now, last_error=reason
+        )
+        audit_record(
+            actor=None,
+            action="bulk.refused",
+            target=f"bulk action #{action.pk}",
+            connection=connection,
+            outcome=AuditEntry.Outcome.FAILURE,
+            message=reason,
+            details={"bulk_action": action.pk, "connection": connection.pk},
+            bulk_action=action,
         )
 
 

@@ -277,7 +277,7 @@ class DatabasePacer:
         def write() -> None:
             with transaction.atomic():
                 ForumPaceSlot.objects.filter(
-                    connection_id=connection.pk, slot_no=booking.slot_no, at=booking.at,
+                    connection_id=connection.pk, slot_no=booking.slot_no, at=float(booking.at),
                     pending=True,
                 ).update(at=Greatest(F("at"), Value(answered)), pending=False)  # fmt: skip
 
@@ -468,7 +468,7 @@ def in_task() -> bool:
     """True inside a Celery task (a worker, or a task run eagerly), False in a web request."""
     from celery import current_task
 
-    return current_task is not None and bool(current_task)
+    return bool(current_task)  # a proxy: false outside a task
 
 
 def inline_wait_limit() -> float:

@@ -7,19 +7,19 @@ from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from forums.accounts.selectors import approval_refusal
+from forums.accounts.independence import approval_refusal, may_stop
 from forums.audit.services import audit_record
 from forums.clients import client_class
 from forums.models import AuditEntry, BulkAction, BulkActionItem, BulkTargetChunk, ForumConnection
 from forums.tasks import plan_bulk_action, run_bulk_action
 
 from .counts import start_counts, update_items
-from .engine import compute_hash
+from .engine import approved_bindings, compute_hash
 from .kinds import get_kind
 from .targets import decoded_pieces, detect_encoding, first_target, text_pieces
 
@@ -40,7 +40,7 @@ def _transition(action: BulkAction, allowed: Sequence[str], verb: str) -> None:
 
 def bulk_action_propose(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     kind: str,
     connections: Sequence[ForumConnection] = (),
     params: dict[str, Any],
@@ -130,7 +130,7 @@ def bulk_action_propose(
 
 @transaction.atomic
 def _propose_chosen(
-    actor: AbstractBaseUser,
+    actor: User,
     kind: str,
     params: dict[str, Any],
     description: str,
@@ -185,7 +185,7 @@ def _propose_chosen(
 
 @transaction.atomic
 def _propose_discovering(
-    actor: AbstractBaseUser,
+    actor: User,
     kind: str,
     params: dict[str, Any],
     description: str,
@@ -213,9 +213,7 @@ def _propose_discovering(
     return action
 
 
-def bulk_action_approve(
-    *, actor: AbstractBaseUser, action: BulkAction, plan_hash: str
-) -> BulkAction:
+def bulk_action_approve(*, actor: User, action: BulkAction, plan_hash: str) -> BulkAction:
     """Approve exactly the plan the approver saw (its hash), never one's own proposal."""
     with transaction.atomic():
         action = (
@@ -248,6 +246,8 @@ def bulk_action_approve(
             action.approval_expires_at = now + settings.FORUMDECK_APPROVAL_TTL
             action.state = State.QUEUED
             action.last_error = ""
+            # Each forum's binding as approved: the run compares it before every batch.
+            action.plan = {**action.plan, "bindings": approved_bindings(action)}
             action.save()
             audit_record(
                 actor=actor,
@@ -266,7 +266,7 @@ def bulk_action_approve(
 
 
 @transaction.atomic
-def bulk_action_reject(*, actor: AbstractBaseUser, action: BulkAction, reason: str) -> BulkAction:
+def bulk_action_reject(*, actor: User, action: BulkAction, reason: str) -> BulkAction:
     reason = reason.strip()
     if not reason:
         raise BulkActionError("Say why you reject it: the proposer will read it.")
@@ -292,10 +292,14 @@ def bulk_action_reject(*, actor: AbstractBaseUser, action: BulkAction, reason: s
 
 
 @transaction.atomic
-def bulk_action_cancel(*, actor: AbstractBaseUser, action: BulkAction) -> BulkAction:
+def bulk_action_cancel(*, actor: User, action: BulkAction) -> BulkAction:
     """Stop it: at once if it has not started; if it is running, no call leaves after this
-    is recorded (the run checks before each one)."""
+    is recorded (the run checks before each one). Who may: its proposer, every Admin, and
+    anyone who may approve it (``independence.may_stop``)."""
     action = BulkAction.objects.select_for_update().get(pk=action.pk)
+    refusal = may_stop(actor, action)
+    if refusal:
+        raise BulkActionError(refusal)
     _transition(
         action, [State.PLANNING, State.PENDING_APPROVAL, State.QUEUED, State.RUNNING], "cancelled"
     )
@@ -318,7 +322,7 @@ def bulk_action_cancel(*, actor: AbstractBaseUser, action: BulkAction) -> BulkAc
         actor=actor,
         action="bulk.cancel",
         target=f"bulk action #{action.pk}",
-        message=message,
+        message=f"{message} Stopped by {actor.get_username()}.",
         details={"bulk_action": action.pk},
         bulk_action=action,
     )

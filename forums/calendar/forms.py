@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
 from forums.clients import client_class
 from forums.clients.records import Capability
 from forums.models import ForumConnection
-from forums.web.timezones import timezone_choices
+from forums.web.timezones import TimeZoneField, TimeZoneInput
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 CATEGORY = re.compile(r"^\d{1,12}:\d{1,12}$")
@@ -41,14 +41,16 @@ class CalendarFilterForm(forms.Form):
     )
     category = CategoryField(label="Categories", required=False,
                              widget=forms.CheckboxSelectMultiple)  # fmt: skip
-    tz = forms.ChoiceField(label="Time zone", required=False, choices=())
+    tz = TimeZoneField(
+        label="Time zone", required=False,
+        widget=TimeZoneInput(attrs={"placeholder": "Your browser's zone"}),
+    )  # fmt: skip
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, own_zone: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["forum"].queryset = ForumConnection.objects.filter(enabled=True).defer(
-            "api_key"
-        )
-        self.fields["tz"].choices = [("", "My browser's zone"), *timezone_choices()]
+        forum = cast(forms.ModelMultipleChoiceField, self.fields["forum"])
+        forum.queryset = ForumConnection.objects.filter(enabled=True).defer("api_key")
+        cast(TimeZoneField, self.fields["tz"]).first = own_zone
 
     def clean_month(self) -> tuple[int, int] | None:
         value = (self.cleaned_data.get("month") or "").strip()
@@ -86,6 +88,7 @@ class FeedForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["forums"].queryset = ForumConnection.objects.filter(
+        forums_field = cast(forms.ModelMultipleChoiceField, self.fields["forums"])
+        forums_field.queryset = ForumConnection.objects.filter(
             pk__in=[c.pk for c in calendar_forums()]
         ).defer("api_key")

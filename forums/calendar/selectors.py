@@ -8,6 +8,7 @@ import calendar as pycalendar
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -133,6 +134,7 @@ def _fetch(connection: ForumConnection, start: datetime, end: datetime, refresh:
         cached = cache.get(key)
         if cached is not None:
             return cached
+    answer: dict[str, Any]
     try:
         with get_client(connection) as client:
             answer = {"events": client.list_events(start=start, end=end)}

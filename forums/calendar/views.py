@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseNotFound
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -58,7 +58,7 @@ def _query(request: HtmxHttpRequest, **changes: str) -> str:
 @require_GET
 @requires("view_calendar")
 def calendar_month(request: HtmxHttpRequest) -> HttpResponse:
-    form = CalendarFilterForm(request.GET or None)
+    form = CalendarFilterForm(request.GET or None, own_zone=browser_timezone_name(request))
     zone, told = _zone(request, form)
     today = timezone.now().astimezone(zone).date()
     chosen = form.cleaned_data.get("month") if form.is_bound and form.is_valid() else None
@@ -96,7 +96,7 @@ def calendar_month(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 @requires("view_calendar")
 def calendar_agenda(request: HtmxHttpRequest) -> HttpResponse:
-    form = AgendaFilterForm(request.GET or None)
+    form = AgendaFilterForm(request.GET or None, own_zone=browser_timezone_name(request))
     zone, told = _zone(request, form)
     valid = form.is_bound and form.is_valid()
     first = (form.cleaned_data.get("start") if valid else None) or timezone.now().astimezone(
@@ -197,7 +197,7 @@ def _not_found() -> HttpResponse:
 @login_not_required
 @never_cache
 @require_GET
-def calendar_feed(request: HtmxHttpRequest, token: str) -> HttpResponse:
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The private feed a calendar app subscribes to. Its token is the only credential, and it
     opens this feed and nothing else (no session, no other page)."""
     if not TOKEN.match(token):

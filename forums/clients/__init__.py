@@ -9,8 +9,9 @@ from django.conf import settings
 from .base import BaseClient, check_base_url
 from .errors import *  # noqa: F403 - the exception family is part of this package's API
 from .errors import CapabilityNotOffered, ForumKeyUndecryptable
-from .platform import ForumClient, PenaltyRules, PenaltyWords, PlatformWords, SettingsProblem
+from .platform import ForumClient, PenaltyRules, PenaltyWords, PlatformWords
 from .records import *  # noqa: F403
+from .settings_schema import Setting, SettingsProblem, reveal_settings
 
 if TYPE_CHECKING:
     from forums.models import ForumConnection
@@ -21,6 +22,7 @@ __all__ = [
     "PenaltyRules",
     "PenaltyWords",
     "PlatformWords",
+    "Setting",
     "SettingsProblem",
     "client_class",
     "get_client",
@@ -73,6 +75,13 @@ def get_client(connection: ForumConnection, **options: Any) -> ForumClient:
             "The API key cannot be decrypted with the configured keys: enter it again "
             f"(Edit this forum). {exc}"
         ) from None
+    try:
+        platform_settings = reveal_settings(connection.settings or {})
+    except DecryptionError as exc:
+        raise ForumKeyUndecryptable(
+            "A secret setting of this forum cannot be decrypted with the configured keys: "
+            f"enter it again (Edit this forum). {exc}"
+        ) from None
     timeout = options.pop("timeout", settings.FORUMDECK_HTTP_TIMEOUT)
     # A longer timeout asked for one call stretches the deadline with it.
     deadline = options.pop("deadline", max(settings.FORUMDECK_HTTP_DEADLINE, timeout))
@@ -91,7 +100,7 @@ def get_client(connection: ForumConnection, **options: Any) -> ForumClient:
         max_json_depth=settings.FORUMDECK_MAX_JSON_DEPTH,
         allow_http_hosts=settings.FORUMDECK_ALLOW_HTTP_HOSTS,
         allow_private_hosts=settings.FORUMDECK_ALLOW_PRIVATE_HOSTS,
-        master_token=connection.nodebb_master_token,
+        settings=platform_settings,
         **options,
     )
     # Calls sent at once (``together``) run in threads of their own, which may open database

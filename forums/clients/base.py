@@ -16,13 +16,14 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
@@ -74,8 +75,15 @@ _PRIVATE_NETWORKS = tuple(
     ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
 )
 _SHARED_NETWORK = ipaddress.ip_network("100.64.0.0/10")
-# Special-purpose blocks that some Python versions still call global.
-_SPECIAL_NETWORKS = tuple(ipaddress.ip_network(n) for n in ("192.0.0.0/24", "2001::/23"))
+# Special-purpose blocks that some Python versions still call global: IETF protocol
+# assignments, the 6to4 relay anycast block, local-use NAT64 (RFC 8215, any network behind
+# it) and the deprecated site-local block.
+_SPECIAL_NETWORKS = tuple(
+    ipaddress.ip_network(n)
+    for n in ("192.0.0.0/24", "192.88.99.0/24", "2001::/23", "64:ff9b:1::/48", "fec0::/10")
+)
+# The only IPv6 addresses the internet routes to hosts (global unicast).
+_GLOBAL_UNICAST = ipaddress.ip_network("2000::/3")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _SIIT = ipaddress.ip_network("::ffff:0:0:0/96")  # IPv4-translated (RFC 2765)
 _COMPATIBLE = ipaddress.ip_network("::/96")  # IPv4-compatible (deprecated), e.g. ::a.b.c.d
@@ -125,8 +133,10 @@ def _reason(addr: IPAddress) -> str | None:
         return "a private address"
     if addr.version == 4 and addr in _SHARED_NETWORK:
         return "a shared (carrier-grade NAT) address"
-    if not addr.is_global or any(
-        addr in net for net in _SPECIAL_NETWORKS if net.version == addr.version
+    if (
+        not addr.is_global
+        or any(addr in net for net in _SPECIAL_NETWORKS if net.version == addr.version)
+        or (addr.version == 6 and addr not in _GLOBAL_UNICAST)
     ):
         return "a special-purpose address, not a public one"
     return None
@@ -248,7 +258,7 @@ class _CallWatch:
         self._timer.start()
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self._timer.cancel()
         _current.watch = None
 
@@ -262,39 +272,47 @@ def _watch_socket(sock: socket.socket | None) -> None:
         watch.watch(sock)
 
 
-class _GuardedConnectionMixin:
+# The mixin runs on urllib3's connections; tell the type checker so (at run time it stays a
+# plain mixin, so the MRO of the two guarded classes below is unchanged).
+if TYPE_CHECKING:
+    _ConnectionBase = HTTPConnection
+else:
+    _ConnectionBase = object
+
+
+class _GuardedConnectionMixin(_ConnectionBase):
     policy: ClassVar[AddressPolicy] = AddressPolicy()
 
-    def _new_conn(self):  # type: ignore[override]
+    def _new_conn(self) -> socket.socket:
         # Refuse before connecting if the name resolves to a refused address, then check the
         # address actually reached, in case the name resolved differently the second time.
-        host = getattr(self, "_dns_host", None) or self.host  # type: ignore[attr-defined]
+        host = getattr(self, "_dns_host", None) or self.host
         try:
-            infos = socket.getaddrinfo(host, self.port, type=socket.SOCK_STREAM)  # type: ignore[attr-defined]
+            infos = socket.getaddrinfo(host, self.port, type=socket.SOCK_STREAM)
         except OSError:
             infos = []  # urllib3 reports the DNS failure in its own words below
         for info in infos:
-            reason = self.policy.refusal(self.host, str(info[4][0]))  # type: ignore[attr-defined]
+            reason = self.policy.refusal(self.host, str(info[4][0]))
             if reason:
-                raise BlockedAddress(self.host, str(info[4][0]), reason)  # type: ignore[attr-defined]
-        sock = super()._new_conn()  # type: ignore[misc]
+                raise BlockedAddress(self.host, str(info[4][0]), reason)
+        sock = super()._new_conn()
         try:
             peer = sock.getpeername()[0]
         except OSError:
             return sock
-        reason = self.policy.refusal(self.host, peer)  # type: ignore[attr-defined]
+        reason = self.policy.refusal(self.host, peer)
         if reason:
             sock.close()
-            raise BlockedAddress(self.host, peer, reason)  # type: ignore[attr-defined]
+            raise BlockedAddress(self.host, peer, reason)
         return sock
 
     def connect(self) -> None:
-        super().connect()  # type: ignore[misc]
-        _watch_socket(self.sock)  # type: ignore[attr-defined]
+        super().connect()
+        _watch_socket(self.sock)
 
-    def request(self, *args, **kwargs) -> None:
-        _watch_socket(self.sock)  # type: ignore[attr-defined]  # a kept-alive connection
-        super().request(*args, **kwargs)  # type: ignore[misc]
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _watch_socket(self.sock)  # a kept-alive connection
+        super().request(*args, **kwargs)
 
 
 class _GuardedHTTPConnection(_GuardedConnectionMixin, HTTPConnection):
@@ -320,7 +338,7 @@ class GuardedAdapter(HTTPAdapter):
         }
         super().__init__(max_retries=0)
 
-    def init_poolmanager(self, *args, **kwargs) -> None:
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = dict(self._pool_classes)
 
@@ -408,7 +426,7 @@ def parse_json(body: bytes | str, *, max_depth: int = DEFAULT_MAX_JSON_DEPTH) ->
 
 def _cause_chain(exc: BaseException) -> Iterable[BaseException]:
     seen: set[int] = set()
-    stack = [exc]
+    stack: list[BaseException | None] = [exc]
     while stack:
         current = stack.pop()
         if current is None or id(current) in seen:
@@ -455,7 +473,7 @@ class BaseClient:
         timeout: float = 10.0,
         allow_http_hosts: Iterable[str] = (),
         allow_private_hosts: Iterable[str] = (),
-        master_token: bool = False,
+        settings: Mapping[str, Any] | None = None,
         pacer: Callable[[], Any] | None = None,
         deadline: float | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
@@ -473,7 +491,8 @@ class BaseClient:
         self.max_response_bytes = max_response_bytes
         self.max_json_depth = max_json_depth
         self.api_username = api_username
-        self.master_token = master_token
+        # The platform's own settings (``ForumClient.settings_schema``), secrets opened.
+        self.settings: dict[str, Any] = dict(settings or {})
         # Called before every request: the forum's slot book plugs in here (get_client).
         self.pacer = pacer
         self.calls = 0
@@ -523,7 +542,7 @@ class BaseClient:
 
         def in_thread(job: Callable[[], Any]) -> Any:
             session = self._new_session()
-            session.headers = self._session.headers.copy()
+            session.headers = CaseInsensitiveDict(self._session.headers)
             session.hooks = {event: list(hooks) for event, hooks in self._session.hooks.items()}
             self._thread.session = session
             try:
@@ -707,7 +726,7 @@ class BaseClient:
         if watch.expired:  # the deadline cut the answer short; what arrived is incomplete
             raise self._too_slow()
         response._content = bytes(body)
-        response._content_consumed = True
+        response._content_consumed = True  # type: ignore[attr-defined]  # requests' private flag
 
     def _too_large(self, *, status: int | None) -> ForumAnswerTooLarge:
         return ForumAnswerTooLarge(
@@ -851,10 +870,10 @@ class BaseClient:
     def close(self) -> None:
         self._session.close()
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     # --- helpers -----------------------------------------------------------------------------

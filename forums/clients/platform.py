@@ -23,6 +23,7 @@ from .errors import (
     ForumURLRefused,
 )
 from .records import HealthReport, Penalty
+from .settings_schema import Setting, SettingsProblem, clean_settings
 
 _UNKNOWN = object()
 
@@ -58,9 +59,11 @@ class PlatformWords:
     standing: str = ""  # "Trust level", "Reputation"
     standing_short: str = ""  # "TL", "rep."
     key_help: str = ""  # where the API key is made
+    group_key: str = "name"  # what names a group in its address: "name", "slug"
     username_label: str = "API username"
     username_help: str = ""
     address_help: str = "The forum's address, e.g. https://forum.example.com"
+    rate_help: str = ""  # the forum's own limit, said beside the pace fields
     extra: dict[str, str] = field(default_factory=dict)
     # One explanation per failure ({software} is the platform's name): the health check and
     # every call say these, so each page explains the same failure the same way.
@@ -80,12 +83,14 @@ class PlatformWords:
     search_note: str = ""
 
 
-class SettingsProblem(Exception):
-    """A connection's settings this platform cannot work with: field name -> message."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        self.errors = errors
-        super().__init__("; ".join(errors.values()))
+__all__ = [
+    "ForumClient",
+    "PenaltyRules",
+    "PenaltyWords",
+    "PlatformWords",
+    "Setting",
+    "SettingsProblem",
+]
 
 
 class ForumClient(BaseClient, Health, UserModeration, Groups, Tags, Backups, Calendar):
@@ -105,8 +110,15 @@ class ForumClient(BaseClient, Health, UserModeration, Groups, Tags, Backups, Cal
         Penalty.SUSPEND: PenaltyRules(),
         Penalty.SILENCE: PenaltyRules(),
     }
-    # Whether the connection form's "master token" box means anything for this platform.
-    uses_master_token: ClassVar[bool] = False
+    # The platform's own connection settings (beyond address, key and acting user): the
+    # connection form draws them, ``ForumConnection.settings`` keeps them, ``self.settings``
+    # holds them (secrets opened) in a client.
+    settings_schema: ClassVar[tuple[Setting, ...]] = ()
+    # For docs/capabilities.md (``tools/capabilities.py``): this platform's column heading
+    # ("NodeBB (4.15)"), a paragraph before the table, and per row its words.
+    documented_version: ClassVar[str] = ""
+    capability_intro: ClassVar[str] = ""
+    capability_notes: ClassVar[dict[str, str]] = {}
 
     @classmethod
     def penalty_words(cls, kind: Penalty) -> PenaltyWords:
@@ -198,8 +210,24 @@ class ForumClient(BaseClient, Health, UserModeration, Groups, Tags, Backups, Cal
 
     @classmethod
     def validate_settings(
-        cls, *, base_url: str, api_username: str, master_token: bool = False
+        cls,
+        *,
+        base_url: str,
+        api_username: str,
+        settings: dict[str, Any] | None = None,
+        stored: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """The settings this platform needs, cleaned (``api_username``, ``master_token``);
-        raises ``SettingsProblem`` naming each field that cannot work."""
-        return {"api_username": api_username.strip(), "master_token": False}
+        """A connection's settings cleaned for this platform: ``{"api_username": ...,
+        "settings": {...}}``, the settings through ``settings_schema`` (an empty secret keeps
+        the ``stored`` one). Raises ``SettingsProblem`` naming each field that cannot work; a
+        platform adds its own checks across fields by overriding this."""
+        return {
+            "api_username": api_username.strip(),
+            "settings": cls.clean_settings(settings or {}, stored=stored),
+        }
+
+    @classmethod
+    def clean_settings(
+        cls, given: dict[str, Any], *, stored: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        return clean_settings(cls.settings_schema, given, stored=stored, software=cls.software)

@@ -73,6 +73,9 @@ class ForumUser:
     trust_level: int | None = None  # Discourse
     reputation: int | None = None  # NodeBB
     active: bool = True
+    # Discourse says so only where new accounts wait for approval (must_approve_users); None:
+    # the forum did not say.
+    approved: bool | None = None
     admin: bool = False
     moderator: bool = False
     suspended: bool = False
@@ -282,7 +285,7 @@ _HEALTH_TEXT_LIMITS = {"software": 100, "version": 100, "title": 300, "error": 2
 class HealthReport:
     """What a health check learned, step by step, in plain words."""
 
-    reachable: bool = False
+    reachable: bool | None = False  # None: not asked (the settings stopped it before sending)
     credentials_ok: bool | None = None  # None: not checked (unreachable first)
     is_admin: bool | None = None
     software: str = ""
@@ -304,7 +307,7 @@ class HealthReport:
     # could not learn all of it, or took it as known.
     lasting: dict = field(default_factory=dict)
 
-    def __setattr__(self, name: str, value) -> None:
+    def __setattr__(self, name: str, value: object) -> None:
         # What a forum says about itself is shown on every card and cached: a hostile or broken
         # forum's megabyte-long title stops at a card's worth.
         limit = _HEALTH_TEXT_LIMITS.get(name)
@@ -314,7 +317,7 @@ class HealthReport:
 
     @property
     def ok(self) -> bool:
-        return self.reachable and bool(self.credentials_ok) and not self.error
+        return bool(self.reachable) and bool(self.credentials_ok) and not self.error
 
     def as_dict(self) -> dict:
         return {name: getattr(self, name) for name in self.__slots__}

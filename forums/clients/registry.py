@@ -1,6 +1,6 @@
-"""The platforms Forumdeck speaks, one line each. Adding a platform is one client package, one
-sandbox and one line here; every list of platforms (the connection form, the docs) is derived
-from this one."""
+"""The platforms Forumdeck speaks, one line each. Every list of platforms (the connection form
+and its settings, the services' check, the pages' software names, docs/capabilities.md) is
+derived from this one; the files a new platform needs are listed in docs/architecture.md."""
 
 from __future__ import annotations
 

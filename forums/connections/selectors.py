@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -183,7 +183,8 @@ def _closing_db(job: Callable[[ForumConnection], T]) -> Callable[[ForumConnectio
     return run
 
 
-def _outcome(future: Future) -> object:
+def _outcome(future: Future[Any]) -> Any:
+    """The job's result, or the exception it raised."""
     try:
         return future.result()
     except Exception as exc:  # noqa: BLE001 - each forum's failure is its own line

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,7 +15,8 @@ from forums.audit.services import audit_record
 from forums.clients import SettingsProblem, client_class, get_client, validate_base_url
 from forums.clients.errors import CapabilityNotOffered, ForumError
 from forums.clients.records import HealthReport
-from forums.models import AuditEntry, BulkActionItem, ForumConnection
+from forums.clients.settings_schema import changed_settings
+from forums.models import AuditEntry, BulkAction, BulkActionItem, ForumConnection
 
 Outcome = AuditEntry.Outcome
 
@@ -25,7 +26,7 @@ _EDITABLE = (
     "platform",
     "base_url",
     "api_username",
-    "nodebb_master_token",
+    "settings",
     "requests_per_minute",
     "rate_window_seconds",
     "enabled",
@@ -34,12 +35,13 @@ _EDITABLE = (
 
 # A stored key belongs to the forum it was entered for: change any of these and the key must
 # be typed again, so an edit can never send the old key to another host or account.
-KEY_BINDING = ("platform", "base_url", "api_username", "nodebb_master_token")
+# ``settings`` is the platform's own settings (``ForumClient.settings_schema``), as one.
+KEY_BINDING = ("platform", "base_url", "api_username", "settings")
 _LABELS = {
     "platform": "software",
     "base_url": "address",
-    "api_username": "API username",
-    "nodebb_master_token": "master token setting",
+    "api_username": "acting user",
+    "settings": "forum's own settings",
 }
 
 
@@ -51,6 +53,31 @@ def key_needed_message(changed: list[str]) -> str:
     )
 
 
+def key_rebound(*, stored: ForumConnection, new: dict[str, Any]) -> list[str]:
+    """Which of the key's bindings the ``new`` values really change. The stored values are
+    first normalised the way the form and the services normalise what is typed (UserEcho's
+    token acts as its own user, so an old stored acting uid such as "1" reads as ""): saving a
+    form unchanged never asks for the key again."""
+    before = {f: getattr(stored, f) for f in KEY_BINDING}
+    try:
+        checked = _platform_settings(
+            platform=stored.platform, base_url=stored.base_url,
+            api_username=stored.api_username, settings=dict(stored.settings or {}),
+            stored=stored.settings,
+        )  # fmt: skip
+    except ValidationError:
+        pass  # stored settings today's rules refuse: compare them as they are
+    else:
+        before["api_username"] = checked["api_username"]
+
+    def differs(field: str) -> bool:
+        if field == "settings":
+            return bool(changed_settings(before[field], new[field]))
+        return new[field] != before[field]
+
+    return [f for f in KEY_BINDING if f in new and differs(f)]
+
+
 def _clean_base_url(url: str) -> str:
     try:
         return validate_base_url(url)
@@ -59,17 +86,22 @@ def _clean_base_url(url: str) -> str:
 
 
 def _platform_settings(
-    *, platform: str, base_url: str, api_username: str, master_token: bool
+    *,
+    platform: str,
+    base_url: str,
+    api_username: str,
+    settings: dict[str, Any],
+    stored: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The platform's own check of its settings (e.g. a NodeBB master token needs the uid it
-    acts as), done here and not only in the form, so no caller can skip it."""
+    """The platform's own check of its settings (its ``settings_schema``, and its checks
+    across fields), done here and not only in the form, so no caller can skip it."""
     try:
         cls = client_class(platform)
     except CapabilityNotOffered as exc:
         raise ValidationError({"platform": str(exc)}) from None
     try:
         return cls.validate_settings(
-            base_url=base_url, api_username=api_username, master_token=master_token
+            base_url=base_url, api_username=api_username, settings=settings, stored=stored
         )
     except SettingsProblem as exc:
         raise ValidationError(exc.errors) from None
@@ -78,13 +110,13 @@ def _platform_settings(
 @transaction.atomic
 def connection_create(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     name: str,
     platform: str,
     base_url: str,
     api_key: str,
     api_username: str = "",
-    nodebb_master_token: bool = False,
+    settings: dict[str, Any] | None = None,
     requests_per_minute: int = 60,
     rate_window_seconds: int = 60,
     enabled: bool = True,
@@ -93,8 +125,7 @@ def connection_create(
         raise ValidationError({"api_key": "An API key is required."})
     base_url = _clean_base_url(base_url)
     checked = _platform_settings(
-        platform=platform, base_url=base_url, api_username=api_username,
-        master_token=nodebb_master_token,
+        platform=platform, base_url=base_url, api_username=api_username, settings=settings or {},
     )  # fmt: skip
     connection = ForumConnection(
         name=name,
@@ -103,7 +134,7 @@ def connection_create(
         api_username=checked["api_username"],
         api_key=api_key,
         api_key_last4=api_key[-4:],
-        nodebb_master_token=checked["master_token"],
+        settings=checked["settings"],
         requests_per_minute=requests_per_minute,
         rate_window_seconds=rate_window_seconds,
         enabled=enabled,
@@ -123,14 +154,14 @@ def connection_create(
 @transaction.atomic
 def connection_update(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     connection: ForumConnection,
     api_key: str = "",
     **fields: Any,
 ) -> ForumConnection:
     """Change the given fields; an empty ``api_key`` keeps the stored key, unless the forum it
-    is sent to changes (platform, address, API username, master token): then the key must be
-    given again, and the stored one is never sent to the new place."""
+    is sent to changes (platform, address, acting user, the platform's own settings): then the
+    key must be given again, and the stored one is never sent to the new place."""
     unknown = set(fields) - set(_EDITABLE)
     if unknown:
         raise TypeError(f"Not editable: {', '.join(sorted(unknown))}")
@@ -141,15 +172,36 @@ def connection_update(
         setattr(connection, key, value)
     checked = _platform_settings(
         platform=connection.platform, base_url=connection.base_url,
-        api_username=connection.api_username, master_token=connection.nodebb_master_token,
+        api_username=connection.api_username, settings=connection.settings or {},
+        stored=original["settings"],
     )  # fmt: skip
     connection.api_username = checked["api_username"]
-    connection.nodebb_master_token = checked["master_token"]
-    changed = [k for k in _EDITABLE if getattr(connection, k) != original[k]]
-    rebound = [k for k in KEY_BINDING if k in changed]
+    connection.settings = checked["settings"]
+    changed = [
+        k
+        for k in _EDITABLE
+        if (
+            changed_settings(original[k], connection.settings)
+            if k == "settings"
+            else getattr(connection, k) != original[k]
+        )
+    ]
+    stored = ForumConnection(**{k: original[k] for k in KEY_BINDING})
+    rebound = key_rebound(stored=stored, new={k: getattr(connection, k) for k in changed})
     if rebound and not api_key:
         connection.refresh_from_db()  # the caller's object goes back to what is stored
         raise ValidationError({"api_key": key_needed_message(rebound)})
+    if (rebound or api_key) and (busy := _approved_actions_on(connection)):
+        connection.refresh_from_db()
+        numbers = ", ".join(f"#{pk}" for pk in busy)
+        raise ValidationError(
+            f"Not saved: approved bulk action{'s' if len(busy) > 1 else ''} {numbers} "
+            f"{'are' if len(busy) > 1 else 'is'} queued or running on {connection.name}, and "
+            "its approval is bound to this address, acting user and key. Wait until "
+            f"{'they finish' if len(busy) > 1 else 'it finishes'} or stop "
+            f"{'them' if len(busy) > 1 else 'it'} on its page, then change the connection. "
+            "(The name and other settings can be changed now.)"
+        )
     if api_key:
         connection.api_key = api_key
         connection.api_key_last4 = api_key[-4:]
@@ -158,13 +210,20 @@ def connection_update(
         return connection
     connection.full_clean()
     connection.save()
-    message = "Changed: " + ", ".join("API key" if c == "api_key" else c for c in changed)
     details: dict[str, Any] = {"changed": changed}
+    said = {"api_key": "API key"}
+    if "settings" in changed:
+        # Which settings, never their values (a secret among them).
+        names = changed_settings(original["settings"], connection.settings)
+        said["settings"] = f"settings ({', '.join(names)})"
+        details["settings"] = names
+    message = "Changed: " + ", ".join(said.get(c, c) for c in changed)
     if "base_url" in changed:
         message += f"; address {original['base_url']} → {connection.base_url}"
         details["base_url"] = {"old": original["base_url"], "new": connection.base_url}
     if "platform" in changed:
         details["platform"] = {"old": original["platform"], "new": connection.platform}
+
     audit_record(
         actor=actor,
         action="connection.update",
@@ -176,8 +235,38 @@ def connection_update(
     return connection
 
 
+def _approved_actions_on(connection: ForumConnection) -> list[int]:
+    """Approved bulk actions bound to this connection that still send (queued or running)."""
+    return list(
+        BulkAction.objects.filter(
+            connections=connection, state__in=[BulkAction.State.QUEUED, BulkAction.State.RUNNING]
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 @transaction.atomic
-def connection_delete(*, actor: AbstractBaseUser, connection: ForumConnection) -> None:
+def connection_disable(*, actor: User, connection: ForumConnection) -> ForumConnection:
+    """Stop offering a forum. Only ``enabled`` changes, so it never needs the key, whatever
+    else about the stored settings today's rules would question."""
+    if not connection.enabled:
+        return connection
+    connection.enabled = False
+    connection.save(update_fields=["enabled", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="connection.update",
+        connection=connection,
+        target=connection.name,
+        message="Changed: enabled",
+        details={"changed": ["enabled"]},
+    )
+    return connection
+
+
+@transaction.atomic
+def connection_delete(*, actor: User, connection: ForumConnection) -> None:
     if BulkActionItem.objects.filter(connection=connection).exists():
         # Bulk actions keep their per-target results for the record.
         raise ValidationError(
@@ -241,7 +330,7 @@ def connection_check(*, connection: ForumConnection, full: bool = False) -> Heal
     return report
 
 
-def connection_test(*, actor: AbstractBaseUser, connection: ForumConnection) -> HealthReport:
+def connection_test(*, actor: User, connection: ForumConnection) -> HealthReport:
     """A person's "Test connection": a fresh, whole check, recorded in the audit log."""
     report = connection_check(connection=connection, full=True)
     audit_record(
@@ -263,13 +352,9 @@ def connection_test(*, actor: AbstractBaseUser, connection: ForumConnection) -> 
     return report
 
 
-# What reaches the forum: a change to any of these needs a passing test before it is enabled.
-_REACHING = ("platform", "base_url", "api_username", "nodebb_master_token")
-
-
 def connection_save_and_test(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     connection: ForumConnection | None = None,
     api_key: str = "",
     enabled: bool = True,
@@ -286,9 +371,7 @@ def connection_save_and_test(
         connection = connection_create(actor=actor, api_key=api_key, enabled=False, **fields)
         reaching_changed = True
     else:
-        reaching_changed = bool(api_key) or any(
-            key in fields and fields[key] != getattr(connection, key) for key in _REACHING
-        )
+        reaching_changed = bool(api_key) or bool(key_rebound(stored=connection, new=fields))
         # Everything is saved as asked, except that enabling waits for the test.
         connection = connection_update(
             actor=actor,
@@ -307,9 +390,7 @@ def connection_save_and_test(
     return connection, report
 
 
-def connection_enable(
-    *, actor: AbstractBaseUser, connection: ForumConnection
-) -> tuple[bool, HealthReport]:
+def connection_enable(*, actor: User, connection: ForumConnection) -> tuple[bool, HealthReport]:
     """Enable a disabled forum if its test passes now; (enabled, the test's report)."""
     report = connection_test(actor=actor, connection=connection)
     if not report.ok:

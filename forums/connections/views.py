@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from forums.accounts.second_factor import second_factor_required
 from forums.models import ForumConnection
 from forums.web import HtmxHttpRequest, render_page, requires
 
@@ -24,7 +25,7 @@ def connection_list(request: HtmxHttpRequest) -> HttpResponse:
     connections = list(selectors.connection_list(search=search))
     healths = selectors.connection_last_healths(connections=connections)
     for connection in connections:
-        connection.last_health = healths.get(connection.pk)
+        connection.last_health = healths.get(connection.pk)  # type: ignore[attr-defined]  # for the list
     return render_page(
         request,
         "connections/connection_list.html",
@@ -64,6 +65,7 @@ def _saved(request: HtmxHttpRequest, connection: ForumConnection, report, *, cre
 
 @require_http_methods(["GET", "POST"])
 @requires("add_forumconnection")
+@second_factor_required
 def connection_create(request: HtmxHttpRequest) -> HttpResponse:
     form = ConnectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -82,6 +84,7 @@ def connection_create(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("change_forumconnection")
+@second_factor_required
 def connection_update(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     connection = get_object_or_404(ForumConnection.objects.defer("api_key"), pk=pk)
     form = ConnectionForm(request.POST or None, instance=connection)
@@ -99,20 +102,21 @@ def connection_update(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             _apply_form_errors(form, exc)
         else:
             return _saved(request, stored, report, created=False)
-    report = selectors.connection_last_health(connection=connection)
+    last_report = selectors.connection_last_health(connection=connection)
     return render(
         request,
         "connections/connection_form.html",
-        {"form": form, "connection": connection, "report": report},
+        {"form": form, "connection": connection, "report": last_report},
     )
 
 
 @require_POST
 @requires("change_forumconnection")
+@second_factor_required
 def connection_toggle(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     connection = get_object_or_404(ForumConnection, pk=pk)
     if connection.enabled:
-        services.connection_update(actor=request.user, connection=connection, enabled=False)
+        services.connection_disable(actor=request.user, connection=connection)
         messages.success(request, f"{connection.name} is disabled.")
     else:
         enabled, report = services.connection_enable(actor=request.user, connection=connection)
@@ -133,6 +137,7 @@ def connection_toggle(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("delete_forumconnection")
+@second_factor_required
 def connection_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     connection = get_object_or_404(ForumConnection.objects.defer("api_key"), pk=pk)
     if request.method == "POST":

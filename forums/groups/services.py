@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from forums.audit.services import audit_record
@@ -66,7 +66,7 @@ def _taken(client: ForumClient, name: str) -> bool:
 
 def _audit(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     action: str,
     connection: ForumConnection,
     target: str,
@@ -94,7 +94,7 @@ def _client(connection: ForumConnection) -> ForumClient:
 
 def group_create(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     connection: ForumConnection,
     name: str,
     full_name: str = "",
@@ -126,7 +126,7 @@ def group_create(
 
 def group_create_propose(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     connections: Sequence[ForumConnection],
     name: str,
     full_name: str = "",
@@ -157,7 +157,7 @@ def group_create_propose(
 
 def group_update(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     connection: ForumConnection,
     key: str,
     name: str,
@@ -196,7 +196,7 @@ def group_update(
 
 
 def group_delete(
-    *, actor: AbstractBaseUser, connection: ForumConnection, key: str, confirm: str
+    *, actor: User, connection: ForumConnection, key: str, confirm: str
 ) -> GroupOutcome:
     """Delete one forum's group: at once when it has no members, else as an approved action
     (a second person sees who loses the group). ``confirm`` must repeat its name."""
@@ -236,7 +236,7 @@ def group_delete(
 
 def group_members_propose(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     connections: Sequence[ForumConnection],
     key: str,
     adding: bool,
@@ -264,7 +264,7 @@ def group_members_propose(
 
 def group_sync_propose(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     source: ForumConnection,
     source_key: str,
     targets: Sequence[tuple[ForumConnection, str]],

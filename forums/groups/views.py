@@ -3,12 +3,12 @@ edit, delete, members in bulk and sync across forums."""
 
 from __future__ import annotations
 
-import csv
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
@@ -18,6 +18,7 @@ from forums.clients.errors import ForumError
 from forums.clients.records import Capability
 from forums.models import ForumConnection
 from forums.web import HtmxHttpRequest, render_page, requires
+from forums.web.exports import csv_response
 from forums.web.uploads import upload_refusal
 
 from . import selectors, services
@@ -139,7 +140,12 @@ def group_detail(request: HtmxHttpRequest, connection_id: int, key: str) -> Http
     else:
         members = selectors.MembersLookup(None, _members_not_offered(connection))
     if request.htmx and request.htmx.target == "group-members":
-        context = {"connection": connection, "key": key, "members": members, "q": query}
+        context: dict[str, Any] = {
+            "connection": connection,
+            "key": key,
+            "members": members,
+            "q": query,
+        }
         return render_page(request, "groups/group_detail.html", context, partial="group-members")
     context = _group_context(request, connection, key)
     context.update(members=members, q=query)
@@ -147,21 +153,9 @@ def group_detail(request: HtmxHttpRequest, connection_id: int, key: str) -> Http
     return render(request, "groups/group_detail.html", context, status=status)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_safe(value):
-    """Spreadsheets run cells starting with = + - @ as formulas: not from forum data."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return "" if value is None else value
-
-
 @require_GET
 @requires("view_forumconnection")
-def group_members_csv(request: HtmxHttpRequest, connection_id: int, key: str) -> HttpResponse:
+def group_members_csv(request: HtmxHttpRequest, connection_id: int, key: str) -> HttpResponseBase:
     connection = _connection(connection_id)
     if not client_class(connection.platform).supports(Capability.GROUP_MEMBERS):
         messages.error(request, _members_not_offered(connection))
@@ -172,21 +166,14 @@ def group_members_csv(request: HtmxHttpRequest, connection_id: int, key: str) ->
     except ForumError as exc:
         messages.error(request, f"{connection.name} could not list the members: {exc}")
         return redirect("forums:group-detail", connection_id=connection.pk, key=key)
-    writer = csv.writer(_Echo())
 
     def rows():
-        yield writer.writerow(["forum", "group", "user_id", "username", "name", "last_seen_at"])
         for member in [first, *members] if first is not None else []:
             seen = member.last_seen_at.isoformat() if member.last_seen_at else ""
-            yield writer.writerow(
-                [_csv_safe(v) for v in (connection.name, key, member.id, member.username,
-                                        member.name, seen)]
-            )  # fmt: skip
+            yield (connection.name, key, member.id, member.username, member.name, seen)
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    name = slugify(f"{connection.name}-{key}-members")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
+    header = ["forum", "group", "user_id", "username", "name", "last_seen_at"]
+    return csv_response(slugify(f"{connection.name}-{key}-members"), header, rows())
 
 
 @require_http_methods(["GET", "POST"])
@@ -223,9 +210,9 @@ def group_edit(request: HtmxHttpRequest, connection_id: int, key: str) -> HttpRe
 def group_delete(request: HtmxHttpRequest, connection_id: int, key: str) -> HttpResponse:
     connection = _connection(connection_id)
     context = _group_context(request, connection, key)
-    form = GroupDeleteForm(request.POST or None)
+    group = context["group"]
+    form = GroupDeleteForm(request.POST or None, name=group.name if group else key)
     if request.method == "POST" and form.is_valid():
-        group = context["group"]
         needs_approval = group is not None and (group.user_count is None or group.user_count)
         if needs_approval and not request.user.has_perm("forums.propose_bulkaction"):
             raise PermissionDenied("Deleting a group with members is a bulk action.")

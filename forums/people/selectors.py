@@ -32,7 +32,7 @@ STATUSES = {
     "": "Any status",
     "suspended": "Suspended / banned",
     "silenced": "Silenced / muted",
-    "new": "New",
+    "new": "Joined in the last 30 days",
     "staff": "Staff",
 }
 PER_FORUM_LIMIT = 100
@@ -113,12 +113,15 @@ def clean_query(query: str) -> str:
 
 
 _WHOLE_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# Part of an e-mail address: an @, or a domain's shape ("example.org", "lopez.example.org").
+_ADDRESS_PART = re.compile(r"@|[^\s.@]\.[a-z]{2,}(?:\.|$)", re.IGNORECASE)
 
 
 def _search_note(connection: ForumConnection, query: str) -> str:
     """The forum's own note on what its search cannot find (NodeBB: parts of an e-mail
-    address), unless the query is a whole address, which every forum finds."""
-    if _WHOLE_ADDRESS.fullmatch(query):
+    address), when the query looks like part of an address: not for a plain username, nor
+    for a whole address, which every forum finds."""
+    if _WHOLE_ADDRESS.fullmatch(query) or not _ADDRESS_PART.search(query):
         return ""
     return client_class(connection.platform).words.search_note
 
@@ -292,7 +295,22 @@ def person_audit(*, connection: ForumConnection, user: ForumUser, limit: int = 5
     """What Forumdeck did to this person: by name or e-mail on any forum, by id on this one."""
     names = [n for n in (user.username, user.email) if n]
     return AuditEntry.objects.filter(
-        Q(target__in=names)
-        | Q(connection=connection, details__user_id=user.id)
-        | Q(connection=connection, details__forum_user_id=user.id)
+        Q(target__in=names) | _by_forum_id(connection, user.id)
     ).order_by("-created_at")[:limit]
+
+
+def gone_person_audit(*, connection: ForumConnection, user_id: int, limit: int = 50):
+    """What Forumdeck did to a person the forum no longer has (deleted, often by Forumdeck):
+    the entries for their id on this forum, and by the names those entries knew them by on
+    any forum."""
+    by_id = AuditEntry.objects.filter(_by_forum_id(connection, user_id))
+    names = {t for t in by_id.values_list("target", flat=True) if t}
+    return AuditEntry.objects.filter(
+        Q(target__in=names) | _by_forum_id(connection, user_id)
+    ).order_by("-created_at")[:limit]
+
+
+def _by_forum_id(connection: ForumConnection, user_id: int) -> Q:
+    return Q(connection=connection, details__user_id=user_id) | Q(
+        connection=connection, details__forum_user_id=user_id
+    )

@@ -4,12 +4,13 @@ group form. Forms validate; the services act."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
 from forums.groups.forms import enabled_forums
 from forums.models import ForumConnection
+from forums.web.confirm import TypedConfirmation
 
 FILTERS = [("", "All tags"), ("unused", "Unused (no topics)"), ("one", "On one forum only")]
 _SPLIT = re.compile(r"[,\s]+")
@@ -31,7 +32,7 @@ class TagSearchForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["forum"].queryset = enabled_forums()
+        cast(forms.ModelMultipleChoiceField, self.fields["forum"]).queryset = enabled_forums()
 
 
 class ForumsForm(forms.Form):
@@ -43,7 +44,7 @@ class ForumsForm(forms.Form):
 
     def __init__(self, *args: Any, choices: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["connections"].choices = choices
+        cast(forms.ChoiceField, self.fields["connections"]).choices = choices
         self.fields["connections"].initial = [pk for pk, _ in choices]
 
     def chosen(self) -> list[ForumConnection]:
@@ -63,17 +64,13 @@ class MergeForm(ForumsForm):
     )
 
 
-class DeleteForm(ForumsForm):
-    confirm = forms.CharField(label="Type the tag's name to confirm", max_length=100, strip=False)
+class DeleteForm(TypedConfirmation, ForumsForm):
+    mismatch = "Type the tag's name exactly (“{phrase}”)."
 
     def __init__(self, *args: Any, tag: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.tag = tag
-
-    def clean_confirm(self) -> str:
-        if self.cleaned_data["confirm"] != self.tag:
-            raise forms.ValidationError(f"Type the tag's name exactly (“{self.tag}”).")
-        return self.cleaned_data["confirm"]
+        self.require_phrase(tag)
 
 
 class CreateForm(ForumsForm):
@@ -81,8 +78,12 @@ class CreateForm(ForumsForm):
     field_order = ["connections", "name"]
 
 
-class ConfirmDeleteForm(forms.Form):
-    confirm = forms.CharField(label="Type DELETE to confirm", max_length=10, strip=False)
+class ConfirmDeleteForm(TypedConfirmation, forms.Form):
+    mismatch = "Type {phrase} to confirm."
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.require_phrase("DELETE", help_text="This cannot be undone.")
 
 
 class RetagForm(ForumsForm):
@@ -116,7 +117,7 @@ class RetagForm(ForumsForm):
                 del self.fields[name]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data  # None keeps cleaned_data
         if not data.get("add") and not data.get("remove") and not data.get("replace"):
             raise forms.ValidationError("Say which tags to add or remove.")
         if data.get("source") == "tag" and not (data.get("tag") or "").strip():
@@ -159,5 +160,9 @@ class TagGroupForm(forms.Form):
         return names(self.cleaned_data.get("parent_tag_names", ""))
 
 
-class ConfirmNameForm(forms.Form):
-    confirm = forms.CharField(label="Type its name to confirm", max_length=100, strip=False)
+class ConfirmNameForm(TypedConfirmation, forms.Form):
+    mismatch = "Type the tag group's name exactly (“{phrase}”) to confirm."
+
+    def __init__(self, *args: Any, name: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.require_phrase(name, help_text="Its tags stay; only the group goes.")

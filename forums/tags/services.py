@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from forums.audit.services import audit_record
 from forums.bulk.kinds import get_kind
+from forums.bulk.kinds.tags import TagChangeKind
 from forums.bulk.services import bulk_action_propose
 from forums.clients import ForumClient, client_class, get_client
 from forums.clients.errors import ForumError
@@ -135,7 +136,7 @@ def _check_change(
 
 def tag_change(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     change: str,
     connections: Sequence[ForumConnection],
     params: dict[str, Any],
@@ -168,12 +169,13 @@ def tag_change(
 
 
 def _change_directly(
-    *, actor: AbstractBaseUser, change: str, connection: ForumConnection, params: dict[str, Any]
+    *, actor: User, change: str, connection: ForumConnection, params: dict[str, Any]
 ) -> TagOutcome:
     kind = get_kind(CHANGES[change])
+    assert isinstance(kind, TagChangeKind)
     with _client(connection) as client:
         try:
-            kind.apply_direct(client, params)  # type: ignore[attr-defined]
+            kind.apply_direct(client, params)
         except ForumError as exc:
             _audit(actor=actor, action=f"tag.{change}", connection=connection,
                    target=params["tag"], ok=False, message=str(exc), details=params)  # fmt: skip
@@ -185,9 +187,7 @@ def _change_directly(
     return TagOutcome(True, message)
 
 
-def tag_create(
-    *, actor: AbstractBaseUser, connections: Sequence[ForumConnection], name: str
-) -> TagOutcome:
+def tag_create(*, actor: User, connections: Sequence[ForumConnection], name: str) -> TagOutcome:
     """Create a tag: at once on one forum, as a bulk action on several. Forums that do not
     create tags on their own are refused with the reason, before anything is sent."""
     if not connections:
@@ -227,9 +227,7 @@ def tag_create(
     return TagOutcome(True, message)
 
 
-def tags_delete_unused(
-    *, actor: AbstractBaseUser, connection: ForumConnection, confirm: str
-) -> TagOutcome:
+def tags_delete_unused(*, actor: User, connection: ForumConnection, confirm: str) -> TagOutcome:
     """Delete every tag no topic carries, in the forum's one call (Discourse)."""
     if not client_class(connection.platform).supports(Capability.TAG_DELETE_UNUSED):
         raise ValidationError(f"{connection.name}: deleting unused tags is not offered.")
@@ -292,7 +290,7 @@ def _forum_of(url: str, connections: Sequence[ForumConnection]) -> ForumConnecti
 
 def retag_propose(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     connections: Sequence[ForumConnection],
     params: dict[str, Any],
     topics_text: str = "",
@@ -329,7 +327,7 @@ def _tag_group_client(connection: ForumConnection) -> ForumClient:
 
 def tag_group_save(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     connection: ForumConnection,
     tag_group_id: int | None,
     name: str,
@@ -370,7 +368,7 @@ def tag_group_save(
 
 
 def tag_group_delete(
-    *, actor: AbstractBaseUser, connection: ForumConnection, tag_group_id: int, confirm: str
+    *, actor: User, connection: ForumConnection, tag_group_id: int, confirm: str
 ) -> TagOutcome:
     with _tag_group_client(connection) as client:
         group = next((g for g in client.list_tag_groups() if g.id == tag_group_id), None)

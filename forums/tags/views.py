@@ -185,6 +185,17 @@ def _picked_topics(values: list[str]) -> dict[ForumConnection, list[str]]:
     return {c: chosen[c.pk] for c in forums}
 
 
+def _retag_pace(connections) -> str:
+    """How many topics one call changes, per software of the forums offered, in its words:
+    "Discourse up to 100 topics per call, NodeBB one topic per call"."""
+    said = []
+    for cls in dict.fromkeys(client_class(c.platform) for c in connections):
+        size = cls.retag_batch_size
+        per = "one topic" if size == 1 else f"up to {size} topics"
+        said.append(f"{cls.software} {per} per call")
+    return ", ".join(said)
+
+
 @require_http_methods(["GET", "POST"])
 @requires("propose_bulkaction")
 def tag_retag(request: HtmxHttpRequest) -> HttpResponse:
@@ -220,6 +231,7 @@ def tag_retag(request: HtmxHttpRequest) -> HttpResponse:
         "picked": picked,
         "picked_values": request.POST.getlist("topic") if picked else [],
         "picked_count": sum(len(v) for v in picked.values()),
+        "retag_pace": _retag_pace(offering),
     }
     return render(request, "tags/retag.html", context)
 
@@ -279,7 +291,7 @@ def tag_group_edit(request: HtmxHttpRequest, connection_id: int, tag_group_id: i
                 messages.success(request, outcome.message)
                 return redirect("forums:tag-group-list", connection_id=connection.pk)
             form.add_error(None, outcome.message)
-    delete_form = ConfirmNameForm()
+    delete_form = ConfirmNameForm(name=group.name)
     context = {"connection": connection, "group": group, "form": form, "delete_form": delete_form}
     return render(request, "tags/tag_group_form.html", context)
 
@@ -290,12 +302,11 @@ def tag_group_delete(
     request: HtmxHttpRequest, connection_id: int, tag_group_id: int
 ) -> HttpResponse:
     connection = _connection(connection_id)
-    form = ConfirmNameForm(request.POST)
-    form.is_valid()
     try:
+        # The service reads the group and checks the typed name against it (no JavaScript).
         outcome = services.tag_group_delete(
             actor=request.user, connection=connection, tag_group_id=tag_group_id,
-            confirm=form.cleaned_data.get("confirm", ""),
+            confirm=request.POST.get("confirm", ""),
         )  # fmt: skip
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))

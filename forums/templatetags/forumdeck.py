@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import re
+
 from django import template
 from django.utils import formats, timezone
 
-from forums.clients import client_class
-from forums.clients.records import ForumUser, ModerationEvent, Penalty
-from forums.web.times import ago
+from forums.clients import client_class, supported_platforms
+from forums.clients.records import Capability, ForumUser, ModerationEvent, Penalty
+from forums.web.times import ago, running_for
 
 register = template.Library()
 
@@ -18,6 +20,13 @@ def _when(value) -> str:
 
 def _words(platform: str):
     return client_class(platform).words
+
+
+@register.filter
+def software(platform: str) -> str:
+    """A platform's name as its client gives it ("NodeBB"), or the key itself for a platform
+    this Forumdeck no longer speaks."""
+    return client_class(platform).software if platform in supported_platforms() else platform
 
 
 @register.filter
@@ -138,3 +147,26 @@ def paginator(
         "following": following,
         "label": label,
     }
+
+
+# The clients' messages point to the edit page ("Check both (Edit this forum).") for the pages
+# that show them elsewhere; on that page itself the pointer only confuses.
+_EDIT_POINTER = re.compile(r"\s*(?:Check (?:both|it) \(Edit this forum\)\.|\(Edit this forum\))")
+
+
+@register.filter
+def without_edit_pointer(message: str) -> str:
+    """A forum's error message as the edit page shows it: without "(Edit this forum)"."""
+    return _EDIT_POINTER.sub("", str(message or "")).strip()
+
+
+@register.filter
+def offers(platform: str, capability: str) -> bool:
+    """``connection.platform|offers:"review_queue"``: asked of the platform's client class."""
+    return client_class(platform).supports(Capability(capability))
+
+
+@register.filter(name="running_for")
+def running_for_filter(value) -> str:
+    """ "less than a minute", "3 minutes": see ``forums.web.times.running_for``."""
+    return running_for(value)

@@ -94,9 +94,10 @@ def _parse_datetime(text: str) -> datetime | None:
         try:
             day = date.fromisoformat(text)
         except ValueError:
-            parsed = _parse_written(text)
-            if parsed is None:
+            written = _parse_written(text)
+            if written is None:
                 return None
+            parsed = written
         else:
             parsed = datetime(day.year, day.month, day.day)
     if timezone.is_naive(parsed):

@@ -38,7 +38,9 @@ def csv_rows(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> Iterator[s
         yield writer.writerow([csv_safe(v) for v in row])
 
 
-def csv_response(filename: str, header: Iterable[str], rows: Iterable[Iterable[Any]]):
+def csv_response(
+    filename: str, header: Iterable[str], rows: Iterable[Iterable[Any]]
+) -> StreamingHttpResponse:
     """A streamed CSV download named ``filename`` (without ".csv")."""
     response = StreamingHttpResponse(csv_rows(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'

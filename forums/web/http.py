@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -9,9 +10,12 @@ from django_htmx.middleware import HtmxDetails
 
 
 class HtmxHttpRequest(HttpRequest):
-    """A request as django-htmx's middleware leaves it (typed once, for every view)."""
+    """A request as the middleware leaves it for a view (typed once, for every view): with
+    django-htmx's details, and signed in (LoginRequiredMiddleware; a view marked
+    ``login_not_required`` takes a plain HttpRequest instead)."""
 
     htmx: HtmxDetails
+    user: User
 
 
 def render_page(

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import import_module
+from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -34,7 +35,7 @@ class NavLink:
     badge_title: str = ""
 
 
-def _bulk_waiting(user) -> int:
+def _bulk_waiting(user: Any) -> int:
     from forums.bulk.selectors import bulk_waiting_for
 
     return bulk_waiting_for(user)
@@ -73,12 +74,12 @@ def navigation_for(request: HttpRequest) -> list[NavLink]:
             continue
         if item.area_urls:
             current = (
-                bool(match)
+                match is not None
                 and "forums" in match.namespaces
                 and (current_name in _url_names(item.area_urls))
             )
         else:
-            current = bool(match) and match.view_name == item.url_name
+            current = match is not None and match.view_name == item.url_name
         links.append(
             NavLink(
                 label=item.label,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from typing import Any
 
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
@@ -15,7 +16,9 @@ class CappedPaginator(Paginator):
     ``capped`` says there is more: the ``{% paginator %}`` tag then reads "more than 10,000".
     """
 
-    def __init__(self, object_list, per_page, *, cap: int = 10_000, **kwargs) -> None:
+    def __init__(
+        self, object_list: Any, per_page: int, *, cap: int = 10_000, **kwargs: Any
+    ) -> None:
         super().__init__(object_list, per_page, **kwargs)
         self.cap = cap
 

@@ -9,6 +9,8 @@ says so on the form; nothing of the file is stored.
 
 from __future__ import annotations
 
+from typing import IO, Any
+
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import HttpRequest
@@ -48,11 +50,18 @@ class LimitedUploadHandler(FileUploadHandler):
         # Stop reading the request here: the rest of it is never read, let alone stored.
         raise StopUpload(connection_reset=True)
 
-    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+    def handle_raw_input(
+        self,
+        input_data: IO[bytes],
+        META: dict[str, str],
+        content_length: int,
+        boundary: str,
+        encoding: str | None = None,
+    ) -> None:
         self.too_large = content_length > _limit() + _FORM_SLACK
         return None  # the other handlers parse it
 
-    def new_file(self, *args, **kwargs) -> None:
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)
         self.received = 0
         if self.too_large:

@@ -133,7 +133,7 @@ def test_download_link(sandbox_connection, app, moderator):
     name = app.backups[0]["filename"]
     message = services.backup_send_download_link(actor=moderator, connection=sandbox_connection,
                                                   filename=name)  # fmt: skip
-    assert "e-mails a download link" in message
+    assert "Discourse e-mails the link to the forum account Forumdeck acts as: system" in message
     assert app.calls.count("PUT", f"/admin/backups/{name}", status=200) == 1
     with pytest.raises(ValidationError, match="no backup named nope.tar.gz"):
         services.backup_send_download_link(actor=moderator, connection=sandbox_connection,
@@ -201,3 +201,27 @@ def test_a_scheduled_run_of_a_disabled_or_deleted_forum(sandbox_connection, admi
     sandbox_connection.delete()
     assert services.backup_scheduled_run(connection_id=pk) is None
     assert not PeriodicTask.objects.filter(name=f"forumdeck: back up forum #{pk}").exists()
+
+
+def test_a_backup_that_ends_while_its_cancel_waits_says_so(
+    sandbox_connection, app, moderator, monkeypatch
+):
+    import time
+
+    from forums import tasks
+    from forums.bulk.pacing import get_pacer
+    from forums.models import ForumPace
+
+    run = services.backup_start(actor=moderator, connection=sandbox_connection, with_uploads=False)
+    get_pacer().hold_until(sandbox_connection, time.time() + 45)
+    monkeypatch.setattr("forums.backups.services.current_app.send_task", lambda *a, **k: None)
+    message = services.backup_cancel(actor=moderator, connection=sandbox_connection)
+    assert message.startswith("Cancel requested by moe")
+    ForumPace.objects.filter(connection_id=sandbox_connection.pk).update(next_slot=0)
+    finish(app)
+    run = services.backup_run_refresh(run=run)
+    assert run.state == BackupRun.State.SUCCEEDED
+    assert "It ended before the cancel could be sent" in run.message
+    app.calls.clear()
+    tasks.cancel_backup.run(sandbox_connection.pk, moderator.pk)  # nothing left to cancel
+    assert app.calls.count(method="DELETE") == 0

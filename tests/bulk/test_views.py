@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from html import escape
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from forums.bulk import engine
+from forums.bulk import engine, selectors
+from forums.bulk.services import bulk_action_propose
 from forums.models import BulkAction
 from forums.roles import APPROVER, MODERATOR
 from tests.bulk.helpers import approve, planned_group_add, propose_and_plan, usernames
@@ -32,11 +35,17 @@ def test_moderator_proposes_and_sees_the_plan_with_junk_line_numbers(
     moderator_client, sandbox_connection, discourse_sandbox
 ):
     names = usernames(discourse_sandbox, 3, not_in_group="translators")
-    response = propose_post(
-        moderator_client,
-        sandbox_connection,
-        targets="\n".join([names[0], "what is this?", *names[1:]]),
-    )
+    pasted = "\n".join([names[0], "what is this?", *names[1:]])
+    # As on a group's members form: the unreadable line stops the form, listed with its
+    # number, and nothing is proposed until it is corrected or left out on purpose.
+    stopped = propose_post(moderator_client, sandbox_connection, targets=pasted)
+    html = stopped.content.decode()
+    assert stopped.status_code == 200 and not BulkAction.objects.exists()
+    assert "1 line(s) cannot be read (listed below)" in html
+    assert "line 2: <code>what is this?</code>" in html
+    assert "Leave out the lines listed above and propose the rest" in html
+    assert names[0] in html  # the paste is kept for correcting
+    response = propose_post(moderator_client, sandbox_connection, targets=pasted, accept_junk="on")
     action = BulkAction.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("forums:bulk-detail", args=[action.pk])
@@ -297,3 +306,106 @@ def test_a_paste_too_large_for_a_form_gets_a_page_that_says_so(moderator_client,
     )
     assert response.status_code == 400
     assert "For a long list of targets, upload it as a CSV file" in response.content.decode()
+
+
+# --- issue 26, item 14 -----------------------------------------------------------------------
+def test_a_group_sync_names_its_target_groups(
+    moderator, viewer_client, nodebb_connection, nodebb_sandbox
+):
+    app = nodebb_sandbox.app
+    members = set(app.state.groups["Support Team"]["members"])
+    outsider = next(u for u in app.state.users.values() if u["uid"] > 2 and u["uid"] not in members)
+    action = bulk_action_propose(
+        actor=moderator, kind="group_sync",
+        params={"source": "Elsewhere: Support", "groups": {"Sandbox NodeBB": "support-team"},
+                "remove": False},
+        targets_by_connection={nodebb_connection: [f"add:{outsider['username']}"]},
+    )  # fmt: skip
+    assert engine.plan_action(action.pk).again_in is None
+    html = viewer_client.get(reverse("forums:bulk-detail", args=[action.pk])).content.decode()
+    parameters = html[html.index('id="parameters-heading"') :].split("</section>")[0]
+    assert "<dt>Target groups</dt><dd>Sandbox NodeBB: Support Team</dd>" in parameters
+    assert "support-team" not in html and "{&#x27;" not in html
+
+
+def test_the_csv_file_sits_right_below_the_targets(moderator_client, sandbox_connection):
+    """Issue 26, item 22: "…or a CSV file" is the other way to give the targets, so it is
+    drawn next to them (and still sent last, so a refused file loses no other field)."""
+    html = moderator_client.get(reverse("forums:bulk-create")).content.decode()
+    targets, csv_file = html.index('id="id_targets"'), html.index('id="id_csv_file"')
+    between = html[targets:csv_file]
+    assert "<fieldset" not in between and "kind-params" not in between
+    assert html.rindex("kind-params", 0, targets) < targets  # the details come before both
+    after = html[html.index(">", csv_file) : html.index('value="Make the plan"')]
+    assert 'name="' not in after  # the file is still the last field sent
+
+
+def test_an_action_waiting_for_approval_shows_its_plan_not_a_progress_bar(
+    moderator, viewer_client, sandbox_connection, discourse_sandbox
+):
+    names = usernames(discourse_sandbox, 3, not_in_group="translators")
+    action = propose_and_plan(
+        proposer=moderator,
+        connection=sandbox_connection,
+        kind="group_add",
+        targets=[*names, "nobody-by-this-name"],  # skipped while planning: not found
+        params={"group": "translators"},
+    )
+    assert action.state == BulkAction.State.PENDING_APPROVAL
+    html = viewer_client.get(reverse("forums:bulk-list")).content.decode()
+    row = html.split(f">#{action.pk}</a>")[1].split("</tr>")[0]
+    assert "<progress" not in row
+    assert "Planned: 3 to change, 1 skipped" in row
+    page = viewer_client.get(reverse("forums:bulk-detail", args=[action.pk])).content.decode()
+    assert "<progress" not in page
+
+
+def test_a_run_waiting_for_forumdecks_pace_says_so_and_its_estimate_never_climbs(
+    moderator, approver, approver_client, sandbox_connection, discourse_sandbox
+):
+    from datetime import timedelta
+
+    from forums.bulk.services import bulk_action_cancel
+
+    action = propose_and_plan(
+        proposer=moderator,
+        connection=sandbox_connection,
+        kind="suspend",  # one call per person
+        targets=usernames(discourse_sandbox, 8),
+        params={"reason": "spam wave", "until": "7 days"},
+    )
+    # Four calls a minute: the run sends the window's four, then waits for Forumdeck's book.
+    type(sandbox_connection).objects.filter(pk=sandbox_connection.pk).update(requests_per_minute=4)
+    approve(action, approver)
+    engine.run_action(action.pk)
+    action.refresh_from_db()
+    assert action.state == BulkAction.State.RUNNING
+    note = action.last_error
+    assert note.startswith(
+        "Waiting for Forumdeck's pace for Sandbox Discourse (4 calls a minute): about "
+    )
+    assert "asked to wait" not in note and "rate limit" not in note
+    seconds = note.split("about ")[1].removesuffix(" s.")
+    assert seconds.isdigit()  # whole seconds, not 15.3929
+
+    assert 0 < selectors.progress(action).done < 8  # some sent, the rest waits
+    url = reverse("forums:bulk-detail", args=[action.pk])
+    html = approver_client.get(url).content.decode()
+    shown = escape(note)
+    assert shown in html and f'class="errornote">{shown}' not in html  # a wait, not an error
+    first = re.search(r"about (\d+) (s|min) left", html)
+    assert first is not None
+    # The run waited (as it does at a slow pace): the time spent must not raise the estimate.
+    BulkAction.objects.filter(pk=action.pk).update(
+        started_at=action.started_at - timedelta(minutes=5)
+    )
+    later = re.search(r"about (\d+) (s|min) left", approver_client.get(url).content.decode())
+    assert later is not None and later.groups() == first.groups()
+
+    # Cancelled while waiting: a finished action keeps no red "waiting" notice.
+    bulk_action_cancel(actor=moderator, action=action)
+    engine.run_action(action.pk)
+    action.refresh_from_db()
+    assert action.state == BulkAction.State.CANCELLED
+    page = approver_client.get(url).content.decode()
+    assert "Waiting for Forumdeck" not in page

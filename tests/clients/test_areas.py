@@ -117,15 +117,17 @@ def test_each_platform_names_things_in_its_own_words():
 
 def test_each_platform_checks_its_own_connection_settings():
     nodebb, discourse = client_class("nodebb"), client_class("discourse")
+    master = {"master_token": True}
     with pytest.raises(SettingsProblem) as problem:
-        nodebb.validate_settings(base_url="https://f.example", api_username="", master_token=True)
+        nodebb.validate_settings(base_url="https://f.example", api_username="", settings=master)
     assert "acts as a user" in problem.value.errors["api_username"]
     assert nodebb.validate_settings(
-        base_url="https://f.example", api_username=" 1 ", master_token=True
-    ) == {"api_username": "1", "master_token": True}
+        base_url="https://f.example", api_username=" 1 ", settings=master
+    ) == {"api_username": "1", "settings": {"master_token": True}}
     with pytest.raises(SettingsProblem) as problem:
         discourse.validate_settings(base_url="https://f.example", api_username=" ")
     assert "username the key acts as" in problem.value.errors["api_username"]
+    # A setting another platform declares is dropped, never kept on the row.
     assert discourse.validate_settings(
-        base_url="https://f.example", api_username="system", master_token=True
-    ) == {"api_username": "system", "master_token": False}
+        base_url="https://f.example", api_username="system", settings=master
+    ) == {"api_username": "system", "settings": {}}

@@ -110,3 +110,51 @@ def test_rotation_refuses_and_changes_nothing_when_a_row_cannot_be_decrypted(set
     with pytest.raises(CommandError, match="cannot be decrypted"):
         call_command("rotate_encryption_keys")
     assert raw_key_column(good.pk) == before
+
+
+def raw_settings_column(pk: int) -> dict:
+    import json
+
+    with db.cursor() as cursor:
+        cursor.execute("SELECT settings FROM forums_forumconnection WHERE id = %s", [pk])
+        return json.loads(cursor.fetchone()[0])
+
+
+@pytest.mark.django_db
+def test_secret_settings_are_rotated_too_and_plain_ones_left_alone(settings):
+    from forums.clients.settings_schema import reveal_settings, seal
+
+    k1, k2 = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.FORUMDECK_ENCRYPTION_KEYS = [k1]
+    row = ForumConnectionFactory(settings={"region": "eu", "secret": seal("setting-SECRET")})
+    stored = raw_settings_column(row.pk)
+    assert stored["region"] == "eu" and stored["secret"]["hint"] == "CRET"
+    assert stored["secret"]["$sealed"].startswith(f"fd1:{key_id(k1)}:")
+    assert "setting-SECRET" not in str(stored)
+
+    settings.FORUMDECK_ENCRYPTION_KEYS = [k2, k1]
+    call_command("rotate_encryption_keys", stdout=io.StringIO())
+    rotated = raw_settings_column(row.pk)
+    assert rotated["secret"]["$sealed"].startswith(f"fd1:{key_id(k2)}:")
+    assert rotated["region"] == "eu" and rotated["secret"]["hint"] == "CRET"
+    # The API key and the secret setting: two secrets re-encrypted.
+    assert AuditEntry.objects.get(action="encryption.rotate").details["rotated"] == 2
+
+    settings.FORUMDECK_ENCRYPTION_KEYS = [k2]  # K1 dropped
+    loaded = ForumConnection.objects.get(pk=row.pk)
+    assert reveal_settings(loaded.settings) == {"region": "eu", "secret": "setting-SECRET"}
+
+
+@pytest.mark.django_db
+def test_an_undecryptable_secret_setting_fails_only_the_forums_calls(settings):
+    from forums.clients.settings_schema import seal
+
+    settings.FORUMDECK_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    row = ForumConnectionFactory(settings={"secret": seal("lost-setting")})
+    settings.FORUMDECK_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    row.api_key = SECRET  # the key itself entered again under the new key; the setting not
+    row.save()
+    loaded = ForumConnection.objects.get(pk=row.pk)  # the row still loads
+    assert "lost-setting" not in repr(loaded.settings)
+    with pytest.raises(ForumKeyUndecryptable, match="secret setting .* enter it again"):
+        get_client(loaded)

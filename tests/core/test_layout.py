@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import inspect
 import re
 from pathlib import Path
 
@@ -132,3 +133,74 @@ def test_only_the_clients_and_sandboxes_ask_which_platform_they_talk_to():
 def test_forums_urls_only_includes_the_areas():
     text = (FORUMS / "urls.py").read_text()
     assert "include(" in text and "views" not in text
+
+
+def _registered_platforms():
+    from forums.clients.registry import PLATFORMS
+
+    return PLATFORMS
+
+
+@pytest.mark.parametrize("key", list(_registered_platforms()))
+def test_each_platform_follows_the_client_recipe(key):
+    """docs/architecture.md, "To add a platform", steps 1 and 2 (docs/capabilities.md is
+    checked by test_capabilities_doc.py)."""
+    cls = _registered_platforms()[key]
+    assert cls.platform == key and cls.software
+    package = FORUMS / "clients" / key
+    assert (package / "__init__.py").exists() and (package / "capability_notes.py").exists()
+    assert cls.capability_notes, f"{key}: its words for docs/capabilities.md"
+    assert cls.words.key_help, f"{key}: where its API key is made, for the connection form"
+    names = [s.name for s in cls.settings_schema]
+    assert len(set(names)) == len(names) and all(n.isidentifier() for n in names)
+    signature = inspect.signature(cls.validate_settings)
+    assert list(signature.parameters) == ["base_url", "api_username", "settings", "stored"], (
+        f"{key}: validate_settings keeps the neutral signature"
+    )
+
+
+def _strings_that_are_not_docstrings(tree: ast.AST):
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings
+        ):
+            yield node
+
+
+def test_neutral_code_and_templates_never_name_a_platform_to_a_person():
+    """Labels, help texts and messages outside the clients come from the clients' words, so
+    a new platform is never missing from them (comments and docstrings may give examples).
+    The sandbox command serves the sandboxes, which are platform code."""
+    softwares = [cls.software for cls in _registered_platforms().values()]
+    allowed = (
+        "forums/clients/",
+        "forums/sandbox/",
+        "forums/migrations/",
+        "forums/models.py",
+        "forums/management/commands/sandbox.py",
+    )
+    offenders = []
+    for path in FORUMS.rglob("*.py"):
+        relative = str(path.relative_to(ROOT))
+        if relative.startswith(allowed):
+            continue
+        for node in _strings_that_are_not_docstrings(ast.parse(path.read_text())):
+            named = [s for s in softwares if s in node.value]
+            if named:
+                offenders.append(f"{relative}:{node.lineno} names {', '.join(named)}")
+    for path in (ROOT / "templates").rglob("*.html"):
+        text = re.sub(r"\{#.*?#\}", "", path.read_text(), flags=re.S)
+        named = [s for s in softwares if s in text]
+        if named:
+            offenders.append(f"{path.relative_to(ROOT)} names {', '.join(named)}")
+    assert offenders == []

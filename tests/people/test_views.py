@@ -108,6 +108,49 @@ def test_person_page_offers_each_forum_its_own_actions(
     assert ">Suspend<" not in nodebb_page and "Moderation history on Sandbox NodeBB" in nodebb_page
 
 
+def test_the_person_page_offers_only_the_actions_that_fit_the_account(
+    moderator_client, kim, sandbox_connection, discourse_sandbox
+):
+    url = reverse("forums:person-detail", args=[sandbox_connection.pk, kim["discourse"]])
+
+    def buttons() -> list[str]:
+        html = moderator_client.get(url).content.decode()
+        panel = html.split('id="action-buttons"')[1].split("</div>")[0]
+        return re.findall(r">([^<>]+)</a>", panel)
+
+    active = buttons()  # an active account that nobody penalised
+    assert "Suspend" in active and "Silence" in active and "Deactivate" in active
+    assert not {"Unsuspend", "Unsilence", "Approve", "Activate"} & set(active)
+
+    user = discourse_sandbox.app.users[kim["discourse"]]
+    user["approved"] = False
+    assert "Approve" not in buttons()  # the forum does not make accounts wait: nothing to do
+    # A forum where accounts wait for approval: Discourse then says whether each one is.
+    discourse_sandbox.app.config.must_approve_users = True
+    user["suspended_till"] = timezone.now() + timedelta(days=3)
+    user["suspended_at"] = timezone.now()
+    user["approved"], user["active"] = False, False
+    changed = buttons()
+    assert "Unsuspend" in changed and "Suspend" not in changed
+    assert "Activate" in changed and "Deactivate" not in changed
+    assert "Approve" not in changed  # Discourse approves only an active account
+
+    user["active"] = True
+    assert "Approve" in buttons()
+
+
+def test_after_suspending_the_buttons_offer_unsuspend(moderator_client, kim, sandbox_connection):
+    url = reverse("forums:person-action", args=[sandbox_connection.pk, kim["discourse"], "suspend"])
+    done = moderator_client.post(
+        url,
+        {"username": "kim_lee", "reason": "Spam links", "until": "7 days"},
+        headers={"HX-Request": "true"},
+    ).content.decode()
+    buttons = done.split('id="action-buttons"')[1].split("</div>")[0]
+    assert 'hx-swap-oob="true"' in buttons.split(">")[0]
+    assert ">Unsuspend<" in buttons and ">Suspend<" not in buttons
+
+
 def test_suspend_in_place_with_a_duration(
     moderator_client, kim, sandbox_connection, discourse_sandbox
 ):
@@ -162,6 +205,22 @@ def test_delete_needs_the_username_typed(moderator_client, kim, nodebb_connectio
     assert kim["nodebb"] in nodebb_sandbox.app.state.users
     moderator_client.post(url, {"username": "kimlee", "confirm": "kimlee"})
     assert kim["nodebb"] not in nodebb_sandbox.app.state.users
+
+
+def test_a_deleted_persons_page_reloaded_shows_what_forumdeck_did(
+    moderator_client, kim, nodebb_connection, nodebb_sandbox
+):
+    url = reverse("forums:person-action", args=[nodebb_connection.pk, kim["nodebb"], "delete_both"])
+    moderator_client.post(url, {"username": "kimlee", "confirm": "kimlee"})
+    assert kim["nodebb"] not in nodebb_sandbox.app.state.users
+    page = moderator_client.get(
+        reverse("forums:person-detail", args=[nodebb_connection.pk, kim["nodebb"]])
+    ).content.decode()
+    assert "This person no longer exists on Sandbox NodeBB." in page
+    audit = page.split('id="person-audit"')[1]
+    assert "Nothing yet." not in audit
+    assert "Delete account and posts (one person)" in audit
+    assert "kimlee is deleted with everything they posted." in audit
 
 
 def test_a_person_deleted_meanwhile_is_reported_plainly(
@@ -517,3 +576,32 @@ def test_every_call_of_a_search_and_a_person_page_takes_a_slot_in_the_forums_boo
         calls = sandbox.app.calls.count()
         assert calls > 0
         assert booked_calls(connection) == calls
+
+
+# --- issue 26, items 13, 19 and 21 -------------------------------------------------------------
+def test_the_bulk_bar_offers_only_what_the_forums_found_can_do(
+    moderator_client, discourse_sandbox, userecho_sandbox, sandbox_connection, userecho_connection
+):
+    userecho_sandbox.app.add_person(username="kim-lee", email=EMAIL, name="Kim Lee")
+    only_userecho = search(moderator_client, q="kim-lee")
+    assert "kim-lee" in only_userecho
+    # UserEcho has no suspension and no bulk delete: nothing to pick, and it says why.
+    assert 'id="bulk-kind"' not in only_userecho and 'name="account"' not in only_userecho
+    assert "None of these forums takes a bulk action on accounts" in only_userecho
+    discourse_sandbox.app.add_person(username="kim_lee", email=EMAIL, name="Kim Lee")
+    both = search(moderator_client, q="kim")
+    bar = both[both.index('id="bulk-kind"') :].split("</select>")[0]
+    assert re.findall(r'value="(\w+)"', bar) == ["suspend", "unsuspend", "delete_users"]
+
+
+def test_the_new_status_says_what_it_means(viewer_client):
+    html = viewer_client.get(reverse("forums:people-search")).content.decode()
+    assert '<option value="new">Joined in the last 30 days</option>' in html
+    assert '<option value="new">New</option>' not in html
+
+
+def test_the_nodebb_partial_address_note_only_for_part_of_an_address(viewer_client, kim):
+    note = "it cannot find part of an address"
+    assert note not in search(viewer_client, q="zzqqxx")  # a plain username: no note
+    assert note in search(viewer_client, q="lee.example")  # a domain's shape
+    assert note in search(viewer_client, q="zzqq@exa")  # with an @

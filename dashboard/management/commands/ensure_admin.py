@@ -30,7 +30,7 @@ class Command(BaseCommand):
             return
         username = os.environ.get("DJANGO_SUPERUSER_USERNAME") or "admin"
         email = os.environ.get("DJANGO_SUPERUSER_EMAIL", "")
-        password = os.environ.get("DJANGO_SUPERUSER_PASSWORD")
+        password = os.environ.get("DJANGO_SUPERUSER_PASSWORD") or ""
         generated = not password
         if generated:
             password = secrets.token_urlsafe(12)

@@ -59,6 +59,12 @@ class Child:
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    @property
+    def started(self) -> subprocess.Popen:
+        """The process, once ``start`` has run."""
+        assert self.process is not None, f"the {self.name} was never started"
+        return self.process
+
     def start(self) -> None:
         # Own process groups: the terminal's Ctrl-C reaches only us, we stop the children in
         # order instead of racing them, and a dead main process's pool can be cleared away.
@@ -155,7 +161,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         for child in children.values():
             child.start()
-            self.say(f"Started the {child.name} (pid {child.process.pid}).")
+            self.say(f"Started the {child.name} (pid {child.started.pid}).")
         host, _, port = options["bind"].rpartition(":")
         self.stdout.write(
             self.style.SUCCESS(
@@ -182,7 +188,7 @@ class Command(BaseCommand):
                 for child in children.values():
                     if child.running:
                         continue
-                    code = child.process.returncode
+                    code = child.started.returncode
                     if not child.restartable:
                         self.say(
                             f"The {child.name} process exited ({describe_exit(code)}); "
@@ -207,7 +213,7 @@ class Command(BaseCommand):
             for child in children.values():
                 if child.running:
                     with contextlib.suppress(ProcessLookupError):
-                        child.process.send_signal(signal.SIGTERM)
+                        child.started.send_signal(signal.SIGTERM)
             deadline = time.monotonic() + STOP_GRACE_SECONDS
             for child in children.values():
                 child.stop(grace=max(deadline - time.monotonic(), 0.1))
@@ -262,7 +268,7 @@ class Command(BaseCommand):
             return False
         child.stop(grace=grace)  # the dead main process's pool, or a stuck worker
         child.start()
-        self.say(f"The {child.name} {why}; started it again (pid {child.process.pid}).", error=True)
+        self.say(f"The {child.name} {why}; started it again (pid {child.started.pid}).", error=True)
         return True
 
     def _check_worker_takes_tasks(self, children: dict[str, Child], options: dict) -> bool:
@@ -295,5 +301,6 @@ class Command(BaseCommand):
         sandboxes = start_demo_sandboxes()
         call_command("demo_connections", *[f"{s.app.platform}={s.url}" for s in sandboxes])
         for sandbox in sandboxes:
-            self.stdout.write(f"Demo {sandbox.app.platform} sandbox forum at {sandbox.url}")
+            # Its own title ("Demo Discourse forum"), as the software spells its name.
+            self.stdout.write(f"{sandbox.app.config.title} (sandbox) at {sandbox.url}")
         return sandboxes

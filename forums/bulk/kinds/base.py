@@ -81,9 +81,9 @@ class Kind:
         if not form.is_valid():
             raise forms.ValidationError(
                 [
-                    f"{form.fields[f].label or f}: {' '.join(e)}"
+                    f"{form.fields[f].label or f}: {' '.join(str(m) for m in e)}"
                     if f in form.fields
-                    else " ".join(e)
+                    else " ".join(str(m) for m in e)
                     for f, e in form.errors.items()
                 ]
             )
@@ -98,6 +98,11 @@ class Kind:
 
     def describe(self, params: dict[str, Any]) -> str:
         return self.label
+
+    def parameter_words(self, name: str, value: Any, plan: dict[str, Any], shown: str) -> str:
+        """One parameter as the action's page shows it (``shown``: the plain rendering); a kind
+        whose parameter is a forum's key for something says its name instead."""
+        return shown
 
     def parse_targets(self, text: str = "", *, csv_data: str | None = None) -> ParsedTargets:
         """The targets a person gave: usernames, e-mail addresses or ids (see targets.py)."""
@@ -185,15 +190,15 @@ class Kind:
         answer was lost is checked before it is sent again.)"""
         return reason.startswith("already")
 
-    def recheck_calls(self, client: ForumClient, count: int) -> int:
+    def recheck_calls(self, client: ForumClient | type[ForumClient], count: int) -> int:
         return math.ceil(count / max(client.resolve_batch_size, 1))
 
-    def run_overhead_calls(self, client: ForumClient) -> int:
+    def run_overhead_calls(self, client: ForumClient | type[ForumClient]) -> int:
         """Calls a run makes once per forum before its first batch (see prepare)."""
         return 0
 
     # --- applying --------------------------------------------------------------------------
-    def batch_size(self, client: ForumClient) -> int:
+    def batch_size(self, client: ForumClient | type[ForumClient]) -> int:
         return 1
 
     def apply(
@@ -208,7 +213,7 @@ class Kind:
         whole batch failed."""
         raise NotImplementedError
 
-    def apply_calls(self, client: ForumClient, count: int) -> int:
+    def apply_calls(self, client: ForumClient | type[ForumClient], count: int) -> int:
         return math.ceil(count / self.batch_size(client))
 
 

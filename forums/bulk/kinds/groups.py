@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 from django import forms
 
-from forums.clients import ForumClient
+from forums.clients import ForumClient, client_class, supported_platforms
 from forums.clients.errors import ForumNotFound
 from forums.clients.records import Capability, ForumGroup
 
@@ -20,12 +20,25 @@ from .base import Kind, Resolved, Target, check_each
 
 
 class GroupParamsForm(forms.Form):
-    group = forms.CharField(
-        max_length=255,
-        label="Group",
-        help_text="The group's name (Discourse) or slug (NodeBB). Starting from the group's page "
-        "under Groups chooses it for you.",
-    )
+    group = forms.CharField(max_length=255, label="Group")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["group"].help_text = (
+            f"The group's {_group_key_words()}. Starting from the group's page under Groups "
+            "chooses it for you."
+        )
+
+
+def _group_key_words() -> str:
+    """ "name (Discourse) or slug (NodeBB)": what each platform offering these kinds names a
+    group by, in its client's words."""
+    by_word: dict[str, list[str]] = {}
+    for platform in supported_platforms():
+        cls = client_class(platform)
+        if all(c in cls.capabilities for c in GroupKind.capabilities):
+            by_word.setdefault(cls.words.group_key, []).append(cls.software)
+    return " or ".join(f"{word} ({', '.join(names)})" for word, names in by_word.items()) or "name"
 
 
 class GroupKind(Kind):
@@ -314,9 +327,25 @@ class GroupSyncKind(Kind):
     from_bulk_form = False
 
     def describe(self, params):
-        targets = ", ".join(f"{forum}: {key}" for forum, key in sorted(params["groups"].items()))
+        # The target groups by name are in the parameters (parameter_words): the plan knows
+        # them; here only each forum's key would be at hand.
+        targets = ", ".join(sorted(params["groups"]))
         removing = ", removing people not in it" if params.get("remove") else ""
         return f"Sync group {params['source']} to {targets}{removing}"
+
+    def parameter_words(self, name, value, plan, shown):
+        if name != "groups" or not isinstance(value, dict):
+            return shown
+        # The plan read each target group (frozen per forum): its name, not its key.
+        frozen = plan.get("frozen") or {}
+        names = {}
+        for row in plan.get("per_connection") or []:
+            group = (frozen.get(str(row.get("connection"))) or {}).get("group") or {}
+            if group.get("name"):
+                names[row.get("name")] = group["name"]
+        return "\n".join(
+            f"{forum}: {names.get(forum, key)}" for forum, key in sorted(value.items())
+        )
 
     def parse_targets(self, text="", *, csv_data=None):
         result = ParsedTargets()

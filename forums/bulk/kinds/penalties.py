@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from django import forms
 from django.core.validators import MaxLengthValidator
@@ -56,13 +56,20 @@ class PenaltyParamsForm(forms.Form):
         label="Message to the users",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Optional e-mail to the user (forums that send one, e.g. Discourse).",
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        senders = [
+            client_class(p).software
+            for p in supported_platforms()
+            if any(r.sends_message for r in client_class(p).penalty_rules.values())
+        ]
+        self.fields["message"].help_text = "Optional e-mail to the user" + (
+            f" ({', '.join(senders)}: the forums that send one)." if senders else "."
+        )
         limit = reason_max()
-        reason = self.fields["reason"]
+        reason = cast(forms.CharField, self.fields["reason"])
         reason.max_length = limit
         reason.validators.append(MaxLengthValidator(limit))
         reason.widget.attrs["maxlength"] = str(limit)

@@ -143,7 +143,7 @@ class TagRenameForm(forms.Form):
     new_name = forms.CharField(max_length=100, label="New name")
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or self.cleaned_data  # None keeps cleaned_data
         if data.get("tag") and data.get("new_name") and data["tag"] == data["new_name"]:
             raise forms.ValidationError("The new name is the tag's name already.")
         return data
@@ -185,7 +185,7 @@ class TagMergeForm(forms.Form):
     into = forms.CharField(max_length=100, label="Merge into")
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or self.cleaned_data  # None keeps cleaned_data
         if data.get("tag") and data.get("into") and data["tag"].lower() == data["into"].lower():
             raise forms.ValidationError("A tag cannot be merged into itself.")
         return data

@@ -11,7 +11,7 @@ from typing import Any
 
 from django import forms
 
-from forums.clients.errors import ForumNotFound
+from forums.clients.errors import ForumBadResponse, ForumNotFound, ForumRejected
 from forums.clients.records import Capability, ForumTopic
 
 from ..targets import ParsedTargets, Rejected
@@ -53,7 +53,7 @@ class RetagForm(forms.Form):
     tag = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or self.cleaned_data  # None keeps cleaned_data
         add, remove = tag_list(data.get("add", "")), tag_list(data.get("remove", ""))
         if data.get("replace") and remove:
             self.add_error("remove", "A replace sets the whole list: leave “Remove tags” empty.")
@@ -89,7 +89,7 @@ class RetagKind(Kind):
                 parts.append(f"add {', '.join(params['add'])}")
             if params.get("remove"):
                 parts.append(f"remove {', '.join(params['remove'])}")
-        where = f" of topics tagged {params['tag']}" if params.get("tag") else ""
+        where = f" tagged {params['tag']}" if params.get("tag") else ""
         return f"Retag topics{where}: {'; '.join(parts)}"
 
     def parse_targets(self, text="", *, csv_data=None):
@@ -123,11 +123,18 @@ class RetagKind(Kind):
 
     def _read(self, client, ctx, ids: Iterable[int]) -> dict[int, ForumTopic]:
         topics = ctx.setdefault("topics", {})
+        unreadable = ctx.setdefault("unreadable", {})
         for topic_id in ids:
+            unreadable.pop(topic_id, None)
             try:
                 topics[topic_id] = client.get_topic(topic_id=topic_id)
             except ForumNotFound:
                 topics.pop(topic_id, None)
+            except (ForumRejected, ForumBadResponse) as exc:
+                # One topic the forum refuses or answers oddly for is that topic's problem:
+                # it is listed as unreadable, and the plan goes on with the others.
+                topics.pop(topic_id, None)
+                unreadable[topic_id] = f"could not be read: {exc}"[:500]
         return topics
 
     def resolve_batch_size(self, client):
@@ -135,11 +142,15 @@ class RetagKind(Kind):
 
     def resolve(self, client, ctx, params, targets):
         topics = self._read(client, ctx, [int(t) for t in targets if t.isdigit()])
-        return {
+        resolved = {
             str(topic_id): Resolved(topic_id, topic.title[:200], self.reason(topic, params))
             for topic_id, topic in topics.items()
             if str(topic_id) in targets
         }
+        for topic_id, problem in ctx["unreadable"].items():
+            if str(topic_id) in targets:
+                resolved[str(topic_id)] = Resolved(topic_id, f"topic #{topic_id}", problem)
+        return resolved
 
     def recheck(self, client, ctx, params, targets):
         topics = self._read(client, ctx, [t.user_id for t in targets])
@@ -147,7 +158,9 @@ class RetagKind(Kind):
         for target in targets:
             topic = topics.get(target.user_id)
             if topic is None:
-                reasons[target.item_id] = "no longer exists on this forum"
+                reasons[target.item_id] = ctx["unreadable"].get(
+                    target.user_id, "no longer exists on this forum"
+                )
             elif reason := self.reason(topic, params):
                 reasons[target.item_id] = reason
         return reasons

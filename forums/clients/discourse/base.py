@@ -27,6 +27,7 @@ from ..errors import (
 )
 from ..platform import ForumClient, PenaltyRules, PenaltyWords, PlatformWords, SettingsProblem
 from ..records import Capability, ForumUser, Penalty, unique_names
+from .capability_notes import CAPABILITY_NOTES
 
 REASON_MAX_LENGTH = 300  # app/services/user/suspend.rb, silence.rb: reason ≤ 300 characters
 
@@ -106,6 +107,7 @@ class DiscourseBase(ForumClient):
     platform = "discourse"
     software = "Discourse"
     review_pages = (("review queue", "/review"),)
+    capability_notes = CAPABILITY_NOTES
     capabilities = frozenset(
         {
             Capability.USER_SEARCH,
@@ -147,6 +149,8 @@ class DiscourseBase(ForumClient):
         standing="Trust level",
         standing_short="TL",
         key_help="An admin API key: Admin → API → New key, user level “All users”, scope “Global”.",
+        rate_help="Discourse allows 60 admin requests per minute per site by default, counted "
+        "over a 60 s window.",
         username_label="API username",
         username_help="The username calls act as (e.g. system).",
         # ENDPOINTS.md "Rules" / bad key: a scoped key missing a scope gets the same answer.
@@ -174,14 +178,21 @@ class DiscourseBase(ForumClient):
 
     @classmethod
     def validate_settings(
-        cls, *, base_url: str, api_username: str, master_token: bool = False
+        cls,
+        *,
+        base_url: str,
+        api_username: str,
+        settings: dict[str, Any] | None = None,
+        stored: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        username = api_username.strip()
-        if not username:
+        checked = super().validate_settings(
+            base_url=base_url, api_username=api_username, settings=settings, stored=stored
+        )
+        if not checked["api_username"]:
             raise SettingsProblem(
                 {"api_username": "Discourse needs the username the key acts as (e.g. system)."}
             )
-        return {"api_username": username, "master_token": False}
+        return checked
 
     def auth_headers(self, api_key: str) -> dict[str, str]:
         headers = {"Api-Key": api_key}
@@ -278,6 +289,7 @@ class DiscourseBase(ForumClient):
             email=data.get("email") or None,
             trust_level=to_int(data.get("trust_level")),
             active=bool(data.get("active", True)),
+            approved=bool(data["approved"]) if "approved" in data else None,
             admin=bool(data.get("admin")),
             moderator=bool(data.get("moderator")),
             suspended=suspended_until is not None,

@@ -101,6 +101,7 @@ class DiscourseGroups(DiscourseBase):
                 values = detail.get(key)
                 if not isinstance(values, list):
                     continue
+                kept: list[int] | list[str]
                 if key.endswith("_category_ids"):
                     kept = [i for i in (to_int(v) for v in values) if i is not None]
                 else:

@@ -131,6 +131,7 @@ class DiscourseHealth(DiscourseBase):
         )
         info, report.response_ms, problem = self._identify(site)
         if problem is None:
+            assert info is not None  # _identify gives the site info when it finds no problem
             report.reachable = True
             report.title = str(info.get("title") or "")
             try:

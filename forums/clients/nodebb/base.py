@@ -27,8 +27,16 @@ from ..errors import (
     ForumReauthRequired,
     ForumUnauthorized,
 )
-from ..platform import ForumClient, PenaltyRules, PenaltyWords, PlatformWords, SettingsProblem
+from ..platform import (
+    ForumClient,
+    PenaltyRules,
+    PenaltyWords,
+    PlatformWords,
+    Setting,
+    SettingsProblem,
+)
 from ..records import Capability, ForumUser, Penalty
+from .capability_notes import CAPABILITY_NOTES
 
 # The messages NodeBB gives (translated, or raw when a language key is missing) for an unknown
 # uid: `[[error:invalid-uid]]` is answered with 401, which is not a credentials problem.
@@ -152,7 +160,17 @@ class NodeBBBase(ForumClient):
     platform = "nodebb"
     software = "NodeBB"
     review_pages = (("flags", "/flags"), ("post queue", "/post-queue"))
-    uses_master_token = True
+    settings_schema = (
+        Setting(
+            "master_token",
+            "Master token",
+            help="The token is a master token (ACP → Settings → API access), so every call "
+            "names the uid it acts as: fill in the acting uid too.",
+            kind="flag",
+        ),
+    )
+    capability_notes = CAPABILITY_NOTES
+    documented_version = "4.15"
     capabilities = frozenset(
         {
             Capability.USER_SEARCH,
@@ -183,6 +201,8 @@ class NodeBBBase(ForumClient):
         },
         standing="Reputation",
         standing_short="rep.",
+        group_key="slug",
+        rate_help="NodeBB core has no API limit: keep a pace the forum's server bears.",
         key_help="A token from ACP → Settings → API access (a user token, or a master token "
         "with the uid it acts as).",
         username_label="Acting uid",
@@ -214,20 +234,37 @@ class NodeBBBase(ForumClient):
         Penalty.SILENCE: PenaltyRules(permanent_allowed=False),
     }
 
+    def __init__(self, *, master_token: bool | None = None, **kwargs: Any) -> None:
+        # ``master_token=`` is a shorthand for ``settings={"master_token": ...}``.
+        super().__init__(**kwargs)
+        if master_token is not None:
+            self.settings["master_token"] = bool(master_token)
+
+    @property
+    def master_token(self) -> bool:
+        return bool(self.settings.get("master_token"))
+
     @classmethod
     def validate_settings(
-        cls, *, base_url: str, api_username: str, master_token: bool = False
+        cls,
+        *,
+        base_url: str,
+        api_username: str,
+        settings: dict[str, Any] | None = None,
+        stored: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        uid = api_username.strip()
-        if master_token and not uid.isdigit():
+        checked = super().validate_settings(
+            base_url=base_url, api_username=api_username, settings=settings, stored=stored
+        )
+        if checked["settings"]["master_token"] and not checked["api_username"].isdigit():
             raise SettingsProblem({"api_username": MASTER_TOKEN_UID_MESSAGE})
-        return {"api_username": uid, "master_token": bool(master_token)}
+        return checked
 
     # --- plumbing ----------------------------------------------------------------------------
     def auth_headers(self, api_key: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {api_key}"}
 
-    def request(self, method: str, path: str, *, params=None, **kwargs) -> Any:
+    def request(self, method: str, path: str, *, params: Any = None, **kwargs: Any) -> Any:
         if self.master_token and not str(self.api_username).strip().isdigit():
             # NodeBB answers a master token with an empty or odd `_uid` with a 500 ("Failed to
             # serialize user into session"): say what is missing instead of sending it.

@@ -138,11 +138,13 @@ class NodeBBHealth(NodeBBBase):
             uid_problem = self._uid_problem()
             if uid_problem is not None:  # refused before anything is sent
                 self.remember_access(uid_problem)
-                return self.health_failure(HealthReport(software=self.software), uid_problem)
+                report = self.health_failure(HealthReport(software=self.software), uid_problem)
+                report.reachable = None  # nothing was sent: whether it answers is not known
+                return report
             if known:
-                report = self._live_check(known)
-                if report is not None:
-                    return report
+                live = self._live_check(known)
+                if live is not None:
+                    return live
             return self._full_check()
 
     def _full_check(self) -> HealthReport:
@@ -154,12 +156,13 @@ class NodeBBHealth(NodeBBBase):
             self._config,
             self._self,
             self.version,
-            self.count_users,
+            self.count_users,  # type: ignore[attr-defined]  # NodeBBUsers', in NodeBBClient
             self._open_flags,
             self._post_queue_length,
         )
         config, report.response_ms, problem = self._identify(config)
         if problem is None:
+            assert config is not None  # _identify gives the config when it finds no problem
             report.reachable = True
             report.title = str(config.get("siteTitle") or "")
             problem = self._admin_problem(self_user)

@@ -38,6 +38,7 @@ from ..errors import (
 )
 from ..platform import ForumClient, PlatformWords, SettingsProblem
 from ..records import Capability, ForumTopic, ForumUser
+from .capability_notes import CAPABILITY_NOTES
 
 API = "/api/v2"
 PAGE_SIZE = 100  # 1.4 [D] default 50, maximum undocumented; [C] DA uses limit=100
@@ -139,6 +140,16 @@ class UserEchoForum:
 class UserEchoBase(ForumClient):
     platform = "userecho"
     software = "UserEcho"
+    capability_notes = CAPABILITY_NOTES
+    documented_version = "API v2"
+    capability_intro = (
+        "UserEcho is one *project* per connection (`https://<alias>.userecho.com`, or "
+        "`.userecho.ru`); its forums are spaces of tags, categories and topics, so those carry "
+        "their forum (`scope`). Its API is reconstructed from documentation and public clients "
+        "(`../shared/specs/userecho/`), and every trap of its ENDPOINTS.md section 4 is handled "
+        "in `forums/clients/userecho/`. Capabilities a UserEcho project may or may not have "
+        "(UserEcho's later reference: deleting users, group membership) are *optional*."
+    )
     capabilities = frozenset(
         {
             Capability.USER_SEARCH,
@@ -180,6 +191,7 @@ class UserEchoBase(ForumClient):
         username_label="API username",
         username_help="Leave empty: a UserEcho token acts as its own user.",
         address_help=ADDRESS_HELP,
+        rate_help="UserEcho documents no limit; Forumdeck still waits as long as a 429 asks.",
         credentials_refused="UserEcho refused the API token: it is not valid, or it was "
         "revoked. Check the token under Setup → Advanced features → API in UserEcho (Edit this "
         "forum).",
@@ -206,21 +218,26 @@ class UserEchoBase(ForumClient):
     # --- settings ----------------------------------------------------------------------------
     @classmethod
     def validate_settings(
-        cls, *, base_url: str, api_username: str, master_token: bool = False
+        cls,
+        *,
+        base_url: str,
+        api_username: str,
+        settings: dict[str, Any] | None = None,
+        stored: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """The project's address must be ``https://<alias>.userecho.com`` (or ``.ru``) with
         no path; a host listed in FORUMDECK_ALLOW_HTTP_HOSTS / _PRIVATE_HOSTS (a test
         UserEcho such as the sandbox) is taken as it is. A token acts as its own user, so
         the username is not used."""
-        from django.conf import settings
+        from django.conf import settings as django_settings
 
         parts = urlsplit(base_url.strip())
         host = (parts.hostname or "").lower()
         local = {
             h.strip().lower()
             for h in [
-                *getattr(settings, "FORUMDECK_ALLOW_HTTP_HOSTS", []),
-                *getattr(settings, "FORUMDECK_ALLOW_PRIVATE_HOSTS", []),
+                *getattr(django_settings, "FORUMDECK_ALLOW_HTTP_HOSTS", []),
+                *getattr(django_settings, "FORUMDECK_ALLOW_PRIVATE_HOSTS", []),
             ]
         }
         # No host: the address itself was refused, and says why; nothing to add.
@@ -239,13 +256,15 @@ class UserEchoBase(ForumClient):
                         f"https://{host}: Forumdeck adds /api/v2 itself."
                     }
                 )
-        return {"api_username": "", "master_token": False}
+        return {"api_username": "", "settings": cls.clean_settings(settings or {}, stored=stored)}
 
     # --- plumbing ----------------------------------------------------------------------------
     def auth_headers(self, api_key: str) -> dict[str, str]:
         return {}  # 1.2 [D]: the token travels as `?access_token=` (see request)
 
-    def request(self, method: str, path: str, *, params=None, headers=None, **kwargs) -> Any:
+    def request(
+        self, method: str, path: str, *, params: Any = None, headers: Any = None, **kwargs: Any
+    ) -> Any:
         """One call with the token: the query parameter, or the Bearer header once a query
         token was refused and the header was accepted."""
         if self._bearer:
@@ -280,7 +299,7 @@ class UserEchoBase(ForumClient):
             return refused
         return ForumUnauthorized(f"{refused} (UserEcho: “{detail}”)", status=status)
 
-    def error_message(self, response: requests.Response, payload: Any) -> str:
+    def error_message(self, response: requests.Response | None, payload: Any) -> str:
         """1.3 [D]: the cause of an error is in `message` (any `details` are appended)."""
         if isinstance(payload, dict):
             message = str(payload.get("message") or "").strip()
@@ -483,7 +502,17 @@ class UserEchoBase(ForumClient):
         user_id = int(user_id)
         if user_id <= ANONYMOUS_ID:
             raise ForumNotFound(f"UserEcho has no user #{user_id} (0 is the anonymous user).")
-        user = self._user(self._object(self.get(f"users/{user_id}"), "a user"))
+        try:
+            answer = self.get(f"users/{user_id}")
+        except ForumRejected as exc:
+            # 1.5 / trap "error texts are unknown": a refusal in words Forumdeck does not know
+            # may mean the user is gone. Re-read what must work (the token's own user): if it
+            # answers, the forum is fine and it is this user it cannot give.
+            self.own_user()
+            raise ForumNotFound(
+                f"UserEcho has no user #{user_id} now (it answered: {exc})."
+            ) from None
+        user = self._user(self._object(answer, "a user"))
         if user.id != user_id:
             raise ForumNotFound(
                 f"UserEcho has no user #{user_id}: it answered with another account "

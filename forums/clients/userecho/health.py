@@ -4,6 +4,7 @@ reveals it), the project's forums, its users and its review queue."""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import ForumError, ForumForbidden, ForumNotFound, ForumUnauthorized
@@ -71,7 +72,7 @@ class UserEchoHealth(UserEchoBase):
             report.user_count = known["user_count"]
         if report.user_count is None:
             report.notes.append("The user count is not available.")
-        later = [self.review_count] if forums else []
+        later: list[Callable[[], object]] = [self.review_count] if forums else []
         if "capabilities" in known:
             self._later = frozenset(Capability(c) for c in known["capabilities"])
         else:
@@ -113,13 +114,14 @@ class UserEchoHealth(UserEchoBase):
             return False
         if not found:
             report.notes.append(
-                "This project's API is UserEcho's documented reference: deleting users and "
-                "changing a user's groups are not offered."
+                "This project's API is UserEcho's documented reference: deleting users is "
+                "not offered."
             )
             return True
         report.capabilities = sorted(c.value for c in found)
+        # Only what a page offers: no page changes one user's groups (GROUP_MEMBERSHIP), since
+        # every member page needs a group's member list, which UserEcho does not give.
         report.notes.append(
-            "This project's API has UserEcho's later routes: deleting users and changing a "
-            "user's groups are offered."
+            "This project's API has UserEcho's later routes: deleting users is offered."
         )
         return True

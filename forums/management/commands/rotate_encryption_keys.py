@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import json
+
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from forums.audit.services import audit_record
 from forums.crypto import DecryptionError, get_keyring
-from forums.fields import EncryptedTextField
+from forums.fields import SEALED_KEY, EncryptedJSONField, EncryptedTextField
 
 
 class Command(BaseCommand):
@@ -37,6 +39,29 @@ class Command(BaseCommand):
                             continue
                         self._write_raw(model, field, pk, new)
                         rotated += 1
+                settings_fields = [
+                    f for f in model._meta.concrete_fields if isinstance(f, EncryptedJSONField)
+                ]
+                for json_field in settings_fields:
+                    # Each sealed value inside the JSON, the rest of it untouched.
+                    for pk, stored in self._raw(model, json_field):
+                        values = json.loads(stored) if isinstance(stored, str) else stored
+                        changed = False
+                        for name, value in (values or {}).items():
+                            if not (isinstance(value, dict) and SEALED_KEY in value):
+                                continue
+                            if keyring.is_current(value[SEALED_KEY]):
+                                current += 1
+                                continue
+                            try:
+                                value[SEALED_KEY] = keyring.rotate(value[SEALED_KEY])
+                            except DecryptionError as exc:
+                                failures.append(f"{model._meta.label} #{pk} ({name}): {exc}")
+                                continue
+                            changed = True
+                            rotated += 1
+                        if changed:
+                            self._write_raw(model, json_field, pk, json.dumps(values))
             if failures:
                 raise CommandError(
                     "Nothing was changed, because some secrets cannot be decrypted with the "

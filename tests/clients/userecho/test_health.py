@@ -58,3 +58,11 @@ def test_an_unreachable_project_says_so(userecho_sandbox):
     )
     report = client.health_check()
     assert report.reachable is False and "refused" in report.error
+
+
+# --- issue 26, item 13 -----------------------------------------------------------------------
+def test_the_later_routes_note_promises_only_what_a_page_offers(userecho_client, userecho_sandbox):
+    later(userecho_sandbox)
+    notes = " ".join(userecho_client().health_check().notes)
+    assert "deleting users is offered" in notes
+    assert "group" not in notes  # no page changes one user's groups

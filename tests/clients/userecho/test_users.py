@@ -205,3 +205,24 @@ def test_a_read_route_alone_does_not_hide_a_missing_delete(userecho_client, user
         client.delete_user(user_id=5)
     assert Capability.USER_DELETE not in client.discovered_capabilities()
     assert 5 in state(userecho_sandbox).users
+
+
+# --- issue 26, item 13 -----------------------------------------------------------------------
+def test_a_missing_user_in_words_forumdeck_does_not_know_is_gone(userecho_client, userecho_sandbox):
+    """Errors may come with 200 and any wording (ENDPOINTS.md 1.5): the client re-reads what
+    must work and then calls the user gone, instead of "UserEcho refused"."""
+    app = userecho_sandbox.app
+    app.configure(error_http_status="200")
+    own_path_user = app.path_user
+
+    def odd_words(request, user_id):
+        if user_id == UNKNOWN:
+            return app.fail("invalid", "Object matching query does not exist")
+        return own_path_user(request, user_id)
+
+    app.path_user = odd_words
+    try:
+        with pytest.raises(ForumNotFound, match=f"no user #{UNKNOWN} now"):
+            userecho_client().get_user(user_id=UNKNOWN)
+    finally:
+        del app.path_user
