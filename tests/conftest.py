@@ -129,9 +129,3 @@ def approver_client(client, approver):
 @pytest.fixture
 def admin_client_(client, admin_user):
     return _client_for(client, admin_user)
-
-
-@pytest.fixture
-def sandbox_connection(discourse_connection):
-    """The old name of ``discourse_connection`` (see tests/sandbox_fixtures.py)."""
-    return discourse_connection

@@ -31,11 +31,11 @@ def members_already(sandbox, count: int, group: str = "translators") -> list[str
 
 
 def test_a_plan_that_changes_nothing_can_only_be_closed(
-    moderator, approver, approver_client, sandbox_connection, discourse_sandbox
+    moderator, approver, approver_client, discourse_connection, discourse_sandbox
 ):
     action = propose_and_plan(
         proposer=moderator,
-        connection=sandbox_connection,
+        connection=discourse_connection,
         kind="group_add",
         targets=[*members_already(discourse_sandbox, 1), "nobody_at_all"],
         params={"group": "translators"},
@@ -61,11 +61,11 @@ def test_a_plan_that_changes_nothing_can_only_be_closed(
 
 
 def test_one_skipped_target_reads_in_the_singular(
-    moderator, viewer_client, sandbox_connection, discourse_sandbox
+    moderator, viewer_client, discourse_connection, discourse_sandbox
 ):
     action = propose_and_plan(
         proposer=moderator,
-        connection=sandbox_connection,
+        connection=discourse_connection,
         kind="group_add",
         targets=[*usernames(discourse_sandbox, 2, not_in_group="translators"), "nobody_at_all"],
         params={"group": "translators"},
@@ -74,11 +74,11 @@ def test_one_skipped_target_reads_in_the_singular(
 
 
 def test_the_approval_lists_every_parameter_in_the_viewers_zone(
-    moderator, approver_client, sandbox_connection, discourse_sandbox
+    moderator, approver_client, discourse_connection, discourse_sandbox
 ):
     action = propose_and_plan(
         proposer=moderator,
-        connection=sandbox_connection,
+        connection=discourse_connection,
         kind="suspend",
         targets=usernames(discourse_sandbox, 2),
         params={
@@ -101,14 +101,14 @@ def test_the_approval_lists_every_parameter_in_the_viewers_zone(
 
 
 def test_reject_is_not_a_red_button_beside_cancel(
-    moderator, approver_client, sandbox_connection, discourse_sandbox
+    moderator, approver_client, discourse_connection, discourse_sandbox
 ):
     from django.test import Client
 
     moderator_client = Client()
     moderator_client.force_login(moderator)
     action = planned_group_add(
-        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=2
+        proposer=moderator, connection=discourse_connection, sandbox=discourse_sandbox, count=2
     )
     html = detail(approver_client, action)
     assert "Approve and run" in html
@@ -119,11 +119,11 @@ def test_reject_is_not_a_red_button_beside_cancel(
 
 
 def test_the_bulk_delete_confirmation_has_no_browser_pattern(
-    moderator, approver_client, sandbox_connection, discourse_sandbox
+    moderator, approver_client, discourse_connection, discourse_sandbox
 ):
     action = propose_and_plan(
         proposer=moderator,
-        connection=sandbox_connection,
+        connection=discourse_connection,
         kind="delete_users",
         targets=usernames(discourse_sandbox, 2),
     )
@@ -142,10 +142,10 @@ def test_the_bulk_delete_confirmation_has_no_browser_pattern(
 
 
 def test_the_plan_table_refreshes_with_the_bar(
-    moderator, approver, approver_client, sandbox_connection, discourse_sandbox
+    moderator, approver, approver_client, discourse_connection, discourse_sandbox
 ):
     action = planned_group_add(
-        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=3
+        proposer=moderator, connection=discourse_connection, sandbox=discourse_sandbox, count=3
     )
     approve(action, approver)
     BulkAction.objects.filter(pk=action.pk).update(
@@ -166,11 +166,11 @@ def test_the_plan_table_refreshes_with_the_bar(
 
 
 def test_the_items_export_says_when_each_was_sent_and_what_the_forum_answered(
-    moderator, approver, viewer_client, sandbox_connection, discourse_sandbox
+    moderator, approver, viewer_client, discourse_connection, discourse_sandbox
 ):
     action = propose_and_plan(
         proposer=moderator,
-        connection=sandbox_connection,
+        connection=discourse_connection,
         kind="group_add",
         targets=[*usernames(discourse_sandbox, 2, not_in_group="translators"), "nobody_here"],
         params={"group": "translators"},
@@ -193,10 +193,10 @@ def test_the_items_export_says_when_each_was_sent_and_what_the_forum_answered(
     assert "updated_at" not in rows[0]  # it was the planning time for every row
 
 
-def test_bulk_form_errors_sit_on_their_fields(moderator_client, sandbox_connection):
+def test_bulk_form_errors_sit_on_their_fields(moderator_client, discourse_connection):
     html = moderator_client.post(
         reverse("forums:bulk-create"),
-        {"connections": [sandbox_connection.pk], "kind": "suspend", "targets": "alice",
+        {"connections": [discourse_connection.pk], "kind": "suspend", "targets": "alice",
          "until": "soon"},
     ).content.decode()  # fmt: skip
     assert "Please correct the details below." in html

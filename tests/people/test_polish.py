@@ -17,7 +17,7 @@ EMAIL = "kim.lee@example.org"
 
 
 @pytest.fixture
-def kim(discourse_sandbox, nodebb_sandbox, sandbox_connection, nodebb_connection):
+def kim(discourse_sandbox, nodebb_sandbox, discourse_connection, nodebb_connection):
     return {
         "discourse": discourse_sandbox.app.add_person(
             username="kim_lee", email=EMAIL, name="Kim Lee"
@@ -59,18 +59,22 @@ def test_results_are_one_table_with_aligned_columns_and_humane_times(
         assert f'data-label="{label}"' in html
 
 
-def test_the_person_page_shows_the_e_mail_the_search_showed(viewer_client, kim, sandbox_connection):
+def test_the_person_page_shows_the_e_mail_the_search_showed(
+    viewer_client, kim, discourse_connection
+):
     assert f"&lt;{EMAIL}&gt;" in search(viewer_client, q="kim")
     page = viewer_client.get(
-        reverse("forums:person-detail", args=[sandbox_connection.pk, kim["discourse"]])
+        reverse("forums:person-detail", args=[discourse_connection.pk, kim["discourse"]])
     ).content.decode()
     assert EMAIL in page and "not visible to this key" not in page
 
 
 def test_the_delete_form_is_safe_by_default_and_names_the_phrase_up_front(
-    moderator_client, kim, sandbox_connection
+    moderator_client, kim, discourse_connection
 ):
-    url = reverse("forums:person-action", args=[sandbox_connection.pk, kim["discourse"], "delete"])
+    url = reverse(
+        "forums:person-action", args=[discourse_connection.pk, kim["discourse"], "delete"]
+    )
     form = moderator_client.get(url, headers={"HX-Request": "true"}).content.decode()
     posts = re.search(r'<input[^>]*name="delete_posts"[^>]*>', form).group(0)
     assert "checked" not in posts
@@ -80,9 +84,11 @@ def test_the_delete_form_is_safe_by_default_and_names_the_phrase_up_front(
 
 
 def test_after_a_delete_the_whole_person_page_says_so(
-    moderator_client, kim, sandbox_connection, discourse_sandbox
+    moderator_client, kim, discourse_connection, discourse_sandbox
 ):
-    url = reverse("forums:person-action", args=[sandbox_connection.pk, kim["discourse"], "delete"])
+    url = reverse(
+        "forums:person-action", args=[discourse_connection.pk, kim["discourse"], "delete"]
+    )
     done = moderator_client.post(
         url, {"username": "kim_lee", "confirm": "kim_lee"}, headers={"HX-Request": "true"}
     ).content.decode()
@@ -98,10 +104,12 @@ def test_after_a_delete_the_whole_person_page_says_so(
 
 
 def test_a_failed_action_still_refreshes_what_forumdeck_did(
-    moderator_client, kim, sandbox_connection, discourse_sandbox
+    moderator_client, kim, discourse_connection, discourse_sandbox
 ):
     discourse_sandbox.app.users[kim["discourse"]]["admin"] = True  # staff cannot be suspended
-    url = reverse("forums:person-action", args=[sandbox_connection.pk, kim["discourse"], "suspend"])
+    url = reverse(
+        "forums:person-action", args=[discourse_connection.pk, kim["discourse"], "suspend"]
+    )
     html = moderator_client.post(
         url,
         {"username": "kim_lee", "reason": "x", "until": "2 days"},
@@ -112,28 +120,30 @@ def test_a_failed_action_still_refreshes_what_forumdeck_did(
     assert "Failed" in audit
 
 
-def test_last_seen_on_the_person_page_is_humane(moderator_client, kim, sandbox_connection,
+def test_last_seen_on_the_person_page_is_humane(moderator_client, kim, discourse_connection,
                                                 discourse_sandbox):  # fmt: skip
     discourse_sandbox.app.users[kim["discourse"]]["last_seen_at"] = timezone.now() - timedelta(
         hours=3
     )
     page = moderator_client.get(
-        reverse("forums:person-detail", args=[sandbox_connection.pk, kim["discourse"]])
+        reverse("forums:person-detail", args=[discourse_connection.pk, kim["discourse"]])
     ).content.decode()
     assert "3\xa0hours ago" in page or "3 hours ago" in page
 
 
 def test_what_forumdeck_did_shows_end_times_in_the_viewers_zone(
-    moderator_client, kim, sandbox_connection
+    moderator_client, kim, discourse_connection
 ):
-    url = reverse("forums:person-action", args=[sandbox_connection.pk, kim["discourse"], "suspend"])
+    url = reverse(
+        "forums:person-action", args=[discourse_connection.pk, kim["discourse"], "suspend"]
+    )
     moderator_client.cookies["forumdeck_tz"] = "Asia/Tokyo"
     moderator_client.post(url, {"username": "kim_lee", "reason": "Spam", "until": "2031-01-15"})
     entry = AuditEntry.objects.get(action="user.suspend")
     assert "2031-01-15 00:00 JST" in entry.message  # recorded in the actor's zone
     moderator_client.cookies["forumdeck_tz"] = "America/New_York"
     page = moderator_client.get(
-        reverse("forums:person-detail", args=[sandbox_connection.pk, kim["discourse"]])
+        reverse("forums:person-detail", args=[discourse_connection.pk, kim["discourse"]])
     ).content.decode()
     audit = re.search(r'<section id="person-audit".*?</section>', page, re.S).group(0)
     assert "until 2031-01-14 10:00 EST" in audit and "JST" not in audit
