@@ -3,6 +3,8 @@ health, counts and errors."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import responses
 
@@ -79,6 +81,12 @@ def test_injected_server_error_and_timeout(client, sandbox, server):
     sandbox.config.faults.latency_ms = 600
     with make_client(server.url, timeout=0.2) as slow, pytest.raises(ForumTimeout):
         slow.list_tags()
+    # The forum still answers the call the client gave up on: wait for that answer, so no call
+    # of this test is in flight when the next one starts (on a busy machine it may be late).
+    deadline = time.monotonic() + 30
+    while not sandbox.calls.count("GET", "/tags.json", status=200):
+        assert time.monotonic() < deadline, "the slow /tags.json call was never answered"
+        time.sleep(0.02)
 
 
 @responses.activate
