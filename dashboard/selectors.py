@@ -104,5 +104,5 @@ def fleet_overview(*, user: Any, zone: tzinfo) -> Fleet:
         fleet.calendar_errors = [f"{f.connection_name}: {f.error}" for f in result.forums
                                  if f.error]  # fmt: skip
     if user.has_perm("forums.view_auditentry"):
-        fleet.audit = list(AuditEntry.objects.select_related("actor")[:5])
+        fleet.audit = list(AuditEntry.objects.select_related("actor", "connection")[:5])
     return fleet

@@ -66,9 +66,10 @@ def _single_actions() -> dict[str, str]:
     return labels
 
 
-def action_label(action: str) -> str:
+def action_label(action: str, platform: str = "") -> str:
     """ "user.suspend" -> "Suspend (one person)"; "bulk.group_add" -> "Bulk: Add members to
-    a group"; an unknown id -> itself."""
+    a group"; "bulk.unsuspend" on a forum whose software bans -> "Bulk: Unban"; an unknown
+    id -> itself."""
     if action in LABELS:
         return LABELS[action]
     area, _, key = action.partition(".")
@@ -76,7 +77,7 @@ def action_label(action: str) -> str:
         return f"{_single_actions()[key]} (one person)"
     if area == "bulk" and key in KINDS:
         kind = KINDS[key]
-        return f"Bulk: {getattr(kind, 'short', '') or kind.label}"
+        return f"Bulk: {kind.label_on(platform)}"
     return action
 
 

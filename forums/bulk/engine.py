@@ -760,8 +760,8 @@ def _run_chunk(action, kind, connection, client, ctx, chunk, token) -> Outcome |
             kind,
             verified_done,
             AuditEntry.Outcome.SUCCESS,
-            f"{kind.done_label} by bulk action #{action.pk}: {FOUND_APPLIED}",
-            kind.label,
+            f"{kind.done_on(connection.platform)} by bulk action #{action.pk}: {FOUND_APPLIED}",
+            kind.label_on(connection.platform),
         )
     remaining = list(by_id.values())
     size = kind.batch_size(client)
@@ -813,14 +813,15 @@ def _run_chunk(action, kind, connection, client, ctx, chunk, token) -> Outcome |
             item.last_status = 200
         with transaction.atomic():
             _save(batch, ["state", "error", "last_status"])
-            call = f"{kind.label} ({len(batch)} in one call)" if size > 1 else kind.label
+            said = kind.label_on(connection.platform)
+            call = f"{said} ({len(batch)} in one call)" if size > 1 else said
             _audit_items(
                 action,
                 connection,
                 kind,
                 done,
                 AuditEntry.Outcome.SUCCESS,
-                f"{kind.done_label} by bulk action #{action.pk}",
+                f"{kind.done_on(connection.platform)} by bulk action #{action.pk}",
                 call,
             )
             _audit_refusals(action, connection, kind, refused, call)

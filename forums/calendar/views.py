@@ -36,7 +36,7 @@ def _zone(request: HtmxHttpRequest, form: CalendarFilterForm) -> tuple[ZoneInfo,
     name = chosen or browser or timezone.get_default_timezone_name()
     try:
         return ZoneInfo(name), bool(browser or chosen)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         return ZoneInfo("UTC"), False
 
 

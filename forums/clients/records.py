@@ -264,6 +264,9 @@ class CalendarEvent:
     recurrence_until: datetime | None = None
     category_slug: str = ""
     tags: tuple[str, ...] = ()
+    # Why the dates of this series are not all listed, in plain words ("it repeats every
+    # second"): a rule Forumdeck refuses to expand (forums.clients.recurrence) is shown once.
+    note: str = ""
 
     @property
     def recurring(self) -> bool:

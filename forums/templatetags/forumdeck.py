@@ -93,6 +93,16 @@ def action_label(action: str) -> str:
 
 
 @register.filter
+def entry_label(entry) -> str:
+    """An audit entry's action in words, in its forum's own words where the forum is still
+    connected ("Bulk: Unban" on a forum that bans)."""
+    from forums.audit.labels import action_label as label
+
+    connection = entry.connection if entry.connection_id else None
+    return label(entry.action, connection.platform if connection else "")
+
+
+@register.filter
 def bulk_title(action) -> str:
     """A bulk action's title worded now, in the viewer's time zone."""
     from forums.bulk.selectors import bulk_action_title

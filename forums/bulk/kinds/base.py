@@ -104,6 +104,15 @@ class Kind:
         whose parameter is a forum's key for something says its name instead."""
         return shown
 
+    def label_on(self, platform: str = "") -> str:
+        """What the kind does, in the words of one forum software (a registry key; "" for
+        the fleet's words): the audit log's label for an entry on that forum."""
+        return getattr(self, "short", "") or self.label
+
+    def done_on(self, platform: str = "") -> str:
+        """ "suspended", "unbanned": what an audit entry on that forum says was done."""
+        return self.done_label
+
     def parse_targets(self, text: str = "", *, csv_data: str | None = None) -> ParsedTargets:
         """The targets a person gave: usernames, e-mail addresses or ids (see targets.py)."""
         return parse_targets(text, csv_data=csv_data)

@@ -137,6 +137,10 @@ class GroupRemoveKind(GroupKind):
     def describe(self, params):
         return f"Remove from group {params['group']}"
 
+    def shows_applied(self, reason):
+        # A removal sent before whose answer was lost: no longer a member is the change.
+        return reason == "not a member"
+
     def apply(self, client, ctx, params, targets):
         change = client.remove_members(group=ctx["group"], user_ids=[t.user_id for t in targets])
         ctx["members"].difference_update(t.user_id for t in targets)
