@@ -15,7 +15,8 @@ from forums.calendar.selectors import Occurrence, calendar_events, local_midnigh
 from forums.clients import client_class
 from forums.clients.errors import ForumError
 from forums.clients.records import Capability
-from forums.connections.selectors import connection_health, connection_review_links, fan_out
+from forums.connections.selectors import connection_health, connection_review_links
+from forums.core.fleet import fan_out
 from forums.models import AuditEntry, BulkAction, ForumConnection
 from forums.web.charts import Bar, Chart, bar_chart
 

@@ -17,6 +17,7 @@ from forums.accounts import oidc
 from forums.accounts.signin import SignInForm
 from forums.clients.records import HealthReport
 from forums.connections import selectors
+from forums.core.fleet import enabled_connections
 from forums.models import ForumConnection
 from forums.web import HtmxHttpRequest
 from forums.web.streaming import fill, stream_page
@@ -46,7 +47,7 @@ def overview(request: HtmxHttpRequest) -> HttpResponseBase:
     if request.htmx and request.htmx.target == "fleet-panel":
         return render(request, "dashboard/overview.html#fleet-panel", {"fleet": _fleet(request)})
     heartbeat = worker_last_heartbeat()
-    connections = selectors.enabled_connections()
+    connections = enabled_connections()
     refresh = request.GET.get("refresh") == "1"
     cached = {} if refresh else selectors.connection_cached_healths(connections=connections)
     cards = [

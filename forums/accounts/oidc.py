@@ -27,7 +27,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import redirect
 
-from forums.audit.services import audit_record
+from forums.core.audit import audit_record
 from forums.models import AccountChange
 from forums.roles import ADMIN, ROLE_PERMISSIONS
 

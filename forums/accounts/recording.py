@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import Group, Permission, User
 
-from forums.audit.services import audit_record
+from forums.core.audit import audit_record
 from forums.models import AccountChange
 
 Kind = AccountChange.Kind

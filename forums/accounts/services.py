@@ -24,7 +24,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from forums.audit.services import audit_record
+from forums.core.audit import audit_record
 from forums.models import AccountChange
 from forums.roles import ADMIN, APPROVER, ROLE_PERMISSIONS
 

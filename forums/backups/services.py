@@ -20,8 +20,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from forums.audit.services import Outcome, audit_record
-from forums.bulk.pacing import MAX_INLINE_WAIT, pace_for
 from forums.clients import client_class, get_client
 from forums.clients.errors import (
     BackupsDisabled,
@@ -31,7 +29,9 @@ from forums.clients.errors import (
     ForumRateLimited,
 )
 from forums.clients.records import Capability
+from forums.core.audit import audit_change, audit_record
 from forums.models import BackupRun, BackupSchedule, ForumConnection
+from forums.pacing import MAX_INLINE_WAIT, pace_for
 
 from .selectors import forget_cached, running_backup
 
@@ -62,20 +62,6 @@ def _require_backups(connection: ForumConnection) -> None:
         raise ValidationError(f"{message} {hint}".strip())
     if not connection.enabled:
         raise ValidationError(f"{connection.name} is disabled in Forumdeck.")
-
-
-def _audit(
-    *, actor: Any, connection: ForumConnection, action: str, ok: bool, message: str, **details
-) -> None:
-    audit_record(
-        actor=actor,
-        action=action,
-        connection=connection,
-        target=details.pop("target", "") or connection.name,
-        outcome=Outcome.SUCCESS if ok else Outcome.FAILURE,
-        message=message,
-        details=details,
-    )
 
 
 def backup_start(
@@ -138,16 +124,18 @@ def backup_start(
             transaction.on_commit(
                 lambda: current_app.send_task(FOLLOW_TASK, (run.pk,), countdown=FOLLOW_SECONDS)
             )
-        _audit(
+        audit_change(
             actor=actor,
             connection=connection,
-            action="backup_start",
+            action="backup.start",
             ok=run.state == BackupRun.State.RUNNING and not run.joined_running,
             message=run.message,
-            run_id=run.pk,
-            trigger=trigger,
-            with_uploads=with_uploads,
-            already_running=run.joined_running,
+            details={
+                "run_id": run.pk,
+                "trigger": trigger,
+                "with_uploads": with_uploads,
+                "already_running": run.joined_running,
+            },
         )
     forget_cached(connection)
     return run
@@ -208,15 +196,14 @@ def _settle(run: BackupRun, state: str, message: str, **fields: Any) -> BackupRu
         for key, value in fields.items():
             setattr(fresh, key, value)
         fresh.save()
-        _audit(
+        audit_change(
             actor=fresh.requested_by,
             connection=fresh.connection,
-            action="backup_finish",
+            action="backup.finish",
             ok=state == BackupRun.State.SUCCEEDED,
             message=message,
             target=fresh.filename,
-            run_id=fresh.pk,
-            trigger=fresh.trigger,
+            details={"run_id": fresh.pk, "trigger": fresh.trigger},
         )
     forget_cached(fresh.connection)
     return fresh
@@ -242,8 +229,9 @@ def backup_cancel(*, actor: Any, connection: ForumConnection, queued: bool = Fal
             raise
         return _cancel_later(actor=actor, connection=connection, wait=exc.retry_after)
     except ForumError as exc:
-        _audit(actor=actor, connection=connection, action="backup_cancel", ok=False,
-               message=str(exc))  # fmt: skip
+        audit_change(
+            actor=actor, connection=connection, action="backup.cancel", ok=False, message=str(exc)
+        )
         raise ValidationError(f"{connection.name} could not cancel the backup: {exc}") from None
     now = timezone.now()
     with transaction.atomic():
@@ -256,8 +244,14 @@ def backup_cancel(*, actor: Any, connection: ForumConnection, queued: bool = Fal
             message=f"Cancelled by {actor.get_username() if actor else 'Forumdeck'}.",
         )
         message = "The forum was asked to cancel its running backup."
-        _audit(actor=actor, connection=connection, action="backup_cancel", ok=True,
-               message=message, runs_cancelled=cancelled)  # fmt: skip
+        audit_change(
+            actor=actor,
+            connection=connection,
+            action="backup.cancel",
+            ok=True,
+            message=message,
+            details={"runs_cancelled": cancelled},
+        )
     forget_cached(connection)
     return message
 
@@ -304,19 +298,37 @@ def backup_send_download_link(*, actor: Any, connection: ForumConnection, filena
             client.send_backup_download_link(filename=filename)
     except ForumNotFound:
         message = f"{connection.name} has no backup named {filename} (any more)."
-        _audit(actor=actor, connection=connection, action="backup_download_link", ok=False,
-               message=message, target=filename)  # fmt: skip
+        audit_change(
+            actor=actor,
+            connection=connection,
+            action="backup.download_link",
+            ok=False,
+            message=message,
+            target=filename,
+        )
         raise ValidationError(message) from None
     except ForumError as exc:
-        _audit(actor=actor, connection=connection, action="backup_download_link", ok=False,
-               message=str(exc), target=filename)  # fmt: skip
+        audit_change(
+            actor=actor,
+            connection=connection,
+            action="backup.download_link",
+            ok=False,
+            message=str(exc),
+            target=filename,
+        )
         raise ValidationError(f"{connection.name} could not send the link: {exc}") from None
     message = (
         f"{connection.name} was asked for a download link for {filename}. "
         f"{acting_account_words(connection)}, not to you; the link works only for that account."
     )
-    _audit(actor=actor, connection=connection, action="backup_download_link", ok=True,
-           message=message, target=filename)  # fmt: skip
+    audit_change(
+        actor=actor,
+        connection=connection,
+        action="backup.download_link",
+        ok=True,
+        message=message,
+        target=filename,
+    )
     return message
 
 
@@ -402,7 +414,7 @@ def backup_schedule_save(
         schedule.save()
     audit_record(
         actor=actor,
-        action="backup_schedule",
+        action="backup.schedule",
         connection=connection,
         target=connection.name,
         message=f"Backup schedule: {describe_schedule(schedule)}; stale after "

@@ -19,7 +19,6 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from forums.audit.services import audit_entry, audit_record, audit_record_many
 from forums.clients import ForumClient, client_class, get_client
 from forums.clients.errors import (
     CapabilityNotOffered,
@@ -30,6 +29,8 @@ from forums.clients.errors import (
     ForumUnavailable,
 )
 from forums.clients.settings_schema import settings_binding
+from forums.core.audit import audit_entry, audit_record, audit_record_many
+from forums.core.targets import MAX_TARGETS, TargetParser
 from forums.crypto import DecryptionError, fingerprint
 from forums.models import (
     AuditEntry,
@@ -38,11 +39,10 @@ from forums.models import (
     BulkTargetChunk,
     ForumConnection,
 )
+from forums.pacing import MAX_INLINE_WAIT, get_pacer, pace_for, pacing_seconds
 
 from .counts import save_items, update_items
-from .kinds import Applied, Kind, Target, get_kind
-from .pacing import MAX_INLINE_WAIT, get_pacer, pace_for, pacing_seconds
-from .targets import MAX_TARGETS, TargetParser
+from .kinds import Applied, ItemToSend, Kind, get_kind
 
 logger = logging.getLogger("forums.bulk")
 
@@ -727,11 +727,11 @@ def _run_connection(
                 return Outcome(note="lost the lease to another run")
 
 
-def _targets(items: list[BulkActionItem]) -> list[Target]:
+def _targets(items: list[BulkActionItem]) -> list[ItemToSend]:
     targets = []
     for i in items:
         assert i.forum_user_id is not None, "only resolved items are run"
-        targets.append(Target(i.pk, i.forum_user_id, i.forum_username, i.target))
+        targets.append(ItemToSend(i.pk, i.forum_user_id, i.forum_username, i.target))
     return targets
 
 

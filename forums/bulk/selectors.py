@@ -14,12 +14,12 @@ from django.utils import timezone
 
 from forums.accounts.independence import Hands
 from forums.models import BulkAction
+from forums.pacing import book_shape, gap_after
 from forums.web.durations import UntilField, describe_until
 
 from .counts import tally
 from .kinds import KINDS
 from .kinds.penalties import until_of
-from .pacing import book_shape, gap_after
 
 State = BulkAction.State
 

@@ -25,6 +25,7 @@ from forums.accounts.second_factor import second_factor_required
 from forums.models import BulkAction, BulkActionItem
 from forums.web import HtmxHttpRequest, render_page, requires
 from forums.web.exports import csv_response
+from forums.web.outcomes import planning_proposed
 from forums.web.uploads import upload_refusal
 
 from . import selectors
@@ -108,17 +109,12 @@ def bulk_create(request: HtmxHttpRequest) -> HttpResponse:
                 params=params,
                 targets_text=form.cleaned_data.get("targets") or "",
                 csv_file=upload,
-                csv_encoding=form.csv_encoding if upload else None,
+                csv_encoding=upload.charset if upload else None,
             )
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
-            messages.success(
-                request,
-                f"Proposed bulk action #{action.pk}. Forumdeck is "
-                "planning it now; then another person approves it.",
-            )
-            return redirect("forums:bulk-detail", pk=action.pk)
+            return planning_proposed(request, action)
     return render(
         request,
         "bulk/bulk_form.html",

@@ -19,7 +19,7 @@ from django.db.models import QuerySet
 from forums.clients import client_class, get_client
 from forums.clients.errors import ForumError
 from forums.clients.records import CalendarEvent, Capability
-from forums.connections.selectors import enabled_connections, fan_out
+from forums.core.fleet import enabled_connections, fan_out
 from forums.models import CalendarFeed, ForumConnection
 
 MAX_RANGE_DAYS = 400  # a year and a bit: the longest range anyone pages through at once

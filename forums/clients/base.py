@@ -27,6 +27,8 @@ from requests.structures import CaseInsensitiveDict
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from forums.pacing import SlotRefused
+
 from .errors import (
     ForumAnswerTooDeep,
     ForumAnswerTooLarge,
@@ -695,9 +697,14 @@ class BaseClient:
     @contextlib.contextmanager
     def _take_slot(self) -> Iterator[None]:
         """Wait for the forum's pace; when the call is over (answered or not), tell a pacer that
-        wants to know (``finished``, like ``forums.bulk.pacing.Pace``): the forum counted the
+        wants to know (``finished``, like ``forums.pacing.Pace``): the forum counted the
         call by then at the latest."""
-        booking = self.pacer() if self.pacer is not None else None
+        try:
+            booking = self.pacer() if self.pacer is not None else None
+        except SlotRefused as refused:
+            raise ForumRateLimited(
+                str(refused), status=None, retry_after=refused.retry_after
+            ) from None
         finished = getattr(self.pacer, "finished", None)
         try:
             yield

@@ -11,11 +11,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from forums.audit.services import audit_record
 from forums.clients import SettingsProblem, client_class, get_client, validate_base_url
 from forums.clients.errors import CapabilityNotOffered, ForumError
 from forums.clients.records import HealthReport
 from forums.clients.settings_schema import changed_settings
+from forums.core.audit import audit_record
 from forums.models import AuditEntry, BulkAction, BulkActionItem, ForumConnection
 
 Outcome = AuditEntry.Outcome

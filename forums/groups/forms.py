@@ -7,31 +7,18 @@ from typing import Any, cast
 
 from django import forms
 
-from forums.bulk.forms import TargetsForm
 from forums.clients import client_class
+from forums.core.fleet import enabled_forums
 from forums.models import ForumConnection
 from forums.web.confirm import TypedConfirmation
+from forums.web.forms import FleetSearchForm, TargetsForm
 
 KINDS = [("", "All groups"), ("ordinary", "Ordinary groups"), ("automatic", "Automatic / system")]
 
 
-def enabled_forums():
-    return ForumConnection.objects.filter(enabled=True).defer("api_key").order_by("name")
-
-
-class GroupSearchForm(forms.Form):
+class GroupSearchForm(FleetSearchForm):
     q = forms.CharField(label="Name", required=False, max_length=100)
     kind = forms.ChoiceField(label="Kind", required=False, choices=KINDS)
-    forum = forms.ModelMultipleChoiceField(
-        label="Forums",
-        required=False,
-        queryset=ForumConnection.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        cast(forms.ModelMultipleChoiceField, self.fields["forum"]).queryset = enabled_forums()
 
 
 class GroupFieldsForm(forms.Form):

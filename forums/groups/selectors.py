@@ -8,21 +8,19 @@ filtering and paging the table reuse one answer; a change made here forgets it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from django.core.cache import cache
-from django.utils import timezone
 
 from forums.clients import ForumClient, client_class, get_client
 from forums.clients.errors import CapabilityNotOffered, ForumError, ForumNotFound
 from forums.clients.records import Capability, ForumGroup, ForumUser, GroupMembersPage
-from forums.connections.selectors import enabled_connections, fan_out
-from forums.models import BulkAction, ForumConnection
+from forums.core.fleet import cached_lists, enabled_connections, fan_out
+from forums.core.outcomes import ForumOutcome
+from forums.models import ForumConnection
 
-CACHE_SECONDS = 120
 MEMBERS_PER_PAGE = 50
 
 
@@ -32,14 +30,6 @@ class GroupRow:
     connection_name: str
     group: ForumGroup
     locked_reason: str = ""  # why Forumdeck does not change it (automatic / system group)
-
-
-@dataclass
-class ForumOutcome:
-    connection_id: int
-    connection_name: str
-    count: int = 0
-    error: str = ""
 
 
 @dataclass
@@ -57,45 +47,6 @@ def forget_groups(*connections: ForumConnection) -> None:
     cache.delete_many([_cache_key(c.pk) for c in connections])
 
 
-GROUP_KINDS = ("group_add", "group_remove", "group_create", "group_delete", "group_sync")
-
-
-def changed_since(connection: ForumConnection, when: datetime, kinds: Sequence[str]) -> bool:
-    """Has a bulk action of these kinds sent anything to this forum since ``when``? Then a
-    cached list is stale: the worker changed the forum behind this page's back."""
-    return BulkAction.objects.filter(
-        connections=connection, kind__in=kinds, started_at__isnull=False, updated_at__gt=when
-    ).exists()
-
-
-def cached_lists(
-    connections: Sequence[ForumConnection],
-    *,
-    key: Callable[[int], str],
-    kinds: Sequence[str],
-    fetch: Callable[[ForumConnection], Any],
-    refresh: bool,
-    prefix: str,
-) -> list[tuple[ForumConnection, Any]]:
-    """``fetch(connection)`` for each forum, kept two minutes unless a bulk action changed the
-    forum since: (connection, answer or exception). The database is read here, in the request's
-    thread; the forums are asked in parallel."""
-    found: dict[int, Any] = {}
-    missing = []
-    for connection in connections:
-        cached = None if refresh else cache.get(key(connection.pk))
-        if cached is not None and not changed_since(connection, cached[0], kinds):
-            found[connection.pk] = cached[1]
-        else:
-            missing.append(connection)
-    asked_at = timezone.now()  # a change while we ask makes the next look ask again
-    for connection, answer in fan_out(missing, fetch, prefix):
-        if not isinstance(answer, BaseException):
-            cache.set(key(connection.pk), (asked_at, answer), CACHE_SECONDS)
-        found[connection.pk] = answer
-    return [(c, found[c.pk]) for c in connections]
-
-
 def _fetch_groups(connection: ForumConnection) -> list[ForumGroup]:
     with get_client(connection) as client:
         return client.list_groups()
@@ -104,7 +55,7 @@ def _fetch_groups(connection: ForumConnection) -> list[ForumGroup]:
 def groups_of(
     connections: Sequence[ForumConnection], *, refresh: bool = False
 ) -> list[tuple[ForumConnection, Any]]:
-    return cached_lists(connections, key=_cache_key, kinds=GROUP_KINDS, fetch=_fetch_groups,
+    return cached_lists(connections, key=_cache_key, area="groups", fetch=_fetch_groups,
                         refresh=refresh, prefix="groups")  # fmt: skip
 
 

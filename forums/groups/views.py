@@ -9,16 +9,19 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
 
 from forums.clients import client_class
 from forums.clients.errors import ForumError
 from forums.clients.records import Capability
+from forums.core.connections import enabled_connection_or_404
 from forums.models import ForumConnection
 from forums.web import HtmxHttpRequest, render_page, requires
 from forums.web.exports import csv_response
+from forums.web.outcomes import planning_proposed, proposed_or_done
 from forums.web.uploads import upload_refusal
 
 from . import selectors, services
@@ -32,10 +35,6 @@ from .forms import (
 )
 
 GROUPS_PER_PAGE = 50
-
-
-def _connection(connection_id: int) -> ForumConnection:
-    return get_object_or_404(ForumConnection, pk=connection_id, enabled=True)
 
 
 def _query_without_page(request: HtmxHttpRequest) -> str:
@@ -129,7 +128,7 @@ def _members_not_offered(connection: ForumConnection) -> str:
 @require_GET
 @requires("view_forumconnection")
 def group_detail(request: HtmxHttpRequest, connection_id: int, key: str) -> HttpResponse:
-    connection = _connection(connection_id)
+    connection = enabled_connection_or_404(connection_id)
     query = (request.GET.get("q") or "").strip()[:100]
     try:
         number = max(int(request.GET.get("page") or 1), 1)
@@ -156,7 +155,7 @@ def group_detail(request: HtmxHttpRequest, connection_id: int, key: str) -> Http
 @require_GET
 @requires("view_forumconnection")
 def group_members_csv(request: HtmxHttpRequest, connection_id: int, key: str) -> HttpResponseBase:
-    connection = _connection(connection_id)
+    connection = enabled_connection_or_404(connection_id)
     if not client_class(connection.platform).supports(Capability.GROUP_MEMBERS):
         messages.error(request, _members_not_offered(connection))
         return redirect("forums:group-detail", connection_id=connection.pk, key=key)
@@ -179,7 +178,7 @@ def group_members_csv(request: HtmxHttpRequest, connection_id: int, key: str) ->
 @require_http_methods(["GET", "POST"])
 @requires("change_forum_groups")
 def group_edit(request: HtmxHttpRequest, connection_id: int, key: str) -> HttpResponse:
-    connection = _connection(connection_id)
+    connection = enabled_connection_or_404(connection_id)
     context = _group_context(request, connection, key)
     group = context["group"]
     initial = (
@@ -208,7 +207,7 @@ def group_edit(request: HtmxHttpRequest, connection_id: int, key: str) -> HttpRe
 @require_http_methods(["GET", "POST"])
 @requires("change_forum_groups")
 def group_delete(request: HtmxHttpRequest, connection_id: int, key: str) -> HttpResponse:
-    connection = _connection(connection_id)
+    connection = enabled_connection_or_404(connection_id)
     context = _group_context(request, connection, key)
     group = context["group"]
     form = GroupDeleteForm(request.POST or None, name=group.name if group else key)
@@ -224,13 +223,9 @@ def group_delete(request: HtmxHttpRequest, connection_id: int, key: str) -> Http
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
-            if outcome.action is not None:
-                messages.success(request, outcome.message)
-                return redirect("forums:bulk-detail", pk=outcome.action.pk)
-            if outcome.ok:
-                messages.success(request, outcome.message)
-                return redirect("forums:group-list")
-            form.add_error(None, outcome.message)
+            response = proposed_or_done(request, outcome, form, reverse("forums:group-list"))
+            if response is not None:
+                return response
     context["form"] = form
     return render(request, "groups/group_delete.html", context)
 
@@ -242,7 +237,7 @@ def group_members_change(
 ) -> HttpResponse:
     if change not in ("add", "remove"):
         raise Http404("Members are added or removed.")
-    connection = _connection(connection_id)
+    connection = enabled_connection_or_404(connection_id)
     context = _group_context(request, connection, key)
     if not context["members_offered"]:
         messages.error(request, _members_not_offered(connection))
@@ -263,6 +258,7 @@ def group_members_change(
     form = MembersForm(data, request.FILES or None, choices=choices, upload_refused=too_large)
     if request.method == "POST" and group is not None and form.is_valid():
         chosen = form.cleaned_data["connections"]
+        upload = form.cleaned_data.get("csv_file")
         connections = sorted(
             ForumConnection.objects.filter(pk__in=chosen, enabled=True),
             key=lambda c: (c.pk != connection.pk, c.name),  # this forum first
@@ -274,18 +270,13 @@ def group_members_change(
                 key=group.key,
                 adding=adding,
                 targets_text=form.cleaned_data.get("targets") or "",
-                csv_file=form.cleaned_data.get("csv_file"),
-                csv_encoding=form.csv_encoding or None,
+                csv_file=upload,
+                csv_encoding=upload.charset if upload else None,
             )
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
-            messages.success(
-                request,
-                f"Proposed bulk action #{action.pk}. Forumdeck is planning it now; then another "
-                "person approves it.",
-            )
-            return redirect("forums:bulk-detail", pk=action.pk)
+            return planning_proposed(request, action)
     context.update(form=form, adding=adding, change=change)
     return render(request, "groups/members_form.html", context)
 

@@ -23,7 +23,8 @@ from django.db.models import Q
 from forums.clients import client_class, get_client
 from forums.clients.errors import ForumAnswerTooSlow, ForumError, ForumNotFound, ForumTimeout
 from forums.clients.records import Capability, ForumUser, ForumUserDetails
-from forums.connections.selectors import ForumDidNotAnswer, enabled_connections, fan_out_batches
+from forums.core.fleet import ForumDidNotAnswer, enabled_connections, fan_out_batches
+from forums.core.outcomes import ForumOutcome
 from forums.models import AuditEntry, ForumConnection
 
 logger = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ CACHE_SECONDS = 120
 
 
 @dataclass(frozen=True)
-class Account:
+class ForumAccount:
     connection_id: int
     connection_name: str
     platform: str
@@ -51,7 +52,7 @@ class Account:
 class Person:
     key: str
     email: str
-    accounts: list[Account] = field(default_factory=list)
+    accounts: list[ForumAccount] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -64,17 +65,6 @@ class Person:
     @property
     def on_several_forums(self) -> bool:
         return len({a.connection_id for a in self.accounts}) > 1
-
-
-@dataclass
-class ForumOutcome:
-    connection_id: int
-    connection_name: str
-    count: int = 0
-    error: str = ""
-    capped: bool = False
-    note: str = ""  # what this forum's search cannot do, in its client's words
-    waiting: bool = False  # asked, not answered yet (a search under way)
 
 
 @dataclass
@@ -185,7 +175,7 @@ def _answers(
 ) -> Iterator[SearchProgress]:
     query, status = start.query, start.status
     by_id = {o.connection_id: o for o in outcomes}
-    found: list[Account] = []
+    found: list[ForumAccount] = []
     result = start
     started = time.monotonic()
     job = partial(_search_one, query=query, status=status)
@@ -207,7 +197,7 @@ def _take(
     connection: ForumConnection,
     answer: list[ForumUser] | BaseException,
     waited: float,
-) -> list[Account]:
+) -> list[ForumAccount]:
     """One forum's answer into its line; the accounts it found."""
     outcome.waiting = False
     if isinstance(answer, ForumTimeout | ForumAnswerTooSlow | ForumDidNotAnswer):
@@ -232,7 +222,7 @@ def _take(
         return []
     outcome.count = len(answer)
     outcome.capped = len(answer) >= PER_FORUM_LIMIT
-    return [Account(connection.pk, connection.name, connection.platform, u) for u in answer]
+    return [ForumAccount(connection.pk, connection.name, connection.platform, u) for u in answer]
 
 
 def _did_not_answer(seconds: float) -> str:
@@ -240,7 +230,7 @@ def _did_not_answer(seconds: float) -> str:
     return f"did not answer in {waited} s, so Forumdeck stopped waiting. Try again later."
 
 
-def _group(accounts: list[Account], query: str) -> list[Person]:
+def _group(accounts: list[ForumAccount], query: str) -> list[Person]:
     people: dict[str, Person] = {}
     for account in accounts:
         email = (account.user.email or "").strip().lower()
@@ -258,7 +248,7 @@ def _group(accounts: list[Account], query: str) -> list[Person]:
     return sorted(people.values(), key=rank)
 
 
-def person_accounts(*, email: str) -> list[Account]:
+def person_accounts(*, email: str) -> list[ForumAccount]:
     """Every account with this e-mail on every enabled forum (for "ban on every forum")."""
     result = people_search(query=email, refresh=True)
     key = f"email:{email.strip().lower()}"

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpResponse, HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,6 +19,7 @@ from forums.bulk.kinds import KINDS
 from forums.bulk.services import bulk_action_propose
 from forums.clients import client_class
 from forums.clients.records import Penalty
+from forums.core.connections import enabled_connection_or_404
 from forums.models import ForumConnection
 from forums.web import HtmxHttpRequest, redirect_back, render_page, requires
 from forums.web.streaming import fill, stream_page
@@ -120,10 +121,6 @@ def _search_fills(
         yield "".join(lines) + fill("people-table", table, swap="outer")
 
 
-def _connection(connection_id: int) -> ForumConnection:
-    return get_object_or_404(ForumConnection, pk=connection_id, enabled=True)
-
-
 def _person_context(request: HtmxHttpRequest, connection: ForumConnection, user_id: int) -> dict:
     lookup = selectors.person_lookup(connection=connection, user_id=user_id)
     cls = client_class(connection.platform)
@@ -154,7 +151,7 @@ def _person_context(request: HtmxHttpRequest, connection: ForumConnection, user_
 @require_GET
 @requires("view_forumconnection")
 def person_detail(request: HtmxHttpRequest, connection_id: int, user_id: int) -> HttpResponse:
-    connection = _connection(connection_id)
+    connection = enabled_connection_or_404(connection_id)
     context = _person_context(request, connection, user_id)
     return render(
         request, "people/person.html", context, status=404 if context.get("gone") else 200
@@ -167,7 +164,7 @@ def person_action(
     request: HtmxHttpRequest, connection_id: int, user_id: int, action: str
 ) -> HttpResponse:
     """One moderation action on one forum: its small form, then its result, in place."""
-    connection = _connection(connection_id)
+    connection = enabled_connection_or_404(connection_id)
     cls = client_class(connection.platform)
     # An optional capability may be offered: the service asks the forum before acting.
     user_action = find_action(cls, action, cls.optional_capabilities)

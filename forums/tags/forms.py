@@ -8,9 +8,10 @@ from typing import Any, cast
 
 from django import forms
 
-from forums.groups.forms import enabled_forums
+from forums.core.fleet import enabled_forums
 from forums.models import ForumConnection
 from forums.web.confirm import TypedConfirmation
+from forums.web.forms import FleetSearchForm
 
 FILTERS = [("", "All tags"), ("unused", "Unused (no topics)"), ("one", "On one forum only")]
 _SPLIT = re.compile(r"[,\s]+")
@@ -20,19 +21,9 @@ def names(text: str) -> list[str]:
     return list(dict.fromkeys(t for t in _SPLIT.split(text or "") if t))
 
 
-class TagSearchForm(forms.Form):
+class TagSearchForm(FleetSearchForm):
     q = forms.CharField(label="Tag", required=False, max_length=100)
     show = forms.ChoiceField(label="Show", required=False, choices=FILTERS)
-    forum = forms.ModelMultipleChoiceField(
-        label="Forums",
-        required=False,
-        queryset=ForumConnection.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        cast(forms.ModelMultipleChoiceField, self.fields["forum"]).queryset = enabled_forums()
 
 
 class ForumsForm(forms.Form):

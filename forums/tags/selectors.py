@@ -16,8 +16,8 @@ from django.core.cache import cache
 from forums.clients import client_class, get_client
 from forums.clients.errors import CapabilityNotOffered, ForumError, ForumNotFound
 from forums.clients.records import Capability, ForumTag, ForumTagGroup, ForumTopic
-from forums.connections.selectors import enabled_connections, fan_out
-from forums.groups.selectors import cached_lists
+from forums.core.fleet import cached_lists, enabled_connections, fan_out
+from forums.core.outcomes import ForumOutcome
 from forums.models import ForumConnection
 
 TOPICS_SHOWN = 50  # per forum on a tag's page
@@ -31,9 +31,6 @@ def forget_tags(*connections: ForumConnection) -> None:
     cache.delete_many([_cache_key(c.pk) for c in connections])
 
 
-TAG_KINDS = ("tag_rename", "tag_merge", "tag_delete", "tag_create", "retag", "retag_tagged")
-
-
 def _fetch_tags(connection: ForumConnection) -> list[ForumTag]:
     with get_client(connection) as client:
         return client.list_tags()
@@ -43,7 +40,7 @@ def tags_of(
     connections: Sequence[ForumConnection], *, refresh: bool = False
 ) -> list[tuple[ForumConnection, Any]]:
     """Each forum's tags (cached two minutes unless a bulk action changed that forum)."""
-    return cached_lists(connections, key=_cache_key, kinds=TAG_KINDS, fetch=_fetch_tags,
+    return cached_lists(connections, key=_cache_key, area="tags", fetch=_fetch_tags,
                         refresh=refresh, prefix="tags")  # fmt: skip
 
 
@@ -67,14 +64,6 @@ class TagRow:
     @property
     def forum_ids(self) -> set[int]:
         return {c.connection_id for c in self.counts}
-
-
-@dataclass
-class ForumOutcome:
-    connection_id: int
-    connection_name: str
-    count: int = 0
-    error: str = ""
 
 
 @dataclass

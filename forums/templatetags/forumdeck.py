@@ -7,6 +7,7 @@ from django.utils import formats, timezone
 
 from forums.clients import client_class, supported_platforms
 from forums.clients.records import Capability, ForumUser, ModerationEvent, Penalty
+from forums.core import areas
 from forums.web.times import ago, running_for
 
 register = template.Library()
@@ -87,27 +88,21 @@ def ago_filter(value) -> str:
 @register.filter
 def action_label(action: str) -> str:
     """An audit action id in words ("user.suspend" -> "Suspend (one person)")."""
-    from forums.audit.labels import action_label as label
-
-    return label(action)
+    return areas.action_label(action)
 
 
 @register.filter
 def entry_label(entry) -> str:
     """An audit entry's action in words, in its forum's own words where the forum is still
     connected ("Bulk: Unban" on a forum that bans)."""
-    from forums.audit.labels import action_label as label
-
     connection = entry.connection if entry.connection_id else None
-    return label(entry.action, connection.platform if connection else "")
+    return areas.action_label(entry.action, connection.platform if connection else "")
 
 
-@register.filter
-def bulk_title(action) -> str:
-    """A bulk action's title worded now, in the viewer's time zone."""
-    from forums.bulk.selectors import bulk_action_title
-
-    return bulk_action_title(action)
+# What an area's templates need from its own code (``{{ action|bulk_title }}``) the area
+# registers (its ``area.py``): this library reaches into no area.
+for _name, _filter in areas.template_filters().items():
+    register.filter(_name, _filter)
 
 
 @register.filter

@@ -159,8 +159,8 @@ def test_a_cancel_that_finds_every_call_taken_is_queued_and_sent_when_one_is_fre
     from celery.exceptions import Retry
 
     from forums import tasks
-    from forums.bulk.pacing import get_pacer
     from forums.models import ForumPace
+    from forums.pacing import get_pacer
 
     moderator_client.post(reverse("forums:backup-start", args=[discourse_connection.pk]), {})
     run = BackupRun.objects.get()

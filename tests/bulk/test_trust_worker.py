@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from forums.connections.services import connection_update
 from forums.models import AuditEntry, BulkAction, BulkActionItem, ForumConnection
 from tests.bulk.helpers import usernames
-from tests.bulk.test_reliability import (
+from tests.bulk.test_engine_worker import (
     approve,
     connect,
     discourse,

@@ -265,7 +265,7 @@ def test_a_forum_whose_book_is_full_shows_busy_on_its_card_without_calling_it(
 ):
     """Health checks take their slots from the same book as bulk runs: when a run has just
     sent the window's allowance, the card says so at once instead of meeting the forum's 429."""
-    from forums.bulk.pacing import get_pacer
+    from forums.pacing import get_pacer
     from tests.bulk.helpers import booked_calls
 
     discourse_connection.requests_per_minute = 60  # 60 in any minute, Discourse's default

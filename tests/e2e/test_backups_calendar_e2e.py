@@ -46,8 +46,8 @@ def test_back_up_now_and_watch_it_reach_done(page, live_server, make_user, disco
         .order_by("id")
         .values_list("action", "outcome")
     ) == [
-        ("backup_start", "success"),
-        ("backup_finish", "success"),
+        ("backup.start", "success"),
+        ("backup.finish", "success"),
     ]
 
 

@@ -1,6 +1,7 @@
-"""Groups and tags across both sandbox forums, in Chromium, with a real Celery worker running
-every approved action: create a group on both and add 30 members from a CSV; rename a tag on
-every forum; sync a group from one forum to the other until the difference vanishes."""
+"""Groups and tags across the Discourse and NodeBB sandboxes, in Chromium, with a real Celery
+worker running every approved action: create a group on both and add 30 members from a CSV;
+rename a tag on every forum; sync a group from one forum to the other until the difference
+vanishes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Find a person on both sandbox forums, act on one, then ban them everywhere: in Chromium."""
+"""Find a person on the Discourse and NodeBB sandboxes, act on one, then ban them everywhere: in
+Chromium."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""forums/people (actions, services) against sandboxes of both platforms: what a moderator sees."""
+"""forums/people (actions, services) against the Discourse and NodeBB sandboxes: what a
+moderator sees."""
 
 from __future__ import annotations
 

@@ -196,11 +196,11 @@ class PenaltyKind(Kind):
     def apply(self, client, ctx, params, targets):
         for target in targets:
             if self.lifting:
-                client.lift(kind=self.penalty, user_id=target.user_id)
+                client.lift(kind=self.penalty, user_id=target.forum_id)
             else:
                 client.penalise(
                     kind=self.penalty,
-                    user_id=target.user_id,
+                    user_id=target.forum_id,
                     until=until_of(params),
                     reason=params["reason"],
                     message=params.get("message") or "",

@@ -13,9 +13,8 @@ from django import forms
 
 from forums.clients.errors import ForumBadResponse, ForumNotFound, ForumRejected
 from forums.clients.records import Capability, ForumTopic
+from forums.core.targets import ParsedTargets, Rejected, TargetLine
 
-from ..targets import ParsedTargets, Rejected
-from ..targets import Target as ParsedTarget
 from .base import Kind, Resolved, check_each
 
 _SPLIT = re.compile(r"[,\s]+")
@@ -70,6 +69,7 @@ class RetagKind(Kind):
     """Topics given by id: each is read (its tags) when planned and again before it is sent."""
 
     key = "retag"
+    area = "tags"
     label = "Retag topics"
     done_label = "retagged"
     capabilities = (Capability.TOPIC_RETAG,)
@@ -109,7 +109,7 @@ class RetagKind(Kind):
                     )
                     continue
                 seen[value] = number
-                result.targets.append(ParsedTarget(number, value, "topic"))
+                result.targets.append(TargetLine(number, value, "topic"))
         return result
 
     def reason(self, topic: ForumTopic, params: dict[str, Any]) -> str:
@@ -153,13 +153,13 @@ class RetagKind(Kind):
         return resolved
 
     def recheck(self, client, ctx, params, targets):
-        topics = self._read(client, ctx, [t.user_id for t in targets])
+        topics = self._read(client, ctx, [t.forum_id for t in targets])
         reasons = {}
         for target in targets:
-            topic = topics.get(target.user_id)
+            topic = topics.get(target.forum_id)
             if topic is None:
                 reasons[target.item_id] = ctx["unreadable"].get(
-                    target.user_id, "no longer exists on this forum"
+                    target.forum_id, "no longer exists on this forum"
                 )
             elif reason := self.reason(topic, params):
                 reasons[target.item_id] = reason
@@ -172,7 +172,7 @@ class RetagKind(Kind):
         return max(client.retag_batch_size, 1)
 
     def apply(self, client, ctx, params, targets):
-        topics = [ctx["topics"][t.user_id] for t in targets]
+        topics = [ctx["topics"][t.forum_id] for t in targets]
         if params.get("replace"):
             client.retag(topics=topics, replace=params.get("add") or [])
         else:
@@ -225,7 +225,7 @@ class RetagTaggedKind(RetagKind):
         )  # fmt: skip
         reasons = {}
         for target in targets:
-            topic = ctx["topics"].get(target.user_id)
+            topic = ctx["topics"].get(target.forum_id)
             if topic is None:
                 reasons[target.item_id] = (
                     f"already without the tag {params['tag']}"

@@ -50,7 +50,7 @@ class DeleteUsersKind(Kind):
 
     def apply(self, client, ctx, params, targets):
         result = client.delete_users(
-            user_ids=[t.user_id for t in targets],
+            user_ids=[t.forum_id for t in targets],
             block_ip_and_email=bool(params.get("block_ip_and_email")),
         )
         refused = {int(k): v for k, v in (result.refused or {}).items()}
@@ -59,7 +59,7 @@ class DeleteUsersKind(Kind):
             skipped={
                 t.item_id: f"no longer exists on {client.name}"
                 for t in targets
-                if t.user_id in missing
+                if t.forum_id in missing
             },
-            failed={t.item_id: refused[t.user_id] for t in targets if t.user_id in refused},
+            failed={t.item_id: refused[t.forum_id] for t in targets if t.forum_id in refused},
         )

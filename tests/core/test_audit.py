@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from forums.audit.services import audit_record
+from forums.core.audit import audit_record
 from forums.models import AuditEntry
 from tests.factories import ForumConnectionFactory
 

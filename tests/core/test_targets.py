@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import io
 
-from forums.bulk.targets import (
+from forums.core.targets import (
     TargetParser,
     decoded_pieces,
     detect_encoding,

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from forums.clients.errors import ForumError
-from forums.connections.selectors import (
+from forums.core.fleet import (
     ForumDidNotAnswer,
     fan_out,
     fan_out_batches,

@@ -41,7 +41,10 @@ _HEADER_NAMES = {
 
 
 @dataclass(frozen=True, slots=True)
-class Target:
+class TargetLine:
+    """One target read from a pasted list or an uploaded CSV: its line number, and what it
+    names (a username, an e-mail address or an id; a kind may read topics or groups)."""
+
     line: int
     value: str  # normalised: lower-cased e-mail, username without "@", digits for ids
     kind: str  # "username" | "email" | "id"
@@ -56,7 +59,7 @@ class Rejected:
 
 @dataclass
 class ParsedTargets:
-    targets: list[Target] = field(default_factory=list)
+    targets: list[TargetLine] = field(default_factory=list)
     junk: list[Rejected] = field(default_factory=list)
     duplicates: list[Rejected] = field(default_factory=list)
     too_many: bool = False
@@ -210,7 +213,7 @@ class TargetParser:
         if self.keep is None or len(into) < self.keep:
             into.append(rejected)
 
-    def targets(self, chunks: Iterable[str]) -> Iterator[Target]:
+    def targets(self, chunks: Iterable[str]) -> Iterator[TargetLine]:
         lines = iter_lines(chunks)
         tokens = _tokens_from_csv(lines) if self.csv else _tokens_from_text(lines)
         for token in tokens:
@@ -245,7 +248,7 @@ class TargetParser:
                 continue
             self._seen[key] = number
             self.count += 1
-            yield Target(number, value, kind)
+            yield TargetLine(number, value, kind)
 
 
 def parse_targets(
@@ -258,7 +261,7 @@ def parse_targets(
     return ParsedTargets(targets, parser.junk, parser.duplicates, parser.too_many)
 
 
-def first_target(text: str) -> tuple[Target | None, list[Rejected]]:
+def first_target(text: str) -> tuple[TargetLine | None, list[Rejected]]:
     """The first usable target of a paste, and the junk before it: a quick check that a
     proposal has something to plan, without parsing the rest."""
     parser = TargetParser(keep=5)

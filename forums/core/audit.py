@@ -57,3 +57,26 @@ def audit_record_many(entries: Iterable[AuditEntry]) -> int:
     """Write a batch of entries made by ``audit_entry`` in as few statements as possible."""
     created = AuditEntry.objects.bulk_create(list(entries), batch_size=500)
     return len(created)
+
+
+def audit_change(
+    *,
+    actor: User | AnonymousUser | None,
+    action: str,
+    connection: ForumConnection,
+    ok: bool,
+    message: str = "",
+    target: str = "",
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """One change sent to one forum, done (``ok``) or refused: the entry the area services
+    write. ``target`` is what it touched (the forum itself when empty)."""
+    return audit_record(
+        actor=actor,
+        action=action,
+        connection=connection,
+        target=target or connection.name,
+        outcome=Outcome.SUCCESS if ok else Outcome.FAILURE,
+        message=message,
+        details=details or {},
+    )

@@ -51,8 +51,6 @@ from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import F
 
-from forums.clients.errors import ForumRateLimited
-
 logger = logging.getLogger(__name__)
 
 # The margin added to each window. A slot counts from its call's answer, by when the forum has
@@ -476,6 +474,15 @@ def inline_wait_limit() -> float:
     return MAX_INLINE_WAIT if in_task() else WEB_INLINE_WAIT
 
 
+class SlotRefused(Exception):
+    """No slot within the wait allowed: the client turns it into ``ForumRateLimited`` (with
+    this ``retry_after``), so the slot book needs nothing from the HTTP layer above it."""
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class Pace:
     """``BaseClient.pacer``: called before each call, it waits for this forum's next slot (at
     most ``max_wait``, default ``inline_wait_limit()`` when the call is made), runs ``then``
@@ -503,10 +510,9 @@ class Pace:
         if not booking.booked:
             # Other Forumdeck work (or a forum's Retry-After) holds this forum's next slots:
             # come back then, never sleep for it here.
-            raise ForumRateLimited(
+            raise SlotRefused(
                 f"{self.connection.name} is busy with other Forumdeck work or asked to wait; "
                 f"its next free slot is in {booking.delay:.0f} s.",
-                status=None,
                 retry_after=booking.delay,
             )
         try:
