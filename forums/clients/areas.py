@@ -34,6 +34,7 @@ from .records import (
     GroupMembersPage,
     HealthReport,
     Penalty,
+    UserListPage,
 )
 
 
@@ -118,6 +119,13 @@ class UserModeration(Area):
         for, so a client may pick the cheaper way for the forum's size (e.g. read the whole
         user list once). Without ``details`` the caller uses only the users' ids and names,
         not their flags or e-mails. Nothing is called here; the default ignores it."""
+
+    def user_list_page(self, *, cursor: str = "") -> UserListPage:
+        """One page of every account on the forum, oldest first, with e-mails where the key
+        may read them: what the fleet index reads to learn a forum. ``cursor`` "" is the
+        first page; the page's own ``cursor`` asks for the next ("" at the end), so a reader
+        stopped between pages resumes where it was."""
+        self._missing(Capability.USER_SEARCH, "listing users")
 
     def get_user(self, *, user_id: int) -> ForumUser:
         self._missing(Capability.USER_SEARCH, "finding users")

@@ -1,0 +1,126 @@
+"""Reads of the fleet index: searching accounts, a forum's progress and freshness."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from forums.clients.records import ForumUser
+from forums.models import ForumConnection, IndexedAccount, IndexedGroup, IndexedTag, IndexSync
+
+# "New" in the index: joined in the last this many days (the same on every forum).
+NEW_DAYS = 30
+
+
+@dataclass(frozen=True)
+class IndexProgress:
+    """What a connection's page says about its part of the index."""
+
+    state: str
+    state_label: str
+    seen: int
+    total: int | None
+    complete_at: datetime | None  # the last whole read of its accounts
+    error: str
+    running: bool
+    webhook_secret_set_at: datetime | None
+
+    @property
+    def percent(self) -> int | None:
+        if not self.total:
+            return None
+        return min(100, round(100 * self.seen / self.total))
+
+
+def index_progress(*, connection: ForumConnection) -> IndexProgress | None:
+    sync = IndexSync.objects.filter(connection=connection).first()
+    if sync is None:
+        return None
+    return IndexProgress(
+        state=sync.state,
+        state_label=sync.get_state_display(),
+        seen=sync.accounts_seen,
+        total=sync.accounts_total,
+        complete_at=sync.accounts_complete_at,
+        error=sync.error,
+        running=sync.state == IndexSync.State.RUNNING,
+        webhook_secret_set_at=sync.webhook_secret_set_at,
+    )
+
+
+def indexed_as_of(connection_ids: Sequence[int]) -> dict[int, datetime]:
+    """The forums whose accounts were read whole at least once, with when it last was: those
+    the pages answer from the index."""
+    return dict(
+        IndexSync.objects.filter(
+            connection_id__in=list(connection_ids), accounts_complete_at__isnull=False
+        ).values_list("connection_id", "accounts_complete_at")
+    )
+
+
+def account_user(row: IndexedAccount) -> ForumUser:
+    """An index row in the clients' words, so the pages draw it as a live answer."""
+    return ForumUser(
+        id=row.forum_id,
+        username=row.username,
+        name=row.name,
+        email=row.email or None,
+        trust_level=row.standing,
+        active=row.active,
+        admin=row.admin,
+        moderator=row.moderator,
+        suspended=row.suspended,
+        suspended_until=row.suspended_until,
+        silenced=row.silenced,
+        silenced_until=row.silenced_until,
+        created_at=row.joined_at,
+        last_seen_at=row.last_seen_at,
+        post_count=row.post_count,
+        profile_url=row.profile_url,
+        registration_ip=row.registration_ip or "",
+    )
+
+
+def _status_filter(status: str) -> Q:
+    now = timezone.now()
+    if status == "suspended":
+        return Q(suspended=True) & (Q(suspended_until__isnull=True) | Q(suspended_until__gt=now))
+    if status == "silenced":
+        return Q(silenced=True) & (Q(silenced_until__isnull=True) | Q(silenced_until__gt=now))
+    if status == "staff":
+        return Q(staff=True)
+    if status == "new":
+        return Q(joined_at__gte=now - timedelta(days=NEW_DAYS))
+    if status:
+        raise ValueError(f"unknown status {status!r}")
+    return Q()
+
+
+def accounts_matching(*, query: str, status: str = "") -> QuerySet[IndexedAccount]:
+    """Accounts whose username, name or e-mail contains ``query`` (any case), on any forum."""
+    return IndexedAccount.objects.filter(
+        _status_filter(status), haystack__contains=query.strip().lower()
+    )
+
+
+def index_search(
+    *, query: str, status: str, connection_ids: Sequence[int], limit: int
+) -> dict[int, list[ForumUser]]:
+    """Each forum's matches (at most ``limit`` each; one query per forum, by username)."""
+    base = accounts_matching(query=query, status=status)
+    return {
+        cid: [account_user(r) for r in base.filter(connection_id=cid).order_by("username")[:limit]]
+        for cid in connection_ids
+    }
+
+
+def indexed_groups(*, connection_ids: Sequence[int]) -> QuerySet[IndexedGroup]:
+    return IndexedGroup.objects.filter(connection_id__in=list(connection_ids)).order_by("name")
+
+
+def indexed_tags(*, connection_ids: Sequence[int]) -> QuerySet[IndexedTag]:
+    return IndexedTag.objects.filter(connection_id__in=list(connection_ids)).order_by("name")
