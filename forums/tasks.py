@@ -11,7 +11,7 @@ from .backups.services import FOLLOW_SECONDS, backup_run_refresh, backup_schedul
 from .bulk import engine
 from .bulk.selectors import stalled_actions
 from .clients.errors import ForumRateLimited
-from .index import services as index_services
+from .index import sync as index_sync
 from .models import BackupRun, BulkAction
 
 logger = logging.getLogger("forums.tasks")
@@ -75,7 +75,7 @@ def follow_backup_run(self, run_id: int) -> None:
 def sync_index(self, connection_id: int) -> None:
     """One burst of a forum's first sync; the next comes when the forum's budget share allows
     (a retry with a countdown: never a sleep in the worker)."""
-    step = index_services.index_sync_step(connection_id=connection_id)
+    step = index_sync.index_sync_step(connection_id=connection_id)
     if step.again_in is not None:
         raise self.retry(countdown=step.again_in)
 
@@ -83,7 +83,7 @@ def sync_index(self, connection_id: int) -> None:
 @shared_task(ignore_result=True)
 def poll_fleet_index() -> int:
     """Beat: start, resume or renew each forum's part of the index (``index_syncs_due``)."""
-    due = index_services.index_syncs_due()
+    due = index_sync.index_syncs_due()
     for connection_id in due:
         sync_index.delay(connection_id)
     return len(due)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from forums.index.services import (
+from forums.index.sync import (
     index_sync_start,
     index_sync_step,
     seconds_for,
