@@ -311,10 +311,8 @@ FORUMDECK_INDEX_AUTO_START = env.bool("FORUMDECK_INDEX_AUTO_START", default=True
 FORUMDECK_INDEX_RESYNC_HOURS = env.float("FORUMDECK_INDEX_RESYNC_HOURS", default=24.0)
 # Webhook deliveries one forum may send a minute before Forumdeck answers 429.
 FORUMDECK_INDEX_WEBHOOK_PER_MINUTE = env.int("FORUMDECK_INDEX_WEBHOOK_PER_MINUTE", default=600)
-# A delivery older (or newer) than this is refused as a possible replay.
-FORUMDECK_INDEX_WEBHOOK_MAX_AGE_SECONDS = env.int(
-    "FORUMDECK_INDEX_WEBHOOK_MAX_AGE_SECONDS", default=300
-)
+# Deliveries (their ids and bodies) are remembered this long: the same one again is refused.
+FORUMDECK_INDEX_WEBHOOK_REMEMBER_DAYS = env.int("FORUMDECK_INDEX_WEBHOOK_REMEMBER_DAYS", default=30)
 
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {

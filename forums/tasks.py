@@ -86,4 +86,5 @@ def poll_fleet_index() -> int:
     due = index_sync.index_syncs_due()
     for connection_id in due:
         sync_index.delay(connection_id)
+    index_sync.index_deliveries_forget()
     return len(due)

@@ -34,6 +34,7 @@ from .records import (
     GroupMembersPage,
     HealthReport,
     Penalty,
+    PushedEvent,
     UserListPage,
 )
 
@@ -368,3 +369,21 @@ class Calendar(Area):
     ) -> list[CalendarEvent]:
         """Events starting in [start, end), oldest first, recurring ones once per occurrence."""
         self._missing(Capability.CALENDAR, "calendar events")
+
+
+class Pushes(Area):
+    """Changes the forum sends by itself (webhooks), read by the fleet index's receiver. The
+    receiver asks ``webhook_verify`` first and reads nothing from a delivery that fails it."""
+
+    # The forum can push signed changes to Forumdeck (a webhook with a shared secret).
+    pushes_webhooks: ClassVar[bool] = False
+    webhook_setup_help: ClassVar[str] = ""  # where on the forum a webhook is set up
+
+    @classmethod
+    def webhook_verify(cls, *, headers: Mapping[str, str], body: bytes, secret: str) -> bool:
+        """Is this delivery signed with ``secret``? (False on a forum without webhooks.)"""
+        return False
+
+    def webhook_event(self, *, headers: Mapping[str, str], body: bytes) -> PushedEvent:
+        """What a verified delivery says; ValueError for a body that cannot be read."""
+        raise self.not_offered(Capability.USER_SEARCH, "webhooks")

@@ -115,6 +115,18 @@ class UserListPage:
 
 
 @dataclass(frozen=True, slots=True)
+class PushedEvent:
+    """A change the forum pushed (a webhook delivery), in neutral words. ``user``: the account
+    as the forum now has it; ``gone_user_id``: an account the forum deleted. Neither: an event
+    the index has no use for (a ping, a topic)."""
+
+    delivery_id: str
+    name: str
+    user: ForumUser | None = None
+    gone_user_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ModerationEvent:
     """One entry in a user's moderation history: a penalty put on (``lifted`` False) or lifted.
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from forums.index.selectors import index_progress_many
 from forums.models import ForumConnection
 from forums.web import HtmxHttpRequest, render_page, requires
 
@@ -23,8 +24,10 @@ def connection_list(request: HtmxHttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()
     connections = list(selectors.connection_list(search=search))
     healths = selectors.connection_last_healths(connections=connections)
+    indexes = index_progress_many(connection_ids=[c.pk for c in connections])
     for connection in connections:
         connection.last_health = healths.get(connection.pk)  # type: ignore[attr-defined]  # for the list
+        connection.index_progress = indexes.get(connection.pk)  # type: ignore[attr-defined]
     return render_page(
         request,
         "connections/connection_list.html",

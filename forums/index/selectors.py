@@ -30,6 +30,14 @@ class IndexProgress:
     webhook_secret_set_at: datetime | None
 
     @property
+    def seen_shown(self) -> str:
+        return f"{self.seen:,}"
+
+    @property
+    def total_shown(self) -> str:
+        return f"{self.total:,}" if self.total is not None else ""
+
+    @property
     def percent(self) -> int | None:
         if not self.total:
             return None
@@ -38,8 +46,18 @@ class IndexProgress:
 
 def index_progress(*, connection: ForumConnection) -> IndexProgress | None:
     sync = IndexSync.objects.filter(connection=connection).first()
-    if sync is None:
-        return None
+    return _progress(sync) if sync is not None else None
+
+
+def index_progress_many(*, connection_ids: Sequence[int]) -> dict[int, IndexProgress]:
+    """Each forum's index progress (one query), for the forum list."""
+    return {
+        sync.connection_id: _progress(sync)
+        for sync in IndexSync.objects.filter(connection_id__in=list(connection_ids))
+    }
+
+
+def _progress(sync: IndexSync) -> IndexProgress:
     return IndexProgress(
         state=sync.state,
         state_label=sync.get_state_display(),
@@ -55,11 +73,10 @@ def index_progress(*, connection: ForumConnection) -> IndexProgress | None:
 def indexed_as_of(connection_ids: Sequence[int]) -> dict[int, datetime]:
     """The forums whose accounts were read whole at least once, with when it last was: those
     the pages answer from the index."""
-    return dict(
-        IndexSync.objects.filter(
-            connection_id__in=list(connection_ids), accounts_complete_at__isnull=False
-        ).values_list("connection_id", "accounts_complete_at")
-    )
+    rows = IndexSync.objects.filter(
+        connection_id__in=list(connection_ids), accounts_complete_at__isnull=False
+    ).values_list("connection_id", "accounts_complete_at")
+    return {connection_id: at for connection_id, at in rows if at is not None}
 
 
 def account_user(row: IndexedAccount) -> ForumUser:

@@ -25,7 +25,7 @@ from forums.bulk.pacing import MAX_INLINE_WAIT, pace_for
 from forums.clients import get_client
 from forums.clients.errors import CapabilityNotOffered, ForumError, ForumRateLimited
 from forums.clients.records import Capability
-from forums.models import ForumConnection, IndexedAccount, IndexSync
+from forums.models import ForumConnection, IndexedAccount, IndexSync, IndexWebhookDelivery
 
 from .rows import index_accounts_save, index_groups_save, index_tags_save
 
@@ -237,3 +237,11 @@ def index_syncs_due() -> list[int]:
         index_sync_start(connection=sync.connection)
         due.append(sync.connection_id)
     return due
+
+
+def index_deliveries_forget() -> int:
+    """Beat: forget webhook deliveries older than FORUMDECK_INDEX_WEBHOOK_REMEMBER_DAYS (until
+    then the same delivery again is refused as a replay)."""
+    before = timezone.now() - timedelta(days=settings.FORUMDECK_INDEX_WEBHOOK_REMEMBER_DAYS)
+    deleted, _ = IndexWebhookDelivery.objects.filter(received_at__lt=before).delete()
+    return deleted

@@ -21,6 +21,7 @@ AREAS = [
     "calendar",
     "groups",
     "tags",
+    "index",
 ]
 
 
