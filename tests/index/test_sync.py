@@ -163,3 +163,15 @@ def test_a_dead_forum_keeps_the_sync_waiting_with_its_error():
     sync = IndexSync.objects.get(connection=dead)
     assert step.again_in and sync.state == IndexSync.State.RUNNING
     assert "refused" in sync.error.lower()
+
+
+def test_postgresql_searches_substrings_through_a_trigram_index():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite reads the lower-cased haystack with LIKE")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'indexed_account_haystack_trgm'"
+        )
+        assert "gin_trgm_ops" in cursor.fetchone()[0]
