@@ -177,3 +177,30 @@ def index_tags_save(
         update_fields=["name", "scope", "topic_count", "generation", "seen_at"],
     )
     IndexedTag.objects.filter(connection=connection, generation__lt=generation).delete()
+
+
+def index_lists_forget(*, connection_ids: Iterable[int], kind: str) -> None:
+    """Forumdeck changed these forums' groups or tags ("groups" / "tags"): the pages ask them
+    live until their next whole read. The rows stay, as what was last seen."""
+    field = {"groups": "groups_complete_at", "tags": "tags_complete_at"}[kind]
+    IndexSync.objects.filter(connection_id__in=list(connection_ids)).update(**{field: None})
+
+
+def index_list_seen(
+    *, connection: ForumConnection, kind: str, items: Iterable[ForumGroup] | Iterable[ForumTag]
+) -> None:
+    """A page read this forum's whole group or tag list live: the index holds it now, as of
+    now (only for a forum in the index). Never fails the caller."""
+    field = {"groups": "groups_complete_at", "tags": "tags_complete_at"}[kind]
+    try:
+        with transaction.atomic():
+            sync = IndexSync.objects.select_for_update().filter(connection=connection).first()
+            if sync is None:
+                return
+            if kind == "groups":
+                index_groups_save(connection=connection, groups=items, generation=sync.generation)  # type: ignore[arg-type]
+            else:
+                index_tags_save(connection=connection, tags=items, generation=sync.generation)  # type: ignore[arg-type]
+            IndexSync.objects.filter(pk=sync.pk).update(**{field: timezone.now()})
+    except Exception:  # noqa: BLE001 - the page must not fail for the index
+        logger.exception("Could not update the index's %s for %s", kind, connection.name)

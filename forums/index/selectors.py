@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
-from forums.clients.records import ForumUser
+from forums.clients.records import ForumGroup, ForumTag, ForumUser
 from forums.models import ForumConnection, IndexedAccount, IndexedGroup, IndexedTag, IndexSync
 
 # "New" in the index: joined in the last this many days (the same on every forum).
@@ -141,3 +141,64 @@ def indexed_groups(*, connection_ids: Sequence[int]) -> QuerySet[IndexedGroup]:
 
 def indexed_tags(*, connection_ids: Sequence[int]) -> QuerySet[IndexedTag]:
     return IndexedTag.objects.filter(connection_id__in=list(connection_ids)).order_by("name")
+
+
+# --- groups and tags ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class KnownList:
+    """A forum's groups or tags as the index holds them, and as of when."""
+
+    as_of: datetime
+    items: list
+
+
+def _group(row: IndexedGroup) -> ForumGroup:
+    return ForumGroup(
+        id=int(row.forum_id) if row.forum_id.isdigit() else row.forum_id,
+        name=row.name,
+        full_name=row.full_name,
+        slug=row.key if row.key != row.name else "",
+        description=row.description,
+        user_count=row.user_count,
+        automatic=row.automatic,
+        visible=row.visible,
+    )
+
+
+def _tag(row: IndexedTag) -> ForumTag:
+    return ForumTag(name=row.name, topic_count=row.topic_count, scope=row.scope)
+
+
+def _lists(model, field: str, convert, connection_ids: Sequence[int], *, complete: bool):
+    ids = list(connection_ids)
+    if complete:
+        stamps = dict(
+            IndexSync.objects.filter(
+                connection_id__in=ids, **{f"{field}__isnull": False}
+            ).values_list("connection_id", field)
+        )
+    else:  # whatever was last seen, however old (a forum that does not answer now)
+        stamps = dict(
+            model.objects.filter(connection_id__in=ids)
+            .values("connection_id")
+            .annotate(at=Max("seen_at"))
+            .values_list("connection_id", "at")
+        )
+    found: dict[int, KnownList] = {cid: KnownList(at, []) for cid, at in stamps.items() if at}
+    for row in model.objects.filter(connection_id__in=list(found)).order_by("name"):
+        found[row.connection_id].items.append(convert(row))
+    return found
+
+
+def indexed_groups_of(
+    *, connection_ids: Sequence[int], complete: bool = True
+) -> dict[int, KnownList]:
+    """Each forum's groups from the index: those whose list was read whole and not forgotten
+    since (``complete``), or whatever the index last saw (``complete=False``)."""
+    return _lists(IndexedGroup, "groups_complete_at", _group, connection_ids, complete=complete)
+
+
+def indexed_tags_of(
+    *, connection_ids: Sequence[int], complete: bool = True
+) -> dict[int, KnownList]:
+    return _lists(IndexedTag, "tags_complete_at", _tag, connection_ids, complete=complete)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.core.cache import cache
@@ -17,7 +18,9 @@ from forums.clients import client_class, get_client
 from forums.clients.errors import CapabilityNotOffered, ForumError, ForumNotFound
 from forums.clients.records import Capability, ForumTag, ForumTagGroup, ForumTopic
 from forums.connections.selectors import enabled_connections, fan_out
-from forums.groups.selectors import cached_lists
+from forums.groups.selectors import cached_lists, changed_since
+from forums.index.lists import fleet_lists
+from forums.index.rows import index_lists_forget
 from forums.models import ForumConnection
 
 TOPICS_SHOWN = 50  # per forum on a tag's page
@@ -29,6 +32,7 @@ def _cache_key(connection_id: int) -> str:
 
 def forget_tags(*connections: ForumConnection) -> None:
     cache.delete_many([_cache_key(c.pk) for c in connections])
+    index_lists_forget(connection_ids=[c.pk for c in connections], kind="tags")
 
 
 TAG_KINDS = ("tag_rename", "tag_merge", "tag_delete", "tag_create", "retag", "retag_tagged")
@@ -53,6 +57,7 @@ class TagCount:
     connection_name: str
     count: int
     scope: str = ""  # where the tag lives on a forum with several tag spaces
+    last_known: bool = False  # the forum did not answer: as the index last saw it
 
 
 @dataclass
@@ -75,6 +80,8 @@ class ForumOutcome:
     connection_name: str
     count: int = 0
     error: str = ""
+    as_of: datetime | None = None  # from the index (None: asked now)
+    last_known_as_of: datetime | None = None  # failed now: its counts are the index's last
 
 
 @dataclass
@@ -105,18 +112,30 @@ def tag_list(
     wanted = query.strip().lower()
     rows: dict[str, TagRow] = {}
     outcomes = []
-    for connection, result in tags_of(connections, refresh=refresh):
-        outcome = ForumOutcome(connection.pk, connection.name)
+    answers = fleet_lists(
+        connections, kind="tags", live=tags_of, refresh=refresh,
+        changed=lambda connection, at: changed_since(connection, at, TAG_KINDS),
+    )  # fmt: skip
+    for answer in answers:
+        connection, result = answer.connection, answer.result
+        outcome = ForumOutcome(connection.pk, connection.name, as_of=answer.as_of)
         outcomes.append(outcome)
+        stale = False
         if isinstance(result, BaseException):
             outcome.error = _problem(connection, result)
-            continue
+            if answer.last_known is None:
+                continue
+            # A dead or hanging forum: what the index last saw, marked as such.
+            result, stale = answer.last_known.items, True
+            outcome.last_known_as_of = answer.last_known.as_of
         outcome.count = len(result)
         for tag in result:
             if wanted and wanted not in tag.name.lower():
                 continue
             row = rows.setdefault(tag.name.lower(), TagRow(tag.name))
-            row.counts.append(TagCount(connection.pk, connection.name, tag.topic_count, tag.scope))
+            row.counts.append(
+                TagCount(connection.pk, connection.name, tag.topic_count, tag.scope, stale)
+            )
     chosen = list(rows.values())
     if unused:
         chosen = [r for r in chosen if r.total == 0]
