@@ -733,6 +733,9 @@ class IndexSync(models.Model):
     state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
     generation = models.PositiveIntegerField(default=0)
     accounts_cursor = models.CharField(max_length=200, blank=True)
+    # The cursor of the list's last page read: the cheap poll reads from there for accounts
+    # created since.
+    accounts_tail_cursor = models.CharField(max_length=200, blank=True)
     accounts_seen = models.PositiveIntegerField(default=0)
     accounts_total = models.PositiveIntegerField(null=True, blank=True)
     accounts_complete_at = models.DateTimeField(null=True, blank=True)
@@ -742,6 +745,7 @@ class IndexSync(models.Model):
     calls = models.PositiveIntegerField(default=0)
     started_at = models.DateTimeField(null=True, blank=True)
     next_step_at = models.DateTimeField(null=True, blank=True)
+    polled_at = models.DateTimeField(null=True, blank=True)  # the last cheap poll
     # One worker at a time: a step holds the lease until it ends (or the lease runs out).
     lease_until = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)

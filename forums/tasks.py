@@ -82,9 +82,19 @@ def sync_index(self, connection_id: int) -> None:
 
 @shared_task(ignore_result=True)
 def poll_fleet_index() -> int:
-    """Beat: start, resume or renew each forum's part of the index (``index_syncs_due``)."""
+    """Beat: start, resume or renew each forum's part of the index (``index_syncs_due``), and
+    poll the complete ones cheaply (``index_polls_due``)."""
     due = index_sync.index_syncs_due()
     for connection_id in due:
         sync_index.delay(connection_id)
+    polls = index_sync.index_polls_due()
+    for connection_id in polls:
+        poll_index.delay(connection_id)
     index_sync.index_deliveries_forget()
-    return len(due)
+    return len(due) + len(polls)
+
+
+@shared_task(ignore_result=True)
+def poll_index(connection_id: int) -> None:
+    """Beat's cheap poll of one complete index (``index_poll``): new accounts, penalties."""
+    index_sync.index_poll(connection_id=connection_id)

@@ -87,10 +87,10 @@ class _Counter:
         self.calls += 1
 
 
-def _take_lease(sync: IndexSync) -> bool:
+def _take_lease(sync: IndexSync, state: str = IndexSync.State.RUNNING) -> bool:
     now = timezone.now()
     return bool(
-        IndexSync.objects.filter(pk=sync.pk, state=IndexSync.State.RUNNING)
+        IndexSync.objects.filter(pk=sync.pk, state=state)
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
         .update(lease_until=now + timedelta(seconds=LEASE_SECONDS))
     )
@@ -165,6 +165,8 @@ def _accounts_page(sync: IndexSync, client) -> None:
     page = client.user_list_page(cursor=sync.accounts_cursor)
     connection = sync.connection
     index_accounts_save(connection=connection, users=page.users, generation=sync.generation)
+    if page.users:
+        sync.accounts_tail_cursor = sync.accounts_cursor
     sync.accounts_seen += len(page.users)
     if page.total is not None:
         sync.accounts_total = page.total
@@ -181,9 +183,10 @@ def _accounts_page(sync: IndexSync, client) -> None:
             "accounts_seen",
             "accounts_total",
             "accounts_cursor",
+            "accounts_tail_cursor",
             "accounts_complete_at",
             "updated_at",
-        ]  # fmt: skip
+        ]
     )
 
 
@@ -237,6 +240,104 @@ def index_syncs_due() -> list[int]:
         index_sync_start(connection=sync.connection)
         due.append(sync.connection_id)
     return due
+
+
+# --- the cheap poll -----------------------------------------------------------------------------
+# Accounts per status list the poll reads; a shorter answer is the whole list, so a row still
+# flagged but not in it has had its penalty lifted on the forum.
+POLL_STATUS_LIMIT = 100
+POLL_STATUSES = ("suspended", "silenced")
+
+
+def poll_calls(connection: ForumConnection) -> int:
+    """Calls one poll may send: the index's share of the forum's rate over the poll's interval
+    (at least one), and never more than a sync step's burst."""
+    interval = max(float(settings.FORUMDECK_INDEX_POLL_SECONDS), 1.0)
+    share = math.floor(connection.requests_per_minute / 60.0 * interval * budget_share())
+    return max(1, min(step_calls(connection), share))
+
+
+def index_poll(*, connection_id: int, max_calls: int | None = None) -> int:
+    """What a complete index misses between whole reads, for a few calls: accounts created
+    since (the user list from its last page on) and the forum's suspended and silenced lists
+    (a penalty put on or lifted on the forum itself). Returns the calls it made."""
+    sync = (
+        IndexSync.objects.filter(connection_id=connection_id).select_related("connection").first()
+    )
+    if sync is None or sync.state != IndexSync.State.COMPLETE or not sync.connection.enabled:
+        return 0
+    if not _take_lease(sync, IndexSync.State.COMPLETE):
+        return 0
+    connection = sync.connection
+    budget = poll_calls(connection) if max_calls is None else max(1, max_calls)
+    counter = _Counter()
+    try:
+        client = get_client(
+            connection, pacer=pace_for(connection, max_wait=MAX_INLINE_WAIT, then=counter)
+        )
+        with client:
+            cursor = sync.accounts_tail_cursor
+            while counter.calls < budget:
+                page = client.user_list_page(cursor=cursor)
+                index_accounts_save(
+                    connection=connection, users=page.users, generation=sync.generation
+                )
+                if page.total is not None:
+                    sync.accounts_total = page.total
+                if page.users:
+                    sync.accounts_tail_cursor = cursor
+                if not page.cursor:
+                    break
+                cursor = page.cursor
+            for status in POLL_STATUSES:
+                if counter.calls >= budget:
+                    break
+                try:
+                    users = client.find_users(status=status, limit=POLL_STATUS_LIMIT)
+                except (ValueError, CapabilityNotOffered):
+                    continue  # this forum cannot list it
+                _status_seen(connection, status, users, sync.generation)
+        sync.error = ""
+    except ForumError as exc:
+        sync.error = str(exc)[:2000]
+    sync.accounts_seen = IndexedAccount.objects.filter(connection=connection).count()
+    sync.calls += counter.calls
+    sync.polled_at = timezone.now()
+    sync.lease_until = None
+    sync.save(
+        update_fields=[
+            "accounts_total",
+            "accounts_tail_cursor",
+            "accounts_seen",
+            "calls",
+            "polled_at",
+            "lease_until",
+            "error",
+            "updated_at",
+        ]  # fmt: skip
+    )
+    return counter.calls
+
+
+@transaction.atomic
+def _status_seen(connection: ForumConnection, status: str, users, generation: int) -> None:
+    index_accounts_save(connection=connection, users=users, generation=generation)
+    if len(users) >= POLL_STATUS_LIMIT:
+        return  # not the whole list: nothing can be said of the others
+    others = IndexedAccount.objects.filter(connection=connection, **{status: True}).exclude(
+        forum_id__in=[u.id for u in users]
+    )
+    others.update(**{status: False, f"{status}_until": None})
+
+
+def index_polls_due() -> list[int]:
+    """Beat: the complete indexes not polled for FORUMDECK_INDEX_POLL_SECONDS."""
+    since = timezone.now() - timedelta(seconds=settings.FORUMDECK_INDEX_POLL_SECONDS * 0.9)
+    return list(
+        IndexSync.objects.filter(connection__enabled=True, state=IndexSync.State.COMPLETE)
+        .filter(Q(polled_at__isnull=True) | Q(polled_at__lt=since))
+        .values_list("connection_id", flat=True)
+    )
 
 
 def index_deliveries_forget() -> int:

@@ -175,3 +175,44 @@ def test_postgresql_searches_substrings_through_a_trigram_index():
             "SELECT indexdef FROM pg_indexes WHERE indexname = 'indexed_account_haystack_trgm'"
         )
         assert "gin_trgm_ops" in cursor.fetchone()[0]
+
+
+def test_the_cheap_poll_finds_new_accounts_and_penalties_made_on_the_forum(
+    big_discourse, big_connection
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from forums.index.sync import index_poll, poll_calls
+
+    index_sync_start(connection=big_connection)
+    run_to_end(big_connection)
+    users = big_discourse.app.users
+    lifted, suspended = [uid for uid in users if uid > 1][:2]
+    IndexedAccount.objects.filter(forum_id=lifted).update(suspended=True)  # lifted on the forum
+    users[suspended]["suspended_till"] = timezone.now() + timedelta(days=2)
+    users[suspended]["suspended_at"] = timezone.now()
+    newcomer = big_discourse.app.add_person(username="newcomer", email="new@example.org")
+    big_discourse.app.calls.clear()
+
+    made = index_poll(connection_id=big_connection.pk)
+
+    assert 0 < made <= poll_calls(big_connection)
+    assert made == len(big_discourse.app.calls.records())
+    assert IndexedAccount.objects.get(forum_id=newcomer).username == "newcomer"
+    assert IndexedAccount.objects.get(forum_id=suspended).suspended
+    assert not IndexedAccount.objects.get(forum_id=lifted).suspended
+    assert IndexSync.objects.get(connection=big_connection).polled_at is not None
+    # Only the list's last page was read again, not the whole list.
+    assert big_discourse.app.calls.count(path=LIST) == 1
+
+
+def test_a_poll_takes_its_share_of_the_forum_over_its_interval(big_connection, settings):
+    from forums.index.sync import poll_calls
+
+    settings.FORUMDECK_INDEX_POLL_SECONDS = 60
+    big_connection.requests_per_minute = 60
+    assert poll_calls(big_connection) == 12
+    settings.FORUMDECK_INDEX_POLL_SECONDS = 10
+    assert poll_calls(big_connection) == 2
