@@ -204,3 +204,12 @@ def index_list_seen(
             IndexSync.objects.filter(pk=sync.pk).update(**{field: timezone.now()})
     except Exception:  # noqa: BLE001 - the page must not fail for the index
         logger.exception("Could not update the index's %s for %s", kind, connection.name)
+
+
+def index_forget_forum(*, connection: ForumConnection) -> None:
+    """The connection now points at another forum (software or address changed): everything
+    the index held of the old one goes, and the next read starts from nothing."""
+    IndexedAccount.objects.filter(connection=connection).delete()
+    IndexedGroup.objects.filter(connection=connection).delete()
+    IndexedTag.objects.filter(connection=connection).delete()
+    IndexSync.objects.filter(connection=connection).delete()

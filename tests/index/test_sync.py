@@ -216,3 +216,20 @@ def test_a_poll_takes_its_share_of_the_forum_over_its_interval(big_connection, s
     assert poll_calls(big_connection) == 12
     settings.FORUMDECK_INDEX_POLL_SECONDS = 10
     assert poll_calls(big_connection) == 2
+
+
+def test_pointing_a_connection_at_another_forum_empties_its_index(
+    big_discourse, big_connection, admin_user, discourse_sandbox
+):
+    from forums.connections.services import connection_update
+
+    index_sync_start(connection=big_connection)
+    run_to_end(big_connection)
+    assert IndexedAccount.objects.filter(connection=big_connection).exists()
+    connection_update(
+        actor=admin_user, connection=big_connection, base_url=discourse_sandbox.url,
+        api_key=SANDBOX_DISCOURSE_KEY,
+    )  # fmt: skip
+    assert not IndexedAccount.objects.filter(connection=big_connection).exists()
+    assert not IndexSync.objects.filter(connection=big_connection).exists()
+    assert not IndexedGroup.objects.filter(connection=big_connection).exists()
