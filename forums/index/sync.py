@@ -134,6 +134,11 @@ def index_sync_step(*, connection_id: int, max_calls: int | None = None) -> Sync
                     break
     except ForumRateLimited as exc:
         again_in = max(float(exc.retry_after or 0), seconds_for(connection, counter.calls), 1.0)
+    except CapabilityNotOffered as exc:
+        # The forum cannot list its accounts through its API: nothing to read, ever; its
+        # pages keep asking it live.
+        sync.state = IndexSync.State.FAILED
+        sync.error = str(exc)[:2000]
     except ForumError as exc:
         sync.error = str(exc)[:2000]
         again_in = FAILURE_RETRY_SECONDS
@@ -145,6 +150,8 @@ def index_sync_step(*, connection_id: int, max_calls: int | None = None) -> Sync
     if finished:
         sync.state = IndexSync.State.COMPLETE
         sync.error = ""
+        again_in = None
+    elif sync.state == IndexSync.State.FAILED:
         again_in = None
     elif again_in is None:
         again_in = seconds_for(connection, counter.calls)

@@ -233,3 +233,19 @@ def test_pointing_a_connection_at_another_forum_empties_its_index(
     assert not IndexedAccount.objects.filter(connection=big_connection).exists()
     assert not IndexSync.objects.filter(connection=big_connection).exists()
     assert not IndexedGroup.objects.filter(connection=big_connection).exists()
+
+
+def test_a_forum_that_cannot_list_its_accounts_stops_and_is_asked_live(monkeypatch):
+    from forums.index.selectors import indexed_as_of
+    from tests.fake_platform import registered
+
+    with registered(monkeypatch):
+        elsewhere = ForumConnectionFactory(
+            name="Elsewhere", platform="fakeboard", base_url="http://127.0.0.1:9"
+        )
+        index_sync_start(connection=elsewhere)
+        step = index_sync_step(connection_id=elsewhere.pk)
+    sync = IndexSync.objects.get(connection=elsewhere)
+    assert step.again_in is None and sync.state == IndexSync.State.FAILED
+    assert "does not offer this through its API (listing users)" in sync.error
+    assert indexed_as_of([elsewhere.pk]) == {}  # People search keeps asking it live
