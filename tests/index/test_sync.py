@@ -249,3 +249,31 @@ def test_a_forum_that_cannot_list_its_accounts_stops_and_is_asked_live(monkeypat
     assert step.again_in is None and sync.state == IndexSync.State.FAILED
     assert "does not offer this through its API (listing users)" in sync.error
     assert indexed_as_of([elsewhere.pk]) == {}  # People search keeps asking it live
+
+
+def test_beat_starts_resumes_renews_and_polls(settings, big_connection):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from forums.index.sync import index_polls_due, index_syncs_due
+
+    settings.FORUMDECK_INDEX_AUTO_START = True
+    assert index_syncs_due() == [big_connection.pk]
+    sync = IndexSync.objects.get(connection=big_connection)
+    assert sync.state == IndexSync.State.RUNNING and sync.generation == 1
+    assert index_syncs_due() == []  # just started: its own task takes the steps
+    now = timezone.now()
+    IndexSync.objects.update(next_step_at=now - timedelta(hours=1))  # its worker died
+    assert index_syncs_due() == [big_connection.pk]
+    IndexSync.objects.update(
+        state=IndexSync.State.COMPLETE, accounts_complete_at=now - timedelta(hours=48)
+    )
+    assert index_syncs_due() == [big_connection.pk]  # read whole again
+    assert IndexSync.objects.get().generation == 2
+    IndexSync.objects.update(
+        state=IndexSync.State.COMPLETE, accounts_complete_at=now, polled_at=None
+    )
+    assert index_syncs_due() == [] and index_polls_due() == [big_connection.pk]
+    IndexSync.objects.update(polled_at=now)
+    assert index_polls_due() == []
