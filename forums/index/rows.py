@@ -69,39 +69,36 @@ def _account(connection: ForumConnection, user: ForumUser, generation: int) -> I
 def index_accounts_save(
     *, connection: ForumConnection, users: Iterable[ForumUser], generation: int | None = None
 ) -> int:
-    """Insert or update these accounts (one statement per ``BATCH``). A row keeps the e-mail
-    and registration address it had when this answer did not carry them (a list without
-    e-mails, a search without the address)."""
+    """Insert or update these accounts (one read and one upsert per ``BATCH``). A row keeps
+    the e-mail, name and registration address it had when this answer did not carry them (a
+    list without e-mails or names, a search without the address)."""
     if generation is None:
         sync = IndexSync.objects.filter(connection=connection).only("generation").first()
         generation = sync.generation if sync else 0
-    rows = [_account(connection, u, generation) for u in users if u.id]
-    with_email = [r for r in rows if r.email]
-    without_email = [r for r in rows if not r.email]
-    fields = ACCOUNT_FIELDS + ["generation"]
-    for group, update in (
-        (with_email, fields),
-        (without_email, [f for f in fields if f not in {"email", "haystack"}]),
-    ):
-        for start in range(0, len(group), BATCH):
-            IndexedAccount.objects.bulk_create(
-                group[start : start + BATCH],
-                update_conflicts=True,
-                unique_fields=["connection", "forum_id"],
-                update_fields=update,
-            )
-    # An answer without an e-mail keeps the row's address, so its haystack is made again here.
-    if without_email:
-        for row in IndexedAccount.objects.filter(
-            connection=connection, forum_id__in=[r.forum_id for r in without_email]
-        ).only("pk", "username", "name", "email"):
-            IndexedAccount.objects.filter(pk=row.pk).update(
-                haystack=haystack(row.username, row.name, row.email)
-            )
-    with_ip = [r for r in rows if r.registration_ip]
-    for row in with_ip:
-        IndexedAccount.objects.filter(connection=connection, forum_id=row.forum_id).update(
-            registration_ip=row.registration_ip
+    # One row per account (an upsert may not touch a row twice in one statement).
+    rows = list({int(u.id): _account(connection, u, generation) for u in users if u.id}.values())
+    for start in range(0, len(rows), BATCH):
+        chunk = rows[start : start + BATCH]
+        incomplete = [r.forum_id for r in chunk if not (r.email and r.name and r.registration_ip)]
+        kept = {
+            forum_id: (email, name, ip)
+            for forum_id, email, name, ip in IndexedAccount.objects.filter(
+                connection=connection, forum_id__in=incomplete
+            ).values_list("forum_id", "email", "name", "registration_ip")
+        }
+        for row in chunk:
+            old = kept.get(row.forum_id)
+            if old is None:
+                continue
+            row.email = row.email or old[0]
+            row.name = row.name or old[1]
+            row.registration_ip = row.registration_ip or old[2]
+            row.haystack = haystack(row.username, row.name, row.email)
+        IndexedAccount.objects.bulk_create(
+            chunk,
+            update_conflicts=True,
+            unique_fields=["connection", "forum_id"],
+            update_fields=[*ACCOUNT_FIELDS, "registration_ip", "generation"],
         )
     return len(rows)
 

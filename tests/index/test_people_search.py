@@ -136,3 +136,16 @@ def test_a_deleted_account_leaves_the_index(
         forum_id=kim["nodebb"], connection=nodebb_connection
     ).exists()
     assert "kimlee" not in search(moderator_client, q="kim")
+
+
+def test_a_name_a_person_page_learned_survives_the_next_read(
+    viewer_client, kim, forums, nodebb_connection
+):
+    for connection in forums:
+        sync(connection)
+    assert "on 2 forums" in search(viewer_client, q="im le")  # NodeBB's list has no names
+    page = reverse("forums:person-detail", args=[nodebb_connection.pk, kim["nodebb"]])
+    assert viewer_client.get(page).status_code == 200
+    sync(nodebb_connection)  # read whole again: its list still carries no name
+    assert IndexedAccount.objects.get(connection=nodebb_connection, forum_id=kim["nodebb"]).name
+    assert "on 3 forums" in search(viewer_client, q="im le")
