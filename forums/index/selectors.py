@@ -6,7 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db import connection as database
 from django.db.models import Max, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from forums.clients.records import ForumGroup, ForumTag, ForumUser
@@ -117,11 +119,26 @@ def _status_filter(status: str) -> Q:
     return Q()
 
 
+# SQLite's trigram table (migration 0014) finds substrings of three characters or more.
+FTS_MIN_LENGTH = 3
+
+
 def accounts_matching(*, query: str, status: str = "") -> QuerySet[IndexedAccount]:
-    """Accounts whose username, name or e-mail contains ``query`` (any case), on any forum."""
-    return IndexedAccount.objects.filter(
-        _status_filter(status), haystack__contains=query.strip().lower()
-    )
+    """Accounts whose username, name or e-mail contains ``query`` (any case), on any forum.
+    PostgreSQL answers ``haystack LIKE`` from its trigram index; SQLite asks its FTS5 trigram
+    table (the LIKE stays, so both say exactly the same)."""
+    part = query.strip().lower()
+    found = IndexedAccount.objects.filter(_status_filter(status), haystack__contains=part)
+    if database.vendor == "sqlite" and len(part) >= FTS_MIN_LENGTH and "\n" not in part:
+        phrase = '"' + part.replace('"', '""') + '"'
+        found = found.filter(
+            pk__in=RawSQL(
+                "SELECT rowid FROM forums_indexedaccount_fts WHERE forums_indexedaccount_fts "
+                "MATCH %s",
+                [phrase],
+            )
+        )
+    return found
 
 
 def index_search(
