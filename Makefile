@@ -13,7 +13,7 @@ help:
 	@echo "make test   set everything up and run the whole test suite"
 	@echo "make test-fast  the quick tests only (no browser, no Celery workers, no Prism)"
 	@echo "make bench  speed benchmarks against the sandbox forums"
-	@echo "make lint   ruff check, ruff format --check and mypy (types)"
+	@echo "make lint   ruff check, ruff format --check, the import contracts (lint-imports) and mypy (types)"
 	@echo "make format ruff format and ruff check --fix"
 
 $(BIN)/python:
@@ -66,6 +66,7 @@ bench: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/mypy
 
 format: $(VENV)/.installed-dev

@@ -7,15 +7,11 @@ Used by ``make run`` (runstack) and the image's web command (``--logger-class``)
 
 from __future__ import annotations
 
-import re
-
 from gunicorn.glogging import Logger
 
-SECRET_PATHS = re.compile(r"(/calendar/feed/)[^/\s?#]+(\.ics)")
+from dashboard.redaction import redact
 
-
-def redact(text: str) -> str:
-    return SECRET_PATHS.sub(r"\1…\2", text)
+__all__ = ["RedactingLogger", "redact"]
 
 
 class RedactingLogger(Logger):

@@ -12,8 +12,11 @@ from django.utils import timezone
 from forums.backups.selectors import FleetSummary, backup_age_chart, backup_fleet_summary
 from forums.bulk.selectors import STATE_GROUPS, bulk_waiting_for
 from forums.calendar.selectors import Occurrence, calendar_events, local_midnight
+from forums.clients import client_class
 from forums.clients.errors import ForumError
-from forums.connections.selectors import connection_health, connection_review_links, fan_out
+from forums.clients.records import Capability
+from forums.connections.selectors import connection_health, connection_review_links
+from forums.core.fleet import fan_out
 from forums.models import AuditEntry, BulkAction, ForumConnection
 from forums.web.charts import Bar, Chart, bar_chart
 
@@ -63,6 +66,12 @@ def _reviews(connections: list[ForumConnection]) -> list[ReviewQueue]:
     ]
 
 
+def _no_count(review: ReviewQueue) -> str:
+    """Why a forum's queue has no number: it has none, or reading it failed this time."""
+    offered = client_class(review.connection.platform).supports(Capability.REVIEW_QUEUE)
+    return "could not be read" if offered else "not offered"
+
+
 def fleet_overview(*, user: Any, zone: tzinfo) -> Fleet:
     fleet = Fleet()
     connections = list(ForumConnection.objects.filter(enabled=True).order_by("name"))
@@ -71,8 +80,8 @@ def fleet_overview(*, user: Any, zone: tzinfo) -> Fleet:
         fleet.review_total = sum(r.count or 0 for r in fleet.reviews)
         bars = [
             Bar(label=r.connection.name, value=float(r.count) if r.count is not None else None,
-                text=str(r.count) if r.count is not None else "not offered",
-                detail=f"{r.count} waiting" if r.count is not None else "not offered",
+                text=str(r.count) if r.count is not None else _no_count(r),
+                detail=f"{r.count} waiting" if r.count is not None else _no_count(r),
                 css="warn" if r.count else "ok")
             for r in fleet.reviews
         ]  # fmt: skip
@@ -96,5 +105,5 @@ def fleet_overview(*, user: Any, zone: tzinfo) -> Fleet:
         fleet.calendar_errors = [f"{f.connection_name}: {f.error}" for f in result.forums
                                  if f.error]  # fmt: skip
     if user.has_perm("forums.view_auditentry"):
-        fleet.audit = list(AuditEntry.objects.select_related("actor")[:5])
+        fleet.audit = list(AuditEntry.objects.select_related("actor", "connection")[:5])
     return fleet

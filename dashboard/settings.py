@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from csp.constants import NONCE, NONE, SELF
@@ -42,6 +43,12 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",
+    # Sign-in (local passwords, the organisation's OpenID Connect provider) and second factors.
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.mfa",
     "csp",
     "django_celery_beat",
     "dashboard",
@@ -59,6 +66,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # django-allauth's sign-in stages (the second factor after the password) and
+    # "confirm it's you" redirects.
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "dashboard.middleware.TimezoneMiddleware",
@@ -123,10 +133,12 @@ LOGIN_REDIRECT_URL = "overview"
 LOGOUT_REDIRECT_URL = "login"
 
 # --- Sign-in throttling (django-axes): every form that signs in goes through authenticate(),
-# the site's login and the Django admin's alike, so both are covered by the backend.
+# the sign-in page (django-allauth's login calls it) and the Django admin's (which sends
+# people to the sign-in page) alike, so both are covered by the backend.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 # Counted per username, whatever the address: guessing from many addresses is stopped too,
 # and behind a proxy (one address for everyone) one person's typos lock nobody else out.
@@ -137,6 +149,91 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "dashboard.views.signin_locked_out"
 # Failed attempts are kept (visible to Admins in People & roles); successful sign-ins are not.
 AXES_DISABLE_ACCESS_LOG = True
+
+# --- Sign-in pages and second factors (django-allauth) ----------------------------------------
+# Local accounts sign in by username and password; Admins create them (no sign-up form).
+# Accounts of people who sign in through the organisation's identity provider are created at
+# their first sign-in (see FORUMDECK_OIDC_* below and forums.accounts.oidc).
+ACCOUNT_ADAPTER = "forums.accounts.signin.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "forums.accounts.oidc.SocialAccountAdapter"
+ACCOUNT_FORMS = {"login": "forums.accounts.signin.SignInForm"}
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["email", "username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+# An identity provider's person is never merged into a local account because an e-mail
+# address matches: the two stay separate accounts, each with its own history.
+ACCOUNT_UNIQUE_EMAIL = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+# Sessions last as Django's do (SESSION_COOKIE_AGE), as they did before allauth.
+ACCOUNT_SESSION_REMEMBER = True
+# "Confirm it's you" before changing second factors: the password, or a second factor. Never an
+# e-mailed code (mail is optional here).
+ACCOUNT_REAUTHENTICATION_METHODS = ("password", "mfa")
+# django-axes locks a username after FORUMDECK_LOGIN_FAILURE_LIMIT wrong passwords; allauth's
+# own counter (which also counts wrong second-factor codes, per account) stays looser so the
+# lockout page is what a person sees.
+ACCOUNT_RATE_LIMITS = {"login_failed": "30/m/ip,10/15m/key"}
+
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = env.str("FORUMDECK_TOTP_ISSUER", default="Forumdeck")
+# One 30-second step either side: a phone's clock a little off still works.
+MFA_TOTP_TOLERANCE = 1
+# Security keys and passkeys (WebAuthn, as a second factor). The browser binds each key to this
+# site's host name; the server checks the page's origin is https, except where the site is
+# served over plain http on purpose (DJANGO_SECURE_COOKIES=false: `make run` on 127.0.0.1).
+# Set after the security section below reads DJANGO_SECURE_COOKIES.
+# Accounts with any of these roles need a second factor before they approve a bulk action,
+# confirm an account change, or administer (connections, People & roles). Empty: nobody.
+FORUMDECK_REQUIRE_2FA_ROLES = env.list("FORUMDECK_REQUIRE_2FA_ROLES", default=["Approver", "Admin"])
+# An approval or confirmation asks for the second factor again when this session's last one
+# is older than this.
+FORUMDECK_2FA_RECENT_SECONDS = env.int("FORUMDECK_2FA_RECENT_SECONDS", default=300)
+
+# The organisation's OpenID Connect provider (Google Workspace, Microsoft Entra ID, Keycloak,
+# Authentik, GitLab...). Unset: local accounts only. The redirect URI to register there is
+# https://<this site>/accounts/oidc/<FORUMDECK_OIDC_PROVIDER_ID>/login/callback/
+FORUMDECK_OIDC_SERVER_URL = env.str("FORUMDECK_OIDC_SERVER_URL", default="")
+FORUMDECK_OIDC_PROVIDER_ID = env.str("FORUMDECK_OIDC_PROVIDER_ID", default="sso")
+FORUMDECK_OIDC_NAME = env.str("FORUMDECK_OIDC_NAME", default="your organisation")
+# The claim (in the userinfo answer or the ID token) that lists the person's groups, and which
+# group gives which role ("forum-admins=Admin,mods=Moderator"). Without both, an Admin assigns
+# roles in People & roles; with both, every sign-in sets the roles from the groups.
+FORUMDECK_OIDC_GROUPS_CLAIM = env.str("FORUMDECK_OIDC_GROUPS_CLAIM", default="")
+FORUMDECK_OIDC_ROLE_MAP = env.dict("FORUMDECK_OIDC_ROLE_MAP", default={})
+_ROLES = {"Viewer", "Moderator", "Approver", "Admin"}
+for _name, _given in (
+    ("FORUMDECK_REQUIRE_2FA_ROLES", FORUMDECK_REQUIRE_2FA_ROLES),
+    ("FORUMDECK_OIDC_ROLE_MAP", FORUMDECK_OIDC_ROLE_MAP.values()),
+):
+    if set(_given) - _ROLES:
+        raise ImproperlyConfigured(
+            f"{_name} names {', '.join(sorted(set(_given) - _ROLES))}: the roles are "
+            "Viewer, Moderator, Approver and Admin."
+        )
+SOCIALACCOUNT_PROVIDERS: dict[str, dict[str, Any]] = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [],
+    }
+}
+if FORUMDECK_OIDC_SERVER_URL:
+    SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"].append(
+        {
+            "provider_id": FORUMDECK_OIDC_PROVIDER_ID,
+            "name": FORUMDECK_OIDC_NAME,
+            # Required once a server is set: a half-configured provider fails at boot.
+            "client_id": env.str("FORUMDECK_OIDC_CLIENT_ID"),
+            "secret": env.str("FORUMDECK_OIDC_CLIENT_SECRET"),
+            "settings": {
+                "server_url": FORUMDECK_OIDC_SERVER_URL,
+                "scope": env.list("FORUMDECK_OIDC_SCOPES", default=["openid", "profile", "email"]),
+            },
+        }
+    )
 
 # --- Mail: only for password reset. Without a mail server there is no reset link or page,
 # rather than a form that promises an e-mail nobody sends.
@@ -171,6 +268,9 @@ STORAGES = {
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not SESSION_COOKIE_SECURE
+# Scripts never read the token from the cookie: htmx sends it from the page (base.html).
+CSRF_COOKIE_HTTPONLY = True
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
@@ -183,7 +283,7 @@ X_FRAME_OPTIONS = "DENY"
 # (``nonce="{{ request.csp_nonce }}"``), and inline style attributes and event handlers are
 # refused, so injected markup cannot run or restyle anything. htmx's own indicator <style> is
 # turned off in base.html and lives in site.css.
-CONTENT_SECURITY_POLICY = {
+CONTENT_SECURITY_POLICY: dict[str, Any] = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
@@ -195,6 +295,13 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
+if FORUMDECK_OIDC_SERVER_URL:
+    # "Sign in with ..." posts here and is sent on to the provider's sign-in page, which
+    # form-action governs too (the provider's pages live where its discovery document does).
+    from urllib.parse import urlsplit as _urlsplit
+
+    _idp = _urlsplit(FORUMDECK_OIDC_SERVER_URL)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(f"{_idp.scheme}://{_idp.netloc}")
 if env.bool("DJANGO_BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SILENCED_SYSTEM_CHECKS = [
@@ -230,11 +337,6 @@ FORUMDECK_BACKUP_STALE_HOURS = env.int("FORUMDECK_BACKUP_STALE_HOURS", default=2
 FORUMDECK_BACKUP_CACHE_SECONDS = env.int("FORUMDECK_BACKUP_CACHE_SECONDS", default=60)
 FORUMDECK_CALENDAR_CACHE_SECONDS = env.int("FORUMDECK_CALENDAR_CACHE_SECONDS", default=120)
 FORUMDECK_APPROVAL_TTL = timedelta(hours=env.float("FORUMDECK_APPROVAL_TTL_HOURS", default=24))
-# Four eyes: an approver whose account was created or had its roles, password or active flag
-# changed (by anyone) this recently cannot approve, unless a second Admin confirmed the change.
-FORUMDECK_APPROVER_COOLING_OFF = timedelta(
-    hours=env.float("FORUMDECK_APPROVER_COOLING_OFF_HOURS", default=24)
-)
 # Planning, or a run's steps before any batch, that fail this many times in a row stop the
 # action with the reason on its page (a forum's "wait" is not a failure).
 FORUMDECK_BULK_MAX_FAILED_TRIES = env.int("FORUMDECK_BULK_MAX_FAILED_TRIES", default=8)
@@ -330,14 +432,42 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Logging: never a secret; requests' own loggers never see headers at INFO. ---------------
+# Every handler redacts secrets in URLs (a calendar feed's token), Django's own included:
+# "django" and "django.server" are given these handlers instead of Django's defaults.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "redact": {"()": "dashboard.redaction.RedactSecrets"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact"],
+        },
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "filters": ["require_debug_false", "redact"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("FORUMDECK_LOG_LEVEL", default="INFO")},
     "loggers": {
+        "django": {"handlers": ["mail_admins"], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "urllib3": {"level": "WARNING"},
         "django.db.backends": {"level": "WARNING"},
     },
 }
+DEFAULT_EXCEPTION_REPORTER = "dashboard.redaction.RedactingExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "dashboard.redaction.RedactingReporterFilter"

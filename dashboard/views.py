@@ -4,18 +4,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import wraps
 
+from allauth.account.views import LoginView
 from axes.helpers import get_client_username, get_cool_off
 from django.contrib.auth.decorators import permission_required
-from django.contrib.auth.forms import AuthenticationForm
-from django.contrib.auth.views import LoginView
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from forums.accounts import oidc
+from forums.accounts.signin import SignInForm
 from forums.clients.records import HealthReport
 from forums.connections import selectors
+from forums.core.fleet import enabled_connections
 from forums.models import ForumConnection
 from forums.web import HtmxHttpRequest
 from forums.web.streaming import fill, stream_page
@@ -45,7 +47,7 @@ def overview(request: HtmxHttpRequest) -> HttpResponseBase:
     if request.htmx and request.htmx.target == "fleet-panel":
         return render(request, "dashboard/overview.html#fleet-panel", {"fleet": _fleet(request)})
     heartbeat = worker_last_heartbeat()
-    connections = selectors.enabled_connections()
+    connections = enabled_connections()
     refresh = request.GET.get("refresh") == "1"
     cached = {} if refresh else selectors.connection_cached_healths(connections=connections)
     cards = [
@@ -101,12 +103,21 @@ def _card_fills(request: HtmxHttpRequest, cards: list[Card]) -> Iterator[str]:
     yield fill("cards-status", '<a href="?refresh=1">Check every forum again</a>')
 
 
+def _sign_in_context() -> dict:
+    return {
+        "password_reset_available": password_reset_available(),
+        "identity_provider": oidc.provider(),
+    }
+
+
 class SignInView(LoginView):
-    """Django's login, offering "Forgot your password?" only where a reset e-mail can be sent."""
+    """The one sign-in page (django-allauth's, so a second factor follows the password):
+    "Sign in with <the organisation>" when an identity provider is configured, and "Forgot
+    your password?" only where a reset e-mail can be sent."""
 
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
-        context["password_reset_available"] = password_reset_available()
+        context.update(_sign_in_context())
         return context
 
 
@@ -118,14 +129,14 @@ def signin_locked_out(
     cool_off = get_cool_off(request)
     minutes = max(round(cool_off.total_seconds() / 60), 1) if cool_off else None
     context = {
-        "form": AuthenticationForm(request, initial={"username": username}),
-        "next": request.POST.get("next", request.GET.get("next", "")),
+        "form": SignInForm(initial={"login": username}, request=request),
+        "redirect_field_value": request.POST.get("next", request.GET.get("next", "")),
         "locked_out": True,
         "locked_username": username,
         "lockout_minutes": minutes,
-        "password_reset_available": password_reset_available(),
+        **_sign_in_context(),
     }
-    return render(request, "registration/login.html", context, status=429)
+    return render(request, "account/login.html", context, status=429)
 
 
 def mail_required(view):

@@ -425,9 +425,10 @@ class ForumPaceSlot(models.Model):
 
 
 class AccountChange(models.Model):
-    """A change to a Forumdeck account: who made it and, for a recent one, which second Admin
-    confirmed it. Approvals read these (four eyes: nobody approves through an account they
-    created or changed); every one also has its audit entry."""
+    """A change to a Forumdeck account: who made it and, for a privilege grant, which second
+    Admin confirmed it. Independence is read from these (``forums.accounts.independence``:
+    nobody approves through an account they, or anyone in their hands, created or changed);
+    every one also has its audit entry."""
 
     class Kind(models.TextChoices):
         CREATED = "created", "Account created"
@@ -459,6 +460,20 @@ class AccountChange(models.Model):
         related_name="account_changes_confirmed",
     )
     confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class State(models.TextChoices):
+        APPLIED = "applied", "In effect"
+        PENDING = "pending", "Waiting for a second Admin"
+        DECLINED = "declined", "Declined"
+
+    # A privilege grant (Approver or Admin, another person's password, re-activation) is
+    # recorded "pending" and takes effect only when a second, independent Admin confirms it.
+    state = models.CharField(
+        max_length=10, choices=State.choices, default=State.APPLIED, db_index=True
+    )
+    # What a pending change does when confirmed ({"add_roles": [...]}, {"is_active": true},
+    # {"password": "<hash>"}); never shown, never audited.
+    payload = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -1,62 +1,59 @@
 """The four roles, as Django groups. Each role holds the permissions of the ones it builds on.
 
+The permissions come from the areas (``forums/<area>/area.py``, see ``forums.core.areas``).
 Migrations call ``sync_roles(apps)`` with their historical app registry, so a later migration
-that adds a permission to a role only has to add it here and call it again.
+that adds a permission to a role only has to declare it in its area and call it again.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
 
 VIEWER = "Viewer"
 MODERATOR = "Moderator"
 APPROVER = "Approver"
 ADMIN = "Admin"
 
-_VIEWER = [
-    "forums.view_forumconnection",
-    "forums.view_auditentry",
-    "forums.view_bulkaction",
-    "forums.view_backups",
-    "forums.view_calendar",
-]
-_MODERATOR = [
-    *_VIEWER,
-    "forums.test_forumconnection",
-    "forums.moderate_forum_users",
-    "forums.propose_bulkaction",
-    "forums.run_backups",
-    # One forum's groups and tags directly; several forums through a proposed bulk action.
-    "forums.change_forum_groups",
-    "forums.change_forum_tags",
-]
-_APPROVER = [*_VIEWER, "forums.approve_bulkaction"]
-_ADMIN = sorted(
-    {
-        *_MODERATOR,
-        *_APPROVER,
-        "forums.add_forumconnection",
-        "forums.change_forumconnection",
-        "forums.delete_forumconnection",
-        "forums.schedule_backups",
-        # Admins manage accounts and roles in People & roles (forums.accounts).
-        "auth.view_user",
-        "auth.add_user",
-        "auth.change_user",
-        "auth.view_group",
-        # A second Admin confirms a recent account change (four eyes on accounts).
-        "forums.confirm_accountchange",
-        # Sign-in lockouts (django-axes): see them in People & roles, delete one to unlock.
-        "axes.view_accessattempt",
-        "axes.delete_accessattempt",
-        "axes.view_accessfailurelog",
-    }
-)
-
-ROLE_PERMISSIONS: dict[str, list[str]] = {
-    VIEWER: _VIEWER,
-    MODERATOR: _MODERATOR,
-    APPROVER: _APPROVER,
-    ADMIN: _ADMIN,
+ROLES = (VIEWER, MODERATOR, APPROVER, ADMIN)
+# Each role holds its own permissions and those of the roles it builds on.
+BUILDS_ON: dict[str, tuple[str, ...]] = {
+    VIEWER: (),
+    MODERATOR: (VIEWER,),
+    APPROVER: (VIEWER,),
+    ADMIN: (MODERATOR, APPROVER),
 }
+
+
+def role_permissions() -> dict[str, list[str]]:
+    """Role -> every permission it holds, from the areas' own declarations (each area's
+    ``area.py`` names its permissions and the least role that holds each one)."""
+    from forums.core.areas import areas
+
+    own: dict[str, set[str]] = {role: set() for role in ROLES}
+    for area in areas():
+        for permission, role in area.permissions.items():
+            own[role].add(permission)
+
+    def held(role: str) -> set[str]:
+        return own[role].union(*(held(lower) for lower in BUILDS_ON[role]))
+
+    return {role: sorted(held(role)) for role in ROLES}
+
+
+class _RolePermissions(Mapping[str, list[str]]):
+    """``ROLE_PERMISSIONS[role]``: read from the areas when asked, never at import."""
+
+    def __getitem__(self, role: str) -> list[str]:
+        return role_permissions()[role]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(ROLES)
+
+    def __len__(self) -> int:
+        return len(ROLES)
+
+
+ROLE_PERMISSIONS: Mapping[str, list[str]] = _RolePermissions()
 
 
 def sync_roles(apps, schema_editor=None) -> None:
@@ -81,7 +78,7 @@ def sync_roles(apps, schema_editor=None) -> None:
             "pk", "content_type__app_label", "codename"
         )
     }
-    for role, perms in ROLE_PERMISSIONS.items():
+    for role, perms in role_permissions().items():
         group, _ = Group.objects.get_or_create(name=role)
         # An early migration runs before later models (and their permissions) exist; the
         # migration that adds them calls this again.

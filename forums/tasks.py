@@ -6,13 +6,20 @@ import logging
 
 from celery import shared_task
 from celery.contrib.django.task import DjangoTask
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 
-from .backups.services import FOLLOW_SECONDS, backup_run_refresh, backup_scheduled_run
+from .backups.services import (
+    FOLLOW_SECONDS,
+    backup_cancel,
+    backup_run_refresh,
+    backup_scheduled_run,
+)
 from .bulk import engine
 from .bulk.selectors import stalled_actions
 from .clients.errors import ForumRateLimited
 from .index import sync as index_sync
-from .models import BackupRun, BulkAction
+from .models import BackupRun, BulkAction, ForumConnection
 
 logger = logging.getLogger("forums.tasks")
 
@@ -56,6 +63,22 @@ def run_scheduled_backup(self, connection_id: int) -> None:
         backup_scheduled_run(connection_id=connection_id)
     except ForumRateLimited as exc:
         raise self.retry(countdown=exc.retry_after) from None
+
+
+@shared_task(bind=True, ignore_result=True, max_retries=None)
+def cancel_backup(self, connection_id: int, actor_id: int | None = None) -> None:
+    """A person's cancel that found the forum's calls all taken: sent once one is free, and
+    tried again until then (a cancel is never dropped while the backup still runs)."""
+    connection = ForumConnection.objects.filter(pk=connection_id).first()
+    if connection is None:
+        return
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    try:
+        backup_cancel(actor=actor, connection=connection, queued=True)
+    except ForumRateLimited as exc:
+        raise self.retry(countdown=max(exc.retry_after, 1)) from None
+    except ValidationError as exc:
+        logger.warning("Cancelling the backup on %s failed: %s", connection.name, exc.messages)
 
 
 @shared_task(bind=True, ignore_result=True, max_retries=None)

@@ -44,7 +44,7 @@ def _pacer_threads_book_through_the_test_connection(request, monkeypatch):
         return
     from django.db import connections
 
-    from forums.bulk import pacing
+    from forums import pacing
 
     test_connection, test_thread = connections["default"], threading.current_thread()
     lock = threading.RLock()

@@ -136,7 +136,7 @@ def health_refresher(connection, checks: dict, *, paced: bool, on: bool):
         return
     from django.db import connection as db
 
-    from forums.bulk import pacing
+    from forums import pacing
     from forums.connections.selectors import connection_health
 
     stop = threading.Event()

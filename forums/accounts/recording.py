@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import Group, Permission, User
 
-from forums.audit.services import audit_record
+from forums.core.audit import audit_record
 from forums.models import AccountChange
 
 Kind = AccountChange.Kind
@@ -65,19 +65,40 @@ def record_change(
     kind: str,
     summary: str,
     details: dict[str, Any] | None = None,
+    state: str = AccountChange.State.APPLIED,
+    payload: dict[str, Any] | None = None,
+    action: str = "",
 ) -> AccountChange:
-    """One ``AccountChange`` and its audit entry (never a password, only that one was set)."""
+    """One ``AccountChange`` and its audit entry (never a password, only that one was set;
+    a pending change's ``payload`` is never audited)."""
     change = AccountChange.objects.create(
-        user=user, changed_by=actor, kind=kind, summary=summary[:255]
+        user=user,
+        changed_by=actor,
+        kind=kind,
+        summary=summary[:255],
+        state=state,
+        payload=payload or {},
     )
     audit_record(
         actor=actor,
-        action=_ACTIONS[kind],
+        action=action or _ACTIONS[kind],
         target=user.get_username(),
         message=summary if actor is not None else f"{summary}, {OUTSIDE}",
         details={"user_id": user.pk, "account_change": change.pk, **(details or {})},
     )
     return change
+
+
+def revoke_feeds(user: User) -> int:
+    """A deactivated person's calendar feed addresses stop working for good: reactivating
+    the account does not revive them (they make new ones)."""
+    from django.utils import timezone
+
+    from forums.models import CalendarFeed
+
+    return CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
 
 
 def _caught(user: User, kind: str, summary: str, **details: Any) -> None:
@@ -120,6 +141,8 @@ def after_user_save(sender, instance, created=False, raw=False, **kwargs) -> Non
         _caught(instance, Kind.PASSWORD, "password removed (no sign-in with a password)")
     if before["is_active"] != instance.is_active:
         _caught(instance, Kind.ACTIVE, "activated" if instance.is_active else "deactivated")
+        if not instance.is_active:
+            revoke_feeds(instance)
     if before["is_superuser"] != instance.is_superuser:
         granted = "granted" if instance.is_superuser else "removed"
         _caught(instance, Kind.SUPERUSER, f"superuser status {granted}")

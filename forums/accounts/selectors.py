@@ -1,8 +1,7 @@
-"""Reading accounts, their changes, and whether an account may approve someone's action."""
+"""Reading accounts, their changes, pending grants and sign-in lockouts."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
 
 from django.conf import settings
@@ -13,15 +12,11 @@ from django.utils import timezone
 
 from forums.models import AccountChange
 
-Kind = AccountChange.Kind
-_VERBS: dict[str, str] = {
-    Kind.CREATED: "created",
-    Kind.ROLES: "given other roles",
-    Kind.PASSWORD: "given a new password",
-    Kind.ACTIVE: "activated or deactivated",
-    Kind.SUPERUSER: "given or denied superuser status",
-    Kind.PERMISSIONS: "given other permissions",
-}
+# The one model of independence lives in .independence; approvals read it from here too.
+from .independence import approval_refusal
+
+__all__ = ["account_changes", "account_list", "approval_refusal", "locked_out", "may_answer",
+           "pending_changes"]  # fmt: skip
 
 
 def account_list(*, search: str = "") -> QuerySet:
@@ -40,104 +35,52 @@ def account_changes(*, user: User) -> QuerySet[AccountChange]:
     return AccountChange.objects.filter(user=user).select_related("changed_by", "confirmed_by")
 
 
-def changes_waiting_for_confirmation(*, now: datetime | None = None) -> QuerySet[AccountChange]:
-    """Recent changes made in Forumdeck that no second Admin has confirmed: until one does (or
-    the cooling-off period is over), the account approves nothing."""
-    now = now or timezone.now()
+def pending_changes() -> QuerySet[AccountChange]:
+    """Privilege grants waiting for a second, independent Admin (they do nothing until then)."""
     return (
-        AccountChange.objects.filter(
-            confirmed_by__isnull=True,
-            changed_by__isnull=False,
-            created_at__gt=now - settings.FORUMDECK_APPROVER_COOLING_OFF,
-        )
+        AccountChange.objects.filter(state=AccountChange.State.PENDING)
         .select_related("user", "changed_by")
-        .order_by("-created_at", "-id")
-    )
-
-
-def _when(moment: datetime) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M %Z")
-
-
-class _Hands:
-    """Which accounts are in one person's hands: theirs, and any account they (or an account
-    in their hands) created or last set the password of, until its holder set their own
-    password. Judged as it was at a given moment, so a password changed later does not
-    launder what such an account did before."""
-
-    def __init__(self, person_id: int) -> None:
-        self.person_id = person_id
-        self.credentials: dict[int, list[tuple[datetime, int | None]]] = defaultdict(list)
-        rows = AccountChange.objects.filter(kind__in=[Kind.CREATED, Kind.PASSWORD]).order_by(
-            "created_at", "id"
-        )
-        for user_id, by, at in rows.values_list("user_id", "changed_by_id", "created_at"):
-            self.credentials[user_id].append((at, by))
-
-    def _holder(self, user_id: int, at: datetime) -> int | None:
-        holder = None
-        for when, by in self.credentials.get(user_id, ()):
-            if when > at:
-                break
-            holder = by if by != user_id else None
-        return holder
-
-    def hold(self, user_id: int | None, at: datetime) -> bool:
-        seen: set[int] = set()
-        while user_id is not None and user_id not in seen:
-            if user_id == self.person_id:
-                return True
-            seen.add(user_id)
-            user_id = self._holder(user_id, at)
-        return False
-
-
-def approval_refusal(*, approver: User, proposer: User, now: datetime | None = None) -> str:
-    """Why ``approver`` may not approve what ``proposer`` proposed, or "".
-
-    Four eyes that hold against any one account: not one's own proposal; not through an
-    account the proposer (or an account in their hands) created or changed, ever; and not
-    within FORUMDECK_APPROVER_COOLING_OFF of any change to the approver's account made in
-    Forumdeck, unless a second Admin (not the proposer) confirmed it.
-    """
-    if approver.pk == proposer.pk:
-        return "You proposed this action; someone else must approve it."
-    changes = list(
-        AccountChange.objects.filter(user=approver)
-        .select_related("changed_by")
         .order_by("created_at", "id")
     )
-    if not changes:
-        return ""
-    name = proposer.get_username()
-    hands = _Hands(proposer.pk)
-    for change in changes:
-        changer = change.changed_by  # selected with the change
-        if changer is not None and hands.hold(changer.pk, change.created_at):
-            by = name if changer.pk == proposer.pk else (
-                f"{changer.get_username()}, an account {name} created or gave a "
-                "password"
-            )  # fmt: skip
-            return (
-                f"Your account was {_VERBS[change.kind]} by {by} ({_when(change.created_at)}), "
-                f"so you cannot approve what {name} proposes: someone whose account {name} "
-                "never touched must approve it."
-            )
-    now = now or timezone.now()
-    cooling = settings.FORUMDECK_APPROVER_COOLING_OFF
-    for change in reversed(changes):
-        if change.changed_by is None or change.created_at <= now - cooling:
-            continue  # the command line, or long enough ago
-        if change.confirmed_by_id is not None and not hands.hold(
-            change.confirmed_by_id, change.confirmed_at or now
-        ):
-            continue  # a second Admin, independent of the proposer, confirmed it
-        by = change.changed_by.get_username()
-        hours = cooling.total_seconds() / 3600
-        return (
-            f"Your account was {_VERBS[change.kind]} by {by} ({_when(change.created_at)}): after "
-            f"an account change, approvals wait {hours:g} hours (until "
-            f"{_when(change.created_at + cooling)}) unless a second Admin confirms the change "
-            "in People & roles."
-        )
+
+
+def may_answer(change: AccountChange, viewer: User) -> str:
+    """Why ``viewer`` may not confirm ``change``, or "" (the rule the service enforces)."""
+    from .independence import Hands
+
+    if not viewer.has_perm("forums.confirm_accountchange"):
+        return "Only an Admin confirms."
+    if change.changed_by_id == viewer.pk:
+        return "You asked for it: a second Admin confirms it."
+    if change.user_id == viewer.pk:
+        return "It is your own account: another Admin confirms it."
+    if change.changed_by is not None:
+        why = Hands().refusal(viewer, change.changed_by)
+        if why:
+            return f"You are not independent of {change.changed_by.get_username()}: {why}"
     return ""
+
+
+def locked_out(now: datetime | None = None) -> list[dict]:
+    """Accounts whose sign-in django-axes pauses now, with when the pause ends."""
+    from axes.models import AccessAttempt
+
+    now = now or timezone.now()
+    cooloff = settings.AXES_COOLOFF_TIME
+    rows = AccessAttempt.objects.filter(
+        failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+    ).order_by("-attempt_time")
+    seen: dict[str, dict] = {}
+    for row in rows:
+        until = row.attempt_time + cooloff if cooloff else None
+        if until is not None and until <= now:
+            continue
+        entry = seen.setdefault(
+            row.username,
+            {"username": row.username, "failures": 0, "last_attempt": row.attempt_time,
+             "until": until, "addresses": set()},
+        )  # fmt: skip
+        entry["failures"] += row.failures_since_start
+        if row.ip_address:
+            entry["addresses"].add(row.ip_address)
+    return sorted(seen.values(), key=lambda e: e["username"] or "")

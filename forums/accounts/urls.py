@@ -13,4 +13,11 @@ urlpatterns = [
         views.account_change_confirm,
         name="account-change-confirm",
     ),
+    path(
+        "accounts/changes/<int:pk>/decline/",
+        views.account_change_decline,
+        name="account-change-decline",
+    ),
+    path("accounts/lockouts/", views.lockout_list, name="lockout-list"),
+    path("accounts/lockouts/unlock/", views.lockout_unlock, name="lockout-unlock"),
 ]

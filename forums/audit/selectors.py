@@ -138,7 +138,7 @@ def _target_url(entry: AuditEntry, bulk_id: int | None) -> str:
 
 
 def audit_rows(entries: Iterable[AuditEntry]) -> list[AuditRow]:
-    """The entries of one page (or export) ready to show, with two queries in all."""
+    """The entries of one page (or export) ready to show, with three queries in all."""
     entries = list(entries)
     bulk_ids = {i for i in (_bulk_id(e) for e in entries) if i}
     actions = {
@@ -147,6 +147,12 @@ def audit_rows(entries: Iterable[AuditEntry]) -> list[AuditRow]:
             "proposed_by", "approved_by"
         )
     }
+    # Each forum's software, for the kind's label in its own words ("Unban", "Unsuspend").
+    platforms = dict(
+        ForumConnection.objects.filter(
+            pk__in={e.connection_id for e in entries if e.connection_id}
+        ).values_list("pk", "platform")
+    )
     rows = []
     for entry in entries:
         bulk_id = _bulk_id(entry)
@@ -157,7 +163,7 @@ def audit_rows(entries: Iterable[AuditEntry]) -> list[AuditRow]:
         rows.append(
             AuditRow(
                 entry=entry,
-                label=action_label(entry.action),
+                label=action_label(entry.action, platforms.get(entry.connection_id or 0, "")),
                 message=_localised(entry.message, until),
                 target_url=_target_url(entry, bulk_id),
                 proposed_by=bulk.proposed_by.get_username() if bulk else "",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.db.models import QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
@@ -11,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from forums.models import AuditEntry
 from forums.web import HtmxHttpRequest, render_page, requires
+from forums.web.exports import csv_response
 from forums.web.paging import CappedPaginator
 
 from . import selectors
@@ -60,63 +59,38 @@ def audit_list(request: HtmxHttpRequest) -> HttpResponse:
     return render_page(request, "audit/audit_list.html", context, partial="audit-table")
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> object:
-    """A spreadsheet runs a cell starting with = + - @ (or a tab) as a formula: targets and
-    messages come from forums and people, so they never start one."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return "" if value is None else value
-
-
 @require_GET
 @requires("view_auditentry")
 def audit_csv(request: HtmxHttpRequest) -> StreamingHttpResponse:
     """The filtered log as CSV: times in ISO 8601 with the viewer's offset."""
     _form, _filters, entries = _filtered(request)
-    writer = csv.writer(_Echo())
     header = ["when", "who", "proposed_by", "approved_by", "forum", "action", "action_id",
               "target", "outcome", "message"]  # fmt: skip
 
     def rows():
-        yield writer.writerow(header)
         chunk: list = []
         for entry in entries.iterator(chunk_size=1000):
             chunk.append(entry)
             if len(chunk) == 1000:
-                yield from _write(chunk)
+                yield from _rows(chunk)
                 chunk = []
-        yield from _write(chunk)
+        yield from _rows(chunk)
 
-    def _write(chunk: list):
+    def _rows(chunk: list):
         for row in selectors.audit_rows(chunk):
             entry = row.entry
-            yield writer.writerow(
-                [
-                    _cell(v)
-                    for v in (
-                        timezone.localtime(entry.created_at).isoformat(timespec="seconds"),
-                        entry.actor_name or "Forumdeck",
-                        row.proposed_by,
-                        row.approved_by,
-                        entry.connection_name,
-                        row.label,
-                        entry.action,
-                        entry.target,
-                        entry.get_outcome_display(),
-                        row.message,
-                    )
-                ]
+            yield (
+                timezone.localtime(entry.created_at).isoformat(timespec="seconds"),
+                entry.actor_name or "Forumdeck",
+                row.proposed_by,
+                row.approved_by,
+                entry.connection_name,
+                row.label,
+                entry.action,
+                entry.target,
+                entry.get_outcome_display(),
+                row.message,
             )
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="forumdeck-audit-{stamp}.csv"'
-    return response
+    return csv_response(f"forumdeck-audit-{stamp}", header, rows())

@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from forums.models import BackupSchedule
-from forums.web.timezones import timezone_choices
+from forums.web.timezones import TimeZoneField
 
 
 class BackupStartForm(forms.Form):
@@ -42,10 +42,10 @@ class BackupScheduleForm(forms.Form):
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         input_formats=["%H:%M", "%H:%M:%S"],
     )
-    timezone_name = forms.ChoiceField(
+    timezone_name = TimeZoneField(
         label="Time zone",
-        choices=(),
-        help_text="The time above is in this zone (daylight saving included).",
+        help_text="The time above is in this zone (daylight saving included). Type part of "
+        "its name to find it.",
     )
     with_uploads = forms.BooleanField(label="Include uploads", required=False, initial=True)
     stale_after_hours = forms.IntegerField(
@@ -59,7 +59,7 @@ class BackupScheduleForm(forms.Form):
 
     def __init__(self, *args: Any, default_timezone: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["timezone_name"]).choices = timezone_choices()
+        cast(TimeZoneField, self.fields["timezone_name"]).first = default_timezone
         if not self.is_bound and "timezone_name" not in self.initial:
             self.initial["timezone_name"] = default_timezone or timezone.get_current_timezone_name()
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from forums.clients import client_class, get_client
 from forums.clients.errors import BackupsDisabled, ForumError
 from forums.clients.records import Backup, Capability
-from forums.connections.selectors import fan_out
+from forums.core.fleet import fan_out
 from forums.models import BackupRun, BackupSchedule, ForumConnection
 
 

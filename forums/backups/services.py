@@ -9,6 +9,7 @@ forum's trouble never breaks another forum's row.
 from __future__ import annotations
 
 import json
+import math
 import zoneinfo
 from datetime import time, timedelta
 from typing import Any
@@ -19,7 +20,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from forums.audit.services import Outcome, audit_record
 from forums.clients import client_class, get_client
 from forums.clients.errors import (
     BackupsDisabled,
@@ -29,7 +29,9 @@ from forums.clients.errors import (
     ForumRateLimited,
 )
 from forums.clients.records import Capability
+from forums.core.audit import audit_change, audit_record
 from forums.models import BackupRun, BackupSchedule, ForumConnection
+from forums.pacing import MAX_INLINE_WAIT, pace_for
 
 from .selectors import forget_cached, running_backup
 
@@ -37,6 +39,8 @@ SCHEDULE_TASK = "forums.tasks.run_scheduled_backup"
 # Sent by name: the tasks module calls this one, so importing it here would close a loop.
 FOLLOW_TASK = "forums.tasks.follow_backup_run"
 FOLLOW_SECONDS = 10
+CANCEL_TASK = "forums.tasks.cancel_backup"
+CANCEL_QUEUED = "Cancel requested"  # how a run's message starts while its cancel waits
 # A run the forum has not finished after this long is given up on (the forum's own log says
 # what became of it).
 GIVE_UP_AFTER = timedelta(hours=12)
@@ -58,20 +62,6 @@ def _require_backups(connection: ForumConnection) -> None:
         raise ValidationError(f"{message} {hint}".strip())
     if not connection.enabled:
         raise ValidationError(f"{connection.name} is disabled in Forumdeck.")
-
-
-def _audit(
-    *, actor: Any, connection: ForumConnection, action: str, ok: bool, message: str, **details
-) -> None:
-    audit_record(
-        actor=actor,
-        action=action,
-        connection=connection,
-        target=details.pop("target", "") or connection.name,
-        outcome=Outcome.SUCCESS if ok else Outcome.FAILURE,
-        message=message,
-        details=details,
-    )
 
 
 def backup_start(
@@ -134,16 +124,18 @@ def backup_start(
             transaction.on_commit(
                 lambda: current_app.send_task(FOLLOW_TASK, (run.pk,), countdown=FOLLOW_SECONDS)
             )
-        _audit(
+        audit_change(
             actor=actor,
             connection=connection,
-            action="backup_start",
+            action="backup.start",
             ok=run.state == BackupRun.State.RUNNING and not run.joined_running,
             message=run.message,
-            run_id=run.pk,
-            trigger=trigger,
-            with_uploads=with_uploads,
-            already_running=run.joined_running,
+            details={
+                "run_id": run.pk,
+                "trigger": trigger,
+                "with_uploads": with_uploads,
+                "already_running": run.joined_running,
+            },
         )
     forget_cached(connection)
     return run
@@ -196,34 +188,50 @@ def _settle(run: BackupRun, state: str, message: str, **fields: Any) -> BackupRu
         if fresh.finished:
             return fresh  # another caller settled it first
         now = timezone.now()
+        if (fresh.message or "").startswith(CANCEL_QUEUED):
+            message += (
+                " It ended before the cancel could be sent: every call to the forum was taken."
+            )
         fresh.state, fresh.message, fresh.finished_at, fresh.checked_at = state, message, now, now
         for key, value in fields.items():
             setattr(fresh, key, value)
         fresh.save()
-        _audit(
+        audit_change(
             actor=fresh.requested_by,
             connection=fresh.connection,
-            action="backup_finish",
+            action="backup.finish",
             ok=state == BackupRun.State.SUCCEEDED,
             message=message,
             target=fresh.filename,
-            run_id=fresh.pk,
-            trigger=fresh.trigger,
+            details={"run_id": fresh.pk, "trigger": fresh.trigger},
         )
     forget_cached(fresh.connection)
     return fresh
 
 
-def backup_cancel(*, actor: Any, connection: ForumConnection) -> str:
+def backup_cancel(*, actor: Any, connection: ForumConnection, queued: bool = False) -> str:
     """Cancel the backup running on the forum. Returns what happened, in words; raises
-    ``ValidationError`` when the forum refused or could not be reached."""
+    ``ValidationError`` when the forum refused or could not be reached.
+
+    A cancel is a change that must not be lost: when the forum's calls are all taken for now
+    (Forumdeck's pace, or the forum asked to wait), it is queued as a task that sends it as
+    soon as a call is free and retries until then (``queued``: that task's own try, which
+    waits longer for its call and lets ``ForumRateLimited`` reach the task to retry)."""
     _require_backups(connection)
+    if queued and running_backup(connection=connection) is None:
+        return "Nothing to cancel: the backup ended before a call to the forum was free."
+    options = {"pacer": pace_for(connection, max_wait=MAX_INLINE_WAIT)} if queued else {}
     try:
-        with get_client(connection) as client:
+        with get_client(connection, **options) as client:
             client.cancel_backup()
+    except ForumRateLimited as exc:
+        if queued:
+            raise
+        return _cancel_later(actor=actor, connection=connection, wait=exc.retry_after)
     except ForumError as exc:
-        _audit(actor=actor, connection=connection, action="backup_cancel", ok=False,
-               message=str(exc))  # fmt: skip
+        audit_change(
+            actor=actor, connection=connection, action="backup.cancel", ok=False, message=str(exc)
+        )
         raise ValidationError(f"{connection.name} could not cancel the backup: {exc}") from None
     now = timezone.now()
     with transaction.atomic():
@@ -236,14 +244,51 @@ def backup_cancel(*, actor: Any, connection: ForumConnection) -> str:
             message=f"Cancelled by {actor.get_username() if actor else 'Forumdeck'}.",
         )
         message = "The forum was asked to cancel its running backup."
-        _audit(actor=actor, connection=connection, action="backup_cancel", ok=True,
-               message=message, runs_cancelled=cancelled)  # fmt: skip
+        audit_change(
+            actor=actor,
+            connection=connection,
+            action="backup.cancel",
+            ok=True,
+            message=message,
+            details={"runs_cancelled": cancelled},
+        )
     forget_cached(connection)
     return message
 
 
+def _cancel_later(*, actor: Any, connection: ForumConnection, wait: float) -> str:
+    seconds = max(math.ceil(wait), 1)
+    who = actor.get_username() if getattr(actor, "is_authenticated", False) else "Forumdeck"
+    note = (
+        f"{CANCEL_QUEUED} by {who}: every call to {connection.name} is taken for about "
+        f"{seconds} s, so Forumdeck sends the cancel as soon as one is free."
+    )
+    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    with transaction.atomic():
+        BackupRun.objects.filter(connection=connection, state=BackupRun.State.RUNNING).update(
+            message=note
+        )
+        transaction.on_commit(
+            lambda: current_app.send_task(CANCEL_TASK, (connection.pk, actor_id), countdown=seconds)
+        )
+    return note
+
+
+def acting_account_words(connection: ForumConnection) -> str:
+    """Who receives a backup's download link. The forum e-mails it to the account the API key
+    acts as, never to the person who asked (Discourse's Admin::BackupsController#email
+    enqueues the mail for current_user), and only that account can use the link (its token
+    is tied to it)."""
+    who = connection.api_username or "the API key's own user"
+    return (
+        f"{client_class(connection.platform).software} e-mails the link to the forum account "
+        f"Forumdeck acts as: {who}"
+    )
+
+
 def backup_send_download_link(*, actor: Any, connection: ForumConnection, filename: str) -> str:
-    """The forum e-mails its admin (the key's user) a link to download this backup."""
+    """The forum e-mails the account the key acts as (not the person asking) a link to
+    download this backup: the forum's API offers nothing else."""
     _require_backups(connection)
     filename = (filename or "").strip()
     if not filename or "/" in filename or len(filename) > 255:
@@ -253,20 +298,37 @@ def backup_send_download_link(*, actor: Any, connection: ForumConnection, filena
             client.send_backup_download_link(filename=filename)
     except ForumNotFound:
         message = f"{connection.name} has no backup named {filename} (any more)."
-        _audit(actor=actor, connection=connection, action="backup_download_link", ok=False,
-               message=message, target=filename)  # fmt: skip
+        audit_change(
+            actor=actor,
+            connection=connection,
+            action="backup.download_link",
+            ok=False,
+            message=message,
+            target=filename,
+        )
         raise ValidationError(message) from None
     except ForumError as exc:
-        _audit(actor=actor, connection=connection, action="backup_download_link", ok=False,
-               message=str(exc), target=filename)  # fmt: skip
+        audit_change(
+            actor=actor,
+            connection=connection,
+            action="backup.download_link",
+            ok=False,
+            message=str(exc),
+            target=filename,
+        )
         raise ValidationError(f"{connection.name} could not send the link: {exc}") from None
-    who = connection.api_username or "the admin"
     message = (
-        f"{connection.name} e-mails a download link for {filename} to its admin account "
-        f"({who}); the link carries the forum's own download token."
+        f"{connection.name} was asked for a download link for {filename}. "
+        f"{acting_account_words(connection)}, not to you; the link works only for that account."
     )
-    _audit(actor=actor, connection=connection, action="backup_download_link", ok=True,
-           message=message, target=filename)  # fmt: skip
+    audit_change(
+        actor=actor,
+        connection=connection,
+        action="backup.download_link",
+        ok=True,
+        message=message,
+        target=filename,
+    )
     return message
 
 
@@ -352,7 +414,7 @@ def backup_schedule_save(
         schedule.save()
     audit_record(
         actor=actor,
-        action="backup_schedule",
+        action="backup.schedule",
         connection=connection,
         target=connection.name,
         message=f"Backup schedule: {describe_schedule(schedule)}; stale after "

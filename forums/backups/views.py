@@ -9,17 +9,13 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from forums.core.connections import enabled_connection_or_404
 from forums.models import BackupRun, ForumConnection
 from forums.web import HtmxHttpRequest, render_page, requires
 from forums.web.timezones import browser_timezone_name
 
 from . import selectors, services
 from .forms import BackupScheduleForm, BackupStartForm, DownloadLinkForm
-
-
-def _connection(connection_id: int) -> ForumConnection:
-    return get_object_or_404(ForumConnection.objects.defer("api_key"), pk=connection_id,
-                             enabled=True)  # fmt: skip
 
 
 @require_GET
@@ -50,13 +46,14 @@ def _detail_context(
         ),
         "schedule_text": services.describe_schedule(forum.schedule),
         "browser_tz": browser_tz,
+        "link_recipient": services.acting_account_words(connection),
     }
 
 
 @require_GET
 @requires("view_backups")
 def backup_detail(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
-    connection = _connection(connection_id)
+    connection = enabled_connection_or_404(connection_id, defer_key=True)
     context = _detail_context(request, connection, refresh=bool(request.GET.get("refresh")))
     return render_page(request, "backups/backup_detail.html", context, partial="backup-files",
                        target="backup-files")  # fmt: skip
@@ -65,7 +62,7 @@ def backup_detail(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
 @require_POST
 @requires("run_backups")
 def backup_start(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
-    connection = _connection(connection_id)
+    connection = enabled_connection_or_404(connection_id, defer_key=True)
     form = BackupStartForm(request.POST)
     form.is_valid()  # one optional checkbox: always valid
     try:
@@ -95,7 +92,7 @@ def backup_start(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
 @requires("view_backups")
 def backup_run(request: HtmxHttpRequest, connection_id: int, run_id: int) -> HttpResponse:
     """One run's progress, read from the forum's status: the page polls it until it ends."""
-    connection = _connection(connection_id)
+    connection = enabled_connection_or_404(connection_id, defer_key=True)
     run = get_object_or_404(BackupRun, pk=run_id, connection=connection)
     run = services.backup_run_refresh(run=run)
     if not request.htmx:
@@ -108,7 +105,7 @@ def backup_run(request: HtmxHttpRequest, connection_id: int, run_id: int) -> Htt
 @require_POST
 @requires("run_backups")
 def backup_cancel(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
-    connection = _connection(connection_id)
+    connection = enabled_connection_or_404(connection_id, defer_key=True)
     try:
         messages.success(request, services.backup_cancel(actor=request.user, connection=connection))
     except ValidationError as exc:
@@ -119,7 +116,7 @@ def backup_cancel(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
 @require_POST
 @requires("run_backups")
 def backup_link(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
-    connection = _connection(connection_id)
+    connection = enabled_connection_or_404(connection_id, defer_key=True)
     form = DownloadLinkForm(request.POST)
     try:
         if not form.is_valid():
@@ -137,10 +134,10 @@ def backup_link(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @requires("schedule_backups")
 def backup_schedule(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
-    connection = _connection(connection_id)
+    connection = enabled_connection_or_404(connection_id, defer_key=True)
     if request.method == "GET":
         return redirect("forums:backup-detail", connection_id=connection.pk)
-    form = BackupScheduleForm(request.POST)
+    form = BackupScheduleForm(request.POST, default_timezone=browser_timezone_name(request))
     if form.is_valid():
         data = form.cleaned_data
         try:

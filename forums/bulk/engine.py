@@ -19,7 +19,6 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from forums.audit.services import audit_entry, audit_record, audit_record_many
 from forums.clients import ForumClient, client_class, get_client
 from forums.clients.errors import (
     CapabilityNotOffered,
@@ -30,6 +29,8 @@ from forums.clients.errors import (
     ForumUnavailable,
 )
 from forums.clients.settings_schema import settings_binding
+from forums.core.audit import audit_entry, audit_record, audit_record_many
+from forums.core.targets import MAX_TARGETS, TargetParser
 from forums.crypto import DecryptionError, fingerprint
 from forums.models import (
     AuditEntry,
@@ -38,11 +39,10 @@ from forums.models import (
     BulkTargetChunk,
     ForumConnection,
 )
+from forums.pacing import MAX_INLINE_WAIT, get_pacer, pace_for, pacing_seconds
 
 from .counts import save_items, update_items
-from .kinds import Applied, Kind, Target, get_kind
-from .pacing import MAX_INLINE_WAIT, get_pacer, pace_for, pacing_seconds
-from .targets import MAX_TARGETS, TargetParser
+from .kinds import Applied, ItemToSend, Kind, get_kind
 
 logger = logging.getLogger("forums.bulk")
 
@@ -111,6 +111,36 @@ def connection_binding(connection: ForumConnection) -> dict:
         "settings": settings_binding(connection.settings or {}),
         "key": _key_fingerprint(connection),
     }
+
+
+def binding_digest(connection: ForumConnection) -> str:
+    """sha256 of one forum's binding: compared before every batch a run sends."""
+    text = json.dumps(connection_binding(connection), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def approved_bindings(action: BulkAction) -> dict[str, str]:
+    """Each forum's binding digest as approved (stored in the plan when it is approved)."""
+    return {str(c.pk): binding_digest(c) for c in action.connections.all()}
+
+
+BINDING_REFUSAL = "refused: the connection changed after approval"
+
+
+class BindingChanged(Exception):
+    """A forum's address, platform, acting user or key is not what was approved."""
+
+    def __init__(self, connection: ForumConnection) -> None:
+        super().__init__(connection.name)
+        self.connection = connection
+
+
+def check_binding(action: BulkAction, connection_id: int) -> None:
+    """Raise ``BindingChanged`` unless the forum, as stored now, is bound as approved."""
+    approved = (action.plan or {}).get("bindings", {}).get(str(connection_id))
+    current = ForumConnection.objects.get(pk=connection_id)
+    if approved is None or binding_digest(current) != approved:
+        raise BindingChanged(current)
 
 
 def compute_hash(action: BulkAction) -> str:
@@ -382,6 +412,7 @@ def _plan(action: BulkAction) -> Outcome:
             frozen[str(connection.pk)] = _plan_connection(action, kind, connection, refusals)
         except ForumRateLimited as exc:
             get_pacer().hold_until(connection, time.time() + exc.retry_after)
+            _note(action, wait_words(connection, exc))
             return Outcome(again_in=exc.retry_after, note=str(exc))
         except (ForumServerError, ForumUnavailable) as exc:
             return _failed_try(action, f"{connection.name}: {exc}")
@@ -630,10 +661,16 @@ def _run(action_id: int, token: str) -> Outcome:
                 )
             return Outcome(note=problem)
         now = timezone.now()
+        if "bindings" not in action.plan:
+            # Approved before bindings were stored: the hash just matched, so these are they.
+            action.plan = {**action.plan, "bindings": approved_bindings(action)}
         # Only from "queued": a cancel recorded since this run read the row stays.
         moved = BulkAction.objects.filter(
             pk=action.pk, state=State.QUEUED, cancel_requested=False
-        ).update(state=State.RUNNING, started_at=action.started_at or now, updated_at=now)
+        ).update(
+            state=State.RUNNING, started_at=action.started_at or now, updated_at=now,
+            plan=action.plan,
+        )  # fmt: skip
         if not moved:
             return Outcome(note="no longer queued")
         action.state = State.RUNNING
@@ -649,6 +686,9 @@ def _run(action_id: int, token: str) -> Outcome:
     except BulkCancelled:
         _cancel_rest(action)
         return Outcome(note="cancelled")
+    except BindingChanged as changed:
+        _refuse_rest(action, changed.connection)
+        return Outcome(note=BINDING_REFUSAL)
     _finish(action)
     return Outcome()
 
@@ -687,11 +727,11 @@ def _run_connection(
                 return Outcome(note="lost the lease to another run")
 
 
-def _targets(items: list[BulkActionItem]) -> list[Target]:
+def _targets(items: list[BulkActionItem]) -> list[ItemToSend]:
     targets = []
     for i in items:
         assert i.forum_user_id is not None, "only resolved items are run"
-        targets.append(Target(i.pk, i.forum_user_id, i.forum_username, i.target))
+        targets.append(ItemToSend(i.pk, i.forum_user_id, i.forum_username, i.target))
     return targets
 
 
@@ -720,14 +760,17 @@ def _run_chunk(action, kind, connection, client, ctx, chunk, token) -> Outcome |
             kind,
             verified_done,
             AuditEntry.Outcome.SUCCESS,
-            f"{kind.done_label} by bulk action #{action.pk}: {FOUND_APPLIED}",
-            kind.label,
+            f"{kind.done_on(connection.platform)} by bulk action #{action.pk}: {FOUND_APPLIED}",
+            kind.label_on(connection.platform),
         )
     remaining = list(by_id.values())
     size = kind.batch_size(client)
     for start in range(0, len(remaining), size):
         if start and _cancel_requested(action.pk):
             raise BulkCancelled
+        # Before every batch, not only at the start: an edit while the run waited (for pacing
+        # slots, say) never redirects what was approved elsewhere.
+        check_binding(action, connection.pk)
         # Renewed per batch, not per chunk: a paced chunk (100 calls at 60/min) outlasts the
         # lease, and beat would start a second run sending the same items.
         if not _renew_lease(action.pk, token):
@@ -770,14 +813,15 @@ def _run_chunk(action, kind, connection, client, ctx, chunk, token) -> Outcome |
             item.last_status = 200
         with transaction.atomic():
             _save(batch, ["state", "error", "last_status"])
-            call = f"{kind.label} ({len(batch)} in one call)" if size > 1 else kind.label
+            said = kind.label_on(connection.platform)
+            call = f"{said} ({len(batch)} in one call)" if size > 1 else said
             _audit_items(
                 action,
                 connection,
                 kind,
                 done,
                 AuditEntry.Outcome.SUCCESS,
-                f"{kind.done_label} by bulk action #{action.pk}",
+                f"{kind.done_on(connection.platform)} by bulk action #{action.pk}",
                 call,
             )
             _audit_refusals(action, connection, kind, refused, call)
@@ -796,7 +840,7 @@ def _handle_error(
             item.attempts = max(item.attempts - 1, 0)
             item.state = ItemState.PENDING
         _save(batch, ["attempts", "state"])
-        _note(action, f"{connection.name} asked to wait {exc.retry_after:g} s (rate limit).")
+        _note(action, wait_words(connection, exc))
         return Outcome(again_in=max(exc.retry_after, 0.5), note=str(exc))
     if isinstance(exc, ForumServerError | ForumUnavailable):
         attempts = max([i.attempts for i in batch], default=0)
@@ -828,6 +872,21 @@ def _handle_error(
     return None
 
 
+def wait_words(connection, exc: ForumRateLimited) -> str:
+    """Why a run waits, in words that say whose limit it is: Forumdeck's own pace for the
+    forum (the slot book said "not yet": no status) or the forum's answer (a 429)."""
+    seconds = max(round(exc.retry_after), 1)
+    if exc.status is None:
+        window = connection.rate_window_seconds
+        pace = (
+            f"{connection.requests_per_minute} calls a minute"
+            if window == 60
+            else f"{connection.requests_per_minute * window // 60} calls per {window} s"
+        )
+        return f"Waiting for Forumdeck's pace for {connection.name} ({pace}): about {seconds} s."
+    return f"{connection.name} asked Forumdeck to wait about {seconds} s (its rate limit)."
+
+
 def _fail(action, connection, items: list[BulkActionItem], exc: ForumError) -> None:
     kind = get_kind(action.kind)
     message = str(exc)
@@ -852,7 +911,8 @@ def _fail(action, connection, items: list[BulkActionItem], exc: ForumError) -> N
 
 
 def _note(action: BulkAction, message: str) -> None:
-    BulkAction.objects.filter(pk=action.pk).update(last_error=message)
+    # A passing note (a wait, a retry) only describes a run still going: never a finished one.
+    BulkAction.objects.filter(pk=action.pk, state__in=BulkAction.ACTIVE).update(last_error=message)
 
 
 def _cancel_rest(action: BulkAction) -> None:
@@ -865,7 +925,37 @@ def _cancel_rest(action: BulkAction) -> None:
         )
         # "sending" items may have been applied; they stay as they are, for a person to see.
         BulkAction.objects.filter(pk=action.pk).exclude(state=State.CANCELLED).update(
-            state=State.CANCELLED, finished_at=now, updated_at=now
+            state=State.CANCELLED, finished_at=now, updated_at=now, last_error=""
+        )
+
+
+def _refuse_rest(action: BulkAction, connection: ForumConnection) -> None:
+    """A forum's binding changed after approval: nothing more is sent anywhere, the action
+    fails with the reason, and the audit log says so."""
+    now = timezone.now()
+    reason = (
+        f"Refused: the connection changed after approval ({connection.name}: its address, "
+        "platform, acting user or key is not what was approved). Nothing more was sent; "
+        "propose it again to act on the forum as it is now."
+    )
+    with transaction.atomic():
+        update_items(
+            action.items.filter(state=ItemState.PENDING),
+            state=ItemState.SKIPPED,
+            error=f"not sent: {BINDING_REFUSAL}",
+        )
+        BulkAction.objects.filter(pk=action.pk, state=State.RUNNING).update(
+            state=State.FAILED, finished_at=now, updated_at=now, last_error=reason
+        )
+        audit_record(
+            actor=None,
+            action="bulk.refused",
+            target=f"bulk action #{action.pk}",
+            connection=connection,
+            outcome=AuditEntry.Outcome.FAILURE,
+            message=reason,
+            details={"bulk_action": action.pk, "connection": connection.pk},
+            bulk_action=action,
         )
 
 

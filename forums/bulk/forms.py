@@ -3,16 +3,14 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
-from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
 from django.http import QueryDict
 
 from forums.connections.selectors import connection_last_healths
 from forums.models import BulkAction, ForumConnection
+from forums.web.forms import TargetsForm
 from forums.web.times import ago
 
 from .kinds import KINDS, Kind
-from .targets import detect_encoding
 
 
 class ConnectionChoiceField(forms.ModelMultipleChoiceField):
@@ -29,7 +27,9 @@ class ConnectionChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.name} (last check failed{when}: {report.error})"
 
 
-class BulkProposeForm(forms.Form):
+class BulkProposeForm(TargetsForm):
+    read_upload = False
+
     connections = ConnectionChoiceField(
         label="Forums",
         queryset=ForumConnection.objects.none(),
@@ -38,58 +38,18 @@ class BulkProposeForm(forms.Form):
     kind = forms.ChoiceField(
         label="Action", choices=[(k.key, k.label) for k in KINDS.values() if k.from_bulk_form]
     )
-    targets = forms.CharField(
-        label="Targets",
-        required=False,
-        widget=forms.Textarea(
-            attrs={"rows": 8, "spellcheck": "false", "placeholder": "alice\nbob@example.com, 42"}
-        ),
-        help_text="Usernames, e-mail addresses or numeric ids: one per line or separated by "
-        "commas. Lines Forumdeck cannot read are listed in the plan with their line numbers.",
-    )
-    csv_file = forms.FileField(
-        label="…or a CSV file",
-        required=False,
-        help_text="A column named username, email or id (or the first column).",
-    )
+    field_order = ["connections", "kind", "targets", "accept_junk", "csv_file"]
 
-    def __init__(self, *args, upload_refused: str = "", **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args: Any, upload_refused: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, upload_refused=upload_refused, **kwargs)
         queryset = ForumConnection.objects.filter(enabled=True).defer("api_key")
         connections = cast(ConnectionChoiceField, self.fields["connections"])
         connections.queryset = queryset
         connections.healths = connection_last_healths(connections=list(queryset))
-        self.fields[
-            "csv_file"
-        ].help_text += f" At most {settings.FORUMDECK_MAX_UPLOAD_BYTES / (1024 * 1024):g} MB."
-        self.upload_refused = upload_refused
-        self.csv_encoding = ""
-
-    def clean_csv_file(self) -> UploadedFile | None:
-        """The upload, checked to be text (read in pieces, never whole); the parsing is the
-        planning task's."""
-        if self.upload_refused:
-            raise forms.ValidationError(self.upload_refused)
-        upload = self.cleaned_data.get("csv_file")
-        if not upload:
-            return None
-        if upload.size > settings.FORUMDECK_MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                f"The file is larger than "
-                f"{settings.FORUMDECK_MAX_UPLOAD_BYTES / (1024 * 1024):g} MB."
-            )
-        encoding = detect_encoding(upload)
-        if encoding is None:
-            raise forms.ValidationError("The file is not text (CSV) Forumdeck can read.")
-        self.csv_encoding = encoding
-        return upload
-
-    def clean(self):
-        data = super().clean() or self.cleaned_data  # None keeps cleaned_data
-        nothing = not (data.get("targets") or "").strip() and not data.get("csv_file")
-        if nothing and "csv_file" not in self.errors:
-            raise forms.ValidationError("Paste targets or upload a CSV file.")
-        return data
+        self.fields["targets"].help_text += (
+            " Pasted lines Forumdeck cannot read are listed before anything is proposed; a "
+            "file's are listed in the plan, with their line numbers."
+        )
 
 
 def bind_kind_params(

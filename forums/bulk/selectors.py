@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -11,8 +12,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from forums.accounts.selectors import approval_refusal
-from forums.models import AccountChange, BulkAction
+from forums.accounts.independence import Hands
+from forums.models import BulkAction
+from forums.pacing import book_shape, gap_after
 from forums.web.durations import UntilField, describe_until
 
 from .counts import tally
@@ -54,17 +56,16 @@ def with_tallies(actions: Iterable[BulkAction]) -> list[BulkAction]:
 
 def bulk_waiting_for(user) -> int:
     """Bulk actions this person could approve now (never their own, nor those their account's
-    history forbids: see accounts.selectors.approval_refusal)."""
+    history forbids: see accounts.independence)."""
     if not user.has_perm("forums.approve_bulkaction"):
         return 0
     waiting = BulkAction.objects.filter(state=State.PENDING_APPROVAL).exclude(proposed_by=user)
-    if not AccountChange.objects.filter(user=user, changed_by__isnull=False).exists():
-        return waiting.count()  # nothing in this account's history can refuse it
     per_proposer = waiting.values_list("proposed_by").annotate(n=Count("id"))
+    if not per_proposer:
+        return 0
+    hands = Hands()  # both sides count: read the accounts' history once
     proposers = get_user_model().objects.in_bulk([pk for pk, _ in per_proposer])
-    return sum(
-        n for pk, n in per_proposer if not approval_refusal(approver=user, proposer=proposers[pk])
-    )
+    return sum(n for pk, n in per_proposer if not hands.refusal(user, proposers[pk]))
 
 
 def stalled_actions(now=None) -> QuerySet[BulkAction]:
@@ -93,20 +94,23 @@ class Progress:
     sent: int = 0
     not_sent: int = 0
 
+    @property
+    def eta_words(self) -> str:
+        """ "about 40 s", "about 12 min": whole units, as a person reads a wait."""
+        if self.eta_seconds is None:
+            return ""
+        if self.eta_seconds < 90:
+            return f"about {self.eta_seconds} s"
+        return f"about {round(self.eta_seconds / 60)} min"
+
 
 def progress(action: BulkAction) -> Progress:
     """From the counts kept with the action (bulk.counts): one small read, however many
     items it has. The targets it accounts for are those the plan sends and those it skipped
     while planning (not found, no change needed, refused), so the counts add up."""
-    t = tally(action.counts.all())
-    eta = None
-    worked = t.finished - t.skipped_in_plan  # the run's own pace, not the plan's skips
-    if t.open and action.state == State.RUNNING and action.started_at and worked > 0:
-        elapsed = (timezone.now() - action.started_at).total_seconds()
-        eta = int(elapsed / worked * t.open)
-    elif t.open:
-        rates = [c.requests_per_minute for c in action.connections.all()] or [60]
-        eta = int(t.open * 60 / min(rates))
+    rows = list(action.counts.all())
+    t = tally(rows)
+    eta = _eta_seconds(action, rows) if t.open else None
     sent = not_sent = 0
     if action.state == State.CANCELLED:
         sent, not_sent = t.sent, t.not_sent
@@ -122,6 +126,25 @@ def progress(action: BulkAction) -> Progress:
         sent,
         not_sent,
     )
+
+
+def _eta_seconds(action: BulkAction, rows: list) -> int:
+    """How long the calls still to make take at each forum's pace (forums run side by side).
+    From what is left and the pace alone, not from the time spent so far: a wait never makes
+    the estimate climb, and each finished item brings it down."""
+    plan = {p["connection"]: p for p in action.plan.get("per_connection", [])}
+    connections = {c.pk: c for c in action.connections.all()}
+    longest = 0.0
+    for row in rows:
+        left = tally([row]).open
+        connection = connections.get(row.connection_id)
+        if not left or connection is None:
+            continue
+        planned = plan.get(row.connection_id, {})
+        per_item = planned["calls"] / planned["planned"] if planned.get("planned") else 1.0
+        ring, window = book_shape(connection)
+        longest = max(longest, math.ceil(left * per_item) / ring * gap_after(window))
+    return max(round(longest), 1)
 
 
 def progress_by_connection(action: BulkAction) -> dict[int, dict[str, int]]:
@@ -172,9 +195,12 @@ def bulk_action_parameters(action: BulkAction) -> list[tuple[str, str]]:
                 shown = str(value)
         elif isinstance(field, forms.BooleanField):
             shown = "yes" if value else "no"
-        elif value in (None, ""):
+        elif value in (None, "", []):
             shown = "none"
+        elif isinstance(value, list | tuple):
+            shown = ", ".join(str(v) for v in value)  # tags, not a Python list
         else:
             shown = str(value)
+        shown = kind.parameter_words(name, value, action.plan, shown)
         rows.append((label, shown))
     return rows

@@ -6,24 +6,35 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
+from celery import current_app
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from forums.accounts.selectors import approval_refusal
-from forums.audit.services import audit_record
+from forums.accounts.independence import approval_refusal, may_stop
 from forums.clients import client_class
+from forums.core.audit import audit_record
+from forums.core.targets import decoded_pieces, detect_encoding, first_target, text_pieces
 from forums.models import AuditEntry, BulkAction, BulkActionItem, BulkTargetChunk, ForumConnection
-from forums.tasks import plan_bulk_action, run_bulk_action
 
 from .counts import start_counts, update_items
-from .engine import compute_hash
+from .engine import approved_bindings, compute_hash
 from .kinds import get_kind
-from .targets import decoded_pieces, detect_encoding, first_target, text_pieces
 
 State = BulkAction.State
+
+# The tasks (forums/tasks.py) call this module's engine; this module queues them by name, so
+# the two never import each other.
+PLAN_TASK = "forums.tasks.plan_bulk_action"
+RUN_TASK = "forums.tasks.run_bulk_action"
+
+
+def _queue_on_commit(task: str, action_id: int) -> None:
+    """Queue ``task(action_id)`` once the current transaction commits (never a half-written
+    action), as ``Task.delay_on_commit`` does."""
+    transaction.on_commit(lambda: current_app.send_task(task, (action_id,)))
 
 
 class BulkActionError(Exception):
@@ -124,7 +135,7 @@ def bulk_action_propose(
             message=f"{description} on {forums}: targets from {given}",
             details={"bulk_action": action.pk},
         )
-        plan_bulk_action.delay_on_commit(action.pk)
+        _queue_on_commit(PLAN_TASK, action.pk)
     return action
 
 
@@ -179,7 +190,7 @@ def _propose_chosen(
         details={"bulk_action": action.pk},
         bulk_action=action,
     )
-    plan_bulk_action.delay_on_commit(action.pk)
+    _queue_on_commit(PLAN_TASK, action.pk)
     return action
 
 
@@ -209,7 +220,7 @@ def _propose_discovering(
         message=f"{description} on " + ", ".join(c.name for c in connections),
         details={"bulk_action": action.pk},
     )
-    plan_bulk_action.delay_on_commit(action.pk)
+    _queue_on_commit(PLAN_TASK, action.pk)
     return action
 
 
@@ -246,6 +257,8 @@ def bulk_action_approve(*, actor: User, action: BulkAction, plan_hash: str) -> B
             action.approval_expires_at = now + settings.FORUMDECK_APPROVAL_TTL
             action.state = State.QUEUED
             action.last_error = ""
+            # Each forum's binding as approved: the run compares it before every batch.
+            action.plan = {**action.plan, "bindings": approved_bindings(action)}
             action.save()
             audit_record(
                 actor=actor,
@@ -255,7 +268,7 @@ def bulk_action_approve(*, actor: User, action: BulkAction, plan_hash: str) -> B
                 details={"bulk_action": action.pk, "plan_hash": current},
                 bulk_action=action,
             )
-            run_bulk_action.delay_on_commit(action.pk)
+            _queue_on_commit(RUN_TASK, action.pk)
     if stale:
         raise BulkActionError(
             "The plan changed since you opened it. Look at it again before approving."
@@ -292,8 +305,12 @@ def bulk_action_reject(*, actor: User, action: BulkAction, reason: str) -> BulkA
 @transaction.atomic
 def bulk_action_cancel(*, actor: User, action: BulkAction) -> BulkAction:
     """Stop it: at once if it has not started; if it is running, no call leaves after this
-    is recorded (the run checks before each one)."""
+    is recorded (the run checks before each one). Who may: its proposer, every Admin, and
+    anyone who may approve it (``independence.may_stop``)."""
     action = BulkAction.objects.select_for_update().get(pk=action.pk)
+    refusal = may_stop(actor, action)
+    if refusal:
+        raise BulkActionError(refusal)
     _transition(
         action, [State.PLANNING, State.PENDING_APPROVAL, State.QUEUED, State.RUNNING], "cancelled"
     )
@@ -316,7 +333,7 @@ def bulk_action_cancel(*, actor: User, action: BulkAction) -> BulkAction:
         actor=actor,
         action="bulk.cancel",
         target=f"bulk action #{action.pk}",
-        message=message,
+        message=f"{message} Stopped by {actor.get_username()}.",
         details={"bulk_action": action.pk},
         bulk_action=action,
     )

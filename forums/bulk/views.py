@@ -13,10 +13,19 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
-from forums.accounts.selectors import approval_refusal
+from forums.accounts.independence import (
+    ADVICE,
+    Hands,
+    approval_refusal,
+    independent_approvers,
+    may_stop,
+    nobody_can_approve,
+)
+from forums.accounts.second_factor import second_factor_required
 from forums.models import BulkAction, BulkActionItem
 from forums.web import HtmxHttpRequest, render_page, requires
 from forums.web.exports import csv_response
+from forums.web.outcomes import planning_proposed
 from forums.web.uploads import upload_refusal
 
 from . import selectors
@@ -49,6 +58,8 @@ def bulk_list(request: HtmxHttpRequest) -> HttpResponse:
         "filters": filters,
         "query": query.urlencode(),
         "kinds": KINDS,
+        "stuck": _nobody_can_approve(),
+        "stuck_advice": ADVICE.format(who="them"),
     }
     return render_page(
         request,
@@ -56,6 +67,24 @@ def bulk_list(request: HtmxHttpRequest) -> HttpResponse:
         context,
         partial="bulk-table",
     )
+
+
+def _nobody_can_approve() -> list[BulkAction]:
+    """Actions waiting for an approval that no account could give (see independence)."""
+    waiting = list(
+        BulkAction.objects.filter(
+            state__in=[BulkAction.State.PLANNING, BulkAction.State.PENDING_APPROVAL]
+        )
+        .select_related("proposed_by")
+        .order_by("id")
+    )
+    hands, verdict = Hands(), {}
+    for action in waiting:
+        if action.proposed_by_id not in verdict:
+            verdict[action.proposed_by_id] = bool(
+                independent_approvers(action.proposed_by, hands=hands)
+            )
+    return [a for a in waiting if not verdict[a.proposed_by_id]]
 
 
 @require_http_methods(["GET", "POST"])
@@ -80,22 +109,18 @@ def bulk_create(request: HtmxHttpRequest) -> HttpResponse:
                 params=params,
                 targets_text=form.cleaned_data.get("targets") or "",
                 csv_file=upload,
-                csv_encoding=form.csv_encoding if upload else None,
+                csv_encoding=upload.charset if upload else None,
             )
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
-            messages.success(
-                request,
-                f"Proposed bulk action #{action.pk}. Forumdeck is "
-                "planning it now; then another person approves it.",
-            )
-            return redirect("forums:bulk-detail", pk=action.pk)
+            return planning_proposed(request, action)
     return render(
         request,
         "bulk/bulk_form.html",
-        {"form": form, "param_forms": param_forms, "params_form": params_form, "kinds": KINDS},
-    )
+        {"form": form, "param_forms": param_forms, "params_form": params_form, "kinds": KINDS,
+         "nobody_can_approve": nobody_can_approve(request.user, viewer=request.user)},
+    )  # fmt: skip
 
 
 def _detail_context(request: HtmxHttpRequest, action: BulkAction) -> dict:
@@ -114,10 +139,17 @@ def _detail_context(request: HtmxHttpRequest, action: BulkAction) -> dict:
     can_cancel = (
         action.state in BulkAction.ACTIVE | {BulkAction.State.PENDING_APPROVAL}
         and not action.cancel_requested
-        and (own or may_approve)
+        # Its proposer, every Admin, and anyone who may approve it (independence.may_stop).
+        and not may_stop(user, action)
         # While it waits, an approver answers with Reject (saying why); Cancel is the
         # proposer's "withdraw", so the two are never offered side by side.
         and not can_approve
+    )
+    # Said before it bites: nobody independent of the proposer could approve it.
+    nobody = (
+        nobody_can_approve(action.proposed_by, viewer=user)
+        if action.state in (BulkAction.State.PLANNING, BulkAction.State.PENDING_APPROVAL)
+        else ""
     )
     per_forum = selectors.progress_by_connection(action)
     plan_rows = [
@@ -137,6 +169,7 @@ def _detail_context(request: HtmxHttpRequest, action: BulkAction) -> dict:
         "changes_nothing": changes_nothing,
         "own_proposal": own,
         "can_cancel": can_cancel,
+        "nobody_can_approve": nobody,
         "polling": action.state in BulkAction.ACTIVE,
         "reject_form": RejectForm(),
         "waiting_until": selectors.waiting_until(action),
@@ -188,6 +221,7 @@ def _refused(request: HtmxHttpRequest, action: BulkAction, exc: BulkActionError)
 
 @require_POST
 @requires("approve_bulkaction")
+@second_factor_required(recent=True)
 def bulk_approve(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     action = get_object_or_404(BulkAction, pk=pk)
     if action.proposed_by_id == request.user.pk:
@@ -222,10 +256,11 @@ def bulk_reject(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @requires("view_bulkaction")
 def bulk_cancel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    action = get_object_or_404(BulkAction, pk=pk)
+    action = get_object_or_404(BulkAction.objects.select_related("proposed_by"), pk=pk)
     user = request.user
-    if action.proposed_by_id != user.pk and not user.has_perm("forums.approve_bulkaction"):
-        raise PermissionDenied
+    refusal = may_stop(user, action)
+    if refusal:
+        raise PermissionDenied(refusal)
     try:
         action = bulk_action_cancel(actor=user, action=action)
     except BulkActionError as exc:

@@ -10,7 +10,7 @@ from django import forms
 from forums.clients import client_class
 from forums.clients.records import Capability
 from forums.models import ForumConnection
-from forums.web.timezones import timezone_choices
+from forums.web.timezones import TimeZoneField, TimeZoneInput
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 CATEGORY = re.compile(r"^\d{1,12}:\d{1,12}$")
@@ -41,14 +41,16 @@ class CalendarFilterForm(forms.Form):
     )
     category = CategoryField(label="Categories", required=False,
                              widget=forms.CheckboxSelectMultiple)  # fmt: skip
-    tz = forms.ChoiceField(label="Time zone", required=False, choices=())
+    tz = TimeZoneField(
+        label="Time zone", required=False,
+        widget=TimeZoneInput(attrs={"placeholder": "Your browser's zone"}),
+    )  # fmt: skip
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, own_zone: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         forum = cast(forms.ModelMultipleChoiceField, self.fields["forum"])
         forum.queryset = ForumConnection.objects.filter(enabled=True).defer("api_key")
-        tz = cast(forms.ChoiceField, self.fields["tz"])
-        tz.choices = [("", "My browser's zone"), *timezone_choices()]
+        cast(TimeZoneField, self.fields["tz"]).first = own_zone
 
     def clean_month(self) -> tuple[int, int] | None:
         value = (self.cleaned_data.get("month") or "").strip()

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.utils import timezone
 from icalendar import Calendar, Event, vRecur
 
+from forums.clients.recurrence import rule_problem
 from forums.models import CalendarFeed
 
 from .selectors import Occurrence, all_day_date, calendar_events
@@ -29,11 +30,15 @@ def _uid(occurrence: Occurrence, base_url: str, *, per_occurrence: bool) -> str:
 def _zone(name: str):
     try:
         return ZoneInfo(name) if name and name.upper() not in ("UTC", "ETC/UTC", "Z") else UTC
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         return UTC
 
 
 def _rule(text: str) -> vRecur | None:
+    """The forum's rule for a calendar app to expand, only where Forumdeck would expand it
+    too: a subscriber's app must not be handed ``FREQ=SECONDLY`` from the year 2000."""
+    if rule_problem(text):
+        return None
     try:
         rule = vRecur.from_ical(text)
     except (ValueError, TypeError):
@@ -70,8 +75,11 @@ def _vevent(occurrence: Occurrence, base_url: str, *, series: bool, forum_name: 
         ve.add("url", event.url)
     if event.location:
         ve.add("location", event.location)
+    note = f"Shown once: {event.note}; the forum has its other dates." if event.note else ""
     description = "\n\n".join(
-        part for part in (event.description, f"On {forum_name}: {event.url or base_url}") if part
+        part
+        for part in (event.description, note, f"On {forum_name}: {event.url or base_url}")
+        if part
     )
     ve.add("description", description)
     if event.category_slug:
@@ -100,7 +108,7 @@ def feed_calendar(*, feed: CalendarFeed, now: datetime | None = None) -> Calenda
     for occurrence in result.occurrences:
         connection = connections[occurrence.connection_id]
         event = occurrence.event
-        if event.recurring and _rule(event.rrule) is not None:
+        if event.recurring and not event.note and _rule(event.rrule) is not None:
             # One VEVENT with the forum's RRULE stands for every occurrence of the series.
             key = (occurrence.connection_id, event.id)
             if key in series_done:

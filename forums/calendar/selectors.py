@@ -19,7 +19,7 @@ from django.db.models import QuerySet
 from forums.clients import client_class, get_client
 from forums.clients.errors import ForumError
 from forums.clients.records import CalendarEvent, Capability
-from forums.connections.selectors import enabled_connections, fan_out
+from forums.core.fleet import enabled_connections, fan_out
 from forums.models import CalendarFeed, ForumConnection
 
 MAX_RANGE_DAYS = 400  # a year and a bit: the longest range anyone pages through at once
@@ -67,7 +67,7 @@ class Occurrence:
 def _zone(name: str) -> tzinfo:
     try:
         return ZoneInfo(name) if name else UTC
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         return UTC
 
 
@@ -87,6 +87,9 @@ class ForumCalendar:
     count: int = 0
     error: str = ""
     hint: str = ""
+    # Series shown once or not at all, and why ("“Ping” is shown once: it repeats every
+    # second"): a rule Forumdeck will not expand stays that forum's own note.
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -144,6 +147,13 @@ def _fetch(connection: ForumConnection, start: datetime, end: datetime, refresh:
     return answer
 
 
+def _noted(event: CalendarEvent, start: datetime, end: datetime) -> str:
+    name = (event.name or "(untitled)")[:120]
+    if start <= event.starts_at < end:
+        return f"“{name}” is shown once: {event.note}; the forum has its other dates."
+    return f"“{name}” is not shown: {event.note}; the forum has its dates."
+
+
 def calendar_events(
     *,
     start: datetime,
@@ -174,11 +184,14 @@ def calendar_events(
         elif "error" in answer:
             outcomes[connection.pk].error = answer["error"]
         else:
-            events = answer["events"]
-            outcomes[connection.pk].count = len(events)
-            result.occurrences += [
-                Occurrence(connection.pk, connection.name, event) for event in events
-            ]
+            outcome = outcomes[connection.pk]
+            for event in answer["events"]:
+                if event.note:
+                    outcome.notes.append(_noted(event, start, end))
+                    if not start <= event.starts_at < end:
+                        continue  # the forum's date for it lies outside: the note says so
+                outcome.count += 1
+                result.occurrences.append(Occurrence(connection.pk, connection.name, event))
     result.occurrences.sort(key=lambda o: (o.event.starts_at, o.connection_name, o.event.id))
     return result
 

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from forums.audit.services import audit_record
+from forums.core.audit import audit_record
 from forums.models import CalendarFeed, ForumConnection
 
 from .selectors import hash_token
@@ -44,7 +44,7 @@ def calendar_feed_create(
     feed.connections.set(connections)
     audit_record(
         actor=user,
-        action="calendar_feed_create",
+        action="calendar_feed.create",
         target=f"feed #{feed.pk}",
         message=f"Calendar feed “{name}” made for {len(connections)} forum(s).",
         details={"feed_id": feed.pk, "connections": [c.pk for c in connections]},
@@ -70,7 +70,7 @@ def calendar_feed_rotate(*, user: Any, feed_id: int) -> tuple[CalendarFeed, str]
     token, digest = _new_token()
     feed.token_hash, feed.rotated_at = digest, timezone.now()
     feed.save(update_fields=["token_hash", "rotated_at"])
-    audit_record(actor=user, action="calendar_feed_rotate", target=f"feed #{feed.pk}",
+    audit_record(actor=user, action="calendar_feed.rotate", target=f"feed #{feed.pk}",
                  message=f"New address for calendar feed “{feed.name}”; the old one stops.",
                  details={"feed_id": feed.pk})  # fmt: skip
     return feed, token
@@ -81,7 +81,7 @@ def calendar_feed_revoke(*, user: Any, feed_id: int) -> CalendarFeed:
     feed = _own_active(user, feed_id)
     feed.revoked_at = timezone.now()
     feed.save(update_fields=["revoked_at"])
-    audit_record(actor=user, action="calendar_feed_revoke", target=f"feed #{feed.pk}",
+    audit_record(actor=user, action="calendar_feed.revoke", target=f"feed #{feed.pk}",
                  message=f"Calendar feed “{feed.name}” revoked.",
                  details={"feed_id": feed.pk})  # fmt: skip
     return feed

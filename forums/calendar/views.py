@@ -36,7 +36,7 @@ def _zone(request: HtmxHttpRequest, form: CalendarFilterForm) -> tuple[ZoneInfo,
     name = chosen or browser or timezone.get_default_timezone_name()
     try:
         return ZoneInfo(name), bool(browser or chosen)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         return ZoneInfo("UTC"), False
 
 
@@ -58,7 +58,7 @@ def _query(request: HtmxHttpRequest, **changes: str) -> str:
 @require_GET
 @requires("view_calendar")
 def calendar_month(request: HtmxHttpRequest) -> HttpResponse:
-    form = CalendarFilterForm(request.GET or None)
+    form = CalendarFilterForm(request.GET or None, own_zone=browser_timezone_name(request))
     zone, told = _zone(request, form)
     today = timezone.now().astimezone(zone).date()
     chosen = form.cleaned_data.get("month") if form.is_bound and form.is_valid() else None
@@ -96,7 +96,7 @@ def calendar_month(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 @requires("view_calendar")
 def calendar_agenda(request: HtmxHttpRequest) -> HttpResponse:
-    form = AgendaFilterForm(request.GET or None)
+    form = AgendaFilterForm(request.GET or None, own_zone=browser_timezone_name(request))
     zone, told = _zone(request, form)
     valid = form.is_bound and form.is_valid()
     first = (form.cleaned_data.get("start") if valid else None) or timezone.now().astimezone(

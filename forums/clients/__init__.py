@@ -61,7 +61,7 @@ def get_client(connection: ForumConnection, **options: Any) -> ForumClient:
     so while every other forum keeps working.
 
     Every call the client sends takes its slot from the forum's one slot book
-    (``forums.bulk.pacing``), shared with every other page, task and bulk run, so together they
+    (``forums.pacing``), shared with every other page, task and bulk run, so together they
     never exceed the forum's limit. ``pacer=`` replaces the default (the bulk engine adds its
     cancel check to it); a connection that is not saved yet has no book and is not paced.
     """
@@ -86,7 +86,7 @@ def get_client(connection: ForumConnection, **options: Any) -> ForumClient:
     # A longer timeout asked for one call stretches the deadline with it.
     deadline = options.pop("deadline", max(settings.FORUMDECK_HTTP_DEADLINE, timeout))
     if "pacer" not in options and connection.pk is not None:
-        from forums.bulk.pacing import pace_for
+        from forums.pacing import pace_for
 
         options["pacer"] = pace_for(connection)
     client = cls(

@@ -104,6 +104,8 @@ class Health(Area):
 class UserModeration(Area):
     resolve_batch_size: ClassVar[int] = 1  # targets resolved per call
     delete_batch_size: ClassVar[int] = 1  # users per bulk-delete call
+    # The forum refuses to delete an administrator's account (a plan says so up front).
+    refuses_deleting_admins: ClassVar[bool] = False
 
     def find_users(self, *, query: str = "", status: str = "", limit: int = 100) -> list[ForumUser]:
         """Users whose username or e-mail matches ``query`` ("" lists), filtered by ``status``:

@@ -27,6 +27,8 @@ from requests.structures import CaseInsensitiveDict
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from forums.pacing import SlotRefused
+
 from .errors import (
     ForumAnswerTooDeep,
     ForumAnswerTooLarge,
@@ -75,8 +77,15 @@ _PRIVATE_NETWORKS = tuple(
     ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
 )
 _SHARED_NETWORK = ipaddress.ip_network("100.64.0.0/10")
-# Special-purpose blocks that some Python versions still call global.
-_SPECIAL_NETWORKS = tuple(ipaddress.ip_network(n) for n in ("192.0.0.0/24", "2001::/23"))
+# Special-purpose blocks that some Python versions still call global: IETF protocol
+# assignments, the 6to4 relay anycast block, local-use NAT64 (RFC 8215, any network behind
+# it) and the deprecated site-local block.
+_SPECIAL_NETWORKS = tuple(
+    ipaddress.ip_network(n)
+    for n in ("192.0.0.0/24", "192.88.99.0/24", "2001::/23", "64:ff9b:1::/48", "fec0::/10")
+)
+# The only IPv6 addresses the internet routes to hosts (global unicast).
+_GLOBAL_UNICAST = ipaddress.ip_network("2000::/3")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _SIIT = ipaddress.ip_network("::ffff:0:0:0/96")  # IPv4-translated (RFC 2765)
 _COMPATIBLE = ipaddress.ip_network("::/96")  # IPv4-compatible (deprecated), e.g. ::a.b.c.d
@@ -126,8 +135,10 @@ def _reason(addr: IPAddress) -> str | None:
         return "a private address"
     if addr.version == 4 and addr in _SHARED_NETWORK:
         return "a shared (carrier-grade NAT) address"
-    if not addr.is_global or any(
-        addr in net for net in _SPECIAL_NETWORKS if net.version == addr.version
+    if (
+        not addr.is_global
+        or any(addr in net for net in _SPECIAL_NETWORKS if net.version == addr.version)
+        or (addr.version == 6 and addr not in _GLOBAL_UNICAST)
     ):
         return "a special-purpose address, not a public one"
     return None
@@ -686,9 +697,14 @@ class BaseClient:
     @contextlib.contextmanager
     def _take_slot(self) -> Iterator[None]:
         """Wait for the forum's pace; when the call is over (answered or not), tell a pacer that
-        wants to know (``finished``, like ``forums.bulk.pacing.Pace``): the forum counted the
+        wants to know (``finished``, like ``forums.pacing.Pace``): the forum counted the
         call by then at the latest."""
-        booking = self.pacer() if self.pacer is not None else None
+        try:
+            booking = self.pacer() if self.pacer is not None else None
+        except SlotRefused as refused:
+            raise ForumRateLimited(
+                str(refused), status=None, retry_after=refused.retry_after
+            ) from None
         finished = getattr(self.pacer, "finished", None)
         try:
             yield

@@ -73,6 +73,9 @@ class ForumUser:
     trust_level: int | None = None  # Discourse
     reputation: int | None = None  # NodeBB
     active: bool = True
+    # Discourse says so only where new accounts wait for approval (must_approve_users); None:
+    # the forum did not say.
+    approved: bool | None = None
     admin: bool = False
     moderator: bool = False
     suspended: bool = False
@@ -288,6 +291,9 @@ class CalendarEvent:
     recurrence_until: datetime | None = None
     category_slug: str = ""
     tags: tuple[str, ...] = ()
+    # Why the dates of this series are not all listed, in plain words ("it repeats every
+    # second"): a rule Forumdeck refuses to expand (forums.clients.recurrence) is shown once.
+    note: str = ""
 
     @property
     def recurring(self) -> bool:
@@ -309,7 +315,7 @@ _HEALTH_TEXT_LIMITS = {"software": 100, "version": 100, "title": 300, "error": 2
 class HealthReport:
     """What a health check learned, step by step, in plain words."""
 
-    reachable: bool = False
+    reachable: bool | None = False  # None: not asked (the settings stopped it before sending)
     credentials_ok: bool | None = None  # None: not checked (unreachable first)
     is_admin: bool | None = None
     software: str = ""
@@ -341,7 +347,7 @@ class HealthReport:
 
     @property
     def ok(self) -> bool:
-        return self.reachable and bool(self.credentials_ok) and not self.error
+        return bool(self.reachable) and bool(self.credentials_ok) and not self.error
 
     def as_dict(self) -> dict:
         return {name: getattr(self, name) for name in self.__slots__}

@@ -16,11 +16,10 @@ from forums.clients import (
     validate_base_url,
 )
 from forums.clients.errors import ForumError
-from forums.clients.settings_schema import changed_settings
 from forums.crypto import Sealed
 from forums.models import MAX_RATE_WINDOW_SECONDS, ForumConnection
 
-from .services import KEY_BINDING, key_needed_message
+from .services import key_needed_message, key_rebound
 
 
 def _per_platform(text_of) -> str:
@@ -203,17 +202,8 @@ class ConnectionForm(forms.ModelForm):
                 data["settings"] = checked["settings"]
         if self.instance.pk and not data.get("api_key"):
             # self.instance still holds the stored values here (the form writes them later).
-            rebound = [
-                f
-                for f in KEY_BINDING
-                if f in data
-                and f not in self.errors
-                and (
-                    changed_settings(data[f], self.instance.settings)
-                    if f == "settings"
-                    else data[f] != getattr(self.instance, f)
-                )
-            ]
+            new = {f: v for f, v in data.items() if f not in self.errors}
+            rebound = key_rebound(stored=self.instance, new=new)
             if rebound:
                 self.add_error("api_key", key_needed_message(rebound))
         return data

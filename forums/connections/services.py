@@ -11,13 +11,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from forums.audit.services import audit_record
 from forums.clients import SettingsProblem, client_class, get_client, validate_base_url
 from forums.clients.errors import CapabilityNotOffered, ForumError
 from forums.clients.records import HealthReport
 from forums.clients.settings_schema import changed_settings
+from forums.core.audit import audit_record
 from forums.index.rows import index_forget_forum
-from forums.models import AuditEntry, BulkActionItem, ForumConnection
+from forums.models import AuditEntry, BulkAction, BulkActionItem, ForumConnection
 
 Outcome = AuditEntry.Outcome
 
@@ -52,6 +52,31 @@ def key_needed_message(changed: list[str]) -> str:
         f"The {what} changed, so enter the API key again: a stored key is only ever sent to "
         "the forum it was entered for."
     )
+
+
+def key_rebound(*, stored: ForumConnection, new: dict[str, Any]) -> list[str]:
+    """Which of the key's bindings the ``new`` values really change. The stored values are
+    first normalised the way the form and the services normalise what is typed (UserEcho's
+    token acts as its own user, so an old stored acting uid such as "1" reads as ""): saving a
+    form unchanged never asks for the key again."""
+    before = {f: getattr(stored, f) for f in KEY_BINDING}
+    try:
+        checked = _platform_settings(
+            platform=stored.platform, base_url=stored.base_url,
+            api_username=stored.api_username, settings=dict(stored.settings or {}),
+            stored=stored.settings,
+        )  # fmt: skip
+    except ValidationError:
+        pass  # stored settings today's rules refuse: compare them as they are
+    else:
+        before["api_username"] = checked["api_username"]
+
+    def differs(field: str) -> bool:
+        if field == "settings":
+            return bool(changed_settings(before[field], new[field]))
+        return new[field] != before[field]
+
+    return [f for f in KEY_BINDING if f in new and differs(f)]
 
 
 def _clean_base_url(url: str) -> str:
@@ -162,10 +187,22 @@ def connection_update(
             else getattr(connection, k) != original[k]
         )
     ]
-    rebound = [k for k in KEY_BINDING if k in changed]
+    stored = ForumConnection(**{k: original[k] for k in KEY_BINDING})
+    rebound = key_rebound(stored=stored, new={k: getattr(connection, k) for k in changed})
     if rebound and not api_key:
         connection.refresh_from_db()  # the caller's object goes back to what is stored
         raise ValidationError({"api_key": key_needed_message(rebound)})
+    if (rebound or api_key) and (busy := _approved_actions_on(connection)):
+        connection.refresh_from_db()
+        numbers = ", ".join(f"#{pk}" for pk in busy)
+        raise ValidationError(
+            f"Not saved: approved bulk action{'s' if len(busy) > 1 else ''} {numbers} "
+            f"{'are' if len(busy) > 1 else 'is'} queued or running on {connection.name}, and "
+            "its approval is bound to this address, acting user and key. Wait until "
+            f"{'they finish' if len(busy) > 1 else 'it finishes'} or stop "
+            f"{'them' if len(busy) > 1 else 'it'} on its page, then change the connection. "
+            "(The name and other settings can be changed now.)"
+        )
     if api_key:
         connection.api_key = api_key
         connection.api_key_last4 = api_key[-4:]
@@ -198,6 +235,36 @@ def connection_update(
         target=connection.name,
         message=message,
         details=details,
+    )
+    return connection
+
+
+def _approved_actions_on(connection: ForumConnection) -> list[int]:
+    """Approved bulk actions bound to this connection that still send (queued or running)."""
+    return list(
+        BulkAction.objects.filter(
+            connections=connection, state__in=[BulkAction.State.QUEUED, BulkAction.State.RUNNING]
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+@transaction.atomic
+def connection_disable(*, actor: User, connection: ForumConnection) -> ForumConnection:
+    """Stop offering a forum. Only ``enabled`` changes, so it never needs the key, whatever
+    else about the stored settings today's rules would question."""
+    if not connection.enabled:
+        return connection
+    connection.enabled = False
+    connection.save(update_fields=["enabled", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="connection.update",
+        connection=connection,
+        target=connection.name,
+        message="Changed: enabled",
+        details={"changed": ["enabled"]},
     )
     return connection
 
@@ -289,10 +356,6 @@ def connection_test(*, actor: User, connection: ForumConnection) -> HealthReport
     return report
 
 
-# What reaches the forum: a change to any of these needs a passing test before it is enabled.
-_REACHING = ("platform", "base_url", "api_username", "settings")
-
-
 def connection_save_and_test(
     *,
     actor: User,
@@ -312,15 +375,7 @@ def connection_save_and_test(
         connection = connection_create(actor=actor, api_key=api_key, enabled=False, **fields)
         reaching_changed = True
     else:
-        reaching_changed = bool(api_key) or any(
-            key in fields
-            and (
-                changed_settings(fields[key], connection.settings)
-                if key == "settings"
-                else fields[key] != getattr(connection, key)
-            )
-            for key in _REACHING
-        )
+        reaching_changed = bool(api_key) or bool(key_rebound(stored=connection, new=fields))
         # Everything is saved as asked, except that enabling waits for the test.
         connection = connection_update(
             actor=actor,

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from forums.accounts.second_factor import second_factor_required
 from forums.index.selectors import index_progress_many
 from forums.models import ForumConnection
 from forums.web import HtmxHttpRequest, render_page, requires
@@ -67,6 +68,7 @@ def _saved(request: HtmxHttpRequest, connection: ForumConnection, report, *, cre
 
 @require_http_methods(["GET", "POST"])
 @requires("add_forumconnection")
+@second_factor_required
 def connection_create(request: HtmxHttpRequest) -> HttpResponse:
     form = ConnectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -85,6 +87,7 @@ def connection_create(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("change_forumconnection")
+@second_factor_required
 def connection_update(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     connection = get_object_or_404(ForumConnection.objects.defer("api_key"), pk=pk)
     form = ConnectionForm(request.POST or None, instance=connection)
@@ -112,10 +115,11 @@ def connection_update(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @requires("change_forumconnection")
+@second_factor_required
 def connection_toggle(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     connection = get_object_or_404(ForumConnection, pk=pk)
     if connection.enabled:
-        services.connection_update(actor=request.user, connection=connection, enabled=False)
+        services.connection_disable(actor=request.user, connection=connection)
         messages.success(request, f"{connection.name} is disabled.")
     else:
         enabled, report = services.connection_enable(actor=request.user, connection=connection)
@@ -136,6 +140,7 @@ def connection_toggle(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("delete_forumconnection")
+@second_factor_required
 def connection_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     connection = get_object_or_404(ForumConnection.objects.defer("api_key"), pk=pk)
     if request.method == "POST":

@@ -6,33 +6,19 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
-from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
 
-from forums.bulk.targets import Rejected, TargetParser, decoded_pieces, detect_encoding
 from forums.clients import client_class
+from forums.core.fleet import enabled_forums
 from forums.models import ForumConnection
+from forums.web.confirm import TypedConfirmation
+from forums.web.forms import FleetSearchForm, TargetsForm
 
 KINDS = [("", "All groups"), ("ordinary", "Ordinary groups"), ("automatic", "Automatic / system")]
 
 
-def enabled_forums():
-    return ForumConnection.objects.filter(enabled=True).defer("api_key").order_by("name")
-
-
-class GroupSearchForm(forms.Form):
+class GroupSearchForm(FleetSearchForm):
     q = forms.CharField(label="Name", required=False, max_length=100)
     kind = forms.ChoiceField(label="Kind", required=False, choices=KINDS)
-    forum = forms.ModelMultipleChoiceField(
-        label="Forums",
-        required=False,
-        queryset=ForumConnection.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        cast(forms.ModelMultipleChoiceField, self.fields["forum"]).queryset = enabled_forums()
 
 
 class GroupFieldsForm(forms.Form):
@@ -103,94 +89,33 @@ class GroupEditForm(GroupFieldsForm):
         return data
 
 
-class GroupDeleteForm(forms.Form):
-    confirm = forms.CharField(
-        label="Type the group's name to confirm",
-        max_length=255,
-        strip=False,
-        help_text="Deleting a group ends every membership in it. This cannot be undone.",
-    )
+class GroupDeleteForm(TypedConfirmation, forms.Form):
+    mismatch = "Type the group's name exactly (“{phrase}”) to confirm."
+
+    def __init__(self, *args: Any, name: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.require_phrase(
+            name,
+            label=f"Type {name} to confirm",
+            help_text="Deleting a group ends every membership in it. This cannot be undone.",
+        )
 
 
-class MembersForm(forms.Form):
+class MembersForm(TargetsForm):
     """Who to add to (or remove from) the group, on this forum and its namesakes elsewhere."""
 
     connections = forms.TypedMultipleChoiceField(
         label="On", coerce=int, widget=forms.CheckboxSelectMultiple
     )
-    targets = forms.CharField(
-        label="People",
-        required=False,
-        widget=forms.Textarea(
-            attrs={"rows": 8, "spellcheck": "false", "placeholder": "alice\nbob@example.com, 42"}
-        ),
-        help_text="Usernames, e-mail addresses or numeric ids: one per line or separated by "
-        "commas.",
-    )
-    csv_file = forms.FileField(
-        label="…or a CSV file",
-        required=False,
-        help_text="A column named username, email or id (or the first column).",
-    )
-    accept_junk = forms.BooleanField(
-        required=False, label="Leave out the lines listed above and propose the rest"
-    )
+    field_order = ["connections", "targets", "csv_file", "accept_junk"]
 
     def __init__(
         self, *args: Any, choices: list[tuple[int, str]], upload_refused: str = "", **kwargs: Any
     ) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, upload_refused=upload_refused, **kwargs)
+        self.fields["targets"].label = "People"
         cast(forms.ChoiceField, self.fields["connections"]).choices = choices
         self.fields["connections"].initial = [choices[0][0]] if choices else []
-        self.fields[
-            "csv_file"
-        ].help_text += f" At most {settings.FORUMDECK_MAX_UPLOAD_BYTES / (1024 * 1024):g} MB."
-        self.upload_refused = upload_refused
-        self.csv_encoding = ""
-        self.junk: list[Rejected] = []
-        self.junk_count = 0
-
-    def clean_csv_file(self) -> UploadedFile | None:
-        """The upload, checked to be text (read in pieces, never whole)."""
-        if self.upload_refused:
-            raise forms.ValidationError(self.upload_refused)
-        upload = self.cleaned_data.get("csv_file")
-        if not upload:
-            return None
-        if upload.size > settings.FORUMDECK_MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                f"The file is larger than "
-                f"{settings.FORUMDECK_MAX_UPLOAD_BYTES / (1024 * 1024):g} MB."
-            )
-        encoding = detect_encoding(upload)
-        if encoding is None:
-            raise forms.ValidationError("The file is not text (CSV) Forumdeck can read.")
-        self.csv_encoding = encoding
-        return upload
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or self.cleaned_data  # None keeps cleaned_data
-        text, upload = data.get("targets") or "", data.get("csv_file")
-        if not text.strip() and not upload:
-            if "csv_file" not in self.errors:
-                raise forms.ValidationError("Paste usernames or e-mail addresses, or upload a CSV.")
-            return data
-        # Read once here, in pieces, only to count what cannot be read: the lines are listed
-        # before anything is proposed (the planning task reads the stored list again).
-        parser = TargetParser(csv=upload is not None, keep=50)
-        pieces = decoded_pieces(upload, self.csv_encoding) if upload else [text]
-        usable = sum(1 for _ in parser.targets(pieces))
-        if upload:
-            upload.seek(0)
-        self.junk, self.junk_count = parser.junk, parser.junk_count
-        if not usable:
-            raise forms.ValidationError("No line names a person Forumdeck can look up.")
-        if parser.junk_count and not data.get("accept_junk"):
-            raise forms.ValidationError(
-                f"{parser.junk_count} line(s) cannot be read (listed below): correct them, or "
-                "tick the box to leave them out. Nothing was proposed."
-            )
-        return data
 
 
 class SyncForm(forms.Form):
@@ -219,16 +144,27 @@ class SyncForm(forms.Form):
         self.forums = {f.pk: f for f in forums}
         cast(forms.ChoiceField, self.fields["source"]).choices = [("", "Choose a group…"), *sources]
         cast(forms.ChoiceField, self.fields["targets"]).choices = [(f.pk, f.name) for f in forums]
+        # The source group's own forum is no target: once the source is known it is not drawn
+        # (still a valid choice, so a forged one gets clean()'s message); site.js hides it too
+        # as soon as a source is chosen.
+        source = str((self.data.get("source") if self.is_bound else None)
+                     or self.initial.get("source") or "")  # fmt: skip
+        source_pk = source.partition(":")[0]
+        self.source_forum = int(source_pk) if source_pk.isdigit() else None
+        self.fields["targets"].widget.choices = [
+            (f.pk, f.name) for f in forums if f.pk != self.source_forum
+        ]
         for forum in forums:
             self.fields[f"group_{forum.pk}"] = forms.ChoiceField(
                 label=f"Group on {forum.name}",
                 required=False,
                 choices=[("", "The source group's namesake"), *groups_by_forum.get(forum.pk, [])],
             )
+            self.fields[f"group_{forum.pk}"].widget.attrs["data-sync-forum"] = forum.pk
 
     @property
     def target_group_fields(self):
-        return [self[f"group_{pk}"] for pk in self.forums]
+        return [self[f"group_{pk}"] for pk in self.forums if pk != self.source_forum]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or self.cleaned_data  # None keeps cleaned_data

@@ -8,23 +8,22 @@ filtering and paging the table reuse one answer; a change made here forgets it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from django.core.cache import cache
-from django.utils import timezone
 
 from forums.clients import ForumClient, client_class, get_client
 from forums.clients.errors import CapabilityNotOffered, ForumError, ForumNotFound
 from forums.clients.records import Capability, ForumGroup, ForumUser, GroupMembersPage
-from forums.connections.selectors import enabled_connections, fan_out
+from forums.core.areas import kinds_changing
+from forums.core.fleet import cached_lists, changed_since, enabled_connections, fan_out
+from forums.core.outcomes import ForumOutcome
 from forums.index.lists import fleet_lists
 from forums.index.rows import index_lists_forget
-from forums.models import BulkAction, ForumConnection
+from forums.models import ForumConnection
 
-CACHE_SECONDS = 120
 MEMBERS_PER_PAGE = 50
 
 
@@ -35,16 +34,6 @@ class GroupRow:
     group: ForumGroup
     locked_reason: str = ""  # why Forumdeck does not change it (automatic / system group)
     last_known: bool = False  # the forum did not answer: as the index last saw it
-
-
-@dataclass
-class ForumOutcome:
-    connection_id: int
-    connection_name: str
-    count: int = 0
-    error: str = ""
-    as_of: datetime | None = None  # from the index (None: asked now)
-    last_known_as_of: datetime | None = None  # failed now: its rows are the index's last
 
 
 @dataclass
@@ -63,45 +52,6 @@ def forget_groups(*connections: ForumConnection) -> None:
     index_lists_forget(connection_ids=[c.pk for c in connections], kind="groups")
 
 
-GROUP_KINDS = ("group_add", "group_remove", "group_create", "group_delete", "group_sync")
-
-
-def changed_since(connection: ForumConnection, when: datetime, kinds: Sequence[str]) -> bool:
-    """Has a bulk action of these kinds sent anything to this forum since ``when``? Then a
-    cached list is stale: the worker changed the forum behind this page's back."""
-    return BulkAction.objects.filter(
-        connections=connection, kind__in=kinds, started_at__isnull=False, updated_at__gt=when
-    ).exists()
-
-
-def cached_lists(
-    connections: Sequence[ForumConnection],
-    *,
-    key: Callable[[int], str],
-    kinds: Sequence[str],
-    fetch: Callable[[ForumConnection], Any],
-    refresh: bool,
-    prefix: str,
-) -> list[tuple[ForumConnection, Any]]:
-    """``fetch(connection)`` for each forum, kept two minutes unless a bulk action changed the
-    forum since: (connection, answer or exception). The database is read here, in the request's
-    thread; the forums are asked in parallel."""
-    found: dict[int, Any] = {}
-    missing = []
-    for connection in connections:
-        cached = None if refresh else cache.get(key(connection.pk))
-        if cached is not None and not changed_since(connection, cached[0], kinds):
-            found[connection.pk] = cached[1]
-        else:
-            missing.append(connection)
-    asked_at = timezone.now()  # a change while we ask makes the next look ask again
-    for connection, answer in fan_out(missing, fetch, prefix):
-        if not isinstance(answer, BaseException):
-            cache.set(key(connection.pk), (asked_at, answer), CACHE_SECONDS)
-        found[connection.pk] = answer
-    return [(c, found[c.pk]) for c in connections]
-
-
 def _fetch_groups(connection: ForumConnection) -> list[ForumGroup]:
     with get_client(connection) as client:
         return client.list_groups()
@@ -110,7 +60,7 @@ def _fetch_groups(connection: ForumConnection) -> list[ForumGroup]:
 def groups_of(
     connections: Sequence[ForumConnection], *, refresh: bool = False
 ) -> list[tuple[ForumConnection, Any]]:
-    return cached_lists(connections, key=_cache_key, kinds=GROUP_KINDS, fetch=_fetch_groups,
+    return cached_lists(connections, key=_cache_key, area="groups", fetch=_fetch_groups,
                         refresh=refresh, prefix="groups")  # fmt: skip
 
 
@@ -137,7 +87,7 @@ def group_list(
     outcomes: list[ForumOutcome] = []
     answers = fleet_lists(
         connections, kind="groups", live=groups_of, refresh=refresh,
-        changed=lambda connection, at: changed_since(connection, at, GROUP_KINDS),
+        changed=lambda connection, at: changed_since(connection, at, kinds_changing("groups")),
     )  # fmt: skip
     for answer in answers:
         connection, result = answer.connection, answer.result

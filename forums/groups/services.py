@@ -16,23 +16,22 @@ from typing import IO, Any
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
-from forums.audit.services import audit_record
 from forums.bulk.kinds.groups import sync_params
 from forums.bulk.services import bulk_action_propose
-from forums.clients import ForumClient, client_class, get_client
+from forums.clients import ForumClient, client_class
 from forums.clients.errors import ForumError, ForumNotFound
 from forums.clients.records import ForumGroup
-from forums.models import AuditEntry, BulkAction, ForumConnection
+from forums.core.audit import audit_change
+from forums.core.connections import client_or_invalid
+from forums.core.outcomes import ChangeOutcome
+from forums.models import BulkAction, ForumConnection
 
 from .selectors import forget_groups, group_sync_preview
 
 
 @dataclass(frozen=True)
-class GroupOutcome:
-    ok: bool
-    message: str
+class GroupOutcome(ChangeOutcome):
     group: ForumGroup | None = None
-    action: BulkAction | None = None  # proposed instead of done
 
 
 def _name(connection: ForumConnection, name: str) -> str:
@@ -64,34 +63,6 @@ def _taken(client: ForumClient, name: str) -> bool:
     return True
 
 
-def _audit(
-    *,
-    actor: User,
-    action: str,
-    connection: ForumConnection,
-    target: str,
-    ok: bool,
-    message: str,
-    details: dict[str, Any],
-) -> None:
-    audit_record(
-        actor=actor,
-        action=action,
-        connection=connection,
-        target=target,
-        outcome=AuditEntry.Outcome.SUCCESS if ok else AuditEntry.Outcome.FAILURE,
-        message=message,
-        details=details,
-    )
-
-
-def _client(connection: ForumConnection) -> ForumClient:
-    try:
-        return get_client(connection)
-    except ForumError as exc:
-        raise ValidationError(f"{connection.name}: {exc}") from None
-
-
 def group_create(
     *,
     actor: User,
@@ -103,7 +74,7 @@ def group_create(
 ) -> GroupOutcome:
     """Create a group on one forum."""
     name = _name(connection, name)
-    with _client(connection) as client:
+    with client_or_invalid(connection) as client:
         if _taken(client, name):
             raise ValidationError(
                 f"{connection.name} already has a group named “{name}”. Nothing was sent."
@@ -114,14 +85,28 @@ def group_create(
                 name=name, full_name=full_name, description=description, visible=visible
             )
         except ForumError as exc:
-            _audit(actor=actor, action="group.create", connection=connection, target=name,
-                   ok=False, message=str(exc), details=details)  # fmt: skip
+            audit_change(
+                actor=actor,
+                action="group.create",
+                connection=connection,
+                target=name,
+                ok=False,
+                message=str(exc),
+                details=details,
+            )
             return GroupOutcome(False, f"{connection.name} refused to create {name}: {exc}")
     forget_groups(connection)
     message = f"Created group {group.name or name} on {connection.name}."
-    _audit(actor=actor, action="group.create", connection=connection, target=name, ok=True,
-           message=message, details=details)  # fmt: skip
-    return GroupOutcome(True, message, group)
+    audit_change(
+        actor=actor,
+        action="group.create",
+        connection=connection,
+        target=name,
+        ok=True,
+        message=message,
+        details=details,
+    )
+    return GroupOutcome(True, message, group=group)
 
 
 def group_create_propose(
@@ -138,7 +123,7 @@ def group_create_propose(
         name = _name(connection, name)
     taken = []
     for connection in connections:
-        with _client(connection) as client:
+        with client_or_invalid(connection) as client:
             if _taken(client, name):
                 taken.append(connection.name)
     if taken:
@@ -167,7 +152,7 @@ def group_update(
 ) -> GroupOutcome:
     """Change one forum's group: its name, full name, description and visibility."""
     name = _name(connection, name)
-    with _client(connection) as client:
+    with client_or_invalid(connection) as client:
         current = _current(client, connection, key)
         if name.lower() != current.name.lower() and _taken(client, name):
             raise ValidationError(
@@ -181,18 +166,34 @@ def group_update(
         }
         changes = {k: v for k, v in changes.items() if v is not None}
         if not changes:
-            return GroupOutcome(True, f"Nothing to change on {current.name}.", current)
+            return GroupOutcome(True, f"Nothing to change on {current.name}.", group=current)
         try:
             group = client.update_group(key=current.key, **changes)
         except ForumError as exc:
-            _audit(actor=actor, action="group.update", connection=connection,
-                   target=current.name, ok=False, message=str(exc), details=changes)  # fmt: skip
-            return GroupOutcome(False, f"{connection.name} refused the change: {exc}", current)
+            audit_change(
+                actor=actor,
+                action="group.update",
+                connection=connection,
+                target=current.name,
+                ok=False,
+                message=str(exc),
+                details=changes,
+            )
+            return GroupOutcome(
+                False, f"{connection.name} refused the change: {exc}", group=current
+            )
     forget_groups(connection)
     message = f"Saved {group.name} on {connection.name} ({', '.join(sorted(changes))} changed)."
-    _audit(actor=actor, action="group.update", connection=connection, target=current.name,
-           ok=True, message=message, details=changes)  # fmt: skip
-    return GroupOutcome(True, message, group)
+    audit_change(
+        actor=actor,
+        action="group.update",
+        connection=connection,
+        target=current.name,
+        ok=True,
+        message=message,
+        details=changes,
+    )
+    return GroupOutcome(True, message, group=group)
 
 
 def group_delete(
@@ -200,7 +201,7 @@ def group_delete(
 ) -> GroupOutcome:
     """Delete one forum's group: at once when it has no members, else as an approved action
     (a second person sees who loses the group). ``confirm`` must repeat its name."""
-    with _client(connection) as client:
+    with client_or_invalid(connection) as client:
         group = _current(client, connection, key)
         if confirm.strip() != group.name:
             raise ValidationError(f"Type the group's name exactly (“{group.name}”) to confirm.")
@@ -218,20 +219,36 @@ def group_delete(
                 True,
                 f"{group.name} {members}: proposed bulk action #{action.pk} to delete it. "
                 "Another person approves it before anything is sent.",
-                group,
-                action,
+                group=group,
+                action=action,
             )
         try:
             client.delete_group(key=group.key)
         except ForumError as exc:
-            _audit(actor=actor, action="group.delete", connection=connection, target=group.name,
-                   ok=False, message=str(exc), details={"group": group.key})  # fmt: skip
-            return GroupOutcome(False, f"{connection.name} refused to delete it: {exc}", group)
+            audit_change(
+                actor=actor,
+                action="group.delete",
+                connection=connection,
+                target=group.name,
+                ok=False,
+                message=str(exc),
+                details={"group": group.key},
+            )
+            return GroupOutcome(
+                False, f"{connection.name} refused to delete it: {exc}", group=group
+            )
     forget_groups(connection)
     message = f"Deleted group {group.name} from {connection.name}."
-    _audit(actor=actor, action="group.delete", connection=connection, target=group.name, ok=True,
-           message=message, details={"group": group.key})  # fmt: skip
-    return GroupOutcome(True, message, group)
+    audit_change(
+        actor=actor,
+        action="group.delete",
+        connection=connection,
+        target=group.name,
+        ok=True,
+        message=message,
+        details={"group": group.key},
+    )
+    return GroupOutcome(True, message, group=group)
 
 
 def group_members_propose(
@@ -249,7 +266,7 @@ def group_members_propose(
     if not connections:
         raise ValidationError("Choose at least one forum.")
     for connection in connections:
-        with _client(connection) as client:
+        with client_or_invalid(connection) as client:
             _current(client, connection, key)
     return bulk_action_propose(
         actor=actor,

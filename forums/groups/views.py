@@ -3,22 +3,25 @@ edit, delete, members in bulk and sync across forums."""
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseBase, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
 
 from forums.clients import client_class
 from forums.clients.errors import ForumError
 from forums.clients.records import Capability
+from forums.core.connections import enabled_connection_or_404
 from forums.models import ForumConnection
 from forums.web import HtmxHttpRequest, render_page, requires
+from forums.web.exports import csv_response
+from forums.web.outcomes import planning_proposed, proposed_or_done
 from forums.web.uploads import upload_refusal
 
 from . import selectors, services
@@ -32,10 +35,6 @@ from .forms import (
 )
 
 GROUPS_PER_PAGE = 50
-
-
-def _connection(connection_id: int) -> ForumConnection:
-    return get_object_or_404(ForumConnection, pk=connection_id, enabled=True)
 
 
 def _query_without_page(request: HtmxHttpRequest) -> str:
@@ -129,7 +128,7 @@ def _members_not_offered(connection: ForumConnection) -> str:
 @require_GET
 @requires("view_forumconnection")
 def group_detail(request: HtmxHttpRequest, connection_id: int, key: str) -> HttpResponse:
-    connection = _connection(connection_id)
+    connection = enabled_connection_or_404(connection_id)
     query = (request.GET.get("q") or "").strip()[:100]
     try:
         number = max(int(request.GET.get("page") or 1), 1)
@@ -153,22 +152,10 @@ def group_detail(request: HtmxHttpRequest, connection_id: int, key: str) -> Http
     return render(request, "groups/group_detail.html", context, status=status)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_safe(value):
-    """Spreadsheets run cells starting with = + - @ as formulas: not from forum data."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return "" if value is None else value
-
-
 @require_GET
 @requires("view_forumconnection")
 def group_members_csv(request: HtmxHttpRequest, connection_id: int, key: str) -> HttpResponseBase:
-    connection = _connection(connection_id)
+    connection = enabled_connection_or_404(connection_id)
     if not client_class(connection.platform).supports(Capability.GROUP_MEMBERS):
         messages.error(request, _members_not_offered(connection))
         return redirect("forums:group-detail", connection_id=connection.pk, key=key)
@@ -178,27 +165,20 @@ def group_members_csv(request: HtmxHttpRequest, connection_id: int, key: str) ->
     except ForumError as exc:
         messages.error(request, f"{connection.name} could not list the members: {exc}")
         return redirect("forums:group-detail", connection_id=connection.pk, key=key)
-    writer = csv.writer(_Echo())
 
     def rows():
-        yield writer.writerow(["forum", "group", "user_id", "username", "name", "last_seen_at"])
         for member in [first, *members] if first is not None else []:
             seen = member.last_seen_at.isoformat() if member.last_seen_at else ""
-            yield writer.writerow(
-                [_csv_safe(v) for v in (connection.name, key, member.id, member.username,
-                                        member.name, seen)]
-            )  # fmt: skip
+            yield (connection.name, key, member.id, member.username, member.name, seen)
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    name = slugify(f"{connection.name}-{key}-members")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
+    header = ["forum", "group", "user_id", "username", "name", "last_seen_at"]
+    return csv_response(slugify(f"{connection.name}-{key}-members"), header, rows())
 
 
 @require_http_methods(["GET", "POST"])
 @requires("change_forum_groups")
 def group_edit(request: HtmxHttpRequest, connection_id: int, key: str) -> HttpResponse:
-    connection = _connection(connection_id)
+    connection = enabled_connection_or_404(connection_id)
     context = _group_context(request, connection, key)
     group = context["group"]
     initial = (
@@ -227,11 +207,11 @@ def group_edit(request: HtmxHttpRequest, connection_id: int, key: str) -> HttpRe
 @require_http_methods(["GET", "POST"])
 @requires("change_forum_groups")
 def group_delete(request: HtmxHttpRequest, connection_id: int, key: str) -> HttpResponse:
-    connection = _connection(connection_id)
+    connection = enabled_connection_or_404(connection_id)
     context = _group_context(request, connection, key)
-    form = GroupDeleteForm(request.POST or None)
+    group = context["group"]
+    form = GroupDeleteForm(request.POST or None, name=group.name if group else key)
     if request.method == "POST" and form.is_valid():
-        group = context["group"]
         needs_approval = group is not None and (group.user_count is None or group.user_count)
         if needs_approval and not request.user.has_perm("forums.propose_bulkaction"):
             raise PermissionDenied("Deleting a group with members is a bulk action.")
@@ -243,13 +223,9 @@ def group_delete(request: HtmxHttpRequest, connection_id: int, key: str) -> Http
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
-            if outcome.action is not None:
-                messages.success(request, outcome.message)
-                return redirect("forums:bulk-detail", pk=outcome.action.pk)
-            if outcome.ok:
-                messages.success(request, outcome.message)
-                return redirect("forums:group-list")
-            form.add_error(None, outcome.message)
+            response = proposed_or_done(request, outcome, form, reverse("forums:group-list"))
+            if response is not None:
+                return response
     context["form"] = form
     return render(request, "groups/group_delete.html", context)
 
@@ -261,7 +237,7 @@ def group_members_change(
 ) -> HttpResponse:
     if change not in ("add", "remove"):
         raise Http404("Members are added or removed.")
-    connection = _connection(connection_id)
+    connection = enabled_connection_or_404(connection_id)
     context = _group_context(request, connection, key)
     if not context["members_offered"]:
         messages.error(request, _members_not_offered(connection))
@@ -282,6 +258,7 @@ def group_members_change(
     form = MembersForm(data, request.FILES or None, choices=choices, upload_refused=too_large)
     if request.method == "POST" and group is not None and form.is_valid():
         chosen = form.cleaned_data["connections"]
+        upload = form.cleaned_data.get("csv_file")
         connections = sorted(
             ForumConnection.objects.filter(pk__in=chosen, enabled=True),
             key=lambda c: (c.pk != connection.pk, c.name),  # this forum first
@@ -293,18 +270,13 @@ def group_members_change(
                 key=group.key,
                 adding=adding,
                 targets_text=form.cleaned_data.get("targets") or "",
-                csv_file=form.cleaned_data.get("csv_file"),
-                csv_encoding=form.csv_encoding or None,
+                csv_file=upload,
+                csv_encoding=upload.charset if upload else None,
             )
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
-            messages.success(
-                request,
-                f"Proposed bulk action #{action.pk}. Forumdeck is planning it now; then another "
-                "person approves it.",
-            )
-            return redirect("forums:bulk-detail", pk=action.pk)
+            return planning_proposed(request, action)
     context.update(form=form, adding=adding, change=change)
     return render(request, "groups/members_form.html", context)
 

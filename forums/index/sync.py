@@ -21,11 +21,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from forums.bulk.pacing import MAX_INLINE_WAIT, pace_for
 from forums.clients import get_client
 from forums.clients.errors import CapabilityNotOffered, ForumError, ForumRateLimited
 from forums.clients.records import Capability
 from forums.models import ForumConnection, IndexedAccount, IndexSync, IndexWebhookDelivery
+from forums.pacing import MAX_INLINE_WAIT, pace_for
 
 from .rows import index_accounts_save, index_groups_save, index_tags_save
 

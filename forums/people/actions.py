@@ -38,6 +38,8 @@ class UserAction:
     unless: Capability | None = None
     reread: bool = True  # read the account again afterwards (not after deleting it)
     penalty: Penalty | None = field(default=None)
+    # Does it make sense for this account as it is now (no Unsuspend on an active one)?
+    fits: Callable[[ForumUser], bool] = field(default=lambda user: True)
 
     def offered_by(
         self, client_cls: type[ForumClient], extra: Collection[Capability] = frozenset()
@@ -113,15 +115,25 @@ def _delete(client: ForumClient, user: ForumUser, data: dict[str, Any]) -> str:
     return f"{user.username} is deleted" + (" with their posts." if posts else ".")
 
 
+def _penalised(kind: Penalty) -> Callable[[ForumUser], bool]:
+    return lambda user: user.penalised(kind)
+
+
+def _unpenalised(kind: Penalty) -> Callable[[ForumUser], bool]:
+    return lambda user: not user.penalised(kind)
+
+
 def _penalty_actions(client_cls: type[ForumClient]) -> list[UserAction]:
     actions = []
     for kind in Penalty:
         words = client_cls.penalty_words(kind)
         actions += [
             UserAction(words.verb.lower(), words.verb, kind.capability, False, PenaltyForm,
-                       _penalise(kind, words.done), penalty=kind),
+                       _penalise(kind, words.done), penalty=kind,
+                       fits=_unpenalised(kind)),
             UserAction(words.lift.lower(), words.lift, kind.capability, False, None,
-                       _lift(kind, words.done), penalty=kind),
+                       _lift(kind, words.done), penalty=kind,
+                       fits=_penalised(kind)),
         ]  # fmt: skip
     return actions
 
@@ -132,11 +144,15 @@ _OTHER_ACTIONS: tuple[UserAction, ...] = (
     UserAction("trust_level", "Set trust level", Capability.USER_TRUST_LEVEL, False,
                TrustLevelForm, _trust_level),
     UserAction("approve", "Approve", Capability.USER_APPROVE, False, None,
-               _call("approve_user", "{username} is approved.")),
+               _call("approve_user", "{username} is approved."),
+               # Only where the forum says accounts wait for approval and this one does.
+               fits=lambda user: user.approved is False and user.active),
     UserAction("activate", "Activate", Capability.USER_ACTIVATE, False, None,
-               _call("activate_user", "{username} is activated.")),
+               _call("activate_user", "{username} is activated."),
+               fits=lambda user: not user.active),
     UserAction("deactivate", "Deactivate", Capability.USER_ACTIVATE, False, None,
-               _call("deactivate_user", "{username} is deactivated.")),
+               _call("deactivate_user", "{username} is deactivated."),
+               fits=lambda user: user.active),
     UserAction("anonymize", "Anonymize", Capability.USER_ANONYMIZE, True, ConfirmForm,
                _anonymize),
     UserAction("delete", "Delete", Capability.USER_DELETE, True, DeleteForm, _delete,
@@ -164,6 +180,14 @@ def actions_for(
     """The actions this forum offers, in display order (``extra``: see offered_by)."""
     every = _penalty_actions(client_cls) + list(_OTHER_ACTIONS)
     return [action for action in every if action.offered_by(client_cls, extra)]
+
+
+def actions_fitting(
+    client_cls: type[ForumClient], user: ForumUser, extra: Collection[Capability] = frozenset()
+) -> list[UserAction]:
+    """The actions this forum offers that make sense for ``user`` as read now: no Unsuspend on
+    an account that is not suspended, no Approve on an approved one."""
+    return [action for action in actions_for(client_cls, extra) if action.fits(user)]
 
 
 def find_action(

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 
 from forums.clients import ForumClient
 from forums.clients.records import Capability, ForumUser, Penalty
-from forums.models import ForumConnection
+from forums.web.confirm import confirm_field
 from forums.web.durations import UntilField
+from forums.web.forms import FleetSearchForm
 
 from .selectors import STATUSES
 
@@ -18,20 +19,9 @@ REASON_MAX_LENGTH = 300
 MESSAGE_MAX_LENGTH = 2000
 
 
-class SearchForm(forms.Form):
+class SearchForm(FleetSearchForm):
     q = forms.CharField(label="Username or e-mail", required=False, max_length=200)
     status = forms.ChoiceField(label="Status", required=False, choices=list(STATUSES.items()))
-    forum = forms.ModelMultipleChoiceField(
-        label="Forums",
-        required=False,
-        queryset=ForumConnection.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        forum = cast(forms.ModelMultipleChoiceField, self.fields["forum"])
-        forum.queryset = ForumConnection.objects.filter(enabled=True).defer("api_key")
 
 
 def reason_field(*, required: bool, max_length: int | None = None) -> forms.CharField:
@@ -73,19 +63,9 @@ class ActionForm(forms.Form):
             # The phrase to type is shown up front, in the label; site.js keeps the red button
             # disabled until it is typed (without JavaScript the server checks the same).
             phrase = self._expected_username()
-            self.fields["confirm"] = forms.CharField(
+            self.fields["confirm"] = confirm_field(
+                phrase,
                 label=f"Type {phrase} to confirm" if phrase else "Type the username to confirm",
-                max_length=255,
-                strip=False,
-                help_text="Exactly as shown. This cannot be undone.",
-                widget=forms.TextInput(
-                    attrs={
-                        "autocomplete": "off",
-                        "spellcheck": "false",
-                        "autocapitalize": "off",
-                        **({"data-confirm-phrase": phrase} if phrase else {}),
-                    }
-                ),
             )
 
     def _expected_username(self) -> str:

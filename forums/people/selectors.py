@@ -14,7 +14,6 @@ import re
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from functools import partial
 
 from django.core.cache import cache
@@ -24,7 +23,8 @@ from django.db.models import Q
 from forums.clients import client_class, get_client
 from forums.clients.errors import ForumAnswerTooSlow, ForumError, ForumNotFound, ForumTimeout
 from forums.clients.records import Capability, ForumUser, ForumUserDetails
-from forums.connections.selectors import ForumDidNotAnswer, enabled_connections, fan_out_batches
+from forums.core.fleet import ForumDidNotAnswer, enabled_connections, fan_out_batches
+from forums.core.outcomes import ForumOutcome
 from forums.index.rows import index_account_gone, index_account_seen
 from forums.index.selectors import index_search, indexed_as_of
 from forums.models import AuditEntry, ForumConnection
@@ -35,7 +35,7 @@ STATUSES = {
     "": "Any status",
     "suspended": "Suspended / banned",
     "silenced": "Silenced / muted",
-    "new": "New",
+    "new": "Joined in the last 30 days",
     "staff": "Staff",
 }
 PER_FORUM_LIMIT = 100
@@ -43,7 +43,7 @@ CACHE_SECONDS = 120
 
 
 @dataclass(frozen=True)
-class Account:
+class ForumAccount:
     connection_id: int
     connection_name: str
     platform: str
@@ -54,7 +54,7 @@ class Account:
 class Person:
     key: str
     email: str
-    accounts: list[Account] = field(default_factory=list)
+    accounts: list[ForumAccount] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -67,19 +67,6 @@ class Person:
     @property
     def on_several_forums(self) -> bool:
         return len({a.connection_id for a in self.accounts}) > 1
-
-
-@dataclass
-class ForumOutcome:
-    connection_id: int
-    connection_name: str
-    count: int = 0
-    error: str = ""
-    capped: bool = False
-    note: str = ""  # what this forum's search cannot do, in its client's words
-    waiting: bool = False  # asked, not answered yet (a search under way)
-    # Answered from the fleet index, as the forum was when last read whole (None: asked live).
-    as_of: datetime | None = None
 
 
 @dataclass
@@ -124,12 +111,15 @@ def clean_query(query: str) -> str:
 
 
 _WHOLE_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# Part of an e-mail address: an @, or a domain's shape ("example.org", "lopez.example.org").
+_ADDRESS_PART = re.compile(r"@|[^\s.@]\.[a-z]{2,}(?:\.|$)", re.IGNORECASE)
 
 
 def _search_note(connection: ForumConnection, query: str) -> str:
     """The forum's own note on what its search cannot find (NodeBB: parts of an e-mail
-    address), unless the query is a whole address, which every forum finds."""
-    if _WHOLE_ADDRESS.fullmatch(query):
+    address), when the query looks like part of an address: not for a plain username, nor
+    for a whole address, which every forum finds."""
+    if _WHOLE_ADDRESS.fullmatch(query) or not _ADDRESS_PART.search(query):
         return ""
     return client_class(connection.platform).words.search_note
 
@@ -212,7 +202,7 @@ def _answers(
 ) -> Iterator[SearchProgress]:
     query, status = start.query, start.status
     by_id = {o.connection_id: o for o in outcomes}
-    found: list[Account] = []
+    found: list[ForumAccount] = []
     result = start
     started = time.monotonic()
     indexed = [c for c in connections if by_id[c.pk].as_of is not None]
@@ -252,7 +242,7 @@ def _take(
     connection: ForumConnection,
     answer: list[ForumUser] | BaseException,
     waited: float,
-) -> list[Account]:
+) -> list[ForumAccount]:
     """One forum's answer into its line; the accounts it found."""
     outcome.waiting = False
     if isinstance(answer, ForumTimeout | ForumAnswerTooSlow | ForumDidNotAnswer):
@@ -277,7 +267,7 @@ def _take(
         return []
     outcome.count = len(answer)
     outcome.capped = len(answer) >= PER_FORUM_LIMIT
-    return [Account(connection.pk, connection.name, connection.platform, u) for u in answer]
+    return [ForumAccount(connection.pk, connection.name, connection.platform, u) for u in answer]
 
 
 def _did_not_answer(seconds: float) -> str:
@@ -285,7 +275,7 @@ def _did_not_answer(seconds: float) -> str:
     return f"did not answer in {waited} s, so Forumdeck stopped waiting. Try again later."
 
 
-def _group(accounts: list[Account], query: str) -> list[Person]:
+def _group(accounts: list[ForumAccount], query: str) -> list[Person]:
     people: dict[str, Person] = {}
     for account in accounts:
         email = (account.user.email or "").strip().lower()
@@ -303,7 +293,7 @@ def _group(accounts: list[Account], query: str) -> list[Person]:
     return sorted(people.values(), key=rank)
 
 
-def person_accounts(*, email: str) -> list[Account]:
+def person_accounts(*, email: str) -> list[ForumAccount]:
     """Every account with this e-mail on every enabled forum (for "ban on every forum")."""
     result = people_search(query=email, refresh=True)
     key = f"email:{email.strip().lower()}"
@@ -343,7 +333,22 @@ def person_audit(*, connection: ForumConnection, user: ForumUser, limit: int = 5
     """What Forumdeck did to this person: by name or e-mail on any forum, by id on this one."""
     names = [n for n in (user.username, user.email) if n]
     return AuditEntry.objects.filter(
-        Q(target__in=names)
-        | Q(connection=connection, details__user_id=user.id)
-        | Q(connection=connection, details__forum_user_id=user.id)
+        Q(target__in=names) | _by_forum_id(connection, user.id)
     ).order_by("-created_at")[:limit]
+
+
+def gone_person_audit(*, connection: ForumConnection, user_id: int, limit: int = 50):
+    """What Forumdeck did to a person the forum no longer has (deleted, often by Forumdeck):
+    the entries for their id on this forum, and by the names those entries knew them by on
+    any forum."""
+    by_id = AuditEntry.objects.filter(_by_forum_id(connection, user_id))
+    names = {t for t in by_id.values_list("target", flat=True) if t}
+    return AuditEntry.objects.filter(
+        Q(target__in=names) | _by_forum_id(connection, user_id)
+    ).order_by("-created_at")[:limit]
+
+
+def _by_forum_id(connection: ForumConnection, user_id: int) -> Q:
+    return Q(connection=connection, details__user_id=user_id) | Q(
+        connection=connection, details__forum_user_id=user_id
+    )

@@ -12,10 +12,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from forums.audit.services import audit_record
 from forums.clients import ForumClient, get_client
 from forums.clients.errors import ForumError, ForumNotFound
 from forums.clients.records import ForumUser, ForumUserDetails
+from forums.core.audit import audit_record
 from forums.index.rows import index_account_gone, index_account_seen
 from forums.models import AuditEntry, ForumConnection
 

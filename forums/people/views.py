@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpResponse, HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,12 +19,13 @@ from forums.bulk.kinds import KINDS
 from forums.bulk.services import bulk_action_propose
 from forums.clients import client_class
 from forums.clients.records import Penalty
+from forums.core.connections import enabled_connection_or_404
 from forums.models import ForumConnection
 from forums.web import HtmxHttpRequest, redirect_back, render_page, requires
 from forums.web.streaming import fill, stream_page
 
 from . import selectors
-from .actions import actions_for, find_action
+from .actions import actions_fitting, find_action
 from .forms import SearchForm
 from .services import ModerationOutcome, user_moderate
 
@@ -43,7 +44,7 @@ def people_search(request: HtmxHttpRequest) -> HttpResponseBase:
     everyone found so far as it arrives. Paging, htmx and ``?stream=0`` (no JavaScript) wait
     for every forum, and paging reuses the answers the search cached."""
     form = SearchForm(request.GET or None)
-    context: dict = {"form": form, "bulk_kinds": BULK_FROM_SELECTION}
+    context: dict = {"form": form}
     if request.GET.get("q") is not None and form.is_valid():
         query = request.GET.copy()
         query.pop("page", None)
@@ -71,12 +72,28 @@ def people_search(request: HtmxHttpRequest) -> HttpResponseBase:
         except ValidationError as exc:
             context["search_error"] = " ".join(exc.messages)
         else:
-            context.update(result=result, page=_page(result, request.GET.get("page")))
+            context.update(
+                result=result,
+                page=_page(result, request.GET.get("page")),
+                bulk_kinds=_bulk_kinds(result),
+            )
             if streamed:
                 context["streaming"] = True
                 fills = _search_fills(request, context, answers)
                 return stream_page(request, "people/search.html", context, fills)
     return render_page(request, "people/search.html", context, partial="people-results")
+
+
+def _bulk_kinds(result: selectors.SearchResult) -> dict[str, str]:
+    """The bulk actions at least one forum of the accounts found can take (UserEcho, with no
+    penalty and no bulk delete, offers none of them)."""
+    platforms = {a.platform for person in result.people for a in person.accounts}
+    classes = [client_class(p) for p in platforms]
+    return {
+        key: label
+        for key, label in BULK_FROM_SELECTION.items()
+        if any(KINDS[key].offered_by(cls) for cls in classes)
+    }
 
 
 def _page(result: selectors.SearchResult, number: str | int | None) -> Page:
@@ -98,14 +115,15 @@ def _search_fills(
         ]
         table = render_to_string(
             "people/search.html#people-table",
-            {**context, "result": progress.result, "page": _page(progress.result, 1)},
+            {
+                **context,
+                "result": progress.result,
+                "page": _page(progress.result, 1),
+                "bulk_kinds": _bulk_kinds(progress.result),
+            },
             request=request,
         )
         yield "".join(lines) + fill("people-table", table, swap="outer")
-
-
-def _connection(connection_id: int) -> ForumConnection:
-    return get_object_or_404(ForumConnection, pk=connection_id, enabled=True)
 
 
 def _person_context(request: HtmxHttpRequest, connection: ForumConnection, user_id: int) -> dict:
@@ -122,9 +140,15 @@ def _person_context(request: HtmxHttpRequest, connection: ForumConnection, user_
     }
     if lookup.details is not None:
         can_act = request.user.has_perm("forums.moderate_forum_users")
-        context["actions"] = actions_for(cls, lookup.capabilities) if can_act else []
+        context["actions"] = (
+            actions_fitting(cls, lookup.details.user, lookup.capabilities) if can_act else []
+        )
         context["audit"] = audit_rows(
             selectors.person_audit(connection=connection, user=lookup.details.user)
+        )
+    elif lookup.gone:
+        context["audit"] = audit_rows(
+            selectors.gone_person_audit(connection=connection, user_id=user_id)
         )
     return context
 
@@ -132,7 +156,7 @@ def _person_context(request: HtmxHttpRequest, connection: ForumConnection, user_
 @require_GET
 @requires("view_forumconnection")
 def person_detail(request: HtmxHttpRequest, connection_id: int, user_id: int) -> HttpResponse:
-    connection = _connection(connection_id)
+    connection = enabled_connection_or_404(connection_id)
     context = _person_context(request, connection, user_id)
     return render(
         request, "people/person.html", context, status=404 if context.get("gone") else 200
@@ -145,7 +169,7 @@ def person_action(
     request: HtmxHttpRequest, connection_id: int, user_id: int, action: str
 ) -> HttpResponse:
     """One moderation action on one forum: its small form, then its result, in place."""
-    connection = _connection(connection_id)
+    connection = enabled_connection_or_404(connection_id)
     cls = client_class(connection.platform)
     # An optional capability may be offered: the service asks the forum before acting.
     user_action = find_action(cls, action, cls.optional_capabilities)
@@ -197,7 +221,12 @@ def _refreshed(connection: ForumConnection, outcome: ModerationOutcome) -> dict:
     if person is None:
         return {}
     cls = client_class(connection.platform)
-    return {
+    refreshed: dict = {}
+    if outcome.details is not None and not cls.optional_capabilities:
+        # The buttons that fit the account now (Unsuspend once suspended). Where some actions
+        # hang on what the forum showed it has (UserEcho), the page's reload says.
+        refreshed["actions"] = actions_fitting(cls, outcome.details.user)
+    return refreshed | {
         "refresh": True,
         "details": outcome.details,
         "deleted": outcome.gone,

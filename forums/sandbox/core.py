@@ -162,6 +162,9 @@ class SandboxConfig:
     delete_user_max_post_age: int = 60
     # SiteSetting enable_backups: off, every backup route answers 403.
     enable_backups: bool = True
+    # SiteSetting must_approve_users: on, the admin user views say whether each account is
+    # approved (AdminUserListSerializer#include_approved?); off (the default), they do not.
+    must_approve_users: bool = False
     # Granular API keys: key -> the sandbox endpoints (method names) its scopes allow, acting
     # as the user in Api-Username. Any other route answers like a bad key.
     granular_keys: dict[str, list[str]] = field(default_factory=dict)

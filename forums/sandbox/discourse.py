@@ -640,6 +640,11 @@ class DiscourseSandbox(SandboxApp):
 
     def _admin_common(self, user: dict[str, Any], now: datetime) -> dict[str, Any]:
         seen = user["last_seen_at"]
+        if self.config.must_approve_users:
+            return self._admin_fields(user, now, seen) | {"approved": user["approved"]}
+        return self._admin_fields(user, now, seen)
+
+    def _admin_fields(self, user: dict[str, Any], now: datetime, seen) -> dict[str, Any]:
         return {
             **self.basic_user(user),
             "name": user["name"] or None,

@@ -8,8 +8,10 @@ from typing import Any, cast
 
 from django import forms
 
-from forums.groups.forms import enabled_forums
+from forums.core.fleet import enabled_forums
 from forums.models import ForumConnection
+from forums.web.confirm import TypedConfirmation
+from forums.web.forms import FleetSearchForm
 
 FILTERS = [("", "All tags"), ("unused", "Unused (no topics)"), ("one", "On one forum only")]
 _SPLIT = re.compile(r"[,\s]+")
@@ -19,19 +21,9 @@ def names(text: str) -> list[str]:
     return list(dict.fromkeys(t for t in _SPLIT.split(text or "") if t))
 
 
-class TagSearchForm(forms.Form):
+class TagSearchForm(FleetSearchForm):
     q = forms.CharField(label="Tag", required=False, max_length=100)
     show = forms.ChoiceField(label="Show", required=False, choices=FILTERS)
-    forum = forms.ModelMultipleChoiceField(
-        label="Forums",
-        required=False,
-        queryset=ForumConnection.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        cast(forms.ModelMultipleChoiceField, self.fields["forum"]).queryset = enabled_forums()
 
 
 class ForumsForm(forms.Form):
@@ -63,17 +55,13 @@ class MergeForm(ForumsForm):
     )
 
 
-class DeleteForm(ForumsForm):
-    confirm = forms.CharField(label="Type the tag's name to confirm", max_length=100, strip=False)
+class DeleteForm(TypedConfirmation, ForumsForm):
+    mismatch = "Type the tag's name exactly (“{phrase}”)."
 
     def __init__(self, *args: Any, tag: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.tag = tag
-
-    def clean_confirm(self) -> str:
-        if self.cleaned_data["confirm"] != self.tag:
-            raise forms.ValidationError(f"Type the tag's name exactly (“{self.tag}”).")
-        return self.cleaned_data["confirm"]
+        self.require_phrase(tag)
 
 
 class CreateForm(ForumsForm):
@@ -81,8 +69,12 @@ class CreateForm(ForumsForm):
     field_order = ["connections", "name"]
 
 
-class ConfirmDeleteForm(forms.Form):
-    confirm = forms.CharField(label="Type DELETE to confirm", max_length=10, strip=False)
+class ConfirmDeleteForm(TypedConfirmation, forms.Form):
+    mismatch = "Type {phrase} to confirm."
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.require_phrase("DELETE", help_text="This cannot be undone.")
 
 
 class RetagForm(ForumsForm):
@@ -159,5 +151,9 @@ class TagGroupForm(forms.Form):
         return names(self.cleaned_data.get("parent_tag_names", ""))
 
 
-class ConfirmNameForm(forms.Form):
-    confirm = forms.CharField(label="Type its name to confirm", max_length=100, strip=False)
+class ConfirmNameForm(TypedConfirmation, forms.Form):
+    mismatch = "Type the tag group's name exactly (“{phrase}”) to confirm."
+
+    def __init__(self, *args: Any, name: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.require_phrase(name, help_text="Its tags stay; only the group goes.")

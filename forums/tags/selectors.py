@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from django.core.cache import cache
@@ -17,8 +16,9 @@ from django.core.cache import cache
 from forums.clients import client_class, get_client
 from forums.clients.errors import CapabilityNotOffered, ForumError, ForumNotFound
 from forums.clients.records import Capability, ForumTag, ForumTagGroup, ForumTopic
-from forums.connections.selectors import enabled_connections, fan_out
-from forums.groups.selectors import cached_lists, changed_since
+from forums.core.areas import kinds_changing
+from forums.core.fleet import cached_lists, changed_since, enabled_connections, fan_out
+from forums.core.outcomes import ForumOutcome
 from forums.index.lists import fleet_lists
 from forums.index.rows import index_lists_forget
 from forums.models import ForumConnection
@@ -35,9 +35,6 @@ def forget_tags(*connections: ForumConnection) -> None:
     index_lists_forget(connection_ids=[c.pk for c in connections], kind="tags")
 
 
-TAG_KINDS = ("tag_rename", "tag_merge", "tag_delete", "tag_create", "retag", "retag_tagged")
-
-
 def _fetch_tags(connection: ForumConnection) -> list[ForumTag]:
     with get_client(connection) as client:
         return client.list_tags()
@@ -47,7 +44,7 @@ def tags_of(
     connections: Sequence[ForumConnection], *, refresh: bool = False
 ) -> list[tuple[ForumConnection, Any]]:
     """Each forum's tags (cached two minutes unless a bulk action changed that forum)."""
-    return cached_lists(connections, key=_cache_key, kinds=TAG_KINDS, fetch=_fetch_tags,
+    return cached_lists(connections, key=_cache_key, area="tags", fetch=_fetch_tags,
                         refresh=refresh, prefix="tags")  # fmt: skip
 
 
@@ -72,16 +69,6 @@ class TagRow:
     @property
     def forum_ids(self) -> set[int]:
         return {c.connection_id for c in self.counts}
-
-
-@dataclass
-class ForumOutcome:
-    connection_id: int
-    connection_name: str
-    count: int = 0
-    error: str = ""
-    as_of: datetime | None = None  # from the index (None: asked now)
-    last_known_as_of: datetime | None = None  # failed now: its counts are the index's last
 
 
 @dataclass
@@ -114,7 +101,7 @@ def tag_list(
     outcomes = []
     answers = fleet_lists(
         connections, kind="tags", live=tags_of, refresh=refresh,
-        changed=lambda connection, at: changed_since(connection, at, TAG_KINDS),
+        changed=lambda connection, at: changed_since(connection, at, kinds_changing("tags")),
     )  # fmt: skip
     for answer in answers:
         connection, result = answer.connection, answer.result

@@ -11,21 +11,22 @@ itself, a tag that vanished since the page loaded.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
-from forums.audit.services import audit_record
 from forums.bulk.kinds import get_kind
 from forums.bulk.kinds.tags import TagChangeKind
 from forums.bulk.services import bulk_action_propose
-from forums.clients import ForumClient, client_class, get_client
+from forums.clients import ForumClient, client_class
 from forums.clients.errors import ForumError
 from forums.clients.records import Capability
-from forums.models import AuditEntry, BulkAction, ForumConnection
+from forums.core.audit import audit_change
+from forums.core.connections import client_or_invalid
+from forums.core.outcomes import ChangeOutcome
+from forums.models import BulkAction, ForumConnection
 
 from .selectors import forget_tags
 
@@ -35,20 +36,6 @@ DIRECT = {
     "merge": Capability.TAG_MERGE,
     "delete": Capability.TAG_DELETE,
 }
-
-
-@dataclass(frozen=True)
-class TagOutcome:
-    ok: bool
-    message: str
-    action: BulkAction | None = None  # proposed instead of done
-
-
-def _client(connection: ForumConnection) -> ForumClient:
-    try:
-        return get_client(connection)
-    except ForumError as exc:
-        raise ValidationError(f"{connection.name}: {exc}") from None
 
 
 def clean_tag_name(connections: Iterable[ForumConnection], name: str) -> str:
@@ -71,25 +58,12 @@ def _tags_now(connections: Sequence[ForumConnection]) -> dict[int, set[str]]:
     """Each forum's tag names, read now (not from the cache): the check before a change."""
     names = {}
     for connection in connections:
-        with _client(connection) as client:
+        with client_or_invalid(connection) as client:
             try:
                 names[connection.pk] = {t.name.lower() for t in client.list_tags()}
             except ForumError as exc:
                 raise ValidationError(f"{connection.name} could not be asked: {exc}") from None
     return names
-
-
-def _audit(*, actor, action: str, connection: ForumConnection, target: str, ok: bool,
-           message: str, details: dict[str, Any]) -> None:  # fmt: skip
-    audit_record(
-        actor=actor,
-        action=action,
-        connection=connection,
-        target=target,
-        outcome=AuditEntry.Outcome.SUCCESS if ok else AuditEntry.Outcome.FAILURE,
-        message=message,
-        details=details,
-    )
 
 
 def _check_change(
@@ -140,7 +114,7 @@ def tag_change(
     change: str,
     connections: Sequence[ForumConnection],
     params: dict[str, Any],
-) -> TagOutcome:
+) -> ChangeOutcome:
     """Rename, merge or delete a tag on the chosen forums: directly where it is one forum that
     does it in one call, otherwise as a bulk action with a plan."""
     if change not in CHANGES:
@@ -160,7 +134,7 @@ def tag_change(
     action = bulk_action_propose(
         actor=actor, kind=kind.key, connections=list(connections), params=clean
     )
-    return TagOutcome(
+    return ChangeOutcome(
         True,
         f"Proposed bulk action #{action.pk}: {kind.describe(clean)}. Forumdeck is planning it "
         "now; then another person approves it.",
@@ -170,24 +144,38 @@ def tag_change(
 
 def _change_directly(
     *, actor: User, change: str, connection: ForumConnection, params: dict[str, Any]
-) -> TagOutcome:
+) -> ChangeOutcome:
     kind = get_kind(CHANGES[change])
     assert isinstance(kind, TagChangeKind)
-    with _client(connection) as client:
+    with client_or_invalid(connection) as client:
         try:
             kind.apply_direct(client, params)
         except ForumError as exc:
-            _audit(actor=actor, action=f"tag.{change}", connection=connection,
-                   target=params["tag"], ok=False, message=str(exc), details=params)  # fmt: skip
-            return TagOutcome(False, f"{connection.name} refused: {exc}")
+            audit_change(
+                actor=actor,
+                action=f"tag.{change}",
+                connection=connection,
+                target=params["tag"],
+                ok=False,
+                message=str(exc),
+                details=params,
+            )
+            return ChangeOutcome(False, f"{connection.name} refused: {exc}")
     forget_tags(connection)
     message = f"{kind.describe(params)} on {connection.name}: done."
-    _audit(actor=actor, action=f"tag.{change}", connection=connection, target=params["tag"],
-           ok=True, message=message, details=params)  # fmt: skip
-    return TagOutcome(True, message)
+    audit_change(
+        actor=actor,
+        action=f"tag.{change}",
+        connection=connection,
+        target=params["tag"],
+        ok=True,
+        message=message,
+        details=params,
+    )
+    return ChangeOutcome(True, message)
 
 
-def tag_create(*, actor: User, connections: Sequence[ForumConnection], name: str) -> TagOutcome:
+def tag_create(*, actor: User, connections: Sequence[ForumConnection], name: str) -> ChangeOutcome:
     """Create a tag: at once on one forum, as a bulk action on several. Forums that do not
     create tags on their own are refused with the reason, before anything is sent."""
     if not connections:
@@ -211,41 +199,69 @@ def tag_create(*, actor: User, connections: Sequence[ForumConnection], name: str
         action = bulk_action_propose(
             actor=actor, kind="tag_create", connections=list(connections), params={"tag": name}
         )
-        return TagOutcome(True, f"Proposed bulk action #{action.pk}: create tag {name}.", action)
+        return ChangeOutcome(True, f"Proposed bulk action #{action.pk}: create tag {name}.", action)
     connection = connections[0]
-    with _client(connection) as client:
+    with client_or_invalid(connection) as client:
         try:
             client.create_tag(name=name)
         except ForumError as exc:
-            _audit(actor=actor, action="tag.create", connection=connection, target=name,
-                   ok=False, message=str(exc), details={"tag": name})  # fmt: skip
-            return TagOutcome(False, f"{connection.name} refused: {exc}")
+            audit_change(
+                actor=actor,
+                action="tag.create",
+                connection=connection,
+                target=name,
+                ok=False,
+                message=str(exc),
+                details={"tag": name},
+            )
+            return ChangeOutcome(False, f"{connection.name} refused: {exc}")
     forget_tags(connection)
     message = f"Created tag {name} on {connection.name}."
-    _audit(actor=actor, action="tag.create", connection=connection, target=name, ok=True,
-           message=message, details={"tag": name})  # fmt: skip
-    return TagOutcome(True, message)
+    audit_change(
+        actor=actor,
+        action="tag.create",
+        connection=connection,
+        target=name,
+        ok=True,
+        message=message,
+        details={"tag": name},
+    )
+    return ChangeOutcome(True, message)
 
 
-def tags_delete_unused(*, actor: User, connection: ForumConnection, confirm: str) -> TagOutcome:
+def tags_delete_unused(*, actor: User, connection: ForumConnection, confirm: str) -> ChangeOutcome:
     """Delete every tag no topic carries, in the forum's one call (Discourse)."""
     if not client_class(connection.platform).supports(Capability.TAG_DELETE_UNUSED):
         raise ValidationError(f"{connection.name}: deleting unused tags is not offered.")
     if confirm.strip() != "DELETE":
         raise ValidationError("Type DELETE to confirm.")
-    with _client(connection) as client:
+    with client_or_invalid(connection) as client:
         try:
             before = sum(1 for t in client.list_tags() if t.topic_count == 0)
             client.delete_unused_tags()
         except ForumError as exc:
-            _audit(actor=actor, action="tag.delete_unused", connection=connection,
-                   target="unused tags", ok=False, message=str(exc), details={})  # fmt: skip
-            return TagOutcome(False, f"{connection.name} refused: {exc}")
+            audit_change(
+                actor=actor,
+                action="tag.delete_unused",
+                connection=connection,
+                target="unused tags",
+                ok=False,
+                message=str(exc),
+                details={},
+            )
+            return ChangeOutcome(False, f"{connection.name} refused: {exc}")
     forget_tags(connection)
     message = f"Deleted the unused tags of {connection.name} ({before} had no topics)."
-    _audit(actor=actor, action="tag.delete_unused", connection=connection, target="unused tags",
-           ok=True, message=message, details={"unused": before})  # fmt: skip
-    return TagOutcome(True, message)
+    audit_change(
+        actor=actor,
+        action="tag.delete_unused",
+        connection=connection,
+        target="unused tags",
+        ok=True,
+        message=message,
+        details={"unused": before},
+    )
+    return ChangeOutcome(True, message)
 
 
 # --- retag topics -----------------------------------------------------------------------------
@@ -322,7 +338,7 @@ def retag_propose(
 def _tag_group_client(connection: ForumConnection) -> ForumClient:
     if not client_class(connection.platform).supports(Capability.TAG_GROUPS):
         raise ValidationError(f"{connection.name}: tag groups are not offered by this forum.")
-    return _client(connection)
+    return client_or_invalid(connection)
 
 
 def tag_group_save(
@@ -334,7 +350,7 @@ def tag_group_save(
     tag_names: list[str],
     parent_tag_names: list[str],
     one_per_topic: bool,
-) -> TagOutcome:
+) -> ChangeOutcome:
     """Create a tag group, or change one. A change always sends the whole tag list: Discourse
     empties a group whose PUT leaves ``tag_names`` out."""
     tags = [clean_tag_name([connection], t) for t in tag_names]
@@ -344,8 +360,9 @@ def tag_group_save(
     with _tag_group_client(connection) as client:
         try:
             if tag_group_id is None:
-                client.create_tag_group(name=name, tag_names=tags, parent_tag_names=parents,
-                                        one_per_topic=one_per_topic)  # fmt: skip
+                client.create_tag_group(
+                    name=name, tag_names=tags, parent_tag_names=parents, one_per_topic=one_per_topic
+                )
                 verb = "Created"
             else:
                 if not any(g.id == tag_group_id for g in client.list_tag_groups()):
@@ -357,19 +374,33 @@ def tag_group_save(
                                         one_per_topic=one_per_topic)  # fmt: skip
                 verb = "Saved"
         except ForumError as exc:
-            _audit(actor=actor, action="tag_group.save", connection=connection, target=name,
-                   ok=False, message=str(exc), details=details)  # fmt: skip
-            return TagOutcome(False, f"{connection.name} refused: {exc}")
+            audit_change(
+                actor=actor,
+                action="tag_group.save",
+                connection=connection,
+                target=name,
+                ok=False,
+                message=str(exc),
+                details=details,
+            )
+            return ChangeOutcome(False, f"{connection.name} refused: {exc}")
     forget_tags(connection)
     message = f"{verb} tag group {name} on {connection.name} ({len(tags)} tags)."
-    _audit(actor=actor, action="tag_group.save", connection=connection, target=name, ok=True,
-           message=message, details=details)  # fmt: skip
-    return TagOutcome(True, message)
+    audit_change(
+        actor=actor,
+        action="tag_group.save",
+        connection=connection,
+        target=name,
+        ok=True,
+        message=message,
+        details=details,
+    )
+    return ChangeOutcome(True, message)
 
 
 def tag_group_delete(
     *, actor: User, connection: ForumConnection, tag_group_id: int, confirm: str
-) -> TagOutcome:
+) -> ChangeOutcome:
     with _tag_group_client(connection) as client:
         group = next((g for g in client.list_tag_groups() if g.id == tag_group_id), None)
         if group is None:
@@ -379,11 +410,24 @@ def tag_group_delete(
         try:
             client.delete_tag_group(tag_group_id=tag_group_id)
         except ForumError as exc:
-            _audit(actor=actor, action="tag_group.delete", connection=connection,
-                   target=group.name, ok=False, message=str(exc),
-                   details={"tag_group_id": tag_group_id})  # fmt: skip
-            return TagOutcome(False, f"{connection.name} refused: {exc}")
+            audit_change(
+                actor=actor,
+                action="tag_group.delete",
+                connection=connection,
+                target=group.name,
+                ok=False,
+                message=str(exc),
+                details={"tag_group_id": tag_group_id},
+            )
+            return ChangeOutcome(False, f"{connection.name} refused: {exc}")
     message = f"Deleted tag group {group.name} from {connection.name} (its tags stay)."
-    _audit(actor=actor, action="tag_group.delete", connection=connection, target=group.name,
-           ok=True, message=message, details={"tag_group_id": tag_group_id})  # fmt: skip
-    return TagOutcome(True, message)
+    audit_change(
+        actor=actor,
+        action="tag_group.delete",
+        connection=connection,
+        target=group.name,
+        ok=True,
+        message=message,
+        details={"tag_group_id": tag_group_id},
+    )
+    return ChangeOutcome(True, message)

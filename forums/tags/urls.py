@@ -1,5 +1,7 @@
 from django.urls import path
 
+from forums.web import names  # noqa: F401 - registers <forumname:...>
+
 from . import views
 
 urlpatterns = [
@@ -18,6 +20,6 @@ urlpatterns = [
         views.tag_group_delete,
         name="tag-group-delete",
     ),
-    path("tags/t/<str:name>/", views.tag_detail, name="tag-detail"),
-    path("tags/t/<str:name>/<str:change>/", views.tag_change, name="tag-change"),
+    path("tags/t/<forumname:name>/", views.tag_detail, name="tag-detail"),
+    path("tags/t/<forumname:name>/<str:change>/", views.tag_change, name="tag-change"),
 ]

@@ -7,14 +7,16 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from forums.clients import client_class
 from forums.clients.records import Capability
+from forums.core.connections import enabled_connection_or_404
 from forums.models import ForumConnection
 from forums.web import HtmxHttpRequest, render_page, requires
+from forums.web.outcomes import planning_proposed, proposed_or_done
 
 from . import selectors, services
 from .forms import (
@@ -32,10 +34,6 @@ from .forms import (
 TAGS_PER_PAGE = 50
 CHANGE_FORMS = {"rename": RenameForm, "merge": MergeForm, "delete": DeleteForm}
 CHANGE_TITLES = {"rename": "Rename", "merge": "Merge", "delete": "Delete"}
-
-
-def _connection(connection_id: int) -> ForumConnection:
-    return get_object_or_404(ForumConnection, pk=connection_id, enabled=True)
 
 
 @require_GET
@@ -97,13 +95,9 @@ def tag_change(request: HtmxHttpRequest, name: str, change: str) -> HttpResponse
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
-            if outcome.action is not None:
-                messages.success(request, outcome.message)
-                return redirect("forums:bulk-detail", pk=outcome.action.pk)
-            if outcome.ok:
-                messages.success(request, outcome.message)
-                return redirect("forums:tag-list")
-            form.add_error(None, outcome.message)
+            response = proposed_or_done(request, outcome, form, reverse("forums:tag-list"))
+            if response is not None:
+                return response
     context = {
         "detail": detail,
         "name": name,
@@ -137,13 +131,9 @@ def tag_create(request: HtmxHttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
-            if outcome.action is not None:
-                messages.success(request, outcome.message)
-                return redirect("forums:bulk-detail", pk=outcome.action.pk)
-            if outcome.ok:
-                messages.success(request, outcome.message)
-                return redirect("forums:tag-list")
-            form.add_error(None, outcome.message)
+            response = proposed_or_done(request, outcome, form, reverse("forums:tag-list"))
+            if response is not None:
+                return response
     not_offered = [c for c in connections if c not in offering]
     return render(request, "tags/tag_create.html", {"form": form, "not_offered": not_offered})
 
@@ -151,7 +141,7 @@ def tag_create(request: HtmxHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @requires("change_forum_tags")
 def tag_delete_unused(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
-    connection = _connection(connection_id)
+    connection = enabled_connection_or_404(connection_id)
     if not client_class(connection.platform).supports(Capability.TAG_DELETE_UNUSED):
         raise Http404(f"{connection.name} does not delete unused tags in one call.")
     form = ConfirmDeleteForm(request.POST or None)
@@ -220,12 +210,7 @@ def tag_retag(request: HtmxHttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
-            messages.success(
-                request,
-                f"Proposed bulk action #{action.pk}. Forumdeck is planning it now; then another "
-                "person approves it.",
-            )
-            return redirect("forums:bulk-detail", pk=action.pk)
+            return planning_proposed(request, action)
     context = {
         "form": form,
         "picked": picked,
@@ -240,7 +225,7 @@ def tag_retag(request: HtmxHttpRequest) -> HttpResponse:
 @requires("view_forumconnection")
 def tag_group_list(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
     """A forum's tag groups, and the form that creates one."""
-    connection = _connection(connection_id)
+    connection = enabled_connection_or_404(connection_id)
     lookup = selectors.tag_groups(connection=connection)
     form = TagGroupForm(request.POST or None)
     if request.method == "POST":
@@ -266,7 +251,7 @@ def tag_group_list(request: HtmxHttpRequest, connection_id: int) -> HttpResponse
 @require_http_methods(["GET", "POST"])
 @requires("change_forum_tags")
 def tag_group_edit(request: HtmxHttpRequest, connection_id: int, tag_group_id: int) -> HttpResponse:
-    connection = _connection(connection_id)
+    connection = enabled_connection_or_404(connection_id)
     group = selectors.tag_group(connection=connection, tag_group_id=tag_group_id)
     if group is None:
         messages.error(request, f"That tag group is no longer on {connection.name}.")
@@ -291,7 +276,7 @@ def tag_group_edit(request: HtmxHttpRequest, connection_id: int, tag_group_id: i
                 messages.success(request, outcome.message)
                 return redirect("forums:tag-group-list", connection_id=connection.pk)
             form.add_error(None, outcome.message)
-    delete_form = ConfirmNameForm()
+    delete_form = ConfirmNameForm(name=group.name)
     context = {"connection": connection, "group": group, "form": form, "delete_form": delete_form}
     return render(request, "tags/tag_group_form.html", context)
 
@@ -301,13 +286,12 @@ def tag_group_edit(request: HtmxHttpRequest, connection_id: int, tag_group_id: i
 def tag_group_delete(
     request: HtmxHttpRequest, connection_id: int, tag_group_id: int
 ) -> HttpResponse:
-    connection = _connection(connection_id)
-    form = ConfirmNameForm(request.POST)
-    form.is_valid()
+    connection = enabled_connection_or_404(connection_id)
     try:
+        # The service reads the group and checks the typed name against it (no JavaScript).
         outcome = services.tag_group_delete(
             actor=request.user, connection=connection, tag_group_id=tag_group_id,
-            confirm=form.cleaned_data.get("confirm", ""),
+            confirm=request.POST.get("confirm", ""),
         )  # fmt: skip
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import re
+
 from django import template
 from django.utils import formats, timezone
 
 from forums.clients import client_class, supported_platforms
-from forums.clients.records import ForumUser, ModerationEvent, Penalty
-from forums.web.times import ago
+from forums.clients.records import Capability, ForumUser, ModerationEvent, Penalty
+from forums.core import areas
+from forums.web.times import ago, running_for
 
 register = template.Library()
 
@@ -85,17 +88,21 @@ def ago_filter(value) -> str:
 @register.filter
 def action_label(action: str) -> str:
     """An audit action id in words ("user.suspend" -> "Suspend (one person)")."""
-    from forums.audit.labels import action_label as label
-
-    return label(action)
+    return areas.action_label(action)
 
 
 @register.filter
-def bulk_title(action) -> str:
-    """A bulk action's title worded now, in the viewer's time zone."""
-    from forums.bulk.selectors import bulk_action_title
+def entry_label(entry) -> str:
+    """An audit entry's action in words, in its forum's own words where the forum is still
+    connected ("Bulk: Unban" on a forum that bans)."""
+    connection = entry.connection if entry.connection_id else None
+    return areas.action_label(entry.action, connection.platform if connection else "")
 
-    return bulk_action_title(action)
+
+# What an area's templates need from its own code (``{{ action|bulk_title }}``) the area
+# registers (its ``area.py``): this library reaches into no area.
+for _name, _filter in areas.template_filters().items():
+    register.filter(_name, _filter)
 
 
 @register.filter
@@ -145,3 +152,26 @@ def paginator(
         "following": following,
         "label": label,
     }
+
+
+# The clients' messages point to the edit page ("Check both (Edit this forum).") for the pages
+# that show them elsewhere; on that page itself the pointer only confuses.
+_EDIT_POINTER = re.compile(r"\s*(?:Check (?:both|it) \(Edit this forum\)\.|\(Edit this forum\))")
+
+
+@register.filter
+def without_edit_pointer(message: str) -> str:
+    """A forum's error message as the edit page shows it: without "(Edit this forum)"."""
+    return _EDIT_POINTER.sub("", str(message or "")).strip()
+
+
+@register.filter
+def offers(platform: str, capability: str) -> bool:
+    """``connection.platform|offers:"review_queue"``: asked of the platform's client class."""
+    return client_class(platform).supports(Capability(capability))
+
+
+@register.filter(name="running_for")
+def running_for_filter(value) -> str:
+    """ "less than a minute", "3 minutes": see ``forums.web.times.running_for``."""
+    return running_for(value)

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-WIDTH = 320  # viewBox units; the SVG scales to its box (site.css)
-LABEL_WIDTH = 110
+# viewBox units. The SVG scales to its box (site.css), a fleet panel's ~260 px, so a unit is
+# about a pixel and site.css's 12-unit text reads at 11 px or more (issue 26: it was 8 px).
+WIDTH = 260
+LABEL_WIDTH = 112
 ROW_HEIGHT = 22
 BAR_HEIGHT = 14
 
@@ -53,7 +55,7 @@ def bar_chart(*, title: str, bars: list[Bar], unit: str = "") -> Chart:
         or [1.0]
     )
     scale_to = scale_to or 1.0
-    room = WIDTH - LABEL_WIDTH - 44  # space for the value's text after the longest bar
+    room = WIDTH - LABEL_WIDTH - 52  # space for the value's text after the longest bar
     placed = []
     for index, bar in enumerate(bars):
         y = index * ROW_HEIGHT + (ROW_HEIGHT - BAR_HEIGHT) / 2

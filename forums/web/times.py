@@ -15,3 +15,12 @@ def ago(value: datetime | None) -> str:
     if (timezone.now() - value).total_seconds() < 60:
         return "just now"
     return f"{timesince(value, depth=1)} ago"
+
+
+def running_for(value: datetime | None) -> str:
+    """How long something has been going on: "less than a minute", never "0 minutes"."""
+    if not value:
+        return ""
+    if (timezone.now() - value).total_seconds() < 60:
+        return "less than a minute"
+    return timesince(value, depth=2)

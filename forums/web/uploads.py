@@ -11,9 +11,14 @@ from __future__ import annotations
 
 from typing import IO, Any
 
+from django import forms
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import HttpRequest
+from django.utils.functional import lazy
+
+from forums.core.targets import detect_encoding
 
 _FLAG = "_forumdeck_upload_refused"
 # Room for the form's other fields beside the file in the declared size.
@@ -75,3 +80,39 @@ class LimitedUploadHandler(FileUploadHandler):
 
     def file_complete(self, file_size: int) -> None:
         return None
+
+
+def _csv_help() -> str:
+    return (
+        "A column named username, email or id (or the first column). "
+        f"At most {_megabytes(_limit())}."
+    )
+
+
+class CsvUploadField(forms.FileField):
+    """The one CSV upload of the pages (a bulk action's targets, a group's new members):
+    refused when the upload handler stopped reading it (``refused``, set by the form from
+    ``upload_refusal``), when it is over ``FORUMDECK_MAX_UPLOAD_BYTES``, or when it is not
+    text Forumdeck can read (checked in pieces, never read whole). The cleaned file carries
+    the encoding found as its ``charset``."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", "…or a CSV file")
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", lazy(_csv_help, str)())
+        super().__init__(**kwargs)
+        self.refused = ""
+
+    def clean(self, data: Any, initial: Any = None) -> UploadedFile | None:
+        if self.refused:
+            raise forms.ValidationError(self.refused)
+        upload = super().clean(data, initial)
+        if not upload:
+            return None
+        if upload.size > _limit():
+            raise forms.ValidationError(f"The file is larger than {_megabytes(_limit())}.")
+        encoding = detect_encoding(upload)
+        if encoding is None:
+            raise forms.ValidationError("The file is not text (CSV) Forumdeck can read.")
+        upload.charset = encoding
+        return upload

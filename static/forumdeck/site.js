@@ -84,3 +84,44 @@ document.addEventListener("submit", function (event) {
   });
   document.addEventListener("DOMContentLoaded", sync);
 })();
+
+// Group sync: the source group's own forum is no target. The server leaves it out once it
+// knows the source; when another source is chosen here, its forum's box and group list hide.
+(function () {
+  function sync() {
+    var source = document.getElementById("id_source");
+    if (!source || !source.form || !source.form.classList.contains("sync-form")) { return; }
+    var forum = source.value.split(":")[0];
+    source.form.querySelectorAll("input[name=targets]").forEach(function (box) {
+      var own = box.value === forum;
+      if (own) { box.checked = false; }
+      var row = box.closest("label") ? box.closest("label").parentElement : box;
+      row.hidden = own;
+    });
+    source.form.querySelectorAll("[data-sync-forum]").forEach(function (select) {
+      var row = select.closest(".form-row");
+      if (row) { row.hidden = select.getAttribute("data-sync-forum") === forum; }
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target && event.target.id === "id_source") { sync(); }
+  });
+  document.addEventListener("DOMContentLoaded", sync);
+})();
+
+// A form fetched into the person page's panel (Suspend, Delete...) takes the focus: its first
+// field, so a keyboard user who pressed Enter on the button types straight on.
+document.addEventListener("htmx:load", function (event) {
+  var panel = event.target;
+  if (!panel || panel.id !== "moderation-panel") { return; }
+  var field = panel.querySelector(
+    "form input:not([type=hidden]):not([disabled]), form select:not([disabled]), form textarea:not([disabled])"
+  );
+  if (field) {
+    field.focus();
+  } else if (panel.querySelector("[role=status]")) {
+    // The outcome: read out, and the focus stays in the panel instead of falling to <body>.
+    panel.setAttribute("tabindex", "-1");
+    panel.focus();
+  }
+});

@@ -52,8 +52,9 @@ def test_an_admin_lists_finds_and_adds_accounts(admin_client_, make_user):
 
     response = admin_client_.post(reverse("forums:account-create"), new_account(), follow=True)
     page = response.content.decode()
-    assert "Created puppet" in page and "account created with roles: Approver" in page
-    assert "waiting" in page  # for a second Admin
+    assert "Created puppet. Approver waits for a second Admin, independent of you" in page
+    assert "account created with roles: no role" in page
+    assert "grant Approver (waiting for a second Admin)" in page  # with its own section
     assert PASSWORD not in page
 
 
@@ -75,12 +76,27 @@ def test_roles_and_a_new_password_from_the_account_page(admin_client_, make_user
         reverse("forums:account-roles", args=[moe.pk]),
         {"roles": [MODERATOR, APPROVER], "is_active": "on"},
     )
-    admin_client_.post(
+    saved = admin_client_.post(
         reverse("forums:account-password", args=[moe.pk]),
         {"password1": PASSWORD, "password2": PASSWORD},
-    )
+        follow=True,
+    ).content.decode()
+    assert "The new password for moe waits for a second Admin" in saved
     page = admin_client_.get(url).content.decode()
-    assert "roles: Moderator → Moderator, Approver" in page and "password set by an Admin" in page
+    assert "Waiting for a second Admin" in page
+    assert "grant Approver (waiting for a second Admin)" in page
+    assert "new password set by an Admin (waiting for a second Admin)" in page
+    # The one who asked may withdraw it, never confirm it.
+    assert "Withdraw" in page and ">Confirm<" not in page
+    moe.refresh_from_db()
+    assert not moe.check_password(PASSWORD)
+    assert set(moe.groups.values_list("name", flat=True)) == {MODERATOR}
+    # A second Admin, from the command line, confirms both from People & roles.
+    ben = signed_in(make_user("ben", ADMIN, is_staff=True))
+    listed = ben.get(reverse("forums:account-list")).content.decode()
+    assert listed.count(">Confirm<") == 2
+    for change in AccountChange.objects.filter(state="pending"):
+        ben.post(reverse("forums:account-change-confirm", args=[change.pk]), {"next": "list"})
     moe.refresh_from_db()
     assert moe.check_password(PASSWORD)
     assert set(moe.groups.values_list("name", flat=True)) == {MODERATOR, APPROVER}
@@ -156,7 +172,7 @@ def test_forged_fields_make_no_superuser_and_no_one_changes_their_own_roles(
 
 
 def test_the_issues_attack_one_admin_a_second_account_and_their_own_approval(
-    admin_user, sandbox_connection, discourse_sandbox
+    admin_user, make_user, sandbox_connection, discourse_sandbox
 ):
     """Found: an Admin created a second account, made it an Approver, and approved their own
     bulk suspension with it, and none of it was in the audit log."""
@@ -170,24 +186,34 @@ def test_the_issues_attack_one_admin_a_second_account_and_their_own_approval(
         reverse("forums:account-roles", args=[puppet.pk]),
         {"roles": [VIEWER, APPROVER], "is_active": "on"},
     )
+    # Nothing happens without a second Admin: puppet may not approve anything yet.
     as_puppet = signed_in(puppet)
+    forged = as_puppet.post(
+        reverse("forums:bulk-approve", args=[action.pk]), {"plan_hash": action.plan_hash}
+    )
+    assert forged.status_code == 403
+    # Even when a real second Admin is talked into confirming the grant:
+    grant = AccountChange.objects.get(user=puppet, state="pending")
+    signed_in(make_user("ben", ADMIN, is_staff=True)).post(
+        reverse("forums:account-change-confirm", args=[grant.pk])
+    )
     page = as_puppet.get(reverse("forums:bulk-detail", args=[action.pk])).content.decode()
     assert "Approve and run" not in page
-    assert "you cannot approve what ada proposes" in page
+    assert "You cannot approve what ada proposes" in page
     forged = as_puppet.post(
         reverse("forums:bulk-approve", args=[action.pk]),
         {"plan_hash": action.plan_hash},
         follow=True,
     )
-    assert "you cannot approve what ada proposes" in forged.content.decode()
+    assert "You cannot approve what ada proposes" in forged.content.decode()
     action.refresh_from_db()
     assert action.state == BulkAction.State.PENDING_APPROVAL and action.approved_by is None
     assert discourse_sandbox.app.calls.count(method="PUT") == 0
     log = AuditEntry.objects.filter(actor=admin_user, target="puppet").order_by("id")
-    assert [e.action for e in log] == ["account.create", "account.roles"]
+    assert [e.action for e in log] == ["account.create", "account.request"]
 
 
-def test_an_approver_sees_why_a_recent_change_holds_their_approval(
+def test_an_approver_granted_by_an_independent_admin_approves_after_confirmation(
     make_user, sandbox_connection, discourse_sandbox
 ):
     moe = make_user("moe", MODERATOR)
@@ -198,19 +224,17 @@ def test_an_approver_sees_why_a_recent_change_holds_their_approval(
     )
     as_april = signed_in(april)
     page = as_april.get(reverse("forums:bulk-detail", args=[action.pk])).content
-    assert "approvals wait 24 hours" in page.decode() and b"Approve and run" not in page
-    # Nothing is counted as waiting for her while she may not approve it.
-    assert "waiting for your approval" not in page_html(as_april.get(reverse("overview")))
-    change = AccountChange.objects.get(user=april)
-    # ben, who made the change, cannot confirm it himself.
+    assert b"Approve and run" not in page
+    change = AccountChange.objects.get(user=april, state="pending")
+    # ben, who asked for it, cannot confirm it himself.
     response = signed_in(ben).post(
         reverse("forums:account-change-confirm", args=[change.pk]), follow=True
     )
-    assert "You made this change: a second Admin confirms it." in response.content.decode()
+    assert "You asked for this change: a second Admin confirms it." in response.content.decode()
     # A second Admin confirms it from the list of waiting changes.
     cyd = signed_in(make_user("cyd", ADMIN, is_staff=True))
     waiting = cyd.get(reverse("forums:account-list")).content.decode()
-    assert "Changes waiting for a second Admin" in waiting and "april" in waiting
+    assert "Waiting for a second Admin" in waiting and "grant Approver" in waiting
     cyd.post(reverse("forums:account-change-confirm", args=[change.pk]), {"next": "list"})
     page = as_april.get(reverse("forums:bulk-detail", args=[action.pk])).content
     assert b"Approve and run" in page
@@ -220,3 +244,27 @@ def test_an_approver_sees_why_a_recent_change_holds_their_approval(
 def test_people_and_roles_is_in_the_menu_for_admins_only(admin_client_, viewer):
     assert "People &amp; roles" in page_html(admin_client_.get(reverse("overview")))
     assert "People &amp; roles" not in page_html(signed_in(viewer).get(reverse("overview")))
+
+
+def test_a_second_admin_declines_a_grant_from_people_and_roles(admin_client_, make_user):
+    moe = make_user("moe", MODERATOR)
+    admin_client_.post(
+        reverse("forums:account-roles", args=[moe.pk]),
+        {"roles": [MODERATOR, ADMIN], "is_active": "on"},
+    )
+    grant = AccountChange.objects.get(user=moe, state="pending")
+    ben = signed_in(make_user("ben", ADMIN, is_staff=True))
+    page = ben.post(
+        reverse("forums:account-change-decline", args=[grant.pk]), {"next": "list"}, follow=True
+    ).content.decode()
+    assert "Declined: moe, grant Admin (waiting for a second Admin)." in page
+    assert 'id="pending-changes"' not in page  # nothing waits any more
+    moe.refresh_from_db()
+    assert not moe.groups.filter(name=ADMIN).exists() and not moe.is_staff
+    entry = AuditEntry.objects.get(action="account.decline")
+    assert entry.actor.username == "ben" and "asked by ada" in entry.message
+    # A Moderator cannot answer at all.
+    forged = signed_in(make_user("mo2", MODERATOR)).post(
+        reverse("forums:account-change-decline", args=[grant.pk])
+    )
+    assert forged.status_code == 403

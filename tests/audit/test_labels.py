@@ -21,7 +21,7 @@ def written_action_ids() -> set[str]:
 
 def test_every_action_id_written_in_the_code_reads_in_plain_words():
     ids = written_action_ids()
-    assert {"connection.create", "account.roles", "backup_start", "group.create"} <= ids
+    assert {"connection.create", "account.roles", "backup.start", "group.create"} <= ids
     unlabelled = sorted(a for a in ids if action_label(a) == a)
     assert unlabelled == []
 

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from forums.audit.labels import action_label
-from forums.audit.services import audit_record
 from forums.bulk import engine
+from forums.core.audit import audit_record
 from forums.models import AuditEntry
 from tests.bulk.helpers import approve, propose_and_plan, usernames
 from tests.factories import ForumConnectionFactory

@@ -57,11 +57,11 @@ def test_beat_runs_the_schedule_and_a_down_forum_fails_alone(
     posts = [c for c in discourse_sandbox.app.calls.records() if c.method == "POST"]
     assert [p.body for p in posts] == [{"with_uploads": "false"}]
     # Each run is audited, by nobody in particular.
-    entries = AuditEntry.objects.filter(action__in=["backup_start", "backup_finish"])
+    entries = AuditEntry.objects.filter(action__in=["backup.start", "backup.finish"])
     assert {(e.connection_name, e.action, e.outcome, e.actor_id) for e in entries} == {
-        ("Sandbox Discourse", "backup_start", "success", None),
-        ("Sandbox Discourse", "backup_finish", "success", None),
-        ("Down forum", "backup_start", "failure", None),
+        ("Sandbox Discourse", "backup.start", "success", None),
+        ("Sandbox Discourse", "backup.finish", "success", None),
+        ("Down forum", "backup.start", "failure", None),
     }
     # The failure shows on the forum's row (and so on the overview).
     rows = {r.connection.pk: r for r in selectors.backup_fleet()}

@@ -48,8 +48,8 @@ def test_back_up_now_runs_to_done_with_the_new_file(sandbox_connection, app, mod
         .order_by("id")
         .values_list("action", "outcome", "actor")
     )
-    assert actions == [("backup_start", "success", moderator.pk),
-                       ("backup_finish", "success", moderator.pk)]  # fmt: skip
+    assert actions == [("backup.start", "success", moderator.pk),
+                       ("backup.finish", "success", moderator.pk)]  # fmt: skip
     # The forum got the string "true" (Discourse compares params[:with_uploads] == "true").
     posts = [c for c in app.calls.records() if c.method == "POST"]
     assert posts[-1].body == {"with_uploads": "true"}
@@ -80,18 +80,18 @@ def test_a_backup_that_fails_midway_is_failed_with_a_plain_reason(
     run = services.backup_run_refresh(run=run)
     assert run.state == BackupRun.State.FAILED
     assert "without writing a new backup file" in run.message
-    entry = AuditEntry.objects.get(action="backup_finish")
+    entry = AuditEntry.objects.get(action="backup.finish")
     assert entry.outcome == "failure" and entry.message == run.message
     # Settling twice (the page and the worker at once) audits once.
     assert services.backup_run_refresh(run=run).state == BackupRun.State.FAILED
-    assert AuditEntry.objects.filter(action="backup_finish").count() == 1
+    assert AuditEntry.objects.filter(action="backup.finish").count() == 1
 
 
 def test_backups_disabled_on_the_forum(sandbox_connection, app, moderator):
     app.config.enable_backups = False
     run = services.backup_start(actor=moderator, connection=sandbox_connection, with_uploads=True)
     assert run.state == BackupRun.State.FAILED and "enable_backups" in run.message
-    assert AuditEntry.objects.get(action="backup_start").outcome == "failure"
+    assert AuditEntry.objects.get(action="backup.start").outcome == "failure"
     row = selectors.backup_forum(connection=sandbox_connection, refresh=True)
     assert row.status == Freshness.DISABLED and row.label == "Backups disabled on the forum"
 
@@ -126,19 +126,19 @@ def test_cancel(sandbox_connection, app, moderator):
     run.refresh_from_db()
     assert run.state == BackupRun.State.CANCELLED
     assert app.backup_pending is None
-    assert AuditEntry.objects.filter(action="backup_cancel", outcome="success").exists()
+    assert AuditEntry.objects.filter(action="backup.cancel", outcome="success").exists()
 
 
 def test_download_link(sandbox_connection, app, moderator):
     name = app.backups[0]["filename"]
     message = services.backup_send_download_link(actor=moderator, connection=sandbox_connection,
                                                   filename=name)  # fmt: skip
-    assert "e-mails a download link" in message
+    assert "Discourse e-mails the link to the forum account Forumdeck acts as: system" in message
     assert app.calls.count("PUT", f"/admin/backups/{name}", status=200) == 1
     with pytest.raises(ValidationError, match="no backup named nope.tar.gz"):
         services.backup_send_download_link(actor=moderator, connection=sandbox_connection,
                                            filename="nope.tar.gz")  # fmt: skip
-    outcomes = list(AuditEntry.objects.filter(action="backup_download_link")
+    outcomes = list(AuditEntry.objects.filter(action="backup.download_link")
                     .order_by("id").values_list("outcome", flat=True))  # fmt: skip
     assert outcomes == ["success", "failure"]
 
@@ -177,7 +177,7 @@ def test_a_schedule_is_a_database_row_beat_reads(sandbox_connection, admin_user)
     assert PeriodicTask.objects.filter(task="forums.tasks.run_scheduled_backup").count() == 1
     save_schedule(admin_user, sandbox_connection, "off")
     assert not PeriodicTask.objects.filter(task="forums.tasks.run_scheduled_backup").exists()
-    assert AuditEntry.objects.filter(action="backup_schedule").count() == 3
+    assert AuditEntry.objects.filter(action="backup.schedule").count() == 3
     with pytest.raises(ValidationError, match="not a time zone"):
         services.backup_schedule_save(actor=admin_user, connection=sandbox_connection,
                                       frequency="daily", at_time=time(4),
@@ -201,3 +201,27 @@ def test_a_scheduled_run_of_a_disabled_or_deleted_forum(sandbox_connection, admi
     sandbox_connection.delete()
     assert services.backup_scheduled_run(connection_id=pk) is None
     assert not PeriodicTask.objects.filter(name=f"forumdeck: back up forum #{pk}").exists()
+
+
+def test_a_backup_that_ends_while_its_cancel_waits_says_so(
+    sandbox_connection, app, moderator, monkeypatch
+):
+    import time
+
+    from forums import tasks
+    from forums.models import ForumPace
+    from forums.pacing import get_pacer
+
+    run = services.backup_start(actor=moderator, connection=sandbox_connection, with_uploads=False)
+    get_pacer().hold_until(sandbox_connection, time.time() + 45)
+    monkeypatch.setattr("forums.backups.services.current_app.send_task", lambda *a, **k: None)
+    message = services.backup_cancel(actor=moderator, connection=sandbox_connection)
+    assert message.startswith("Cancel requested by moe")
+    ForumPace.objects.filter(connection_id=sandbox_connection.pk).update(next_slot=0)
+    finish(app)
+    run = services.backup_run_refresh(run=run)
+    assert run.state == BackupRun.State.SUCCEEDED
+    assert "It ended before the cancel could be sent" in run.message
+    app.calls.clear()
+    tasks.cancel_backup.run(sandbox_connection.pk, moderator.pk)  # nothing left to cancel
+    assert app.calls.count(method="DELETE") == 0

@@ -38,7 +38,7 @@ def test_a_viewer_sees_files_but_cannot_start_or_schedule(viewer_client, sandbox
     html = viewer_client.get(url).content.decode()
     assert discourse_sandbox.app.backups[0]["filename"] in html
     assert "Back up now</button>" not in html and "Save the schedule" not in html
-    assert "E-mail me a download link" not in html
+    assert "E-mail a download link" not in html
     for name in ("backup-start", "backup-cancel", "backup-link", "backup-schedule"):
         assert viewer_client.post(reverse(f"forums:{name}", args=[sandbox_connection.pk])
                                   ).status_code == 403  # fmt: skip
@@ -82,7 +82,11 @@ def test_an_admin_schedules_in_their_time_zone(admin_client_, sandbox_connection
     admin_client_.cookies["forumdeck_tz"] = "America/Toronto"
     detail = reverse("forums:backup-detail", args=[sandbox_connection.pk])
     html = admin_client_.get(detail).content.decode()
-    assert '<option value="America/Toronto" selected>' in html
+    # A text field with the list of zones to search (issue 26, item 16): the viewer's first.
+    assert 'name="timezone_name" value="America/Toronto"' in html
+    zones = html[html.index('<datalist id="id_timezone_name-zones">') :].split("</datalist>")[0]
+    assert zones.index('"America/Toronto"') < zones.index('"UTC"') < zones.index("Africa/Abidjan")
+    assert 'label="America/Toronto · your zone"' in zones
     url = reverse("forums:backup-schedule", args=[sandbox_connection.pk])
     response = admin_client_.post(url, {"frequency": "weekly", "weekday": "2", "at_time": "01:15",
                                         "timezone_name": "America/Toronto", "with_uploads": "on",
@@ -100,6 +104,7 @@ def test_schedule_bad_input_is_refused_plainly(admin_client_, sandbox_connection
     html = response.content.decode()
     assert response.status_code == 422
     assert "Select a valid choice" in html and "Enter a valid time" in html
+    assert "“Nowhere/Land” is not a time zone" in html
     assert not PeriodicTask.objects.filter(task="forums.tasks.run_scheduled_backup").exists()
 
 
@@ -113,3 +118,78 @@ def test_download_link_for_a_missing_file(moderator_client, sandbox_connection):
     url = reverse("forums:backup-link", args=[sandbox_connection.pk])
     response = moderator_client.post(url, {"filename": "gone.tar.gz"}, follow=True)
     assert "has no backup named gone.tar.gz" in response.content.decode()
+
+
+def test_a_backup_just_started_runs_for_less_than_a_minute(moderator_client, sandbox_connection):
+    """Issue 26, item 22: never "Running for 0 minutes"."""
+    url = reverse("forums:backup-start", args=[sandbox_connection.pk])
+    html = moderator_client.post(url, {"with_uploads": "on"}, headers=HX).content.decode()
+    assert "Running for less than a minute;" in html
+    assert "0 minutes" not in html
+
+
+def test_the_download_link_says_truthfully_who_receives_it(moderator_client, sandbox_connection,
+                                                            discourse_sandbox):  # fmt: skip
+    detail = reverse("forums:backup-detail", args=[sandbox_connection.pk])
+    html = moderator_client.get(detail).content.decode()
+    # Discourse mails the key's own account (Admin::BackupsController#email: current_user).
+    assert "E-mail me a download link" not in html
+    assert "E-mail a download link to system" in html
+    assert (
+        "Discourse e-mails the link to the forum account Forumdeck acts as: system, not to you"
+        in html
+    )
+    name = discourse_sandbox.app.backups[0]["filename"]
+    response = moderator_client.post(
+        reverse("forums:backup-link", args=[sandbox_connection.pk]), {"filename": name}, follow=True
+    )
+    page = response.content.decode()
+    assert "the forum account Forumdeck acts as: system, not to you" in page
+    assert "works only for that account" in page
+
+
+def test_a_cancel_that_finds_every_call_taken_is_queued_and_sent_when_one_is_free(
+    moderator_client, moderator, sandbox_connection, discourse_sandbox,
+    django_capture_on_commit_callbacks, monkeypatch,
+):  # fmt: skip
+    import time
+
+    from celery.exceptions import Retry
+
+    from forums import tasks
+    from forums.models import ForumPace
+    from forums.pacing import get_pacer
+
+    moderator_client.post(reverse("forums:backup-start", args=[sandbox_connection.pk]), {})
+    run = BackupRun.objects.get()
+    assert discourse_sandbox.app.backup_pending is not None
+    # Other Forumdeck work holds every call to the forum for a while.
+    get_pacer().hold_until(sandbox_connection, time.time() + 45)
+    queued: list = []
+    monkeypatch.setattr(
+        "forums.backups.services.current_app.send_task",
+        lambda name, args, countdown: queued.append((name, args, countdown)),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = moderator_client.post(
+            reverse("forums:backup-cancel", args=[sandbox_connection.pk]), follow=True
+        )
+    page = response.content.decode()
+    assert "could not cancel" not in page
+    assert "Cancel requested by moe: every call to Sandbox Discourse is taken for about" in page
+    assert "Forumdeck sends the cancel as soon as one is free" in page
+    assert "Cancel the backup</button>" not in page  # asked once is enough
+    assert queued == [("forums.tasks.cancel_backup", (sandbox_connection.pk, moderator.pk),
+                       queued[0][2])] and 40 <= queued[0][2] <= 46  # fmt: skip
+    assert discourse_sandbox.app.backup_pending is not None  # not sent yet
+
+    # The task's try while the calls are still taken: it asks to be retried, sends nothing.
+    with pytest.raises(Retry):
+        tasks.cancel_backup.run(sandbox_connection.pk, moderator.pk)
+    assert discourse_sandbox.app.backup_pending is not None
+    # A call is free again: the queued cancel goes out and the run says so.
+    ForumPace.objects.filter(connection_id=sandbox_connection.pk).update(next_slot=0)
+    tasks.cancel_backup.run(sandbox_connection.pk, moderator.pk)
+    assert discourse_sandbox.app.backup_pending is None
+    run.refresh_from_db()
+    assert run.state == BackupRun.State.CANCELLED and run.message == "Cancelled by moe."

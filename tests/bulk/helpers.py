@@ -58,8 +58,8 @@ def planned_group_add(
 
 def booked_calls(connection) -> int:
     """Calls booked in this forum's slot book (either backend) since its ring was laid out."""
-    from forums.bulk.pacing import DatabasePacer, get_pacer
     from forums.models import ForumPace
+    from forums.pacing import DatabasePacer, get_pacer
 
     pacer = get_pacer()
     if isinstance(pacer, DatabasePacer):

@@ -330,8 +330,8 @@ def cancel_during_the_nth_wait(monkeypatch):
     the moment the issue found a call still leaving after a cancel. The slots are the database
     pacer's, whatever the broker, so that the test can free them after planning
     (``paced_suspend``) and count the run's waits from its first call."""
+    from forums import pacing
     from forums.bulk import engine as bulk_engine
-    from forums.bulk import pacing
 
     database_pacer = pacing.DatabasePacer()
     monkeypatch.setattr(pacing, "get_pacer", lambda: database_pacer)

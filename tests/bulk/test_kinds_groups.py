@@ -1,5 +1,6 @@
 """The group kinds beyond add/remove: create on several forums, delete, and sync, planned and
-run by the engine against both sandboxes (the worker is the engine called in-process here)."""
+run by the engine against the Discourse and NodeBB sandboxes (the worker is the engine called
+in-process here)."""
 
 from __future__ import annotations
 

@@ -94,3 +94,54 @@ def test_replace_clears_and_a_bad_new_tag_is_refused_first(moderator, nodebb_con
     assert [t.value for t in parsed.targets] == ["3", "4"]
     assert [j.reason for j in parsed.junk] == ["not a topic id"]
     assert len(parsed.duplicates) == 1
+
+
+def test_one_topic_userecho_cannot_give_does_not_fail_the_plan(
+    moderator, userecho_connection, userecho_sandbox
+):
+    """Issue 26, item 13: that topic is listed as unreadable; the others are planned."""
+    app = userecho_sandbox.app
+    topic_ids = sorted(app.state.topics)[:3]
+    bad = topic_ids[1]
+    own_topic_get = app.topic_get
+
+    def broken(request, topic_id):
+        if topic_id == bad:
+            return app.fail("invalid", "Something odd about this one")
+        return own_topic_get(request, topic_id)
+
+    app.topic_get = broken
+    try:
+        action = bulk_action_propose(
+            actor=moderator, kind="retag",
+            params={"add": "triaged", "remove": "", "replace": False, "tag": ""},
+            targets_by_connection={userecho_connection: [str(t) for t in topic_ids]},
+        )  # fmt: skip
+        assert engine.plan_action(action.pk).again_in is None
+    finally:
+        del app.topic_get
+    action.refresh_from_db()
+    assert action.state == State.PENDING_APPROVAL, action.last_error
+    assert action.plan["planned"] == 2
+    item = action.items.get(target=str(bad))
+    assert item.state == "skipped"
+    assert item.error.startswith("could not be read:") and "Something odd" in item.error
+
+
+def test_a_retag_plan_reads_in_words_with_one_title(
+    moderator, approver_client, sandbox_connection, discourse_sandbox
+):
+    from django.urls import reverse
+
+    action = bulk_action_propose(
+        actor=moderator, kind="retag_tagged", connections=[sandbox_connection],
+        params={"add": "bug, triaged", "remove": "", "replace": False, "tag": "crash"},
+    )  # fmt: skip
+    assert engine.plan_action(action.pk).again_in is None
+    html = approver_client.get(reverse("forums:bulk-detail", args=[action.pk])).content.decode()
+    assert "Retag topics tagged crash: add bug, triaged" in html
+    assert "topics of topics" not in html
+    assert "[&#x27;" not in html and "['" not in html  # no Python lists
+    parameters = html.split('class="summary parameter-list"')[1].split("</dl>")[0]
+    assert "<dt>Add tags</dt><dd>bug, triaged</dd>" in parameters
+    assert "<dt>Remove tags</dt><dd>none</dd>" in parameters

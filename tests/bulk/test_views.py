@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from datetime import UTC, datetime
+from html import escape
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from forums.bulk import engine
+from forums.bulk import engine, selectors
+from forums.bulk.services import BulkActionError, bulk_action_propose
 from forums.models import BulkAction
 from forums.roles import APPROVER, MODERATOR
 from tests.bulk.helpers import approve, planned_group_add, propose_and_plan, usernames
@@ -32,11 +36,17 @@ def test_moderator_proposes_and_sees_the_plan_with_junk_line_numbers(
     moderator_client, sandbox_connection, discourse_sandbox
 ):
     names = usernames(discourse_sandbox, 3, not_in_group="translators")
-    response = propose_post(
-        moderator_client,
-        sandbox_connection,
-        targets="\n".join([names[0], "what is this?", *names[1:]]),
-    )
+    pasted = "\n".join([names[0], "what is this?", *names[1:]])
+    # As on a group's members form: the unreadable line stops the form, listed with its
+    # number, and nothing is proposed until it is corrected or left out on purpose.
+    stopped = propose_post(moderator_client, sandbox_connection, targets=pasted)
+    html = stopped.content.decode()
+    assert stopped.status_code == 200 and not BulkAction.objects.exists()
+    assert "1 line(s) cannot be read (listed below)" in html
+    assert "line 2: <code>what is this?</code>" in html
+    assert "Leave out the lines listed above and propose the rest" in html
+    assert names[0] in html  # the paste is kept for correcting
+    response = propose_post(moderator_client, sandbox_connection, targets=pasted, accept_junk="on")
     action = BulkAction.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("forums:bulk-detail", args=[action.pk])
@@ -297,3 +307,297 @@ def test_a_paste_too_large_for_a_form_gets_a_page_that_says_so(moderator_client,
     )
     assert response.status_code == 400
     assert "For a long list of targets, upload it as a CSV file" in response.content.decode()
+
+
+def detail(client, action, **headers) -> str:
+    return client.get(
+        reverse("forums:bulk-detail", args=[action.pk]), headers=headers
+    ).content.decode()
+
+
+def members_already(sandbox, count: int, group: str = "translators") -> list[str]:
+    found = next(g for g in sandbox.app.groups.values() if g["name"] == group)
+    ids = sorted(found["members"])[:count]
+    return [sandbox.app.users[i]["username"] for i in ids]
+
+
+def test_a_plan_that_changes_nothing_can_only_be_closed(
+    moderator, approver, approver_client, sandbox_connection, discourse_sandbox
+):
+    action = propose_and_plan(
+        proposer=moderator,
+        connection=sandbox_connection,
+        kind="group_add",
+        targets=[*members_already(discourse_sandbox, 1), "nobody_at_all"],
+        params={"group": "translators"},
+    )
+    assert action.plan["planned"] == 0
+    html = detail(approver_client, action)
+    assert "Approve and run" not in html and "Nothing to approve" in html
+    assert "Close this action" in html
+    # 1 of each: singular verbs.
+    assert "2 need no change or were not found" in html
+    with pytest.raises(BulkActionError, match="changes nothing"):
+        approve(action, approver)
+    forged = approver_client.post(
+        reverse("forums:bulk-approve", args=[action.pk]), {"plan_hash": action.plan_hash}
+    )
+    assert forged.status_code == 302
+    action.refresh_from_db()
+    assert action.state == BulkAction.State.PENDING_APPROVAL
+    closed = approver_client.post(reverse("forums:bulk-cancel", args=[action.pk]), follow=True)
+    assert "Closed: its plan changed nothing, so nothing was sent." in closed.content.decode()
+    action.refresh_from_db()
+    assert action.state == BulkAction.State.CANCELLED
+
+
+def test_one_skipped_target_reads_in_the_singular(
+    moderator, viewer_client, sandbox_connection, discourse_sandbox
+):
+    action = propose_and_plan(
+        proposer=moderator,
+        connection=sandbox_connection,
+        kind="group_add",
+        targets=[*usernames(discourse_sandbox, 2, not_in_group="translators"), "nobody_at_all"],
+        params={"group": "translators"},
+    )
+    assert "1 needs no change or was not found" in detail(viewer_client, action)
+
+
+def test_the_approval_lists_every_parameter_in_the_viewers_zone(
+    moderator, approver_client, sandbox_connection, discourse_sandbox
+):
+    action = propose_and_plan(
+        proposer=moderator,
+        connection=sandbox_connection,
+        kind="suspend",
+        targets=usernames(discourse_sandbox, 2),
+        params={
+            "reason": "Spam wave",
+            "until": "2031-01-15T12:00:00+00:00",
+            "message": "Please read the rules.",
+        },
+    )
+    approver_client.cookies["forumdeck_tz"] = "America/New_York"
+    html = detail(approver_client, action)
+    params = re.search(r'<section class="parameters".*?</section>', html, re.S).group(0)
+    assert "Reason" in params and "Spam wave" in params
+    assert "Message to the users" in params and "Please read the rules." in params
+    assert "2031-01-15 07:00 EST" in params and "until 2031" not in params
+    # The title is worded for this viewer too, never in the proposer's (or UTC) words.
+    heading = re.search(r"<h1>(.*?)</h1>", html, re.S).group(1)
+    assert "2031-01-15 07:00 EST" in heading and "UTC" not in heading
+    listing = approver_client.get(reverse("forums:bulk-list")).content.decode()
+    assert "2031-01-15 07:00 EST" in listing
+
+
+def test_reject_is_not_a_red_button_beside_cancel(
+    moderator, approver_client, sandbox_connection, discourse_sandbox
+):
+    from django.test import Client
+
+    moderator_client = Client()
+    moderator_client.force_login(moderator)
+    action = planned_group_add(
+        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=2
+    )
+    html = detail(approver_client, action)
+    assert "Approve and run" in html
+    reject = re.search(r'<button type="submit" class="([^"]*)">Reject</button>', html).group(1)
+    assert "deletelink" not in reject
+    assert "Cancel this action" not in html  # the approver answers with Approve or Reject
+    assert "Cancel this action" in detail(moderator_client, action)  # the proposer withdraws
+
+
+def test_the_bulk_delete_confirmation_has_no_browser_pattern(
+    moderator, approver_client, sandbox_connection, discourse_sandbox
+):
+    action = propose_and_plan(
+        proposer=moderator,
+        connection=sandbox_connection,
+        kind="delete_users",
+        targets=usernames(discourse_sandbox, 2),
+    )
+    html = detail(approver_client, action)
+    field = re.search(r'<input id="confirm"[^>]*>', html).group(0)
+    assert "pattern=" not in field and "required" not in field
+    assert 'data-confirm-phrase="DELETE"' in field
+    assert re.search(r"<button[^>]*data-needs-phrase[^>]*>Approve and run", html)
+    assert "Block their IP and e-mail" in html  # every parameter, the block option too
+    wrong = approver_client.post(
+        reverse("forums:bulk-approve", args=[action.pk]),
+        {"plan_hash": action.plan_hash, "confirm": "delete"},
+        follow=True,
+    )
+    assert "Type DELETE to confirm" in wrong.content.decode()
+
+
+def test_the_plan_table_refreshes_with_the_bar(
+    moderator, approver, approver_client, sandbox_connection, discourse_sandbox
+):
+    action = planned_group_add(
+        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=3
+    )
+    approve(action, approver)
+    BulkAction.objects.filter(pk=action.pk).update(
+        state=BulkAction.State.RUNNING, started_at=datetime.now(UTC)
+    )
+    first_two = list(action.items.filter(planned=True).order_by("id")[:2])
+    for item in first_two:
+        item.state = "done"
+    engine._save(first_two, ["state"])  # as the run writes them, with the action's counts
+    fragment = detail(
+        approver_client, action, **{"HX-Request": "true", "HX-Target": "bulk-progress"}
+    )
+    assert "2 done" in fragment
+    oob_table = r'<table class="plan-table[^"]*" id="plan-table" hx-swap-oob="true">.*?</table>'
+    table = re.search(oob_table, fragment, re.S).group(0)
+    done_cell = re.search(r'data-label="Done">(\d+)<', table).group(1)
+    assert done_cell == "2"
+
+
+def test_the_items_export_says_when_each_was_sent_and_what_the_forum_answered(
+    moderator, approver, viewer_client, sandbox_connection, discourse_sandbox
+):
+    action = propose_and_plan(
+        proposer=moderator,
+        connection=sandbox_connection,
+        kind="group_add",
+        targets=[*usernames(discourse_sandbox, 2, not_in_group="translators"), "nobody_here"],
+        params={"group": "translators"},
+    )
+    approve(action, approver)
+    started = datetime.now(UTC)
+    engine.run_action(action.pk)
+    viewer_client.cookies["forumdeck_tz"] = "Europe/Berlin"
+    response = viewer_client.get(reverse("forums:bulk-items-csv", args=[action.pk]))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    done = [r for r in rows if r["state"] == "done"]
+    assert len(done) == 2
+    for row in done:
+        sent = datetime.fromisoformat(row["sent_at"])
+        assert sent.utcoffset() is not None and sent.utcoffset().total_seconds() in (3600, 7200)
+        assert sent >= started.replace(microsecond=0)
+        assert row["forum_answer"] == "accepted (HTTP 200)"
+    [skipped] = [r for r in rows if r["target"] == "nobody_here"]
+    assert skipped["sent_at"] == "" and skipped["forum_answer"].startswith("not sent: not found")
+    assert "updated_at" not in rows[0]  # it was the planning time for every row
+
+
+def test_bulk_form_errors_sit_on_their_fields(moderator_client, sandbox_connection):
+    html = moderator_client.post(
+        reverse("forums:bulk-create"),
+        {"connections": [sandbox_connection.pk], "kind": "suspend", "targets": "alice",
+         "until": "soon"},
+    ).content.decode()  # fmt: skip
+    assert "Please correct the details below." in html
+    assert "reason: This field is required." not in html
+    reason_row = r'<div class="form-row errors">\s*<ul class="errorlist" id="id_reason_error">'
+    assert re.search(reason_row, html)
+    assert '"soon" is neither a date nor a duration' in html.replace("&quot;", '"')
+    assert "e.g. 7 days, 2 weeks, 2026-12-31" in html  # the same examples as single actions
+    assert not BulkAction.objects.exists()
+
+
+# --- issue 26, item 14 -----------------------------------------------------------------------
+def test_a_group_sync_names_its_target_groups(
+    moderator, viewer_client, nodebb_connection, nodebb_sandbox
+):
+    app = nodebb_sandbox.app
+    members = set(app.state.groups["Support Team"]["members"])
+    outsider = next(u for u in app.state.users.values() if u["uid"] > 2 and u["uid"] not in members)
+    action = bulk_action_propose(
+        actor=moderator, kind="group_sync",
+        params={"source": "Elsewhere: Support", "groups": {"Sandbox NodeBB": "support-team"},
+                "remove": False},
+        targets_by_connection={nodebb_connection: [f"add:{outsider['username']}"]},
+    )  # fmt: skip
+    assert engine.plan_action(action.pk).again_in is None
+    html = viewer_client.get(reverse("forums:bulk-detail", args=[action.pk])).content.decode()
+    parameters = html[html.index('id="parameters-heading"') :].split("</section>")[0]
+    assert "<dt>Target groups</dt><dd>Sandbox NodeBB: Support Team</dd>" in parameters
+    assert "support-team" not in html and "{&#x27;" not in html
+
+
+def test_the_csv_file_sits_right_below_the_targets(moderator_client, sandbox_connection):
+    """Issue 26, item 22: "…or a CSV file" is the other way to give the targets, so it is
+    drawn next to them (and still sent last, so a refused file loses no other field)."""
+    html = moderator_client.get(reverse("forums:bulk-create")).content.decode()
+    targets, csv_file = html.index('id="id_targets"'), html.index('id="id_csv_file"')
+    between = html[targets:csv_file]
+    assert "<fieldset" not in between and "kind-params" not in between
+    assert html.rindex("kind-params", 0, targets) < targets  # the details come before both
+    after = html[html.index(">", csv_file) : html.index('value="Make the plan"')]
+    assert 'name="' not in after  # the file is still the last field sent
+
+
+def test_an_action_waiting_for_approval_shows_its_plan_not_a_progress_bar(
+    moderator, viewer_client, sandbox_connection, discourse_sandbox
+):
+    names = usernames(discourse_sandbox, 3, not_in_group="translators")
+    action = propose_and_plan(
+        proposer=moderator,
+        connection=sandbox_connection,
+        kind="group_add",
+        targets=[*names, "nobody-by-this-name"],  # skipped while planning: not found
+        params={"group": "translators"},
+    )
+    assert action.state == BulkAction.State.PENDING_APPROVAL
+    html = viewer_client.get(reverse("forums:bulk-list")).content.decode()
+    table = html.split('id="bulk-table"')[1]  # (above it: actions no one can approve yet)
+    row = table.split(f">#{action.pk}</a>")[1].split("</tr>")[0]
+    assert "<progress" not in row
+    assert "Planned: 3 to change, 1 skipped" in row
+    page = viewer_client.get(reverse("forums:bulk-detail", args=[action.pk])).content.decode()
+    assert "<progress" not in page
+
+
+def test_a_run_waiting_for_forumdecks_pace_says_so_and_its_estimate_never_climbs(
+    moderator, approver, approver_client, sandbox_connection, discourse_sandbox
+):
+    from datetime import timedelta
+
+    from forums.bulk.services import bulk_action_cancel
+
+    action = propose_and_plan(
+        proposer=moderator,
+        connection=sandbox_connection,
+        kind="suspend",  # one call per person
+        targets=usernames(discourse_sandbox, 8),
+        params={"reason": "spam wave", "until": "7 days"},
+    )
+    # Four calls a minute: the run sends the window's four, then waits for Forumdeck's book.
+    type(sandbox_connection).objects.filter(pk=sandbox_connection.pk).update(requests_per_minute=4)
+    approve(action, approver)
+    engine.run_action(action.pk)
+    action.refresh_from_db()
+    assert action.state == BulkAction.State.RUNNING
+    note = action.last_error
+    assert note.startswith(
+        "Waiting for Forumdeck's pace for Sandbox Discourse (4 calls a minute): about "
+    )
+    assert "asked to wait" not in note and "rate limit" not in note
+    seconds = note.split("about ")[1].removesuffix(" s.")
+    assert seconds.isdigit()  # whole seconds, not 15.3929
+
+    assert 0 < selectors.progress(action).done < 8  # some sent, the rest waits
+    url = reverse("forums:bulk-detail", args=[action.pk])
+    html = approver_client.get(url).content.decode()
+    shown = escape(note)
+    assert shown in html and f'class="errornote">{shown}' not in html  # a wait, not an error
+    first = re.search(r"about (\d+) (s|min) left", html)
+    assert first is not None
+    # The run waited (as it does at a slow pace): the time spent must not raise the estimate.
+    BulkAction.objects.filter(pk=action.pk).update(
+        started_at=action.started_at - timedelta(minutes=5)
+    )
+    later = re.search(r"about (\d+) (s|min) left", approver_client.get(url).content.decode())
+    assert later is not None and later.groups() == first.groups()
+
+    # Cancelled while waiting: a finished action keeps no red "waiting" notice.
+    bulk_action_cancel(actor=moderator, action=action)
+    engine.run_action(action.pk)
+    action.refresh_from_db()
+    assert action.state == BulkAction.State.CANCELLED
+    page = approver_client.get(url).content.decode()
+    assert "Waiting for Forumdeck" not in page

@@ -108,9 +108,9 @@ def test_a_wrong_revoked_or_rotated_token_is_404_and_says_nothing(client, viewer
     assert [
         e.action for e in AuditEntry.objects.exclude(action__startswith="account.").order_by("id")
     ] == [
-        "calendar_feed_create",
-        "calendar_feed_rotate",
-        "calendar_feed_revoke",
+        "calendar_feed.create",
+        "calendar_feed.rotate",
+        "calendar_feed.revoke",
     ]
 
 

@@ -76,7 +76,7 @@ def test_htmx_gets_the_calendar_partial(viewer_client, sandbox_connection):
 def test_bad_input_gets_a_plain_message(viewer_client, sandbox_connection, app):
     html = viewer_client.get(reverse("forums:calendar-month"),
                              {"month": "9999-77", "tz": "Mars/Base"}).content.decode()  # fmt: skip
-    assert "Give a month as YYYY-MM" in html and "Select a valid choice" in html
+    assert "Give a month as YYYY-MM" in html and "“Mars/Base” is not a time zone" in html
     html = viewer_client.get(reverse("forums:calendar-agenda"), {"days": "5000"}).content.decode()
     assert "less than or equal to 92" in html
     html = viewer_client.get(reverse("forums:calendar-agenda"),
@@ -124,3 +124,17 @@ def test_making_a_feed_shows_its_address_once(viewer_client, sandbox_connection,
     assert url not in again and "Team" in again
     refused = viewer_client.post(reverse("forums:calendar-feeds"), {"name": "Empty"})
     assert refused.status_code == 422 and "This field is required" in refused.content.decode()
+
+
+def test_the_time_zone_is_searched_with_the_viewers_zone_first(viewer_client, sandbox_connection):
+    """Issue 26, item 16: a field to type in with its list of zones (the browser filters it),
+    the viewer's own zone first and the common ones next; "asia/tokyo" is Asia/Tokyo."""
+    viewer_client.cookies["forumdeck_tz"] = "Asia/Kolkata"
+    html = viewer_client.get(reverse("forums:calendar-month")).content.decode()
+    assert 'name="tz"' in html and 'list="id_tz-zones"' in html and '<select name="tz"' not in html
+    zones = html[html.index('<datalist id="id_tz-zones">') :].split("</datalist>")[0]
+    first = re.findall(r'<option value="([^"]+)"', zones)[:3]
+    assert first == ["Asia/Kolkata", "UTC", "America/Los_Angeles"]
+    assert 'label="Asia/Kolkata · your zone"' in zones and 'label="UTC · common"' in zones
+    typed = viewer_client.get(reverse("forums:calendar-month"), {"tz": "asia/tokyo"})
+    assert 'Times in <strong class="tz-shown">Asia/Tokyo</strong>' in typed.content.decode()

@@ -532,10 +532,17 @@ def test_find_users_lists_by_status_with_emails(client, sandbox):
         client.find_users(status=status, limit=3)
     lists = [r.path for r in sandbox.calls.records()]
     assert lists == [f"/admin/users/list/{flag}.json" for flag in (
-        "active", "active", "suspended", "silenced", "newuser", "staff")]  # fmt: skip
+        "active", "active", "suspended", "silenced", "new", "staff")]  # fmt: skip
     # needed to group accounts by e-mail; Discourse logs it in the staff action log
     assert all(parse_qs(r.query)["show_emails"] == ["true"] for r in sandbox.calls.records())
-    assert {u.trust_level for u in client.find_users(status="new", limit=20)} == {0}
+    # "New" is joined in the last 30 days (as on NodeBB and UserEcho), not trust level 0.
+    fresh = sandbox.add_person(username="fresh_face", email="fresh@example.net")
+    veteran = a_member(sandbox)
+    veteran["trust_level"], veteran["created_at"] = 0, datetime.now(UTC) - timedelta(days=900)
+    since = datetime.now(UTC) - timedelta(days=30)  # before the client's own cutoff
+    newcomers = client.find_users(status="new", limit=500)
+    assert fresh in {u.id for u in newcomers} and all(u.created_at >= since for u in newcomers)
+    assert veteran["id"] not in {u.id for u in newcomers}  # trust level 0, joined long ago
     assert client.find_users(limit=0) == []
     with pytest.raises(ValueError):
         client.find_users(status="pending")

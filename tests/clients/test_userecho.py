@@ -615,3 +615,31 @@ def test_an_unreachable_project_says_so(userecho_sandbox):
     )
     report = client.health_check()
     assert report.reachable is False and "refused" in report.error
+
+
+# --- issue 26, item 13 -----------------------------------------------------------------------
+def test_the_later_routes_note_promises_only_what_a_page_offers(userecho, userecho_sandbox):
+    later(userecho_sandbox)
+    notes = " ".join(userecho().health_check().notes)
+    assert "deleting users is offered" in notes
+    assert "group" not in notes  # no page changes one user's groups
+
+
+def test_a_missing_user_in_words_forumdeck_does_not_know_is_gone(userecho, userecho_sandbox):
+    """Errors may come with 200 and any wording (ENDPOINTS.md 1.5): the client re-reads what
+    must work and then calls the user gone, instead of "UserEcho refused"."""
+    app = userecho_sandbox.app
+    app.configure(error_http_status="200")
+    own_path_user = app.path_user
+
+    def odd_words(request, user_id):
+        if user_id == UNKNOWN:
+            return app.fail("invalid", "Object matching query does not exist")
+        return own_path_user(request, user_id)
+
+    app.path_user = odd_words
+    try:
+        with pytest.raises(ForumNotFound, match=f"no user #{UNKNOWN} now"):
+            userecho().get_user(user_id=UNKNOWN)
+    finally:
+        del app.path_user

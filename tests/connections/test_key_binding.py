@@ -165,11 +165,18 @@ def test_an_approved_action_goes_stale_when_its_forum_changes(
     )
     approve(action, approver)
     change = {k: (new_host.url if v == "NEW_HOST" else v) for k, v in change.items()}
-    connection_update(
-        actor=admin_user,
-        connection=ForumConnection.objects.get(pk=sandbox_connection.pk),
-        **change,
-    )
+    # The connection's page refuses the edit while the approved action waits...
+    with pytest.raises(ValidationError, match="is queued or running on Sandbox Discourse"):
+        connection_update(
+            actor=admin_user,
+            connection=ForumConnection.objects.get(pk=sandbox_connection.pk),
+            **change,
+        )
+    # ...and one made past it (a shell, say) is caught when the run starts.
+    stored = ForumConnection.objects.get(pk=sandbox_connection.pk)
+    for field, value in change.items():
+        setattr(stored, field, value)
+    stored.save()
     discourse_sandbox.app.calls.clear()
     engine.run_action(action.pk)
     action.refresh_from_db()

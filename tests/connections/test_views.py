@@ -265,7 +265,7 @@ def test_a_forum_whose_book_is_full_shows_busy_on_its_card_without_calling_it(
 ):
     """Health checks take their slots from the same book as bulk runs: when a run has just
     sent the window's allowance, the card says so at once instead of meeting the forum's 429."""
-    from forums.bulk.pacing import get_pacer
+    from forums.pacing import get_pacer
     from tests.bulk.helpers import booked_calls
 
     sandbox_connection.requests_per_minute = 60  # 60 in any minute, Discourse's default
@@ -322,3 +322,88 @@ def test_a_window_that_allows_less_than_one_request_is_refused(admin_client_):
         response.content.decode()
     )
     assert not ForumConnection.objects.exists()
+
+
+# --- issue 26, items 12 and 14 ---------------------------------------------------------------
+def test_the_edit_page_does_not_point_to_itself(admin_client_, discourse_sandbox):
+    """The list says "Check both (Edit this forum)"; on the edit page that pointer is gone and
+    the explanation stays."""
+    connection = ForumConnectionFactory(
+        name="Wrong key", base_url=discourse_sandbox.url, api_key="not-the-sandbox-key",
+        api_username="system", enabled=False,
+    )  # fmt: skip
+    listed = admin_client_.post(
+        reverse("forums:connection-test", args=[connection.pk]), headers={"HX-Request": "true"}
+    ).content.decode()
+    assert "Check both (Edit this forum)." in listed
+    html = admin_client_.get(reverse("forums:connection-update", args=[connection.pk])).content
+    html = html.decode()
+    assert "Its last test failed" in html
+    assert "Discourse refused the credentials" in html and "scope for this call." in html
+    assert "Edit this forum" not in html and "Check both" not in html
+
+
+def test_a_nodebb_test_that_sent_nothing_is_not_called_reachable(admin_client_, nodebb_sandbox):
+    connection = ForumConnectionFactory(
+        name="Master without uid", platform="nodebb", base_url=nodebb_sandbox.url,
+        api_key="any-token", api_username="", settings={"master_token": True},
+    )  # fmt: skip
+    nodebb_sandbox.app.calls.clear()
+    html = admin_client_.post(
+        reverse("forums:connection-test", args=[connection.pk]), headers={"HX-Request": "true"}
+    ).content.decode()
+    assert nodebb_sandbox.app.calls.records() == []  # refused before sending
+    assert "Reachable: not asked: nothing was sent" in html
+    assert "Reachable: yes" not in html
+    assert "give that user&#x27;s uid (a number)" in html
+    entry = AuditEntry.objects.get(action="connection.test")
+    assert entry.details["reachable"] is None
+
+
+def _demo_userecho() -> ForumConnection:
+    """Demo UserEcho as `make demo` stores it (its own command, its own values)."""
+    import io
+
+    from django.core.management import call_command
+
+    call_command("demo_connections", "userecho=http://127.0.0.1:9", stdout=io.StringIO())
+    return ForumConnection.objects.get(platform="userecho")
+
+
+def test_the_demo_userecho_forum_is_disabled_without_its_key(admin_client_):
+    connection = _demo_userecho()
+    response = admin_client_.post(reverse("forums:connection-toggle", args=[connection.pk]))
+    assert response.status_code == 302
+    page = admin_client_.get(response["Location"]).content.decode()
+    assert f"{connection.name} is disabled." in page
+    connection.refresh_from_db()
+    assert not connection.enabled
+    assert AuditEntry.objects.filter(action="connection.update", target=connection.name).exists()
+
+
+# As the form shows the stored value, and as the form's help asks ("UserEcho: leave empty").
+@pytest.mark.parametrize("acting_user", ["1", ""])
+def test_the_demo_userecho_forum_saved_unchanged_does_not_ask_for_its_key(
+    admin_client_, acting_user
+):
+    connection = _demo_userecho()
+    url = reverse("forums:connection-update", args=[connection.pk])
+    response = admin_client_.post(
+        url,
+        {
+            "name": connection.name,
+            "platform": "userecho",
+            "base_url": connection.base_url,
+            "api_username": acting_user,
+            "api_key": "",
+            "requests_per_minute": connection.requests_per_minute,
+            "rate_window_seconds": connection.rate_window_seconds,
+            "enabled": "on",
+        },
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "enter the API key again" not in html
+    assert f"Saved {connection.name}" in html
+    connection.refresh_from_db()
+    assert connection.enabled  # its reaching settings did not change: it stays enabled

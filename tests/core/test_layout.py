@@ -8,21 +8,18 @@ import re
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Permission
+from django.urls import NoReverseMatch, reverse
+
+from forums.core.areas import Area, area, area_packages
 
 ROOT = Path(__file__).resolve().parents[2]
 FORUMS = ROOT / "forums"
-AREAS = [
-    "connections",
-    "audit",
-    "people",
-    "bulk",
-    "accounts",
-    "backups",
-    "calendar",
-    "groups",
-    "tags",
-    "index",
-]
+# The areas are found, not listed: every sub-package of forums/ that registers one (area.py).
+AREAS = area_packages()
+# Sub-packages of forums/ that are not areas: shared layers and tooling.
+NOT_AREAS = {"core", "web", "clients", "sandbox", "management", "migrations", "templatetags"}
+MODULES = ("selectors", "forms", "views", "urls")
 
 
 def _modules() -> dict[str, Path]:
@@ -99,13 +96,121 @@ def test_no_import_cycles_between_modules():
     assert cycles == [], f"modules that import each other: {cycles}"
 
 
-@pytest.mark.parametrize("area", AREAS)
-def test_each_area_has_the_same_few_modules(area):
-    folder = FORUMS / area
-    for module in ("services", "selectors", "forms", "views", "urls"):
-        assert (folder / f"{module}.py").exists() or (folder / module).is_dir(), (area, module)
-    assert (ROOT / "templates" / area).is_dir()
-    assert (ROOT / "tests" / area).is_dir()
+def _written_action_ids(folder: Path) -> set[str]:
+    """The audit ids an area's code writes (``action="group.create"``)."""
+    found: set[str] = set()
+    for path in folder.rglob("*.py"):
+        found |= set(re.findall(r'action="([a-z_]+\.[a-z_]+)"', path.read_text()))
+    return found
+
+
+def _required_permissions(folder: Path) -> set[str]:
+    """The permissions an area's views ask for (``@requires("view_backups")``)."""
+    views = folder / "views.py"
+    if not views.exists():
+        return set()
+    named = re.findall(r'@requires\("([\w.]+)"\)', views.read_text())
+    return {p if "." in p else f"forums.{p}" for p in named}
+
+
+def recipe_problems(name: str, registered: Area | None, root: Path = ROOT) -> list[str]:
+    """Every step of docs/architecture.md's "To add an area" this area skipped, in words."""
+    folder = root / "forums" / name
+    problems: list[str] = []
+    if registered is None:
+        return [f"{name}: area.py registers no Area (forums.core.areas.register)"]
+    # The audit log writes nothing of its own: its writer is forums.core.audit.
+    modules = MODULES if name == "audit" else ("services", *MODULES)
+    problems += [
+        f"{name}: no {module}.py"
+        for module in modules
+        if not (folder / f"{module}.py").exists() and not (folder / module).is_dir()
+    ]
+    urls = (root / "forums" / "urls.py").read_text()
+    if f'include("forums.{name}.urls")' not in urls:
+        problems.append(f"{name}: forums/urls.py does not include forums.{name}.urls")
+    if not (root / "templates" / name).is_dir():
+        problems.append(f"{name}: no templates/{name}/")
+    if not (root / "tests" / name).is_dir():
+        problems.append(f"{name}: no tests/{name}/")
+    if not registered.nav.label or not registered.nav.url_name:
+        problems.append(f"{name}: no navigation entry")
+    if not registered.permissions:
+        problems.append(f"{name}: registers no permissions")
+    asked = _required_permissions(folder)
+    declared = {p for each in map(area, AREAS) if each for p in each.permissions}
+    problems += [
+        f"{name}: its views require {p}, which no area registers" for p in sorted(asked - declared)
+    ]
+    labels = set(registered.labels) | set(
+        registered.label_source() if registered.label_source else ()
+    )
+    problems += [
+        f"{name}: writes audit id {a!r} without registering its label"
+        for a in sorted(_written_action_ids(folder) - labels)
+    ]
+    return problems
+
+
+def test_the_areas_are_found_not_listed():
+    assert {"connections", "people", "bulk", "audit", "accounts", "groups", "tags"} <= set(AREAS)
+    folders = {p.name for p in FORUMS.iterdir() if (p / "__init__.py").exists()}
+    # A package with pages that does not register is an area that skipped its area.py.
+    unregistered = [
+        f for f in sorted(folders - NOT_AREAS - set(AREAS)) if (FORUMS / f / "views.py").exists()
+    ]
+    assert unregistered == []
+
+
+@pytest.mark.parametrize("name", AREAS)
+def test_each_area_follows_the_recipe(name):
+    assert recipe_problems(name, area(name)) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", AREAS)
+def test_each_areas_menu_entry_leads_to_its_own_pages_and_its_permissions_exist(name):
+    registered = area(name)
+    url = reverse(registered.nav.url_name)
+    assert url.startswith("/")
+    names = {p.name for p in __import__(registered.urls, fromlist=["x"]).urlpatterns}
+    assert registered.nav.url_name.removeprefix("forums:") in names
+    existing = {
+        f"{app}.{codename}"
+        for app, codename in Permission.objects.values_list("content_type__app_label", "codename")
+    }
+    assert sorted(set(registered.permissions) - existing) == []
+
+
+def test_a_skipped_recipe_step_is_named(tmp_path):
+    """The recipe check itself: a new area that skipped each step hears about each one."""
+    (tmp_path / "forums" / "survey").mkdir(parents=True)
+    (tmp_path / "forums" / "survey" / "views.py").write_text(
+        '@requires("forums.answer_surveys")\ndef page(request):\n'
+        '    audit_record(action="survey.close")\n'
+    )
+    (tmp_path / "forums" / "urls.py").write_text("urlpatterns = []\n")
+    assert recipe_problems("survey", None, tmp_path) == [
+        "survey: area.py registers no Area (forums.core.areas.register)"
+    ]
+    from forums.core.areas import NavEntry
+
+    bare = Area(name="survey", nav=NavEntry("", "", "", order=99))
+    problems = recipe_problems("survey", bare, tmp_path)
+    for step in (
+        "no services.py",
+        "no urls.py",
+        "forums/urls.py does not include forums.survey.urls",
+        "no templates/survey/",
+        "no tests/survey/",
+        "no navigation entry",
+        "registers no permissions",
+        "its views require forums.answer_surveys, which no area registers",
+        "writes audit id 'survey.close' without registering its label",
+    ):
+        assert f"survey: {step}" in problems
+    with pytest.raises(NoReverseMatch):
+        reverse("forums:survey-list")
 
 
 def test_no_second_views_or_forms_module_per_area():

@@ -92,3 +92,24 @@ def test_roles_exist_with_their_permissions(db):
     assert "moderate_forum_users" in perms["Moderator"]
     assert "view_forumconnection" in perms["Viewer"]
     assert {"add_forumconnection", "delete_forumconnection", "change_user"} <= perms["Admin"]
+
+
+def test_the_role_groups_hold_what_the_areas_declare_and_build_on_each_other():
+    from django.contrib.auth.models import Group
+
+    from forums.core.areas import areas
+    from forums.roles import ADMIN, APPROVER, MODERATOR, VIEWER, role_permissions
+
+    held = {
+        group.name: {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()}
+        for group in Group.objects.prefetch_related("permissions__content_type")
+    }
+    assert {role: set(perms) for role, perms in role_permissions().items()} == {
+        role: held[role] for role in (VIEWER, MODERATOR, APPROVER, ADMIN)
+    }
+    assert held[VIEWER] < held[MODERATOR] < held[ADMIN] and held[APPROVER] < held[ADMIN]
+    # Four eyes: who proposes does not approve, and the other way round.
+    assert "forums.approve_bulkaction" not in held[MODERATOR]
+    assert "forums.propose_bulkaction" not in held[APPROVER]
+    declared = {p for area in areas() for p in area.permissions}
+    assert held[ADMIN] == declared

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from forums.audit.services import audit_record
+from forums.core.audit import audit_record
 
 pytestmark = pytest.mark.django_db
 FLEET = {"HX-Request": "true", "HX-Target": "fleet-panel"}
@@ -29,7 +29,7 @@ def test_the_overview_loads_the_fleet_panel_on_its_own(viewer_client, sandbox_co
 
 def test_the_fleet_panel_adds_up_every_forum(viewer_client, viewer, sandbox_connection,
                                               nodebb_connection, discourse_sandbox):  # fmt: skip
-    audit_record(actor=viewer, action="backup_start", connection=sandbox_connection,
+    audit_record(actor=viewer, action="backup.start", connection=sandbox_connection,
                  target="Sandbox Discourse")  # fmt: skip
     response = viewer_client.get(reverse("overview"), headers=FLEET)
     html = response.content.decode()

@@ -21,8 +21,8 @@ def vera(make_user):
     return make_user("vera", VIEWER)
 
 
-@pytest.mark.parametrize("login_url", ["/accounts/login/", "/admin/login/"])
-def test_wrong_passwords_lock_the_account_and_the_page_says_so(client, vera, login_url, settings):
+def test_wrong_passwords_lock_the_account_and_the_page_says_so(client, vera, settings):
+    login_url = "/accounts/login/"
     assert settings.AXES_FAILURE_LIMIT == 5
     for _ in range(4):
         wrong = _sign_in(client, login_url, "vera", "guess")
@@ -34,11 +34,31 @@ def test_wrong_passwords_lock_the_account_and_the_page_says_so(client, vera, log
     assert "Too many failed sign-ins for “vera”" in html
     assert "paused for 15 minutes" in html
     # Now even the right password does not sign in, on either form.
-    for url in ("/accounts/login/", "/admin/login/"):
-        right = _sign_in(client, url, "vera", PASSWORD)
-        assert right.status_code == 429
-        assert "Too many failed sign-ins" in right.content.decode()
+    right = _sign_in(client, login_url, "vera", PASSWORD)
+    assert right.status_code == 429
+    assert "Too many failed sign-ins" in right.content.decode()
+    admin_form = _sign_in(client, "/admin/login/", "vera", PASSWORD)
+    assert admin_form.status_code == 302
+    assert admin_form["Location"].startswith("/accounts/login/")
     assert client.get(reverse("overview")).status_code == 302  # still signed out
+
+
+def test_the_admin_sign_in_is_the_sign_in_page_so_no_form_skips_lockouts_or_second_factors(
+    client, vera
+):
+    """The Django admin's own form would sign in with a password alone (no lockout page, no
+    second factor): it sends people to the site's sign-in page and signs nobody in."""
+    page = client.get("/admin/login/")
+    assert page.status_code == 302 and page["Location"].startswith("/accounts/login/")
+    for _ in range(6):
+        posted = _sign_in(client, "/admin/login/", "vera", "guess")
+        assert posted.status_code == 302 and posted["Location"].startswith("/accounts/login/")
+    posted = _sign_in(client, "/admin/login/", "vera", PASSWORD)
+    assert posted["Location"].startswith("/accounts/login/")
+    assert client.get(reverse("overview")).status_code == 302  # not signed in by that form
+    # Those posts counted nothing: the sign-in page still takes the right password.
+    assert _sign_in(client, "/accounts/login/", "vera", PASSWORD).status_code == 302
+    assert client.get(reverse("overview")).status_code == 200
 
 
 def test_a_successful_sign_in_resets_the_count(client, vera):

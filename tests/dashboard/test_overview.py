@@ -155,3 +155,21 @@ def test_two_requests_wanting_one_forums_health_share_one_check(
     assert all(r.ok for r in reports)
     assert len({r.checked_at for r in reports}) == 1
     assert discourse_sandbox.app.calls.count("GET", "/site/basic-info.json") == 1
+
+
+# --- issue 26, item 13 -----------------------------------------------------------------------
+def test_a_review_queue_that_could_not_be_read_is_not_called_not_offered(
+    viewer_client, userecho_connection, userecho_sandbox
+):
+    app = userecho_sandbox.app
+    app.forum_topics = lambda request, forum_id: app.server_error(500)
+    try:
+        html = viewer_client.get(reverse("overview") + "?wait=1&fleet=1").content.decode()
+    finally:
+        del app.forum_topics
+    card = html[html.index(f'id="forum-card-{userecho_connection.pk}"') :].split("</article>")[0]
+    review = card[card.index("<dt>Review queue</dt>") :].split("</div>")[0]
+    assert "could not be read this time" in review and "not offered" not in review
+    assert "The topics waiting for review are not available." in card
+    fleet = html[html.index('id="fleet-reviews"') :].split("</section>")[0]
+    assert "Sandbox UserEcho: " in fleet and "not offered" not in fleet

@@ -370,3 +370,24 @@ def test_the_first_admins_password_follows_the_banners_and_ends_the_first_run(
     # Once more at the very end, after everything stopped.
     assert final.rstrip().endswith("=" * 72)
     assert final.count(f"password: {password}") == 2
+
+
+@pytest.mark.django_db
+def test_the_demo_names_its_sandbox_forums_as_their_software_spells_them(monkeypatch):
+    """Issue 26, item 22: "Demo Discourse forum (sandbox)", not "Demo discourse sandbox"."""
+    import io
+
+    from dashboard.management.commands.runstack import Command
+
+    for platform in ("DISCOURSE", "NODEBB", "USERECHO"):
+        monkeypatch.setenv(f"FORUMDECK_DEMO_{platform}_PORT", "0")  # any free port
+    out = io.StringIO()
+    sandboxes = Command(stdout=out)._start_demo()
+    try:
+        said = out.getvalue()
+    finally:
+        for sandbox in sandboxes:
+            sandbox.stop()
+    for name in ("Demo Discourse", "Demo NodeBB", "Demo UserEcho"):
+        assert f"{name} forum (sandbox) at http://127.0.0.1:" in said
+    assert "discourse sandbox" not in said.lower()

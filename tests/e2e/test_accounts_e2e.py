@@ -1,6 +1,6 @@
-"""People & roles in Chromium: an Admin adds an Approver, a second Admin confirms it, and the
-new account approves someone else's action; an Admin's own second account cannot approve
-theirs. At desktop and phone width."""
+"""People & roles in Chromium: an Admin adds an Approver, which waits until a second Admin
+confirms it, and the new account approves someone else's action; an Admin's own second account
+cannot approve theirs, even once confirmed. At desktop and phone width."""
 
 from __future__ import annotations
 
@@ -52,19 +52,23 @@ def test_a_new_approver_waits_for_a_second_admin_then_approves(
 
     sign_in(page, live_server, "ada", "pw-ada-123")
     add_account(page, "april", "Approver")
-    expect(page.get_by_role("cell", name="account created with roles: Approver")).to_be_visible()
+    expect(
+        page.get_by_text("Approver waits for a second Admin, independent of you")
+    ).to_be_visible()
+    pending = page.locator(".pending-changes li", has_text="grant Approver")
+    expect(pending.get_by_role("button", name="Withdraw")).to_be_visible()
+    expect(pending.get_by_role("button", name="Confirm")).to_have_count(0)
     page.get_by_role("button", name="Sign out").click()
 
     sign_in(page, live_server, "april", PASSWORD)
     page.goto(f"{live_server.url}/forums/bulk/{action.pk}/")
-    expect(page.get_by_text("approvals wait 24 hours")).to_be_visible()
     expect(page.get_by_role("button", name="Approve and run")).to_have_count(0)
     page.get_by_role("button", name="Sign out").click()
 
     sign_in(page, live_server, "ben", "pw-ben-123")
     page.get_by_role("link", name="People & roles").click()
     waiting = page.locator(".waiting-changes li", has_text="april")
-    expect(waiting).to_contain_text("by ada")
+    expect(waiting).to_contain_text("asked by ada")
     waiting.get_by_role("button", name="Confirm").click()
     expect(page.get_by_text("Confirmed: april")).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
@@ -79,13 +83,22 @@ def test_an_admins_second_account_cannot_approve_the_admins_action(
     page, live_server, make_user, sandbox_connection, discourse_sandbox
 ):
     ada = make_user("ada", ADMIN, is_staff=True)
+    make_user("ben", ADMIN, is_staff=True)
     action = planned(ada, sandbox_connection, discourse_sandbox)
     sign_in(page, live_server, "ada", "pw-ada-123")
     add_account(page, "puppet", "Approver")
     page.get_by_role("button", name="Sign out").click()
+    # ben, fooled, confirms the grant: puppet is an Approver, but still in ada's hands.
+    sign_in(page, live_server, "ben", "pw-ben-123")
+    page.get_by_role("link", name="People & roles").click()
+    page.locator(".waiting-changes li", has_text="puppet").get_by_role(
+        "button", name="Confirm"
+    ).click()
+    expect(page.get_by_text("Confirmed: puppet")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
     sign_in(page, live_server, "puppet", PASSWORD)
     page.goto(f"{live_server.url}/forums/bulk/{action.pk}/")
-    expect(page.get_by_text("you cannot approve what ada proposes")).to_be_visible()
+    expect(page.get_by_text("You cannot approve what ada proposes")).to_be_visible()
     expect(page.get_by_role("button", name="Approve and run")).to_have_count(0)
 
 

@@ -46,8 +46,8 @@ def test_back_up_now_and_watch_it_reach_done(page, live_server, make_user, sandb
         .order_by("id")
         .values_list("action", "outcome")
     ) == [
-        ("backup_start", "success"),
-        ("backup_finish", "success"),
+        ("backup.start", "success"),
+        ("backup.finish", "success"),
     ]
 
 
@@ -150,3 +150,26 @@ def test_every_new_page_fits_a_360_px_phone(page, live_server, make_user, sandbo
         page.goto(live_server.url + path)
         widths[name] = page.evaluate("document.documentElement.scrollWidth")
     assert all(width <= 360 for width in widths.values()), widths
+
+
+@pytest.mark.parametrize("width", [1366, 360])
+def test_the_time_zone_is_found_by_typing_with_ones_own_first(
+    page, live_server, make_user, sandbox_connection, width
+):
+    """Issue 26, item 16: type part of a zone's name, Enter shows the month in it; the list
+    starts with the browser's zone (Europe/Berlin here), then the common ones."""
+    make_user("vera", "Viewer")
+    page.set_viewport_size({"width": width, "height": 800})
+    sign_in(page, live_server, "vera", "pw-vera-123")
+    page.goto(f"{live_server.url}/forums/calendar/")
+    field = page.get_by_label("Time zone")
+    zones = page.locator(f"datalist#{field.get_attribute('list')} option")
+    assert zones.evaluate_all("os => os.slice(0, 2).map(o => o.value)") == [
+        "Europe/Berlin", "UTC",
+    ]  # fmt: skip
+    field.focus()
+    page.keyboard.type("asia/tokyo")
+    page.keyboard.press("Enter")
+    expect(page.locator(".tz-shown")).to_have_text("Asia/Tokyo")
+    expect(page.get_by_label("Time zone")).to_have_value("Asia/Tokyo")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width

@@ -1,6 +1,7 @@
-"""Groups and tags across both sandbox forums, in Chromium, with a real Celery worker running
-every approved action: create a group on both and add 30 members from a CSV; rename a tag on
-every forum; sync a group from one forum to the other until the difference vanishes."""
+"""Groups and tags across the Discourse and NodeBB sandboxes, in Chromium, with a real Celery
+worker running every approved action: create a group on both and add 30 members from a CSV;
+rename a tag on every forum; sync a group from one forum to the other until the difference
+vanishes."""
 
 from __future__ import annotations
 
@@ -180,3 +181,28 @@ def test_groups_and_tags_fit_a_phone(page, live_server, people, sandbox_connecti
         page.goto(live_server.url + path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, (path, width)
+
+
+@pytest.mark.parametrize("width", [1366, 360])
+def test_the_sync_form_never_offers_the_source_groups_own_forum(
+    page, live_server, people, sandbox_connection, nodebb_connection, width
+):
+    """Issue 26, item 20: choosing a source hides its forum among the targets at once."""
+    page.set_viewport_size({"width": width, "height": 800})
+    sign_in(page, live_server, "moe", "pw-moe-123")
+    page.goto(f"{live_server.url}/forums/groups/sync/")
+    discourse = page.get_by_label("Sandbox Discourse", exact=True)
+    nodebb = page.get_by_label("Sandbox NodeBB", exact=True)
+    expect(discourse).to_be_visible()
+    page.get_by_label("Source group:", exact=True).select_option(
+        f"{sandbox_connection.pk}:translators"
+    )
+    expect(discourse).to_be_hidden()
+    expect(page.get_by_label("Group on Sandbox Discourse")).to_be_hidden()
+    expect(nodebb).to_be_visible()
+    page.get_by_label("Source group:", exact=True).select_option(
+        f"{nodebb_connection.pk}:translators"
+    )
+    expect(discourse).to_be_visible()
+    expect(nodebb).to_be_hidden()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width

@@ -69,3 +69,26 @@ def test_without_javascript_a_link_shows_every_card(
         expect(page.locator("#fleet-reviews")).to_contain_text("Waiting in review queues")
     finally:
         context.close()
+
+
+# The size a chart's words are drawn at on screen: the SVG scales its 10-unit text with it.
+CHART_TEXT_PX = """() => [...document.querySelectorAll(".bar-chart")].flatMap(svg => {
+  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  return [...svg.querySelectorAll("text")].map(
+    t => Math.round(parseFloat(getComputedStyle(t).fontSize) * scale * 10) / 10);
+})"""
+
+
+@pytest.mark.parametrize("width", [1366, 360])
+def test_the_chart_labels_are_readable(
+    page, live_server, make_user, sandbox_connection, nodebb_connection, width
+):
+    """Issue 26, item 22: at least 11 px on screen, at a desk and on a phone."""
+    make_user("ada", "Admin", "Moderator", "Approver", is_staff=True)
+    page.set_viewport_size({"width": width, "height": 844})
+    sign_in(page, live_server, "ada", "pw-ada-123")
+    expect(page.locator("#fleet-reviews")).to_contain_text("Waiting in review queues")
+    expect(page.locator(".bar-chart").first).to_be_visible()
+    sizes = page.evaluate(CHART_TEXT_PX)
+    assert sizes and min(sizes) >= 11, sizes
+    assert_fits(page, f"overview at {width} px")

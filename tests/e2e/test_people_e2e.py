@@ -1,4 +1,5 @@
-"""Find a person on both sandbox forums, act on one, then ban them everywhere: in Chromium."""
+"""Find a person on the Discourse and NodeBB sandboxes, act on one, then ban them everywhere: in
+Chromium."""
 
 from __future__ import annotations
 
@@ -149,3 +150,21 @@ def test_a_slow_forum_holds_back_only_its_own_line(
     page.get_by_role("button", name="Propose a bulk action…").click()
     expect(page.get_by_role("button", name="Make the plan")).to_be_visible()
     expect(page.locator("#content")).to_contain_text("robin_vale")
+
+
+def test_enter_on_suspend_opens_the_form_with_the_focus_in_its_first_field(
+    page, live_server, make_user, robin, sandbox_connection
+):
+    """Issue 26, item 17: a keyboard user types straight on."""
+    make_user("moe", "Moderator")
+    sign_in(page, live_server, "moe", "pw-moe-123")
+    page.goto(f"{live_server.url}/forums/people/{sandbox_connection.pk}/{robin['discourse']}/")
+    suspend = page.get_by_role("link", name="Suspend", exact=True)
+    suspend.focus()
+    page.keyboard.press("Enter")
+    panel = page.locator("#moderation-panel")
+    expect(panel.locator("form")).to_be_visible()
+    first = panel.locator("form input:not([type=hidden]), form select, form textarea").first
+    expect(first).to_be_focused()
+    page.keyboard.type("2031-01-15")  # straight into the field
+    expect(first).to_have_value("2031-01-15")

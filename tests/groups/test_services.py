@@ -1,5 +1,5 @@
-"""Changing groups on both sandbox forums: each verb, the bad input refused before anything is
-sent, the forum refusing, and the audit log holding the forum's answer."""
+"""Changing groups on the Discourse and NodeBB sandboxes: each verb, the bad input refused
+before anything is sent, the forum refusing, and the audit log holding the forum's answer."""
 
 from __future__ import annotations
 
@@ -204,7 +204,8 @@ def test_members_of_a_vanished_group_are_refused_before_proposing(
 # --- sync -------------------------------------------------------------------------------------
 @pytest.fixture
 def shared_people(discourse_sandbox, nodebb_sandbox):
-    """Five people on both forums (other usernames on NodeBB), in Discourse's translators."""
+    """Five people on the Discourse and NodeBB sandboxes (other usernames on NodeBB), in
+    Discourse's translators."""
     d, n = discourse_sandbox.app, nodebb_sandbox.app
     group = d_group(discourse_sandbox, "translators")
     for i in range(5):

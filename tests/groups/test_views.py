@@ -177,6 +177,19 @@ def test_add_members_from_a_csv_with_the_group_chosen_on_its_page(moderator_clie
     assert action.items.count() == 4  # alice and bob on both forums
 
 
+def test_a_junk_paste_stops_the_members_form_as_it_stops_the_bulk_form(moderator_client, both):
+    discourse, _ = both
+    url = reverse("forums:group-members-change", args=[discourse.pk, "translators", "add"])
+    html = moderator_client.post(
+        url, {"connections": [discourse.pk], "targets": "alice\nwhat is this?\nbob"}
+    ).content.decode()
+    # The same words as the bulk form (tests/bulk/test_views.py): one shared clean.
+    assert "1 line(s) cannot be read (listed below)" in html
+    assert "line 2: <code>what is this?</code>" in html
+    assert "Leave out the lines listed above and propose the rest" in html
+    assert not BulkAction.objects.exists()
+
+
 def test_sync_page_shows_the_difference_then_proposes(
     moderator_client, both, discourse_sandbox, nodebb_sandbox
 ):
@@ -276,3 +289,34 @@ def test_a_forum_without_member_lists_says_so_and_offers_no_member_actions(
     assert "Sandbox UserEcho" not in sync  # no member list: neither source nor target
     table = moderator_client.get(reverse("forums:group-list"), {"q": "beta"}).content.decode()
     assert "Beta testers" in table and "Sandbox UserEcho" in table
+
+
+# --- issue 26, items 15 and 20 ---------------------------------------------------------------
+def test_the_sync_page_does_not_offer_the_source_groups_own_forum(moderator_client, both):
+    discourse, nodebb = both
+    url = reverse("forums:group-sync")
+    before = moderator_client.get(url).content.decode()
+    assert f'name="targets" value="{discourse.pk}"' in before  # no source yet: every forum
+    page = moderator_client.get(url, {"source": f"{discourse.pk}:translators"}).content.decode()
+    assert f'name="targets" value="{nodebb.pk}"' in page
+    assert f'name="targets" value="{discourse.pk}"' not in page
+    assert "Group on Sandbox Discourse" not in page and "Group on Sandbox NodeBB" in page
+    # A forged one is still refused in words.
+    forged = moderator_client.post(url, {"source": f"{discourse.pk}:translators",
+                                         "targets": [discourse.pk], "preview": "1"})  # fmt: skip
+    assert "cannot be the source group" in forged.content.decode()
+
+
+def test_an_empty_groups_page_says_how_to_get_a_forum(admin_user, viewer):
+    from django.test import Client
+
+    admin_client_, viewer_client = Client(), Client()
+    admin_client_.force_login(admin_user)
+    viewer_client.force_login(viewer)
+    url = reverse("forums:group-list")
+    html = admin_client_.get(url).content.decode()
+    assert "No enabled forum to ask." in html
+    assert f'href="{reverse("forums:connection-create")}">Connect a forum</a>' in html
+    viewer = viewer_client.get(url).content.decode()
+    assert "Ask a Forumdeck Admin to connect one." in viewer
+    assert reverse("forums:connection-create") not in viewer

@@ -22,7 +22,7 @@ EMAIL = "kim.lee@example.org"
 
 @pytest.fixture
 def kim(discourse_sandbox, nodebb_sandbox, sandbox_connection, nodebb_connection):
-    """One person with an account on both sandbox forums (different usernames)."""
+    """One person with an account on the Discourse and NodeBB sandboxes (different usernames)."""
     return {
         "discourse": discourse_sandbox.app.add_person(
             username="kim_lee", email=EMAIL, name="Kim Lee"
@@ -108,6 +108,49 @@ def test_person_page_offers_each_forum_its_own_actions(
     assert ">Suspend<" not in nodebb_page and "Moderation history on Sandbox NodeBB" in nodebb_page
 
 
+def test_the_person_page_offers_only_the_actions_that_fit_the_account(
+    moderator_client, kim, sandbox_connection, discourse_sandbox
+):
+    url = reverse("forums:person-detail", args=[sandbox_connection.pk, kim["discourse"]])
+
+    def buttons() -> list[str]:
+        html = moderator_client.get(url).content.decode()
+        panel = html.split('id="action-buttons"')[1].split("</div>")[0]
+        return re.findall(r">([^<>]+)</a>", panel)
+
+    active = buttons()  # an active account that nobody penalised
+    assert "Suspend" in active and "Silence" in active and "Deactivate" in active
+    assert not {"Unsuspend", "Unsilence", "Approve", "Activate"} & set(active)
+
+    user = discourse_sandbox.app.users[kim["discourse"]]
+    user["approved"] = False
+    assert "Approve" not in buttons()  # the forum does not make accounts wait: nothing to do
+    # A forum where accounts wait for approval: Discourse then says whether each one is.
+    discourse_sandbox.app.config.must_approve_users = True
+    user["suspended_till"] = timezone.now() + timedelta(days=3)
+    user["suspended_at"] = timezone.now()
+    user["approved"], user["active"] = False, False
+    changed = buttons()
+    assert "Unsuspend" in changed and "Suspend" not in changed
+    assert "Activate" in changed and "Deactivate" not in changed
+    assert "Approve" not in changed  # Discourse approves only an active account
+
+    user["active"] = True
+    assert "Approve" in buttons()
+
+
+def test_after_suspending_the_buttons_offer_unsuspend(moderator_client, kim, sandbox_connection):
+    url = reverse("forums:person-action", args=[sandbox_connection.pk, kim["discourse"], "suspend"])
+    done = moderator_client.post(
+        url,
+        {"username": "kim_lee", "reason": "Spam links", "until": "7 days"},
+        headers={"HX-Request": "true"},
+    ).content.decode()
+    buttons = done.split('id="action-buttons"')[1].split("</div>")[0]
+    assert 'hx-swap-oob="true"' in buttons.split(">")[0]
+    assert ">Unsuspend<" in buttons and ">Suspend<" not in buttons
+
+
 def test_suspend_in_place_with_a_duration(
     moderator_client, kim, sandbox_connection, discourse_sandbox
 ):
@@ -162,6 +205,22 @@ def test_delete_needs_the_username_typed(moderator_client, kim, nodebb_connectio
     assert kim["nodebb"] in nodebb_sandbox.app.state.users
     moderator_client.post(url, {"username": "kimlee", "confirm": "kimlee"})
     assert kim["nodebb"] not in nodebb_sandbox.app.state.users
+
+
+def test_a_deleted_persons_page_reloaded_shows_what_forumdeck_did(
+    moderator_client, kim, nodebb_connection, nodebb_sandbox
+):
+    url = reverse("forums:person-action", args=[nodebb_connection.pk, kim["nodebb"], "delete_both"])
+    moderator_client.post(url, {"username": "kimlee", "confirm": "kimlee"})
+    assert kim["nodebb"] not in nodebb_sandbox.app.state.users
+    page = moderator_client.get(
+        reverse("forums:person-detail", args=[nodebb_connection.pk, kim["nodebb"]])
+    ).content.decode()
+    assert "This person no longer exists on Sandbox NodeBB." in page
+    audit = page.split('id="person-audit"')[1]
+    assert "Nothing yet." not in audit
+    assert "Delete account and posts (one person)" in audit
+    assert "kimlee is deleted with everything they posted." in audit
 
 
 def test_a_person_deleted_meanwhile_is_reported_plainly(
@@ -517,3 +576,139 @@ def test_every_call_of_a_search_and_a_person_page_takes_a_slot_in_the_forums_boo
         calls = sandbox.app.calls.count()
         assert calls > 0
         assert booked_calls(connection) == calls
+
+
+def test_part_of_an_e_mail_says_why_nodebb_finds_nobody(viewer_client, kim):
+    html = search(viewer_client, q="lee@example")
+    nodebb_line = re.search(r"<strong>Sandbox NodeBB</strong>:(.*?)</li>", html, re.S).group(1)
+    assert "0 accounts" in nodebb_line
+    assert "NodeBB matches only the start of a username, or with an @ the start of an e-mail" in (
+        nodebb_line
+    )
+    discourse_line = re.search(r"<strong>Sandbox Discourse</strong>:(.*?)</li>", html, re.S)
+    assert "1 account" in discourse_line.group(1) and "search-note" not in discourse_line.group(1)
+    # A whole address is found everywhere: no note then.
+    whole = search(viewer_client, q=EMAIL)
+    assert "search-note" not in whole and "on 2 forums" in whole
+
+
+def test_results_are_one_table_with_aligned_columns_and_humane_times(
+    viewer_client, kim, discourse_sandbox
+):
+    discourse_sandbox.app.users[kim["discourse"]]["last_seen_at"] = timezone.now()
+    html = search(viewer_client, q="kim")
+    assert html.count("<table") == 1 and html.count("<thead>") == 1
+    assert html.count('<tbody class="person"') >= 1
+    assert "0 minutes ago" not in html and "just now" in html
+    # Every stacked value is labelled on a phone.
+    for label in ("Forum", "Username", "Standing", "Status", "Joined", "Last seen", "Posts"):
+        assert f'data-label="{label}"' in html
+
+
+def test_the_person_page_shows_the_e_mail_the_search_showed(viewer_client, kim, sandbox_connection):
+    assert f"&lt;{EMAIL}&gt;" in search(viewer_client, q="kim")
+    page = viewer_client.get(
+        reverse("forums:person-detail", args=[sandbox_connection.pk, kim["discourse"]])
+    ).content.decode()
+    assert EMAIL in page and "not visible to this key" not in page
+
+
+def test_the_delete_form_is_safe_by_default_and_names_the_phrase_up_front(
+    moderator_client, kim, sandbox_connection
+):
+    url = reverse("forums:person-action", args=[sandbox_connection.pk, kim["discourse"], "delete"])
+    form = moderator_client.get(url, headers={"HX-Request": "true"}).content.decode()
+    posts = re.search(r'<input[^>]*name="delete_posts"[^>]*>', form).group(0)
+    assert "checked" not in posts
+    assert "Type kim_lee to confirm" in form
+    assert 'data-confirm-phrase="kim_lee"' in form
+    assert re.search(r"<button[^>]*deletelink[^>]*data-needs-phrase", form)
+
+
+def test_after_a_delete_the_whole_person_page_says_so(
+    moderator_client, kim, sandbox_connection, discourse_sandbox
+):
+    url = reverse("forums:person-action", args=[sandbox_connection.pk, kim["discourse"], "delete"])
+    done = moderator_client.post(
+        url, {"username": "kim_lee", "confirm": "kim_lee"}, headers={"HX-Request": "true"}
+    ).content.decode()
+    assert "kim_lee is deleted." in done
+    assert kim["discourse"] not in discourse_sandbox.app.users
+    status = re.search(r'<section id="person-status"[^>]*hx-swap-oob="true">(.*?)</section>',
+                       done, re.S).group(1)  # fmt: skip
+    assert "Deleted" in status and "no longer exists on Sandbox Discourse" in status
+    assert '<div id="action-buttons" class="action-buttons" hx-swap-oob="true">' in done
+    audit = re.search(r'<section id="person-audit".*?</section>', done, re.S).group(0)
+    assert "Delete (one person)" in audit and "Nothing yet." not in audit
+    assert AuditEntry.objects.filter(action="user.delete", outcome="success").exists()
+
+
+def test_a_failed_action_still_refreshes_what_forumdeck_did(
+    moderator_client, kim, sandbox_connection, discourse_sandbox
+):
+    discourse_sandbox.app.users[kim["discourse"]]["admin"] = True  # staff cannot be suspended
+    url = reverse("forums:person-action", args=[sandbox_connection.pk, kim["discourse"], "suspend"])
+    html = moderator_client.post(
+        url,
+        {"username": "kim_lee", "reason": "x", "until": "2 days"},
+        headers={"HX-Request": "true"},
+    ).content.decode()
+    assert "errornote" in html
+    audit = re.search(r'<section id="person-audit".*?</section>', html, re.S).group(0)
+    assert "Failed" in audit
+
+
+def test_last_seen_on_the_person_page_is_humane(moderator_client, kim, sandbox_connection,
+                                                discourse_sandbox):  # fmt: skip
+    discourse_sandbox.app.users[kim["discourse"]]["last_seen_at"] = timezone.now() - timedelta(
+        hours=3
+    )
+    page = moderator_client.get(
+        reverse("forums:person-detail", args=[sandbox_connection.pk, kim["discourse"]])
+    ).content.decode()
+    assert "3\xa0hours ago" in page or "3 hours ago" in page
+
+
+def test_what_forumdeck_did_shows_end_times_in_the_viewers_zone(
+    moderator_client, kim, sandbox_connection
+):
+    url = reverse("forums:person-action", args=[sandbox_connection.pk, kim["discourse"], "suspend"])
+    moderator_client.cookies["forumdeck_tz"] = "Asia/Tokyo"
+    moderator_client.post(url, {"username": "kim_lee", "reason": "Spam", "until": "2031-01-15"})
+    entry = AuditEntry.objects.get(action="user.suspend")
+    assert "2031-01-15 00:00 JST" in entry.message  # recorded in the actor's zone
+    moderator_client.cookies["forumdeck_tz"] = "America/New_York"
+    page = moderator_client.get(
+        reverse("forums:person-detail", args=[sandbox_connection.pk, kim["discourse"]])
+    ).content.decode()
+    audit = re.search(r'<section id="person-audit".*?</section>', page, re.S).group(0)
+    assert "until 2031-01-14 10:00 EST" in audit and "JST" not in audit
+
+
+# --- issue 26, items 13, 19 and 21 -------------------------------------------------------------
+def test_the_bulk_bar_offers_only_what_the_forums_found_can_do(
+    moderator_client, discourse_sandbox, userecho_sandbox, sandbox_connection, userecho_connection
+):
+    userecho_sandbox.app.add_person(username="kim-lee", email=EMAIL, name="Kim Lee")
+    only_userecho = search(moderator_client, q="kim-lee")
+    assert "kim-lee" in only_userecho
+    # UserEcho has no suspension and no bulk delete: nothing to pick, and it says why.
+    assert 'id="bulk-kind"' not in only_userecho and 'name="account"' not in only_userecho
+    assert "None of these forums takes a bulk action on accounts" in only_userecho
+    discourse_sandbox.app.add_person(username="kim_lee", email=EMAIL, name="Kim Lee")
+    both = search(moderator_client, q="kim")
+    bar = both[both.index('id="bulk-kind"') :].split("</select>")[0]
+    assert re.findall(r'value="(\w+)"', bar) == ["suspend", "unsuspend", "delete_users"]
+
+
+def test_the_new_status_says_what_it_means(viewer_client):
+    html = viewer_client.get(reverse("forums:people-search")).content.decode()
+    assert '<option value="new">Joined in the last 30 days</option>' in html
+    assert '<option value="new">New</option>' not in html
+
+
+def test_the_nodebb_partial_address_note_only_for_part_of_an_address(viewer_client, kim):
+    note = "it cannot find part of an address"
+    assert note not in search(viewer_client, q="zzqqxx")  # a plain username: no note
+    assert note in search(viewer_client, q="lee.example")  # a domain's shape
+    assert note in search(viewer_client, q="zzqq@exa")  # with an @

@@ -1,5 +1,6 @@
-"""Changing tags on both sandbox forums: one forum and one call is direct and audited; topics
-or several forums make a bulk action; bad input is refused before anything is sent."""
+"""Changing tags on the Discourse and NodeBB sandboxes: one forum and one call is direct and
+audited; topics or several forums make a bulk action; bad input is refused before anything is
+sent."""
 
 from __future__ import annotations
 

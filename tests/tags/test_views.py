@@ -226,3 +226,19 @@ def test_a_third_platform_with_tag_spaces(viewer_client, both, userecho_connecti
     assert "Ideas &amp; Feedback, Support, Beta program" in userecho_row
     assert "<td>19</td>" in userecho_row  # 9 + 7 + 3, one line per forum
     assert userecho_row.count("one call") == 2 and "by retagging its 19 topics" in userecho_row
+
+
+def test_an_empty_tags_page_says_how_to_get_a_forum(admin_user, viewer):
+    """Issue 26, item 15: a next step, for those allowed to take it; the others whom to ask."""
+    from django.test import Client
+
+    admin_client_, viewer_client = Client(), Client()
+    admin_client_.force_login(admin_user)
+    viewer_client.force_login(viewer)
+    url = reverse("forums:tag-list")
+    html = admin_client_.get(url).content.decode()
+    assert "No enabled forum to ask." in html
+    assert f'href="{reverse("forums:connection-create")}">Connect a forum</a>' in html
+    viewer = viewer_client.get(url).content.decode()
+    assert "Ask a Forumdeck Admin to connect one." in viewer
+    assert reverse("forums:connection-create") not in viewer

@@ -301,5 +301,6 @@ class Command(BaseCommand):
         sandboxes = start_demo_sandboxes()
         call_command("demo_connections", *[f"{s.app.platform}={s.url}" for s in sandboxes])
         for sandbox in sandboxes:
-            self.stdout.write(f"Demo {sandbox.app.platform} sandbox forum at {sandbox.url}")
+            # Its own title ("Demo Discourse forum"), as the software spells its name.
+            self.stdout.write(f"{sandbox.app.config.title} (sandbox) at {sandbox.url}")
         return sandboxes

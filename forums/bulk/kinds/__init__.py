@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from .base import Applied, Kind, Resolved, Target
+from .base import Applied, ItemToSend, Kind, Resolved
 from .groups import (
     GroupAddKind,
     GroupCreateKind,
@@ -47,4 +47,4 @@ def get_kind(key: str) -> Kind:
         raise forms.ValidationError(f"Unknown kind of bulk action: {key}") from None
 
 
-__all__ = ["KINDS", "Applied", "Kind", "Resolved", "Target", "get_kind"]
+__all__ = ["KINDS", "Applied", "Kind", "Resolved", "ItemToSend", "get_kind"]

@@ -14,8 +14,7 @@ from django import forms
 
 from forums.clients import ForumClient
 from forums.clients.records import Capability, ForumUser
-
-from ..targets import ParsedTargets, parse_targets
+from forums.core.targets import ParsedTargets, parse_targets
 
 
 @dataclass
@@ -29,15 +28,15 @@ class Applied:
 
 
 @dataclass
-class Target:
-    """What a kind sees of an item: the item's row id and what its target resolved to. For
-    most kinds that is a forum account (``user_id``, ``username``); a kind whose targets are
-    something else (a topic, a tag, a group) keeps that thing's id and name there, and reads
-    ``target``, the item's target as planned."""
+class ItemToSend:
+    """An item of a run, as a kind sends it: the item's row id and what its target resolved to
+    on the forum: the forum's id and name for it (``forum_id``, ``forum_name``), an account
+    for most kinds, a topic, a tag or a group for the others; and ``target``, the item's
+    target as planned."""
 
     item_id: int
-    user_id: int
-    username: str
+    forum_id: int
+    forum_name: str
     target: str = ""
 
 
@@ -70,6 +69,9 @@ class Kind:
     # The plan reads flags and e-mails of the accounts it resolves (staff, already suspended);
     # a kind that needs only who each name is (an id) lets the client use a cheaper listing.
     lookup_details: ClassVar[bool] = True
+    # The area whose fleet lists a run of this kind makes stale ("groups", "tags"): its
+    # cached lists ask the forums again once such a run has sent anything.
+    area: ClassVar[str] = ""
 
     # --- parameters ------------------------------------------------------------------------
     def clean_params(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -98,6 +100,20 @@ class Kind:
 
     def describe(self, params: dict[str, Any]) -> str:
         return self.label
+
+    def parameter_words(self, name: str, value: Any, plan: dict[str, Any], shown: str) -> str:
+        """One parameter as the action's page shows it (``shown``: the plain rendering); a kind
+        whose parameter is a forum's key for something says its name instead."""
+        return shown
+
+    def label_on(self, platform: str = "") -> str:
+        """What the kind does, in the words of one forum software (a registry key; "" for
+        the fleet's words): the audit log's label for an entry on that forum."""
+        return getattr(self, "short", "") or self.label
+
+    def done_on(self, platform: str = "") -> str:
+        """ "suspended", "unbanned": what an audit entry on that forum says was done."""
+        return self.done_label
 
     def parse_targets(self, text: str = "", *, csv_data: str | None = None) -> ParsedTargets:
         """The targets a person gave: usernames, e-mail addresses or ids (see targets.py)."""
@@ -164,14 +180,14 @@ class Kind:
         client: ForumClient,
         ctx: dict[str, Any],
         params: dict[str, Any],
-        targets: Sequence[Target],
+        targets: Sequence[ItemToSend],
     ) -> dict[int, str]:
         """Just before sending: item id -> reason for targets that no longer need the change
         (or that are gone). Default: look the users up again, 100 per call where possible."""
-        fresh = client.resolve_users(targets=[t.username for t in targets])
+        fresh = client.resolve_users(targets=[t.forum_name for t in targets])
         reasons: dict[int, str] = {}
         for target in targets:
-            user = fresh.get(target.username.lower())
+            user = fresh.get(target.forum_name.lower())
             if user is None:
                 reasons[target.item_id] = f"no longer exists on {client.name}"
             else:
@@ -201,7 +217,7 @@ class Kind:
         client: ForumClient,
         ctx: dict[str, Any],
         params: dict[str, Any],
-        targets: Sequence[Target],
+        targets: Sequence[ItemToSend],
     ) -> dict[int, str] | Applied:
         """Send one batch. Return item id -> reason for targets the forum skipped, or an
         ``Applied`` that also names the targets the forum refused; raise a ForumError if the

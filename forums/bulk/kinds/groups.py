@@ -13,10 +13,9 @@ from django import forms
 from forums.clients import ForumClient, client_class, supported_platforms
 from forums.clients.errors import ForumNotFound
 from forums.clients.records import Capability, ForumGroup
+from forums.core.targets import ParsedTargets, Rejected, TargetLine
 
-from ..targets import ParsedTargets, Rejected
-from ..targets import Target as ParsedTarget
-from .base import Kind, Resolved, Target, check_each
+from .base import ItemToSend, Kind, Resolved, check_each
 
 
 class GroupParamsForm(forms.Form):
@@ -42,6 +41,7 @@ def _group_key_words() -> str:
 
 
 class GroupKind(Kind):
+    area = "groups"
     # The plan reads the group's members to skip no-ops: a forum without a member list
     # (UserEcho) is not offered these kinds.
     capabilities = (Capability.GROUP_MEMBERS,)
@@ -78,7 +78,7 @@ class GroupKind(Kind):
         # crashed run starts a new one, so its "sending" items are checked against fresh data.
         reasons = {}
         for target in targets:
-            is_member = target.user_id in ctx["members"]
+            is_member = target.forum_id in ctx["members"]
             if is_member and self.adding:
                 reasons[target.item_id] = "already a member"
             elif not is_member and not self.adding:
@@ -113,8 +113,8 @@ class GroupAddKind(GroupKind):
         return f"Add to group {params['group']}"
 
     def apply(self, client, ctx, params, targets):
-        change = client.add_members(group=ctx["group"], user_ids=[t.user_id for t in targets])
-        ctx["members"].update(t.user_id for t in targets)
+        change = client.add_members(group=ctx["group"], user_ids=[t.forum_id for t in targets])
+        ctx["members"].update(t.forum_id for t in targets)
         reasons = skipped_by_forum(change, targets, "already a member")
         reasons.update(missing_on_forum(change, targets, client.name))
         # Discourse drops unknown users from a mixed batch silently: when its answer names
@@ -123,7 +123,7 @@ class GroupAddKind(GroupKind):
         sent = [t for t in targets if t.item_id not in reasons]
         if change.added and len(named) < len(sent):
             for target in sent:
-                if target.username.lower() not in named and str(target.user_id) not in named:
+                if target.forum_name.lower() not in named and str(target.forum_id) not in named:
                     reasons[target.item_id] = f"not found on {client.name}"
         return reasons
 
@@ -137,28 +137,34 @@ class GroupRemoveKind(GroupKind):
     def describe(self, params):
         return f"Remove from group {params['group']}"
 
+    def shows_applied(self, reason):
+        # A removal sent before whose answer was lost: no longer a member is the change.
+        return reason == "not a member"
+
     def apply(self, client, ctx, params, targets):
-        change = client.remove_members(group=ctx["group"], user_ids=[t.user_id for t in targets])
-        ctx["members"].difference_update(t.user_id for t in targets)
+        change = client.remove_members(group=ctx["group"], user_ids=[t.forum_id for t in targets])
+        ctx["members"].difference_update(t.forum_id for t in targets)
         reasons = skipped_by_forum(change, targets, "not a member")
         reasons.update(missing_on_forum(change, targets, client.name))
         return reasons
 
 
-def _named(values, targets: Sequence[Target], reason: str) -> dict[int, str]:
+def _named(values, targets: Sequence[ItemToSend], reason: str) -> dict[int, str]:
     names = {str(v).lower() for v in values}
     if not names:
         return {}
     return {
-        t.item_id: reason for t in targets if t.username.lower() in names or str(t.user_id) in names
+        t.item_id: reason
+        for t in targets
+        if t.forum_name.lower() in names or str(t.forum_id) in names
     }
 
 
-def skipped_by_forum(change, targets: Sequence[Target], reason: str) -> dict[int, str]:
+def skipped_by_forum(change, targets: Sequence[ItemToSend], reason: str) -> dict[int, str]:
     return _named(getattr(change, "skipped", ()), targets, reason)
 
 
-def missing_on_forum(change, targets: Sequence[Target], forum: str) -> dict[int, str]:
+def missing_on_forum(change, targets: Sequence[ItemToSend], forum: str) -> dict[int, str]:
     """Targets the forum answered it does not know (gone since the plan)."""
     return _named(getattr(change, "missing", ()), targets, f"not found on {forum}")
 
@@ -179,6 +185,7 @@ class GroupCreateKind(Kind):
     """One item per forum: the group to create there."""
 
     key = "group_create"
+    area = "groups"
     label = "Create a group"
     done_label = "group created"
     capabilities = (Capability.GROUPS,)
@@ -244,6 +251,7 @@ class GroupDeleteKind(Kind):
     approval, so a second person sees who loses it."""
 
     key = "group_delete"
+    area = "groups"
     label = "Delete a group"
     done_label = "group deleted"
     capabilities = (Capability.GROUPS,)
@@ -320,6 +328,7 @@ class GroupSyncKind(Kind):
     against the forum again, and the run adds and removes in the forum's batches."""
 
     key = "group_sync"
+    area = "groups"
     label = "Sync a group across forums"
     done_label = "synced into group"
     capabilities = (Capability.GROUP_MEMBERS,)  # the run reads the group's members
@@ -327,9 +336,25 @@ class GroupSyncKind(Kind):
     from_bulk_form = False
 
     def describe(self, params):
-        targets = ", ".join(f"{forum}: {key}" for forum, key in sorted(params["groups"].items()))
+        # The target groups by name are in the parameters (parameter_words): the plan knows
+        # them; here only each forum's key would be at hand.
+        targets = ", ".join(sorted(params["groups"]))
         removing = ", removing people not in it" if params.get("remove") else ""
         return f"Sync group {params['source']} to {targets}{removing}"
+
+    def parameter_words(self, name, value, plan, shown):
+        if name != "groups" or not isinstance(value, dict):
+            return shown
+        # The plan read each target group (frozen per forum): its name, not its key.
+        frozen = plan.get("frozen") or {}
+        names = {}
+        for row in plan.get("per_connection") or []:
+            group = (frozen.get(str(row.get("connection"))) or {}).get("group") or {}
+            if group.get("name"):
+                names[row.get("name")] = group["name"]
+        return "\n".join(
+            f"{forum}: {names.get(forum, key)}" for forum, key in sorted(value.items())
+        )
 
     def parse_targets(self, text="", *, csv_data=None):
         result = ParsedTargets()
@@ -350,7 +375,7 @@ class GroupSyncKind(Kind):
                 )
                 continue
             seen[name] = number
-            result.targets.append(ParsedTarget(number, value, match.group(1).lower()))
+            result.targets.append(TargetLine(number, value, match.group(1).lower()))
         return result
 
     def prepare(self, client, params, frozen=None):
@@ -408,7 +433,7 @@ class GroupSyncKind(Kind):
         reasons = {}
         for target in targets:
             adding, _ = self._split(target.target)
-            reason = self._reason(adding, target.user_id in ctx["members"])
+            reason = self._reason(adding, target.forum_id in ctx["members"])
             if reason:
                 reasons[target.item_id] = reason
         return reasons
@@ -424,15 +449,15 @@ class GroupSyncKind(Kind):
         removes = [t for t in targets if not self._split(t.target)[0]]
         skipped: dict[int, str] = {}
         if adds:
-            change = client.add_members(group=ctx["group"], user_ids=[t.user_id for t in adds])
-            ctx["members"].update(t.user_id for t in adds)
+            change = client.add_members(group=ctx["group"], user_ids=[t.forum_id for t in adds])
+            ctx["members"].update(t.forum_id for t in adds)
             skipped |= skipped_by_forum(change, adds, "already a member")
             skipped |= missing_on_forum(change, adds, client.name)
         if removes:
             change = client.remove_members(
-                group=ctx["group"], user_ids=[t.user_id for t in removes]
+                group=ctx["group"], user_ids=[t.forum_id for t in removes]
             )
-            ctx["members"].difference_update(t.user_id for t in removes)
+            ctx["members"].difference_update(t.forum_id for t in removes)
             skipped |= skipped_by_forum(change, removes, "already not a member")
             skipped |= missing_on_forum(change, removes, client.name)
         return skipped

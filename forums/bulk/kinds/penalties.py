@@ -9,7 +9,7 @@ from typing import Any, ClassVar, cast
 from django import forms
 from django.core.validators import MaxLengthValidator
 
-from forums.clients import ForumClient, client_class, supported_platforms
+from forums.clients import ForumClient, PenaltyWords, client_class, supported_platforms
 from forums.clients.records import Penalty
 from forums.web.durations import UntilField, describe_until
 
@@ -88,15 +88,31 @@ class PenaltyKind(Kind):
     def label(self) -> str:  # type: ignore[override]
         return _words(self.penalty, lifting=self.lifting)
 
+    def _verb(self, words: PenaltyWords) -> str:
+        return words.lift if self.lifting else words.verb
+
     @property
     def short(self) -> str:
-        """ "Suspend/ban": how a description names it."""
+        """ "Suspend/ban", "Unsuspend/unban": how a description names it."""
         verbs = list(
             dict.fromkeys(
-                client_class(p).penalty_words(self.penalty).verb for p in supported_platforms()
+                self._verb(client_class(p).penalty_words(self.penalty))
+                for p in supported_platforms()
             )
         )
         return "/".join([verbs[0], *(v.lower() for v in verbs[1:])])
+
+    def label_on(self, platform: str = "") -> str:
+        """ "Unban" on a forum whose software bans, "Unsuspend" on one that suspends."""
+        if platform not in supported_platforms():
+            return self.short
+        return self._verb(client_class(platform).penalty_words(self.penalty))
+
+    def done_on(self, platform: str = "") -> str:
+        if platform not in supported_platforms():
+            return self.done_label
+        words = client_class(platform).penalty_words(self.penalty)
+        return words.lifted if self.lifting else words.done
 
     def params_from(self, cleaned: dict[str, Any]) -> dict[str, Any]:
         params = {k: jsonable(v) for k, v in cleaned.items()}
@@ -162,6 +178,13 @@ class PenaltyKind(Kind):
             )
         return ""
 
+    def shows_applied(self, reason: str) -> bool:
+        # A lift sent before whose answer was lost: the person no longer being penalised is
+        # the change, found applied (as "already suspended" is for the penalty itself).
+        if self.lifting:
+            return reason == f"not {self.state_words}"
+        return super().shows_applied(reason)
+
     @property
     def state_words(self) -> str:
         """ "suspended or banned", from each platform's words."""
@@ -173,11 +196,11 @@ class PenaltyKind(Kind):
     def apply(self, client, ctx, params, targets):
         for target in targets:
             if self.lifting:
-                client.lift(kind=self.penalty, user_id=target.user_id)
+                client.lift(kind=self.penalty, user_id=target.forum_id)
             else:
                 client.penalise(
                     kind=self.penalty,
-                    user_id=target.user_id,
+                    user_id=target.forum_id,
                     until=until_of(params),
                     reason=params["reason"],
                     message=params.get("message") or "",

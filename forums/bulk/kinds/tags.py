@@ -31,6 +31,8 @@ class TagChangeKind(Kind):
     """Change one tag everywhere it is: in one call where the forum offers ``direct``, else by
     retagging each topic that carries it."""
 
+    area = "tags"
+
     capabilities = (Capability.TAGS,)
     direct: ClassVar[Capability]
     discovers_targets = True
@@ -107,7 +109,7 @@ class TagChangeKind(Kind):
             return reasons
         # The topics that carry the tag now were read when this run started (prepare).
         for target in targets:
-            if target.user_id not in ctx["topics"]:
+            if target.forum_id not in ctx["topics"]:
                 reasons[target.item_id] = f"already without the tag {params['tag']}"
         return reasons
 
@@ -126,7 +128,7 @@ class TagChangeKind(Kind):
         if "tags" in ctx:
             self.apply_direct(client, params)
             return {}
-        topics = [ctx["topics"][t.user_id] for t in targets]
+        topics = [ctx["topics"][t.forum_id] for t in targets]
         client.retag(topics=topics, **self.retag_change(params))
         for topic in topics:
             ctx["topics"].pop(topic.id, None)
@@ -254,6 +256,7 @@ class TagCreateKind(Kind):
     """One item per forum: the tag to create there (where the forum creates tags at all)."""
 
     key = "tag_create"
+    area = "tags"
     label = "Create a tag"
     done_label = "tag created"
     capabilities = (Capability.TAG_CREATE,)

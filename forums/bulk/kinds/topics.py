@@ -11,11 +11,10 @@ from typing import Any
 
 from django import forms
 
-from forums.clients.errors import ForumNotFound
+from forums.clients.errors import ForumBadResponse, ForumNotFound, ForumRejected
 from forums.clients.records import Capability, ForumTopic
+from forums.core.targets import ParsedTargets, Rejected, TargetLine
 
-from ..targets import ParsedTargets, Rejected
-from ..targets import Target as ParsedTarget
 from .base import Kind, Resolved, check_each
 
 _SPLIT = re.compile(r"[,\s]+")
@@ -70,6 +69,7 @@ class RetagKind(Kind):
     """Topics given by id: each is read (its tags) when planned and again before it is sent."""
 
     key = "retag"
+    area = "tags"
     label = "Retag topics"
     done_label = "retagged"
     capabilities = (Capability.TOPIC_RETAG,)
@@ -89,7 +89,7 @@ class RetagKind(Kind):
                 parts.append(f"add {', '.join(params['add'])}")
             if params.get("remove"):
                 parts.append(f"remove {', '.join(params['remove'])}")
-        where = f" of topics tagged {params['tag']}" if params.get("tag") else ""
+        where = f" tagged {params['tag']}" if params.get("tag") else ""
         return f"Retag topics{where}: {'; '.join(parts)}"
 
     def parse_targets(self, text="", *, csv_data=None):
@@ -109,7 +109,7 @@ class RetagKind(Kind):
                     )
                     continue
                 seen[value] = number
-                result.targets.append(ParsedTarget(number, value, "topic"))
+                result.targets.append(TargetLine(number, value, "topic"))
         return result
 
     def reason(self, topic: ForumTopic, params: dict[str, Any]) -> str:
@@ -123,11 +123,18 @@ class RetagKind(Kind):
 
     def _read(self, client, ctx, ids: Iterable[int]) -> dict[int, ForumTopic]:
         topics = ctx.setdefault("topics", {})
+        unreadable = ctx.setdefault("unreadable", {})
         for topic_id in ids:
+            unreadable.pop(topic_id, None)
             try:
                 topics[topic_id] = client.get_topic(topic_id=topic_id)
             except ForumNotFound:
                 topics.pop(topic_id, None)
+            except (ForumRejected, ForumBadResponse) as exc:
+                # One topic the forum refuses or answers oddly for is that topic's problem:
+                # it is listed as unreadable, and the plan goes on with the others.
+                topics.pop(topic_id, None)
+                unreadable[topic_id] = f"could not be read: {exc}"[:500]
         return topics
 
     def resolve_batch_size(self, client):
@@ -135,19 +142,25 @@ class RetagKind(Kind):
 
     def resolve(self, client, ctx, params, targets):
         topics = self._read(client, ctx, [int(t) for t in targets if t.isdigit()])
-        return {
+        resolved = {
             str(topic_id): Resolved(topic_id, topic.title[:200], self.reason(topic, params))
             for topic_id, topic in topics.items()
             if str(topic_id) in targets
         }
+        for topic_id, problem in ctx["unreadable"].items():
+            if str(topic_id) in targets:
+                resolved[str(topic_id)] = Resolved(topic_id, f"topic #{topic_id}", problem)
+        return resolved
 
     def recheck(self, client, ctx, params, targets):
-        topics = self._read(client, ctx, [t.user_id for t in targets])
+        topics = self._read(client, ctx, [t.forum_id for t in targets])
         reasons = {}
         for target in targets:
-            topic = topics.get(target.user_id)
+            topic = topics.get(target.forum_id)
             if topic is None:
-                reasons[target.item_id] = "no longer exists on this forum"
+                reasons[target.item_id] = ctx["unreadable"].get(
+                    target.forum_id, "no longer exists on this forum"
+                )
             elif reason := self.reason(topic, params):
                 reasons[target.item_id] = reason
         return reasons
@@ -159,7 +172,7 @@ class RetagKind(Kind):
         return max(client.retag_batch_size, 1)
 
     def apply(self, client, ctx, params, targets):
-        topics = [ctx["topics"][t.user_id] for t in targets]
+        topics = [ctx["topics"][t.forum_id] for t in targets]
         if params.get("replace"):
             client.retag(topics=topics, replace=params.get("add") or [])
         else:
@@ -212,7 +225,7 @@ class RetagTaggedKind(RetagKind):
         )  # fmt: skip
         reasons = {}
         for target in targets:
-            topic = ctx["topics"].get(target.user_id)
+            topic = ctx["topics"].get(target.forum_id)
             if topic is None:
                 reasons[target.item_id] = (
                     f"already without the tag {params['tag']}"

@@ -29,9 +29,17 @@ class DeleteUsersKind(Kind):
         extra = ", blocking IP and e-mail" if params.get("block_ip_and_email") else ""
         return f"Delete users and their posts{extra}"
 
-    # No guess at planning about whom a forum will keep (administrators, long-time posters):
-    # the forum decides, the client splits a refused batch, and each refusal is reported with
-    # the forum's reason, as a failure the audit log records.
+    # An administrator, on a forum that refuses to delete one, is left out while planning: the
+    # approver sees it will not change. No other guess (long-time posters): the forum decides,
+    # the client splits a refused batch, and each refusal is reported with the forum's reason,
+    # as a failure the audit log records.
+    def prepare(self, client, params, frozen=None):
+        return {"admins_refused": client.refuses_deleting_admins}
+
+    def reason_not_needed(self, user, ctx, params):
+        if user.admin and ctx.get("admins_refused"):
+            return "the forum will refuse: administrator"
+        return ""
 
     def shows_applied(self, reason):
         # A delete sent earlier whose answer was lost: the account being gone is the change.
@@ -42,7 +50,7 @@ class DeleteUsersKind(Kind):
 
     def apply(self, client, ctx, params, targets):
         result = client.delete_users(
-            user_ids=[t.user_id for t in targets],
+            user_ids=[t.forum_id for t in targets],
             block_ip_and_email=bool(params.get("block_ip_and_email")),
         )
         refused = {int(k): v for k, v in (result.refused or {}).items()}
@@ -51,7 +59,7 @@ class DeleteUsersKind(Kind):
             skipped={
                 t.item_id: f"no longer exists on {client.name}"
                 for t in targets
-                if t.user_id in missing
+                if t.forum_id in missing
             },
-            failed={t.item_id: refused[t.user_id] for t in targets if t.user_id in refused},
+            failed={t.item_id: refused[t.forum_id] for t in targets if t.forum_id in refused},
         )

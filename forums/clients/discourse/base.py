@@ -76,9 +76,11 @@ def dt(value: Any) -> datetime | None:
         text = text[:-1] + "+00:00"
     try:
         parsed = datetime.fromisoformat(text)
-    except ValueError:
+        parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        parsed.astimezone(UTC)  # a moment past the calendar's ends (year 1 at +14:00) is None
+    except (ValueError, OverflowError):
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parsed
 
 
 def iso(value: datetime) -> str:
@@ -289,6 +291,7 @@ class DiscourseBase(ForumClient):
             email=data.get("email") or None,
             trust_level=to_int(data.get("trust_level")),
             active=bool(data.get("active", True)),
+            approved=bool(data["approved"]) if "approved" in data else None,
             admin=bool(data.get("admin")),
             moderator=bool(data.get("moderator")),
             suspended=suspended_until is not None,

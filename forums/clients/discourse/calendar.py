@@ -8,9 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dateutil.rrule import rrulestr
-
 from ..records import CalendarEvent
+from ..recurrence import expand, too_frequent
 from .base import DiscourseBase, dt, iso, to_int
 
 EVENTS_MAX_LIMIT = 200  # /discourse-post-event/events.json `limit` 1..200
@@ -41,7 +40,11 @@ def _rrule_start(name: str, value: str) -> datetime | None:
         if key.upper() == "TZID":
             try:
                 zone = ZoneInfo(tz.strip())
-            except (ZoneInfoNotFoundError, ValueError):
+            except (
+                ZoneInfoNotFoundError,
+                ValueError,
+                OSError,
+            ):  # OSError: a name too long for a file
                 return None
     try:
         return datetime.strptime(value.rstrip("Zz"), "%Y%m%dT%H%M%S").replace(tzinfo=zone)
@@ -49,19 +52,25 @@ def _rrule_start(name: str, value: str) -> datetime | None:
         return None
 
 
+def _dict_or_empty(value: Any) -> dict:
+    """A forum's nested object, or {} where it sent something else (a list, a string)."""
+    return value if isinstance(value, dict) else {}
+
+
 class DiscourseCalendar(DiscourseBase):
     def _event(self, data: dict) -> CalendarEvent | None:
         starts_at = dt(data.get("starts_at"))
         if starts_at is None:
             return None
-        post = data.get("post") or {}
+        post: dict = _dict_or_empty(data.get("post"))
         url = str(data.get("url") or "")
         if not url.startswith("http") and (url or post.get("url")):
             url = f"{self.base_url}{url or post['url']}"
-        topic = post.get("topic") or {}
+        topic: dict = _dict_or_empty(post.get("topic"))
         rrule, series_start = split_rrule(str(data.get("rrule") or ""))
+        tags: list = topic["tags"] if isinstance(topic.get("tags"), list) else []
         return CalendarEvent(
-            id=int(data.get("id") or 0),
+            id=to_int(data.get("id")) or 0,
             name=str(data.get("name") or topic.get("title") or ""),
             starts_at=starts_at,
             ends_at=dt(data.get("ends_at")),
@@ -76,7 +85,7 @@ class DiscourseCalendar(DiscourseBase):
             series_starts_at=series_start,
             recurrence_until=dt(data.get("recurrence_until")),
             category_slug=str(post.get("category_slug") or ""),
-            tags=tuple(str(t) for t in (topic.get("tags") or []) if isinstance(t, str)),
+            tags=tuple(str(t) for t in tags if isinstance(t, str)),
         )
 
     def _occurrences(
@@ -84,9 +93,12 @@ class DiscourseCalendar(DiscourseBase):
     ) -> list[CalendarEvent]:
         """One record per occurrence starting in [start, end): the forum's ``occurrences``
         where it lists them; else the dates its rule gives (older plugin versions list none);
-        else the event itself."""
+        else the event itself. A series Forumdeck will not expand (more often than daily, or a
+        rule without a bound, see ``recurrence``) comes once, with a note saying why, even
+        from outside the range: the page says what it leaves out."""
         duration = event.ends_at - event.starts_at if event.ends_at else None
         starts: list[tuple[datetime, datetime | None]] = []
+        note = ""
         listed = data.get("occurrences")
         if isinstance(listed, list) and listed:
             for row in listed:
@@ -96,8 +108,21 @@ class DiscourseCalendar(DiscourseBase):
                 if begin is not None:
                     finish = dt(row.get("ends_at"))
                     starts.append((begin, finish or (begin + duration if duration else None)))
+            note = too_frequent(event.rrule)
+            starts = starts[:1] if note else starts
         elif event.rrule:
-            starts = self._expand(event, start=start, end=end)
+            expansion = expand(
+                event.rrule,
+                first=event.series_starts_at or event.starts_at,
+                start=start,
+                end=end,
+                until=event.recurrence_until,
+                limit=MAX_EXPANDED,
+            )
+            starts = [(b, b + duration if duration else None) for b in expansion.starts]
+            note = expansion.note
+        if note:
+            event = replace(event, note=note)
         if not starts:
             starts = [(event.starts_at, event.ends_at)]
         out = []
@@ -108,24 +133,9 @@ class DiscourseCalendar(DiscourseBase):
                     if begin == event.starts_at and finish == event.ends_at
                     else replace(event, starts_at=begin, ends_at=finish)
                 )
+        if note and not out:
+            out.append(event)
         return out
-
-    @staticmethod
-    def _expand(
-        event: CalendarEvent, *, start: datetime, end: datetime
-    ) -> list[tuple[datetime, datetime | None]]:
-        first = event.series_starts_at or event.starts_at
-        duration = event.ends_at - event.starts_at if event.ends_at else None
-        try:
-            rule = rrulestr(event.rrule, dtstart=first)
-        except (ValueError, TypeError):
-            return []
-        found = []
-        for begin in rule.xafter(start, count=MAX_EXPANDED, inc=True):
-            if begin >= end or (event.recurrence_until and begin > event.recurrence_until):
-                break
-            found.append((begin, begin + duration if duration else None))
-        return found
 
     @staticmethod
     def _event_params(
@@ -189,8 +199,14 @@ class DiscourseCalendar(DiscourseBase):
                     continue
                 last_row_start = event.starts_at
                 listed = row.get("occurrences")
-                if isinstance(listed, list) and len(listed) >= limit:
-                    following.append(dt(listed[-1].get("starts_at")) or event.starts_at)
+                # A series more often than daily is shown once: its next dates are not asked.
+                if (
+                    isinstance(listed, list)
+                    and len(listed) >= limit
+                    and not too_frequent(event.rrule)
+                ):
+                    tail = listed[-1] if isinstance(listed[-1], dict) else {}
+                    following.append(dt(tail.get("starts_at")) or event.starts_at)
                 for occurrence in self._occurrences(row, event, start=cursor, end=last):
                     key = (occurrence.id, occurrence.starts_at)
                     if key not in seen:

@@ -54,10 +54,13 @@ MAX_STAFF_DELETE_POST_COUNT = 5
 # Discourse's own "forever" (the time shortcut in its suspend/silence modals) is now + 1000
 # years; the server calls anything past 100 years "suspended forever".
 FOREVER = timedelta(days=1000 * 365)
-# find_users(status=...) -> the admin list flag. "new" is the trust level 0 list: the `new`
-# flag only orders by creation date, it filters nothing.
+# find_users(status=...) -> the admin list flag. "new" means joined in the last NEW_USER_DAYS
+# days, as on the other platforms: the `new` flag orders by creation date, newest first, and
+# filters nothing, so the list is read until an older account (not the trust level 0 list,
+# which holds accounts of any age).
+NEW_USER_DAYS = 30
 FIND_STATUS_FLAGS = {
-    "": "active", "suspended": "suspended", "silenced": "silenced", "new": "newuser",
+    "": "active", "suspended": "suspended", "silenced": "silenced", "new": "new",
     "staff": "staff",
 }  # fmt: skip
 
@@ -72,6 +75,8 @@ USER_FLAGS = frozenset(
 class DiscourseUsers(DiscourseBase):
     resolve_batch_size = 100  # the admin list's filter takes up to 100 terms
     delete_batch_size = BULK_DELETE_BATCH
+    # ENDPOINTS.md "Rules" / delete one user: every admin is refused.
+    refuses_deleting_admins = True
 
     # --- reading -----------------------------------------------------------------------------
     def iter_users(
@@ -203,13 +208,24 @@ class DiscourseUsers(DiscourseBase):
 
     def find_users(self, *, query: str = "", status: str = "", limit: int = 100) -> list[ForumUser]:
         """Users whose username or e-mail contains ``query`` ("" lists them), by ``status``:
-        "" (everyone), "suspended", "silenced", "new" (trust level 0) or "staff"."""
+        "" (everyone), "suspended", "silenced", "new" (joined in the last 30 days) or "staff"."""
         if status not in FIND_STATUS_FLAGS:
             raise ValueError(f"status must be one of {sorted(FIND_STATUS_FLAGS)}")
         if limit <= 0:
             return []
         # show_emails is needed to group one person's accounts across forums by e-mail
         # address; Discourse writes every such listing to its staff action log.
+        if status == "new":
+            since = datetime.now(tz=UTC) - timedelta(days=NEW_USER_DAYS)
+            joined: list[ForumUser] = []
+            for user in self.iter_users(flag="new", filter=query.strip() or None,
+                                        show_emails=True):  # fmt: skip
+                if user.created_at is None or user.created_at < since:
+                    break  # newest first: everyone after this one joined earlier
+                joined.append(user)
+                if len(joined) >= limit:
+                    break
+            return joined
         return self.list_users(
             flag=FIND_STATUS_FLAGS[status], filter=query.strip() or None, show_emails=True,
             limit=int(limit),

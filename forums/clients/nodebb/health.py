@@ -138,11 +138,13 @@ class NodeBBHealth(NodeBBBase):
             uid_problem = self._uid_problem()
             if uid_problem is not None:  # refused before anything is sent
                 self.remember_access(uid_problem)
-                return self.health_failure(HealthReport(software=self.software), uid_problem)
+                report = self.health_failure(HealthReport(software=self.software), uid_problem)
+                report.reachable = None  # nothing was sent: whether it answers is not known
+                return report
             if known:
-                report = self._live_check(known)
-                if report is not None:
-                    return report
+                live = self._live_check(known)
+                if live is not None:
+                    return live
             return self._full_check()
 
     def _full_check(self) -> HealthReport:

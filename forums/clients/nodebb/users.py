@@ -53,6 +53,8 @@ class NodeBBUsers(NodeBBBase):
     # DELETE /users/ takes any number of uids, but one admin among them fails the whole call:
     # a bounded batch keeps such a failure small.
     delete_batch_size = 100
+    # ENDPOINTS.md "call by call": 400 [[error:cant-delete-other-admins]].
+    refuses_deleting_admins = True
 
     # --- reading -----------------------------------------------------------------------------
     def iter_users(

@@ -502,7 +502,17 @@ class UserEchoBase(ForumClient):
         user_id = int(user_id)
         if user_id <= ANONYMOUS_ID:
             raise ForumNotFound(f"UserEcho has no user #{user_id} (0 is the anonymous user).")
-        user = self._user(self._object(self.get(f"users/{user_id}"), "a user"))
+        try:
+            answer = self.get(f"users/{user_id}")
+        except ForumRejected as exc:
+            # 1.5 / trap "error texts are unknown": a refusal in words Forumdeck does not know
+            # may mean the user is gone. Re-read what must work (the token's own user): if it
+            # answers, the forum is fine and it is this user it cannot give.
+            self.own_user()
+            raise ForumNotFound(
+                f"UserEcho has no user #{user_id} now (it answered: {exc})."
+            ) from None
+        user = self._user(self._object(answer, "a user"))
         if user.id != user_id:
             raise ForumNotFound(
                 f"UserEcho has no user #{user_id}: it answered with another account "

@@ -114,13 +114,14 @@ class UserEchoHealth(UserEchoBase):
             return False
         if not found:
             report.notes.append(
-                "This project's API is UserEcho's documented reference: deleting users and "
-                "changing a user's groups are not offered."
+                "This project's API is UserEcho's documented reference: deleting users is "
+                "not offered."
             )
             return True
         report.capabilities = sorted(c.value for c in found)
+        # Only what a page offers: no page changes one user's groups (GROUP_MEMBERSHIP), since
+        # every member page needs a group's member list, which UserEcho does not give.
         report.notes.append(
-            "This project's API has UserEcho's later routes: deleting users and changing a "
-            "user's groups are offered."
+            "This project's API has UserEcho's later routes: deleting users is offered."
         )
         return True

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from forums.audit.services import audit_record
 from forums.clients import supported_platforms
+from forums.core.audit import audit_record
 from forums.models import ForumConnection
 from forums.sandbox.demo import DEMO_KEYS, DEMO_NAMES, DEMO_USERNAMES
 

@@ -6,7 +6,7 @@ from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from forums.audit.services import audit_record
+from forums.core.audit import audit_record
 from forums.crypto import DecryptionError, get_keyring
 from forums.fields import SEALED_KEY, EncryptedJSONField, EncryptedTextField
 

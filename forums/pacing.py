@@ -1,0 +1,536 @@
+"""One slot book per forum, shared by every call from every page, task, worker and host.
+
+A forum limits its API the way Discourse's RateLimiter does: at most N requests in any W
+seconds, a sliding log of timestamps (ENDPOINTS.md "Rate limits"; the sandbox's
+``SlidingWindowLimiter``). The book models exactly that: call k may go at
+
+    max(now, answer of call k - N  +  W  +  margin, time of call k - 1, any hold)
+
+so a run first sends the window's allowance at once and then keeps the rate, and no window of W
+seconds ever holds more than N of our calls: its time is (calls - N) / rate, the true floor.
+N is the connection's ``rate_allowance`` (requests per minute x window / 60), W its
+``rate_window_seconds``. A slot counts from its call's *answer* (``finished``), not from when the
+call was booked to leave: the forum counted the call somewhere in between, so a call that left
+late (a busy thread, a slow transaction) never lets the next window's call arrive early. Until
+the answer is in, the slot's next booking waits (a call whose process died stops counting after
+``STALE_SECONDS``).
+
+The book is a ring of the latest N call times (O(1) a booking): slot ``k % N`` holds call k - N.
+It lives in Redis when Celery's broker is Redis (a hash, one Lua script a booking), else in the
+database (``ForumPace`` + ``ForumPaceSlot`` rows, one ring row per slot, made the first time
+that slot is booked and locked through the ``ForumPace`` row).
+
+A big allowance keeps the ring small: past ``RING_CAP`` slots the window is cut into ``k`` equal
+parts, each allowing ``N // k`` calls (``book_shape``). Any window of W seconds is covered by k
+such parts, so it holds at most k x (N // k) <= N calls: never over the limit, at the price of a
+burst of N // k instead of N (6,000/min on a 60 s window: 1,000 at once, then 1,000 per 10 s).
+A limit edited to fewer slots keeps the latest calls; one edited up adds free slots.
+
+Every call takes its slot here (``forums.clients.get_client`` paces by default): health checks,
+searches, person pages, group, tag, backup and calendar reads, and bulk runs. Nobody sleeps long
+for a slot: a task waits at most ``MAX_INLINE_WAIT`` and is rescheduled beyond it; a web page at
+most ``WEB_INLINE_WAIT``, beyond which the call fails at once with a plain "busy" message (the
+overview card, the search row or the person page says so) instead of hanging. A refused wait
+books nothing. A 429's Retry-After or an outage's back-off is a hold (``hold_until``): nobody
+calls that forum before it ends.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import threading
+import time
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+from django.conf import settings
+from django.db import connection as db_connection
+from django.db import transaction
+from django.db.models import F
+
+logger = logging.getLogger(__name__)
+
+# The margin added to each window. A slot counts from its call's answer, by when the forum has
+# surely counted the call, so the next call cannot arrive inside the old window whatever the
+# delays on the way; the margin only absorbs clock granularity and rounding.
+MARGIN_SECONDS = 0.002
+# At most this many slots per forum's ring (rows in the database, entries in Redis).
+RING_CAP = 1000
+# A booked call that never reported its answer (its process died) stops holding its slot this
+# long after its time: by then it has surely reached the forum, or never will.
+STALE_SECONDS = 30.0
+# How soon to ask again for a slot whose last call is still out, once that call's time is due.
+POLL_SECONDS = 0.005
+# A worker waits inline for a slot at most this long; a later slot is not booked, and the task
+# is rescheduled for it instead (a long sleep would hold the worker and outlive the action's
+# lease).
+MAX_INLINE_WAIT = 10.0
+# A web request waits at most this long per call: a page never hangs on a busy forum. A health
+# check's 4-7 calls each find a slot within a second or two while a run keeps the forum's rate;
+# only a forum whose window a run has just filled (or that asked us to wait) is "busy".
+WEB_INLINE_WAIT = 3.0
+
+
+class Booking(NamedTuple):
+    delay: float  # booked: seconds until the slot; refused: seconds until worth asking again
+    booked: bool  # False: not booked (too far away, or the slot's last call is still out)
+    slot_no: int = 0  # where in the ring: the call's answer is recorded there (``finished``)
+    at: float | str = 0.0  # the booked time, as the book stores it (identifies the booking)
+    in_flight: bool = False  # refused because the slot's last call has no answer yet
+
+
+def book_shape(connection) -> tuple[int, float]:
+    """(slots in the ring, seconds each slot's next use waits): N calls in W seconds, or, for a
+    big N, N // k calls in W / k seconds with k the fewest parts that keep the ring within
+    ``RING_CAP``."""
+    window = float(max(connection.rate_window_seconds, 1))
+    allowance = max(connection.requests_per_minute * connection.rate_window_seconds // 60, 1)
+    parts = math.ceil(allowance / RING_CAP)
+    return allowance // parts, window / parts
+
+
+def gap_after(window: float) -> float:
+    """How long after call k - N call k may go: the window and its margin."""
+    return window + MARGIN_SECONDS
+
+
+def pacing_seconds(connection, calls: int) -> float:
+    """How long the book makes ``calls`` calls take, at the least: the first ring's worth at
+    once, then a ring's worth per (margined) window."""
+    ring, window = book_shape(connection)
+    return max(calls - ring, 0) / ring * gap_after(window)
+
+
+# SQLite's writers do not queue: one that finds the database locked sleeps and tries again (the
+# busy handler backs off up to tens of milliseconds), so twenty threads booking at once (the
+# overview, a people search) mostly waited on each other's sleeps; taking turns on a lock still
+# cost each booking a connection of its own and a transaction, slowed by the threads' other
+# work: 80 bookings added 0.3 s to the overview of 20 forums. So on SQLite one thread per
+# process writes the bookings and answers: whatever is waiting goes in one transaction (each in
+# its own savepoint, so one failure stays its own), through one connection kept open while
+# there is work. Other processes still meet SQLite's busy timeout; PostgreSQL (row locks) and
+# Redis are not concerned, and a thread already inside a transaction (on SQLite it holds the
+# write lock) writes its own, as before.
+class _Write:
+    __slots__ = ("fn", "done", "value", "error")
+
+    def __init__(self, fn: Callable[[], Any]) -> None:
+        self.fn = fn
+        self.done = threading.Event()
+        self.value: Any = None
+        self.error: BaseException | None = None
+
+
+class _Writer:
+    """This process's pacing writer: one thread with one database connection while there is
+    work, writing whatever bookings and answers are waiting in one transaction. (Started again
+    in a forked child, where the parent's thread does not exist.)"""
+
+    IDLE_SECONDS = 5.0  # then its connection is closed until the next write
+
+    def __init__(self) -> None:
+        self._reset()
+        # A child forked while another thread held the lock would find it held for ever.
+        os.register_at_fork(after_in_child=self._reset)
+
+    def _reset(self) -> None:
+        self.lock = threading.Lock()
+        self.wake = threading.Condition(self.lock)
+        self.queue: list[_Write] = []
+        self.thread: threading.Thread | None = None
+
+    def _ensure_thread(self) -> None:
+        """(With the lock held.) Start the writer if this process has none alive."""
+        if self.thread is None or not self.thread.is_alive():
+            self.thread = threading.Thread(target=self._loop, name="pacer-writer", daemon=True)
+            self.thread.start()
+
+    def run(self, fn: Callable[[], Any]) -> Any:
+        write = _Write(fn)
+        with self.lock:
+            self._ensure_thread()
+            self.queue.append(write)
+            self.wake.notify()
+        while not write.done.wait(1.0):
+            with self.lock:
+                self._ensure_thread()  # never wait on a writer that is gone
+        if write.error is not None:
+            raise write.error
+        return write.value
+
+    def _loop(self) -> None:
+        while True:  # every error is handed to the writes it concerns: the loop never ends
+            with self.lock:
+                if not self.queue:
+                    self.wake.wait(self.IDLE_SECONDS)
+                batch, self.queue = self.queue, []
+            if not batch:
+                self._close()
+                continue
+            try:
+                with transaction.atomic():
+                    for write in batch:
+                        try:
+                            write.value = write.fn()  # its own atomic(): a savepoint here
+                        except Exception as exc:
+                            write.error = exc
+            except BaseException as exc:  # the commit failed: nothing of the batch was written
+                for write in batch:
+                    write.value, write.error = None, write.error or exc
+                self._close()  # a broken connection is not kept
+            finally:
+                for write in batch:
+                    write.done.set()
+
+    @staticmethod
+    def _close() -> None:
+        try:
+            db_connection.close()
+        except Exception:  # noqa: BLE001 - a connection that cannot even close is gone anyway
+            logger.warning("The pacing writer could not close its database connection")
+
+
+_WRITER = _Writer()
+
+
+def _written_together(fn: Callable[[], Any]) -> Any:
+    """Run ``fn`` (a short write in its own ``atomic()``) on SQLite through this process's
+    pacing writer, with the other waiting ones (see _Writer); elsewhere, or inside a
+    transaction, directly."""
+    if db_connection.vendor != "sqlite" or db_connection.in_atomic_block:
+        return fn()
+    return _WRITER.run(fn)
+
+
+class DatabasePacer:
+    """The book in the database: ``ForumPace`` (booked count, ring size, not-before time) locked
+    with SELECT ... FOR UPDATE (on SQLite the IMMEDIATE transaction serialises bookings, and
+    one writer thread per process writes them, see _Writer), and
+    ``ForumPaceSlot`` rows, the ring. Four short statements a booking."""
+
+    def reserve(self, connection, max_wait: float = float("inf")) -> tuple[float, bool]:
+        """Book the forum's next slot if it is at most ``max_wait`` away, for a call that is
+        over as soon as it leaves; return (seconds to wait, booked)."""
+        booking = self.book(connection, max_wait)
+        if booking.booked:
+            self.finished(connection, booking)
+        return booking.delay, booking.booked
+
+    def book(self, connection, max_wait: float = float("inf")) -> Booking:
+        return _written_together(lambda: self._book(connection, max_wait))
+
+    def _book(self, connection, max_wait: float) -> Booking:
+        from forums.models import ForumPace, ForumPaceSlot
+
+        ring, window = book_shape(connection)
+        gap = gap_after(window)
+        with transaction.atomic():
+            row = ForumPace.objects.select_for_update().filter(connection_id=connection.pk).first()
+            if row is None:
+                ForumPace.objects.get_or_create(connection_id=connection.pk)
+                row = ForumPace.objects.select_for_update().get(connection_id=connection.pk)
+            if row.ring_size != ring:
+                self._lay_out(row, ring)
+            slot_no = row.booked % ring
+            slots = ForumPaceSlot.objects.filter(connection_id=connection.pk, slot_no=slot_no)
+            previous = slots.values_list("at", "pending").first()
+            now = time.time()
+            slot = max(now, row.next_slot)
+            if previous is not None:
+                at, pending = previous
+                if pending and now < at + STALE_SECONDS:
+                    # That call is out (or about to leave): when the forum counts it is known
+                    # once its answer is in. Ask again then; refuse if even the earliest slot
+                    # it leaves is too far.
+                    refused = Booking(max(at - now, 0.0) + POLL_SECONDS, False, slot_no)
+                    if max(slot, at + gap) - now > max_wait:
+                        return refused._replace(delay=max(slot, at + gap) - now)
+                    return refused._replace(in_flight=True)
+                # A stale call counts as arrived at the latest when it went stale.
+                slot = max(slot, (at + STALE_SECONDS if pending else at) + gap)
+            if slot - now > max_wait:
+                return Booking(slot - now, False, slot_no)
+            if previous is None:
+                ForumPaceSlot.objects.create(
+                    connection_id=connection.pk, slot_no=slot_no, at=slot, pending=True
+                )
+            else:
+                slots.update(at=slot, pending=True)
+            ForumPace.objects.filter(pk=row.pk).update(next_slot=slot, booked=F("booked") + 1)
+        return Booking(max(slot - now, 0.0), True, slot_no, slot)
+
+    def finished(self, connection, booking: Booking) -> None:
+        """The call booked in ``booking`` has its answer (or gave up): the forum counted it by
+        now at the latest, so its slot's next use waits a window from now."""
+        from django.db.models import Value
+        from django.db.models.functions import Greatest
+
+        from forums.models import ForumPaceSlot
+
+        answered = time.time()
+
+        def write() -> None:
+            with transaction.atomic():
+                ForumPaceSlot.objects.filter(
+                    connection_id=connection.pk, slot_no=booking.slot_no, at=float(booking.at),
+                    pending=True,
+                ).update(at=Greatest(F("at"), Value(answered)), pending=False)  # fmt: skip
+
+        _written_together(write)
+
+    @staticmethod
+    def _lay_out(row, ring: int) -> None:
+        """A new ring size (the forum's limit was edited, or a first booking): keep the latest
+        ``ring`` call times, the oldest in slot 0, and book from slot 0."""
+        from forums.models import ForumPace, ForumPaceSlot
+
+        slots = ForumPaceSlot.objects.filter(connection_id=row.pk)
+        times = sorted(slots.values_list("at", "pending"))[-ring:]
+        slots.delete()
+        ForumPaceSlot.objects.bulk_create(
+            ForumPaceSlot(connection_id=row.pk, slot_no=i + ring - len(times), at=at, pending=p)
+            for i, (at, p) in enumerate(times)
+        )
+        # Slots 0 .. ring - len(times) - 1 are empty: free now, as they were before the change.
+        ForumPace.objects.filter(pk=row.pk).update(ring_size=ring, booked=0)
+        row.ring_size, row.booked = ring, 0
+
+    def hold_until(self, connection, until: float) -> None:
+        """Nobody calls this forum before ``until`` (after a 429 or an outage)."""
+        from django.db.models import Case, Value, When
+
+        from forums.models import ForumPace
+
+        ForumPace.objects.get_or_create(connection_id=connection.pk)
+        ForumPace.objects.filter(connection_id=connection.pk).update(
+            next_slot=Case(When(next_slot__lt=until, then=Value(until)), default=F("next_slot"))
+        )
+
+
+# KEYS: the ring (a hash: "size"; "n", calls booked since it was laid out; slot number -> call
+# time; "p" .. slot number, present while that call is out) and the not-before time.
+# ARGV: ring size, gap after a slot's call, longest wait, seconds to keep the keys, seconds
+# after which a call that is still out counts as arrived, how soon to ask again.
+_RESERVE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local ring = tonumber(ARGV[1])
+local gap = tonumber(ARGV[2])
+local size = tonumber(redis.call('HGET', KEYS[1], 'size') or '0')
+if size ~= ring then
+  local times = {}
+  for i = 0, size - 1 do
+    local at = redis.call('HGET', KEYS[1], tostring(i))
+    if at then
+      table.insert(times, {tonumber(at), redis.call('HGET', KEYS[1], 'p' .. i), at})
+    end
+  end
+  table.sort(times, function(a, b) return a[1] < b[1] end)
+  local keep = math.min(#times, ring)
+  redis.call('DEL', KEYS[1])
+  for j = 1, keep do
+    local entry = times[#times - keep + j]
+    local slot_no = tostring(ring - keep + j - 1)
+    redis.call('HSET', KEYS[1], slot_no, entry[3])
+    if entry[2] then redis.call('HSET', KEYS[1], 'p' .. slot_no, '1') end
+  end
+  redis.call('HSET', KEYS[1], 'size', ring, 'n', 0)
+end
+local n = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')
+local slot_no = tostring(n % ring)
+local slot = math.max(now, tonumber(redis.call('GET', KEYS[2]) or '0'))
+local previous = redis.call('HGET', KEYS[1], slot_no)
+if previous then
+  local at = tonumber(previous)
+  if redis.call('HGET', KEYS[1], 'p' .. slot_no) then
+    if now < at + tonumber(ARGV[5]) then
+      local earliest = math.max(slot, at + gap)
+      if earliest - now > tonumber(ARGV[3]) then
+        return {tostring(earliest - now), 0, slot_no, '', 0}
+      end
+      return {tostring(math.max(at - now, 0) + tonumber(ARGV[6])), 0, slot_no, '', 1}
+    end
+    at = at + tonumber(ARGV[5])
+  end
+  slot = math.max(slot, at + gap)
+end
+if slot - now > tonumber(ARGV[3]) then
+  return {tostring(slot - now), 0, slot_no, '', 0}
+end
+local keep = math.ceil(slot - now) + tonumber(ARGV[4])
+local text = string.format('%.6f', slot)
+redis.call('HSET', KEYS[1], slot_no, text, 'p' .. slot_no, '1', 'n', n + 1)
+redis.call('EXPIRE', KEYS[1], keep)
+redis.call('SET', KEYS[2], text, 'EX', keep)
+return {tostring(slot - now), 1, slot_no, text, 0}
+"""
+_FINISHED = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local at = redis.call('HGET', KEYS[1], ARGV[1])
+if at == ARGV[2] and redis.call('HDEL', KEYS[1], 'p' .. ARGV[1]) == 1 then
+  if now > tonumber(at) then
+    redis.call('HSET', KEYS[1], ARGV[1], string.format('%.6f', now))
+  end
+end
+return 1
+"""
+_HOLD = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local until_ = tonumber(ARGV[1])
+if until_ > tonumber(redis.call('GET', KEYS[1]) or '0') then
+  redis.call('SET', KEYS[1], string.format('%.6f', until_), 'EX',
+    math.max(math.ceil(until_ - now), 0) + tonumber(ARGV[2]))
+end
+return 1
+"""
+# Keys outlive their last slot by this long (a ring is never needed a window after its last
+# call; the margin covers clocks and long holds).
+_KEEP_SECONDS = 86400 * 2
+
+
+class RedisPacer:
+    """The same book in Redis: atomic scripts, timed by the Redis server's clock."""
+
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self.redis = redis.Redis.from_url(url)
+        self._reserve = self.redis.register_script(_RESERVE)
+        self._finished = self.redis.register_script(_FINISHED)
+        self._hold = self.redis.register_script(_HOLD)
+
+    @staticmethod
+    def key(connection) -> str:
+        # Redis outlives databases: a connection id reused by a new database (a fresh install
+        # or a test database on the same Redis) must not inherit an old forum's slots, so the
+        # key also names the moment the connection was created.
+        return f"forumdeck:pace:{connection.pk}:{connection.created_at.timestamp():.6f}"
+
+    def reserve(self, connection, max_wait: float = float("inf")) -> tuple[float, bool]:
+        booking = self.book(connection, max_wait)
+        if booking.booked:
+            self.finished(connection, booking)
+        return booking.delay, booking.booked
+
+    def book(self, connection, max_wait: float = float("inf")) -> Booking:
+        ring, window = book_shape(connection)
+        limit = max_wait if max_wait != float("inf") else 1e12
+        key = self.key(connection)
+        delay, booked, slot_no, at, in_flight = self._reserve(
+            keys=[key + ":ring", key],
+            args=[
+                ring,
+                gap_after(window),
+                limit,
+                _KEEP_SECONDS + int(window),
+                STALE_SECONDS,
+                POLL_SECONDS,
+            ],
+        )
+        return Booking(
+            max(float(delay), 0.0),
+            bool(int(booked)),
+            int(slot_no),
+            at.decode() if isinstance(at, bytes) else at,
+            bool(int(in_flight)),
+        )
+
+    def finished(self, connection, booking: Booking) -> None:
+        self._finished(keys=[self.key(connection) + ":ring"], args=[booking.slot_no, booking.at])
+
+    def hold_until(self, connection, until: float) -> None:
+        # Redis time and ours may differ a little; the hold is in our clock, good enough
+        # for a wait measured in seconds.
+        seconds, micros = self.redis.time()
+        offset = time.time() - (seconds + micros / 1e6)
+        self._hold(keys=[self.key(connection)], args=[until - offset, _KEEP_SECONDS])
+
+
+@lru_cache(maxsize=1)
+def _pacer_for(broker_url: str):
+    if broker_url.startswith(("redis://", "rediss://")):
+        return RedisPacer(broker_url)
+    return DatabasePacer()
+
+
+def get_pacer():
+    return _pacer_for(settings.CELERY_BROKER_URL)
+
+
+def in_task() -> bool:
+    """True inside a Celery task (a worker, or a task run eagerly), False in a web request."""
+    from celery import current_task
+
+    return bool(current_task)  # a proxy: false outside a task
+
+
+def inline_wait_limit() -> float:
+    """How long this process may wait for one slot: a worker's task, or a person's page."""
+    return MAX_INLINE_WAIT if in_task() else WEB_INLINE_WAIT
+
+
+class SlotRefused(Exception):
+    """No slot within the wait allowed: the client turns it into ``ForumRateLimited`` (with
+    this ``retry_after``), so the slot book needs nothing from the HTTP layer above it."""
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Pace:
+    """``BaseClient.pacer``: called before each call, it waits for this forum's next slot (at
+    most ``max_wait``, default ``inline_wait_limit()`` when the call is made), runs ``then``
+    (the bulk engine's cancel check) and returns the booking; ``finished(booking)`` is called
+    when the call's answer (or failure) is in, so that the slot's next use is counted from
+    when the forum surely counted this call, not from when it was booked to leave."""
+
+    def __init__(
+        self, connection, max_wait: float | None = None, then: Callable[[], None] | None = None
+    ) -> None:
+        self.connection = connection
+        self.max_wait = max_wait
+        self.then = then
+
+    def __call__(self) -> Booking:
+        limit = inline_wait_limit() if self.max_wait is None else self.max_wait
+        pacer = get_pacer()
+        started = time.monotonic()
+        while True:
+            waited = time.monotonic() - started
+            booking = pacer.book(self.connection, max_wait=max(limit - waited, 0.0))
+            if booking.booked or not booking.in_flight:
+                break
+            time.sleep(booking.delay)  # the slot's last call is still out: ask again
+        if not booking.booked:
+            # Other Forumdeck work (or a forum's Retry-After) holds this forum's next slots:
+            # come back then, never sleep for it here.
+            raise SlotRefused(
+                f"{self.connection.name} is busy with other Forumdeck work or asked to wait; "
+                f"its next free slot is in {booking.delay:.0f} s.",
+                retry_after=booking.delay,
+            )
+        try:
+            if booking.delay > 0:
+                time.sleep(booking.delay)
+            if self.then is not None:
+                self.then()
+        except BaseException:
+            self.finished(booking)  # no call leaves: the slot is free a window after its time
+            raise
+        return booking
+
+    def finished(self, booking: Booking) -> None:
+        get_pacer().finished(self.connection, booking)
+
+
+def pace_for(
+    connection, max_wait: float | None = None, then: Callable[[], None] | None = None
+) -> Pace:
+    """The pacer for every client of this forum (see ``Pace``)."""
+    return Pace(connection, max_wait, then)

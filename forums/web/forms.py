@@ -1,0 +1,89 @@
+"""Form pieces the pages share."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+
+from forums.core.fleet import enabled_forums
+from forums.core.targets import Rejected, TargetParser, decoded_pieces
+from forums.models import ForumConnection
+from forums.web.uploads import CsvUploadField
+
+
+class FleetSearchForm(forms.Form):
+    """A page that searches the fleet: what to look for (``q``) and which enabled forums to
+    ask (``forum``; none ticked asks them all). A page adds its own filters and words."""
+
+    q = forms.CharField(required=False, max_length=100)
+    forum = forms.ModelMultipleChoiceField(
+        label="Forums",
+        required=False,
+        queryset=ForumConnection.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelMultipleChoiceField, self.fields["forum"]).queryset = enabled_forums()
+
+
+class TargetsForm(forms.Form):
+    """People or topics to act on, pasted or uploaded, read the same way wherever they are
+    asked for (the bulk form, a group's members form): lines Forumdeck cannot read stop the
+    form and are listed with their line numbers before anything is proposed, until they are
+    corrected or the box to leave them out is ticked.
+
+    ``read_upload``: whether an uploaded file is read here too. The bulk form leaves a file
+    to its planning task (a list of a million lines must not hold a web request), which
+    lists the unreadable lines in the plan with their numbers."""
+
+    read_upload = True
+
+    targets = forms.CharField(
+        label="Targets",
+        required=False,
+        widget=forms.Textarea(
+            attrs={"rows": 8, "spellcheck": "false", "placeholder": "alice\nbob@example.com, 42"}
+        ),
+        help_text="Usernames, e-mail addresses or numeric ids: one per line or separated by "
+        "commas.",
+    )
+    csv_file = CsvUploadField()
+    accept_junk = forms.BooleanField(
+        required=False, label="Leave out the lines listed above and propose the rest"
+    )
+
+    def __init__(self, *args: Any, upload_refused: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(CsvUploadField, self.fields["csv_file"]).refused = upload_refused
+        self.junk: list[Rejected] = []
+        self.junk_count = 0
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or self.cleaned_data  # None keeps cleaned_data
+        text, upload = data.get("targets") or "", data.get("csv_file")
+        if not text.strip() and not upload:
+            if "csv_file" not in self.errors:
+                raise forms.ValidationError("Paste targets or upload a CSV file.")
+            return data
+        read = upload if upload and self.read_upload else None
+        if upload and not read:
+            return data  # the planning task reads the file and lists what it cannot read
+        # Read once here, in pieces, only to find what cannot be read: the lines are listed
+        # before anything is proposed (the planning task reads the stored list again).
+        parser = TargetParser(csv=read is not None, keep=50)
+        pieces = decoded_pieces(read, read.charset) if read else [text]
+        usable = sum(1 for _ in parser.targets(pieces))
+        if read:
+            read.seek(0)
+        self.junk, self.junk_count = parser.junk, parser.junk_count
+        if not usable:
+            raise forms.ValidationError("No line names a target Forumdeck can look up.")
+        if parser.junk_count and not data.get("accept_junk"):
+            raise forms.ValidationError(
+                f"{parser.junk_count} line(s) cannot be read (listed below): correct them, or "
+                "tick the box to leave them out. Nothing was proposed."
+            )
+        return data

@@ -1,0 +1,381 @@
+"""The per-forum slot book: the window's allowance at once, then the forum's rate, never more in
+any window (the sandbox's call log is the judge), and never a long sleep in a page or a worker."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+from django.db import connections
+
+from forums import pacing
+from forums.clients import get_client
+from forums.pacing import (
+    MAX_INLINE_WAIT,
+    WEB_INLINE_WAIT,
+    DatabasePacer,
+    RedisPacer,
+    book_shape,
+    gap_after,
+    get_pacer,
+    pace_for,
+)
+from tests.conftest import SANDBOX_DISCOURSE_KEY
+from tests.factories import ForumConnectionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+# --- the two books ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def redis_url():
+    """A Redis for the Redis book: the broker's when it is Redis, else a private redis-server
+    on a loopback port (skipped where there is none, except in CI)."""
+    from django.conf import settings
+
+    if settings.CELERY_BROKER_URL.startswith("redis://"):
+        yield settings.CELERY_BROKER_URL
+        return
+    binary = shutil.which("redis-server")
+    if binary is None:
+        if os.environ.get("FORUMDECK_REQUIRE_ALL"):
+            pytest.fail("redis-server is required in CI")
+        pytest.skip("redis-server is not installed")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        import redis
+
+        client = redis.Redis(host="127.0.0.1", port=port)
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture(params=["database", "redis"])
+def pacer(request):
+    if request.param == "database":
+        return DatabasePacer()
+    return RedisPacer(request.getfixturevalue("redis_url"))
+
+
+def book(pacer, connection, n: int, max_wait: float = float("inf")) -> list[float]:
+    """Book n slots for calls answered as soon as they are booked; the times booked."""
+    times = []
+    for _ in range(n):
+        booking = pacer.book(connection, max_wait=max_wait)
+        assert booking.booked
+        times.append(float(booking.at))  # the time the book gave it...
+        pacer.finished(connection, booking)  # ... and its answer came at once
+    return times
+
+
+def most_in_any_window(times: list[float], window: float) -> int:
+    times, best, start = sorted(times), 0, 0
+    for end, t in enumerate(times):
+        while t - times[start] >= window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+def test_the_windows_allowance_goes_at_once_then_one_window_after_each_call(pacer):
+    connection = ForumConnectionFactory(requests_per_minute=600, rate_window_seconds=1)
+    assert connection.rate_allowance == 10
+    delays = [pacer.reserve(connection)[0] for _ in range(13)]
+    assert max(delays[:10]) < 0.1  # the burst: no wait
+    gap = gap_after(1.0)
+    for later in delays[10:]:  # each waits for the call ten before it to leave the window
+        assert later == pytest.approx(gap, abs=0.1)
+
+
+def test_no_window_of_the_book_holds_more_than_the_allowance(pacer):
+    connection = ForumConnectionFactory(requests_per_minute=300, rate_window_seconds=2)
+    times = book(pacer, connection, 40)
+    assert most_in_any_window(times, 2.0) == 10
+    # The true floor: (calls - allowance) / rate, and the margin on top of it.
+    assert times[-1] - times[0] == pytest.approx((40 - 10) / 10 * gap_after(2.0), abs=0.2)
+
+
+def test_forums_are_paced_separately(pacer):
+    a = ForumConnectionFactory(requests_per_minute=60, rate_window_seconds=60)
+    b = ForumConnectionFactory(requests_per_minute=60, rate_window_seconds=60)
+    book(pacer, a, 60)
+    assert pacer.reserve(a, max_wait=0)[1] is False  # a's window is full for a minute
+    assert pacer.reserve(b)[0] < 0.5  # b is free while a is busy
+
+
+def test_a_hold_keeps_every_call_back_and_books_nothing_while_refused(pacer):
+    connection = ForumConnectionFactory(requests_per_minute=600)
+    pacer.hold_until(connection, time.time() + 45)
+    delay, booked = pacer.reserve(connection, max_wait=MAX_INLINE_WAIT)
+    assert not booked and delay == pytest.approx(45, abs=2)
+    # A shorter hold never shortens a longer one.
+    pacer.hold_until(connection, time.time() + 5)
+    assert pacer.reserve(connection, max_wait=0)[0] == pytest.approx(45, abs=2)
+    # Nothing was booked: once the hold ends, the whole allowance is there.
+    pacer.hold_until(connection, time.time() + 0.2)  # (a fresh forum: its own book)
+    fresh = ForumConnectionFactory(requests_per_minute=600, rate_window_seconds=1)
+    pacer.hold_until(fresh, time.time() + 0.3)
+    delays = [pacer.reserve(fresh)[0] for _ in range(10)]
+    assert all(d == pytest.approx(0.3, abs=0.1) for d in delays)
+
+
+def test_a_smaller_limit_takes_effect_at_once(pacer):
+    connection = ForumConnectionFactory(requests_per_minute=600, rate_window_seconds=1)
+    book(pacer, connection, 10)
+    connection.requests_per_minute = 300  # 5 a second now: the latest 5 calls fill the window
+    assert pacer.reserve(connection, max_wait=0)[1] is False
+
+
+def test_a_larger_limit_adds_slots_to_the_window(pacer):
+    connection = ForumConnectionFactory(requests_per_minute=600, rate_window_seconds=1)
+    book(pacer, connection, 10)
+    connection.requests_per_minute = 1200  # 20 a second: ten more fit in this window
+    times = book(pacer, connection, 10, max_wait=0.5)
+    assert max(times) - time.time() < 0.5
+    assert pacer.reserve(connection, max_wait=0)[1] is False
+
+
+def test_a_big_allowance_keeps_a_small_ring_and_never_more_in_any_window(pacer, monkeypatch):
+    monkeypatch.setattr(pacing, "RING_CAP", 10)
+    # 25 in any 3 s: the ring holds 8 slots, each reused 1 s later (3 parts of 8 <= 25).
+    connection = ForumConnectionFactory(requests_per_minute=500, rate_window_seconds=3)
+    assert book_shape(connection) == (8, 1.0)
+    times = book(pacer, connection, 30)
+    assert most_in_any_window(times, 3.0) <= 25
+    assert max(times[:8]) - time.time() < 0.1  # the burst
+    if isinstance(pacer, DatabasePacer):
+        from forums.models import ForumPaceSlot
+
+        assert ForumPaceSlot.objects.filter(connection=connection).count() == 8
+
+
+def test_a_slot_counts_from_the_answer_of_its_last_call(pacer, monkeypatch):
+    """The forum counts a call when it arrives, which may be well after the call was booked to
+    leave: the call k + N is booked only once call k has its answer, a window after it."""
+    monkeypatch.setattr(pacing, "STALE_SECONDS", 0.6)
+    connection = ForumConnectionFactory(requests_per_minute=120, rate_window_seconds=1)
+    first, second = pacer.book(connection), pacer.book(connection)
+    assert first.booked and second.booked and first.delay < 0.1 and second.delay < 0.1
+    third = pacer.book(connection, max_wait=5)
+    assert not third.booked and third.in_flight  # the first call is still out
+    time.sleep(0.3)  # the first call's answer comes late
+    pacer.finished(connection, first)
+    answered = time.time()
+    third = pacer.book(connection, max_wait=5)
+    assert third.booked
+    assert time.time() + third.delay == pytest.approx(answered + gap_after(1.0), abs=0.05)
+    # A call whose process died never answers: its slot is free again once it is stale.
+    assert pacer.book(connection, max_wait=5).in_flight  # the second call: out for now
+    time.sleep(0.4)
+    assert pacer.book(connection, max_wait=5).booked
+
+
+def test_a_call_that_never_leaves_frees_its_slot():
+    connection = ForumConnectionFactory(requests_per_minute=60, rate_window_seconds=1)
+
+    def cancelled():
+        raise RuntimeError("cancelled while waiting")
+
+    with pytest.raises(RuntimeError):
+        pace_for(connection, then=cancelled)()
+    delay, booked = get_pacer().reserve(connection, max_wait=5)
+    assert booked and delay == pytest.approx(gap_after(1.0), abs=0.1)  # not STALE_SECONDS
+
+
+def test_a_60_per_minute_forum_answers_a_page_without_waiting():
+    """Most forums allow 60 a minute: a page's few calls go at once, not a second apart."""
+    connection = ForumConnectionFactory(requests_per_minute=60)
+    delays = [get_pacer().reserve(connection)[0] for _ in range(7)]
+    assert max(delays) < 0.1
+
+
+# --- waiting: a page never hangs, a worker is rescheduled ---------------------------------------
+def test_a_page_does_not_wait_for_a_busy_forum_and_books_nothing():
+    connection = ForumConnectionFactory(name="Busy forum", requests_per_minute=60)
+    book(get_pacer(), connection, 60)  # a run just sent the window's allowance
+    wait = pace_for(connection)
+    started = time.monotonic()
+    with pytest.raises(pacing.SlotRefused) as exc:
+        wait()
+    assert time.monotonic() - started < 1  # no sleep
+    assert "Busy forum is busy with other Forumdeck work" in str(exc.value)
+    assert exc.value.retry_after == pytest.approx(60, abs=2)
+
+
+def test_a_held_forum_reschedules_a_task_instead_of_sleeping(monkeypatch):
+    connection = ForumConnectionFactory(name="Held forum", requests_per_minute=600)
+    get_pacer().hold_until(connection, time.time() + 45)
+    monkeypatch.setattr(pacing, "in_task", lambda: True)
+    wait = pace_for(connection)
+    started = time.monotonic()
+    with pytest.raises(pacing.SlotRefused) as exc:
+        wait()
+    assert time.monotonic() - started < 1
+    assert exc.value.retry_after == pytest.approx(45, abs=2)
+    assert "Held forum" in str(exc.value)
+
+
+def test_a_task_waits_longer_inline_than_a_page(monkeypatch):
+    from celery import shared_task
+
+    seen = {}
+
+    @shared_task
+    def probe():
+        seen["limit"] = pacing.inline_wait_limit()
+
+    probe.apply()
+    assert seen["limit"] == MAX_INLINE_WAIT
+    assert pacing.inline_wait_limit() == WEB_INLINE_WAIT < MAX_INLINE_WAIT
+    # A slot 5 s away: a task sleeps for it, a page does not.
+    connection = ForumConnectionFactory(requests_per_minute=600)
+    get_pacer().hold_until(connection, time.time() + 5)
+    slept = []
+    monkeypatch.setattr(pacing.time, "sleep", slept.append)
+    with pytest.raises(pacing.SlotRefused):
+        pace_for(connection)()
+    monkeypatch.setattr(pacing, "in_task", lambda: True)
+    pace_for(connection)()
+    assert slept and slept[0] == pytest.approx(5, abs=1)
+
+
+# --- judged by the forum: the sandbox's call log ------------------------------------------------
+def _burst_of_calls(discourse_sandbox, threads: int = 4, each: int = 4) -> None:
+    """16 calls through get_client from 4 threads at once, as a page's fan-out sends them."""
+    app = discourse_sandbox.app
+    app.config.rate_window_seconds = 1.0
+    app.config.admin_requests_per_minute = 5  # the sandbox's limit is per its window
+    connection = ForumConnectionFactory(
+        base_url=discourse_sandbox.url,
+        api_key=SANDBOX_DISCOURSE_KEY,
+        requests_per_minute=300,  # 5 in any 1 s, as the forum counts
+        rate_window_seconds=1,
+    )
+    app.calls.clear()
+    errors = []
+
+    def job():
+        try:
+            with get_client(connection, pacer=pace_for(connection, max_wait=30)) as client:
+                for _ in range(each):
+                    client.request("GET", "/admin/users/list/active.json")
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()  # this thread's own, when it booked through one
+
+    workers = [threading.Thread(target=job) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert errors == []
+    calls = sorted(app.calls.records(), key=lambda r: r.at)
+    assert len(calls) == threads * each
+    assert app.calls.count(status=429) == 0
+    assert app.calls.max_in_any_window(1.0) == 5
+    # The burst: the first five went together, the sixth one window after the first.
+    assert calls[4].at - calls[0].at < 0.5
+    assert calls[5].at - calls[0].at >= 1.0
+
+
+def test_threads_never_send_more_than_the_forum_allows_in_any_window(
+    discourse_sandbox, pacer, monkeypatch
+):
+    monkeypatch.setattr(pacing, "get_pacer", lambda: pacer)
+    _burst_of_calls(discourse_sandbox)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_threads_with_their_own_database_connections_share_one_book(discourse_sandbox, monkeypatch):
+    """As in production: every thread books through its own connection, each booking its own
+    transaction (SQLite: BEGIN IMMEDIATE under WAL; PostgreSQL: SELECT ... FOR UPDATE)."""
+    database_pacer = DatabasePacer()
+    monkeypatch.setattr(pacing, "get_pacer", lambda: database_pacer)
+    _burst_of_calls(discourse_sandbox)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_forty_threads_booking_at_once_each_get_their_own_slot_and_failures_stay_apart():
+    """A page's fan-out books from many threads at once. On SQLite one writer thread per
+    process writes what is waiting together (elsewhere each thread writes its own): every
+    booking still gets a slot of its own, the book counts all of them, and a write that fails
+    fails only for its caller."""
+    from forums.models import ForumPace
+
+    database_pacer = DatabasePacer()
+    connection = ForumConnectionFactory(requests_per_minute=600)  # 600 in any minute
+    bookings, errors = [], []
+    start = threading.Barrier(41)
+
+    def job():
+        try:
+            start.wait(timeout=10)
+            booking = database_pacer.book(connection)
+            database_pacer.finished(connection, booking)
+            bookings.append(booking)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def broken_write():
+        start.wait(timeout=10)
+        try:
+            pacing._written_together(lambda: 1 / 0)
+            errors.append("the failed write did not raise")
+        except ZeroDivisionError:
+            pass  # its own failure, and nobody else's
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=job) for _ in range(40)]
+    workers.append(threading.Thread(target=broken_write))
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert errors == []
+    assert len(bookings) == 40 and all(b.booked and b.delay == 0 for b in bookings)
+    assert sorted(b.slot_no for b in bookings) == list(range(40))
+    assert ForumPace.objects.get(connection_id=connection.pk).booked == 40
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pacing_writer_that_is_gone_is_replaced_and_nothing_waits_for_it(monkeypatch):
+    """The writer thread is the process's only way to book on SQLite: should it be gone (a
+    forked child, a crash), the next booking starts another instead of waiting for ever."""
+    from django.db import connection as db
+
+    if db.vendor != "sqlite":
+        pytest.skip("only SQLite books through the writer thread")
+    gone = threading.Thread(target=lambda: None)
+    gone.start()
+    gone.join()
+    writer = pacing._Writer()
+    writer.thread = gone
+    monkeypatch.setattr(pacing, "_WRITER", writer)
+    connection = ForumConnectionFactory(requests_per_minute=600)
+    booking = DatabasePacer().book(connection)
+    assert booking.booked and booking.delay == 0
+    assert writer.thread is not gone and writer.thread.is_alive()
