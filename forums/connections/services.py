@@ -16,7 +16,7 @@ from forums.clients.errors import CapabilityNotOffered, ForumError
 from forums.clients.records import HealthReport
 from forums.clients.settings_schema import changed_settings
 from forums.core.audit import audit_record
-from forums.index.rows import index_forget_forum
+from forums.core.fleet_index.rows import index_forget_forum
 from forums.models import AuditEntry, BulkAction, BulkActionItem, ForumConnection
 
 Outcome = AuditEntry.Outcome

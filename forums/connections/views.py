@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from forums.accounts.second_factor import second_factor_required
-from forums.index.selectors import index_progress_many
+from forums.core.fleet_index.reads import index_progress_many
 from forums.models import ForumConnection
 from forums.web import HtmxHttpRequest, render_page, requires
 

@@ -19,9 +19,9 @@ from forums.clients.errors import CapabilityNotOffered, ForumError, ForumNotFoun
 from forums.clients.records import Capability, ForumGroup, ForumUser, GroupMembersPage
 from forums.core.areas import kinds_changing
 from forums.core.fleet import cached_lists, changed_since, enabled_connections, fan_out
+from forums.core.fleet_index.lists import fleet_lists
+from forums.core.fleet_index.rows import index_lists_forget
 from forums.core.outcomes import ForumOutcome
-from forums.index.lists import fleet_lists
-from forums.index.rows import index_lists_forget
 from forums.models import ForumConnection
 
 MEMBERS_PER_PAGE = 50

@@ -15,11 +15,11 @@ from django.utils import timezone
 from forums.clients import client_class, get_client
 from forums.clients.errors import ForumError
 from forums.clients.records import PushedEvent
+from forums.core.fleet_index.rows import index_account_gone, index_accounts_save
 from forums.crypto import DecryptionError, reveal
 from forums.models import ForumConnection, IndexSync, IndexWebhookDelivery
 from forums.tasks import sync_index
 
-from .rows import index_account_gone, index_accounts_save
 from .sync import index_sync_start
 
 

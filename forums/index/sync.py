@@ -24,10 +24,9 @@ from django.utils import timezone
 from forums.clients import get_client
 from forums.clients.errors import CapabilityNotOffered, ForumError, ForumRateLimited
 from forums.clients.records import Capability
+from forums.core.fleet_index.rows import index_accounts_save, index_groups_save, index_tags_save
 from forums.models import ForumConnection, IndexedAccount, IndexSync, IndexWebhookDelivery
 from forums.pacing import MAX_INLINE_WAIT, pace_for
-
-from .rows import index_accounts_save, index_groups_save, index_tags_save
 
 # A step's hold on its sync: longer than any step takes (a step is a burst of calls).
 LEASE_SECONDS = 300

@@ -24,9 +24,9 @@ from forums.clients import client_class, get_client
 from forums.clients.errors import ForumAnswerTooSlow, ForumError, ForumNotFound, ForumTimeout
 from forums.clients.records import Capability, ForumUser, ForumUserDetails
 from forums.core.fleet import ForumDidNotAnswer, enabled_connections, fan_out_batches
+from forums.core.fleet_index.reads import index_search, indexed_as_of
+from forums.core.fleet_index.rows import index_account_gone, index_account_seen
 from forums.core.outcomes import ForumOutcome
-from forums.index.rows import index_account_gone, index_account_seen
-from forums.index.selectors import index_search, indexed_as_of
 from forums.models import AuditEntry, ForumConnection
 
 logger = logging.getLogger(__name__)

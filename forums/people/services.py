@@ -16,7 +16,7 @@ from forums.clients import ForumClient, get_client
 from forums.clients.errors import ForumError, ForumNotFound
 from forums.clients.records import ForumUser, ForumUserDetails
 from forums.core.audit import audit_record
-from forums.index.rows import index_account_gone, index_account_seen
+from forums.core.fleet_index.rows import index_account_gone, index_account_seen
 from forums.models import AuditEntry, ForumConnection
 
 from .actions import find_action

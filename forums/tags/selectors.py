@@ -18,9 +18,9 @@ from forums.clients.errors import CapabilityNotOffered, ForumError, ForumNotFoun
 from forums.clients.records import Capability, ForumTag, ForumTagGroup, ForumTopic
 from forums.core.areas import kinds_changing
 from forums.core.fleet import cached_lists, changed_since, enabled_connections, fan_out
+from forums.core.fleet_index.lists import fleet_lists
+from forums.core.fleet_index.rows import index_lists_forget
 from forums.core.outcomes import ForumOutcome
-from forums.index.lists import fleet_lists
-from forums.index.rows import index_lists_forget
 from forums.models import ForumConnection
 
 TOPICS_SHOWN = 50  # per forum on a tag's page

@@ -168,7 +168,7 @@ def test_a_dead_forum_keeps_the_sync_waiting_with_its_error():
 def test_substring_search_has_an_index_on_either_database(big_discourse, big_connection):
     from django.db import connection
 
-    from forums.index.selectors import accounts_matching
+    from forums.core.fleet_index.reads import accounts_matching
 
     index_sync_start(connection=big_connection)
     run_to_end(big_connection)
@@ -252,7 +252,7 @@ def test_pointing_a_connection_at_another_forum_empties_its_index(
 
 
 def test_a_forum_that_cannot_list_its_accounts_stops_and_is_asked_live(monkeypatch):
-    from forums.index.selectors import indexed_as_of
+    from forums.core.fleet_index.reads import indexed_as_of
     from tests.fake_platform import registered
 
     with registered(monkeypatch):

@@ -16,8 +16,8 @@ from typing import Any
 from forums.clients.errors import CapabilityNotOffered
 from forums.models import ForumConnection
 
+from .reads import KnownList, indexed_groups_of, indexed_tags_of
 from .rows import index_list_seen
-from .selectors import KnownList, indexed_groups_of, indexed_tags_of
 
 Live = Callable[..., list[tuple[ForumConnection, Any]]]
 
