@@ -768,6 +768,14 @@ class IndexSync(models.Model):
     webhook_secret_set_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        permissions = [
+            (
+                "sync_forum_index",
+                "Can read a forum into the fleet index again and set its webhook secret",
+            ),
+        ]
+
     def __str__(self) -> str:
         return f"index of connection #{self.connection_id}"
 

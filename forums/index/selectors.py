@@ -3,6 +3,6 @@
 
 from __future__ import annotations
 
-from forums.core.fleet_index.reads import IndexProgress, index_progress
+from forums.core.fleet_index.reads import IndexProgress, index_progress, index_progress_many
 
-__all__ = ["IndexProgress", "index_progress"]
+__all__ = ["IndexProgress", "index_progress", "index_progress_many"]

@@ -7,6 +7,7 @@ import secrets
 import time
 from collections.abc import Mapping
 
+from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
@@ -18,16 +19,19 @@ from forums.clients.records import PushedEvent
 from forums.core.fleet_index.rows import index_account_gone, index_accounts_save
 from forums.crypto import DecryptionError, reveal
 from forums.models import ForumConnection, IndexSync, IndexWebhookDelivery
-from forums.tasks import sync_index
 
 from .sync import index_sync_start
+
+# The tasks (forums/tasks.py) call this area's sync; this module queues them by name, so the two
+# never import each other (the tasks sit above the areas).
+SYNC_TASK = "forums.tasks.sync_index"
 
 
 def index_sync_request(*, connection: ForumConnection, force: bool = False) -> IndexSync:
     """Read this forum whole into the index (again), in the background."""
     with transaction.atomic():
         sync = index_sync_start(connection=connection, force=force)
-        sync_index.delay_on_commit(connection.pk)
+        transaction.on_commit(lambda: current_app.send_task(SYNC_TASK, (connection.pk,)))
     return sync
 
 

@@ -12,6 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
+from forums.accounts.second_factor import second_factor_required
 from forums.clients import client_class
 from forums.models import ForumConnection
 from forums.web import HtmxHttpRequest, render_page, requires
@@ -38,6 +39,16 @@ def _context(request: HttpRequest, connection: ForumConnection) -> dict:
 
 @require_GET
 @requires("view_forumconnection")
+def index_list(request: HtmxHttpRequest) -> HttpResponse:
+    """Every forum's part of the index at a glance: read whole, being read, or not yet."""
+    connections = list(ForumConnection.objects.defer("api_key").order_by("name"))
+    progress = selectors.index_progress_many(connection_ids=[c.pk for c in connections])
+    rows = [(c, progress.get(c.pk)) for c in connections]
+    return render_page(request, "index/index_list.html", {"rows": rows})
+
+
+@require_GET
+@requires("view_forumconnection")
 def index_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The forum's part of the index; while a read is under way its progress polls itself
     ("3,400 of 48,000 accounts"), and the polling stops when the read ends."""
@@ -51,7 +62,8 @@ def index_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@requires("change_forumconnection")
+@requires("sync_forum_index")
+@second_factor_required
 def index_sync(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     connection = get_object_or_404(ForumConnection, pk=pk)
     form = SyncForm(request.POST)
@@ -69,7 +81,8 @@ def index_sync(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@requires("change_forumconnection")
+@requires("sync_forum_index")
+@second_factor_required
 def index_webhook_secret(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """A new webhook secret, shown on this answer only (never stored in the clear)."""
     connection = get_object_or_404(ForumConnection, pk=pk)

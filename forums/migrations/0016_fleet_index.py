@@ -3,6 +3,7 @@
 import django.db.models.deletion
 import django.utils.timezone
 import forums.fields
+from forums.roles import sync_roles
 from django.db import migrations, models
 
 
@@ -88,6 +89,9 @@ class Migration(migrations.Migration):
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('connection', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='index_sync', to='forums.forumconnection')),
             ],
+            options={
+                'permissions': [('sync_forum_index', 'Can read a forum into the fleet index again and set its webhook secret')],
+            },
         ),
         migrations.CreateModel(
             name='IndexedAccount',
@@ -171,4 +175,6 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(substring_index, drop_substring_index),
+        # The index area's permission (forums/index/area.py) joins the Admin role.
+        migrations.RunPython(sync_roles, migrations.RunPython.noop),
     ]

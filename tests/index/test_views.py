@@ -63,6 +63,38 @@ def test_an_admin_starts_a_read_and_a_viewer_cannot(
     assert IndexSync.objects.get(connection=sandbox_connection).state == "running"
 
 
+def test_the_index_page_shows_each_forums_part_and_is_in_the_menu(
+    viewer_client, sandbox_connection
+):
+    url = reverse("forums:index-list")
+    html = viewer_client.get(url).content.decode()
+    assert f'href="{url}"' in html  # the menu entry the index area registers
+    assert reverse("forums:index-detail", args=[sandbox_connection.pk]) in html
+    assert "not read yet" in html
+    index_sync_start(connection=sandbox_connection)
+    while index_sync_step(connection_id=sandbox_connection.pk).again_in is not None:
+        pass
+    html = viewer_client.get(url).content.decode()
+    sync = IndexSync.objects.get(connection=sandbox_connection)
+    assert "Complete" in html and f"{sync.accounts_seen:,}" in html and "not read yet" not in html
+
+
+def test_the_index_page_without_forums_says_what_to_do(admin_client):
+    html = admin_client.get(reverse("forums:index-list")).content.decode()
+    assert "nothing to index" in html
+    assert reverse("forums:connection-create") in html
+
+
+def test_reading_again_and_the_webhook_secret_are_the_admins(moderator_client, sandbox_connection):
+    for name in ("forums:index-sync", "forums:index-webhook-secret"):
+        assert moderator_client.post(reverse(name, args=[sandbox_connection.pk])).status_code == 403
+    html = moderator_client.get(
+        reverse("forums:index-detail", args=[sandbox_connection.pk])
+    ).content.decode()
+    assert "Read this forum" not in html
+    assert not IndexSync.objects.exists()
+
+
 @pytest.fixture
 def secret(admin_client, sandbox_connection) -> str:
     html = admin_client.post(
