@@ -6,13 +6,11 @@ import pytest
 from django.contrib.auth.models import Group
 
 from forums.roles import ADMIN, APPROVER, MODERATOR, VIEWER
-from tests.userecho_fixtures import (  # noqa: F401 - the sandbox UserEcho, as fixtures
-    _userecho_server,
-    userecho,
-    userecho_connection,
-    userecho_sandbox,
-)
-from tests.worker_fixtures import celery_stack  # noqa: F401 - real Celery processes, as a fixture
+from forums.sandbox.registry import SANDBOXES
+
+# Fixtures from modules: the sandbox forums, one set per platform of the sandbox registry
+# (<platform>_server, _sandbox, _client, _connection), and real Celery processes (celery_stack).
+pytest_plugins = ["tests.sandbox_fixtures", "tests.worker_fixtures"]
 
 
 @pytest.fixture(autouse=True)
@@ -103,6 +101,11 @@ def admin_user(make_user):
     return make_user("ada", ADMIN, is_staff=True)
 
 
+# Historical names of the sandbox keys, for the tests that import them from here.
+SANDBOX_DISCOURSE_KEY = SANDBOXES["discourse"].test_key
+NODEBB_TOKEN = SANDBOXES["nodebb"].test_key
+
+
 def _client_for(client, user):
     client.force_login(user)
     return client
@@ -126,68 +129,3 @@ def approver_client(client, approver):
 @pytest.fixture
 def admin_client_(client, admin_user):
     return _client_for(client, admin_user)
-
-
-SANDBOX_DISCOURSE_KEY = "sandbox-discourse-key-0123456789abcdef"
-
-
-@pytest.fixture
-def discourse_sandbox():
-    """A sandbox Discourse on a loopback port, with a generous rate limit for fast tests."""
-    from forums.sandbox.core import RunningSandbox, SandboxConfig
-    from forums.sandbox.discourse import DiscourseSandbox
-
-    app = DiscourseSandbox(
-        SandboxConfig(
-            api_key=SANDBOX_DISCOURSE_KEY,
-            api_username="system",
-            admin_requests_per_minute=6000,
-            users=60,
-        )
-    )
-    with RunningSandbox(app) as sandbox:
-        yield sandbox
-
-
-@pytest.fixture
-def sandbox_connection(db, discourse_sandbox):
-    from tests.factories import ForumConnectionFactory
-
-    return ForumConnectionFactory(
-        name="Sandbox Discourse",
-        base_url=discourse_sandbox.url,
-        api_key=SANDBOX_DISCOURSE_KEY,
-        api_username="system",
-        requests_per_minute=6000,
-    )
-
-
-NODEBB_TOKEN = "sandbox-nodebb-token-0123456789abcdef"
-
-
-@pytest.fixture
-def nodebb_sandbox():
-    """A sandbox NodeBB (uid 1 is the admin the token acts as)."""
-    from forums.sandbox.core import RunningSandbox
-    from forums.sandbox.nodebb import NodeBBSandbox, NodeBBSandboxConfig
-
-    app = NodeBBSandbox(
-        NodeBBSandboxConfig(api_key=NODEBB_TOKEN, users=40, user_tokens={"member-token": 20})
-    )
-    with RunningSandbox(app) as sandbox:
-        yield sandbox
-
-
-@pytest.fixture
-def nodebb_connection(db, nodebb_sandbox):
-    from forums.models import Platform
-    from tests.factories import ForumConnectionFactory
-
-    return ForumConnectionFactory(
-        name="Sandbox NodeBB",
-        platform=Platform.NODEBB,
-        base_url=nodebb_sandbox.url,
-        api_key=NODEBB_TOKEN,
-        api_username="1",
-        requests_per_minute=6000,
-    )

@@ -72,9 +72,10 @@ class RemoteFleet:
 
 def _serve(count: int, users: int, per_window: int) -> None:
     from forums.sandbox.core import RunningSandbox, SandboxConfig
-    from tools.bench import SANDBOX_KEY, indexed_discourse_class
+    from forums.sandbox.discourse import DiscourseSandbox
+    from tools.bench import SANDBOX_KEY
 
-    cls = indexed_discourse_class()
+    cls = DiscourseSandbox
     running = [
         RunningSandbox(
             cls(

@@ -31,7 +31,7 @@ def first_admin(monkeypatch):
 
 
 def test_the_operators_second_admin_gets_the_first_admins_action_approved(
-    first_admin, sandbox_connection, discourse_sandbox, monkeypatch
+    first_admin, discourse_connection, discourse_sandbox, monkeypatch
 ):
     moe = account_create(actor=first_admin, username="moe", password=PASSWORD,
                          roles=[MODERATOR])  # fmt: skip
@@ -39,7 +39,7 @@ def test_the_operators_second_admin_gets_the_first_admins_action_approved(
                            roles=[APPROVER])  # fmt: skip
     assert AccountChange.objects.get(user=april, state="pending")  # nobody may confirm it
     action = planned_group_add(
-        proposer=moe, connection=sandbox_connection, sandbox=discourse_sandbox, count=2
+        proposer=moe, connection=discourse_connection, sandbox=discourse_sandbox, count=2
     )
     said = nobody_can_approve(moe, viewer=moe)
     assert said.startswith("No one can approve this yet") and "manage.py add_admin" in said

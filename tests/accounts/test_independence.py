@@ -59,19 +59,19 @@ def change_own_password(user, old: str, new: str) -> None:
     assert response.status_code == 302
 
 
-def plan_as(proposer, sandbox_connection, discourse_sandbox) -> BulkAction:
+def plan_as(proposer, discourse_connection, discourse_sandbox) -> BulkAction:
     return planned_group_add(
-        proposer=proposer, connection=sandbox_connection, sandbox=discourse_sandbox, count=2
+        proposer=proposer, connection=discourse_connection, sandbox=discourse_sandbox, count=2
     )
 
 
 # --- finding 1: the proposing side --------------------------------------------------------------
 def test_an_admin_cannot_approve_what_a_moderator_they_created_proposed(
-    ada, ben, sandbox_connection, discourse_sandbox
+    ada, ben, discourse_connection, discourse_sandbox
 ):
     sock = account_create(actor=ada, username="sock", password=PASSWORD, roles=[MODERATOR])
     confirm_waiting(sock, by=ben)  # even with a real second Admin's blessing
-    action = plan_as(sock, sandbox_connection, discourse_sandbox)
+    action = plan_as(sock, discourse_connection, discourse_sandbox)
     with pytest.raises(BulkActionError) as refused:
         approve(action, ada)
     assert "sock's account was created by you" in str(refused.value)
@@ -83,37 +83,37 @@ def test_an_admin_cannot_approve_what_a_moderator_they_created_proposed(
 
 
 def test_nor_what_a_moderator_whose_password_they_set_proposed(
-    ada, ben, make_user, sandbox_connection, discourse_sandbox
+    ada, ben, make_user, discourse_connection, discourse_sandbox
 ):
     moe = make_user("moe", MODERATOR)  # a real colleague, from the command line
     account_set_password(actor=ada, user=moe, password=PASSWORD)
     confirm_waiting(moe, by=ben)
-    action = plan_as(moe, sandbox_connection, discourse_sandbox)
+    action = plan_as(moe, discourse_connection, discourse_sandbox)
     with pytest.raises(BulkActionError, match="moe's account was given a new password by you"):
         approve(action, ada)
 
 
 def test_nor_what_a_moderator_they_gave_roles_proposed(
-    ada, make_user, sandbox_connection, discourse_sandbox
+    ada, make_user, discourse_connection, discourse_sandbox
 ):
     moe = make_user("moe")
     account_update(actor=ada, user=moe, roles=[MODERATOR])
-    action = plan_as(moe, sandbox_connection, discourse_sandbox)
+    action = plan_as(moe, discourse_connection, discourse_sandbox)
     with pytest.raises(BulkActionError, match="moe's account was given other roles by you"):
         approve(action, ada)
 
 
-def test_nor_two_accounts_one_admin_made(ada, ben, sandbox_connection, discourse_sandbox):
+def test_nor_two_accounts_one_admin_made(ada, ben, discourse_connection, discourse_sandbox):
     sock = account_create(actor=ada, username="sock", password=PASSWORD, roles=[MODERATOR])
     puppet = account_create(actor=ada, username="puppet", password=PASSWORD, roles=[APPROVER])
     confirm_waiting(puppet, by=ben)
-    action = plan_as(sock, sandbox_connection, discourse_sandbox)
+    action = plan_as(sock, discourse_connection, discourse_sandbox)
     with pytest.raises(BulkActionError, match="ada holds both"):
         approve(action, puppet)
 
 
 # --- finding 2: the laundered chain -------------------------------------------------------------
-def test_the_laundering_chain_is_refused(ada, ben, sandbox_connection, discourse_sandbox):
+def test_the_laundering_chain_is_refused(ada, ben, discourse_connection, discourse_sandbox):
     # ada makes two Admins (ben, fooled, confirms whatever waits), signs in as each to set
     # "their own" password, lets one create an Approver and the other confirm that.
     bea = account_create(actor=ada, username="bea", password=PASSWORD, roles=[ADMIN])
@@ -126,7 +126,7 @@ def test_the_laundering_chain_is_refused(ada, ben, sandbox_connection, discourse
     with contextlib.suppress(ValidationError):  # cat, in ada's hands, may not confirm it
         confirm_waiting(xavier, by=cat)
     confirm_waiting(xavier, by=ben)
-    action = plan_as(ada, sandbox_connection, discourse_sandbox)
+    action = plan_as(ada, discourse_connection, discourse_sandbox)
     with pytest.raises(BulkActionError) as refused:
         approve(action, xavier)
     # The chain is named, so an Admin can see how the two accounts are tied.
@@ -135,12 +135,12 @@ def test_the_laundering_chain_is_refused(ada, ben, sandbox_connection, discourse
 
 
 def test_a_holders_own_password_never_takes_an_account_out_of_its_creators_hands(
-    ada, ben, sandbox_connection, discourse_sandbox
+    ada, ben, discourse_connection, discourse_sandbox
 ):
     april = account_create(actor=ada, username="april", password=PASSWORD, roles=[APPROVER])
     confirm_waiting(april, by=ben)
     april.refresh_from_db()
     change_own_password(april, PASSWORD, "april-own-secret-5512")
-    action = plan_as(ada, sandbox_connection, discourse_sandbox)
+    action = plan_as(ada, discourse_connection, discourse_sandbox)
     with pytest.raises(BulkActionError, match="Your account was created by ada"):
         approve(action, april)

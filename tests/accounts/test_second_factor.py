@@ -56,9 +56,9 @@ def required(settings):
 
 
 @pytest.fixture
-def pending_action(moderator, sandbox_connection, discourse_sandbox):
+def pending_action(moderator, discourse_connection, discourse_sandbox):
     return planned_group_add(
-        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=2
+        proposer=moderator, connection=discourse_connection, sandbox=discourse_sandbox, count=2
     )
 
 

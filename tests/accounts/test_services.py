@@ -175,10 +175,10 @@ def test_a_moderator_cannot_confirm(admins, make_user):
 
 # --- approving ------------------------------------------------------------------------------------
 @pytest.fixture
-def proposal(admins, sandbox_connection, discourse_sandbox):
+def proposal(admins, discourse_connection, discourse_sandbox):
     """A bulk action proposed by the Admin ada (Admins may propose)."""
     return planned_group_add(
-        proposer=admins[0], connection=sandbox_connection, sandbox=discourse_sandbox, count=2
+        proposer=admins[0], connection=discourse_connection, sandbox=discourse_sandbox, count=2
     )
 
 

@@ -80,13 +80,13 @@ def test_an_error_report_for_a_feed_address_holds_no_token():
 
 # --- the feed dies with its owner's access ------------------------------------------------------
 def test_a_feed_stops_when_its_owner_is_deactivated_and_stays_stopped(
-    make_user, sandbox_connection
+    make_user, discourse_connection
 ):
     from forums.accounts.services import account_change_confirm
     from forums.models import AccountChange
 
     vera = make_user("vera", VIEWER)
-    _, token = calendar_feed_create(user=vera, name="Mine", connections=[sandbox_connection])
+    _, token = calendar_feed_create(user=vera, name="Mine", connections=[discourse_connection])
     url = reverse("forums:calendar-feed", args=[token])
     assert Client().get(url).status_code == 200
     ada, ben = make_user("ada", ADMIN, is_staff=True), make_user("ben", ADMIN, is_staff=True)
@@ -99,9 +99,9 @@ def test_a_feed_stops_when_its_owner_is_deactivated_and_stays_stopped(
     assert Client().get(url).status_code == 404  # not revived: she makes a new one
 
 
-def test_a_deactivation_outside_the_pages_stops_the_feed_too(make_user, sandbox_connection):
+def test_a_deactivation_outside_the_pages_stops_the_feed_too(make_user, discourse_connection):
     vera = make_user("vera", VIEWER)
-    _, token = calendar_feed_create(user=vera, name="Mine", connections=[sandbox_connection])
+    _, token = calendar_feed_create(user=vera, name="Mine", connections=[discourse_connection])
     vera.is_active = False
     vera.save()  # e.g. a shell
     vera.is_active = True
@@ -118,22 +118,22 @@ def test_the_csrf_cookie_is_httponly_and_the_page_carries_the_token(viewer_clien
     assert 'hx-headers=\'{"x-csrftoken": "' in response.content.decode()
 
 
-def test_an_htmx_post_with_the_pages_token_passes_the_csrf_check(make_user, sandbox_connection):
+def test_an_htmx_post_with_the_pages_token_passes_the_csrf_check(make_user, discourse_connection):
     client = Client(enforce_csrf_checks=True)
     client.force_login(make_user("ada", ADMIN, is_staff=True))
     response = client.get(reverse("overview"))
     page = b"".join(response.streaming_content if response.streaming else [response.content])
     token = page.decode().split('"x-csrftoken": "')[1].split('"')[0]
-    url = reverse("forums:connection-toggle", args=[sandbox_connection.pk])
+    url = reverse("forums:connection-toggle", args=[discourse_connection.pk])
     assert client.post(url).status_code == 403  # no token
     response = client.post(url, headers={"X-CSRFToken": token, "HX-Request": "true"})
     assert response.status_code in (200, 302)
-    assert not ForumConnection.objects.get(pk=sandbox_connection.pk).enabled
+    assert not ForumConnection.objects.get(pk=discourse_connection.pk).enabled
 
 
 # --- CSV ----------------------------------------------------------------------------------------
 def test_the_group_members_export_neutralises_a_leading_tab_and_carriage_return(
-    viewer_client, sandbox_connection, discourse_sandbox
+    viewer_client, discourse_connection, discourse_sandbox
 ):
     group = next(g for g in discourse_sandbox.app.groups.values() if g["name"] == "beta-testers")
     first, second, third = sorted(group["members"])[:3]
@@ -141,7 +141,7 @@ def test_the_group_members_export_neutralises_a_leading_tab_and_carriage_return(
     discourse_sandbox.app.users[second]["name"] = "\r+cmd"
     discourse_sandbox.app.users[third]["name"] = "@SUM(1)"
     response = viewer_client.get(
-        reverse("forums:group-members-csv", args=[sandbox_connection.pk, "beta-testers"])
+        reverse("forums:group-members-csv", args=[discourse_connection.pk, "beta-testers"])
     )
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     names = {row[4] for row in rows[1:]}

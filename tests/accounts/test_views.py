@@ -172,13 +172,13 @@ def test_forged_fields_make_no_superuser_and_no_one_changes_their_own_roles(
 
 
 def test_the_issues_attack_one_admin_a_second_account_and_their_own_approval(
-    admin_user, make_user, sandbox_connection, discourse_sandbox
+    admin_user, make_user, discourse_connection, discourse_sandbox
 ):
     """Found: an Admin created a second account, made it an Approver, and approved their own
     bulk suspension with it, and none of it was in the audit log."""
     ada = signed_in(admin_user)
     action = planned_group_add(
-        proposer=admin_user, connection=sandbox_connection, sandbox=discourse_sandbox, count=2
+        proposer=admin_user, connection=discourse_connection, sandbox=discourse_sandbox, count=2
     )
     ada.post(reverse("forums:account-create"), new_account(roles=[VIEWER]))
     puppet = User.objects.get(username="puppet")
@@ -214,13 +214,13 @@ def test_the_issues_attack_one_admin_a_second_account_and_their_own_approval(
 
 
 def test_an_approver_granted_by_an_independent_admin_approves_after_confirmation(
-    make_user, sandbox_connection, discourse_sandbox
+    make_user, discourse_connection, discourse_sandbox
 ):
     moe = make_user("moe", MODERATOR)
     ben = make_user("ben", ADMIN, is_staff=True)
     april = account_create(actor=ben, username="april", password=PASSWORD, roles=[APPROVER])
     action = planned_group_add(
-        proposer=moe, connection=sandbox_connection, sandbox=discourse_sandbox, count=2
+        proposer=moe, connection=discourse_connection, sandbox=discourse_sandbox, count=2
     )
     as_april = signed_in(april)
     page = as_april.get(reverse("forums:bulk-detail", args=[action.pk])).content

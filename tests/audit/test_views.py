@@ -71,11 +71,11 @@ def test_search_by_target_or_person_and_a_date_range(viewer_client, admin_user, 
 
 
 def test_bulk_entries_name_proposer_and_approver_and_link_the_action(
-    moderator, approver, viewer_client, sandbox_connection, discourse_sandbox
+    moderator, approver, viewer_client, discourse_connection, discourse_sandbox
 ):
     action = propose_and_plan(
         proposer=moderator,
-        connection=sandbox_connection,
+        connection=discourse_connection,
         kind="group_add",
         targets=usernames(discourse_sandbox, 2, not_in_group="translators"),
         params={"group": "translators"},
@@ -86,7 +86,7 @@ def test_bulk_entries_name_proposer_and_approver_and_link_the_action(
     assert "Bulk: Add members to a group" in html
     assert "proposer: moe · approver: april" in html
     person_links = [
-        reverse("forums:person-detail", args=[sandbox_connection.pk, item.forum_user_id])
+        reverse("forums:person-detail", args=[discourse_connection.pk, item.forum_user_id])
         for item in action.items.filter(state="done")
     ]
     assert all(link in html for link in person_links)
@@ -99,11 +99,11 @@ def test_bulk_entries_name_proposer_and_approver_and_link_the_action(
 
 
 def test_times_in_messages_follow_the_viewers_zone(
-    moderator, viewer_client, sandbox_connection, discourse_sandbox
+    moderator, viewer_client, discourse_connection, discourse_sandbox
 ):
     propose_and_plan(
         proposer=moderator,
-        connection=sandbox_connection,
+        connection=discourse_connection,
         kind="suspend",
         targets=usernames(discourse_sandbox, 1),
         params={"reason": "spam", "until": "2031-01-15T12:00:00+00:00"},

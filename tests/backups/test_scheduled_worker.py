@@ -28,13 +28,13 @@ def next_minute_in(zone: ZoneInfo):
 
 
 def test_beat_runs_the_schedule_and_a_down_forum_fails_alone(
-    celery_stack, sandbox_connection, discourse_sandbox, admin_user
+    celery_stack, discourse_connection, discourse_sandbox, admin_user
 ):
     down = ForumConnectionFactory(name="Down forum", base_url="http://127.0.0.1:9",
                                   api_key="k" * 20)  # fmt: skip
     celery_stack.start(workers=1, beat=True)
     at = next_minute_in(ZONE)
-    for connection in (sandbox_connection, down):
+    for connection in (discourse_connection, down):
         services.backup_schedule_save(
             actor=admin_user, connection=connection, frequency="daily",
             at_time=at.time(), timezone_name="Asia/Tokyo", with_uploads=False,
@@ -48,7 +48,7 @@ def test_beat_runs_the_schedule_and_a_down_forum_fails_alone(
     runs = wait_for(settled, timeout=150, what="beat and the worker to run both schedules",
                     on_fail=celery_stack.output)  # fmt: skip
     ran = {r.connection_id: r for r in runs}
-    good, bad = ran[sandbox_connection.pk], ran[down.pk]
+    good, bad = ran[discourse_connection.pk], ran[down.pk]
     assert good.state == BackupRun.State.SUCCEEDED, good.message
     assert good.filename.endswith(".sql.gz") and not good.with_uploads
     assert good.started_at >= at - timedelta(seconds=5)  # not before its time
@@ -66,5 +66,5 @@ def test_beat_runs_the_schedule_and_a_down_forum_fails_alone(
     # The failure shows on the forum's row (and so on the overview).
     rows = {r.connection.pk: r for r in selectors.backup_fleet()}
     assert rows[down.pk].last_scheduled_failure == bad
-    assert rows[sandbox_connection.pk].last_scheduled_failure is None
+    assert rows[discourse_connection.pk].last_scheduled_failure is None
     assert "Sending due task forumdeck: back up forum" in celery_stack.beat_process.output()

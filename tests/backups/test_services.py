@@ -33,8 +33,8 @@ def finish(app) -> None:
     app.backup_running_until = 0  # the forum's backup job ends now
 
 
-def test_back_up_now_runs_to_done_with_the_new_file(sandbox_connection, app, moderator):
-    run = services.backup_start(actor=moderator, connection=sandbox_connection, with_uploads=True)
+def test_back_up_now_runs_to_done_with_the_new_file(discourse_connection, app, moderator):
+    run = services.backup_start(actor=moderator, connection=discourse_connection, with_uploads=True)
     assert run.state == BackupRun.State.RUNNING and not run.joined_running
     assert len(run.files_before) == 2
     assert services.backup_run_refresh(run=run).state == BackupRun.State.RUNNING
@@ -53,18 +53,20 @@ def test_back_up_now_runs_to_done_with_the_new_file(sandbox_connection, app, mod
     # The forum got the string "true" (Discourse compares params[:with_uploads] == "true").
     posts = [c for c in app.calls.records() if c.method == "POST"]
     assert posts[-1].body == {"with_uploads": "true"}
-    forum = selectors.backup_forum(connection=sandbox_connection, refresh=True)
+    forum = selectors.backup_forum(connection=discourse_connection, refresh=True)
     assert forum.newest.filename == run.filename and forum.status == Freshness.FRESH
 
 
-def test_a_backup_already_running_is_followed_not_an_error(sandbox_connection, app, moderator):
+def test_a_backup_already_running_is_followed_not_an_error(discourse_connection, app, moderator):
     app.backup_pending = {"filename": "other-2026.sql.gz", "size": 10, "last_modified": app.now}
     app.backup_running_until = 10**12
-    run = services.backup_start(actor=moderator, connection=sandbox_connection, with_uploads=False)
+    run = services.backup_start(
+        actor=moderator, connection=discourse_connection, with_uploads=False
+    )
     assert run.state == BackupRun.State.RUNNING and run.joined_running
     assert "already running" in run.message
     # Asking again while it runs gives the same run, not a second one.
-    assert services.backup_start(actor=moderator, connection=sandbox_connection,
+    assert services.backup_start(actor=moderator, connection=discourse_connection,
                                  with_uploads=False).pk == run.pk  # fmt: skip
     finish(app)
     run = services.backup_run_refresh(run=run)
@@ -72,10 +74,12 @@ def test_a_backup_already_running_is_followed_not_an_error(sandbox_connection, a
 
 
 def test_a_backup_that_fails_midway_is_failed_with_a_plain_reason(
-    sandbox_connection, app, moderator
+    discourse_connection, app, moderator
 ):
     app.backup_fails = True
-    run = services.backup_start(actor=moderator, connection=sandbox_connection, with_uploads=False)
+    run = services.backup_start(
+        actor=moderator, connection=discourse_connection, with_uploads=False
+    )
     finish(app)
     run = services.backup_run_refresh(run=run)
     assert run.state == BackupRun.State.FAILED
@@ -87,16 +91,16 @@ def test_a_backup_that_fails_midway_is_failed_with_a_plain_reason(
     assert AuditEntry.objects.filter(action="backup.finish").count() == 1
 
 
-def test_backups_disabled_on_the_forum(sandbox_connection, app, moderator):
+def test_backups_disabled_on_the_forum(discourse_connection, app, moderator):
     app.config.enable_backups = False
-    run = services.backup_start(actor=moderator, connection=sandbox_connection, with_uploads=True)
+    run = services.backup_start(actor=moderator, connection=discourse_connection, with_uploads=True)
     assert run.state == BackupRun.State.FAILED and "enable_backups" in run.message
     assert AuditEntry.objects.get(action="backup.start").outcome == "failure"
-    row = selectors.backup_forum(connection=sandbox_connection, refresh=True)
+    row = selectors.backup_forum(connection=discourse_connection, refresh=True)
     assert row.status == Freshness.DISABLED and row.label == "Backups disabled on the forum"
 
 
-def test_a_forum_that_is_down_fails_alone(sandbox_connection, app, moderator):
+def test_a_forum_that_is_down_fails_alone(discourse_connection, app, moderator):
     from tests.factories import ForumConnectionFactory
 
     down = ForumConnectionFactory(name="Down forum", base_url="http://127.0.0.1:9",
@@ -119,9 +123,11 @@ def test_nodebb_does_not_offer_backups_and_says_what_to_do(nodebb_connection, mo
     assert not BackupRun.objects.exists()
 
 
-def test_cancel(sandbox_connection, app, moderator):
-    run = services.backup_start(actor=moderator, connection=sandbox_connection, with_uploads=False)
-    message = services.backup_cancel(actor=moderator, connection=sandbox_connection)
+def test_cancel(discourse_connection, app, moderator):
+    run = services.backup_start(
+        actor=moderator, connection=discourse_connection, with_uploads=False
+    )
+    message = services.backup_cancel(actor=moderator, connection=discourse_connection)
     assert "cancel" in message
     run.refresh_from_db()
     assert run.state == BackupRun.State.CANCELLED
@@ -129,82 +135,84 @@ def test_cancel(sandbox_connection, app, moderator):
     assert AuditEntry.objects.filter(action="backup.cancel", outcome="success").exists()
 
 
-def test_download_link(sandbox_connection, app, moderator):
+def test_download_link(discourse_connection, app, moderator):
     name = app.backups[0]["filename"]
-    message = services.backup_send_download_link(actor=moderator, connection=sandbox_connection,
+    message = services.backup_send_download_link(actor=moderator, connection=discourse_connection,
                                                   filename=name)  # fmt: skip
     assert "Discourse e-mails the link to the forum account Forumdeck acts as: system" in message
     assert app.calls.count("PUT", f"/admin/backups/{name}", status=200) == 1
     with pytest.raises(ValidationError, match="no backup named nope.tar.gz"):
-        services.backup_send_download_link(actor=moderator, connection=sandbox_connection,
+        services.backup_send_download_link(actor=moderator, connection=discourse_connection,
                                            filename="nope.tar.gz")  # fmt: skip
     outcomes = list(AuditEntry.objects.filter(action="backup.download_link")
                     .order_by("id").values_list("outcome", flat=True))  # fmt: skip
     assert outcomes == ["success", "failure"]
 
 
-def test_freshness_against_the_forum_or_global_threshold(sandbox_connection, admin_user, settings):
+def test_freshness_against_the_forum_or_global_threshold(
+    discourse_connection, admin_user, settings
+):
     # The sandbox's newest backup is 27 hours old.
     settings.FORUMDECK_BACKUP_STALE_HOURS = 26
-    row = selectors.backup_forum(connection=sandbox_connection, refresh=True)
+    row = selectors.backup_forum(connection=discourse_connection, refresh=True)
     assert row.status == Freshness.STALE and 26.9 < row.age_hours < 27.1
-    services.backup_schedule_save(actor=admin_user, connection=sandbox_connection,
+    services.backup_schedule_save(actor=admin_user, connection=discourse_connection,
                                   frequency="off", at_time=time(3), timezone_name="UTC",
                                   stale_after_hours=30)  # fmt: skip
-    row = selectors.backup_forum(connection=sandbox_connection)
+    row = selectors.backup_forum(connection=discourse_connection)
     assert row.status == Freshness.FRESH and row.threshold_hours == 30
     assert selectors.FleetSummary(selectors.backup_fleet()).stale == 0
 
 
-def test_a_schedule_is_a_database_row_beat_reads(sandbox_connection, admin_user):
+def test_a_schedule_is_a_database_row_beat_reads(discourse_connection, admin_user):
     schedule = services.backup_schedule_save(
-        actor=admin_user, connection=sandbox_connection, frequency="weekly",
+        actor=admin_user, connection=discourse_connection, frequency="weekly",
         weekday=BackupSchedule.Weekday.MONDAY, at_time=time(2, 30),
         timezone_name="Europe/Berlin", with_uploads=False,
     )  # fmt: skip
     task = PeriodicTask.objects.get(pk=schedule.periodic_task_id)
     assert task.task == "forums.tasks.run_scheduled_backup" and task.enabled
-    assert json.loads(task.kwargs) == {"connection_id": sandbox_connection.pk}
+    assert json.loads(task.kwargs) == {"connection_id": discourse_connection.pk}
     cron = task.crontab
     assert (cron.minute, cron.hour, cron.day_of_week) == ("30", "2", "1")  # cron: Monday = 1
     assert cron.timezone == ZoneInfo("Europe/Berlin")
     assert services.describe_schedule(schedule) == (
         "every Monday at 02:30 Europe/Berlin, without uploads"
     )
-    save_schedule(admin_user, sandbox_connection, "daily")
+    save_schedule(admin_user, discourse_connection, "daily")
     task.refresh_from_db()
     assert (task.crontab.hour, task.crontab.day_of_week) == ("4", "*")
     assert PeriodicTask.objects.filter(task="forums.tasks.run_scheduled_backup").count() == 1
-    save_schedule(admin_user, sandbox_connection, "off")
+    save_schedule(admin_user, discourse_connection, "off")
     assert not PeriodicTask.objects.filter(task="forums.tasks.run_scheduled_backup").exists()
     assert AuditEntry.objects.filter(action="backup.schedule").count() == 3
     with pytest.raises(ValidationError, match="not a time zone"):
-        services.backup_schedule_save(actor=admin_user, connection=sandbox_connection,
+        services.backup_schedule_save(actor=admin_user, connection=discourse_connection,
                                       frequency="daily", at_time=time(4),
                                       timezone_name="Mars/Olympus")  # fmt: skip
 
 
-def test_a_scheduled_run_of_a_disabled_or_deleted_forum(sandbox_connection, admin_user, app):
-    save_schedule(admin_user, sandbox_connection, "daily")
-    run = services.backup_scheduled_run(connection_id=sandbox_connection.pk)
+def test_a_scheduled_run_of_a_disabled_or_deleted_forum(discourse_connection, admin_user, app):
+    save_schedule(admin_user, discourse_connection, "daily")
+    run = services.backup_scheduled_run(connection_id=discourse_connection.pk)
     assert run.trigger == BackupRun.Trigger.SCHEDULE and run.state == BackupRun.State.RUNNING
     assert run.with_uploads is True and run.requested_by is None
     finish(app)
     services.backup_run_refresh(run=run)
-    sandbox_connection.enabled = False
-    sandbox_connection.save()
-    run = services.backup_scheduled_run(connection_id=sandbox_connection.pk)
+    discourse_connection.enabled = False
+    discourse_connection.save()
+    run = services.backup_scheduled_run(connection_id=discourse_connection.pk)
     assert run.state == BackupRun.State.FAILED and "disabled in Forumdeck" in run.message
-    row = selectors.backup_forum(connection=sandbox_connection)
+    row = selectors.backup_forum(connection=discourse_connection)
     assert row.last_scheduled_failure == run
-    pk = sandbox_connection.pk
-    sandbox_connection.delete()
+    pk = discourse_connection.pk
+    discourse_connection.delete()
     assert services.backup_scheduled_run(connection_id=pk) is None
     assert not PeriodicTask.objects.filter(name=f"forumdeck: back up forum #{pk}").exists()
 
 
 def test_a_backup_that_ends_while_its_cancel_waits_says_so(
-    sandbox_connection, app, moderator, monkeypatch
+    discourse_connection, app, moderator, monkeypatch
 ):
     import time
 
@@ -212,16 +220,18 @@ def test_a_backup_that_ends_while_its_cancel_waits_says_so(
     from forums.models import ForumPace
     from forums.pacing import get_pacer
 
-    run = services.backup_start(actor=moderator, connection=sandbox_connection, with_uploads=False)
-    get_pacer().hold_until(sandbox_connection, time.time() + 45)
+    run = services.backup_start(
+        actor=moderator, connection=discourse_connection, with_uploads=False
+    )
+    get_pacer().hold_until(discourse_connection, time.time() + 45)
     monkeypatch.setattr("forums.backups.services.current_app.send_task", lambda *a, **k: None)
-    message = services.backup_cancel(actor=moderator, connection=sandbox_connection)
+    message = services.backup_cancel(actor=moderator, connection=discourse_connection)
     assert message.startswith("Cancel requested by moe")
-    ForumPace.objects.filter(connection_id=sandbox_connection.pk).update(next_slot=0)
+    ForumPace.objects.filter(connection_id=discourse_connection.pk).update(next_slot=0)
     finish(app)
     run = services.backup_run_refresh(run=run)
     assert run.state == BackupRun.State.SUCCEEDED
     assert "It ended before the cancel could be sent" in run.message
     app.calls.clear()
-    tasks.cancel_backup.run(sandbox_connection.pk, moderator.pk)  # nothing left to cancel
+    tasks.cancel_backup.run(discourse_connection.pk, moderator.pk)  # nothing left to cancel
     assert app.calls.count(method="DELETE") == 0

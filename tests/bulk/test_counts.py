@@ -63,7 +63,7 @@ def deletable(sandbox, count: int) -> list[str]:
 
 
 def test_the_list_and_the_page_follow_plan_run_and_a_refused_item(
-    moderator, approver, viewer_client, sandbox_connection, discourse_sandbox
+    moderator, approver, viewer_client, discourse_connection, discourse_sandbox
 ):
     # A long-time poster: more than 5 posts, the first older than delete_user_max_post_age.
     app = discourse_sandbox.app
@@ -72,7 +72,7 @@ def test_the_list_and_the_page_follow_plan_run_and_a_refused_item(
     poster["post_count"], poster["first_post_at"] = 240, timezone.now() - timedelta(days=500)
     targets = [*names, "nobody_here"]
     action = bulk_action_propose(
-        actor=moderator, kind="delete_users", connections=[sandbox_connection], params={},
+        actor=moderator, kind="delete_users", connections=[discourse_connection], params={},
         targets_text="\n".join(targets),
     )  # fmt: skip
     # Proposed, not looked up yet: nothing to count.
@@ -95,11 +95,11 @@ def test_the_list_and_the_page_follow_plan_run_and_a_refused_item(
 
 
 def test_a_run_that_stops_failing_counts_its_items_failed(
-    moderator, approver, viewer_client, sandbox_connection, discourse_sandbox
+    moderator, approver, viewer_client, discourse_connection, discourse_sandbox
 ):
     action = approve(
         planned_group_add(
-            proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=3
+            proposer=moderator, connection=discourse_connection, sandbox=discourse_sandbox, count=3
         ),
         approver,
     )
@@ -114,10 +114,10 @@ def test_a_run_that_stops_failing_counts_its_items_failed(
 
 
 def test_a_cancel_before_the_run_counts_nothing_sent(
-    moderator, viewer_client, sandbox_connection, discourse_sandbox
+    moderator, viewer_client, discourse_connection, discourse_sandbox
 ):
     action = planned_group_add(
-        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=4
+        proposer=moderator, connection=discourse_connection, sandbox=discourse_sandbox, count=4
     )
     bulk_action_cancel(actor=moderator, action=action)
     assert "Cancelled: 0 sent, 4 not sent" in list_row(viewer_client, action)
@@ -125,11 +125,11 @@ def test_a_cancel_before_the_run_counts_nothing_sent(
 
 
 def test_the_kept_counts_match_a_recount_after_a_run(
-    moderator, approver, sandbox_connection, discourse_sandbox
+    moderator, approver, discourse_connection, discourse_sandbox
 ):
     names = usernames(discourse_sandbox, 6, not_in_group="translators")
     action = propose_and_plan(
-        proposer=moderator, connection=sandbox_connection, kind="group_add",
+        proposer=moderator, connection=discourse_connection, kind="group_add",
         targets=[*names, "nobody_1", "nobody_2"], params={"group": "translators"},
     )  # fmt: skip
     approve(action, approver)
@@ -142,7 +142,7 @@ def test_the_kept_counts_match_a_recount_after_a_run(
 
 
 def test_the_list_sends_the_same_queries_however_many_items_its_actions_have(
-    moderator, approver, viewer_client, sandbox_connection, discourse_sandbox
+    moderator, approver, viewer_client, discourse_connection, discourse_sandbox
 ):
     def list_queries() -> list[str]:
         with CaptureQueriesContext(db) as queries:
@@ -151,7 +151,7 @@ def test_the_list_sends_the_same_queries_however_many_items_its_actions_have(
 
     for count in (1, 2):
         action = planned_group_add(
-            proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox,
+            proposer=moderator, connection=discourse_connection, sandbox=discourse_sandbox,
             count=count,
         )  # fmt: skip
         approve(action, approver)
@@ -161,7 +161,7 @@ def test_the_list_sends_the_same_queries_however_many_items_its_actions_have(
     unknown = [f"nobody_{n}" for n in range(100)]
     for part in ([*names[:10], *unknown[:50]], [*names[10:], *unknown[50:]]):
         action = propose_and_plan(
-            proposer=moderator, connection=sandbox_connection, kind="group_add",
+            proposer=moderator, connection=discourse_connection, kind="group_add",
             targets=part, params={"group": "translators"},
         )  # fmt: skip
         approve(action, approver)
@@ -174,10 +174,10 @@ def test_the_list_sends_the_same_queries_however_many_items_its_actions_have(
 
 
 def test_an_action_without_kept_counts_is_counted_at_its_next_change(
-    moderator, approver, sandbox_connection, discourse_sandbox
+    moderator, approver, discourse_connection, discourse_sandbox
 ):
     action = planned_group_add(
-        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=3
+        proposer=moderator, connection=discourse_connection, sandbox=discourse_sandbox, count=3
     )
     BulkItemCounts.objects.filter(action=action).delete()  # as if made before counts were kept
     approve(action, approver)
@@ -186,15 +186,15 @@ def test_an_action_without_kept_counts_is_counted_at_its_next_change(
 
 
 def test_the_migration_counts_the_actions_that_exist(
-    moderator, approver, sandbox_connection, discourse_sandbox
+    moderator, approver, discourse_connection, discourse_sandbox
 ):
     action = planned_group_add(
-        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=3
+        proposer=moderator, connection=discourse_connection, sandbox=discourse_sandbox, count=3
     )
     approve(action, approver)
     engine.run_action(action.pk)
     empty = bulk_action_propose(
-        actor=moderator, kind="group_add", connections=[sandbox_connection],
+        actor=moderator, kind="group_add", connections=[discourse_connection],
         params={"group": "translators"}, targets_text="someone",
     )  # fmt: skip
     before = all_kept()

@@ -43,7 +43,7 @@ def mutating_calls(sandbox):
 
 
 def test_plan_lists_unknown_duplicate_junk_and_noop_targets_and_counts_calls(
-    moderator, sandbox_connection, discourse_sandbox
+    moderator, discourse_connection, discourse_sandbox
 ):
     names = usernames(discourse_sandbox, 3, not_in_group="beta-testers")
     group = next(g for g in discourse_sandbox.app.groups.values() if g["name"] == "beta-testers")
@@ -51,7 +51,7 @@ def test_plan_lists_unknown_duplicate_junk_and_noop_targets_and_counts_calls(
     action = bulk_action_propose(
         actor=moderator,
         kind="group_add",
-        connections=[sandbox_connection],
+        connections=[discourse_connection],
         params={"group": "beta-testers"},
         targets_text="\n".join([*names, "no_such_person", member, names[0], "bad name!"]),
     )
@@ -69,17 +69,17 @@ def test_plan_lists_unknown_duplicate_junk_and_noop_targets_and_counts_calls(
     # A run reads the members once and adds all three in one call: the group itself was
     # found by the plan, and the run acts on exactly that group.
     assert action.plan["calls"] == 2
-    assert action.plan["frozen"][str(sandbox_connection.pk)]["group"]["name"] == "beta-testers"
+    assert action.plan["frozen"][str(discourse_connection.pk)]["group"]["name"] == "beta-testers"
     assert mutating_calls(discourse_sandbox) == []  # a plan never changes the forum
 
 
 def test_approved_group_add_runs_in_one_call_and_is_audited(
-    moderator, approver, sandbox_connection, discourse_sandbox
+    moderator, approver, discourse_connection, discourse_sandbox
 ):
     names = usernames(discourse_sandbox, 40, not_in_group="translators")
     action = propose_and_plan(
         proposer=moderator,
-        connection=sandbox_connection,
+        connection=discourse_connection,
         kind="group_add",
         targets=names,
         params={"group": "translators"},
@@ -100,10 +100,10 @@ def test_approved_group_add_runs_in_one_call_and_is_audited(
 
 
 def test_suspend_sends_one_call_per_user_and_skips_the_already_suspended(
-    moderator, approver, sandbox_connection, discourse_sandbox
+    moderator, approver, discourse_connection, discourse_sandbox
 ):
     names = usernames(discourse_sandbox, 5)
-    action = propose_week_suspension(moderator, sandbox_connection, names)
+    action = propose_week_suspension(moderator, discourse_connection, names)
     approve(action, approver)
     # Someone suspends one of them on the forum meanwhile: the run must not send it again.
     victim = next(u for u in discourse_sandbox.app.users.values() if u["username"] == names[0])
@@ -125,10 +125,10 @@ def test_suspend_sends_one_call_per_user_and_skips_the_already_suspended(
 
 
 def test_self_approval_is_refused_by_the_service_and_the_database(
-    moderator, sandbox_connection, discourse_sandbox
+    moderator, discourse_connection, discourse_sandbox
 ):
     action = planned_group_add(
-        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=2
+        proposer=moderator, connection=discourse_connection, sandbox=discourse_sandbox, count=2
     )
     with pytest.raises(BulkActionError, match="someone else must approve"):
         approve(action, moderator)
@@ -140,10 +140,10 @@ def test_self_approval_is_refused_by_the_service_and_the_database(
 
 
 def test_a_change_after_approval_is_refused_as_stale_with_zero_calls(
-    moderator, approver, sandbox_connection, discourse_sandbox
+    moderator, approver, discourse_connection, discourse_sandbox
 ):
     action = planned_group_add(
-        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=3
+        proposer=moderator, connection=discourse_connection, sandbox=discourse_sandbox, count=3
     )
     approve(action, approver)
     BulkAction.objects.filter(pk=action.pk).update(params={"group": "support-team"})
@@ -156,9 +156,11 @@ def test_a_change_after_approval_is_refused_as_stale_with_zero_calls(
     assert AuditEntry.objects.filter(action="bulk.refused", bulk_action=action).exists()
 
 
-def test_an_expired_approval_is_refused(moderator, approver, sandbox_connection, discourse_sandbox):
+def test_an_expired_approval_is_refused(
+    moderator, approver, discourse_connection, discourse_sandbox
+):
     action = planned_group_add(
-        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=3
+        proposer=moderator, connection=discourse_connection, sandbox=discourse_sandbox, count=3
     )
     approve(action, approver)
     BulkAction.objects.filter(pk=action.pk).update(
@@ -172,10 +174,10 @@ def test_an_expired_approval_is_refused(moderator, approver, sandbox_connection,
 
 
 def test_approving_a_plan_other_than_the_one_seen_is_refused(
-    moderator, approver, sandbox_connection, discourse_sandbox
+    moderator, approver, discourse_connection, discourse_sandbox
 ):
     action = planned_group_add(
-        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=3
+        proposer=moderator, connection=discourse_connection, sandbox=discourse_sandbox, count=3
     )
     from forums.bulk.services import bulk_action_approve
 
@@ -184,10 +186,10 @@ def test_approving_a_plan_other_than_the_one_seen_is_refused(
 
 
 def test_reject_needs_a_reason_and_cancel_before_run_sends_nothing(
-    moderator, approver, sandbox_connection, discourse_sandbox
+    moderator, approver, discourse_connection, discourse_sandbox
 ):
     action = planned_group_add(
-        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=3
+        proposer=moderator, connection=discourse_connection, sandbox=discourse_sandbox, count=3
     )
     with pytest.raises(BulkActionError, match="Say why"):
         bulk_action_reject(actor=approver, action=action, reason="  ")
@@ -196,7 +198,7 @@ def test_reject_needs_a_reason_and_cancel_before_run_sends_nothing(
     assert action.state == State.REJECTED and action.rejection_reason == "Wrong group"
 
     other = planned_group_add(
-        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=3
+        proposer=moderator, connection=discourse_connection, sandbox=discourse_sandbox, count=3
     )
     approve(other, approver)
     bulk_action_cancel(actor=moderator, action=other)
@@ -207,12 +209,12 @@ def test_reject_needs_a_reason_and_cancel_before_run_sends_nothing(
 
 
 def test_a_missing_group_fails_the_plan_with_a_clear_message(
-    moderator, sandbox_connection, discourse_sandbox
+    moderator, discourse_connection, discourse_sandbox
 ):
     action = bulk_action_propose(
         actor=moderator,
         kind="group_add",
-        connections=[sandbox_connection],
+        connections=[discourse_connection],
         params={"group": "no-such-group"},
         targets_text="alice",
     )
@@ -222,14 +224,14 @@ def test_a_missing_group_fails_the_plan_with_a_clear_message(
     assert "Sandbox Discourse" in action.last_error
 
 
-def test_bad_parameters_are_refused_before_anything_is_created(moderator, sandbox_connection):
+def test_bad_parameters_are_refused_before_anything_is_created(moderator, discourse_connection):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError, match="is in the past"):
         bulk_action_propose(
             actor=moderator,
             kind="suspend",
-            connections=[sandbox_connection],
+            connections=[discourse_connection],
             params={"reason": "x", "until": "2001-01-01T00:00"},
             targets_text="alice",
         )
@@ -237,7 +239,7 @@ def test_bad_parameters_are_refused_before_anything_is_created(moderator, sandbo
         bulk_action_propose(
             actor=moderator,
             kind="group_add",
-            connections=[sandbox_connection],
+            connections=[discourse_connection],
             params={"group": "g"},
             targets_text="not valid!\n???",
         )
@@ -252,14 +254,14 @@ def test_bad_parameters_are_refused_before_anything_is_created(moderator, sandbo
     ],
 )
 def test_a_change_whose_answer_was_lost_is_found_applied_on_retry_and_audited(
-    moderator, approver, sandbox_connection, discourse_sandbox, kind, params, call, calls
+    moderator, approver, discourse_connection, discourse_sandbox, kind, params, call, calls
 ):
     names = usernames(discourse_sandbox, 3, not_in_group="translators")
     if kind == "suspend":
         params = {**params, "until": (timezone.now() + timedelta(days=7)).isoformat()}
     action = propose_and_plan(
         proposer=moderator,
-        connection=sandbox_connection,
+        connection=discourse_connection,
         kind=kind,
         targets=names,
         params=params,
@@ -352,12 +354,12 @@ def cancel_during_the_nth_wait(monkeypatch):
     return arm
 
 
-def paced_suspend(moderator, sandbox_connection, discourse_sandbox, count=5):
+def paced_suspend(moderator, discourse_connection, discourse_sandbox, count=5):
     # One call a second, in a window of one: every call after the first waits for a slot.
-    sandbox_connection.requests_per_minute, sandbox_connection.rate_window_seconds = 60, 1
-    sandbox_connection.save()
+    discourse_connection.requests_per_minute, discourse_connection.rate_window_seconds = 60, 1
+    discourse_connection.save()
     names = usernames(discourse_sandbox, count)
-    action = propose_week_suspension(moderator, sandbox_connection, names)
+    action = propose_week_suspension(moderator, discourse_connection, names)
     # The plan's calls leave the book: the run's first call finds a free slot.
     ForumPace.objects.update(next_slot=0)
     ForumPaceSlot.objects.all().delete()
@@ -365,9 +367,9 @@ def paced_suspend(moderator, sandbox_connection, discourse_sandbox, count=5):
 
 
 def test_no_call_leaves_after_a_cancel_recorded_while_waiting_for_the_pace(
-    moderator, approver, sandbox_connection, discourse_sandbox, cancel_during_the_nth_wait
+    moderator, approver, discourse_connection, discourse_sandbox, cancel_during_the_nth_wait
 ):
-    action, names = paced_suspend(moderator, sandbox_connection, discourse_sandbox)
+    action, names = paced_suspend(moderator, discourse_connection, discourse_sandbox)
     approve(action, approver)
     discourse_sandbox.app.calls.clear()
     # One look-up (no wait), one suspend after the first wait; the cancel lands in the second.
@@ -386,10 +388,10 @@ def test_no_call_leaves_after_a_cancel_recorded_while_waiting_for_the_pace(
 
 
 def test_a_cancelled_action_says_what_was_sent_in_a_neutral_colour(
-    moderator, approver, approver_client, sandbox_connection, discourse_sandbox,
+    moderator, approver, approver_client, discourse_connection, discourse_sandbox,
     cancel_during_the_nth_wait,
 ):  # fmt: skip
-    action, _ = paced_suspend(moderator, sandbox_connection, discourse_sandbox)
+    action, _ = paced_suspend(moderator, discourse_connection, discourse_sandbox)
     approve(action, approver)
     cancel_during_the_nth_wait(action, moderator, n=3)
     engine.run_action(action.pk)
@@ -402,16 +404,16 @@ def test_a_cancelled_action_says_what_was_sent_in_a_neutral_colour(
 
 
 def test_a_cancel_during_planning_sticks(
-    moderator, sandbox_connection, discourse_sandbox, cancel_during_the_nth_wait
+    moderator, discourse_connection, discourse_sandbox, cancel_during_the_nth_wait
 ):
-    sandbox_connection.requests_per_minute, sandbox_connection.rate_window_seconds = 60, 1
-    sandbox_connection.save()
+    discourse_connection.requests_per_minute, discourse_connection.rate_window_seconds = 60, 1
+    discourse_connection.save()
     # More names than one look-up takes (100 per call): planning needs two calls.
     names = [f"nobody_{n}" for n in range(150)]
     action = bulk_action_propose(
         actor=moderator,
         kind="suspend",
-        connections=[sandbox_connection],
+        connections=[discourse_connection],
         params={"reason": "spam", "until": (timezone.now() + timedelta(days=1)).isoformat()},
         targets_text="\n".join(names),
     )
@@ -430,7 +432,7 @@ def test_a_cancel_during_planning_sticks(
 
 # --- a plan or a run that keeps failing stops ------------------------------------------------
 def test_planning_that_keeps_failing_stops_with_the_reason_on_its_page(
-    moderator, viewer_client, sandbox_connection, discourse_sandbox, monkeypatch, settings
+    moderator, viewer_client, discourse_connection, discourse_sandbox, monkeypatch, settings
 ):
     from forums.clients.discourse import DiscourseClient
 
@@ -441,7 +443,7 @@ def test_planning_that_keeps_failing_stops_with_the_reason_on_its_page(
     action = bulk_action_propose(
         actor=moderator,
         kind="group_add",
-        connections=[sandbox_connection],
+        connections=[discourse_connection],
         params={"group": "translators"},
         targets_text="alice\nbob",
     )
@@ -461,10 +463,10 @@ def test_planning_that_keeps_failing_stops_with_the_reason_on_its_page(
 
 
 def test_a_run_that_cannot_start_on_a_forum_stops_after_a_bounded_number_of_tries(
-    moderator, approver, viewer_client, sandbox_connection, discourse_sandbox
+    moderator, approver, viewer_client, discourse_connection, discourse_sandbox
 ):
     action = planned_group_add(
-        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=3
+        proposer=moderator, connection=discourse_connection, sandbox=discourse_sandbox, count=3
     )
     action = approve(action, approver)
     discourse_sandbox.app.config.faults.outage_for(3600)  # every call: 503
@@ -486,10 +488,10 @@ def test_a_run_that_cannot_start_on_a_forum_stops_after_a_bounded_number_of_trie
 
 
 def test_progress_between_failures_starts_the_count_again(
-    moderator, approver, sandbox_connection, discourse_sandbox
+    moderator, approver, discourse_connection, discourse_sandbox
 ):
     action = planned_group_add(
-        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=3
+        proposer=moderator, connection=discourse_connection, sandbox=discourse_sandbox, count=3
     )
     approve(action, approver)
     discourse_sandbox.app.config.faults.outage_for(3600)
@@ -507,14 +509,14 @@ def test_progress_between_failures_starts_the_count_again(
 
 
 def test_a_discourse_moderator_is_skipped_while_planning_not_refused_while_running(
-    moderator, approver, sandbox_connection, discourse_sandbox
+    moderator, approver, discourse_connection, discourse_sandbox
 ):
     # ENDPOINTS.md "Rules" / suspend / silence: "Staff: 403" — moderators too.
     staff = next(
         u for u in discourse_sandbox.app.users.values() if u["moderator"] and not u["admin"]
     )
     names = [*usernames(discourse_sandbox, 2), staff["username"]]
-    action = propose_week_suspension(moderator, sandbox_connection, names)
+    action = propose_week_suspension(moderator, discourse_connection, names)
     item = action.items.get(target=staff["username"])
     assert item.state == "skipped" and item.error.startswith("is a moderator")
     approve(action, approver)

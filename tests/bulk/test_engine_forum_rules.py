@@ -112,7 +112,7 @@ def test_a_bulk_delete_of_150_deletes_148_skips_the_admin_and_reports_the_long_t
 
 
 def test_a_user_gone_before_the_delete_is_skipped_not_a_failure(
-    moderator, approver, sandbox_connection, discourse_sandbox
+    moderator, approver, discourse_connection, discourse_sandbox
 ):
     app = discourse_sandbox.app
     system = app.users[-1]
@@ -121,7 +121,7 @@ def test_a_user_gone_before_the_delete_is_skipped_not_a_failure(
         if u["id"] > 4 and app.can_delete_user(system, u) and not u["moderator"]
     ][:4]  # fmt: skip
     action = propose_and_plan(
-        proposer=moderator, connection=sandbox_connection, kind="delete_users", targets=names
+        proposer=moderator, connection=discourse_connection, kind="delete_users", targets=names
     )
     approve(action, approver)
     gone = app.find_user(names[0])
@@ -189,18 +189,18 @@ def test_adding_to_nodebbs_administrators_group_is_refused_while_planning(
 
 
 def test_a_reason_over_300_characters_is_refused_when_proposed_and_when_planned(
-    moderator, sandbox_connection, discourse_sandbox
+    moderator, discourse_connection, discourse_sandbox
 ):
     long_reason = "r" * 301
     with pytest.raises(ValidationError, match="at most 300 characters"):
         bulk_action_propose(
-            actor=moderator, kind="suspend", connections=[sandbox_connection],
+            actor=moderator, kind="suspend", connections=[discourse_connection],
             params={"reason": long_reason, "until": "7 days"}, targets_text="alice",
         )  # fmt: skip
     assert not BulkAction.objects.exists()
     # A plan still checks the forum's rule (e.g. an action proposed before the rule was known).
     action = bulk_action_propose(
-        actor=moderator, kind="suspend", connections=[sandbox_connection],
+        actor=moderator, kind="suspend", connections=[discourse_connection],
         params={"reason": "spam", "until": "7 days"},
         targets_text="\n".join(usernames(discourse_sandbox, 2)),
     )  # fmt: skip
@@ -215,12 +215,12 @@ def test_a_reason_over_300_characters_is_refused_when_proposed_and_when_planned(
 
 # --- members the forum does not know ----------------------------------------------------------
 def test_adding_members_who_were_deleted_since_the_plan_skips_them_as_not_found(
-    moderator, approver, sandbox_connection, discourse_sandbox
+    moderator, approver, discourse_connection, discourse_sandbox
 ):
     app = discourse_sandbox.app
     names = usernames(discourse_sandbox, 3, not_in_group="translators")
     action = propose_and_plan(
-        proposer=moderator, connection=sandbox_connection, kind="group_add", targets=names,
+        proposer=moderator, connection=discourse_connection, kind="group_add", targets=names,
         params={"group": "translators"},
     )  # fmt: skip
     approve(action, approver)
@@ -236,11 +236,11 @@ def test_adding_members_who_were_deleted_since_the_plan_skips_them_as_not_found(
 
 # --- progress counts the plan's skips ----------------------------------------------------------
 def test_progress_and_the_page_count_the_skips_made_while_planning(
-    moderator, approver, approver_client, sandbox_connection, discourse_sandbox
+    moderator, approver, approver_client, discourse_connection, discourse_sandbox
 ):
     names = usernames(discourse_sandbox, 3, not_in_group="translators")
     action = propose_and_plan(
-        proposer=moderator, connection=sandbox_connection, kind="group_add",
+        proposer=moderator, connection=discourse_connection, kind="group_add",
         targets=[*names, "nobody_here_1", "nobody_here_2"], params={"group": "translators"},
     )  # fmt: skip
     approve(action, approver)
@@ -257,12 +257,12 @@ def test_progress_and_the_page_count_the_skips_made_while_planning(
 
 # --- a forum that cannot be reached before any batch ------------------------------------------
 def test_an_unreachable_forum_is_retried_with_growing_waits_shown_on_the_page(
-    moderator, approver, approver_client, sandbox_connection, discourse_sandbox
+    moderator, approver, approver_client, discourse_connection, discourse_sandbox
 ):
     # (Stopping after a bounded number of tries: tests/bulk/test_engine.py.)
     names = usernames(discourse_sandbox, 3)
     action = propose_and_plan(
-        proposer=moderator, connection=sandbox_connection, kind="suspend", targets=names,
+        proposer=moderator, connection=discourse_connection, kind="suspend", targets=names,
         params={"reason": "spam", "until": "7 days"},
     )  # fmt: skip
     approve(action, approver)

@@ -34,8 +34,8 @@ def plan_and_run(action: BulkAction, approver) -> BulkAction:
 
 
 @pytest.fixture
-def forums(sandbox_connection, nodebb_connection):
-    return [sandbox_connection, nodebb_connection]
+def forums(discourse_connection, nodebb_connection):
+    return [discourse_connection, nodebb_connection]
 
 
 def test_create_a_group_on_both_forums_one_item_each(
@@ -92,10 +92,10 @@ def test_an_existing_group_needs_no_change(moderator, forums):
 
 
 def test_delete_a_group_with_members_after_approval(
-    moderator, approver, sandbox_connection, discourse_sandbox
+    moderator, approver, discourse_connection, discourse_sandbox
 ):
     action = bulk_action_propose(
-        actor=moderator, kind="group_delete", connections=[sandbox_connection],
+        actor=moderator, kind="group_delete", connections=[discourse_connection],
         params={"group": "support-team"},
     )  # fmt: skip
     action = plan(action)
@@ -108,12 +108,12 @@ def test_delete_a_group_with_members_after_approval(
     assert not any(g["name"] == "support-team" for g in discourse_sandbox.app.groups.values())
 
 
-def test_an_automatic_group_is_never_deleted(moderator, sandbox_connection, discourse_sandbox):
+def test_an_automatic_group_is_never_deleted(moderator, discourse_connection, discourse_sandbox):
     action = plan(
         bulk_action_propose(
             actor=moderator,
             kind="group_delete",
-            connections=[sandbox_connection],
+            connections=[discourse_connection],
             params={"group": "trust_level_1"},
         )  # fmt: skip
     )
@@ -123,7 +123,7 @@ def test_an_automatic_group_is_never_deleted(moderator, sandbox_connection, disc
 
 
 def test_sync_adds_and_removes_in_batches_and_verifies_after_a_crash(
-    moderator, approver, sandbox_connection, discourse_sandbox
+    moderator, approver, discourse_connection, discourse_sandbox
 ):
     app = discourse_sandbox.app
     group = next(g for g in app.groups.values() if g["name"] == "translators")
@@ -135,7 +135,7 @@ def test_sync_adds_and_removes_in_batches_and_verifies_after_a_crash(
         actor=moderator, kind="group_sync",
         params={"source": "Elsewhere: translators", "groups": {"Sandbox Discourse": "translators"},
                 "remove": True},
-        targets_by_connection={sandbox_connection: [f"add:{outsider['username']}",
+        targets_by_connection={discourse_connection: [f"add:{outsider['username']}",
                                                     f"remove:{member['username']}"]},
     )  # fmt: skip
     action = plan(action)

@@ -17,8 +17,8 @@ State = BulkAction.State
 
 
 @pytest.fixture
-def forums(sandbox_connection, nodebb_connection):
-    return [sandbox_connection, nodebb_connection]
+def forums(discourse_connection, nodebb_connection):
+    return [discourse_connection, nodebb_connection]
 
 
 def tagged(app, tag: str) -> set[int]:
@@ -68,8 +68,10 @@ def test_rename_everywhere_one_call_on_discourse_topic_by_topic_on_nodebb(
     assert audited.count() == 1 + len(n_topics)
 
 
-def test_renaming_onto_an_existing_tag_is_skipped_with_merge_offered(moderator, sandbox_connection):
-    action = propose(moderator, "tag_rename", [sandbox_connection], tag="howto", new_name="bug")
+def test_renaming_onto_an_existing_tag_is_skipped_with_merge_offered(
+    moderator, discourse_connection
+):
+    action = propose(moderator, "tag_rename", [discourse_connection], tag="howto", new_name="bug")
     item = action.items.get()
     assert item.state == "skipped" and "merge into it instead" in item.error
 
@@ -119,13 +121,13 @@ def test_delete_is_destructive_and_removes_the_tag_from_every_topic(
 
 
 def test_create_is_offered_only_where_the_forum_creates_tags(
-    moderator, approver, sandbox_connection, nodebb_connection, discourse_sandbox
+    moderator, approver, discourse_connection, nodebb_connection, discourse_sandbox
 ):
     with pytest.raises(ValidationError, match=r"Sandbox NodeBB \(NodeBB\) does not offer"):
         bulk_action_propose(actor=moderator, kind="tag_create",
-                            connections=[sandbox_connection, nodebb_connection],
+                            connections=[discourse_connection, nodebb_connection],
                             params={"tag": "payments"})  # fmt: skip
-    action = run(propose(moderator, "tag_create", [sandbox_connection], tag="payments"), approver)
+    action = run(propose(moderator, "tag_create", [discourse_connection], tag="payments"), approver)
     assert action.state == State.SUCCEEDED and "payments" in discourse_sandbox.app.tags
 
 
@@ -139,11 +141,11 @@ def test_a_tag_missing_on_a_forum_plans_nothing_there(
 
 
 def test_a_third_platform_takes_the_way_its_client_class_says(
-    moderator, approver, forums, userecho_connection, userecho
+    moderator, approver, forums, userecho_connection, userecho_client
 ):
     """UserEcho renames in one call per forum that has the tag, and merges by retagging
     topics: asked of its client class, like the other two."""
-    client = userecho()
+    client = userecho_client()
     action = propose(moderator, "tag_rename", [*forums, userecho_connection], tag="howto",
                      new_name="how-to")  # fmt: skip
     rows = {p["name"]: p["planned"] for p in action.plan["per_connection"]}

@@ -32,7 +32,7 @@ def test_retagged_is_what_the_clients_do():
 
 
 def test_pasted_topics_on_discourse_in_one_batch(
-    moderator, approver, sandbox_connection, discourse_sandbox
+    moderator, approver, discourse_connection, discourse_sandbox
 ):
     app = discourse_sandbox.app
     with_bug = sorted(t for t, v in app.topics.items() if "bug" in v["tags"])[:3]
@@ -40,7 +40,7 @@ def test_pasted_topics_on_discourse_in_one_batch(
     action = bulk_action_propose(
         actor=moderator, kind="retag",
         params={"add": "triaged", "remove": "bug", "replace": False, "tag": ""},
-        targets_by_connection={sandbox_connection: [*map(str, with_bug), str(without), "99999"]},
+        targets_by_connection={discourse_connection: [*map(str, with_bug), str(without), "99999"]},
     )  # fmt: skip
     assert action.params["add"] == ["triaged"] and action.params["remove"] == ["bug"]
     app.calls.clear()
@@ -129,12 +129,12 @@ def test_one_topic_userecho_cannot_give_does_not_fail_the_plan(
 
 
 def test_a_retag_plan_reads_in_words_with_one_title(
-    moderator, approver_client, sandbox_connection, discourse_sandbox
+    moderator, approver_client, discourse_connection, discourse_sandbox
 ):
     from django.urls import reverse
 
     action = bulk_action_propose(
-        actor=moderator, kind="retag_tagged", connections=[sandbox_connection],
+        actor=moderator, kind="retag_tagged", connections=[discourse_connection],
         params={"add": "bug, triaged", "remove": "", "replace": False, "tag": "crash"},
     )  # fmt: skip
     assert engine.plan_action(action.pk).again_in is None

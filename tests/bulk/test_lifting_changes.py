@@ -98,16 +98,18 @@ def test_a_nodebb_unban_and_unmute_say_so_in_the_audit_log_and_on_the_person_pag
 
 
 def test_a_discourse_unsuspend_says_unsuspend(
-    moderator, approver, viewer_client, sandbox_connection, discourse_sandbox
+    moderator, approver, viewer_client, discourse_connection, discourse_sandbox
 ):
     people = discourse_people(discourse_sandbox, 2)
-    penalised(sandbox_connection, people, Penalty.SUSPEND)
-    action = run_lift(moderator, approver, sandbox_connection, "unsuspend", [n for n, _ in people])
+    penalised(discourse_connection, people, Penalty.SUSPEND)
+    action = run_lift(
+        moderator, approver, discourse_connection, "unsuspend", [n for n, _ in people]
+    )
     entry = AuditEntry.objects.filter(bulk_action=action, action="bulk.unsuspend").first()
     assert entry is not None and entry.message.startswith("unsuspended by bulk action")
     for url in (
         reverse("forums:audit-list"),
-        reverse("forums:person-detail", args=[sandbox_connection.pk, people[0][1]]),
+        reverse("forums:person-detail", args=[discourse_connection.pk, people[0][1]]),
     ):
         text = page_text(viewer_client, url)
         assert "Bulk: Unsuspend" in text
@@ -128,7 +130,7 @@ def test_lifts_whose_answers_were_lost_are_done_and_audited(
 ):
     if platform_fixture == "discourse":
         sandbox = request.getfixturevalue("discourse_sandbox")
-        connection = request.getfixturevalue("sandbox_connection")
+        connection = request.getfixturevalue("discourse_connection")
         people = discourse_people(sandbox, 4)
     else:
         sandbox = request.getfixturevalue("nodebb_sandbox")
@@ -158,12 +160,12 @@ def test_lifts_whose_answers_were_lost_are_done_and_audited(
 
 
 def test_a_removal_from_a_group_whose_answer_was_lost_is_done_and_audited(
-    moderator, approver, sandbox_connection, discourse_sandbox
+    moderator, approver, discourse_connection, discourse_sandbox
 ):
     app = discourse_sandbox.app
     group = next(g for g in app.groups.values() if g["name"] == "translators")
     names = [app.users[uid]["username"] for uid in sorted(group["members"])[:3]]
-    action = propose_and_plan(proposer=moderator, connection=sandbox_connection,
+    action = propose_and_plan(proposer=moderator, connection=discourse_connection,
                               kind="group_remove", targets=names,
                               params={"group": "translators"})  # fmt: skip
     assert action.plan["planned"] == 3, action.plan

@@ -50,9 +50,9 @@ def suspends(sandbox) -> list:
 
 # --- finding 4: the binding, before every batch --------------------------------------------------
 def test_a_connection_changed_while_the_run_waits_gets_none_of_the_later_calls(
-    moderator, approver, sandbox_connection, discourse_sandbox, monkeypatch
+    moderator, approver, discourse_connection, discourse_sandbox, monkeypatch
 ):
-    action = week_suspension(moderator, sandbox_connection, discourse_sandbox, 4)
+    action = week_suspension(moderator, discourse_connection, discourse_sandbox, 4)
     approve(action, approver)
     progress = engine._made_progress
     edited = []
@@ -63,7 +63,7 @@ def test_a_connection_changed_while_the_run_waits_gets_none_of_the_later_calls(
             # The edit the issue found (address and key) lands while the run waits for its
             # next slot, by a way that skips the connection page's own refusal (a shell, say).
             other = "https://other-forum.example.org"
-            ForumConnection.objects.filter(pk=sandbox_connection.pk).update(base_url=other)
+            ForumConnection.objects.filter(pk=discourse_connection.pk).update(base_url=other)
             edited.append(other)
 
     monkeypatch.setattr(engine, "_made_progress", edit_after_the_first_call)
@@ -84,9 +84,9 @@ def test_a_connection_changed_while_the_run_waits_gets_none_of_the_later_calls(
 
 
 def test_an_unchanged_connection_runs_to_the_end(
-    moderator, approver, sandbox_connection, discourse_sandbox
+    moderator, approver, discourse_connection, discourse_sandbox
 ):
-    action = week_suspension(moderator, sandbox_connection, discourse_sandbox, 3)
+    action = week_suspension(moderator, discourse_connection, discourse_sandbox, 3)
     approve(action, approver)
     engine.run_action(action.pk)
     action.refresh_from_db()
@@ -94,28 +94,28 @@ def test_an_unchanged_connection_runs_to_the_end(
 
 
 def test_an_edit_of_the_binding_is_refused_while_an_approved_action_waits(
-    moderator, approver, admin_client_, admin_user, sandbox_connection, discourse_sandbox
+    moderator, approver, admin_client_, admin_user, discourse_connection, discourse_sandbox
 ):
-    action = week_suspension(moderator, sandbox_connection, discourse_sandbox, 2)
+    action = week_suspension(moderator, discourse_connection, discourse_sandbox, 2)
     approve(action, approver)
     assert BulkAction.objects.get(pk=action.pk).state == State.QUEUED
     with pytest.raises(ValidationError, match=f"bulk action #{action.pk} is queued or running"):
         connection_update(
             actor=admin_user,
-            connection=sandbox_connection,
+            connection=discourse_connection,
             base_url="https://other-forum.example.org",
             api_key="another-key-0123456789",
         )
     # The name may still change; the binding may not, and the form says why.
-    connection_update(actor=admin_user, connection=sandbox_connection, name="Renamed")
+    connection_update(actor=admin_user, connection=discourse_connection, name="Renamed")
     page = admin_client_.post(
-        reverse("forums:connection-update", args=[sandbox_connection.pk]),
+        reverse("forums:connection-update", args=[discourse_connection.pk]),
         {"name": "Renamed", "platform": "discourse", "base_url": "https://other-forum.example.org",
          "api_username": "system", "api_key": "another-key-0123456789",
          "requests_per_minute": 6000, "enabled": "on"},
     ).content.decode()  # fmt: skip
     assert f"approved bulk action #{action.pk} is queued or running on Renamed" in page
-    stored = ForumConnection.objects.get(pk=sandbox_connection.pk)
+    stored = ForumConnection.objects.get(pk=discourse_connection.pk)
     assert "other-forum" not in stored.base_url
     # Once it is over, the edit goes through.
     engine.run_action(action.pk)
@@ -124,8 +124,8 @@ def test_an_edit_of_the_binding_is_refused_while_an_approved_action_waits(
 
 # --- finding 5: who may stop ---------------------------------------------------------------------
 @pytest.fixture
-def queued(moderator, sandbox_connection, discourse_sandbox, make_user):
-    action = week_suspension(moderator, sandbox_connection, discourse_sandbox, 2)
+def queued(moderator, discourse_connection, discourse_sandbox, make_user):
+    action = week_suspension(moderator, discourse_connection, discourse_sandbox, 2)
     return approve(action, make_user("ivy", APPROVER))
 
 
@@ -148,7 +148,7 @@ def test_an_independent_approver_and_every_admin_see_stop_and_may_stop(
 
 
 def test_an_approver_in_the_proposers_hands_and_a_viewer_may_not_stop(
-    sandbox_connection, discourse_sandbox, make_user, viewer
+    discourse_connection, discourse_sandbox, make_user, viewer
 ):
     ada = make_user("ada", ADMIN, is_staff=True)
     # ada made both the proposer and an Approver (its role given on the command line): one
@@ -156,7 +156,7 @@ def test_an_approver_in_the_proposers_hands_and_a_viewer_may_not_stop(
     puppet = account_create(actor=ada, username="puppet", password=PASSWORD, roles=[MODERATOR])
     held = account_create(actor=ada, username="held", password=PASSWORD)
     held.groups.add(Group.objects.get(name=APPROVER))
-    action = week_suspension(puppet, sandbox_connection, discourse_sandbox, 1)
+    action = week_suspension(puppet, discourse_connection, discourse_sandbox, 1)
     approve(action, make_user("ivy", APPROVER))
     for person in (viewer, held):
         client = signed_in(person)
@@ -176,7 +176,7 @@ def test_the_proposer_still_stops_their_own(queued, moderator):
 
 # --- finding 3: said before it bites ------------------------------------------------------------
 def test_a_fresh_installs_first_admin_is_told_nobody_can_approve_and_what_to_do(
-    sandbox_connection, discourse_sandbox, make_user
+    discourse_connection, discourse_sandbox, make_user
 ):
     ada = make_user("ada", ADMIN, is_staff=True)  # the first Admin (ensure_admin)
     account_create(actor=ada, username="moe", password=PASSWORD, roles=[MODERATOR])
@@ -184,7 +184,7 @@ def test_a_fresh_installs_first_admin_is_told_nobody_can_approve_and_what_to_do(
     form = client.get(reverse("forums:bulk-create")).content.decode()
     assert "No one can approve this yet: there is no other Approver or Admin" in form
     assert "manage.py add_admin" in form
-    action = week_suspension(ada, sandbox_connection, discourse_sandbox, 2)
+    action = week_suspension(ada, discourse_connection, discourse_sandbox, 2)
     page = client.get(reverse("forums:bulk-detail", args=[action.pk])).content.decode()
     assert 'id="nobody-can-approve"' in page and "manage.py add_admin" in page
     listing = client.get(reverse("forums:bulk-list")).content.decode()
@@ -195,7 +195,7 @@ def test_a_fresh_installs_first_admin_is_told_nobody_can_approve_and_what_to_do(
 
 
 def test_an_approver_made_by_the_same_admin_does_not_count(
-    sandbox_connection, discourse_sandbox, make_user
+    discourse_connection, discourse_sandbox, make_user
 ):
     from forums.accounts.services import account_change_confirm
     from forums.models import AccountChange
@@ -208,7 +208,7 @@ def test_an_approver_made_by_the_same_admin_does_not_count(
     account_change_confirm(actor=ben, change=AccountChange.objects.get(state="pending"))
     ben.is_active = False
     ben.save()
-    action = week_suspension(moe, sandbox_connection, discourse_sandbox, 1)
+    action = week_suspension(moe, discourse_connection, discourse_sandbox, 1)
     page = signed_in(moe).get(reverse("forums:bulk-detail", args=[action.pk])).content.decode()
     assert "No one can approve this yet: every Approver and Admin (ada, april)" in page
     assert "was created or changed by you, or shares a creator with you" in page

@@ -33,20 +33,22 @@ def propose_post(client, connection, **overrides):
 
 
 def test_moderator_proposes_and_sees_the_plan_with_junk_line_numbers(
-    moderator_client, sandbox_connection, discourse_sandbox
+    moderator_client, discourse_connection, discourse_sandbox
 ):
     names = usernames(discourse_sandbox, 3, not_in_group="translators")
     pasted = "\n".join([names[0], "what is this?", *names[1:]])
     # As on a group's members form: the unreadable line stops the form, listed with its
     # number, and nothing is proposed until it is corrected or left out on purpose.
-    stopped = propose_post(moderator_client, sandbox_connection, targets=pasted)
+    stopped = propose_post(moderator_client, discourse_connection, targets=pasted)
     html = stopped.content.decode()
     assert stopped.status_code == 200 and not BulkAction.objects.exists()
     assert "1 line(s) cannot be read (listed below)" in html
     assert "line 2: <code>what is this?</code>" in html
     assert "Leave out the lines listed above and propose the rest" in html
     assert names[0] in html  # the paste is kept for correcting
-    response = propose_post(moderator_client, sandbox_connection, targets=pasted, accept_junk="on")
+    response = propose_post(
+        moderator_client, discourse_connection, targets=pasted, accept_junk="on"
+    )
     action = BulkAction.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("forums:bulk-detail", args=[action.pk])
@@ -63,25 +65,25 @@ def test_moderator_proposes_and_sees_the_plan_with_junk_line_numbers(
     assert "Approve and run" not in html
 
 
-def test_parameters_are_checked_before_anything_is_created(moderator_client, sandbox_connection):
+def test_parameters_are_checked_before_anything_is_created(moderator_client, discourse_connection):
     response = propose_post(
         moderator_client,
-        sandbox_connection,
+        discourse_connection,
         kind="suspend",
         reason="spam",
         until="2001-01-01T10:00",
     )
     assert "is in the past: choose a time in the future." in response.content.decode()
-    response = propose_post(moderator_client, sandbox_connection, targets="")
+    response = propose_post(moderator_client, discourse_connection, targets="")
     assert "Paste targets or upload a CSV file." in response.content.decode()
     assert not BulkAction.objects.exists()
 
 
-def test_csv_upload_with_junk_lines(moderator_client, sandbox_connection):
+def test_csv_upload_with_junk_lines(moderator_client, discourse_connection):
     upload = SimpleUploadedFile(
         "people.csv", b"username,email\nalice,a@x.org\n,,\nbob smith,\n", content_type="text/csv"
     )
-    propose_post(moderator_client, sandbox_connection, targets="", csv_file=upload)
+    propose_post(moderator_client, discourse_connection, targets="", csv_file=upload)
     action = BulkAction.objects.get()
     engine.plan_action(action.pk)
     action.refresh_from_db()
@@ -96,12 +98,12 @@ def test_csv_upload_with_junk_lines(moderator_client, sandbox_connection):
 
 
 def test_viewer_cannot_propose_and_approver_cannot_forge_for_themselves(
-    viewer_client, client, make_user, sandbox_connection, discourse_sandbox
+    viewer_client, client, make_user, discourse_connection, discourse_sandbox
 ):
-    assert propose_post(viewer_client, sandbox_connection).status_code == 403
+    assert propose_post(viewer_client, discourse_connection).status_code == 403
     both = make_user("bea", MODERATOR, APPROVER)
     action = planned_group_add(
-        proposer=both, connection=sandbox_connection, sandbox=discourse_sandbox, count=2
+        proposer=both, connection=discourse_connection, sandbox=discourse_sandbox, count=2
     )
     client.force_login(both)
     page = client.get(reverse("forums:bulk-detail", args=[action.pk])).content.decode()
@@ -115,10 +117,10 @@ def test_viewer_cannot_propose_and_approver_cannot_forge_for_themselves(
 
 
 def test_approver_approves_and_watches_progress_until_polling_stops(
-    moderator, approver_client, approver, sandbox_connection, discourse_sandbox
+    moderator, approver_client, approver, discourse_connection, discourse_sandbox
 ):
     action = planned_group_add(
-        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=5
+        proposer=moderator, connection=discourse_connection, sandbox=discourse_sandbox, count=5
     )
     url = reverse("forums:bulk-detail", args=[action.pk])
     page = approver_client.get(url).content.decode()
@@ -148,11 +150,11 @@ def test_approver_approves_and_watches_progress_until_polling_stops(
 
 
 def test_deleting_users_needs_a_typed_confirmation(
-    moderator, approver_client, sandbox_connection, discourse_sandbox
+    moderator, approver_client, discourse_connection, discourse_sandbox
 ):
     action = propose_and_plan(
         proposer=moderator,
-        connection=sandbox_connection,
+        connection=discourse_connection,
         kind="delete_users",
         targets=usernames(discourse_sandbox, 2),
     )
@@ -167,10 +169,10 @@ def test_deleting_users_needs_a_typed_confirmation(
 
 
 def test_reject_with_reason_is_shown_to_everyone(
-    moderator, moderator_client, approver, sandbox_connection, discourse_sandbox, client
+    moderator, moderator_client, approver, discourse_connection, discourse_sandbox, client
 ):
     action = planned_group_add(
-        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=2
+        proposer=moderator, connection=discourse_connection, sandbox=discourse_sandbox, count=2
     )
     client.force_login(approver)
     client.post(reverse("forums:bulk-reject", args=[action.pk]), {"reason": "Wrong group"})
@@ -179,11 +181,11 @@ def test_reject_with_reason_is_shown_to_everyone(
 
 
 def test_csv_export_lists_every_item_and_defuses_formulas(
-    moderator, approver, viewer_client, sandbox_connection, discourse_sandbox
+    moderator, approver, viewer_client, discourse_connection, discourse_sandbox
 ):
     action = propose_and_plan(
         proposer=moderator,
-        connection=sandbox_connection,
+        connection=discourse_connection,
         kind="group_add",
         targets=[*usernames(discourse_sandbox, 2, not_in_group="translators"), "nobody_here"],
         params={"group": "translators"},
@@ -207,12 +209,12 @@ def test_csv_export_lists_every_item_and_defuses_formulas(
 
 
 def test_list_filters_and_empty_state(
-    viewer_client, moderator, sandbox_connection, discourse_sandbox
+    viewer_client, moderator, discourse_connection, discourse_sandbox
 ):
     empty = viewer_client.get(reverse("forums:bulk-list")).content.decode()
     assert "No bulk actions yet." in empty
     planned_group_add(
-        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=2
+        proposer=moderator, connection=discourse_connection, sandbox=discourse_sandbox, count=2
     )
     waiting = viewer_client.get(
         reverse("forums:bulk-list") + "?state=waiting", headers={"HX-Request": "true"}
@@ -223,18 +225,18 @@ def test_list_filters_and_empty_state(
 
 
 def test_a_forum_with_bulk_history_is_disabled_not_deleted(
-    moderator, admin_client_, sandbox_connection, discourse_sandbox
+    moderator, admin_client_, discourse_connection, discourse_sandbox
 ):
     planned_group_add(
-        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=2
+        proposer=moderator, connection=discourse_connection, sandbox=discourse_sandbox, count=2
     )
     response = admin_client_.post(
-        reverse("forums:connection-delete", args=[sandbox_connection.pk]), follow=True
+        reverse("forums:connection-delete", args=[discourse_connection.pk]), follow=True
     )
     html = response.content.decode()
     assert response.status_code == 200
     assert "has bulk actions in its history" in html and "Disable it instead" in html
-    sandbox_connection.refresh_from_db()  # still there
+    discourse_connection.refresh_from_db()  # still there
 
 
 def test_the_propose_form_says_when_no_forum_can_be_chosen(moderator_client):
@@ -244,12 +246,12 @@ def test_the_propose_form_says_when_no_forum_can_be_chosen(moderator_client):
 
 # --- uploads ----------------------------------------------------------------------------------
 def test_an_upload_over_the_limit_is_refused_unread_and_the_other_fields_are_kept(
-    moderator_client, sandbox_connection, settings
+    moderator_client, discourse_connection, settings
 ):
     settings.FORUMDECK_MAX_UPLOAD_BYTES = 1024 * 1024
     big = SimpleUploadedFile("huge.csv", b"username\n" + b"someone\n" * 700_000)  # 5.6 MB
     response = propose_post(
-        moderator_client, sandbox_connection, targets="alice", group="translators", csv_file=big
+        moderator_client, discourse_connection, targets="alice", group="translators", csv_file=big
     )
     page = response.content.decode()
     assert response.status_code == 200
@@ -261,14 +263,14 @@ def test_an_upload_over_the_limit_is_refused_unread_and_the_other_fields_are_kep
 
 
 def test_a_long_list_is_stored_whole_and_read_by_the_planning_task(
-    moderator_client, sandbox_connection
+    moderator_client, discourse_connection
 ):
     from forums.models import BulkActionItem, BulkTargetChunk
 
     lines = [f"member{n:06d}@example.com" for n in range(120_000)]  # about 3 MB
     text = "email\n" + "\n".join(lines) + "\n"
     upload = SimpleUploadedFile("members.csv", text.encode(), content_type="text/csv")
-    response = propose_post(moderator_client, sandbox_connection, targets="", csv_file=upload)
+    response = propose_post(moderator_client, discourse_connection, targets="", csv_file=upload)
     action = BulkAction.objects.get()
     assert response.status_code == 302 and action.state == BulkAction.State.PLANNING
     # The request stored the list, whole (not cut at 1 MB), and parsed none of it.
@@ -288,11 +290,11 @@ def test_a_long_list_is_stored_whole_and_read_by_the_planning_task(
     assert BulkActionItem.objects.filter(action=action).count() == 100_000
 
 
-def test_a_list_that_is_all_junk_fails_its_plan_saying_why(moderator_client, sandbox_connection):
+def test_a_list_that_is_all_junk_fails_its_plan_saying_why(moderator_client, discourse_connection):
     upload = SimpleUploadedFile(
         "x.csv", b'username\n"unclosed,\nbad name\n', content_type="text/csv"
     )
-    propose_post(moderator_client, sandbox_connection, targets="", csv_file=upload)
+    propose_post(moderator_client, discourse_connection, targets="", csv_file=upload)
     action = BulkAction.objects.get()
     engine.plan_action(action.pk)
     page = moderator_client.get(reverse("forums:bulk-detail", args=[action.pk])).content.decode()
@@ -322,11 +324,11 @@ def members_already(sandbox, count: int, group: str = "translators") -> list[str
 
 
 def test_a_plan_that_changes_nothing_can_only_be_closed(
-    moderator, approver, approver_client, sandbox_connection, discourse_sandbox
+    moderator, approver, approver_client, discourse_connection, discourse_sandbox
 ):
     action = propose_and_plan(
         proposer=moderator,
-        connection=sandbox_connection,
+        connection=discourse_connection,
         kind="group_add",
         targets=[*members_already(discourse_sandbox, 1), "nobody_at_all"],
         params={"group": "translators"},
@@ -352,11 +354,11 @@ def test_a_plan_that_changes_nothing_can_only_be_closed(
 
 
 def test_one_skipped_target_reads_in_the_singular(
-    moderator, viewer_client, sandbox_connection, discourse_sandbox
+    moderator, viewer_client, discourse_connection, discourse_sandbox
 ):
     action = propose_and_plan(
         proposer=moderator,
-        connection=sandbox_connection,
+        connection=discourse_connection,
         kind="group_add",
         targets=[*usernames(discourse_sandbox, 2, not_in_group="translators"), "nobody_at_all"],
         params={"group": "translators"},
@@ -365,11 +367,11 @@ def test_one_skipped_target_reads_in_the_singular(
 
 
 def test_the_approval_lists_every_parameter_in_the_viewers_zone(
-    moderator, approver_client, sandbox_connection, discourse_sandbox
+    moderator, approver_client, discourse_connection, discourse_sandbox
 ):
     action = propose_and_plan(
         proposer=moderator,
-        connection=sandbox_connection,
+        connection=discourse_connection,
         kind="suspend",
         targets=usernames(discourse_sandbox, 2),
         params={
@@ -392,14 +394,14 @@ def test_the_approval_lists_every_parameter_in_the_viewers_zone(
 
 
 def test_reject_is_not_a_red_button_beside_cancel(
-    moderator, approver_client, sandbox_connection, discourse_sandbox
+    moderator, approver_client, discourse_connection, discourse_sandbox
 ):
     from django.test import Client
 
     moderator_client = Client()
     moderator_client.force_login(moderator)
     action = planned_group_add(
-        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=2
+        proposer=moderator, connection=discourse_connection, sandbox=discourse_sandbox, count=2
     )
     html = detail(approver_client, action)
     assert "Approve and run" in html
@@ -410,11 +412,11 @@ def test_reject_is_not_a_red_button_beside_cancel(
 
 
 def test_the_bulk_delete_confirmation_has_no_browser_pattern(
-    moderator, approver_client, sandbox_connection, discourse_sandbox
+    moderator, approver_client, discourse_connection, discourse_sandbox
 ):
     action = propose_and_plan(
         proposer=moderator,
-        connection=sandbox_connection,
+        connection=discourse_connection,
         kind="delete_users",
         targets=usernames(discourse_sandbox, 2),
     )
@@ -433,10 +435,10 @@ def test_the_bulk_delete_confirmation_has_no_browser_pattern(
 
 
 def test_the_plan_table_refreshes_with_the_bar(
-    moderator, approver, approver_client, sandbox_connection, discourse_sandbox
+    moderator, approver, approver_client, discourse_connection, discourse_sandbox
 ):
     action = planned_group_add(
-        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=3
+        proposer=moderator, connection=discourse_connection, sandbox=discourse_sandbox, count=3
     )
     approve(action, approver)
     BulkAction.objects.filter(pk=action.pk).update(
@@ -457,11 +459,11 @@ def test_the_plan_table_refreshes_with_the_bar(
 
 
 def test_the_items_export_says_when_each_was_sent_and_what_the_forum_answered(
-    moderator, approver, viewer_client, sandbox_connection, discourse_sandbox
+    moderator, approver, viewer_client, discourse_connection, discourse_sandbox
 ):
     action = propose_and_plan(
         proposer=moderator,
-        connection=sandbox_connection,
+        connection=discourse_connection,
         kind="group_add",
         targets=[*usernames(discourse_sandbox, 2, not_in_group="translators"), "nobody_here"],
         params={"group": "translators"},
@@ -484,10 +486,10 @@ def test_the_items_export_says_when_each_was_sent_and_what_the_forum_answered(
     assert "updated_at" not in rows[0]  # it was the planning time for every row
 
 
-def test_bulk_form_errors_sit_on_their_fields(moderator_client, sandbox_connection):
+def test_bulk_form_errors_sit_on_their_fields(moderator_client, discourse_connection):
     html = moderator_client.post(
         reverse("forums:bulk-create"),
-        {"connections": [sandbox_connection.pk], "kind": "suspend", "targets": "alice",
+        {"connections": [discourse_connection.pk], "kind": "suspend", "targets": "alice",
          "until": "soon"},
     ).content.decode()  # fmt: skip
     assert "Please correct the details below." in html
@@ -519,7 +521,7 @@ def test_a_group_sync_names_its_target_groups(
     assert "support-team" not in html and "{&#x27;" not in html
 
 
-def test_the_csv_file_sits_right_below_the_targets(moderator_client, sandbox_connection):
+def test_the_csv_file_sits_right_below_the_targets(moderator_client, discourse_connection):
     """Issue 26, item 22: "…or a CSV file" is the other way to give the targets, so it is
     drawn next to them (and still sent last, so a refused file loses no other field)."""
     html = moderator_client.get(reverse("forums:bulk-create")).content.decode()
@@ -532,12 +534,12 @@ def test_the_csv_file_sits_right_below_the_targets(moderator_client, sandbox_con
 
 
 def test_an_action_waiting_for_approval_shows_its_plan_not_a_progress_bar(
-    moderator, viewer_client, sandbox_connection, discourse_sandbox
+    moderator, viewer_client, discourse_connection, discourse_sandbox
 ):
     names = usernames(discourse_sandbox, 3, not_in_group="translators")
     action = propose_and_plan(
         proposer=moderator,
-        connection=sandbox_connection,
+        connection=discourse_connection,
         kind="group_add",
         targets=[*names, "nobody-by-this-name"],  # skipped while planning: not found
         params={"group": "translators"},
@@ -553,7 +555,7 @@ def test_an_action_waiting_for_approval_shows_its_plan_not_a_progress_bar(
 
 
 def test_a_run_waiting_for_forumdecks_pace_says_so_and_its_estimate_never_climbs(
-    moderator, approver, approver_client, sandbox_connection, discourse_sandbox
+    moderator, approver, approver_client, discourse_connection, discourse_sandbox
 ):
     from datetime import timedelta
 
@@ -561,13 +563,15 @@ def test_a_run_waiting_for_forumdecks_pace_says_so_and_its_estimate_never_climbs
 
     action = propose_and_plan(
         proposer=moderator,
-        connection=sandbox_connection,
+        connection=discourse_connection,
         kind="suspend",  # one call per person
         targets=usernames(discourse_sandbox, 8),
         params={"reason": "spam wave", "until": "7 days"},
     )
     # Four calls a minute: the run sends the window's four, then waits for Forumdeck's book.
-    type(sandbox_connection).objects.filter(pk=sandbox_connection.pk).update(requests_per_minute=4)
+    type(discourse_connection).objects.filter(pk=discourse_connection.pk).update(
+        requests_per_minute=4
+    )
     approve(action, approver)
     engine.run_action(action.pk)
     action.refresh_from_db()

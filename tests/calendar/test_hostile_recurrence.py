@@ -42,7 +42,7 @@ def calm_forum(db):
 
 
 @pytest.fixture(params=[False, True], ids=["current-plugin", "older-plugin"])
-def hostile_forum(request, monkeypatch, discourse_sandbox, sandbox_connection):
+def hostile_forum(request, monkeypatch, discourse_sandbox, discourse_connection):
     """The fixture's sandbox Discourse with a series every second since 2000-01-01 (the older
     plugin lists no dates: Forumdeck would expand the rule itself)."""
     app = discourse_sandbox.app
@@ -58,7 +58,7 @@ def hostile_forum(request, monkeypatch, discourse_sandbox, sandbox_connection):
             "status": "public", "recurrence": "every_second", "recurrence_until": None,
         })  # fmt: skip
     app.config.legacy_events_plugin = request.param
-    return discourse_sandbox, sandbox_connection
+    return discourse_sandbox, discourse_connection
 
 
 def _spare_threads(before: set[threading.Thread]) -> list[threading.Thread]:

@@ -19,9 +19,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def feed(viewer, sandbox_connection):
+def feed(viewer, discourse_connection):
     feed, token = services.calendar_feed_create(user=viewer, name="Our events",
-                                                connections=[sandbox_connection])  # fmt: skip
+                                                connections=[discourse_connection])  # fmt: skip
     return feed, token
 
 

@@ -21,7 +21,7 @@ def app(discourse_sandbox):
 
 
 def test_events_of_every_forum_merged_and_one_failing_alone(
-    sandbox_connection, nodebb_connection, app
+    discourse_connection, nodebb_connection, app
 ):
     down = ForumConnectionFactory(name="Down forum", base_url="http://127.0.0.1:9",
                                   api_key="k" * 20)  # fmt: skip
@@ -36,11 +36,11 @@ def test_events_of_every_forum_merged_and_one_failing_alone(
     assert [(o.event.id, o.event.starts_at) for o in result.occurrences] == [
         (i, s) for i, s in sorted(want, key=lambda p: (p[1], p[0]))
     ]
-    assert {o.connection_id for o in result.occurrences} == {sandbox_connection.pk}
+    assert {o.connection_id for o in result.occurrences} == {discourse_connection.pk}
     assert down.pk in {f.connection_id for f in result.forums}
 
 
-def test_answers_are_cached_briefly_and_refresh_asks_again(sandbox_connection, app):
+def test_answers_are_cached_briefly_and_refresh_asks_again(discourse_connection, app):
     start, end = app.now, app.now + timedelta(days=7)
     selectors.calendar_events(start=start, end=end)
     calls = app.calls.count("GET", "/discourse-post-event/events.json")
@@ -58,13 +58,13 @@ def test_answers_are_cached_briefly_and_refresh_asks_again(sandbox_connection, a
         (datetime(1900, 1, 1, tzinfo=UTC), datetime(1900, 2, 1, tzinfo=UTC), "between 1970"),
     ],
 )
-def test_absurd_ranges_are_refused_plainly(sandbox_connection, app, start, end, words):
+def test_absurd_ranges_are_refused_plainly(discourse_connection, app, start, end, words):
     with pytest.raises(ValidationError, match=words):
         selectors.calendar_events(start=start, end=end)
     assert app.calls.count("GET", "/discourse-post-event/events.json") == 0
 
 
-def test_a_recurring_event_is_on_each_day_it_occurs(sandbox_connection, app):
+def test_a_recurring_event_is_on_each_day_it_occurs(discourse_connection, app):
     zone = ZoneInfo("Europe/Berlin")
     today = app.now.astimezone(zone).date()
     year, month = today.year, today.month
@@ -78,7 +78,7 @@ def test_a_recurring_event_is_on_each_day_it_occurs(sandbox_connection, app):
     assert all(any(o.event.name == "Daily stand-up (staff)" for o in d.items) for d in days)
 
 
-def test_all_day_events_stay_on_their_date_in_every_zone(sandbox_connection, app):
+def test_all_day_events_stay_on_their_date_in_every_zone(discourse_connection, app):
     event = next(e for e in app.events if e["all_day"] and e["starts_at"] > app.now)
     day = event["starts_at"].date()
     start, end = event["starts_at"] - timedelta(days=2), event["starts_at"] + timedelta(days=2)

@@ -96,9 +96,9 @@ def test_the_wrong_software_is_named_the_same_way_everywhere(discourse_sandbox, 
 
 
 def test_a_missing_user_with_good_credentials_is_still_not_found(
-    sandbox_connection, nodebb_connection
+    discourse_connection, nodebb_connection
 ):
-    for connection in (sandbox_connection, nodebb_connection):
+    for connection in (discourse_connection, nodebb_connection):
         with get_client(connection) as client, pytest.raises(ForumNotFound):
             client.user_details(user_id=987_654)
 

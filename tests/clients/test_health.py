@@ -8,7 +8,7 @@ import pytest
 from forums.clients import get_client
 from forums.models import Platform
 from tests.factories import ForumConnectionFactory
-from tests.userecho_fixtures import USERECHO_TOKEN, _userecho_server, userecho_sandbox  # noqa: F401
+from tests.userecho_fixtures import USERECHO_TOKEN
 
 pytestmark = pytest.mark.django_db
 
@@ -27,10 +27,10 @@ def spread(sandbox) -> float:
 
 @pytest.mark.parametrize("platform", ["discourse", "nodebb"])
 def test_a_whole_check_sends_its_calls_at_once(
-    request, platform, sandbox_connection, discourse_sandbox, nodebb_connection, nodebb_sandbox
+    request, platform, discourse_connection, discourse_sandbox, nodebb_connection, nodebb_sandbox
 ):
     connection, sandbox = {
-        "discourse": (sandbox_connection, discourse_sandbox),
+        "discourse": (discourse_connection, discourse_sandbox),
         "nodebb": (nodebb_connection, nodebb_sandbox),
     }[platform]
     sandbox.app.config.faults.latency_ms = LATENCY_MS
@@ -46,15 +46,15 @@ def test_a_whole_check_sends_its_calls_at_once(
     }  # fmt: skip
 
 
-def test_discourse_knowing_the_slow_parts_asks_two_calls(sandbox_connection, discourse_sandbox):
-    with get_client(sandbox_connection) as client:
+def test_discourse_knowing_the_slow_parts_asks_two_calls(discourse_connection, discourse_sandbox):
+    with get_client(discourse_connection) as client:
         whole = client.health_check()
     assert paths(discourse_sandbox) == [
         "/about.json", "/admin/users/list/staff.json", "/review/count.json",
         "/site/basic-info.json",
     ]  # fmt: skip
     discourse_sandbox.app.calls.clear()
-    with get_client(sandbox_connection) as client:
+    with get_client(discourse_connection) as client:
         live = client.health_check(known=whole.lasting)
     assert paths(discourse_sandbox) == ["/admin/users/list/staff.json", "/review/count.json"]
     # The card shows the same things.
@@ -100,25 +100,25 @@ def test_a_live_check_that_fails_explains_it_as_the_whole_check_does(
     )  # fmt: skip
 
 
-def test_a_live_check_of_a_dead_forum_asks_nothing_more(sandbox_connection, discourse_sandbox):
+def test_a_live_check_of_a_dead_forum_asks_nothing_more(discourse_connection, discourse_sandbox):
     discourse_sandbox.app.config.faults.outage_for(60)
-    with get_client(sandbox_connection) as client:
+    with get_client(discourse_connection) as client:
         report = client.health_check(known={"title": "t", "version": "v", "user_count": 1})
     assert not report.ok and "internal error" in report.error
     # A 503 is not a wall the whole check would explain better: it is asked again.
     assert len(discourse_sandbox.app.calls.records()) >= 2
 
 
-def test_every_call_of_a_check_passes_the_sessions_hooks(sandbox_connection):
+def test_every_call_of_a_check_passes_the_sessions_hooks(discourse_connection):
     seen: list[str] = []
-    with get_client(sandbox_connection) as client:
+    with get_client(discourse_connection) as client:
         client.session.hooks["response"].append(lambda r, *a, **k: seen.append(r.request.url))
         client.health_check()
         assert client.calls == 4 and len(seen) == 4
 
 
-def test_each_extra_thread_sends_through_its_own_session(sandbox_connection):
-    with get_client(sandbox_connection) as client:
+def test_each_extra_thread_sends_through_its_own_session(discourse_connection):
+    with get_client(discourse_connection) as client:
         main = client.session
         sessions = client.together(*[lambda: client.session for _ in range(4)])
     assert sessions[0] is main  # the first job runs in the caller's thread

@@ -34,7 +34,7 @@ def sealed_away(discourse_sandbox):
 
 
 def test_its_card_says_so_and_the_healthy_card_still_works(
-    viewer_client, sealed_away, sandbox_connection, discourse_sandbox
+    viewer_client, sealed_away, discourse_connection, discourse_sandbox
 ):
     overview = viewer_client.get(reverse("overview"))
     assert overview.status_code == 200
@@ -43,7 +43,7 @@ def test_its_card_says_so_and_the_healthy_card_still_works(
     card = viewer_client.get(reverse("forums:connection-card", args=[sealed_away.pk]))
     assert card.status_code == 200 and WORDS in card.content.decode()
     healthy = viewer_client.get(
-        reverse("forums:connection-card", args=[sandbox_connection.pk]) + "?refresh=1"
+        reverse("forums:connection-card", args=[discourse_connection.pk]) + "?refresh=1"
     )
     assert "Healthy" in healthy.content.decode()
     assert discourse_sandbox.app.calls.count() > 0  # only the healthy forum was asked
@@ -79,7 +79,7 @@ def test_the_edit_form_opens_and_takes_a_new_key(admin_client_, sealed_away):
 
 
 def test_people_search_reports_that_forum_and_finds_people_on_the_others(
-    viewer_client, sealed_away, sandbox_connection, discourse_sandbox
+    viewer_client, sealed_away, discourse_connection, discourse_sandbox
 ):
     discourse_sandbox.app.add_person(username="kim_lee", email="kim@example.org", name="Kim Lee")
     html = viewer_client.get(

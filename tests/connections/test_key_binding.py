@@ -93,22 +93,22 @@ def open_card(client: Client, connection: ForumConnection) -> str:
 
 
 def test_moving_a_forum_without_its_key_is_refused_and_the_key_never_reaches_the_new_host(
-    admin_client_, admin_user, viewer, sandbox_connection, discourse_sandbox, new_host
+    admin_client_, admin_user, viewer, discourse_connection, discourse_sandbox, new_host
 ):
-    url = reverse("forums:connection-update", args=[sandbox_connection.pk])
-    response = admin_client_.post(url, edit_form(sandbox_connection, base_url=new_host.url))
+    url = reverse("forums:connection-update", args=[discourse_connection.pk])
+    response = admin_client_.post(url, edit_form(discourse_connection, base_url=new_host.url))
     page = response.content.decode()
     assert response.status_code == 200
     assert "The address changed, so enter the API key again" in page
-    sandbox_connection.refresh_from_db()
-    assert sandbox_connection.base_url == discourse_sandbox.url
-    assert reveal(sandbox_connection.api_key) == SANDBOX_DISCOURSE_KEY
+    discourse_connection.refresh_from_db()
+    assert discourse_connection.base_url == discourse_sandbox.url
+    assert reveal(discourse_connection.api_key) == SANDBOX_DISCOURSE_KEY
 
     # The forged route: the service itself refuses, whatever the form did.
     with pytest.raises(ValidationError) as refused:
         connection_update(
             actor=admin_user,
-            connection=ForumConnection.objects.get(pk=sandbox_connection.pk),
+            connection=ForumConnection.objects.get(pk=discourse_connection.pk),
             base_url=new_host.url,
         )
     assert "enter the API key again" in " ".join(refused.value.message_dict["api_key"])
@@ -116,23 +116,23 @@ def test_moving_a_forum_without_its_key_is_refused_and_the_key_never_reaches_the
     # A Viewer opening the overview is what used to send the key to the new host.
     viewer_client = Client()
     viewer_client.force_login(viewer)
-    card = open_card(viewer_client, ForumConnection.objects.get(pk=sandbox_connection.pk))
+    card = open_card(viewer_client, ForumConnection.objects.get(pk=discourse_connection.pk))
     assert "Healthy" in card and discourse_sandbox.url in card
     assert new_host.seen == []
     assert not AuditEntry.objects.filter(action="connection.update").exists()
 
 
 def test_with_a_new_key_the_move_is_saved_audited_and_only_the_new_key_travels(
-    admin_client_, sandbox_connection, discourse_sandbox, new_host
+    admin_client_, discourse_connection, discourse_sandbox, new_host
 ):
-    old_address = sandbox_connection.base_url
-    url = reverse("forums:connection-update", args=[sandbox_connection.pk])
+    old_address = discourse_connection.base_url
+    url = reverse("forums:connection-update", args=[discourse_connection.pk])
     new_key = "key-made-for-the-new-host-0001"
     response = admin_client_.post(
-        url, edit_form(sandbox_connection, base_url=new_host.url, api_key=new_key)
+        url, edit_form(discourse_connection, base_url=new_host.url, api_key=new_key)
     )
     assert response.status_code == 302
-    connection = ForumConnection.objects.get(pk=sandbox_connection.pk)
+    connection = ForumConnection.objects.get(pk=discourse_connection.pk)
     assert connection.base_url == new_host.url and reveal(connection.api_key) == new_key
 
     open_card(admin_client_, connection)
@@ -158,10 +158,10 @@ def test_with_a_new_key_the_move_is_saved_audited_and_only_the_new_key_travels(
     ids=["address", "username", "key"],
 )
 def test_an_approved_action_goes_stale_when_its_forum_changes(
-    moderator, approver, admin_user, sandbox_connection, discourse_sandbox, new_host, change
+    moderator, approver, admin_user, discourse_connection, discourse_sandbox, new_host, change
 ):
     action = planned_group_add(
-        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=3
+        proposer=moderator, connection=discourse_connection, sandbox=discourse_sandbox, count=3
     )
     approve(action, approver)
     change = {k: (new_host.url if v == "NEW_HOST" else v) for k, v in change.items()}
@@ -169,11 +169,11 @@ def test_an_approved_action_goes_stale_when_its_forum_changes(
     with pytest.raises(ValidationError, match="is queued or running on Sandbox Discourse"):
         connection_update(
             actor=admin_user,
-            connection=ForumConnection.objects.get(pk=sandbox_connection.pk),
+            connection=ForumConnection.objects.get(pk=discourse_connection.pk),
             **change,
         )
     # ...and one made past it (a shell, say) is caught when the run starts.
-    stored = ForumConnection.objects.get(pk=sandbox_connection.pk)
+    stored = ForumConnection.objects.get(pk=discourse_connection.pk)
     for field, value in change.items():
         setattr(stored, field, value)
     stored.save()
@@ -186,17 +186,17 @@ def test_an_approved_action_goes_stale_when_its_forum_changes(
 
 
 def test_an_approver_who_saw_the_old_forum_cannot_approve_the_moved_one(
-    moderator, approver, admin_user, sandbox_connection, discourse_sandbox, new_host
+    moderator, approver, admin_user, discourse_connection, discourse_sandbox, new_host
 ):
     from forums.bulk.services import BulkActionError
 
     action = planned_group_add(
-        proposer=moderator, connection=sandbox_connection, sandbox=discourse_sandbox, count=2
+        proposer=moderator, connection=discourse_connection, sandbox=discourse_sandbox, count=2
     )
     seen_hash = action.plan_hash
     connection_update(
         actor=admin_user,
-        connection=ForumConnection.objects.get(pk=sandbox_connection.pk),
+        connection=ForumConnection.objects.get(pk=discourse_connection.pk),
         base_url=new_host.url,
         api_key="key-made-for-the-new-host-0001",
     )

@@ -1,6 +1,7 @@
 """Adding a platform is the documented list: a test-only platform, registered and nothing
 else, is offered by the connection form with its own settings, worded in its help texts, kept
-with its secret sealed, and given its column in docs/capabilities.md."""
+with its secret sealed, and given its column in docs/capabilities.md; its sandbox, registered
+beside it, is served by the demo and the ``sandbox`` command and gets the sandbox fixtures."""
 
 from __future__ import annotations
 
@@ -16,11 +17,19 @@ from forums.bulk.kinds.penalties import PenaltyParamsForm
 from forums.clients import get_client
 from forums.crypto import Sealed
 from forums.models import ForumConnection
-from tests.fake_platform import SIGNING_SECRET, registered
+from forums.sandbox.demo import start_demo_sandboxes
+from forums.sandbox.registry import SANDBOXES
+from tests import sandbox_fixtures
+from tests.fake_platform import FAKEBOARD_SANDBOX, SIGNING_SECRET, registered
 from tests.pages import page_html
 from tools.capabilities import render
 
 pytestmark = pytest.mark.django_db
+
+# fakeboard_server, fakeboard_sandbox, fakeboard_client and fakeboard_connection: what
+# tests/sandbox_fixtures.py makes for every entry of SANDBOXES when it is imported (Fakeboard's
+# entry is there only while a test runs, so this module asks for its set itself).
+globals().update(sandbox_fixtures._fixtures(FAKEBOARD_SANDBOX))
 
 KEY = "fakeboard-api-key-0123456789"
 
@@ -148,3 +157,47 @@ def test_bulk_help_texts_use_its_words(fakeboard):
     # Fakeboard sends no message with a penalty: not named among the forums that do.
     message_help = PenaltyParamsForm().fields["message"].help_text
     assert "Discourse" in message_help and "Fakeboard" not in message_help
+
+
+def test_its_sandbox_gets_the_fixtures_every_sandbox_gets(
+    fakeboard, fakeboard_sandbox, fakeboard_client, fakeboard_connection
+):
+    report = fakeboard_client(settings={"region": "eu"}).health_check()
+    assert report.ok and report.software == "Fakeboard"
+    # The connection row points at the same sandbox, with the key that sandbox accepts.
+    assert fakeboard_connection.platform == "fakeboard"
+    assert fakeboard_connection.base_url == fakeboard_sandbox.url
+    assert get_client(fakeboard_connection).health_check().ok
+    assert fakeboard_sandbox.app.calls.count("GET", "/api/health", status=200) == 2
+    # A wrong key is refused by the sandbox, and the client says so.
+    refused = fakeboard_client(api_key="not-the-key").health_check()
+    assert refused.reachable and not refused.ok
+
+
+def test_the_demo_and_the_sandbox_command_serve_it(fakeboard, monkeypatch):
+    from forums.management.commands.sandbox import Command
+
+    assert SANDBOXES["fakeboard"] is FAKEBOARD_SANDBOX
+    parser = Command().create_parser("manage.py", "sandbox")
+    choices = next(a for a in parser._actions if a.dest == "platform").choices
+    assert "fakeboard" in choices
+    for platform in SANDBOXES:
+        monkeypatch.setenv(f"FORUMDECK_DEMO_{platform.upper()}_PORT", "0")
+    running = start_demo_sandboxes()
+    try:
+        served = {s.app.platform: s for s in running}
+        assert set(served) == set(SANDBOXES)
+        demo = fakeboard(
+            base_url=served["fakeboard"].url,
+            api_key=FAKEBOARD_SANDBOX.demo_key,
+            api_username=FAKEBOARD_SANDBOX.demo_acting_as,
+            allow_http_hosts=["127.0.0.1"],
+        )
+        with demo:
+            assert demo.health_check().ok
+        # The demo's people are on it too, so the People page can show them across forums.
+        people = served["fakeboard"].app.accounts.values()
+        assert "maria.lopez@example.org" in {person["email"] for person in people}
+    finally:
+        for sandbox in running:
+            sandbox.stop()

@@ -159,12 +159,12 @@ def test_a_failing_card_says_unknown_and_offers_edit_and_test(admin_client_, dis
     assert f'id="forum-card-{connection.pk}"' in tested and "Discourse refused" in tested
 
 
-def test_a_healthy_card_has_a_checked_at_time_and_no_edit_link(admin_client_, sandbox_connection):
+def test_a_healthy_card_has_a_checked_at_time_and_no_edit_link(admin_client_, discourse_connection):
     html = admin_client_.get(
-        reverse("forums:connection-card", args=[sandbox_connection.pk])
+        reverse("forums:connection-card", args=[discourse_connection.pk])
     ).content.decode()
     assert "Healthy" in html and "Checked at" in html
-    assert reverse("forums:connection-update", args=[sandbox_connection.pk]) not in html
+    assert reverse("forums:connection-update", args=[discourse_connection.pk]) not in html
 
 
 def test_the_test_page_of_a_non_forum_does_not_claim_its_software(admin_client_, live_server):

@@ -173,13 +173,13 @@ def test_overview_empty_state_invites_the_admin_to_connect(admin_client_):
     assert reverse("forums:connection-create") in html
 
 
-def test_test_connection_reports_in_plain_words(admin_client_, sandbox_connection):
+def test_test_connection_reports_in_plain_words(admin_client_, discourse_connection):
     response = admin_client_.post(
-        reverse("forums:connection-test", args=[sandbox_connection.pk]),
+        reverse("forums:connection-test", args=[discourse_connection.pk]),
         headers={"HX-Request": "true"},
     )
     html = response.content.decode()
-    assert f'id="test-result-{sandbox_connection.pk}"' in html and "<html" not in html
+    assert f'id="test-result-{discourse_connection.pk}"' in html and "<html" not in html
     assert "Works." in html
     assert "Credentials accepted: yes" in html and "Admin rights: yes" in html
     assert "Discourse" in html
@@ -197,17 +197,17 @@ def test_test_connection_with_a_wrong_key(admin_client_, discourse_sandbox):
     assert AuditEntry.objects.get(action="connection.test").outcome == "failure"
 
 
-def test_test_connection_without_javascript_renders_a_page(admin_client_, sandbox_connection):
-    response = admin_client_.post(reverse("forums:connection-test", args=[sandbox_connection.pk]))
+def test_test_connection_without_javascript_renders_a_page(admin_client_, discourse_connection):
+    response = admin_client_.post(reverse("forums:connection-test", args=[discourse_connection.pk]))
     assert "<html" in response.content.decode() and "Works." in response.content.decode()
 
 
 def test_card_is_cached_and_refresh_bypasses_the_cache(
-    admin_client_, sandbox_connection, discourse_sandbox
+    admin_client_, discourse_connection, discourse_sandbox
 ):
-    url = reverse("forums:connection-card", args=[sandbox_connection.pk])
+    url = reverse("forums:connection-card", args=[discourse_connection.pk])
     first = admin_client_.get(url, headers={"HX-Request": "true"}).content.decode()
-    assert f'id="forum-card-{sandbox_connection.pk}"' in first and "<html" not in first
+    assert f'id="forum-card-{discourse_connection.pk}"' in first and "<html" not in first
     assert "Healthy" in first
     calls = discourse_sandbox.app.calls.count()
     assert calls > 0
@@ -228,29 +228,29 @@ def test_card_of_a_dead_forum_shows_its_own_error(admin_client_):
     assert b"connection refused" in html and b"is-problem" in html
 
 
-def test_no_page_contains_the_key(admin_client_, sandbox_connection):
+def test_no_page_contains_the_key(admin_client_, discourse_connection):
     from forums.clients.records import HealthReport  # noqa: F401
 
-    key = reveal(sandbox_connection.api_key)
+    key = reveal(discourse_connection.api_key)
     pages = [
         reverse("overview"),
         reverse("forums:connection-list"),
-        reverse("forums:connection-update", args=[sandbox_connection.pk]),
-        reverse("forums:connection-delete", args=[sandbox_connection.pk]),
-        reverse("forums:connection-card", args=[sandbox_connection.pk]),
+        reverse("forums:connection-update", args=[discourse_connection.pk]),
+        reverse("forums:connection-delete", args=[discourse_connection.pk]),
+        reverse("forums:connection-card", args=[discourse_connection.pk]),
         reverse("forums:audit-list"),
     ]
     for page in pages:
         assert key not in page_html(admin_client_.get(page)), page
-    test = admin_client_.post(reverse("forums:connection-test", args=[sandbox_connection.pk]))
+    test = admin_client_.post(reverse("forums:connection-test", args=[discourse_connection.pk]))
     assert key not in test.content.decode()
 
 
 def test_cards_link_to_each_forums_own_review_pages(
-    admin_client_, sandbox_connection, discourse_sandbox, nodebb_connection, nodebb_sandbox
+    admin_client_, discourse_connection, discourse_sandbox, nodebb_connection, nodebb_sandbox
 ):
     discourse = admin_client_.get(
-        reverse("forums:connection-card", args=[sandbox_connection.pk])
+        reverse("forums:connection-card", args=[discourse_connection.pk])
     ).content.decode()
     assert f'href="{discourse_sandbox.url}/review"' in discourse and "waiting" in discourse
     nodebb = admin_client_.get(
@@ -261,36 +261,36 @@ def test_cards_link_to_each_forums_own_review_pages(
 
 
 def test_a_forum_whose_book_is_full_shows_busy_on_its_card_without_calling_it(
-    viewer_client, sandbox_connection, discourse_sandbox
+    viewer_client, discourse_connection, discourse_sandbox
 ):
     """Health checks take their slots from the same book as bulk runs: when a run has just
     sent the window's allowance, the card says so at once instead of meeting the forum's 429."""
     from forums.pacing import get_pacer
     from tests.bulk.helpers import booked_calls
 
-    sandbox_connection.requests_per_minute = 60  # 60 in any minute, Discourse's default
-    sandbox_connection.save()
+    discourse_connection.requests_per_minute = 60  # 60 in any minute, Discourse's default
+    discourse_connection.save()
     pacer = get_pacer()
     for _ in range(60):
-        pacer.reserve(sandbox_connection)
+        pacer.reserve(discourse_connection)
     discourse_sandbox.app.calls.clear()
-    url = reverse("forums:connection-card", args=[sandbox_connection.pk]) + "?refresh=1"
+    url = reverse("forums:connection-card", args=[discourse_connection.pk]) + "?refresh=1"
     html = viewer_client.get(url).content.decode()
     assert "Sandbox Discourse is busy with other Forumdeck work" in html
     assert discourse_sandbox.app.calls.count() == 0  # nothing reached the forum: no 429
-    assert booked_calls(sandbox_connection) == 60  # and the card took no slot
+    assert booked_calls(discourse_connection) == 60  # and the card took no slot
 
 
 def test_a_health_check_books_a_slot_for_each_of_its_calls(
-    viewer_client, sandbox_connection, discourse_sandbox
+    viewer_client, discourse_connection, discourse_sandbox
 ):
     from tests.bulk.helpers import booked_calls
 
     discourse_sandbox.app.calls.clear()
-    url = reverse("forums:connection-card", args=[sandbox_connection.pk]) + "?refresh=1"
+    url = reverse("forums:connection-card", args=[discourse_connection.pk]) + "?refresh=1"
     assert viewer_client.get(url).status_code == 200
     assert discourse_sandbox.app.calls.count(status=200) >= 2
-    assert booked_calls(sandbox_connection) == discourse_sandbox.app.calls.count()
+    assert booked_calls(discourse_connection) == discourse_sandbox.app.calls.count()
 
 
 def test_the_forums_rate_limit_window_is_set_on_the_form_and_shown_in_the_list(admin_client_):

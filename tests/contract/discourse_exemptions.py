@@ -1,7 +1,7 @@
 """The one list of known gaps between Discourse and its official spec (openapi.json, 6737ac2).
 
 Each entry quotes the line of shared/specs/discourse/ENDPOINTS.md (or PRISM.md) that justifies
-it. Used by tests/sandbox/test_discourse.py (routes the sandbox may serve beyond the spec,
+it. Used by tests/sandbox/discourse/test_openapi.py (routes the sandbox may serve beyond the spec,
 response fields the spec's schemas leave out), tests/contract/test_discourse_contract.py
 (client calls Prism is expected to refuse, and with which status) and
 tests/contract/test_sandbox_responses.py (``RESPONSE_GAPS``: each violation Prism reports when

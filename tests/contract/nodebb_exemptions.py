@@ -4,7 +4,7 @@ Each entry names the request (or sandbox route) it excuses and quotes the line o
 shared/specs/nodebb/ENDPOINTS.md or PRISM.md that justifies it. The contract tests
 (tests/contract/test_nodebb_contract.py for the client's requests,
 tests/contract/test_sandbox_responses.py for the sandbox's answers: ``RESPONSE_EXEMPTIONS``) and
-the sandbox spec test (tests/sandbox/test_nodebb.py) accept exactly these departures and
+the sandbox spec test (tests/sandbox/nodebb/test_openapi.py) accept exactly these departures and
 nothing else.
 """
 

@@ -3,7 +3,7 @@
 shared/specs/userecho/openapi.yaml renders ENDPOINTS.md section 2, but ENDPOINTS.md also says
 where the real API may answer otherwise (its [C] and [I] marks). Each entry names the departure
 and quotes the line of shared/specs/userecho/ENDPOINTS.md that justifies it (a test checks that
-the quote is on that line). The sandbox spec test (tests/sandbox/test_userecho_sandbox.py)
+the quote is on that line). The sandbox spec test (tests/sandbox/userecho/test_openapi.py)
 accepts exactly these departures and nothing else; the contract test of the UserEcho client
 (tests/contract/test_userecho_contract.py) uses the same list.
 """

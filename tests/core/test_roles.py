@@ -50,8 +50,8 @@ def test_viewer_reads_but_a_forged_post_gets_403(viewer_client):
     assert "Test connection" not in html and "Add a forum" not in html
 
 
-def test_moderator_may_test_but_not_manage(moderator_client, sandbox_connection):
-    pk = sandbox_connection.pk
+def test_moderator_may_test_but_not_manage(moderator_client, discourse_connection):
+    pk = discourse_connection.pk
     assert moderator_client.post(reverse("forums:connection-test", args=[pk])).status_code == 200
     assert moderator_client.post(reverse("forums:connection-create"), NEW).status_code == 403
     assert moderator_client.post(reverse("forums:connection-delete", args=[pk])).status_code == 403

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 FLEET = {"HX-Request": "true", "HX-Target": "fleet-panel"}
 
 
-def test_the_overview_loads_the_fleet_panel_on_its_own(viewer_client, sandbox_connection):
+def test_the_overview_loads_the_fleet_panel_on_its_own(viewer_client, discourse_connection):
     chunks = iter(viewer_client.get(reverse("overview")).streaming_content)
     head = next(chunks).decode()
     assert 'id="fleet-panel"' in head and 'hx-trigger="load"' in head
@@ -27,9 +27,9 @@ def test_the_overview_loads_the_fleet_panel_on_its_own(viewer_client, sandbox_co
     assert "stale of" not in head + kick + rest  # the totals are not part of the page
 
 
-def test_the_fleet_panel_adds_up_every_forum(viewer_client, viewer, sandbox_connection,
+def test_the_fleet_panel_adds_up_every_forum(viewer_client, viewer, discourse_connection,
                                               nodebb_connection, discourse_sandbox):  # fmt: skip
-    audit_record(actor=viewer, action="backup.start", connection=sandbox_connection,
+    audit_record(actor=viewer, action="backup.start", connection=discourse_connection,
                  target="Sandbox Discourse")  # fmt: skip
     response = viewer_client.get(reverse("overview"), headers=FLEET)
     html = response.content.decode()
@@ -49,7 +49,7 @@ def test_the_fleet_panel_adds_up_every_forum(viewer_client, viewer, sandbox_conn
     assert "Sandbox Discourse: 27 h old, stale (stale after 26 h)" in html
 
 
-def test_each_part_only_for_those_who_may_see_it(client, make_user, sandbox_connection):
+def test_each_part_only_for_those_who_may_see_it(client, make_user, discourse_connection):
     person = make_user("cards-only")
     person.user_permissions.add(Permission.objects.get(codename="view_forumconnection"))
     client.force_login(person)
@@ -59,7 +59,7 @@ def test_each_part_only_for_those_who_may_see_it(client, make_user, sandbox_conn
         assert f'id="{part}"' not in html
 
 
-def test_without_javascript_the_panel_comes_with_the_page(viewer_client, sandbox_connection):
+def test_without_javascript_the_panel_comes_with_the_page(viewer_client, discourse_connection):
     for url in ("?wait=1&fleet=1", "?fleet=1"):
         response = viewer_client.get(reverse("overview") + url)
         assert not response.streaming  # nothing a browser without JavaScript would not place
@@ -68,11 +68,11 @@ def test_without_javascript_the_panel_comes_with_the_page(viewer_client, sandbox
         assert "Healthy" in html and "data-fill" not in html
 
 
-def test_a_failed_scheduled_backup_shows_on_the_overview(viewer_client, sandbox_connection):
+def test_a_failed_scheduled_backup_shows_on_the_overview(viewer_client, discourse_connection):
     from forums.models import BackupRun
 
     BackupRun.objects.create(
-        connection=sandbox_connection,
+        connection=discourse_connection,
         trigger=BackupRun.Trigger.SCHEDULE,
         state=BackupRun.State.FAILED,
         message="The forum was down.",

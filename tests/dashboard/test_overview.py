@@ -20,13 +20,13 @@ def fills(chunks) -> list[tuple[str, str, str]]:
 
 
 def test_the_page_comes_first_with_a_place_for_every_card_then_each_card_as_it_answers(
-    viewer_client, sandbox_connection, discourse_sandbox, nodebb_connection, nodebb_sandbox
+    viewer_client, discourse_connection, discourse_sandbox, nodebb_connection, nodebb_sandbox
 ):
     response = viewer_client.get(reverse("overview"))
     assert response.streaming
     chunks = iter(response.streaming_content)
     head = next(chunks).decode()
-    for connection in (sandbox_connection, nodebb_connection):
+    for connection in (discourse_connection, nodebb_connection):
         assert f'<article class="forum-card is-loading" id="forum-card-{connection.pk}"' in head
         assert connection.name in head
     assert "Healthy" not in head and "</html>" not in head
@@ -34,7 +34,7 @@ def test_the_page_comes_first_with_a_place_for_every_card_then_each_card_as_it_a
     assert discourse_sandbox.app.calls.count() == 0 and nodebb_sandbox.app.calls.count() == 0
     assert 'href="?wait=1"' in head  # the way for browsers without JavaScript
     found = {target: (swap, html) for target, swap, html in fills(chunks)}
-    for connection in (sandbox_connection, nodebb_connection):
+    for connection in (discourse_connection, nodebb_connection):
         swap, card = found[f"forum-card-{connection.pk}"]
         assert swap == "outer"
         assert f'<article class="forum-card is-ok" id="forum-card-{connection.pk}"' in card
@@ -46,14 +46,14 @@ def test_the_page_comes_first_with_a_place_for_every_card_then_each_card_as_it_a
 
 
 def test_fresh_cards_come_with_the_page_and_their_forums_are_not_asked(
-    viewer_client, sandbox_connection, discourse_sandbox
+    viewer_client, discourse_connection, discourse_sandbox
 ):
     page_html(viewer_client.get(reverse("overview")))
     asked = discourse_sandbox.app.calls.count()
     response = viewer_client.get(reverse("overview"))
     assert not response.streaming  # nothing left to wait for
     html = response.content.decode()
-    assert f'<article class="forum-card is-ok" id="forum-card-{sandbox_connection.pk}"' in html
+    assert f'<article class="forum-card is-ok" id="forum-card-{discourse_connection.pk}"' in html
     assert "Healthy" in html and "is-loading" not in html
     assert discourse_sandbox.app.calls.count() == asked
     # "Check every forum again" streams them all again, asking only the live parts.
@@ -61,30 +61,33 @@ def test_fresh_cards_come_with_the_page_and_their_forums_are_not_asked(
     again = viewer_client.get(reverse("overview") + "?refresh=1")
     assert again.streaming
     cards = {t: h for t, _s, h in fills(again.streaming_content)}
-    assert "Healthy" in cards[f"forum-card-{sandbox_connection.pk}"]
+    assert "Healthy" in cards[f"forum-card-{discourse_connection.pk}"]
     assert sorted(r.path for r in discourse_sandbox.app.calls.records()) == [
         "/admin/users/list/staff.json", "/review/count.json",
     ]  # fmt: skip
 
 
 def test_a_slow_forum_holds_back_only_its_own_card(
-    viewer_client, sandbox_connection, discourse_sandbox, nodebb_connection, nodebb_sandbox
+    viewer_client, discourse_connection, discourse_sandbox, nodebb_connection, nodebb_sandbox
 ):
     discourse_sandbox.app.config.faults.latency_ms = 1500
     response = viewer_client.get(reverse("overview"))
     targets = [t for t, _s, _h in fills(response.streaming_content) if t.startswith("forum-")]
-    assert targets == [f"forum-card-{nodebb_connection.pk}", f"forum-card-{sandbox_connection.pk}"]
+    assert targets == [
+        f"forum-card-{nodebb_connection.pk}",
+        f"forum-card-{discourse_connection.pk}",
+    ]
 
 
 def test_a_forum_that_never_answers_gets_its_own_words_when_the_page_stops_waiting(
-    viewer_client, sandbox_connection, discourse_sandbox, nodebb_connection, settings
+    viewer_client, discourse_connection, discourse_sandbox, nodebb_connection, settings
 ):
     settings.FORUMDECK_HTTP_TIMEOUT = 30
     settings.FORUMDECK_HTTP_DEADLINE = 0.5  # the page waits this and 2 s more
     discourse_sandbox.app.config.faults.latency_ms = 4000
     cards = {t: h for t, _s, h in fills(viewer_client.get(reverse("overview")).streaming_content)}
     assert "Healthy" in cards[f"forum-card-{nodebb_connection.pk}"]
-    silent = cards[f"forum-card-{sandbox_connection.pk}"]
+    silent = cards[f"forum-card-{discourse_connection.pk}"]
     assert "is-problem" in silent
     assert "took longer than 0.5 seconds" in silent or "did not answer within" in silent
 
@@ -104,7 +107,7 @@ def test_a_dead_forum_says_so_on_its_card(viewer_client, nodebb_connection):
 
 
 def test_without_javascript_the_page_waits_and_shows_every_card(
-    viewer_client, sandbox_connection, nodebb_connection
+    viewer_client, discourse_connection, nodebb_connection
 ):
     response = viewer_client.get(reverse("overview") + "?wait=1")
     assert not response.streaming
@@ -113,9 +116,9 @@ def test_without_javascript_the_page_waits_and_shows_every_card(
 
 
 def test_a_cards_refresh_asks_only_the_live_parts_and_test_asks_everything(
-    admin_client_, admin_user, sandbox_connection, discourse_sandbox
+    admin_client_, admin_user, discourse_connection, discourse_sandbox
 ):
-    card = reverse("forums:connection-card", args=[sandbox_connection.pk])
+    card = reverse("forums:connection-card", args=[discourse_connection.pk])
     first = admin_client_.get(card, headers={"HX-Request": "true"}).content.decode()
     assert discourse_sandbox.app.calls.count("GET", "/about.json") == 1
     discourse_sandbox.app.calls.clear()
@@ -125,17 +128,17 @@ def test_a_cards_refresh_asks_only_the_live_parts_and_test_asks_everything(
     assert discourse_sandbox.app.calls.count("GET", "/review/count.json") == 1
     version = re.search(r"<dt>Software</dt><dd>([^<]+)</dd>", first).group(1)
     assert "Discourse 2" in version and version in again  # still shown, from the long cache
-    admin_client_.post(reverse("forums:connection-test", args=[sandbox_connection.pk]))
+    admin_client_.post(reverse("forums:connection-test", args=[discourse_connection.pk]))
     assert discourse_sandbox.app.calls.count("GET", "/about.json") == 1
     # Editing the connection forgets what was kept about it.
     discourse_sandbox.app.calls.clear()
-    connection_update(actor=admin_user, connection=sandbox_connection, name="Renamed")
+    connection_update(actor=admin_user, connection=discourse_connection, name="Renamed")
     admin_client_.get(card + "?refresh=1", headers={"HX-Request": "true"})
     assert discourse_sandbox.app.calls.count("GET", "/about.json") == 1
 
 
 def test_two_requests_wanting_one_forums_health_share_one_check(
-    sandbox_connection, discourse_sandbox
+    discourse_connection, discourse_sandbox
 ):
     """The fleet panel's review counts and the cards (or two people) ask a forum once."""
     import threading
@@ -148,7 +151,7 @@ def test_two_requests_wanting_one_forums_health_share_one_check(
 
     def ask(_):
         start.wait()
-        return connection_health(connection=sandbox_connection)
+        return connection_health(connection=discourse_connection)
 
     with ThreadPoolExecutor(6) as pool:
         reports = list(pool.map(ask, range(6)))

@@ -43,12 +43,12 @@ def add_account(page, username: str, role: str) -> None:
 
 
 def test_a_new_approver_waits_for_a_second_admin_then_approves(
-    page, live_server, make_user, sandbox_connection, discourse_sandbox
+    page, live_server, make_user, discourse_connection, discourse_sandbox
 ):
     make_user("ada", ADMIN, is_staff=True)
     make_user("ben", ADMIN, is_staff=True)
     moe = make_user("moe", MODERATOR)
-    action = planned(moe, sandbox_connection, discourse_sandbox)
+    action = planned(moe, discourse_connection, discourse_sandbox)
 
     sign_in(page, live_server, "ada", "pw-ada-123")
     add_account(page, "april", "Approver")
@@ -80,11 +80,11 @@ def test_a_new_approver_waits_for_a_second_admin_then_approves(
 
 
 def test_an_admins_second_account_cannot_approve_the_admins_action(
-    page, live_server, make_user, sandbox_connection, discourse_sandbox
+    page, live_server, make_user, discourse_connection, discourse_sandbox
 ):
     ada = make_user("ada", ADMIN, is_staff=True)
     make_user("ben", ADMIN, is_staff=True)
-    action = planned(ada, sandbox_connection, discourse_sandbox)
+    action = planned(ada, discourse_connection, discourse_sandbox)
     sign_in(page, live_server, "ada", "pw-ada-123")
     add_account(page, "puppet", "Approver")
     page.get_by_role("button", name="Sign out").click()

@@ -17,7 +17,7 @@ from tests.e2e.conftest import sign_in
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_back_up_now_and_watch_it_reach_done(page, live_server, make_user, sandbox_connection,
+def test_back_up_now_and_watch_it_reach_done(page, live_server, make_user, discourse_connection,
                                              discourse_sandbox):  # fmt: skip
     app = discourse_sandbox.app
     make_user("moe", "Moderator")
@@ -64,7 +64,7 @@ def _event_on_different_days(app):
 
 
 @pytest.mark.parametrize("zone", ["Europe/Berlin", "America/Los_Angeles"])
-def test_the_month_view_in_two_time_zones(browser, live_server, make_user, sandbox_connection,
+def test_the_month_view_in_two_time_zones(browser, live_server, make_user, discourse_connection,
                                           discourse_sandbox, zone):  # fmt: skip
     app = discourse_sandbox.app
     event = _event_on_different_days(app)
@@ -77,7 +77,7 @@ def test_the_month_view_in_two_time_zones(browser, live_server, make_user, sandb
         page.goto(f"{live_server.url}/forums/calendar/?month={local:%Y-%m}")
         expect(page.locator(".tz-shown")).to_have_text(zone)
         expect(page.locator("#tz-note")).to_have_count(0)
-        marker = f'[data-event="{sandbox_connection.pk}-{event["id"]}"]'
+        marker = f'[data-event="{discourse_connection.pk}-{event["id"]}"]'
         cell = page.locator(f'.day[data-date="{local:%Y-%m-%d}"]')
         expect(cell.locator(marker)).to_contain_text(f"{local:%H:%M}")
         expect(cell.locator(marker).get_by_role("link", name=event["name"])).to_have_attribute(
@@ -99,7 +99,7 @@ def test_the_month_view_in_two_time_zones(browser, live_server, make_user, sandb
         context.close()
 
 
-def test_make_a_feed_fetch_it_revoke_it(page, live_server, make_user, sandbox_connection,
+def test_make_a_feed_fetch_it_revoke_it(page, live_server, make_user, discourse_connection,
                                         discourse_sandbox):  # fmt: skip
     make_user("vera", "Viewer")
     sign_in(page, live_server, "vera", "pw-vera-123")
@@ -132,7 +132,7 @@ def test_make_a_feed_fetch_it_revoke_it(page, live_server, make_user, sandbox_co
     assert CalendarFeed.objects.get().revoked_at is not None
 
 
-def test_every_new_page_fits_a_360_px_phone(page, live_server, make_user, sandbox_connection,
+def test_every_new_page_fits_a_360_px_phone(page, live_server, make_user, discourse_connection,
                                             nodebb_connection):  # fmt: skip
     make_user("ada", "Admin", is_staff=True)
     sign_in(page, live_server, "ada", "pw-ada-123")
@@ -140,7 +140,7 @@ def test_every_new_page_fits_a_360_px_phone(page, live_server, make_user, sandbo
     pages = {
         "overview with the fleet": "/?fleet=1",
         "backups": "/forums/backups/",
-        "a forum's backups and schedule": f"/forums/backups/{sandbox_connection.pk}/",
+        "a forum's backups and schedule": f"/forums/backups/{discourse_connection.pk}/",
         "month": "/forums/calendar/",
         "agenda": "/forums/calendar/agenda/",
         "feeds": "/forums/calendar/feeds/",
@@ -154,7 +154,7 @@ def test_every_new_page_fits_a_360_px_phone(page, live_server, make_user, sandbo
 
 @pytest.mark.parametrize("width", [1366, 360])
 def test_the_time_zone_is_found_by_typing_with_ones_own_first(
-    page, live_server, make_user, sandbox_connection, width
+    page, live_server, make_user, discourse_connection, width
 ):
     """Issue 26, item 16: type part of a zone's name, Enter shows the month in it; the list
     starts with the browser's zone (Europe/Berlin here), then the common ones."""

@@ -25,7 +25,7 @@ def worker(tmp_path):
 
 
 def test_propose_approve_and_watch_the_bar_reach_100(
-    page, live_server, make_user, sandbox_connection, discourse_sandbox, worker
+    page, live_server, make_user, discourse_connection, discourse_sandbox, worker
 ):
     make_user("moe", "Moderator")
     make_user("april", "Approver")
@@ -73,7 +73,7 @@ def test_propose_approve_and_watch_the_bar_reach_100(
 
 @pytest.mark.parametrize(("width", "height"), [(360, 640), (1366, 768)])
 def test_a_running_actions_bar_is_on_the_first_screen(
-    page, live_server, make_user, sandbox_connection, discourse_sandbox, width, height
+    page, live_server, make_user, discourse_connection, discourse_sandbox, width, height
 ):
     """Issue 26, item 18: while it runs, the progress is what one opens the page for."""
     from django.utils import timezone
@@ -82,7 +82,7 @@ def test_a_running_actions_bar_is_on_the_first_screen(
 
     moe, april = make_user("moe", "Moderator"), make_user("april", "Approver")
     action = propose_and_plan(
-        proposer=moe, connection=sandbox_connection, kind="suspend",
+        proposer=moe, connection=discourse_connection, kind="suspend",
         targets=usernames(discourse_sandbox, 6),
         params={"reason": "A long reason that a phone has to wrap " * 3,
                 "until": "2031-01-15T12:00:00+00:00", "message": "Please read the rules."},

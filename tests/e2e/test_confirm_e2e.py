@@ -28,7 +28,7 @@ def _check_the_button_waits_for_the_phrase(page, url: str, field: str, phrase: s
 
 @pytest.mark.parametrize("width", [1366, 360])
 def test_group_tag_and_person_deletes_wait_for_the_typed_name(
-    page, live_server, make_user, sandbox_connection, discourse_sandbox, width
+    page, live_server, make_user, discourse_connection, discourse_sandbox, width
 ):
     make_user("moe", "Moderator")
     page.set_viewport_size({"width": width, "height": 900})
@@ -37,7 +37,7 @@ def test_group_tag_and_person_deletes_wait_for_the_typed_name(
 
     _check_the_button_waits_for_the_phrase(
         page,
-        base + reverse("forums:group-delete", args=[sandbox_connection.pk, "translators"]),
+        base + reverse("forums:group-delete", args=[discourse_connection.pk, "translators"]),
         "Type translators to confirm",
         "translators",
         "Propose deleting translators",
@@ -51,7 +51,7 @@ def test_group_tag_and_person_deletes_wait_for_the_typed_name(
     )
     # The person delete, which always worked so: the three now behave alike.
     kim = discourse_sandbox.app.add_person(username="kim_lee", email="kim@example.org")
-    page.goto(base + reverse("forums:person-action", args=[sandbox_connection.pk, kim, "delete"]))
+    page.goto(base + reverse("forums:person-action", args=[discourse_connection.pk, kim, "delete"]))
     submit = page.get_by_role("button", name="Delete", exact=True)
     expect(submit).to_be_disabled()
     page.get_by_label("Type kim_lee to confirm").fill("kim_lee")

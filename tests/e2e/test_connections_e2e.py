@@ -92,11 +92,11 @@ def test_the_form_shows_only_the_chosen_softwares_own_settings(
     assert ForumConnection.objects.get(name="Sandbox NodeBB").settings == {"master_token": False}
 
 
-def test_the_overview_reads_on_a_phone(page, live_server, make_user, sandbox_connection):
+def test_the_overview_reads_on_a_phone(page, live_server, make_user, discourse_connection):
     make_user("vera", "Viewer")
     page.set_viewport_size({"width": 390, "height": 844})
     sign_in(page, live_server, "vera", "pw-vera-123")
-    card = page.locator(f"#forum-card-{sandbox_connection.pk}")
+    card = page.locator(f"#forum-card-{discourse_connection.pk}")
     expect(card).to_contain_text("Healthy")
     box = card.bounding_box()
     assert box is not None and box["width"] <= 390
@@ -131,14 +131,14 @@ SEEN_OPACITY = """(el) => {
 
 @pytest.mark.parametrize("width", [1366, 360])
 def test_a_disabled_forums_row_keeps_its_buttons_whole_and_the_list_fits(
-    page, live_server, make_user, sandbox_connection, width
+    page, live_server, make_user, discourse_connection, width
 ):
     make_user("ada", "Admin", is_staff=True)
-    ForumConnection.objects.filter(pk=sandbox_connection.pk).update(enabled=False)
+    ForumConnection.objects.filter(pk=discourse_connection.pk).update(enabled=False)
     page.set_viewport_size({"width": width, "height": 800})
     sign_in(page, live_server, "ada", "pw-ada-123")
     page.goto(f"{live_server.url}/forums/")
-    row = page.locator(f"#connection-{sandbox_connection.pk}")
+    row = page.locator(f"#connection-{discourse_connection.pk}")
     expect(row).to_contain_text("Disabled")
     enable = row.get_by_role("button", name="Test and enable")
     assert enable.evaluate(SEEN_OPACITY) == 1.0

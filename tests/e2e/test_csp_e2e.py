@@ -46,7 +46,7 @@ class Watch:
 
 
 def test_pages_work_under_the_policy_and_htmx_still_swaps(
-    page, live_server, make_user, sandbox_connection
+    page, live_server, make_user, discourse_connection
 ):
     ada = make_user("ada", "Admin", is_staff=True)
     watch = Watch(page)
@@ -56,11 +56,11 @@ def test_pages_work_under_the_policy_and_htmx_still_swaps(
 
     # The overview's cards arrive by an htmx swap (hx-trigger="load"), and Refresh swaps again.
     watch.visit(f"{base}/")
-    card = page.locator(f"#forum-card-{sandbox_connection.pk}")
+    card = page.locator(f"#forum-card-{discourse_connection.pk}")
     expect(card).to_contain_text("Healthy")
     with page.expect_response(lambda r: "refresh=1" in r.url and r.ok):
         card.get_by_role("button", name="Refresh").click()
-    expect(page.locator(f"#forum-card-{sandbox_connection.pk}")).to_contain_text("Healthy")
+    expect(page.locator(f"#forum-card-{discourse_connection.pk}")).to_contain_text("Healthy")
     watch.assert_clean("overview after the swaps")
 
     watch.visit(f"{base}/forums/")
@@ -91,7 +91,7 @@ def test_pages_work_under_the_policy_and_htmx_still_swaps(
 
 
 def test_cancel_still_asks_first_without_an_inline_handler(
-    page, live_server, make_user, sandbox_connection
+    page, live_server, make_user, discourse_connection
 ):
     moe = make_user("moe", "Moderator")
     action = BulkAction.objects.create(
@@ -100,7 +100,7 @@ def test_cancel_still_asks_first_without_an_inline_handler(
         proposed_by=moe,
         raw_targets="someone",
     )
-    action.connections.add(sandbox_connection)
+    action.connections.add(discourse_connection)
     watch = Watch(page)
     sign_in(page, live_server, "moe", "pw-moe-123")
     watch.visit(f"{live_server.url}/forums/bulk/{action.pk}/")

@@ -50,7 +50,7 @@ def wait_for_plan(page) -> None:
 
 
 def test_create_a_group_on_both_forums_and_add_30_members_from_a_csv(
-    page, live_server, people, sandbox_connection, nodebb_connection, discourse_sandbox,
+    page, live_server, people, discourse_connection, nodebb_connection, discourse_sandbox,
     nodebb_sandbox, worker, tmp_path,
 ):  # fmt: skip
     names = [f"crew_member_{n:02d}" for n in range(30)]
@@ -86,7 +86,7 @@ def test_create_a_group_on_both_forums_and_add_30_members_from_a_csv(
     approve_as_april(page, live_server, "Add to group launch-crew")
 
     sign_in(page, live_server, "moe", "pw-moe-123")
-    for connection, expected in ((sandbox_connection, 30), (nodebb_connection, 31)):
+    for connection, expected in ((discourse_connection, 30), (nodebb_connection, 31)):
         # NodeBB makes the group's creator its first member.
         page.goto(f"{live_server.url}/forums/groups/{connection.pk}/launch-crew/")
         expect(page.locator("#group-members")).to_contain_text(f"({expected} members)")
@@ -98,7 +98,7 @@ def test_create_a_group_on_both_forums_and_add_30_members_from_a_csv(
 
 
 def test_rename_a_tag_on_every_forum_with_one_approved_action(
-    page, live_server, people, sandbox_connection, nodebb_connection, discourse_sandbox,
+    page, live_server, people, discourse_connection, nodebb_connection, discourse_sandbox,
     nodebb_sandbox, worker,
 ):  # fmt: skip
     d_topics = {t for t, v in discourse_sandbox.app.topics.items() if "howto" in v["tags"]}
@@ -132,7 +132,7 @@ def test_rename_a_tag_on_every_forum_with_one_approved_action(
 
 
 def test_sync_a_group_from_one_forum_to_the_other_until_in_step(
-    page, live_server, people, sandbox_connection, nodebb_connection, discourse_sandbox,
+    page, live_server, people, discourse_connection, nodebb_connection, discourse_sandbox,
     nodebb_sandbox, worker,
 ):  # fmt: skip
     d, n = discourse_sandbox.app, nodebb_sandbox.app
@@ -143,10 +143,10 @@ def test_sync_a_group_from_one_forum_to_the_other_until_in_step(
         group["members"][uid] = d.now
 
     sign_in(page, live_server, "moe", "pw-moe-123")
-    page.goto(f"{live_server.url}/forums/groups/{sandbox_connection.pk}/translators/")
+    page.goto(f"{live_server.url}/forums/groups/{discourse_connection.pk}/translators/")
     page.get_by_role("link", name="Sync to other forums").click()
     expect(page.get_by_label("Source group:", exact=True)).to_have_value(
-        f"{sandbox_connection.pk}:translators"
+        f"{discourse_connection.pk}:translators"
     )
     page.get_by_label("Sandbox NodeBB", exact=True).check()
     page.get_by_role("button", name="Show the difference").click()
@@ -160,7 +160,7 @@ def test_sync_a_group_from_one_forum_to_the_other_until_in_step(
     members = n.state.groups["Translators"]["members"]
     assert {n.find_user("username", f"poly-{i}")["uid"] for i in range(8)} <= set(members)
     sign_in(page, live_server, "moe", "pw-moe-123")
-    page.goto(f"{live_server.url}/forums/groups/sync/?source={sandbox_connection.pk}:translators")
+    page.goto(f"{live_server.url}/forums/groups/sync/?source={discourse_connection.pk}:translators")
     page.get_by_label("Sandbox NodeBB", exact=True).check()
     page.get_by_role("button", name="Show the difference").click()
     forum = page.locator(f"#sync-forum-{nodebb_connection.pk}")
@@ -169,11 +169,11 @@ def test_sync_a_group_from_one_forum_to_the_other_until_in_step(
     expect(page.get_by_role("button", name="Propose this sync")).to_have_count(0)
 
 
-def test_groups_and_tags_fit_a_phone(page, live_server, people, sandbox_connection,
+def test_groups_and_tags_fit_a_phone(page, live_server, people, discourse_connection,
                                      nodebb_connection):  # fmt: skip
     page.set_viewport_size({"width": 390, "height": 800})
     sign_in(page, live_server, "moe", "pw-moe-123")
-    pk = sandbox_connection.pk
+    pk = discourse_connection.pk
     for path in ("/forums/groups/", f"/forums/groups/{pk}/beta-testers/", "/forums/groups/new/",
                  f"/forums/groups/{pk}/beta-testers/members/add/", "/forums/groups/sync/",
                  "/forums/tags/", "/forums/tags/t/api/", "/forums/tags/t/api/rename/",
@@ -185,7 +185,7 @@ def test_groups_and_tags_fit_a_phone(page, live_server, people, sandbox_connecti
 
 @pytest.mark.parametrize("width", [1366, 360])
 def test_the_sync_form_never_offers_the_source_groups_own_forum(
-    page, live_server, people, sandbox_connection, nodebb_connection, width
+    page, live_server, people, discourse_connection, nodebb_connection, width
 ):
     """Issue 26, item 20: choosing a source hides its forum among the targets at once."""
     page.set_viewport_size({"width": width, "height": 800})
@@ -195,7 +195,7 @@ def test_the_sync_form_never_offers_the_source_groups_own_forum(
     nodebb = page.get_by_label("Sandbox NodeBB", exact=True)
     expect(discourse).to_be_visible()
     page.get_by_label("Source group:", exact=True).select_option(
-        f"{sandbox_connection.pk}:translators"
+        f"{discourse_connection.pk}:translators"
     )
     expect(discourse).to_be_hidden()
     expect(page.get_by_label("Group on Sandbox Discourse")).to_be_hidden()

@@ -27,21 +27,21 @@ COUNTS = """() => {
 
 @pytest.mark.worker
 def test_the_plan_table_moves_with_the_bar(
-    page, live_server, make_user, sandbox_connection, discourse_sandbox, celery_stack
+    page, live_server, make_user, discourse_connection, discourse_sandbox, celery_stack
 ):
     make_user("moe", "Moderator")
     make_user("april", "Approver")
     # Slow enough to watch: 10 suspensions at two calls a second (two in any second).
-    ForumConnection.objects.filter(pk=sandbox_connection.pk).update(
+    ForumConnection.objects.filter(pk=discourse_connection.pk).update(
         requests_per_minute=120, rate_window_seconds=1
     )
-    sandbox_connection.refresh_from_db()
+    discourse_connection.refresh_from_db()
     names = usernames(discourse_sandbox, 10)
     action = propose_and_plan(
         proposer=BulkAction._meta.get_field("proposed_by").related_model.objects.get(
             username="moe"
         ),
-        connection=sandbox_connection,
+        connection=discourse_connection,
         kind="suspend",
         targets=names,
         params={"reason": "Spam wave", "until": "2031-01-15T12:00:00+00:00"},
@@ -67,7 +67,7 @@ def test_the_plan_table_moves_with_the_bar(
 
 
 def test_a_plan_that_changes_nothing_offers_no_approve(
-    page, live_server, make_user, sandbox_connection, discourse_sandbox
+    page, live_server, make_user, discourse_connection, discourse_sandbox
 ):
     moe = make_user("moe", "Moderator")
     make_user("april", "Approver")
@@ -75,7 +75,7 @@ def test_a_plan_that_changes_nothing_offers_no_approve(
     members = [discourse_sandbox.app.users[i]["username"] for i in sorted(group["members"])[:2]]
     action = propose_and_plan(
         proposer=moe,
-        connection=sandbox_connection,
+        connection=discourse_connection,
         kind="group_add",
         targets=[*members, "nobody_at_all"],
         params={"group": "translators"},
@@ -91,14 +91,14 @@ def test_a_plan_that_changes_nothing_offers_no_approve(
 
 
 def test_the_person_page_refreshes_whole_after_an_action_and_a_delete(
-    page, live_server, make_user, sandbox_connection, discourse_sandbox
+    page, live_server, make_user, discourse_connection, discourse_sandbox
 ):
     make_user("moe", "Moderator")
     uid = discourse_sandbox.app.add_person(
         username="robin_vale", email="robin.vale@example.net", name="Robin Vale"
     )
     sign_in(page, live_server, "moe", "pw-moe-123")
-    page.goto(f"{live_server.url}/forums/people/{sandbox_connection.pk}/{uid}/")
+    page.goto(f"{live_server.url}/forums/people/{discourse_connection.pk}/{uid}/")
     history = page.locator("#person-history")
     audit = page.locator("#person-audit")
     expect(history).to_contain_text("None now.")

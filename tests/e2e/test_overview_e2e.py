@@ -16,14 +16,14 @@ SLOW_MS = 2500
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_cards_fill_in_as_each_forum_answers(
-    page, live_server, make_user, sandbox_connection, discourse_sandbox, nodebb_connection, width
+    page, live_server, make_user, discourse_connection, discourse_sandbox, nodebb_connection, width
 ):
     make_user("vera", "Viewer")
     page.set_viewport_size({"width": width, "height": 844})
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     sign_in(page, live_server, "vera", "pw-vera-123")
-    slow = page.locator(f"#forum-card-{sandbox_connection.pk}")
+    slow = page.locator(f"#forum-card-{discourse_connection.pk}")
     fast = page.locator(f"#forum-card-{nodebb_connection.pk}")
     expect(slow).to_contain_text("Healthy")
     expect(fast).to_contain_text("Healthy")
@@ -49,13 +49,13 @@ def test_cards_fill_in_as_each_forum_answers(
     calls = discourse_sandbox.app.calls.count()
     with page.expect_response(lambda r: "refresh=1" in r.url and r.ok):
         slow.get_by_role("button", name="Refresh").click()
-    expect(page.locator(f"#forum-card-{sandbox_connection.pk}")).to_contain_text("Healthy")
+    expect(page.locator(f"#forum-card-{discourse_connection.pk}")).to_contain_text("Healthy")
     assert discourse_sandbox.app.calls.count() > calls
     assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e], errors
 
 
 def test_without_javascript_a_link_shows_every_card(
-    browser, live_server, make_user, sandbox_connection, nodebb_connection
+    browser, live_server, make_user, discourse_connection, nodebb_connection
 ):
     make_user("vera", "Viewer")
     context = browser.new_context(java_script_enabled=False)
@@ -63,7 +63,7 @@ def test_without_javascript_a_link_shows_every_card(
         page = context.new_page()
         sign_in(page, live_server, "vera", "pw-vera-123")
         page.get_by_role("link", name="Show every card").click()
-        for connection in (sandbox_connection, nodebb_connection):
+        for connection in (discourse_connection, nodebb_connection):
             expect(page.locator(f"#forum-card-{connection.pk}")).to_contain_text("Healthy")
         page.get_by_role("link", name="Show the totals").click()
         expect(page.locator("#fleet-reviews")).to_contain_text("Waiting in review queues")
@@ -81,7 +81,7 @@ CHART_TEXT_PX = """() => [...document.querySelectorAll(".bar-chart")].flatMap(sv
 
 @pytest.mark.parametrize("width", [1366, 360])
 def test_the_chart_labels_are_readable(
-    page, live_server, make_user, sandbox_connection, nodebb_connection, width
+    page, live_server, make_user, discourse_connection, nodebb_connection, width
 ):
     """Issue 26, item 22: at least 11 px on screen, at a desk and on a phone."""
     make_user("ada", "Admin", "Moderator", "Approver", is_staff=True)

@@ -17,7 +17,7 @@ EMAIL = "robin.vale@example.net"
 
 
 @pytest.fixture
-def robin(discourse_sandbox, nodebb_sandbox, sandbox_connection, nodebb_connection):
+def robin(discourse_sandbox, nodebb_sandbox, discourse_connection, nodebb_connection):
     return {
         "discourse": discourse_sandbox.app.add_person(
             username="robin_vale", email=EMAIL, name="Robin Vale"
@@ -103,7 +103,7 @@ def test_ban_everywhere_approved_by_a_second_person(page, live_server, make_user
 @pytest.mark.parametrize("width", [1280, 390])
 def test_a_slow_forum_holds_back_only_its_own_line(
     page, live_server, make_user, robin, settings, discourse_sandbox, nodebb_sandbox,
-    sandbox_connection, nodebb_connection, width,
+    discourse_connection, nodebb_connection, width,
 ):  # fmt: skip
     # NodeBB takes 30 s to answer; a call gives up after 4 s.
     settings.FORUMDECK_HTTP_TIMEOUT = 4.0
@@ -121,7 +121,7 @@ def test_a_slow_forum_holds_back_only_its_own_line(
     page.get_by_role("button", name="Search").click()
 
     slow = page.locator(f"#people-forum-{nodebb_connection.pk}")
-    healthy = page.locator(f"#people-forum-{sandbox_connection.pk}")
+    healthy = page.locator(f"#people-forum-{discourse_connection.pk}")
     # The healthy forum's people show while the slow one is still being waited for.
     expect(healthy).to_contain_text(re.compile(r"\d+ accounts?"))
     expect(page.locator(".person", has_text="robin_vale")).to_be_visible()
@@ -153,12 +153,12 @@ def test_a_slow_forum_holds_back_only_its_own_line(
 
 
 def test_enter_on_suspend_opens_the_form_with_the_focus_in_its_first_field(
-    page, live_server, make_user, robin, sandbox_connection
+    page, live_server, make_user, robin, discourse_connection
 ):
     """Issue 26, item 17: a keyboard user types straight on."""
     make_user("moe", "Moderator")
     sign_in(page, live_server, "moe", "pw-moe-123")
-    page.goto(f"{live_server.url}/forums/people/{sandbox_connection.pk}/{robin['discourse']}/")
+    page.goto(f"{live_server.url}/forums/people/{discourse_connection.pk}/{robin['discourse']}/")
     suspend = page.get_by_role("link", name="Suspend", exact=True)
     suspend.focus()
     page.keyboard.press("Enter")

@@ -67,14 +67,14 @@ def assert_stacked_rows_are_labelled(page, table: str, what: str) -> None:
 
 
 @pytest.fixture
-def world(make_user, discourse_sandbox, nodebb_sandbox, sandbox_connection, nodebb_connection):
+def world(make_user, discourse_sandbox, nodebb_sandbox, discourse_connection, nodebb_connection):
     ada = make_user("ada", "Admin", "Moderator", is_staff=True)
     april = make_user("april", "Approver")
     person = discourse_sandbox.app.add_person(username="robin_vale", email=EMAIL, name="Robin Vale")
     nodebb_sandbox.app.add_person(username="robinv", email=EMAIL, name="Robin Vale")
     action = propose_and_plan(
         proposer=ada,
-        connection=sandbox_connection,
+        connection=discourse_connection,
         kind="suspend",
         targets=usernames(discourse_sandbox, 6),
         params={
@@ -87,7 +87,7 @@ def world(make_user, discourse_sandbox, nodebb_sandbox, sandbox_connection, node
     engine.run_action(action.pk)
     waiting = propose_and_plan(
         proposer=april,
-        connection=sandbox_connection,
+        connection=discourse_connection,
         kind="group_add",
         targets=usernames(discourse_sandbox, 4, not_in_group="translators"),
         params={"group": "translators"},
@@ -96,18 +96,18 @@ def world(make_user, discourse_sandbox, nodebb_sandbox, sandbox_connection, node
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_no_page_is_wider_than_a_phone(page, live_server, world, sandbox_connection, width):
+def test_no_page_is_wider_than_a_phone(page, live_server, world, discourse_connection, width):
     page.set_viewport_size({"width": width, "height": 780})
     sign_in(page, live_server, "ada", "pw-ada-123")
     base = live_server.url
-    expect(page.locator(f"#forum-card-{sandbox_connection.pk}")).to_contain_text("Healthy")
+    expect(page.locator(f"#forum-card-{discourse_connection.pk}")).to_contain_text("Healthy")
     assert_fits(page, "overview")
 
     page.goto(f"{base}/forums/")
     assert_fits(page, "forums")
     assert_stacked_rows_are_labelled(page, ".connection-table", "forums")
 
-    page.goto(f"{base}/forums/{sandbox_connection.pk}/edit/")
+    page.goto(f"{base}/forums/{discourse_connection.pk}/edit/")
     assert_fits(page, "forum form")
     page.goto(f"{base}/forums/new/")
     assert_fits(page, "new forum form")
@@ -117,12 +117,12 @@ def test_no_page_is_wider_than_a_phone(page, live_server, world, sandbox_connect
     assert_fits(page, "people")
     assert_stacked_rows_are_labelled(page, ".people-table", "people")
 
-    page.goto(f"{base}/forums/people/{sandbox_connection.pk}/{world['person']}/")
+    page.goto(f"{base}/forums/people/{discourse_connection.pk}/{world['person']}/")
     assert_fits(page, "person")
     page.get_by_role("link", name="Suspend", exact=True).click()
     expect(page.locator("#moderation-panel form")).to_be_visible()
     assert_fits(page, "person with the suspend form")
-    page.goto(f"{base}/forums/people/{sandbox_connection.pk}/{world['person']}/suspend/")
+    page.goto(f"{base}/forums/people/{discourse_connection.pk}/{world['person']}/suspend/")
     assert_fits(page, "the action page")
 
     page.goto(f"{base}/forums/bulk/")

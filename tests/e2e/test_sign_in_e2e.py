@@ -56,13 +56,13 @@ def test_a_person_signs_in_through_the_organisation(page, live_server, idp):
 
 
 def test_an_approver_sets_up_a_second_factor_approves_and_is_asked_for_it_again(
-    page, live_server, settings, make_user, sandbox_connection, discourse_sandbox
+    page, live_server, settings, make_user, discourse_connection, discourse_sandbox
 ):
     settings.FORUMDECK_REQUIRE_2FA_ROLES = [APPROVER, ADMIN]
     make_user("abe", APPROVER)
     action = planned_group_add(
         proposer=make_user("moe", MODERATOR),
-        connection=sandbox_connection,
+        connection=discourse_connection,
         sandbox=discourse_sandbox,
         count=2,
     )
@@ -128,13 +128,13 @@ def test_an_approver_sets_up_a_second_factor_approves_and_is_asked_for_it_again(
 
 
 def test_an_admin_adds_a_security_key_signs_in_and_approves_with_it(
-    page, live_server, settings, make_user, sandbox_connection, discourse_sandbox
+    page, live_server, settings, make_user, discourse_connection, discourse_sandbox
 ):
     settings.FORUMDECK_REQUIRE_2FA_ROLES = [APPROVER, ADMIN]
     make_user("ada", ADMIN, is_staff=True)
     action = planned_group_add(
         proposer=make_user("moe", MODERATOR),
-        connection=sandbox_connection,
+        connection=discourse_connection,
         sandbox=discourse_sandbox,
         count=2,
     )

@@ -36,7 +36,7 @@ def add_account(page, username: str, role: str) -> None:
 
 
 def test_a_fresh_install_gets_its_first_action_approved_through_the_operators_second_admin(
-    page, live_server, sandbox_connection, discourse_sandbox, monkeypatch, django_user_model
+    page, live_server, discourse_connection, discourse_sandbox, monkeypatch, django_user_model
 ):
     # The first Admin, as the image's entrypoint makes it.
     monkeypatch.setenv("DJANGO_SUPERUSER_USERNAME", "ada")
@@ -60,7 +60,7 @@ def test_a_fresh_install_gets_its_first_action_approved_through_the_operators_se
     expect(notice).to_contain_text("python manage.py add_admin <name>")
     moe = django_user_model.objects.get(username="moe")
     action = bulk_action_propose(
-        actor=moe, kind="group_add", connections=[sandbox_connection],
+        actor=moe, kind="group_add", connections=[discourse_connection],
         params={"group": "translators"},
         targets_text="\n".join(usernames(discourse_sandbox, 2, not_in_group="translators")),
     )  # fmt: skip

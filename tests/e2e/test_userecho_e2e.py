@@ -16,7 +16,7 @@ EMAIL = "noor.haddad@example.net"
 
 
 @pytest.fixture
-def noor(discourse_sandbox, nodebb_sandbox, userecho_sandbox, sandbox_connection,
+def noor(discourse_sandbox, nodebb_sandbox, userecho_sandbox, discourse_connection,
          nodebb_connection):  # fmt: skip
     return {
         "discourse": discourse_sandbox.app.add_person(

@@ -23,11 +23,11 @@ def worker(tmp_path):
 
 
 def test_retag_a_userecho_topic_through_an_approved_action(
-    page, live_server, make_user, userecho_connection, userecho, worker
+    page, live_server, make_user, userecho_connection, userecho_client, worker
 ):
     make_user("moe", "Moderator")
     make_user("april", "Approver")
-    client = userecho()
+    client = userecho_client()
     urgent = {t.id for t in client.list_tag_topics(tag="urgent")}
     # A topic in the forum that has an "urgent" tag, not yet carrying it.
     scope = next(t.scope for t in client.list_tags() if t.name == "urgent")

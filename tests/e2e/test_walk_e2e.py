@@ -19,7 +19,7 @@ SCREENS = [(1366, 768, "light"), (360, 740, "dark")]
 
 
 @pytest.fixture
-def world(make_user, discourse_sandbox, sandbox_connection, nodebb_connection):
+def world(make_user, discourse_sandbox, discourse_connection, nodebb_connection):
     people = {
         ADMIN: make_user("ada", ADMIN, is_staff=True),
         MODERATOR: make_user("moe", MODERATOR),
@@ -28,7 +28,7 @@ def world(make_user, discourse_sandbox, sandbox_connection, nodebb_connection):
     }
     action = propose_and_plan(
         proposer=people[MODERATOR],
-        connection=sandbox_connection,
+        connection=discourse_connection,
         kind="group_add",
         targets=usernames(discourse_sandbox, 3, not_in_group="translators"),
         params={"group": "translators"},
@@ -39,9 +39,9 @@ def world(make_user, discourse_sandbox, sandbox_connection, nodebb_connection):
         reverse("overview"),
         reverse("forums:connection-list"),
         reverse("forums:connection-create"),
-        reverse("forums:connection-update", args=[sandbox_connection.pk]),
+        reverse("forums:connection-update", args=[discourse_connection.pk]),
         reverse("forums:people-search") + f"?q={someone}",
-        reverse("forums:person-detail", args=[sandbox_connection.pk, person["id"]]),
+        reverse("forums:person-detail", args=[discourse_connection.pk, person["id"]]),
         reverse("forums:people-everywhere") + f"?email={person['email']}",
         reverse("forums:group-list"),
         reverse("forums:group-create"),
@@ -49,13 +49,13 @@ def world(make_user, discourse_sandbox, sandbox_connection, nodebb_connection):
         reverse("forums:tag-list"),
         reverse("forums:tag-create"),
         reverse("forums:tag-retag"),
-        reverse("forums:tag-group-list", args=[sandbox_connection.pk]),
+        reverse("forums:tag-group-list", args=[discourse_connection.pk]),
         reverse("forums:bulk-list"),
         reverse("forums:bulk-create"),
         reverse("forums:bulk-detail", args=[action.pk]),
         reverse("forums:audit-list"),
         reverse("forums:backup-list"),
-        reverse("forums:backup-detail", args=[sandbox_connection.pk]),
+        reverse("forums:backup-detail", args=[discourse_connection.pk]),
         reverse("forums:calendar-month"),
         reverse("forums:calendar-agenda"),
         reverse("forums:calendar-feeds"),

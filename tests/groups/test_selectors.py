@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_group_list_is_asked_once_and_forgotten_after_a_change(
-    moderator, sandbox_connection, discourse_sandbox
+    moderator, discourse_connection, discourse_sandbox
 ):
     app = discourse_sandbox.app
     app.calls.clear()
@@ -18,25 +18,25 @@ def test_the_group_list_is_asked_once_and_forgotten_after_a_change(
     selectors.group_list(query="beta")
     assert app.calls.count("GET", "/groups.json") == 1
     assert {r.group.name for r in first.rows} >= {"beta-testers", "trust_level_0"}
-    services.group_create(actor=moderator, connection=sandbox_connection, name="fresh-group")
+    services.group_create(actor=moderator, connection=discourse_connection, name="fresh-group")
     after = selectors.group_list(query="fresh")
     assert [r.group.name for r in after.rows] == ["fresh-group"]
     assert app.calls.count("GET", "/groups.json") == 2
 
 
-def test_namesakes_on_other_forums(sandbox_connection, nodebb_connection):
-    rows = selectors.groups_named(name="translators", exclude=sandbox_connection.pk)
+def test_namesakes_on_other_forums(discourse_connection, nodebb_connection):
+    rows = selectors.groups_named(name="translators", exclude=discourse_connection.pk)
     assert [(r.connection_name, r.group.name) for r in rows] == [("Sandbox NodeBB", "Translators")]
 
 
-def test_members_page_numbers(sandbox_connection):
-    found = selectors.group_members(connection=sandbox_connection, key="regional-emea", page=2)
+def test_members_page_numbers(discourse_connection):
+    found = selectors.group_members(connection=discourse_connection, key="regional-emea", page=2)
     assert (found.number, found.pages, found.page.total) == (2, 2, 60)
     assert len(found.page.members) == 10
 
 
 def test_a_bulk_action_on_a_forum_makes_its_cached_list_stale(
-    moderator, approver, sandbox_connection, discourse_sandbox
+    moderator, approver, discourse_connection, discourse_sandbox
 ):
     from forums.bulk import engine
     from forums.bulk.services import bulk_action_propose
@@ -47,7 +47,7 @@ def test_a_bulk_action_on_a_forum_makes_its_cached_list_stale(
     action = bulk_action_propose(
         actor=moderator,
         kind="group_create",
-        connections=[sandbox_connection],
+        connections=[discourse_connection],
         params={"name": "by-worker"},
     )
     engine.plan_action(action.pk)

@@ -33,9 +33,9 @@ def run(action: BulkAction, approver) -> BulkAction:
 # --- create -----------------------------------------------------------------------------------
 @pytest.mark.parametrize("which", ["discourse", "nodebb"])
 def test_create_on_one_forum_is_direct_and_audited(
-    which, moderator, sandbox_connection, nodebb_connection, discourse_sandbox, nodebb_sandbox
+    which, moderator, discourse_connection, nodebb_connection, discourse_sandbox, nodebb_sandbox
 ):
-    connection = sandbox_connection if which == "discourse" else nodebb_connection
+    connection = discourse_connection if which == "discourse" else nodebb_connection
     outcome = services.group_create(
         actor=moderator, connection=connection, name="night-shift", full_name="Night shift",
         description="Moderators after dark", visible=False,
@@ -51,39 +51,41 @@ def test_create_on_one_forum_is_direct_and_audited(
 
 
 def test_bad_names_and_duplicates_are_refused_before_anything_is_sent(
-    moderator, sandbox_connection, nodebb_connection, discourse_sandbox
+    moderator, discourse_connection, nodebb_connection, discourse_sandbox
 ):
     discourse_sandbox.app.calls.clear()
     with pytest.raises(ValidationError, match="3–20 letters"):
-        services.group_create(actor=moderator, connection=sandbox_connection, name="Night shift")
+        services.group_create(actor=moderator, connection=discourse_connection, name="Night shift")
     assert discourse_sandbox.app.calls.records() == []
     with pytest.raises(ValidationError, match="already has a group named “beta-testers”"):
-        services.group_create(actor=moderator, connection=sandbox_connection, name="beta-testers")
+        services.group_create(actor=moderator, connection=discourse_connection, name="beta-testers")
     with pytest.raises(ValidationError, match="already has a group"):
         services.group_create(actor=moderator, connection=nodebb_connection, name="Translators")
     assert not AuditEntry.objects.filter(action="group.create").exists()
     assert discourse_sandbox.app.calls.count("POST", "/admin/groups.json") == 0
 
 
-def test_the_forum_refusing_is_shown_and_audited(moderator, sandbox_connection, discourse_sandbox):
+def test_the_forum_refusing_is_shown_and_audited(
+    moderator, discourse_connection, discourse_sandbox
+):
     # A username is no group name on Discourse: only the forum knows who is registered.
     taken = next(u["username"] for u in discourse_sandbox.app.users.values() if u["id"] > 4)
-    outcome = services.group_create(actor=moderator, connection=sandbox_connection, name=taken)
+    outcome = services.group_create(actor=moderator, connection=discourse_connection, name=taken)
     assert not outcome.ok and "Name has already been taken" in outcome.message
     entry = AuditEntry.objects.get(action="group.create")
     assert entry.outcome == "failure" and "already been taken" in entry.message
 
 
 def test_create_on_several_forums_is_one_bulk_action(
-    moderator, approver, sandbox_connection, nodebb_connection, discourse_sandbox, nodebb_sandbox
+    moderator, approver, discourse_connection, nodebb_connection, discourse_sandbox, nodebb_sandbox
 ):
     with pytest.raises(ValidationError, match="already exists on Sandbox NodeBB"):
         services.group_create_propose(
-            actor=moderator, connections=[sandbox_connection, nodebb_connection],
+            actor=moderator, connections=[discourse_connection, nodebb_connection],
             name="newsletter",
         )  # fmt: skip
     action = services.group_create_propose(
-        actor=moderator, connections=[sandbox_connection, nodebb_connection], name="night-shift"
+        actor=moderator, connections=[discourse_connection, nodebb_connection], name="night-shift"
     )
     assert action.kind == "group_create" and action.state == "planning"
     assert run(action, approver).state == "succeeded"
@@ -94,9 +96,9 @@ def test_create_on_several_forums_is_one_bulk_action(
 # --- update -----------------------------------------------------------------------------------
 @pytest.mark.parametrize("which", ["discourse", "nodebb"])
 def test_update_renames_and_describes(
-    which, moderator, sandbox_connection, nodebb_connection, discourse_sandbox, nodebb_sandbox
+    which, moderator, discourse_connection, nodebb_connection, discourse_sandbox, nodebb_sandbox
 ):
-    connection = sandbox_connection if which == "discourse" else nodebb_connection
+    connection = discourse_connection if which == "discourse" else nodebb_connection
     key = "beta-testers"
     outcome = services.group_update(
         actor=moderator, connection=connection, key=key, name="early-birds",
@@ -114,12 +116,12 @@ def test_update_renames_and_describes(
 
 
 def test_update_of_a_vanished_or_automatic_group_is_refused(
-    moderator, sandbox_connection, nodebb_connection
+    moderator, discourse_connection, nodebb_connection
 ):
     with pytest.raises(ValidationError, match="deleted or renamed since the page was loaded"):
         services.group_update(
             actor=moderator,
-            connection=sandbox_connection,
+            connection=discourse_connection,
             key="gone-group",
             name="x-group",
             full_name="",
@@ -129,7 +131,7 @@ def test_update_of_a_vanished_or_automatic_group_is_refused(
     with pytest.raises(ValidationError, match="automatic group"):
         services.group_update(
             actor=moderator,
-            connection=sandbox_connection,
+            connection=discourse_connection,
             key="staff",
             name="staff",
             full_name="",
@@ -145,21 +147,21 @@ def test_update_of_a_vanished_or_automatic_group_is_refused(
 
 # --- delete -----------------------------------------------------------------------------------
 def test_delete_an_empty_group_at_once_and_one_with_members_by_approval(
-    moderator, approver, sandbox_connection, discourse_sandbox
+    moderator, approver, discourse_connection, discourse_sandbox
 ):
-    services.group_create(actor=moderator, connection=sandbox_connection, name="empty-one")
+    services.group_create(actor=moderator, connection=discourse_connection, name="empty-one")
     with pytest.raises(ValidationError, match="Type the group's name exactly"):
-        services.group_delete(actor=moderator, connection=sandbox_connection, key="empty-one",
+        services.group_delete(actor=moderator, connection=discourse_connection, key="empty-one",
                               confirm="empty")  # fmt: skip
     outcome = services.group_delete(
-        actor=moderator, connection=sandbox_connection, key="empty-one", confirm="empty-one"
+        actor=moderator, connection=discourse_connection, key="empty-one", confirm="empty-one"
     )
     assert outcome.ok and outcome.action is None
     assert not any(g["name"] == "empty-one" for g in discourse_sandbox.app.groups.values())
     assert AuditEntry.objects.filter(action="group.delete", outcome="success").count() == 1
 
     outcome = services.group_delete(
-        actor=moderator, connection=sandbox_connection, key="translators", confirm="translators"
+        actor=moderator, connection=discourse_connection, key="translators", confirm="translators"
     )
     assert outcome.action is not None and "25 member(s)" in outcome.message
     assert d_group(discourse_sandbox, "translators")  # nothing sent yet
@@ -169,14 +171,14 @@ def test_delete_an_empty_group_at_once_and_one_with_members_by_approval(
 
 # --- members ----------------------------------------------------------------------------------
 def test_members_are_proposed_with_the_group_checked_on_every_forum(
-    moderator, approver, sandbox_connection, nodebb_connection, discourse_sandbox, nodebb_sandbox
+    moderator, approver, discourse_connection, nodebb_connection, discourse_sandbox, nodebb_sandbox
 ):
     people = [("pat_one", "pat.one@example.net"), ("pat_two", "pat.two@example.net")]
     for name, email in people:
         discourse_sandbox.app.add_person(username=name, email=email)
         nodebb_sandbox.app.add_person(username=name, email=email)
     action = services.group_members_propose(
-        actor=moderator, connections=[sandbox_connection, nodebb_connection], key="translators",
+        actor=moderator, connections=[discourse_connection, nodebb_connection], key="translators",
         adding=True, csv_file=io.BytesIO(b"email\npat.one@example.net\npat.two@example.net\n"),
         csv_encoding="utf-8-sig",
     )  # fmt: skip
@@ -190,12 +192,12 @@ def test_members_are_proposed_with_the_group_checked_on_every_forum(
 
 
 def test_members_of_a_vanished_group_are_refused_before_proposing(
-    moderator, sandbox_connection, nodebb_connection, nodebb_sandbox
+    moderator, discourse_connection, nodebb_connection, nodebb_sandbox
 ):
     del nodebb_sandbox.app.state.groups["Translators"]
     with pytest.raises(ValidationError, match="no group “translators” on Sandbox NodeBB"):
         services.group_members_propose(
-            actor=moderator, connections=[sandbox_connection, nodebb_connection],
+            actor=moderator, connections=[discourse_connection, nodebb_connection],
             key="translators", adding=True, targets_text="alice",
         )  # fmt: skip
     assert not BulkAction.objects.exists()
@@ -216,10 +218,10 @@ def shared_people(discourse_sandbox, nodebb_sandbox):
 
 
 def test_sync_preview_matches_by_email_then_username(
-    shared_people, sandbox_connection, nodebb_connection, nodebb_sandbox
+    shared_people, discourse_connection, nodebb_connection, nodebb_sandbox
 ):
     preview = group_sync_preview(
-        source=sandbox_connection, source_key="translators",
+        source=discourse_connection, source_key="translators",
         targets=[(nodebb_connection, "translators")], remove=True,
     )  # fmt: skip
     forum = preview.forums[0]
@@ -233,26 +235,28 @@ def test_sync_preview_matches_by_email_then_username(
 
 
 def test_sync_proposes_the_difference_and_it_vanishes(
-    shared_people, moderator, approver, sandbox_connection, nodebb_connection
+    shared_people, moderator, approver, discourse_connection, nodebb_connection
 ):
     targets = [(nodebb_connection, "translators")]
     action = services.group_sync_propose(
-        actor=moderator, source=sandbox_connection, source_key="translators", targets=targets
+        actor=moderator, source=discourse_connection, source_key="translators", targets=targets
     )
     assert action.kind == "group_sync"
     assert action.params["groups"] == {"Sandbox NodeBB": "translators"}
     assert run(action, approver).state == "succeeded"
-    after = group_sync_preview(source=sandbox_connection, source_key="translators",
+    after = group_sync_preview(source=discourse_connection, source_key="translators",
                                targets=targets)  # fmt: skip
     assert after.forums[0].add == [] and after.forums[0].in_step >= 5
     with pytest.raises(ValidationError, match="already in step"):
-        services.group_sync_propose(actor=moderator, source=sandbox_connection,
+        services.group_sync_propose(actor=moderator, source=discourse_connection,
                                     source_key="translators", targets=targets)  # fmt: skip
 
 
-def test_sync_into_an_automatic_group_is_refused(moderator, sandbox_connection, nodebb_connection):
+def test_sync_into_an_automatic_group_is_refused(
+    moderator, discourse_connection, nodebb_connection
+):
     with pytest.raises(ValidationError, match="system group"):
         services.group_sync_propose(
-            actor=moderator, source=sandbox_connection, source_key="translators",
+            actor=moderator, source=discourse_connection, source_key="translators",
             targets=[(nodebb_connection, "administrators")],
         )  # fmt: skip

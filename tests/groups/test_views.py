@@ -20,8 +20,8 @@ HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture
-def both(sandbox_connection, nodebb_connection):
-    return sandbox_connection, nodebb_connection
+def both(discourse_connection, nodebb_connection):
+    return discourse_connection, nodebb_connection
 
 
 def test_every_group_on_every_forum_in_one_table(viewer_client, both):

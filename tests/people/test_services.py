@@ -53,8 +53,8 @@ class Forum:
 
 
 @pytest.fixture
-def discourse(discourse_sandbox, sandbox_connection):
-    return Forum("discourse", discourse_sandbox, sandbox_connection)
+def discourse(discourse_sandbox, discourse_connection):
+    return Forum("discourse", discourse_sandbox, discourse_connection)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ EMAIL = "kim.lee@example.org"
 
 
 @pytest.fixture
-def kim(discourse_sandbox, nodebb_sandbox, userecho_sandbox, sandbox_connection,
+def kim(discourse_sandbox, nodebb_sandbox, userecho_sandbox, discourse_connection,
         nodebb_connection, userecho_connection):  # fmt: skip
     """One person with an account on all three sandbox forums."""
     return {
@@ -117,7 +117,7 @@ def test_a_forged_delete_where_the_route_is_missing_changes_nothing(
 
 
 def test_ban_everywhere_leaves_out_userecho_by_name(
-    moderator_client, kim, sandbox_connection, nodebb_connection, userecho_connection
+    moderator_client, kim, discourse_connection, nodebb_connection, userecho_connection
 ):
     page = moderator_client.get(
         reverse("forums:people-everywhere") + f"?email={EMAIL}"
@@ -132,11 +132,11 @@ def test_ban_everywhere_leaves_out_userecho_by_name(
             "confirm_step": "1",
             "reason": "Ban evasion",
             "until": "30 days",
-            "account": [f"{sandbox_connection.pk}:kim_lee", f"{nodebb_connection.pk}:kimlee"],
+            "account": [f"{discourse_connection.pk}:kim_lee", f"{nodebb_connection.pk}:kimlee"],
         },
     )
     action = BulkAction.objects.get()
-    assert set(action.connections.all()) == {sandbox_connection, nodebb_connection}
+    assert set(action.connections.all()) == {discourse_connection, nodebb_connection}
 
 
 def test_selected_userecho_accounts_alone_cannot_be_banned(

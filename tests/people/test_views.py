@@ -21,7 +21,7 @@ EMAIL = "kim.lee@example.org"
 
 
 @pytest.fixture
-def kim(discourse_sandbox, nodebb_sandbox, sandbox_connection, nodebb_connection):
+def kim(discourse_sandbox, nodebb_sandbox, discourse_connection, nodebb_connection):
     """One person with an account on the Discourse and NodeBB sandboxes (different usernames)."""
     return {
         "discourse": discourse_sandbox.app.add_person(
@@ -78,14 +78,16 @@ def test_status_filter_and_empty_result(viewer_client, kim, discourse_sandbox):
 
 
 def test_viewer_sees_no_actions_and_cannot_forge_one(
-    viewer_client, kim, sandbox_connection, discourse_sandbox
+    viewer_client, kim, discourse_connection, discourse_sandbox
 ):
-    url = reverse("forums:person-detail", args=[sandbox_connection.pk, kim["discourse"]])
+    url = reverse("forums:person-detail", args=[discourse_connection.pk, kim["discourse"]])
     page = viewer_client.get(url).content.decode()
     assert "Act on Sandbox Discourse" not in page
     assert 'name="account"' not in search(viewer_client, q="kim")
     forged = viewer_client.post(
-        reverse("forums:person-action", args=[sandbox_connection.pk, kim["discourse"], "suspend"]),
+        reverse(
+            "forums:person-action", args=[discourse_connection.pk, kim["discourse"], "suspend"]
+        ),
         {"username": "kim_lee", "reason": "x", "until": "7 days"},
     )
     assert forged.status_code == 403
@@ -93,10 +95,10 @@ def test_viewer_sees_no_actions_and_cannot_forge_one(
 
 
 def test_person_page_offers_each_forum_its_own_actions(
-    moderator_client, kim, sandbox_connection, nodebb_connection
+    moderator_client, kim, discourse_connection, nodebb_connection
 ):
     discourse_page = moderator_client.get(
-        reverse("forums:person-detail", args=[sandbox_connection.pk, kim["discourse"]])
+        reverse("forums:person-detail", args=[discourse_connection.pk, kim["discourse"]])
     ).content.decode()
     assert "Suspend" in discourse_page and "Silence" in discourse_page
     assert ">Ban<" not in discourse_page
@@ -109,9 +111,9 @@ def test_person_page_offers_each_forum_its_own_actions(
 
 
 def test_the_person_page_offers_only_the_actions_that_fit_the_account(
-    moderator_client, kim, sandbox_connection, discourse_sandbox
+    moderator_client, kim, discourse_connection, discourse_sandbox
 ):
-    url = reverse("forums:person-detail", args=[sandbox_connection.pk, kim["discourse"]])
+    url = reverse("forums:person-detail", args=[discourse_connection.pk, kim["discourse"]])
 
     def buttons() -> list[str]:
         html = moderator_client.get(url).content.decode()
@@ -139,8 +141,10 @@ def test_the_person_page_offers_only_the_actions_that_fit_the_account(
     assert "Approve" in buttons()
 
 
-def test_after_suspending_the_buttons_offer_unsuspend(moderator_client, kim, sandbox_connection):
-    url = reverse("forums:person-action", args=[sandbox_connection.pk, kim["discourse"], "suspend"])
+def test_after_suspending_the_buttons_offer_unsuspend(moderator_client, kim, discourse_connection):
+    url = reverse(
+        "forums:person-action", args=[discourse_connection.pk, kim["discourse"], "suspend"]
+    )
     done = moderator_client.post(
         url,
         {"username": "kim_lee", "reason": "Spam links", "until": "7 days"},
@@ -152,9 +156,11 @@ def test_after_suspending_the_buttons_offer_unsuspend(moderator_client, kim, san
 
 
 def test_suspend_in_place_with_a_duration(
-    moderator_client, kim, sandbox_connection, discourse_sandbox
+    moderator_client, kim, discourse_connection, discourse_sandbox
 ):
-    url = reverse("forums:person-action", args=[sandbox_connection.pk, kim["discourse"], "suspend"])
+    url = reverse(
+        "forums:person-action", args=[discourse_connection.pk, kim["discourse"], "suspend"]
+    )
     form = moderator_client.get(url, headers={"HX-Request": "true"}).content.decode()
     assert 'id="moderation-panel"' in form and "<html" not in form
     assert 'name="username" value="kim_lee"' in form
@@ -177,15 +183,17 @@ def test_suspend_in_place_with_a_duration(
     entry = AuditEntry.objects.get(action="user.suspend")
     assert entry.target == "kim_lee" and entry.outcome == "success"
     person = moderator_client.get(
-        reverse("forums:person-detail", args=[sandbox_connection.pk, kim["discourse"]])
+        reverse("forums:person-detail", args=[discourse_connection.pk, kim["discourse"]])
     )
     assert "Spam links" in person.content.decode()  # the audit trail on the person's page
 
 
 def test_bad_input_is_refused_in_the_form_and_nothing_is_sent(
-    moderator_client, kim, sandbox_connection, discourse_sandbox
+    moderator_client, kim, discourse_connection, discourse_sandbox
 ):
-    url = reverse("forums:person-action", args=[sandbox_connection.pk, kim["discourse"], "suspend"])
+    url = reverse(
+        "forums:person-action", args=[discourse_connection.pk, kim["discourse"], "suspend"]
+    )
     discourse_sandbox.app.calls.clear()
     html = moderator_client.post(
         url,
@@ -224,10 +232,12 @@ def test_a_deleted_persons_page_reloaded_shows_what_forumdeck_did(
 
 
 def test_a_person_deleted_meanwhile_is_reported_plainly(
-    moderator_client, kim, sandbox_connection, discourse_sandbox
+    moderator_client, kim, discourse_connection, discourse_sandbox
 ):
     del discourse_sandbox.app.users[kim["discourse"]]
-    url = reverse("forums:person-action", args=[sandbox_connection.pk, kim["discourse"], "suspend"])
+    url = reverse(
+        "forums:person-action", args=[discourse_connection.pk, kim["discourse"], "suspend"]
+    )
     html = moderator_client.post(
         url,
         {"username": "kim_lee", "reason": "x", "until": "7 days"},
@@ -235,7 +245,7 @@ def test_a_person_deleted_meanwhile_is_reported_plainly(
     ).content.decode()
     assert "kim_lee no longer exists on Sandbox Discourse" in html
     page = moderator_client.get(
-        reverse("forums:person-detail", args=[sandbox_connection.pk, kim["discourse"]])
+        reverse("forums:person-detail", args=[discourse_connection.pk, kim["discourse"]])
     )
     assert page.status_code == 404
     assert "This person no longer exists on Sandbox Discourse." in page.content.decode()
@@ -245,24 +255,24 @@ def test_a_person_deleted_meanwhile_is_reported_plainly(
     assert "<form" not in form
 
 
-def test_an_unknown_api_username_is_named_as_the_reason(viewer_client, kim, sandbox_connection):
+def test_an_unknown_api_username_is_named_as_the_reason(viewer_client, kim, discourse_connection):
     from forums.models import ForumConnection
 
     # Discourse answers 404 on its admin routes for a bad key or username: that is a refused
     # credential, worded as the Test button words it, not "needs admin rights" or "not found".
-    ForumConnection.objects.filter(pk=sandbox_connection.pk).update(api_username="nobody_x")
+    ForumConnection.objects.filter(pk=discourse_connection.pk).update(api_username="nobody_x")
     html = search(viewer_client, q="kim")
     assert "Discourse refused the credentials: the API key or the API username" in html
     assert "kimlee" in html  # the other forum still answered
     page = viewer_client.get(
-        reverse("forums:person-detail", args=[sandbox_connection.pk, kim["discourse"]])
+        reverse("forums:person-detail", args=[discourse_connection.pk, kim["discourse"]])
     )
     assert page.status_code == 200  # not "This person no longer exists"
     assert "Discourse refused the credentials" in page.content.decode()
 
 
 def test_a_key_without_admin_rights_is_named_as_the_reason(
-    viewer_client, kim, sandbox_connection, discourse_sandbox
+    viewer_client, kim, discourse_connection, discourse_sandbox
 ):
     from forums.models import ForumConnection
 
@@ -271,20 +281,22 @@ def test_a_key_without_admin_rights_is_named_as_the_reason(
         if u["id"] > 0 and not (u["admin"] or u["moderator"]) and u["active"]
         and not u.get("suspended_till")
     )  # fmt: skip
-    ForumConnection.objects.filter(pk=sandbox_connection.pk).update(api_username=plain["username"])
+    ForumConnection.objects.filter(pk=discourse_connection.pk).update(
+        api_username=plain["username"]
+    )
     html = search(viewer_client, q="kim")
     assert "The API key works, but not as an administrator" in html
     assert "kimlee" in html
 
 
 def test_selected_results_become_one_bulk_action(
-    moderator_client, kim, sandbox_connection, nodebb_connection
+    moderator_client, kim, discourse_connection, nodebb_connection
 ):
     page = moderator_client.post(
         reverse("forums:people-bulk"),
         {
             "kind": "suspend",
-            "account": [f"{sandbox_connection.pk}:kim_lee", f"{nodebb_connection.pk}:kimlee"],
+            "account": [f"{discourse_connection.pk}:kim_lee", f"{nodebb_connection.pk}:kimlee"],
         },
     ).content.decode()
     assert "Sandbox Discourse</strong>: kim_lee" in page and "Make the plan" in page
@@ -295,13 +307,13 @@ def test_selected_results_become_one_bulk_action(
             "confirm_step": "1",
             "reason": "Raid",
             "until": "3 days",
-            "account": [f"{sandbox_connection.pk}:kim_lee", f"{nodebb_connection.pk}:kimlee"],
+            "account": [f"{discourse_connection.pk}:kim_lee", f"{nodebb_connection.pk}:kimlee"],
         },
     )
     action = BulkAction.objects.get()
     assert response["Location"] == reverse("forums:bulk-detail", args=[action.pk])
     assert {(i.connection_id, i.target) for i in action.items.all()} == {
-        (sandbox_connection.pk, "kim_lee"),
+        (discourse_connection.pk, "kim_lee"),
         (nodebb_connection.pk, "kimlee"),
     }
 
@@ -310,7 +322,7 @@ def test_ban_everywhere_is_approved_once_and_lands_on_both_forums(
     moderator_client,
     approver,
     kim,
-    sandbox_connection,
+    discourse_connection,
     nodebb_connection,
     discourse_sandbox,
     nodebb_sandbox,
@@ -326,11 +338,11 @@ def test_ban_everywhere_is_approved_once_and_lands_on_both_forums(
             "confirm_step": "1",
             "reason": "Ban evasion",
             "until": "30 days",
-            "account": [f"{sandbox_connection.pk}:kim_lee", f"{nodebb_connection.pk}:kimlee"],
+            "account": [f"{discourse_connection.pk}:kim_lee", f"{nodebb_connection.pk}:kimlee"],
         },
     )
     action = BulkAction.objects.get()
-    assert set(action.connections.all()) == {sandbox_connection, nodebb_connection}
+    assert set(action.connections.all()) == {discourse_connection, nodebb_connection}
     engine.plan_action(action.pk)
     action.refresh_from_db()
     assert action.plan["planned"] == 2
@@ -393,9 +405,11 @@ def test_unban_and_unmute_on_the_person_page_lift_them_on_nodebb(
 
 
 def test_a_reason_over_300_characters_is_refused_in_the_form_and_nothing_is_sent(
-    moderator_client, kim, sandbox_connection, discourse_sandbox
+    moderator_client, kim, discourse_connection, discourse_sandbox
 ):
-    url = reverse("forums:person-action", args=[sandbox_connection.pk, kim["discourse"], "silence"])
+    url = reverse(
+        "forums:person-action", args=[discourse_connection.pk, kim["discourse"], "silence"]
+    )
     discourse_sandbox.app.calls.clear()
     html = moderator_client.post(
         url,
@@ -444,7 +458,7 @@ def test_a_new_search_shows_each_forum_as_it_answers_and_names_the_silent_one(
     moderator_client,
     kim,
     hanging_forum,
-    sandbox_connection,
+    discourse_connection,
     nodebb_connection,
     discourse_sandbox,
     nodebb_sandbox,
@@ -456,7 +470,7 @@ def test_a_new_search_shows_each_forum_as_it_answers_and_names_the_silent_one(
     first = next(chunks).decode()
     # The page is on its way before any forum is asked: every forum's line is waiting.
     assert discourse_sandbox.app.calls.count() == 0 and nodebb_sandbox.app.calls.count() == 0
-    for connection in (hanging_forum, sandbox_connection, nodebb_connection):
+    for connection in (hanging_forum, discourse_connection, nodebb_connection):
         assert line(first, connection) == (
             f'<strong>{connection.name}</strong>: <span class="spinner" aria-hidden="true">'
             "</span> still waiting…"
@@ -472,7 +486,7 @@ def test_a_new_search_shows_each_forum_as_it_answers_and_names_the_silent_one(
         arrived += next(chunks).decode()
     assert f'data-fill="people-forum-{hanging_forum.pk}"' not in arrived
     assert re.fullmatch(
-        r"<strong>Sandbox Discourse</strong>: \d+ accounts?", line(arrived, sandbox_connection)
+        r"<strong>Sandbox Discourse</strong>: \d+ accounts?", line(arrived, discourse_connection)
     )
     assert re.fullmatch(
         r"<strong>Sandbox NodeBB</strong>: \d+ accounts?", line(arrived, nodebb_connection)
@@ -496,7 +510,7 @@ def test_a_new_search_shows_each_forum_as_it_answers_and_names_the_silent_one(
     form = re.search(
         r'<form method="post" action="/forums/people/selected/".*?</form>', final, re.S
     )
-    assert form and f'value="{sandbox_connection.pk}:kim_lee"' in form.group(0)
+    assert form and f'value="{discourse_connection.pk}:kim_lee"' in form.group(0)
     assert f'value="{nodebb_connection.pk}:kimlee"' in form.group(0)
     assert 'name="csrfmiddlewaretoken"' in form.group(0)
 
@@ -525,9 +539,9 @@ def test_without_javascript_the_search_waits_for_every_forum(viewer_client, kim)
     assert '<noscript><input type="hidden" name="stream" value="0"></noscript>' in html
 
 
-def test_filters_work_in_a_streamed_search(viewer_client, kim, sandbox_connection):
+def test_filters_work_in_a_streamed_search(viewer_client, kim, discourse_connection):
     response = viewer_client.get(
-        reverse("forums:people-search"), {"q": "kim", "forum": sandbox_connection.pk}
+        reverse("forums:people-search"), {"q": "kim", "forum": discourse_connection.pk}
     )
     html = b"".join(response.streaming_content).decode()
     assert "Sandbox NodeBB" not in html.split('id="people-results"', 1)[1]
@@ -560,17 +574,17 @@ def test_a_bug_on_one_forum_is_one_plain_line_and_the_page_ends_whole(
 
 
 def test_every_call_of_a_search_and_a_person_page_takes_a_slot_in_the_forums_book(
-    viewer_client, kim, sandbox_connection, nodebb_connection, discourse_sandbox, nodebb_sandbox
+    viewer_client, kim, discourse_connection, nodebb_connection, discourse_sandbox, nodebb_sandbox
 ):
     """Pages share each forum's slot book with bulk runs: together they never pass its limit."""
     from tests.bulk.helpers import booked_calls
 
     search(viewer_client, q="kim")
     viewer_client.get(
-        reverse("forums:person-detail", args=[sandbox_connection.pk, kim["discourse"]])
+        reverse("forums:person-detail", args=[discourse_connection.pk, kim["discourse"]])
     )
     for connection, sandbox in (
-        (sandbox_connection, discourse_sandbox),
+        (discourse_connection, discourse_sandbox),
         (nodebb_connection, nodebb_sandbox),
     ):
         calls = sandbox.app.calls.count()
@@ -605,18 +619,22 @@ def test_results_are_one_table_with_aligned_columns_and_humane_times(
         assert f'data-label="{label}"' in html
 
 
-def test_the_person_page_shows_the_e_mail_the_search_showed(viewer_client, kim, sandbox_connection):
+def test_the_person_page_shows_the_e_mail_the_search_showed(
+    viewer_client, kim, discourse_connection
+):
     assert f"&lt;{EMAIL}&gt;" in search(viewer_client, q="kim")
     page = viewer_client.get(
-        reverse("forums:person-detail", args=[sandbox_connection.pk, kim["discourse"]])
+        reverse("forums:person-detail", args=[discourse_connection.pk, kim["discourse"]])
     ).content.decode()
     assert EMAIL in page and "not visible to this key" not in page
 
 
 def test_the_delete_form_is_safe_by_default_and_names_the_phrase_up_front(
-    moderator_client, kim, sandbox_connection
+    moderator_client, kim, discourse_connection
 ):
-    url = reverse("forums:person-action", args=[sandbox_connection.pk, kim["discourse"], "delete"])
+    url = reverse(
+        "forums:person-action", args=[discourse_connection.pk, kim["discourse"], "delete"]
+    )
     form = moderator_client.get(url, headers={"HX-Request": "true"}).content.decode()
     posts = re.search(r'<input[^>]*name="delete_posts"[^>]*>', form).group(0)
     assert "checked" not in posts
@@ -626,9 +644,11 @@ def test_the_delete_form_is_safe_by_default_and_names_the_phrase_up_front(
 
 
 def test_after_a_delete_the_whole_person_page_says_so(
-    moderator_client, kim, sandbox_connection, discourse_sandbox
+    moderator_client, kim, discourse_connection, discourse_sandbox
 ):
-    url = reverse("forums:person-action", args=[sandbox_connection.pk, kim["discourse"], "delete"])
+    url = reverse(
+        "forums:person-action", args=[discourse_connection.pk, kim["discourse"], "delete"]
+    )
     done = moderator_client.post(
         url, {"username": "kim_lee", "confirm": "kim_lee"}, headers={"HX-Request": "true"}
     ).content.decode()
@@ -644,10 +664,12 @@ def test_after_a_delete_the_whole_person_page_says_so(
 
 
 def test_a_failed_action_still_refreshes_what_forumdeck_did(
-    moderator_client, kim, sandbox_connection, discourse_sandbox
+    moderator_client, kim, discourse_connection, discourse_sandbox
 ):
     discourse_sandbox.app.users[kim["discourse"]]["admin"] = True  # staff cannot be suspended
-    url = reverse("forums:person-action", args=[sandbox_connection.pk, kim["discourse"], "suspend"])
+    url = reverse(
+        "forums:person-action", args=[discourse_connection.pk, kim["discourse"], "suspend"]
+    )
     html = moderator_client.post(
         url,
         {"username": "kim_lee", "reason": "x", "until": "2 days"},
@@ -658,28 +680,30 @@ def test_a_failed_action_still_refreshes_what_forumdeck_did(
     assert "Failed" in audit
 
 
-def test_last_seen_on_the_person_page_is_humane(moderator_client, kim, sandbox_connection,
+def test_last_seen_on_the_person_page_is_humane(moderator_client, kim, discourse_connection,
                                                 discourse_sandbox):  # fmt: skip
     discourse_sandbox.app.users[kim["discourse"]]["last_seen_at"] = timezone.now() - timedelta(
         hours=3
     )
     page = moderator_client.get(
-        reverse("forums:person-detail", args=[sandbox_connection.pk, kim["discourse"]])
+        reverse("forums:person-detail", args=[discourse_connection.pk, kim["discourse"]])
     ).content.decode()
     assert "3\xa0hours ago" in page or "3 hours ago" in page
 
 
 def test_what_forumdeck_did_shows_end_times_in_the_viewers_zone(
-    moderator_client, kim, sandbox_connection
+    moderator_client, kim, discourse_connection
 ):
-    url = reverse("forums:person-action", args=[sandbox_connection.pk, kim["discourse"], "suspend"])
+    url = reverse(
+        "forums:person-action", args=[discourse_connection.pk, kim["discourse"], "suspend"]
+    )
     moderator_client.cookies["forumdeck_tz"] = "Asia/Tokyo"
     moderator_client.post(url, {"username": "kim_lee", "reason": "Spam", "until": "2031-01-15"})
     entry = AuditEntry.objects.get(action="user.suspend")
     assert "2031-01-15 00:00 JST" in entry.message  # recorded in the actor's zone
     moderator_client.cookies["forumdeck_tz"] = "America/New_York"
     page = moderator_client.get(
-        reverse("forums:person-detail", args=[sandbox_connection.pk, kim["discourse"]])
+        reverse("forums:person-detail", args=[discourse_connection.pk, kim["discourse"]])
     ).content.decode()
     audit = re.search(r'<section id="person-audit".*?</section>', page, re.S).group(0)
     assert "until 2031-01-14 10:00 EST" in audit and "JST" not in audit
@@ -687,7 +711,7 @@ def test_what_forumdeck_did_shows_end_times_in_the_viewers_zone(
 
 # --- issue 26, items 13, 19 and 21 -------------------------------------------------------------
 def test_the_bulk_bar_offers_only_what_the_forums_found_can_do(
-    moderator_client, discourse_sandbox, userecho_sandbox, sandbox_connection, userecho_connection
+    moderator_client, discourse_sandbox, userecho_sandbox, discourse_connection, userecho_connection
 ):
     userecho_sandbox.app.add_person(username="kim-lee", email=EMAIL, name="Kim Lee")
     only_userecho = search(moderator_client, q="kim-lee")

@@ -14,8 +14,8 @@ HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture
-def both(sandbox_connection, nodebb_connection):
-    return sandbox_connection, nodebb_connection
+def both(discourse_connection, nodebb_connection):
+    return discourse_connection, nodebb_connection
 
 
 def signed_in(user) -> Client:

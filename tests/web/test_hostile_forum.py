@@ -31,7 +31,7 @@ def _nested(depth: int) -> list:
 
 
 @pytest.fixture
-def hostile(monkeypatch, discourse_sandbox, sandbox_connection):
+def hostile(monkeypatch, discourse_sandbox, discourse_connection):
     app = discourse_sandbox.app
     table = type(app).occurrences.__globals__["data"].RECURRENCES
     monkeypatch.setitem(table, "every_second", ("FREQ=SECONDLY", timedelta(seconds=1)))
@@ -91,7 +91,7 @@ def _spare_threads(before: set[threading.Thread]) -> list[str]:
 
 
 def test_every_area_answers_a_forum_of_hostile_data(
-    admin_client_, hostile, sandbox_connection, nodebb_connection, nodebb_sandbox
+    admin_client_, hostile, discourse_connection, nodebb_connection, nodebb_sandbox
 ):
     month = hostile.now.strftime("%Y-%m")
     other_group = next(g["name"] for g in nodebb_sandbox.app.state.groups.values()
@@ -100,8 +100,8 @@ def test_every_area_answers_a_forum_of_hostile_data(
         ("overview", reverse("overview"), {}, ""),
         ("overview's totals", reverse("overview"), {"fleet": "1"}, ""),
         ("people search", reverse("forums:people-search"), {"q": "odd_", "stream": "0"}, ""),
-        ("person", reverse("forums:person-detail", args=[sandbox_connection.pk, 5]), {}, ""),
-        ("person, nested name", reverse("forums:person-detail", args=[sandbox_connection.pk, 6]),
+        ("person", reverse("forums:person-detail", args=[discourse_connection.pk, 5]), {}, ""),
+        ("person, nested name", reverse("forums:person-detail", args=[discourse_connection.pk, 6]),
          {}, ""),
         ("groups", reverse("forums:group-list"), {}, other_group),
         ("tags", reverse("forums:tag-list"), {}, ""),
@@ -109,7 +109,7 @@ def test_every_area_answers_a_forum_of_hostile_data(
         ("agenda", reverse("forums:calendar-agenda"), {"days": "60"}, ""),
         ("far calendar", reverse("forums:calendar-month"), {"month": "2199-12"}, ""),
         ("backups", reverse("forums:backup-list"), {}, ""),
-        ("backup", reverse("forums:backup-detail", args=[sandbox_connection.pk]), {}, ""),
+        ("backup", reverse("forums:backup-detail", args=[discourse_connection.pk]), {}, ""),
     ]  # fmt: skip
     shown: dict[str, bool] = {}
     before = set(threading.enumerate())

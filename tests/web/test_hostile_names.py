@@ -39,7 +39,7 @@ def _escaped(name: str) -> str:
 
 
 @pytest.fixture
-def hostile_discourse(discourse_sandbox, sandbox_connection):
+def hostile_discourse(discourse_sandbox, discourse_connection):
     app = discourse_sandbox.app
     with app.lock:
         template = next(g for g in app.groups.values() if not g["automatic"])
@@ -52,7 +52,7 @@ def hostile_discourse(discourse_sandbox, sandbox_connection):
         next_tag = max(t["id"] for t in app.tags.values()) + 1
         for n, name in enumerate(HOSTILE):
             app.tags[name] = {"id": next_tag + n, "name": name}
-    return discourse_sandbox, sandbox_connection
+    return discourse_sandbox, discourse_connection
 
 
 def _links(page: str, prefix: str) -> list[str]:

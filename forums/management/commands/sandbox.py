@@ -5,14 +5,16 @@ import time
 from django.core.management.base import BaseCommand
 
 from forums.sandbox.core import RunningSandbox
-from forums.sandbox.demo import DEMO_KEYS, DEMO_USERNAMES, sandbox_app
+from forums.sandbox.registry import SANDBOXES
 
 
 class Command(BaseCommand):
-    help = "Serve a sandbox forum (simulated Discourse, NodeBB or UserEcho) on a loopback port."
+    help = "Serve a sandbox forum (simulated {}) on a loopback port.".format(
+        ", ".join(s.label for s in SANDBOXES.values())
+    )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("platform", choices=["discourse", "nodebb", "userecho"])
+        parser.add_argument("platform", choices=list(SANDBOXES))
         parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--api-key", default=None, help="the key the sandbox accepts")
@@ -28,10 +30,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         platform = options["platform"]
-        app = sandbox_app(
-            platform,
-            api_key=options["api_key"] or DEMO_KEYS[platform],
-            api_username=options["api_username"] or DEMO_USERNAMES[platform],
+        sandbox_spec = SANDBOXES[platform]
+        app = sandbox_spec.app(
+            api_key=options["api_key"] or sandbox_spec.demo_key,
+            api_username=options["api_username"],
             admin_requests_per_minute=options["rate"],
             users=options["users"],
             seed=options["seed"],

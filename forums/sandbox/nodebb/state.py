@@ -1,0 +1,31 @@
+"""The sandbox NodeBB's state: what its Redis/Mongo database holds, with the lookups it has.
+
+NodeBB keeps sorted sets and hashes that map ``username:uid``, ``userslug:uid`` and
+``email:uid`` (``User.getUidByUsername`` / ``getUidByUserslug`` / ``getUidByEmail``), so a
+lookup costs the same on a 100,000-account forum as on a small one; the user table keeps the
+same indexes (``Table.find``), lower-cased as the sandbox compares them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..core.table import Table, lower
+
+USER_INDEXES = {"username": lower, "userslug": lower, "email": lower}
+
+
+def user_table() -> Table:
+    return Table(indexes=USER_INDEXES)
+
+
+@dataclass
+class NodeBBState:
+    users: Table = field(default_factory=user_table)
+    groups: dict[str, dict[str, Any]] = field(default_factory=dict)  # by name
+    topics: dict[int, dict[str, Any]] = field(default_factory=dict)
+    flags: list[dict[str, Any]] = field(default_factory=list)
+    queue: list[dict[str, Any]] = field(default_factory=list)
+    next_uid: int = 1
+    next_tid: int = 1

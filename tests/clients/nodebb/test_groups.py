@@ -1,0 +1,96 @@
+"""The NodeBB client against the sandbox NodeBB: groups and their members."""
+
+from __future__ import annotations
+
+import pytest
+
+from forums.clients.errors import (
+    ForumNotFound,
+    ForumReauthRequired,
+    ForumUnauthorized,
+)
+from forums.clients.records import ForumGroup
+
+from .helpers import (  # noqa: F401 - the config of this module's sandbox
+    MASTER,
+    MASTER_CONFIG,
+    SANDBOX_CONFIG,
+    TOKEN,
+    _fresh,
+    make_client,
+    plain_uid,
+)
+
+
+# --- groups -------------------------------------------------------------------------------
+def test_list_groups_includes_hidden_and_system_groups_across_pages(client, sandbox):
+    groups = client.list_groups()
+    names = {g.name for g in groups}
+    assert {"administrators", "Support Team", "Beta Testers"} <= names
+    assert not any(n.startswith("cid:") or n == "registered-users" for n in names)
+    assert sandbox.app.calls.count("GET", "/api/admin/manage/groups") == 2
+    support = next(g for g in groups if g.name == "Support Team")
+    assert support.visible is False and support.user_count == 25
+    assert next(g for g in groups if g.name == "administrators").automatic is True
+
+
+def test_create_update_get_delete_group(client, sandbox):
+    group = client.create_group(name="Moderator Trainees", description="New mods")
+    assert group.slug == "moderator-trainees" and group.description == "New mods"
+    assert group.visible is True
+    client.update_group(key=group.key, description="Trainee moderators", visible=False)
+    fetched = client.get_group(key=group.key)
+    assert fetched.description == "Trainee moderators" and fetched.visible is False
+    client.delete_group(key=group.key)
+    with pytest.raises(ForumNotFound):
+        client.get_group(key=group.key)
+
+
+def test_group_members_are_paged(client, sandbox):
+    members = client.list_group_members(key="beta-testers")
+    expected = set(sandbox.app.state.groups["Beta Testers"]["members"])
+    assert {m.id for m in members} == expected and len(members) == 45
+    assert sandbox.app.calls.count("GET", "/api/v3/groups/beta-testers/members") == 3
+
+
+def test_adding_n_members_makes_n_calls(client, sandbox):
+    group = sandbox.app.state.groups["Gardeners"]
+    new = [u for u in sorted(sandbox.app.state.users) if u > 2 and u not in group["members"]][:7]
+    gardeners = client.get_group(key="gardeners")
+    sandbox.app.calls.clear()
+    change = client.add_members(group=gardeners, user_ids=new)
+    assert change.added == tuple(str(u) for u in new) and change.calls == 7
+    puts = [r for r in sandbox.app.calls.records() if r.method == "PUT"]
+    assert [r.path for r in puts] == [f"/api/v3/groups/gardeners/membership/{u}" for u in new]
+    assert set(new) <= set(group["members"])
+    removed = client.remove_members(group=gardeners, user_ids=new[:2])
+    assert removed.removed == (str(new[0]), str(new[1])) and not set(new[:2]) & set(
+        group["members"]
+    )
+
+
+def test_unknown_users_are_skipped(client, sandbox):
+    translators = client.get_group(key="translators")
+    change = client.add_members(group=translators, user_ids=[2, 99999])
+    assert change.added == ("2",)
+    # ENDPOINTS.md "call by call": an unknown uid is 401 "Invalid User ID": not a member to
+    # skip, a user the forum does not have
+    assert set(change.missing) == {"99999"} and not change.skipped
+    assert 2 in sandbox.app.state.groups["Translators"]["members"]
+
+
+def test_administrators_membership_raises_reauth_with_a_clear_message(client, sandbox):
+    with pytest.raises(ForumReauthRequired) as info:
+        client.add_members(group=ForumGroup(id="administrators", name="administrators",
+                                            slug="administrators"), user_ids=[5])  # fmt: skip
+    assert "API token" in str(info.value) and "administrators" in str(info.value)
+    assert 5 not in sandbox.app.state.groups["administrators"]["members"]
+
+
+def test_a_bad_token_on_a_reauth_route_is_not_mistaken_for_reauth(sandbox):
+    with pytest.raises(ForumUnauthorized) as info:
+        make_client(sandbox, token="wrong").add_members(
+            group=ForumGroup(id="administrators", name="administrators", slug="administrators"),
+            user_ids=[5],
+        )
+    assert not isinstance(info.value, ForumReauthRequired)

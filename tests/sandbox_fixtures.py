@@ -1,0 +1,92 @@
+"""The sandbox forums as fixtures: one set per platform of ``forums/sandbox/registry.py``'s
+``SANDBOXES``, all named and scoped alike (registered by ``pytest_plugins`` in
+``tests/conftest.py``):
+
+- ``<platform>_server`` (module): a sandbox served on a loopback port, shared by a module;
+- ``<platform>_sandbox`` (test): that server answering with a fresh forum (new state, config,
+  rate limits and call log) built from the registry's test config, plus the test module's
+  ``SANDBOX_CONFIG[<platform>]`` if it sets one (e.g. ``{"discourse": {"users": 2600}}``);
+- ``<platform>_client`` (test): a factory of clients for it, ``discourse_client()`` or
+  ``nodebb_client(api_key="member-token", api_username="20")``, closed at teardown;
+- ``<platform>_connection`` (test, database): a connection row for it, as the connection form
+  stores it.
+
+Keys: ``SANDBOX_KEYS[<platform>]`` (and the historical names below).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from forums.sandbox.core import RunningSandbox
+from forums.sandbox.registry import SANDBOXES, Sandbox
+
+SANDBOX_KEYS = {platform: sandbox.test_key for platform, sandbox in SANDBOXES.items()}
+SANDBOX_DISCOURSE_KEY = SANDBOX_KEYS["discourse"]
+NODEBB_TOKEN = SANDBOX_KEYS["nodebb"]
+USERECHO_TOKEN = SANDBOX_KEYS["userecho"]
+
+
+def _fixtures(sandbox: Sandbox) -> dict[str, Callable[..., Any]]:
+    platform = sandbox.platform
+
+    @pytest.fixture(scope="module", name=f"{platform}_server")
+    def server() -> Iterator[RunningSandbox]:
+        with RunningSandbox(sandbox.test_app()) as running:
+            yield running
+
+    @pytest.fixture(name=f"{platform}_sandbox")
+    def fresh(request: pytest.FixtureRequest) -> RunningSandbox:
+        running: RunningSandbox = request.getfixturevalue(f"{platform}_server")
+        overrides = getattr(request.module, "SANDBOX_CONFIG", {}).get(platform, {})
+        return running.serve(sandbox.test_app(**copy.deepcopy(overrides)))
+
+    @pytest.fixture(name=f"{platform}_client")
+    def client(request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]]:
+        from forums.clients.registry import PLATFORMS
+
+        running: RunningSandbox = request.getfixturevalue(f"{platform}_sandbox")
+        made = []
+
+        def make(**options: Any):
+            made.append(
+                PLATFORMS[platform](
+                    **{
+                        "base_url": running.url,
+                        "api_key": sandbox.test_key,
+                        "api_username": sandbox.test_acting_as,
+                        "allow_http_hosts": ["127.0.0.1"],
+                        **options,
+                    }
+                )
+            )
+            return made[-1]
+
+        yield make
+        for made_client in made:
+            made_client.close()
+
+    @pytest.fixture(name=f"{platform}_connection")
+    def connection(request: pytest.FixtureRequest):
+        request.getfixturevalue("db")
+        running: RunningSandbox = request.getfixturevalue(f"{platform}_sandbox")
+        from tests.factories import ForumConnectionFactory
+
+        return ForumConnectionFactory(
+            name=f"Sandbox {sandbox.label}",
+            platform=platform,
+            base_url=running.url,
+            api_key=sandbox.test_key,
+            api_username=sandbox.test_acting_as,
+            requests_per_minute=6000,
+        )
+
+    return {f.__name__ + "_" + platform: f for f in (server, fresh, client, connection)}
+
+
+for _sandbox in SANDBOXES.values():
+    globals().update(_fixtures(_sandbox))
