@@ -17,7 +17,7 @@ EMAIL = "noor.haddad@quillmere.example"
 
 
 @pytest.fixture
-def noor(discourse_sandbox, nodebb_sandbox, userecho_sandbox, sandbox_connection,
+def noor(discourse_sandbox, nodebb_sandbox, userecho_sandbox, discourse_connection,
          nodebb_connection, userecho_connection):  # fmt: skip
     return {
         "discourse": discourse_sandbox.app.add_person(
@@ -37,20 +37,20 @@ def read_whole(connection):
 
 
 def test_read_a_forum_then_find_a_person_by_part_of_an_email_everywhere(
-    page, live_server, make_user, noor, sandbox_connection, nodebb_connection,
+    page, live_server, make_user, noor, discourse_connection, nodebb_connection,
     userecho_connection, discourse_sandbox, nodebb_sandbox, userecho_sandbox,
 ):  # fmt: skip
     make_user("ada", "Admin")
     sign_in(page, live_server, "ada", "pw-ada-123")
     page.goto(f"{live_server.url}/forums/")
-    row = page.locator(f"#connection-{sandbox_connection.pk}")
+    row = page.locator(f"#connection-{discourse_connection.pk}")
     row.get_by_role("link", name="not in the index yet").click()
     expect(page.locator("#index-progress")).to_contain_text("has not read this forum")
     page.get_by_role("button", name="Read this forum").click()
     expect(page.locator("#index-progress")).to_contain_text("Reading the forum")
 
     # The worker reads the forum; the page follows by itself and stops asking when done.
-    read_whole(sandbox_connection)
+    read_whole(discourse_connection)
     expect(page.locator("#index-progress")).to_contain_text("Complete", timeout=30_000)
     expect(page.locator("#index-counts")).to_contain_text("accounts in the index")
     expect(page.locator("#index-progress")).not_to_have_attribute("hx-trigger", "every 2s")

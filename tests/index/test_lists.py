@@ -23,8 +23,8 @@ def sync(connection):
 
 
 @pytest.fixture
-def indexed(discourse_sandbox, nodebb_sandbox, sandbox_connection, nodebb_connection):
-    for connection in (sandbox_connection, nodebb_connection):
+def indexed(discourse_sandbox, nodebb_sandbox, discourse_connection, nodebb_connection):
+    for connection in (discourse_connection, nodebb_connection):
         sync(connection)
     for sandbox in (discourse_sandbox, nodebb_sandbox):
         sandbox.app.calls.clear()
@@ -53,11 +53,11 @@ def test_groups_and_tags_answer_from_the_index_without_a_call(viewer_client, ind
 
 
 def test_a_change_made_here_sends_the_next_list_to_the_forum(
-    viewer_client, indexed, sandbox_connection
+    viewer_client, indexed, discourse_connection
 ):
     discourse, nodebb = indexed
-    forget_groups(sandbox_connection)  # what every group change made in Forumdeck calls
-    forget_tags(sandbox_connection)
+    forget_groups(discourse_connection)  # what every group change made in Forumdeck calls
+    forget_tags(discourse_connection)
     page(viewer_client, "forums:group-list")
     page(viewer_client, "forums:tag-list")
     assert discourse.app.calls.count(path="/groups.json") == 1
@@ -70,11 +70,11 @@ def test_a_change_made_here_sends_the_next_list_to_the_forum(
 
 
 def test_a_forum_that_does_not_answer_shows_its_last_known_rows_marked(
-    viewer_client, indexed, sandbox_connection
+    viewer_client, indexed, discourse_connection
 ):
     discourse, nodebb = indexed
-    forget_groups(sandbox_connection)
-    forget_tags(sandbox_connection)
+    forget_groups(discourse_connection)
+    forget_tags(discourse_connection)
     discourse.app.config.faults.outage_until = time.time() + 600
     group = next(g for g in discourse.app.groups.values() if not g["automatic"])
     groups = page(viewer_client, "forums:group-list")

@@ -35,8 +35,8 @@ def sync(connection):
 
 
 @pytest.fixture
-def forums(sandbox_connection, nodebb_connection, userecho_connection):
-    return [sandbox_connection, nodebb_connection, userecho_connection]
+def forums(discourse_connection, nodebb_connection, userecho_connection):
+    return [discourse_connection, nodebb_connection, userecho_connection]
 
 
 @pytest.fixture
@@ -99,12 +99,14 @@ def test_ask_the_forums_now_asks_every_forum(viewer_client, kim, forums, sandbox
 
 
 def test_a_suspension_made_here_shows_in_search_at_once(
-    moderator_client, kim, forums, sandboxes, sandbox_connection
+    moderator_client, kim, forums, sandboxes, discourse_connection
 ):
     for connection in forums:
         sync(connection)
     assert "Nobody matches" in search(moderator_client, q="kim", status="suspended")
-    url = reverse("forums:person-action", args=[sandbox_connection.pk, kim["discourse"], "suspend"])
+    url = reverse(
+        "forums:person-action", args=[discourse_connection.pk, kim["discourse"], "suspend"]
+    )
     moderator_client.post(url, {"username": "kim_lee", "reason": "Spam", "until": "7 days"})
     clear_calls(sandboxes)
     html = search(moderator_client, q="kim", status="suspended")
@@ -114,12 +116,12 @@ def test_a_suspension_made_here_shows_in_search_at_once(
 
 
 def test_a_person_page_corrects_what_the_index_holds(
-    viewer_client, kim, forums, discourse_sandbox, sandbox_connection
+    viewer_client, kim, forums, discourse_sandbox, discourse_connection
 ):
-    sync(sandbox_connection)
+    sync(discourse_connection)
     discourse_sandbox.app.users[kim["discourse"]]["name"] = "Kimberly Lee"
     assert "Kimberly" not in search(viewer_client, q="kimberly")
-    page = reverse("forums:person-detail", args=[sandbox_connection.pk, kim["discourse"]])
+    page = reverse("forums:person-detail", args=[discourse_connection.pk, kim["discourse"]])
     assert "Kimberly Lee" in viewer_client.get(page).content.decode()
     assert "kim_lee" in search(viewer_client, q="kimberly")
 

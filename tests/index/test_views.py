@@ -24,18 +24,18 @@ from forums.models import (
 pytestmark = pytest.mark.django_db
 
 
-def test_progress_is_counted_and_polls_until_the_read_ends(viewer_client, sandbox_connection):
+def test_progress_is_counted_and_polls_until_the_read_ends(viewer_client, discourse_connection):
     IndexSync.objects.create(
-        connection=sandbox_connection, state=IndexSync.State.RUNNING, accounts_seen=3400,
+        connection=discourse_connection, state=IndexSync.State.RUNNING, accounts_seen=3400,
         accounts_total=48000, started_at=timezone.now(),
     )  # fmt: skip
-    url = reverse("forums:index-detail", args=[sandbox_connection.pk])
+    url = reverse("forums:index-detail", args=[discourse_connection.pk])
     html = viewer_client.get(url).content.decode()
     assert "3,400 of 48,000 accounts" in html and 'hx-trigger="every 2s"' in html
     assert 'id="index-bar"' in html
     polled = viewer_client.get(url, headers={"HX-Request": "true", "HX-Target": "index-progress"})
     assert polled.status_code == 200 and "<html" not in polled.content.decode()
-    IndexSync.objects.filter(connection=sandbox_connection).update(
+    IndexSync.objects.filter(connection=discourse_connection).update(
         state=IndexSync.State.COMPLETE, accounts_complete_at=timezone.now(), accounts_seen=48000
     )
     done = viewer_client.get(url, headers={"HX-Request": "true", "HX-Target": "index-progress"})
@@ -44,38 +44,38 @@ def test_progress_is_counted_and_polls_until_the_read_ends(viewer_client, sandbo
     assert "48,000 accounts" in text and "every 2s" not in text
 
 
-def test_the_forum_list_links_each_forum_to_its_index(viewer_client, sandbox_connection):
+def test_the_forum_list_links_each_forum_to_its_index(viewer_client, discourse_connection):
     html = viewer_client.get(reverse("forums:connection-list")).content.decode()
     assert "not in the index yet" in html
-    assert reverse("forums:index-detail", args=[sandbox_connection.pk]) in html
+    assert reverse("forums:index-detail", args=[discourse_connection.pk]) in html
 
 
 def test_an_admin_starts_a_read_and_a_viewer_cannot(
-    admin_client, viewer_client, sandbox_connection, django_capture_on_commit_callbacks
+    admin_client, viewer_client, discourse_connection, django_capture_on_commit_callbacks
 ):
-    url = reverse("forums:index-sync", args=[sandbox_connection.pk])
+    url = reverse("forums:index-sync", args=[discourse_connection.pk])
     assert viewer_client.post(url).status_code == 403
     assert not IndexSync.objects.exists()
     with django_capture_on_commit_callbacks() as queued:
         response = admin_client.post(url, follow=True)
     assert len(queued) == 1  # the task, queued once the transaction is in
     assert "is reading Sandbox Discourse into its index" in response.content.decode()
-    assert IndexSync.objects.get(connection=sandbox_connection).state == "running"
+    assert IndexSync.objects.get(connection=discourse_connection).state == "running"
 
 
 def test_the_index_page_shows_each_forums_part_and_is_in_the_menu(
-    viewer_client, sandbox_connection
+    viewer_client, discourse_connection
 ):
     url = reverse("forums:index-list")
     html = viewer_client.get(url).content.decode()
     assert f'href="{url}"' in html  # the menu entry the index area registers
-    assert reverse("forums:index-detail", args=[sandbox_connection.pk]) in html
+    assert reverse("forums:index-detail", args=[discourse_connection.pk]) in html
     assert "not read yet" in html
-    index_sync_start(connection=sandbox_connection)
-    while index_sync_step(connection_id=sandbox_connection.pk).again_in is not None:
+    index_sync_start(connection=discourse_connection)
+    while index_sync_step(connection_id=discourse_connection.pk).again_in is not None:
         pass
     html = viewer_client.get(url).content.decode()
-    sync = IndexSync.objects.get(connection=sandbox_connection)
+    sync = IndexSync.objects.get(connection=discourse_connection)
     assert "Complete" in html and f"{sync.accounts_seen:,}" in html and "not read yet" not in html
 
 
@@ -85,32 +85,36 @@ def test_the_index_page_without_forums_says_what_to_do(admin_client):
     assert reverse("forums:connection-create") in html
 
 
-def test_reading_again_and_the_webhook_secret_are_the_admins(moderator_client, sandbox_connection):
+def test_reading_again_and_the_webhook_secret_are_the_admins(
+    moderator_client, discourse_connection
+):
     for name in ("forums:index-sync", "forums:index-webhook-secret"):
-        assert moderator_client.post(reverse(name, args=[sandbox_connection.pk])).status_code == 403
+        assert (
+            moderator_client.post(reverse(name, args=[discourse_connection.pk])).status_code == 403
+        )
     html = moderator_client.get(
-        reverse("forums:index-detail", args=[sandbox_connection.pk])
+        reverse("forums:index-detail", args=[discourse_connection.pk])
     ).content.decode()
     assert "Read this forum" not in html
     assert not IndexSync.objects.exists()
 
 
 @pytest.fixture
-def secret(admin_client, sandbox_connection) -> str:
+def secret(admin_client, discourse_connection) -> str:
     html = admin_client.post(
-        reverse("forums:index-webhook-secret", args=[sandbox_connection.pk])
+        reverse("forums:index-webhook-secret", args=[discourse_connection.pk])
     ).content.decode()
     start = html.index('<code id="webhook-secret">') + len('<code id="webhook-secret">')
     return html[start : html.index("</code>", start)]
 
 
-def test_the_secret_is_shown_once_and_kept_sealed(admin_client, sandbox_connection, secret):
+def test_the_secret_is_shown_once_and_kept_sealed(admin_client, discourse_connection, secret):
     assert len(secret) > 30
-    page = admin_client.get(reverse("forums:index-detail", args=[sandbox_connection.pk]))
+    page = admin_client.get(reverse("forums:index-detail", args=[discourse_connection.pk]))
     assert secret not in page.content.decode() and "not shown again" in page.content.decode()
     stored = IndexSync.objects.values_list("webhook_secret", flat=True).get()
     assert secret not in stored.stored  # sealed by the keyring
-    assert f"/forums/index/webhook/{sandbox_connection.pk}/" in page.content.decode()
+    assert f"/forums/index/webhook/{discourse_connection.pk}/" in page.content.decode()
 
 
 @pytest.fixture
@@ -153,9 +157,9 @@ def user_payload(sandbox, user_id: int) -> dict:
 
 
 @pytest.fixture
-def indexed(discourse_sandbox, sandbox_connection):
-    index_sync_start(connection=sandbox_connection)
-    while index_sync_step(connection_id=sandbox_connection.pk).again_in is not None:
+def indexed(discourse_sandbox, discourse_connection):
+    index_sync_start(connection=discourse_connection)
+    while index_sync_step(connection_id=discourse_connection.pk).again_in is not None:
         pass
     kim = discourse_sandbox.app.add_person(username="kim_lee", email="kim@example.org")
     return kim
@@ -168,17 +172,17 @@ def search(client, **params):
 
 
 def test_a_signed_user_event_updates_search_and_nothing_else(
-    forum, viewer_client, discourse_sandbox, sandbox_connection, secret, indexed
+    forum, viewer_client, discourse_sandbox, discourse_connection, secret, indexed
 ):
     assert "Nobody matches" in search(viewer_client, q="kim_lee")  # joined after the read
     discourse_sandbox.app.users[indexed]["suspended_till"] = timezone.now() + timedelta(days=3)
     before = (
         AuditEntry.objects.count(), BulkAction.objects.count(),
-        ForumConnection.objects.get(pk=sandbox_connection.pk).updated_at,
+        ForumConnection.objects.get(pk=discourse_connection.pk).updated_at,
     )  # fmt: skip
     discourse_sandbox.app.calls.clear()
     answer = deliver(
-        forum, sandbox_connection, user_payload(discourse_sandbox, indexed),
+        forum, discourse_connection, user_payload(discourse_sandbox, indexed),
         secret=secret, event="user_suspended", delivery="101",
     )  # fmt: skip
     assert answer.status_code == 200
@@ -188,30 +192,32 @@ def test_a_signed_user_event_updates_search_and_nothing_else(
     assert discourse_sandbox.app.calls.records() == []
     assert before == (
         AuditEntry.objects.count(), BulkAction.objects.count(),
-        ForumConnection.objects.get(pk=sandbox_connection.pk).updated_at,
+        ForumConnection.objects.get(pk=discourse_connection.pk).updated_at,
     )  # fmt: skip
 
 
-def test_a_destroyed_user_leaves_the_index(forum, discourse_sandbox, sandbox_connection, secret):
-    index_sync_start(connection=sandbox_connection)
-    while index_sync_step(connection_id=sandbox_connection.pk).again_in is not None:
+def test_a_destroyed_user_leaves_the_index(forum, discourse_sandbox, discourse_connection, secret):
+    index_sync_start(connection=discourse_connection)
+    while index_sync_step(connection_id=discourse_connection.pk).again_in is not None:
         pass
     uid = next(u for u in discourse_sandbox.app.users if u > 1)
     payload = user_payload(discourse_sandbox, uid)
     assert IndexedAccount.objects.filter(forum_id=uid).exists()
-    answer = deliver(forum, sandbox_connection, payload, secret=secret,
+    answer = deliver(forum, discourse_connection, payload, secret=secret,
                      event="user_destroyed", delivery="7")  # fmt: skip
     assert answer.status_code == 200
     assert not IndexedAccount.objects.filter(forum_id=uid).exists()
 
 
-def test_a_bad_signature_is_refused(forum, discourse_sandbox, sandbox_connection, secret, indexed):
+def test_a_bad_signature_is_refused(
+    forum, discourse_sandbox, discourse_connection, secret, indexed
+):
     payload = user_payload(discourse_sandbox, indexed)
-    answer = deliver(forum, sandbox_connection, payload, secret="not-the-secret",
+    answer = deliver(forum, discourse_connection, payload, secret="not-the-secret",
                      event="user_created", delivery="1")  # fmt: skip
     assert answer.status_code == 403
     unsigned = forum.post(
-        reverse("forums:index-webhook", args=[sandbox_connection.pk]),
+        reverse("forums:index-webhook", args=[discourse_connection.pk]),
         json.dumps(payload), content_type="application/json",
     )  # fmt: skip
     assert unsigned.status_code == 403
@@ -219,33 +225,33 @@ def test_a_bad_signature_is_refused(forum, discourse_sandbox, sandbox_connection
     assert not IndexWebhookDelivery.objects.exists()
 
 
-def test_no_secret_no_delivery(forum, discourse_sandbox, sandbox_connection):
-    answer = deliver(forum, sandbox_connection, {"ping": "OK"}, secret="",
+def test_no_secret_no_delivery(forum, discourse_sandbox, discourse_connection):
+    answer = deliver(forum, discourse_connection, {"ping": "OK"}, secret="",
                      event="ping", delivery="1")  # fmt: skip
     assert answer.status_code == 403
 
 
-def test_a_replay_is_refused(forum, discourse_sandbox, sandbox_connection, secret, indexed):
+def test_a_replay_is_refused(forum, discourse_sandbox, discourse_connection, secret, indexed):
     payload = user_payload(discourse_sandbox, indexed)
-    first = deliver(forum, sandbox_connection, payload, secret=secret,
+    first = deliver(forum, discourse_connection, payload, secret=secret,
                     event="user_created", delivery="55")  # fmt: skip
     assert first.status_code == 200
     IndexedAccount.objects.filter(forum_id=indexed).update(username="renamed_since")
-    again = deliver(forum, sandbox_connection, payload, secret=secret,
+    again = deliver(forum, discourse_connection, payload, secret=secret,
                     event="user_created", delivery="55")  # fmt: skip
     # The same body under a new delivery id is the same capture replayed.
-    relabelled = deliver(forum, sandbox_connection, payload, secret=secret,
+    relabelled = deliver(forum, discourse_connection, payload, secret=secret,
                          event="user_created", delivery="56")  # fmt: skip
     assert again.status_code == 409 and relabelled.status_code == 409
     assert IndexedAccount.objects.get(forum_id=indexed).username == "renamed_since"
 
 
 def test_a_flood_is_turned_away(
-    forum, settings, discourse_sandbox, sandbox_connection, secret, indexed
+    forum, settings, discourse_sandbox, discourse_connection, secret, indexed
 ):
     settings.FORUMDECK_INDEX_WEBHOOK_PER_MINUTE = 3
     statuses = [
-        deliver(forum, sandbox_connection, {"ping": f"OK {n}"}, secret=secret, event="ping",
+        deliver(forum, discourse_connection, {"ping": f"OK {n}"}, secret=secret, event="ping",
                 delivery=str(n)).status_code
         for n in range(6)
     ]  # fmt: skip
