@@ -402,6 +402,20 @@ FORUMDECK_WORKER_STALE_SECONDS = env.float(
     "FORUMDECK_WORKER_STALE_SECONDS",
     default=max(4 * FORUMDECK_HEARTBEAT_SECONDS, FORUMDECK_BULK_RUN_BUDGET_SECONDS + 60),
 )
+# --- The fleet index (forums/index/) -----------------------------------------------------------
+# The share of each forum's request budget the index may take (first sync, re-syncs, polling).
+FORUMDECK_INDEX_BUDGET_SHARE = env.float("FORUMDECK_INDEX_BUDGET_SHARE", default=0.2)
+# How often beat looks at every forum's part of the index: starts a first sync where there is
+# none (FORUMDECK_INDEX_AUTO_START), resumes one whose worker died, re-reads a stale one.
+FORUMDECK_INDEX_POLL_SECONDS = env.float("FORUMDECK_INDEX_POLL_SECONDS", default=60.0)
+FORUMDECK_INDEX_AUTO_START = env.bool("FORUMDECK_INDEX_AUTO_START", default=True)
+# A complete index is read whole again after this long (what webhooks and writes missed).
+FORUMDECK_INDEX_RESYNC_HOURS = env.float("FORUMDECK_INDEX_RESYNC_HOURS", default=24.0)
+# Webhook deliveries one forum may send a minute before Forumdeck answers 429.
+FORUMDECK_INDEX_WEBHOOK_PER_MINUTE = env.int("FORUMDECK_INDEX_WEBHOOK_PER_MINUTE", default=600)
+# Deliveries (their ids and bodies) are remembered this long: the same one again is refused.
+FORUMDECK_INDEX_WEBHOOK_REMEMBER_DAYS = env.int("FORUMDECK_INDEX_WEBHOOK_REMEMBER_DAYS", default=30)
+
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {
         "task": "dashboard.tasks.worker_heartbeat",
@@ -410,6 +424,10 @@ CELERY_BEAT_SCHEDULE = {
     "resume-stalled-bulk-actions": {
         "task": "forums.tasks.resume_stalled_bulk_actions",
         "schedule": env.float("FORUMDECK_RESUME_SECONDS", default=30.0),
+    },
+    "poll-fleet-index": {
+        "task": "forums.tasks.poll_fleet_index",
+        "schedule": FORUMDECK_INDEX_POLL_SECONDS,
     },
 }
 

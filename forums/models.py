@@ -636,3 +636,171 @@ class CalendarFeed(models.Model):
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+
+# --- the fleet index (forums/index/) ----------------------------------------------------------
+class IndexedAccount(models.Model):
+    """One account on one forum as Forumdeck last saw it (a sync page, a webhook, a person page
+    or an action's re-read). ``haystack`` is username, name and e-mail lower-cased, what a
+    substring search reads (a trigram index on PostgreSQL, LIKE on SQLite)."""
+
+    connection = models.ForeignKey(
+        ForumConnection, on_delete=models.CASCADE, related_name="indexed_accounts"
+    )
+    forum_id = models.BigIntegerField()
+    username = models.CharField(max_length=200)
+    name = models.CharField(max_length=300, blank=True)
+    email = models.CharField(max_length=320, blank=True)  # "" when the key may not read it
+    active = models.BooleanField(default=True)
+    suspended = models.BooleanField(default=False)
+    suspended_until = models.DateTimeField(null=True, blank=True)
+    silenced = models.BooleanField(default=False)
+    silenced_until = models.DateTimeField(null=True, blank=True)
+    # Discourse's trust level, NodeBB's reputation: the forum's own measure of standing.
+    standing = models.IntegerField(null=True, blank=True)
+    admin = models.BooleanField(default=False)
+    moderator = models.BooleanField(default=False)
+    staff = models.BooleanField(default=False)
+    joined_at = models.DateTimeField(null=True, blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    post_count = models.IntegerField(null=True, blank=True)
+    registration_ip = models.GenericIPAddressField(null=True, blank=True)
+    profile_url = models.CharField(max_length=500, blank=True)
+    haystack = models.TextField(blank=True)
+    # The first sync that saw it (``IndexSync.generation``): a whole read of the list removes
+    # the rows an earlier one saw that this one did not (accounts deleted meanwhile).
+    generation = models.PositiveIntegerField(default=0)
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "forum_id"], name="indexed_account_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["connection", "generation"], name="indexed_account_gen"),
+            models.Index(fields=["email"], name="indexed_account_email"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} on connection #{self.connection_id}"
+
+
+class IndexedGroup(models.Model):
+    connection = models.ForeignKey(
+        ForumConnection, on_delete=models.CASCADE, related_name="indexed_groups"
+    )
+    forum_id = models.CharField(max_length=200)
+    name = models.CharField(max_length=300)
+    full_name = models.CharField(max_length=300, blank=True)
+    key = models.CharField(max_length=300, blank=True)  # what get_group(key=) takes
+    description = models.TextField(blank=True)
+    user_count = models.IntegerField(null=True, blank=True)
+    automatic = models.BooleanField(default=False)
+    visible = models.BooleanField(default=True)
+    generation = models.PositiveIntegerField(default=0)
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "forum_id"], name="indexed_group_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IndexedTag(models.Model):
+    connection = models.ForeignKey(
+        ForumConnection, on_delete=models.CASCADE, related_name="indexed_tags"
+    )
+    # A tag is known by its name within its scope (a UserEcho project's forum; "" elsewhere).
+    forum_id = models.CharField(max_length=400)
+    name = models.CharField(max_length=300)
+    scope = models.CharField(max_length=200, blank=True)
+    topic_count = models.IntegerField(default=0)
+    generation = models.PositiveIntegerField(default=0)
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "forum_id"], name="indexed_tag_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IndexSync(models.Model):
+    """A forum's part of the index: how far its first sync got, when each kind was last read
+    whole, and its webhook secret (sealed; shown once)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting to start"
+        RUNNING = "running", "Reading the forum"
+        COMPLETE = "complete", "Complete"
+        FAILED = "failed", "Stopped"
+
+    connection = models.OneToOneField(
+        ForumConnection, on_delete=models.CASCADE, related_name="index_sync"
+    )
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
+    generation = models.PositiveIntegerField(default=0)
+    accounts_cursor = models.CharField(max_length=200, blank=True)
+    # The cursor of the list's last page read: the cheap poll reads from there for accounts
+    # created since.
+    accounts_tail_cursor = models.CharField(max_length=200, blank=True)
+    accounts_seen = models.PositiveIntegerField(default=0)
+    accounts_total = models.PositiveIntegerField(null=True, blank=True)
+    accounts_complete_at = models.DateTimeField(null=True, blank=True)
+    groups_complete_at = models.DateTimeField(null=True, blank=True)
+    tags_complete_at = models.DateTimeField(null=True, blank=True)
+    # Calls the sync made, for the share of the forum's budget it took.
+    calls = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    next_step_at = models.DateTimeField(null=True, blank=True)
+    polled_at = models.DateTimeField(null=True, blank=True)  # the last cheap poll
+    # One worker at a time: a step holds the lease until it ends (or the lease runs out).
+    lease_until = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    webhook_secret = EncryptedTextField(blank=True)
+    webhook_secret_set_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        permissions = [
+            (
+                "sync_forum_index",
+                "Can read a forum into the fleet index again and set its webhook secret",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"index of connection #{self.connection_id}"
+
+    def __repr__(self) -> str:
+        return f"<IndexSync {self.pk}: connection {self.connection_id} {self.state}>"
+
+    @property
+    def accounts_complete(self) -> bool:
+        return self.accounts_complete_at is not None
+
+
+class IndexWebhookDelivery(models.Model):
+    """A webhook delivery already taken (its id): the same delivery again is a replay."""
+
+    connection = models.ForeignKey(ForumConnection, on_delete=models.CASCADE, related_name="+")
+    delivery_id = models.CharField(max_length=200)
+    event = models.CharField(max_length=100, blank=True)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "delivery_id"], name="index_webhook_delivery_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"delivery {self.delivery_id} of connection #{self.connection_id}"

@@ -18,6 +18,7 @@ from .backups.services import (
 from .bulk import engine
 from .bulk.selectors import stalled_actions
 from .clients.errors import ForumRateLimited
+from .index import sync as index_sync
 from .models import BackupRun, BulkAction, ForumConnection
 
 logger = logging.getLogger("forums.tasks")
@@ -90,3 +91,33 @@ def follow_backup_run(self, run_id: int) -> None:
     run = backup_run_refresh(run=run)
     if not run.finished:
         raise self.retry(countdown=FOLLOW_SECONDS)
+
+
+# --- the fleet index -------------------------------------------------------------------------
+@shared_task(bind=True, base=DjangoTask, ignore_result=True, max_retries=None)
+def sync_index(self, connection_id: int) -> None:
+    """One burst of a forum's first sync; the next comes when the forum's budget share allows
+    (a retry with a countdown: never a sleep in the worker)."""
+    step = index_sync.index_sync_step(connection_id=connection_id)
+    if step.again_in is not None:
+        raise self.retry(countdown=step.again_in)
+
+
+@shared_task(ignore_result=True)
+def poll_fleet_index() -> int:
+    """Beat: start, resume or renew each forum's part of the index (``index_syncs_due``), and
+    poll the complete ones cheaply (``index_polls_due``)."""
+    due = index_sync.index_syncs_due()
+    for connection_id in due:
+        sync_index.delay(connection_id)
+    polls = index_sync.index_polls_due()
+    for connection_id in polls:
+        poll_index.delay(connection_id)
+    index_sync.index_deliveries_forget()
+    return len(due) + len(polls)
+
+
+@shared_task(ignore_result=True)
+def poll_index(connection_id: int) -> None:
+    """Beat's cheap poll of one complete index (``index_poll``): new accounts, penalties."""
+    index_sync.index_poll(connection_id=connection_id)

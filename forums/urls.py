@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("forums.calendar.urls")),
     path("", include("forums.groups.urls")),
     path("", include("forums.tags.urls")),
+    path("", include("forums.index.urls")),
 ]

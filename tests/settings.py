@@ -16,6 +16,8 @@ os.environ.setdefault("FORUMDECK_ENCRYPTION_KEYS", Fernet.generate_key().decode(
 os.environ.setdefault("FORUMDECK_ALLOW_HTTP_HOSTS", "127.0.0.1,localhost")
 os.environ.setdefault("FORUMDECK_TEST_DB", os.path.join(_var, "test.sqlite3"))
 os.environ.setdefault("DJANGO_SECURE_COOKIES", "false")
+# No forum is read behind a test's back: tests start the index's syncs themselves.
+os.environ.setdefault("FORUMDECK_INDEX_AUTO_START", "false")
 # Second factors are required only by the tests about them (they override this).
 os.environ.setdefault("FORUMDECK_REQUIRE_2FA_ROLES", "")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")

@@ -34,6 +34,8 @@ from .records import (
     GroupMembersPage,
     HealthReport,
     Penalty,
+    PushedEvent,
+    UserListPage,
 )
 
 
@@ -120,6 +122,13 @@ class UserModeration(Area):
         for, so a client may pick the cheaper way for the forum's size (e.g. read the whole
         user list once). Without ``details`` the caller uses only the users' ids and names,
         not their flags or e-mails. Nothing is called here; the default ignores it."""
+
+    def user_list_page(self, *, cursor: str = "") -> UserListPage:
+        """One page of every account on the forum, oldest first, with e-mails where the key
+        may read them: what the fleet index reads to learn a forum. ``cursor`` "" is the
+        first page; the page's own ``cursor`` asks for the next ("" at the end), so a reader
+        stopped between pages resumes where it was."""
+        self._missing(Capability.USER_SEARCH, "listing users")
 
     def get_user(self, *, user_id: int) -> ForumUser:
         self._missing(Capability.USER_SEARCH, "finding users")
@@ -362,3 +371,21 @@ class Calendar(Area):
     ) -> list[CalendarEvent]:
         """Events starting in [start, end), oldest first, recurring ones once per occurrence."""
         self._missing(Capability.CALENDAR, "calendar events")
+
+
+class Pushes(Area):
+    """Changes the forum sends by itself (webhooks), read by the fleet index's receiver. The
+    receiver asks ``webhook_verify`` first and reads nothing from a delivery that fails it."""
+
+    # The forum can push signed changes to Forumdeck (a webhook with a shared secret).
+    pushes_webhooks: ClassVar[bool] = False
+    webhook_setup_help: ClassVar[str] = ""  # where on the forum a webhook is set up
+
+    @classmethod
+    def webhook_verify(cls, *, headers: Mapping[str, str], body: bytes, secret: str) -> bool:
+        """Is this delivery signed with ``secret``? (False on a forum without webhooks.)"""
+        return False
+
+    def webhook_event(self, *, headers: Mapping[str, str], body: bytes) -> PushedEvent:
+        """What a verified delivery says; ValueError for a body that cannot be read."""
+        raise self.not_offered(Capability.USER_SEARCH, "webhooks")

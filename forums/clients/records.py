@@ -88,6 +88,9 @@ class ForumUser:
     last_seen_at: datetime | None = None
     post_count: int | None = None
     profile_url: str = ""
+    # Where the forum offers it (Discourse's admin user view): the address the account
+    # registered from, for spotting one sender's accounts across forums.
+    registration_ip: str = ""
 
     @property
     def staff(self) -> bool:
@@ -100,6 +103,30 @@ class ForumUser:
         """Is this the user a target (username, e-mail or id, as parsed) names?"""
         t = target.strip().lower()
         return t in {self.username.lower(), (self.email or "").lower(), str(self.id)}
+
+
+@dataclass(frozen=True, slots=True)
+class UserListPage:
+    """One page of a forum's whole user list, oldest account first (``user_list_page``).
+
+    ``cursor`` asks for the next page ("" when this was the last); ``total`` is how many
+    accounts the forum says it has, where it says (None: not said)."""
+
+    users: tuple[ForumUser, ...] = ()
+    cursor: str = ""
+    total: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PushedEvent:
+    """A change the forum pushed (a webhook delivery), in neutral words. ``user``: the account
+    as the forum now has it; ``gone_user_id``: an account the forum deleted. Neither: an event
+    the index has no use for (a ping, a topic)."""
+
+    delivery_id: str
+    name: str
+    user: ForumUser | None = None
+    gone_user_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

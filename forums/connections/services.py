@@ -16,6 +16,7 @@ from forums.clients.errors import CapabilityNotOffered, ForumError
 from forums.clients.records import HealthReport
 from forums.clients.settings_schema import changed_settings
 from forums.core.audit import audit_record
+from forums.core.fleet_index.rows import index_forget_forum
 from forums.models import AuditEntry, BulkAction, BulkActionItem, ForumConnection
 
 Outcome = AuditEntry.Outcome
@@ -212,6 +213,9 @@ def connection_update(
         return connection
     connection.full_clean()
     connection.save()
+    if {"platform", "base_url"} & set(changed):
+        # Another forum now: what the index held of the old one is not this one's.
+        index_forget_forum(connection=connection)
     details: dict[str, Any] = {"changed": changed}
     said = {"api_key": "API key"}
     if "settings" in changed:

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from forums.accounts.second_factor import second_factor_required
+from forums.core.fleet_index.reads import index_progress_many
 from forums.models import ForumConnection
 from forums.web import HtmxHttpRequest, render_page, requires
 
@@ -24,8 +25,10 @@ def connection_list(request: HtmxHttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()
     connections = list(selectors.connection_list(search=search))
     healths = selectors.connection_last_healths(connections=connections)
+    indexes = index_progress_many(connection_ids=[c.pk for c in connections])
     for connection in connections:
         connection.last_health = healths.get(connection.pk)  # type: ignore[attr-defined]  # for the list
+        connection.index_progress = indexes.get(connection.pk)  # type: ignore[attr-defined]
     return render_page(
         request,
         "connections/connection_list.html",

@@ -4,6 +4,7 @@ change a person asked for came to (done, refused, or proposed as a bulk action i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -21,6 +22,10 @@ class ForumOutcome:
     capped: bool = False
     note: str = ""  # what this forum's search cannot do, in its client's words
     waiting: bool = False  # asked, not answered yet (a search under way)
+    # Answered from the fleet index, as the forum was when last read (None: asked live).
+    as_of: datetime | None = None
+    # Failed now: its rows are the index's last known ones, as of then.
+    last_known_as_of: datetime | None = None
 
 
 @dataclass(frozen=True)

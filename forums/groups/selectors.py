@@ -17,7 +17,10 @@ from django.core.cache import cache
 from forums.clients import ForumClient, client_class, get_client
 from forums.clients.errors import CapabilityNotOffered, ForumError, ForumNotFound
 from forums.clients.records import Capability, ForumGroup, ForumUser, GroupMembersPage
-from forums.core.fleet import cached_lists, enabled_connections, fan_out
+from forums.core.areas import kinds_changing
+from forums.core.fleet import cached_lists, changed_since, enabled_connections, fan_out
+from forums.core.fleet_index.lists import fleet_lists
+from forums.core.fleet_index.rows import index_lists_forget
 from forums.core.outcomes import ForumOutcome
 from forums.models import ForumConnection
 
@@ -30,6 +33,7 @@ class GroupRow:
     connection_name: str
     group: ForumGroup
     locked_reason: str = ""  # why Forumdeck does not change it (automatic / system group)
+    last_known: bool = False  # the forum did not answer: as the index last saw it
 
 
 @dataclass
@@ -45,6 +49,7 @@ def _cache_key(connection_id: int) -> str:
 def forget_groups(*connections: ForumConnection) -> None:
     """After a change: the next list asks the forum again."""
     cache.delete_many([_cache_key(c.pk) for c in connections])
+    index_lists_forget(connection_ids=[c.pk for c in connections], kind="groups")
 
 
 def _fetch_groups(connection: ForumConnection) -> list[ForumGroup]:
@@ -80,12 +85,22 @@ def group_list(
     wanted = query.strip().lower()
     rows: list[GroupRow] = []
     outcomes: list[ForumOutcome] = []
-    for connection, result in groups_of(connections, refresh=refresh):
-        outcome = ForumOutcome(connection.pk, connection.name)
+    answers = fleet_lists(
+        connections, kind="groups", live=groups_of, refresh=refresh,
+        changed=lambda connection, at: changed_since(connection, at, kinds_changing("groups")),
+    )  # fmt: skip
+    for answer in answers:
+        connection, result = answer.connection, answer.result
+        outcome = ForumOutcome(connection.pk, connection.name, as_of=answer.as_of)
         outcomes.append(outcome)
+        stale = False
         if isinstance(result, BaseException):
             outcome.error = _problem(connection, result)
-            continue
+            if answer.last_known is None:
+                continue
+            # A dead or hanging forum: what the index last saw, marked as such.
+            result, stale = answer.last_known.items, True
+            outcome.last_known_as_of = answer.last_known.as_of
         for group in result:
             if (
                 wanted
@@ -94,7 +109,13 @@ def group_list(
             ):
                 continue
             rows.append(
-                GroupRow(connection.pk, connection.name, group, locked_reason(connection, group))
+                GroupRow(
+                    connection.pk,
+                    connection.name,
+                    group,
+                    locked_reason(connection, group),
+                    last_known=stale,
+                )  # fmt: skip
             )
             outcome.count += 1
     rows.sort(key=lambda r: (r.group.name.lower(), r.connection_name.lower()))

@@ -24,6 +24,8 @@ from forums.clients import client_class, get_client
 from forums.clients.errors import ForumAnswerTooSlow, ForumError, ForumNotFound, ForumTimeout
 from forums.clients.records import Capability, ForumUser, ForumUserDetails
 from forums.core.fleet import ForumDidNotAnswer, enabled_connections, fan_out_batches
+from forums.core.fleet_index.reads import index_search, indexed_as_of
+from forums.core.fleet_index.rows import index_account_gone, index_account_seen
 from forums.core.outcomes import ForumOutcome
 from forums.models import AuditEntry, ForumConnection
 
@@ -73,6 +75,12 @@ class SearchResult:
     status: str
     people: list[Person]
     forums: list[ForumOutcome]
+    live: bool = False  # every forum asked now, the index left aside
+
+    @property
+    def from_index(self) -> bool:
+        """Some forum's line was answered from the index ("Ask the forums now" is offered)."""
+        return any(f.as_of is not None for f in self.forums)
 
     @property
     def account_count(self) -> int:
@@ -121,24 +129,31 @@ def _search_one(connection: ForumConnection, query: str, status: str) -> list[Fo
         return client.find_users(query=query, status=status, limit=PER_FORUM_LIMIT)
 
 
-def _cache_key(query: str, status: str, ids: list[int]) -> str:
-    raw = f"{query.lower()}|{status}|{','.join(map(str, sorted(ids)))}"
+def _cache_key(query: str, status: str, ids: list[int], live: bool = False) -> str:
+    raw = f"{query.lower()}|{status}|{','.join(map(str, sorted(ids)))}|{int(live)}"
     return "forumdeck:people:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
 def people_search(
-    *, query: str, status: str = "", connection_ids: list[int] | None = None, refresh: bool = False
+    *,
+    query: str,
+    status: str = "",
+    connection_ids: list[int] | None = None,
+    refresh: bool = False,
+    live: bool = False,
 ) -> SearchResult:
-    """Search every chosen (enabled) forum in parallel and group the accounts by person."""
+    """Search every chosen (enabled) forum and group the accounts by person: from the fleet
+    index for each forum read whole into it, asking the others in parallel (``live``: ask
+    every forum now)."""
     if not refresh:
         query, status = _clean(query, status)
         cached = cache.get(
-            _cache_key(query, status, [c.pk for c in enabled_connections(connection_ids)])
+            _cache_key(query, status, [c.pk for c in enabled_connections(connection_ids)], live)
         )
         if cached is not None:
             return cached
     result, answers = people_search_stream(
-        query=query, status=status, connection_ids=connection_ids
+        query=query, status=status, connection_ids=connection_ids, live=live
     )
     for progress in answers:
         result = progress.result
@@ -146,20 +161,32 @@ def people_search(
 
 
 def people_search_stream(
-    *, query: str, status: str = "", connection_ids: list[int] | None = None
+    *,
+    query: str,
+    status: str = "",
+    connection_ids: list[int] | None = None,
+    live: bool = False,
 ) -> tuple[SearchResult, Iterator[SearchProgress]]:
     """A new search: every chosen forum as still waiting, and then the answers as they arrive
     (``SearchProgress``: the lines of the forums that answered, one or several that answered
     together, and everyone found so far grouped by person). The query is checked at once
     (``ValidationError``); the forums are asked when the answers are first read. Once every
     forum has answered (or timed out), the whole result is cached for paging, as
-    ``people_search`` leaves it."""
+    ``people_search`` leaves it.
+
+    A forum whose accounts the fleet index has read whole answers from the index (no call:
+    any part of a username, name or e-mail, on every platform), its line saying as of when;
+    the others are asked live. ``live``: every forum is asked now."""
     query, status = _clean(query, status)
     connections = enabled_connections(connection_ids)
+    as_of = {} if live else indexed_as_of([c.pk for c in connections])
     outcomes = [
-        ForumOutcome(c.pk, c.name, note=_search_note(c, query), waiting=True) for c in connections
+        ForumOutcome(c.pk, c.name, as_of=as_of[c.pk], waiting=True)
+        if c.pk in as_of
+        else ForumOutcome(c.pk, c.name, note=_search_note(c, query), waiting=True)
+        for c in connections
     ]
-    start = SearchResult(query, status, [], [replace(o) for o in outcomes])
+    start = SearchResult(query, status, [], [replace(o) for o in outcomes], live=live)
     return start, _answers(start, connections, outcomes)
 
 
@@ -178,18 +205,36 @@ def _answers(
     found: list[ForumAccount] = []
     result = start
     started = time.monotonic()
+    indexed = [c for c in connections if by_id[c.pk].as_of is not None]
+    if indexed:
+        # The index answers for these forums at once, in one batch, before any forum is asked.
+        matches = index_search(
+            query=query, status=status, connection_ids=[c.pk for c in indexed],
+            limit=PER_FORUM_LIMIT,
+        )  # fmt: skip
+        for connection in indexed:
+            found.extend(_take(by_id[connection.pk], connection, matches[connection.pk], 0.0))
+        result = SearchResult(
+            query, status, _group(found, query), [replace(o) for o in outcomes], live=start.live
+        )
+        yield SearchProgress([replace(by_id[c.pk]) for c in indexed], result)
+    asked = [c for c in connections if by_id[c.pk].as_of is None]
     job = partial(_search_one, query=query, status=status)
     # A batch: the forums that answered while the page showed the last ones, grouped once.
-    for batch in fan_out_batches(connections, job, "people-search"):
+    for batch in fan_out_batches(asked, job, "people-search"):
         answered = []
         for connection, answer in batch:
             outcome = by_id[connection.pk]
             found.extend(_take(outcome, connection, answer, time.monotonic() - started))
             answered.append(replace(outcome))
         # Copies: what was yielded before stays as it was shown.
-        result = SearchResult(query, status, _group(found, query), [replace(o) for o in outcomes])
+        result = SearchResult(
+            query, status, _group(found, query), [replace(o) for o in outcomes], live=start.live
+        )
         yield SearchProgress(answered, result)
-    cache.set(_cache_key(query, status, [c.pk for c in connections]), result, CACHE_SECONDS)
+    cache.set(
+        _cache_key(query, status, [c.pk for c in connections], start.live), result, CACHE_SECONDS
+    )
 
 
 def _take(
@@ -274,11 +319,14 @@ def person_lookup(*, connection: ForumConnection, user_id: int) -> PersonLookup:
                 found = client.discovered_capabilities()
             except ForumError:
                 found = frozenset()  # not known now: only the platform's fixed ones show
-            return PersonLookup(details, capabilities=found)
     except ForumNotFound:
+        index_account_gone(connection=connection, user_id=user_id)
         return PersonLookup(None, f"This person no longer exists on {connection.name}.", gone=True)
     except ForumError as exc:
         return PersonLookup(None, f"{connection.name} could not be asked: {exc}")
+    # A person page read the forum live: the index shows what it saw.
+    index_account_seen(connection=connection, user=details.user)
+    return PersonLookup(details, capabilities=found)
 
 
 def person_audit(*, connection: ForumConnection, user: ForumUser, limit: int = 50):

@@ -16,6 +16,7 @@ from forums.clients import ForumClient, get_client
 from forums.clients.errors import ForumError, ForumNotFound
 from forums.clients.records import ForumUser, ForumUserDetails
 from forums.core.audit import audit_record
+from forums.core.fleet_index.rows import index_account_gone, index_account_seen
 from forums.models import AuditEntry, ForumConnection
 
 from .actions import find_action
@@ -109,6 +110,7 @@ def _moderate(
     try:
         user = client.user_details(user_id=user_id).user
     except ForumNotFound:
+        index_account_gone(connection=connection, user_id=user_id)
         return ModerationOutcome(False, f"{shown} no longer exists on {connection.name}.")
     except ForumError as exc:
         return ModerationOutcome(False, str(exc))
@@ -136,10 +138,14 @@ def _moderate(
         return ModerationOutcome(False, str(exc), user, before=user)
     audit_record(**audit, outcome=AuditEntry.Outcome.SUCCESS, message=message)
     if not chosen.reread:
+        # Only deletions are not read again: the account is gone from the index too.
+        index_account_gone(connection=connection, user_id=user_id)
         return ModerationOutcome(True, message, None, before=user)
     try:
         fresh = client.user_details(user_id=user_id)
     except ForumError:
         # Done; the new state shows on the next read. The account as it was still names it.
         return ModerationOutcome(True, message, user, before=user)
+    # What the forum says now is what People search shows from the index.
+    index_account_seen(connection=connection, user=fresh.user)
     return ModerationOutcome(True, message, fresh.user, details=fresh, before=user)

@@ -50,10 +50,15 @@ def people_search(request: HtmxHttpRequest) -> HttpResponseBase:
         query.pop("page", None)
         query.pop("stream", None)
         context["query"] = query.urlencode()
+        query.pop("live", None)
+        query["live"] = "1"
+        context["live_query"] = query.urlencode()
         search = {
             "query": form.cleaned_data["q"],
             "status": form.cleaned_data["status"] or "",
             "connection_ids": [c.pk for c in form.cleaned_data["forum"]],
+            # "Ask the forums now": every forum live, the index left aside.
+            "live": request.GET.get("live") == "1",
         }
         streamed = (
             not request.htmx and not request.GET.get("page") and request.GET.get("stream") != "0"

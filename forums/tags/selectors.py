@@ -16,7 +16,10 @@ from django.core.cache import cache
 from forums.clients import client_class, get_client
 from forums.clients.errors import CapabilityNotOffered, ForumError, ForumNotFound
 from forums.clients.records import Capability, ForumTag, ForumTagGroup, ForumTopic
-from forums.core.fleet import cached_lists, enabled_connections, fan_out
+from forums.core.areas import kinds_changing
+from forums.core.fleet import cached_lists, changed_since, enabled_connections, fan_out
+from forums.core.fleet_index.lists import fleet_lists
+from forums.core.fleet_index.rows import index_lists_forget
 from forums.core.outcomes import ForumOutcome
 from forums.models import ForumConnection
 
@@ -29,6 +32,7 @@ def _cache_key(connection_id: int) -> str:
 
 def forget_tags(*connections: ForumConnection) -> None:
     cache.delete_many([_cache_key(c.pk) for c in connections])
+    index_lists_forget(connection_ids=[c.pk for c in connections], kind="tags")
 
 
 def _fetch_tags(connection: ForumConnection) -> list[ForumTag]:
@@ -50,6 +54,7 @@ class TagCount:
     connection_name: str
     count: int
     scope: str = ""  # where the tag lives on a forum with several tag spaces
+    last_known: bool = False  # the forum did not answer: as the index last saw it
 
 
 @dataclass
@@ -94,18 +99,30 @@ def tag_list(
     wanted = query.strip().lower()
     rows: dict[str, TagRow] = {}
     outcomes = []
-    for connection, result in tags_of(connections, refresh=refresh):
-        outcome = ForumOutcome(connection.pk, connection.name)
+    answers = fleet_lists(
+        connections, kind="tags", live=tags_of, refresh=refresh,
+        changed=lambda connection, at: changed_since(connection, at, kinds_changing("tags")),
+    )  # fmt: skip
+    for answer in answers:
+        connection, result = answer.connection, answer.result
+        outcome = ForumOutcome(connection.pk, connection.name, as_of=answer.as_of)
         outcomes.append(outcome)
+        stale = False
         if isinstance(result, BaseException):
             outcome.error = _problem(connection, result)
-            continue
+            if answer.last_known is None:
+                continue
+            # A dead or hanging forum: what the index last saw, marked as such.
+            result, stale = answer.last_known.items, True
+            outcome.last_known_as_of = answer.last_known.as_of
         outcome.count = len(result)
         for tag in result:
             if wanted and wanted not in tag.name.lower():
                 continue
             row = rows.setdefault(tag.name.lower(), TagRow(tag.name))
-            row.counts.append(TagCount(connection.pk, connection.name, tag.topic_count, tag.scope))
+            row.counts.append(
+                TagCount(connection.pk, connection.name, tag.topic_count, tag.scope, stale)
+            )
     chosen = list(rows.values())
     if unused:
         chosen = [r for r in chosen if r.total == 0]

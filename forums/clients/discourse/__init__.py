@@ -14,6 +14,7 @@ from .groups import GROUP_MEMBERS_BATCH, GROUP_MEMBERS_MAX_LIMIT, GROUPS_PER_PAG
 from .health import DiscourseHealth
 from .tags import DiscourseTags
 from .users import BULK_DELETE_BATCH, FOREVER, USERS_PER_PAGE, DiscourseUsers
+from .webhooks import DiscourseWebhooks
 
 
 class DiscourseClient(
@@ -23,6 +24,7 @@ class DiscourseClient(
     DiscourseBackups,
     DiscourseCalendar,
     DiscourseHealth,
+    DiscourseWebhooks,
 ):
     """Discourse: every area its API offers (see ``DiscourseBase.capabilities``)."""
 

@@ -319,4 +319,5 @@ class DiscourseBase(ForumClient):
             last_seen_at=dt(data.get("last_seen_at")),
             post_count=to_int(data.get("post_count")),
             profile_url=f"{self.base_url}/u/{quote(username)}" if username else "",
+            registration_ip=str(data.get("registration_ip_address") or ""),
         )

@@ -17,6 +17,7 @@ from ..records import (
     ForumUserDetails,
     ModerationEvent,
     Penalty,
+    UserListPage,
 )
 from .base import KEY_HINT, DiscourseBase, chunks, dt, iso
 
@@ -142,6 +143,23 @@ class DiscourseUsers(DiscourseBase):
                 show_emails=show_emails, max_users=limit,
             )
         )  # fmt: skip
+
+    def user_list_page(self, *, cursor: str = "") -> UserListPage:
+        """The admin list of every account (``active`` lists them all), oldest first, 100 a
+        page, e-mails shown (Discourse writes each such page to its staff action log). The
+        first page also asks /about.json how many accounts there are."""
+        number = int(cursor) if cursor.isdigit() and int(cursor) > 0 else 1
+        rows = self._json(
+            "GET",
+            "/admin/users/list/active.json",
+            params={"page": number, "order": "created", "asc": "true", "show_emails": "true"},
+        )
+        if not isinstance(rows, list):
+            raise ForumBadResponse("Discourse's user list was not a list.")
+        users = tuple(self._user(row) for row in rows if isinstance(row, dict))
+        more = len(rows) >= USERS_PER_PAGE
+        total = self.user_count() if number == 1 else None  # type: ignore[attr-defined]
+        return UserListPage(users, str(number + 1) if more else "", total)
 
     def get_user(self, *, user_id: int) -> ForumUser:
         """The admin view: suspension and silence details included."""

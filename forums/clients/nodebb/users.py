@@ -18,6 +18,7 @@ from ..records import (
     ForumUserDetails,
     ModerationEvent,
     Penalty,
+    UserListPage,
 )
 from .base import NodeBBBase, datetime_to_ms, flag, ms_to_datetime, text, to_int
 
@@ -120,6 +121,24 @@ class NodeBBUsers(NodeBBBase):
         self, *, status: str | Iterable[str] | None = None, limit: int | None = None
     ) -> list[ForumUser]:
         return self.search_users(status=status, limit=limit)
+
+    def user_list_page(self, *, cursor: str = "") -> UserListPage:
+        """The ACP list, oldest account first, 500 a page (its largest), with its
+        ``userCount``; e-mails are in it for an administrator."""
+        self.require(Capability.USER_SEARCH)
+        number = int(cursor) if cursor.isdigit() and int(cursor) > 0 else 1
+        params: list[tuple[str, Any]] = [
+            ("page", number), ("resultsPerPage", ACP_LIST_PAGE),
+            ("sortBy", "joindate"), ("sortDirection", "asc"),
+        ]  # fmt: skip
+        if self.master_token:
+            params.append(("_uid", self.api_username))
+        payload = self._read_list("/api/admin/manage/users", params)
+        users = tuple(self._user(u) for u in payload.get("users") or [] if isinstance(u, dict))
+        page_count = to_int(payload.get("pageCount"), 1) or 1
+        more = bool(users) and number < page_count
+        total = to_int(payload.get("userCount"))
+        return UserListPage(users, str(number + 1) if more else "", total)
 
     def count_users(self) -> int:
         payload = self._read("/api/admin/manage/users", params={"resultsPerPage": 50})

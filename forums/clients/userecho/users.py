@@ -12,9 +12,9 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ..errors import ForumNotFound, ForumRejected
-from ..records import Capability, ForumUser, ForumUserDetails
-from .base import PAGE_SIZE, UserEchoBase
+from ..errors import ForumBadResponse, ForumNotFound, ForumRejected
+from ..records import Capability, ForumUser, ForumUserDetails, UserListPage
+from .base import PAGE_SIZE, UserEchoBase, to_int
 
 FIND_STATUSES = frozenset({"", "suspended", "silenced", "new", "staff"})
 NEW_USER_DAYS = 30
@@ -41,6 +41,23 @@ class UserEchoUsers(UserEchoBase):
         params["order_by"] = order_by
         for data in self.pages("users", params=params, limit=limit):
             yield self._user(data)
+
+    def user_list_page(self, *, cursor: str = "") -> UserListPage:
+        """U1, oldest account first, a page at a time, with `details.count` as the total."""
+        self.require(Capability.USER_SEARCH)
+        number = int(cursor) if cursor.isdigit() and int(cursor) > 0 else 1
+        data, details = self.call(
+            "GET", "users", params={"page": number, "limit": PAGE_SIZE, "order_by": "id"}
+        )
+        if data is None:
+            data = []
+        if not isinstance(data, list):
+            raise ForumBadResponse("UserEcho answered a list command without a list.")
+        users = tuple(self._user(row) for row in data if isinstance(row, dict))
+        total = to_int(details.get("count"))
+        size = to_int(details.get("limit")) or PAGE_SIZE
+        more = bool(data) and (number * size < total if total is not None else len(data) >= size)
+        return UserListPage(users, str(number + 1) if more else "", total)
 
     def _filtered(self, field: str, value: str, limit: int, *, exact: bool) -> list[ForumUser]:
         """Users whose ``field`` contains ``value`` (or, ``exact``, equals it), any case. The
