@@ -107,6 +107,7 @@ CALLS = {
     "delete_user:account": lambda c: c.delete_user(user_id=5, delete_posts=False),
     "delete_content": lambda c: c.delete_content(user_id=5),
     "delete_users": lambda c: c.delete_users(user_ids=[5, 6]),
+    "user_list_page": lambda c: c.user_list_page(),
     "find_users": lambda c: c.find_users(query="dragon", limit=1),
     "find_users:email": lambda c: c.find_users(query="a@example.org", limit=1),
     "find_users:suspended": lambda c: c.find_users(status="suspended", limit=1),

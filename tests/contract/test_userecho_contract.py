@@ -86,6 +86,7 @@ CALLS = {
     "get": lambda c: c.get("users/current"),
     "call": lambda c: c.call("GET", "forums"),
     "iter_users": lambda c: list(c.iter_users(limit=1)),
+    "user_list_page": lambda c: c.user_list_page(),
     "find_users": lambda c: c.find_users(query="maria", limit=1),
     "find_users:email": lambda c: c.find_users(query="a@example.org", limit=1),
     "find_users:id": lambda c: c.find_users(query="5"),
