@@ -13,6 +13,7 @@ from django_celery_beat.models import PeriodicTask
 from forums.backups import selectors, services
 from forums.backups.selectors import Freshness
 from forums.models import AuditEntry, BackupRun, BackupSchedule
+from tests.backups.helpers import lift_hold
 
 pytestmark = pytest.mark.django_db
 
@@ -217,7 +218,6 @@ def test_a_backup_that_ends_while_its_cancel_waits_says_so(
     import time
 
     from forums import tasks
-    from forums.models import ForumPace
     from forums.pacing import get_pacer
 
     run = services.backup_start(
@@ -227,7 +227,7 @@ def test_a_backup_that_ends_while_its_cancel_waits_says_so(
     monkeypatch.setattr("forums.backups.services.current_app.send_task", lambda *a, **k: None)
     message = services.backup_cancel(actor=moderator, connection=discourse_connection)
     assert message.startswith("Cancel requested by moe")
-    ForumPace.objects.filter(connection_id=discourse_connection.pk).update(next_slot=0)
+    lift_hold(discourse_connection)
     finish(app)
     run = services.backup_run_refresh(run=run)
     assert run.state == BackupRun.State.SUCCEEDED

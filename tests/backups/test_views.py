@@ -7,6 +7,7 @@ from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
 from forums.models import BackupRun
+from tests.backups.helpers import lift_hold
 
 pytestmark = pytest.mark.django_db
 HX = {"HX-Request": "true"}
@@ -159,7 +160,6 @@ def test_a_cancel_that_finds_every_call_taken_is_queued_and_sent_when_one_is_fre
     from celery.exceptions import Retry
 
     from forums import tasks
-    from forums.models import ForumPace
     from forums.pacing import get_pacer
 
     moderator_client.post(reverse("forums:backup-start", args=[discourse_connection.pk]), {})
@@ -190,7 +190,7 @@ def test_a_cancel_that_finds_every_call_taken_is_queued_and_sent_when_one_is_fre
         tasks.cancel_backup.run(discourse_connection.pk, moderator.pk)
     assert discourse_sandbox.app.backup_pending is not None
     # A call is free again: the queued cancel goes out and the run says so.
-    ForumPace.objects.filter(connection_id=discourse_connection.pk).update(next_slot=0)
+    lift_hold(discourse_connection)
     tasks.cancel_backup.run(discourse_connection.pk, moderator.pk)
     assert discourse_sandbox.app.backup_pending is None
     run.refresh_from_db()
