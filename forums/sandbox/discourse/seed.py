@@ -343,37 +343,8 @@ USER_PROFILE: dict[str, Any] = {
     },
 }
 
-USER_GROUP: dict[str, Any] = {
-    "id": 0,
-    "automatic": False,
-    "name": "",
-    "display_name": "",
-    "user_count": 0,
-    "mentionable_level": 0,
-    "messageable_level": 0,
-    "visibility_level": 0,
-    "primary_group": False,
-    "title": None,
-    "grant_trust_level": None,
-    "incoming_email": None,
-    "has_messages": False,
-    "flair_url": None,
-    "flair_bg_color": None,
-    "flair_color": None,
-    "bio_raw": None,
-    "bio_cooked": None,
-    "bio_excerpt": None,
-    "public_admission": False,
-    "public_exit": False,
-    "allow_membership_requests": False,
-    "full_name": None,
-    "default_notification_level": 0,
-    "membership_request_template": None,
-    "members_visibility_level": 0,
-    "can_see_members": False,
-    "can_admin_group": False,
-    "publish_read_state": False,
-}
+# A group as a user's page lists it: the basic shape plus its display name.
+USER_GROUP: dict[str, Any] = {**BASIC_GROUP, "display_name": ""}
 
 EVENT: dict[str, Any] = {
     "id": 0,
