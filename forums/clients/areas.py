@@ -6,7 +6,8 @@ forum's API offers, with exactly these names and keywords. A verb it does not ov
 on every platform: where the forum cannot, it says so instead of failing.
 
 Areas: ``Health`` (health check, review queue), ``UserModeration`` (find, penalise, lift, log
-out, delete), ``Groups``, ``Tags`` (tags, tag groups, retagging), ``Backups`` and ``Calendar``.
+out, delete), ``Groups``, ``Tags`` (tags, tag groups, retagging), ``Backups``, ``Calendar``
+and ``Review`` (the queue item by item).
 Platform-only verbs (Discourse's trust level or anonymize, NodeBB's "delete content only") stay
 public on the platform's client, behind their own capability.
 """
@@ -35,6 +36,9 @@ from .records import (
     HealthReport,
     Penalty,
     PushedEvent,
+    ReviewItem,
+    ReviewKind,
+    ReviewPage,
     UserListPage,
 )
 
@@ -371,6 +375,28 @@ class Calendar(Area):
     ) -> list[CalendarEvent]:
         """Events starting in [start, end), oldest first, recurring ones once per occurrence."""
         self._missing(Capability.CALENDAR, "calendar events")
+
+
+class Review(Area):
+    """The forum's review queue item by item: flags, queued posts, accounts waiting for
+    approval. (The count alone is ``Health.review_count``.)"""
+
+    def review_items(
+        self, *, cursor: str = "", kind: ReviewKind | None = None, username: str = ""
+    ) -> ReviewPage:
+        """One page of pending items, newest or highest priority first as the forum orders
+        them; ``cursor`` from the previous page's ``next_cursor``. ``kind`` and ``username``
+        (the author) narrow it where the forum can filter, else the client filters."""
+        self._missing(Capability.REVIEW_ITEMS, "review queue items")
+
+    def review_item(self, *, item_id: str) -> ReviewItem:
+        """One item as the forum holds it now (ForumNotFound when it is gone)."""
+        self._missing(Capability.REVIEW_ITEMS, "review queue items")
+
+    def review_decide(self, *, item: ReviewItem, action_id: str) -> str:
+        """Apply one of ``item.actions``; returns the forum's answer in plain words. Raises
+        ``ReviewItemStale`` when someone decided it on the forum since ``item`` was read."""
+        self._missing(Capability.REVIEW_ITEMS, "review queue decisions")
 
 
 class Pushes(Area):

@@ -187,3 +187,14 @@ class BackupsDisabled(ForumForbidden):
 
     kind = "backups_disabled"
     default_message = "Backups are turned off in the forum's own settings."
+
+
+class ReviewItemStale(ForumRejected):
+    """The item was decided (or changed) on the forum after Forumdeck read it: Discourse's 409
+    on a stale ``version``, NodeBB's flag already resolved or queue entry gone."""
+
+    kind = "review_stale"
+    default_message = (
+        "Someone decided or changed this item on the forum meanwhile. Reload the queue to see it "
+        "as it is now."
+    )

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from .areas import Backups, Calendar, Groups, Health, Pushes, Tags, UserModeration
+from .areas import Backups, Calendar, Groups, Health, Pushes, Review, Tags, UserModeration
 from .base import BaseClient
 from .errors import (
     ForumError,
@@ -105,7 +105,9 @@ __all__ = [
 ]
 
 
-class ForumClient(BaseClient, Health, UserModeration, Groups, Tags, Backups, Calendar, Pushes):
+class ForumClient(
+    BaseClient, Health, UserModeration, Groups, Tags, Backups, Calendar, Review, Pushes
+):
     """The base of every platform client: HTTP plus the area interfaces and a description."""
 
     words: ClassVar[PlatformWords] = PlatformWords(

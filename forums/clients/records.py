@@ -39,7 +39,8 @@ class Capability(enum.StrEnum):
     TOPIC_RETAG = "topic_retag"
     BACKUPS = "backups"
     CALENDAR = "calendar"
-    REVIEW_QUEUE = "review_queue"
+    REVIEW_QUEUE = "review_queue"  # how many items wait (the overview's count)
+    REVIEW_ITEMS = "review_items"  # list the waiting items and decide them one by one
     # A group's member list can be read (and so members changed in bulk, no-ops skipped).
     GROUP_MEMBERS = "group_members"
     # Change one user's groups without reading the group's member list (UserEcho's later
@@ -58,6 +59,72 @@ class Penalty(enum.StrEnum):
     @property
     def capability(self) -> Capability:
         return Capability.USER_SUSPEND if self is Penalty.SUSPEND else Capability.USER_SILENCE
+
+
+class ReviewKind(enum.StrEnum):
+    """What waits in a review queue, in every forum's terms."""
+
+    FLAGGED_POST = "flagged_post"  # Discourse ReviewableFlaggedPost; NodeBB flag on a post
+    QUEUED_POST = "queued_post"  # Discourse ReviewableQueuedPost; NodeBB post queue
+    NEW_ACCOUNT = "new_account"  # Discourse ReviewableUser (must_approve_users)
+    FLAGGED_USER = "flagged_user"  # NodeBB flag on a user account
+    OTHER = "other"  # e.g. Discourse chat messages, plugin types: listed, decided on the forum
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewAction:
+    """One decision the forum allows on one item, as the forum names it.
+
+    ``id`` is what the client sends back (Discourse's action id such as ``agree_and_hide``;
+    NodeBB's ``resolve``/``reject``/``accept``). ``destructive`` decisions (deleting posts or
+    users, suspending or banning the author) go through a bulk action with four eyes; the
+    others run at once."""
+
+    id: str
+    label: str
+    destructive: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewFlag:
+    """Why an item is in the queue: one flag (or the forum's reason for queueing it)."""
+
+    reason: str
+    by: str = ""  # who flagged (username), "" for the system
+    message: str = ""
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewItem:
+    """One waiting item. Text fields are plain text (never the forum's HTML)."""
+
+    item_id: str  # the forum's id, as the client reads it back ("123", "flag:7", "queue:x")
+    kind: ReviewKind
+    created_at: datetime | None = None
+    author_id: int | None = None
+    author_username: str = ""
+    topic_id: int | None = None
+    topic_title: str = ""
+    post_id: int | None = None
+    category: str = ""
+    excerpt: str = ""
+    url: str = ""  # the item's page on the forum
+    flags: tuple[ReviewFlag, ...] = ()
+    actions: tuple[ReviewAction, ...] = ()
+    priority: float = 0.0  # higher first (Discourse's score; NodeBB: number of reports)
+    version: int | None = None  # Discourse's reviewable version, sent back with a decision
+    status: str = "pending"
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewPage:
+    """One page of a forum's queue. ``next_cursor`` "" when this was the last page."""
+
+    items: list[ReviewItem]
+    next_cursor: str = ""
+    total: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

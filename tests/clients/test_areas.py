@@ -43,6 +43,8 @@ VERBS = [
     (Capability.BACKUPS, lambda c: c.backup_status()),
     (Capability.CALENDAR, lambda c: c.list_events(start=NOW, end=NOW)),
     (Capability.REVIEW_QUEUE, lambda c: c.review_count()),
+    (Capability.REVIEW_ITEMS, lambda c: c.review_items()),
+    (Capability.REVIEW_ITEMS, lambda c: c.review_item(item_id="1")),
 ]  # fmt: skip
 
 
@@ -89,6 +91,7 @@ def _implemented(cls, capability) -> bool:
         Capability.TAG_DELETE_UNUSED: "delete_unused_tags", Capability.TOPIC_RETAG: "retag",
         Capability.TAG_GROUPS: "list_tag_groups", Capability.BACKUPS: "list_backups",
         Capability.CALENDAR: "list_events", Capability.REVIEW_QUEUE: "review_count",
+        Capability.REVIEW_ITEMS: "review_items",
     }  # fmt: skip
     method = getattr(cls, names[capability])
     return method.__module__.startswith(f"forums.clients.{cls.platform}")
