@@ -476,10 +476,10 @@ def ledger(platforms: Iterable[str]) -> str:
             )
         out += ["", "### ENDPOINTS.md rows", "", "| row | modelled by |", "| --- | --- |"]
         for row in rows:
-            route = modelled_by(row, routes)
+            model = modelled_by(row, routes)
             reason = EXEMPT.get((row.platform, row.method, row.path))
-            if route is not None:
-                where = f"`{route.endpoint}`"
+            if model is not None:
+                where = f"`{model.endpoint}`"
             elif reason:
                 where = f"not modelled: {reason}"
             else:
