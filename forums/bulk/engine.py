@@ -39,7 +39,7 @@ from forums.models import (
     BulkTargetChunk,
     ForumConnection,
 )
-from forums.pacing import MAX_INLINE_WAIT, get_pacer, pace_for, pacing_seconds
+from forums.pacing import MAX_INLINE_WAIT, Priority, get_pacer, pace_for, pacing_seconds
 
 from .counts import save_items, update_items
 from .kinds import Applied, ItemToSend, Kind, get_kind
@@ -236,7 +236,10 @@ def _client(connection: ForumConnection, action_id: int) -> ForumClient:
             raise BulkCancelled
 
     return get_client(
-        connection, pacer=pace_for(connection, max_wait=MAX_INLINE_WAIT, then=not_cancelled)
+        connection,
+        pacer=pace_for(
+            connection, max_wait=MAX_INLINE_WAIT, then=not_cancelled, priority=Priority.CHANGE
+        ),
     )
 
 

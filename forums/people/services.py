@@ -18,6 +18,7 @@ from forums.clients.records import ForumUser, ForumUserDetails
 from forums.core.audit import audit_record
 from forums.core.fleet_index.rows import index_account_gone, index_account_seen
 from forums.models import AuditEntry, ForumConnection
+from forums.pacing import Priority
 
 from .actions import find_action
 
@@ -69,7 +70,7 @@ def user_moderate(
     own words. Every change sent is audited as ``user.<action>``, succeeded or failed.
     """
     try:
-        client = get_client(connection)
+        client = get_client(connection, priority=Priority.CHANGE)
     except ForumError as exc:
         return ModerationOutcome(False, str(exc))
     try:
