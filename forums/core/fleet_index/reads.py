@@ -219,3 +219,36 @@ def indexed_tags_of(
     *, connection_ids: Sequence[int], complete: bool = True
 ) -> dict[int, KnownList]:
     return _lists(IndexedTag, "tags_complete_at", _tag, connection_ids, complete=complete)
+
+
+# --- one thing on a busy forum: what the index knows of it ----------------------------------------
+def indexed_tag_names(*, connection_ids: Sequence[int]) -> dict[int, set[str]]:
+    """Each forum's tag names (lower-cased) as the index last saw them, for the forums it holds
+    any tag of: what a change "everywhere" goes by when a forum cannot be asked now."""
+    found: dict[int, set[str]] = {}
+    rows = IndexedTag.objects.filter(connection_id__in=list(connection_ids))
+    for connection_id, name in rows.values_list("connection_id", "name"):
+        found.setdefault(connection_id, set()).add(name.lower())
+    return found
+
+
+def indexed_tag(*, connection_id: int, name: str) -> tuple[ForumTag, datetime] | None:
+    """The tag ``name`` (any case) on this forum as the index last saw it, and when: one line
+    for all its scopes (their counts summed), as a forum's answer would be shown."""
+    rows = list(
+        IndexedTag.objects.filter(connection_id=connection_id, name__iexact=name).order_by("scope")
+    )
+    if not rows:
+        return None
+    tag = ForumTag(
+        name=rows[0].name,
+        topic_count=sum(r.topic_count for r in rows),
+        scope=", ".join(dict.fromkeys(r.scope for r in rows if r.scope)),
+    )
+    return tag, max(r.seen_at for r in rows)
+
+
+def indexed_group(*, connection_id: int, name: str) -> tuple[ForumGroup, datetime] | None:
+    """The group ``name`` on this forum as the index last saw it, and when."""
+    row = IndexedGroup.objects.filter(connection_id=connection_id, name=name).first()
+    return (_group(row), row.seen_at) if row is not None else None
