@@ -25,7 +25,7 @@ from forums.clients.errors import ForumAnswerTooSlow, ForumError, ForumNotFound,
 from forums.clients.records import Capability, ForumUser, ForumUserDetails
 from forums.core.fleet import ForumDidNotAnswer, enabled_connections, fan_out_batches
 from forums.core.fleet_index.reads import index_search, indexed_as_of
-from forums.core.fleet_index.rows import index_account_gone, index_account_seen
+from forums.core.fleet_index.rows import index_account_gone, note_account
 from forums.core.outcomes import ForumOutcome
 from forums.models import AuditEntry, ForumConnection
 
@@ -325,7 +325,7 @@ def person_lookup(*, connection: ForumConnection, user_id: int) -> PersonLookup:
     except ForumError as exc:
         return PersonLookup(None, f"{connection.name} could not be asked: {exc}")
     # A person page read the forum live: the index shows what it saw.
-    index_account_seen(connection=connection, user=details.user)
+    note_account(connection, details.user)
     return PersonLookup(details, capabilities=found)
 
 
