@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection as database
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -252,3 +252,70 @@ def indexed_group(*, connection_id: int, name: str) -> tuple[ForumGroup, datetim
     """The group ``name`` on this forum as the index last saw it, and when."""
     row = IndexedGroup.objects.filter(connection_id=connection_id, name=name).first()
     return (_group(row), row.seen_at) if row is not None else None
+
+
+# --- the overview's counts ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class IndexCounts:
+    """What the overview counts of one forum, from the index: accounts (and how many are
+    suspended, silenced, new) as of the last whole read of its accounts; groups and tags where
+    their lists are held whole (else None)."""
+
+    accounts: int
+    suspended: int
+    silenced: int
+    new: int
+    groups: int | None
+    tags: int | None
+    as_of: datetime
+
+
+def index_counts_many(*, connection_ids: Sequence[int]) -> dict[int, IndexCounts]:
+    """Each forum's counts, for the forums whose accounts the index holds whole (one query for
+    the accounts, one each for groups and tags)."""
+    syncs = {
+        s.connection_id: s
+        for s in IndexSync.objects.filter(
+            connection_id__in=list(connection_ids), accounts_complete_at__isnull=False
+        )
+    }
+    if not syncs:
+        return {}
+    now = timezone.now()
+    accounts = {
+        row["connection_id"]: row
+        for row in IndexedAccount.objects.filter(connection_id__in=list(syncs))
+        .values("connection_id")
+        .annotate(
+            total=Count("pk"),
+            suspended=Count("pk", filter=_status_filter("suspended")),
+            silenced=Count("pk", filter=_status_filter("silenced")),
+            new=Count("pk", filter=Q(joined_at__gte=now - timedelta(days=NEW_DAYS))),
+        )
+    }
+
+    def counted(model, field: str) -> dict[int, int]:
+        held = [cid for cid, s in syncs.items() if getattr(s, field) is not None]
+        rows = (
+            model.objects.filter(connection_id__in=held)
+            .values("connection_id")
+            .annotate(n=Count("pk"))
+            .values_list("connection_id", "n")
+        )
+        return {cid: 0 for cid in held} | dict(rows)
+
+    groups = counted(IndexedGroup, "groups_complete_at")
+    tags = counted(IndexedTag, "tags_complete_at")
+    found = {}
+    for cid, sync in syncs.items():
+        row = accounts.get(cid, {})
+        found[cid] = IndexCounts(
+            accounts=row.get("total", 0),
+            suspended=row.get("suspended", 0),
+            silenced=row.get("silenced", 0),
+            new=row.get("new", 0),
+            groups=groups.get(cid),
+            tags=tags.get(cid),
+            as_of=sync.accounts_complete_at,  # type: ignore[arg-type]
+        )
+    return found
