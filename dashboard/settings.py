@@ -410,6 +410,9 @@ FORUMDECK_INDEX_BUDGET_SHARE = env.float("FORUMDECK_INDEX_BUDGET_SHARE", default
 FORUMDECK_INDEX_SYNC_SHARE = env.float(
     "FORUMDECK_INDEX_SYNC_SHARE", default=FORUMDECK_INDEX_BUDGET_SHARE
 )
+# A Groups or Tags page waits this long for a forum it asks live when the index holds rows of
+# it: a dead or hanging forum then shows what the index last saw, marked, at once.
+FORUMDECK_INDEX_LIVE_WAIT_SECONDS = env.float("FORUMDECK_INDEX_LIVE_WAIT_SECONDS", default=1.5)
 # A read a person waits for leaves this share of the forum's window free for changes (single
 # actions, bulk runs, cancels); it waits its page's bounded time for room, then the page answers
 # from the index.

@@ -43,11 +43,11 @@ def _fetch_tags(connection: ForumConnection) -> list[ForumTag]:
 
 
 def tags_of(
-    connections: Sequence[ForumConnection], *, refresh: bool = False
+    connections: Sequence[ForumConnection], *, refresh: bool = False, deadline: float | None = None
 ) -> list[tuple[ForumConnection, Any]]:
     """Each forum's tags (cached two minutes unless a bulk action changed that forum)."""
     return cached_lists(connections, key=_cache_key, area="tags", fetch=_fetch_tags,
-                        refresh=refresh, prefix="tags")  # fmt: skip
+                        refresh=refresh, prefix="tags", deadline=deadline)  # fmt: skip
 
 
 @dataclass(frozen=True)
