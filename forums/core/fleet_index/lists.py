@@ -73,8 +73,8 @@ def fleet_lists(
             continue
         result = answers[connection.pk]
         if isinstance(result, BaseException):
-            known = None if isinstance(result, CapabilityNotOffered) else last.get(connection.pk)
-            found.append(ListAnswer(connection, result, last_known=known))
+            seen = None if isinstance(result, CapabilityNotOffered) else last.get(connection.pk)
+            found.append(ListAnswer(connection, result, last_known=seen))
         else:
             index_list_seen(connection=connection, kind=kind, items=result)
             found.append(ListAnswer(connection, result))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import connection as database
 from django.db.models import Count, Max, Q, QuerySet
@@ -308,7 +309,7 @@ def index_counts_many(*, connection_ids: Sequence[int]) -> dict[int, IndexCounts
     tags = counted(IndexedTag, "tags_complete_at")
     found = {}
     for cid, sync in syncs.items():
-        row = accounts.get(cid, {})
+        row: dict[str, Any] = dict(accounts.get(cid) or {})
         found[cid] = IndexCounts(
             accounts=row.get("total", 0),
             suspended=row.get("suspended", 0),

@@ -184,7 +184,7 @@ def index_accounts_changed(
     """Forumdeck changed these accounts and the forum said done (a bulk run's items): their
     rows show the change now, without reading them again. ``fields`` None: the accounts are
     gone (deleted). Never fails the caller."""
-    ids = [int(i) for i in forum_ids if i is not None]
+    ids = [int(i) for i in forum_ids]
     if not ids:
         return
     try:
