@@ -296,7 +296,7 @@ def backup_send_download_link(*, actor: Any, connection: ForumConnection, filena
     if not filename or "/" in filename or len(filename) > 255:
         raise ValidationError("Choose one of the forum's backup files.")
     try:
-        with get_client(connection) as client:
+        with get_client(connection, priority=Priority.CHANGE) as client:
             client.send_backup_download_link(filename=filename)
     except ForumNotFound:
         message = f"{connection.name} has no backup named {filename} (any more)."
