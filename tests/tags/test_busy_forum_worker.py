@@ -11,23 +11,12 @@ from forums.bulk.services import bulk_action_approve
 from forums.clients.records import ForumTag
 from forums.core.fleet_index.rows import index_tags_save
 from forums.models import BulkAction, IndexSync
-from forums.pacing import Priority, book_shape, get_pacer
+from tests.bulk.helpers import exhaust_budget
 from tests.bulk.test_engine_worker import connect, discourse, wait_state
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 State = BulkAction.State
-
-
-def exhaust_budget(connection) -> None:
-    """Other Forumdeck work (a bulk run) has just taken every slot of the forum's window."""
-    pacer = get_pacer()
-    ring, _ = book_shape(connection)
-    for _ in range(ring):
-        booking = pacer.book(connection, max_wait=0, priority=Priority.CHANGE)
-        assert booking.booked
-        pacer.finished(connection, booking)
-    assert not pacer.book(connection, max_wait=0, priority=Priority.CHANGE).booked
 
 
 def test_a_rename_everywhere_includes_a_busy_forum_and_the_run_waits_for_it(
