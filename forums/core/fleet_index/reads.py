@@ -320,3 +320,15 @@ def index_counts_many(*, connection_ids: Sequence[int]) -> dict[int, IndexCounts
             as_of=sync.accounts_complete_at,  # type: ignore[arg-type]
         )
     return found
+
+
+def indexed_accounts_seen_at(*, connection_ids: Sequence[int]) -> dict[int, datetime]:
+    """When the index last saw any account of each forum it holds accounts of: how old the
+    rows a forum that does not answer now is shown by are, at most."""
+    rows = (
+        IndexedAccount.objects.filter(connection_id__in=list(connection_ids))
+        .values("connection_id")
+        .annotate(at=Max("seen_at"))
+        .values_list("connection_id", "at")
+    )
+    return {cid: at for cid, at in rows if at is not None}
