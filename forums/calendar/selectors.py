@@ -49,6 +49,11 @@ class Occurrence:
         event = self.event
         if not event.all_day:
             return [event.starts_at.astimezone(zone).date()]
+        if event.start_date is not None:
+            # The dates the forum named ("2026-03-10"): no zone moves them.
+            last = max(event.start_date, event.end_date or event.start_date)
+            span = min((last - event.start_date).days, 62)
+            return [event.start_date + timedelta(days=n) for n in range(span + 1)]
         first = all_day_date(event.starts_at, event.timezone)
         last = first
         if event.ends_at and event.ends_at > event.starts_at:
