@@ -203,10 +203,12 @@ class DiscourseCalendar(DiscourseBase):
                     continue
                 begin, _ = event_time(row.get("starts_at"), zone)
                 if begin is not None:
-                    finish, _ = event_time(row.get("ends_at"), zone)
+                    finish, finish_dated = event_time(row.get("ends_at"), zone)
                     if event.all_day:
+                        # A date is the last day itself; a time (the flag alone) would be the
+                        # midnight after it: the event's own length in days is kept then.
                         begin = _midnight(begin, zone)
-                        finish = _midnight(finish, zone) if finish else None
+                        finish = finish if finish and finish_dated else None
                     starts.append((begin, finish or (begin + duration if duration else None)))
             note = too_frequent(event.rrule)
             starts = starts[:1] if note else starts
