@@ -1,0 +1,57 @@
+"""The sandbox Discourse plays a chosen release: /about.json reports its version and the rules
+that changed between releases follow it (forums/sandbox/discourse/releases.py)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from forums.sandbox.discourse.releases import DEFAULT_RELEASE, RELEASES
+from forums.sandbox.registry import SANDBOXES
+
+from .served import (
+    SANDBOX_CONFIG,  # noqa: F401 - the config of this module's sandbox
+    configure,
+    get,
+)
+
+
+@pytest.mark.every_release
+def test_about_reports_the_played_release(sandbox, discourse_release):
+    about = get(sandbox, "/about.json").json()["about"]
+    assert about["version"] == RELEASES[discourse_release].version
+
+
+def test_the_current_release_is_played_unless_one_is_chosen(sandbox):
+    assert get(sandbox, "/about.json").json()["about"]["version"] == "2026.1.0-latest"
+    assert DEFAULT_RELEASE == "2026.1"
+
+
+def test_a_release_can_be_chosen_at_run_time(sandbox):
+    configure(sandbox, release="3.4")
+    assert get(sandbox, "/about.json").json()["about"]["version"] == "3.4.6"
+    # the old release's /tags.json names a tag by its name in `id`, and its calendar plugin
+    # is the old one
+    tags = get(sandbox, "/tags.json").json()["tags"]
+    assert tags and all(t["id"] == t["text"] for t in tags)
+    assert sandbox.app.config.legacy_events_plugin is True
+
+
+def test_an_unknown_release_is_refused_naming_those_played():
+    with pytest.raises(ValueError, match="3.4, 2026.1"):
+        SANDBOXES["discourse"].test_app(release="1.0")
+
+
+def test_the_sandbox_command_takes_a_release():
+    from forums.management.commands.sandbox import Command
+
+    parser = Command().create_parser("manage.py", "sandbox")
+    options = parser.parse_args(["discourse", "--release", "3.4"])
+    assert options.release == "3.4"
+    with pytest.raises(CommandError, match="sandbox plays"):
+        call_command("sandbox", "discourse", "--release", "9.9")
+
+
+@pytest.mark.parametrize("discourse_release", ["3.4"])
+def test_a_test_chooses_its_release(sandbox, discourse_release):
+    assert get(sandbox, "/about.json").json()["about"]["version"] == "3.4.6"
