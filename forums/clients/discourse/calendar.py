@@ -46,13 +46,12 @@ def event_time(value: Any, zone: tzinfo) -> tuple[datetime | None, bool]:
     parsed = dt(text)
     if parsed is None:
         return None, False
-    if not text.endswith(("Z", "z")) and datetime.fromisoformat(text).tzinfo is None:
-        try:
+    try:
+        if not text.endswith(("Z", "z")) and datetime.fromisoformat(text).tzinfo is None:
             parsed = parsed.replace(tzinfo=zone)
-            parsed.astimezone(UTC)
-        except (ValueError, OverflowError):
-            return None, False
-    return parsed, False
+        return parsed.astimezone(UTC), False
+    except (ValueError, OverflowError):
+        return None, False
 
 
 def split_rrule(text: str, zone: tzinfo = UTC) -> tuple[str, datetime | None]:
