@@ -62,6 +62,18 @@ class Occurrence:
         span = min((last - first).days, 62)
         return [first + timedelta(days=n) for n in range(span + 1)]
 
+    @property
+    def own_time(self) -> str:
+        """For an event its forum shows at its own local time to everyone (``show_local_time``):
+        that time with its zone ("18:00 Europe/Berlin"), shown beside the viewer's time."""
+        event = self.event
+        if event.all_day or not event.show_local_time or not event.timezone:
+            return ""
+        zone = _zone(event.timezone)
+        if zone is UTC:
+            return ""
+        return f"{event.starts_at.astimezone(zone):%H:%M} {event.timezone}"
+
     def local_start(self, zone: tzinfo) -> datetime:
         return self.event.starts_at.astimezone(zone)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 from datetime import UTC, datetime, timedelta
+from datetime import time as dtime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -74,9 +75,7 @@ def seed_time_kind_events(now: datetime, first_id: int, first_topic_id: int) -> 
     toronto, berlin, new_york = (ZoneInfo(z) for z in ("America/Toronto", "Europe/Berlin",
                                                        "America/New_York"))  # fmt: skip
     day = (now + timedelta(days=10)).astimezone(toronto).date()
-    # Kept at midnight UTC of its date, as the sandbox's other all-day events: the plugin writes
-    # only the date (format_time), so the instant it keeps does not show.
-    holiday = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    holiday = datetime(day.year, day.month, day.day, tzinfo=toronto)
     meetup_day = (now + timedelta(days=12)).astimezone(berlin).date()
     meetup = datetime(meetup_day.year, meetup_day.month, meetup_day.day, 18, tzinfo=berlin)
     series_day = (now - timedelta(days=120)).astimezone(new_york).date()
@@ -167,10 +166,17 @@ class DiscourseCalendar:
 
     def occurrences_between(self, after: datetime, before: datetime) -> list[tuple[int, datetime]]:
         """(event id, start) of every occurrence in [after, before), soonest first: what the
-        .ics feed for that window holds (for tests)."""
+        .ics feed for that window holds (for tests). An all-day one starts at midnight UTC of
+        the date the plugin writes for it (``format_time``): a date is all its answer says."""
+
+        def named(event: dict[str, Any], start: datetime) -> datetime:
+            if not event.get("all_day"):
+                return start
+            return datetime.combine(start.astimezone(UTC).date(), dtime(0, 0), tzinfo=UTC)
+
         with self.lock:
             found = [
-                (event["id"], start)
+                (event["id"], named(event, start))
                 for event in self.events
                 for start, _ in self.occurrences(event, after=after, before=before, cap=10_000)
             ]
