@@ -228,7 +228,10 @@ class DiscourseCalendar(DiscourseBase):
                 until=event.recurrence_until,
                 limit=MAX_EXPANDED,
             )
-            starts = [(b, b + duration if duration else None) for b in expansion.starts]
+            starts = [
+                (b.astimezone(UTC), (b + duration).astimezone(UTC) if duration else None)
+                for b in expansion.starts
+            ]
             note = expansion.note
         if note:
             event = replace(event, note=note)
