@@ -13,6 +13,7 @@ from .served import (
     SANDBOX_CONFIG,  # noqa: F401 - the config of this module's sandbox
     configure,
     get,
+    send,
 )
 
 
@@ -55,3 +56,47 @@ def test_the_sandbox_command_takes_a_release():
 @pytest.mark.parametrize("discourse_release", ["3.4"])
 def test_a_test_chooses_its_release(sandbox, discourse_release):
     assert get(sandbox, "/about.json").json()["about"]["version"] == "3.4.6"
+
+
+# --- rules both releases share (issue 22, finding 4) ---------------------------------------------
+@pytest.mark.every_release
+@pytest.mark.parametrize("name", ["team-", "-team", "a..b", "group.json", "ab", "x" * 21])
+def test_group_names_the_username_rules_refuse_are_422(sandbox, name):
+    """Row "group names": app/models/group.rb name_format_validator -> UsernameValidator."""
+    r = send(sandbox, "POST", "/admin/groups.json", json={"group": {"name": name}})
+    assert r.status_code == 422, name
+    assert not any(g["name"] == name for g in sandbox.app.groups.values())
+
+
+@pytest.mark.every_release
+def test_a_member_search_total_is_the_whole_group(sandbox):
+    """Row "group member search": GroupsController#members counts before it filters, and an
+    admin's filter also matches e-mail addresses."""
+    app = sandbox.app
+    group = next(g for g in app.groups.values() if len(app.member_ids(g)) > 3 and g["id"] > 20)
+    ids = app.member_ids(group)
+    one = app.users[ids[0]]
+    r = get(sandbox, f"/groups/{group['name']}/members.json",
+            params={"filter": one["username"], "limit": 1000})  # fmt: skip
+    body = r.json()
+    assert body["meta"]["total"] == len(ids)
+    assert one["username"] in [m["username"] for m in body["members"]]
+    assert len(body["members"]) < len(ids)
+    by_email = get(sandbox, f"/groups/{group['name']}/members.json",
+                   params={"filter": one["email"], "limit": 1000}).json()  # fmt: skip
+    assert [m["username"] for m in by_email["members"]] == [one["username"]]
+
+
+@pytest.mark.every_release
+def test_a_refused_merge_answers_200_with_failed_tags(sandbox, discourse_release):
+    """Row "merge tags": a tag that has synonyms of its own cannot become one."""
+    body = {"synonyms": ["ios"]} if discourse_release == "3.4" else {"tags": [{"name": "ios"}]}
+    assert send(sandbox, "POST", "/tag/android/synonyms.json", json=body).json() == {
+        "success": "OK"
+    }
+    again = (
+        {"synonyms": ["android"]} if discourse_release == "3.4" else {"tags": [{"name": "android"}]}
+    )
+    r = send(sandbox, "POST", "/tag/bug/synonyms.json", json=again)
+    assert r.status_code == 200
+    assert r.json()["failed"] == "FAILED" and "android" in r.json()["failed_tags"]
