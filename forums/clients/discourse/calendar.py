@@ -319,6 +319,9 @@ class DiscourseCalendar(DiscourseBase):
             if legacy:
                 # The older plugin hides finished events unless asked (it has no `after`).
                 params["include_expired"] = "true"
+                # It cuts its one answer at `limit` and has no way to ask for the rest (no
+                # `after`, no page; b1ace0a EventFinder.search): ask with no limit at all.
+                params.pop("limit", None)
             payload = self._json("GET", "/discourse-post-event/events.json", params=params)
             if isinstance(payload, list) and not legacy:
                 legacy = True
