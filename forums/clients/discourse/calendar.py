@@ -136,6 +136,9 @@ class DiscourseCalendar(DiscourseBase):
         if not rrule:
             rrule = str(data.get("recurrence_rule") or "").strip().strip(";")
             rrule = rrule if "FREQ=" in rrule.upper() and "\n" not in rrule else ""
+        # RRuleConfigurator.rule (b1ace0a) writes "FREQ=WEEKLY;INTERVAL=2;" and then appends
+        # ";UNTIL=…": the empty part is dropped so the rule reads.
+        rrule = ";".join(part for part in rrule.split(";") if part.strip())
         tags: list = topic["tags"] if isinstance(topic.get("tags"), list) else []
         all_day = dated or data.get("all_day") is True
         start_date = end_date = None

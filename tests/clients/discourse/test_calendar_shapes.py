@@ -139,3 +139,16 @@ def test_the_older_plugins_summary_shape_lists_upcoming_dates(client, sandbox):
     assert len(found) >= 12
     assert {e.starts_at.astimezone(ZoneInfo("America/New_York")).hour for e in found} == {19}
     assert isinstance(found[0].starts_at.date(), date)
+
+
+def test_the_older_plugins_rule_with_an_end_still_reads(client):
+    """b1ace0a RRuleConfigurator.rule: "FREQ=WEEKLY;INTERVAL=2;" + ";UNTIL=…" (two ";")."""
+    row = {"id": 1, "name": "Fortnightly", "starts_at": "2026-01-05T14:00:00.000Z",
+           "ends_at": "2026-01-05T15:00:00.000Z", "timezone": "America/Toronto",
+           "recurrence": "every_two_weeks",
+           "recurrence_rule": "FREQ=WEEKLY;INTERVAL=2;;UNTIL=20260301T000000Z"}  # fmt: skip
+    event = client._event(row)
+    found = client._occurrences(row, event, start=datetime(2026, 1, 1, tzinfo=UTC),
+                                end=datetime(2026, 6, 1, tzinfo=UTC))  # fmt: skip
+    assert event.rrule == "FREQ=WEEKLY;INTERVAL=2;UNTIL=20260301T000000Z" and not found[0].note
+    assert [e.starts_at.day for e in found] == [5, 19, 2, 16]
