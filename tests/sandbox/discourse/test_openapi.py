@@ -96,8 +96,12 @@ SAMPLES = [
     ("POST", "/admin/backups.json", "/admin/backups.json", {"with_uploads": "false"}),
     ("PUT", "/admin/backups/{filename}", "/admin/backups/{backup}", None),
     # the spec documents the detailed shape, which only include_details=true answers
-    ("GET", "/discourse-post-event/events.json",
-     "/discourse-post-event/events.json?include_details=true", None),  # fmt: skip
+    (
+        "GET",
+        "/discourse-post-event/events.json",
+        "/discourse-post-event/events.json?include_details=true",
+        None,
+    ),
     ("GET", "/discourse-post-event/events.ics", "/discourse-post-event/events.ics", None),
 ]
 
