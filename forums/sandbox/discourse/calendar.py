@@ -1,6 +1,31 @@
 """The sandbox Discourse: the calendar plugin's events.
 
-Part of ``DiscourseSandbox`` (``app.py``), whose routes name these methods."""
+Part of ``DiscourseSandbox`` (``app.py``), whose routes name these methods. The plugin is
+played in two versions (``releases.py`` ``calendar_plugin``, mapped onto
+``config.legacy_events_plugin``): "new", the plugin in core (``plugins/discourse-calendar/``,
+newest read), and "old", ``discourse/discourse-calendar`` at ``b1ace0a`` (2025-07).
+
+Fidelity ledger (what the client sends, the rule modelled, its evidence, the test):
+
+- ``GET /discourse-post-event/events.json?include_details=true``: the detailed shape only for
+  the string "true", else the basic one (new: ``events_controller.rb`` ``#index``,
+  ``BasicEventSerializer``; old: ``events_controller.rb:12``, ``EventSummarySerializer``).
+  tests/sandbox/discourse/test_calendar_shapes.py ``test_without_include_details_...``.
+- its times: all-day as a date, ``show_local_time`` without an offset, others with the
+  event zone's offset (``events_controller.rb`` ``#format_time``); a series at the same
+  wall-clock time in its zone (``RRuleGenerator.generate``). ``test_times_are_written_...``,
+  ``test_a_local_time_series_keeps_its_wall_clock_time``.
+- ``after``/``before``/``order``/``limit``: ``before`` exclusive, ``limit`` also caps a
+  series' occurrences (``event_finder.rb``, ``ExpandOccurrences``). test_calendar.py.
+- old plugin: a bare array, no ``after``/``order``, ``include_expired``, one row per event at
+  the date it keeps, ``limit`` cuts the one answer; ``upcoming_dates`` (summary shape) or
+  ``recurrence_rule`` without DTSTART (detailed shape); no all-day events; no ``.ics`` route
+  (b1ace0a ``event_finder.rb`` ``search``, ``event.rb`` ``#starts_at``,
+  ``event_summary_serializer.rb``, ``event_serializer.rb`` ``#recurrence_rule``,
+  ``rrule_configurator.rb``). ``test_the_older_plugin_answers_its_own_shapes``, test_calendar.py.
+- ``GET /discourse-post-event/events.ics``: the last 3 months by default, at most 500
+  occurrences (ENDPOINTS.md "Rules" / events). test_calendar.py.
+"""
 
 from __future__ import annotations
 
