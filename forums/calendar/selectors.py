@@ -202,7 +202,14 @@ def calendar_events(
             outcomes[connection.pk].error = answer["error"]
         else:
             outcome = outcomes[connection.pk]
+            told: set[int] = set()
             for event in answer["events"]:
+                if event.dates_note and event.id not in told:
+                    told.add(event.id)
+                    outcome.notes.append(f"“{(event.name or '(untitled)')[:120]}”: "
+                                         f"{event.dates_note}.")  # fmt: skip
+                if event.dates_note and not start <= event.starts_at < end:
+                    continue  # none of its dates the forum gives falls here: the note says so
                 if event.note:
                     outcome.notes.append(_noted(event, start, end))
                     if not start <= event.starts_at < end:

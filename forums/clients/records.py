@@ -368,6 +368,9 @@ class CalendarEvent:
     end_date: date | None = None
     # The forum shows this event at its own local time (``timezone``) to every viewer.
     show_local_time: bool = False
+    # Which dates of this series the forum leaves out of its answer, in plain words ("its
+    # dates before 2026-12-10 are not given by this forum's older calendar plugin").
+    dates_note: str = ""
 
     @property
     def recurring(self) -> bool:

@@ -136,3 +136,20 @@ def test_the_feed_writes_all_day_dates_and_local_times_in_their_zone(
     assert meetup["DTSTART"].params.get("TZID") == "Europe/Berlin"
     assert meetup.decoded("DTSTART").hour == 18
     assert meetup.decoded("DTSTART") == held(app, BERLIN_MEETUP)["starts_at"]
+
+
+@BOTH
+def test_dates_the_older_plugin_does_not_give_are_said_not_silently_missing(
+    viewer_client, discourse_connection, discourse_sandbox, discourse_release
+):
+    app = discourse_sandbox.app
+    # The series ran then; the older plugin names its next date only.
+    month = f"{app.now - timedelta(days=62):%Y-%m}"
+    html = month_page(viewer_client, month, "UTC")
+    marker = f'data-event="{discourse_connection.pk}-{NEW_YORK_SERIES}-'
+    said = "are not given by this forum&#x27;s older calendar plugin"
+    if discourse_release == "3.4":
+        assert marker not in html
+        assert "“New York evening call (local time)”: its dates before" in html and said in html
+    else:
+        assert marker in html and said not in html

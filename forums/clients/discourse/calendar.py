@@ -323,8 +323,11 @@ class DiscourseCalendar(DiscourseBase):
                 # The older plugin hides finished events unless asked (it has no `after`).
                 params["include_expired"] = "true"
                 # It cuts its one answer at `limit` and has no way to ask for the rest (no
-                # `after`, no page; b1ace0a EventFinder.search): ask with no limit at all.
+                # `after`, no page; b1ace0a EventFinder.search): ask with no limit at all. Its
+                # `before` applies to a series' next date, hiding a series that ran in the
+                # range: ask without it too and keep the range here.
                 params.pop("limit", None)
+                params.pop("before", None)
             payload = self._json("GET", "/discourse-post-event/events.json", params=params)
             if isinstance(payload, list) and not legacy:
                 legacy = True
@@ -350,7 +353,19 @@ class DiscourseCalendar(DiscourseBase):
                         event_time(tail.get("starts_at"), _zone(event.timezone))[0]
                         or event.starts_at
                     )
-                for occurrence in self._occurrences(row, event, start=cursor, end=last):
+                found = self._occurrences(row, event, start=cursor, end=last)
+                if legacy and event.recurring and event.starts_at > cursor:
+                    # The older plugin keeps one date per series, its next (b1ace0a
+                    # Event#starts_at): the earlier ones are nowhere in its answer. Said, not
+                    # left out silently; a series none of whose dates fall here says so once.
+                    note = (
+                        f"its dates before {event.starts_at:%Y-%m-%d} are not given by this "
+                        "forum's older calendar plugin"
+                    )
+                    found = [replace(o, dates_note=note) for o in found] or [
+                        replace(event, dates_note=note)
+                    ]
+                for occurrence in found:
                     key = (occurrence.id, occurrence.starts_at)
                     if key not in seen:
                         seen.add(key)
