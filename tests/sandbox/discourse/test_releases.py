@@ -100,3 +100,25 @@ def test_a_refused_merge_answers_200_with_failed_tags(sandbox, discourse_release
     r = send(sandbox, "POST", "/tag/bug/synonyms.json", json=again)
     assert r.status_code == 200
     assert r.json()["failed"] == "FAILED" and "android" in r.json()["failed_tags"]
+
+
+@pytest.mark.every_release
+def test_tag_group_fields_follow_the_release(sandbox, discourse_release):
+    """Row "tag groups": since 2026.01 `tags` / `parent_tag` objects (an existing tag by id, a
+    new one by name); older releases read only `tag_names`, so a `tags`-only PUT empties the
+    group there."""
+    app = sandbox.app
+    bug_id = app.tags["bug"]["id"]
+    created = send(sandbox, "POST", "/tag_groups.json", json={
+        "name": "Objects", "tags": [{"id": bug_id, "name": "bug"}, {"name": "fresh-tag"}],
+        "parent_tag": [{"name": "android"}],
+    }).json()["tag_group"]  # fmt: skip
+    if discourse_release == "3.4":
+        assert created["tag_names"] == [] and created["parent_tag_name"] == []
+    else:
+        assert set(created["tag_names"]) == {"bug", "fresh-tag"}
+        assert created["parent_tag_name"] == ["android"]
+    old_fields = {"name": "Objects", "tag_names": ["bug"], "parent_tag_name": []}
+    r = send(sandbox, "PUT", f"/tag_groups/{created['id']}.json", json=old_fields)
+    assert r.status_code == 200  # deprecated on 2026.1, still read
+    assert app.tag_groups[created["id"]]["tag_names"] == ["bug"]
