@@ -368,8 +368,8 @@ class CalendarEvent:
     end_date: date | None = None
     # The forum shows this event at its own local time (``timezone``) to every viewer.
     show_local_time: bool = False
-    # Which dates of this series the forum leaves out of its answer, in plain words ("its
-    # dates before 2026-12-10 are not given by this forum's older calendar plugin").
+    # Which dates of this series the forum leaves out of its answer, in plain words ("this
+    # forum's older calendar plugin gives its dates from 2026-12-10 on only").
     dates_note: str = ""
 
     @property

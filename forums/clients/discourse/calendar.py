@@ -55,7 +55,7 @@ def event_time(value: Any, zone: tzinfo) -> tuple[datetime | None, bool]:
 
 
 def split_rrule(text: str, zone: tzinfo = UTC) -> tuple[str, datetime | None]:
-    """Discourse's ``rrule`` is ``DTSTART:…\nRRULE:FREQ=…`` (or the rule alone): the rule
+    """Discourse's ``rrule`` is ``DTSTART:…\\nRRULE:FREQ=…`` (or the rule alone): the rule
     ("FREQ=WEEKLY;…") and the series' first start, where given. A floating DTSTART (no ``Z``,
     no ``TZID``: a ``show_local_time`` series) is read in ``zone``, the event's own."""
     rule, first = "", None
@@ -359,8 +359,8 @@ class DiscourseCalendar(DiscourseBase):
                     # Event#starts_at): the earlier ones are nowhere in its answer. Said, not
                     # left out silently; a series none of whose dates fall here says so once.
                     note = (
-                        f"its dates before {event.starts_at:%Y-%m-%d} are not given by this "
-                        "forum's older calendar plugin"
+                        "this forum's older calendar plugin gives its dates from "
+                        f"{event.starts_at:%Y-%m-%d} on only"
                     )
                     found = [replace(o, dates_note=note) for o in found] or [
                         replace(event, dates_note=note)
