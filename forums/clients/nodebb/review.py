@@ -307,7 +307,7 @@ class NodeBBReview(NodeBBBase):
     # --- records -------------------------------------------------------------------------------
     def _flag_item(self, flag: dict) -> ReviewItem:
         flag_type = str(flag.get("type") or "")
-        target = flag.get("target") if isinstance(flag.get("target"), dict) else {}
+        target = _obj(flag.get("target"))
         reports = [r for r in flag.get("reports") or [] if isinstance(r, dict)]
         flags = tuple(
             ReviewFlag(
@@ -339,9 +339,9 @@ class NodeBBReview(NodeBBBase):
                 actions=(RESOLVE, REJECT_FLAG, BAN_AUTHOR),
                 **common,
             )
-        user = target.get("user") if isinstance(target.get("user"), dict) else {}
+        user = _obj(target.get("user"))
         pid = to_int(target.get("pid")) or to_int(flag.get("targetId"))
-        topic = target.get("topic") if isinstance(target.get("topic"), dict) else {}
+        topic = _obj(target.get("topic"))
         return ReviewItem(
             kind=ReviewKind.FLAGGED_POST if flag_type == "post" else ReviewKind.OTHER,
             author_id=to_int(target.get("uid")) or to_int(flag.get("targetUid")),
@@ -361,10 +361,10 @@ class NodeBBReview(NodeBBBase):
         )
 
     def _queue_item(self, entry: dict) -> ReviewItem:
-        data = entry.get("data") if isinstance(entry.get("data"), dict) else {}
-        user = entry.get("user") if isinstance(entry.get("user"), dict) else {}
-        topic = entry.get("topic") if isinstance(entry.get("topic"), dict) else {}
-        category = entry.get("category") if isinstance(entry.get("category"), dict) else {}
+        data = _obj(entry.get("data"))
+        user = _obj(entry.get("user"))
+        topic = _obj(entry.get("topic"))
+        category = _obj(entry.get("category"))
         queue_type = str(entry.get("type") or "")
         # A queued topic carries its own title; a reply names the topic it answers.
         title = text(data.get("title")) or text(topic.get("title"))
@@ -394,3 +394,8 @@ class NodeBBReview(NodeBBBase):
             actions=(ACCEPT, REJECT_QUEUED, BAN_AUTHOR),
             status="pending",
         )
+
+
+def _obj(value: object) -> dict:
+    """A nested object of the forum's answer, or {} when it is missing or not an object."""
+    return value if isinstance(value, dict) else {}
