@@ -50,6 +50,7 @@ from .base import NodeBBBase, ms_to_datetime, text, to_int
 
 FLAGS_PER_PAGE = 20  # Flags.getFlagIdsWithFilters: perPage defaults to 20
 QUEUE_PER_PAGE = 20  # modsController.postQueue: postsPerPage = 20
+FLAGS_AT_ONCE = 5  # flags read at the same time (a handful of connections to one forum)
 EXCERPT_LENGTH = 300
 # The flag states that still wait for a decision, listed in this order (one `state` filter per
 # listing: the list takes a single value).
@@ -186,7 +187,10 @@ class NodeBBReview(NodeBBBase):
         page_count = to_int((listing.get("pagination") or {}).get("pageCount"), 1) or 1
         # The list rows carry no content, reasons or names: each flag is read whole, a few at
         # once. A flag that vanished meanwhile (purged) is left out.
-        details = self.together(*(lambda r=r: self._flag(r["flagId"]) for r in rows))
+        details: list[Any] = []
+        for start in range(0, len(rows), FLAGS_AT_ONCE):
+            chunk = rows[start : start + FLAGS_AT_ONCE]
+            details += self.together(*(lambda r=r: self._flag(r["flagId"]) for r in chunk))
         items: list[ReviewItem] = []
         for row, detail in zip(rows, details, strict=True):
             if isinstance(detail, ForumNotFound):
@@ -325,7 +329,8 @@ class NodeBBReview(NodeBBBase):
             "created_at": ms_to_datetime(flag.get("datetime")),
             "flags": flags,
             "priority": float(heat if heat is not None else len(reports)),
-            "status": state,
+            # "pending" while the flag waits (open or in progress), else NodeBB's closed state
+            "status": state if state in CLOSED_STATES else "pending",
         }
         if flag_type == "user":
             uid = to_int(target.get("uid")) or to_int(flag.get("targetId"))

@@ -41,6 +41,7 @@ def test_the_list_holds_every_waiting_flag_and_queued_post(client, sandbox):
     assert len(set(ids)) == len(ids)
     kinds = {i.kind for i in items}
     assert kinds == {ReviewKind.FLAGGED_POST, ReviewKind.FLAGGED_USER, ReviewKind.QUEUED_POST}
+    assert {i.status for i in items} == {"pending"}  # open and in-progress flags both wait
     assert not any(i.item_id == f"flag:{f['flagId']}" for f in state.flags
                    if f["state"] in ("resolved", "rejected") for i in items)  # fmt: skip
 
