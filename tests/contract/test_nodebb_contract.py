@@ -144,6 +144,7 @@ CALLS = {
     "review_item:queue": lambda c: c.review_item(item_id="queue:topic-12345"),
     "review_decide": lambda c: c.review_decide(item=FLAG, action_id="resolve"),
     "review_decide:accept": lambda c: c.review_decide(item=QUEUED, action_id="accept"),
+    "review_note": lambda c: c.review_note(item=FLAG, note="Decided in Forumdeck"),
 }
 
 

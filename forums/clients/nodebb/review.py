@@ -308,6 +308,21 @@ class NodeBBReview(NodeBBBase):
             raise ForumForbidden(REVIEW_FORBIDDEN, status=exc.status) from None
         raise ForumRejected(DESTRUCTIVE_ELSEWHERE.format(label=action.label))
 
+    def review_note(self, *, item: ReviewItem, note: str) -> None:
+        """NodeBB only: a note on a flag, shared with the forum's other moderators
+        (``POST /api/v3/flags/{flagId}/notes``; ``Flags.appendNote``), e.g. why Forumdeck
+        decided it. Queued posts have no notes."""
+        self.require(Capability.REVIEW_ITEMS)
+        kind, _, key = item.item_id.partition(":")
+        if kind != "flag" or not key.isdigit():
+            raise ForumRejected("NodeBB keeps notes on flags only, not on queued posts.")
+        if not note.strip():
+            raise ForumRejected("Write the note first.")
+        try:
+            self._write("POST", f"/api/v3/flags/{int(key)}/notes", body={"note": note.strip()})
+        except ForumNotFound:
+            raise ReviewItemStale("The flag is gone from NodeBB.", status=404) from None
+
     # --- records -------------------------------------------------------------------------------
     def _flag_item(self, flag: dict) -> ReviewItem:
         flag_type = str(flag.get("type") or "")

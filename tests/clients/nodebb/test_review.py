@@ -178,3 +178,14 @@ def test_a_forum_before_nodebb_4_4_3_says_to_decide_on_the_forum(client, sandbox
     with pytest.raises(ForumRejected, match="own /post-queue page"):
         client.review_decide(item=item, action_id="accept")
     assert any(q["id"] == queue_id for q in sandbox.app.state.queue)
+
+
+def test_a_note_on_a_flag_is_kept_on_the_forum(client, sandbox):
+    flag_id = sandbox.app.add_flag(kind="user", uid=plain_uid(sandbox), reason="Bot")
+    item = client.review_item(item_id=f"flag:{flag_id}")
+    client.review_note(item=item, note="Checked the IP: a known spammer.")
+    flag = next(f for f in sandbox.app.state.flags if f["flagId"] == flag_id)
+    assert [n["content"] for n in flag["notes"]] == ["Checked the IP: a known spammer."]
+    queued = client.review_items(kind=ReviewKind.QUEUED_POST).items[0]
+    with pytest.raises(ForumRejected, match="flags only"):
+        client.review_note(item=queued, note="x")
