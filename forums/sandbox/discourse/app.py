@@ -53,6 +53,7 @@ from .common import (
 from .groups import DiscourseGroups
 from .health import DiscourseHealth
 from .releases import Release, release_named
+from .review import DiscourseReview
 from .state import DiscourseState, StateField, user_table
 from .tags import DiscourseTags
 from .users import DiscourseUsers
@@ -63,6 +64,7 @@ class DiscourseSandbox(
     DiscourseCalendar,
     DiscourseGroups,
     DiscourseHealth,
+    DiscourseReview,
     DiscourseTags,
     DiscourseUsers,
     SandboxApp,
@@ -92,6 +94,9 @@ class DiscourseSandbox(
     backup_running_until = StateField()
     backup_pending = StateField()
     reviewables = StateField()
+    next_reviewable_id = StateField()
+    posts = StateField()
+    next_post_id = StateField()
 
     def __init__(self, config: SandboxConfig | None = None) -> None:
         cfg = config or SandboxConfig()
@@ -129,7 +134,10 @@ class DiscourseSandbox(
             r("/site/basic-info.json", "basic_info", "GET"),
             r("/about.json", "about", "GET"),
             r("/review/count.json", "review_count", "GET"),
+            # review queue (review.py): ENDPOINTS.md "Review queue and flags"
             r("/review.json", "review_list", "GET"),
+            r("/review/<int:reviewable_id>.json", "review_show", "GET"),
+            r("/review/<int:reviewable_id>/perform/<action_id>.json", "review_perform", "PUT"),
             # users
             r("/admin/users.json", "admin_users_all", "GET"),
             r("/admin/users/list/<flag>.json", "admin_users_list", "GET"),
@@ -278,13 +286,7 @@ class DiscourseSandbox(
             ]  # fmt: skip
             self.backup_running_until = 0.0
             self.backup_pending = None
-            self.reviewables = [
-                {"id": 100 + i, "type": rng.choice(("ReviewableFlaggedPost", "ReviewableQueuedPost",
-                                                    "ReviewableUser")),
-                 "status": 0, "created_at": now - timedelta(hours=rng.randint(1, 96)),
-                 "topic_id": rng.choice(list(self.topics)), "score": rng.choice((1.0, 6.0, 9.5))}
-                for i in range(7)
-            ]  # fmt: skip
+            self.seed_reviewables(rng, now)
             self.limiter.reset()
             self.ip_limiters: dict[str, tuple[SlidingWindowLimiter, SlidingWindowLimiter]] = {}
 
