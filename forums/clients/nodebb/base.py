@@ -383,6 +383,21 @@ class NodeBBBase(ForumClient):
     def _seg(value: Any) -> str:
         return quote(str(value), safe="@")
 
+    def _acting_uid(self) -> int | None:
+        """The uid the token acts as: a master token names it, a user token is asked
+        (/api/self, ENDPOINTS.md "call by call": a cheap check of whom the token acts as)."""
+        if "_acting" not in self.__dict__:
+            uid: int | None = None
+            if self.master_token:
+                uid = to_int(str(self.api_username).strip())
+            else:
+                try:
+                    uid = to_int(self._read("/api/self", params=None).get("uid"))
+                except ForumError:
+                    uid = None
+            self.__dict__["_acting"] = uid if uid and uid > 0 else None
+        return self.__dict__["_acting"]
+
     # --- records -----------------------------------------------------------------------------
     def _user(self, data: dict, *, ban_reason: str = "") -> ForumUser:
         slug = str(data.get("userslug") or "")

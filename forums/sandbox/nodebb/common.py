@@ -28,6 +28,8 @@ MSG = {
     "not-allowed": "Not allowed",
     "invalid-data": "Invalid Data",
     "group-exists": "Group already exists",
+    "group-not-member": "Not a member of this group",
+    "group-leave-disabled": "You are not able to leave this group at this time",
     "invalid-group-name": "Invalid group name",
     "cant-ban-other-admins": "You can't ban other admins!",
     "cant-mute-other-admins": "You can't mute other admins!",

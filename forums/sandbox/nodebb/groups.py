@@ -126,7 +126,9 @@ class NodeBBGroups:
                 # ENDPOINTS.md "NodeBB 4.15.1 answers" / unknown group: a duplicate name on
                 # create is 400 "Group already exists"
                 return self.fail(400, MSG["group-exists"])
-            group = new_group(name, _now(), createtime=_now())
+            # src/groups/create.js Groups.create: a create without `private` makes a private
+            # group (isPrivate defaults to true)
+            group = new_group(name, _now(), createtime=_now(), private=1)
             for key in ("description",):
                 if isinstance(body.get(key), str):
                     group[key] = body[key]
@@ -259,8 +261,15 @@ class NodeBBGroups:
             group = self._membership(request, slug, uid)
             if isinstance(group, Response):
                 return group
-            if uid in group["members"]:
-                group["members"].remove(uid)
+            if uid not in group["members"]:
+                # ENDPOINTS.md "NodeBB 4.15.1 answers" / DELETE membership of a non-member:
+                # 400 "Not a member of this group" (src/api/groups.js groupsAPI.leave,
+                # [[error:group-not-member]])
+                return self.fail(400, MSG["group-not-member"])
+            if group["disableLeave"] and uid == self.caller(request):
+                # groupsAPI.leave: [[error:group-leave-disabled]] for a user leaving by itself
+                return self.fail(400, MSG["group-leave-disabled"])
+            group["members"].remove(uid)
             if uid in group["owners"]:
                 group["owners"].remove(uid)
         return self.ok()
