@@ -91,7 +91,10 @@ def group_create(
             details["private"] = extra["private"] = bool(private)
         try:
             group = client.create_group(
-                name=name, full_name=full_name, description=description, visible=visible,
+                name=name,
+                full_name=full_name,
+                description=description,
+                visible=visible,
                 **extra,
             )
         except ForumError as exc:

@@ -6,8 +6,8 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
-from ..errors import ForumRejected, ForumError, ForumNotFound
-from ..records import Capability, ForumGroup, ForumUser, GroupMembersPage, GroupMembershipChange
+from ..errors import ForumError, ForumNotFound, ForumRejected
+from ..records import Capability, ForumGroup, ForumUser, GroupMembershipChange, GroupMembersPage
 from .base import ADMINISTRATORS_REAUTH_MESSAGE, NodeBBBase, flag, to_int
 
 GROUP_NAME_MAX = 255  # meta.config.maximumGroupNameLength (default)
