@@ -172,6 +172,7 @@ class TagOnForum:
     ways: dict[str, Way] = field(default_factory=dict)
     error: str = ""
     software: str = ""
+    left_empty_note: str = ""  # what the forum keeps of a tag with no topics
 
 
 @dataclass
@@ -185,7 +186,8 @@ class TagDetail:
 
 
 def _tag_on(connection: ForumConnection, name: str, with_topics: bool) -> TagOnForum:
-    found = TagOnForum(connection, software=client_class(connection.platform).software)
+    cls = client_class(connection.platform)
+    found = TagOnForum(connection, software=cls.software, left_empty_note=cls.tag_left_empty_note)
     with get_client(connection) as client:
         # A forum with several tag spaces (UserEcho's forums) has the name once per scope:
         # one line here, its counts summed and its scopes named.

@@ -242,3 +242,16 @@ def test_an_empty_tags_page_says_how_to_get_a_forum(admin_user, viewer):
     viewer = viewer_client.get(url).content.decode()
     assert "Ask a Forumdeck Admin to connect one." in viewer
     assert reverse("forums:connection-create") not in viewer
+
+
+def test_a_nodebb_tag_left_without_topics_says_nodebb_keeps_it(viewer_client, moderator_client,
+                                                               both, nodebb_sandbox):  # fmt: skip
+    """Issue 22, finding 7: a tag renamed or deleted by retagging stays on NodeBB with 0
+    topics; its page says so instead of looking like a tag still in use."""
+    for topic in nodebb_sandbox.app.state.topics.values():
+        topic["tags"] = [t for t in topic["tags"] if t != "howto"]
+    html = viewer_client.get(reverse("forums:tag-detail", args=["howto"])).content.decode()
+    assert "no topic carries “howto” any more" in html
+    assert "NodeBB keeps a tag with no topics in its list" in html
+    page = moderator_client.get(reverse("forums:tag-change", args=["howto", "rename"]))
+    assert "the old tag stays behind with no topics" in page.content.decode()
