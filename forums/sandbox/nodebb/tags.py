@@ -138,6 +138,10 @@ class NodeBBTags:
             self.state.tags.update(new)
             # ENDPOINTS.md "NodeBB 4.15.1 answers" / PUT/PATCH topic tags: tag objects
             # {value, valueEncoded, class}
+            if self.config.profile.tag_value_escaped:
+                # before 4.14 the tag objects also carried valueEscaped (releases.py)
+                return self.ok([{"value": t, "valueEscaped": t, "valueEncoded": t, "class": t}
+                                for t in new])  # fmt: skip
             return self.ok([{"value": t, "valueEncoded": t, "class": t} for t in new])
 
     def topic_tags_set(self, request: Request, tid: int) -> Response:
