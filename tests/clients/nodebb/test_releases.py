@@ -73,8 +73,11 @@ def test_a_known_version_saves_the_dashboard_call(sandbox):
     with make_client(sandbox) as client:
         client.penalise(kind=Penalty.SUSPEND, user_id=uid, until=None, reason="x")
     sandbox.app.calls.clear()
-    with NodeBBClient(base_url=sandbox.url, api_key=TOKEN, api_username="1",
-                      forum_version="3.12.7", allow_http_hosts=["127.0.0.1"]) as client:  # fmt: skip
+    known = NodeBBClient(
+        base_url=sandbox.url, api_key=TOKEN, api_username="1", forum_version="3.12.7",
+        allow_http_hosts=["127.0.0.1"],
+    )  # fmt: skip
+    with known as client:
         client.lift(kind=Penalty.SUSPEND, user_id=uid, reason="calmer now")
     assert sandbox.app.calls.count("GET", "/api/admin/dashboard") == 0
     entry = next(e for e in sandbox.app.state.users[uid]["bans"] if e["type"] == "unban")
