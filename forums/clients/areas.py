@@ -230,7 +230,6 @@ class Groups(Area):
     def group_member_ids(self, *, group: ForumGroup) -> set[int]:
         return {user.id for user in self.list_group_members(key=group.key)}
 
-    @classmethod
     def acting_user_is_sole_member(self, *, group: ForumGroup) -> bool:
         """The group's one member is the user Forumdeck acts as (a forum that makes the creator
         a member): deleting it removes nobody else's membership."""
