@@ -111,6 +111,11 @@ class UserModeration(Area):
     # The forum refuses to delete an administrator's account (a plan says so up front).
     refuses_deleting_admins: ClassVar[bool] = False
 
+    def is_token_user(self, *, user_id: int) -> bool:
+        """The account is the one the API key acts as (where the forum can say so cheaply):
+        Forumdeck never logs it out everywhere nor deletes it."""
+        return False
+
     def find_users(self, *, query: str = "", status: str = "", limit: int = 100) -> list[ForumUser]:
         """Users whose username or e-mail matches ``query`` ("" lists), filtered by ``status``:
         "", "suspended", "silenced", "new" or "staff" (ValueError otherwise)."""

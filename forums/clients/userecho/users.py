@@ -18,6 +18,10 @@ from .base import PAGE_SIZE, UserEchoBase, to_int
 
 FIND_STATUSES = frozenset({"", "suspended", "silenced", "new", "staff"})
 NEW_USER_DAYS = 30
+TOKEN_USER_LOG_OUT = (
+    "This is the API token's own user: Forumdeck does not log it out everywhere (it would end "
+    "the sessions of the account Forumdeck itself acts as). Do it on UserEcho if you mean it."
+)
 # Trap 14: the user's name is `name` (P-GOC) or `display_name` (INTRO); a project whose list
 # refuses one filter field is asked with the other.
 NAME_FIELDS = ("name", "display_name")
@@ -179,7 +183,14 @@ class UserEchoUsers(UserEchoBase):
         so only ever called for a confirmed user, never from a read path."""
         self.require(Capability.USER_LOG_OUT)
         user = self.confirm_user(user_id)
+        # ENDPOINTS.md 4.1: nothing documents a refusal for the token's own user, and an id
+        # that fell back to it (trap 7) would end the token owner's sessions: refused here.
+        if user.id == self.own_user().id:
+            raise ForumRejected(TOKEN_USER_LOG_OUT, status=400)
         self.call("GET", f"users/{user.id}/logout")
+
+    def is_token_user(self, *, user_id: int) -> bool:
+        return int(user_id) == self.own_user().id
 
     def delete_user(
         self,

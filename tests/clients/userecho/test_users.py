@@ -143,6 +143,16 @@ def test_log_out_of_an_unknown_user_sends_nothing_and_logs_out_nobody(
     assert not [r for r in calls(userecho_sandbox) if "logout" in r.path]
 
 
+def test_log_out_of_the_tokens_own_user_is_refused_before_anything_is_sent(
+    userecho_client, userecho_sandbox
+):
+    """Issue 22, finding 8: delete had this guard, log out did not."""
+    with pytest.raises(ForumRejected, match="API token's own user"):
+        userecho_client().log_out(user_id=OWNER)
+    assert state(userecho_sandbox).logouts == []
+    assert not [r for r in calls(userecho_sandbox) if "logout" in r.path]
+
+
 def test_no_read_path_calls_the_logout_get(userecho_client, userecho_sandbox):
     later(userecho_sandbox)
     client = userecho_client()
