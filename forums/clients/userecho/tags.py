@@ -241,7 +241,7 @@ class UserEchoTags(UserEchoBase):
             fresh = self._object(self.get(f"topics/{int(topic.id)}"), "a topic")
             forum = self.topic_forum(topic, fresh)
             by_id = self.forum_tags(forum)
-            current = [i for i in (ref_id(t) for t in fresh.get("tags") or []) if i is not None]
+            current = self._current_tag_ids(topic, forum, fresh.get("tags") or [])
             names = [by_id.get(i, f"#{i}") for i in current]
             if fixed is not None:
                 wanted = fixed
@@ -253,6 +253,32 @@ class UserEchoTags(UserEchoBase):
             self.call("PUT", f"forums/{forum.id}/topics", body={"id": int(topic.id), "tags": ids})
             sent.append(int(topic.id))
         return sent
+
+    def _current_tag_ids(self, topic: ForumTopic, forum: UserEchoForum, entries: list) -> list[int]:
+        """The ids of the tags a topic has, whatever shape they come in (ENDPOINTS.md 4.1 "A
+        topic's `tags` may come back as names": ids, {id, name} objects, names, {name}
+        objects). Retag is a full replacement (trap 5), so an entry left unresolved would be
+        removed from the topic: then nothing is written for it."""
+        by_id = self.forum_tags(forum)
+        by_name = {n.lower(): i for i, n in by_id.items()}
+        ids: list[int] = []
+        unresolved: list[str] = []
+        for entry in entries if isinstance(entries, list) else []:
+            number = ref_id(entry)
+            name = entry.get("name") if isinstance(entry, dict) else entry
+            if number is not None and (number in by_id or not isinstance(name, str)):
+                ids.append(number)
+            elif isinstance(name, str) and name.strip().lower() in by_name:
+                ids.append(by_name[name.strip().lower()])
+            else:
+                unresolved.append(str(name if name is not None else entry))
+        if unresolved:
+            raise ForumRejected(
+                f"Topic #{topic.id} has tags UserEcho did not list in {forum.name} "
+                f"({', '.join(unresolved)}): retagging it would remove them, so it was left "
+                "as it is."
+            )
+        return list(dict.fromkeys(ids))
 
     def _tag_id(self, forum: UserEchoForum, name: str, current: list[int]) -> int:
         if name.startswith("#") and name[1:].isdigit() and int(name[1:]) in current:
