@@ -286,6 +286,9 @@ class Tags(Area):
     # What stays behind when a tag loses its last topic (renamed, merged or deleted by
     # retagging), in plain words; "" when the tag goes with its last topic.
     tag_left_empty_note: ClassVar[str] = ""
+    # Tags live per space of a site (a UserEcho project's forums): what a change by name
+    # touches, in plain words; the tag verbs then also take ``scope=`` (one space only).
+    tag_scope_note: ClassVar[str] = ""
     topics_page_size: ClassVar[int] = 20  # topics per call of list_tag_topics (plan estimates)
     retag_batch_size: ClassVar[int] = 1  # topics one retag call changes
 

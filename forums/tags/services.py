@@ -126,6 +126,8 @@ def tag_change(
         if not kind.offered_by(client_class(connection.platform)):
             raise ValidationError(f"{connection.name} does not offer this ({kind.label}).")
     clean = _check_change(change, connections, params)
+    if params.get("scope") and change != "merge":
+        clean["scope"] = str(params["scope"])  # one space only, where tags live per space
     single = connections[0] if len(connections) == 1 else None
     if single is not None and client_class(single.platform).supports(DIRECT[change]):
         return _change_directly(actor=actor, change=change, connection=single, params=clean)

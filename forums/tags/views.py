@@ -82,12 +82,17 @@ def tag_change(request: HtmxHttpRequest, name: str, change: str) -> HttpResponse
     choices = [(f.connection.pk, f"{f.connection.name} ({f.ways[change].words})") for f in present]
     extra = {"tag": name} if change == "delete" else {}
     initial = {k: request.GET[k] for k in ("new_name", "into") if request.GET.get(k)}
+    scoped = [f for f in present if f.scope_note and f.tag is not None and f.tag.scope]
+    scopes = list(dict.fromkeys(s for f in scoped for s in f.tag.scope.split(", ") if s))
+    if change != "merge" and scopes:
+        extra["scopes"] = scopes
+        extra["scope_help"] = " ".join(dict.fromkeys(f.scope_note for f in scoped))
     form = CHANGE_FORMS[change](
         request.POST or None, choices=choices, initial=initial or None, **extra
     )
     if request.method == "POST" and form.is_valid():
-        params = {"tag": name, **{k: form.cleaned_data[k] for k in ("new_name", "into")
-                                  if k in form.cleaned_data}}  # fmt: skip
+        params = {"tag": name, **{k: form.cleaned_data[k] for k in ("new_name", "into", "scope")
+                                  if form.cleaned_data.get(k)}}  # fmt: skip
         try:
             outcome = services.tag_change(
                 actor=request.user, change=change, connections=form.chosen(), params=params
@@ -122,7 +127,13 @@ def tag_change(request: HtmxHttpRequest, name: str, change: str) -> HttpResponse
 def tag_create(request: HtmxHttpRequest) -> HttpResponse:
     connections = selectors.enabled_connections()
     offering = [c for c in connections if client_class(c.platform).supports(Capability.TAG_CREATE)]
-    form = CreateForm(request.POST or None, choices=[(c.pk, c.name) for c in offering])
+    # Where tags live per space (a UserEcho project's forums) the label says what is touched.
+    choices = [
+        (c.pk, f"{c.name} (in every forum of the project that lacks it, one call each)"
+         if client_class(c.platform).tag_scope_note else c.name)
+        for c in offering
+    ]  # fmt: skip
+    form = CreateForm(request.POST or None, choices=choices)
     if request.method == "POST" and form.is_valid():
         try:
             outcome = services.tag_create(

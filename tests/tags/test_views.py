@@ -225,7 +225,25 @@ def test_a_third_platform_with_tag_spaces(viewer_client, both, userecho_connecti
     userecho_row = userecho_row.split("</tr>")[0]
     assert "Ideas &amp; Feedback, Support, Beta program" in userecho_row
     assert "<td>19</td>" in userecho_row  # 9 + 7 + 3, one line per forum
-    assert userecho_row.count("one call") == 2 and "by retagging its 19 topics" in userecho_row
+    # Issue 22, finding 8: the page says truthfully what a change by name touches.
+    assert userecho_row.count("3 calls, one in each forum of the project that has it") == 2
+    assert "by retagging its 19 topics" in userecho_row
+
+
+def test_a_userecho_tag_is_renamed_in_the_one_forum_chosen(
+    moderator_client, userecho_connection, userecho_sandbox
+):
+    """Issue 22, finding 8: a rename by name touched every forum of the project."""
+    url = reverse("forums:tag-change", args=["bug", "rename"])
+    page = moderator_client.get(url).content.decode()
+    assert "Only in" in page and "UserEcho keeps tags per forum of the project" in page
+    moderator_client.post(url, {"connections": [userecho_connection.pk], "new_name": "defect",
+                                "scope": "Support"})  # fmt: skip
+    names = {(t["forum_id"], t["name"]) for t in userecho_sandbox.app.state.tags.values()}
+    assert (2, "defect") in names and (2, "bug") not in names
+    assert (1, "bug") in names and (3, "bug") in names
+    entry = AuditEntry.objects.get(action="tag.rename")
+    assert "only in Support" in entry.message
 
 
 def test_an_empty_tags_page_says_how_to_get_a_forum(admin_user, viewer):

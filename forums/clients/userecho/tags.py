@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import ForumNotFound, ForumRejected
 from ..records import Capability, ForumCategory, ForumTag, ForumTopic, unique_names
-from .base import UserEchoBase, UserEchoForum, first, ref_id, to_int
+from .base import PAGE_SIZE, UserEchoBase, UserEchoForum, first, ref_id, to_int
 
 _KEY = re.compile(r"^(\d+):(\d+)$")
 
@@ -35,6 +35,12 @@ class _Item:
 
 
 class UserEchoTags(UserEchoBase):
+    tag_scope_note = (
+        "UserEcho keeps tags per forum of the project: by name, a rename or delete changes "
+        "the tag in every forum of the project that has it, and a create adds it to every "
+        "forum that lacks it (one call each), unless one forum is chosen."
+    )
+
     # --- finding a tag or category -------------------------------------------------------------
     def _items(self, kind: str, forum: UserEchoForum) -> list[_Item]:
         if kind == "tags":
@@ -80,9 +86,53 @@ class UserEchoTags(UserEchoBase):
         return ForumTag(name=item.name, topic_count=count, id=item.key, scope=item.forum.name)
 
     def list_tags(self) -> list[ForumTag]:
-        """Every tag of every forum, each with its forum (``scope``) and topic count (P7)."""
+        """Every tag of every forum, each with its forum (``scope``) and topic count.
+
+        ENDPOINTS.md 4.1 "Tag counts cost one call per tag": no tag field carries a count, so
+        each forum's counts come from reading its topics once (100 a page) whenever that takes
+        fewer calls than asking each tag (P7 `details.count`), which is kept for a forum with
+        few tags and many topics, or whose topics do not carry their tags."""
         self.require(Capability.TAGS)
-        return [self._tag(i) for f in self.list_forums() for i in self._items("tags", f)]
+        tags: list[ForumTag] = []
+        for forum in self.list_forums():
+            items = self._items("tags", forum)
+            counts = self._counted_from_topics(forum, len(items)) if items else {}
+            for item in items:
+                if counts is None:
+                    tags.append(self._tag(item))
+                else:
+                    tags.append(ForumTag(name=item.name, topic_count=counts.get(item.id, 0),
+                                         id=item.key, scope=item.forum.name))  # fmt: skip
+        return tags
+
+    def _counted_from_topics(self, forum: UserEchoForum, tag_count: int) -> dict[int, int] | None:
+        """Tag id -> topics carrying it, from one read of the forum's topics; None when asking
+        each tag is cheaper or the topics do not say their tags."""
+        total = self.count(f"forums/{forum.id}/topics")
+        if total is None:
+            return None
+        if total == 0:
+            return {}
+        pages = -(-total // PAGE_SIZE)
+        if pages >= tag_count:
+            return None
+        by_id = self.forum_tags(forum)
+        by_name = {n.lower(): i for i, n in by_id.items()}
+        counts: dict[int, int] = {}
+        for data in self.pages(f"forums/{forum.id}/topics"):
+            if "tags" not in data:
+                return None
+            seen: set[int] = set()
+            for entry in data.get("tags") or []:
+                number = ref_id(entry)
+                name = entry.get("name") if isinstance(entry, dict) else entry
+                if number is None or number not in by_id:
+                    number = by_name.get(str(name or "").strip().lower(), number)
+                if number is not None:
+                    seen.add(number)
+            for number in seen:
+                counts[number] = counts.get(number, 0) + 1
+        return counts
 
     def list_tag_topics(
         self, *, tag: str, limit: int | None = None, scope: str = ""
