@@ -3,6 +3,8 @@ create, delete unused tags, retag topics, and Discourse's tag groups."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -80,10 +82,12 @@ def tag_change(request: HtmxHttpRequest, name: str, change: str) -> HttpResponse
     detail = selectors.tag_detail(name=name, with_topics=False)
     present = [f for f in detail.present if f.ways[change].offered]
     choices = [(f.connection.pk, f"{f.connection.name} ({f.ways[change].words})") for f in present]
-    extra = {"tag": name} if change == "delete" else {}
+    extra: dict[str, Any] = {"tag": name} if change == "delete" else {}
     initial = {k: request.GET[k] for k in ("new_name", "into") if request.GET.get(k)}
     scoped = [f for f in present if f.scope_note and f.tag is not None and f.tag.scope]
-    scopes = list(dict.fromkeys(s for f in scoped for s in f.tag.scope.split(", ") if s))
+    scopes = list(
+        dict.fromkeys(s for f in scoped if f.tag is not None for s in f.tag.scope.split(", ") if s)
+    )
     if change != "merge" and scopes:
         extra["scopes"] = scopes
         extra["scope_help"] = " ".join(dict.fromkeys(f.scope_note for f in scoped))

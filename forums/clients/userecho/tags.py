@@ -304,7 +304,7 @@ class UserEchoTags(UserEchoBase):
             sent.append(int(topic.id))
         return sent
 
-    def _current_tag_ids(self, topic: ForumTopic, forum: UserEchoForum, entries: list) -> list[int]:
+    def _current_tag_ids(self, topic: ForumTopic, forum: UserEchoForum, entries: Any) -> list[int]:
         """The ids of the tags a topic has, whatever shape they come in (ENDPOINTS.md 4.1 "A
         topic's `tags` may come back as names": ids, {id, name} objects, names, {name}
         objects). Retag is a full replacement (trap 5), so an entry left unresolved would be
