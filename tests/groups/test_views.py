@@ -326,3 +326,20 @@ def test_an_empty_groups_page_says_how_to_get_a_forum(admin_user, viewer):
     viewer = viewer_client.get(url).content.decode()
     assert "Ask a Forumdeck Admin to connect one." in viewer
     assert reverse("forums:connection-create") not in viewer
+
+
+def test_a_group_whose_name_holds_an_encoded_slash_opens_from_the_list(
+    viewer_client, nodebb_connection, nodebb_sandbox
+):
+    """Issue 22: a name holding "%2F" (as text) must reach the forum as that text, not as
+    "/": the list links to its page, the page reads the group."""
+    from forums.sandbox.nodebb.seed import new_group
+
+    nodebb_sandbox.app.state.groups["50%2F50 Club"] = new_group(
+        "50%2F50 Club", 0, slug="502f50-club", members=[5]
+    )
+    html = viewer_client.get(reverse("forums:group-list")).content.decode()
+    link = re.search(r'href="([^"]+)"[^>]*>50%2F50 Club<', html)
+    assert link, "the list links to the group"
+    page = viewer_client.get(link.group(1))
+    assert page.status_code == 200 and "50%2F50 Club" in page.content.decode()

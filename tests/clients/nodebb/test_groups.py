@@ -138,3 +138,16 @@ def test_a_members_page_reads_only_the_member_pages_it_shows(client, sandbox):
     expected = sandbox.app.state.groups["Beta Testers"]
     assert page.total == len(expected["members"]) == 45 and len(page.members) == 20
     assert sandbox.app.calls.count("GET", "/api/v3/groups/beta-testers/members") == 1
+
+
+@pytest.mark.parametrize("name", ["a/b", "50%2F50 Club", "x y?z#w"])
+def test_a_name_is_one_path_segment_whatever_it_holds(client, sandbox, name):
+    """Issue 22: a group whose name holds "/" or the text "%2F" is read by its own page
+    (the client encodes the name as one segment; the sandbox routes as Express does)."""
+    from forums.sandbox.nodebb.seed import new_group
+
+    sandbox.app.state.groups[name] = new_group(name, 0, slug=name, members=[5])
+    sandbox.app.calls.clear()
+    assert client.get_group(key=name).name == name
+    assert sandbox.app.calls.count("GET", "/api/admin/manage/groups") == 0  # no fallback
+    assert [m.id for m in client.list_group_members(key=name)] == [5]

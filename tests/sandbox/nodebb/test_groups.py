@@ -78,3 +78,14 @@ def test_a_create_without_private_makes_a_private_group(sandbox):
     call(sandbox, "POST", "/api/v3/groups", json={"name": "Open One", "private": 0})
     assert sandbox.app.state.groups["No Flag"]["private"] == 1
     assert sandbox.app.state.groups["Open One"]["private"] == 0
+
+
+def test_an_encoded_slash_stays_inside_its_path_segment(sandbox):
+    """Express matches the route before it decodes a parameter: /api/groups/a%2Fb names the
+    group "a/b" (the WSGI server's decoded path would split it and answer 404)."""
+    from forums.sandbox.nodebb.seed import new_group
+
+    sandbox.app.state.groups["a/b"] = new_group("a/b", 0, slug="a/b")
+    r = call(sandbox, "GET", "/api/groups/a%2Fb")
+    assert r.status_code == 200 and r.json()["group"]["name"] == "a/b"
+    assert call(sandbox, "GET", "/api/groups/a/b").status_code == 404
