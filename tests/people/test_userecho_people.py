@@ -189,3 +189,15 @@ def test_a_bulk_kind_userecho_cannot_do_is_refused_before_planning(
             targets_text="kim-lee",
         )
     assert not BulkAction.objects.exists()
+
+
+def test_a_search_where_userecho_ignored_the_filter_says_it_read_every_account(
+    viewer_client, kim, userecho_sandbox
+):
+    """Issue 22, finding 8: the fallback to a full read is said on the forum's line."""
+    userecho_sandbox.app.configure(ignored_filters={"email", "name", "slug", "display_name"})
+    html = viewer_client.get(
+        reverse("forums:people-search"), {"q": EMAIL, "live": "1"}, headers={"HX-Request": "true"}
+    ).content.decode()
+    assert "kim-lee" in html
+    assert "UserEcho ignored the search filter" in html
