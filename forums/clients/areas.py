@@ -289,6 +289,11 @@ class Tags(Area):
     # Tags live per space of a site (a UserEcho project's forums): what a change by name
     # touches, in plain words; the tag verbs then also take ``scope=`` (one space only).
     tag_scope_note: ClassVar[str] = ""
+
+    def tag_spaces(self) -> list[str]:
+        """The spaces tags live in (a UserEcho project's forums), by name; [] for one."""
+        return []
+
     topics_page_size: ClassVar[int] = 20  # topics per call of list_tag_topics (plan estimates)
     retag_batch_size: ClassVar[int] = 1  # topics one retag call changes
 

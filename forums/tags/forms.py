@@ -44,13 +44,18 @@ class ForumsForm(forms.Form):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["connections"]).choices = choices
         self.fields["connections"].initial = [pk for pk, _ in choices]
+        every = (
+            "every forum of the project that lacks it"
+            if isinstance(self, CreateForm)
+            else "every forum of the project that has it"
+        )
         if scopes:
             # A forum whose tags live per space (a UserEcho project's forums): one space only,
             # or every space that has the tag.
             self.fields["scope"] = forms.ChoiceField(
                 label="Only in",
                 required=False,
-                choices=[("", "every forum of the project that has it"),
+                choices=[("", every),
                          *((s, s) for s in scopes)],
                 help_text=scope_help,
             )  # fmt: skip

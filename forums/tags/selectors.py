@@ -263,3 +263,15 @@ def tag_group(*, connection: ForumConnection, tag_group_id: int) -> ForumTagGrou
 
 def connections_offering(capability: Capability) -> list[ForumConnection]:
     return [c for c in enabled_connections() if client_class(c.platform).supports(capability)]
+
+
+def tag_spaces(connection: ForumConnection) -> list[str]:
+    """The spaces this forum's tags live in (a UserEcho project's forums); [] for one, or
+    when the forum cannot be asked now (the page then offers every space at once)."""
+    if not client_class(connection.platform).tag_scope_note:
+        return []
+    try:
+        with get_client(connection) as client:
+            return client.tag_spaces()
+    except ForumError:
+        return []

@@ -133,16 +133,24 @@ def tag_create(request: HtmxHttpRequest) -> HttpResponse:
     offering = [c for c in connections if client_class(c.platform).supports(Capability.TAG_CREATE)]
     # Where tags live per space (a UserEcho project's forums) the label says what is touched.
     choices = [
-        (c.pk, f"{c.name} (in every forum of the project that lacks it, one call each)"
+        (c.pk, f"{c.name} (every forum of the project that lacks it, one call each, or the "
+               "one chosen below)"
          if client_class(c.platform).tag_scope_note else c.name)
         for c in offering
     ]  # fmt: skip
-    form = CreateForm(request.POST or None, choices=choices)
+    scoped = [c for c in offering if client_class(c.platform).tag_scope_note]
+    spaces = list(dict.fromkeys(s for c in scoped for s in selectors.tag_spaces(c)))
+    extra: dict[str, Any] = {}
+    if spaces:
+        extra = {"scopes": spaces, "scope_help": " ".join(
+            dict.fromkeys(client_class(c.platform).tag_scope_note for c in scoped))}  # fmt: skip
+    form = CreateForm(request.POST or None, choices=choices, **extra)
     if request.method == "POST" and form.is_valid():
         try:
             outcome = services.tag_create(
-                actor=request.user, connections=form.chosen(), name=form.cleaned_data["name"]
-            )
+                actor=request.user, connections=form.chosen(), name=form.cleaned_data["name"],
+                scope=form.cleaned_data.get("scope") or "",
+            )  # fmt: skip
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:

@@ -273,3 +273,19 @@ def test_a_nodebb_tag_left_without_topics_says_nodebb_keeps_it(viewer_client, mo
     assert "NodeBB keeps a tag with no topics in its list" in html
     page = moderator_client.get(reverse("forums:tag-change", args=["howto", "rename"]))
     assert "the old tag stays behind with no topics" in page.content.decode()
+
+
+def test_a_userecho_tag_is_created_in_the_one_forum_chosen(
+    moderator_client, userecho_connection, userecho_sandbox
+):
+    """Issue 22, finding 8: a create touched every forum of the project that lacked it."""
+    url = reverse("forums:tag-create")
+    page = moderator_client.get(url).content.decode()
+    assert "every forum of the project that lacks it" in page and "Beta program" in page
+    moderator_client.post(url, {"connections": [userecho_connection.pk], "name": "billing",
+                                "scope": "Beta program"})  # fmt: skip
+    made = {t["forum_id"] for t in userecho_sandbox.app.state.tags.values()
+            if t["name"] == "billing"}  # fmt: skip
+    before = {2}  # Support has one from the seed
+    assert made == before | {3}
+    assert "only in Beta program" in AuditEntry.objects.get(action="tag.create").message

@@ -289,7 +289,7 @@ class TagCreateKind(Kind):
         _check_tag(client_classes, params["tag"])
 
     def describe(self, params):
-        return f"Create tag {params['tag']}"
+        return f"Create tag {params['tag']}{_only_in(params)}"
 
     def discover_targets(self, client, ctx, params):
         return [params["tag"]]
@@ -313,5 +313,5 @@ class TagCreateKind(Kind):
 
     def apply(self, client, ctx, params, targets):
         for target in targets:
-            client.create_tag(name=target.target)
+            client.create_tag(name=target.target, **_scope(client, params))
         return {}

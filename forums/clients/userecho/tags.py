@@ -41,6 +41,9 @@ class UserEchoTags(UserEchoBase):
         "forum that lacks it (one call each), unless one forum is chosen."
     )
 
+    def tag_spaces(self) -> list[str]:
+        return [forum.name for forum in self.list_forums()]
+
     # --- finding a tag or category -------------------------------------------------------------
     def _items(self, kind: str, forum: UserEchoForum) -> list[_Item]:
         if kind == "tags":
