@@ -129,7 +129,7 @@ def test_a_destructive_decision_is_not_sent_from_the_queue(
     body = {"connection": discourse_connection.pk, "item": row["id"],
             "action": "delete_and_agree", "version": 0}  # fmt: skip
     text = moderator_client.post(reverse("forums:review-decide"), body, headers=HTMX)
-    assert "from the person&#x27;s page" in text.content.decode()
+    assert "propose it for a second person&#x27;s approval" in text.content.decode()
     assert app.posts[row["target_id"]]["deleted_at"] is None and row["status"] == 0
 
 
@@ -162,3 +162,25 @@ def test_the_menu_has_review(viewer_client, discourse_connection, discourse_sand
     viewer_client.get(reverse("forums:review-list"))
     html = viewer_client.get(reverse("forums:tag-list")).content.decode()
     assert f'href="{reverse("forums:review-list")}"' in html
+
+
+def test_a_destructive_decision_is_proposed_for_four_eyes(
+    moderator_client, discourse_connection, discourse_sandbox
+):
+    from forums.models import BulkAction
+
+    app = discourse_sandbox.app
+    row, _, _ = a_flag(app)
+    html = moderator_client.get(reverse("forums:review-list")).content.decode()
+    assert "Propose: Delete post" in html
+    response = moderator_client.post(
+        reverse("forums:review-propose"),
+        {"picked": f"{discourse_connection.pk}:{row['id']}", "action": "delete_and_agree",
+         "label": "Delete post"},
+    )  # fmt: skip
+    action = BulkAction.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("forums:bulk-detail", args=[action.pk])
+    assert action.kind == "review_decide" and action.params["action"] == "delete_and_agree"
+    assert list(action.items.values_list("target", flat=True)) == [str(row["id"])]
+    assert app.posts[row["target_id"]]["deleted_at"] is None  # nothing sent before approval
