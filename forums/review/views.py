@@ -31,6 +31,7 @@ def review_list(request: HtmxHttpRequest) -> HttpResponse:
         category=filters.get("category") or "",
         reason=filters.get("reason") or "",
         query=filters.get("q") or "",
+        author=filters.get("author") or "",
         refresh=bool(request.GET.get("refresh")),
     )
     query = request.GET.copy()
@@ -43,7 +44,9 @@ def review_list(request: HtmxHttpRequest) -> HttpResponse:
         "result": result,
         "page": page,
         "query": query.urlencode(),
-        "filtered": any(filters.get(k) for k in ("q", "kind", "category", "reason", "forum")),
+        "filtered": any(
+            filters.get(k) for k in ("q", "kind", "category", "reason", "forum", "author")
+        ),
         "decisions": selectors.MANY_WORDS,
         "proposable": selectors.destructive_choices(page_rows),
     }

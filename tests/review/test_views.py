@@ -184,3 +184,19 @@ def test_a_destructive_decision_is_proposed_for_four_eyes(
     assert action.kind == "review_decide" and action.params["action"] == "delete_and_agree"
     assert list(action.items.values_list("target", flat=True)) == [str(row["id"])]
     assert app.posts[row["target_id"]]["deleted_at"] is None  # nothing sent before approval
+
+
+def test_a_persons_page_loads_what_waits_about_them(
+    viewer_client, discourse_connection, discourse_sandbox
+):
+    app = discourse_sandbox.app
+    row, author, _ = a_flag(app)
+    person = reverse("forums:person-detail", args=[discourse_connection.pk, author["id"]])
+    page = viewer_client.get(person).content.decode()
+    assert "Waiting in review, on every forum" in page
+    assert f"?author={author['username']}" in page
+    fragment = viewer_client.get(
+        reverse("forums:review-list"), {"author": author["username"]}, headers=HTMX
+    ).content.decode()
+    assert f'data-item="{discourse_connection.pk}:{row["id"]}"' in fragment
+    assert all(author["username"] in r for r in fragment.split('class="review-row"')[1:])
