@@ -10,23 +10,10 @@ from django.urls import reverse
 
 from forums.models import AuditEntry
 from tests.factories import ForumConnectionFactory
+from tests.review.helpers import a_flag
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
-
-
-def a_flag(app, raw="Rude <script>alert(1)</script> words", score=99.0):
-    author = next(
-        u
-        for u in sorted(app.users.values(), key=lambda u: u["id"])
-        if u["id"] > 0 and not u["admin"] and not u["moderator"] and u["approved"]
-    )
-    flagger = next(u for u in app.users.values() if u["id"] > author["id"]
-                   and not u["admin"] and not u["moderator"])  # fmt: skip
-    with app.lock:
-        row = app.add_flagged_post(author["id"], topic_id=5, raw=raw, flags=[(flagger["id"], 4)])
-        row["score"] = score
-    return row, author, flagger
 
 
 def test_every_waiting_item_is_listed_with_what_a_moderator_needs(
