@@ -171,6 +171,8 @@ def test_a_destructive_decision_is_proposed_for_four_eyes(
     assert action.kind == "review_decide" and action.params["action"] == "delete_and_agree"
     assert list(action.items.values_list("target", flat=True)) == [str(row["id"])]
     assert app.posts[row["target_id"]]["deleted_at"] is None  # nothing sent before approval
+    detail = moderator_client.get(response["Location"]).content.decode()
+    assert "Review queue: Delete post" in detail
 
 
 def test_a_persons_page_loads_what_waits_about_them(
