@@ -141,15 +141,17 @@ MEMBER_REMOVE_IDS_EMAILS_GAP = Gap(
 )  # fmt: skip
 TAG_GROUP_TAG_NAMES_GAP = Gap(
     "POST", "/tag_groups.json",
-    "`tag_names[]` / `parent_tag_name[]` / `one_per_topic`: the spec's body has only `name` "
-    "(additionalProperties false), so Prism answers 422",
+    "`tags[]` / `parent_tag[]` (2026.01 and later; `tag_names[]` / `parent_tag_name[]` before) "
+    "/ `one_per_topic`: the spec's body has only `name` (additionalProperties false), so Prism "
+    "answers 422",
     "ENDPOINTS.md: | POST | `/tag_groups.json` | `name`\\*, `tag_names[]`, `parent_tag_name[]`, "
     "`one_per_topic`, `permissions{...}` | yes (only `name`)",
 )  # fmt: skip
 TAG_GROUP_UPDATE_GAP = Gap(
     "PUT", "/tag_groups/{id}.json",
-    "the client always sends the full `tag_names` (a rename-only PUT empties the group); the "
-    "spec's PUT body does not forbid extra properties, so Prism accepts it",
+    "the client always sends the full tag list (`tags[]` on 2026.01 and later, `tag_names[]` "
+    "before; a rename-only PUT empties the group); the spec's PUT body does not forbid extra "
+    "properties, so Prism accepts it",
     "ENDPOINTS.md: | PUT | `/tag_groups/{id}.json` | same fields as POST | yes (only `name`) | "
     "**Danger**: ... A rename-only PUT therefore **empties the group**. Always send the full "
     "`tag_names[]`",

@@ -58,6 +58,9 @@ class SandboxConfig:
     legacy_events_plugin: bool = False
     # Older core's TopicsBulkAction has no `remove_tags` operation.
     bulk_remove_tags: bool = True
+    # The forum software's release the sandbox plays ("" = the platform's current one); its
+    # rules and reported version follow it (Discourse: forums/sandbox/discourse/releases.py).
+    release: str = ""
 
 
 def json_response(payload: Any, status: int = 200, headers: dict | None = None) -> Response:

@@ -52,6 +52,7 @@ from .common import (
 )
 from .groups import DiscourseGroups
 from .health import DiscourseHealth
+from .releases import Release, release_named
 from .review import DiscourseReview
 from .state import DiscourseState, StateField, user_table
 from .tags import DiscourseTags
@@ -102,9 +103,25 @@ class DiscourseSandbox(
         self.limiter = SlidingWindowLimiter(
             cfg.admin_requests_per_minute, window=cfg.rate_window_seconds
         )
+        release = release_named(cfg.release)  # ValueError for a release it cannot play
         # Before 2025-12 /tags.json used the tag name as its `id`; flip to serve that shape.
-        self.legacy_tag_ids = False
-        super().__init__(config)
+        self.legacy_tag_ids = not release.tag_ids_integer
+        if release.calendar_plugin == "old":
+            # the calendar plugin's old event shapes (releases.py: calendar_plugin)
+            cfg.legacy_events_plugin = True
+        super().__init__(cfg)
+
+    @property
+    def release(self) -> Release:
+        """The Discourse release this sandbox plays (``config.release``, releases.py)."""
+        return release_named(self.config.release)
+
+    def configure(self, **changes: Any) -> None:
+        if "release" in changes:
+            release = release_named(changes["release"])
+            self.legacy_tag_ids = not release.tag_ids_integer
+            changes.setdefault("legacy_events_plugin", release.calendar_plugin == "old")
+        super().configure(**changes)
 
     def rules(self) -> list[Rule]:
         uid = "<int(signed=True):user_id>"

@@ -10,7 +10,6 @@ from datetime import timedelta
 from werkzeug.wrappers import Request, Response
 
 from ..core import json_response
-from .common import VERSION
 
 
 class DiscourseHealth:
@@ -56,7 +55,8 @@ class DiscourseHealth:
                 "about": {
                     "stats": stats, "title": self.config.title,
                     "description": "A simulated Discourse forum.", "locale": "en",
-                    "version": VERSION, "https": False, "admins": staff, "moderators": mods,
+                    "version": self.release.version, "https": False, "admins": staff,
+                    "moderators": mods,
                 }
             }
         )  # fmt: skip

@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
     """Moderators decide items waiting in a forum's review queue (forums/review/area.py); the
     roles pick the permission up."""
 
-    dependencies = [("forums", "0016_fleet_index")]
+    dependencies = [("forums", "0017_idxprio_pace_priority")]
 
     operations = [
         migrations.AlterModelOptions(
