@@ -22,6 +22,7 @@ from forums.clients.records import ReviewItem
 from forums.core.audit import audit_change
 from forums.core.fleet import enabled_connections, fan_out
 from forums.models import BulkAction, ForumConnection
+from forums.pacing import Priority
 
 from .selectors import KIND_WORDS, MANY, forget_queue, queues
 
@@ -104,7 +105,7 @@ def review_decide(
     showed; when the forum has moved on since, the forum refuses and the answer says so."""
     item: ReviewItem | None = None
     try:
-        with get_client(connection) as client:
+        with get_client(connection, priority=Priority.CHANGE) as client:
             item = client.review_item(item_id=item_id)
             if item.status != "pending":
                 decided = Decided(False, STALE, stale=True)
@@ -137,7 +138,7 @@ def _pick(item: ReviewItem, decision: str) -> str:
 def review_decide_many(*, actor: User, keys: Sequence[str], decision: str) -> list[Decided]:
     """One harmless decision (``approve``, ``ignore`` or ``reject``) on every ticked item
     (``<connection id>:<item id>``). Forums are asked in parallel, each forum's items one after
-    the other, every call taking its slot in that forum's slot book."""
+    the other, every call taking its slot in that forum's slot book as a change."""
     if decision not in MANY:
         raise ValueError("Choose approve, ignore or reject.")
     wanted = _by_connection(keys)
@@ -152,7 +153,7 @@ def review_decide_many(*, actor: User, keys: Sequence[str], decision: str) -> li
     def run(connection: ForumConnection) -> list[Sent]:
         done: list[Sent] = []
         known = items.get(connection.pk, {})
-        with get_client(connection) as client:
+        with get_client(connection, priority=Priority.CHANGE) as client:
             for item_id in wanted[connection.pk]:
                 item = known.get(item_id)
                 if item is None:
