@@ -124,6 +124,11 @@ CALLS = {
     "delete_topic": lambda c: c.delete_topic(topic_id=3),
     "review_topics": lambda c: c.review_topics(limit=1),
     "review_count": lambda c: c.review_count(),
+    "review_items": lambda c: c.review_items(),
+    "review_item": lambda c: c.review_item(item_id="topic:3"),
+    "review_decide": lambda c: c.review_decide(
+        item=c.review_item(item_id="topic:3"), action_id="delete_topic"
+    ),
 }
 
 

@@ -54,7 +54,7 @@ def test_bad_names_and_duplicates_are_refused_before_anything_is_sent(
     moderator, discourse_connection, nodebb_connection, discourse_sandbox
 ):
     discourse_sandbox.app.calls.clear()
-    with pytest.raises(ValidationError, match="letters, digits, _, - and \."):
+    with pytest.raises(ValidationError, match=r"letters, digits, _, - and \."):
         services.group_create(actor=moderator, connection=discourse_connection, name="Night shift")
     assert discourse_sandbox.app.calls.records() == []
     with pytest.raises(ValidationError, match="already has a group named “beta-testers”"):

@@ -185,6 +185,7 @@ class NodeBBBase(ForumClient):
             Capability.TAGS,
             Capability.TOPIC_RETAG,
             Capability.REVIEW_QUEUE,
+            Capability.REVIEW_ITEMS,
         }
     )
     # Not offered, and why (the UI shows "not offered by this forum"):

@@ -51,6 +51,12 @@ PUBLIC_READ = frozenset(
 )  # fmt: skip
 # Write API routes that run without ensureLoggedIn.
 PUBLIC_WRITE = frozenset({"socket_io"})
+# Routes whose own code answers a guest, as NodeBB's does: the post queue page is a 404 to a
+# guest (src/controllers/mods.js postQueue: `if (!req.loggedIn) return next()`), and the queue's
+# write routes have no ensureLoggedIn (src/routes/write/posts.js): canEditQueue answers.
+GUEST_ANSWERED = frozenset(
+    {"read_post_queue", "read_post_queue_one", "queue_accept", "queue_reject", "queue_notify"}
+)
 CODES = {
     400: "bad-request",
     401: "not-authorised",

@@ -232,7 +232,48 @@ def seed_state(*, seed: int, users: int, now: int) -> NodeBBState:
             }
         )
     seed_lifted_penalties(state, seed, now)
+    seed_review_details(state, seed, now)
     return state
+
+
+FLAG_REASONS = (
+    "Spam", "Offensive", "Off-topic and advertising", "Harassment of another member",
+    "Links to a phishing site",
+)  # fmt: skip
+POST_TEXTS = (
+    "Cheap watches and bags, visit my shop!",
+    "You are all idiots, this forum is useless.",
+    "Earn $500 a day from home, DM me.",
+    "Check this out: http://example.invalid/free-stuff",
+)
+
+
+def seed_review_details(state: NodeBBState, seed: int, now: int) -> None:
+    """What each seeded flag is about (its own random stream, so the rest of the seed stays
+    as it was): the flagged post, the reports that make its heat (src/flags.js Flags.list:
+    `heat` is the number of reports), notes and history; queued replies name their topic."""
+    rng = random.Random(f"{seed}:review")
+    reporters = [u for u in sorted(state.users) if u > 2]
+    for flag in state.flags:
+        flag.update(reports=[], notes=[], history=[], cid=None)
+        for n in range(flag.pop("heat", 1)):
+            flag["reports"].append({"uid": reporters[(flag["flagId"] * 7 + n) % len(reporters)],
+                                    "value": rng.choice(FLAG_REASONS),
+                                    "timestamp": flag["datetime"] + n * 60_000})  # fmt: skip
+        if flag["type"] != "post":
+            continue
+        while flag["targetId"] in state.posts:
+            flag["targetId"] += 1
+        tid = rng.choice(sorted(state.topics))
+        flag["cid"] = state.topics[tid]["cid"]
+        state.posts[flag["targetId"]] = {
+            "pid": flag["targetId"], "tid": tid, "uid": flag["targetUid"],
+            "content": rng.choice(POST_TEXTS), "timestamp": flag["datetime"] - 3_600_000,
+            "deleted": 0,
+        }  # fmt: skip
+        if flag["state"] != "open":
+            flag["history"].append({"uid": 2, "fields": {"state": flag["state"]},
+                                    "datetime": flag["datetime"] + 3_600_000})  # fmt: skip
 
 
 def history_entry(kind: str, from_uid: int, timestamp: int, until: int | None, reason: str):

@@ -27,5 +27,11 @@ class NodeBBState:
     topics: dict[int, dict[str, Any]] = field(default_factory=dict)
     flags: list[dict[str, Any]] = field(default_factory=list)
     queue: list[dict[str, Any]] = field(default_factory=list)
+    # The posts flags point at (and posts accepted from the queue), by pid; the sandbox keeps no
+    # other posts (topics carry their post counts).
+    posts: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # What NodeBB told users (the post queue's accept/reject/notify notifications).
+    notifications: list[dict[str, Any]] = field(default_factory=list)
     next_uid: int = 1
     next_tid: int = 1
+    next_pid: int = 1000

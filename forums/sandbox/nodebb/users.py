@@ -273,14 +273,19 @@ class NodeBBUsers:
                 return self.fail(403, MSG["no-privileges"])
             if self.is_admin(uid):
                 return self.fail(400, MSG["cant-delete-other-admins"])
-            self._remove(uid, account=account, content=content)
+            self._remove(uid, account=account, content=content, by=caller)
         return self.ok()
 
-    def _remove(self, uid: int, *, account: bool, content: bool) -> None:
+    def _remove(self, uid: int, *, account: bool, content: bool, by: int = 1) -> None:
         if content:
             for tid in [t for t, topic in self.state.topics.items() if topic["uid"] == uid]:
                 del self.state.topics[tid]
             self.state.queue = [q for q in self.state.queue if q["uid"] != uid]
+            # posts.purge of each post resolves its flag (src/posts/delete.js resolveFlags)
+            self.purge_posts(
+                [p for p, post in self.state.posts.items() if post["uid"] == uid],
+                by=by,
+            )
             user = self.state.users[uid]
             user["postcount"] = user["topiccount"] = 0
         if account:
@@ -324,7 +329,7 @@ class NodeBBUsers:
             if any(u not in self.state.users for u in ids):
                 return self.fail(404, MSG["no-user"])
             for uid in dict.fromkeys(ids):
-                self._remove(uid, account=True, content=True)
+                self._remove(uid, account=True, content=True, by=self.caller(request))
         return self.ok()
 
     def read_admin_users(self, request: Request) -> Response:
