@@ -652,6 +652,7 @@ PARTS = (
     "bulk_list",
     "audit",
     "group_add",
+    "group_sync",
     "nodebb_ban",
     "pacing",
     "unpaced",
@@ -666,7 +667,14 @@ PARTS = (
 
 def measurements(idle_kb: int) -> list[tuple[str, Callable[[Bench, bool], None]]]:
     """Every part of the benchmark, by the name ``--only`` takes, in the order they run."""
-    from tools import bench_discourse, bench_lists, bench_nodebb, bench_pacing, bench_people
+    from tools import (
+        bench_discourse,
+        bench_groups,
+        bench_lists,
+        bench_nodebb,
+        bench_pacing,
+        bench_people,
+    )
 
     def memory(bench: Bench, quick: bool) -> None:
         measure_memory(bench, targets=5000 if quick else 100_000, idle_kb=idle_kb)
@@ -676,6 +684,7 @@ def measurements(idle_kb: int) -> list[tuple[str, Callable[[Bench, bool], None]]
         ("bulk_list", bench_lists.measure_bulk_list),
         ("audit", bench_lists.measure_audit),
         ("group_add", lambda bench, quick: measure_group_add(bench, 2000)),
+        ("group_sync", bench_groups.measure_group_sync),
         ("nodebb_ban", bench_nodebb.measure_nodebb_ban),
         ("pacing", bench_pacing.measure_pacing),
         ("unpaced", bench_pacing.measure_unpaced),

@@ -129,6 +129,10 @@ def test_quick_benchmark_prints_every_figure_and_meets_the_scale_free_goals():
         assert f"people_search_20_over_1_at_{latency}ms" in values
         assert one(values, rf"overview_\d+_over_1_at_{latency}ms")
     assert values["load_avg_1m_highest"] >= 0
+    # Group sync: proposing reuses the preview (no call), and every call is counted against
+    # the least the APIs need.
+    assert values["group_sync_500_propose_calls"] == 0
+    assert values["group_sync_500_total_calls"] >= values["group_sync_500_minimum_calls"]
     assert one(values, r"naive_nodebb_ban_\d+_calls_per_target")[1] == 2.0
 
     _, peak = one(values, r"worker_rss_mb_\d+k")  # the group add
