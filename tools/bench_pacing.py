@@ -56,6 +56,8 @@ class Run:
     plan_calls: int
     health_checks: int = 0
     busy_cards: int = 0  # cards that said "busy" instead of asking the forum
+    # calls the forum answered in each whole window from the run's first call (tumbling)
+    window_counts: tuple[int, ...] = ()
 
     def floor(self, allowance: int, rate: float) -> float:
         """(calls - the window's allowance) / rate: the least time any pacer could take."""
@@ -120,6 +122,10 @@ def paced_run(bench: Bench, cfg: dict, name: str, *, overview: str = "") -> Run:
             plan_calls=plan_calls,
             health_checks=checks["n"],
             busy_cards=checks["busy"],
+            window_counts=tuple(
+                sum(1 for r in records if start + k * window <= r.at < start + (k + 1) * window)
+                for k in range(int((end - start) // window))
+            ),
         )
     finally:
         sandbox.stop()
@@ -245,13 +251,16 @@ def measure_pacing(bench: Bench, quick: bool) -> None:
 
 
 def limit_not_reached(run: Run, allowance: int, window: float) -> str:
-    """Why a paced figure means nothing (or ""): the run never filled one window's allowance,
-    so the forum's limit never held it back; the machine, not the pacer, set its pace."""
-    if run.max_in_window >= allowance:
+    """Why a paced figure means nothing (or ""): in most of the run's whole windows the forum
+    answered fewer calls than it allows (below 90%; a pacer at the limit fills each one), so
+    the forum's limit did not hold the run back; the machine, not the pacer, set its pace."""
+    counts = sorted(run.window_counts) or [run.max_in_window]
+    median = counts[len(counts) // 2]
+    if median >= 0.9 * allowance:
         return ""
     return (
-        f"the forum's limit was never reached (at most {run.max_in_window} of {allowance} "
-        f"calls in any {window:g} s): the machine was too busy"
+        f"the forum's limit was not reached (a median {median} of {allowance} calls in the "
+        f"run's {len(counts)} whole {window:g} s windows): the machine was too busy"
     )
 
 
