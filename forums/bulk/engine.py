@@ -839,6 +839,12 @@ def _send_group(action, kind, connection, client, ctx, group, token) -> Outcome 
             _record_sent(action, kind, connection, client, sent)
             _unsend(marked, sent, None)
             raise
+        except Exception:
+            # Anything else: what went out is recorded; this batch may have gone, so it stays
+            # "sending" (the next run checks the forum before sending it again).
+            _record_sent(action, kind, connection, client, sent)
+            _unsend(marked, sent, batch)
+            raise
         sent.append(
             (batch, result if isinstance(result, Applied) else Applied(skipped=result or {}))
         )
