@@ -58,6 +58,15 @@ def load_words() -> str:
     return f"load {one:.2f} {five:.2f} {fifteen:.2f} (1/5/15 min) on {CORES} cores"
 
 
+def busy_now() -> str:
+    """Why a timed figure just taken says more about the machine than the code, or "": the
+    1-minute load average (which covers the last minute's measurement) is past BUSY_LOAD."""
+    load = load_average()[0]
+    if load > BUSY_LOAD:
+        return f"machine busy: 1-min load {load:.2f} on {CORES} cores"
+    return ""
+
+
 class LoadWatch:
     """The highest 1-minute load average seen while a figure is taken (sampled every 0.5 s)."""
 
