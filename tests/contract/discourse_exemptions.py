@@ -91,6 +91,18 @@ ROUTES_NOT_IN_SPEC: list[Gap] = [
                              ("DELETE", "/admin/users/{id}/groups/{group_id}"))
         for ext in ("", ".json")
     ),
+    # Admin › API › Webhooks: not in ENDPOINTS.md nor openapi.json; modelled on Discourse's
+    # Admin::WebHooksController (app/controllers/admin/web_hooks_controller.rb,
+    # `resources :web_hooks` under `/admin/api`) and WebHook's validations.
+    *(
+        Gap(method, path, "webhooks (one-click set-up of the fleet index's pushes)",
+            "discourse/discourse app/controllers/admin/web_hooks_controller.rb")
+        for method, path in (("GET", "/admin/api/web_hooks.json"),
+                             ("POST", "/admin/api/web_hooks.json"),
+                             ("GET", "/admin/api/web_hooks/{id}.json"),
+                             ("PUT", "/admin/api/web_hooks/{id}.json"),
+                             ("DELETE", "/admin/api/web_hooks/{id}.json"))
+    ),
 ]  # fmt: skip
 
 # --- request details the spec leaves out or gets wrong (the route itself is in the spec) -------

@@ -58,6 +58,9 @@ class SandboxConfig:
     legacy_events_plugin: bool = False
     # Older core's TopicsBulkAction has no `remove_tags` operation.
     bulk_remove_tags: bool = True
+    # SiteSetting allowed_internal_hosts ("a|b"): internal hosts a webhook may deliver to (the
+    # SSRF detector refuses every other private or loopback address).
+    allowed_internal_hosts: str = ""
 
 
 def json_response(payload: Any, status: int = 200, headers: dict | None = None) -> Response:

@@ -55,6 +55,7 @@ from .health import DiscourseHealth
 from .state import DiscourseState, StateField, user_table
 from .tags import DiscourseTags
 from .users import DiscourseUsers
+from .webhooks import DiscourseWebhooks
 
 
 class DiscourseSandbox(
@@ -64,6 +65,7 @@ class DiscourseSandbox(
     DiscourseHealth,
     DiscourseTags,
     DiscourseUsers,
+    DiscourseWebhooks,
     SandboxApp,
 ):
     platform = "discourse"
@@ -91,6 +93,10 @@ class DiscourseSandbox(
     backup_running_until = StateField()
     backup_pending = StateField()
     reviewables = StateField()
+    web_hooks = StateField()
+    next_web_hook_id = StateField()
+    next_web_hook_event_id = StateField()
+    web_hook_events = StateField()
 
     def __init__(self, config: SandboxConfig | None = None) -> None:
         cfg = config or SandboxConfig()
@@ -168,6 +174,12 @@ class DiscourseSandbox(
             r("/admin/backups/status.json", "backups_status", "GET"),
             r("/admin/backups/cancel.json", "backup_cancel", "DELETE"),
             r("/admin/backups/<filename>", "backup_send_link", "PUT"),
+            # webhooks (Admin::WebHooksController: resources :web_hooks under /admin/api)
+            r("/admin/api/web_hooks.json", "web_hooks_list", "GET"),
+            r("/admin/api/web_hooks.json", "web_hook_create", "POST"),
+            r("/admin/api/web_hooks/<int:web_hook_id>.json", "web_hook_show", "GET"),
+            r("/admin/api/web_hooks/<int:web_hook_id>.json", "web_hook_update", "PUT"),
+            r("/admin/api/web_hooks/<int:web_hook_id>.json", "web_hook_delete", "DELETE"),
             # calendar
             r("/discourse-post-event/events.json", "events_list", "GET"),
             r("/discourse-post-event/events.ics", "events_ics", "GET"),
@@ -304,6 +316,8 @@ class DiscourseSandbox(
                 user["first_post_at"] = (
                     None if days is None else datetime.now(UTC) - timedelta(days=float(days))
                 )
+            # A change made on the forum's own pages: its webhooks say user_updated.
+            self.web_hook_user("user_updated", user)
             return json_response({"id": user["id"], "post_count": user["post_count"],
                                   "first_post_at": iso(user["first_post_at"])})  # fmt: skip
 

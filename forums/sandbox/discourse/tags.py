@@ -35,6 +35,7 @@ class DiscourseTags:
         if tag is None:
             tag = self.tags[name] = {"id": self.next_tag_id, "name": name}
             self.next_tag_id += 1
+            self.web_hook_tag("tag_created", tag)
         return tag
 
     def tags_list(self, request: Request) -> Response:
@@ -139,6 +140,7 @@ class DiscourseTags:
             for group in self.tag_groups.values():
                 for key in ("tag_names", "parent_tag_name"):
                     group[key] = [new_name if t == name else t for t in group[key]]
+            self.web_hook_tag("tag_updated", tag)
             return json_response(
                 {"tag": {"id": tag["id"], "name": new_name, "slug": new_name, "description": None}}
             )
@@ -147,6 +149,7 @@ class DiscourseTags:
         with self.lock:
             if name not in self.tags:
                 return self.not_found(request)
+            self.web_hook_tag("tag_destroyed", self.tags[name])
             del self.tags[name]
             for topic in self.topics.values():
                 topic["tags"] = [t for t in topic["tags"] if t != name]
