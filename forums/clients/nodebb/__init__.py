@@ -7,9 +7,10 @@ from .groups import NodeBBGroups
 from .health import NodeBBHealth
 from .tags import NodeBBTags
 from .users import ACP_USERS_PER_PAGE, EMAIL_SEARCH_FORBIDDEN, NodeBBUsers
+from .webhooks import NodeBBWebhooks
 
 
-class NodeBBClient(NodeBBUsers, NodeBBGroups, NodeBBTags, NodeBBHealth):
+class NodeBBClient(NodeBBUsers, NodeBBGroups, NodeBBTags, NodeBBHealth, NodeBBWebhooks):
     """NodeBB: every area its API offers with a token (see ``NodeBBBase.capabilities``)."""
 
 

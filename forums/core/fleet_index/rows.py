@@ -13,7 +13,7 @@ from ipaddress import ip_address
 from django.db import transaction
 from django.utils import timezone
 
-from forums.clients.records import ForumGroup, ForumTag, ForumUser
+from forums.clients.records import ForumGroup, ForumTag, ForumUser, Penalty, PenaltyChange
 from forums.models import ForumConnection, IndexedAccount, IndexedGroup, IndexedTag, IndexSync
 
 logger = logging.getLogger(__name__)
@@ -115,6 +115,20 @@ def index_account_seen(*, connection: ForumConnection, user: ForumUser) -> None:
 
 def index_account_gone(*, connection: ForumConnection, user_id: int) -> None:
     IndexedAccount.objects.filter(connection=connection, forum_id=int(user_id)).delete()
+
+
+def index_account_penalty(*, connection: ForumConnection, change: PenaltyChange) -> int:
+    """A forum said only that this account's penalty was put on or lifted (NodeBB's hooks):
+    the row, if the index has it, says so now. The number of rows changed (0 or 1)."""
+    on, until = change.on, change.until if change.on else None
+    fields = (
+        {"suspended": on, "suspended_until": until}
+        if change.kind == Penalty.SUSPEND
+        else {"silenced": on, "silenced_until": until}
+    )
+    return IndexedAccount.objects.filter(
+        connection=connection, forum_id=int(change.user_id)
+    ).update(**fields, seen_at=timezone.now())
 
 
 def _tag_key(tag: ForumTag) -> str:
