@@ -118,9 +118,7 @@ def discourse_secret(admin_client, discourse_sandbox, discourse_connection) -> s
     return stored_secret(discourse_connection)
 
 
-def test_a_delivery_older_than_any_remembered_is_a_replay(
-    discourse_connection, discourse_secret
-):
+def test_a_delivery_older_than_any_remembered_is_a_replay(discourse_connection, discourse_secret):
     IndexWebhookDelivery.objects.create(
         connection=discourse_connection, delivery_id="seq:500",
         received_at=timezone.now() - LATE_DELIVERY - timedelta(minutes=1),
