@@ -57,6 +57,8 @@ class Sandbox:
     test_acting_as: str = ""
     # Adds the demo's people itself (so they survive a reset of its state).
     seeds_demo_people: bool = False
+    # The demo's own settings beside the defaults.
+    demo_config: dict[str, Any] = field(default_factory=dict)
 
     @property
     def demo_name(self) -> str:
@@ -70,7 +72,10 @@ class Sandbox:
         )
 
     def demo_app(self, **config: Any) -> SandboxApp:
-        return self.app(**{"api_key": self.demo_key, "title": f"{self.demo_name} forum", **config})
+        return self.app(
+            **{"api_key": self.demo_key, "title": f"{self.demo_name} forum", **self.demo_config,
+               **config}
+        )  # fmt: skip
 
     def test_app(self, **config: Any) -> SandboxApp:
         return self.app(**{"api_key": self.test_key, **self.test_config, **config})
@@ -99,6 +104,8 @@ SANDBOXES: dict[str, Sandbox] = {
             test_key="sandbox-discourse-key-0123456789abcdef",
             test_config={"admin_requests_per_minute": 6000, "users": 60},
             test_acting_as="system",
+            # The demo's Forumdeck runs on this machine: its webhook address is loopback.
+            demo_config={"allowed_internal_hosts": "localhost|127.0.0.1"},
         ),
         Sandbox(
             platform="nodebb",
