@@ -10,11 +10,14 @@ import time
 
 import pytest
 import requests
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from forums.index.sync import index_sync_start, index_sync_step
+from forums.models import IndexedAccount, IndexSync
 from forums.sandbox.registry import SANDBOXES
 from tests.e2e.conftest import sign_in
+from tests.e2e.test_phone_e2e import assert_fits, assert_stacked_rows_are_labelled
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -81,3 +84,34 @@ def test_a_suspension_on_the_forum_reaches_search_through_its_webhook(
     search()
     expect(page.locator("tr", has_text="wave_rider")).to_contain_text("Suspended until")
     assert app.calls.records() == []  # answered from the index
+
+
+@pytest.mark.parametrize("width", (360,))
+def test_the_webhook_and_wave_pages_fit_a_phone(
+    page, live_server, make_user, width, discourse_connection, nodebb_connection
+):
+    now = timezone.now()
+    for connection in (discourse_connection, nodebb_connection):
+        IndexSync.objects.create(connection=connection, state="complete", accounts_complete_at=now)
+        for n in range(3):
+            name = f"a_rather_long_username_{connection.pk}_{n}"
+            IndexedAccount.objects.create(
+                connection=connection, forum_id=100 + n, username=name,
+                email=f"{name}@a-very-long-spam-wave-domain-name.example", joined_at=now,
+                registration_ip="2001:db8:85a3:8d3:1319:8a2e:370:7348", haystack=name,
+            )  # fmt: skip
+    make_user("ada", "Admin", "Moderator")
+    page.set_viewport_size({"width": width, "height": 780})
+    sign_in(page, live_server, "ada", "pw-ada-123")
+    for path, what in (
+        (f"/forums/{discourse_connection.pk}/index/", "the forum's index"),
+        (f"/forums/{nodebb_connection.pk}/index/", "NodeBB's index (set up by hand)"),
+        ("/forums/people/new/?hours=24", "new accounts"),
+        ("/forums/people/shared/", "shared domains"),
+        ("/forums/people/shared/?trait=ip", "shared addresses"),
+    ):
+        page.goto(live_server.url + path)
+        assert_fits(page, what)
+        if "people" in path:
+            expect(page.locator(".wave-table").first).to_be_visible()
+            assert_stacked_rows_are_labelled(page, ".wave-table", what)
