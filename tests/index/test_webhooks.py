@@ -12,6 +12,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -214,3 +215,61 @@ def test_a_nodebb_account_deleted_leaves_the_index(nodebb_connection, nodebb_sec
     unknown = nodebb_delivery(nodebb_connection, nodebb_secret, "action:user.banned",
                               {"uid": "nobody", "t": time.time()})  # fmt: skip
     assert unknown.status_code == 400
+
+
+# --- what the sandboxes send, the receiver takes -------------------------------------------------
+NOWHERE = "http://127.0.0.1:9/hook"  # nothing listens: the sandbox records what it would send
+
+
+def take(connection, delivery: dict):
+    return Client().post(
+        reverse("forums:index-webhook", args=[connection.pk]), delivery["payload"].encode(),
+        content_type="application/json", headers=delivery["headers"],
+    )  # fmt: skip
+
+
+def test_a_nodebb_sandbox_ban_is_taken_as_the_plugin_sends_it(
+    nodebb_sandbox, nodebb_connection, nodebb_secret
+):
+    read_whole(nodebb_connection)
+    row = IndexedAccount.objects.filter(connection=nodebb_connection, suspended=False,
+                                        admin=False).order_by("forum_id").first()  # fmt: skip
+    assert row is not None
+    app = nodebb_sandbox.app
+    app.state.webhook_secret = nodebb_secret
+    app.state.webhook_hooks = [{"name": "action:user.banned", "endpoint": NOWHERE}]
+    headers = {"Authorization": f"Bearer {app.config.api_key}"}
+    until = int((time.time() + 86_400) * 1000)
+    answer = requests.put(f"{nodebb_sandbox.url}/api/v3/users/{row.forum_id}/ban", timeout=5,
+                          headers=headers, json={"until": until, "reason": "spam"})  # fmt: skip
+    assert answer.ok, answer.text
+    assert app.webhooks_idle()
+    (delivery,) = app.state.webhook_deliveries
+    assert take(nodebb_connection, delivery).status_code == 200
+    row.refresh_from_db()
+    assert row.suspended and row.suspended_until is not None
+
+
+def test_a_discourse_sandbox_suspension_is_taken_as_the_forum_sends_it(
+    discourse_sandbox, discourse_connection, discourse_secret
+):
+    read_whole(discourse_connection)
+    app = discourse_sandbox.app
+    (hook,) = app.web_hooks.values()
+    hook["payload_url"] = NOWHERE  # the same webhook, its deliveries kept instead of sent
+    row = IndexedAccount.objects.filter(connection=discourse_connection, suspended=False,
+                                        admin=False, moderator=False,
+                                        forum_id__gt=0).order_by("forum_id").first()  # fmt: skip
+    assert row is not None
+    answer = requests.put(
+        f"{discourse_sandbox.url}/admin/users/{row.forum_id}/suspend.json", timeout=5,
+        headers={"Api-Key": app.config.api_key, "Api-Username": "system"},
+        json={"suspend_until": "2099-01-01", "reason": "spam wave"},
+    )  # fmt: skip
+    assert answer.ok, answer.text
+    assert app.web_hooks_idle()
+    (delivery,) = app.web_hook_events
+    assert take(discourse_connection, delivery).status_code == 200
+    row.refresh_from_db()
+    assert row.suspended and row.suspended_until.year == 2099
+    assert take(discourse_connection, delivery).status_code == 409  # and only once

@@ -30,19 +30,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import http.client
 import ipaddress
 import json
-import queue
-import threading
-import time
 from datetime import UTC, datetime
+from functools import cached_property, partial
 from typing import Any
 from urllib.parse import urlsplit
 
 from werkzeug.wrappers import Request, Response
 
 from ..core import json_response
+from ..core.outbox import Outbox, post_to_loopback
 from .common import error, params_of
 
 # WebHookEventType::TYPES (app/models/web_hook_event_type.rb), the kinds Forumdeck reads and a
@@ -64,16 +62,6 @@ INACTIVE, FAILED, SUCCESSFUL = 1, 2, 3
 BLOCKED_OR_INTERNAL = (
     "Payload URL cannot be used because it resolves to a blocked or internal IP address"
 )
-DELIVERY_TIMEOUT = 5.0
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _internal(host: str) -> bool:
@@ -260,40 +248,21 @@ class DiscourseWebhooks:
             body = json.dumps({event_type: payload}, default=str, separators=(",", ":")).encode()
             for hook in hooks:
                 self.next_web_hook_event_id += 1
-                job = (self.state, hook, self.next_web_hook_event_id, event_type, event_name, body)
-                self._web_hook_jobs().put(job)
+                self.outbox.put(partial(self._web_hook_send, self.state, hook,
+                                        self.next_web_hook_event_id, event_type, event_name,
+                                        body))  # fmt: skip
 
-    def _web_hook_jobs(self) -> queue.Queue:
-        """The job queue and its one worker thread, started on first use."""
-        jobs = getattr(self, "_web_hook_queue", None)
-        if jobs is None:
-            jobs = self._web_hook_queue = queue.Queue()
-            threading.Thread(target=self._web_hook_worker, name="sandbox-webhooks",
-                             daemon=True).start()  # fmt: skip
-        return jobs
-
-    def _web_hook_worker(self) -> None:
-        jobs = self._web_hook_queue
-        while True:
-            state, hook, event_id, event_type, event_name, body = jobs.get()
-            try:
-                self._web_hook_send(state, hook, event_id, event_type, event_name, body)
-            finally:
-                jobs.task_done()
+    @cached_property
+    def outbox(self) -> Outbox:
+        """Sidekiq's part: the deliveries, one after another, on a background thread."""
+        return Outbox()
 
     def web_hooks_idle(self, timeout: float = 10.0) -> bool:
         """Wait until every queued delivery was sent (for tests); False on timeout."""
-        jobs = getattr(self, "_web_hook_queue", None)
-        deadline = time.monotonic() + timeout
-        while jobs is not None and jobs.unfinished_tasks:
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(0.02)
-        return True
+        return self.outbox.idle(timeout)
 
     def _web_hook_send(self, state, hook, event_id, event_type, event_name, body) -> None:
         url = hook["payload_url"]
-        host = urlsplit(url).hostname or ""
         headers = {
             "Accept": "*/*",
             "Content-Type": CONTENT_TYPES.get(hook["content_type"], "application/json"),
@@ -310,24 +279,8 @@ class DiscourseWebhooks:
             "id": event_id, "web_hook_id": hook["id"], "event": event_name,
             "headers": headers, "payload": body.decode(), "at": datetime.now(UTC),
         }  # fmt: skip
-        if not _loopback(host):
-            record.update(status=-1, response_body="the sandbox delivers to loopback only")
-        else:
-            # http.client: no proxy from the environment, no redirect followed (Excon's)
-            parts = urlsplit(url)
-            secure = parts.scheme == "https"
-            kind = http.client.HTTPSConnection if secure else http.client.HTTPConnection
-            conn = kind(host, parts.port, timeout=DELIVERY_TIMEOUT)
-            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-            try:
-                conn.request("POST", path, body=body, headers=headers)
-                answer = conn.getresponse()
-                text = answer.read(2000).decode("utf-8", "replace")
-                record.update(status=answer.status, response_body=text)
-            except OSError as exc:
-                record.update(status=-1, response_body=str(exc))
-            finally:
-                conn.close()
+        status, text = post_to_loopback(url, body, headers)
+        record.update(status=status, response_body=text)
         with self.lock:
             status = record["status"]
             hook["last_delivery_status"] = SUCCESSFUL if 200 <= status < 300 else FAILED

@@ -41,9 +41,12 @@ from .seed import (
 from .state import NodeBBState
 from .tags import NodeBBTags
 from .users import NodeBBUsers
+from .webhooks import NodeBBWebhooks
 
 
-class NodeBBSandbox(NodeBBGroups, NodeBBHealth, NodeBBTags, NodeBBUsers, SandboxApp):
+class NodeBBSandbox(
+    NodeBBGroups, NodeBBHealth, NodeBBTags, NodeBBUsers, NodeBBWebhooks, SandboxApp
+):
     platform = "nodebb"
 
     def __init__(self, config: SandboxConfig | None = None) -> None:

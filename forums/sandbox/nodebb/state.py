@@ -28,4 +28,8 @@ class NodeBBState:
     flags: list[dict[str, Any]] = field(default_factory=list)
     queue: list[dict[str, Any]] = field(default_factory=list)
     next_uid: int = 1
+    # nodebb-plugin-webhooks (webhooks.py): its hooks, its one secret, what it sent
+    webhook_hooks: list[dict[str, str]] = field(default_factory=list)
+    webhook_secret: str = ""
+    webhook_deliveries: list[dict[str, Any]] = field(default_factory=list)
     next_tid: int = 1
