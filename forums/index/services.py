@@ -24,6 +24,10 @@ from forums.core.fleet_index.rows import (
     index_account_gone,
     index_account_penalty,
     index_accounts_save,
+    index_group_gone,
+    index_group_pushed,
+    index_tag_gone,
+    index_tag_pushed,
 )
 from forums.crypto import DecryptionError, reveal
 from forums.models import ForumConnection, IndexSync, IndexWebhookDelivery
@@ -132,7 +136,8 @@ def index_webhook_receive(
     In this order: the forum's rate (429), the signature with this forum's secret (403), the
     body (400), a delivery already taken (409: the same delivery id, or the same body again,
     which is how a captured delivery is replayed). What it may change is the index's row for
-    the account the event names, and nothing else: no forum is called, nothing is audited."""
+    the account, group or tag the event names, and nothing else: no forum is called, nothing
+    is audited."""
     if not _within_rate(connection_id):
         raise WebhookRefused(429, "Too many deliveries; slow down.")
     connection = ForumConnection.objects.filter(pk=connection_id, enabled=True).first()
@@ -176,6 +181,15 @@ def index_webhook_receive(
                 index_account_gone(connection=connection, user_id=event.gone_user_id)
             elif event.penalty is not None:
                 index_account_penalty(connection=connection, change=event.penalty)
+            if event.group is not None:
+                index_group_pushed(connection=connection, group=event.group)
+            elif event.gone_group_id is not None:
+                index_group_gone(connection=connection, group_id=event.gone_group_id)
+            if event.tag is not None:
+                index_tag_pushed(connection=connection, tag=event.tag,
+                                 list_changed=event.tags_changed)  # fmt: skip
+            elif event.gone_tag is not None:
+                index_tag_gone(connection=connection, tag=event.gone_tag)
     except IntegrityError:
         raise WebhookRefused(409, "This delivery was already received.") from None
     return event

@@ -24,6 +24,8 @@ from forums.models import (
     AuditEntry,
     BulkAction,
     IndexedAccount,
+    IndexedGroup,
+    IndexedTag,
     IndexSync,
     IndexWebhookDelivery,
 )
@@ -273,3 +275,35 @@ def test_a_discourse_sandbox_suspension_is_taken_as_the_forum_sends_it(
     row.refresh_from_db()
     assert row.suspended and row.suspended_until.year == 2099
     assert take(discourse_connection, delivery).status_code == 409  # and only once
+
+
+def test_group_and_tag_events_keep_their_rows(
+    discourse_sandbox, discourse_connection, discourse_secret
+):
+    read_whole(discourse_connection)
+    app = discourse_sandbox.app
+    (hook,) = app.web_hooks.values()
+    hook["payload_url"] = NOWHERE
+    system = {"Api-Key": app.config.api_key, "Api-Username": "system"}
+    made = requests.post(f"{discourse_sandbox.url}/admin/groups.json", headers=system,
+                         json={"group": {"name": "wave_watchers"}}, timeout=5)  # fmt: skip
+    assert made.ok, made.text
+    old_tag = next(iter(app.tags))
+    requests.put(f"{discourse_sandbox.url}/tag/{old_tag}.json", headers=system,
+                 json={"tag": {"id": "renamed-by-hand"}}, timeout=5)  # fmt: skip
+    gone_tag = next(t for t in app.tags if t != "renamed-by-hand")
+    requests.delete(f"{discourse_sandbox.url}/tag/{gone_tag}.json", headers=system, timeout=5)
+    assert app.web_hooks_idle()
+    events = [e["event"] for e in app.web_hook_events]
+    assert events == ["group_created", "tag_updated", "tag_destroyed"]
+    for delivery in app.web_hook_events:
+        assert take(discourse_connection, delivery).status_code == 200
+    group_id = str(made.json()["basic_group"]["id"])
+    assert IndexedGroup.objects.get(connection=discourse_connection, forum_id=group_id).name == (
+        "wave_watchers"
+    )
+    tags = set(IndexedTag.objects.filter(connection=discourse_connection)
+               .values_list("name", flat=True))  # fmt: skip
+    assert "renamed-by-hand" in tags and gone_tag not in tags
+    # A rename does not say the old name: the Tags page asks the forum until the next read.
+    assert IndexSync.objects.get(connection=discourse_connection).tags_complete_at is None

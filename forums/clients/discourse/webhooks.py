@@ -16,8 +16,9 @@ import json
 from collections.abc import Mapping
 
 from ..errors import ForumBadResponse
-from ..records import PushedEvent
-from .base import DiscourseBase
+from ..records import ForumTag, PushedEvent
+from .base import DiscourseBase, to_int
+from .groups import DiscourseGroups
 
 SIGNATURE_HEADER = "X-Discourse-Event-Signature"
 GONE_EVENTS = frozenset({"user_destroyed"})
@@ -82,6 +83,22 @@ class DiscourseWebhooks(DiscourseBase):
         # The id of a WebHookEvent row: the table's key, growing with each delivery made.
         sequence = int(delivery) if delivery.isdigit() else None
         payload = data.get(kind) if kind else None
+        if kind == "group" and isinstance(payload, dict) and payload.get("id"):
+            # WebHookGroupSerializer; group_created / group_updated / group_destroyed
+            if name == "group_destroyed":
+                gone = str(payload["id"])
+                return PushedEvent(delivery, name, gone_group_id=gone, sequence=sequence)
+            group = DiscourseGroups._group(payload)
+            return PushedEvent(delivery, name, group=group, sequence=sequence)
+        if kind == "tag" and isinstance(payload, dict) and payload.get("name"):
+            # TagSerializer {id, name, topic_count, ...}; tag_updated may be a rename, which
+            # one row cannot say (the old name is not sent)
+            tag = ForumTag(name=str(payload["name"]), id=payload.get("id") or str(payload["name"]),
+                           topic_count=to_int(payload.get("topic_count")) or 0)  # fmt: skip
+            if name == "tag_destroyed":
+                return PushedEvent(delivery, name, gone_tag=tag, sequence=sequence)
+            renamed = name == "tag_updated"
+            return PushedEvent(delivery, name, tag=tag, tags_changed=renamed, sequence=sequence)
         if kind != "user" or not isinstance(payload, dict):
             return PushedEvent(delivery, name, sequence=sequence)
         user = self._user(payload)

@@ -131,6 +131,47 @@ def index_account_penalty(*, connection: ForumConnection, change: PenaltyChange)
     ).update(**fields, seen_at=timezone.now())
 
 
+def _generation(connection: ForumConnection) -> int:
+    return (
+        IndexSync.objects.filter(connection=connection).values_list("generation", flat=True).first()
+        or 0
+    )
+
+
+def index_group_pushed(*, connection: ForumConnection, group: ForumGroup) -> None:
+    """The forum pushed one group as it now has it: its row, as of now."""
+    IndexedGroup.objects.update_or_create(
+        connection=connection, forum_id=str(group.id)[:200],
+        defaults={"name": group.name[:300], "full_name": (group.full_name or "")[:300],
+                  "key": group.key[:300], "description": group.description or "",
+                  "user_count": group.user_count, "automatic": group.automatic,
+                  "visible": group.visible, "generation": _generation(connection),
+                  "seen_at": timezone.now()},
+    )  # fmt: skip
+
+
+def index_group_gone(*, connection: ForumConnection, group_id: str) -> None:
+    IndexedGroup.objects.filter(connection=connection, forum_id=str(group_id)[:200]).delete()
+
+
+def index_tag_pushed(*, connection: ForumConnection, tag: ForumTag, list_changed: bool) -> None:
+    """The forum pushed one tag as it now has it. ``list_changed`` (a rename: the old name is
+    not said): the pages ask the forum for its tags until the next whole read."""
+    key = _tag_key(tag)
+    IndexedTag.objects.update_or_create(
+        connection=connection, forum_id=key[:400],
+        defaults={"name": tag.name[:300], "scope": tag.scope[:200],
+                  "topic_count": tag.topic_count or 0, "generation": _generation(connection),
+                  "seen_at": timezone.now()},
+    )  # fmt: skip
+    if list_changed:
+        index_lists_forget(connection_ids=[connection.pk], kind="tags")
+
+
+def index_tag_gone(*, connection: ForumConnection, tag: ForumTag) -> None:
+    IndexedTag.objects.filter(connection=connection, forum_id=_tag_key(tag)[:400]).delete()
+
+
 def _tag_key(tag: ForumTag) -> str:
     return f"{tag.scope}\n{tag.name}" if tag.scope else tag.name
 
