@@ -9,7 +9,12 @@
 - ``<platform>_client`` (test): a factory of clients for it, ``discourse_client()`` or
   ``nodebb_client(api_key="member-token", api_username="20")``, closed at teardown;
 - ``<platform>_connection`` (test, database): a connection row for it, as the connection form
-  stores it.
+  stores it;
+- ``<platform>_release`` (test): the release the sandbox plays (None: the module's
+  ``SANDBOX_CONFIG`` release, else the current one). Choose one with
+  ``@pytest.mark.parametrize("discourse_release", ["3.4"])``; a module or test marked
+  ``@pytest.mark.every_release`` runs each test once per release in ``PLAYED_RELEASES``
+  (only tests that use the sandbox, so a module's other tests are not doubled).
 
 Keys: ``SANDBOX_KEYS[<platform>]`` (and the historical names below).
 """
@@ -39,11 +44,18 @@ def _fixtures(sandbox: Sandbox) -> dict[str, Callable[..., Any]]:
         with RunningSandbox(sandbox.test_app()) as running:
             yield running
 
+    @pytest.fixture(name=f"{platform}_release")
+    def release(request: pytest.FixtureRequest) -> str | None:
+        return getattr(request, "param", None)
+
     @pytest.fixture(name=f"{platform}_sandbox")
     def fresh(request: pytest.FixtureRequest) -> RunningSandbox:
         running: RunningSandbox = request.getfixturevalue(f"{platform}_server")
-        overrides = getattr(request.module, "SANDBOX_CONFIG", {}).get(platform, {})
-        return running.serve(sandbox.test_app(**copy.deepcopy(overrides)))
+        overrides = copy.deepcopy(getattr(request.module, "SANDBOX_CONFIG", {}).get(platform, {}))
+        chosen = request.getfixturevalue(f"{platform}_release")
+        if chosen:
+            overrides["release"] = chosen
+        return running.serve(sandbox.test_app(**overrides))
 
     @pytest.fixture(name=f"{platform}_client")
     def client(request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]]:
@@ -85,7 +97,35 @@ def _fixtures(sandbox: Sandbox) -> dict[str, Callable[..., Any]]:
             requests_per_minute=6000,
         )
 
-    return {f.__name__ + "_" + platform: f for f in (server, fresh, client, connection)}
+    return {f.__name__ + "_" + platform: f for f in (server, release, fresh, client, connection)}
+
+
+def _played_releases() -> dict[str, list[str]]:
+    from forums.sandbox.discourse.releases import RELEASES
+
+    return {"discourse": list(RELEASES)}
+
+
+PLAYED_RELEASES = _played_releases()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``every_release``: one run per played release for each test that uses the sandbox."""
+    if metafunc.definition.get_closest_marker("every_release") is None:
+        return
+    chosen = {
+        name.strip()
+        for mark in metafunc.definition.iter_markers("parametrize")
+        for name in (mark.args[0].split(",") if isinstance(mark.args[0], str) else mark.args[0])
+    }
+    for platform, releases in PLAYED_RELEASES.items():
+        fixture = f"{platform}_release"
+        uses = f"{platform}_sandbox" in metafunc.fixturenames or fixture in metafunc.fixturenames
+        if uses and fixture not in chosen:
+            if fixture not in metafunc.fixturenames:
+                # the sandbox fixture asks for it at run time (getfixturevalue)
+                metafunc.fixturenames.append(fixture)
+            metafunc.parametrize(fixture, releases, indirect=True, ids=lambda r: f"r{r}")
 
 
 for _sandbox in SANDBOXES.values():

@@ -557,12 +557,20 @@ PARTS = (
     "memory",
     "people_search",
     "overview",
+    "index",
 )
 
 
 def measurements(idle_kb: int) -> list[tuple[str, Callable[[Bench, bool], None]]]:
     """Every part of the benchmark, by the name ``--only`` takes, in the order they run."""
-    from tools import bench_discourse, bench_lists, bench_nodebb, bench_pacing, bench_people
+    from tools import (
+        bench_discourse,
+        bench_index,
+        bench_lists,
+        bench_nodebb,
+        bench_pacing,
+        bench_people,
+    )
 
     def memory(bench: Bench, quick: bool) -> None:
         measure_memory(bench, targets=5000 if quick else 100_000, idle_kb=idle_kb)
@@ -580,6 +588,7 @@ def measurements(idle_kb: int) -> list[tuple[str, Callable[[Bench, bool], None]]
         ("memory", memory),
         ("people_search", bench_people.measure_people_search),
         ("overview", measure_overview_scale),
+        ("index", bench_index.measure_index),
     ]
     assert tuple(name for name, _ in parts) == PARTS
     return parts

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.core.cache import cache
@@ -19,6 +20,7 @@ from forums.clients.records import Capability, ForumTag, ForumTagGroup, ForumTop
 from forums.core.areas import kinds_changing
 from forums.core.fleet import cached_lists, changed_since, enabled_connections, fan_out
 from forums.core.fleet_index.lists import fleet_lists
+from forums.core.fleet_index.reads import indexed_tag
 from forums.core.fleet_index.rows import index_lists_forget
 from forums.core.outcomes import ForumOutcome
 from forums.models import ForumConnection
@@ -41,11 +43,11 @@ def _fetch_tags(connection: ForumConnection) -> list[ForumTag]:
 
 
 def tags_of(
-    connections: Sequence[ForumConnection], *, refresh: bool = False
+    connections: Sequence[ForumConnection], *, refresh: bool = False, deadline: float | None = None
 ) -> list[tuple[ForumConnection, Any]]:
     """Each forum's tags (cached two minutes unless a bulk action changed that forum)."""
     return cached_lists(connections, key=_cache_key, area="tags", fetch=_fetch_tags,
-                        refresh=refresh, prefix="tags")  # fmt: skip
+                        refresh=refresh, prefix="tags", deadline=deadline)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,8 @@ class TagOnForum:
     ways: dict[str, Way] = field(default_factory=dict)
     error: str = ""
     software: str = ""
+    # The forum did not answer now: ``tag`` is what the index last saw of it, as of then.
+    last_known_as_of: datetime | None = None
 
 
 @dataclass
@@ -206,6 +210,19 @@ def _tag_on(connection: ForumConnection, name: str, with_topics: bool) -> TagOnF
     return found
 
 
+def _last_known(connection: ForumConnection, name: str, error: str) -> TagOnForum:
+    """A forum that did not answer (busy, down, hanging): the tag as the index last saw it
+    there, marked with when, so the forum stays on the page and in a change "everywhere"; a
+    forum the index knows no such tag of shows only why it did not answer."""
+    software = client_class(connection.platform).software
+    known = indexed_tag(connection_id=connection.pk, name=name)
+    if known is None:
+        return TagOnForum(connection, error=error, ways=ways(connection, 0), software=software)
+    tag, as_of = known
+    return TagOnForum(connection, tag=tag, ways=ways(connection, tag.topic_count), error=error,
+                      software=software, last_known_as_of=as_of)  # fmt: skip
+
+
 def tag_detail(*, name: str, with_topics: bool = True) -> TagDetail:
     """The tag on every enabled forum: its count, its first topics, and how each change
     would happen there."""
@@ -215,8 +232,7 @@ def tag_detail(*, name: str, with_topics: bool = True) -> TagDetail:
         connections, lambda c: _tag_on(c, name, with_topics), "tags-detail"
     ):
         if isinstance(result, BaseException):
-            result = TagOnForum(connection, error=_problem(connection, result),
-                                ways=ways(connection, 0))  # fmt: skip
+            result = _last_known(connection, name, _problem(connection, result))
         forums.append(result)
     return TagDetail(name, forums)
 

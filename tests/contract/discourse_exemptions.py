@@ -147,15 +147,17 @@ MEMBER_REMOVE_IDS_EMAILS_GAP = Gap(
 )  # fmt: skip
 TAG_GROUP_TAG_NAMES_GAP = Gap(
     "POST", "/tag_groups.json",
-    "`tag_names[]` / `parent_tag_name[]` / `one_per_topic`: the spec's body has only `name` "
-    "(additionalProperties false), so Prism answers 422",
+    "`tags[]` / `parent_tag[]` (2026.01 and later; `tag_names[]` / `parent_tag_name[]` before) "
+    "/ `one_per_topic`: the spec's body has only `name` (additionalProperties false), so Prism "
+    "answers 422",
     "ENDPOINTS.md: | POST | `/tag_groups.json` | `name`\\*, `tag_names[]`, `parent_tag_name[]`, "
     "`one_per_topic`, `permissions{...}` | yes (only `name`)",
 )  # fmt: skip
 TAG_GROUP_UPDATE_GAP = Gap(
     "PUT", "/tag_groups/{id}.json",
-    "the client always sends the full `tag_names` (a rename-only PUT empties the group); the "
-    "spec's PUT body does not forbid extra properties, so Prism accepts it",
+    "the client always sends the full tag list (`tags[]` on 2026.01 and later, `tag_names[]` "
+    "before; a rename-only PUT empties the group); the spec's PUT body does not forbid extra "
+    "properties, so Prism accepts it",
     "ENDPOINTS.md: | PUT | `/tag_groups/{id}.json` | same fields as POST | yes (only `name`) | "
     "**Danger**: ... A rename-only PUT therefore **empties the group**. Always send the full "
     "`tag_names[]`",
@@ -401,4 +403,12 @@ RESPONSE_GAPS: list[ResponseGap] = [
                 "an older discourse-calendar answers a bare array",
                 "ENDPOINTS.md, Rules / events: \"older plugin versions answer a bare array and "
                 "have no `after`/`order`\""),
+    ResponseGap("GET", "/discourse-post-event/events.json", 200,
+                r"(starts_at|ends_at): Response body property [^ ]+ must match format "
+                r"\"date-time\"",
+                "an all-day event's times are dates alone (\"2026-03-10\") and a show_local_time "
+                "event's have no offset (\"2026-03-10T18:00:00\"): not RFC 3339 date-times",
+                "ENDPOINTS.md, Rules / event times: \"for an all-day event as a date only ... "
+                "for a show_local_time event ... with no offset\" (events_controller.rb "
+                "#format_time)"),
 ]  # fmt: skip

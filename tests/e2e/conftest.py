@@ -67,6 +67,11 @@ def page(browser, tmp_path):
         timezone_id="Europe/Berlin", viewport={"width": 1280, "height": 900}
     )
     context.set_default_timeout(15_000)
+    # ``expect`` keeps its own default (5 s), which a busy machine exceeds while a page waits
+    # for its forums: assertions wait as long as actions do.
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=15_000)
     page = context.new_page()
     yield page
     shots = os.environ.get("FORUMDECK_E2E_SCREENSHOTS")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import BackupsDisabled, ForumBadResponse, ForumForbidden
+from ..errors import BackupsDisabled, ForumBadResponse, ForumError, ForumForbidden, ForumNotFound
 from ..records import Backup, BackupStatus
 from .base import DiscourseBase, DiscourseOperationRunning, dt, to_int
 
@@ -74,5 +74,24 @@ class DiscourseBackups(DiscourseBase):
         self._backups("DELETE", "/admin/backups/cancel.json")
 
     def send_backup_download_link(self, *, filename: str) -> None:
-        """Discourse e-mails the acting admin a download link (there is no token-less download)."""
-        self._backups("PUT", f"/admin/backups/{self._seg(filename)}")
+        """Discourse e-mails the acting admin a download link (there is no token-less download).
+
+        ENDPOINTS.md "Rules" / backups: a 404 here means the file does not exist
+        (``app/controllers/admin/backups_controller.rb`` ``#email``: ``BackupRestore::
+        BackupStore#file`` finds none), but a moderator's key gets 404 on this admin-only route
+        too. The backup list tells them apart: an administrator's key can read it, and a file
+        missing from it is said to be missing, not a permissions problem."""
+        try:
+            self._backups("PUT", f"/admin/backups/{self._seg(filename)}")
+        except ForumNotFound as refused:
+            try:
+                listed = {b.filename for b in self.list_backups()}
+            except ForumError:
+                raise refused from None
+            if filename in listed:
+                raise
+            raise ForumNotFound(
+                f"The backup “{filename}” is not on the forum: it was deleted (or replaced by a "
+                "newer one) since the list was read. Reload the backup list.",
+                status=404,
+            ) from None

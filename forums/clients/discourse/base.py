@@ -35,6 +35,7 @@ from ..platform import (
 )
 from ..records import Capability, ForumUser, Penalty, unique_names
 from .capability_notes import CAPABILITY_NOTES
+from .versions import DiscourseVersion, parse_version
 
 REASON_MAX_LENGTH = 300  # app/services/user/suspend.rb, silence.rb: reason ≤ 300 characters
 
@@ -188,6 +189,29 @@ class DiscourseBase(ForumClient):
             staff_refused=True,
         ),
     }
+
+    # --- the forum's version (versions.py) -------------------------------------------------
+    _forum_version: DiscourseVersion | None = None
+    _forum_version_read = False
+
+    def remember_version(self, text: object) -> DiscourseVersion | None:
+        """Keep the version a health check read (``/about.json`` or its kept ``lasting``
+        values), so the calls this client sends next choose their shape without asking."""
+        self._forum_version = parse_version(text)
+        self._forum_version_read = True
+        return self._forum_version
+
+    def forum_version(self) -> DiscourseVersion | None:
+        """The forum's Discourse version, read once per client from ``/about.json``; None when
+        the forum does not say (the ranges then take a current release)."""
+        if not self._forum_version_read:
+            try:
+                about = self._dict(self._json("GET", "/about.json"), "about").get("about")
+            except (ForumNotFound, ForumForbidden, ForumBadResponse):
+                about = None  # a forum that hides /about.json: take a current release
+            version = about.get("version") if isinstance(about, dict) else None
+            self.remember_version(version)
+        return self._forum_version
 
     @classmethod
     def validate_settings(

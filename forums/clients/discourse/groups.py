@@ -18,10 +18,37 @@ GROUP_MEMBERS_BATCH = 1000  # GroupsController::ADD_MEMBERS_LIMIT
 VISIBLE, HIDDEN = 0, 2
 # The notification levels a group can default its members to, per category and per tag.
 NOTIFICATION_LEVELS = ("muted", "regular", "tracking", "watching", "watching_first_post")
-# Group names pass Discourse's UsernameValidator: min_username_length..max_username_length
-# (3..20 by default) letters, digits, "_", "-" and ".", no spaces.
-GROUP_NAME = re.compile(r"^[A-Za-z0-9_.\-]{3,20}$")
+# Group names pass Discourse's username rules (app/models/group.rb name_format_validator ->
+# app/models/username_validator.rb UsernameValidator#valid_format?, unicode_usernames off, the
+# default): min_username_length..max_username_length (3..20 by default) characters of
+# [A-Za-z0-9_.-] (ASCII_INVALID_CHAR_PATTERN), first one a letter, digit or "_"
+# (INVALID_LEADING_CHAR_PATTERN), last one a letter or digit (INVALID_TRAILING_CHAR_PATTERN),
+# never two of "-_." in a row (REPEATED_SPECIAL_CHAR_PATTERN), no file-type ending
+# (CONFUSING_EXTENSIONS, any case).
+GROUP_NAME_MIN, GROUP_NAME_MAX = 3, 20
+GROUP_NAME_CHARS = re.compile(r"^[A-Za-z0-9_.\-]+$")
+CONFUSING_EXTENSIONS = re.compile(
+    r"\.(js|json|css|htm|html|xml|jpg|jpeg|png|gif|bmp|ico|tif|tiff|woff)$", re.IGNORECASE
+)
 EMAIL_LOOKUP_BATCH = 100  # the admin list's filter takes up to 100 terms
+
+
+def group_name_problem(name: str) -> str:
+    """Why Discourse's UsernameValidator refuses ``name`` as a group name, in plain words ("" if
+    it passes), checked in the validator's order."""
+    if not GROUP_NAME_MIN <= len(name) <= GROUP_NAME_MAX:
+        return f"group names are {GROUP_NAME_MIN}–{GROUP_NAME_MAX} characters long."
+    if not GROUP_NAME_CHARS.fullmatch(name):
+        return "use only letters, digits, _, - and . (no spaces or other characters)."
+    if not (name[0].isalnum() or name[0] == "_"):
+        return "it must begin with a letter, a digit or _."
+    if not name[-1].isalnum():
+        return "it must end with a letter or a digit."
+    if re.search(r"[-_.]{2,}", name):
+        return "two of _, - and . may not follow each other."
+    if CONFUSING_EXTENSIONS.search(name):
+        return "it may not end like a file name (.json, .js, .css, .html, .png, …)."
+    return ""
 
 
 class DiscourseGroups(DiscourseBase):
@@ -30,16 +57,17 @@ class DiscourseGroups(DiscourseBase):
         "An automatic group: Discourse itself decides who is in it (by trust level or staff "
         "role), so it cannot be renamed, edited or given members."
     )
-    group_name_help = "3–20 letters, digits, _, - or . (no spaces)."
+    group_name_help = (
+        "3–20 letters, digits, _, - or . (no spaces); begins with a letter, digit or _, ends "
+        "with a letter or digit, no two of _ - . in a row, no file ending such as .json."
+    )
 
     @classmethod
     def check_group_name(cls, name: str) -> str:
         name = super().check_group_name(name)
-        if not GROUP_NAME.fullmatch(name):
-            raise ValueError(
-                f"Discourse refuses the group name “{name}”: group names are 3–20 letters, "
-                "digits, _, - or . (no spaces or other characters)."
-            )
+        problem = group_name_problem(name)
+        if problem:
+            raise ValueError(f"Discourse refuses the group name “{name}”: {problem}")
         return name
 
     @staticmethod
@@ -231,13 +259,32 @@ class DiscourseGroups(DiscourseBase):
     def group_members_page(
         self, *, key: str, query: str = "", offset: int = 0, limit: int = 50
     ) -> GroupMembersPage:
-        """One call: Discourse pages (``limit``/``offset``) and filters by username itself."""
-        members, total = self.group_members_slice(
-            key=key, limit=limit, offset=offset, filter=query.strip()
-        )
-        return GroupMembersPage(
-            tuple(members), total if total is not None else len(members), offset
-        )
+        """Discourse pages (``limit``/``offset``) and filters by username (an admin's key: also
+        e-mail) itself. Without a search, one call, and ``meta.total`` is the group's size.
+
+        With a search, ``meta.total`` is no match count: ``GroupsController#members`` counts
+        the group before it applies ``filter`` (``total = users.count``; ENDPOINTS.md "Rules" /
+        group member search). The matches are read instead, 1,000 a call (one call unless a
+        search matches more), and counted; the page is cut from them."""
+        term = query.strip()
+        if not term:
+            members, total = self.group_members_slice(key=key, limit=limit, offset=offset)
+            return GroupMembersPage(
+                tuple(members), total if total is not None else len(members), offset
+            )
+        matches: list[ForumUser] = []
+        seen: set[int] = set()
+        while True:
+            batch, _group_size = self.group_members_slice(
+                key=key, limit=GROUP_MEMBERS_MAX_LIMIT, offset=len(matches), filter=term
+            )
+            fresh = [m for m in batch if m.id not in seen]
+            seen.update(m.id for m in fresh)
+            matches.extend(fresh)
+            if len(batch) < GROUP_MEMBERS_MAX_LIMIT or not fresh:
+                break
+        start = max(offset, 0)
+        return GroupMembersPage(tuple(matches[start : start + limit]), len(matches), start)
 
     def group_members_slice(
         self, *, key: str, limit: int, offset: int = 0, filter: str = ""
@@ -338,19 +385,36 @@ class DiscourseGroups(DiscourseBase):
     def remove_members(
         self, *, group: ForumGroup, user_ids: Sequence[int]
     ) -> GroupMembershipChange:
-        """Remove members, 1,000 per call; ``skipped`` holds those who were not members."""
+        """Remove members, 1,000 per call; ``skipped`` holds those who were not members,
+        ``missing`` those the forum no longer knows (a batch of only deleted accounts)."""
         self._refuse_automatic(group)
         values = clean(str(int(i)) for i in user_ids)
         removed: list[str] = []
         skipped: list[str] = []
         calls = 0
+        missing: list[str] = []
         for batch in chunks(values, GROUP_MEMBERS_BATCH):
             calls += 1
-            payload = self._json(
+            response = self.send(
                 "DELETE",
                 f"/groups/{int(group.id)}/members.json",
                 json_body={"user_ids": ",".join(batch)},
+                keep_status=(400,),
             )
-            removed.extend(str(u) for u in (payload or {}).get("usernames") or [] if u)
-            skipped.extend(str(u) for u in (payload or {}).get("skipped_usernames") or [] if u)
-        return GroupMembershipChange(removed=tuple(removed), skipped=tuple(skipped), calls=calls)
+            if response.status_code == 400:
+                # ENDPOINTS.md "Rules" / remove group members: a batch in which none of the
+                # users exists any more is 400 invalid parameters (users_from_params): they
+                # were deleted since the plan, so there is no one to remove (``missing``).
+                payload = self._try_json(response)
+                if isinstance(payload, dict) and payload.get("error_type") == "invalid_parameters":
+                    missing.extend(batch)
+                    continue
+                self.raise_for_status(response)
+            payload = self.decode(response) or {}
+            if not isinstance(payload, dict):
+                raise ForumBadResponse("Discourse answered something other than a result.")
+            removed.extend(str(u) for u in payload.get("usernames") or [] if u)
+            skipped.extend(str(u) for u in payload.get("skipped_usernames") or [] if u)
+        return GroupMembershipChange(
+            removed=tuple(removed), skipped=tuple(skipped), missing=tuple(missing), calls=calls
+        )

@@ -20,6 +20,7 @@ from ..errors import (
 )
 from ..records import HealthReport
 from .base import DiscourseBase, to_int
+from .versions import unsupported_note
 
 
 class DiscourseHealth(DiscourseBase):
@@ -107,6 +108,13 @@ class DiscourseHealth(DiscourseBase):
             _info, _ms, problem = self._identify()
             return problem or self._admin_problem()
 
+    def _version_note(self, report: HealthReport) -> None:
+        """Keep the version for the calls that depend on it (versions.py) and say on the card
+        when the forum is older than the oldest supported release."""
+        note = unsupported_note(self.remember_version(report.version))
+        if note:
+            report.notes.append(note)
+
     def _review(self, report: HealthReport, answer: Any) -> None:
         try:
             report.review_count = self.unwrap(answer)
@@ -137,6 +145,7 @@ class DiscourseHealth(DiscourseBase):
             try:
                 about = self.unwrap(about)
                 report.version = str(about.get("version") or "")
+                self._version_note(report)
                 stats = about.get("stats") or {}
                 count = stats.get("users_count", stats.get("user_count"))
                 report.user_count = int(count) if count is not None else None
@@ -173,6 +182,7 @@ class DiscourseHealth(DiscourseBase):
         report.reachable = report.credentials_ok = report.is_admin = True
         report.title = str(known.get("title") or "")
         report.version = str(known.get("version") or "")
+        self._version_note(report)
         report.user_count = known.get("user_count")
         self._review(report, review)
         return report

@@ -8,8 +8,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..errors import ForumRejected
 from ..records import ForumTag, ForumTagGroup, ForumTopic
 from .base import DiscourseBase, clean, to_int
+from .versions import merges_tags_by_array, renames_tag_by_name, tag_groups_by_objects
 
 MAX_TAG_LENGTH = 20  # SiteSetting.max_tag_length (default)
 # DiscourseTagging::TAGS_FILTER_REGEXP: characters clean_tag strips from a tag name.
@@ -78,6 +80,8 @@ class DiscourseTags(DiscourseBase):
                 name = raw_id  # before 2025-12 the id *was* the name
             if not name:
                 continue
+            if tag.get("target_tag"):
+                continue  # a synonym (a merged tag): its topics carry the target tag
             result.setdefault(
                 str(name),
                 ForumTag(
@@ -139,11 +143,43 @@ class DiscourseTags(DiscourseBase):
         )
 
     def rename_tag(self, *, name: str, new_name: str) -> None:
-        self._json("PUT", f"/tag/{self._seg(name)}.json", json_body={"tag": {"id": new_name}})
+        """``PUT /tag/{name}.json``. The field that carries the new name depends on the
+        release (versions.renames_tag_by_name): ``tag[name]`` since 2025.12, which refuses
+        ``tag[id]`` with 422; ``tag[id]`` before, which ignores ``tag[name]``.
+        ``app/controllers/tags_controller.rb`` ``#update``."""
+        field = "name" if renames_tag_by_name(self.forum_version()) else "id"
+        self._json("PUT", f"/tag/{self._seg(name)}.json", json_body={"tag": {field: new_name}})
 
     def merge_tag(self, *, name: str, into: str) -> None:
-        """Discourse merges by making ``name`` a synonym of ``into``: its topics move over."""
-        self._json("POST", f"/tag/{self._seg(into)}/synonyms.json", json_body={"synonyms": [name]})
+        """Discourse merges by making ``name`` a synonym of ``into``: its topics move over.
+
+        Since 2026.01 the tag is sent in ``tags[]`` (``synonyms[]`` is deprecated, drop_from
+        2026.07); before, in ``synonyms[]`` (versions.merges_tags_by_array). A refusal is HTTP
+        200 ``{"failed": "FAILED", "failed_tags": {tag: message}}`` (e.g. the tag has synonyms
+        of its own): ``ForumRejected`` with Discourse's words.
+        ``app/controllers/tags_controller.rb`` ``#create_synonyms``;
+        ``lib/discourse_tagging.rb`` ``add_or_create_synonyms``."""
+        if merges_tags_by_array(self.forum_version()):
+            known = {t.name.lower(): t.id for t in self.list_tags()}
+            tag_id = known.get(name.lower())
+            entry: dict[str, Any] = (
+                {"id": tag_id, "name": name} if isinstance(tag_id, int) else {"name": name}
+            )
+            body: dict[str, Any] = {"tags": [entry]}
+        else:
+            body = {"synonyms": [name]}
+        payload = self._json("POST", f"/tag/{self._seg(into)}/synonyms.json", json_body=body)
+        if isinstance(payload, dict) and (payload.get("failed") or payload.get("failed_tags")):
+            failed = payload.get("failed_tags")
+            reasons = (
+                "; ".join(f"{tag}: {why}" for tag, why in failed.items())
+                if isinstance(failed, dict) and failed
+                else "no reason given"
+            )
+            raise ForumRejected(
+                f"Discourse refused to merge “{name}” into “{into}”: {self.scrub(reasons)}",
+                status=200,
+            )
 
     def delete_tag(self, *, name: str) -> None:
         self._json("DELETE", f"/tag/{self._seg(name)}.json")
@@ -207,6 +243,27 @@ class DiscourseTags(DiscourseBase):
             one_per_topic=bool(data.get("one_per_topic")),
         )
 
+    def _tag_group_tags(
+        self, tags: list[str], parents: list[str], *, always: bool = False
+    ) -> dict[str, Any]:
+        """A tag group's tag fields in the release's shape (versions.tag_groups_by_objects):
+        since 2026.01 ``tags`` / ``parent_tag`` as ``{id, name}`` objects (``{name}`` for a tag
+        that does not exist yet, which Discourse creates), the deprecated ``tag_names`` /
+        ``parent_tag_name`` before. ``always``: send empty lists too (an update: Discourse
+        resets a field left out). ``app/controllers/tag_groups_controller.rb``
+        ``tag_groups_params``."""
+        if not tag_groups_by_objects(self.forum_version()):
+            fields = {"tag_names": tags, "parent_tag_name": parents[:1]}
+            return {k: v for k, v in fields.items() if v or always}
+        ids = {t.name.lower(): t.id for t in self.list_tags()} if tags or parents else {}
+
+        def ref(tag: str) -> dict[str, Any]:
+            tag_id = ids.get(tag.lower())
+            return {"id": tag_id, "name": tag} if isinstance(tag_id, int) else {"name": tag}
+
+        objects = {"tags": [ref(t) for t in tags], "parent_tag": [ref(t) for t in parents[:1]]}
+        return {k: v for k, v in objects.items() if v or always}
+
     def list_tag_groups(self) -> list[ForumTagGroup]:
         payload = self._dict(self._json("GET", "/tag_groups.json"), "tag groups")
         return [self._tag_group(g) for g in payload.get("tag_groups") or []]
@@ -227,10 +284,7 @@ class DiscourseTags(DiscourseBase):
     ) -> ForumTagGroup:
         """Create a tag group; named tags that do not exist yet are created with it."""
         body: dict[str, Any] = {"name": name}
-        if tags := clean(tag_names):
-            body["tag_names"] = tags
-        if parents := clean(parent_tag_names):
-            body["parent_tag_name"] = parents
+        body.update(self._tag_group_tags(clean(tag_names), clean(parent_tag_names)))
         if one_per_topic is not None:
             body["one_per_topic"] = one_per_topic
         payload = self._dict(self._json("POST", "/tag_groups.json", json_body=body), "a tag group")
@@ -250,10 +304,13 @@ class DiscourseTags(DiscourseBase):
         current = self.get_tag_group(tag_group_id=tag_group_id)
         body: dict[str, Any] = {
             "name": name if name is not None else current.name,
-            "tag_names": clean(tag_names) if tag_names is not None else list(current.tag_names),
-            "parent_tag_name": clean(parent_tag_names)
-            if parent_tag_names is not None
-            else list(current.parent_tag_names),
+            **self._tag_group_tags(
+                clean(tag_names) if tag_names is not None else list(current.tag_names),
+                clean(parent_tag_names)
+                if parent_tag_names is not None
+                else list(current.parent_tag_names),
+                always=True,
+            ),
             "one_per_topic": current.one_per_topic if one_per_topic is None else one_per_topic,
         }
         payload = self._dict(

@@ -58,6 +58,9 @@ class SandboxConfig:
     legacy_events_plugin: bool = False
     # Older core's TopicsBulkAction has no `remove_tags` operation.
     bulk_remove_tags: bool = True
+    # The forum software's release the sandbox plays ("" = the platform's current one); its
+    # rules and reported version follow it (Discourse: forums/sandbox/discourse/releases.py).
+    release: str = ""
     # SiteSetting allowed_internal_hosts ("a|b"): internal hosts a webhook may deliver to (the
     # SSRF detector refuses every other private or loopback address).
     allowed_internal_hosts: str = ""

@@ -39,7 +39,7 @@ from werkzeug.wrappers import Request, Response
 from ..core import SandboxApp, SandboxConfig, SlidingWindowLimiter, ceil_seconds, json_response
 from . import seed as data
 from .backups import DiscourseBackups
-from .calendar import DiscourseCalendar
+from .calendar import DiscourseCalendar, seed_time_kind_events
 from .common import (
     ADMIN_ONLY_ENDPOINTS,
     BACKUP_ENDPOINTS,
@@ -52,6 +52,7 @@ from .common import (
 )
 from .groups import DiscourseGroups
 from .health import DiscourseHealth
+from .releases import Release, release_named
 from .state import DiscourseState, StateField, user_table
 from .tags import DiscourseTags
 from .users import DiscourseUsers
@@ -103,9 +104,25 @@ class DiscourseSandbox(
         self.limiter = SlidingWindowLimiter(
             cfg.admin_requests_per_minute, window=cfg.rate_window_seconds
         )
+        release = release_named(cfg.release)  # ValueError for a release it cannot play
         # Before 2025-12 /tags.json used the tag name as its `id`; flip to serve that shape.
-        self.legacy_tag_ids = False
-        super().__init__(config)
+        self.legacy_tag_ids = not release.tag_ids_integer
+        if release.calendar_plugin == "old":
+            # the calendar plugin's old event shapes (releases.py: calendar_plugin)
+            cfg.legacy_events_plugin = True
+        super().__init__(cfg)
+
+    @property
+    def release(self) -> Release:
+        """The Discourse release this sandbox plays (``config.release``, releases.py)."""
+        return release_named(self.config.release)
+
+    def configure(self, **changes: Any) -> None:
+        if "release" in changes:
+            release = release_named(changes["release"])
+            self.legacy_tag_ids = not release.tag_ids_integer
+            changes.setdefault("legacy_events_plugin", release.calendar_plugin == "old")
+        super().configure(**changes)
 
     def rules(self) -> list[Rule]:
         uid = "<int(signed=True):user_id>"
@@ -255,6 +272,8 @@ class DiscourseSandbox(
             self.events += data.seed_recurring_events(
                 self.config.seed, now, first_id=20_000, first_topic_id=2000
             )
+            # all-day, show_local_time and a local-time series (calendar.py)
+            self.events += seed_time_kind_events(now, first_id=30_000, first_topic_id=3000)
             for event in self.events:
                 self.topics[event["topic_id"]] = {
                     "id": event["topic_id"], "title": event["name"],

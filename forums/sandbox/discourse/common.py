@@ -16,7 +16,6 @@ Stamp = tuple[SlidingWindowLimiter, float]
 # The sandbox is for tests and demos: werkzeug's one line per request is noise there.
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
-VERSION = "2026.1.0-latest"
 AVATAR = "/letter_avatar_proxy/v4/letter/{initial}/8c91f0/{{size}}.png"
 MEMBERS_LIMIT = 1000  # GroupsController: members `limit` cap and ADD_MEMBERS_LIMIT
 TOPICS_PER_PAGE = 30

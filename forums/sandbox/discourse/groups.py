@@ -30,6 +30,36 @@ from .common import (
     truthy,
 )
 
+# SiteSetting min_username_length / max_username_length (defaults believed 3 / 20).
+USERNAME_LENGTH = (3, 20)
+# UsernameValidator::CONFUSING_EXTENSIONS
+CONFUSING_EXTENSIONS = re.compile(
+    r"\.(js|json|css|htm|html|xml|jpg|jpeg|png|gif|bmp|ico|tif|tiff|woff)$", re.IGNORECASE
+)
+
+
+def username_problem(name: str) -> str:
+    """UsernameValidator#valid_format?'s first refusal (the I18n keys' sense, paraphrased),
+    or "" when the name passes."""
+    low, high = USERNAME_LENGTH
+    if not name.strip():
+        return "can't be blank"  # user.username.blank
+    if len(name) < low:
+        return f"must be at least {low} characters"  # user.username.short
+    if len(name) > high:
+        return f"must be no more than {high} characters"  # user.username.long
+    if re.search(r"[^\w.-]", name, re.ASCII):  # ASCII_INVALID_CHAR_PATTERN
+        return "must include only numbers, letters, dashes, dots, and underscores"
+    if not re.match(r"[A-Za-z0-9_]", name):  # INVALID_LEADING_CHAR_PATTERN
+        return "must begin with a letter, a number or an underscore"
+    if not re.search(r"[A-Za-z0-9]$", name):  # INVALID_TRAILING_CHAR_PATTERN
+        return "must end with a letter or a number"
+    if re.search(r"[-_.]{2,}", name):  # REPEATED_SPECIAL_CHAR_PATTERN
+        return "must not contain a sequence of 2 or more special chars (.-_)"
+    if CONFUSING_EXTENSIONS.search(name):
+        return "must not end with a confusing suffix like .json or .png etc."
+    return ""
+
 
 class DiscourseGroups:
     """A part of the app (mixed in): state, lock and config are the app's."""
@@ -176,8 +206,12 @@ class DiscourseGroups:
             return self._group_response(request, self.groups.get(group_id))
 
     def _validate_group_name(self, name: str, *, exclude: int | None = None) -> Response | None:
-        if not re.fullmatch(r"[\w.\-]{2,60}", name):
-            return json_error("Name must be 2-60 letters, numbers, dashes, dots or underscores.")
+        # ENDPOINTS.md "Rules" / group names: app/models/group.rb name_format_validator runs
+        # app/models/username_validator.rb UsernameValidator#valid_format? (unicode_usernames
+        # off): 422 with the first problem found, in the validator's order.
+        problem = username_problem(name)
+        if problem:
+            return json_error(f"Name {problem}")
         lower = name.lower()
         if any(g["name"].lower() == lower and g["id"] != exclude for g in self.groups.values()):
             return json_error("Name has already been taken")
@@ -431,9 +465,24 @@ class DiscourseGroups:
             if column is not None:
                 ids.sort(key=column, reverse=descending)  # stable: ties keep the username order
             ids.sort(key=lambda i: i not in group["owners"])
-            term = str(p.get("filter") or "").lower()
-            if term:
-                ids = [i for i in ids if term in self.users[i]["username"].lower()]
+            # ENDPOINTS.md "Rules" / group member search: GroupsController#members counts
+            # before it filters (`total = users.count`), so meta.total stays the group's size
+            total = len(ids)
+            raw = str(p.get("filter") or "").strip().lower()
+            if raw:
+                # a filter with commas is a list of terms; an admin's filter also matches
+                # e-mail addresses (filter_by_username_or_email), anyone else's usernames only
+                terms = [t for t in raw.split(",") if t] if "," in raw else [raw]
+                admin = bool(self.acting(request).get("admin"))
+
+                def matches(uid: int) -> bool:
+                    user = self.users[uid]
+                    fields = [user["username"].lower()]
+                    if admin:
+                        fields.append(str(user.get("email") or "").lower())
+                    return any(term in field for term in terms for field in fields)
+
+                ids = [i for i in ids if matches(i)]
 
             def member(uid: int) -> dict[str, Any]:
                 user = self.users[uid]
@@ -448,7 +497,7 @@ class DiscourseGroups:
                 {
                     "members": [member(i) for i in ids[offset : offset + limit]],
                     "owners": [member(i) for i in ids if i in group["owners"]],
-                    "meta": {"total": len(ids), "limit": limit, "offset": offset},
+                    "meta": {"total": total, "limit": limit, "offset": offset},
                 }
             )
 

@@ -12,7 +12,6 @@ from werkzeug.wrappers import Request, Response
 from ..core import json_response
 from .common import (
     REVIEW_PER_PAGE,
-    VERSION,
     iso,
 )
 
@@ -60,7 +59,8 @@ class DiscourseHealth:
                 "about": {
                     "stats": stats, "title": self.config.title,
                     "description": "A simulated Discourse forum.", "locale": "en",
-                    "version": VERSION, "https": False, "admins": staff, "moderators": mods,
+                    "version": self.release.version, "https": False, "admins": staff,
+                    "moderators": mods,
                 }
             }
         )  # fmt: skip

@@ -23,6 +23,25 @@ from .common import (
     truthy,
 )
 
+# tags.synonyms_exist (config/locales/server.en.yml; paraphrased)
+SYNONYMS_EXIST = "Synonyms are not allowed when tag already has synonyms"
+
+# ENDPOINTS.md "Rules" / create tags: lib/discourse_tagging.rb TAGS_FILTER_REGEXP
+# (/?#[]@!$&'()*+,;=.%\`^|{}"<> and white space) and the default max_tag_length (20).
+TAGS_FILTER = re.compile(r"[/?#\[\]@!$&'()*+,;=.%\\`^\s|{}\"<>]+")
+MAX_TAG_LENGTH = 20
+
+
+def clean_tag(name: str) -> str:
+    """``DiscourseTagging.clean_tag``: lower case (force_lowercase_tags is on by default), strip,
+    white space to "-", drop what is neither a word character nor punctuation, drop the filter's
+    characters, squeeze "-", cut to max_tag_length."""
+    name = re.sub(r"\s+", "-", name.lower().strip())
+    name = re.sub(r"[^\w!-/:-@\[-`{-~]+", "", name)
+    name = TAGS_FILTER.sub("", name)
+    name = re.sub(r"-{2,}", "-", name)
+    return name[:MAX_TAG_LENGTH]
+
 
 class DiscourseTags:
     """A part of the app (mixed in): state, lock and config are the app's."""
@@ -43,12 +62,13 @@ class DiscourseTags:
             rows = []
             for tag in sorted(self.tags.values(), key=lambda t: t["name"]):
                 count = self._tag_count(tag["name"])
+                target = tag.get("target_tag")
                 if self.legacy_tag_ids:
                     rows.append({"id": tag["name"], "text": tag["name"], "count": count,
-                                 "pm_count": 0, "target_tag": None})  # fmt: skip
+                                 "pm_count": 0, "target_tag": target})  # fmt: skip
                 else:
                     rows.append({"id": tag["id"], "text": tag["name"], "name": tag["name"],
-                                 "count": count, "pm_count": 0, "target_tag": None})  # fmt: skip
+                                 "count": count, "pm_count": 0, "target_tag": target})  # fmt: skip
             return json_response({"tags": rows, "extras": {"categories": []}})
 
     def _topic_row(self, topic: dict[str, Any]) -> dict[str, Any]:
@@ -120,16 +140,36 @@ class DiscourseTags:
             return json_response(out)
 
     def tag_rename(self, request: Request, name: str) -> Response:
+        """ENDPOINTS.md "Rules" / rename a tag. ``PUT /tag/{name}.json``: the field holding the
+        new name follows the release (releases.py ``tag_rename_field``).
+        ``app/controllers/tags_controller.rb`` ``#update``: since 2025.12 a body with
+        ``tag[id]`` is refused with 422 (``render_json_error``), even beside ``tag[name]``, and
+        a body without ``tag[name]`` changes nothing (200); before, only ``tag[id]`` is read, so
+        ``tag[name]`` alone changes nothing and answers 200."""
         p = params_of(request)
-        new_name = str((p.get("tag") or {}).get("id") or "").strip().lower()
-        if not new_name:
+        tag_param = p.get("tag")
+        if not isinstance(tag_param, dict):
             return error(400, "param is missing or the value is empty: tag")
-        if not re.fullmatch(r"[^\s,/?#&]{1,50}", new_name):
-            return error(422, "Name is invalid")
+        current = self.release.tag_rename_field == "name"
+        if current and tag_param.get("id"):
+            return error(
+                422,
+                "Updating a tag name by `id` attribute is unsupported. Use the `name` "
+                "attribute instead.",
+            )
+        field = "name" if current else "id"
+        new_name = str(tag_param.get(field) or "").strip().lower()
         with self.lock:
             tag = self.tags.get(name)
             if tag is None:
                 return self.not_found(request)
+            if not new_name:
+                if not current and not tag_param:
+                    return error(400, "param is missing or the value is empty: tag")
+                # the field this release reads is absent: nothing changes, and it says 200
+                return self._renamed(tag)
+            if not re.fullmatch(r"[^\s,/?#&]{1,50}", new_name):
+                return error(422, "Name is invalid")
             if new_name != name and new_name in self.tags:
                 return error(422, "Name has already been taken")
             del self.tags[name]
@@ -140,10 +180,19 @@ class DiscourseTags:
             for group in self.tag_groups.values():
                 for key in ("tag_names", "parent_tag_name"):
                     group[key] = [new_name if t == name else t for t in group[key]]
+            for other in self.tags.values():
+                if other.get("target_tag") == name:
+                    other["target_tag"] = new_name
             self.web_hook_tag("tag_updated", tag)
-            return json_response(
-                {"tag": {"id": tag["id"], "name": new_name, "slug": new_name, "description": None}}
-            )
+            return self._renamed(tag)
+
+    def _renamed(self, tag: dict[str, Any]) -> Response:
+        if self.release.tag_rename_field == "id":
+            return json_response({"tag": {"id": tag["name"]}})  # the older answer: the name
+        return json_response(
+            {"tag": {"id": tag["id"], "name": tag["name"], "slug": tag["name"],
+                     "description": None}}
+        )  # fmt: skip
 
     def tag_delete(self, request: Request, name: str) -> Response:
         with self.lock:
@@ -151,6 +200,9 @@ class DiscourseTags:
                 return self.not_found(request)
             self.web_hook_tag("tag_destroyed", self.tags[name])
             del self.tags[name]
+            for other in self.tags.values():
+                if other.get("target_tag") == name:
+                    other["target_tag"] = None
             for topic in self.topics.values():
                 topic["tags"] = [t for t in topic["tags"] if t != name]
             for group in self.tag_groups.values():
@@ -166,7 +218,10 @@ class DiscourseTags:
             return error(400, "param is missing or the value is empty: file")
         names = []
         for line in upload.read().decode("utf-8", "replace").splitlines():
-            name = line.split(",", 1)[0].strip().lower()
+            # ENDPOINTS.md "Rules" / create tags: each name is cleaned before use
+            # (app/controllers/tags_controller.rb #upload -> DiscourseTagging.clean_tag), and
+            # an existing tag is reused; the answer is success_json either way.
+            name = clean_tag(line.split(",", 1)[0])
             if name:
                 names.append(name)
         with self.lock:
@@ -175,20 +230,55 @@ class DiscourseTags:
         return json_response({"success": "OK"})
 
     def tag_synonyms_add(self, request: Request, name: str) -> Response:
-        """ENDPOINTS.md Tags: `POST /tag/{name}/synonyms.json` `synonyms[]`: each synonym's
-        topics move to the target tag and the synonym stops being a tag of its own."""
+        """ENDPOINTS.md Tags / "Rules" merge tags: ``POST /tag/{name}/synonyms.json``.
+
+        ``app/controllers/tags_controller.rb`` ``#create_synonyms``: since 2026.01 (releases.py
+        ``merge_tags_array``) the tags come in ``tags[]`` (``{id}`` of an existing tag, ``{name}``
+        of a new one) and ``synonyms[]`` (names, deprecated) is read only when ``tags`` is
+        absent; older releases read only ``synonyms[]``. ``lib/discourse_tagging.rb``
+        ``add_or_create_synonyms``: a tag that has synonyms of its own cannot become one
+        (``tags.synonyms_exist``); refusals answer HTTP 200 ``{failed, failed_tags}``. A merged
+        tag stays as a synonym (``target_tag``) and its topics move to the target."""
         p = params_of(request)
-        synonyms = [t.lower() for t in comma_list(p.get("synonyms"))]
+        release = self.release
+        entries = p.get("tags") if release.merge_tags_array else None
+        if isinstance(entries, dict):  # form data: tags[0][id]=..
+            entries = list(entries.values())
+        ids: list[int] = []
+        names: list[str] = []
+        if entries:
+            for entry in entries if isinstance(entries, list) else []:
+                if not isinstance(entry, dict):
+                    continue
+                if entry.get("id") not in (None, ""):
+                    try:
+                        ids.append(int(entry["id"]))
+                    except (TypeError, ValueError):
+                        continue
+                elif entry.get("name"):
+                    names.append(str(entry["name"]).lower())
+        elif release.synonyms_param:
+            names = [t.lower() for t in comma_list(p.get("synonyms"))]
         with self.lock:
-            if name not in self.tags:
+            target = self.tags.get(name)
+            if target is None:
                 return self.not_found(request)
-            for synonym in synonyms:
+            by_id = {t["id"]: t for t in self.tags.values()}
+            chosen = [by_id[i]["name"] for i in ids if i in by_id] + names
+            failed: dict[str, str] = {}
+            for synonym in dict.fromkeys(chosen):
                 if synonym == name:
-                    return error(422, "A tag cannot be a synonym of itself")
-                self.tags.pop(synonym, None)
+                    continue  # the target is left out of its own synonyms
+                if any(t.get("target_tag") == synonym for t in self.tags.values()):
+                    failed[synonym] = SYNONYMS_EXIST
+                    continue
+                tag = self._ensure_tag(synonym)
+                tag["target_tag"] = name
                 for topic in self.topics.values():
                     if synonym in topic["tags"]:
                         topic["tags"] = sorted({*(t for t in topic["tags"] if t != synonym), name})
+            if failed:
+                return json_response({"failed": "FAILED", "failed_tags": failed})
             return json_response({"success": "OK"})
 
     def tags_unused(self, request: Request) -> Response:
@@ -267,16 +357,50 @@ class DiscourseTags:
             return json_response({"tag_group": self._tag_group_full(group)})
 
     def _tag_group_fields(self, group: dict[str, Any], p: dict[str, Any]) -> None:
-        # ENDPOINTS.md "Rules" / tag groups: a PUT that omits tag_names / parent_tag_name resets
-        # them to [] (TagGroupsController#tag_groups_params) ...
-        group["tag_names"] = sorted({t.lower() for t in comma_list(p.get("tag_names"))})
-        group["parent_tag_name"] = [t.lower() for t in comma_list(p.get("parent_tag_name"))][:1]
+        """``app/controllers/tag_groups_controller.rb`` ``tag_groups_params``, by release
+        (releases.py ``tag_group_objects``)."""
+        tag_names = self._tag_refs_in(p.get("tags")) if self.release.tag_group_objects else None
+        parent = self._tag_refs_in(p.get("parent_tag")) if self.release.tag_group_objects else None
+        # Since 2026.01 `tags` / `parent_tag` ({id, name, slug} objects; an existing tag by
+        # `id`, a new one by `name`) win; `tag_names` / `parent_tag_name` are read when they are
+        # absent (deprecated, drop_from 2026.07). Older releases read only the old fields, so
+        # there a `tags`-only PUT empties the group.
+        if not tag_names:
+            tag_names = [t.lower() for t in comma_list(p.get("tag_names"))]
+        if not parent:
+            parent = [t.lower() for t in comma_list(p.get("parent_tag_name"))]
+        # ENDPOINTS.md "Rules" / tag groups: a PUT that omits the tag fields resets them to []
+        group["tag_names"] = sorted(set(tag_names))
+        group["parent_tag_name"] = parent[:1]
         # ... and one that omits one_per_topic resets it to false
         group["one_per_topic"] = truthy(p.get("one_per_topic"))
         if isinstance(p.get("permissions"), dict):
             group["permissions"] = {str(k): int(v) for k, v in p["permissions"].items()}
         for name in group["tag_names"] + group["parent_tag_name"]:
             self._ensure_tag(name)
+
+    def _tag_refs_in(self, value: Any) -> list[str]:
+        """Tag names from ``[{id, name, slug}]``: an ``id`` names an existing tag (an unknown
+        id is left out), an entry without one a tag to create by its ``name``."""
+        if isinstance(value, dict):  # form data: tags[0][id]=..
+            value = list(value.values())
+        if not isinstance(value, list):
+            return []
+        by_id = {t["id"]: t["name"] for t in self.tags.values()}
+        names = []
+        for entry in value:
+            if not isinstance(entry, dict):
+                continue
+            if entry.get("id") not in (None, ""):
+                try:
+                    found = by_id.get(int(entry["id"]))
+                except (TypeError, ValueError):
+                    found = None
+                if found:
+                    names.append(found)
+            elif entry.get("name"):
+                names.append(str(entry["name"]).strip().lower())
+        return names
 
     def tag_group_create(self, request: Request) -> Response:
         p = params_of(request)
@@ -285,6 +409,7 @@ class DiscourseTags:
             return error(400, "param is missing or the value is empty: name")
         with self.lock:
             if any(g["name"].lower() == name.lower() for g in self.tag_groups.values()):
+                # ENDPOINTS.md "Rules" / answers S leaves out: a taken name is 422.
                 return error(422, "Name has already been taken")
             group = {"id": self.next_tag_group_id, "name": name, "tag_names": [],
                      "parent_tag_name": [], "one_per_topic": False,

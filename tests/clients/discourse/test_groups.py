@@ -19,6 +19,10 @@ from .helpers import (
     a_member,
 )
 
+# Every test that uses the sandbox runs once per release profile it plays (3.4 and 2026.1):
+# these are the areas whose requests or answers differ between releases.
+pytestmark = pytest.mark.every_release
+
 
 # --- groups -----------------------------------------------------------------------------------
 def test_list_groups_walks_every_page(client, sandbox):

@@ -26,6 +26,10 @@ from .helpers import (
     make_client,
 )
 
+# Every test that uses the sandbox runs once per release profile it plays (3.4 and 2026.1):
+# these are the areas whose requests or answers differ between releases.
+pytestmark = pytest.mark.every_release
+
 
 # --- health, counts, errors ---------------------------------------------------------------------
 def test_health_check_and_counts(client, sandbox):

@@ -20,6 +20,10 @@ from .helpers import (
     a_member,
 )
 
+# Every test that uses the sandbox runs once per release profile it plays (3.4 and 2026.1):
+# these are the areas whose requests or answers differ between releases.
+pytestmark = pytest.mark.every_release
+
 
 # --- users ------------------------------------------------------------------------------------
 def test_suspend_then_get_shows_until_and_reason(client, sandbox):
