@@ -290,7 +290,7 @@ def test_group_and_tag_events_keep_their_rows(
     assert made.ok, made.text
     old_tag = next(iter(app.tags))
     requests.put(f"{discourse_sandbox.url}/tag/{old_tag}.json", headers=system,
-                 json={"tag": {"id": "renamed-by-hand"}}, timeout=5)  # fmt: skip
+                 json={"tag": {"name": "renamed-by-hand"}}, timeout=5)  # fmt: skip
     gone_tag = next(t for t in app.tags if t != "renamed-by-hand")
     requests.delete(f"{discourse_sandbox.url}/tag/{gone_tag}.json", headers=system, timeout=5)
     assert app.web_hooks_idle()

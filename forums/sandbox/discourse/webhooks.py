@@ -104,6 +104,7 @@ class DiscourseWebhooks:
         }  # fmt: skip
 
     def web_hooks_list(self, request: Request) -> Response:
+        # app/controllers/admin/web_hooks_controller.rb #index: web_hooks, extras, total_rows
         with self.lock:
             hooks = [self._web_hook_json(h) for h in self.web_hooks.values()]
         types = [{"id": i, "name": n} for n, i in EVENT_TYPES.items()]
@@ -124,6 +125,7 @@ class DiscourseWebhooks:
         return hook if hook is not None else self.not_found(request)
 
     def web_hook_show(self, request: Request, web_hook_id: int) -> Response:
+        # app/controllers/admin/web_hooks_controller.rb #show: {web_hook: AdminWebHookSerializer}
         with self.lock:
             hook = self._web_hook_or_404(request, web_hook_id)
             if isinstance(hook, Response):
@@ -189,6 +191,7 @@ class DiscourseWebhooks:
         return None
 
     def web_hook_create(self, request: Request) -> Response:
+        # app/controllers/admin/web_hooks_controller.rb #create; app/models/web_hook.rb validates
         fields = self._web_hook_params(request)
         if isinstance(fields, Response):
             return fields
@@ -213,6 +216,7 @@ class DiscourseWebhooks:
             return json_response({"web_hook": self._web_hook_json(hook)})
 
     def web_hook_update(self, request: Request, web_hook_id: int) -> Response:
+        # app/controllers/admin/web_hooks_controller.rb #update; app/models/web_hook.rb validates
         fields = self._web_hook_params(request)
         if isinstance(fields, Response):
             return fields
@@ -226,6 +230,7 @@ class DiscourseWebhooks:
             return json_response({"web_hook": self._web_hook_json(hook)})
 
     def web_hook_delete(self, request: Request, web_hook_id: int) -> Response:
+        # app/controllers/admin/web_hooks_controller.rb #destroy: success_json
         with self.lock:
             hook = self._web_hook_or_404(request, web_hook_id)
             if isinstance(hook, Response):

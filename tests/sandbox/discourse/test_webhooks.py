@@ -36,6 +36,15 @@ def test_a_new_webhook_is_answered_as_the_controller_serialises_it(sandbox, rece
     listed = get(sandbox, "/admin/api/web_hooks.json").json()
     assert [h["id"] for h in listed["web_hooks"]] == [made["id"]]
     assert {"id": 308, "name": "user_suspended"} in listed["extras"]["event_types"]
+    changed = send(sandbox, "PUT", f"/admin/api/web_hooks/{made['id']}.json",
+                   json={"web_hook": {"active": False, "secret": "x"}})  # fmt: skip
+    assert changed.status_code == 422  # the same validations on update: nothing changes
+    assert sandbox.app.web_hooks[made["id"]]["active"] is True
+    changed = send(sandbox, "PUT", f"/admin/api/web_hooks/{made['id']}.json",
+                   json={"web_hook": {"active": False}})  # fmt: skip
+    assert changed.json()["web_hook"]["active"] is False
+    shown = get(sandbox, f"/admin/api/web_hooks/{made['id']}.json").json()["web_hook"]
+    assert shown["active"] is False and shown["secret"] == SECRET
     assert send(sandbox, "DELETE", f"/admin/api/web_hooks/{made['id']}.json").ok
     assert get(sandbox, f"/admin/api/web_hooks/{made['id']}.json").status_code == 404
 
@@ -97,7 +106,7 @@ def test_each_hook_gets_only_its_events_and_an_inactive_one_nothing(sandbox, rec
     uid = sandbox.app.add_person(username="nobody_hears", email="nh@example.org")
     send(sandbox, "POST", "/admin/groups.json", json={"group": {"name": "wave_watch"}})
     send(sandbox, "PUT", "/tag/" + next(iter(sandbox.app.tags)) + ".json",
-         json={"tag": {"id": "renamed-tag"}})  # fmt: skip
+         json={"tag": {"name": "renamed-tag"}})  # fmt: skip
     receiver.wait(2)
     assert sandbox.app.web_hooks_idle()
     assert receiver.events() == ["group_created", "tag_updated"]
