@@ -57,6 +57,9 @@ class Sandbox:
     test_acting_as: str = ""
     # Adds the demo's people itself (so they survive a reset of its state).
     seeds_demo_people: bool = False
+    # The forum releases the sandbox can play (its config's ``release``); the first is the
+    # default. Empty: one release only. `manage.py sandbox <platform> --release` reads it.
+    releases: tuple[str, ...] = ()
     # The demo's own settings beside the defaults.
     demo_config: dict[str, Any] = field(default_factory=dict)
 
@@ -104,6 +107,7 @@ SANDBOXES: dict[str, Sandbox] = {
             test_key="sandbox-discourse-key-0123456789abcdef",
             test_config={"admin_requests_per_minute": 6000, "users": 60},
             test_acting_as="system",
+            releases=("2026.1", "3.4"),  # forums/sandbox/discourse/releases.py
             # The demo's Forumdeck runs on this machine: its webhook address is loopback.
             demo_config={"allowed_internal_hosts": "localhost|127.0.0.1"},
         ),
@@ -118,6 +122,7 @@ SANDBOXES: dict[str, Sandbox] = {
             test_key="sandbox-nodebb-token-0123456789abcdef",
             test_config={"users": 40, "user_tokens": {"member-token": 20}},
             test_acting_as="1",
+            releases=("4.15", "3.12"),  # forums/sandbox/nodebb/releases.py
         ),
         Sandbox(
             platform="userecho",

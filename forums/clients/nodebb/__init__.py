@@ -5,12 +5,15 @@ from __future__ import annotations
 from .base import NodeBBBase, datetime_to_ms, ms_to_datetime
 from .groups import NodeBBGroups
 from .health import NodeBBHealth
+from .review import NodeBBReview
 from .tags import NodeBBTags
 from .users import ACP_USERS_PER_PAGE, EMAIL_SEARCH_FORBIDDEN, NodeBBUsers
 from .webhooks import NodeBBWebhooks
 
 
-class NodeBBClient(NodeBBUsers, NodeBBGroups, NodeBBTags, NodeBBHealth, NodeBBWebhooks):
+class NodeBBClient(
+    NodeBBUsers, NodeBBGroups, NodeBBTags, NodeBBReview, NodeBBHealth, NodeBBWebhooks
+):
     """NodeBB: every area its API offers with a token (see ``NodeBBBase.capabilities``)."""
 
 

@@ -163,6 +163,7 @@ class UserEchoBase(ForumClient):
             Capability.TOPIC_DELETE,
             Capability.CATEGORIES,
             Capability.REVIEW_QUEUE,
+            Capability.REVIEW_ITEMS,
         }
     )
     # ENDPOINTS.md 2.8 Webhooks (H1-H4): hooks exist, but their events are topics and comments

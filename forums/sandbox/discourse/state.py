@@ -47,6 +47,10 @@ class DiscourseState:
     backup_running_until: float = 0.0
     backup_pending: dict[str, Any] | None = None
     reviewables: list[dict[str, Any]] = field(default_factory=list)
+    next_reviewable_id: int = 100
+    # Posts the review queue names (flagged ones, queued ones once approved), by id.
+    posts: dict[int, dict[str, Any]] = field(default_factory=dict)
+    next_post_id: int = 5000
     # Admin › API › Webhooks (webhooks.py): the hooks, and every delivery made (WebHookEvent)
     web_hooks: dict[int, dict[str, Any]] = field(default_factory=dict)
     next_web_hook_id: int = 1

@@ -80,7 +80,7 @@ class NodeBBWebhooks:
     def webhooks_idle(self, timeout: float = 10.0) -> bool:
         return self.outbox.idle(timeout)
 
-    def control_extra(self, request: Request, action: str) -> Response | None:
+    def webhooks_control(self, request: Request, action: str) -> Response | None:
         if action == "plugins/webhooks" and request.method == "POST":
             return self.webhooks_configure(request)
         return None
