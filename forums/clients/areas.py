@@ -430,6 +430,10 @@ class Pushes(Area):
     # The forum can push signed changes to Forumdeck (a webhook with a shared secret).
     pushes_webhooks: ClassVar[bool] = False
     webhook_setup_help: ClassVar[str] = ""  # where on the forum a webhook is set up
+    # Forumdeck can set the webhook up itself through the forum's API (``webhook_create``).
+    webhook_one_click: ClassVar[bool] = False
+    # A forum that cannot push: why, in plain words (shown where the set-up would be).
+    webhook_missing_note: ClassVar[str] = ""
 
     @classmethod
     def webhook_verify(cls, *, headers: Mapping[str, str], body: bytes, secret: str) -> bool:
@@ -439,3 +443,9 @@ class Pushes(Area):
     def webhook_event(self, *, headers: Mapping[str, str], body: bytes) -> PushedEvent:
         """What a verified delivery says; ValueError for a body that cannot be read."""
         raise self.not_offered(Capability.USER_SEARCH, "webhooks")
+
+    def webhook_create(self, *, url: str, secret: str) -> str:
+        """Make the forum push its changes to ``url``, signed with ``secret`` (a webhook Forumdeck
+        made before for the same address is given the new secret instead); the forum's id of
+        the webhook. A change to the forum: the caller audits it."""
+        raise self.not_offered(Capability.USER_SEARCH, "setting up webhooks")

@@ -194,6 +194,28 @@ class PushedEvent:
     name: str
     user: ForumUser | None = None
     gone_user_id: int | None = None
+    # A forum that sends only what changed (NodeBB's action hooks): a penalty put on or lifted.
+    penalty: PenaltyChange | None = None
+    # A group or tag as the forum now has it, or gone (Discourse's group and tag events);
+    # ``tags_changed``: the tag list changed in a way one row cannot say (a rename).
+    group: ForumGroup | None = None
+    gone_group_id: str | None = None
+    tag: ForumTag | None = None
+    gone_tag: ForumTag | None = None
+    tags_changed: bool = False
+    # Where the forum numbers its deliveries in the order it made them (Discourse's
+    # WebHookEvent id): a delivery older than every one Forumdeck remembers is a replay.
+    sequence: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PenaltyChange:
+    """One account's penalty, put on (``on``; ``until`` None: permanent or not said) or lifted."""
+
+    user_id: int
+    kind: Penalty
+    on: bool
+    until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,10 @@ AREA = register(
     Area(
         name="index",
         nav=NavEntry("Index", "forums:index-list", "forums.view_forumconnection", order=45),
-        # The index writes no audit entries: a read or a webhook changes only Forumdeck's own
-        # picture of a forum, never the forum.
+        # A read or a webhook delivery changes only Forumdeck's own picture of a forum, never
+        # the forum, and writes no audit entry. Setting the forum's webhook up (one click) is a
+        # change to the forum, and is audited.
+        labels={"webhook.connect": "Forum's webhook set up"},
         permissions={
             "forums.sync_forum_index": ADMIN,
         },

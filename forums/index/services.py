@@ -1,4 +1,5 @@
-"""Writes of the fleet index: read a forum again, a webhook secret, a webhook delivery."""
+"""Writes of the fleet index: read a forum again, a webhook secret or the forum's webhook set up,
+a webhook delivery."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import hashlib
 import secrets
 import time
 from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
 
 from celery import current_app
 from django.conf import settings
@@ -16,7 +19,16 @@ from django.utils import timezone
 from forums.clients import client_class, get_client
 from forums.clients.errors import ForumError
 from forums.clients.records import PushedEvent
-from forums.core.fleet_index.rows import index_account_gone, index_accounts_save
+from forums.core.audit import audit_change
+from forums.core.fleet_index.rows import (
+    index_account_gone,
+    index_account_penalty,
+    index_accounts_save,
+    index_group_gone,
+    index_group_pushed,
+    index_tag_gone,
+    index_tag_pushed,
+)
 from forums.crypto import DecryptionError, reveal
 from forums.models import ForumConnection, IndexSync, IndexWebhookDelivery
 
@@ -47,6 +59,31 @@ def index_webhook_secret_rotate(*, connection: ForumConnection) -> str:
     return secret
 
 
+def index_webhook_connect(*, connection: ForumConnection, url: str, actor: Any) -> str:
+    """Set this forum's webhook up through its API (one click): a new secret goes to the forum
+    with ``url``, and is kept (sealed) once the forum took it, so a refusal leaves a webhook
+    that works as it was. Audited either way; raises the forum's ``ForumError``."""
+    secret = secrets.token_urlsafe(32)
+    try:
+        with get_client(connection) as client:
+            hook_id = client.webhook_create(url=url, secret=secret)
+    except ForumError as exc:
+        audit_change(actor=actor, action="webhook.connect", connection=connection, ok=False,
+                     message=str(exc), details={"url": url})  # fmt: skip
+        raise
+    with transaction.atomic():
+        sync, _ = IndexSync.objects.select_for_update().get_or_create(connection=connection)
+        sync.webhook_secret = secret
+        sync.webhook_secret_set_at = timezone.now()
+        sync.save(update_fields=["webhook_secret", "webhook_secret_set_at", "updated_at"])
+        audit_change(
+            actor=actor, action="webhook.connect", connection=connection, ok=True,
+            message="The forum now tells Forumdeck about changed accounts, groups and tags.",
+            details={"url": url, "webhook": hook_id},
+        )  # fmt: skip
+    return hook_id
+
+
 class WebhookRefused(Exception):
     """A delivery the receiver will not take: ``status`` is the HTTP answer."""
 
@@ -69,6 +106,28 @@ def _within_rate(connection_id: int) -> bool:
     return count <= settings.FORUMDECK_INDEX_WEBHOOK_PER_MINUTE
 
 
+# How late a forum may send a delivery it made earlier than others (its workers run at once, and
+# Discourse retries a failed one after 1, 5, 25 and 125 minutes when retry_web_hook_events is on).
+LATE_DELIVERY = timedelta(days=1)
+
+
+def _oldest_remembered(connection: ForumConnection) -> int:
+    """The first numbered delivery Forumdeck still remembers that came over a day ago (0: none).
+    Deliveries are forgotten after FORUMDECK_INDEX_WEBHOOK_REMEMBER_DAYS, each forum's newest
+    always kept, so a delivery numbered before this one was made long ago: sent again."""
+    oldest = (
+        IndexWebhookDelivery.objects.filter(
+            connection=connection,
+            delivery_id__startswith="seq:",
+            received_at__lt=timezone.now() - LATE_DELIVERY,
+        )
+        .order_by("received_at", "pk")
+        .values_list("delivery_id", flat=True)
+        .first()
+    )
+    return int(oldest[4:]) if oldest else 0
+
+
 def index_webhook_receive(
     *, connection_id: int, headers: Mapping[str, str], body: bytes
 ) -> PushedEvent:
@@ -77,7 +136,8 @@ def index_webhook_receive(
     In this order: the forum's rate (429), the signature with this forum's secret (403), the
     body (400), a delivery already taken (409: the same delivery id, or the same body again,
     which is how a captured delivery is replayed). What it may change is the index's row for
-    the account the event names, and nothing else: no forum is called, nothing is audited."""
+    the account, group or tag the event names, and nothing else: no forum is called, nothing
+    is audited."""
     if not _within_rate(connection_id):
         raise WebhookRefused(429, "Too many deliveries; slow down.")
     connection = ForumConnection.objects.filter(pk=connection_id, enabled=True).first()
@@ -102,9 +162,13 @@ def index_webhook_receive(
         raise WebhookRefused(400, str(exc)) from None
     except ForumError as exc:
         raise WebhookRefused(403, str(exc)) from None
+    if event.sequence is not None and event.sequence < _oldest_remembered(connection):
+        raise WebhookRefused(409, "This delivery is older than any Forumdeck remembers.")
     keys = {"body:" + hashlib.sha256(body).hexdigest()}
     if event.delivery_id:
         keys.add("id:" + event.delivery_id[:150])
+    if event.sequence is not None:
+        keys.add(f"seq:{event.sequence}")
     try:
         with transaction.atomic():
             for key in sorted(keys):
@@ -115,6 +179,17 @@ def index_webhook_receive(
                 index_accounts_save(connection=connection, users=[event.user])
             elif event.gone_user_id is not None:
                 index_account_gone(connection=connection, user_id=event.gone_user_id)
+            elif event.penalty is not None:
+                index_account_penalty(connection=connection, change=event.penalty)
+            if event.group is not None:
+                index_group_pushed(connection=connection, group=event.group)
+            elif event.gone_group_id is not None:
+                index_group_gone(connection=connection, group_id=event.gone_group_id)
+            if event.tag is not None:
+                index_tag_pushed(connection=connection, tag=event.tag,
+                                 list_changed=event.tags_changed)  # fmt: skip
+            elif event.gone_tag is not None:
+                index_tag_gone(connection=connection, tag=event.gone_tag)
     except IntegrityError:
         raise WebhookRefused(409, "This delivery was already received.") from None
     return event

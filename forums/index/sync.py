@@ -18,7 +18,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from forums.clients import get_client
@@ -356,5 +356,13 @@ def index_deliveries_forget() -> int:
     """Beat: forget webhook deliveries older than FORUMDECK_INDEX_WEBHOOK_REMEMBER_DAYS (until
     then the same delivery again is refused as a replay)."""
     before = timezone.now() - timedelta(days=settings.FORUMDECK_INDEX_WEBHOOK_REMEMBER_DAYS)
-    deleted, _ = IndexWebhookDelivery.objects.filter(received_at__lt=before).delete()
+    # Each forum's newest numbered delivery stays: the receiver refuses anything older.
+    newest = (
+        IndexWebhookDelivery.objects.filter(delivery_id__startswith="seq:")
+        .values("connection")
+        .annotate(last=Max("pk"))
+        .values("last")
+    )
+    old = IndexWebhookDelivery.objects.filter(received_at__lt=before).exclude(pk__in=newest)
+    deleted, _ = old.delete()
     return deleted

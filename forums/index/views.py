@@ -14,6 +14,7 @@ from django_htmx.http import HttpResponseStopPolling
 
 from forums.accounts.second_factor import second_factor_required
 from forums.clients import client_class
+from forums.clients.errors import ForumError
 from forums.models import ForumConnection
 from forums.web import HtmxHttpRequest, render_page, requires
 
@@ -31,6 +32,8 @@ def _context(request: HttpRequest, connection: ForumConnection) -> dict:
         "form": SyncForm(),
         "pushes_webhooks": cls.pushes_webhooks,
         "webhook_setup_help": cls.webhook_setup_help,
+        "webhook_one_click": cls.webhook_one_click,
+        "webhook_missing_note": cls.webhook_missing_note,
         "webhook_url": request.build_absolute_uri(
             reverse("forums:index-webhook", args=[connection.pk])
         ),
@@ -95,6 +98,30 @@ def index_webhook_secret(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     response = render_page(request, "index/index_detail.html", context)
     response["Cache-Control"] = "no-store"
     return response
+
+
+@require_POST
+@requires("sync_forum_index")
+@second_factor_required
+def index_webhook_connect(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """One click: Forumdeck sets the forum's webhook up through its API, with a new secret the
+    forum keeps (so nobody needs to see it)."""
+    connection = get_object_or_404(ForumConnection, pk=pk)
+    if not client_class(connection.platform).webhook_one_click or not connection.enabled:
+        messages.error(request, f"Forumdeck cannot set up {connection.name}'s webhook itself.")
+        return redirect("forums:index-detail", pk=connection.pk)
+    url = _context(request, connection)["webhook_url"]
+    try:
+        services.index_webhook_connect(connection=connection, url=url, actor=request.user)
+    except ForumError as exc:
+        messages.error(request, f"{connection.name} did not take the webhook: {exc}")
+    else:
+        messages.success(
+            request,
+            f"{connection.name} now tells Forumdeck about changed accounts, groups and tags as "
+            "they change.",
+        )
+    return redirect("forums:index-detail", pk=connection.pk)
 
 
 @csrf_exempt  # signed by the forum with the shared secret instead

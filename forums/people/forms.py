@@ -168,3 +168,25 @@ class DeleteForm(ActionForm):
         if note:
             del self.fields["delete_posts"]
             self.fields["confirm"].help_text = f"{note} This cannot be undone."
+
+
+class NewAccountsForm(forms.Form):
+    """Accounts new on every forum: how far back, in hours."""
+
+    hours = forms.IntegerField(
+        label="Joined in the last", min_value=1, max_value=24 * 31, initial=24, required=False,
+        help_text="hours", widget=forms.NumberInput(attrs={"size": 4}),
+    )  # fmt: skip
+
+
+class SharedForm(forms.Form):
+    """Accounts on several forums that share an e-mail domain or a registration address."""
+
+    trait = forms.ChoiceField(
+        label="Sharing",
+        choices=[("domain", "an e-mail domain"), ("ip", "a registration address")],
+        initial="domain", required=False,
+    )  # fmt: skip
+    common = forms.BooleanField(
+        label="Include common mail services (gmail.com and the like)", required=False
+    )

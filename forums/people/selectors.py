@@ -14,11 +14,13 @@ import re
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from functools import partial
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils import timezone
 
 from forums.clients import client_class, get_client
 from forums.clients.errors import (
@@ -30,7 +32,13 @@ from forums.clients.errors import (
 )
 from forums.clients.records import Capability, ForumUser, ForumUserDetails
 from forums.core.fleet import ForumDidNotAnswer, enabled_connections, fan_out_batches
-from forums.core.fleet_index.reads import index_search, indexed_accounts_seen_at, indexed_as_of
+from forums.core.fleet_index import waves
+from forums.core.fleet_index.reads import (
+    account_user,
+    index_search,
+    indexed_accounts_seen_at,
+    indexed_as_of,
+)
 from forums.core.fleet_index.rows import index_account_gone, note_account
 from forums.core.outcomes import ForumOutcome
 from forums.models import AuditEntry, ForumConnection
@@ -385,3 +393,43 @@ def _by_forum_id(connection: ForumConnection, user_id: int) -> Q:
     return Q(connection=connection, details__user_id=user_id) | Q(
         connection=connection, details__forum_user_id=user_id
     )
+
+
+# --- beyond search: spam-wave starting points, from the index alone -----------------------------
+def wave_forums() -> tuple[list[ForumConnection], list[ForumConnection]]:
+    """The enabled forums whose accounts the index has read whole, and those it has not (the
+    pages name them: their accounts are not counted)."""
+    connections = list(enabled_connections())
+    read = indexed_as_of([c.pk for c in connections])
+    return [c for c in connections if c.pk in read], [c for c in connections if c.pk not in read]
+
+
+def new_accounts(*, hours: int, connection_ids: Sequence[int]):
+    """Accounts that joined in the last ``hours`` hours on these forums, newest first."""
+    since = timezone.now() - timedelta(hours=hours)
+    return waves.accounts_joined_since(since=since, connection_ids=connection_ids)
+
+
+def shared_traits(*, trait: str, connection_ids: Sequence[int], common_domains: bool):
+    return waves.shared_traits(
+        trait=trait, connection_ids=connection_ids, common_domains=common_domains
+    )
+
+
+def accounts_sharing(*, trait: str, value: str, connection_ids: Sequence[int]):
+    return waves.accounts_sharing(trait=trait, value=value, connection_ids=connection_ids)
+
+
+@dataclass(frozen=True)
+class WaveAccount:
+    """One index row as a wave page draws it."""
+
+    connection: ForumConnection
+    user: ForumUser
+    registration_ip: str
+
+
+def wave_accounts(rows) -> list[WaveAccount]:
+    return [
+        WaveAccount(row.connection, account_user(row), row.registration_ip or "") for row in rows
+    ]

@@ -26,7 +26,7 @@ from forums.web.streaming import fill, stream_page
 
 from . import selectors
 from .actions import actions_fitting, find_action
-from .forms import SearchForm
+from .forms import NewAccountsForm, SearchForm, SharedForm
 from .services import ModerationOutcome, user_moderate
 
 BULK_FROM_SELECTION = {
@@ -272,7 +272,7 @@ def people_bulk(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _propose_page(
-    request: HtmxHttpRequest, kind_key: str, targets: dict, *, title: str
+    request: HtmxHttpRequest, kind_key: str, targets: dict, *, title: str, post_url: str = ""
 ) -> HttpResponse:
     kind = KINDS[kind_key]
     # Forums whose software cannot do this kind (UserEcho has no ban) are left out, by name.
@@ -315,7 +315,7 @@ def _propose_page(
             "errors": errors,
             "accounts": [f"{c.pk}:{u}" for c, names in targets.items() for u in names],
             "total": sum(len(v) for v in targets.values()),
-            "post_url": request.path,
+            "post_url": post_url or request.path,
             "email": request.POST.get("email") or request.GET.get("email", ""),
         },
     )
@@ -349,3 +349,160 @@ def ban_everywhere(request: HtmxHttpRequest) -> HttpResponse:
         messages.error(request, f"No forum has an account with {email} now.")
         return redirect("forums:people-search")
     return _propose_page(request, "suspend", targets, title=f"Ban {email} on every forum")
+
+
+# --- beyond search: new accounts and shared traits, from the index ------------------------------
+# One bulk action from a wave holds at most this many accounts (the plan page lists them all).
+WAVE_MAX_ACCOUNTS = 2000
+WAVE_PAGE = 50
+TRAIT_WORDS = {"domain": "an e-mail domain", "ip": "a registration address"}
+
+
+def _wave_kinds(connections: list[ForumConnection]) -> dict[str, str]:
+    classes = {client_class(c.platform) for c in connections}
+    return {
+        key: label.replace(" selected", " these")
+        for key, label in BULK_FROM_SELECTION.items()
+        if any(KINDS[key].offered_by(cls) for cls in classes)
+    }
+
+
+def _wave_targets(rows) -> dict[ForumConnection, list[str]] | None:
+    """The accounts as a bulk action's targets, or None when there are too many for one."""
+    targets: dict[ForumConnection, list[str]] = {}
+    for count, row in enumerate(rows[: WAVE_MAX_ACCOUNTS + 1], start=1):
+        if count > WAVE_MAX_ACCOUNTS:
+            return None
+        targets.setdefault(row.connection, []).append(row.username)
+    return targets
+
+
+def _hours(data) -> int:
+    form = NewAccountsForm(data or None)
+    return (form.cleaned_data["hours"] if form.is_valid() else None) or 24
+
+
+@require_GET
+@requires("view_forumconnection")
+def people_new(request: HtmxHttpRequest) -> HttpResponse:
+    """Accounts new on every forum in the last N hours, newest first, from the index."""
+    form = NewAccountsForm(request.GET or None)
+    hours = _hours(request.GET)
+    indexed, not_indexed = selectors.wave_forums()
+    rows = selectors.new_accounts(hours=hours, connection_ids=[c.pk for c in indexed])
+    page = Paginator(rows, WAVE_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "hours": hours,
+        "page": page,
+        "accounts": selectors.wave_accounts(page.object_list),
+        "query": f"hours={hours}",
+        "not_indexed": not_indexed,
+        "bulk_kinds": _wave_kinds(indexed),
+        "too_many": page.paginator.count > WAVE_MAX_ACCOUNTS,
+        "wave_max": WAVE_MAX_ACCOUNTS,
+    }
+    return render_page(
+        request, "people/new.html", context, partial="wave-table", target="wave-table"
+    )
+
+
+@require_POST
+@requires("propose_bulkaction")
+def people_new_propose(request: HtmxHttpRequest) -> HttpResponse:
+    """Every account new in the last N hours becomes one bulk action's targets."""
+    hours = _hours(request.POST)
+    back = f"{reverse('forums:people-new')}?hours={hours}"
+    kind_key = request.POST.get("kind", "")
+    if kind_key not in BULK_FROM_SELECTION:
+        messages.error(request, "Choose what to do with these accounts.")
+        return redirect(back)
+    indexed, _ = selectors.wave_forums()
+    targets = _wave_targets(
+        selectors.new_accounts(hours=hours, connection_ids=[c.pk for c in indexed])
+    )
+    if not targets:
+        messages.error(
+            request,
+            f"More than {WAVE_MAX_ACCOUNTS:,} accounts: choose fewer hours."
+            if targets is None
+            else f"No account joined in the last {hours} hours.",
+        )
+        return redirect(back)
+    what = BULK_FROM_SELECTION[kind_key].replace(" selected", "")
+    title = f"{what}: accounts new in the last {hours} hours"
+    return _propose_page(
+        request, kind_key, targets, title=title, post_url=reverse("forums:people-bulk")
+    )
+
+
+def _trait(data) -> tuple[str, bool]:
+    form = SharedForm(data or None)
+    if not form.is_valid():
+        return "domain", False
+    return form.cleaned_data["trait"] or "domain", form.cleaned_data["common"]
+
+
+@require_GET
+@requires("view_forumconnection")
+def people_shared(request: HtmxHttpRequest) -> HttpResponse:
+    """E-mail domains or registration addresses that accounts on several forums share, the most
+    forums first, each with its accounts and a bulk action for all of them."""
+    form = SharedForm(request.GET or None)
+    trait, common = _trait(request.GET)
+    indexed, not_indexed = selectors.wave_forums()
+    ids = [c.pk for c in indexed]
+    shared = selectors.shared_traits(trait=trait, connection_ids=ids, common_domains=common)
+    page = Paginator(shared, 20).get_page(request.GET.get("page"))
+    groups = [
+        {**group, "shown": selectors.wave_accounts(selectors.accounts_sharing(
+            trait=trait, value=group["trait"], connection_ids=ids)[:WAVE_PAGE])}
+        for group in page.object_list
+    ]  # fmt: skip
+    context = {
+        "form": form,
+        "trait": trait,
+        "trait_words": TRAIT_WORDS[trait],
+        "trait_noun": {"domain": "domain,domains", "ip": "address,addresses"}[trait],
+        "common": common,
+        "page": page,
+        "groups": groups,
+        "query": f"trait={trait}" + ("&common=on" if common else ""),
+        "not_indexed": not_indexed,
+        "bulk_kinds": _wave_kinds(indexed),
+        "wave_max": WAVE_MAX_ACCOUNTS,
+        "shown_max": WAVE_PAGE,
+    }
+    return render_page(
+        request, "people/shared.html", context, partial="shared-groups", target="shared-groups"
+    )
+
+
+@require_POST
+@requires("propose_bulkaction")
+def people_shared_propose(request: HtmxHttpRequest) -> HttpResponse:
+    """Every account sharing this domain or address becomes one bulk action's targets."""
+    trait, _ = _trait(request.POST)
+    value = (request.POST.get("value") or "").strip()
+    back = f"{reverse('forums:people-shared')}?trait={trait}"
+    kind_key = request.POST.get("kind", "")
+    if kind_key not in BULK_FROM_SELECTION or not value:
+        messages.error(request, "Choose what to do with these accounts.")
+        return redirect(back)
+    indexed, _ = selectors.wave_forums()
+    rows = selectors.accounts_sharing(
+        trait=trait, value=value, connection_ids=[c.pk for c in indexed]
+    )
+    targets = _wave_targets(rows)
+    if not targets:
+        messages.error(
+            request,
+            f"More than {WAVE_MAX_ACCOUNTS:,} accounts share {value}: act on them in parts."
+            if targets is None
+            else f"No account shares {value} any more.",
+        )
+        return redirect(back)
+    title = f"{BULK_FROM_SELECTION[kind_key].replace(' selected', '')}: accounts sharing {value}"
+    return _propose_page(
+        request, kind_key, targets, title=title, post_url=reverse("forums:people-bulk")
+    )

@@ -60,6 +60,8 @@ class Sandbox:
     # The forum releases the sandbox can play (its config's ``release``); the first is the
     # default. Empty: one release only. `manage.py sandbox <platform> --release` reads it.
     releases: tuple[str, ...] = ()
+    # The demo's own settings beside the defaults.
+    demo_config: dict[str, Any] = field(default_factory=dict)
 
     @property
     def demo_name(self) -> str:
@@ -73,7 +75,10 @@ class Sandbox:
         )
 
     def demo_app(self, **config: Any) -> SandboxApp:
-        return self.app(**{"api_key": self.demo_key, "title": f"{self.demo_name} forum", **config})
+        return self.app(
+            **{"api_key": self.demo_key, "title": f"{self.demo_name} forum", **self.demo_config,
+               **config}
+        )  # fmt: skip
 
     def test_app(self, **config: Any) -> SandboxApp:
         return self.app(**{"api_key": self.test_key, **self.test_config, **config})
@@ -103,6 +108,8 @@ SANDBOXES: dict[str, Sandbox] = {
             test_config={"admin_requests_per_minute": 6000, "users": 60},
             test_acting_as="system",
             releases=("2026.1", "3.4"),  # forums/sandbox/discourse/releases.py
+            # The demo's Forumdeck runs on this machine: its webhook address is loopback.
+            demo_config={"allowed_internal_hosts": "localhost|127.0.0.1"},
         ),
         Sandbox(
             platform="nodebb",

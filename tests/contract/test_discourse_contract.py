@@ -202,6 +202,10 @@ CALLS: dict[str, Callable[[DiscourseClient], object]] = {
     "review_decide": lambda c: c.review_decide(item=REVIEW_ITEM, action_id="agree_and_hide"),
     "health_check": lambda c: c.health_check(),
     "access_problem": lambda c: c.access_problem(),
+    # the index's one-click set-up (Admin › API › Webhooks: not in openapi.json)
+    "webhook_create": lambda c: c.webhook_create(
+        url="https://forumdeck.example/forums/index/webhook/1/", secret="s" * 32
+    ),
 }
 TOPICS = [ForumTopic(id=1, title="a", tags=("old", "bug")), ForumTopic(id=2, title="b")]
 GROUP = ForumGroup(id=42, name="crew", slug="crew")

@@ -190,6 +190,7 @@ def test_every_public_method_is_covered():
     not_http = {
         "auth_headers", "error_message", "request", "raise_for_status", "validate_settings",
         "iter_users",  # the generator behind search_users / list_users
+        "webhook_event",  # reads a delivery the plugin pushed: sends nothing
     }  # fmt: skip
     covered = {name.split(":")[0] for name in CALLS}
     assert public - not_http - covered == set()

@@ -8,9 +8,12 @@ from .health import NodeBBHealth
 from .review import NodeBBReview
 from .tags import NodeBBTags
 from .users import ACP_USERS_PER_PAGE, EMAIL_SEARCH_FORBIDDEN, NodeBBUsers
+from .webhooks import NodeBBWebhooks
 
 
-class NodeBBClient(NodeBBUsers, NodeBBGroups, NodeBBTags, NodeBBReview, NodeBBHealth):
+class NodeBBClient(
+    NodeBBUsers, NodeBBGroups, NodeBBTags, NodeBBReview, NodeBBHealth, NodeBBWebhooks
+):
     """NodeBB: every area its API offers with a token (see ``NodeBBBase.capabilities``)."""
 
 

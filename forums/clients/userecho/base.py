@@ -166,6 +166,13 @@ class UserEchoBase(ForumClient):
             Capability.REVIEW_ITEMS,
         }
     )
+    # ENDPOINTS.md 2.8 Webhooks (H1-H4): hooks exist, but their events are topics and comments
+    # only, and "the delivery payload format and any signing or verification are not
+    # documented", so nothing about accounts can be pushed, nor a delivery verified.
+    webhook_missing_note = (
+        "UserEcho's webhooks send only topic and comment events, none about accounts, and its "
+        "documentation describes neither their content nor any signature."
+    )
     # Offered only where the project has the routes of UserEcho's later API reference (trap 10:
     # listed without parameters, absent from the seed): the health check looks, and a first
     # call that meets "no such command" answers "not offered" with nothing changed.

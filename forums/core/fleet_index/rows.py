@@ -16,7 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from forums.clients.records import ForumGroup, ForumTag, ForumUser
+from forums.clients.records import ForumGroup, ForumTag, ForumUser, Penalty, PenaltyChange
 from forums.models import ForumConnection, IndexedAccount, IndexedGroup, IndexedTag, IndexSync
 
 logger = logging.getLogger(__name__)
@@ -124,6 +124,61 @@ def note_account(connection: ForumConnection, user: ForumUser) -> None:
 
 def index_account_gone(*, connection: ForumConnection, user_id: int) -> None:
     IndexedAccount.objects.filter(connection=connection, forum_id=int(user_id)).delete()
+
+
+def index_account_penalty(*, connection: ForumConnection, change: PenaltyChange) -> int:
+    """A forum said only that this account's penalty was put on or lifted (NodeBB's hooks):
+    the row, if the index has it, says so now. The number of rows changed (0 or 1)."""
+    on, until = change.on, change.until if change.on else None
+    fields = (
+        {"suspended": on, "suspended_until": until}
+        if change.kind == Penalty.SUSPEND
+        else {"silenced": on, "silenced_until": until}
+    )
+    return IndexedAccount.objects.filter(
+        connection=connection, forum_id=int(change.user_id)
+    ).update(**fields, seen_at=timezone.now())
+
+
+def _generation(connection: ForumConnection) -> int:
+    return (
+        IndexSync.objects.filter(connection=connection).values_list("generation", flat=True).first()
+        or 0
+    )
+
+
+def index_group_pushed(*, connection: ForumConnection, group: ForumGroup) -> None:
+    """The forum pushed one group as it now has it: its row, as of now."""
+    IndexedGroup.objects.update_or_create(
+        connection=connection, forum_id=str(group.id)[:200],
+        defaults={"name": group.name[:300], "full_name": (group.full_name or "")[:300],
+                  "key": group.key[:300], "description": group.description or "",
+                  "user_count": group.user_count, "automatic": group.automatic,
+                  "visible": group.visible, "generation": _generation(connection),
+                  "seen_at": timezone.now()},
+    )  # fmt: skip
+
+
+def index_group_gone(*, connection: ForumConnection, group_id: str) -> None:
+    IndexedGroup.objects.filter(connection=connection, forum_id=str(group_id)[:200]).delete()
+
+
+def index_tag_pushed(*, connection: ForumConnection, tag: ForumTag, list_changed: bool) -> None:
+    """The forum pushed one tag as it now has it. ``list_changed`` (a rename: the old name is
+    not said): the pages ask the forum for its tags until the next whole read."""
+    key = _tag_key(tag)
+    IndexedTag.objects.update_or_create(
+        connection=connection, forum_id=key[:400],
+        defaults={"name": tag.name[:300], "scope": tag.scope[:200],
+                  "topic_count": tag.topic_count or 0, "generation": _generation(connection),
+                  "seen_at": timezone.now()},
+    )  # fmt: skip
+    if list_changed:
+        index_lists_forget(connection_ids=[connection.pk], kind="tags")
+
+
+def index_tag_gone(*, connection: ForumConnection, tag: ForumTag) -> None:
+    IndexedTag.objects.filter(connection=connection, forum_id=_tag_key(tag)[:400]).delete()
 
 
 # What a live read shows of an account however it was asked (a plan's lookup, a run's re-check:

@@ -65,6 +65,9 @@ class SandboxConfig:
     # The forum software's release the sandbox plays ("" = the platform's current one); its
     # rules and reported version follow it (Discourse: forums/sandbox/discourse/releases.py).
     release: str = ""
+    # SiteSetting allowed_internal_hosts ("a|b"): internal hosts a webhook may deliver to (the
+    # SSRF detector refuses every other private or loopback address).
+    allowed_internal_hosts: str = ""
 
 
 def json_response(payload: Any, status: int = 200, headers: dict | None = None) -> Response:

@@ -57,6 +57,7 @@ from .review import DiscourseReview
 from .state import DiscourseState, StateField, user_table
 from .tags import DiscourseTags
 from .users import DiscourseUsers
+from .webhooks import DiscourseWebhooks
 
 
 class DiscourseSandbox(
@@ -67,6 +68,7 @@ class DiscourseSandbox(
     DiscourseReview,
     DiscourseTags,
     DiscourseUsers,
+    DiscourseWebhooks,
     SandboxApp,
 ):
     platform = "discourse"
@@ -97,6 +99,10 @@ class DiscourseSandbox(
     next_reviewable_id = StateField()
     posts = StateField()
     next_post_id = StateField()
+    web_hooks = StateField()
+    next_web_hook_id = StateField()
+    next_web_hook_event_id = StateField()
+    web_hook_events = StateField()
 
     def __init__(self, config: SandboxConfig | None = None) -> None:
         cfg = config or SandboxConfig()
@@ -193,6 +199,12 @@ class DiscourseSandbox(
             r("/admin/backups/status.json", "backups_status", "GET"),
             r("/admin/backups/cancel.json", "backup_cancel", "DELETE"),
             r("/admin/backups/<filename>", "backup_send_link", "PUT"),
+            # webhooks (Admin::WebHooksController: resources :web_hooks under /admin/api)
+            r("/admin/api/web_hooks.json", "web_hooks_list", "GET"),
+            r("/admin/api/web_hooks.json", "web_hook_create", "POST"),
+            r("/admin/api/web_hooks/<int:web_hook_id>.json", "web_hook_show", "GET"),
+            r("/admin/api/web_hooks/<int:web_hook_id>.json", "web_hook_update", "PUT"),
+            r("/admin/api/web_hooks/<int:web_hook_id>.json", "web_hook_delete", "DELETE"),
             # calendar
             r("/discourse-post-event/events.json", "events_list", "GET"),
             r("/discourse-post-event/events.ics", "events_ics", "GET"),
@@ -328,6 +340,8 @@ class DiscourseSandbox(
                 user["first_post_at"] = (
                     None if days is None else datetime.now(UTC) - timedelta(days=float(days))
                 )
+            # A change made on the forum's own pages: its webhooks say user_updated.
+            self.web_hook_user("user_updated", user)
             return json_response({"id": user["id"], "post_count": user["post_count"],
                                   "first_post_at": iso(user["first_post_at"])})  # fmt: skip
 

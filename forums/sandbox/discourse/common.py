@@ -46,7 +46,8 @@ CANNOT_BULK_DELETE = "Some of the selected users cannot be deleted."  # user.can
 # Routes behind AdminConstraint in config/routes.rb (the rest of /admin is StaffConstraint).
 ADMIN_ONLY_ENDPOINTS = frozenset(
     {"user_log_out", "group_create", "group_delete", "backups_list", "backup_create",
-     "backups_status", "backup_send_link", "backup_cancel"}
+     "backups_status", "backup_send_link", "backup_cancel", "web_hooks_list", "web_hook_show",
+     "web_hook_create", "web_hook_update", "web_hook_delete"}
 )  # fmt: skip
 BACKUP_ENDPOINTS = frozenset({"backups_list", "backup_create", "backups_status",
                               "backup_send_link", "backup_cancel"})  # fmt: skip

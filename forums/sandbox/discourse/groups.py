@@ -271,6 +271,7 @@ class DiscourseGroups:
                     self._add_member(group, user, owner=True)
             self.groups[group["id"]] = group
             basic = self._group_fields(group, data.BASIC_GROUP, ("can_edit_group",))
+            self.web_hook_group("group_created", group)
             return json_response({"basic_group": basic})
 
     @staticmethod
@@ -420,6 +421,7 @@ class DiscourseGroups:
             group["name"] = new_name
             if str(p.get("update_existing_users")) == "true" and categories is not None:
                 self._existing_users(group, level, categories, tags, update=True)
+            self.web_hook_group("group_updated", group)
             return json_response({"success": "OK"})
 
     def group_delete(self, request: Request, group_id: int) -> Response:
@@ -429,6 +431,7 @@ class DiscourseGroups:
                 return self.not_found(request)
             if group["automatic"]:
                 return json_error("You cannot delete an automatic group")
+            self.web_hook_group("group_destroyed", group)
             del self.groups[group_id]
             return json_response({"success": "OK"})
 

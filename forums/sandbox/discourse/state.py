@@ -51,6 +51,11 @@ class DiscourseState:
     # Posts the review queue names (flagged ones, queued ones once approved), by id.
     posts: dict[int, dict[str, Any]] = field(default_factory=dict)
     next_post_id: int = 5000
+    # Admin › API › Webhooks (webhooks.py): the hooks, and every delivery made (WebHookEvent)
+    web_hooks: dict[int, dict[str, Any]] = field(default_factory=dict)
+    next_web_hook_id: int = 1
+    next_web_hook_event_id: int = 0
+    web_hook_events: list[dict[str, Any]] = field(default_factory=list)
     # The admin list in `created` order (the order group add reads every account in), sorted
     # once per set of users: created_at never changes, so Table.version keys it.
     created_order: dict[bool, tuple[int, list[dict[str, Any]]]] = field(default_factory=dict)

@@ -54,6 +54,7 @@ class DiscourseTags:
         if tag is None:
             tag = self.tags[name] = {"id": self.next_tag_id, "name": name}
             self.next_tag_id += 1
+            self.web_hook_tag("tag_created", tag)
         return tag
 
     def tags_list(self, request: Request) -> Response:
@@ -182,6 +183,7 @@ class DiscourseTags:
             for other in self.tags.values():
                 if other.get("target_tag") == name:
                     other["target_tag"] = new_name
+            self.web_hook_tag("tag_updated", tag)
             return self._renamed(tag)
 
     def _renamed(self, tag: dict[str, Any]) -> Response:
@@ -196,6 +198,7 @@ class DiscourseTags:
         with self.lock:
             if name not in self.tags:
                 return self.not_found(request)
+            self.web_hook_tag("tag_destroyed", self.tags[name])
             del self.tags[name]
             for other in self.tags.values():
                 if other.get("target_tag") == name:

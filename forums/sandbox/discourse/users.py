@@ -58,6 +58,7 @@ class DiscourseUsers:
                 "first_post_at": None, "manual_locked_trust_level": None,
                 "category_levels": {}, "tag_levels": {},
             }  # fmt: skip
+            self.web_hook_user("user_created", self.users[uid])
             return uid
 
     def suspended(self, user: dict[str, Any]) -> bool:
@@ -345,6 +346,7 @@ class DiscourseUsers:
             if kind == "suspend":
                 user.update(suspended_till=until, suspended_at=now, suspend_reason=reason,
                             suspended_by=actor["id"])  # fmt: skip
+                self.web_hook_user("user_suspended", user)
                 # ENDPOINTS.md "Rules" / suspend / silence: success is {suspension:{…}}
                 return json_response(
                     {"suspension": {"suspend_reason": reason, "full_suspend_reason": reason,
@@ -373,6 +375,7 @@ class DiscourseUsers:
             if user["admin"] or user["moderator"]:
                 return invalid_access()  # guardian.ensure_can_suspend!
             user.update(suspended_till=None, suspended_at=None, suspend_reason="")
+            self.web_hook_user("user_unsuspended", user)
             # ENDPOINTS.md "Rules" / unsuspend / unsilence: {suspension:{suspended_till:null,
             # suspended_at:null}}
             return json_response({"suspension": {"suspended_till": None, "suspended_at": None}})
@@ -409,6 +412,8 @@ class DiscourseUsers:
             if not (self._is_staff(self.acting(request)) and allowed(user)):
                 return invalid_access()
             user.update(changes)
+            if changes.get("approved"):
+                self.web_hook_user("user_approved", user)  # DiscourseEvent :user_approved
             return answer if answer is not None else json_response({"success": "OK"})
 
     def user_approve(self, request: Request, user_id: int) -> Response:
@@ -505,6 +510,7 @@ class DiscourseUsers:
             if user.get("destroy_fails"):
                 # ENDPOINTS.md "Rules" / delete one user: 200 {deleted:false, user} is a failure
                 return json_response({"deleted": False, "user": self.admin_user_detail(user)})
+            self.web_hook_user("user_destroyed", user)  # serialised before it goes
             self._remove_user(user_id)
             return json_response({"deleted": True})
 
@@ -529,6 +535,7 @@ class DiscourseUsers:
                 return failed(403, errors=[CANNOT_BULK_DELETE])
             for user in found:
                 if not user.get("destroy_fails"):  # a failure is reported on MessageBus only
+                    self.web_hook_user("user_destroyed", user)
                     self._remove_user(user["id"])
         # ENDPOINTS.md "Rules" / bulk delete: success is {deleted:true}; block_ip_and_email is
         # ignored (older versions) and posts are always deleted

@@ -43,9 +43,12 @@ from .seed import (
 from .state import NodeBBState
 from .tags import NodeBBTags
 from .users import NodeBBUsers
+from .webhooks import NodeBBWebhooks
 
 
-class NodeBBSandbox(NodeBBGroups, NodeBBHealth, NodeBBReview, NodeBBTags, NodeBBUsers, SandboxApp):
+class NodeBBSandbox(
+    NodeBBGroups, NodeBBHealth, NodeBBReview, NodeBBTags, NodeBBUsers, NodeBBWebhooks, SandboxApp
+):
     platform = "nodebb"
     # Express matches routes before it decodes a parameter: `/api/tags/x%2Fy` is the tag
     # "x/y", not the path /api/tags/x/y.
@@ -118,8 +121,10 @@ class NodeBBSandbox(NodeBBGroups, NodeBBHealth, NodeBBReview, NodeBBTags, NodeBB
         return r
 
     def control_extra(self, request: Request, action: str) -> Response | None:
-        """``POST /__sandbox__/flags`` and ``/__sandbox__/queue`` (review.py)."""
-        return self.review_control(request, action)
+        """``POST /__sandbox__/flags`` and ``/__sandbox__/queue`` (review.py);
+        ``POST /__sandbox__/plugins/webhooks`` (webhooks.py)."""
+        answer = self.review_control(request, action)
+        return answer if answer is not None else self.webhooks_control(request, action)
 
     def reset(self) -> None:
         with self.lock:

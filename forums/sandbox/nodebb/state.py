@@ -36,5 +36,9 @@ class NodeBBState:
     # What NodeBB told users (the post queue's accept/reject/notify notifications).
     notifications: list[dict[str, Any]] = field(default_factory=list)
     next_uid: int = 1
+    # nodebb-plugin-webhooks (webhooks.py): its hooks, its one secret, what it sent
+    webhook_hooks: list[dict[str, str]] = field(default_factory=list)
+    webhook_secret: str = ""
+    webhook_deliveries: list[dict[str, Any]] = field(default_factory=list)
     next_tid: int = 1
     next_pid: int = 1000

@@ -49,7 +49,30 @@ class NodeBBUsers:
                         lastonline=now, postcount=0, topiccount=0, reputation=0)  # fmt: skip
             self.state.users[uid] = user
             self.state.groups["registered-users"]["members"].append(uid)
+            self.fire_hook("action:user.create", {"user": self.hook_user(user), "data": {
+                "username": username, "email": email, "fullname": name}})  # fmt: skip
             return uid
+
+    def hook_user(self, user: dict[str, Any]) -> dict[str, Any]:
+        """The user's fields as a hook carries them (the stored hash, e-mail included)."""
+        return {"uid": user["uid"], "username": user["username"],
+                "userslug": user.get("userslug") or slugify(user["username"]),
+                "email": user.get("email") or "", "fullname": user.get("fullname") or "",
+                "joindate": user.get("joindate"), "lastonline": user.get("lastonline"),
+                "postcount": user.get("postcount", 0), "reputation": user.get("reputation", 0),
+                "banned": 0, "mutedUntil": 0}  # fmt: skip
+
+    def _hook_penalty(self, request: Request, uid: int, until: int = 0, reason: str = ""
+                      ) -> dict[str, Any]:  # fmt: skip
+        """src/api/users.js: {callerUid, ip, uid} and, for a ban or mute, ``until`` (absent
+        when permanent) and ``reason`` (absent when empty)."""
+        params: dict[str, Any] = {"callerUid": self.caller(request),
+                                  "ip": request.remote_addr or "127.0.0.1", "uid": uid}  # fmt: skip
+        if until and until > 0:
+            params["until"] = until
+        if reason:
+            params["reason"] = reason
+        return params
 
     def ban_state(self, user: dict[str, Any]) -> tuple[bool, int]:
         """(banned, expire ms); an expired ban lifts itself when the user is read, recording an
@@ -200,6 +223,7 @@ class NodeBBUsers:
             banned = self.state.groups["banned-users"]["members"]
             if uid not in banned:
                 banned.append(uid)
+            self.fire_hook("action:user.banned", self._hook_penalty(request, uid, until, reason))
         return self.ok()
 
     def lift_reason(self, request: Request) -> str | Response:
@@ -240,6 +264,7 @@ class NodeBBUsers:
             banned = self.state.groups["banned-users"]["members"]
             if uid in banned:
                 banned.remove(uid)
+            self.fire_hook("action:user.unbanned", self._hook_penalty(request, uid))
         return self.ok()
 
     def user_mute(self, request: Request, uid: int) -> Response:
@@ -256,6 +281,8 @@ class NodeBBUsers:
             user["mutedUntil"], user["mutedReason"] = until, reason
             user["mutes"].insert(0, history_entry("mute", self.caller(request), _now(), until,
                                                   str(body.get("reason") or "")))  # fmt: skip
+            said = str(body.get("reason") or "")
+            self.fire_hook("action:user.muted", self._hook_penalty(request, uid, until, said))
         return self.ok()
 
     def user_unmute(self, request: Request, uid: int) -> Response:
@@ -269,6 +296,7 @@ class NodeBBUsers:
             user["mutedUntil"], user["mutedReason"] = 0, ""
             user["mutes"].insert(0, history_entry("unmute", self.caller(request), _now(), None,
                                                   reason))  # fmt: skip
+            self.fire_hook("action:user.unmuted", self._hook_penalty(request, uid))
         return self.ok()
 
     def _delete(self, request: Request, uid: int, *, account: bool, content: bool) -> Response:
@@ -297,6 +325,9 @@ class NodeBBUsers:
             user = self.state.users[uid]
             user["postcount"] = user["topiccount"] = 0
         if account:
+            gone = self.state.users[uid]
+            self.fire_hook("action:user.delete", {"callerUid": 0, "uid": uid, "ip": "127.0.0.1",
+                                                  "user": self.hook_user(gone)})  # fmt: skip
             del self.state.users[uid]
             for group in self.state.groups.values():
                 if uid in group["members"]:
