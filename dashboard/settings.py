@@ -336,6 +336,11 @@ FORUMDECK_BACKUP_STALE_HOURS = env.int("FORUMDECK_BACKUP_STALE_HOURS", default=2
 # How long a forum's backup list and calendar events are reused before asking again.
 FORUMDECK_BACKUP_CACHE_SECONDS = env.int("FORUMDECK_BACKUP_CACHE_SECONDS", default=60)
 FORUMDECK_CALENDAR_CACHE_SECONDS = env.int("FORUMDECK_CALENDAR_CACHE_SECONDS", default=120)
+# Each forum's last backup list read, shown (marked) on the Backups list when the forum fails or
+# does not answer within FORUMDECK_INDEX_LIVE_WAIT_SECONDS.
+FORUMDECK_BACKUP_LAST_KNOWN_SECONDS = env.int(
+    "FORUMDECK_BACKUP_LAST_KNOWN_SECONDS", default=7 * 24 * 3600
+)
 # Each forum's last known events for a window the calendar asked for, shown (marked) when the
 # forum fails or does not answer within FORUMDECK_INDEX_LIVE_WAIT_SECONDS.
 FORUMDECK_CALENDAR_LAST_KNOWN_SECONDS = env.int(
