@@ -423,6 +423,10 @@ FORUMDECK_INDEX_SYNC_SHARE = env.float(
 # A Groups or Tags page waits this long for a forum it asks live when the index holds rows of
 # it: a dead or hanging forum then shows what the index last saw, marked, at once.
 FORUMDECK_INDEX_LIVE_WAIT_SECONDS = env.float("FORUMDECK_INDEX_LIVE_WAIT_SECONDS", default=1.5)
+# The calendar asks every forum live: once some have answered, it waits for those still silent
+# only this much more (within the wait above), shows their last known events, marked, and fills
+# their answers in when they come.
+FORUMDECK_LIVE_WAIT_GRACE_SECONDS = env.float("FORUMDECK_LIVE_WAIT_GRACE_SECONDS", default=0.1)
 # A read a person waits for leaves this share of the forum's window free for changes (single
 # actions, bulk runs, cancels); it waits its page's bounded time for room, then the page answers
 # from the index.

@@ -14,6 +14,7 @@ import calendar as pycalendar
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from time import monotonic, sleep
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -26,7 +27,7 @@ from django.utils import timezone
 from forums.clients import client_class, get_client
 from forums.clients.errors import ForumError
 from forums.clients.records import CalendarEvent, Capability
-from forums.core.fleet import ForumDidNotAnswer, enabled_connections, fan_out
+from forums.core.fleet import ForumDidNotAnswer, enabled_connections, fan_out, forum_deadline
 from forums.models import CalendarFeed, ForumConnection
 
 MAX_RANGE_DAYS = 400  # a year and a bit: the longest range anyone pages through at once
@@ -131,6 +132,11 @@ class CalendarResult:
     forums: list[ForumCalendar] = field(default_factory=list)
 
     @property
+    def late(self) -> bool:
+        """Some forum's answer is still coming: the page asks again for it by itself."""
+        return any(f.late for f in self.forums)
+
+    @property
     def categories(self) -> list[tuple[str, str]]:
         """(key, label) of every category seen, for the filter."""
         seen: dict[str, str] = {}
@@ -166,6 +172,21 @@ def _last_known_key(connection: ForumConnection, start: datetime, end: datetime)
     return _cache_key(connection, start, end, ":last")
 
 
+def _asked_elsewhere(key: str, asking: str) -> dict | None:
+    """Another request is asking this forum for this window (a person's reload, the page's own
+    fill-in): wait for its answer instead of asking the forum twice, never past the shipped
+    deadline (its call ends by then). None when it ended without one."""
+    ends = monotonic() + forum_deadline()
+    while monotonic() < ends:
+        answer = cache.get(key)
+        if answer is not None:
+            return answer
+        if cache.get(asking) is None:
+            return cache.get(key)
+        sleep(0.05)
+    return None
+
+
 def _fetch(
     connection: ForumConnection, start: datetime, end: datetime, refresh: bool, keep: bool
 ) -> dict:
@@ -174,10 +195,24 @@ def _fetch(
     when it was read, as the window's last known events: it lands even after the page stopped
     waiting, and ends with the call's own deadline."""
     key = _cache_key(connection, start, end)
+    asking = _cache_key(connection, start, end, ":asking")
     if not refresh:
         cached = cache.get(key)
         if cached is not None:
             return cached
+        if not cache.add(asking, True, forum_deadline()):
+            found = _asked_elsewhere(key, asking)
+            if found is not None:
+                return found
+    else:
+        cache.set(asking, True, forum_deadline())
+    try:
+        return _ask(connection, start, end, keep)
+    finally:
+        cache.delete(asking)
+
+
+def _ask(connection: ForumConnection, start: datetime, end: datetime, keep: bool) -> dict:
     answer: dict[str, Any]
     asked_at = timezone.now()
     try:
@@ -192,7 +227,7 @@ def _fetch(
                 answer,
                 settings.FORUMDECK_CALENDAR_LAST_KNOWN_SECONDS,
             )
-    cache.set(key, answer, settings.FORUMDECK_CALENDAR_CACHE_SECONDS)
+    cache.set(_cache_key(connection, start, end), answer, settings.FORUMDECK_CALENDAR_CACHE_SECONDS)
     return answer
 
 
@@ -238,7 +273,8 @@ def calendar_events(
     person_waiting: bool = True,
 ) -> CalendarResult:
     """Every chosen enabled forum's events starting in [start, end), soonest first. A page
-    (``person_waiting``) waits for each forum ``FORUMDECK_INDEX_LIVE_WAIT_SECONDS``; the feed
+    (``person_waiting``) waits for each forum ``FORUMDECK_INDEX_LIVE_WAIT_SECONDS``, and for
+    the forums still silent ``FORUMDECK_LIVE_WAIT_GRACE_SECONDS`` after the others; the feed
     up to the shipped deadline (``forum_deadline()``). A forum that fails or is still silent
     shows the window's last known events, marked (``last_known_as_of``)."""
     clean_range(start, end)
@@ -255,10 +291,17 @@ def calendar_events(
             asking.append(connection)
         result.forums.append(outcome)
     outcomes = {o.connection_id: o for o in result.forums}
-    deadline = settings.FORUMDECK_INDEX_LIVE_WAIT_SECONDS if person_waiting else None
+    deadline = grace = None
+    if person_waiting:
+        deadline = settings.FORUMDECK_INDEX_LIVE_WAIT_SECONDS
+        grace = settings.FORUMDECK_LIVE_WAIT_GRACE_SECONDS
     # The feed's window moves with every call: no later call asks for it again.
     answers = fan_out(
-        asking, lambda c: _fetch(c, start, end, refresh, person_waiting), "calendar", deadline
+        asking,
+        lambda c: _fetch(c, start, end, refresh, person_waiting),
+        "calendar",
+        deadline,
+        grace,
     )
     for connection, answer in answers:
         outcome = outcomes[connection.pk]

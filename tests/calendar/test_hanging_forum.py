@@ -14,6 +14,7 @@ from django.urls import reverse
 from tests.conftest import SANDBOX_DISCOURSE_KEY
 
 pytestmark = pytest.mark.django_db
+HX = {"HX-Request": "true"}
 
 LIVE_WAIT = 0.3  # how long a page waits for a forum (FORUMDECK_INDEX_LIVE_WAIT_SECONDS)
 CALL_DEADLINE = 3.0  # a call to a forum gives up after this...
@@ -82,7 +83,7 @@ def test_a_hanging_forum_shows_its_last_known_events_marked_without_being_waited
     assert left == []  # the call ended at its own deadline; no thread outlives it
     assert f"{discourse_connection.name} did not answer in time." in html
     assert "Showing what Forumdeck last saw of it, as of" in html
-    assert "Its answer, when it comes, is kept for the next load." in html
+    assert "Its answer, when it comes, is shown here by itself." in html
     # Its events, marked with when they were read; the calm forum's, unmarked.
     assert f'data-event="{discourse_connection.pk}-' in html
     marked = html.split('is-last-known"')[1:]
@@ -93,14 +94,15 @@ def test_a_hanging_forum_shows_its_last_known_events_marked_without_being_waited
 
 
 def test_nothing_known_yet_says_so_and_the_late_answer_lands_for_the_next_load(
-    viewer_client, short_waits, discourse_sandbox, discourse_connection, calm_forum
+    viewer_client, short_waits, settings, discourse_sandbox, discourse_connection, calm_forum
 ):
     _, calm = calm_forum
     app = discourse_sandbox.app
+    settings.FORUMDECK_HTTP_TIMEOUT = settings.FORUMDECK_HTTP_DEADLINE = 15.0
     query = {"month": app.now.strftime("%Y-%m"), "tz": "UTC"}
     url = reverse("forums:calendar-month")
     # Late for the page, in time for the call's own deadline.
-    app.config.faults.latency_ms = 2_000
+    app.config.faults.latency_ms = 3_000
     try:
         html = viewer_client.get(url, query).content.decode()
         assert (
@@ -109,10 +111,18 @@ def test_nothing_known_yet_says_so_and_the_late_answer_lands_for_the_next_load(
         )
         assert f'data-event="{discourse_connection.pk}-' not in html
         assert f'data-event="{calm.pk}-' in html  # the others' events at once
+        # A reload while that call is in flight waits for it instead of asking the forum again.
+        reload = viewer_client.get(url, query).content.decode()
+        assert f'data-event="{calm.pk}-' in reload
         assert _calendar_threads_end() == []
     finally:
         app.config.faults.latency_ms = 0
-    again = viewer_client.get(url, query).content.decode()
+    assert len([r for r in app.calls.records() if "event" in r.path]) == 1
+    # The page asks again by itself (htmx), and then shows the answer that came late.
+    again_query = html.split('class="calendar-fill-in" hx-get="?')[1].split('"')[0]
+    again = viewer_client.get(f"{url}?{again_query.replace('&amp;', '&')}", headers=HX)
+    again = again.content.decode()
+    assert 'id="calendar-view"' in again and "<html" not in again
     assert "did not answer" not in again and "no events known yet" not in again
     assert f'data-event="{discourse_connection.pk}-' in again
-    assert "is-last-known" not in again
+    assert "is-last-known" not in again and "calendar-fill-in" not in again
