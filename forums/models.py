@@ -75,6 +75,7 @@ class ForumConnection(models.Model):
             ("moderate_forum_users", "Can moderate users on a forum"),
             ("change_forum_groups", "Can change groups on a forum"),
             ("change_forum_tags", "Can change tags on a forum"),
+            ("decide_review_items", "Can decide items waiting in a forum's review queue"),
         ]
         constraints = [
             models.CheckConstraint(

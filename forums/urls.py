@@ -13,5 +13,6 @@ urlpatterns = [
     path("", include("forums.calendar.urls")),
     path("", include("forums.groups.urls")),
     path("", include("forums.tags.urls")),
+    path("", include("forums.review.urls")),
     path("", include("forums.index.urls")),
 ]

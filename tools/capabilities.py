@@ -64,6 +64,7 @@ ROWS = (
     Row("backups", "backups", (C.BACKUPS,)),
     Row("calendar", "calendar", (C.CALENDAR,)),
     Row("review_queue", "review queue", (C.REVIEW_QUEUE,)),
+    Row("review_items", "review queue item by item (list, decide)", (C.REVIEW_ITEMS,)),
     Row("rate_limit", "rate limit"),
     Row("categories", "categories", (C.CATEGORIES,)),
     Row("delete_topic", "delete a topic", (C.TOPIC_DELETE,)),

@@ -79,6 +79,12 @@ ROUTES_NOT_IN_SPEC: list[Gap] = [
     Gap("DELETE", "/admin/backups/cancel.json", "cancel a running backup",
         "ENDPOINTS.md: | DELETE | `/admin/backups/cancel.json` | (none) | **no** (R) | cancels a "
         "running backup"),
+    # (18, 19) the review queue item by item (forums/clients/discourse/review.py)
+    Gap("GET", "/review/{id}.json", "one review queue item",
+        "ENDPOINTS.md: review queue rows; ReviewablesController#show (not in openapi.json)"),
+    Gap("PUT", "/review/{id}/perform/{action_id}.json", "decide one review queue item",
+        "ENDPOINTS.md: | PUT | `/review/{id}/perform/{action_id}.json` | `version`* | **no** (R) "
+        "| 422 if `version` is missing, 409 on a conflict"),
     # pydiscourse's add_user_to_group (the benchmark's baseline runs pydiscourse on the sandbox)
     # posts to the path without ".json": Rails takes the format as optional (ENDPOINTS.md
     # "Response format: append `.json`, or send `Accept: application/json` (S)").
@@ -192,6 +198,9 @@ CALL_EXEMPTIONS: dict[str, tuple[int, Gap]] = {
     "version": (404, ROUTES_NOT_IN_SPEC[1]),
     "user_count": (404, ROUTES_NOT_IN_SPEC[1]),
     "review_count": (404, ROUTES_NOT_IN_SPEC[2]),
+    "review_items": (404, ROUTES_NOT_IN_SPEC[3]),
+    "review_item": (404, ROUTES_NOT_IN_SPEC[18]),
+    "review_decide": (404, ROUTES_NOT_IN_SPEC[19]),
     "iter_users(flag=silenced)": (422, FLAG_ENUM_GAP),
     # find_users(status=silenced) lists flag `silenced`, missing from the spec's enum
     # (status=new reads flag `new`, which the enum has).

@@ -19,7 +19,15 @@ import requests
 
 from forums.clients.discourse import DiscourseClient
 from forums.clients.errors import ForumError
-from forums.clients.records import ForumGroup, ForumTopic, ForumUser, Penalty
+from forums.clients.records import (
+    ForumGroup,
+    ForumTopic,
+    ForumUser,
+    Penalty,
+    ReviewAction,
+    ReviewItem,
+    ReviewKind,
+)
 from tests.contract import discourse_exemptions as gaps
 from tests.contract.conftest import SPECS
 
@@ -189,11 +197,20 @@ CALLS: dict[str, Callable[[DiscourseClient], object]] = {
     "forum_version": lambda c: c.forum_version(),
     "user_count": lambda c: c.user_count(),
     "review_count": lambda c: c.review_count(),
+    "review_items": lambda c: c.review_items(kind=ReviewKind.FLAGGED_POST, username="alice"),
+    "review_item": lambda c: c.review_item(item_id="12"),
+    "review_decide": lambda c: c.review_decide(item=REVIEW_ITEM, action_id="agree_and_hide"),
     "health_check": lambda c: c.health_check(),
     "access_problem": lambda c: c.access_problem(),
 }
 TOPICS = [ForumTopic(id=1, title="a", tags=("old", "bug")), ForumTopic(id=2, title="b")]
 GROUP = ForumGroup(id=42, name="crew", slug="crew")
+REVIEW_ITEM = ReviewItem(
+    item_id="12",
+    kind=ReviewKind.FLAGGED_POST,
+    version=3,
+    actions=(ReviewAction(id="agree_and_hide", label="Hide post"),),
+)
 
 
 def _public_methods() -> set[str]:

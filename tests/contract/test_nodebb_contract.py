@@ -20,7 +20,8 @@ import yaml
 
 from forums.clients.errors import CapabilityNotOffered, ForumError
 from forums.clients.nodebb import NodeBBClient
-from forums.clients.records import ForumGroup, ForumTopic, Penalty
+from forums.clients.nodebb.review import ACCEPT, RESOLVE
+from forums.clients.records import ForumGroup, ForumTopic, Penalty, ReviewItem, ReviewKind
 
 from .conftest import SPECS
 from .nodebb_exemptions import PRISM_REFUSALS, exemption
@@ -77,6 +78,8 @@ SOON = datetime.now(UTC) + timedelta(days=2)
 GROUP = ForumGroup(id="beta", name="Beta", slug="beta")
 
 TOPIC = ForumTopic(id=3, title="t", tags=("a", "old"))
+FLAG = ReviewItem(item_id="flag:1", kind=ReviewKind.FLAGGED_POST, actions=(RESOLVE,))
+QUEUED = ReviewItem(item_id="queue:topic-12345", kind=ReviewKind.QUEUED_POST, actions=(ACCEPT,))
 
 CALLS = {
     "health_check": lambda c: c.health_check(),
@@ -122,6 +125,12 @@ CALLS = {
     "update_group": lambda c: c.update_group(key="beta", description="new", visible=True),
     "delete_group": lambda c: c.delete_group(key="beta"),
     "list_group_members": lambda c: c.list_group_members(key="beta", limit=1),
+    "group_members_page": lambda c: c.group_members_page(key="beta", offset=20, limit=20),
+    "acting_user_is_sole_member": lambda c: c.acting_user_is_sole_member(
+        group=ForumGroup(id="beta", name="Beta", slug="beta", user_count=1)
+    ),
+    "forum_release": lambda c: c.forum_release(),
+    "create_group:private": lambda c: c.create_group(name="Closed", private=True),
     "group_member_ids": lambda c: c.group_member_ids(group=GROUP),
     "add_members": lambda c: c.add_members(group=GROUP, user_ids=[5, 6]),
     "remove_members": lambda c: c.remove_members(group=GROUP, user_ids=[5]),
@@ -135,6 +144,13 @@ CALLS = {
     "retag:add": lambda c: c.retag(topics=[TOPIC], add=["c"]),
     "retag:remove": lambda c: c.retag(topics=[TOPIC], remove=["old"]),
     "retag:clear": lambda c: c.retag(topics=[TOPIC], replace=[]),
+    "review_items": lambda c: c.review_items(),
+    "review_items:queue": lambda c: c.review_items(kind=ReviewKind.QUEUED_POST),
+    "review_item": lambda c: c.review_item(item_id="flag:1"),
+    "review_item:queue": lambda c: c.review_item(item_id="queue:topic-12345"),
+    "review_decide": lambda c: c.review_decide(item=FLAG, action_id="resolve"),
+    "review_decide:accept": lambda c: c.review_decide(item=QUEUED, action_id="accept"),
+    "review_note": lambda c: c.review_note(item=FLAG, note="Decided in Forumdeck"),
 }
 
 

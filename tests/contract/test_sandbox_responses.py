@@ -453,6 +453,15 @@ def n_plain(app) -> dict:
     return {"uid": uid, "slug": app.state.users[uid]["userslug"]}
 
 
+def n_translator(app) -> dict:
+    """A plain user who is a member of Translators (removing a non-member is 400)."""
+    values = n_plain(app)
+    members = app.state.groups["Translators"]["members"]
+    if values["uid"] not in members:
+        members.append(values["uid"])
+    return values
+
+
 def n_banned(app) -> dict:
     values = n_plain(app)
     user = app.state.users[values["uid"]]
@@ -471,6 +480,16 @@ def n_muted(app) -> dict:
     user = app.state.users[values["uid"]]
     user.update(mutedUntil=in_a_week(), mutedReason="rude")
     return values
+
+
+def n_flag(app) -> dict:
+    """A fresh flag on a post (its id and the post's pid)."""
+    flag_id = app.add_flag(kind="post", uid=n_plain(app)["uid"], reason="Spam", by=5)
+    return {"flag": flag_id, "pid": app.state.flags[-1]["targetId"]}
+
+
+def n_queued(app) -> dict:
+    return {"qid": app.add_queued(uid=n_plain(app)["uid"], title="A question")}
 
 
 NODEBB_CASES: list[Case] = [
@@ -513,6 +532,25 @@ NODEBB_CASES: list[Case] = [
     Case("tag topics", "GET", "/api/tags/{tag}", "/api/tags/help", 200, params={"page": 2}),
     Case("flags", "GET", "/api/flags", "/api/flags", 200, params={"state": "open"}),
     Case("post queue", "GET", "/api/post-queue", "/api/post-queue", 200),
+    # the review queue
+    Case("flags: by type, most reports first", "GET", "/api/flags", "/api/flags", 200,
+         params={"type": "post", "sort": "reports", "perPage": 5}),
+    Case("queued post", "GET", "/api/post-queue/{id}", "/api/post-queue/{qid}", 200,
+         setup=n_queued),
+    Case("flag", "GET", "/api/v3/flags/{flagId}", "/api/v3/flags/{flag}", 200, setup=n_flag),
+    Case("flag update", "PUT", "/api/v3/flags/{flagId}", "/api/v3/flags/{flag}", 200,
+         json={"state": "resolved"}, setup=n_flag),
+    Case("flag note", "POST", "/api/v3/flags/{flagId}/notes", "/api/v3/flags/{flag}/notes", 200,
+         json={"note": "Looking into it"}, setup=n_flag),
+    Case("purge a flagged post", "DELETE", "/api/v3/posts/{pid}", "/api/v3/posts/{pid}", 200,
+         setup=n_flag),
+    Case("accept a queued post", "POST", "/api/v3/posts/queue/{id}",
+         "/api/v3/posts/queue/{qid}", 200, setup=n_queued),
+    Case("reject a queued post", "DELETE", "/api/v3/posts/queue/{id}",
+         "/api/v3/posts/queue/{qid}", 200, params={"message": "Off-topic"}, setup=n_queued),
+    Case("notify a queued post's author", "POST", "/api/v3/posts/queue/{id}/notify",
+         "/api/v3/posts/queue/{qid}/notify", 200, json={"message": "Add a link"},
+         setup=n_queued),
     # write API: users
     Case("user", "GET", "/api/v3/users/{uid}", "/api/v3/users/{uid}", 200, setup=n_plain),
     Case("user: muted", "GET", "/api/v3/users/{uid}", "/api/v3/users/{uid}", 200, setup=n_muted),
@@ -570,7 +608,7 @@ NODEBB_CASES: list[Case] = [
     Case("join: unknown group", "PUT", "/api/v3/groups/{slug}/membership/{uid}",
          "/api/v3/groups/no-such-group/membership/5", 404),
     Case("leave", "DELETE", "/api/v3/groups/{slug}/membership/{uid}",
-         "/api/v3/groups/translators/membership/{uid}", 200, setup=n_plain),
+         "/api/v3/groups/translators/membership/{uid}", 200, setup=n_translator),
     Case("grant ownership", "PUT", "/api/v3/groups/{slug}/ownership/{uid}",
          "/api/v3/groups/translators/ownership/5", 401),
     Case("rescind ownership", "DELETE", "/api/v3/groups/{slug}/ownership/{uid}",

@@ -99,6 +99,8 @@ CALLS = {
     "resolve_users": lambda c: c.resolve_users(targets=["maria-lopez", "a@example.org", "5"]),
     "confirm_user": lambda c: UserEchoClient.confirm_user(c, 5),
     "log_out": lambda c: c.log_out(user_id=5),
+    "is_token_user": lambda c: c.is_token_user(user_id=5),
+    "tag_spaces": lambda c: c.tag_spaces(),
     "delete_user": lambda c: c.delete_user(user_id=5),
     "list_groups": lambda c: c.list_groups(),
     "get_group": lambda c: c.get_group(key="string"),
@@ -124,6 +126,11 @@ CALLS = {
     "delete_topic": lambda c: c.delete_topic(topic_id=3),
     "review_topics": lambda c: c.review_topics(limit=1),
     "review_count": lambda c: c.review_count(),
+    "review_items": lambda c: c.review_items(),
+    "review_item": lambda c: c.review_item(item_id="topic:3"),
+    "review_decide": lambda c: c.review_decide(
+        item=c.review_item(item_id="topic:3"), action_id="delete_topic"
+    ),
 }
 
 

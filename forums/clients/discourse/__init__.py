@@ -12,6 +12,7 @@ from .base import (
 from .calendar import EVENTS_MAX_LIMIT, DiscourseCalendar
 from .groups import GROUP_MEMBERS_BATCH, GROUP_MEMBERS_MAX_LIMIT, GROUPS_PER_PAGE, DiscourseGroups
 from .health import DiscourseHealth
+from .review import REVIEW_PER_PAGE, DiscourseReview
 from .tags import DiscourseTags
 from .users import BULK_DELETE_BATCH, FOREVER, USERS_PER_PAGE, DiscourseUsers
 from .webhooks import DiscourseWebhooks
@@ -24,6 +25,7 @@ class DiscourseClient(
     DiscourseBackups,
     DiscourseCalendar,
     DiscourseHealth,
+    DiscourseReview,
     DiscourseWebhooks,
 ):
     """Discourse: every area its API offers (see ``DiscourseBase.capabilities``)."""
@@ -37,6 +39,7 @@ __all__ = [
     "GROUP_MEMBERS_BATCH",
     "GROUP_MEMBERS_MAX_LIMIT",
     "REASON_MAX_LENGTH",
+    "REVIEW_PER_PAGE",
     "USERS_PER_PAGE",
     "DiscourseBase",
     "DiscourseClient",

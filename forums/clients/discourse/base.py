@@ -145,6 +145,7 @@ class DiscourseBase(ForumClient):
             Capability.BACKUPS,
             Capability.CALENDAR,
             Capability.REVIEW_QUEUE,
+            Capability.REVIEW_ITEMS,
         }
     )
     # Its documented admin limit: 60 admin API requests a minute per site, one bucket for every

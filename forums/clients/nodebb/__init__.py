@@ -5,11 +5,12 @@ from __future__ import annotations
 from .base import NodeBBBase, datetime_to_ms, ms_to_datetime
 from .groups import NodeBBGroups
 from .health import NodeBBHealth
+from .review import NodeBBReview
 from .tags import NodeBBTags
 from .users import ACP_USERS_PER_PAGE, EMAIL_SEARCH_FORBIDDEN, NodeBBUsers
 
 
-class NodeBBClient(NodeBBUsers, NodeBBGroups, NodeBBTags, NodeBBHealth):
+class NodeBBClient(NodeBBUsers, NodeBBGroups, NodeBBTags, NodeBBReview, NodeBBHealth):
     """NodeBB: every area its API offers with a token (see ``NodeBBBase.capabilities``)."""
 
 

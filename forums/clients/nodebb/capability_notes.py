@@ -46,6 +46,13 @@ CAPABILITY_NOTES = {
     "backups": "not offered (no backup API in core)",
     "calendar": "not offered (the calendar plugin lists events over socket.io only)",
     "review_queue": "open flags (`/api/flags`) plus the post queue (`/api/post-queue`)",
+    "review_items": (
+        "open and in-progress flags (`/api/flags`, each read whole with `GET /api/v3/flags/{id}`)"
+        " and the post queue; resolve / reject a flag (`PUT /api/v3/flags/{id}`, read first: "
+        "NodeBB overwrites a closed flag), delete the flagged post (`DELETE /api/v3/posts/{pid}`"
+        "), accept / reject a queued post (`/api/v3/posts/queue/{id}`, NodeBB 4.4.3+; older "
+        "forums decide it on their own page); administrators, global and category moderators"
+    ),
     "rate_limit": "none in core; Forumdeck still paces every forum to its connection's rate",
     "categories": "not offered (none in the client)",
     "delete_topic": "not offered (not in the client)",

@@ -163,6 +163,7 @@ class UserEchoBase(ForumClient):
             Capability.TOPIC_DELETE,
             Capability.CATEGORIES,
             Capability.REVIEW_QUEUE,
+            Capability.REVIEW_ITEMS,
         }
     )
     # Offered only where the project has the routes of UserEcho's later API reference (trap 10:

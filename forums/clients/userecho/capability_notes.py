@@ -58,6 +58,10 @@ CAPABILITY_NOTES = {
     "backups": "not offered (the export is taken in UserEcho's settings)",
     "calendar": "not offered",
     "review_queue": "topics waiting for review in every forum (`filter__needs_review=1`)",
+    "review_items": (
+        "topics waiting for review in every forum, and deleting one (`DELETE topics/{id}`); "
+        "approving is not in UserEcho's API (done on its own moderation page)"
+    ),
     "rate_limit": (
         "none documented; Forumdeck paces every forum to its connection's rate and honours 429"
     ),

@@ -1,5 +1,5 @@
-"""The sandbox Discourse: the site, its version and the review queue (what a connection test
-and the overview read).
+"""The sandbox Discourse: the site, its version and the review queue's count (what a
+connection test and the overview read; the queue itself is review.py).
 
 Part of ``DiscourseSandbox`` (``app.py``), whose routes name these methods."""
 
@@ -10,10 +10,6 @@ from datetime import timedelta
 from werkzeug.wrappers import Request, Response
 
 from ..core import json_response
-from .common import (
-    REVIEW_PER_PAGE,
-    iso,
-)
 
 
 class DiscourseHealth:
@@ -68,21 +64,3 @@ class DiscourseHealth:
     def review_count(self, request: Request) -> Response:
         with self.lock:
             return json_response({"count": sum(1 for r in self.reviewables if r["status"] == 0)})
-
-    def review_list(self, request: Request) -> Response:
-        args = request.args
-        offset = max(int(args.get("offset", 0) or 0), 0)
-        with self.lock:
-            pending = [r for r in self.reviewables if r["status"] == 0]
-            page = pending[offset : offset + REVIEW_PER_PAGE]
-            rows = [{"id": r["id"], "type": r["type"], "status": r["status"],
-                     "created_at": iso(r["created_at"]), "topic_id": r["topic_id"],
-                     "score": r["score"], "version": 1} for r in page]  # fmt: skip
-            meta = {
-                "total_rows_reviewables": len(pending),
-                "reviewable_count": len(pending),
-                "unseen_reviewable_count": len(pending),
-            }
-            if offset + REVIEW_PER_PAGE < len(pending):
-                meta["load_more_reviewables"] = f"/review.json?offset={offset + REVIEW_PER_PAGE}"
-        return json_response({"reviewables": rows, "meta": meta})

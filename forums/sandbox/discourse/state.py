@@ -47,6 +47,10 @@ class DiscourseState:
     backup_running_until: float = 0.0
     backup_pending: dict[str, Any] | None = None
     reviewables: list[dict[str, Any]] = field(default_factory=list)
+    next_reviewable_id: int = 100
+    # Posts the review queue names (flagged ones, queued ones once approved), by id.
+    posts: dict[int, dict[str, Any]] = field(default_factory=dict)
+    next_post_id: int = 5000
     # The admin list in `created` order (the order group add reads every account in), sorted
     # once per set of users: created_at never changes, so Table.version keys it.
     created_order: dict[bool, tuple[int, list[dict[str, Any]]]] = field(default_factory=dict)

@@ -25,6 +25,7 @@ from werkzeug.wrappers import Request, Response
 from ..core import SandboxApp, SandboxConfig, json_response
 from .common import (
     CODES,
+    GUEST_ANSWERED,
     MASTER_NO_UID,
     MSG,
     PUBLIC_READ,
@@ -35,6 +36,7 @@ from .common import (
 )
 from .groups import NodeBBGroups
 from .health import NodeBBHealth
+from .review import NodeBBReview
 from .seed import (
     seed_state,
 )
@@ -43,8 +45,11 @@ from .tags import NodeBBTags
 from .users import NodeBBUsers
 
 
-class NodeBBSandbox(NodeBBGroups, NodeBBHealth, NodeBBTags, NodeBBUsers, SandboxApp):
+class NodeBBSandbox(NodeBBGroups, NodeBBHealth, NodeBBReview, NodeBBTags, NodeBBUsers, SandboxApp):
     platform = "nodebb"
+    # Express matches routes before it decodes a parameter: `/api/tags/x%2Fy` is the tag
+    # "x/y", not the path /api/tags/x/y.
+    routes_raw_path = True
 
     def __init__(self, config: SandboxConfig | None = None) -> None:
         super().__init__(config or NodeBBSandboxConfig())
@@ -81,6 +86,14 @@ class NodeBBSandbox(NodeBBGroups, NodeBBHealth, NodeBBTags, NodeBBUsers, Sandbox
             Rule(f"{v3}/topics/<int:tid>/tags", methods=["PUT"], endpoint="topic_tags_set"),
             Rule(f"{v3}/topics/<int:tid>/tags", methods=["PATCH"], endpoint="topic_tags_add"),
             Rule(f"{v3}/topics/<int:tid>/tags", methods=["DELETE"], endpoint="topic_tags_clear"),
+            Rule(f"{v3}/flags/<int:flag_id>", methods=["GET"], endpoint="flag_get"),
+            Rule(f"{v3}/flags/<int:flag_id>", methods=["PUT"], endpoint="flag_update"),
+            Rule(f"{v3}/flags/<int:flag_id>/notes", methods=["POST"], endpoint="flag_note"),
+            Rule(f"{v3}/posts/<int:pid>", methods=["DELETE"], endpoint="post_purge"),
+            Rule(f"{v3}/posts/queue/<queue_id>", methods=["POST"], endpoint="queue_accept"),
+            Rule(f"{v3}/posts/queue/<queue_id>", methods=["DELETE"], endpoint="queue_reject"),
+            Rule(f"{v3}/posts/queue/<queue_id>/notify", methods=["POST"],
+                 endpoint="queue_notify"),
             # read API
             Rule("/api/config", methods=["GET"], endpoint="read_config"),
             Rule("/api/self", methods=["GET"], endpoint="read_self"),
@@ -98,10 +111,15 @@ class NodeBBSandbox(NodeBBGroups, NodeBBHealth, NodeBBTags, NodeBBUsers, Sandbox
             Rule("/api/tags/<tag>", methods=["GET"], endpoint="read_tag_topics"),
             Rule("/api/flags", methods=["GET"], endpoint="read_flags"),
             Rule("/api/post-queue", methods=["GET"], endpoint="read_post_queue"),
+            Rule("/api/post-queue/<queue_id>", methods=["GET"], endpoint="read_post_queue_one"),
             # socket.io (the only way to create, rename or delete a tag site-wide)
             Rule("/socket.io/", methods=["GET", "POST"], endpoint="socket_io"),
         ]  # fmt: skip
         return r
+
+    def control_extra(self, request: Request, action: str) -> Response | None:
+        """``POST /__sandbox__/flags`` and ``/__sandbox__/queue`` (review.py)."""
+        return self.review_control(request, action)
 
     def reset(self) -> None:
         with self.lock:
@@ -246,6 +264,8 @@ class NodeBBSandbox(NodeBBGroups, NodeBBHealth, NodeBBTags, NodeBBUsers, Sandbox
             return None  # answers its own bare "not-authorized"
         if endpoint in PUBLIC_READ or endpoint in PUBLIC_WRITE:
             return None
+        if endpoint in GUEST_ANSWERED:
+            return None  # the handler answers a guest as NodeBB does (review.py)
         if request.method == "HEAD" and endpoint in ("user_get", "group_exists"):
             return None  # HEAD routes run without ensureLoggedIn
         # ENDPOINTS.md "NodeBB 4.15.1 answers" / no `Authorization` header: the write API (and

@@ -1,28 +1,14 @@
-"""The sandbox NodeBB: the site, its version and the review queue (what a connection test
-and the overview read).
+"""The sandbox NodeBB: the site and its version (what a connection test reads). The review
+queue the overview counts is ``review.py``.
 
 Part of ``NodeBBSandbox`` (``app.py``), whose routes name these methods."""
 
 from __future__ import annotations
 
-import copy
-import math
-
 from werkzeug.wrappers import Request, Response
 
 from ..core import json_response
-from .common import (
-    MAX_TAGS,
-    QUEUE_PER_PAGE,
-    TOPICS_PER_PAGE,
-    VERSION,
-    _iso,
-    _page_number,
-    _pagination,
-)
-from .seed import (
-    POST_QUEUE_REASONS,
-)
+from .common import MAX_TAGS, TOPICS_PER_PAGE, VERSION
 
 
 class NodeBBHealth:
@@ -83,6 +69,8 @@ class NodeBBHealth:
         return json_response(data)
 
     def read_admin_dashboard(self, request: Request) -> Response:
+        """``GET /api/admin/dashboard``: the ACP dashboard's JSON, which carries the version
+        (src/controllers/admin/dashboard.js ``get``); admins only."""
         denied = self._admin_only(request)
         if denied:
             return denied
@@ -101,79 +89,4 @@ class NodeBBHealth:
             "showSystemControls": True,
             "popularSearches": [],
             "stats": [],
-        })  # fmt: skip
-
-    def read_flags(self, request: Request) -> Response:
-        if not self.is_staff(self.caller(request)):
-            return self.page_error(request, 403)
-        flags = list(self.state.flags)
-        state = request.args.get("state")
-        if state:
-            flags = [f for f in flags if f["state"] == state]
-        try:
-            per_page = min(max(int(request.args.get("perPage") or 20), 1), 100)
-        except ValueError:
-            per_page = 20
-        page = _page_number(request)
-        page_count = max(math.ceil(len(flags) / per_page), 1)
-        chunk = flags[(page - 1) * per_page : page * per_page]
-        rows = [
-            {**copy.deepcopy(f), "datetimeISO": _iso(f["datetime"]),
-             "labelClass": {"open": "info", "wip": "warning", "resolved": "success"}.get(
-                 f["state"], "danger"),
-             "target_readable": f"{f['type'].title()} {f['targetId']}"}
-            for f in chunk
-        ]  # fmt: skip
-        return self.page(request, "flags/list", {
-            "flags": rows,
-            "count": len(flags),
-            "analytics": [],
-            "hasFilter": bool(state),
-            "filters": {"state": state, "page": page, "perPage": per_page} if state
-            else {"page": page, "perPage": per_page},
-            "expanded": False,
-            "sort": request.args.get("sort") or "newest",
-            "title": "[[pages:flags]]",
-            "selectedCategory": None,
-            "selected": {},
-            "pagination": _pagination(page, page_count),
-            "breadcrumbs": [{"text": "[[pages:flags]]"}],
-        })  # fmt: skip
-
-    def read_post_queue(self, request: Request) -> Response:
-        caller = self.caller(request)
-        if not self.is_staff(caller):
-            return self.page_error(request, 403)
-        page = _page_number(request)
-        queue = sorted(self.state.queue, key=lambda q: q["timestamp"])
-        page_count = max(math.ceil(len(queue) / QUEUE_PER_PAGE), 1)
-        chunk = queue[(page - 1) * QUEUE_PER_PAGE : page * QUEUE_PER_PAGE]
-        posts = []
-        for q in chunk:
-            author = self.state.users.get(q["uid"])
-            posts.append({
-                "id": q["id"], "uid": q["uid"], "type": q["type"], "canEdit": True,
-                "cid": q["cid"],
-                "data": {"title": q["title"], "content": q["content"], "cid": q["cid"],
-                         "tid": q["tid"], "uid": q["uid"], "timestamp": q["timestamp"],
-                         "timestampISO": _iso(q["timestamp"])},
-                "user": {"uid": q["uid"], "username": author["username"] if author else "",
-                         "userslug": author["userslug"] if author else "", "picture": ""},
-                "category": {"cid": q["cid"], "name": f"Category {q['cid']}"},
-            })  # fmt: skip
-        return self.page(request, "post-queue", {
-            "title": "[[pages:post-queue]]",
-            "allCategoriesUrl": "post-queue",
-            "selectedCategory": None,
-            "selectedCids": [],
-            "posts": posts,
-            "isAdmin": self.is_admin(caller),
-            "canAccept": True,
-            "enabled": 1,
-            "singlePost": False,
-            "privileges": {},
-            # ENDPOINTS.md "NodeBB 4.15.1 answers" / `/api/post-queue`: adds customReasons
-            "customReasons": [dict(r) for r in POST_QUEUE_REASONS],
-            "pagination": _pagination(page, page_count),
-            "breadcrumbs": [{"text": "[[pages:post-queue]]"}],
         })  # fmt: skip

@@ -6,6 +6,7 @@ Deterministic for a given ``seed`` so tests and demos see the same forum every t
 from __future__ import annotations
 
 import random
+import re
 from typing import Any
 
 from .state import NodeBBState
@@ -59,9 +60,20 @@ def slugify(text: str) -> str:
     return out.strip("-")
 
 
+# meta.config minimumTagLength / maximumTagLength (defaults; src/topics/tags.js filterTags)
+MIN_TAG_LENGTH, MAX_TAG_LENGTH = 3, 15
+_TAG_FORBIDDEN = re.compile(r"""[,/#!$^*;:{}=_`<>'"~()?|]""")
+
+
 def clean_tag(tag: str) -> str:
-    """Roughly NodeBB's utils.cleanUpTag: trimmed, lower case, no spaces."""
-    return "-".join(str(tag).strip().lower().split())
+    """NodeBB's utils.cleanUpTag (public/src/utils.common.js): trimmed, lower case, its
+    forbidden characters removed, cut to maximumTagLength, no leading or trailing . or -;
+    spaces become dashes, as the sandbox has always stored them."""
+    if not isinstance(tag, str):
+        return ""
+    tag = _TAG_FORBIDDEN.sub("", "-".join(tag.strip().lower().split()))
+    tag = tag[:MAX_TAG_LENGTH].strip()
+    return tag.strip(".-") or tag
 
 
 def new_user(uid: int, username: str, now: int, rng: random.Random) -> dict[str, Any]:
@@ -199,6 +211,7 @@ def seed_state(*, seed: int, users: int, now: int) -> NodeBBState:
             "viewcount": rng.randint(5, 3000),
             "tags": sorted(tags)[:5],
         }
+        state.tags.update(state.topics[tid]["tags"])
 
     tids = sorted(state.topics)
     states = ["open"] * 7 + ["wip", "wip", "resolved", "resolved", "rejected"]
@@ -232,7 +245,48 @@ def seed_state(*, seed: int, users: int, now: int) -> NodeBBState:
             }
         )
     seed_lifted_penalties(state, seed, now)
+    seed_review_details(state, seed, now)
     return state
+
+
+FLAG_REASONS = (
+    "Spam", "Offensive", "Off-topic and advertising", "Harassment of another member",
+    "Links to a phishing site",
+)  # fmt: skip
+POST_TEXTS = (
+    "Cheap watches and bags, visit my shop!",
+    "You are all idiots, this forum is useless.",
+    "Earn $500 a day from home, DM me.",
+    "Check this out: http://example.invalid/free-stuff",
+)
+
+
+def seed_review_details(state: NodeBBState, seed: int, now: int) -> None:
+    """What each seeded flag is about (its own random stream, so the rest of the seed stays
+    as it was): the flagged post, the reports that make its heat (src/flags.js Flags.list:
+    `heat` is the number of reports), notes and history; queued replies name their topic."""
+    rng = random.Random(f"{seed}:review")
+    reporters = [u for u in sorted(state.users) if u > 2]
+    for flag in state.flags:
+        flag.update(reports=[], notes=[], history=[], cid=None)
+        for n in range(flag.pop("heat", 1)):
+            flag["reports"].append({"uid": reporters[(flag["flagId"] * 7 + n) % len(reporters)],
+                                    "value": rng.choice(FLAG_REASONS),
+                                    "timestamp": flag["datetime"] + n * 60_000})  # fmt: skip
+        if flag["type"] != "post":
+            continue
+        while flag["targetId"] in state.posts:
+            flag["targetId"] += 1
+        tid = rng.choice(sorted(state.topics))
+        flag["cid"] = state.topics[tid]["cid"]
+        state.posts[flag["targetId"]] = {
+            "pid": flag["targetId"], "tid": tid, "uid": flag["targetUid"],
+            "content": rng.choice(POST_TEXTS), "timestamp": flag["datetime"] - 3_600_000,
+            "deleted": 0,
+        }  # fmt: skip
+        if flag["state"] != "open":
+            flag["history"].append({"uid": 2, "fields": {"state": flag["state"]},
+                                    "datetime": flag["datetime"] + 3_600_000})  # fmt: skip
 
 
 def history_entry(kind: str, from_uid: int, timestamp: int, until: int | None, reason: str):

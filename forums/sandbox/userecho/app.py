@@ -42,6 +42,7 @@ from .common import (
 from .forums import UserEchoForums
 from .groups import UserEchoGroups
 from .hooks import UserEchoHooks
+from .review import UserEchoReview
 from .seed import (
     new_user,
     seed_state,
@@ -56,6 +57,7 @@ class UserEchoSandbox(
     UserEchoForums,
     UserEchoGroups,
     UserEchoHooks,
+    UserEchoReview,
     UserEchoTags,
     UserEchoTopics,
     UserEchoUsers,
@@ -167,6 +169,10 @@ class UserEchoSandbox(
             )
         if hasattr(self, "limiter"):
             self.limiter.reset()
+
+    def control_extra(self, request: Request, action: str) -> Response | None:
+        """``POST /__sandbox__/review-topics[/<id>]`` (review.py)."""
+        return self.review_control(request, action)
 
     def configure(self, **changes: Any) -> None:
         super().configure(**changes)

@@ -1,0 +1,212 @@
+"""Reading the review queues: every waiting item on every enabled forum, as one list.
+
+Each forum is asked in parallel (``forums.core.fleet``); a forum that fails gets its own line
+and never breaks the page. A forum's queue is kept a minute, so filters and pages reuse one
+answer; a decision made here forgets that forum's copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+
+from forums.clients import client_class, get_client
+from forums.clients.errors import CapabilityNotOffered, ForumError
+from forums.clients.records import Capability, ReviewItem, ReviewKind
+from forums.core.fleet import enabled_connections, fan_out
+from forums.core.outcomes import ForumOutcome
+from forums.models import ForumConnection
+
+CACHE_SECONDS = 60
+PAGES_READ = 10  # pages of a forum's queue one look reads (100 items on Discourse)
+
+KIND_WORDS = {
+    ReviewKind.FLAGGED_POST: "Flagged post",
+    ReviewKind.QUEUED_POST: "Post waiting for approval",
+    ReviewKind.NEW_ACCOUNT: "Account waiting for approval",
+    ReviewKind.FLAGGED_USER: "Flagged account",
+    ReviewKind.OTHER: "Other",
+}
+# The harmless decisions a person may apply to many items at once, and the forums' action ids
+# that mean each (Discourse's and NodeBB's). The first action of an item found here is used.
+MANY = {
+    "approve": ("approve_post", "approve_user", "accept", "agree_and_keep"),
+    "ignore": ("ignore_and_do_nothing", "ignore", "resolve"),
+    "reject": ("reject_post", "disagree", "reject"),
+}
+MANY_WORDS = {"approve": "Approve", "ignore": "Ignore", "reject": "Reject"}
+
+
+def _key(connection_id: int) -> str:
+    return f"forumdeck:review:{connection_id}"
+
+
+def forget_queue(*connection_ids: int) -> None:
+    cache.delete_many([_key(pk) for pk in connection_ids])
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    connection_id: int
+    connection_name: str
+    item: ReviewItem
+
+    @property
+    def key(self) -> str:
+        """How a ticked box names the item: ``<connection id>:<item id>``."""
+        return f"{self.connection_id}:{self.item.item_id}"
+
+    @property
+    def kind_words(self) -> str:
+        return KIND_WORDS[self.item.kind]
+
+    @property
+    def reasons(self) -> list[str]:
+        return sorted({f.reason for f in self.item.flags if f.reason})
+
+    @property
+    def flagged_by(self) -> list[str]:
+        return sorted({f.by for f in self.item.flags if f.by})
+
+    @property
+    def category_label(self) -> str:
+        return f"{self.connection_name}: {self.item.category}" if self.item.category else ""
+
+    @property
+    def harmless_actions(self):
+        return [a for a in self.item.actions if not a.destructive]
+
+    @property
+    def destructive_actions(self):
+        return [a for a in self.item.actions if a.destructive]
+
+
+@dataclass
+class ReviewQueueResult:
+    rows: list[ReviewRow]
+    forums: list[ForumOutcome]
+    reasons: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+
+
+def reviewing_connections(connection_ids: Sequence[int] | None = None) -> list[ForumConnection]:
+    """The enabled forums (of those chosen) whose client lists review items."""
+    return [
+        c
+        for c in enabled_connections(connection_ids)
+        if client_class(c.platform).supports(Capability.REVIEW_ITEMS)
+    ]
+
+
+def _read_queue(connection: ForumConnection) -> list[ReviewItem]:
+    items: list[ReviewItem] = []
+    with get_client(connection) as client:
+        cursor = ""
+        for _ in range(PAGES_READ):
+            page = client.review_items(cursor=cursor)
+            items += page.items
+            cursor = page.next_cursor
+            if not cursor:
+                break
+    return items
+
+
+def _problem(exc: BaseException) -> str:
+    if isinstance(exc, CapabilityNotOffered):
+        return "its review queue is not offered to Forumdeck."
+    if isinstance(exc, ForumError):
+        return str(exc)
+    raise exc
+
+
+def queues(
+    connections: Sequence[ForumConnection], *, refresh: bool = False
+) -> list[tuple[ForumConnection, list[ReviewItem] | BaseException]]:
+    """Each forum's waiting items (kept a minute), asked in parallel."""
+    found: dict[int, list[ReviewItem] | BaseException] = {}
+    missing = []
+    for connection in connections:
+        cached = None if refresh else cache.get(_key(connection.pk))
+        if cached is not None:
+            found[connection.pk] = cached
+        else:
+            missing.append(connection)
+    for connection, answer in fan_out(missing, _read_queue, "review"):
+        if not isinstance(answer, BaseException):
+            cache.set(_key(connection.pk), answer, CACHE_SECONDS)
+        found[connection.pk] = answer
+    return [(c, found[c.pk]) for c in connections]
+
+
+def review_queue(
+    *,
+    connection_ids: Sequence[int] | None = None,
+    kind: str = "",
+    category: str = "",
+    reason: str = "",
+    query: str = "",
+    author: str = "",
+    refresh: bool = False,
+) -> ReviewQueueResult:
+    """Every waiting item on the chosen forums, highest priority and then newest first."""
+    connections = reviewing_connections(connection_ids)
+    rows: list[ReviewRow] = []
+    outcomes: list[ForumOutcome] = []
+    reasons: set[str] = set()
+    categories: set[str] = set()
+    wanted = query.strip().lower()
+    for connection, answer in queues(connections, refresh=refresh):
+        outcome = ForumOutcome(connection.pk, connection.name)
+        outcomes.append(outcome)
+        if isinstance(answer, BaseException):
+            outcome.error = _problem(answer)
+            continue
+        outcome.count = len(answer)
+        for item in answer:
+            row = ReviewRow(connection.pk, connection.name, item)
+            reasons.update(row.reasons)
+            if row.category_label:
+                categories.add(row.category_label)
+            if kind and item.kind != kind:
+                continue
+            if category and row.category_label != category:
+                continue
+            if reason and reason not in row.reasons:
+                continue
+            if author and item.author_username.lower() != author.lower():
+                continue
+            if wanted and not any(
+                wanted in text.lower()
+                for text in (item.excerpt, item.author_username, item.topic_title)
+            ):
+                continue
+            rows.append(row)
+    rows.sort(key=lambda r: (r.item.priority, r.item.created_at.timestamp()
+                             if r.item.created_at else 0.0), reverse=True)  # fmt: skip
+    return ReviewQueueResult(rows, outcomes, sorted(reasons), sorted(categories))
+
+
+def review_waiting_about(*, connection_ids: Sequence[int], username: str) -> list[ReviewRow]:
+    """What waits in review about one person (as the author) on these forums."""
+    return review_queue(connection_ids=connection_ids, author=username).rows
+
+
+def review_count_cached() -> int:
+    """The menu's badge: items in the queues Forumdeck last read (no forum is asked)."""
+    total = 0
+    for connection in reviewing_connections():
+        cached = cache.get(_key(connection.pk))
+        if isinstance(cached, list):
+            total += len(cached)
+    return total
+
+
+def destructive_choices(rows: Sequence[ReviewRow]) -> list[tuple[str, str]]:
+    """The decisions that delete or penalise offered on these rows: (action id, words)."""
+    found: dict[str, str] = {}
+    for row in rows:
+        for action in row.destructive_actions:
+            found.setdefault(action.id, action.label)
+    return sorted(found.items(), key=lambda pair: pair[1])
