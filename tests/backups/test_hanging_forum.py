@@ -17,7 +17,7 @@ HANG_MS = 8_000  # the forum answers after this; its call gives up after 3 s
 
 @pytest.fixture
 def short_waits(settings):
-    settings.FORUMDECK_INDEX_LIVE_WAIT_SECONDS = 0.3
+    settings.FORUMDECK_INDEX_LIVE_WAIT_SECONDS = 2.0
     settings.FORUMDECK_HTTP_TIMEOUT = 3.0
     settings.FORUMDECK_HTTP_DEADLINE = 3.0
 
@@ -58,11 +58,12 @@ def test_a_hanging_forum_shows_its_last_known_backups_marked_without_being_waite
 
 
 def test_nothing_known_yet_says_so_and_the_late_answer_lands_for_the_next_load(
-    viewer_client, short_waits, discourse_sandbox, discourse_connection
+    viewer_client, short_waits, settings, discourse_sandbox, discourse_connection
 ):
     app = discourse_sandbox.app
     url = reverse("forums:backup-list")
-    app.config.faults.latency_ms = 2_000  # late for the page, in time for the call's deadline
+    settings.FORUMDECK_HTTP_TIMEOUT = settings.FORUMDECK_HTTP_DEADLINE = 15.0
+    app.config.faults.latency_ms = 6_000  # late for the page, in time for the call's deadline
     try:
         html = viewer_client.get(url).content.decode()
         assert f"{discourse_connection.name} did not answer in time." in html

@@ -5,6 +5,7 @@ fan-out thread outlives the call's deadline. Every wait below is for a condition
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 
@@ -16,7 +17,7 @@ from tests.conftest import SANDBOX_DISCOURSE_KEY
 pytestmark = pytest.mark.django_db
 HX = {"HX-Request": "true"}
 
-LIVE_WAIT = 0.3  # how long a page waits for a forum (FORUMDECK_INDEX_LIVE_WAIT_SECONDS)
+LIVE_WAIT = 2.0  # how long a page waits for a forum (FORUMDECK_INDEX_LIVE_WAIT_SECONDS)
 CALL_DEADLINE = 3.0  # a call to a forum gives up after this...
 HANG_MS = 8_000  # ...and the hanging forum answers only after this
 
@@ -41,6 +42,7 @@ def calm_forum(db):
 @pytest.fixture
 def short_waits(settings):
     settings.FORUMDECK_INDEX_LIVE_WAIT_SECONDS = LIVE_WAIT
+    settings.FORUMDECK_LIVE_WAIT_GRACE_SECONDS = 1.0  # a busy machine's healthy forum is in time
     settings.FORUMDECK_HTTP_TIMEOUT = CALL_DEADLINE
     settings.FORUMDECK_HTTP_DEADLINE = CALL_DEADLINE
 
@@ -86,9 +88,11 @@ def test_a_hanging_forum_shows_its_last_known_events_marked_without_being_waited
     assert "Its answer, when it comes, is shown here by itself." in html
     # Its events, marked with when they were read; the calm forum's, unmarked.
     assert f'data-event="{discourse_connection.pk}-' in html
-    marked = html.split('is-last-known"')[1:]
-    assert marked and all(discourse_connection.name in part.split("</div>")[0] for part in marked)
-    assert f'data-event="{calm.pk}-' in html
+    events = re.findall(r'<div class="cal-event([^"]*)" data-event="(\d+)-', html)
+    forums = {int(pk) for _, pk in events}
+    assert forums == {discourse_connection.pk, calm.pk}
+    for classes, pk in events:
+        assert ("is-last-known" in classes) == (int(pk) == discourse_connection.pk)
     calm_line = html.split(f"<strong>{calm.name}</strong>:")[1].split("</li>")[0]
     assert "did not answer" not in calm_line
 
@@ -102,7 +106,7 @@ def test_nothing_known_yet_says_so_and_the_late_answer_lands_for_the_next_load(
     query = {"month": app.now.strftime("%Y-%m"), "tz": "UTC"}
     url = reverse("forums:calendar-month")
     # Late for the page, in time for the call's own deadline.
-    app.config.faults.latency_ms = 3_000
+    app.config.faults.latency_ms = 6_000
     try:
         html = viewer_client.get(url, query).content.decode()
         assert (

@@ -94,7 +94,7 @@ def test_a_hanging_forum_adds_nothing_to_the_fleet_panel_and_shows_what_was_last
 
     from forums.connections.services import health_cache_key
 
-    settings.FORUMDECK_INDEX_LIVE_WAIT_SECONDS = 0.3
+    settings.FORUMDECK_INDEX_LIVE_WAIT_SECONDS = 2.0
     settings.FORUMDECK_HTTP_TIMEOUT = settings.FORUMDECK_HTTP_DEADLINE = 3.0
     app = discourse_sandbox.app
     waiting = sum(1 for r in app.reviewables if r["status"] == 0)
