@@ -4,9 +4,10 @@ area's own selectors. Each part is shown only to people who may see that area.""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 
 from forums.backups.selectors import FleetSummary, backup_age_chart, backup_fleet_summary
@@ -15,8 +16,12 @@ from forums.calendar.selectors import Occurrence, calendar_events, local_midnigh
 from forums.clients import client_class
 from forums.clients.errors import ForumError
 from forums.clients.records import Capability
-from forums.connections.selectors import connection_health, connection_review_links
-from forums.core.fleet import fan_out
+from forums.connections.selectors import (
+    connection_health,
+    connection_last_healths,
+    connection_review_links,
+)
+from forums.core.fleet import ForumDidNotAnswer, fan_out
 from forums.models import AuditEntry, BulkAction, ForumConnection
 from forums.web.charts import Bar, Chart, bar_chart
 
@@ -27,6 +32,7 @@ class ReviewQueue:
     count: int | None
     links: list[tuple[str, str]]
     error: str = ""
+    as_of: datetime | None = None  # failed now: ``count`` is the last check's, read then
 
 
 @dataclass
@@ -46,7 +52,9 @@ class Fleet:
 
 
 def _reviews(connections: list[ForumConnection]) -> list[ReviewQueue]:
-    """Each forum's review queue, from its (cached) health check, asked in parallel."""
+    """Each forum's review queue, from its (cached) health check, asked in parallel. A forum
+    that fails or does not answer within ``FORUMDECK_INDEX_LIVE_WAIT_SECONDS`` shows the count
+    its last check read, marked with when (``as_of``)."""
     found: dict[int, ReviewQueue] = {}
 
     def one(connection: ForumConnection) -> ReviewQueue:
@@ -54,12 +62,24 @@ def _reviews(connections: list[ForumConnection]) -> list[ReviewQueue]:
         links = connection_review_links(connection=connection)
         return ReviewQueue(connection, report.review_count, links, report.error)
 
-    for connection, answer in fan_out(connections, one, "fleet"):
+    wait = settings.FORUMDECK_INDEX_LIVE_WAIT_SECONDS
+    failed = []
+    for connection, answer in fan_out(connections, one, "fleet", wait):
         if isinstance(answer, BaseException):
             if not isinstance(answer, ForumError):
                 raise answer
-            answer = ReviewQueue(connection, None, [], str(answer))
+            late = isinstance(answer, ForumDidNotAnswer)
+            error = f"{connection.name} did not answer in time." if late else str(answer)
+            answer = ReviewQueue(connection, None, [], error)
+            failed.append(connection)
         found[connection.pk] = answer
+    last = connection_last_healths(connections=failed) if failed else {}
+    for connection in failed:
+        report = last.get(connection.pk)
+        if report is not None and report.review_count is not None:
+            queue = found[connection.pk]
+            queue.count, queue.as_of = report.review_count, report.checked_at
+            queue.links = connection_review_links(connection=connection)
     return [
         found.get(c.pk) or ReviewQueue(c, None, [], f"{c.name} did not answer in time.")
         for c in connections

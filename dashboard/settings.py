@@ -336,6 +336,16 @@ FORUMDECK_BACKUP_STALE_HOURS = env.int("FORUMDECK_BACKUP_STALE_HOURS", default=2
 # How long a forum's backup list and calendar events are reused before asking again.
 FORUMDECK_BACKUP_CACHE_SECONDS = env.int("FORUMDECK_BACKUP_CACHE_SECONDS", default=60)
 FORUMDECK_CALENDAR_CACHE_SECONDS = env.int("FORUMDECK_CALENDAR_CACHE_SECONDS", default=120)
+# Each forum's last backup list read, shown (marked) on the Backups list when the forum fails or
+# does not answer within FORUMDECK_INDEX_LIVE_WAIT_SECONDS.
+FORUMDECK_BACKUP_LAST_KNOWN_SECONDS = env.int(
+    "FORUMDECK_BACKUP_LAST_KNOWN_SECONDS", default=7 * 24 * 3600
+)
+# Each forum's last known events for a window the calendar asked for, shown (marked) when the
+# forum fails or does not answer within FORUMDECK_INDEX_LIVE_WAIT_SECONDS.
+FORUMDECK_CALENDAR_LAST_KNOWN_SECONDS = env.int(
+    "FORUMDECK_CALENDAR_LAST_KNOWN_SECONDS", default=7 * 24 * 3600
+)
 FORUMDECK_APPROVAL_TTL = timedelta(hours=env.float("FORUMDECK_APPROVAL_TTL_HOURS", default=24))
 # Planning, or a run's steps before any batch, that fail this many times in a row stop the
 # action with the reason on its page (a forum's "wait" is not a failure).
@@ -413,6 +423,10 @@ FORUMDECK_INDEX_SYNC_SHARE = env.float(
 # A Groups or Tags page waits this long for a forum it asks live when the index holds rows of
 # it: a dead or hanging forum then shows what the index last saw, marked, at once.
 FORUMDECK_INDEX_LIVE_WAIT_SECONDS = env.float("FORUMDECK_INDEX_LIVE_WAIT_SECONDS", default=1.5)
+# The calendar asks every forum live: once some have answered, it waits for those still silent
+# only this much more (within the wait above), shows their last known events, marked, and fills
+# their answers in when they come.
+FORUMDECK_LIVE_WAIT_GRACE_SECONDS = env.float("FORUMDECK_LIVE_WAIT_GRACE_SECONDS", default=0.1)
 # A read a person waits for leaves this share of the forum's window free for changes (single
 # actions, bulk runs, cancels); it waits its page's bounded time for room, then the page answers
 # from the index.

@@ -1,6 +1,10 @@
 """Reading backups: each forum's list (cached briefly), its freshness against its threshold,
 and the runs Forumdeck started. Forums are asked in parallel; one that fails or does not offer
-backups gets its own status and never holds up the others' rows."""
+backups gets its own status and never holds up the others' rows: the list waits for each forum
+``FORUMDECK_INDEX_LIVE_WAIT_SECONDS`` (as the Groups and Tags pages do), and a forum that fails
+or is still silent shows the backups Forumdeck last read of it, marked with when. Its call goes
+on in its fan-out thread until the shipped deadline, and a late answer is kept for the next
+load."""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from django.utils import timezone
 from forums.clients import client_class, get_client
 from forums.clients.errors import BackupsDisabled, ForumError
 from forums.clients.records import Backup, Capability
-from forums.core.fleet import fan_out
+from forums.core.fleet import ForumDidNotAnswer, fan_out
 from forums.models import BackupRun, BackupSchedule, ForumConnection
 
 
@@ -52,6 +56,8 @@ class ForumBackups:
     last_run: BackupRun | None = None
     last_scheduled_failure: BackupRun | None = None
     checked_at: datetime | None = None
+    # Failed or silent now: ``backups`` are the ones last read, then.
+    last_known_as_of: datetime | None = None
 
     @property
     def label(self) -> str:
@@ -87,6 +93,10 @@ def cache_key(connection: ForumConnection) -> str:
     return f"forumdeck:backups:{connection.pk}"
 
 
+def last_known_key(connection: ForumConnection) -> str:
+    return f"forumdeck:backups:last:{connection.pk}"
+
+
 def forget_cached(connection: ForumConnection) -> None:
     cache.delete(cache_key(connection))
 
@@ -117,6 +127,8 @@ def _answer(connection: ForumConnection, refresh: bool) -> dict:
             return cached
     answer = _ask(connection)
     cache.set(key, answer, settings.FORUMDECK_BACKUP_CACHE_SECONDS)
+    if "backups" in answer:  # also when the page stopped waiting: the next load shows it
+        cache.set(last_known_key(connection), answer, settings.FORUMDECK_BACKUP_LAST_KNOWN_SECONDS)
     return answer
 
 
@@ -142,6 +154,9 @@ def _row(connection: ForumConnection, answer: dict | None) -> ForumBackups:
         row.error = f"{connection.name} did not answer in time."
         return row
     row.checked_at = answer.get("checked_at")
+    if answer.get("last_known"):
+        row.error = answer["error"]
+        row.last_known_as_of = row.checked_at
     if "backups" not in answer:
         row.status, row.error = answer["status"], answer["error"]
         return row
@@ -165,17 +180,37 @@ def _with_schedules(connections: list[ForumConnection]) -> list[ForumConnection]
     return connections
 
 
+def _or_last_known(connection: ForumConnection, answer: dict) -> dict:
+    """A failing forum's answer with the backups last read of it, if any (``last_known``)."""
+    if answer.get("status") != Freshness.ERROR:
+        return answer
+    known = cache.get(last_known_key(connection))
+    if known is None:
+        return answer
+    return {**known, "error": answer["error"], "last_known": True}
+
+
 def backup_fleet(*, refresh: bool = False) -> list[ForumBackups]:
-    """Every enabled forum's backups, asked in parallel; a slow forum gets its own error."""
+    """Every enabled forum's backups, asked in parallel; a forum that fails or does not answer
+    within ``FORUMDECK_INDEX_LIVE_WAIT_SECONDS`` gets its own error, with the backups last
+    read of it."""
     connections = _with_schedules(list(ForumConnection.objects.filter(enabled=True)))
     offering = [c for c in connections if client_class(c.platform).supports(Capability.BACKUPS)]
     answers: dict[int, dict] = {}
-    for connection, answer in fan_out(offering, lambda c: _answer(c, refresh), "backup-fleet"):
+    wait = settings.FORUMDECK_INDEX_LIVE_WAIT_SECONDS
+    for connection, answer in fan_out(
+        offering, lambda c: _answer(c, refresh), "backup-fleet", wait
+    ):
         if isinstance(answer, BaseException):
             if not isinstance(answer, ForumError):
                 raise answer
-            answer = {"status": Freshness.ERROR, "error": str(answer)}  # e.g. too slow
-        answers[connection.pk] = answer
+            error = (
+                f"{connection.name} did not answer in time."
+                if isinstance(answer, ForumDidNotAnswer)
+                else str(answer)
+            )
+            answer = {"status": Freshness.ERROR, "error": error}
+        answers[connection.pk] = _or_last_known(connection, answer)
     return [_row(c, answers.get(c.pk)) for c in connections]
 
 

@@ -111,6 +111,7 @@ def feed_calendar(*, feed: CalendarFeed, now: datetime | None = None) -> Calenda
         start=now - timedelta(days=FEED_PAST_DAYS),
         end=now + timedelta(days=FEED_FUTURE_DAYS),
         connection_ids=list(connections),
+        person_waiting=False,  # a calendar app: it may wait up to the shipped deadline
     )
     series_done: set[tuple[int, int]] = set()
     for occurrence in result.occurrences:

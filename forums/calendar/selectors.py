@@ -1,6 +1,12 @@
 """Reading calendars: every chosen forum's events in a range, merged, each forum asked in
 parallel and cached briefly, one forum's failure kept to its own row; and where each
-occurrence falls in the viewer's time zone (all-day events stay on their own dates)."""
+occurrence falls in the viewer's time zone (all-day events stay on their own dates).
+
+A page a person waits for waits for each forum only ``FORUMDECK_INDEX_LIVE_WAIT_SECONDS`` (as
+the Groups and Tags pages do): a forum still silent then, or failing, shows its last known
+events for that window, marked with when they were read. Its call goes on in its fan-out
+thread until the shipped deadline, and a late answer lands in the cache for the next load.
+The feed (no person waiting) waits up to the shipped deadline, never longer."""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ import calendar as pycalendar
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from time import monotonic, sleep
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -15,11 +22,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from forums.clients import client_class, get_client
 from forums.clients.errors import ForumError
 from forums.clients.records import CalendarEvent, Capability
-from forums.core.fleet import enabled_connections, fan_out
+from forums.core.fleet import ForumDidNotAnswer, enabled_connections, fan_out, forum_deadline
 from forums.models import CalendarFeed, ForumConnection
 
 MAX_RANGE_DAYS = 400  # a year and a bit: the longest range anyone pages through at once
@@ -32,6 +40,8 @@ class Occurrence:
     connection_id: int
     connection_name: str
     event: CalendarEvent
+    # The forum failed or did not answer in time: this is its last known event, read then.
+    last_known_as_of: datetime | None = None
 
     @property
     def category_key(self) -> str:
@@ -107,6 +117,11 @@ class ForumCalendar:
     # Series shown once or not at all, and why ("“Ping” is shown once: it repeats every
     # second"): a rule Forumdeck will not expand stays that forum's own note.
     notes: list[str] = field(default_factory=list)
+    # Failed or silent now: its events shown are the last known ones, read then.
+    last_known_as_of: datetime | None = None
+    # Still silent when the page stopped waiting: its call goes on, its answer is kept for the
+    # next load.
+    late: bool = False
 
 
 @dataclass
@@ -115,6 +130,11 @@ class CalendarResult:
     end: datetime
     occurrences: list[Occurrence] = field(default_factory=list)
     forums: list[ForumCalendar] = field(default_factory=list)
+
+    @property
+    def late(self) -> bool:
+        """Some forum's answer is still coming: the page asks again for it by itself."""
+        return any(f.late for f in self.forums)
 
     @property
     def categories(self) -> list[tuple[str, str]]:
@@ -141,26 +161,73 @@ def clean_range(start: datetime, end: datetime) -> None:
         raise ValidationError("Choose dates between 1970 and 2200.")
 
 
-def _cache_key(connection: ForumConnection, start: datetime, end: datetime) -> str:
+def _cache_key(connection: ForumConnection, start: datetime, end: datetime, kind: str = "") -> str:
     # A connection edited (address, key) since is asked again.
     stamp = connection.updated_at.isoformat() if connection.updated_at else ""
     raw = f"{connection.pk}|{stamp}|{start.isoformat()}|{end.isoformat()}"
-    return "forumdeck:calendar:" + hashlib.sha256(raw.encode()).hexdigest()
+    return f"forumdeck:calendar{kind}:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _fetch(connection: ForumConnection, start: datetime, end: datetime, refresh: bool) -> dict:
+def _last_known_key(connection: ForumConnection, start: datetime, end: datetime) -> str:
+    return _cache_key(connection, start, end, ":last")
+
+
+def _asked_elsewhere(key: str, asking: str) -> dict | None:
+    """Another request is asking this forum for this window (a person's reload, the page's own
+    fill-in): wait for its answer instead of asking the forum twice, never past the shipped
+    deadline (its call ends by then). None when it ended without one."""
+    ends = monotonic() + forum_deadline()
+    while monotonic() < ends:
+        answer = cache.get(key)
+        if answer is not None:
+            return answer
+        if cache.get(asking) is None:
+            return cache.get(key)
+        sleep(0.05)
+    return None
+
+
+def _fetch(
+    connection: ForumConnection, start: datetime, end: datetime, refresh: bool, keep: bool
+) -> dict:
+    """The forum's answer for the window (cached briefly), in a fan-out thread. An answer with
+    events is also kept (``keep``: a page's window, which the next load asks for again), with
+    when it was read, as the window's last known events: it lands even after the page stopped
+    waiting, and ends with the call's own deadline."""
     key = _cache_key(connection, start, end)
+    asking = _cache_key(connection, start, end, ":asking")
     if not refresh:
         cached = cache.get(key)
         if cached is not None:
             return cached
+        if not cache.add(asking, True, forum_deadline()):
+            found = _asked_elsewhere(key, asking)
+            if found is not None:
+                return found
+    else:
+        cache.set(asking, True, forum_deadline())
+    try:
+        return _ask(connection, start, end, keep)
+    finally:
+        cache.delete(asking)
+
+
+def _ask(connection: ForumConnection, start: datetime, end: datetime, keep: bool) -> dict:
     answer: dict[str, Any]
+    asked_at = timezone.now()
     try:
         with get_client(connection) as client:
-            answer = {"events": client.list_events(start=start, end=end)}
+            answer = {"events": client.list_events(start=start, end=end), "as_of": asked_at}
     except ForumError as exc:
         answer = {"error": str(exc)}
-    cache.set(key, answer, settings.FORUMDECK_CALENDAR_CACHE_SECONDS)
+    else:
+        if keep:
+            cache.set(
+                _last_known_key(connection, start, end),
+                answer,
+                settings.FORUMDECK_CALENDAR_LAST_KNOWN_SECONDS,
+            )
+    cache.set(_cache_key(connection, start, end), answer, settings.FORUMDECK_CALENDAR_CACHE_SECONDS)
     return answer
 
 
@@ -171,14 +238,45 @@ def _noted(event: CalendarEvent, start: datetime, end: datetime) -> str:
     return f"“{name}” is not shown: {event.note}; the forum has its dates."
 
 
+def _add_events(
+    result: CalendarResult,
+    outcome: ForumCalendar,
+    connection: ForumConnection,
+    events: list[CalendarEvent],
+    last_known_as_of: datetime | None = None,
+) -> None:
+    start, end = result.start, result.end
+    told: set[int] = set()
+    for event in events:
+        if event.dates_note and event.id not in told:
+            told.add(event.id)
+            outcome.notes.append(f"“{(event.name or '(untitled)')[:120]}”: "
+                                 f"{event.dates_note}.")  # fmt: skip
+        if event.dates_note and not start <= event.starts_at < end:
+            continue  # none of its dates the forum gives falls here: the note says so
+        if event.note:
+            outcome.notes.append(_noted(event, start, end))
+            if not start <= event.starts_at < end:
+                continue  # the forum's date for it lies outside: the note says so
+        outcome.count += 1
+        result.occurrences.append(
+            Occurrence(connection.pk, connection.name, event, last_known_as_of)
+        )
+
+
 def calendar_events(
     *,
     start: datetime,
     end: datetime,
     connection_ids: list[int] | None = None,
     refresh: bool = False,
+    person_waiting: bool = True,
 ) -> CalendarResult:
-    """Every chosen enabled forum's events starting in [start, end), soonest first."""
+    """Every chosen enabled forum's events starting in [start, end), soonest first. A page
+    (``person_waiting``) waits for each forum ``FORUMDECK_INDEX_LIVE_WAIT_SECONDS``, and for
+    the forums still silent ``FORUMDECK_LIVE_WAIT_GRACE_SECONDS`` after the others; the feed
+    up to the shipped deadline (``forum_deadline()``). A forum that fails or is still silent
+    shows the window's last known events, marked (``last_known_as_of``)."""
     clean_range(start, end)
     connections = enabled_connections(connection_ids)
     result = CalendarResult(start=start, end=end)
@@ -193,29 +291,35 @@ def calendar_events(
             asking.append(connection)
         result.forums.append(outcome)
     outcomes = {o.connection_id: o for o in result.forums}
-    for connection, answer in fan_out(asking, lambda c: _fetch(c, start, end, refresh), "calendar"):
+    deadline = grace = None
+    if person_waiting:
+        deadline = settings.FORUMDECK_INDEX_LIVE_WAIT_SECONDS
+        grace = settings.FORUMDECK_LIVE_WAIT_GRACE_SECONDS
+    # The feed's window moves with every call: no later call asks for it again.
+    answers = fan_out(
+        asking,
+        lambda c: _fetch(c, start, end, refresh, person_waiting),
+        "calendar",
+        deadline,
+        grace,
+    )
+    for connection, answer in answers:
+        outcome = outcomes[connection.pk]
         if isinstance(answer, BaseException):
             if not isinstance(answer, ForumError):
                 raise answer
-            outcomes[connection.pk].error = str(answer)
-        elif "error" in answer:
-            outcomes[connection.pk].error = answer["error"]
+            late = isinstance(answer, ForumDidNotAnswer)
+            answer = {"error": f"{connection.name} did not answer in time." if late
+                      else str(answer)}  # fmt: skip
+            outcome.late = late
+        if "error" in answer:
+            outcome.error = answer["error"]
+            known = cache.get(_last_known_key(connection, start, end))
+            if known is not None:
+                outcome.last_known_as_of = known["as_of"]
+                _add_events(result, outcome, connection, known["events"], known["as_of"])
         else:
-            outcome = outcomes[connection.pk]
-            told: set[int] = set()
-            for event in answer["events"]:
-                if event.dates_note and event.id not in told:
-                    told.add(event.id)
-                    outcome.notes.append(f"“{(event.name or '(untitled)')[:120]}”: "
-                                         f"{event.dates_note}.")  # fmt: skip
-                if event.dates_note and not start <= event.starts_at < end:
-                    continue  # none of its dates the forum gives falls here: the note says so
-                if event.note:
-                    outcome.notes.append(_noted(event, start, end))
-                    if not start <= event.starts_at < end:
-                        continue  # the forum's date for it lies outside: the note says so
-                outcome.count += 1
-                result.occurrences.append(Occurrence(connection.pk, connection.name, event))
+            _add_events(result, outcome, connection, answer["events"])
     result.occurrences.sort(key=lambda o: (o.event.starts_at, o.connection_name, o.event.id))
     return result
 

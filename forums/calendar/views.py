@@ -47,6 +47,24 @@ def _filters(form: CalendarFilterForm) -> tuple[list[int], set[str]]:
     return forums, set(form.cleaned_data.get("category") or [])
 
 
+AGAIN_TRIES = 4  # the page asks again for a late forum after 1, 2, 4 and 8 seconds
+
+
+def _again(request: HtmxHttpRequest, result: selectors.CalendarResult) -> dict:
+    """While a forum's answer is still coming (its call goes on to its own deadline), the page
+    asks again by itself, a little later each time, without asking any forum anew."""
+    try:
+        tries = min(max(int(request.GET.get("again", "0")), 0), AGAIN_TRIES)
+    except ValueError:
+        tries = AGAIN_TRIES
+    if not result.late or tries >= AGAIN_TRIES:
+        return {}
+    query = request.GET.copy()
+    query.pop("refresh", None)
+    query["again"] = str(tries + 1)
+    return {"again_query": query.urlencode(), "again_delay": 2**tries}
+
+
 def _query(request: HtmxHttpRequest, **changes: str) -> str:
     query = request.GET.copy()
     for key, value in changes.items():
@@ -87,6 +105,7 @@ def calendar_month(request: HtmxHttpRequest) -> HttpResponse:
         next_query=_query(request, month=f"{following:%Y-%m}"),
         today_query=_query(request, month=f"{today:%Y-%m}"),
         refresh_query=_query(request, refresh="1"),
+        **_again(request, result),
         weekdays=["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
     )  # fmt: skip
     with timezone.override(zone):
@@ -122,6 +141,7 @@ def calendar_agenda(request: HtmxHttpRequest) -> HttpResponse:
         page=Paginator(listing, 10).get_page(request.GET.get("page")),
         query=_query(request),
         refresh_query=_query(request, refresh="1"),
+        **_again(request, result),
     )
     with timezone.override(zone):
         return render_page(request, "calendar/agenda.html", context, partial="calendar-view")

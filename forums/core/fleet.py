@@ -74,11 +74,14 @@ def fan_out_batches(
     job: Callable[[ForumConnection], T],
     prefix: str,
     deadline: float | None = None,
+    grace: float | None = None,
 ) -> Iterator[list[tuple[ForumConnection, T | BaseException]]]:
     """``fan_out_stream``, a batch at a time: each batch is every answer that came in while
     the caller handled the one before (at least one; in the connections' order). A page that
     re-renders everything found so far at each answer does it once per batch, not once per
-    forum: twenty forums that answer together cost one render, not twenty."""
+    forum: twenty forums that answer together cost one render, not twenty. With ``grace``,
+    the forums still silent ``grace`` seconds after the latest answer are given up on then
+    (within ``deadline``): one hanging forum among quick ones adds only ``grace``."""
     if not connections:
         return
     deadline = forum_deadline() if deadline is None else deadline
@@ -97,6 +100,8 @@ def fan_out_batches(
             if not done:
                 break
             yield [(futures[f], _outcome(f)) for f in sorted(done, key=order.__getitem__)]
+            if grace is not None:
+                ends = min(ends, time.monotonic() + grace)
         if pending:
             yield [
                 (
@@ -121,13 +126,14 @@ def fan_out_stream(
     job: Callable[[ForumConnection], T],
     prefix: str,
     deadline: float | None = None,
+    grace: float | None = None,
 ) -> Iterator[tuple[ForumConnection, T | BaseException]]:
     """``job(connection)`` on every forum at once, yielding (connection, result or exception)
     as each forum answers, so a page can show it at once. A forum still silent after
     ``deadline`` seconds (``forum_deadline()`` by default) is yielded last with a
     ``ForumDidNotAnswer``: a slow forum holds back only its own row. Read the database
     before: jobs run in threads."""
-    for batch in fan_out_batches(connections, job, prefix, deadline):
+    for batch in fan_out_batches(connections, job, prefix, deadline, grace):
         yield from batch
 
 
@@ -136,12 +142,14 @@ def fan_out(
     job: Callable[[ForumConnection], T],
     prefix: str,
     deadline: float | None = None,
+    grace: float | None = None,
 ) -> list[tuple[ForumConnection, T | BaseException]]:
     """``job(connection)`` on every forum at once: (connection, result or exception) pairs, in
     the connections' order. A forum that fails or is slow gets its own error and never holds
-    up the others past ``deadline`` (``forum_deadline()`` by default). Read the database
-    before: jobs run in threads."""
-    results = {c.pk: answer for c, answer in fan_out_stream(connections, job, prefix, deadline)}
+    up the others past ``deadline`` (``forum_deadline()`` by default; ``grace``: see
+    ``fan_out_batches``). Read the database before: jobs run in threads."""
+    answers = fan_out_stream(connections, job, prefix, deadline, grace)
+    results = {c.pk: answer for c, answer in answers}
     return [(c, results[c.pk]) for c in connections]
 
 

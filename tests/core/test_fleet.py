@@ -117,3 +117,22 @@ def test_a_batch_names_every_forum_still_silent_at_the_deadline():
         release.set()
     assert [[c.pk for c, _ in batch] for batch in batches] == [[1], [2, 3]]
     assert all(isinstance(a, ForumDidNotAnswer) for _, a in batches[1])
+
+
+def test_with_a_grace_the_silent_forum_is_given_up_on_soon_after_the_others_answered():
+    release = threading.Event()
+    connections = forums(3)
+
+    def job(connection):
+        if connection.pk == 1:  # hangs until released, far past the grace
+            release.wait(30)
+            return "late"
+        return "ok"
+
+    try:
+        # Returning at all proves it: the silent job can end only once released, below.
+        answers = dict(fan_out(connections, job, "t", deadline=30, grace=0.05))
+    finally:
+        release.set()
+    assert answers[connections[1]] == answers[connections[2]] == "ok"
+    assert isinstance(answers[connections[0]], ForumDidNotAnswer)

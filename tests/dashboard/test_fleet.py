@@ -82,3 +82,41 @@ def test_a_failed_scheduled_backup_shows_on_the_overview(viewer_client, discours
     )
     html = viewer_client.get(reverse("overview"), headers=FLEET).content.decode()
     assert "Sandbox Discourse: the last scheduled backup failed." in html
+
+
+def test_a_hanging_forum_adds_nothing_to_the_fleet_panel_and_shows_what_was_last_read(
+    viewer_client, discourse_connection, discourse_sandbox, nodebb_connection, settings
+):
+    import threading
+    import time
+
+    from django.core.cache import cache
+
+    from forums.connections.services import health_cache_key
+
+    settings.FORUMDECK_INDEX_LIVE_WAIT_SECONDS = 2.0
+    settings.FORUMDECK_HTTP_TIMEOUT = settings.FORUMDECK_HTTP_DEADLINE = 3.0
+    app = discourse_sandbox.app
+    waiting = sum(1 for r in app.reviewables if r["status"] == 0)
+    first = viewer_client.get(reverse("overview"), headers=FLEET).content.decode()
+    assert f"{waiting} waiting</a>" in first and "did not answer" not in first
+
+    cache.delete(health_cache_key(discourse_connection))  # the panel must ask it again
+    app.config.faults.latency_ms = 8_000  # it answers after its calls' deadline
+    answered = len(app.calls.records())  # the sandbox logs a call once it has answered it
+    try:
+        html = viewer_client.get(reverse("overview"), headers=FLEET).content.decode()
+        assert len(app.calls.records()) == answered  # answered while its calls were in flight
+    finally:
+        ends = time.monotonic() + 60
+        while time.monotonic() < ends and any(
+            t.name.startswith(("fleet", "backup-fleet", "calendar")) for t in threading.enumerate()
+        ):
+            time.sleep(0.05)
+        app.config.faults.latency_ms = 0
+    # The review count its last check read, marked (its backups and events: their own tests).
+    reviews = re.search(r'id="fleet-reviews".*?</ul>', html, re.S).group(0)
+    assert f"{waiting} waiting</a>" in reviews
+    assert f"{discourse_connection.name} did not answer in time. As of" in reviews
+    assert "Sandbox Discourse: 27 h old, stale (stale after 26 h)" in html
+    assert nodebb_connection.name in reviews

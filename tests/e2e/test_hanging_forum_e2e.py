@@ -71,3 +71,24 @@ def test_a_hanging_forum_shows_its_last_known_rows_marked_at_once(
     )
     line = page.locator(f"#people-forum-{hanging.pk}")
     expect(line.locator(".index-freshness")).to_contain_text("as of", timeout=WITHIN_MS)
+
+
+def test_the_calendar_answers_without_a_slow_forum_and_fills_it_in_when_it_answers(
+    page, live_server, make_user, settings, discourse_connection, discourse_sandbox
+):
+    settings.FORUMDECK_HTTP_TIMEOUT = CALL_DEADLINE
+    settings.FORUMDECK_HTTP_DEADLINE = CALL_DEADLINE
+    settings.FORUMDECK_INDEX_LIVE_WAIT_SECONDS = 0.5
+    make_user("vic", "Viewer")
+    sign_in(page, live_server, "vic", "pw-vic-123")
+    app = discourse_sandbox.app
+    app.config.faults.latency_ms = 4_000  # later than the page waits, before its call gives up
+    month = app.now.strftime("%Y-%m")
+    page.goto(f"{live_server.url}/forums/calendar/?{urlencode({'month': month, 'tz': 'UTC'})}")
+    known = page.locator(".calendar-last-known")
+    expect(known).to_contain_text("no events known yet; the forum did not answer in time")
+    # The page asks again by itself; the forum's events appear once its answer came.
+    events = page.locator(f'.cal-event[data-event^="{discourse_connection.pk}-"]')
+    expect(events.first).to_be_visible(timeout=WITHIN_MS + 5_000)
+    expect(known).to_have_count(0)
+    app.config.faults.latency_ms = 0
