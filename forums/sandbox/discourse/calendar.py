@@ -35,7 +35,7 @@ import copy
 from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from werkzeug.wrappers import Request, Response
 
@@ -53,7 +53,15 @@ from .common import (
 
 
 def _zone(name: str | None) -> Any:
-    return ZoneInfo(name) if name and name.upper() not in ("UTC", "ETC/UTC") else UTC
+    """The event's zone for the sandbox's own arithmetic. A name no zone database knows (a
+    hostile forum's data) is computed as UTC and still written back as the forum stored it: the
+    sandbox must serve what a real forum holds, and the client is what must cope."""
+    if not name or name.upper() in ("UTC", "ETC/UTC"):
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return UTC
 
 
 def format_time(event: dict[str, Any], moment: datetime | None, *, end: bool = False) -> str | None:
