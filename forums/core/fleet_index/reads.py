@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection as database
-from django.db.models import Max, Q, QuerySet
+from django.db.models import F, Max, Q, QuerySet, Window
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from forums.clients.records import ForumGroup, ForumTag, ForumUser
@@ -144,12 +145,27 @@ def accounts_matching(*, query: str, status: str = "") -> QuerySet[IndexedAccoun
 def index_search(
     *, query: str, status: str, connection_ids: Sequence[int], limit: int
 ) -> dict[int, list[ForumUser]]:
-    """Each forum's matches (at most ``limit`` each; one query per forum, by username)."""
-    base = accounts_matching(query=query, status=status)
-    return {
-        cid: [account_user(r) for r in base.filter(connection_id=cid).order_by("username")[:limit]]
-        for cid in connection_ids
-    }
+    """Each forum's matches, at most ``limit`` each by username: one query for every forum
+    (each forum's first ``limit`` numbered in SQL), so a search costs what it finds, not one
+    query per forum."""
+    ids = list(connection_ids)
+    found: dict[int, list[ForumUser]] = {cid: [] for cid in ids}
+    if not ids:
+        return found
+    numbered = (
+        accounts_matching(query=query, status=status)
+        .filter(connection_id__in=ids)
+        .annotate(
+            place=Window(
+                RowNumber(), partition_by=[F("connection_id")], order_by=[F("username"), F("id")]
+            )
+        )
+        .filter(place__lte=limit)
+        .order_by("connection_id", "username", "id")
+    )
+    for row in numbered:
+        found[row.connection_id].append(account_user(row))
+    return found
 
 
 def indexed_groups(*, connection_ids: Sequence[int]) -> QuerySet[IndexedGroup]:
