@@ -8,7 +8,17 @@ from datetime import datetime, timedelta
 from typing import Generic, TypeVar, overload
 
 from django.db import connection as database
-from django.db.models import Count, F, Max, Q, QuerySet, Sum, Window
+from django.db.models import (
+    Count,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    Q,
+    QuerySet,
+    Sum,
+    Window,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower, RowNumber
 from django.utils import timezone
@@ -355,7 +365,13 @@ def indexed_tag_rows(
     paged in the database: ``make_row(rows)`` draws one name from its rows on every forum
     (only the page's names are read whole)."""
     ids = list(connection_ids)
-    tags = IndexedTag.objects.filter(connection_id__in=ids).annotate(key=Lower("name"))
+    # "connection_id + 0": SQLite then reads the names in order from their index (and stops
+    # after the page's) rather than every row of these forums and a sort.
+    tags = (
+        IndexedTag.objects.alias(forum=ExpressionWrapper(F("connection_id") + 0, IntegerField()))
+        .filter(forum__in=ids)
+        .annotate(key=Lower("name"))
+    )
     if query:
         tags = tags.filter(name__icontains=query)
     names = tags.values("key").annotate(
@@ -374,4 +390,9 @@ def indexed_tag_rows(
             by_key[row.key].append(row)
         return [make_row(by_key[key]) for key in keys]
 
-    return PagedRows(names.count, fetch)
+    def count() -> int:
+        if unused or one_forum_only:
+            return names.count()
+        return tags.aggregate(n=Count(Lower("name"), distinct=True))["n"]
+
+    return PagedRows(count, fetch)
