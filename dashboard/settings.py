@@ -405,6 +405,18 @@ FORUMDECK_WORKER_STALE_SECONDS = env.float(
 # --- The fleet index (forums/index/) -----------------------------------------------------------
 # The share of each forum's request budget the index may take (first sync, re-syncs, polling).
 FORUMDECK_INDEX_BUDGET_SHARE = env.float("FORUMDECK_INDEX_BUDGET_SHARE", default=0.2)
+# The slot book's priorities (forums/pacing.py, Priority): the sync and polls take a slot only
+# while at most this share of the forum's window is used, and never while a change waits.
+FORUMDECK_INDEX_SYNC_SHARE = env.float(
+    "FORUMDECK_INDEX_SYNC_SHARE", default=FORUMDECK_INDEX_BUDGET_SHARE
+)
+# A Groups or Tags page waits this long for a forum it asks live when the index holds rows of
+# it: a dead or hanging forum then shows what the index last saw, marked, at once.
+FORUMDECK_INDEX_LIVE_WAIT_SECONDS = env.float("FORUMDECK_INDEX_LIVE_WAIT_SECONDS", default=1.5)
+# A read a person waits for leaves this share of the forum's window free for changes (single
+# actions, bulk runs, cancels); it waits its page's bounded time for room, then the page answers
+# from the index.
+FORUMDECK_PACE_CHANGE_RESERVE = env.float("FORUMDECK_PACE_CHANGE_RESERVE", default=0.1)
 # How often beat looks at every forum's part of the index: starts a first sync where there is
 # none (FORUMDECK_INDEX_AUTO_START), resumes one whose worker died, re-reads a stale one.
 FORUMDECK_INDEX_POLL_SECONDS = env.float("FORUMDECK_INDEX_POLL_SECONDS", default=60.0)

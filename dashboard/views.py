@@ -18,6 +18,7 @@ from forums.accounts.signin import SignInForm
 from forums.clients.records import HealthReport
 from forums.connections import selectors
 from forums.core.fleet import enabled_connections
+from forums.core.fleet_index.reads import IndexCounts, index_counts_many
 from forums.models import ForumConnection
 from forums.web import HtmxHttpRequest
 from forums.web.streaming import fill, stream_page
@@ -31,6 +32,7 @@ class Card:
     connection: ForumConnection
     report: HealthReport | None  # None: still being checked
     review_links: list[tuple[str, str]]
+    counts: IndexCounts | None = None  # from the index, where it holds the forum's accounts
 
 
 @require_GET
@@ -50,8 +52,9 @@ def overview(request: HtmxHttpRequest) -> HttpResponseBase:
     connections = enabled_connections()
     refresh = request.GET.get("refresh") == "1"
     cached = {} if refresh else selectors.connection_cached_healths(connections=connections)
+    counts = index_counts_many(connection_ids=[c.pk for c in connections])
     cards = [
-        Card(c, cached.get(c.pk), selectors.connection_review_links(connection=c))
+        Card(c, cached.get(c.pk), selectors.connection_review_links(connection=c), counts.get(c.pk))
         for c in connections
     ]
     asking = [card.connection for card in cards if card.report is None]
@@ -92,11 +95,17 @@ def _card_fills(request: HtmxHttpRequest, cards: list[Card]) -> Iterator[str]:
         swap="outer",
     )
     links = {card.connection.pk: card.review_links for card in cards}
+    counts = {card.connection.pk: card.counts for card in cards}
     asking = [card.connection for card in cards if card.report is None]
     for connection, report in selectors.connection_health_stream(connections=asking):
         html = render_to_string(
             "dashboard/overview.html#forum-card",
-            {"connection": connection, "report": report, "review_links": links[connection.pk]},
+            {
+                "connection": connection,
+                "report": report,
+                "review_links": links[connection.pk],
+                "index_counts": counts[connection.pk],
+            },  # fmt: skip
             request,
         )
         yield fill(f"forum-card-{connection.pk}", html, swap="outer")

@@ -399,6 +399,11 @@ class ForumPace(models.Model):
         "booked modulo ring_size.",
     )
     ring_size = models.PositiveIntegerField(default=0, help_text="Rows in the ring (0: none yet).")
+    change_waiting_until = models.FloatField(
+        default=0.0,
+        help_text="Unix time until which a change refused a slot waits for this forum: the "
+        "index's sync takes no slot before it.",
+    )
 
     def __str__(self) -> str:
         return f"pace of forum #{self.connection_id}"

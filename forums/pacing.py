@@ -43,6 +43,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from enum import IntEnum
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -74,12 +75,48 @@ MAX_INLINE_WAIT = 10.0
 WEB_INLINE_WAIT = 3.0
 
 
+class Priority(IntEnum):
+    """Who asks for a slot, most urgent first. A change (a single action, a bulk run, a cancel)
+    takes any slot the forum's window allows. A read a person waits for (a page) takes a slot
+    only while the window keeps ``FORUMDECK_PACE_CHANGE_RESERVE`` of its slots free for
+    changes, else it waits a bounded time (the page's inline wait) and then the page answers
+    from the index. The index's sync and polls take a slot only while the window is at most
+    ``FORUMDECK_INDEX_SYNC_SHARE`` used (so they never take more than that share of the
+    forum's budget, and none of a budget others use) and never while a change is waiting."""
+
+    CHANGE = 0
+    READ = 1
+    SYNC = 2
+
+
+# A change refused a slot counts as waiting this long past the time it was told to come back
+# (the task's retry): the sync stays off the forum until then.
+CHANGE_WAIT_GRACE_SECONDS = 5.0
+
+
+def slots_needed(connection, priority: Priority) -> int:
+    """How many of the window's slots must be free now for a booking of ``priority`` to take
+    one: 1 for a change; for a read, 1 plus the changes' reserve; for the sync, enough that
+    after its call at most the sync's share of the window is used."""
+    ring, _ = book_shape(connection)
+    if priority == Priority.CHANGE:
+        return 1
+    if priority == Priority.READ:
+        reserve = math.floor(ring * settings.FORUMDECK_PACE_CHANGE_RESERVE)
+        return 1 + min(reserve, ring - 1)
+    room = max(math.floor(ring * settings.FORUMDECK_INDEX_SYNC_SHARE), 1)
+    return ring - room + 1
+
+
 class Booking(NamedTuple):
     delay: float  # booked: seconds until the slot; refused: seconds until worth asking again
     booked: bool  # False: not booked (too far away, or the slot's last call is still out)
     slot_no: int = 0  # where in the ring: the call's answer is recorded there (``finished``)
     at: float | str = 0.0  # the booked time, as the book stores it (identifies the booking)
     in_flight: bool = False  # refused because the slot's last call has no answer yet
+    # refused because the booking's priority leaves the forum's free slots to more urgent work
+    # for ``delay`` more seconds (within the wait asked for: ask again then)
+    yielded: bool = False
 
 
 def book_shape(connection) -> tuple[int, float]:
@@ -205,6 +242,28 @@ def _written_together(fn: Callable[[], Any]) -> Any:
     return _WRITER.run(fn)
 
 
+def _nth_free(
+    slots: list[tuple[float, bool]],
+    *,
+    ring: int,
+    need: int,
+    gap: float,
+    now: float,
+    not_before: float,
+) -> float:
+    """When the ``need``-th of the ring's slots is free: a slot never used is free now, one
+    whose call is answered a window after its answer, one whose call is still out not before
+    a moment from now; none before ``not_before`` (a hold, or a call booked ahead)."""
+    frees = [0.0] * max(ring - len(slots), 0)
+    for at, pending in slots:
+        free = at + gap
+        if pending and now < at + STALE_SECONDS:
+            free = max(free, now + POLL_SECONDS)
+        frees.append(free)
+    frees.sort()
+    return max(frees[min(need, len(frees)) - 1], not_before)
+
+
 class DatabasePacer:
     """The book in the database: ``ForumPace`` (booked count, ring size, not-before time) locked
     with SELECT ... FOR UPDATE (on SQLite the IMMEDIATE transaction serialises bookings, and
@@ -219,10 +278,12 @@ class DatabasePacer:
             self.finished(connection, booking)
         return booking.delay, booking.booked
 
-    def book(self, connection, max_wait: float = float("inf")) -> Booking:
-        return _written_together(lambda: self._book(connection, max_wait))
+    def book(
+        self, connection, max_wait: float = float("inf"), priority: Priority = Priority.CHANGE
+    ) -> Booking:
+        return _written_together(lambda: self._book(connection, max_wait, priority))
 
-    def _book(self, connection, max_wait: float) -> Booking:
+    def _book(self, connection, max_wait: float, priority: Priority) -> Booking:
         from forums.models import ForumPace, ForumPaceSlot
 
         ring, window = book_shape(connection)
@@ -235,9 +296,13 @@ class DatabasePacer:
             if row.ring_size != ring:
                 self._lay_out(row, ring)
             slot_no = row.booked % ring
+            now = time.time()
+            if priority != Priority.CHANGE:
+                yielded = self._yield(connection, row, priority, gap, now, max_wait)
+                if yielded is not None:
+                    return yielded
             slots = ForumPaceSlot.objects.filter(connection_id=connection.pk, slot_no=slot_no)
             previous = slots.values_list("at", "pending").first()
-            now = time.time()
             slot = max(now, row.next_slot)
             if previous is not None:
                 at, pending = previous
@@ -247,12 +312,14 @@ class DatabasePacer:
                     # it leaves is too far.
                     refused = Booking(max(at - now, 0.0) + POLL_SECONDS, False, slot_no)
                     if max(slot, at + gap) - now > max_wait:
-                        return refused._replace(delay=max(slot, at + gap) - now)
+                        return self._refused(
+                            row, priority, now, refused._replace(delay=max(slot, at + gap) - now)
+                        )
                     return refused._replace(in_flight=True)
                 # A stale call counts as arrived at the latest when it went stale.
                 slot = max(slot, (at + STALE_SECONDS if pending else at) + gap)
             if slot - now > max_wait:
-                return Booking(slot - now, False, slot_no)
+                return self._refused(row, priority, now, Booking(slot - now, False, slot_no))
             if previous is None:
                 ForumPaceSlot.objects.create(
                     connection_id=connection.pk, slot_no=slot_no, at=slot, pending=True
@@ -261,6 +328,48 @@ class DatabasePacer:
                 slots.update(at=slot, pending=True)
             ForumPace.objects.filter(pk=row.pk).update(next_slot=slot, booked=F("booked") + 1)
         return Booking(max(slot - now, 0.0), True, slot_no, slot)
+
+    @staticmethod
+    def _yield(
+        connection, row, priority: Priority, gap: float, now: float, max_wait: float
+    ) -> Booking | None:
+        """(Inside the booking's transaction.) A read or the sync that must leave the forum's
+        free slots to more urgent work: the refusal, else None (it may book as a change
+        would). See ``Priority``."""
+        from forums.models import ForumPaceSlot
+
+        slot_no = row.booked % row.ring_size
+        if priority == Priority.SYNC and row.change_waiting_until > now:
+            wait = row.change_waiting_until - now
+            return Booking(wait, False, slot_no, yielded=wait <= max_wait)
+        when = _nth_free(
+            list(ForumPaceSlot.objects.filter(connection_id=connection.pk).values_list(
+                "at", "pending"
+            )),
+            ring=row.ring_size, need=slots_needed(connection, priority), gap=gap, now=now,
+            not_before=row.next_slot,
+        )  # fmt: skip
+        if when <= now:
+            return None
+        return Booking(when - now, False, slot_no, yielded=when - now <= max_wait)
+
+    @staticmethod
+    def _refused(row, priority: Priority, now: float, refused: Booking) -> Booking:
+        """A change refused a slot is waiting for the forum until it comes back for it: the
+        sync keeps off the forum until then."""
+        from django.db.models import Case, Value, When
+
+        from forums.models import ForumPace
+
+        if priority == Priority.CHANGE:
+            until = now + refused.delay + CHANGE_WAIT_GRACE_SECONDS
+            ForumPace.objects.filter(pk=row.pk).update(
+                change_waiting_until=Case(
+                    When(change_waiting_until__lt=until, then=Value(until)),
+                    default=F("change_waiting_until"),
+                )
+            )
+        return refused
 
     def finished(self, connection, booking: Booking) -> None:
         """The call booked in ``booking`` has its answer (or gave up): the forum counted it by
@@ -311,9 +420,11 @@ class DatabasePacer:
 
 
 # KEYS: the ring (a hash: "size"; "n", calls booked since it was laid out; slot number -> call
-# time; "p" .. slot number, present while that call is out) and the not-before time.
+# time; "p" .. slot number, present while that call is out), the not-before time, and until
+# when a change waits for the forum.
 # ARGV: ring size, gap after a slot's call, longest wait, seconds to keep the keys, seconds
-# after which a call that is still out counts as arrived, how soon to ask again.
+# after which a call that is still out counts as arrived, how soon to ask again, the
+# priority (0 change, 1 read, 2 sync), the free slots it needs, a refused change's grace.
 _RESERVE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
@@ -341,31 +452,78 @@ if size ~= ring then
 end
 local n = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')
 local slot_no = tostring(n % ring)
-local slot = math.max(now, tonumber(redis.call('GET', KEYS[2]) or '0'))
+local not_before = tonumber(redis.call('GET', KEYS[2]) or '0')
+local slot = math.max(now, not_before)
+local priority = tonumber(ARGV[7])
+local longest = tonumber(ARGV[3])
+local function refused(delay)
+  if priority == 0 then
+    local until_ = now + delay + tonumber(ARGV[9])
+    if until_ > tonumber(redis.call('GET', KEYS[3]) or '0') then
+      redis.call('SET', KEYS[3], string.format('%.6f', until_), 'EX', math.ceil(until_ - now) + 1)
+    end
+  end
+  return {tostring(delay), 0, slot_no, '', 0, 0}
+end
+if priority == 2 then
+  local waiting = tonumber(redis.call('GET', KEYS[3]) or '0')
+  if waiting > now then
+    return {tostring(waiting - now), 0, slot_no, '', 0, (waiting - now <= longest) and 1 or 0}
+  end
+end
+if priority > 0 then
+  local frees = {}
+  local fields = redis.call('HGETALL', KEYS[1])
+  local times, out = {}, {}
+  for i = 1, #fields, 2 do
+    local name = fields[i]
+    if string.sub(name, 1, 1) == 'p' then
+      out[string.sub(name, 2)] = true
+    elseif name ~= 'size' and name ~= 'n' then
+      times[name] = tonumber(fields[i + 1])
+    end
+  end
+  for i = 0, ring - 1 do
+    local at = times[tostring(i)]
+    local free = 0
+    if at then
+      free = at + gap
+      if out[tostring(i)] and now < at + tonumber(ARGV[5]) then
+        free = math.max(free, now + tonumber(ARGV[6]))
+      end
+    end
+    table.insert(frees, free)
+  end
+  table.sort(frees)
+  local when = math.max(frees[math.min(tonumber(ARGV[8]), #frees)], not_before)
+  if when > now then
+    return {tostring(when - now), 0, slot_no, '', 0, (when - now <= longest) and 1 or 0}
+  end
+end
 local previous = redis.call('HGET', KEYS[1], slot_no)
 if previous then
   local at = tonumber(previous)
   if redis.call('HGET', KEYS[1], 'p' .. slot_no) then
     if now < at + tonumber(ARGV[5]) then
       local earliest = math.max(slot, at + gap)
-      if earliest - now > tonumber(ARGV[3]) then
-        return {tostring(earliest - now), 0, slot_no, '', 0}
+      if earliest - now > longest then
+        return refused(earliest - now)
       end
-      return {tostring(math.max(at - now, 0) + tonumber(ARGV[6])), 0, slot_no, '', 1}
+      return {tostring(math.max(at - now, 0) + tonumber(ARGV[6])), 0, slot_no, '', 1, 0}
     end
     at = at + tonumber(ARGV[5])
   end
   slot = math.max(slot, at + gap)
 end
-if slot - now > tonumber(ARGV[3]) then
-  return {tostring(slot - now), 0, slot_no, '', 0}
+if slot - now > longest then
+  return refused(slot - now)
 end
 local keep = math.ceil(slot - now) + tonumber(ARGV[4])
 local text = string.format('%.6f', slot)
 redis.call('HSET', KEYS[1], slot_no, text, 'p' .. slot_no, '1', 'n', n + 1)
 redis.call('EXPIRE', KEYS[1], keep)
 redis.call('SET', KEYS[2], text, 'EX', keep)
-return {tostring(slot - now), 1, slot_no, text, 0}
+return {tostring(slot - now), 1, slot_no, text, 0, 0}
 """
 _FINISHED = """
 local t = redis.call('TIME')
@@ -417,12 +575,14 @@ class RedisPacer:
             self.finished(connection, booking)
         return booking.delay, booking.booked
 
-    def book(self, connection, max_wait: float = float("inf")) -> Booking:
+    def book(
+        self, connection, max_wait: float = float("inf"), priority: Priority = Priority.CHANGE
+    ) -> Booking:
         ring, window = book_shape(connection)
         limit = max_wait if max_wait != float("inf") else 1e12
         key = self.key(connection)
-        delay, booked, slot_no, at, in_flight = self._reserve(
-            keys=[key + ":ring", key],
+        delay, booked, slot_no, at, in_flight, yielded = self._reserve(
+            keys=[key + ":ring", key, key + ":change"],
             args=[
                 ring,
                 gap_after(window),
@@ -430,6 +590,9 @@ class RedisPacer:
                 _KEEP_SECONDS + int(window),
                 STALE_SECONDS,
                 POLL_SECONDS,
+                int(priority),
+                slots_needed(connection, priority),
+                CHANGE_WAIT_GRACE_SECONDS,
             ],
         )
         return Booking(
@@ -438,6 +601,7 @@ class RedisPacer:
             int(slot_no),
             at.decode() if isinstance(at, bytes) else at,
             bool(int(in_flight)),
+            bool(int(yielded)),
         )
 
     def finished(self, connection, booking: Booking) -> None:
@@ -491,11 +655,16 @@ class Pace:
     when the forum surely counted this call, not from when it was booked to leave."""
 
     def __init__(
-        self, connection, max_wait: float | None = None, then: Callable[[], None] | None = None
+        self,
+        connection,
+        max_wait: float | None = None,
+        then: Callable[[], None] | None = None,
+        priority: Priority = Priority.READ,
     ) -> None:
         self.connection = connection
         self.max_wait = max_wait
         self.then = then
+        self.priority = priority
 
     def __call__(self) -> Booking:
         limit = inline_wait_limit() if self.max_wait is None else self.max_wait
@@ -503,10 +672,14 @@ class Pace:
         started = time.monotonic()
         while True:
             waited = time.monotonic() - started
-            booking = pacer.book(self.connection, max_wait=max(limit - waited, 0.0))
-            if booking.booked or not booking.in_flight:
+            booking = pacer.book(
+                self.connection, max_wait=max(limit - waited, 0.0), priority=self.priority
+            )
+            if booking.booked or not (booking.in_flight or booking.yielded):
                 break
-            time.sleep(booking.delay)  # the slot's last call is still out: ask again
+            # The slot's last call is still out, or more urgent work has the forum's free
+            # slots for now: ask again then (within the wait allowed).
+            time.sleep(booking.delay)
         if not booking.booked:
             # Other Forumdeck work (or a forum's Retry-After) holds this forum's next slots:
             # come back then, never sleep for it here.
@@ -530,7 +703,11 @@ class Pace:
 
 
 def pace_for(
-    connection, max_wait: float | None = None, then: Callable[[], None] | None = None
+    connection,
+    max_wait: float | None = None,
+    then: Callable[[], None] | None = None,
+    priority: Priority = Priority.READ,
 ) -> Pace:
-    """The pacer for every client of this forum (see ``Pace``)."""
-    return Pace(connection, max_wait, then)
+    """The pacer for every client of this forum (see ``Pace``): a read a person waits for
+    unless ``priority`` says it is a change or the index's sync."""
+    return Pace(connection, max_wait, then, priority)

@@ -9,8 +9,8 @@ moderator, with the shipped timeouts. Figures (docs/benchmarks.md, "The fleet in
 - ``index_people_search_20_over_1``, ``index_groups_20_over_1``, ``index_tags_20_over_1``: the
   median page time over 20 forums divided by the same page over one forum of the same size;
   ``index_page_forum_calls``: the calls those pages sent to the forums (0 when fresh);
-- ``hanging_forum_added_s_<page>``: a page over 5 indexed forums and one that hangs (answers
-  after the shipped deadline), minus the same page without it;
+- ``hanging_forum_added_s_<page>``: the slowest load of a page over 5 indexed forums and one
+  that hangs (answers after the shipped deadline), minus the median of the same page without it;
 - ``first_sync_calls_over_minimum``: the calls a first sync sent, over the fewest its reads
   need (the account list's pages, one groups page, one tags call).
 """
@@ -201,7 +201,9 @@ def measure_index(bench: Bench, quick: bool) -> None:
         for page in PAGES:
             _fetch(client, page, healthy)
             base = _median(client, page, healthy, 1 if quick else 3)
-            hung = _median(client, page, with_hang, 1 if quick else 3)
+            # The worst load, not the median: the first person to meet a hanging forum must
+            # not wait for it either (a page that remembers it hangs is only half the goal).
+            hung = max(_fetch(client, page, with_hang) for _ in range(1 if quick else 3))
             added = max(0.0, hung - base)
             worst = max(worst, added)
             bench.record(f"hanging_forum_added_s_{page}", round(added, 3))

@@ -559,7 +559,7 @@ def server_rules(platform: str) -> list[ServerRule]:
 
 def _rule_citation(area: str) -> re.Pattern[str]:
     a = re.escape(area)
-    return re.compile(rf'"Rules" / {a}\b|Row "{a}"|row "{a}"', re.IGNORECASE)
+    return re.compile(rf'"Rules"\W{{0,3}}{a}\b|Row "{a}"', re.IGNORECASE)
 
 
 def _cell(text: str) -> str:

@@ -31,7 +31,7 @@ from forums.clients.errors import (
 from forums.clients.records import Capability
 from forums.core.audit import audit_change, audit_record
 from forums.models import BackupRun, BackupSchedule, ForumConnection
-from forums.pacing import MAX_INLINE_WAIT, pace_for
+from forums.pacing import MAX_INLINE_WAIT, Priority, pace_for
 
 from .selectors import forget_cached, running_backup
 
@@ -220,7 +220,9 @@ def backup_cancel(*, actor: Any, connection: ForumConnection, queued: bool = Fal
     _require_backups(connection)
     if queued and running_backup(connection=connection) is None:
         return "Nothing to cancel: the backup ended before a call to the forum was free."
-    options = {"pacer": pace_for(connection, max_wait=MAX_INLINE_WAIT)} if queued else {}
+    options: dict = {"priority": Priority.CHANGE}
+    if queued:
+        options["pacer"] = pace_for(connection, max_wait=MAX_INLINE_WAIT, priority=Priority.CHANGE)
     try:
         with get_client(connection, **options) as client:
             client.cancel_backup()
@@ -294,7 +296,7 @@ def backup_send_download_link(*, actor: Any, connection: ForumConnection, filena
     if not filename or "/" in filename or len(filename) > 255:
         raise ValidationError("Choose one of the forum's backup files.")
     try:
-        with get_client(connection) as client:
+        with get_client(connection, priority=Priority.CHANGE) as client:
             client.send_backup_download_link(filename=filename)
     except ForumNotFound:
         message = f"{connection.name} has no backup named {filename} (any more)."

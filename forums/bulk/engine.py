@@ -30,6 +30,7 @@ from forums.clients.errors import (
 )
 from forums.clients.settings_schema import settings_binding
 from forums.core.audit import audit_entry, audit_record, audit_record_many
+from forums.core.fleet_index.rows import index_accounts_changed, index_seeing
 from forums.core.targets import MAX_TARGETS, TargetParser
 from forums.crypto import DecryptionError, fingerprint
 from forums.models import (
@@ -39,7 +40,7 @@ from forums.models import (
     BulkTargetChunk,
     ForumConnection,
 )
-from forums.pacing import MAX_INLINE_WAIT, get_pacer, pace_for, pacing_seconds
+from forums.pacing import MAX_INLINE_WAIT, Priority, get_pacer, pace_for, pacing_seconds
 
 from .counts import save_items, update_items
 from .kinds import Applied, ItemToSend, Kind, get_kind
@@ -236,7 +237,10 @@ def _client(connection: ForumConnection, action_id: int) -> ForumClient:
             raise BulkCancelled
 
     return get_client(
-        connection, pacer=pace_for(connection, max_wait=MAX_INLINE_WAIT, then=not_cancelled)
+        connection,
+        pacer=pace_for(
+            connection, max_wait=MAX_INLINE_WAIT, then=not_cancelled, priority=Priority.CHANGE
+        ),
     )
 
 
@@ -489,7 +493,8 @@ def _plan_connection(
             if not chunk:
                 break
             for batch in _chunks(chunk, max(kind.resolve_batch_size(client), 1)):
-                found = kind.resolve(client, ctx, action.params, [i.target for i in batch])
+                with index_seeing(connection):
+                    found = kind.resolve(client, ctx, action.params, [i.target for i in batch])
                 for item in batch:
                     hit = found.get(item.target.lower())
                     item.resolved = True
@@ -738,7 +743,8 @@ def _targets(items: list[BulkActionItem]) -> list[ItemToSend]:
 def _run_chunk(action, kind, connection, client, ctx, chunk, token) -> Outcome | None:
     by_id = {item.pk: item for item in chunk}
     try:
-        reasons = kind.recheck(client, ctx, action.params, _targets(chunk))
+        with index_seeing(connection):
+            reasons = kind.recheck(client, ctx, action.params, _targets(chunk))
     except ForumError as exc:
         return _handle_error(action, connection, [], exc)
     verified_done, skipped = [], []
@@ -811,6 +817,12 @@ def _run_chunk(action, kind, connection, client, ctx, chunk, token) -> Outcome |
                 item.state, item.error = ItemState.DONE, ""
                 done.append(item)
             item.last_status = 200
+        # The index shows what the forum said done, without reading the accounts again.
+        index_accounts_changed(
+            connection=connection,
+            forum_ids=[i.forum_user_id for i in done if i.forum_user_id is not None],
+            fields=kind.index_fields(action.params),
+        )
         with transaction.atomic():
             _save(batch, ["state", "error", "last_status"])
             said = kind.label_on(connection.platform)

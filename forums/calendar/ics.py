@@ -58,12 +58,20 @@ def _vevent(occurrence: Occurrence, base_url: str, *, series: bool, forum_name: 
         start = event.series_starts_at  # the RRULE counts from the series' first date
     duration = event.ends_at - event.starts_at if event.ends_at else None
     if event.all_day:
-        first = all_day_date(start, event.timezone)
-        days = 1
-        if duration is not None:
-            days = max((all_day_date(start + duration, event.timezone) - first).days, 1)
+        # DTSTART;VALUE=DATE / DTEND;VALUE=DATE (the day after the last): the event's own dates,
+        # whatever zone the calendar app is in (RFC 5545 3.6.1).
+        if event.start_date is not None:
+            first = event.start_date
+            if rule is not None and event.series_starts_at:
+                first = all_day_date(event.series_starts_at, event.timezone)
+            days = ((event.end_date or event.start_date) - event.start_date).days + 1
+        else:
+            first = all_day_date(start, event.timezone)
+            days = 1
+            if duration is not None:
+                days = max((all_day_date(start + duration, event.timezone) - first).days, 1)
         ve.add("dtstart", first)
-        ve.add("dtend", first + timedelta(days=days))
+        ve.add("dtend", first + timedelta(days=max(days, 1)))
     else:
         zone = _zone(event.timezone)
         ve.add("dtstart", start.astimezone(zone))

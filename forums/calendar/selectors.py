@@ -49,6 +49,11 @@ class Occurrence:
         event = self.event
         if not event.all_day:
             return [event.starts_at.astimezone(zone).date()]
+        if event.start_date is not None:
+            # The dates the forum named ("2026-03-10"): no zone moves them.
+            last = max(event.start_date, event.end_date or event.start_date)
+            span = min((last - event.start_date).days, 62)
+            return [event.start_date + timedelta(days=n) for n in range(span + 1)]
         first = all_day_date(event.starts_at, event.timezone)
         last = first
         if event.ends_at and event.ends_at > event.starts_at:
@@ -56,6 +61,18 @@ class Occurrence:
             last = max(first, all_day_date(event.ends_at, event.timezone) - timedelta(days=1))
         span = min((last - first).days, 62)
         return [first + timedelta(days=n) for n in range(span + 1)]
+
+    @property
+    def own_time(self) -> str:
+        """For an event its forum shows at its own local time to everyone (``show_local_time``):
+        that time with its zone ("18:00 Europe/Berlin"), shown beside the viewer's time."""
+        event = self.event
+        if event.all_day or not event.show_local_time or not event.timezone:
+            return ""
+        zone = _zone(event.timezone)
+        if zone is UTC:
+            return ""
+        return f"{event.starts_at.astimezone(zone):%H:%M} {event.timezone}"
 
     def local_start(self, zone: tzinfo) -> datetime:
         return self.event.starts_at.astimezone(zone)
@@ -185,7 +202,14 @@ def calendar_events(
             outcomes[connection.pk].error = answer["error"]
         else:
             outcome = outcomes[connection.pk]
+            told: set[int] = set()
             for event in answer["events"]:
+                if event.dates_note and event.id not in told:
+                    told.add(event.id)
+                    outcome.notes.append(f"“{(event.name or '(untitled)')[:120]}”: "
+                                         f"{event.dates_note}.")  # fmt: skip
+                if event.dates_note and not start <= event.starts_at < end:
+                    continue  # none of its dates the forum gives falls here: the note says so
                 if event.note:
                     outcome.notes.append(_noted(event, start, end))
                     if not start <= event.starts_at < end:

@@ -65,6 +65,8 @@ def get_client(connection: ForumConnection, **options: Any) -> ForumClient:
     (``forums.pacing``), shared with every other page, task and bulk run, so together they
     never exceed the forum's limit. ``pacer=`` replaces the default (the bulk engine adds its
     cancel check to it); a connection that is not saved yet has no book and is not paced.
+    ``priority=`` (``forums.pacing.Priority``) says whose call it is for the default pacer: a
+    read a person waits for unless the caller says it sends a change.
     """
     from forums.crypto import DecryptionError, reveal
 
@@ -86,10 +88,11 @@ def get_client(connection: ForumConnection, **options: Any) -> ForumClient:
     timeout = options.pop("timeout", settings.FORUMDECK_HTTP_TIMEOUT)
     # A longer timeout asked for one call stretches the deadline with it.
     deadline = options.pop("deadline", max(settings.FORUMDECK_HTTP_DEADLINE, timeout))
+    priority = options.pop("priority", None)
     if "pacer" not in options and connection.pk is not None:
-        from forums.pacing import pace_for
+        from forums.pacing import Priority, pace_for
 
-        options["pacer"] = pace_for(connection)
+        options["pacer"] = pace_for(connection, priority=priority or Priority.READ)
     client = cls(
         base_url=connection.base_url,
         api_key=api_key,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 
 class Capability(enum.StrEnum):
@@ -361,6 +361,16 @@ class CalendarEvent:
     # Why the dates of this series are not all listed, in plain words ("it repeats every
     # second"): a rule Forumdeck refuses to expand (forums.clients.recurrence) is shown once.
     note: str = ""
+    # An all-day event's own dates (the last one included), as the forum names them: shown on
+    # these dates in every viewer's zone. ``starts_at`` is then midnight UTC of ``start_date``
+    # (for ordering only). None where the forum gave times, or only an all-day flag.
+    start_date: date | None = None
+    end_date: date | None = None
+    # The forum shows this event at its own local time (``timezone``) to every viewer.
+    show_local_time: bool = False
+    # Which dates of this series the forum leaves out of its answer, in plain words ("this
+    # forum's older calendar plugin gives its dates from 2026-12-10 on only").
+    dates_note: str = ""
 
     @property
     def recurring(self) -> bool:

@@ -50,6 +50,8 @@ class Expansion:
 def _parts(rule: str) -> dict[str, str]:
     parts: dict[str, str] = {}
     for piece in rule.strip().strip(";").split(";"):
+        if not piece.strip():
+            continue  # "INTERVAL=2;;UNTIL=…": the older plugin's every_two_weeks with an end
         name, _, value = piece.partition("=")
         parts[name.strip().upper()] = value.strip().upper()
     return parts

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from forums.accounts.second_factor import second_factor_required
-from forums.core.fleet_index.reads import index_progress_many
+from forums.core.fleet_index.reads import index_counts_many, index_progress_many
 from forums.models import ForumConnection
 from forums.web import HtmxHttpRequest, render_page, requires
 
@@ -164,6 +164,7 @@ def connection_test(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if request.htmx and request.htmx.target == f"forum-card-{connection.pk}":
         # "Test" on an overview card: the card itself shows the fresh result.
         context["review_links"] = selectors.connection_review_links(connection=connection)
+        context["index_counts"] = index_counts_many(connection_ids=[pk]).get(pk)
         return render(request, "dashboard/overview.html#forum-card", context)
     if request.htmx:
         return render(request, "connections/connection_list.html#test-result", context)
@@ -181,5 +182,10 @@ def connection_card(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "dashboard/overview.html#forum-card",
-        {"connection": connection, "report": report, "review_links": review_links},
+        {
+            "connection": connection,
+            "report": report,
+            "review_links": review_links,
+            "index_counts": index_counts_many(connection_ids=[pk]).get(pk),
+        },  # fmt: skip
     )

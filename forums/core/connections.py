@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from forums.clients import ForumClient, get_client
 from forums.clients.errors import ForumError
 from forums.models import ForumConnection
+from forums.pacing import Priority
 
 
 def enabled_connection_or_404(connection_id: int, *, defer_key: bool = False) -> ForumConnection:
@@ -21,6 +22,6 @@ def client_or_invalid(connection: ForumConnection) -> ForumClient:
     """A client for a change a person asked for; a forum that cannot be reached (a key that
     cannot be opened, ...) is a ValidationError the form shows: "<forum>: <why>"."""
     try:
-        return get_client(connection)
+        return get_client(connection, priority=Priority.CHANGE)
     except ForumError as exc:
         raise ValidationError(f"{connection.name}: {exc}") from None

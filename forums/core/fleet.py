@@ -132,12 +132,16 @@ def fan_out_stream(
 
 
 def fan_out(
-    connections: Sequence[ForumConnection], job: Callable[[ForumConnection], T], prefix: str
+    connections: Sequence[ForumConnection],
+    job: Callable[[ForumConnection], T],
+    prefix: str,
+    deadline: float | None = None,
 ) -> list[tuple[ForumConnection, T | BaseException]]:
     """``job(connection)`` on every forum at once: (connection, result or exception) pairs, in
     the connections' order. A forum that fails or is slow gets its own error and never holds
-    up the others past ``forum_deadline()``. Read the database before: jobs run in threads."""
-    results = {c.pk: answer for c, answer in fan_out_stream(connections, job, prefix)}
+    up the others past ``deadline`` (``forum_deadline()`` by default). Read the database
+    before: jobs run in threads."""
+    results = {c.pk: answer for c, answer in fan_out_stream(connections, job, prefix, deadline)}
     return [(c, results[c.pk]) for c in connections]
 
 
@@ -189,6 +193,7 @@ def cached_lists(
     fetch: Callable[[ForumConnection], Any],
     refresh: bool,
     prefix: str,
+    deadline: float | None = None,
 ) -> list[tuple[ForumConnection, Any]]:
     """``fetch(connection)`` for each forum, kept two minutes unless a bulk action of a kind
     that changes this ``area``'s lists (``Kind.area``) changed the forum since: (connection,
@@ -204,7 +209,7 @@ def cached_lists(
         else:
             missing.append(connection)
     asked_at = timezone.now()  # a change while we ask makes the next look ask again
-    for connection, answer in fan_out(missing, fetch, prefix):
+    for connection, answer in fan_out(missing, fetch, prefix, deadline):
         if not isinstance(answer, BaseException):
             cache.set(key(connection.pk), (asked_at, answer), CACHE_SECONDS)
         found[connection.pk] = answer

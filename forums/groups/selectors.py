@@ -46,7 +46,7 @@ class GroupRow:
 @dataclass
 class GroupListResult:
     # A list, or (every forum's list in the index) the rows counted and paged in the database.
-    rows: Sequence[GroupRow]
+    rows: list[GroupRow] | PagedRows[GroupRow]
     forums: list[ForumOutcome]
 
 
@@ -66,10 +66,10 @@ def _fetch_groups(connection: ForumConnection) -> list[ForumGroup]:
 
 
 def groups_of(
-    connections: Sequence[ForumConnection], *, refresh: bool = False
+    connections: Sequence[ForumConnection], *, refresh: bool = False, deadline: float | None = None
 ) -> list[tuple[ForumConnection, Any]]:
     return cached_lists(connections, key=_cache_key, area="groups", fetch=_fetch_groups,
-                        refresh=refresh, prefix="groups")  # fmt: skip
+                        refresh=refresh, prefix="groups", deadline=deadline)  # fmt: skip
 
 
 def locked_reason(connection: ForumConnection, group: ForumGroup) -> str:

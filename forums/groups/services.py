@@ -19,10 +19,11 @@ from django.core.exceptions import ValidationError
 from forums.bulk.kinds.groups import sync_params
 from forums.bulk.services import bulk_action_propose
 from forums.clients import ForumClient, client_class
-from forums.clients.errors import ForumError, ForumNotFound
+from forums.clients.errors import ForumError, ForumNotFound, ForumRateLimited
 from forums.clients.records import ForumGroup
 from forums.core.audit import audit_change
 from forums.core.connections import client_or_invalid
+from forums.core.fleet_index.reads import indexed_group
 from forums.core.outcomes import ChangeOutcome
 from forums.models import BulkAction, ForumConnection
 
@@ -124,7 +125,14 @@ def group_create_propose(
     taken = []
     for connection in connections:
         with client_or_invalid(connection) as client:
-            if _taken(client, name):
+            try:
+                there = _taken(client, name)
+            except ForumRateLimited:
+                # Busy now (other Forumdeck work, or it asked to wait): it stays in the plan,
+                # checked by what the index last saw of it; the plan asks it again when its
+                # budget allows, and the run waits for it.
+                there = indexed_group(connection_id=connection.pk, name=name) is not None
+            if there:
                 taken.append(connection.name)
     if taken:
         raise ValidationError(

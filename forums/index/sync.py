@@ -26,7 +26,7 @@ from forums.clients.errors import CapabilityNotOffered, ForumError, ForumRateLim
 from forums.clients.records import Capability
 from forums.core.fleet_index.rows import index_accounts_save, index_groups_save, index_tags_save
 from forums.models import ForumConnection, IndexedAccount, IndexSync, IndexWebhookDelivery
-from forums.pacing import MAX_INLINE_WAIT, pace_for
+from forums.pacing import MAX_INLINE_WAIT, Priority, pace_for
 
 # A step's hold on its sync: longer than any step takes (a step is a burst of calls).
 LEASE_SECONDS = 300
@@ -119,7 +119,10 @@ def index_sync_step(*, connection_id: int, max_calls: int | None = None) -> Sync
     again_in: float | None = None
     try:
         client = get_client(
-            connection, pacer=pace_for(connection, max_wait=MAX_INLINE_WAIT, then=counter)
+            connection,
+            pacer=pace_for(
+                connection, max_wait=MAX_INLINE_WAIT, then=counter, priority=Priority.SYNC
+            ),
         )
         with client:
             while counter.calls < budget:
@@ -279,7 +282,10 @@ def index_poll(*, connection_id: int, max_calls: int | None = None) -> int:
     counter = _Counter()
     try:
         client = get_client(
-            connection, pacer=pace_for(connection, max_wait=MAX_INLINE_WAIT, then=counter)
+            connection,
+            pacer=pace_for(
+                connection, max_wait=MAX_INLINE_WAIT, then=counter, priority=Priority.SYNC
+            ),
         )
         with client:
             cursor = sync.accounts_tail_cursor

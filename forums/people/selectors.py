@@ -21,11 +21,17 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from forums.clients import client_class, get_client
-from forums.clients.errors import ForumAnswerTooSlow, ForumError, ForumNotFound, ForumTimeout
+from forums.clients.errors import (
+    CapabilityNotOffered,
+    ForumAnswerTooSlow,
+    ForumError,
+    ForumNotFound,
+    ForumTimeout,
+)
 from forums.clients.records import Capability, ForumUser, ForumUserDetails
 from forums.core.fleet import ForumDidNotAnswer, enabled_connections, fan_out_batches
-from forums.core.fleet_index.reads import index_search, indexed_as_of
-from forums.core.fleet_index.rows import index_account_gone, index_account_seen
+from forums.core.fleet_index.reads import index_search, indexed_accounts_seen_at, indexed_as_of
+from forums.core.fleet_index.rows import index_account_gone, note_account
 from forums.core.outcomes import ForumOutcome
 from forums.models import AuditEntry, ForumConnection
 
@@ -233,6 +239,8 @@ def _answers(
         for connection, answer in batch:
             outcome = by_id[connection.pk]
             found.extend(_take(outcome, connection, answer, time.monotonic() - started))
+            if isinstance(answer, ForumError) and not isinstance(answer, CapabilityNotOffered):
+                found.extend(_last_known(outcome, connection, query, status))
             answered.append(replace(outcome))
         # Copies: what was yielded before stays as it was shown.
         result = SearchResult(
@@ -275,6 +283,22 @@ def _take(
     outcome.count = len(answer)
     outcome.capped = len(answer) >= PER_FORUM_LIMIT
     return [ForumAccount(connection.pk, connection.name, connection.platform, u) for u in answer]
+
+
+def _last_known(
+    outcome: ForumOutcome, connection: ForumConnection, query: str, status: str
+) -> list[ForumAccount]:
+    """A forum that failed now (busy, down, hanging) and that the index holds accounts of:
+    its matches as the index last saw them, its line saying so beside its error."""
+    seen_at = indexed_accounts_seen_at(connection_ids=[connection.pk]).get(connection.pk)
+    if seen_at is None:
+        return []
+    users = index_search(
+        query=query, status=status, connection_ids=[connection.pk], limit=PER_FORUM_LIMIT
+    )[connection.pk]
+    outcome.last_known_as_of = seen_at
+    outcome.count = len(users)
+    return [ForumAccount(connection.pk, connection.name, connection.platform, u) for u in users]
 
 
 def _did_not_answer(seconds: float) -> str:
@@ -332,7 +356,7 @@ def person_lookup(*, connection: ForumConnection, user_id: int) -> PersonLookup:
     except ForumError as exc:
         return PersonLookup(None, f"{connection.name} could not be asked: {exc}")
     # A person page read the forum live: the index shows what it saw.
-    index_account_seen(connection=connection, user=details.user)
+    note_account(connection, details.user)
     return PersonLookup(details, capabilities=found)
 
 

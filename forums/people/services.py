@@ -16,8 +16,9 @@ from forums.clients import ForumClient, get_client
 from forums.clients.errors import ForumError, ForumNotFound
 from forums.clients.records import ForumUser, ForumUserDetails
 from forums.core.audit import audit_record
-from forums.core.fleet_index.rows import index_account_gone, index_account_seen
+from forums.core.fleet_index.rows import index_account_gone, note_account
 from forums.models import AuditEntry, ForumConnection
+from forums.pacing import Priority
 
 from .actions import find_action
 
@@ -69,7 +70,7 @@ def user_moderate(
     own words. Every change sent is audited as ``user.<action>``, succeeded or failed.
     """
     try:
-        client = get_client(connection)
+        client = get_client(connection, priority=Priority.CHANGE)
     except ForumError as exc:
         return ModerationOutcome(False, str(exc))
     try:
@@ -147,5 +148,5 @@ def _moderate(
         # Done; the new state shows on the next read. The account as it was still names it.
         return ModerationOutcome(True, message, user, before=user)
     # What the forum says now is what People search shows from the index.
-    index_account_seen(connection=connection, user=fresh.user)
+    note_account(connection, fresh.user)
     return ModerationOutcome(True, message, fresh.user, details=fresh, before=user)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.core.cache import cache
@@ -23,6 +24,7 @@ from forums.core.fleet_index.reads import (
     IndexedItems,
     PagedRows,
     indexed_counts,
+    indexed_tag,
     indexed_tag_rows,
 )
 from forums.core.fleet_index.rows import index_lists_forget
@@ -47,11 +49,11 @@ def _fetch_tags(connection: ForumConnection) -> list[ForumTag]:
 
 
 def tags_of(
-    connections: Sequence[ForumConnection], *, refresh: bool = False
+    connections: Sequence[ForumConnection], *, refresh: bool = False, deadline: float | None = None
 ) -> list[tuple[ForumConnection, Any]]:
     """Each forum's tags (cached two minutes unless a bulk action changed that forum)."""
     return cached_lists(connections, key=_cache_key, area="tags", fetch=_fetch_tags,
-                        refresh=refresh, prefix="tags")  # fmt: skip
+                        refresh=refresh, prefix="tags", deadline=deadline)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ class TagRow:
 @dataclass
 class TagListResult:
     # A list, or (every forum's list in the index) the rows counted and paged in the database.
-    rows: Sequence[TagRow]
+    rows: list[TagRow] | PagedRows[TagRow]
     forums: list[ForumOutcome]
 
 
@@ -128,7 +130,7 @@ def tag_list(
             outcome.last_known_as_of = answer.last_known.as_of
         lists.append((connection, result, stale))
     if all(isinstance(result, IndexedItems) for _, result, _ in lists):
-        rows: Sequence[TagRow] = _indexed_rows(lists, wanted, unused, one_forum_only)
+        rows = _indexed_rows(lists, wanted, unused, one_forum_only)
         counts = indexed_counts(IndexedTag, [c.pk for c, _, _ in lists])
         for outcome in outcomes:
             if outcome.connection_id in counts:
@@ -221,6 +223,8 @@ class TagOnForum:
     ways: dict[str, Way] = field(default_factory=dict)
     error: str = ""
     software: str = ""
+    # The forum did not answer now: ``tag`` is what the index last saw of it, as of then.
+    last_known_as_of: datetime | None = None
 
 
 @dataclass
@@ -255,6 +259,19 @@ def _tag_on(connection: ForumConnection, name: str, with_topics: bool) -> TagOnF
     return found
 
 
+def _last_known(connection: ForumConnection, name: str, error: str) -> TagOnForum:
+    """A forum that did not answer (busy, down, hanging): the tag as the index last saw it
+    there, marked with when, so the forum stays on the page and in a change "everywhere"; a
+    forum the index knows no such tag of shows only why it did not answer."""
+    software = client_class(connection.platform).software
+    known = indexed_tag(connection_id=connection.pk, name=name)
+    if known is None:
+        return TagOnForum(connection, error=error, ways=ways(connection, 0), software=software)
+    tag, as_of = known
+    return TagOnForum(connection, tag=tag, ways=ways(connection, tag.topic_count), error=error,
+                      software=software, last_known_as_of=as_of)  # fmt: skip
+
+
 def tag_detail(*, name: str, with_topics: bool = True) -> TagDetail:
     """The tag on every enabled forum: its count, its first topics, and how each change
     would happen there."""
@@ -264,8 +281,7 @@ def tag_detail(*, name: str, with_topics: bool = True) -> TagDetail:
         connections, lambda c: _tag_on(c, name, with_topics), "tags-detail"
     ):
         if isinstance(result, BaseException):
-            result = TagOnForum(connection, error=_problem(connection, result),
-                                ways=ways(connection, 0))  # fmt: skip
+            result = _last_known(connection, name, _problem(connection, result))
         forums.append(result)
     return TagDetail(name, forums)
 

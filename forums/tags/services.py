@@ -21,10 +21,11 @@ from forums.bulk.kinds import get_kind
 from forums.bulk.kinds.tags import TagChangeKind
 from forums.bulk.services import bulk_action_propose
 from forums.clients import ForumClient, client_class
-from forums.clients.errors import ForumError
+from forums.clients.errors import ForumError, ForumRateLimited
 from forums.clients.records import Capability
 from forums.core.audit import audit_change
 from forums.core.connections import client_or_invalid
+from forums.core.fleet_index.reads import indexed_tag_names
 from forums.core.outcomes import ChangeOutcome
 from forums.models import BulkAction, ForumConnection
 
@@ -55,12 +56,20 @@ def clean_tag_name(connections: Iterable[ForumConnection], name: str) -> str:
 
 
 def _tags_now(connections: Sequence[ForumConnection]) -> dict[int, set[str]]:
-    """Each forum's tag names, read now (not from the cache): the check before a change."""
+    """Each forum's tag names, read now (not from the cache): the check before a change. A
+    forum whose budget is taken for now (other Forumdeck work, or it asked to wait) is checked
+    against what the index last saw of it, so a change "everywhere" never leaves it out: the
+    plan and the run wait for its budget and check it again there."""
     names = {}
     for connection in connections:
         with client_or_invalid(connection) as client:
             try:
                 names[connection.pk] = {t.name.lower() for t in client.list_tags()}
+            except ForumRateLimited as exc:
+                known = indexed_tag_names(connection_ids=[connection.pk]).get(connection.pk)
+                if known is None:
+                    raise ValidationError(f"{connection.name} could not be asked: {exc}") from None
+                names[connection.pk] = known
             except ForumError as exc:
                 raise ValidationError(f"{connection.name} could not be asked: {exc}") from None
     return names

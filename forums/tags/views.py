@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.timezone import localtime
 from django.views.decorators.http import require_GET, require_http_methods
 
 from forums.clients import client_class
@@ -71,6 +72,18 @@ def tag_detail(request: HtmxHttpRequest, name: str) -> HttpResponse:
     return render(request, "tags/tag_detail.html", context, status=status)
 
 
+def _choice_label(found: selectors.TagOnForum, change: str) -> str:
+    """A forum in a change's list; one that is busy now is there by what the index last saw."""
+    label = f"{found.connection.name} ({found.ways[change].words})"
+    if found.last_known_as_of is not None:
+        seen = localtime(found.last_known_as_of)
+        label += (
+            f", busy now: Forumdeck last saw the tag there at {seen:%Y-%m-%d %H:%M %Z}, and the "
+            "run waits for the forum"
+        )
+    return label
+
+
 @require_http_methods(["GET", "POST"])
 @requires("change_forum_tags")
 def tag_change(request: HtmxHttpRequest, name: str, change: str) -> HttpResponse:
@@ -79,7 +92,7 @@ def tag_change(request: HtmxHttpRequest, name: str, change: str) -> HttpResponse
         raise Http404("A tag is renamed, merged or deleted.")
     detail = selectors.tag_detail(name=name, with_topics=False)
     present = [f for f in detail.present if f.ways[change].offered]
-    choices = [(f.connection.pk, f"{f.connection.name} ({f.ways[change].words})") for f in present]
+    choices = [(f.connection.pk, _choice_label(f, change)) for f in present]
     extra = {"tag": name} if change == "delete" else {}
     initial = {k: request.GET[k] for k in ("new_name", "into") if request.GET.get(k)}
     form = CHANGE_FORMS[change](

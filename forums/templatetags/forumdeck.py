@@ -31,6 +31,14 @@ def software(platform: str) -> str:
 
 
 @register.filter
+def penalty_done(platform: str, penalty: str) -> str:
+    """A penalty's state in the forum's words ("suspended" on Discourse, "banned" on NodeBB)."""
+    if platform not in supported_platforms():
+        return str(penalty)
+    return client_class(platform).penalty_words(Penalty(penalty)).done
+
+
+@register.filter
 def status_lines(user: ForumUser, platform: str) -> list[tuple[str, str]]:
     """(css class, words) for each state a moderator cares about, in the forum's own words
     ("Suspended" on Discourse, "Banned" on NodeBB)."""

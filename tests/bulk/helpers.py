@@ -5,6 +5,7 @@ from __future__ import annotations
 from forums.bulk import engine
 from forums.bulk.services import bulk_action_approve, bulk_action_propose
 from forums.models import BulkAction
+from forums.pacing import Priority, book_shape, get_pacer
 
 
 def usernames(sandbox, count: int, *, skip_staff: bool = True, not_in_group: str = "") -> list[str]:
@@ -59,10 +60,22 @@ def planned_group_add(
 def booked_calls(connection) -> int:
     """Calls booked in this forum's slot book (either backend) since its ring was laid out."""
     from forums.models import ForumPace
-    from forums.pacing import DatabasePacer, get_pacer
+    from forums.pacing import DatabasePacer
 
     pacer = get_pacer()
     if isinstance(pacer, DatabasePacer):
         row = ForumPace.objects.filter(connection_id=connection.pk).first()
         return row.booked if row else 0
     return int(pacer.redis.hget(pacer.key(connection) + ":ring", "n") or 0)
+
+
+def exhaust_budget(connection) -> None:
+    """Other Forumdeck work (a bulk run) has just taken every slot of the forum's window."""
+    pacer = get_pacer()
+    ring, _ = book_shape(connection)
+    for _ in range(ring):  # the slots still free now (calls made just before took the others)
+        booking = pacer.book(connection, max_wait=0, priority=Priority.CHANGE)
+        if not booking.booked:
+            break
+        pacer.finished(connection, booking)
+    assert not pacer.book(connection, max_wait=0, priority=Priority.CHANGE).booked

@@ -111,8 +111,8 @@ def test_the_calendar_and_feed_answer_and_leave_no_thread_running(
     assert own in summaries
     rules = [e.get("RRULE") for e in calendar.walk("VEVENT") if e.get("RRULE")]
     assert all(rule.get("FREQ") != ["SECONDLY"] for rule in rules)  # no app is handed it
-    # Once where the forum lists its dates; the older plugin's start (2000) is out of range.
-    assert summaries.count(HOSTILE) == (0 if app.config.legacy_events_plugin else 1)
+    # Once: the current plugin lists its dates; the older one keeps its next date (now).
+    assert summaries.count(HOSTILE) == 1
     for vevent in calendar.walk("VEVENT"):
         if str(vevent["SUMMARY"]) == HOSTILE:  # shown once (current plugin): it says why
             assert "Shown once: it repeats every second" in str(vevent["DESCRIPTION"])

@@ -391,4 +391,12 @@ RESPONSE_GAPS: list[ResponseGap] = [
                 "an older discourse-calendar answers a bare array",
                 "ENDPOINTS.md, Rules / events: \"older plugin versions answer a bare array and "
                 "have no `after`/`order`\""),
+    ResponseGap("GET", "/discourse-post-event/events.json", 200,
+                r"(starts_at|ends_at): Response body property [^ ]+ must match format "
+                r"\"date-time\"",
+                "an all-day event's times are dates alone (\"2026-03-10\") and a show_local_time "
+                "event's have no offset (\"2026-03-10T18:00:00\"): not RFC 3339 date-times",
+                "ENDPOINTS.md, Rules / event times: \"for an all-day event as a date only ... "
+                "for a show_local_time event ... with no offset\" (events_controller.rb "
+                "#format_time)"),
 ]  # fmt: skip

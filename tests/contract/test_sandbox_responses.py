@@ -390,7 +390,8 @@ DISCOURSE_CASES: list[Case] = [
          "/admin/backups/nope.tar.gz", 404),
     # calendar
     Case("events", "GET", "/discourse-post-event/events.json",
-         "/discourse-post-event/events.json", 200, params={**EVENT_WINDOW, "limit": 50}),
+         "/discourse-post-event/events.json", 200,
+         params={**EVENT_WINDOW, "limit": 50, "include_details": "true"}),
     Case("events: older plugin", "GET", "/discourse-post-event/events.json",
          "/discourse-post-event/events.json", 200, config={"legacy_events_plugin": True}),
     Case("events ics", "GET", "/discourse-post-event/events.ics",

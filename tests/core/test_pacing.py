@@ -20,6 +20,7 @@ from forums.pacing import (
     MAX_INLINE_WAIT,
     WEB_INLINE_WAIT,
     DatabasePacer,
+    Priority,
     RedisPacer,
     book_shape,
     gap_after,
@@ -446,3 +447,79 @@ def test_a_pacing_writer_that_is_gone_is_replaced_and_nothing_waits_for_it(monke
     booking = DatabasePacer().book(connection)
     assert booking.booked and booking.delay == 0
     assert writer.thread is not gone and writer.thread.is_alive()
+
+
+# --- priorities: changes first, then reads a person waits for, then the index's sync ------------
+def book_as(pacer, connection, n: int, priority, max_wait: float = 0.0) -> int:
+    """Book up to n slots of ``priority`` that need no wait; how many were booked."""
+    booked = 0
+    for _ in range(n):
+        booking = pacer.book(connection, max_wait=max_wait, priority=priority)
+        if not booking.booked:
+            break
+        pacer.finished(connection, booking)
+        booked += 1
+    return booked
+
+
+def test_a_read_leaves_the_changes_their_reserve(pacer, settings):
+    settings.FORUMDECK_PACE_CHANGE_RESERVE = 0.2  # 2 of a window of 10
+    connection = ForumConnectionFactory(requests_per_minute=10, rate_window_seconds=60)
+    assert book_as(pacer, connection, 20, Priority.READ) == 8  # reads stop two short
+    refused = pacer.book(connection, max_wait=0, priority=Priority.READ)
+    assert not refused.booked and not refused.yielded
+    assert refused.delay == pytest.approx(60, abs=2)  # room for a read again in a window
+    assert book_as(pacer, connection, 20, Priority.CHANGE) == 2  # the changes' reserve is there
+
+
+def test_a_read_waits_for_a_change_already_queued(pacer):
+    connection = ForumConnectionFactory(requests_per_minute=10, rate_window_seconds=60)
+    assert book_as(pacer, connection, 10, Priority.CHANGE) == 10
+    queued = pacer.book(connection, priority=Priority.CHANGE)  # goes in a window
+    assert queued.booked and queued.delay == pytest.approx(60, abs=2)
+    read = pacer.book(connection, max_wait=0, priority=Priority.READ)
+    assert not read.booked and read.delay >= queued.delay - 1
+
+
+def test_the_sync_takes_only_its_share_of_the_window(pacer, settings):
+    settings.FORUMDECK_INDEX_SYNC_SHARE = 0.2
+    connection = ForumConnectionFactory(requests_per_minute=10, rate_window_seconds=60)
+    assert book_as(pacer, connection, 10, Priority.SYNC) == 2  # 20 % of 10
+    # Everything else still has the rest of the window.
+    assert book_as(pacer, connection, 10, Priority.READ) == 7  # (one left for changes)
+    assert book_as(pacer, connection, 10, Priority.CHANGE) == 1
+    other = ForumConnectionFactory(requests_per_minute=10, rate_window_seconds=60)
+    assert book_as(pacer, other, 3, Priority.CHANGE) == 3
+    # A window with 3 of 10 used has no room for the sync's share of 2.
+    assert book_as(pacer, other, 10, Priority.SYNC) == 0
+
+
+def test_the_sync_takes_no_slot_while_a_change_waits(pacer, settings):
+    settings.FORUMDECK_INDEX_SYNC_SHARE = 0.5
+    connection = ForumConnectionFactory(requests_per_minute=10, rate_window_seconds=60)
+    pacer.hold_until(connection, time.time() + 0.3)  # the forum asked to wait a moment
+    change = pacer.book(connection, max_wait=0, priority=Priority.CHANGE)
+    assert not change.booked  # the change is told to come back when the hold ends
+    # The hold is over (a read a person waits for gets its slot again) ...
+    deadline = time.time() + 10
+    while book_as(pacer, connection, 1, Priority.READ) == 0:
+        assert time.time() < deadline
+    # ... but the sync keeps off the forum until the change has come back for its slot.
+    sync = pacer.book(connection, max_wait=0, priority=Priority.SYNC)
+    assert not sync.booked
+    assert 0 < sync.delay <= pacing.CHANGE_WAIT_GRACE_SECONDS + 1
+    assert book_as(pacer, connection, 1, Priority.CHANGE) == 1
+
+
+def test_a_read_a_person_waits_for_waits_a_bounded_time_then_is_refused(monkeypatch, settings):
+    settings.FORUMDECK_PACE_CHANGE_RESERVE = 0.2
+    connection = ForumConnectionFactory(name="Busy forum", requests_per_minute=10)
+    assert book_as(get_pacer(), connection, 8, Priority.CHANGE) == 8
+    slept: list[float] = []
+    monkeypatch.setattr(pacing.time, "sleep", slept.append)
+    with pytest.raises(pacing.SlotRefused) as exc:
+        pace_for(connection)()  # a page's read: two slots are left, for changes
+    assert slept == []
+    assert exc.value.retry_after == pytest.approx(60, abs=2)
+    booking = pace_for(connection, priority=Priority.CHANGE)()  # a change still goes at once
+    assert booking.booked

@@ -176,3 +176,26 @@ def test_a_review_queue_that_could_not_be_read_is_not_called_not_offered(
     assert "The topics waiting for review are not available." in card
     fleet = html[html.index('id="fleet-reviews"') :].split("</section>")[0]
     assert "Sandbox UserEcho: " in fleet and "not offered" not in fleet
+
+
+def test_a_forums_counts_come_from_the_index_with_their_freshness_where_it_holds_it(
+    viewer_client, discourse_connection, nodebb_connection, discourse_sandbox
+):
+    from forums.index.sync import index_sync_start, index_sync_step
+    from forums.models import IndexedAccount
+
+    index_sync_start(connection=discourse_connection)
+    while index_sync_step(connection_id=discourse_connection.pk).again_in is not None:
+        pass
+    rows = IndexedAccount.objects.filter(connection=discourse_connection)
+    suspended = sum(1 for r in rows if r.suspended)
+    html = viewer_client.get(reverse("overview") + "?wait=1").content.decode()
+    discourse_card = html.split(f'id="forum-card-{discourse_connection.pk}"')[1].split(
+        "</article>"
+    )[0]
+    nodebb_card = html.split(f'id="forum-card-{nodebb_connection.pk}"')[1].split("</article>")[0]
+    assert re.search(rf"<dt>Users</dt><dd>{rows.count()} <span[^>]*>\(as of", discourse_card)
+    assert f"<dt>Suspended</dt><dd>{suspended}</dd>" in discourse_card
+    assert "<dt>Groups</dt>" in discourse_card and "<dt>Tags</dt>" in discourse_card
+    # A forum the index does not hold yet counts live, as before.
+    assert "index-freshness" not in nodebb_card and "<dt>Users</dt>" in nodebb_card

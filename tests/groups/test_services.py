@@ -260,3 +260,26 @@ def test_sync_into_an_automatic_group_is_refused(
             actor=moderator, source=discourse_connection, source_key="translators",
             targets=[(nodebb_connection, "administrators")],
         )  # fmt: skip
+
+
+def test_a_busy_forum_stays_in_a_group_created_everywhere_checked_by_the_index(
+    moderator, discourse_connection, nodebb_connection
+):
+    from forums.clients.records import ForumGroup
+    from forums.core.fleet_index.rows import index_groups_save
+    from forums.models import IndexSync
+    from tests.bulk.helpers import exhaust_budget
+
+    IndexSync.objects.create(connection=nodebb_connection)
+    index_groups_save(connection=nodebb_connection, generation=0,
+                      groups=[ForumGroup(id=7, name="newsletter")])  # fmt: skip
+    exhaust_budget(nodebb_connection)  # NodeBB cannot be asked now
+    with pytest.raises(ValidationError, match="already exists on Sandbox NodeBB"):
+        services.group_create_propose(
+            actor=moderator, connections=[discourse_connection, nodebb_connection],
+            name="newsletter",
+        )  # fmt: skip
+    action = services.group_create_propose(
+        actor=moderator, connections=[discourse_connection, nodebb_connection], name="night-shift"
+    )
+    assert set(action.connections.all()) == {discourse_connection, nodebb_connection}

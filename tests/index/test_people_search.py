@@ -151,3 +151,17 @@ def test_a_name_a_person_page_learned_survives_the_next_read(
     sync(nodebb_connection)  # read whole again: its list still carries no name
     assert IndexedAccount.objects.get(connection=nodebb_connection, forum_id=kim["nodebb"]).name
     assert "on 3 forums" in search(viewer_client, q="im le")
+
+
+def test_a_busy_forum_asked_live_answers_from_the_index_marked(
+    viewer_client, kim, forums, nodebb_connection
+):
+    from tests.bulk.helpers import exhaust_budget
+
+    sync(nodebb_connection)
+    exhaust_budget(nodebb_connection)  # a run has NodeBB's budget for now
+    html = search(viewer_client, q="kim", live="1")  # "Ask the forums now"
+    line = html.split(f'id="people-forum-{nodebb_connection.pk}"')[1].split("</li>")[0]
+    assert "busy with other Forumdeck work" in line
+    assert "Showing the 1 account Forumdeck last saw of it, as of" in line
+    assert "kimlee" in html  # the forum stays in the result

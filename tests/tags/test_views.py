@@ -242,3 +242,24 @@ def test_an_empty_tags_page_says_how_to_get_a_forum(admin_user, viewer):
     viewer = viewer_client.get(url).content.decode()
     assert "Ask a Forumdeck Admin to connect one." in viewer
     assert reverse("forums:connection-create") not in viewer
+
+
+def test_a_busy_forum_shows_the_tag_as_last_seen_and_stays_a_choice(moderator_client, both):
+    from forums.clients.records import ForumTag
+    from forums.core.fleet_index.rows import index_tags_save
+    from forums.models import IndexSync
+    from tests.bulk.helpers import exhaust_budget
+
+    discourse, nodebb = both
+    IndexSync.objects.create(connection=nodebb)
+    index_tags_save(connection=nodebb, tags=[ForumTag(name="howto", topic_count=5)],
+                    generation=0)  # fmt: skip
+    exhaust_budget(nodebb)
+    html = moderator_client.get(reverse("forums:tag-detail", args=["howto"])).content.decode()
+    row = html.split("<tr>")[3]
+    assert "Sandbox NodeBB" in row and "last known" in row and "<td>5" in row
+    assert "Showing what Forumdeck last saw of it, as of" in row
+    page = moderator_client.get(reverse("forums:tag-change", args=["howto", "rename"]))
+    assert "Sandbox NodeBB (by retagging its 5 topics, one by one), busy now" in (
+        page.content.decode()
+    )

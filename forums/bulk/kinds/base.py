@@ -14,6 +14,7 @@ from django import forms
 
 from forums.clients import ForumClient
 from forums.clients.records import Capability, ForumUser
+from forums.core.fleet_index.rows import note_seen
 from forums.core.targets import ParsedTargets, parse_targets
 
 
@@ -164,6 +165,7 @@ class Kind:
         """Planning: target (lower-cased) -> what it is on this forum; unknown targets are
         left out. Default: forum accounts, looked up as ``resolve_users`` does."""
         found = client.resolve_users(targets=list(targets))
+        note_seen(found.values())  # a live read: the index takes what it saw
         return {
             key: Resolved(user.id, user.username, self.reason_not_needed(user, ctx, params))
             for key, user in found.items()
@@ -185,6 +187,7 @@ class Kind:
         """Just before sending: item id -> reason for targets that no longer need the change
         (or that are gone). Default: look the users up again, 100 per call where possible."""
         fresh = client.resolve_users(targets=[t.forum_name for t in targets])
+        note_seen(fresh.values())
         reasons: dict[int, str] = {}
         for target in targets:
             user = fresh.get(target.forum_name.lower())
@@ -195,6 +198,12 @@ class Kind:
                 if reason:
                     reasons[target.item_id] = reason
         return reasons
+
+    def index_fields(self, params: dict[str, Any]) -> dict[str, Any] | None:
+        """What an account's index row says once this change is done to it (the run writes it
+        for each done item, without reading the account again): ``{}`` nothing it knows of,
+        None the account is gone."""
+        return {}
 
     def shows_applied(self, reason: str) -> bool:
         """Does this recheck reason show that a change sent earlier is in place? (A call whose

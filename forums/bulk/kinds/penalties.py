@@ -178,6 +178,16 @@ class PenaltyKind(Kind):
             )
         return ""
 
+    def index_fields(self, params):
+        flag, until = (
+            ("suspended", "suspended_until")
+            if self.penalty is Penalty.SUSPEND
+            else ("silenced", "silenced_until")
+        )
+        if self.lifting:
+            return {flag: False, until: None}
+        return {flag: True, until: until_of(params)}
+
     def shows_applied(self, reason: str) -> bool:
         # A lift sent before whose answer was lost: the person no longer being penalised is
         # the change, found applied (as "already suspended" is for the penalty itself).

@@ -41,6 +41,9 @@ class DeleteUsersKind(Kind):
             return "the forum will refuse: administrator"
         return ""
 
+    def index_fields(self, params):
+        return None  # deleted: gone from the index too
+
     def shows_applied(self, reason):
         # A delete sent earlier whose answer was lost: the account being gone is the change.
         return reason.startswith("no longer exists")

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
+
 from forums.clients.errors import CapabilityNotOffered
 from forums.models import ForumConnection
 
@@ -48,13 +50,21 @@ def fleet_lists(
     known = {} if refresh else indexed(connection_ids=list(by_id))
     fresh = {cid: k for cid, k in known.items() if not changed(by_id[cid], k.as_of)}
     asked = [c for c in connections if c.pk not in fresh]
-    answers = {c.pk: result for c, result in live(asked, refresh=refresh)} if asked else {}
-    failed = [
-        cid
-        for cid, result in answers.items()
-        if isinstance(result, BaseException) and not isinstance(result, CapabilityNotOffered)
-    ]
-    last = indexed(connection_ids=failed, complete=False) if failed else {}
+    # Forums asked live that the index holds rows of: a dead or hanging one shows those rows
+    # (marked) instead. When every forum asked has some, the page waits for them only
+    # FORUMDECK_INDEX_LIVE_WAIT_SECONDS, so a hanging forum adds nothing to its time; a forum
+    # the index knows nothing of is waited for as always (and then the others may take as long).
+    last = indexed(connection_ids=[c.pk for c in asked], complete=False) if asked else {}
+    deadline = (
+        settings.FORUMDECK_INDEX_LIVE_WAIT_SECONDS
+        if asked and all(c.pk in last for c in asked)
+        else None
+    )
+    answers = (
+        {c.pk: result for c, result in live(asked, refresh=refresh, deadline=deadline)}
+        if asked
+        else {}
+    )
     found = []
     for connection in connections:
         if connection.pk in fresh:
@@ -63,7 +73,8 @@ def fleet_lists(
             continue
         result = answers[connection.pk]
         if isinstance(result, BaseException):
-            found.append(ListAnswer(connection, result, last_known=last.get(connection.pk)))
+            seen = None if isinstance(result, CapabilityNotOffered) else last.get(connection.pk)
+            found.append(ListAnswer(connection, result, last_known=seen))
         else:
             index_list_seen(connection=connection, kind=kind, items=result)
             found.append(ListAnswer(connection, result))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Generic, TypeVar, overload
+from typing import Any, Generic, TypeVar, overload
 
 from django.db import connection as database
 from django.db.models import (
@@ -396,3 +396,115 @@ def indexed_tag_rows(
         return tags.aggregate(n=Count(Lower("name"), distinct=True))["n"]
 
     return PagedRows(count, fetch)
+
+
+# --- one thing on a busy forum: what the index knows of it ----------------------------------------
+def indexed_tag_names(*, connection_ids: Sequence[int]) -> dict[int, set[str]]:
+    """Each forum's tag names (lower-cased) as the index last saw them, for the forums it holds
+    any tag of: what a change "everywhere" goes by when a forum cannot be asked now."""
+    found: dict[int, set[str]] = {}
+    rows = IndexedTag.objects.filter(connection_id__in=list(connection_ids))
+    for connection_id, name in rows.values_list("connection_id", "name"):
+        found.setdefault(connection_id, set()).add(name.lower())
+    return found
+
+
+def indexed_tag(*, connection_id: int, name: str) -> tuple[ForumTag, datetime] | None:
+    """The tag ``name`` (any case) on this forum as the index last saw it, and when: one line
+    for all its scopes (their counts summed), as a forum's answer would be shown."""
+    rows = list(
+        IndexedTag.objects.filter(connection_id=connection_id, name__iexact=name).order_by("scope")
+    )
+    if not rows:
+        return None
+    tag = ForumTag(
+        name=rows[0].name,
+        topic_count=sum(r.topic_count for r in rows),
+        scope=", ".join(dict.fromkeys(r.scope for r in rows if r.scope)),
+    )
+    return tag, max(r.seen_at for r in rows)
+
+
+def indexed_group(*, connection_id: int, name: str) -> tuple[ForumGroup, datetime] | None:
+    """The group ``name`` on this forum as the index last saw it, and when."""
+    row = IndexedGroup.objects.filter(connection_id=connection_id, name=name).first()
+    return (_group(row), row.seen_at) if row is not None else None
+
+
+# --- the overview's counts ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class IndexCounts:
+    """What the overview counts of one forum, from the index: accounts (and how many are
+    suspended, silenced, new) as of the last whole read of its accounts; groups and tags where
+    their lists are held whole (else None)."""
+
+    accounts: int
+    suspended: int
+    silenced: int
+    new: int
+    groups: int | None
+    tags: int | None
+    as_of: datetime
+
+
+def index_counts_many(*, connection_ids: Sequence[int]) -> dict[int, IndexCounts]:
+    """Each forum's counts, for the forums whose accounts the index holds whole (one query for
+    the accounts, one each for groups and tags)."""
+    syncs = {
+        s.connection_id: s
+        for s in IndexSync.objects.filter(
+            connection_id__in=list(connection_ids), accounts_complete_at__isnull=False
+        )
+    }
+    if not syncs:
+        return {}
+    now = timezone.now()
+    accounts = {
+        row["connection_id"]: row
+        for row in IndexedAccount.objects.filter(connection_id__in=list(syncs))
+        .values("connection_id")
+        .annotate(
+            total=Count("pk"),
+            suspended=Count("pk", filter=_status_filter("suspended")),
+            silenced=Count("pk", filter=_status_filter("silenced")),
+            new=Count("pk", filter=Q(joined_at__gte=now - timedelta(days=NEW_DAYS))),
+        )
+    }
+
+    def counted(model, field: str) -> dict[int, int]:
+        held = [cid for cid, s in syncs.items() if getattr(s, field) is not None]
+        rows = (
+            model.objects.filter(connection_id__in=held)
+            .values("connection_id")
+            .annotate(n=Count("pk"))
+            .values_list("connection_id", "n")
+        )
+        return {cid: 0 for cid in held} | dict(rows)
+
+    groups = counted(IndexedGroup, "groups_complete_at")
+    tags = counted(IndexedTag, "tags_complete_at")
+    found = {}
+    for cid, sync in syncs.items():
+        row: dict[str, Any] = dict(accounts.get(cid) or {})
+        found[cid] = IndexCounts(
+            accounts=row.get("total", 0),
+            suspended=row.get("suspended", 0),
+            silenced=row.get("silenced", 0),
+            new=row.get("new", 0),
+            groups=groups.get(cid),
+            tags=tags.get(cid),
+            as_of=sync.accounts_complete_at,  # type: ignore[arg-type]
+        )
+    return found
+
+
+def indexed_accounts_seen_at(*, connection_ids: Sequence[int]) -> dict[int, datetime]:
+    """When the index last saw any account of each forum it holds accounts of: how old the
+    rows a forum that does not answer now is shown by are, at most."""
+    rows = (
+        IndexedAccount.objects.filter(connection_id__in=list(connection_ids))
+        .values("connection_id")
+        .annotate(at=Max("seen_at"))
+        .values_list("connection_id", "at")
+    )
+    return {cid: at for cid, at in rows if at is not None}

@@ -7,8 +7,11 @@ saw an account (``index_account_seen``), so the index shows what Forumdeck last 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from ipaddress import ip_address
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -113,8 +116,85 @@ def index_account_seen(*, connection: ForumConnection, user: ForumUser) -> None:
         logger.exception("Could not update the index for %s", connection.name)
 
 
+def note_account(connection: ForumConnection, user: ForumUser) -> None:
+    """A write or a live read saw this account whole (a person page, an action's re-read):
+    the index shows it as the forum answered, as of now."""
+    index_account_seen(connection=connection, user=user)
+
+
 def index_account_gone(*, connection: ForumConnection, user_id: int) -> None:
     IndexedAccount.objects.filter(connection=connection, forum_id=int(user_id)).delete()
+
+
+# What a live read shows of an account however it was asked (a plan's lookup, a run's re-check:
+# answers that may lack e-mails, dates or counts): only these are copied onto the index's row.
+STATUS_FIELDS = [
+    "username", "active", "suspended", "suspended_until", "silenced", "silenced_until",
+    "admin", "moderator", "staff",
+]  # fmt: skip
+
+_SEEING: ContextVar[ForumConnection | None] = ContextVar("index_seeing", default=None)
+
+
+@contextmanager
+def index_seeing(connection: ForumConnection) -> Iterator[None]:
+    """Live reads of this forum's accounts inside the block (``note_seen``) update the index:
+    the bulk engine wraps a plan's lookups and a run's re-checks in it, so the kinds, which see
+    only a client, need not know which forum it is."""
+    token = _SEEING.set(connection)
+    try:
+        yield
+    finally:
+        _SEEING.reset(token)
+
+
+def note_seen(users: Iterable[ForumUser]) -> None:
+    """Accounts a live read inside ``index_seeing`` found: the index's rows of them take their
+    status, standing and username as of now (rows the index does not hold yet are left to the
+    sync, which reads them whole). Never fails the caller."""
+    connection = _SEEING.get()
+    if connection is None:
+        return
+    by_id = {int(u.id): u for u in users if u.id}
+    if not by_id:
+        return
+    try:
+        with transaction.atomic():
+            rows = list(
+                IndexedAccount.objects.filter(connection=connection, forum_id__in=list(by_id))
+            )
+            now = timezone.now()
+            for row in rows:
+                user = by_id[row.forum_id]
+                for name in STATUS_FIELDS:
+                    setattr(row, name, getattr(user, name))
+                row.username = user.username[:200]
+                row.haystack = haystack(row.username, row.name, row.email)
+                row.seen_at = now
+            IndexedAccount.objects.bulk_update(
+                rows, [*STATUS_FIELDS, "haystack", "seen_at"], batch_size=BATCH
+            )
+    except Exception:  # noqa: BLE001 - the plan or run must not fail for the index
+        logger.exception("Could not update the index for %s", connection.name)
+
+
+def index_accounts_changed(
+    *, connection: ForumConnection, forum_ids: Iterable[int], fields: dict[str, Any] | None
+) -> None:
+    """Forumdeck changed these accounts and the forum said done (a bulk run's items): their
+    rows show the change now, without reading them again. ``fields`` None: the accounts are
+    gone (deleted). Never fails the caller."""
+    ids = [int(i) for i in forum_ids]
+    if not ids:
+        return
+    try:
+        rows = IndexedAccount.objects.filter(connection=connection, forum_id__in=ids)
+        if fields is None:
+            rows.delete()
+        elif fields:
+            rows.update(**fields, seen_at=timezone.now())
+    except Exception:  # noqa: BLE001 - the run must not fail for the index
+        logger.exception("Could not update the index for %s", connection.name)
 
 
 def _tag_key(tag: ForumTag) -> str:

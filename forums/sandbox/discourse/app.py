@@ -39,7 +39,7 @@ from werkzeug.wrappers import Request, Response
 from ..core import SandboxApp, SandboxConfig, SlidingWindowLimiter, ceil_seconds, json_response
 from . import seed as data
 from .backups import DiscourseBackups
-from .calendar import DiscourseCalendar
+from .calendar import DiscourseCalendar, seed_time_kind_events
 from .common import (
     ADMIN_ONLY_ENDPOINTS,
     BACKUP_ENDPOINTS,
@@ -260,6 +260,8 @@ class DiscourseSandbox(
             self.events += data.seed_recurring_events(
                 self.config.seed, now, first_id=20_000, first_topic_id=2000
             )
+            # all-day, show_local_time and a local-time series (calendar.py)
+            self.events += seed_time_kind_events(now, first_id=30_000, first_topic_id=3000)
             for event in self.events:
                 self.topics[event["topic_id"]] = {
                     "id": event["topic_id"], "title": event["name"],

@@ -26,6 +26,22 @@ from .common import (
 # tags.synonyms_exist (config/locales/server.en.yml; paraphrased)
 SYNONYMS_EXIST = "Synonyms are not allowed when tag already has synonyms"
 
+# ENDPOINTS.md "Rules" / create tags: lib/discourse_tagging.rb TAGS_FILTER_REGEXP
+# (/?#[]@!$&'()*+,;=.%\`^|{}"<> and white space) and the default max_tag_length (20).
+TAGS_FILTER = re.compile(r"[/?#\[\]@!$&'()*+,;=.%\\`^\s|{}\"<>]+")
+MAX_TAG_LENGTH = 20
+
+
+def clean_tag(name: str) -> str:
+    """``DiscourseTagging.clean_tag``: lower case (force_lowercase_tags is on by default), strip,
+    white space to "-", drop what is neither a word character nor punctuation, drop the filter's
+    characters, squeeze "-", cut to max_tag_length."""
+    name = re.sub(r"\s+", "-", name.lower().strip())
+    name = re.sub(r"[^\w!-/:-@\[-`{-~]+", "", name)
+    name = TAGS_FILTER.sub("", name)
+    name = re.sub(r"-{2,}", "-", name)
+    return name[:MAX_TAG_LENGTH]
+
 
 class DiscourseTags:
     """A part of the app (mixed in): state, lock and config are the app's."""
@@ -123,11 +139,12 @@ class DiscourseTags:
             return json_response(out)
 
     def tag_rename(self, request: Request, name: str) -> Response:
-        """``PUT /tag/{name}.json``: the field holding the new name follows the release
-        (releases.py ``tag_rename_field``). ``app/controllers/tags_controller.rb`` ``#update``:
-        since 2025.12 a body with ``tag[id]`` is refused with 422 (``render_json_error``), even
-        beside ``tag[name]``, and a body without ``tag[name]`` changes nothing (200); before,
-        only ``tag[id]`` is read, so ``tag[name]`` alone changes nothing and answers 200."""
+        """ENDPOINTS.md "Rules" / rename a tag. ``PUT /tag/{name}.json``: the field holding the
+        new name follows the release (releases.py ``tag_rename_field``).
+        ``app/controllers/tags_controller.rb`` ``#update``: since 2025.12 a body with
+        ``tag[id]`` is refused with 422 (``render_json_error``), even beside ``tag[name]``, and
+        a body without ``tag[name]`` changes nothing (200); before, only ``tag[id]`` is read, so
+        ``tag[name]`` alone changes nothing and answers 200."""
         p = params_of(request)
         tag_param = p.get("tag")
         if not isinstance(tag_param, dict):
@@ -198,7 +215,10 @@ class DiscourseTags:
             return error(400, "param is missing or the value is empty: file")
         names = []
         for line in upload.read().decode("utf-8", "replace").splitlines():
-            name = line.split(",", 1)[0].strip().lower()
+            # ENDPOINTS.md "Rules" / create tags: each name is cleaned before use
+            # (app/controllers/tags_controller.rb #upload -> DiscourseTagging.clean_tag), and
+            # an existing tag is reused; the answer is success_json either way.
+            name = clean_tag(line.split(",", 1)[0])
             if name:
                 names.append(name)
         with self.lock:
@@ -386,6 +406,7 @@ class DiscourseTags:
             return error(400, "param is missing or the value is empty: name")
         with self.lock:
             if any(g["name"].lower() == name.lower() for g in self.tag_groups.values()):
+                # ENDPOINTS.md "Rules" / answers S leaves out: a taken name is 422.
                 return error(422, "Name has already been taken")
             group = {"id": self.next_tag_group_id, "name": name, "tag_names": [],
                      "parent_tag_name": [], "one_per_topic": False,

@@ -292,6 +292,7 @@ class DiscourseUsers:
         with self.lock:
             user = self.find_user(username)
             if user is None:
+                # ENDPOINTS.md "Rules" / answers S leaves out: an unknown name is 404.
                 return self.not_found(request)
             return json_response(self.profile(user))
 

@@ -77,10 +77,12 @@ def test_older_plugin_versions_answer_a_bare_array(client, sandbox):
     after = sandbox.now - timedelta(days=45)  # past events too: the old plugin hides them
     before = sandbox.now + timedelta(days=14)
     events = client.list_events(start=after, end=before)
-    want = expected_occurrences(sandbox, after, before)
+    # The older plugin keeps one date per series (its next one) and its rule without a
+    # DTSTART: the series is expanded from that date on; one-offs come at their own dates.
+    want = sandbox.legacy_occurrences_between(after, before)
     assert [(e.id, e.starts_at) for e in events] == want
     assert any(e.starts_at < sandbox.now for e in events)
-    assert sum(1 for e in events if e.name == "Daily stand-up (staff)") >= 58  # from its RRULE
+    assert sum(1 for e in events if e.name == "Daily stand-up (staff)") >= 13  # from its rule
     calls = [c for c in sandbox.calls.records() if c.path.endswith("/events.json")]
     assert "include_expired=true" in calls[-1].query
 

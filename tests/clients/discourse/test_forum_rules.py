@@ -357,7 +357,9 @@ def test_an_older_events_plugin_answering_a_bare_array_still_lists_everything(cl
     try:
         start, end = sandbox.now - timedelta(days=30), sandbox.now + timedelta(days=30)
         events = client.list_events(start=start, end=end)
-        assert [(e.id, e.starts_at) for e in events] == sandbox.occurrences_between(start, end)
+        # a series from the one date the older plugin keeps for it (its next) on
+        want = sandbox.legacy_occurrences_between(start, end)
+        assert [(e.id, e.starts_at) for e in events] == want
         assert any(e.starts_at < sandbox.now for e in events)  # past ones too (no `after`)
         assert any(e.recurring for e in events)
     finally:

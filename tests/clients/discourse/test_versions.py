@@ -63,6 +63,7 @@ def test_the_client_reads_the_version_once(client, sandbox, discourse_release):
 
 # --- finding 1: tag rename ----------------------------------------------------------------------
 def test_tag_rename_sends_the_field_the_release_reads(client, sandbox, discourse_release):
+    """Row "rename a tag": `name` to a current Discourse, `id` to an older one."""
     topic_ids = {t.id for t in client.list_tag_topics(tag="android")}
     client.rename_tag(name="android", new_name="android-app")
     sent = bodies(sandbox, "PUT", "/tag/android.json")
@@ -76,6 +77,7 @@ def test_tag_rename_sends_the_field_the_release_reads(client, sandbox, discourse
 
 
 def test_the_sandbox_refuses_the_other_releases_rename_field(server, sandbox, discourse_release):
+    """Row "rename a tag": 422 to `id` since 2025.12; before, `name` alone changes nothing."""
     import requests
 
     from .helpers import KEY

@@ -22,7 +22,7 @@ def test_limit_also_caps_the_occurrences_of_a_recurring_event(sandbox):
     """Row "events": limit (<= 200) also caps the occurrences expanded per recurring event."""
     now = datetime.now(UTC)
     window = {"after": now.isoformat(), "before": (now + timedelta(days=60)).isoformat(),
-              "category_id": 4}  # fmt: skip
+              "category_id": 4, "include_details": "true"}  # fmt: skip
     daily = next(e for e in event_window(sandbox, **window) if e["recurrence"] == "every_day")
     assert len(daily["occurrences"]) == 60
     capped = next(

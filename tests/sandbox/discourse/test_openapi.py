@@ -95,7 +95,13 @@ SAMPLES = [
     ("GET", "/admin/backups.json", "/admin/backups.json", None),
     ("POST", "/admin/backups.json", "/admin/backups.json", {"with_uploads": "false"}),
     ("PUT", "/admin/backups/{filename}", "/admin/backups/{backup}", None),
-    ("GET", "/discourse-post-event/events.json", "/discourse-post-event/events.json", None),
+    # the spec documents the detailed shape, which only include_details=true answers
+    (
+        "GET",
+        "/discourse-post-event/events.json",
+        "/discourse-post-event/events.json?include_details=true",
+        None,
+    ),
     ("GET", "/discourse-post-event/events.ics", "/discourse-post-event/events.ics", None),
 ]
 
