@@ -332,6 +332,13 @@ def group_filter(query: str, kind: str = "") -> Q:
     return where
 
 
+def _forum_id() -> ExpressionWrapper:
+    """The row's forum as "connection_id + 0", to filter by: SQLite then reads the rows in
+    name order from the name index and stops after the page's, rather than reading every row
+    of these forums by the forum's index and sorting them all."""
+    return ExpressionWrapper(F("connection_id") + 0, IntegerField())
+
+
 def indexed_group_rows(
     *,
     connection_ids: Sequence[int],
@@ -342,7 +349,8 @@ def indexed_group_rows(
     """Groups on these forums by name then forum name, counted and paged in the database;
     ``make_row(connection_id, group)`` draws each row of the page read."""
     found = (
-        IndexedGroup.objects.filter(connection_id__in=list(connection_ids))
+        IndexedGroup.objects.alias(forum=_forum_id())
+        .filter(forum__in=list(connection_ids))
         .filter(group_filter(query, kind))
         .order_by(Lower("name"), Lower("connection__name"), "connection_id", "id")
     )
@@ -365,13 +373,8 @@ def indexed_tag_rows(
     paged in the database: ``make_row(rows)`` draws one name from its rows on every forum
     (only the page's names are read whole)."""
     ids = list(connection_ids)
-    # "connection_id + 0": SQLite then reads the names in order from their index (and stops
-    # after the page's) rather than every row of these forums and a sort.
-    tags = (
-        IndexedTag.objects.alias(forum=ExpressionWrapper(F("connection_id") + 0, IntegerField()))
-        .filter(forum__in=ids)
-        .annotate(key=Lower("name"))
-    )
+    tags = IndexedTag.objects.alias(forum=_forum_id()).filter(forum__in=ids)
+    tags = tags.annotate(key=Lower("name"))
     if query:
         tags = tags.filter(name__icontains=query)
     names = tags.values("key").annotate(
