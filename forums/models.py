@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from .fields import EncryptedJSONField, EncryptedTextField
@@ -712,6 +713,8 @@ class IndexedGroup(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["connection", "forum_id"], name="indexed_group_unique"),
         ]
+        # The Groups page sorts and pages by name in the database (any case).
+        indexes = [models.Index(Lower("name"), "connection", name="indexed_group_name")]
 
     def __str__(self) -> str:
         return self.name
@@ -732,6 +735,11 @@ class IndexedTag(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["connection", "forum_id"], name="indexed_tag_unique"),
+        ]
+        # The Tags page groups names (any case) across forums, sums their counts and pages
+        # them in the database: read in name order from this index alone.
+        indexes = [
+            models.Index(Lower("name"), "connection", "topic_count", name="indexed_tag_name")
         ]
 
     def __str__(self) -> str:

@@ -20,11 +20,18 @@ from forums.clients import ForumClient, client_class, get_client
 from forums.clients.errors import CapabilityNotOffered, ForumError, ForumNotFound
 from forums.clients.records import Capability, ForumGroup, ForumUser, GroupMembersPage
 from forums.core.areas import kinds_changing
-from forums.core.fleet import cached_lists, changed_since, enabled_connections, fan_out
+from forums.core.fleet import cached_lists, changed_since_of, enabled_connections, fan_out
 from forums.core.fleet_index.lists import fleet_lists
+from forums.core.fleet_index.reads import (
+    IndexedItems,
+    PagedRows,
+    group_filter,
+    indexed_counts,
+    indexed_group_rows,
+)
 from forums.core.fleet_index.rows import index_lists_forget
 from forums.core.outcomes import ForumOutcome
-from forums.models import ForumConnection
+from forums.models import ForumConnection, IndexedGroup
 
 MEMBERS_PER_PAGE = 50
 
@@ -40,7 +47,8 @@ class GroupRow:
 
 @dataclass
 class GroupListResult:
-    rows: list[GroupRow]
+    # A list, or (every forum's list in the index) the rows counted and paged in the database.
+    rows: list[GroupRow] | PagedRows[GroupRow]
     forums: list[ForumOutcome]
 
 
@@ -104,18 +112,27 @@ def _problem(connection: ForumConnection, exc: BaseException) -> str:
 
 
 def group_list(
-    *, query: str = "", connection_ids: Sequence[int] | None = None, refresh: bool = False
+    *,
+    query: str = "",
+    connection_ids: Sequence[int] | None = None,
+    refresh: bool = False,
+    kind: str = "",
 ) -> GroupListResult:
     """Every group on the chosen (enabled) forums whose name or full name contains ``query``,
-    sorted by name then forum."""
+    sorted by name then forum; ``kind`` "ordinary" or "automatic" keeps only those (each
+    forum's line counts the groups matching ``query`` of either kind).
+
+    When the index holds every list shown (the forums answered from it, and the last known
+    rows of those that failed), the rows are filtered, sorted, counted and paged in the
+    database: a page costs its own rows, however many forums and groups the fleet has."""
     connections = enabled_connections(connection_ids)
     wanted = query.strip().lower()
-    rows: list[GroupRow] = []
     outcomes: list[ForumOutcome] = []
     answers = fleet_lists(
         connections, kind="groups", live=groups_of, refresh=refresh,
-        changed=lambda connection, at: changed_since(connection, at, kinds_changing("groups")),
+        changed=changed_since_of(connections, kinds_changing("groups")),
     )  # fmt: skip
+    lists: list[tuple[ForumConnection, Any, bool]] = []
     for answer in answers:
         connection, result = answer.connection, answer.result
         outcome = ForumOutcome(connection.pk, connection.name, as_of=answer.as_of)
@@ -128,11 +145,25 @@ def group_list(
             # A dead or hanging forum: what the index last saw, marked as such.
             result, stale = answer.last_known.items, True
             outcome.last_known_as_of = answer.last_known.as_of
+        lists.append((connection, result, stale))
+    by_id = {o.connection_id: o for o in outcomes}
+    if all(isinstance(result, IndexedItems) for _, result, _ in lists):
+        ids = [c.pk for c, _, _ in lists]
+        for cid, count in indexed_counts(IndexedGroup, ids, group_filter(wanted)).items():
+            by_id[cid].count = count
+        return GroupListResult(_indexed_rows(lists, wanted, kind), outcomes)
+    rows: list[GroupRow] = []
+    for connection, result, stale in lists:
         for group in result:
             if (
                 wanted
                 and wanted not in group.name.lower()
                 and wanted not in group.full_name.lower()
+            ):
+                continue
+            by_id[connection.pk].count += 1
+            if (kind == "ordinary" and group.automatic) or (
+                kind == "automatic" and not group.automatic
             ):
                 continue
             rows.append(
@@ -144,9 +175,26 @@ def group_list(
                     last_known=stale,
                 )  # fmt: skip
             )
-            outcome.count += 1
     rows.sort(key=lambda r: (r.group.name.lower(), r.connection_name.lower()))
     return GroupListResult(rows, outcomes)
+
+
+def _indexed_rows(
+    lists: list[tuple[ForumConnection, Any, bool]], wanted: str, kind: str
+) -> PagedRows[GroupRow]:
+    by_id = {connection.pk: connection for connection, _, _ in lists}
+    stale = {connection.pk for connection, _, last in lists if last}
+
+    def make_row(connection_id: int, group: ForumGroup) -> GroupRow:
+        connection = by_id[connection_id]
+        return GroupRow(
+            connection_id, connection.name, group, locked_reason(connection, group),
+            last_known=connection_id in stale,
+        )  # fmt: skip
+
+    return indexed_group_rows(
+        connection_ids=list(by_id), query=wanted, kind=kind, make_row=make_row
+    )
 
 
 def offers(connection: ForumConnection, capability: Capability) -> bool:

@@ -53,16 +53,12 @@ def group_list(request: HtmxHttpRequest) -> HttpResponse:
         query=filters.get("q") or "",
         connection_ids=[c.pk for c in filters.get("forum") or []],
         refresh=bool(request.GET.get("refresh")),
+        kind=filters.get("kind") or "",
     )
-    rows = result.rows
-    if filters.get("kind") == "ordinary":
-        rows = [r for r in rows if not r.group.automatic]
-    elif filters.get("kind") == "automatic":
-        rows = [r for r in rows if r.group.automatic]
     context = {
         "form": form,
         "result": result,
-        "page": Paginator(rows, GROUPS_PER_PAGE).get_page(request.GET.get("page")),
+        "page": Paginator(result.rows, GROUPS_PER_PAGE).get_page(request.GET.get("page")),
         "query": _query_without_page(request),
     }
     return render_page(request, "groups/group_list.html", context, partial="group-table")

@@ -189,9 +189,10 @@ def people_search_stream(
     connection_ids: list[int] | None = None,
     live: bool = False,
 ) -> tuple[SearchResult, Iterator[SearchProgress]]:
-    """A new search: every chosen forum as still waiting, and then the answers as they arrive
-    (``SearchProgress``: the lines of the forums that answered, one or several that answered
-    together, and everyone found so far grouped by person). The query is checked at once
+    """A new search: the forums the index answers for with their accounts, every other chosen
+    forum as still waiting, and then those forums' answers as they arrive (``SearchProgress``:
+    the lines of the forums that answered, one or several that answered together, and everyone
+    found so far grouped by person). The query is checked at once
     (``ValidationError``); the forums are asked when the answers are first read. Once every
     forum has answered (or timed out), the whole result is cached for paging, as
     ``people_search`` leaves it.
@@ -208,8 +209,23 @@ def people_search_stream(
         else ForumOutcome(c.pk, c.name, note=_search_note(c, query), waiting=True)
         for c in connections
     ]
-    start = SearchResult(query, status, [], [replace(o) for o in outcomes], live=live)
-    return start, _answers(start, connections, outcomes)
+    # The index answers for its forums at once (one query for all of them), so the page is
+    # drawn with their lines and accounts already in it: only the forums asked live are
+    # filled in as they answer, and the table is not drawn again for the index's answers.
+    by_id = {o.connection_id: o for o in outcomes}
+    found: list[ForumAccount] = []
+    indexed = [c for c in connections if c.pk in as_of]
+    if indexed:
+        matches = index_search(
+            query=query, status=status, connection_ids=[c.pk for c in indexed],
+            limit=PER_FORUM_LIMIT,
+        )  # fmt: skip
+        for connection in indexed:
+            found.extend(_take(by_id[connection.pk], connection, matches[connection.pk], 0.0))
+    start = SearchResult(
+        query, status, _group(found, query), [replace(o) for o in outcomes], live=live
+    )
+    return start, _answers(start, connections, outcomes, found)
 
 
 def _clean(query: str, status: str) -> tuple[str, str]:
@@ -220,26 +236,17 @@ def _clean(query: str, status: str) -> tuple[str, str]:
 
 
 def _answers(
-    start: SearchResult, connections: Sequence[ForumConnection], outcomes: list[ForumOutcome]
+    start: SearchResult,
+    connections: Sequence[ForumConnection],
+    outcomes: list[ForumOutcome],
+    found: list[ForumAccount],
 ) -> Iterator[SearchProgress]:
+    """The live forums' answers as they come (``found``: the index's, already in ``start``)."""
     query, status = start.query, start.status
     by_id = {o.connection_id: o for o in outcomes}
-    found: list[ForumAccount] = []
+    found = list(found)
     result = start
     started = time.monotonic()
-    indexed = [c for c in connections if by_id[c.pk].as_of is not None]
-    if indexed:
-        # The index answers for these forums at once, in one batch, before any forum is asked.
-        matches = index_search(
-            query=query, status=status, connection_ids=[c.pk for c in indexed],
-            limit=PER_FORUM_LIMIT,
-        )  # fmt: skip
-        for connection in indexed:
-            found.extend(_take(by_id[connection.pk], connection, matches[connection.pk], 0.0))
-        result = SearchResult(
-            query, status, _group(found, query), [replace(o) for o in outcomes], live=start.live
-        )
-        yield SearchProgress([replace(by_id[c.pk]) for c in indexed], result)
     asked = [c for c in connections if by_id[c.pk].as_of is None]
     job = partial(_search_one, query=query, status=status)
     # A batch: the forums that answered while the page showed the last ones, grouped once.

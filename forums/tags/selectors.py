@@ -18,12 +18,18 @@ from forums.clients import client_class, get_client
 from forums.clients.errors import CapabilityNotOffered, ForumError, ForumNotFound
 from forums.clients.records import Capability, ForumTag, ForumTagGroup, ForumTopic
 from forums.core.areas import kinds_changing
-from forums.core.fleet import cached_lists, changed_since, enabled_connections, fan_out
+from forums.core.fleet import cached_lists, changed_since_of, enabled_connections, fan_out
 from forums.core.fleet_index.lists import fleet_lists
-from forums.core.fleet_index.reads import indexed_tag
+from forums.core.fleet_index.reads import (
+    IndexedItems,
+    PagedRows,
+    indexed_counts,
+    indexed_tag,
+    indexed_tag_rows,
+)
 from forums.core.fleet_index.rows import index_lists_forget
 from forums.core.outcomes import ForumOutcome
-from forums.models import ForumConnection
+from forums.models import ForumConnection, IndexedTag
 
 TOPICS_SHOWN = 50  # per forum on a tag's page
 
@@ -75,7 +81,8 @@ class TagRow:
 
 @dataclass
 class TagListResult:
-    rows: list[TagRow]
+    # A list, or (every forum's list in the index) the rows counted and paged in the database.
+    rows: list[TagRow] | PagedRows[TagRow]
     forums: list[ForumOutcome]
 
 
@@ -96,15 +103,19 @@ def tag_list(
     refresh: bool = False,
 ) -> TagListResult:
     """Tags by name across the chosen forums. ``unused``: no topic carries the tag on any of
-    them; ``one_forum_only``: only one of them has it."""
+    them; ``one_forum_only``: only one of them has it.
+
+    When the index holds every list shown (the forums answered from it, and the last known
+    rows of those that failed), the names are grouped, filtered, counted and paged in the
+    database: a page costs its own rows, however many forums and tags the fleet has."""
     connections = enabled_connections(connection_ids)
     wanted = query.strip().lower()
-    rows: dict[str, TagRow] = {}
     outcomes = []
     answers = fleet_lists(
         connections, kind="tags", live=tags_of, refresh=refresh,
-        changed=lambda connection, at: changed_since(connection, at, kinds_changing("tags")),
+        changed=changed_since_of(connections, kinds_changing("tags")),
     )  # fmt: skip
+    lists: list[tuple[ForumConnection, Any, bool]] = []
     for answer in answers:
         connection, result = answer.connection, answer.result
         outcome = ForumOutcome(connection.pk, connection.name, as_of=answer.as_of)
@@ -117,21 +128,59 @@ def tag_list(
             # A dead or hanging forum: what the index last saw, marked as such.
             result, stale = answer.last_known.items, True
             outcome.last_known_as_of = answer.last_known.as_of
-        outcome.count = len(result)
+        lists.append((connection, result, stale))
+    if all(isinstance(result, IndexedItems) for _, result, _ in lists):
+        rows = _indexed_rows(lists, wanted, unused, one_forum_only)
+        counts = indexed_counts(IndexedTag, [c.pk for c, _, _ in lists])
+        for outcome in outcomes:
+            if outcome.connection_id in counts:
+                outcome.count = counts[outcome.connection_id]
+        return TagListResult(rows, outcomes)
+    by_name: dict[str, TagRow] = {}
+    by_id = {o.connection_id: o for o in outcomes}
+    for connection, result, stale in lists:
+        result = list(result)
+        by_id[connection.pk].count = len(result)
         for tag in result:
             if wanted and wanted not in tag.name.lower():
                 continue
-            row = rows.setdefault(tag.name.lower(), TagRow(tag.name))
+            row = by_name.setdefault(tag.name.lower(), TagRow(tag.name))
             row.counts.append(
                 TagCount(connection.pk, connection.name, tag.topic_count, tag.scope, stale)
             )
-    chosen = list(rows.values())
+    chosen = list(by_name.values())
     if unused:
         chosen = [r for r in chosen if r.total == 0]
     if one_forum_only:
         chosen = [r for r in chosen if len(r.forum_ids) == 1]
     chosen.sort(key=lambda r: r.name.lower())
     return TagListResult(chosen, outcomes)
+
+
+def _indexed_rows(
+    lists: list[tuple[ForumConnection, Any, bool]], wanted: str, unused: bool, one_forum_only: bool
+) -> PagedRows[TagRow]:
+    """The tag rows from the index, each name once with each forum's count (in the forums'
+    order), read a page at a time."""
+    place = {connection.pk: n for n, (connection, _, _) in enumerate(lists)}
+    names = {connection.pk: connection.name for connection, _, _ in lists}
+    stale = {connection.pk for connection, _, last in lists if last}
+
+    def make_row(tags: list) -> TagRow:
+        tags = sorted(tags, key=lambda t: place[t.connection_id])
+        return TagRow(
+            tags[0].name,
+            [
+                TagCount(t.connection_id, names[t.connection_id], t.topic_count, t.scope,
+                         t.connection_id in stale)
+                for t in tags
+            ],
+        )  # fmt: skip
+
+    return indexed_tag_rows(
+        connection_ids=list(place), query=wanted, unused=unused, one_forum_only=one_forum_only,
+        make_row=make_row,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from django.db import connection as database
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import (
+    Count,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    Q,
+    QuerySet,
+    Sum,
+    Window,
+)
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Lower, RowNumber
 from django.utils import timezone
 
 from forums.clients.records import ForumGroup, ForumTag, ForumUser
@@ -145,12 +156,27 @@ def accounts_matching(*, query: str, status: str = "") -> QuerySet[IndexedAccoun
 def index_search(
     *, query: str, status: str, connection_ids: Sequence[int], limit: int
 ) -> dict[int, list[ForumUser]]:
-    """Each forum's matches (at most ``limit`` each; one query per forum, by username)."""
-    base = accounts_matching(query=query, status=status)
-    return {
-        cid: [account_user(r) for r in base.filter(connection_id=cid).order_by("username")[:limit]]
-        for cid in connection_ids
-    }
+    """Each forum's matches, at most ``limit`` each by username: one query for every forum
+    (each forum's first ``limit`` numbered in SQL), so a search costs what it finds, not one
+    query per forum."""
+    ids = list(connection_ids)
+    found: dict[int, list[ForumUser]] = {cid: [] for cid in ids}
+    if not ids:
+        return found
+    numbered = (
+        accounts_matching(query=query, status=status)
+        .filter(connection_id__in=ids)
+        .annotate(
+            place=Window(
+                RowNumber(), partition_by=[F("connection_id")], order_by=[F("username"), F("id")]
+            )
+        )
+        .filter(place__lte=limit)
+        .order_by("connection_id", "username", "id")
+    )
+    for row in numbered:
+        found[row.connection_id].append(account_user(row))
+    return found
 
 
 def indexed_groups(*, connection_ids: Sequence[int]) -> QuerySet[IndexedGroup]:
@@ -162,12 +188,30 @@ def indexed_tags(*, connection_ids: Sequence[int]) -> QuerySet[IndexedTag]:
 
 
 # --- groups and tags ----------------------------------------------------------------------------
+class IndexedItems:
+    """A forum's groups or tags as the index holds them, read from the database only when
+    iterated: the Groups and Tags pages read just the rows of the page they show instead
+    (``indexed_group_rows``, ``indexed_tag_rows``)."""
+
+    def __init__(self, model, convert: Callable, connection_id: int) -> None:
+        self.model = model
+        self.convert = convert
+        self.connection_id = connection_id
+
+    def __iter__(self) -> Iterator:
+        rows = self.model.objects.filter(connection_id=self.connection_id).order_by("name")
+        return (self.convert(row) for row in rows)
+
+    def __len__(self) -> int:
+        return self.model.objects.filter(connection_id=self.connection_id).count()
+
+
 @dataclass(frozen=True)
 class KnownList:
     """A forum's groups or tags as the index holds them, and as of when."""
 
     as_of: datetime
-    items: list
+    items: IndexedItems
 
 
 def _group(row: IndexedGroup) -> ForumGroup:
@@ -188,6 +232,7 @@ def _tag(row: IndexedTag) -> ForumTag:
 
 
 def _lists(model, field: str, convert, connection_ids: Sequence[int], *, complete: bool):
+    """Each forum's list, as of when: one query for every forum's stamp, and no row read."""
     ids = list(connection_ids)
     if complete:
         stamps = dict(
@@ -202,10 +247,9 @@ def _lists(model, field: str, convert, connection_ids: Sequence[int], *, complet
             .annotate(at=Max("seen_at"))
             .values_list("connection_id", "at")
         )
-    found: dict[int, KnownList] = {cid: KnownList(at, []) for cid, at in stamps.items() if at}
-    for row in model.objects.filter(connection_id__in=list(found)).order_by("name"):
-        found[row.connection_id].items.append(convert(row))
-    return found
+    return {
+        cid: KnownList(at, IndexedItems(model, convert, cid)) for cid, at in stamps.items() if at
+    }
 
 
 def indexed_groups_of(
@@ -220,6 +264,144 @@ def indexed_tags_of(
     *, connection_ids: Sequence[int], complete: bool = True
 ) -> dict[int, KnownList]:
     return _lists(IndexedTag, "tags_complete_at", _tag, connection_ids, complete=complete)
+
+
+T = TypeVar("T")
+
+
+class PagedRows(Generic[T]):
+    """Rows a page lists, counted and sliced in the database: ``Paginator`` asks ``count()``
+    and then one slice, so a page reads only the rows it shows."""
+
+    def __init__(self, count: Callable[[], int], fetch: Callable[[int, int], list[T]]) -> None:
+        self._count = count
+        self._fetch = fetch
+        self._total: int | None = None
+
+    def count(self) -> int:
+        if self._total is None:
+            self._total = self._count()
+        return self._total
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __bool__(self) -> bool:
+        return self.count() > 0
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[T]: ...
+    def __getitem__(self, index: int | slice) -> T | list[T]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self.count())
+            if step != 1:
+                raise ValueError("pages are read in steps of one")
+            return self._fetch(start, stop) if stop > start else []
+        if index < 0:
+            index += self.count()
+        found = self._fetch(index, index + 1)
+        if not found:
+            raise IndexError(index)
+        return found[0]
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self._fetch(0, self.count()))
+
+
+def indexed_counts(model, connection_ids: Sequence[int], where: Q | None = None) -> dict[int, int]:
+    """How many rows each forum has in the index (matching ``where``): one query."""
+    found = model.objects.filter(connection_id__in=list(connection_ids))
+    if where is not None:
+        found = found.filter(where)
+    rows = found.values("connection_id").annotate(n=Count("id")).values_list("connection_id", "n")
+    return dict(rows)
+
+
+def group_filter(query: str, kind: str = "") -> Q:
+    """Groups whose name or full name contains ``query`` (any case); ``kind`` "ordinary" or
+    "automatic" keeps only those."""
+    where = Q()
+    if query:
+        where &= Q(name__icontains=query) | Q(full_name__icontains=query)
+    if kind == "ordinary":
+        where &= Q(automatic=False)
+    elif kind == "automatic":
+        where &= Q(automatic=True)
+    return where
+
+
+def _forum_id() -> F | ExpressionWrapper:
+    """The row's forum, to filter by. On SQLite "connection_id + 0": its planner (without
+    statistics) would read every row of these forums by the forum's index and sort them all;
+    this way it reads the name index in order and stops after the page's rows. PostgreSQL
+    weighs both ways itself."""
+    if database.vendor != "sqlite":
+        return F("connection_id")
+    return ExpressionWrapper(F("connection_id") + 0, IntegerField())
+
+
+def indexed_group_rows(
+    *,
+    connection_ids: Sequence[int],
+    query: str,
+    kind: str,
+    make_row: Callable[[int, ForumGroup], T],
+) -> PagedRows[T]:
+    """Groups on these forums by name then forum name, counted and paged in the database;
+    ``make_row(connection_id, group)`` draws each row of the page read."""
+    found = (
+        IndexedGroup.objects.alias(forum=_forum_id())
+        .filter(forum__in=list(connection_ids))
+        .filter(group_filter(query, kind))
+        .order_by(Lower("name"), Lower("connection__name"), "connection_id", "id")
+    )
+
+    def fetch(start: int, stop: int) -> list[T]:
+        return [make_row(row.connection_id, _group(row)) for row in found[start:stop]]
+
+    return PagedRows(found.count, fetch)
+
+
+def indexed_tag_rows(
+    *,
+    connection_ids: Sequence[int],
+    query: str,
+    unused: bool,
+    one_forum_only: bool,
+    make_row: Callable[[list[IndexedTag]], T],
+) -> PagedRows[T]:
+    """Tags on these forums grouped by name (any case), sorted by it, filtered, counted and
+    paged in the database: ``make_row(rows)`` draws one name from its rows on every forum
+    (only the page's names are read whole)."""
+    ids = list(connection_ids)
+    tags = IndexedTag.objects.alias(forum=_forum_id()).filter(forum__in=ids)
+    tags = tags.annotate(key=Lower("name"))
+    if query:
+        tags = tags.filter(name__icontains=query)
+    names = tags.values("key").annotate(
+        total=Sum("topic_count"), forums=Count("connection_id", distinct=True)
+    )
+    if unused:
+        names = names.filter(total=0)
+    if one_forum_only:
+        names = names.filter(forums=1)
+    names = names.order_by("key")
+
+    def fetch(start: int, stop: int) -> list[T]:
+        keys = [row["key"] for row in names[start:stop]]
+        by_key: dict[str, list[IndexedTag]] = {key: [] for key in keys}
+        for row in tags.filter(key__in=keys).order_by("connection_id", "scope", "id"):
+            by_key[row.key].append(row)
+        return [make_row(by_key[key]) for key in keys]
+
+    def count() -> int:
+        if unused or one_forum_only:
+            return names.count()
+        return tags.aggregate(n=Count(Lower("name"), distinct=True))["n"]
+
+    return PagedRows(count, fetch)
 
 
 # --- one thing on a busy forum: what the index knows of it ----------------------------------------
