@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('forums', '0017_idxprio_pace_priority'),
+        ('forums', '0018_review_permissions'),
     ]
 
     operations = [
