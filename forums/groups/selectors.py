@@ -20,7 +20,13 @@ from forums.clients import ForumClient, client_class, get_client
 from forums.clients.errors import CapabilityNotOffered, ForumError, ForumNotFound
 from forums.clients.records import Capability, ForumGroup, ForumUser, GroupMembersPage
 from forums.core.areas import kinds_changing
-from forums.core.fleet import cached_lists, changed_since_of, enabled_connections, fan_out
+from forums.core.fleet import (
+    cached_lists,
+    changed_since,
+    changed_since_of,
+    enabled_connections,
+    fan_out,
+)
 from forums.core.fleet_index.lists import fleet_lists
 from forums.core.fleet_index.reads import (
     IndexedItems,
