@@ -175,8 +175,11 @@ def _audit_items(
     outcome: str,
     message: str | None,
     call: str,
+    answers: dict[int, str] | None = None,
 ) -> None:
-    """One audit entry per item; ``message`` None: each item's own ``error``."""
+    """One audit entry per item; ``message`` None: each item's own ``error``; ``answers``:
+    what the forum said it did with an item, after the message."""
+    answers = answers or {}
     audit_record_many(
         audit_entry(
             actor=action.approved_by,
@@ -184,7 +187,8 @@ def _audit_items(
             action=f"bulk.{kind.key}",
             target=item.forum_username or item.target,
             outcome=outcome,
-            message=item.error if message is None else message,
+            message=(item.error if message is None else message)
+            + (f": {answers[item.pk]}" if item.pk in answers else ""),
             details={
                 "bulk_action": action.pk,
                 "proposed_by": action.proposed_by_id,
@@ -814,7 +818,7 @@ def _run_chunk(action, kind, connection, client, ctx, chunk, token) -> Outcome |
             if item.pk in applied.skipped:
                 item.state, item.error = ItemState.SKIPPED, applied.skipped[item.pk]
             else:
-                item.state, item.error = ItemState.DONE, ""
+                item.state, item.error = ItemState.DONE, applied.answers.get(item.pk, "")
                 done.append(item)
             item.last_status = 200
         # The index shows what the forum said done, without reading the accounts again.
@@ -835,6 +839,7 @@ def _run_chunk(action, kind, connection, client, ctx, chunk, token) -> Outcome |
                 AuditEntry.Outcome.SUCCESS,
                 f"{kind.done_on(connection.platform)} by bulk action #{action.pk}",
                 call,
+                applied.answers,
             )
             _audit_refusals(action, connection, kind, refused, call)
         _made_progress(action.pk)
