@@ -99,7 +99,9 @@ class ReviewDecideKind(Kind):
                 continue
             who = f" by {item.author_username}" if item.author_username else ""
             name = f"{item.item_id}{who}: {item.excerpt[:120]}"
-            number = int(item.item_id) if item.item_id.isdigit() else 0
+            # Discourse's reviewable id; NodeBB's ids are not numbers ("flag:7"): a checksum,
+            # so two of them are never taken for "the same" target by the plan.
+            number = int(item.item_id) if item.item_id.isdigit() else post_number(item)
             found[target.lower()] = Resolved(number, name[:200], self._reason(item, params))
         return found
 
