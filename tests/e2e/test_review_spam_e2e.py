@@ -12,6 +12,7 @@ import requests
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import sign_in
+from tests.e2e.test_phone_e2e import assert_fits
 from tests.processes import CeleryProcess, database_url_for_workers
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -71,6 +72,9 @@ def test_spammer_posts_deleted_and_suspended_across_two_forums_after_a_second_pe
         panel.get_by_text("Delete the posts and suspend the authors…").click()
         expect(panel).to_contain_text("Discourse: suspend")
         expect(panel).to_contain_text("NodeBB: ban")
+        page.set_viewport_size({"width": 360, "height": 800})
+        assert_fits(page, "review list with the spam form open at 360 px")
+        page.set_viewport_size({"width": 1280, "height": 800})
         panel.get_by_label("Until").fill("30 days")
         panel.get_by_label("Reason").fill("Spam in the marketplace")
         panel.get_by_role(
