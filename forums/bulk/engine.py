@@ -175,8 +175,11 @@ def _audit_items(
     outcome: str,
     message: str | None,
     call: str,
+    answers: dict[int, str] | None = None,
 ) -> None:
-    """One audit entry per item; ``message`` None: each item's own ``error``."""
+    """One audit entry per item; ``message`` None: each item's own ``error``; ``answers``:
+    what the forum said it did with an item, after the message."""
+    answers = answers or {}
     audit_record_many(
         audit_entry(
             actor=action.approved_by,
@@ -184,7 +187,8 @@ def _audit_items(
             action=f"bulk.{kind.key}",
             target=item.forum_username or item.target,
             outcome=outcome,
-            message=item.error if message is None else message,
+            message=(item.error if message is None else message)
+            + (f": {answers[item.pk]}" if item.pk in answers else ""),
             details={
                 "bulk_action": action.pk,
                 "proposed_by": action.proposed_by_id,
@@ -887,7 +891,9 @@ def _record_sent(
     written: list[BulkActionItem] = []
     done_by_call: dict[str, list[BulkActionItem]] = {}
     refused_by_call: dict[str, list[BulkActionItem]] = {}
+    answers: dict[int, str] = {}  # what the forum said it did with each item, every batch
     for batch, applied in sent:
+        answers.update(applied.answers)
         call = f"{said} ({len(batch)} in one call)" if size > 1 else said
         for item in batch:
             written.append(item)
@@ -901,7 +907,7 @@ def _record_sent(
             if item.pk in applied.skipped:
                 item.state, item.error = ItemState.SKIPPED, applied.skipped[item.pk]
             else:
-                item.state, item.error = ItemState.DONE, ""
+                item.state, item.error = ItemState.DONE, applied.answers.get(item.pk, "")
                 done_by_call.setdefault(call, []).append(item)
             item.last_status = 200
     # The index shows what the forum said done, without reading the accounts again.
@@ -926,6 +932,7 @@ def _record_sent(
                 AuditEntry.Outcome.SUCCESS,
                 f"{kind.done_on(connection.platform)} by bulk action #{action.pk}",
                 call,
+                answers,
             )
         for call, refused in refused_by_call.items():
             _audit_refusals(action, connection, kind, refused, call)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from forums.bulk.kinds.review import ReviewSpamForm
 from forums.clients.records import ReviewKind
 from forums.web.forms import FleetSearchForm
 
@@ -37,3 +38,9 @@ class DecideManyForm(forms.Form):
     def __init__(self, *args, keys: list[str], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["picked"].choices = [(k, k) for k in keys]  # type: ignore[attr-defined]
+
+
+def spam_form(data=None) -> ReviewSpamForm:
+    """ "Delete the posts and suspend the authors": the usual penalty form (until, reason,
+    message), its names prefixed so they stay apart from the page's filters."""
+    return ReviewSpamForm(data, prefix="spam")

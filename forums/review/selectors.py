@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 from django.core.cache import cache
 
-from forums.clients import client_class, get_client
+from forums.clients import client_class, get_client, supported_platforms
 from forums.clients.errors import CapabilityNotOffered, ForumError
-from forums.clients.records import Capability, ReviewItem, ReviewKind
+from forums.clients.records import Capability, Penalty, ReviewItem, ReviewKind
 from forums.core.fleet import enabled_connections, fan_out
 from forums.core.outcomes import ForumOutcome
 from forums.models import ForumConnection
@@ -210,3 +210,15 @@ def destructive_choices(rows: Sequence[ReviewRow]) -> list[tuple[str, str]]:
         for action in row.destructive_actions:
             found.setdefault(action.id, action.label)
     return sorted(found.items(), key=lambda pair: pair[1])
+
+
+def spam_words() -> str:
+    """How each forum names the penalty of "Delete the posts and suspend the authors":
+    "Discourse: suspend; NodeBB: ban" (the forums that both review and penalise)."""
+    found: dict[str, list[str]] = {}
+    for platform in supported_platforms():
+        cls = client_class(platform)
+        if cls.supports(Capability.REVIEW_ITEMS) and cls.supports(Penalty.SUSPEND.capability):
+            verb = cls.penalty_words(Penalty.SUSPEND).verb.lower()
+            found.setdefault(verb, []).append(cls.software)
+    return "; ".join(f"{', '.join(names)}: {verb}" for verb, names in found.items())

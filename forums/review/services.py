@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
+from forums.bulk.kinds import get_kind
+from forums.bulk.kinds.review import AUTHOR
 from forums.bulk.services import bulk_action_propose
-from forums.clients import get_client
+from forums.clients import client_class, get_client
 from forums.clients.errors import ForumError, ForumNotFound, ReviewItemStale
 from forums.clients.records import ReviewItem
 from forums.core.audit import audit_change
@@ -69,6 +71,38 @@ def review_propose(
         kind="review_decide",
         params={"action": action_id, "label": label[:200]},
         targets_by_connection={c: wanted[c.pk] for c in connections},
+    )
+
+
+def review_propose_spam(*, actor: User, keys: Sequence[str], penalty: dict[str, str]) -> BulkAction:
+    """ "Delete the posts and suspend the authors" on the ticked items (``<connection id>:<item
+    id>``), proposed as ONE bulk action across their forums (``review_spam``): each forum's
+    items, then one ``author:<username>`` for each distinct author of them (as the queue shows
+    them now). ``penalty``: the usual penalty form's until, reason and message."""
+    if not actor.has_perm("forums.propose_bulkaction"):
+        raise ValidationError("Deciding this is a bulk action, and you cannot propose those.")
+    wanted = _by_connection(keys)
+    if not wanted:
+        raise ValidationError("Tick the items to decide first.")
+    kind = get_kind("review_spam")
+    connections = [
+        c for c in enabled_connections(list(wanted)) if kind.offered_by(client_class(c.platform))
+    ]
+    if not connections:
+        raise ValidationError(
+            "None of the ticked items is on a forum where Forumdeck can both decide review "
+            "items and suspend or ban their authors."
+        )
+    targets: dict[ForumConnection, list[str]] = {}
+    for connection, answer in queues(connections):
+        known = {} if isinstance(answer, BaseException) else {i.item_id: i for i in answer}
+        items = list(dict.fromkeys(wanted[connection.pk]))
+        authors = dict.fromkeys(
+            known[i].author_username for i in items if i in known and known[i].author_username
+        )
+        targets[connection] = items + [f"{AUTHOR}{name}" for name in authors]
+    return bulk_action_propose(
+        actor=actor, kind="review_spam", params=dict(penalty), targets_by_connection=targets
     )
 
 

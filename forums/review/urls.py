@@ -7,4 +7,5 @@ urlpatterns = [
     path("review/decide/", views.review_decide, name="review-decide"),
     path("review/decide-many/", views.review_decide_many, name="review-decide-many"),
     path("review/propose/", views.review_propose, name="review-propose"),
+    path("review/propose-spam/", views.review_propose_spam, name="review-propose-spam"),
 ]

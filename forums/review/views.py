@@ -15,7 +15,7 @@ from forums.core.connections import enabled_connection_or_404
 from forums.web import HtmxHttpRequest, render_page, requires
 
 from . import selectors, services
-from .forms import DecideForm, DecideManyForm, ReviewSearchForm
+from .forms import DecideForm, DecideManyForm, ReviewSearchForm, spam_form
 
 ITEMS_PER_PAGE = 25
 
@@ -49,6 +49,8 @@ def review_list(request: HtmxHttpRequest) -> HttpResponse:
         ),
         "decisions": selectors.MANY_WORDS,
         "proposable": selectors.destructive_choices(page_rows),
+        "spam_form": spam_form(),
+        "spam_words": selectors.spam_words(),
     }
     return render_page(request, "review/review_list.html", context, partial="review-table")
 
@@ -90,6 +92,33 @@ def review_propose(request: HtmxHttpRequest) -> HttpResponse:
             actor=request.user, keys=keys, action_id=action_id,
             label=request.POST.get("label", ""),
         )  # fmt: skip
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(reverse("forums:review-list"))
+    messages.success(
+        request, f"Proposed bulk action #{action.pk}: another person approves it before it runs."
+    )
+    return redirect(reverse("forums:bulk-detail", args=[action.pk]))
+
+
+@require_POST
+@requires("propose_bulkaction")
+def review_propose_spam(request: HtmxHttpRequest) -> HttpResponse:
+    """ "Delete the posts and suspend the authors" on every ticked item, across forums: one bulk
+    action, with the usual penalty form's until and reason; a second person approves it."""
+    form = spam_form(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for error in errors:
+                messages.error(request, f"{label}: {error}" if label else str(error))
+        return redirect(reverse("forums:review-list"))
+    penalty = {name: request.POST.get(f"spam-{name}", "") for name in form.fields}
+    try:
+        action = services.review_propose_spam(
+            actor=request.user, keys=request.POST.getlist("picked"), penalty=penalty
+        )
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)

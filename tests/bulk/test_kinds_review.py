@@ -52,3 +52,21 @@ def test_delete_flagged_posts_after_approval(
         assert states[str(row["id"])] == "done"
         assert app.posts[row["target_id"]]["deleted_at"] is not None and row["status"] == 1
     assert AuditEntry.objects.filter(action="bulk.review_decide").count() >= 2
+
+
+def test_two_nodebb_flags_are_two_items_not_the_same_one(
+    moderator, nodebb_connection, nodebb_sandbox
+):
+    # NodeBB's item ids are not numbers ("flag:7"): each still plans as its own item.
+    app = nodebb_sandbox.app
+    uid = next(uid for uid, u in sorted(app.state.users.items()) if uid > 2 and not u["banned"])
+    with app.lock:
+        ids = [app.add_flag(kind="post", uid=uid, reason="spam") for _ in range(2)]
+    action = bulk_action_propose(
+        actor=moderator, kind="review_decide",
+        params={"action": "delete_post", "label": "Delete the post"},
+        targets_by_connection={nodebb_connection: [f"flag:{i}" for i in ids]},
+    )  # fmt: skip
+    assert engine.plan_action(action.pk).again_in is None
+    action.refresh_from_db()
+    assert action.plan["planned"] == 2, list(action.items.values_list("target", "error"))

@@ -189,3 +189,30 @@ def test_a_persons_page_loads_what_waits_about_them(
     ).content.decode()
     assert f'data-item="{discourse_connection.pk}:{row["id"]}"' in fragment
     assert all(author["username"] in r for r in fragment.split('class="review-row"')[1:])
+
+
+def test_delete_posts_and_suspend_authors_is_proposed_with_the_penalty_form(
+    moderator_client, discourse_connection, discourse_sandbox
+):
+    from forums.models import BulkAction
+
+    app = discourse_sandbox.app
+    row, author, _ = a_flag(app)
+    html = moderator_client.get(reverse("forums:review-list")).content.decode()
+    assert "Propose: delete the posts and suspend the authors" in html
+    assert 'name="spam-reason"' in html and 'name="spam-until"' in html
+    key = f"{discourse_connection.pk}:{row['id']}"
+    url = reverse("forums:review-propose-spam")
+    # The usual penalty rules: Discourse wants a reason; nothing is proposed without it.
+    refused = moderator_client.post(url, {"picked": key, "spam-until": "7 days"}, follow=True)
+    assert "Reason: This field is required." in refused.content.decode()
+    assert not BulkAction.objects.exists()
+    response = moderator_client.post(
+        url, {"picked": key, "spam-until": "7 days", "spam-reason": "Spam"}
+    )
+    action = BulkAction.objects.get()
+    assert response["Location"] == reverse("forums:bulk-detail", args=[action.pk])
+    assert action.kind == "review_spam" and action.params["reason"] == "Spam"
+    targets = list(action.items.values_list("target", flat=True))
+    assert targets == [str(row["id"]), f"author:{author['username']}"]
+    assert app.posts[row["target_id"]]["deleted_at"] is None  # nothing sent before approval

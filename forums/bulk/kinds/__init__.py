@@ -13,7 +13,7 @@ from .groups import (
     GroupSyncKind,
 )
 from .penalties import SilenceKind, SuspendKind, UnsilenceKind, UnsuspendKind
-from .review import ReviewDecideKind
+from .review import ReviewDecideKind, ReviewSpamKind
 from .tags import TagCreateKind, TagDeleteKind, TagMergeKind, TagRenameKind
 from .topics import RetagKind, RetagTaggedKind
 from .users import DeleteUsersKind
@@ -38,6 +38,7 @@ KINDS: dict[str, Kind] = {
         RetagKind(),
         RetagTaggedKind(),
         ReviewDecideKind(),
+        ReviewSpamKind(),
     )
 }
 

@@ -21,11 +21,14 @@ from forums.core.targets import ParsedTargets, parse_targets
 @dataclass
 class Applied:
     """What the forum did with one batch, beyond "done": item id -> reason for the targets it
-    skipped (nothing to change, or gone), and for those it refused (they end failed, and the
-    audit log records each refusal with the forum's reason)."""
+    skipped (nothing to change, or gone), for those it refused (they end failed, and the
+    audit log records each refusal with the forum's reason), and its answer for those done."""
 
     skipped: dict[int, str] = field(default_factory=dict)
     failed: dict[int, str] = field(default_factory=dict)
+    # What the forum said it did with a target it took (e.g. "Delete post: Discourse approved
+    # it."): the item's note and its audit entry say it.
+    answers: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass

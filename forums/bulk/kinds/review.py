@@ -11,15 +11,20 @@ deciding it, so an item someone decided on the forum meanwhile is skipped, never
 from __future__ import annotations
 
 import re
+import zlib
 from typing import Any
 
 from django import forms
 
+from forums.clients import client_class, supported_platforms
 from forums.clients.errors import ForumNotFound, ForumRejected, ReviewItemStale
-from forums.clients.records import Capability, ReviewItem
+from forums.clients.records import Capability, Penalty, ReviewAction, ReviewItem, ReviewKind
+from forums.core.fleet_index.rows import note_seen
 from forums.core.targets import ParsedTargets, Rejected, TargetLine
+from forums.web.durations import describe_until
 
-from .base import Applied, Kind, Resolved
+from .base import Applied, ItemToSend, Kind, Resolved
+from .penalties import PenaltyParamsForm, SuspendKind, until_of
 
 ITEM_ID = re.compile(r"^[A-Za-z0-9:_.-]{1,100}$")
 GONE = "already decided on the forum, or no longer waiting"
@@ -94,7 +99,9 @@ class ReviewDecideKind(Kind):
                 continue
             who = f" by {item.author_username}" if item.author_username else ""
             name = f"{item.item_id}{who}: {item.excerpt[:120]}"
-            number = int(item.item_id) if item.item_id.isdigit() else 0
+            # Discourse's reviewable id; NodeBB's ids are not numbers ("flag:7"): a checksum,
+            # so two of them are never taken for "the same" target by the plan.
+            number = int(item.item_id) if item.item_id.isdigit() else post_number(item)
             found[target.lower()] = Resolved(number, name[:200], self._reason(item, params))
         return found
 
@@ -127,3 +134,255 @@ class ReviewDecideKind(Kind):
                 applied.failed[target.item_id] = str(exc)[:500]
             ctx.get("items", {}).pop(target.target, None)
         return applied
+
+
+# --- "delete the spammer's posts and suspend them" ----------------------------------------------
+AUTHOR = "author:"
+# The review decision that deletes an item's post, in the order tried, by what the item is:
+# Discourse's ReviewableFlaggedPost ``delete_and_agree`` (then ``delete_and_agree_replies``,
+# ``delete_and_ignore``: app/models/reviewable_flagged_post.rb build_actions), NodeBB's
+# ``delete_post`` on a flag (purges the post, which resolves its flag: src/posts/delete.js);
+# a queued post is never published: Discourse's ``reject_post``
+# (reviewable_queued_post.rb), NodeBB's ``reject`` of a post-queue entry (removeQueuedPost).
+DELETE_DECISIONS = {
+    ReviewKind.FLAGGED_POST: (
+        "delete_and_agree",
+        "delete_post",
+        "delete_and_agree_replies",
+        "delete_and_ignore",
+    ),
+    ReviewKind.QUEUED_POST: ("reject_post", "reject"),
+}
+NO_DELETE = "the forum offers no decision that deletes it (no post, or not from its queue)"
+
+
+def delete_decision(item: ReviewItem) -> ReviewAction | None:
+    """The decision of ``item`` that deletes its post, as the forum offers it now."""
+    offered = {a.id: a for a in item.actions}
+    return next((offered[a] for a in DELETE_DECISIONS.get(item.kind, ()) if a in offered), None)
+
+
+def post_number(item: ReviewItem) -> int:
+    """An item's id in the plan, apart from accounts' ids (the engine skips a second target
+    with the same id as "the same"): minus its post's id, so two items of one post are one
+    deletion; minus a checksum of the item id for a queued post that has no post yet."""
+    if item.post_id:
+        return -int(item.post_id)
+    return -(zlib.crc32(item.item_id.encode()) + 1)
+
+
+class ReviewSpamForm(PenaltyParamsForm):
+    """The usual penalty form: until, reason, message (see ``PenaltyParamsForm``)."""
+
+
+class ReviewSpamKind(Kind):
+    """Ticked review items on several forums: each post deleted through the review decision
+    its forum offers, each distinct author suspended (Discourse) or banned (NodeBB) once.
+
+    Targets per forum: the items' ids (as ``review_decide`` takes them) and one
+    ``author:<username>`` per author, after them, so the posts go first. The plan reads each
+    item (still waiting, still deletable) and each author (already suspended, staff the forum
+    refuses to penalise); the run reads both again just before sending."""
+
+    key = "review_spam"
+    done_label = "post deleted or author suspended"
+    capabilities = (Capability.REVIEW_ITEMS, Penalty.SUSPEND.capability)
+    destructive = True
+    destructive_note = "deleting posts and suspending or banning their authors ({n} item(s))"
+    form_class = ReviewSpamForm
+    from_bulk_form = False
+    area = "review"
+    penalty = SuspendKind()
+
+    @property
+    def label(self) -> str:  # type: ignore[override]
+        return "Delete the posts and suspend the authors"
+
+    @property
+    def short(self) -> str:
+        return f"Delete the posts and {self.penalty.short.lower()} the authors"
+
+    def label_on(self, platform: str = "") -> str:
+        if platform not in supported_platforms():
+            return self.short
+        verb = client_class(platform).penalty_words(Penalty.SUSPEND).verb.lower()
+        return f"Delete the post / {verb} the author"
+
+    def done_on(self, platform: str = "") -> str:
+        if platform not in supported_platforms():
+            return self.done_label
+        done = client_class(platform).penalty_words(Penalty.SUSPEND).done
+        return f"post deleted or author {done}"
+
+    def offered_by(self, client) -> bool:
+        return all(client.supports(c) for c in self.capabilities)
+
+    # --- parameters: the penalty's --------------------------------------------------------
+    def params_from(self, cleaned):
+        return self.penalty.params_from(cleaned)
+
+    def check_forums(self, client_classes, params):
+        self.penalty.check_forums(client_classes, params)
+
+    def describe(self, params):
+        return f"{self.short} {describe_until(until_of(params))}: {params['reason']}"
+
+    def parse_targets(self, text: str = "", *, csv_data: str | None = None) -> ParsedTargets:
+        result = ParsedTargets()
+        seen: dict[str, int] = {}
+        for number, line in enumerate((text or "").splitlines(), start=1):
+            value = line.strip()
+            if not value:
+                continue
+            author = value.startswith(AUTHOR) and 0 < len(value) - len(AUTHOR) <= 200
+            if not author and not ITEM_ID.match(value):
+                result.junk.append(Rejected(number, value[:200], "not a review item id"))
+            elif value.lower() in seen:
+                result.duplicates.append(
+                    Rejected(number, value, f"already given on line {seen[value.lower()]}")
+                )
+            else:
+                seen[value.lower()] = number
+                result.targets.append(
+                    TargetLine(number, value, "author" if author else "review item")
+                )
+        return result
+
+    def lookup_names(self, targets):
+        return [t[len(AUTHOR) :] for t in targets if t.startswith(AUTHOR)]
+
+    # --- planning ---------------------------------------------------------------------------
+    def prepare(self, client, params, frozen=None):
+        return self.penalty.prepare(client, params)
+
+    def plan_refusal(self, client, ctx, params):
+        return self.penalty.plan_refusal(client, ctx, params)
+
+    def resolve_batch_size(self, client) -> int:
+        return 10
+
+    @staticmethod
+    def _split(targets):
+        authors = [t for t in targets if t.startswith(AUTHOR)]
+        return [t for t in targets if not t.startswith(AUTHOR)], authors
+
+    def _read(self, client, ctx: dict[str, Any], item_id: str) -> ReviewItem | None:
+        items = ctx.setdefault("items", {})
+        try:
+            items[item_id] = client.review_item(item_id=item_id)
+        except (ForumNotFound, ValueError):
+            items.pop(item_id, None)
+        return items.get(item_id)
+
+    @staticmethod
+    def _item_reason(item: ReviewItem | None) -> str:
+        if item is None or item.status != "pending":
+            return GONE
+        return "" if delete_decision(item) else NO_DELETE
+
+    def resolve(self, client, ctx, params, targets):
+        items, authors = self._split(targets)
+        found: dict[str, Resolved] = {}
+        for target in items:
+            item = self._read(client, ctx, target)
+            if item is None:
+                continue
+            who = f" by {item.author_username}" if item.author_username else ""
+            name = f"Post{who}: {item.excerpt[:120]}"
+            found[target.lower()] = Resolved(post_number(item), name[:200], self._item_reason(item))
+        users = client.resolve_users(targets=[a[len(AUTHOR) :] for a in authors]) if authors else {}
+        note_seen(users.values())
+        for target in authors:
+            user = users.get(target[len(AUTHOR) :].lower())
+            if user is not None:
+                reason = self._author_reason(client, user, ctx, params)
+                found[target.lower()] = Resolved(user.id, user.username, reason)
+        return found
+
+    def _author_reason(self, client, user, ctx, params) -> str:
+        """ "already suspended" (in the forum's word), staff the forum refuses, or ""."""
+        if user.penalised(Penalty.SUSPEND):
+            return f"already {client.penalty_words(Penalty.SUSPEND).done}"
+        return self.penalty.reason_not_needed(user, ctx, params)
+
+    def recheck(self, client, ctx, params, targets):
+        reasons: dict[int, str] = {}
+        authors = [t for t in targets if t.target.startswith(AUTHOR)]
+        for target in targets:
+            if not target.target.startswith(AUTHOR):
+                reason = self._item_reason(self._read(client, ctx, target.target))
+                if reason:
+                    reasons[target.item_id] = reason
+        if authors:
+            fresh = client.resolve_users(targets=[t.forum_name for t in authors])
+            note_seen(fresh.values())
+            for target in authors:
+                user = fresh.get(target.forum_name.lower())
+                reason = (
+                    f"no longer exists on {client.name}"
+                    if user is None
+                    else self._author_reason(client, user, ctx, params)
+                )
+                if reason:
+                    reasons[target.item_id] = reason
+        return reasons
+
+    def shows_applied(self, reason: str) -> bool:
+        return reason == GONE or reason.startswith("already")
+
+    def recheck_calls(self, client, count):
+        return count  # one read per item (authors: fewer)
+
+    def index_fields(self, params):
+        # Only the authors' rows match (the posts' ids are negative): they show the penalty.
+        return self.penalty.index_fields(params)
+
+    # --- running ----------------------------------------------------------------------------
+    def apply(self, client, ctx, params, targets):
+        applied = Applied()
+        for target in targets:
+            if target.target.startswith(AUTHOR):
+                self._penalise(client, params, target, applied)
+            else:
+                self._delete(client, ctx, target, applied)
+        return applied
+
+    def _delete(self, client, ctx, target: ItemToSend, applied: Applied) -> None:
+        item = ctx.get("items", {}).pop(target.target, None) or self._read(
+            client, ctx, target.target
+        )
+        ctx.get("items", {}).pop(target.target, None)
+        action = delete_decision(item) if item and item.status == "pending" else None
+        if item is None or item.status != "pending":
+            applied.skipped[target.item_id] = GONE
+            return
+        if action is None:
+            applied.skipped[target.item_id] = NO_DELETE
+            return
+        try:
+            answer = client.review_decide(item=item, action_id=action.id)
+        except ReviewItemStale as exc:
+            applied.skipped[target.item_id] = f"{GONE}: {exc}"[:500]
+        except ForumRejected as exc:
+            applied.failed[target.item_id] = str(exc)[:500]
+        else:
+            applied.answers[target.item_id] = answer[:500]
+
+    def _penalise(self, client, params, target: ItemToSend, applied: Applied) -> None:
+        words = client.penalty_words(Penalty.SUSPEND)
+        until = until_of(params)
+        try:
+            ended = client.penalise(
+                kind=Penalty.SUSPEND,
+                user_id=target.forum_id,
+                until=until,
+                reason=params["reason"],
+                message=params.get("message") or "",
+            )
+        except ForumRejected as exc:
+            applied.failed[target.item_id] = str(exc)[:500]
+            return
+        when = describe_until(ended or until)
+        applied.answers[target.item_id] = (
+            f"{client.software} {words.done} {target.forum_name} {when}: {params['reason']}"
+        )[:500]
