@@ -38,6 +38,7 @@ from tools.bench import (
     BenchError,
     item_counts,
     plain_users,
+    process_tree,
     start_discourse,
     wait_for,
 )
@@ -133,6 +134,19 @@ class _Gunicorn:
         self._log_file.close()
 
 
+def cpu_seconds(root: int) -> float:
+    """User and system CPU time used so far by ``root``'s process tree (live processes)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in process_tree(root):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / ticks
+
+
 def _session_cookie(bench: Bench) -> str:
     from django.test import Client
 
@@ -146,13 +160,17 @@ class Load:
     requests: int
     seconds: float
     medians: float
+    server_cores: float = 0.0  # CPU seconds the server used per second of the load
+    client_cores: float = 0.0  # the same for this process (the clients)
 
     @property
     def per_second(self) -> float:
         return self.requests / self.seconds
 
 
-def _load(url: str, params: dict, cookie: str, clients: int, seconds: float) -> Load:
+def _load(
+    url: str, params: dict, cookie: str, clients: int, seconds: float, server: int = 0
+) -> Load:
     """``clients`` threads, each with its own connection, asking for the page again as soon as
     the last answer is read to its end, for ``seconds``; the requests answered over the time
     from the first request to the last answer."""
@@ -189,17 +207,22 @@ def _load(url: str, params: dict, cookie: str, clients: int, seconds: float) -> 
     threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
     for thread in threads:
         thread.start()
+    server_cpu = cpu_seconds(server) if server else 0.0
+    client_cpu = sum(os.times()[:2])
     began = time.monotonic()
     until[0] = began + seconds
     start.wait()
     for thread in threads:
         thread.join(timeout=120)
     ended = time.monotonic()
+    server_cpu = (cpu_seconds(server) - server_cpu) if server else 0.0
+    client_cpu = sum(os.times()[:2]) - client_cpu
     if errors:
         raise BenchError(f"{url}: {errors[0]}")
     if not times:
         raise BenchError(f"{url}: no answer in {seconds:g} s")
-    return Load(len(times), ended - began, statistics.median(times))
+    took = ended - began
+    return Load(len(times), took, statistics.median(times), server_cpu / took, client_cpu / took)
 
 
 def measure_concurrency(bench: Bench, quick: bool) -> None:
@@ -211,17 +234,13 @@ def measure_concurrency(bench: Bench, quick: bool) -> None:
         if quick
         else {"accounts": 5_000, "groups": 100, "tags": 500}
     )
-    seconds = 2.0 if quick else 10.0
+    seconds = 1.5 if quick else 10.0
     with ExitStack() as stack:
         # Only the fleet's forums on the overview: earlier parts leave their forums (stopped
         # sandboxes) enabled.
-        others = list(
-            ForumConnection.objects.filter(enabled=True).values_list("pk", flat=True)
-        )
+        others = list(ForumConnection.objects.filter(enabled=True).values_list("pk", flat=True))
         ForumConnection.objects.filter(pk__in=others).update(enabled=False)
-        stack.callback(
-            lambda: ForumConnection.objects.filter(pk__in=others).update(enabled=True)
-        )
+        stack.callback(lambda: ForumConnection.objects.filter(pk__in=others).update(enabled=True))
         fleet = _IndexedFleet(bench, forums, **sizes)
         stack.callback(fleet.stop)
         cookie = _session_cookie(bench)
@@ -240,15 +259,20 @@ def measure_concurrency(bench: Bench, quick: bool) -> None:
             url = server.url + path
             # Warm both processes (templates, the cards' cached health for the overview).
             _load(url + ("?wait=1" if path == "/" else ""), query, cookie, 2, 0.01)
-            one = _load(url, query, cookie, 1, seconds)
+            one = _load(url, query, cookie, 1, seconds, server.process.pid)
             if path == "/":
                 _load(url + "?wait=1", query, cookie, 1, 0.01)  # health still cached
-            many = _load(url, query, cookie, CLIENTS, seconds)
+            many = _load(url, query, cookie, CLIENTS, seconds, server.process.pid)
             ratio = many.per_second / one.per_second
             name = f"concurrent_{CLIENTS}_throughput_over_1_{page}"
             bench.record(f"{name}_one_median_s", round(one.medians, 3))
             bench.record(f"{name}_{CLIENTS}_median_s", round(many.medians, 3))
             bench.record(f"{name}_one_per_s", round(one.per_second, 2))
+            # Where the time went: the cores the server's processes kept busy (2 at most on
+            # this machine, less when other work has them), and the clients' own.
+            bench.record(f"{name}_server_cores_one", round(one.server_cores, 2))
+            bench.record(f"{name}_server_cores_{CLIENTS}", round(many.server_cores, 2))
+            bench.record(f"{name}_client_cores_{CLIENTS}", round(many.client_cores, 2))
             bench.record(name, round(ratio, 3))
             if worst is None or ratio < worst[1]:
                 worst = (page, ratio)
@@ -264,7 +288,7 @@ def measure_concurrency(bench: Bench, quick: bool) -> None:
 # The forum allows ``per_window`` calls in any ``window`` seconds (a real Discourse's limit
 # with its window shortened, as tools/bench_pacing.py does, so the run takes about a minute).
 FULL = {"window": 4, "per_window": 120, "items": 1800, "users": 12_000}
-QUICK = {"window": 1, "per_window": 20, "items": 100, "users": 3_000}
+QUICK = {"window": 1, "per_window": 20, "items": 60, "users": 2_000}
 
 
 def is_sync_call(record) -> bool:

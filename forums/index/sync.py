@@ -217,9 +217,7 @@ def _groups(sync: IndexSync, client) -> None:
             groups = []
     with transaction.atomic():
         if groups is not None:
-            index_groups_save(
-                connection=sync.connection, groups=groups, generation=sync.generation
-            )
+            index_groups_save(connection=sync.connection, groups=groups, generation=sync.generation)
         sync.groups_complete_at = timezone.now()
         sync.save(update_fields=["groups_complete_at", "updated_at"])
 
