@@ -672,6 +672,7 @@ PARTS = (
     "people_search",
     "overview",
     "index",
+    "fleet",
 )
 
 
@@ -679,6 +680,7 @@ def measurements(idle_kb: int) -> list[tuple[str, Callable[[Bench, bool], None]]
     """Every part of the benchmark, by the name ``--only`` takes, in the order they run."""
     from tools import (
         bench_discourse,
+        bench_fleet,
         bench_groups,
         bench_index,
         bench_lists,
@@ -706,6 +708,7 @@ def measurements(idle_kb: int) -> list[tuple[str, Callable[[Bench, bool], None]]
         ("people_search", bench_people.measure_people_search),
         ("overview", measure_overview_scale),
         ("index", bench_index.measure_index),
+        ("fleet", bench_fleet.measure_fleet),
     ]
     assert tuple(name for name, _ in parts) == PARTS
     return parts

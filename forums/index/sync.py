@@ -169,9 +169,18 @@ def index_sync_step(*, connection_id: int, max_calls: int | None = None) -> Sync
     return SyncStep(again_in, counter.calls)
 
 
-@transaction.atomic
+# The forum is asked outside any transaction, and only its answer is written in one (with the
+# cursor that asks for the next page): a call waits for its slot in the book (up to
+# MAX_INLINE_WAIT) and then for the forum, and on SQLite a transaction holds the database's one
+# write lock from its start (IMMEDIATE), so every other writer (a bulk run booking its slots)
+# would wait for the sync's forum call; measured (tools/bench_fleet.py): a suspend run of 100
+# beside a first sync took 2.6 times as long as alone.
 def _accounts_page(sync: IndexSync, client) -> None:
-    page = client.user_list_page(cursor=sync.accounts_cursor)
+    _accounts_page_save(sync, client.user_list_page(cursor=sync.accounts_cursor))
+
+
+@transaction.atomic
+def _accounts_page_save(sync: IndexSync, page) -> None:
     connection = sync.connection
     index_accounts_save(connection=connection, users=page.users, generation=sync.generation)
     if page.users:
@@ -199,28 +208,32 @@ def _accounts_page(sync: IndexSync, client) -> None:
     )
 
 
-@transaction.atomic
 def _groups(sync: IndexSync, client) -> None:
+    groups = None
     if client.supports(Capability.GROUPS):
         try:
-            groups = client.list_groups()
+            groups = client.list_groups()  # outside the transaction, as _accounts_page
         except CapabilityNotOffered:
             groups = []
-        index_groups_save(connection=sync.connection, groups=groups, generation=sync.generation)
-    sync.groups_complete_at = timezone.now()
-    sync.save(update_fields=["groups_complete_at", "updated_at"])
+    with transaction.atomic():
+        if groups is not None:
+            index_groups_save(connection=sync.connection, groups=groups, generation=sync.generation)
+        sync.groups_complete_at = timezone.now()
+        sync.save(update_fields=["groups_complete_at", "updated_at"])
 
 
-@transaction.atomic
 def _tags(sync: IndexSync, client) -> None:
+    tags = None
     if client.supports(Capability.TAGS):
         try:
-            tags = client.list_tags()
+            tags = client.list_tags()  # outside the transaction, as _accounts_page
         except CapabilityNotOffered:
             tags = []
-        index_tags_save(connection=sync.connection, tags=tags, generation=sync.generation)
-    sync.tags_complete_at = timezone.now()
-    sync.save(update_fields=["tags_complete_at", "updated_at"])
+    with transaction.atomic():
+        if tags is not None:
+            index_tags_save(connection=sync.connection, tags=tags, generation=sync.generation)
+        sync.tags_complete_at = timezone.now()
+        sync.save(update_fields=["tags_complete_at", "updated_at"])
 
 
 def index_syncs_due() -> list[int]:

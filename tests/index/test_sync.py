@@ -112,6 +112,53 @@ def test_one_step_takes_at_most_its_share_of_the_budget(big_discourse, big_conne
     assert step.again_in == pytest.approx(seconds_for(big_connection, 2)) == pytest.approx(60)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_sync_holds_no_transaction_while_the_forum_answers(
+    big_discourse, big_connection, monkeypatch
+):
+    """A call waits for its slot and then for the forum; on SQLite a transaction holds the
+    database's one write lock, so a bulk run could not book its own calls meanwhile. Only the
+    answers are written in a transaction (each page with the cursor for the next)."""
+    from django.db import connection as db
+
+    from forums.index import sync as sync_module
+
+    asked_inside: list[tuple[str, bool]] = []
+    real_get_client = sync_module.get_client
+
+    class Watched:
+        def __init__(self, client):
+            self._client = client
+
+        def __enter__(self):
+            self._client.__enter__()
+            return self
+
+        def __exit__(self, *exc):
+            return self._client.__exit__(*exc)
+
+        def __getattr__(self, name):
+            value = getattr(self._client, name)
+            if name in {"user_list_page", "list_groups", "list_tags"}:
+
+                def asked(*args, **kwargs):
+                    asked_inside.append((name, db.in_atomic_block))
+                    return value(*args, **kwargs)
+
+                return asked
+            return value
+
+    monkeypatch.setattr(
+        sync_module, "get_client", lambda *a, **kw: Watched(real_get_client(*a, **kw))
+    )
+    index_sync_start(connection=big_connection)
+    run_to_end(big_connection)
+    assert {name for name, _ in asked_inside} == {"user_list_page", "list_groups", "list_tags"}
+    assert not any(inside for _, inside in asked_inside)
+    assert IndexedAccount.objects.count() == len(forum_accounts(big_discourse))
+    assert IndexSync.objects.get(connection=big_connection).state == IndexSync.State.COMPLETE
+
+
 def test_a_new_read_drops_accounts_deleted_meanwhile(big_discourse, big_connection):
     index_sync_start(connection=big_connection)
     run_to_end(big_connection)

@@ -144,4 +144,9 @@ def test_quick_benchmark_prints_every_figure_and_meets_the_scale_free_goals():
     # List pages: both sizes requested and shown (their ratio is enforced at full scale only).
     for pattern in (r"bulk_list_\d+k_over_1k", r"audit_\d+k_over_1k"):
         assert [k for k in [*values, *busy] if re.fullmatch(pattern, k)], pattern
+    # The fleet index under load (tools/bench_fleet.py): 20 clients measured against one, and
+    # the index's first sync kept to its share of the forum while a bulk run was active.
+    assert "concurrent_20_throughput_over_1" in {*values, *busy}
+    assert values["sync_share_of_budget"] <= values["sync_share_configured"]
+    assert values["sync_share_rate_limited_responses"] == 0
     assert "All goals met." in result.stdout
