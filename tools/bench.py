@@ -558,6 +558,7 @@ PARTS = (
     "people_search",
     "overview",
     "index",
+    "review",
 )
 
 
@@ -570,6 +571,7 @@ def measurements(idle_kb: int) -> list[tuple[str, Callable[[Bench, bool], None]]
         bench_nodebb,
         bench_pacing,
         bench_people,
+        bench_review,
     )
 
     def memory(bench: Bench, quick: bool) -> None:
@@ -589,6 +591,7 @@ def measurements(idle_kb: int) -> list[tuple[str, Callable[[Bench, bool], None]]
         ("people_search", bench_people.measure_people_search),
         ("overview", measure_overview_scale),
         ("index", bench_index.measure_index),
+        ("review", bench_review.measure_review),
     ]
     assert tuple(name for name, _ in parts) == PARTS
     return parts
