@@ -111,6 +111,11 @@ class UserModeration(Area):
     # The forum refuses to delete an administrator's account (a plan says so up front).
     refuses_deleting_admins: ClassVar[bool] = False
 
+    def is_token_user(self, *, user_id: int) -> bool:
+        """The account is the one the API key acts as (where the forum can say so cheaply):
+        Forumdeck never logs it out everywhere nor deletes it."""
+        return False
+
     def find_users(self, *, query: str = "", status: str = "", limit: int = 100) -> list[ForumUser]:
         """Users whose username or e-mail matches ``query`` ("" lists), filtered by ``status``:
         "", "suspended", "silenced", "new" or "staff" (ValueError otherwise)."""
@@ -185,6 +190,9 @@ class Groups(Area):
         "The forum manages this group itself, so Forumdeck does not change it."
     )
     group_name_help: ClassVar[str] = ""  # the forum's rule for group names, in plain words
+    # The forum has private groups (joining needs an owner's approval), set apart from hidden
+    # ones: create_group / update_group then take ``private=``; the words explain it.
+    group_private_help: ClassVar[str] = ""
 
     @classmethod
     def check_group_name(cls, name: str) -> str:
@@ -226,6 +234,11 @@ class Groups(Area):
 
     def group_member_ids(self, *, group: ForumGroup) -> set[int]:
         return {user.id for user in self.list_group_members(key=group.key)}
+
+    def acting_user_is_sole_member(self, *, group: ForumGroup) -> bool:
+        """The group's one member is the user Forumdeck acts as (a forum that makes the creator
+        a member): deleting it removes nobody else's membership."""
+        return False
 
     @classmethod
     def membership_refusal(cls, *, group: ForumGroup) -> str:
@@ -270,6 +283,17 @@ class Groups(Area):
 
 class Tags(Area):
     tag_name_help: ClassVar[str] = ""  # the forum's rule for tag names, in plain words
+    # What stays behind when a tag loses its last topic (renamed, merged or deleted by
+    # retagging), in plain words; "" when the tag goes with its last topic.
+    tag_left_empty_note: ClassVar[str] = ""
+    # Tags live per space of a site (a UserEcho project's forums): what a change by name
+    # touches, in plain words; the tag verbs then also take ``scope=`` (one space only).
+    tag_scope_note: ClassVar[str] = ""
+
+    def tag_spaces(self) -> list[str]:
+        """The spaces tags live in (a UserEcho project's forums), by name; [] for one."""
+        return []
+
     topics_page_size: ClassVar[int] = 20  # topics per call of list_tag_topics (plan estimates)
     retag_batch_size: ClassVar[int] = 1  # topics one retag call changes
 

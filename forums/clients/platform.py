@@ -167,6 +167,17 @@ class ForumClient(
                     self._access = problem
         return self._access or exc
 
+    # --- what a read had to do differently, for the page to say ---------------------------
+    def note_read(self, text: str) -> None:
+        """Remember, in plain words, that an answer came a way the page should mention (a
+        filter the forum ignored, read in full instead)."""
+        notes = self.__dict__.setdefault("_read_notes", [])
+        if text not in notes:
+            notes.append(text)
+
+    def read_notes(self) -> list[str]:
+        return list(self.__dict__.get("_read_notes", []))
+
     def remember_access(self, problem: ForumError | None) -> None:
         """A health check's verdict answers later diagnoses on this client too."""
         self._access = problem

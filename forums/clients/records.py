@@ -237,6 +237,7 @@ class ForumGroup:
     user_count: int | None = None
     automatic: bool = False  # managed by the forum itself; members cannot be changed
     visible: bool = True
+    private: bool = False  # joining needs an owner's approval (where the forum has it)
 
     @property
     def key(self) -> str:

@@ -21,6 +21,7 @@ class ForumOutcome:
     error: str = ""
     capped: bool = False
     note: str = ""  # what this forum's search cannot do, in its client's words
+    read_note: str = ""  # how this answer was read when the forum did not do as asked
     waiting: bool = False  # asked, not answered yet (a search under way)
     # Answered from the fleet index, as the forum was when last read (None: asked live).
     as_of: datetime | None = None

@@ -36,6 +36,13 @@ class GroupFieldsForm(forms.Form):
         initial=True,
         help_text="Otherwise only its members and staff see it.",
     )
+    private = forms.BooleanField(
+        label="Private",
+        required=False,
+        initial=False,
+        help_text="Joining needs an owner's approval. Only forums that have private groups "
+        "take it; others ignore it.",
+    )
 
     def check_name(self, connections) -> None:
         """The name rule of each chosen forum's platform, before anything is sent."""
@@ -58,7 +65,7 @@ class GroupCreateForm(GroupFieldsForm):
         help_text="One forum: created at once. Several: proposed as one bulk action another "
         "person approves.",
     )
-    field_order = ["connections", "name", "full_name", "description", "visible"]
+    field_order = ["connections", "name", "full_name", "description", "visible", "private"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -70,6 +77,15 @@ class GroupCreateForm(GroupFieldsForm):
             if (cls := client_class(c.platform)).group_name_help
         }
         self.fields["name"].help_text = " ".join(f"{k}: {v}" for k, v in rules.items())
+        private = {
+            cls.software: cls.group_private_help
+            for c in connections.queryset
+            if (cls := client_class(c.platform)).group_private_help
+        }
+        if private:
+            self.fields["private"].help_text = " ".join(f"{k}: {v}" for k, v in private.items())
+        else:
+            del self.fields["private"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or self.cleaned_data  # None keeps cleaned_data
@@ -81,7 +97,12 @@ class GroupEditForm(GroupFieldsForm):
     def __init__(self, *args: Any, connection: ForumConnection, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.connection = connection
-        self.fields["name"].help_text = client_class(connection.platform).group_name_help
+        cls = client_class(connection.platform)
+        self.fields["name"].help_text = cls.group_name_help
+        if cls.group_private_help:
+            self.fields["private"].help_text = cls.group_private_help
+        else:
+            del self.fields["private"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or self.cleaned_data  # None keeps cleaned_data

@@ -8,11 +8,13 @@ filtering and paging the table reuse one answer; a change made here forgets it.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
+from django.utils import timezone
 
 from forums.clients import ForumClient, client_class, get_client
 from forums.clients.errors import CapabilityNotOffered, ForumError, ForumNotFound
@@ -47,9 +49,34 @@ def _cache_key(connection_id: int) -> str:
 
 
 def forget_groups(*connections: ForumConnection) -> None:
-    """After a change: the next list asks the forum again."""
+    """After a change: the next list (and members page) asks the forum again."""
     cache.delete_many([_cache_key(c.pk) for c in connections])
+    for connection in connections:
+        _members_generation_bump(connection.pk)
     index_lists_forget(connection_ids=[c.pk for c in connections], kind="groups")
+
+
+MEMBERS_CACHE_SECONDS = 60  # a members page, kept while someone pages back and forth
+
+
+def _members_generation_key(connection_id: int) -> str:
+    return f"forumdeck:group-members-gen:{connection_id}"
+
+
+def _members_generation_bump(connection_id: int) -> None:
+    key = _members_generation_key(connection_id)
+    cache.add(key, 0, None)
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, None)
+
+
+def _members_cache_key(connection_id: int, key: str, query: str, page: int) -> str:
+    generation = cache.get(_members_generation_key(connection_id), 0)
+    raw = f"{key}|{query.strip().lower()}|{page}"
+    digest = hashlib.sha256(raw.encode()).hexdigest()
+    return f"forumdeck:group-members:{connection_id}:{generation}:{digest}"
 
 
 def _fetch_groups(connection: ForumConnection) -> list[ForumGroup]:
@@ -196,6 +223,13 @@ def group_members(
 ) -> MembersLookup:
     """One page of the group's members whose username (or name) contains ``query``."""
     page = max(page, 1)
+    # One page read is kept a minute (per page, dropped by any change made here, and unused
+    # once a bulk action changed this forum's groups since): paging back and forth through a
+    # big group does not ask the forum again for each view.
+    cache_key = _members_cache_key(connection.pk, key, query, page)
+    kept = cache.get(cache_key)
+    if kept is not None and not changed_since(connection, kept[0], kinds_changing("groups")):
+        return MembersLookup(kept[1])
     try:
         with get_client(connection) as client:
             found = client.group_members_page(
@@ -203,6 +237,7 @@ def group_members(
             )
     except ForumError as exc:
         return MembersLookup(None, str(exc))
+    cache.set(cache_key, (timezone.now(), found), MEMBERS_CACHE_SECONDS)
     return MembersLookup(found)
 
 

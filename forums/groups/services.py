@@ -56,6 +56,11 @@ def _current(client: ForumClient, connection: ForumConnection, key: str) -> Foru
     return group
 
 
+def _private_offered(connection: ForumConnection) -> bool:
+    """The forum has private groups (joining needs approval): only then is ``private`` sent."""
+    return bool(client_class(connection.platform).group_private_help)
+
+
 def _taken(client: ForumClient, name: str) -> bool:
     try:
         client.get_group(key=name)
@@ -72,18 +77,26 @@ def group_create(
     full_name: str = "",
     description: str = "",
     visible: bool = True,
+    private: bool = False,
 ) -> GroupOutcome:
-    """Create a group on one forum."""
+    """Create a group on one forum (``private`` only where the forum has private groups)."""
     name = _name(connection, name)
     with client_or_invalid(connection) as client:
         if _taken(client, name):
             raise ValidationError(
                 f"{connection.name} already has a group named “{name}”. Nothing was sent."
             )
-        details = {"name": name, "full_name": full_name, "visible": visible}
+        details: dict[str, Any] = {"name": name, "full_name": full_name, "visible": visible}
+        extra: dict[str, Any] = {}
+        if _private_offered(connection):
+            details["private"] = extra["private"] = bool(private)
         try:
             group = client.create_group(
-                name=name, full_name=full_name, description=description, visible=visible
+                name=name,
+                full_name=full_name,
+                description=description,
+                visible=visible,
+                **extra,
             )
         except ForumError as exc:
             audit_change(
@@ -118,6 +131,7 @@ def group_create_propose(
     full_name: str = "",
     description: str = "",
     visible: bool = True,
+    private: bool = False,
 ) -> BulkAction:
     """Create the same group on several forums: one approved action, one item per forum."""
     for connection in connections:
@@ -144,7 +158,7 @@ def group_create_propose(
         kind="group_create",
         connections=list(connections),
         params={"name": name, "full_name": full_name, "description": description,
-                "visible": visible},
+                "visible": visible, "private": private},
     )  # fmt: skip
 
 
@@ -157,8 +171,10 @@ def group_update(
     full_name: str,
     description: str,
     visible: bool,
+    private: bool | None = None,
 ) -> GroupOutcome:
-    """Change one forum's group: its name, full name, description and visibility."""
+    """Change one forum's group: its name, full name, description and visibility (and
+    whether joining needs approval, where the forum has private groups)."""
     name = _name(connection, name)
     with client_or_invalid(connection) as client:
         current = _current(client, connection, key)
@@ -172,6 +188,8 @@ def group_update(
             "description": description if description != current.description else None,
             "visible": visible if visible != current.visible else None,
         }
+        if private is not None and _private_offered(connection):
+            changes["private"] = private if private != current.private else None
         changes = {k: v for k, v in changes.items() if v is not None}
         if not changes:
             return GroupOutcome(True, f"Nothing to change on {current.name}.", group=current)
@@ -213,7 +231,11 @@ def group_delete(
         group = _current(client, connection, key)
         if confirm.strip() != group.name:
             raise ValidationError(f"Type the group's name exactly (“{group.name}”) to confirm.")
-        if group.user_count is None or group.user_count:  # members, or none can tell
+        # Members, or none can tell. Forumdeck's own acting user alone (a forum that makes the
+        # creator a member) is nobody else's membership: deleted at once.
+        if (group.user_count is None or group.user_count) and not (
+            group.user_count == 1 and client.acting_user_is_sole_member(group=group)
+        ):
             action = bulk_action_propose(
                 actor=actor, kind="group_delete", connections=[connection],
                 params={"group": group.key},

@@ -76,6 +76,7 @@ def group_create(request: HtmxHttpRequest) -> HttpResponse:
         data = form.cleaned_data
         connections = list(data["connections"])
         fields = {k: data[k] for k in ("name", "full_name", "description", "visible")}
+        fields["private"] = bool(data.get("private"))
         try:
             if len(connections) > 1:
                 if not request.user.has_perm("forums.propose_bulkaction"):
@@ -183,7 +184,7 @@ def group_edit(request: HtmxHttpRequest, connection_id: int, key: str) -> HttpRe
     group = context["group"]
     initial = (
         {"name": group.name, "full_name": group.full_name, "description": group.description,
-         "visible": group.visible} if group else None
+         "visible": group.visible, "private": group.private} if group else None
     )  # fmt: skip
     form = GroupEditForm(request.POST or None, initial=initial, connection=connection)
     if request.method == "POST" and form.is_valid():

@@ -130,9 +130,17 @@ def _search_note(connection: ForumConnection, query: str) -> str:
     return client_class(connection.platform).words.search_note
 
 
+class _Found(list):
+    """One forum's accounts, with what its client said of the read (``read_notes``)."""
+
+    note: str = ""
+
+
 def _search_one(connection: ForumConnection, query: str, status: str) -> list[ForumUser]:
     with get_client(connection) as client:
-        return client.find_users(query=query, status=status, limit=PER_FORUM_LIMIT)
+        found = _Found(client.find_users(query=query, status=status, limit=PER_FORUM_LIMIT))
+        found.note = " ".join(client.read_notes())
+        return found
 
 
 def _cache_key(query: str, status: str, ids: list[int], live: bool = False) -> str:
@@ -275,6 +283,7 @@ def _take(
         return []
     outcome.count = len(answer)
     outcome.capped = len(answer) >= PER_FORUM_LIMIT
+    outcome.read_note = getattr(answer, "note", "")
     return [ForumAccount(connection.pk, connection.name, connection.platform, u) for u in answer]
 
 

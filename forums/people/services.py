@@ -22,6 +22,9 @@ from forums.pacing import Priority
 
 from .actions import find_action
 
+# Actions never sent for the account the API key acts as (the client says which it is).
+TOKEN_USER_GUARDED = frozenset({"log_out", "delete", "delete_account"})
+
 
 @dataclass(frozen=True)
 class ModerationOutcome:
@@ -125,6 +128,17 @@ def _moderate(
             before=user,
         )
 
+    if chosen.key in TOKEN_USER_GUARDED and client.is_token_user(user_id=user.id):
+        # Never log out everywhere (or delete) the account the API key acts as: the client
+        # refuses too; said here before anything is sent.
+        return ModerationOutcome(
+            False,
+            f"{user.username} is the account Forumdeck's API key acts as on {connection.name}: "
+            f"Forumdeck does not {chosen.label.lower()} it. Do it on the forum itself if you "
+            "mean it.",
+            user,
+            before=user,
+        )
     audit = {
         "actor": actor,
         "action": f"user.{chosen.key}",

@@ -19,6 +19,7 @@ class ReviewSearchForm(FleetSearchForm):
     )
     category = forms.CharField(label="Category", required=False, max_length=200)
     reason = forms.CharField(label="Reason", required=False, max_length=300)
+    author = forms.CharField(label="Author", required=False, max_length=200)
 
 
 class DecideForm(forms.Form):

@@ -201,3 +201,12 @@ def review_count_cached() -> int:
         if isinstance(cached, list):
             total += len(cached)
     return total
+
+
+def destructive_choices(rows: Sequence[ReviewRow]) -> list[tuple[str, str]]:
+    """The decisions that delete or penalise offered on these rows: (action id, words)."""
+    found: dict[str, str] = {}
+    for row in rows:
+        for action in row.destructive_actions:
+            found.setdefault(action.id, action.label)
+    return sorted(found.items(), key=lambda pair: pair[1])

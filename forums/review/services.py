@@ -1,9 +1,9 @@
 """Deciding review queue items: one in place, or many at once with one harmless decision.
 
 Every decision sent is audited with the forum's answer (``forums.core.audit``). Destructive
-decisions (deleting posts or accounts, suspending or silencing the author) are not sent from
-here: the page leads them to the person's page, whose suspend and delete go through their own
-rules (and, for many people, the bulk engine with its plan and second approver).
+decisions (deleting posts or accounts, suspending or silencing the author) are never sent from
+here: they are proposed as a bulk action (``review_decide``), planned, and sent only once a
+second person approves.
 """
 
 from __future__ import annotations
@@ -13,13 +13,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 
+from forums.bulk.services import bulk_action_propose
 from forums.clients import get_client
 from forums.clients.errors import ForumError, ForumNotFound, ReviewItemStale
 from forums.clients.records import ReviewItem
 from forums.core.audit import audit_change
 from forums.core.fleet import enabled_connections, fan_out
-from forums.models import ForumConnection
+from forums.models import BulkAction, ForumConnection
+from forums.pacing import Priority
 
 from .selectors import KIND_WORDS, MANY, forget_queue, queues
 
@@ -41,6 +44,34 @@ def _target(item: ReviewItem) -> str:
     return f"{KIND_WORDS[item.kind]} {item.item_id}{who}"
 
 
+def _by_connection(keys: Sequence[str]) -> dict[int, list[str]]:
+    wanted: dict[int, list[str]] = {}
+    for key in keys:
+        pk, _, item_id = key.partition(":")
+        if pk.isdigit() and item_id:
+            wanted.setdefault(int(pk), []).append(item_id)
+    return wanted
+
+
+def review_propose(
+    *, actor: User, keys: Sequence[str], action_id: str, label: str = ""
+) -> BulkAction:
+    """A decision that deletes or penalises, on the ticked items (``<connection id>:<item
+    id>``), proposed as one bulk action: planned, then approved by a second person."""
+    if not actor.has_perm("forums.propose_bulkaction"):
+        raise ValidationError("Deciding this is a bulk action, and you cannot propose those.")
+    wanted = _by_connection(keys)
+    connections = enabled_connections(list(wanted))
+    if not connections:
+        raise ValidationError("Tick the items to decide first.")
+    return bulk_action_propose(
+        actor=actor,
+        kind="review_decide",
+        params={"action": action_id, "label": label[:200]},
+        targets_by_connection={c: wanted[c.pk] for c in connections},
+    )
+
+
 def _send(client, item: ReviewItem, action_id: str) -> Decided:
     action = next((a for a in item.actions if a.id == action_id), None)
     if action is None:
@@ -48,8 +79,8 @@ def _send(client, item: ReviewItem, action_id: str) -> Decided:
     if action.destructive:
         return Decided(
             False,
-            f"“{action.label}” deletes or penalises: do it from the person's page, where it "
-            "follows its own rules.",
+            f"“{action.label}” deletes or penalises: propose it for a second person's approval "
+            "instead.",
         )
     try:
         answer = client.review_decide(item=item, action_id=action_id)
@@ -74,7 +105,7 @@ def review_decide(
     showed; when the forum has moved on since, the forum refuses and the answer says so."""
     item: ReviewItem | None = None
     try:
-        with get_client(connection) as client:
+        with get_client(connection, priority=Priority.CHANGE) as client:
             item = client.review_item(item_id=item_id)
             if item.status != "pending":
                 decided = Decided(False, STALE, stale=True)
@@ -107,14 +138,10 @@ def _pick(item: ReviewItem, decision: str) -> str:
 def review_decide_many(*, actor: User, keys: Sequence[str], decision: str) -> list[Decided]:
     """One harmless decision (``approve``, ``ignore`` or ``reject``) on every ticked item
     (``<connection id>:<item id>``). Forums are asked in parallel, each forum's items one after
-    the other, every call taking its slot in that forum's slot book."""
+    the other, every call taking its slot in that forum's slot book as a change."""
     if decision not in MANY:
         raise ValueError("Choose approve, ignore or reject.")
-    wanted: dict[int, list[str]] = {}
-    for key in keys:
-        pk, _, item_id = key.partition(":")
-        if pk.isdigit() and item_id:
-            wanted.setdefault(int(pk), []).append(item_id)
+    wanted = _by_connection(keys)
     connections = enabled_connections(list(wanted))
     items: dict[int, dict[str, ReviewItem]] = {}
     for connection, answer in queues(connections):
@@ -126,7 +153,7 @@ def review_decide_many(*, actor: User, keys: Sequence[str], decision: str) -> li
     def run(connection: ForumConnection) -> list[Sent]:
         done: list[Sent] = []
         known = items.get(connection.pk, {})
-        with get_client(connection) as client:
+        with get_client(connection, priority=Priority.CHANGE) as client:
             for item_id in wanted[connection.pk]:
                 item = known.get(item_id)
                 if item is None:

@@ -4,6 +4,7 @@ one item decided in place, or many at once with one harmless decision."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -30,18 +31,24 @@ def review_list(request: HtmxHttpRequest) -> HttpResponse:
         category=filters.get("category") or "",
         reason=filters.get("reason") or "",
         query=filters.get("q") or "",
+        author=filters.get("author") or "",
         refresh=bool(request.GET.get("refresh")),
     )
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("refresh", None)
+    page = Paginator(result.rows, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
+    page_rows = list(page.object_list)
     context = {
         "form": form,
         "result": result,
-        "page": Paginator(result.rows, ITEMS_PER_PAGE).get_page(request.GET.get("page")),
+        "page": page,
         "query": query.urlencode(),
-        "filtered": any(filters.get(k) for k in ("q", "kind", "category", "reason", "forum")),
+        "filtered": any(
+            filters.get(k) for k in ("q", "kind", "category", "reason", "forum", "author")
+        ),
         "decisions": selectors.MANY_WORDS,
+        "proposable": selectors.destructive_choices(page_rows),
     }
     return render_page(request, "review/review_list.html", context, partial="review-table")
 
@@ -71,10 +78,35 @@ def review_decide(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @require_POST
+@requires("propose_bulkaction")
+def review_propose(request: HtmxHttpRequest) -> HttpResponse:
+    """A decision that deletes or penalises, on one item or every ticked one: proposed as a
+    bulk action; its page shows the plan, and a second person approves it."""
+    keys = request.POST.getlist("picked")
+    decision = request.POST.get("decision", "")
+    action_id = request.POST.get("action") or decision.removeprefix("propose:")
+    try:
+        action = services.review_propose(
+            actor=request.user, keys=keys, action_id=action_id,
+            label=request.POST.get("label", ""),
+        )  # fmt: skip
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(reverse("forums:review-list"))
+    messages.success(
+        request, f"Proposed bulk action #{action.pk}: another person approves it before it runs."
+    )
+    return redirect(reverse("forums:bulk-detail", args=[action.pk]))
+
+
+@require_POST
 @requires("decide_review_items")
 def review_decide_many(request: HtmxHttpRequest) -> HttpResponse:
     """Approve, ignore or reject every ticked item at once."""
     keys = request.POST.getlist("picked")
+    if request.POST.get("decision", "").startswith("propose:"):
+        return review_propose(request)
     form = DecideManyForm(request.POST, keys=keys)
     if not form.is_valid():
         for errors in form.errors.values():

@@ -57,6 +57,9 @@ class Sandbox:
     test_acting_as: str = ""
     # Adds the demo's people itself (so they survive a reset of its state).
     seeds_demo_people: bool = False
+    # The forum releases the sandbox can play (its config's ``release``); the first is the
+    # default. Empty: one release only. `manage.py sandbox <platform> --release` reads it.
+    releases: tuple[str, ...] = ()
 
     @property
     def demo_name(self) -> str:
@@ -99,6 +102,7 @@ SANDBOXES: dict[str, Sandbox] = {
             test_key="sandbox-discourse-key-0123456789abcdef",
             test_config={"admin_requests_per_minute": 6000, "users": 60},
             test_acting_as="system",
+            releases=("2026.1", "3.4"),  # forums/sandbox/discourse/releases.py
         ),
         Sandbox(
             platform="nodebb",
@@ -111,6 +115,7 @@ SANDBOXES: dict[str, Sandbox] = {
             test_key="sandbox-nodebb-token-0123456789abcdef",
             test_config={"users": 40, "user_tokens": {"member-token": 20}},
             test_acting_as="1",
+            releases=("4.15", "3.12"),  # forums/sandbox/nodebb/releases.py
         ),
         Sandbox(
             platform="userecho",

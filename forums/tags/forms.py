@@ -33,10 +33,32 @@ class ForumsForm(forms.Form):
         label="On", coerce=int, widget=forms.CheckboxSelectMultiple
     )
 
-    def __init__(self, *args: Any, choices: list[tuple[int, str]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        choices: list[tuple[int, str]],
+        scopes: list[str] | None = None,
+        scope_help: str = "",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["connections"]).choices = choices
         self.fields["connections"].initial = [pk for pk, _ in choices]
+        every = (
+            "every forum of the project that lacks it"
+            if isinstance(self, CreateForm)
+            else "every forum of the project that has it"
+        )
+        if scopes:
+            # A forum whose tags live per space (a UserEcho project's forums): one space only,
+            # or every space that has the tag.
+            self.fields["scope"] = forms.ChoiceField(
+                label="Only in",
+                required=False,
+                choices=[("", every),
+                         *((s, s) for s in scopes)],
+                help_text=scope_help,
+            )  # fmt: skip
 
     def chosen(self) -> list[ForumConnection]:
         wanted = self.cleaned_data.get("connections") or []

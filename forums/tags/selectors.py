@@ -143,10 +143,18 @@ class Way:
     words: str = ""
 
 
-def ways(connection: ForumConnection, count: int) -> dict[str, Way]:
+def ways(connection: ForumConnection, count: int, spaces: Sequence[str] = ()) -> dict[str, Way]:
     """rename / merge / delete / create on this forum: one call, by retagging its topics, or
-    not offered. Asked of the client class, never the platform's name."""
+    not offered. Asked of the client class, never the platform's name. ``spaces``: where a
+    tag lives per space of the forum (a UserEcho project's forums), the spaces that have it:
+    a change by name is one call in each."""
     cls = client_class(connection.platform)
+    one_call = "one call"
+    if cls.tag_scope_note and len(spaces) > 1:
+        one_call = (
+            f"{len(spaces)} calls, one in each forum of the project that has it "
+            f"({', '.join(spaces)}), unless you choose one"
+        )
     retag = cls.supports(Capability.TOPIC_RETAG)
     by_topics = f"by retagging its {count} topic{'s' if count != 1 else ''}, one by one"
     result = {}
@@ -156,7 +164,7 @@ def ways(connection: ForumConnection, count: int) -> dict[str, Way]:
         ("delete", Capability.TAG_DELETE),
     ):
         if cls.supports(capability):
-            result[action] = Way(True, True, "one call")
+            result[action] = Way(True, True, one_call)
         elif retag:
             result[action] = Way(True, False, by_topics)
         else:
@@ -176,6 +184,8 @@ class TagOnForum:
     software: str = ""
     # The forum did not answer now: ``tag`` is what the index last saw of it, as of then.
     last_known_as_of: datetime | None = None
+    left_empty_note: str = ""  # what the forum keeps of a tag with no topics
+    scope_note: str = ""  # what a change by name touches where tags live per space
 
 
 @dataclass
@@ -189,7 +199,13 @@ class TagDetail:
 
 
 def _tag_on(connection: ForumConnection, name: str, with_topics: bool) -> TagOnForum:
-    found = TagOnForum(connection, software=client_class(connection.platform).software)
+    cls = client_class(connection.platform)
+    found = TagOnForum(
+        connection,
+        software=cls.software,
+        left_empty_note=cls.tag_left_empty_note,
+        scope_note=cls.tag_scope_note,
+    )
     with get_client(connection) as client:
         # A forum with several tag spaces (UserEcho's forums) has the name once per scope:
         # one line here, its counts summed and its scopes named.
@@ -206,7 +222,8 @@ def _tag_on(connection: ForumConnection, name: str, with_topics: bool) -> TagOnF
                 found.topics = client.list_tag_topics(tag=found.tag.name, limit=TOPICS_SHOWN)
             except ForumNotFound:
                 found.topics = []
-    found.ways = ways(connection, found.tag.topic_count if found.tag else 0)
+    spaces = found.tag.scope.split(", ") if found.tag and found.tag.scope else []
+    found.ways = ways(connection, found.tag.topic_count if found.tag else 0, spaces)
     return found
 
 
@@ -262,3 +279,15 @@ def tag_group(*, connection: ForumConnection, tag_group_id: int) -> ForumTagGrou
 
 def connections_offering(capability: Capability) -> list[ForumConnection]:
     return [c for c in enabled_connections() if client_class(c.platform).supports(capability)]
+
+
+def tag_spaces(connection: ForumConnection) -> list[str]:
+    """The spaces this forum's tags live in (a UserEcho project's forums); [] for one, or
+    when the forum cannot be asked now (the page then offers every space at once)."""
+    if not client_class(connection.platform).tag_scope_note:
+        return []
+    try:
+        with get_client(connection) as client:
+            return client.tag_spaces()
+    except ForumError:
+        return []

@@ -55,16 +55,20 @@ def clean_tag_name(connections: Iterable[ForumConnection], name: str) -> str:
     return results.pop() if results else name.strip()
 
 
-def _tags_now(connections: Sequence[ForumConnection]) -> dict[int, set[str]]:
-    """Each forum's tag names, read now (not from the cache): the check before a change. A
-    forum whose budget is taken for now (other Forumdeck work, or it asked to wait) is checked
-    against what the index last saw of it, so a change "everywhere" never leaves it out: the
-    plan and the run wait for its budget and check it again there."""
+def _tags_now(connections: Sequence[ForumConnection], scope: str = "") -> dict[int, set[str]]:
+    """Each forum's tag names, read now (not from the cache): the check before a change.
+    ``scope``: on a forum whose tags live per space, the names in that space only. A forum
+    whose budget is taken for now (other Forumdeck work, or it asked to wait) is checked against
+    what the index last saw of it, so a change "everywhere" never leaves it out: the plan and
+    the run wait for its budget and check it again there."""
     names = {}
     for connection in connections:
         with client_or_invalid(connection) as client:
+            spaced = bool(scope and client.tag_scope_note)
             try:
-                names[connection.pk] = {t.name.lower() for t in client.list_tags()}
+                names[connection.pk] = {
+                    t.name.lower() for t in client.list_tags() if not spaced or t.scope == scope
+                }
             except ForumRateLimited as exc:
                 known = indexed_tag_names(connection_ids=[connection.pk]).get(connection.pk)
                 if known is None:
@@ -135,6 +139,8 @@ def tag_change(
         if not kind.offered_by(client_class(connection.platform)):
             raise ValidationError(f"{connection.name} does not offer this ({kind.label}).")
     clean = _check_change(change, connections, params)
+    if params.get("scope") and change != "merge":
+        clean["scope"] = str(params["scope"])  # one space only, where tags live per space
     single = connections[0] if len(connections) == 1 else None
     if single is not None and client_class(single.platform).supports(DIRECT[change]):
         return _change_directly(actor=actor, change=change, connection=single, params=clean)
@@ -184,9 +190,13 @@ def _change_directly(
     return ChangeOutcome(True, message)
 
 
-def tag_create(*, actor: User, connections: Sequence[ForumConnection], name: str) -> ChangeOutcome:
+def tag_create(
+    *, actor: User, connections: Sequence[ForumConnection], name: str, scope: str = ""
+) -> ChangeOutcome:
     """Create a tag: at once on one forum, as a bulk action on several. Forums that do not
-    create tags on their own are refused with the reason, before anything is sent."""
+    create tags on their own are refused with the reason, before anything is sent.
+    ``scope``: on a forum whose tags live per space (a UserEcho project's forums), that space
+    only; otherwise every space that lacks it."""
     if not connections:
         raise ValidationError("Choose at least one forum.")
     unable = [
@@ -198,21 +208,24 @@ def tag_create(*, actor: User, connections: Sequence[ForumConnection], name: str
             "appears there when a topic is given it)."
         )
     name = clean_tag_name(connections, name)
-    now = _tags_now(connections)
+    now = _tags_now(connections, scope=scope)
     taken = [c.name for c in connections if name.lower() in now[c.pk]]
     if taken:
         raise ValidationError(f"“{name}” already is a tag on {', '.join(taken)}.")
     if len(connections) > 1:
         if not actor.has_perm("forums.propose_bulkaction"):
             raise ValidationError("Creating on several forums is a bulk action.")
+        params = {"tag": name, **({"scope": scope} if scope else {})}
         action = bulk_action_propose(
-            actor=actor, kind="tag_create", connections=list(connections), params={"tag": name}
+            actor=actor, kind="tag_create", connections=list(connections), params=params
         )
         return ChangeOutcome(True, f"Proposed bulk action #{action.pk}: create tag {name}.", action)
     connection = connections[0]
     with client_or_invalid(connection) as client:
         try:
-            client.create_tag(name=name)
+            # That space only, where the forum's tags live per space (its verbs take scope=).
+            only: dict[str, str] = {"scope": scope} if scope and client.tag_scope_note else {}
+            client.create_tag(name=name, **only)
         except ForumError as exc:
             audit_change(
                 actor=actor,
@@ -225,7 +238,10 @@ def tag_create(*, actor: User, connections: Sequence[ForumConnection], name: str
             )
             return ChangeOutcome(False, f"{connection.name} refused: {exc}")
     forget_tags(connection)
-    message = f"Created tag {name} on {connection.name}."
+    where = (
+        f" (only in {scope})" if scope and client_class(connection.platform).tag_scope_note else ""
+    )
+    message = f"Created tag {name} on {connection.name}{where}."
     audit_change(
         actor=actor,
         action="tag.create",

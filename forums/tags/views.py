@@ -3,6 +3,8 @@ create, delete unused tags, retag topics, and Discourse's tag groups."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -93,14 +95,21 @@ def tag_change(request: HtmxHttpRequest, name: str, change: str) -> HttpResponse
     detail = selectors.tag_detail(name=name, with_topics=False)
     present = [f for f in detail.present if f.ways[change].offered]
     choices = [(f.connection.pk, _choice_label(f, change)) for f in present]
-    extra = {"tag": name} if change == "delete" else {}
+    extra: dict[str, Any] = {"tag": name} if change == "delete" else {}
     initial = {k: request.GET[k] for k in ("new_name", "into") if request.GET.get(k)}
+    scoped = [f for f in present if f.scope_note and f.tag is not None and f.tag.scope]
+    scopes = list(
+        dict.fromkeys(s for f in scoped if f.tag is not None for s in f.tag.scope.split(", ") if s)
+    )
+    if change != "merge" and scopes:
+        extra["scopes"] = scopes
+        extra["scope_help"] = " ".join(dict.fromkeys(f.scope_note for f in scoped))
     form = CHANGE_FORMS[change](
         request.POST or None, choices=choices, initial=initial or None, **extra
     )
     if request.method == "POST" and form.is_valid():
-        params = {"tag": name, **{k: form.cleaned_data[k] for k in ("new_name", "into")
-                                  if k in form.cleaned_data}}  # fmt: skip
+        params = {"tag": name, **{k: form.cleaned_data[k] for k in ("new_name", "into", "scope")
+                                  if form.cleaned_data.get(k)}}  # fmt: skip
         try:
             outcome = services.tag_change(
                 actor=request.user, change=change, connections=form.chosen(), params=params
@@ -135,12 +144,26 @@ def tag_change(request: HtmxHttpRequest, name: str, change: str) -> HttpResponse
 def tag_create(request: HtmxHttpRequest) -> HttpResponse:
     connections = selectors.enabled_connections()
     offering = [c for c in connections if client_class(c.platform).supports(Capability.TAG_CREATE)]
-    form = CreateForm(request.POST or None, choices=[(c.pk, c.name) for c in offering])
+    # Where tags live per space (a UserEcho project's forums) the label says what is touched.
+    choices = [
+        (c.pk, f"{c.name} (every forum of the project that lacks it, one call each, or the "
+               "one chosen below)"
+         if client_class(c.platform).tag_scope_note else c.name)
+        for c in offering
+    ]  # fmt: skip
+    scoped = [c for c in offering if client_class(c.platform).tag_scope_note]
+    spaces = list(dict.fromkeys(s for c in scoped for s in selectors.tag_spaces(c)))
+    extra: dict[str, Any] = {}
+    if spaces:
+        extra = {"scopes": spaces, "scope_help": " ".join(
+            dict.fromkeys(client_class(c.platform).tag_scope_note for c in scoped))}  # fmt: skip
+    form = CreateForm(request.POST or None, choices=choices, **extra)
     if request.method == "POST" and form.is_valid():
         try:
             outcome = services.tag_create(
-                actor=request.user, connections=form.chosen(), name=form.cleaned_data["name"]
-            )
+                actor=request.user, connections=form.chosen(), name=form.cleaned_data["name"],
+                scope=form.cleaned_data.get("scope") or "",
+            )  # fmt: skip
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:

@@ -125,6 +125,12 @@ CALLS = {
     "update_group": lambda c: c.update_group(key="beta", description="new", visible=True),
     "delete_group": lambda c: c.delete_group(key="beta"),
     "list_group_members": lambda c: c.list_group_members(key="beta", limit=1),
+    "group_members_page": lambda c: c.group_members_page(key="beta", offset=20, limit=20),
+    "acting_user_is_sole_member": lambda c: c.acting_user_is_sole_member(
+        group=ForumGroup(id="beta", name="Beta", slug="beta", user_count=1)
+    ),
+    "forum_release": lambda c: c.forum_release(),
+    "create_group:private": lambda c: c.create_group(name="Closed", private=True),
     "group_member_ids": lambda c: c.group_member_ids(group=GROUP),
     "add_members": lambda c: c.add_members(group=GROUP, user_ids=[5, 6]),
     "remove_members": lambda c: c.remove_members(group=GROUP, user_ids=[5]),

@@ -99,6 +99,8 @@ CALLS = {
     "resolve_users": lambda c: c.resolve_users(targets=["maria-lopez", "a@example.org", "5"]),
     "confirm_user": lambda c: UserEchoClient.confirm_user(c, 5),
     "log_out": lambda c: c.log_out(user_id=5),
+    "is_token_user": lambda c: c.is_token_user(user_id=5),
+    "tag_spaces": lambda c: c.tag_spaces(),
     "delete_user": lambda c: c.delete_user(user_id=5),
     "list_groups": lambda c: c.list_groups(),
     "get_group": lambda c: c.get_group(key="string"),

@@ -38,6 +38,9 @@ def test_the_fleet_panel_adds_up_every_forum(viewer_client, viewer, discourse_co
     waiting = sum(1 for r in app.reviewables if r["status"] == 0)
     assert re.search(r'id="fleet-reviews".*?<p class="fleet-total[^"]*">(\d+)</p>', html, re.S)
     assert f"{waiting} waiting</a>" in html and "/review" in html
+    # the count leads to Forumdeck's own Review list, filtered to that forum
+    review = reverse("forums:review-list")
+    assert f'href="{review}?forum={discourse_connection.pk}" class="review-in-forumdeck"' in html
     assert '1 <span class="small">stale of 1</span>' in html  # NodeBB offers no backups
     assert "Sandbox Discourse: the last scheduled backup failed" not in html
     assert "Backup started</span> Sandbox Discourse on Sandbox Discourse" in html

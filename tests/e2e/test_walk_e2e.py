@@ -50,6 +50,7 @@ def world(make_user, discourse_sandbox, discourse_connection, nodebb_connection)
         reverse("forums:tag-create"),
         reverse("forums:tag-retag"),
         reverse("forums:tag-group-list", args=[discourse_connection.pk]),
+        reverse("forums:review-list"),
         reverse("forums:index-list"),
         reverse("forums:index-detail", args=[discourse_connection.pk]),
         reverse("forums:bulk-list"),

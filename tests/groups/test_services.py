@@ -283,3 +283,32 @@ def test_a_busy_forum_stays_in_a_group_created_everywhere_checked_by_the_index(
         actor=moderator, connections=[discourse_connection, nodebb_connection], name="night-shift"
     )
     assert set(action.connections.all()) == {discourse_connection, nodebb_connection}
+
+
+# --- issue 22, finding 6 (NodeBB) ------------------------------------------------------------
+def test_nodebb_group_created_here_is_private_and_deleted_at_once(
+    moderator, nodebb_connection, nodebb_sandbox
+):
+    """A private NodeBB group can be made, and a group Forumdeck created does not keep the
+    acting admin as member: deleting it needs no approval."""
+    outcome = services.group_create(
+        actor=moderator, connection=nodebb_connection, name="Closed Circle", private=True
+    )
+    assert outcome.ok and nodebb_sandbox.app.state.groups["Closed Circle"]["private"] == 1
+    outcome = services.group_delete(
+        actor=moderator, connection=nodebb_connection, key="closed-circle", confirm="Closed Circle"
+    )
+    assert outcome.ok and outcome.action is None
+    assert "Closed Circle" not in nodebb_sandbox.app.state.groups
+
+
+def test_nodebb_group_holding_only_the_acting_admin_is_deleted_at_once(
+    moderator, nodebb_connection, nodebb_sandbox
+):
+    """A group made before the fix still has the acting admin as its one member."""
+    nodebb_sandbox.app.state.groups["Gardeners"]["members"] = [1]
+    outcome = services.group_delete(
+        actor=moderator, connection=nodebb_connection, key="gardeners", confirm="Gardeners"
+    )
+    assert outcome.ok and outcome.action is None
+    assert "Gardeners" not in nodebb_sandbox.app.state.groups

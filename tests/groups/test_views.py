@@ -326,3 +326,41 @@ def test_an_empty_groups_page_says_how_to_get_a_forum(admin_user, viewer):
     viewer = viewer_client.get(url).content.decode()
     assert "Ask a Forumdeck Admin to connect one." in viewer
     assert reverse("forums:connection-create") not in viewer
+
+
+def test_a_group_whose_name_holds_an_encoded_slash_opens_from_the_list(
+    viewer_client, nodebb_connection, nodebb_sandbox
+):
+    """Issue 22: a name holding "%2F" (as text) must reach the forum as that text, not as
+    "/": the list links to its page, the page reads the group."""
+    from forums.sandbox.nodebb.seed import new_group
+
+    nodebb_sandbox.app.state.groups["50%2F50 Club"] = new_group(
+        "50%2F50 Club", 0, slug="502f50-club", members=[5]
+    )
+    html = viewer_client.get(reverse("forums:group-list")).content.decode()
+    link = re.search(r'href="([^"]+)"[^>]*>50%2F50 Club<', html)
+    assert link, "the list links to the group"
+    page = viewer_client.get(link.group(1))
+    assert page.status_code == 200 and "50%2F50 Club" in page.content.decode()
+
+
+def test_a_big_nodebb_groups_members_page_reads_only_that_page_once(
+    viewer_client, nodebb_connection, nodebb_sandbox
+):
+    """Issue 22, finding 6: each view of a big group re-read its whole member list."""
+    app = nodebb_sandbox.app
+    for n in range(130):
+        app.state.groups["Beta Testers"]["members"].append(
+            app.add_person(username=f"tester{n}", email=f"tester{n}@example.net")
+        )
+    total = len(app.state.groups["Beta Testers"]["members"])
+    url = reverse("forums:group-detail", args=[nodebb_connection.pk, "beta-testers"])
+    members = "/api/v3/groups/beta-testers/members"
+    app.calls.clear()
+    html = viewer_client.get(url, {"page": 2}).content.decode()
+    assert f"({total} members)" in html
+    first = app.calls.count("GET", members)
+    assert 0 < first <= 3 < -(-total // 20)  # the page shown, not the whole list
+    viewer_client.get(url, {"page": 2})
+    assert app.calls.count("GET", members) == first  # kept a minute, not asked again

@@ -89,6 +89,20 @@ def test_log_out_of_an_id_userecho_does_not_have_logs_out_nobody(
     assert userecho_sandbox.app.state.logouts == []
 
 
+def test_log_out_of_the_accounts_forumdeck_acts_as_is_refused_in_plain_words(
+    moderator_client, kim, userecho_connection, userecho_sandbox
+):
+    """Issue 22, finding 8: "Log out everywhere" on the token's own user is not sent."""
+    owner = userecho_sandbox.app.state.users[1]
+    url = reverse("forums:person-action", args=[userecho_connection.pk, 1, "log_out"])
+    html = moderator_client.post(
+        url, {"username": owner["slug"]}, headers={"HX-Request": "true"}
+    ).content.decode()
+    assert "API key acts as on Sandbox UserEcho" in html
+    assert userecho_sandbox.app.state.logouts == []
+    assert not AuditEntry.objects.filter(action="user.log_out").exists()
+
+
 def test_delete_is_offered_where_the_project_has_the_route(
     moderator_client, kim, userecho_connection, userecho_sandbox
 ):
@@ -175,3 +189,15 @@ def test_a_bulk_kind_userecho_cannot_do_is_refused_before_planning(
             targets_text="kim-lee",
         )
     assert not BulkAction.objects.exists()
+
+
+def test_a_search_where_userecho_ignored_the_filter_says_it_read_every_account(
+    viewer_client, kim, userecho_sandbox
+):
+    """Issue 22, finding 8: the fallback to a full read is said on the forum's line."""
+    userecho_sandbox.app.configure(ignored_filters={"email", "name", "slug", "display_name"})
+    html = viewer_client.get(
+        reverse("forums:people-search"), {"q": EMAIL, "live": "1"}, headers={"HX-Request": "true"}
+    ).content.decode()
+    assert "kim-lee" in html
+    assert "UserEcho ignored the search filter" in html

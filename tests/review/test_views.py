@@ -10,23 +10,10 @@ from django.urls import reverse
 
 from forums.models import AuditEntry
 from tests.factories import ForumConnectionFactory
+from tests.review.helpers import a_flag
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
-
-
-def a_flag(app, raw="Rude <script>alert(1)</script> words", score=99.0):
-    author = next(
-        u
-        for u in sorted(app.users.values(), key=lambda u: u["id"])
-        if u["id"] > 0 and not u["admin"] and not u["moderator"] and u["approved"]
-    )
-    flagger = next(u for u in app.users.values() if u["id"] > author["id"]
-                   and not u["admin"] and not u["moderator"])  # fmt: skip
-    with app.lock:
-        row = app.add_flagged_post(author["id"], topic_id=5, raw=raw, flags=[(flagger["id"], 4)])
-        row["score"] = score
-    return row, author, flagger
 
 
 def test_every_waiting_item_is_listed_with_what_a_moderator_needs(
@@ -129,7 +116,7 @@ def test_a_destructive_decision_is_not_sent_from_the_queue(
     body = {"connection": discourse_connection.pk, "item": row["id"],
             "action": "delete_and_agree", "version": 0}  # fmt: skip
     text = moderator_client.post(reverse("forums:review-decide"), body, headers=HTMX)
-    assert "from the person&#x27;s page" in text.content.decode()
+    assert "propose it for a second person&#x27;s approval" in text.content.decode()
     assert app.posts[row["target_id"]]["deleted_at"] is None and row["status"] == 0
 
 
@@ -162,3 +149,43 @@ def test_the_menu_has_review(viewer_client, discourse_connection, discourse_sand
     viewer_client.get(reverse("forums:review-list"))
     html = viewer_client.get(reverse("forums:tag-list")).content.decode()
     assert f'href="{reverse("forums:review-list")}"' in html
+
+
+def test_a_destructive_decision_is_proposed_for_four_eyes(
+    moderator_client, discourse_connection, discourse_sandbox
+):
+    from forums.models import BulkAction
+
+    app = discourse_sandbox.app
+    row, _, _ = a_flag(app)
+    html = moderator_client.get(reverse("forums:review-list")).content.decode()
+    assert "Propose: Delete post" in html
+    response = moderator_client.post(
+        reverse("forums:review-propose"),
+        {"picked": f"{discourse_connection.pk}:{row['id']}", "action": "delete_and_agree",
+         "label": "Delete post"},
+    )  # fmt: skip
+    action = BulkAction.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("forums:bulk-detail", args=[action.pk])
+    assert action.kind == "review_decide" and action.params["action"] == "delete_and_agree"
+    assert list(action.items.values_list("target", flat=True)) == [str(row["id"])]
+    assert app.posts[row["target_id"]]["deleted_at"] is None  # nothing sent before approval
+    detail = moderator_client.get(response["Location"]).content.decode()
+    assert "Review queue: Delete post" in detail
+
+
+def test_a_persons_page_loads_what_waits_about_them(
+    viewer_client, discourse_connection, discourse_sandbox
+):
+    app = discourse_sandbox.app
+    row, author, _ = a_flag(app)
+    person = reverse("forums:person-detail", args=[discourse_connection.pk, author["id"]])
+    page = viewer_client.get(person).content.decode()
+    assert "Waiting in review, on every forum" in page
+    assert f"?author={author['username']}" in page
+    fragment = viewer_client.get(
+        reverse("forums:review-list"), {"author": author["username"]}, headers=HTMX
+    ).content.decode()
+    assert f'data-item="{discourse_connection.pk}:{row["id"]}"' in fragment
+    assert all(author["username"] in r for r in fragment.split('class="review-row"')[1:])

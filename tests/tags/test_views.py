@@ -225,7 +225,25 @@ def test_a_third_platform_with_tag_spaces(viewer_client, both, userecho_connecti
     userecho_row = userecho_row.split("</tr>")[0]
     assert "Ideas &amp; Feedback, Support, Beta program" in userecho_row
     assert "<td>19</td>" in userecho_row  # 9 + 7 + 3, one line per forum
-    assert userecho_row.count("one call") == 2 and "by retagging its 19 topics" in userecho_row
+    # Issue 22, finding 8: the page says truthfully what a change by name touches.
+    assert userecho_row.count("3 calls, one in each forum of the project that has it") == 2
+    assert "by retagging its 19 topics" in userecho_row
+
+
+def test_a_userecho_tag_is_renamed_in_the_one_forum_chosen(
+    moderator_client, userecho_connection, userecho_sandbox
+):
+    """Issue 22, finding 8: a rename by name touched every forum of the project."""
+    url = reverse("forums:tag-change", args=["bug", "rename"])
+    page = moderator_client.get(url).content.decode()
+    assert "Only in" in page and "UserEcho keeps tags per forum of the project" in page
+    moderator_client.post(url, {"connections": [userecho_connection.pk], "new_name": "defect",
+                                "scope": "Support"})  # fmt: skip
+    names = {(t["forum_id"], t["name"]) for t in userecho_sandbox.app.state.tags.values()}
+    assert (2, "defect") in names and (2, "bug") not in names
+    assert (1, "bug") in names and (3, "bug") in names
+    entry = AuditEntry.objects.get(action="tag.rename")
+    assert "only in Support" in entry.message
 
 
 def test_an_empty_tags_page_says_how_to_get_a_forum(admin_user, viewer):
@@ -263,3 +281,32 @@ def test_a_busy_forum_shows_the_tag_as_last_seen_and_stays_a_choice(moderator_cl
     assert "Sandbox NodeBB (by retagging its 5 topics, one by one), busy now" in (
         page.content.decode()
     )
+
+
+def test_a_nodebb_tag_left_without_topics_says_nodebb_keeps_it(viewer_client, moderator_client,
+                                                               both, nodebb_sandbox):  # fmt: skip
+    """Issue 22, finding 7: a tag renamed or deleted by retagging stays on NodeBB with 0
+    topics; its page says so instead of looking like a tag still in use."""
+    for topic in nodebb_sandbox.app.state.topics.values():
+        topic["tags"] = [t for t in topic["tags"] if t != "howto"]
+    html = viewer_client.get(reverse("forums:tag-detail", args=["howto"])).content.decode()
+    assert "no topic carries “howto” any more" in html
+    assert "NodeBB keeps a tag with no topics in its list" in html
+    page = moderator_client.get(reverse("forums:tag-change", args=["howto", "rename"]))
+    assert "the old tag stays behind with no topics" in page.content.decode()
+
+
+def test_a_userecho_tag_is_created_in_the_one_forum_chosen(
+    moderator_client, userecho_connection, userecho_sandbox
+):
+    """Issue 22, finding 8: a create touched every forum of the project that lacked it."""
+    url = reverse("forums:tag-create")
+    page = moderator_client.get(url).content.decode()
+    assert "every forum of the project that lacks it" in page and "Beta program" in page
+    moderator_client.post(url, {"connections": [userecho_connection.pk], "name": "billing",
+                                "scope": "Beta program"})  # fmt: skip
+    made = {t["forum_id"] for t in userecho_sandbox.app.state.tags.values()
+            if t["name"] == "billing"}  # fmt: skip
+    before = {2}  # Support has one from the seed
+    assert made == before | {3}
+    assert "only in Beta program" in AuditEntry.objects.get(action="tag.create").message

@@ -13,6 +13,7 @@ from .groups import (
     GroupSyncKind,
 )
 from .penalties import SilenceKind, SuspendKind, UnsilenceKind, UnsuspendKind
+from .review import ReviewDecideKind
 from .tags import TagCreateKind, TagDeleteKind, TagMergeKind, TagRenameKind
 from .topics import RetagKind, RetagTaggedKind
 from .users import DeleteUsersKind
@@ -36,6 +37,7 @@ KINDS: dict[str, Kind] = {
         TagCreateKind(),
         RetagKind(),
         RetagTaggedKind(),
+        ReviewDecideKind(),
     )
 }
 

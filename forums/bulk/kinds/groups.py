@@ -179,6 +179,9 @@ class GroupCreateForm(forms.Form):
     visible = forms.BooleanField(
         required=False, initial=True, label="Visible to everyone (otherwise members and staff)"
     )
+    private = forms.BooleanField(
+        required=False, label="Private: joining needs approval (where the forum has it)"
+    )
 
 
 class GroupCreateKind(Kind):
@@ -231,12 +234,15 @@ class GroupCreateKind(Kind):
         return count
 
     def apply(self, client, ctx, params, targets):
+        # `private` only where the forum has private groups (the client class says so).
+        extra = {"private": bool(params.get("private"))} if client.group_private_help else {}
         for _ in targets:
             client.create_group(
                 name=params["name"],
                 full_name=params.get("full_name") or "",
                 description=params.get("description") or "",
                 visible=bool(params.get("visible")),
+                **extra,
             )
         return {}
 

@@ -23,6 +23,16 @@ TAG, TOPIC = "tag:", "topic:"
 RESOLVE_LOCAL = 500  # targets are looked up in what prepare() read: no calls
 
 
+def _only_in(params: dict[str, Any]) -> str:
+    return f" (only in {params['scope']})" if params.get("scope") else ""
+
+
+def _scope(client: ForumClient, params: dict[str, Any]) -> dict[str, str]:
+    """``scope=`` for a forum whose tags live per space (the client class says so), when the
+    change names one space: only that one is touched."""
+    return {"scope": params["scope"]} if params.get("scope") and client.tag_scope_note else {}
+
+
 def tags_of(client: ForumClient) -> dict[str, Any]:
     return {t.name.lower(): t for t in client.list_tags()}
 
@@ -143,11 +153,15 @@ def _check_tag(client_classes, name: str) -> None:
 class TagRenameForm(forms.Form):
     tag = forms.CharField(max_length=100, label="Tag")
     new_name = forms.CharField(max_length=100, label="New name")
+    # One space of a forum whose tags live per space (a UserEcho project's forum), or all.
+    scope = forms.CharField(max_length=200, required=False, label="Only in")
 
     def clean(self):
         data = super().clean() or self.cleaned_data  # None keeps cleaned_data
         if data.get("tag") and data.get("new_name") and data["tag"] == data["new_name"]:
             raise forms.ValidationError("The new name is the tag's name already.")
+        if not data.get("scope"):
+            data.pop("scope", None)  # every space: the params stay as they always were
         return data
 
 
@@ -162,10 +176,10 @@ class TagRenameKind(TagChangeKind):
         _check_tag(client_classes, params["new_name"])
 
     def describe(self, params):
-        return f"Rename tag {params['tag']} to {params['new_name']}"
+        return f"Rename tag {params['tag']} to {params['new_name']}{_only_in(params)}"
 
     def apply_direct(self, client, params):
-        client.rename_tag(name=params["tag"], new_name=params["new_name"])
+        client.rename_tag(name=params["tag"], new_name=params["new_name"], **_scope(client, params))
 
     def retag_change(self, params):
         return {"remove": [params["tag"]], "add": [params["new_name"]]}
@@ -224,6 +238,13 @@ class TagMergeKind(TagChangeKind):
 # --- delete ---------------------------------------------------------------------------------
 class TagForm(forms.Form):
     tag = forms.CharField(max_length=100, label="Tag")
+    scope = forms.CharField(max_length=200, required=False, label="Only in")
+
+    def clean(self):
+        data = super().clean() or self.cleaned_data  # None keeps cleaned_data
+        if not data.get("scope"):
+            data.pop("scope", None)
+        return data
 
 
 class TagDeleteKind(TagChangeKind):
@@ -239,10 +260,10 @@ class TagDeleteKind(TagChangeKind):
     )
 
     def describe(self, params):
-        return f"Delete tag {params['tag']}"
+        return f"Delete tag {params['tag']}{_only_in(params)}"
 
     def apply_direct(self, client, params):
-        client.delete_tag(name=params["tag"])
+        client.delete_tag(name=params["tag"], **_scope(client, params))
 
     def retag_change(self, params):
         return {"remove": [params["tag"]]}
@@ -268,7 +289,7 @@ class TagCreateKind(Kind):
         _check_tag(client_classes, params["tag"])
 
     def describe(self, params):
-        return f"Create tag {params['tag']}"
+        return f"Create tag {params['tag']}{_only_in(params)}"
 
     def discover_targets(self, client, ctx, params):
         return [params["tag"]]
@@ -292,5 +313,5 @@ class TagCreateKind(Kind):
 
     def apply(self, client, ctx, params, targets):
         for target in targets:
-            client.create_tag(name=target.target)
+            client.create_tag(name=target.target, **_scope(client, params))
         return {}

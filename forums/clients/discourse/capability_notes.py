@@ -51,6 +51,11 @@ CAPABILITY_NOTES = {
     "backups": "list, create (with or without uploads), status, cancel, e-mail a download link",
     "calendar": "`GET /discourse-post-event/events.json` and `.ics`",
     "review_queue": "`GET /review/count.json`",
+    "review_items": (
+        "`GET /review.json` (pending, 10 a page, by type and author), `GET /review/{id}.json`, "
+        "`PUT /review/{id}/perform/{action}.json?version=N` (409 or, once decided, 403: "
+        "someone decided it first); flagged posts, queued posts, accounts waiting"
+    ),
     "rate_limit": (
         "60 admin requests per minute per site, shared by every key; 429 with `Retry-After`"
     ),

@@ -106,7 +106,7 @@ class DiscourseReview(DiscourseBase):
     def review_item(self, *, item_id: str) -> ReviewItem:
         reviewable_id = to_int(item_id)
         if reviewable_id is None:
-            raise ValueError(f"“{item_id}” is not a Discourse review item id.")
+            raise ForumNotFound(f"Discourse has no review item “{item_id}”: its ids are numbers.")
         payload = self._dict(self._json("GET", f"/review/{reviewable_id}.json"), "a review item")
         row = payload.get("reviewable")
         if not isinstance(row, dict):

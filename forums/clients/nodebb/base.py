@@ -136,6 +136,16 @@ def datetime_to_ms(value: datetime) -> int:
     return int(value.timestamp() * 1000)
 
 
+# The oldest NodeBB release Forumdeck supports: 3.x and 4.x (README "Forums").
+OLDEST_SUPPORTED = (3, 0)
+
+
+def parse_release(version: str) -> tuple[int, int] | None:
+    """``"4.15.1"`` -> (4, 15); "" or junk -> None."""
+    match = re.match(r"\s*v?(\d+)\.(\d+)", str(version or ""))
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
 def to_int(value: Any, default: int | None = None) -> int | None:
     try:
         return int(value)
@@ -240,11 +250,16 @@ class NodeBBBase(ForumClient):
         Penalty.SILENCE: PenaltyRules(permanent_allowed=False),
     }
 
-    def __init__(self, *, master_token: bool | None = None, **kwargs: Any) -> None:
-        # ``master_token=`` is a shorthand for ``settings={"master_token": ...}``.
+    def __init__(
+        self, *, master_token: bool | None = None, forum_version: str = "", **kwargs: Any
+    ) -> None:
+        # ``master_token=`` is a shorthand for ``settings={"master_token": ...}``;
+        # ``forum_version=`` the NodeBB version when already known (see forum_release).
         super().__init__(**kwargs)
         if master_token is not None:
             self.settings["master_token"] = bool(master_token)
+        if forum_version:
+            self.__dict__["_forum_version"] = forum_version
 
     @property
     def master_token(self) -> bool:
@@ -383,6 +398,38 @@ class NodeBBBase(ForumClient):
     @staticmethod
     def _seg(value: Any) -> str:
         return quote(str(value), safe="@")
+
+    # --- the forum's release ----------------------------------------------------------------
+    def forum_release(self) -> tuple[int, int]:
+        """(major, minor) of the forum's NodeBB, read once per client from the ACP dashboard
+        (what the health check shows); ``forum_version=`` given to the client saves the call.
+        Unknown (not readable): taken as the documented release, the newest behaviour."""
+        if "_release" not in self.__dict__:
+            version = self.__dict__.get("_forum_version") or ""
+            if not version:
+                try:
+                    version = str(self._read("/api/admin/dashboard").get("version") or "")
+                except ForumError:
+                    version = ""
+            self.__dict__["_release"] = (
+                parse_release(version) or parse_release(self.documented_version) or (4, 15)
+            )
+        return self.__dict__["_release"]
+
+    def _acting_uid(self) -> int | None:
+        """The uid the token acts as: a master token names it, a user token is asked
+        (/api/self, ENDPOINTS.md "call by call": a cheap check of whom the token acts as)."""
+        if "_acting" not in self.__dict__:
+            uid: int | None = None
+            if self.master_token:
+                uid = to_int(str(self.api_username).strip())
+            else:
+                try:
+                    uid = to_int(self._read("/api/self", params=None).get("uid"))
+                except ForumError:
+                    uid = None
+            self.__dict__["_acting"] = uid if uid and uid > 0 else None
+        return self.__dict__["_acting"]
 
     # --- records -----------------------------------------------------------------------------
     def _user(self, data: dict, *, ban_reason: str = "") -> ForumUser:

@@ -15,7 +15,14 @@ from ..errors import (
     ForumUnavailable,
 )
 from ..records import Capability, HealthReport
-from .base import MASTER_TOKEN_UID_MESSAGE, UNTRANSLATED, NodeBBBase, to_int
+from .base import (
+    MASTER_TOKEN_UID_MESSAGE,
+    OLDEST_SUPPORTED,
+    UNTRANSLATED,
+    NodeBBBase,
+    parse_release,
+    to_int,
+)
 
 # ENDPOINTS.md "call by call": a master token without `_uid` gets a 500 error page JSON on the
 # read API, carrying this untranslated key.
@@ -25,7 +32,10 @@ MASTER_TOKEN_NO_UID = "api.master-token-no-uid"
 class NodeBBHealth(NodeBBBase):
     def version(self) -> str:
         """The NodeBB version, from the ACP dashboard (administrators only)."""
-        return str(self._read("/api/admin/dashboard").get("version") or "")
+        version = str(self._read("/api/admin/dashboard").get("version") or "")
+        if version:
+            self.__dict__["_forum_version"] = version  # forum_release() needs no call then
+        return version
 
     def review_count(self) -> int:
         """Open flags plus queued posts (both asked at once)."""
@@ -176,6 +186,14 @@ class NodeBBHealth(NodeBBBase):
         except ForumError:
             report.notes.append("The NodeBB version is not available.")
             learned = False
+        else:
+            release = parse_release(report.version)
+            if release is not None and release < OLDEST_SUPPORTED:
+                report.notes.append(
+                    f"NodeBB {report.version} is older than the oldest release Forumdeck "
+                    "supports (NodeBB 3.x): some actions may fail or read wrongly. Upgrade the "
+                    "forum."
+                )
         try:
             report.user_count = self.unwrap(users)
         except ForumError:

@@ -23,6 +23,12 @@ class NodeBBTags(NodeBBBase):
         f"Lower case, {MIN_TAG_LENGTH}–{MAX_TAG_LENGTH} characters; spaces become dashes; no "
         "punctuation other than - and ."
     )
+    # ENDPOINTS.md "NodeBB 4.15.1 answers" / a tag whose last topic was retagged away: it stays
+    # with score 0; only socket.io admin.tags.deleteTags (an admin password session) removes it.
+    tag_left_empty_note = (
+        "NodeBB keeps a tag with no topics in its list; only NodeBB's admin panel (Manage → "
+        "Tags) can remove it, which an API token cannot do."
+    )
     topics_page_size = 20  # /api/tags/{tag}: topicsPerPage
     retag_batch_size = 1  # PUT/PATCH /api/v3/topics/{tid}/tags: one topic per call
 

@@ -10,7 +10,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from ..batches import delete_splitting
-from ..errors import ForumBadResponse, ForumForbidden, ForumNotFound, ForumRejected
+from ..errors import (
+    CapabilityNotOffered,
+    ForumBadResponse,
+    ForumForbidden,
+    ForumNotFound,
+    ForumRejected,
+)
 from ..records import (
     BulkDeleteResult,
     Capability,
@@ -83,6 +89,13 @@ class NodeBBUsers(NodeBBBase):
             raise ValueError(f"Unknown user status filter(s): {sorted(unknown)}")
         if sort_by is not None and sort_by not in USER_SORTS:
             raise ValueError(f"sort_by must be one of {sorted(USER_SORTS)}")
+        if "muted" in filters and self.forum_release() < (4, 12):
+            # NodeBB < 4.12 (src/controllers/admin/users.js getUsers before 85b980b591): no
+            # `muted` filter (the whole list comes back) and rows carry no mute state.
+            raise CapabilityNotOffered(
+                "This forum runs NodeBB before 4.12, whose user list cannot show only muted "
+                "people (the filter came with NodeBB 4.12): find them on NodeBB's own pages."
+            )
 
         def page(number: int) -> tuple[list[ForumUser], int | None]:
             params: list[tuple[str, Any]] = [("page", number), ("resultsPerPage", page_size)]
@@ -410,9 +423,16 @@ class NodeBBUsers(NodeBBBase):
         # ENDPOINTS.md "call by call": NodeBB reads `req.query.reason || req.body.reason`, so a
         # DELETE with neither a non-empty ?reason= nor a JSON body fails (400, "Cannot read
         # properties of undefined (reading 'reason')") and the user stays banned or muted.
+        if kind is Penalty.SUSPEND and reason and self.forum_release() < (4, 11):
+            # NodeBB < 4.11 (src/controllers/write/users.js Users.unban before e395fb0919):
+            # `api.users.unban(req, {...req.body, uid})` reads the reason from the body only,
+            # a ?reason= is lost. (Unmute sends its reason in the body on every release.)
+            body = {"reason": reason}
+            self._write("DELETE", f"/api/v3/users/{int(user_id)}/{route}", body=body)
+            return
         if kind is Penalty.SUSPEND:
-            # The spec declares no body for unban: a reason goes in the query, and only a
-            # reason-less unban sends the empty JSON body.
+            # NodeBB 4.11+: the spec declares no body for unban: a reason goes in the query,
+            # and only a reason-less unban sends the empty JSON body.
             params = {"reason": reason} if reason else None
             self._write(
                 "DELETE", f"/api/v3/users/{int(user_id)}/{route}", params=params,

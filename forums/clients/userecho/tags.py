@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import ForumNotFound, ForumRejected
 from ..records import Capability, ForumCategory, ForumTag, ForumTopic, unique_names
-from .base import UserEchoBase, UserEchoForum, first, ref_id, to_int
+from .base import PAGE_SIZE, UserEchoBase, UserEchoForum, first, ref_id, to_int
 
 _KEY = re.compile(r"^(\d+):(\d+)$")
 
@@ -35,6 +35,15 @@ class _Item:
 
 
 class UserEchoTags(UserEchoBase):
+    tag_scope_note = (
+        "UserEcho keeps tags per forum of the project: by name, a rename or delete changes "
+        "the tag in every forum of the project that has it, and a create adds it to every "
+        "forum that lacks it (one call each), unless one forum is chosen."
+    )
+
+    def tag_spaces(self) -> list[str]:
+        return [forum.name for forum in self.list_forums()]
+
     # --- finding a tag or category -------------------------------------------------------------
     def _items(self, kind: str, forum: UserEchoForum) -> list[_Item]:
         if kind == "tags":
@@ -80,9 +89,53 @@ class UserEchoTags(UserEchoBase):
         return ForumTag(name=item.name, topic_count=count, id=item.key, scope=item.forum.name)
 
     def list_tags(self) -> list[ForumTag]:
-        """Every tag of every forum, each with its forum (``scope``) and topic count (P7)."""
+        """Every tag of every forum, each with its forum (``scope``) and topic count.
+
+        ENDPOINTS.md 4.1 "Tag counts cost one call per tag": no tag field carries a count, so
+        each forum's counts come from reading its topics once (100 a page) whenever that takes
+        fewer calls than asking each tag (P7 `details.count`), which is kept for a forum with
+        few tags and many topics, or whose topics do not carry their tags."""
         self.require(Capability.TAGS)
-        return [self._tag(i) for f in self.list_forums() for i in self._items("tags", f)]
+        tags: list[ForumTag] = []
+        for forum in self.list_forums():
+            items = self._items("tags", forum)
+            counts = self._counted_from_topics(forum, len(items)) if items else {}
+            for item in items:
+                if counts is None:
+                    tags.append(self._tag(item))
+                else:
+                    tags.append(ForumTag(name=item.name, topic_count=counts.get(item.id, 0),
+                                         id=item.key, scope=item.forum.name))  # fmt: skip
+        return tags
+
+    def _counted_from_topics(self, forum: UserEchoForum, tag_count: int) -> dict[int, int] | None:
+        """Tag id -> topics carrying it, from one read of the forum's topics; None when asking
+        each tag is cheaper or the topics do not say their tags."""
+        total = self.count(f"forums/{forum.id}/topics")
+        if total is None:
+            return None
+        if total == 0:
+            return {}
+        pages = -(-total // PAGE_SIZE)
+        if pages >= tag_count:
+            return None
+        by_id = self.forum_tags(forum)
+        by_name = {n.lower(): i for i, n in by_id.items()}
+        counts: dict[int, int] = {}
+        for data in self.pages(f"forums/{forum.id}/topics"):
+            if "tags" not in data:
+                return None
+            seen: set[int] = set()
+            for entry in data.get("tags") or []:
+                number = ref_id(entry)
+                name = entry.get("name") if isinstance(entry, dict) else entry
+                if number is None or number not in by_id:
+                    number = by_name.get(str(name or "").strip().lower(), number)
+                if number is not None:
+                    seen.add(number)
+            for number in seen:
+                counts[number] = counts.get(number, 0) + 1
+        return counts
 
     def list_tag_topics(
         self, *, tag: str, limit: int | None = None, scope: str = ""
@@ -241,7 +294,7 @@ class UserEchoTags(UserEchoBase):
             fresh = self._object(self.get(f"topics/{int(topic.id)}"), "a topic")
             forum = self.topic_forum(topic, fresh)
             by_id = self.forum_tags(forum)
-            current = [i for i in (ref_id(t) for t in fresh.get("tags") or []) if i is not None]
+            current = self._current_tag_ids(topic, forum, fresh.get("tags") or [])
             names = [by_id.get(i, f"#{i}") for i in current]
             if fixed is not None:
                 wanted = fixed
@@ -253,6 +306,32 @@ class UserEchoTags(UserEchoBase):
             self.call("PUT", f"forums/{forum.id}/topics", body={"id": int(topic.id), "tags": ids})
             sent.append(int(topic.id))
         return sent
+
+    def _current_tag_ids(self, topic: ForumTopic, forum: UserEchoForum, entries: Any) -> list[int]:
+        """The ids of the tags a topic has, whatever shape they come in (ENDPOINTS.md 4.1 "A
+        topic's `tags` may come back as names": ids, {id, name} objects, names, {name}
+        objects). Retag is a full replacement (trap 5), so an entry left unresolved would be
+        removed from the topic: then nothing is written for it."""
+        by_id = self.forum_tags(forum)
+        by_name = {n.lower(): i for i, n in by_id.items()}
+        ids: list[int] = []
+        unresolved: list[str] = []
+        for entry in entries if isinstance(entries, list) else []:
+            number = ref_id(entry)
+            name = entry.get("name") if isinstance(entry, dict) else entry
+            if number is not None and (number in by_id or not isinstance(name, str)):
+                ids.append(number)
+            elif isinstance(name, str) and name.strip().lower() in by_name:
+                ids.append(by_name[name.strip().lower()])
+            else:
+                unresolved.append(str(name if name is not None else entry))
+        if unresolved:
+            raise ForumRejected(
+                f"Topic #{topic.id} has tags UserEcho did not list in {forum.name} "
+                f"({', '.join(unresolved)}): retagging it would remove them, so it was left "
+                "as it is."
+            )
+        return list(dict.fromkeys(ids))
 
     def _tag_id(self, forum: UserEchoForum, name: str, current: list[int]) -> int:
         if name.startswith("#") and name[1:].isdigit() and int(name[1:]) in current:

@@ -18,6 +18,12 @@ from .base import PAGE_SIZE, UserEchoBase, to_int
 
 FIND_STATUSES = frozenset({"", "suspended", "silenced", "new", "staff"})
 NEW_USER_DAYS = 30
+# A read of every account when the server ignores a filter stops here (100 pages).
+FULL_READ_LIMIT = 10_000
+TOKEN_USER_LOG_OUT = (
+    "This is the API token's own user: Forumdeck does not log it out everywhere (it would end "
+    "the sessions of the account Forumdeck itself acts as). Do it on UserEcho if you mean it."
+)
 # Trap 14: the user's name is `name` (P-GOC) or `display_name` (INTRO); a project whose list
 # refuses one filter field is asked with the other.
 NAME_FIELDS = ("name", "display_name")
@@ -72,16 +78,39 @@ class UserEchoUsers(UserEchoBase):
             return self._filtered(NAME_FIELDS[1], value, limit, exact=exact)
         wanted = value.lower()
 
-        def matches(user: ForumUser) -> bool:
-            have = {
+        def have(user: ForumUser) -> str:
+            return {
                 "email": user.email or "",
                 "slug": user.username,
                 "name": user.name,
                 "display_name": user.name,
             }[field].lower()
-            return have == wanted if exact else wanted in have
 
-        return [u for u in users if matches(u)]
+        if any(wanted not in have(u) for u in users):
+            # ENDPOINTS.md 4.1 "User filters may be ignored": a row that does not contain the
+            # value means the server ignored the filter and answered everyone's first page;
+            # that page alone would miss everyone past it. Read every account instead.
+            users = self._every_user()
+        return [u for u in users if (have(u) == wanted if exact else wanted in have(u))]
+
+    def _every_user(self) -> list[ForumUser]:
+        """Every account, page by page (each call paced like any other), read once per client;
+        the read says so on the page."""
+        if "_all_accounts" not in self.__dict__:
+            users = list(self.iter_users(limit=FULL_READ_LIMIT + 1))
+            capped = len(users) > FULL_READ_LIMIT
+            users = users[:FULL_READ_LIMIT]
+            self.__dict__["_all_accounts"] = users
+            self.note_read(
+                "UserEcho ignored the search filter, so Forumdeck read the accounts page by "
+                f"page ({len(users)} read)"
+                + (
+                    f"; it stopped after the first {FULL_READ_LIMIT}, so someone may be missing."
+                    if capped
+                    else "."
+                )
+            )
+        return list(self.__dict__["_all_accounts"])
 
     def get_user(self, *, user_id: int) -> ForumUser:
         """U3, confirmed to be that user (trap 7)."""
@@ -179,7 +208,14 @@ class UserEchoUsers(UserEchoBase):
         so only ever called for a confirmed user, never from a read path."""
         self.require(Capability.USER_LOG_OUT)
         user = self.confirm_user(user_id)
+        # ENDPOINTS.md 4.1: nothing documents a refusal for the token's own user, and an id
+        # that fell back to it (trap 7) would end the token owner's sessions: refused here.
+        if user.id == self.own_user().id:
+            raise ForumRejected(TOKEN_USER_LOG_OUT, status=400)
         self.call("GET", f"users/{user.id}/logout")
+
+    def is_token_user(self, *, user_id: int) -> bool:
+        return int(user_id) == self.own_user().id
 
     def delete_user(
         self,

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
@@ -80,6 +81,10 @@ class SandboxApp:
     """
 
     platform = ""
+    # Route on the address as sent, as Express does (a path segment's "%2F" stays inside the
+    # segment; the values are decoded after the match), not on the WSGI server's decoded
+    # PATH_INFO, where a name holding "/" would split into two segments and answer 404.
+    routes_raw_path = False
 
     def __init__(self, config: SandboxConfig | None = None) -> None:
         self.config = config or SandboxConfig()
@@ -134,6 +139,17 @@ class SandboxApp:
         )
         return response(environ, start_response)
 
+    @staticmethod
+    def _raw_path(request: Request) -> str | None:
+        """The path as the client wrote it (the werkzeug server keeps it in RAW_URI), without
+        the script root; None where the server did not keep it."""
+        raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+        if not raw:
+            return None
+        path = urlsplit(raw).path if "://" in raw else raw.split("?", 1)[0]
+        root = request.environ.get("SCRIPT_NAME") or ""
+        return path[len(root) :] if root and path.startswith(root) else path
+
     def handle(self, request: Request) -> Response:
         faults = self.config.faults
         if faults.latency_ms:
@@ -143,8 +159,11 @@ class SandboxApp:
         if faults.error_rate and self._random.random() < faults.error_rate:
             return self.server_error(faults.error_status)
         adapter = self.url_map.bind_to_environ(request.environ)
+        raw = self._raw_path(request) if self.routes_raw_path else None
         try:
-            endpoint, values = adapter.match()
+            endpoint, values = adapter.match(path_info=raw)
+            if raw is not None:
+                values = {k: unquote(v) if isinstance(v, str) else v for k, v in values.items()}
         except MethodNotAllowed:
             return json_response({"errors": ["Method not allowed"]}, 405)
         except NotFound:

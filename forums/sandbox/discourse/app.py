@@ -298,7 +298,8 @@ class DiscourseSandbox(
     def control_extra(self, request: Request, action: str) -> Response | None:
         """``POST /__sandbox__/users/<id>`` with any of ``USER_CONTROL_FIELDS`` plus
         ``first_post_days_ago`` (a number, or null for "never posted"); ``POST
-        /__sandbox__/people`` with ``username``, ``email`` and ``name`` adds an account."""
+        /__sandbox__/people`` with ``username``, ``email`` and ``name`` adds an account; ``POST
+        /__sandbox__/reviewables`` puts an item in the review queue (see ``control_reviewable``)."""
         body = request.get_json(force=True, silent=True) or {}
         if action == "people" and request.method == "POST":
             try:
@@ -307,6 +308,8 @@ class DiscourseSandbox(
             except (KeyError, ValueError) as exc:
                 return json_response({"error": str(exc)}, 400)
             return json_response({"id": uid})
+        if action == "reviewables" and request.method == "POST":
+            return self.control_reviewable(body)
         match = re.fullmatch(r"users/(-?\d+)", action)
         if not match or request.method != "POST":
             return None

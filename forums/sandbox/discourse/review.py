@@ -193,6 +193,35 @@ class DiscourseReview:
         self._score(row, -1, 9, row["created_at"], reason="must_approve_users")
         return row
 
+    def control_reviewable(self, body: dict[str, Any]) -> Response:
+        """``POST /__sandbox__/reviewables``: ``{"type": "flagged_post" | "queued_post" |
+        "user", "username": author, "topic_id": n, "raw": text, "flagged_by": [usernames],
+        "flag_type": 3|4|7|8}`` puts one item in the queue (tests and the demo)."""
+        with self.lock:
+            user = self.find_user(str(body.get("username") or ""))
+            if user is None:
+                return json_response({"error": "no such user"}, 404)
+            kind = body.get("type") or "flagged_post"
+            topic_id = int(body.get("topic_id") or min(self.topics))
+            raw = str(body.get("raw") or "Text held for review.")
+            if kind == "user":
+                row = self.add_reviewable_user(user["id"])
+            elif kind == "queued_post":
+                row = self.add_queued_post(user["id"], topic_id=topic_id, raw=raw)
+            elif kind == "flagged_post":
+                names = body.get("flagged_by") or ["system"]
+                flaggers = [self.find_user(str(n)) for n in names]
+                if any(f is None for f in flaggers):
+                    return json_response({"error": "no such flagger"}, 404)
+                flag_type = int(body.get("flag_type") or 4)
+                row = self.add_flagged_post(
+                    user["id"], topic_id=topic_id, raw=raw,
+                    flags=[(f["id"], flag_type) for f in flaggers if f is not None],
+                )  # fmt: skip
+            else:
+                return json_response({"error": f"unknown type {kind!r}"}, 400)
+            return json_response({"id": row["id"], "version": row["version"]})
+
     def _new_post(self, user_id: int, topic_id: int, raw: str, at: datetime) -> dict[str, Any]:
         topic = self.topics.get(topic_id)
         number = (topic["posts_count"] + 1) if topic else 1

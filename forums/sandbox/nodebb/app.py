@@ -47,6 +47,9 @@ from .users import NodeBBUsers
 
 class NodeBBSandbox(NodeBBGroups, NodeBBHealth, NodeBBReview, NodeBBTags, NodeBBUsers, SandboxApp):
     platform = "nodebb"
+    # Express matches routes before it decodes a parameter: `/api/tags/x%2Fy` is the tag
+    # "x/y", not the path /api/tags/x/y.
+    routes_raw_path = True
 
     def __init__(self, config: SandboxConfig | None = None) -> None:
         super().__init__(config or NodeBBSandboxConfig())

@@ -12,6 +12,7 @@ from typing import Any
 from werkzeug.wrappers import Request
 
 from ..core import SandboxConfig
+from .releases import DEFAULT_RELEASE, Release, release_named
 
 # werkzeug logs every request at INFO through this logger; the sandbox stays quiet.
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -28,6 +29,8 @@ MSG = {
     "not-allowed": "Not allowed",
     "invalid-data": "Invalid Data",
     "group-exists": "Group already exists",
+    "group-not-member": "Not a member of this group",
+    "group-leave-disabled": "You are not able to leave this group at this time",
     "invalid-group-name": "Invalid group name",
     "cant-ban-other-admins": "You can't ban other admins!",
     "cant-mute-other-admins": "You can't mute other admins!",
@@ -103,7 +106,17 @@ class NodeBBSandboxConfig(SandboxConfig):
     master_token: bool = False  # True: api_key is a master token, every call needs `_uid`
     # More user tokens (token -> uid), e.g. to act as a non-admin.
     user_tokens: dict[str, int] = field(default_factory=dict)
-    version: str = VERSION
+    # The NodeBB release the sandbox plays (``releases.py``): "4.15" or "3.12".
+    release: str = DEFAULT_RELEASE
+    version: str = ""  # what the dashboard answers; "" = the release's own version
+
+    def __post_init__(self) -> None:
+        if not self.version:
+            self.version = self.profile.version
+
+    @property
+    def profile(self) -> Release:
+        return release_named(self.release)
 
 
 def _iso(ms: int) -> str:

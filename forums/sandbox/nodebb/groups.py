@@ -126,7 +126,9 @@ class NodeBBGroups:
                 # ENDPOINTS.md "NodeBB 4.15.1 answers" / unknown group: a duplicate name on
                 # create is 400 "Group already exists"
                 return self.fail(400, MSG["group-exists"])
-            group = new_group(name, _now(), createtime=_now())
+            # src/groups/create.js Groups.create: a create without `private` makes a private
+            # group (isPrivate defaults to true)
+            group = new_group(name, _now(), createtime=_now(), private=1)
             for key in ("description",):
                 if isinstance(body.get(key), str):
                     group[key] = body[key]
@@ -229,9 +231,10 @@ class NodeBBGroups:
         if group is None:
             # ENDPOINTS.md "NodeBB 4.15.1 answers" / unknown group: 404 "Group does not exist"
             return self.fail(404, MSG["no-group"])
-        if group["name"] == "administrators":
+        if group["name"] == "administrators" and self.config.profile.reauth_routes:
             # ENDPOINTS.md "NodeBB 4.15.1 answers" / membership or ownership of
-            # `administrators` with a token: 401 not-authorised (requireAPIReAuth)
+            # `administrators` with a token: 401 not-authorised (requireAPIReAuth; 4.14.7+,
+            # releases.py reauth_routes)
             return self.fail(401, MSG["not-logged-in"])
         if uid not in self.state.users:
             # ENDPOINTS.md "NodeBB 4.15.1 answers" / unknown uid in a membership call: 401
@@ -259,18 +262,40 @@ class NodeBBGroups:
             group = self._membership(request, slug, uid)
             if isinstance(group, Response):
                 return group
-            if uid in group["members"]:
-                group["members"].remove(uid)
+            if uid not in group["members"]:
+                # ENDPOINTS.md "NodeBB 4.15.1 answers" / DELETE membership of a non-member:
+                # 400 "Not a member of this group" (src/api/groups.js groupsAPI.leave,
+                # [[error:group-not-member]])
+                return self.fail(400, MSG["group-not-member"])
+            if group["disableLeave"] and uid == self.caller(request):
+                # groupsAPI.leave: [[error:group-leave-disabled]] for a user leaving by itself
+                return self.fail(400, MSG["group-leave-disabled"])
+            group["members"].remove(uid)
             if uid in group["owners"]:
                 group["owners"].remove(uid)
         return self.ok()
 
     def group_ownership(self, request: Request, slug: str, uid: int) -> Response:
-        if self.group_by_slug(slug) is None:
+        group = self.group_by_slug(slug)
+        if group is None:
             return self.fail(404, MSG["no-group"])
-        # ENDPOINTS.md "NodeBB 4.15.1 answers" / membership or ownership of `administrators`
-        # with a token: 401 (ownership needs re-auth for every group)
-        return self.fail(401, MSG["not-logged-in"])
+        if self.config.profile.reauth_routes:
+            # ENDPOINTS.md "NodeBB 4.15.1 answers" / membership or ownership of
+            # `administrators` with a token: 401 (ownership needs re-auth for every group)
+            return self.fail(401, MSG["not-logged-in"])
+        # Before 4.14.7 (releases.py reauth_routes): src/api/groups.js grant / rescind for an
+        # owner or admin; the target need not be a member on 3.x.
+        denied = self._group_owner_check(request, group)
+        if denied:
+            return denied
+        if uid not in self.state.users:
+            return self.fail(401, MSG["invalid-uid"])
+        with self.lock:
+            if request.method == "PUT" and uid not in group["owners"]:
+                group["owners"].append(uid)
+            elif request.method == "DELETE" and uid in group["owners"]:
+                group["owners"].remove(uid)
+        return self.ok()
 
     def read_admin_groups(self, request: Request) -> Response:
         denied = self._admin_only(request)

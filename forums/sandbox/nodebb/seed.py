@@ -6,6 +6,7 @@ Deterministic for a given ``seed`` so tests and demos see the same forum every t
 from __future__ import annotations
 
 import random
+import re
 from typing import Any
 
 from .state import NodeBBState
@@ -59,9 +60,20 @@ def slugify(text: str) -> str:
     return out.strip("-")
 
 
+# meta.config minimumTagLength / maximumTagLength (defaults; src/topics/tags.js filterTags)
+MIN_TAG_LENGTH, MAX_TAG_LENGTH = 3, 15
+_TAG_FORBIDDEN = re.compile(r"""[,/#!$^*;:{}=_`<>'"~()?|]""")
+
+
 def clean_tag(tag: str) -> str:
-    """Roughly NodeBB's utils.cleanUpTag: trimmed, lower case, no spaces."""
-    return "-".join(str(tag).strip().lower().split())
+    """NodeBB's utils.cleanUpTag (public/src/utils.common.js): trimmed, lower case, its
+    forbidden characters removed, cut to maximumTagLength, no leading or trailing . or -;
+    spaces become dashes, as the sandbox has always stored them."""
+    if not isinstance(tag, str):
+        return ""
+    tag = _TAG_FORBIDDEN.sub("", "-".join(tag.strip().lower().split()))
+    tag = tag[:MAX_TAG_LENGTH].strip()
+    return tag.strip(".-") or tag
 
 
 def new_user(uid: int, username: str, now: int, rng: random.Random) -> dict[str, Any]:
@@ -199,6 +211,7 @@ def seed_state(*, seed: int, users: int, now: int) -> NodeBBState:
             "viewcount": rng.randint(5, 3000),
             "tags": sorted(tags)[:5],
         }
+        state.tags.update(state.topics[tid]["tags"])
 
     tids = sorted(state.topics)
     states = ["open"] * 7 + ["wip", "wip", "resolved", "resolved", "rejected"]

@@ -25,6 +25,9 @@ class NodeBBState:
     users: Table = field(default_factory=user_table)
     groups: dict[str, dict[str, Any]] = field(default_factory=dict)  # by name
     topics: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # Every tag the forum has held (the sorted set `tags:topic:count`): a tag whose last topic
+    # lost it stays there with score 0 until an admin deletes it (socket.io admin.tags.*).
+    tags: set[str] = field(default_factory=set)
     flags: list[dict[str, Any]] = field(default_factory=list)
     queue: list[dict[str, Any]] = field(default_factory=list)
     # The posts flags point at (and posts accepted from the queue), by pid; the sandbox keeps no

@@ -19,6 +19,7 @@ from .common import (
     _pagination,
 )
 from .seed import (
+    MIN_TAG_LENGTH,
     clean_tag,
 )
 
@@ -69,7 +70,9 @@ class NodeBBTags:
         }  # fmt: skip
 
     def tag_counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
+        # ENDPOINTS.md "NodeBB 4.15.1 answers" / a tag whose last topic was retagged away:
+        # the tag stays, with score 0 (src/topics/tags.js updateTagCount keeps `count || 0`)
+        counts: dict[str, int] = dict.fromkeys(self.state.tags, 0)
         for topic in self.state.topics.values():
             for tag in topic["tags"]:
                 counts[tag] = counts.get(tag, 0) + 1
@@ -113,7 +116,10 @@ class NodeBBTags:
             )  # fmt: skip
         if not isinstance(tags, list):
             return self.fail(400, MSG["invalid-data"])
-        return [t for t in dict.fromkeys(clean_tag(t) for t in tags) if t]
+        # ENDPOINTS.md "NodeBB 4.15.1 answers" / PUT topic tags with a tag shorter than
+        # minimumTagLength: 200, the tag silently dropped (src/topics/tags.js filterTags keeps
+        # `tag.length >= (meta.config.minimumTagLength || 3)`)
+        return [t for t in dict.fromkeys(clean_tag(t) for t in tags) if len(t) >= MIN_TAG_LENGTH]
 
     def _set_tags(self, request: Request, tid: int, *, append: bool) -> Response:
         with self.lock:
@@ -129,8 +135,13 @@ class NodeBBTags:
                     400, f"Too many tags. Topics can't have more than {MAX_TAGS} tag(s)"
                 )
             topic["tags"] = new
+            self.state.tags.update(new)
             # ENDPOINTS.md "NodeBB 4.15.1 answers" / PUT/PATCH topic tags: tag objects
             # {value, valueEncoded, class}
+            if self.config.profile.tag_value_escaped:
+                # before 4.14 the tag objects also carried valueEscaped (releases.py)
+                return self.ok([{"value": t, "valueEscaped": t, "valueEncoded": t, "class": t}
+                                for t in new])  # fmt: skip
             return self.ok([{"value": t, "valueEncoded": t, "class": t} for t in new])
 
     def topic_tags_set(self, request: Request, tid: int) -> Response:

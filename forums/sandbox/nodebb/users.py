@@ -141,6 +141,9 @@ class NodeBBUsers:
             "banned_until",
             "banned_until_readable",
         ]
+        if not self.config.profile.acp_muted_filter:
+            # before 4.12 the ACP list's userFields had no mutedUntil (releases.py)
+            keys = [k for k in keys if k not in ("muted", "mutedUntil")]
         out = {k: core[k] for k in keys}
         out["email"] = user["email"] if user["email_confirmed"] else ""
         out["emailToConfirm"] = "" if user["email_confirmed"] else user["email"]
@@ -200,7 +203,12 @@ class NodeBBUsers:
         return self.ok()
 
     def lift_reason(self, request: Request) -> str | Response:
-        """``req.query.reason || req.body.reason``, as the unban/unmute controllers read it."""
+        """``req.query.reason || req.body.reason``, as the unban/unmute controllers read it
+        (4.11+); before, ``{...req.body}``: the body's reason only, and no body is no reason
+        (``releases.py`` lift_reason_from_query)."""
+        if not self.config.profile.lift_reason_from_query:
+            body = request.get_json(silent=True) if request.mimetype == "application/json" else {}
+            return str((body or {}).get("reason") or "") if isinstance(body, dict) else ""
         if request.args.get("reason"):
             return str(request.args["reason"])
         parsed = request.mimetype in ("application/json", "application/x-www-form-urlencoded")
@@ -361,12 +369,15 @@ class NodeBBUsers:
         for name in filters:
             if name == "banned":
                 users = [u for u in users if self.ban_state(u)[0]]
-            elif name == "muted":
+            elif name == "muted" and self.config.profile.acp_muted_filter:
+                # before 4.12 `muted` is no filter at all (releases.py acp_muted_filter)
                 users = [u for u in users if u["mutedUntil"] > now]
             elif name == "verified":
                 users = [u for u in users if u["email_confirmed"]]
             elif name == "unverified":
                 users = [u for u in users if not u["email_confirmed"]]
+        if not self.config.profile.acp_muted_filter:
+            filters.discard("muted")
         if not query and not sort_by and not filters:
             # With neither a sort nor a filter NodeBB lists `users:online`: by last seen
             # (read.yaml's schema for this route names `sort_lastonline`).

@@ -73,6 +73,9 @@ class UserEchoSandboxConfig(SandboxConfig):
     max_limit: int = 100  # 1.4 [D] max undocumented; [C] DA uses 100; larger limits are capped
     # trap 16 [C] DA:393: server filters may be unreliable; these filter fields are ignored.
     ignored_filters: Iterable[str] = frozenset()
+    # 4.1 [I] "A topic's `tags` may come back as names": how a topic answers its tags,
+    # "objects" ({id, name}), "ids" or "names" (no source settles it).
+    topic_tags: str = "objects"
     # trap 2 [I]: whether a topic carries its `forum_id` ([C] export JCO:118-167).
     topic_forum_field: bool = True
     # 3.2 [I] "Review queue (approve) not documented": whether PUT topics honours needs_review.

@@ -38,6 +38,15 @@ class UserEchoTopics:
     def comment_count(self, topic_id: int) -> int:
         return sum(1 for c in self.state.comments.values() if c["topic_id"] == topic_id)
 
+    def topic_tags(self, topic: dict[str, Any]) -> list[Any]:
+        """A topic's tags in the shape the config names (4.1 [I]: objects, ids or names)."""
+        tags = [self.state.tags[t] for t in topic["tag_ids"]]
+        if self.config.topic_tags == "names":
+            return [t["name"] for t in tags]
+        if self.config.topic_tags == "ids":
+            return [t["id"] for t in tags]
+        return [self.tag_data(t) for t in tags]
+
     def topic_data(self, topic: dict[str, Any], viewer: int) -> dict[str, Any]:
         """2.5 [D] P-TOPIC-C/U fields; [C] url, comments_count, votes; [I] needs_review,
         category, forum_id."""
@@ -63,7 +72,7 @@ class UserEchoTopics:
             "status": status,
             "type": type_,
             "category": {"id": category["id"], "name": category["name"]} if category else None,
-            "tags": [self.tag_data(self.state.tags[t]) for t in topic["tag_ids"]],
+            "tags": self.topic_tags(topic),
             "author": self.author_data(topic["author_id"]),
             "custom_fields": [
                 {**cf, "value": str(topic["custom_fields"][cf["code_name"]])}

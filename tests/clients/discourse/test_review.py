@@ -131,3 +131,5 @@ def test_an_item_read_without_version_is_read_again_first(client, sandbox):
 def test_a_gone_item_is_not_found(client):
     with pytest.raises(ForumNotFound):
         client.review_item(item_id="999999")
+    with pytest.raises(ForumNotFound):
+        client.review_item(item_id="flag:7")  # another forum's id: never sent

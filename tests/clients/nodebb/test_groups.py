@@ -94,3 +94,60 @@ def test_a_bad_token_on_a_reauth_route_is_not_mistaken_for_reauth(sandbox):
             user_ids=[5],
         )
     assert not isinstance(info.value, ForumReauthRequired)
+
+
+# --- issue 22, finding 6: private groups, the creator, big groups -------------------------
+def test_private_is_sent_on_its_own_beside_hidden(client, sandbox):
+    group = client.create_group(name="Closed Circle", private=True)
+    stored = sandbox.app.state.groups["Closed Circle"]
+    assert group.private is True and group.visible is True
+    assert (stored["private"], stored["hidden"]) == (1, 0)
+    changed = client.update_group(key=group.key, private=False, visible=False)
+    assert (stored["private"], stored["hidden"]) == (0, 1)
+    assert changed.private is False and changed.visible is False
+
+
+def test_a_created_group_does_not_keep_the_acting_admin_as_member(client, sandbox):
+    """NodeBB makes the creator owner and only member; the client leaves it again, so
+    deleting the new group removes nobody's membership."""
+    group = client.create_group(name="Night Owls")
+    stored = sandbox.app.state.groups["Night Owls"]
+    assert stored["members"] == [] and stored["owners"] == []
+    assert group.user_count == 0 and client.get_group(key=group.key).user_count == 0
+
+
+def test_the_acting_admin_alone_in_an_old_group_is_told_apart(client, sandbox):
+    sandbox.app.state.groups["Gardeners"]["members"] = [1]
+    sandbox.app.state.groups["Gardeners"]["owners"] = [1]
+    assert client.acting_user_is_sole_member(group=client.get_group(key="gardeners"))
+    sandbox.app.state.groups["Gardeners"]["members"] = [5]
+    assert not client.acting_user_is_sole_member(group=client.get_group(key="gardeners"))
+
+
+def test_removing_someone_who_already_left_is_skipped_not_a_failure(client, sandbox):
+    gardeners = client.get_group(key="gardeners")
+    outsider = next(u for u in sorted(sandbox.app.state.users) if u > 2
+                    and u not in sandbox.app.state.groups["Gardeners"]["members"])  # fmt: skip
+    change = client.remove_members(group=gardeners, user_ids=[outsider])
+    assert change.skipped == (str(outsider),) and not change.removed
+
+
+def test_a_members_page_reads_only_the_member_pages_it_shows(client, sandbox):
+    sandbox.app.calls.clear()
+    page = client.group_members_page(key="beta-testers", offset=20, limit=20)
+    expected = sandbox.app.state.groups["Beta Testers"]
+    assert page.total == len(expected["members"]) == 45 and len(page.members) == 20
+    assert sandbox.app.calls.count("GET", "/api/v3/groups/beta-testers/members") == 1
+
+
+@pytest.mark.parametrize("name", ["a/b", "50%2F50 Club", "x y?z#w"])
+def test_a_name_is_one_path_segment_whatever_it_holds(client, sandbox, name):
+    """Issue 22: a group whose name holds "/" or the text "%2F" is read by its own page
+    (the client encodes the name as one segment; the sandbox routes as Express does)."""
+    from forums.sandbox.nodebb.seed import new_group
+
+    sandbox.app.state.groups[name] = new_group(name, 0, slug=name, members=[5])
+    sandbox.app.calls.clear()
+    assert client.get_group(key=name).name == name
+    assert sandbox.app.calls.count("GET", "/api/admin/manage/groups") == 0  # no fallback
+    assert [m.id for m in client.list_group_members(key=name)] == [5]

@@ -97,3 +97,30 @@ def test_categories_per_forum(userecho_client, userecho_sandbox):
     client.delete_category(key=str(created.id))
     names = {(c["forum_id"], c["name"]) for c in state(userecho_sandbox).categories.values()}
     assert (2, "Payments") in names and (1, "Billing") in names and (3, "Crashes") not in names
+
+
+def test_tag_counts_take_one_read_of_the_topics_not_one_call_per_tag(
+    userecho_client, userecho_sandbox
+):
+    """Issue 22, finding 8: the tag pages cost one call per tag of the whole project."""
+    tags = userecho_client().list_tags()
+    per_tag = [r for r in calls(userecho_sandbox, "GET") if r.path.startswith("/api/v2/tags/")]
+    assert per_tag == []
+    topics = state(userecho_sandbox).topics.values()
+    for tag in tags:
+        forum_id, tag_id = (int(x) for x in str(tag.id).split(":"))
+        assert tag.topic_count == sum(1 for t in topics if tag_id in t["tag_ids"])
+    assert len(calls(userecho_sandbox, "GET")) < len(tags)
+
+
+@pytest.mark.parametrize("shape", ["ids", "names"])
+def test_tag_counts_read_topics_whose_tags_come_as_ids_or_names(
+    userecho_client, userecho_sandbox, shape
+):
+    userecho_sandbox.app.configure(topic_tags=shape)
+    bugs = [t for t in userecho_client().list_tags() if t.name == "bug"]
+    for tag in bugs:
+        tag_id = int(str(tag.id).split(":")[1])
+        assert tag.topic_count == sum(
+            1 for t in state(userecho_sandbox).topics.values() if tag_id in t["tag_ids"]
+        )

@@ -6,6 +6,7 @@ import pytest
 
 from forums.clients.errors import (
     ForumNotFound,
+    ForumRejected,
 )
 from forums.clients.records import ForumTopic
 
@@ -55,6 +56,36 @@ def test_retag_replace_clear_and_no_change(userecho_client, userecho_sandbox):
     client.retag(topics=[ref], replace=[])
     assert topic_tag_names(userecho_sandbox, topic["id"]) == []
     assert len(calls(userecho_sandbox, "PUT")) == 2
+
+
+@pytest.mark.parametrize("shape", ["objects", "ids", "names"])
+def test_retag_keeps_the_other_tags_whatever_shape_they_come_in(
+    userecho_client, userecho_sandbox, shape
+):
+    """Issue 22, finding 8: a topic whose tags come back as names lost them all on a retag."""
+    userecho_sandbox.app.configure(topic_tags=shape)
+    topic = next(t for t in state(userecho_sandbox).topics.values()
+                 if t["forum_id"] == 1 and len(t["tag_ids"]) >= 2)  # fmt: skip
+    before = topic_tag_names(userecho_sandbox, topic["id"])
+    ref = ForumTopic(id=topic["id"], title="", scope="Ideas & Feedback")
+    userecho_client().retag(topics=[ref], add=["docs"])
+    assert topic_tag_names(userecho_sandbox, topic["id"]) == sorted({*before, "docs"})
+
+
+def test_retag_refuses_a_topic_whose_tag_it_cannot_resolve(userecho_client, userecho_sandbox):
+    """An entry that maps to no tag of the forum would be dropped by the full replacement."""
+    userecho_sandbox.app.configure(topic_tags="names")
+    topic = next(t for t in state(userecho_sandbox).topics.values()
+                 if t["forum_id"] == 1 and t["tag_ids"])  # fmt: skip
+    tag = state(userecho_sandbox).tags[topic["tag_ids"][0]]
+    tag["name"] = "renamed behind our back"  # the topic answers a name the list no longer has
+    ref = ForumTopic(id=topic["id"], title="", scope="Ideas & Feedback")
+    client = userecho_client()
+    client.forum_tags(client.forum(1))  # the list as it was read before the rename
+    tag["name"] = "ghost-name"
+    with pytest.raises(ForumRejected, match="left as it is"):
+        client.retag(topics=[ref], add=["docs"])
+    assert calls(userecho_sandbox, "PUT") == []
 
 
 def test_retag_creates_a_tag_the_topics_forum_lacks(userecho_client, userecho_sandbox):

@@ -143,6 +143,16 @@ def test_log_out_of_an_unknown_user_sends_nothing_and_logs_out_nobody(
     assert not [r for r in calls(userecho_sandbox) if "logout" in r.path]
 
 
+def test_log_out_of_the_tokens_own_user_is_refused_before_anything_is_sent(
+    userecho_client, userecho_sandbox
+):
+    """Issue 22, finding 8: delete had this guard, log out did not."""
+    with pytest.raises(ForumRejected, match="API token's own user"):
+        userecho_client().log_out(user_id=OWNER)
+    assert state(userecho_sandbox).logouts == []
+    assert not [r for r in calls(userecho_sandbox) if "logout" in r.path]
+
+
 def test_no_read_path_calls_the_logout_get(userecho_client, userecho_sandbox):
     later(userecho_sandbox)
     client = userecho_client()
@@ -226,3 +236,26 @@ def test_a_missing_user_in_words_forumdeck_does_not_know_is_gone(userecho_client
             userecho_client().get_user(user_id=UNKNOWN)
     finally:
         del app.path_user
+
+
+def test_an_ignored_filter_falls_back_to_reading_every_account_and_says_so(
+    userecho_client, userecho_sandbox
+):
+    """Issue 22, finding 8: a server ignoring the filters answers everyone's first page; the
+    client saw that page hold rows not matching, so it read every account instead of missing
+    everyone past the first 100 (ENDPOINTS.md 4.1)."""
+    userecho_sandbox.app.configure(ignored_filters={"email", "name", "slug", "display_name"})
+    for n in range(130):
+        userecho_sandbox.app.add_person(username=f"filler-{n}", email=f"filler{n}@example.net")
+    late = userecho_sandbox.app.add_person(username="late-comer", email="late.comer@example.net")
+    client = userecho_client()
+    found = client.find_users(query="late.comer@example.net")
+    assert [u.id for u in found] == [late]
+    assert set(client.resolve_users(targets=["late-comer"])) == {"late-comer"}
+    assert any("ignored the search filter" in n for n in client.read_notes())
+
+
+def test_an_honoured_filter_reads_no_more(userecho_client, userecho_sandbox):
+    client = userecho_client()
+    assert [u.username for u in client.find_users(query="tom.becker@")] == ["tom-becker"]
+    assert client.read_notes() == []

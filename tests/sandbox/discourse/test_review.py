@@ -106,3 +106,15 @@ def test_approve_user_approves_the_account(sandbox):
     assert r.status_code == 200 and app.users[row["target_id"]]["approved"] is True
     assert get(sandbox, "/review/count.json").json()["count"] == sum(
         1 for x in app.reviewables if x["status"] == 0)  # fmt: skip
+
+
+def test_the_control_call_queues_an_item(sandbox):
+    import requests
+
+    user = regular(sandbox)
+    r = requests.post(f"{sandbox.url}/__sandbox__/reviewables", timeout=5,
+                      json={"type": "flagged_post", "username": user["username"],
+                            "raw": "queued by a test", "flag_type": 8})  # fmt: skip
+    assert r.ok, r.text
+    shown = get(sandbox, f"/review/{r.json()['id']}.json").json()["reviewable"]
+    assert shown["raw"] == "queued by a test" and shown["target_created_by_id"] == user["id"]

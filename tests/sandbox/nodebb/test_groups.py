@@ -60,3 +60,32 @@ def test_unknown_group_and_duplicate_name(sandbox):
     assert r.status_code == 404 and r.json()["status"]["message"] == "Group does not exist"
     r = call(sandbox, "POST", "/api/v3/groups", json={"name": "Translators"})
     assert r.status_code == 400 and r.json()["status"]["message"] == "Group already exists"
+
+
+def test_removing_a_non_member_is_400_not_a_member(sandbox):
+    """Row "DELETE membership for a uid that is not a member": 400 "Not a member of this
+    group" (src/api/groups.js groupsAPI.leave)."""
+    outsider = next(u for u in sorted(sandbox.app.state.users) if u > 2
+                    and u not in sandbox.app.state.groups["Gardeners"]["members"])  # fmt: skip
+    r = call(sandbox, "DELETE", f"/api/v3/groups/gardeners/membership/{outsider}")
+    assert r.status_code == 400
+    assert r.json()["status"]["message"] == "Not a member of this group"
+
+
+def test_a_create_without_private_makes_a_private_group(sandbox):
+    """src/groups/create.js Groups.create: `private` absent means private; 0 means open."""
+    call(sandbox, "POST", "/api/v3/groups", json={"name": "No Flag"})
+    call(sandbox, "POST", "/api/v3/groups", json={"name": "Open One", "private": 0})
+    assert sandbox.app.state.groups["No Flag"]["private"] == 1
+    assert sandbox.app.state.groups["Open One"]["private"] == 0
+
+
+def test_an_encoded_slash_stays_inside_its_path_segment(sandbox):
+    """Express matches the route before it decodes a parameter: /api/groups/a%2Fb names the
+    group "a/b" (the WSGI server's decoded path would split it and answer 404)."""
+    from forums.sandbox.nodebb.seed import new_group
+
+    sandbox.app.state.groups["a/b"] = new_group("a/b", 0, slug="a/b")
+    r = call(sandbox, "GET", "/api/groups/a%2Fb")
+    assert r.status_code == 200 and r.json()["group"]["name"] == "a/b"
+    assert call(sandbox, "GET", "/api/groups/a/b").status_code == 404

@@ -53,3 +53,33 @@ def test_socket_io_refuses_a_bearer_token(sandbox):
     session cookie, so a Bearer token alone is refused (403 on connect)."""
     r = call(sandbox, "GET", "/socket.io/", params={"EIO": 4, "transport": "polling"})
     assert r.status_code == 403
+
+
+# --- issue 22, finding 7 --------------------------------------------------------------------------
+def test_a_tag_shorter_than_three_characters_is_silently_dropped(sandbox):
+    """Row "PUT topic tags with a tag shorter than minimumTagLength": 200, the tag dropped."""
+    r = call(sandbox, "PUT", "/api/v3/topics/3/tags", json={"tags": ["ab", "release"]})
+    assert r.status_code == 200
+    assert [t["value"] for t in r.json()["response"]] == ["release"]
+    assert sandbox.app.state.topics[3]["tags"] == ["release"]
+    r = call(sandbox, "PUT", "/api/v3/topics/3/tags", json={"tags": ["ab"]})
+    assert r.status_code == 200 and r.json()["response"] == []
+
+
+def test_braces_are_removed_and_long_tags_cut(sandbox):
+    """Row "the same PUT with { } in a tag": stored lower-cased without them; utils.cleanUpTag
+    cuts a tag to maximumTagLength (15)."""
+    r = call(sandbox, "PUT", "/api/v3/topics/3/tags",
+             json={"tags": ["{TAG}", "abcdefghijklmnopqrst"]})  # fmt: skip
+    assert [t["value"] for t in r.json()["response"]] == ["tag", "abcdefghijklmno"]
+
+
+def test_a_tag_retagged_away_stays_with_no_topics(sandbox):
+    """Row "a tag whose last topic was retagged away": it stays with score 0 in the ACP list,
+    and /api/tags/{tag} lists 0 topics."""
+    call(sandbox, "PUT", "/api/v3/topics/3/tags", json={"tags": ["lonely-tag"]})
+    call(sandbox, "PUT", "/api/v3/topics/3/tags", json={"tags": ["release"]})
+    tags = call(sandbox, "GET", "/api/admin/manage/tags").json()["tags"]
+    assert {"lonely-tag": 0}.items() <= {t["value"]: t["score"] for t in tags}.items()
+    page = call(sandbox, "GET", "/api/tags/lonely-tag")
+    assert page.status_code == 200 and page.json()["topics"] == []

@@ -327,3 +327,18 @@ def test_field_names_drift(sandbox, mode, present, absent):
     keys |= set(data(call(sandbox, "GET", f"topics/{topic['id']}.json")))
     keys |= set(data(call(sandbox, "GET", f"topics/{topic['id']}/comments.json"))[0])
     assert present <= keys and not (absent & keys)
+
+
+@pytest.mark.parametrize("shape", ["objects", "ids", "names"])
+def test_a_topics_tags_come_in_the_configured_shape(sandbox, shape):
+    """4.1 [I] "A topic's `tags` may come back as names": objects, ids or names."""
+    sandbox.app.configure(topic_tags=shape)
+    topic = next(t for t in state(sandbox).topics.values() if t["tag_ids"])
+    tags = data(call(sandbox, "GET", f"topics/{topic['id']}.json"))["tags"]
+    rows = [state(sandbox).tags[i] for i in topic["tag_ids"]]
+    expected = {
+        "objects": [{"id": r["id"], "name": r["name"]} for r in rows],
+        "ids": [r["id"] for r in rows],
+        "names": [r["name"] for r in rows],
+    }[shape]
+    assert tags == expected

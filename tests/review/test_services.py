@@ -1,0 +1,53 @@
+"""Deciding review items: the forum's answer, stale items in plain words, many at once."""
+
+from __future__ import annotations
+
+import pytest
+
+from forums.models import AuditEntry
+from forums.review import selectors, services
+from tests.review.helpers import a_flag
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_queue_is_highest_priority_then_newest_and_filters(
+    discourse_connection, discourse_sandbox
+):
+    app = discourse_sandbox.app
+    top, _, _ = a_flag(app, score=50.0)
+    result = selectors.review_queue()
+    assert result.rows[0].item.item_id == str(top["id"])
+    priorities = [r.item.priority for r in result.rows]
+    assert priorities == sorted(priorities, reverse=True)
+    assert result.forums[0].count == sum(1 for r in app.reviewables if r["status"] == 0)
+    queued = selectors.review_queue(kind="queued_post").rows
+    assert queued and all(r.kind_words == "Post waiting for approval" for r in queued)
+    assert "Inappropriate" in result.reasons
+
+
+def test_a_gone_item_is_stale(moderator, discourse_connection, discourse_sandbox):
+    decided = services.review_decide(
+        actor=moderator, connection=discourse_connection, item_id="999999", action_id="disagree"
+    )
+    assert decided.stale and not decided.ok and "meanwhile" in decided.message
+    assert AuditEntry.objects.get(action="review.decide").outcome == "failure"
+
+
+def test_many_at_once_skips_what_was_decided_meanwhile(
+    moderator, discourse_connection, discourse_sandbox
+):
+    app = discourse_sandbox.app
+    rows = [a_flag(app, raw=f"post {n}")[0] for n in range(3)]
+    selectors.review_queue()  # the page was drawn: the queue as then
+    with app.lock:
+        rows[0]["status"] = 3  # ignored on the forum since
+    keys = [f"{discourse_connection.pk}:{r['id']}" for r in rows]
+    results = services.review_decide_many(actor=moderator, keys=keys, decision="ignore")
+    by_key = {r.key: r for r in results}
+    assert by_key[keys[0]].stale and "meanwhile" in by_key[keys[0]].message
+    assert by_key[keys[1]].ok and by_key[keys[2]].ok
+    assert rows[1]["status"] == rows[2]["status"] == 3
+    assert selectors.review_queue().forums[0].count == sum(
+        1 for r in app.reviewables if r["status"] == 0
+    )  # the decided ones are no longer listed (the forum was asked again)
