@@ -18,7 +18,11 @@ Figures (docs/benchmarks.md, "The review queue"):
   Discourse reviewable, a read and a ``PUT`` per NodeBB flag, one call per NodeBB queued post;
   the version and actions come with the page's read, so no read is unavoidable). The same with
   the kept copies forgotten first (``..._cold``): then the fewest add one Discourse list page per
-  ten items, the only way to learn their versions.
+  ten items, the only way to learn their versions;
+- ``review_bulk_engine_200_calls_over_minimum``: the destructive way for many items ("Delete the
+  post and agree", which goes through the bulk engine: planned by the real worker, approved by
+  the second person, run): every call of plan and run over 200 flagged posts of two Discourse
+  forums, against one PUT per reviewable and the list pages that name their versions.
 """
 
 from __future__ import annotations
@@ -160,9 +164,7 @@ def _plain_static(stack: ExitStack) -> None:
         override_settings(
             STORAGES={
                 **settings.STORAGES,
-                "staticfiles": {
-                    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-                },
+                "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
             }
         )
     )
@@ -242,9 +244,7 @@ def _bulk_round(bench: Bench, client, count: int, *, warm: bool) -> dict[str, in
         d_conn = bench.connection(discourse, f"Review bulk {tag} D", UNPACED_RPM)
         n_conn = nodebb_connection(bench, nodebb, f"Review bulk {tag} N")
         stack.callback(
-            lambda: type(d_conn).objects.filter(pk__in=[d_conn.pk, n_conn.pk]).update(
-                enabled=False
-            )
+            lambda: type(d_conn).objects.filter(pk__in=[d_conn.pk, n_conn.pk]).update(enabled=False)
         )
         d_ids = _fill_discourse(discourse.app, on_discourse)
         n_ids = _fill_nodebb(nodebb.app, flags, queued)
@@ -314,6 +314,76 @@ def measure_review_bulk(bench: Bench, quick: bool) -> None:
     bench.record(f"{prefix}_cold_calls_over_minimum", round(cold["calls"] / cold_minimum, 3))
 
 
+def measure_review_bulk_engine(bench: Bench, quick: bool) -> None:
+    """A destructive decision ("Delete the post and agree with the flags") on ``count`` flagged
+    posts of two Discourse forums: proposed from the Review page's ticks, planned by the real
+    worker, approved by the second person and run. Every call of plan and run, against the
+    fewest: one PUT per reviewable, and the list pages (ten items a page) that name each
+    item's version and actions once for the plan (a stale version is refused with 409 at the
+    PUT, so nothing must be read again before it)."""
+    from forums.models import BulkAction
+    from forums.review.services import review_propose
+
+    count = 20 if quick else 200
+    with ExitStack() as stack:
+        sandboxes, keys, connections = [], [], []
+        for n in range(2):
+            sandbox = start_discourse(users=60, per_window=UNPACED_RPM)
+            stack.callback(sandbox.stop)
+            sandboxes.append(sandbox)
+            connection = bench.connection(
+                sandbox, f"Review engine {len(bench.figures)} {n}", UNPACED_RPM
+            )
+            connections.append(connection)
+            with sandbox.app.lock:
+                sandbox.app.reviewables = []
+            ids = []
+            while len(ids) < count // 2:  # flagged posts only: each offers delete_and_agree
+                ids = [
+                    i
+                    for i in _fill_discourse(sandbox.app, count // 2 * 5 // 4 + 1)
+                    if sandbox.app._find(int(i))["type"] == "ReviewableFlaggedPost"
+                ]
+            with sandbox.app.lock:
+                keep = set(ids[: count // 2])
+                sandbox.app.reviewables = [
+                    r for r in sandbox.app.reviewables if str(r["id"]) in keep
+                ]
+            keys += [f"{connection.pk}:{i}" for i in ids[: count // 2]]
+        stack.callback(
+            lambda: (
+                type(connections[0])
+                .objects.filter(pk__in=[c.pk for c in connections])
+                .update(enabled=False)
+            )
+        )
+        for sandbox in sandboxes:
+            sandbox.app.calls.clear()
+        action = review_propose(
+            actor=bench.people()[0], keys=keys, action_id="delete_and_agree", label="Delete"
+        )
+        action = bench.plan(action, timeout=300)
+        plan_calls = sum(s.app.calls.count() for s in sandboxes)
+        for sandbox in sandboxes:
+            sandbox.app.calls.clear()
+        action = bench.approve_and_finish(action, timeout=600)
+        run_calls = sum(s.app.calls.count() for s in sandboxes)
+        left = sum(1 for s in sandboxes for r in s.app.reviewables if r["status"] == 0)
+        if action.state != BulkAction.State.SUCCEEDED or left:
+            raise BenchError(
+                f"the review bulk action ended {action.state} with {left} items still waiting"
+            )
+    minimum = count + math.ceil(count / 2 / 10) * 2
+    prefix = f"review_bulk_engine_{count}"
+    bench.record(f"{prefix}_plan_calls", plan_calls)
+    bench.record(f"{prefix}_run_calls", run_calls)
+    bench.record(f"{prefix}_minimum_calls", minimum)
+    ratio = (plan_calls + run_calls) / minimum
+    bench.record(f"{prefix}_calls_over_minimum", round(ratio, 3))
+    bench.goal(f"{prefix}_calls_over_minimum", "<= 1.1", ratio <= 1.1, checked=not quick)
+
+
 def measure_review(bench: Bench, quick: bool) -> None:
     measure_review_list(bench, quick)
     measure_review_bulk(bench, quick)
+    measure_review_bulk_engine(bench, quick)
