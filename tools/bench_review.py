@@ -175,7 +175,7 @@ def _plain_static(stack: ExitStack) -> None:
 # --- the list -------------------------------------------------------------------------------
 def measure_review_list(bench: Bench, quick: bool) -> None:
     waiting = 50 if quick else 500
-    runs = 3 if quick else 5
+    runs = 2 if quick else 5
     median = statistics.median
     with ExitStack() as stack:
         _plain_static(stack)

@@ -108,4 +108,8 @@ def test_quick_benchmark_prints_every_figure_and_meets_the_scale_free_goals():
     # List pages: both sizes requested and shown (their ratio is enforced at full scale only).
     assert one(values, r"bulk_list_\d+k_over_1k")[1] > 0
     assert one(values, r"audit_\d+k_over_1k")[1] > 0
+    # Review queue: "decide many" sends the fewest calls the APIs allow right after the list
+    # page, and a list page answered from the kept queues asks no forum.
+    assert one(values, r"review_bulk_\d+_calls_over_minimum")[1] <= 1.1
+    assert values["review_list_cached_forum_calls_20"] == 0
     assert "All goals met." in result.stdout
