@@ -2,7 +2,9 @@
 
 Each forum is asked in parallel (``forums.core.fleet``); a forum that fails gets its own line
 and never breaks the page. A forum's queue is kept a minute, so filters and pages reuse one
-answer; a decision made here forgets that forum's copy.
+answer; a decision made here forgets that forum's copy. The menu's badge reads only each kept
+queue's length, and a process reuses its own copy of a queue while the shared cache still
+names it (tools/bench_review.py: unpickling every queue at each page cost more than the page).
 """
 
 from __future__ import annotations
