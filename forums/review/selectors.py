@@ -151,17 +151,38 @@ def reviewing_connections(connection_ids: Sequence[int] | None = None) -> list[F
     ]
 
 
+class ReadQueue(list):
+    """A forum's waiting items as one look read them; ``unread`` is how many more the forum
+    said wait past the pages read (None: it did not say; 0: all were read)."""
+
+    unread: int | None = 0
+
+
 def _read_queue(connection: ForumConnection) -> list[ReviewItem]:
-    items: list[ReviewItem] = []
+    items = ReadQueue()
     with get_client(connection) as client:
         cursor = ""
+        total = None
         for _ in range(PAGES_READ):
             page = client.review_items(cursor=cursor)
             items += page.items
             cursor = page.next_cursor
+            total = page.total if page.total is not None else total
             if not cursor:
                 break
+    if cursor:
+        items.unread = max(total - len(items), 0) if total is not None else None
     return items
+
+
+def _unread_note(answer: list[ReviewItem]) -> str:
+    unread = getattr(answer, "unread", 0)
+    if unread == 0:
+        return ""
+    more = f"{unread} more wait" if unread else "More wait"
+    return (
+        f"Showing the first {len(answer)}: {more} on the forum, listed here as these are decided."
+    )
 
 
 def _problem(exc: BaseException) -> str:
@@ -210,6 +231,7 @@ def review_queue(
             outcome.error = _problem(answer)
             continue
         outcome.count = len(answer)
+        outcome.read_note = _unread_note(answer)
         for item in answer:
             row = ReviewRow(connection.pk, connection.name, item)
             reasons.update(row.reasons)

@@ -69,3 +69,20 @@ def test_the_badge_counts_the_kept_queues_and_a_forgotten_queue_is_read_again(
     assert selectors.review_count_cached() == 0
     assert selectors.review_queue().forums[0].count == waiting + 1  # the forum asked again
     assert selectors.review_count_cached() == waiting + 1
+
+
+def test_a_queue_longer_than_one_look_says_how_many_more_wait(
+    monkeypatch, discourse_connection, discourse_sandbox
+):
+    app = discourse_sandbox.app
+    for n in range(12):
+        a_flag(app, raw=f"post {n}")
+    waiting = sum(1 for r in app.reviewables if r["status"] == 0)
+    monkeypatch.setattr(selectors, "PAGES_READ", 1)  # Discourse answers ten a page
+    line = selectors.review_queue().forums[0]
+    assert line.count == 10
+    assert line.read_note == f"Showing the first 10: {waiting - 10} more wait on the forum, " \
+        "listed here as these are decided."  # fmt: skip
+    monkeypatch.setattr(selectors, "PAGES_READ", 10)
+    line = selectors.review_queue(refresh=True).forums[0]
+    assert line.count == waiting and not line.read_note
