@@ -101,9 +101,8 @@ def _fixtures(sandbox: Sandbox) -> dict[str, Callable[..., Any]]:
 
 
 def _played_releases() -> dict[str, list[str]]:
-    from forums.sandbox.discourse.releases import RELEASES
-
-    return {"discourse": list(RELEASES)}
+    """Each platform whose sandbox plays several releases (the registry says which)."""
+    return {p: list(s.releases) for p, s in SANDBOXES.items() if s.releases}
 
 
 PLAYED_RELEASES = _played_releases()

@@ -41,6 +41,60 @@ from tools.bench_overview import measure_overview_scale
 ROOT = Path(__file__).resolve().parents[1]
 SANDBOX_KEY = "bench-sandbox-key-" + "0" * 24
 UNPACED_RPM = 6_000_000  # sandbox and connection rate where pacing is not what is measured
+CORES = os.cpu_count() or 1
+# A timed figure is not reported when the machine's 1-minute load average passed this while it
+# was taken: the bench's own work is at most about two runnable tasks (the worker, and this
+# process with its sandbox threads), so beyond cores + 2 other work wanted every core as well.
+BUSY_LOAD = CORES + 2.0
+
+
+# --- the machine's load -------------------------------------------------------------------------
+def load_average() -> tuple[float, float, float]:
+    return os.getloadavg()
+
+
+def load_words() -> str:
+    one, five, fifteen = load_average()
+    return f"load {one:.2f} {five:.2f} {fifteen:.2f} (1/5/15 min) on {CORES} cores"
+
+
+def busy_now() -> str:
+    """Why a timed figure just taken says more about the machine than the code, or "": the
+    1-minute load average (which covers the last minute's measurement) is past BUSY_LOAD."""
+    load = load_average()[0]
+    if load > BUSY_LOAD:
+        return f"machine busy: 1-min load {load:.2f} on {CORES} cores"
+    return ""
+
+
+class LoadWatch:
+    """The highest 1-minute load average seen while a figure is taken (sampled every 0.5 s)."""
+
+    def __init__(self, interval: float = 0.5) -> None:
+        self.interval = interval
+        self.highest = load_average()[0]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.highest = max(self.highest, load_average()[0])
+
+    def __enter__(self) -> LoadWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.highest = max(self.highest, load_average()[0])
+
+    @property
+    def busy(self) -> str:
+        """Why a timed figure taken meanwhile says more about the machine than the code, or ""."""
+        if self.highest > BUSY_LOAD:
+            return f"machine busy: 1-min load reached {self.highest:.2f} on {CORES} cores"
+        return ""
 
 
 # --- environment and processes ------------------------------------------------------------------
@@ -268,14 +322,50 @@ class Bench:
     # (figure, goal, met, enforced): a goal that only means something at full scale is shown
     # but not enforced by --quick.
     goals: list[tuple[str, str, bool, bool]] = field(default_factory=list)
+    # figure -> why it was not reported (the machine was too busy for it to mean anything)
+    busy: dict[str, str] = field(default_factory=dict)
+    highest_load: float = 0.0
     _people: tuple | None = None
 
-    def record(self, name: str, value: Any) -> None:
+    def record(self, name: str, value: Any, *, baseline: str = "", goal: str = "") -> None:
+        """Print ``name: value``, with what it is measured against (``baseline``: the plain
+        script a user would write, measured in this run) and its goal beside it."""
         self.figures[name] = value
-        print(f"{name}: {fmt(value)}", flush=True)
+        notes = [f"baseline: {baseline}" if baseline else "", f"goal: {goal}" if goal else ""]
+        notes = [n for n in notes if n]
+        if notes:
+            notes.append(load_words())
+        self.highest_load = max(self.highest_load, load_average()[0])
+        beside = f"    [{'; '.join(notes)}]" if notes else ""
+        print(f"{name}: {fmt(value)}{beside}", flush=True)
 
     def goal(self, name: str, text: str, ok: bool, *, checked: bool = True) -> None:
         self.goals.append((name, text, ok, checked))
+
+    def judge(
+        self,
+        name: str,
+        value: float,
+        goal: str,
+        *,
+        baseline: str,
+        checked: bool = True,
+        busy: str = "",
+    ) -> None:
+        """Record a figure that has a goal (``goal``: "<= 1.05", ">= 1", "== 0"), beside its
+        baseline. A timed figure taken while the machine was too busy (``busy``: why) is not
+        reported: its line says ``busy`` and why, and its goal is neither met nor missed."""
+        if busy:
+            self.figures[name] = None
+            self.busy[name] = f"{busy}; measured {fmt(value)}, not reported"
+            print(
+                f"{name}: busy    [{self.busy[name]}; baseline: {baseline}; goal: {goal}; "
+                f"{load_words()}]",
+                flush=True,
+            )
+            return
+        self.record(name, value, baseline=baseline, goal=goal)
+        self.goal(name, goal, meets(value, goal), checked=checked)
 
     def people(self):
         """The bench proposer (a Moderator) and approver (an Approver): four eyes, as on the web."""
@@ -359,7 +449,22 @@ class Bench:
         return action
 
 
+def meets(value: float, goal: str) -> bool:
+    """Does ``value`` meet ``goal`` ("<= 1.05", ">= 1", "== 0", "< 3")?"""
+    op, limit = goal.split()[:2]
+    checks = {
+        "<=": lambda a, b: a <= b,
+        "<": lambda a, b: a < b,
+        ">=": lambda a, b: a >= b,
+        ">": lambda a, b: a > b,
+        "==": lambda a, b: a == b,
+    }
+    return checks[op](value, float(limit))
+
+
 def fmt(value: Any) -> str:
+    if value is None:
+        return "busy"
     if isinstance(value, float):
         return f"{value:.3f}" if abs(value) < 100 else f"{value:.1f}"
     return str(value)
@@ -534,6 +639,13 @@ def summary(bench: Bench) -> list[str]:
         if not checked:
             state += " (not enforced at this scale)"
         lines.append(f"  goal {name} {text}: {state}")
+    for name, why in bench.busy.items():
+        lines.append(f"  goal {name}: NOT JUDGED ({why})")
+    if bench.busy:
+        lines.append(
+            f"{len(bench.busy)} timed figure(s) not reported: the machine was too busy. "
+            "Run the bench again on a quieter machine for them."
+        )
     lines.append(
         "All goals met."
         if not missed
@@ -549,8 +661,10 @@ PARTS = (
     "bulk_list",
     "audit",
     "group_add",
+    "group_sync",
     "nodebb_ban",
     "pacing",
+    "unpaced",
     "pydiscourse",
     "propose",
     "suspend_memory",
@@ -566,6 +680,7 @@ def measurements(idle_kb: int) -> list[tuple[str, Callable[[Bench, bool], None]]
     """Every part of the benchmark, by the name ``--only`` takes, in the order they run."""
     from tools import (
         bench_discourse,
+        bench_groups,
         bench_index,
         bench_lists,
         bench_nodebb,
@@ -582,8 +697,10 @@ def measurements(idle_kb: int) -> list[tuple[str, Callable[[Bench, bool], None]]
         ("bulk_list", bench_lists.measure_bulk_list),
         ("audit", bench_lists.measure_audit),
         ("group_add", lambda bench, quick: measure_group_add(bench, 2000)),
+        ("group_sync", bench_groups.measure_group_sync),
         ("nodebb_ban", bench_nodebb.measure_nodebb_ban),
         ("pacing", bench_pacing.measure_pacing),
+        ("unpaced", bench_pacing.measure_unpaced),
         ("pydiscourse", bench_discourse.measure_pydiscourse_group_add),
         ("propose", bench_discourse.measure_propose),
         ("suspend_memory", bench_discourse.measure_suspend_memory),
@@ -613,11 +730,25 @@ def run(quick: bool, only: frozenset[str] = frozenset()) -> int:
             f"{var_dir}, worker pid {worker.pid}",
             flush=True,
         )
+        print(f"# {load_words()} at the start", flush=True)
         bench.record("worker_rss_mb_idle", round(idle / 1024, 1))
         for name, measure in measurements(idle):
             if not only or name in only:
+                print(f"# part {name}: {load_words()}", flush=True)
                 measure(bench, quick)
-        bench.record("bench_total_s", round(time.monotonic() - started, 1))
+        total = time.monotonic() - started
+        print(f"# {load_words()} at the end", flush=True)
+        bench.record("load_avg_1m_highest", round(bench.highest_load, 2))
+        bench.record("cores", CORES)
+        bench.record("bench_total_s", round(total, 1))
+        if not quick and not only:
+            # The whole full bench, from the worker's start to the last figure.
+            bench.judge(
+                "bench_full_minutes",
+                round(total / 60, 1),
+                "<= 30",
+                baseline=f"{CORES}-core machine, highest 1-min load {bench.highest_load:.2f}",
+            )
         for line in summary(bench):
             print(line)
         return 1 if any(checked and not ok for _, _, ok, checked in bench.goals) else 0

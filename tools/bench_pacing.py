@@ -21,9 +21,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from tools.bench import (
+    SANDBOX_KEY,
+    UNPACED_RPM,
     Bench,
     BenchError,
+    LoadWatch,
     calls_label,
+    fmt,
     item_counts,
     naive_suspend,
     plain_users,
@@ -52,6 +56,8 @@ class Run:
     plan_calls: int
     health_checks: int = 0
     busy_cards: int = 0  # cards that said "busy" instead of asking the forum
+    # calls the forum answered in each whole window from the run's first call (tumbling)
+    window_counts: tuple[int, ...] = ()
 
     def floor(self, allowance: int, rate: float) -> float:
         """(calls - the window's allowance) / rate: the least time any pacer could take."""
@@ -86,7 +92,8 @@ def paced_run(bench: Bench, cfg: dict, name: str, *, overview: str = "") -> Run:
             timeout=120,
         )
         plan_calls = app.calls.count()
-        time.sleep(window * 1.1)  # the plan's calls leave the window: the run starts afresh
+        if per_window < UNPACED_RPM:
+            time.sleep(window * 1.1)  # the plan's calls leave the window: the run starts afresh
         checks = {"n": 0, "busy": 0}
         mark = time.time()
         with health_refresher(connection, checks, paced=overview != "unpaced", on=bool(overview)):
@@ -115,6 +122,10 @@ def paced_run(bench: Bench, cfg: dict, name: str, *, overview: str = "") -> Run:
             plan_calls=plan_calls,
             health_checks=checks["n"],
             busy_cards=checks["busy"],
+            window_counts=tuple(
+                sum(1 for r in records if start + k * window <= r.at < start + (k + 1) * window)
+                for k in range(int((end - start) // window))
+            ),
         )
     finally:
         sandbox.stop()
@@ -181,13 +192,19 @@ def measure_pacing(bench: Bench, quick: bool) -> None:
     # last goes (calls - 1) // N windows after the first (up to a window over the floor).
     bench.record(f"{n}_sliding_log_minimum_s", (run.calls - 1) // allowance * cfg["window"])
     bench.record(f"{n}_first_to_last_call_s", round(run.first_to_last, 3))
-    bench.record(f"{n}_time_over_floor", round(ratio, 3))
+    bench.judge(
+        f"{n}_time_over_floor",
+        round(ratio, 3),
+        "<= 1.05",
+        baseline=f"the true floor {floor:.2f} s (no script can beat it)",
+        checked=not quick,
+        busy=limit_not_reached(run, allowance, cfg["window"]),
+    )
     bench.record(f"{n}_wall_s_from_approval", round(run.from_approval, 3))
     bench.record(f"{n}_wall_over_floor_from_approval", round(run.from_approval / floor, 3))
     bench.record(f"{n}_failed_items", run.failed_items)
     bench.record(f"{n}_rate_limited_responses", run.rate_limited)
     bench.record(f"{n}_max_calls_in_any_{cfg['window']}s_window", run.max_in_window)
-    bench.goal(f"{n}_time_over_floor", "<= 1.10", ratio <= 1.10, checked=not quick)
     bench.goal(f"{n}_failed_items", "== 0", run.failed_items == 0)
     bench.goal(f"{n}_rate_limited_responses", "== 0", run.rate_limited == 0)
     items = cfg["items"]
@@ -209,12 +226,18 @@ def measure_pacing(bench: Bench, quick: bool) -> None:
     bench.record("paced_with_overview_floor_s", round(floor, 3))
     bench.record("paced_with_overview_first_to_last_call_s", round(with_overview.first_to_last, 3))
     bench.record("paced_with_overview_rate_limited_responses", with_overview.rate_limited)
-    bench.record("paced_with_overview_time_over_floor", round(ratio, 3))
+    bench.judge(
+        "paced_with_overview_time_over_floor",
+        round(ratio, 3),
+        "<= 1.10",
+        baseline=f"the true floor {floor:.2f} s",
+        checked=not quick,
+        busy=limit_not_reached(with_overview, allowance, cfg["window"]),
+    )
     bench.record("paced_with_overview_failed_items", with_overview.failed_items)
     bench.goal(
         "paced_with_overview_rate_limited_responses", "== 0", with_overview.rate_limited == 0
     )
-    bench.goal("paced_with_overview_time_over_floor", "<= 1.10", ratio <= 1.10, checked=not quick)
 
     # 3. Baseline: the same, the health checks not paced (every call but the run's, before).
     unpaced = paced_run(bench, cfg, "Bench unpaced overview", overview="unpaced")
@@ -225,6 +248,71 @@ def measure_pacing(bench: Bench, quick: bool) -> None:
     bench.record("unpaced_overview_run_rate_limited_responses", unpaced.run_rate_limited)
     bench.record("unpaced_overview_first_to_last_call_s", round(unpaced.first_to_last, 3))
     bench.record("unpaced_overview_time_over_floor", round(unpaced.first_to_last / floor, 3))
+
+
+def limit_not_reached(run: Run, allowance: int, window: float) -> str:
+    """Why a paced figure means nothing (or ""): in most of the run's whole windows the forum
+    answered fewer calls than it allows (below 90%; a pacer at the limit fills each one), so
+    the forum's limit did not hold the run back; the machine, not the pacer, set its pace."""
+    counts = sorted(run.window_counts) or [run.max_in_window]
+    median = counts[len(counts) // 2]
+    if median >= 0.9 * allowance:
+        return ""
+    return (
+        f"the forum's limit was not reached (a median {median} of {allowance} calls in the "
+        f"run's {len(counts)} whole {window:g} s windows): the machine was too busy"
+    )
+
+
+def engine_unpaced(bench: Bench, items: int) -> tuple[float, int]:
+    """The engine suspends ``items`` users with no limit anywhere: seconds per call from its
+    first call to its last, and its calls."""
+    cfg = {"window": 60, "per_window": UNPACED_RPM, "items": items}
+    run = paced_run(bench, cfg, f"Bench unpaced {items}")
+    return run.first_to_last / max(run.run_calls - 1, 1), run.run_calls
+
+
+def requests_loop(items: int) -> float:
+    """The baseline: a bare ``requests`` loop suspending ``items`` users whose ids it already
+    knows (one PUT each): seconds per call, first call to last."""
+    import requests
+
+    sandbox = start_discourse(users=items * 11 // 10 + 50, per_window=UNPACED_RPM)
+    try:
+        app = sandbox.app
+        ids = [u["id"] for u in plain_users(app, items)]
+        with requests.Session() as session:
+            session.headers.update({"Api-Key": SANDBOX_KEY, "Api-Username": "system"})
+            started = time.monotonic()
+            for uid in ids:
+                session.put(
+                    f"{sandbox.url}/admin/users/{uid}/suspend.json",
+                    json={"suspend_until": "2099-01-01T00:00:00Z", "reason": "baseline"},
+                    timeout=10,
+                ).raise_for_status()
+            return (time.monotonic() - started) / max(items - 1, 1)
+    finally:
+        sandbox.stop()
+
+
+def measure_unpaced(bench: Bench, quick: bool) -> None:
+    """``unpaced_1000_engine_over_requests_loop``: the engine's own cost per call when nothing
+    paces it, over a bare loop's."""
+    items = 100 if quick else 972
+    with LoadWatch() as load:
+        engine_s, calls = engine_unpaced(bench, items)
+        loop_s = requests_loop(items)
+    name = f"unpaced_{calls_label(calls)}"
+    bench.record(f"{name}_engine_ms_per_call", round(engine_s * 1000, 3))
+    bench.record(f"{name}_requests_loop_ms_per_call", round(loop_s * 1000, 3))
+    bench.judge(
+        f"{name}_engine_over_requests_loop",
+        round(engine_s / loop_s, 3),
+        "<= 3",
+        baseline=f"a bare requests loop, {loop_s * 1000:.2f} ms a call",
+        checked=not quick,
+        busy=load.busy,
+    )
 
 
 def summary_lines(f: dict) -> list[str]:
@@ -243,7 +331,7 @@ def summary_lines(f: dict) -> list[str]:
         lines.append(
             f"- Paced run: {f[p + '_calls']} calls in "
             f"{f[p + '_first_to_last_call_s']:.2f} s first to last call, "
-            f"{f[paced]:.3f}x the true floor of {f[p + '_floor_s']:.2f} s ((calls - the "
+            f"{fmt(f[paced])}x the true floor of {f[p + '_floor_s']:.2f} s ((calls - the "
             f"window's {f[p + '_window_allowance']}) / rate; "
             f"{f[p + '_wall_over_floor_from_approval']:.3f}x counting from approval); "
             f"{f[p + '_rate_limited_responses']} rate-limited responses, "
@@ -253,7 +341,7 @@ def summary_lines(f: dict) -> list[str]:
         lines.append(
             f"- Paced run with the overview refreshing the forum every {HEALTH_EVERY:g} s: "
             f"{f['paced_with_overview_rate_limited_responses']} rate-limited responses, "
-            f"{f['paced_with_overview_time_over_floor']:.3f}x the floor of all "
+            f"{fmt(f['paced_with_overview_time_over_floor'])}x the floor of all "
             f"{f['paced_with_overview_calls']} calls; with the health checks unpaced (before): "
             f"{f['unpaced_overview_rate_limited_responses']} rate-limited responses, "
             f"{f['unpaced_overview_time_over_floor']:.3f}x."

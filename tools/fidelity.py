@@ -419,12 +419,18 @@ def modelled_by(row: SpecRow, routes: list[Route]) -> Route | None:
     want = _normal(row.path)
     if row.platform == "userecho":
         want = "/api/v2/" + want.lstrip("/")
-    for route in routes:
-        if row.method not in route.methods and not (
-            row.method == "HEAD" and "GET" in route.methods
-        ):
-            continue
-        if any(_normal(p) == want or _route_regex(p).match(want) for p in route.paths):
+    fitting = [
+        route
+        for route in routes
+        if row.method in route.methods or (row.method == "HEAD" and "GET" in route.methods)
+    ]
+    # A literal route first ("/review/count"), then one whose placeholder takes the row's
+    # literal ("/review/{id}" would take "count" too).
+    for route in fitting:
+        if any(_normal(p) == want for p in route.paths):
+            return route
+    for route in fitting:
+        if any(_route_regex(p).match(want) for p in route.paths):
             return route
     return None
 

@@ -225,6 +225,9 @@ def test_an_outage_mid_action_is_waited_out_with_no_failed_item(
         names = usernames(forum, 40)
         celery_stack.start(workers=1, beat=True)
         action = propose_and_plan(celery_stack, moderator, connection, names)
+        # 50 ms a call: the run still has work when the outage starts (unpaced on loopback, 40
+        # calls are over in a fraction of a second, and progress is written in groups).
+        forum.app.config.faults.latency_ms = 50
         approve(action, approver)
         wait_for(
             lambda: done_count(action) >= 10,
@@ -314,6 +317,9 @@ def test_cancel_while_running_stops_between_batches_and_sends_nothing_after(
         names = usernames(forum, 50)
         celery_stack.start(workers=1, beat=True)
         action = propose_and_plan(celery_stack, moderator, connection, names)
+        # A slow forum (50 ms a call): the run lasts seconds, not the fraction of a second an
+        # unpaced run of 50 takes on loopback, so the cancel lands while it still has work.
+        forum.app.config.faults.latency_ms = 50
         approve(action, approver)
         wait_for(
             lambda: done_count(action) >= 10,

@@ -13,7 +13,12 @@ import pytest
 
 from tests.processes import ROOT
 
-LINE = re.compile(r"^(?P<name>[a-z0-9_]+): (?P<value>-?\d+(?:\.\d+)?)$")
+# `name: value`, then (for a figure with a goal) its baseline, goal and the machine's load in
+# brackets; a timed figure taken on a machine too busy for it says `busy` instead of a value.
+LINE = re.compile(
+    r"^(?P<name>[a-z0-9_]+): (?P<value>-?\d+(?:\.\d+)?|busy)"
+    r"(?:    \[(?P<notes>.*baseline: .*goal: .*load [\d.]+ .*)\])?$"
+)
 # Whatever the test run set for itself; the bench makes its own environment.
 _OURS = ("FORUMDECK_", "DJANGO_", "DATABASE_URL", "CELERY_", "CACHE_URL")
 
@@ -27,8 +32,18 @@ def figures(output: str) -> dict[str, float]:
             break
         match = LINE.match(line)
         assert match, f"not a `name: value` line: {line!r}"
-        values[match["name"]] = float(match["value"])
+        if match["value"] != "busy":
+            values[match["name"]] = float(match["value"])
     return values
+
+
+def busy_figures(output: str) -> set[str]:
+    """Figures the bench did not report: the machine was too busy for them to mean anything."""
+    return {
+        m["name"]
+        for line in output.splitlines()
+        if (m := LINE.match(line)) and m["value"] == "busy"
+    }
 
 
 def one(values: dict[str, float], pattern: str) -> tuple[str, float]:
@@ -46,10 +61,11 @@ def test_quick_benchmark_prints_every_figure_and_meets_the_scale_free_goals():
         env=env,
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=1200,
     )
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
     values = figures(result.stdout)
+    busy = busy_figures(result.stdout)
 
     run_calls = values["discourse_group_add_2000_run_calls"]  # every call the run sent
     add_calls = values["discourse_group_add_2000_add_calls"]
@@ -68,17 +84,17 @@ def test_quick_benchmark_prints_every_figure_and_meets_the_scale_free_goals():
     _, loop = one(values, r"pydiscourse_loop_group_add_\d+_calls")
     assert loop == 201  # the group, then one call per user
 
-    _, over = one(values, r"propose_\d+k_over_\d+k")
-    assert over > 0
+    # Timed ratios are reported, or marked busy when the machine was too loaded for them.
+    assert [k for k in [*values, *busy] if re.fullmatch(r"propose_\d+k_over_\d+k", k)]
     _, growth = one(values, r"propose_\d+k_rss_growth_mb")
     assert growth >= 0
     _, proposal = one(values, r"worker_rss_mb_\d+k?_proposal")
     _, suspend = one(values, r"worker_rss_mb_\d+k?_suspend")
     assert 0 < proposal <= suspend
 
-    name, ratio = one(values, r"paced_\d+_time_over_floor")
-    paced = name.removesuffix("_time_over_floor")
-    assert ratio >= 1.0  # the pacer never beats the forum's limit...
+    paced = one(values, r"paced_\d+_calls")[0].removesuffix("_calls")
+    if f"{paced}_time_over_floor" not in busy:
+        assert values[f"{paced}_time_over_floor"] >= 1.0  # the pacer never beats the limit...
     assert values[f"{paced}_failed_items"] == 0
     assert values[f"{paced}_rate_limited_responses"] == 0  # ...and never trips it
     assert values[f"{paced}_wall_s_from_approval"] >= values[f"{paced}_first_to_last_call_s"]
@@ -97,6 +113,26 @@ def test_quick_benchmark_prints_every_figure_and_meets_the_scale_free_goals():
     # NodeBB: targets found from the user list 500 a call, not one search each (plan + run).
     _, nodebb = one(values, r"nodebb_ban_\d+_calls_per_target")
     assert 1.0 < nodebb <= 1.2
+    # ... and no more than the script a user writes (read the list once, then ban) needs
+    # beyond one list read per 1,000 targets rechecked (at 200 of 2,500: 210 against 205).
+    _, over_script = one(values, r"nodebb_ban_\d+_calls_over_list_then_ban")
+    assert 1.0 <= over_script <= 1.03
+    # Every timed figure with a goal is either reported beside its baseline or marked busy.
+    for pattern in (
+        r"unpaced_\d+_engine_over_requests_loop",
+        r"nodebb_ban_\d+_time_over_list_then_ban",
+        r"overview_\d+_over_1",
+        r"people_search_20_over_1",
+    ):
+        assert [k for k in [*values, *busy] if re.fullmatch(pattern, k)], pattern
+    for latency in (50, 200, 500):  # fan-out figures at three latencies, the worst reported
+        assert f"people_search_20_over_1_at_{latency}ms" in values
+        assert one(values, rf"overview_\d+_over_1_at_{latency}ms")
+    assert values["load_avg_1m_highest"] >= 0
+    # Group sync: proposing reuses the preview (no call), and every call is counted against
+    # the least the APIs need.
+    assert values["group_sync_500_propose_calls"] == 0
+    assert values["group_sync_500_total_calls"] >= values["group_sync_500_minimum_calls"]
     assert one(values, r"naive_nodebb_ban_\d+_calls_per_target")[1] == 2.0
 
     _, peak = one(values, r"worker_rss_mb_\d+k")  # the group add
@@ -106,8 +142,8 @@ def test_quick_benchmark_prints_every_figure_and_meets_the_scale_free_goals():
     healthy = values["people_search_18_healthy_of_20_arrived_s"]
     assert healthy < values["people_search_hanging_timeout_s"]  # not held back by it
     # List pages: both sizes requested and shown (their ratio is enforced at full scale only).
-    assert one(values, r"bulk_list_\d+k_over_1k")[1] > 0
-    assert one(values, r"audit_\d+k_over_1k")[1] > 0
+    for pattern in (r"bulk_list_\d+k_over_1k", r"audit_\d+k_over_1k"):
+        assert [k for k in [*values, *busy] if re.fullmatch(pattern, k)], pattern
     # Review queue: "decide many" sends the fewest calls the APIs allow right after the list
     # page, and a list page answered from the kept queues asks no forum.
     assert one(values, r"review_bulk_\d+_calls_over_minimum")[1] <= 1.1

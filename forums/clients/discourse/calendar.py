@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ..records import CalendarEvent
+from ..errors import ForumNotFound
+from ..records import CalendarEvent, Capability
 from ..recurrence import expand, too_frequent
 from .base import DiscourseBase, dt, iso, to_int
 
@@ -328,7 +329,17 @@ class DiscourseCalendar(DiscourseBase):
                 # range: ask without it too and keep the range here.
                 params.pop("limit", None)
                 params.pop("before", None)
-            payload = self._json("GET", "/discourse-post-event/events.json", params=params)
+            try:
+                payload = self._json("GET", "/discourse-post-event/events.json", params=params)
+            except ForumNotFound:
+                # ENDPOINTS.md "Rules" / calendar not enabled: without the plugin, or with
+                # discourse_post_event_enabled off, the route answers 404 (b1ace0a
+                # discourse_post_event_controller.rb:5 requires_plugin, :11).
+                raise self.not_offered(
+                    Capability.CALENDAR,
+                    "calendar events: the calendar plugin is not installed or not enabled "
+                    "on this forum",
+                ) from None
             if isinstance(payload, list) and not legacy:
                 legacy = True
                 return page(cursor)

@@ -6,9 +6,10 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from ..errors import ForumBadResponse, ForumRejected
+from ..errors import ForumBadResponse, ForumError, ForumRejected
 from ..records import ForumGroup, ForumUser, GroupMembershipChange, GroupMembersPage
 from .base import DiscourseBase, DiscourseGroupUpdateNeedsChoice, chunks, clean, to_int
+from .users import USERS_PER_PAGE
 
 GROUPS_PER_PAGE = 36  # /groups.json, desktop user agent
 GROUP_MEMBERS_MAX_LIMIT = 1000  # /groups/{name}/members.json `limit` cap
@@ -306,10 +307,34 @@ class DiscourseGroups(DiscourseBase):
 
     def member_emails(self, *, users: Sequence[ForumUser]) -> dict[int, str]:
         """Members lists carry no e-mail: the admin list with ``show_emails`` (written to the
-        staff action log) names them, 100 usernames a call."""
+        staff action log) names them, 100 usernames a call, or the whole list when that is
+        fewer calls.
+
+        ENDPOINTS.md "Rules" / user list `filter`: up to 100 terms, each a substring match, so
+        a batch of 100 names can bring in others and take more than one page. The whole list
+        (``active``, 100 accounts a page, e-mails shown) costs the forum's accounts ÷ 100
+        calls. Batches go first; once what they cost per name, for the names still to look
+        up, passes what the whole list's pages would, the rest is read from the list."""
         emails = {u.id: u.email.lower() for u in users if u.email}
         wanted = {u.username.lower(): u.id for u in users if not u.email and u.username}
-        for batch in chunks(list(wanted), EMAIL_LOOKUP_BATCH):
+        batches = list(chunks(list(wanted), EMAIL_LOOKUP_BATCH))
+        list_pages = None
+        if len(batches) > 1:
+            try:
+                accounts = self.user_count()  # type: ignore[attr-defined]
+            except ForumError:  # the forum's size unknown: the batches alone, as before
+                accounts = None
+            list_pages = -(-accounts // USERS_PER_PAGE) if accounts else None
+        looked_up = spent = 0
+        for number, batch in enumerate(batches):
+            left = len(wanted) - looked_up
+            if list_pages is not None and (
+                list_pages <= len(batches) - number
+                or (looked_up and spent / looked_up * left > list_pages)
+            ):
+                self._emails_from_list({n: wanted[n] for b in batches[number:] for n in b}, emails)
+                break
+            calls_before = self.calls
             missing = set(batch)
             for user in self.iter_users(  # type: ignore[attr-defined]
                 flag="active", filter=",".join(batch), show_emails=True
@@ -320,7 +345,21 @@ class DiscourseGroups(DiscourseBase):
                     missing.discard(name)
                 if not missing:
                     break
+            looked_up += len(batch)
+            spent += self.calls - calls_before
         return emails
+
+    def _emails_from_list(self, wanted: dict[str, int], emails: dict[int, str]) -> None:
+        """E-mails of ``wanted`` (username -> id) from the whole admin list, page after page,
+        until every one is found or the list ends."""
+        missing = set(wanted)
+        for user in self.iter_users(flag="active", show_emails=True):  # type: ignore[attr-defined]
+            name = user.username.lower()
+            if name in missing and user.email:
+                emails[wanted[name]] = user.email.lower()
+                missing.discard(name)
+                if not missing:
+                    return
 
     @classmethod
     def _refuse_automatic(cls, group: ForumGroup) -> None:

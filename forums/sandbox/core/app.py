@@ -57,6 +57,9 @@ class SandboxConfig:
     granular_keys: dict[str, list[str]] = field(default_factory=dict)
     # discourse-calendar before the 2025 API rework: a bare array, no `after`/`order`, no .ics.
     legacy_events_plugin: bool = False
+    # The calendar plugin installed with discourse_post_event_enabled on; off, its routes
+    # answer 404 not_found (ENDPOINTS.md "Rules" / calendar not enabled).
+    events_plugin_enabled: bool = True
     # Older core's TopicsBulkAction has no `remove_tags` operation.
     bulk_remove_tags: bool = True
     # The forum software's release the sandbox plays ("" = the platform's current one); its

@@ -11,13 +11,15 @@ Fidelity ledger (what the client sends, the rule modelled, its evidence, the tes
   the string "true", else the basic one (new: ``events_controller.rb`` ``#index``,
   ``BasicEventSerializer``; old: ``events_controller.rb:12``, ``EventSummarySerializer``).
   tests/sandbox/discourse/test_calendar_shapes.py ``test_without_include_details_...``.
-- its times: all-day as a date, ``show_local_time`` without an offset, others with the
-  event zone's offset (``events_controller.rb`` ``#format_time``); a series at the same
+- its times (ENDPOINTS.md "Rules" / event times): all-day as a date, ``show_local_time``
+  without an offset, others with the event zone's offset (``events_controller.rb``
+  ``#format_time``); a series at the same
   wall-clock time in its zone (``RRuleGenerator.generate``). ``test_times_are_written_...``,
   ``test_a_local_time_series_keeps_its_wall_clock_time``.
 - ``after``/``before``/``order``/``limit``: ``before`` exclusive, ``limit`` also caps a
   series' occurrences (``event_finder.rb``, ``ExpandOccurrences``). test_calendar.py.
-- old plugin: a bare array, no ``after``/``order``, ``include_expired``, one row per event at
+- old plugin (ENDPOINTS.md "Rules" / events, older plugin): a bare array, no
+  ``after``/``order``, ``include_expired``, one row per event at
   the date it keeps, ``limit`` cuts the one answer; ``upcoming_dates`` (summary shape) or
   ``recurrence_rule`` without DTSTART (detailed shape); no all-day events; no ``.ics`` route
   (b1ace0a ``event_finder.rb`` ``search``, ``event.rb`` ``#starts_at``,
@@ -382,6 +384,11 @@ class DiscourseCalendar:
         return out
 
     def events_list(self, request: Request) -> Response:
+        if not self.config.events_plugin_enabled:
+            # ENDPOINTS.md "Rules" / calendar not enabled: requires_plugin and the
+            # discourse_post_event_enabled check answer 404 (b1ace0a
+            # app/controllers/discourse_post_event_controller.rb:5, :11).
+            return self.not_found(request)
         rows = self._events_query(request)
         if isinstance(rows, Response):
             return rows
@@ -397,7 +404,7 @@ class DiscourseCalendar:
         return json_response({"events": events})
 
     def events_ics(self, request: Request) -> Response:
-        if self.config.legacy_events_plugin:
+        if self.config.legacy_events_plugin or not self.config.events_plugin_enabled:
             return self.not_found(request)  # the older plugin has no .ics route
         rows = self._events_query(request, ics=True)
         if isinstance(rows, Response):

@@ -478,6 +478,8 @@ class DiscourseReview:
         return next((r for r in self.reviewables if r["id"] == reviewable_id), None)
 
     def review_show(self, request: Request, reviewable_id: int) -> Response:
+        """``GET /review/{id}.json``: one item as the list serializes it
+        (app/controllers/reviewables_controller.rb ``#show``)."""
         actor = self.acting(request)
         if not self._visible(actor):
             return invalid_access()

@@ -142,6 +142,8 @@ class NodeBBGroups:
             return self.ok(self.group_data(group))
 
     def group_exists(self, request: Request, slug: str) -> Response:
+        """HEAD ``/api/v3/groups/{slug}``: 200 or 404, no body (src/routes/write/groups.js
+        ``exists``)."""
         return Response(status=200 if self.group_by_slug(slug) else 404)
 
     def _group_owner_check(self, request: Request, group: dict[str, Any]) -> Response | None:
@@ -313,6 +315,8 @@ class NodeBBGroups:
         })  # fmt: skip
 
     def read_group(self, request: Request, slug: str) -> Response:
+        """``GET /api/groups/{slug}``: the group page's JSON (src/controllers/groups.js
+        ``details``); hidden groups only for their members and admins."""
         caller = self.caller(request)
         group = self.group_by_slug(slug)
         if (

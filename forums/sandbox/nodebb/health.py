@@ -69,6 +69,8 @@ class NodeBBHealth:
         return json_response(data)
 
     def read_admin_dashboard(self, request: Request) -> Response:
+        """``GET /api/admin/dashboard``: the ACP dashboard's JSON, which carries the version
+        (src/controllers/admin/dashboard.js ``get``); admins only."""
         denied = self._admin_only(request)
         if denied:
             return denied

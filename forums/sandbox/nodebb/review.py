@@ -221,6 +221,8 @@ class NodeBBReview:
         return out
 
     def flag_get(self, request: Request, flag_id: int) -> Response:
+        """``GET /api/v3/flags/{flagId}`` (src/routes/write/flags.js -> src/api/flags.js
+        ``get``): one flag with its reports, notes and history."""
         with self.lock:
             flag, denied = self._viewable_flag(request, flag_id)
             if denied:
@@ -304,6 +306,8 @@ class NodeBBReview:
         return self._post_queue_page(request, None)
 
     def read_post_queue_one(self, request: Request, queue_id: str) -> Response:
+        """``GET /api/post-queue/{id}``: the post queue page for one entry
+        (src/controllers/mods.js ``postQueue``)."""
         return self._post_queue_page(request, queue_id)
 
     def _post_queue_page(self, request: Request, queue_id: str | None) -> Response:

@@ -15,6 +15,8 @@ from .helpers import (
     SANDBOX_CONFIG,  # noqa: F401 - the config of this module's sandbox
 )
 
+pytestmark = pytest.mark.every_release  # each verb against each release the sandbox plays
+
 
 # --- backups ------------------------------------------------------------------------------------
 def test_backups_list_create_status_and_already_running(client, sandbox):

@@ -152,3 +152,16 @@ def test_the_older_plugins_rule_with_an_end_still_reads(client):
                                 end=datetime(2026, 6, 1, tzinfo=UTC))  # fmt: skip
     assert event.rrule == "FREQ=WEEKLY;INTERVAL=2;UNTIL=20260301T000000Z" and not found[0].note
     assert [e.starts_at.day for e in found] == [5, 19, 2, 16]
+
+
+def test_a_forum_without_the_calendar_plugin_says_it_offers_no_calendar(client, sandbox):
+    """Row "calendar not enabled": without the plugin (or with discourse_post_event_enabled
+    off) events.json answers 404; that is "no calendar here", not an error."""
+    from forums.clients.errors import CapabilityNotOffered
+
+    sandbox.config.events_plugin_enabled = False
+    with pytest.raises(CapabilityNotOffered, match="calendar plugin is not installed"):
+        client.list_events(
+            start=datetime(2026, 1, 1, tzinfo=UTC), end=datetime(2026, 2, 1, tzinfo=UTC)
+        )
+    assert sandbox.calls.count("GET", "/discourse-post-event/events.json") == 1

@@ -29,6 +29,8 @@ from .helpers import (
     make_client,
 )
 
+pytestmark = pytest.mark.every_release  # each verb against each release the sandbox plays
+
 
 # --- the rules a real Discourse enforces (ENDPOINTS.md "Rules the real server enforces") -------
 def long_time_poster(sandbox: DiscourseSandbox) -> dict:
@@ -323,7 +325,11 @@ def test_a_bad_key_on_an_admin_route_says_invalid_revoked_or_missing_scope(serve
     assert "invalid, revoked, or missing the scope for this call" in str(missing.value)
 
 
-def test_recurring_events_come_once_per_occurrence_with_a_stable_uid(client, sandbox):
+# the newer plugin's expansion; the older one's: test_calendar_shapes.py
+@pytest.mark.parametrize("discourse_release", ["2026.1"])
+def test_recurring_events_come_once_per_occurrence_with_a_stable_uid(
+    client, sandbox, discourse_release
+):
     start, end = sandbox.now - timedelta(days=10), sandbox.now + timedelta(days=40)
     events = client.list_events(start=start, end=end, category_id=4)
     expected = [
@@ -338,7 +344,9 @@ def test_recurring_events_come_once_per_occurrence_with_a_stable_uid(client, san
     assert [e.occurrence_key for e in again] == keys
 
 
-def test_a_daily_series_cut_at_the_limit_is_read_to_its_end(client, sandbox):
+# the newer plugin's expansion; the older one's: test_calendar_shapes.py
+@pytest.mark.parametrize("discourse_release", ["2026.1"])
+def test_a_daily_series_cut_at_the_limit_is_read_to_its_end(client, sandbox, discourse_release):
     start, end = sandbox.now - timedelta(days=5), sandbox.now + timedelta(days=400)
     paged = sorted(
         client.iter_events(start=start, end=end, category_id=4, page_size=50),

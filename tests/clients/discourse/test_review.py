@@ -13,6 +13,8 @@ from .helpers import (
     SANDBOX_CONFIG,  # noqa: F401 - the config of this module's sandbox
 )
 
+pytestmark = pytest.mark.every_release  # each verb against each release the sandbox plays
+
 
 def all_items(client, **filters):
     items, cursor = [], ""

@@ -20,7 +20,8 @@ pytestmark = pytest.mark.every_release
 
 
 # --- tags ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize("discourse_release", ["2026.1"])  # it switches shapes itself
+# it switches shapes itself
+@pytest.mark.parametrize("discourse_release", ["2026.1"])
 def test_tags_with_counts_in_both_shapes(client, sandbox, discourse_release):
     tags = {t.name: t for t in client.list_tags()}
     expected = sum(1 for t in sandbox.topics.values() if "bug" in t["tags"])

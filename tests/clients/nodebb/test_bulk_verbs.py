@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from forums.clients.records import Penalty
 
 from .helpers import (  # noqa: F401 - the config of this module's sandbox
@@ -16,6 +18,8 @@ from .helpers import (  # noqa: F401 - the config of this module's sandbox
     make_client,
     plain_uid,
 )
+
+pytestmark = pytest.mark.every_release  # each verb against each release the sandbox plays
 
 
 # --- the platform-neutral verbs the bulk actions use ----------------------------------------

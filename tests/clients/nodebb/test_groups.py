@@ -21,6 +21,8 @@ from .helpers import (  # noqa: F401 - the config of this module's sandbox
     plain_uid,
 )
 
+pytestmark = pytest.mark.every_release  # each verb against each release the sandbox plays
+
 
 # --- groups -------------------------------------------------------------------------------
 def test_list_groups_includes_hidden_and_system_groups_across_pages(client, sandbox):
@@ -79,7 +81,11 @@ def test_unknown_users_are_skipped(client, sandbox):
     assert 2 in sandbox.app.state.groups["Translators"]["members"]
 
 
-def test_administrators_membership_raises_reauth_with_a_clear_message(client, sandbox):
+# re-auth routes came with 4.14.7; 3.x: test_releases.py
+@pytest.mark.parametrize("nodebb_release", ["4.15"])
+def test_administrators_membership_raises_reauth_with_a_clear_message(
+    client, sandbox, nodebb_release
+):
     with pytest.raises(ForumReauthRequired) as info:
         client.add_members(group=ForumGroup(id="administrators", name="administrators",
                                             slug="administrators"), user_ids=[5])  # fmt: skip

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from .helpers import (  # noqa: F401 - the config of this module's sandbox
     MASTER,
     MASTER_CONFIG,
@@ -12,9 +14,13 @@ from .helpers import (  # noqa: F401 - the config of this module's sandbox
     plain_uid,
 )
 
+pytestmark = pytest.mark.every_release  # each verb against each release the sandbox plays
+
 
 # --- health -------------------------------------------------------------------------------
-def test_health_check_reports_version_title_and_counts(client, sandbox):
+# the version reported is the release's; 3.12's: test_releases.py
+@pytest.mark.parametrize("nodebb_release", ["4.15"])
+def test_health_check_reports_version_title_and_counts(client, sandbox, nodebb_release):
     report = client.health_check()
     state = sandbox.app.state
     assert report.ok and report.is_admin

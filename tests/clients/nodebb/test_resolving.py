@@ -20,6 +20,8 @@ from .helpers import (  # noqa: F401 - the config of this module's sandbox
     plain_uid,
 )
 
+pytestmark = pytest.mark.every_release  # each verb against each release the sandbox plays
+
 
 # --- resolving many targets: the ACP list read whole, or one search each --------------------
 @pytest.fixture(scope="module")

@@ -21,6 +21,8 @@ from .helpers import (  # noqa: F401 - the config of this module's sandbox
     plain_uid,
 )
 
+pytestmark = pytest.mark.every_release  # each verb against each release the sandbox plays
+
 
 # --- tags ---------------------------------------------------------------------------------
 def test_tags_with_counts_and_topic_retagging(client, sandbox):

@@ -24,9 +24,13 @@ from .helpers import (  # noqa: F401 - the config of this module's sandbox
     plain_uid,
 )
 
+pytestmark = pytest.mark.every_release  # each verb against each release the sandbox plays
+
 
 # --- users --------------------------------------------------------------------------------
-def test_ban_then_get_shows_banned_with_reason_and_until(client, sandbox):
+# the reason and muted filter as 4.11/4.12 read them; 3.12: test_releases.py
+@pytest.mark.parametrize("nodebb_release", ["4.15"])
+def test_ban_then_get_shows_banned_with_reason_and_until(client, sandbox, nodebb_release):
     uid = plain_uid(sandbox)
     until = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
     client.penalise(kind=Penalty.SUSPEND, user_id=uid, until=until, reason="Spam links")
@@ -82,7 +86,9 @@ def test_listing_users_walks_every_page(client, sandbox):
     assert admin.created_at.tzinfo is not None
 
 
-def test_status_filters_find_banned_and_muted_users(client, sandbox):
+# the reason and muted filter as 4.11/4.12 read them; 3.12: test_releases.py
+@pytest.mark.parametrize("nodebb_release", ["4.15"])
+def test_status_filters_find_banned_and_muted_users(client, sandbox, nodebb_release):
     state = sandbox.app.state
     banned = {u.id for u in client.list_users(status="banned")}
     assert banned == {uid for uid, u in state.users.items() if u["banned"]}
