@@ -219,12 +219,11 @@ def measure_review_list(bench: Bench, quick: bool) -> None:
     bench.record("review_list_items_read_per_forum", min(per_forum * REVIEW_PER_PAGE, waiting))
     bench.record("review_list_cached_1_forum_s", round(median(one_cached), 3))
     bench.record(f"review_list_cached_{FLEET}_forums_s", round(median(twenty_cached), 3))
+    # No goal of its own (its baseline is review_list_cached_1_forum_s): a plain line.
     bench.record(
-        f"review_list_cached_{FLEET}_over_1",
-        round(median(twenty_cached) / median(one_cached), 3),
-        baseline=f"the same page over 1 forum from its kept queue, {median(one_cached):.3f} s"
-        + (f" ({cached_load.busy})" if cached_load.busy else ""),
+        f"review_list_cached_{FLEET}_over_1", round(median(twenty_cached) / median(one_cached), 3)
     )
+    bench.record(f"review_list_cached_{FLEET}_busy", 1 if cached_load.busy else 0)
     bench.record(f"review_list_cached_forum_calls_{FLEET}", cached_calls)
 
 
@@ -328,11 +327,7 @@ def measure_review_bulk(bench: Bench, quick: bool) -> None:
     bench.record(f"{prefix}_cold_calls", cold["calls"])
     bench.record(f"{prefix}_cold_reads", cold["discourse_reads"] + cold["nodebb_reads"])
     bench.record(f"{prefix}_cold_minimum_calls", cold_minimum)
-    bench.record(
-        f"{prefix}_cold_calls_over_minimum",
-        round(cold["calls"] / cold_minimum, 3),
-        baseline=f"{cold_minimum} calls: the same, and a Discourse list page per ten items",
-    )
+    bench.record(f"{prefix}_cold_calls_over_minimum", round(cold["calls"] / cold_minimum, 3))
 
 
 def measure_review_bulk_engine(bench: Bench, quick: bool) -> None:
