@@ -673,6 +673,7 @@ PARTS = (
     "overview",
     "index",
     "fleet",
+    "review",
 )
 
 
@@ -687,6 +688,7 @@ def measurements(idle_kb: int) -> list[tuple[str, Callable[[Bench, bool], None]]
         bench_nodebb,
         bench_pacing,
         bench_people,
+        bench_review,
     )
 
     def memory(bench: Bench, quick: bool) -> None:
@@ -709,6 +711,7 @@ def measurements(idle_kb: int) -> list[tuple[str, Callable[[Bench, bool], None]]
         ("overview", measure_overview_scale),
         ("index", bench_index.measure_index),
         ("fleet", bench_fleet.measure_fleet),
+        ("review", bench_review.measure_review),
     ]
     assert tuple(name for name, _ in parts) == PARTS
     return parts

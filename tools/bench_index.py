@@ -185,7 +185,9 @@ def measure_index(bench: Bench, quick: bool) -> None:
         stack.callback(one.stop)
         twenty = _IndexedFleet(bench, 20, **sizes)
         stack.callback(twenty.stop)
-        bench.record("index_rows_per_forum", f"{accounts} accounts, {groups} groups, {tags} tags")
+        print(
+            f"# index rows per forum: {accounts} accounts, {groups} groups, {tags} tags", flush=True
+        )
         before = one.calls() + twenty.calls()
         for page in ("people", "groups", "tags"):
             _fetch(client, page, one)  # warm: templates, queries

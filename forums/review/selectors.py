@@ -2,11 +2,14 @@
 
 Each forum is asked in parallel (``forums.core.fleet``); a forum that fails gets its own line
 and never breaks the page. A forum's queue is kept a minute, so filters and pages reuse one
-answer; a decision made here forgets that forum's copy.
+answer; a decision made here forgets that forum's copy. The menu's badge reads only each kept
+queue's length, and a process reuses its own copy of a queue while the shared cache still
+names it (tools/bench_review.py: unpickling every queue at each page cost more than the page).
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -43,8 +46,56 @@ def _key(connection_id: int) -> str:
     return f"forumdeck:review:{connection_id}"
 
 
+def _count_key(connection_id: int) -> str:
+    """The kept queue's length on its own: the menu's badge reads a number per forum, not
+    every forum's whole queue (unpickling 20 queues of 100 items took longer than the page)."""
+    return f"forumdeck:review-count:{connection_id}"
+
+
+# This process's own copy of each kept queue, with the token its cache entry had: while the
+# shared cache still holds that token (a small entry), the copy is the same answer and is used
+# as it is, instead of unpickling every forum's whole queue again at each page load.
+_MEMORY: dict[int, tuple[str, list[ReviewItem]]] = {}
+
+
 def forget_queue(*connection_ids: int) -> None:
-    cache.delete_many([_key(pk) for pk in connection_ids])
+    cache.delete_many(
+        [_key(pk) for pk in connection_ids] + [_count_key(pk) for pk in connection_ids]
+    )
+    for pk in connection_ids:
+        _MEMORY.pop(pk, None)
+
+
+def _keep(connection_id: int, items: list[ReviewItem]) -> None:
+    token = uuid.uuid4().hex
+    cache.set_many(
+        {_key(connection_id): items, _count_key(connection_id): (len(items), token)},
+        CACHE_SECONDS,
+    )
+    _MEMORY[connection_id] = (token, items)
+
+
+def _kept(connections: Sequence[ForumConnection]) -> dict[int, list[ReviewItem]]:
+    """The queues kept (in this process, else in the shared cache) and not yet forgotten."""
+    marks = cache.get_many([_count_key(c.pk) for c in connections])
+    found: dict[int, list[ReviewItem]] = {}
+    unpickle = []
+    for connection in connections:
+        mark = marks.get(_count_key(connection.pk))
+        token = mark[1] if isinstance(mark, tuple) and len(mark) == 2 else None
+        mine = _MEMORY.get(connection.pk)
+        if token is not None and mine is not None and mine[0] == token:
+            found[connection.pk] = mine[1]
+        elif token is not None:
+            unpickle.append((connection.pk, token))
+    if unpickle:
+        shared = cache.get_many([_key(pk) for pk, _ in unpickle])
+        for pk, token in unpickle:
+            items = shared.get(_key(pk))
+            if isinstance(items, list):
+                _MEMORY[pk] = (token, items)
+                found[pk] = items
+    return found
 
 
 @dataclass(frozen=True)
@@ -100,17 +151,38 @@ def reviewing_connections(connection_ids: Sequence[int] | None = None) -> list[F
     ]
 
 
+class ReadQueue(list):
+    """A forum's waiting items as one look read them; ``unread`` is how many more the forum
+    said wait past the pages read (None: it did not say; 0: all were read)."""
+
+    unread: int | None = 0
+
+
 def _read_queue(connection: ForumConnection) -> list[ReviewItem]:
-    items: list[ReviewItem] = []
+    items = ReadQueue()
     with get_client(connection) as client:
         cursor = ""
+        total = None
         for _ in range(PAGES_READ):
             page = client.review_items(cursor=cursor)
             items += page.items
             cursor = page.next_cursor
+            total = page.total if page.total is not None else total
             if not cursor:
                 break
+    if cursor:
+        items.unread = max(total - len(items), 0) if total is not None else None
     return items
+
+
+def _unread_note(answer: list[ReviewItem]) -> str:
+    unread = getattr(answer, "unread", 0)
+    if unread == 0:
+        return ""
+    more = f"{unread} more wait" if unread else "More wait"
+    return (
+        f"Showing the first {len(answer)}: {more} on the forum, listed here as these are decided."
+    )
 
 
 def _problem(exc: BaseException) -> str:
@@ -126,16 +198,11 @@ def queues(
 ) -> list[tuple[ForumConnection, list[ReviewItem] | BaseException]]:
     """Each forum's waiting items (kept a minute), asked in parallel."""
     found: dict[int, list[ReviewItem] | BaseException] = {}
-    missing = []
-    for connection in connections:
-        cached = None if refresh else cache.get(_key(connection.pk))
-        if cached is not None:
-            found[connection.pk] = cached
-        else:
-            missing.append(connection)
+    found.update({} if refresh else _kept(connections))
+    missing = [c for c in connections if c.pk not in found]
     for connection, answer in fan_out(missing, _read_queue, "review"):
         if not isinstance(answer, BaseException):
-            cache.set(_key(connection.pk), answer, CACHE_SECONDS)
+            _keep(connection.pk, answer)
         found[connection.pk] = answer
     return [(c, found[c.pk]) for c in connections]
 
@@ -164,6 +231,7 @@ def review_queue(
             outcome.error = _problem(answer)
             continue
         outcome.count = len(answer)
+        outcome.read_note = _unread_note(answer)
         for item in answer:
             row = ReviewRow(connection.pk, connection.name, item)
             reasons.update(row.reasons)
@@ -195,12 +263,8 @@ def review_waiting_about(*, connection_ids: Sequence[int], username: str) -> lis
 
 def review_count_cached() -> int:
     """The menu's badge: items in the queues Forumdeck last read (no forum is asked)."""
-    total = 0
-    for connection in reviewing_connections():
-        cached = cache.get(_key(connection.pk))
-        if isinstance(cached, list):
-            total += len(cached)
-    return total
+    marks = cache.get_many([_count_key(c.pk) for c in reviewing_connections()])
+    return sum(m[0] for m in marks.values() if isinstance(m, tuple) and isinstance(m[0], int))
 
 
 def destructive_choices(rows: Sequence[ReviewRow]) -> list[tuple[str, str]]:

@@ -51,3 +51,38 @@ def test_many_at_once_skips_what_was_decided_meanwhile(
     assert selectors.review_queue().forums[0].count == sum(
         1 for r in app.reviewables if r["status"] == 0
     )  # the decided ones are no longer listed (the forum was asked again)
+
+
+def test_the_badge_counts_the_kept_queues_and_a_forgotten_queue_is_read_again(
+    discourse_connection, discourse_sandbox
+):
+    app = discourse_sandbox.app
+    assert selectors.review_count_cached() == 0  # no queue read yet: no forum is asked
+    waiting = sum(1 for r in app.reviewables if r["status"] == 0)
+    assert selectors.review_queue().forums[0].count == waiting
+    assert selectors.review_count_cached() == waiting
+    app.calls.clear()
+    assert selectors.review_queue().forums[0].count == waiting  # the kept copy
+    assert app.calls.count() == 0
+    a_flag(app, raw="one more")
+    selectors.forget_queue(discourse_connection.pk)  # as a decision does
+    assert selectors.review_count_cached() == 0
+    assert selectors.review_queue().forums[0].count == waiting + 1  # the forum asked again
+    assert selectors.review_count_cached() == waiting + 1
+
+
+def test_a_queue_longer_than_one_look_says_how_many_more_wait(
+    monkeypatch, discourse_connection, discourse_sandbox
+):
+    app = discourse_sandbox.app
+    for n in range(12):
+        a_flag(app, raw=f"post {n}")
+    waiting = sum(1 for r in app.reviewables if r["status"] == 0)
+    monkeypatch.setattr(selectors, "PAGES_READ", 1)  # Discourse answers ten a page
+    line = selectors.review_queue().forums[0]
+    assert line.count == 10
+    assert line.read_note == f"Showing the first 10: {waiting - 10} more wait on the forum, " \
+        "listed here as these are decided."  # fmt: skip
+    monkeypatch.setattr(selectors, "PAGES_READ", 10)
+    line = selectors.review_queue(refresh=True).forums[0]
+    assert line.count == waiting and not line.read_note

@@ -149,4 +149,8 @@ def test_quick_benchmark_prints_every_figure_and_meets_the_scale_free_goals():
     assert "concurrent_20_throughput_over_1" in {*values, *busy}
     assert values["sync_share_of_budget"] <= values["sync_share_configured"]
     assert values["sync_share_rate_limited_responses"] == 0
+    # Review queue: "decide many" sends the fewest calls the APIs allow right after the list
+    # page, and a list page answered from the kept queues asks no forum.
+    assert one(values, r"review_bulk_\d+_calls_over_minimum")[1] <= 1.1
+    assert values["review_list_cached_forum_calls_20"] == 0
     assert "All goals met." in result.stdout
