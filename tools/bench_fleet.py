@@ -26,6 +26,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from contextlib import ExitStack, contextmanager
@@ -34,6 +35,7 @@ from pathlib import Path
 
 from tools.bench import (
     ROOT,
+    UNPACED_RPM,
     Bench,
     BenchError,
     item_counts,
@@ -468,6 +470,89 @@ def measure_sync_share(bench: Bench, quick: bool) -> None:
     )
 
 
+# --- 3. a change made on the forum, seen in search ----------------------------------------------
+def measure_webhook_to_index(bench: Bench, quick: bool) -> None:
+    """``webhook_to_index_s``: a moderator suspends someone on the forum itself (its own API,
+    not Forumdeck); the forum's webhook job delivers the signed change to the dashboard served
+    by gunicorn, whose receiver writes the index: seconds from the forum's answer until the
+    index (what People search reads) shows the account suspended. The worst of the runs."""
+    import requests
+
+    from forums.index.services import index_webhook_connect
+    from forums.index.sync import index_sync_start, index_sync_step
+    from forums.models import IndexedAccount, IndexSync
+    from forums.sandbox.core import RunningSandbox, SandboxConfig
+    from forums.sandbox.discourse import DiscourseSandbox
+    from tools.bench import SANDBOX_KEY
+
+    runs = 3 if quick else 10
+    app = DiscourseSandbox(
+        SandboxConfig(
+            api_key=SANDBOX_KEY,
+            api_username="system",
+            users=200,
+            admin_requests_per_minute=UNPACED_RPM,
+            # The dashboard is on loopback, which a forum refuses for a webhook unless told.
+            allowed_internal_hosts="127.0.0.1",
+        )
+    )
+    sandbox = RunningSandbox(app).start()
+    server = _Gunicorn(Path(tempfile.mkdtemp(prefix="bench-webhook-")) / "gunicorn.log")
+    connection = bench.connection(sandbox, "Bench webhook", UNPACED_RPM)
+    try:
+        server.wait_ready()
+        index_sync_start(connection=connection, force=True)
+        wait_for(
+            lambda: (
+                index_sync_step(connection_id=connection.pk) is not None
+                and IndexSync.objects.get(connection=connection).state == IndexSync.State.COMPLETE
+            ),
+            timeout=120,
+            what="the forum's first sync",
+        )
+        url = f"{server.url}/forums/index/webhook/{connection.pk}/"
+        index_webhook_connect(connection=connection, url=url, actor=bench.people()[1])
+        plain = [
+            u["id"]
+            for u in app.users.values()
+            if u["id"] > 0 and not (u["admin"] or u["moderator"] or u.get("suspended_till"))
+        ][:runs]
+        seen = []
+        for uid in plain:
+            answer = requests.put(
+                f"{sandbox.url}/admin/users/{uid}/suspend.json",
+                headers={"Api-Key": SANDBOX_KEY, "Api-Username": "system"},
+                json={"suspend_until": "2099-01-01", "reason": "bench: a spam wave"},
+                timeout=10,
+            )
+            started = time.monotonic()
+            if answer.status_code != 200:
+                raise BenchError(f"the sandbox did not suspend #{uid}: {answer.status_code}")
+            wait_for(
+                lambda uid=uid: IndexedAccount.objects.filter(
+                    connection=connection, forum_id=uid, suspended=True
+                ).exists(),
+                timeout=30,
+                what=f"the suspension of #{uid} to reach the index",
+                interval=0.02,
+            )
+            seen.append(time.monotonic() - started)
+        bench.record("webhook_to_index_median_s", round(statistics.median(seen), 3))
+        bench.judge(
+            "webhook_to_index_s",
+            round(max(seen), 3),
+            "<= 2",
+            baseline="without a webhook, the next cheap poll: every FORUMDECK_INDEX_POLL_SECONDS "
+            "(60 s by default)",
+        )
+    finally:
+        server.stop()
+        connection.enabled = False
+        connection.save(update_fields=["enabled"])
+        sandbox.stop()
+
+
 def measure_fleet(bench: Bench, quick: bool) -> None:
     measure_concurrency(bench, quick)
     measure_sync_share(bench, quick)
+    measure_webhook_to_index(bench, quick)

@@ -149,6 +149,8 @@ def test_quick_benchmark_prints_every_figure_and_meets_the_scale_free_goals():
     assert "concurrent_20_throughput_over_1" in {*values, *busy}
     assert values["sync_share_of_budget"] <= values["sync_share_configured"]
     assert values["sync_share_rate_limited_responses"] == 0
+    # A suspension made on the forum itself reaches the index through its webhook.
+    assert "webhook_to_index_s" in {*values, *busy}
     # Review queue: "decide many" sends the fewest calls the APIs allow right after the list
     # page, and a list page answered from the kept queues asks no forum.
     assert one(values, r"review_bulk_\d+_calls_over_minimum")[1] <= 1.1
