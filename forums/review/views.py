@@ -3,6 +3,9 @@ one item decided in place, or many at once with one harmless decision."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -87,19 +90,13 @@ def review_propose(request: HtmxHttpRequest) -> HttpResponse:
     keys = request.POST.getlist("picked")
     decision = request.POST.get("decision", "")
     action_id = request.POST.get("action") or decision.removeprefix("propose:")
-    try:
-        action = services.review_propose(
+    return _proposed(
+        request,
+        lambda: services.review_propose(
             actor=request.user, keys=keys, action_id=action_id,
             label=request.POST.get("label", ""),
-        )  # fmt: skip
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-        return redirect(reverse("forums:review-list"))
-    messages.success(
-        request, f"Proposed bulk action #{action.pk}: another person approves it before it runs."
-    )
-    return redirect(reverse("forums:bulk-detail", args=[action.pk]))
+        ),
+    )  # fmt: skip
 
 
 @require_POST
@@ -115,10 +112,18 @@ def review_propose_spam(request: HtmxHttpRequest) -> HttpResponse:
                 messages.error(request, f"{label}: {error}" if label else str(error))
         return redirect(reverse("forums:review-list"))
     penalty = {name: request.POST.get(f"spam-{name}", "") for name in form.fields}
-    try:
-        action = services.review_propose_spam(
+    return _proposed(
+        request,
+        lambda: services.review_propose_spam(
             actor=request.user, keys=request.POST.getlist("picked"), penalty=penalty
-        )
+        ),
+    )
+
+
+def _proposed(request: HtmxHttpRequest, propose: Callable[[], Any]) -> HttpResponse:
+    """Propose a bulk action; its page when proposed, else back to the list with why not."""
+    try:
+        action = propose()
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)

@@ -28,6 +28,30 @@ from .penalties import PenaltyParamsForm, SuspendKind, until_of
 
 ITEM_ID = re.compile(r"^[A-Za-z0-9:_.-]{1,100}$")
 GONE = "already decided on the forum, or no longer waiting"
+AUTHOR = "author:"  # a spam decision's target line for an item's author, by username
+
+
+def review_lines(text: str, *, authors: bool) -> ParsedTargets:
+    """One review item id a line (the forum's own, case kept), and with ``authors`` also
+    ``author:<username>`` lines (usernames compared without case); blank lines skipped, junk and
+    repeats said with their line."""
+    result = ParsedTargets()
+    seen: dict[str, int] = {}
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        value = line.strip()
+        if not value:
+            continue
+        author = authors and value.startswith(AUTHOR) and 0 < len(value) - len(AUTHOR) <= 200
+        if not author and not ITEM_ID.match(value):
+            result.junk.append(Rejected(number, value[:200], "not a review item id"))
+            continue
+        key = value.lower() if author else value
+        if key in seen:
+            result.duplicates.append(Rejected(number, value, f"already given on line {seen[key]}"))
+        else:
+            seen[key] = number
+            result.targets.append(TargetLine(number, value, "author" if author else "review item"))
+    return result
 
 
 class ReviewDecideForm(forms.Form):
@@ -53,22 +77,7 @@ class ReviewDecideKind(Kind):
         return f"Review queue: {params.get('label') or params['action']}"
 
     def parse_targets(self, text: str = "", *, csv_data: str | None = None) -> ParsedTargets:
-        result = ParsedTargets()
-        seen: dict[str, int] = {}
-        for number, line in enumerate((text or "").splitlines(), start=1):
-            value = line.strip()
-            if not value:
-                continue
-            if not ITEM_ID.match(value):
-                result.junk.append(Rejected(number, value[:200], "not a review item id"))
-            elif value in seen:
-                result.duplicates.append(
-                    Rejected(number, value, f"already given on line {seen[value]}")
-                )
-            else:
-                seen[value] = number
-                result.targets.append(TargetLine(number, value, "review item"))
-        return result
+        return review_lines(text, authors=False)
 
     def lookup_names(self, targets):
         return ()
@@ -137,7 +146,6 @@ class ReviewDecideKind(Kind):
 
 
 # --- "delete the spammer's posts and suspend them" ----------------------------------------------
-AUTHOR = "author:"
 # The review decision that deletes an item's post, in the order tried, by what the item is:
 # Discourse's ReviewableFlaggedPost ``delete_and_agree`` (then ``delete_and_agree_replies``,
 # ``delete_and_ignore``: app/models/reviewable_flagged_post.rb build_actions), NodeBB's
@@ -228,25 +236,7 @@ class ReviewSpamKind(Kind):
         return f"{self.short} {describe_until(until_of(params))}: {params['reason']}"
 
     def parse_targets(self, text: str = "", *, csv_data: str | None = None) -> ParsedTargets:
-        result = ParsedTargets()
-        seen: dict[str, int] = {}
-        for number, line in enumerate((text or "").splitlines(), start=1):
-            value = line.strip()
-            if not value:
-                continue
-            author = value.startswith(AUTHOR) and 0 < len(value) - len(AUTHOR) <= 200
-            if not author and not ITEM_ID.match(value):
-                result.junk.append(Rejected(number, value[:200], "not a review item id"))
-            elif value.lower() in seen:
-                result.duplicates.append(
-                    Rejected(number, value, f"already given on line {seen[value.lower()]}")
-                )
-            else:
-                seen[value.lower()] = number
-                result.targets.append(
-                    TargetLine(number, value, "author" if author else "review item")
-                )
-        return result
+        return review_lines(text, authors=True)
 
     def lookup_names(self, targets):
         return [t[len(AUTHOR) :] for t in targets if t.startswith(AUTHOR)]
