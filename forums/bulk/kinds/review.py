@@ -31,6 +31,17 @@ GONE = "already decided on the forum, or no longer waiting"
 AUTHOR = "author:"  # a spam decision's target line for an item's author, by username
 
 
+def read_item(client, ctx: dict[str, Any], item_id: str) -> ReviewItem | None:
+    """The item as the forum holds it now (kept in the plan's or batch's ``ctx``), or None when
+    it is gone."""
+    items = ctx.setdefault("items", {})
+    try:
+        items[item_id] = client.review_item(item_id=item_id)
+    except (ForumNotFound, ValueError):
+        items.pop(item_id, None)
+    return items.get(item_id)
+
+
 def review_lines(text: str, *, authors: bool) -> ParsedTargets:
     """One review item id a line (the forum's own, case kept), and with ``authors`` also
     ``author:<username>`` lines (usernames compared without case); blank lines skipped, junk and
@@ -83,12 +94,7 @@ class ReviewDecideKind(Kind):
         return ()
 
     def _read(self, client, ctx: dict[str, Any], item_id: str) -> ReviewItem | None:
-        items = ctx.setdefault("items", {})
-        try:
-            items[item_id] = client.review_item(item_id=item_id)
-        except (ForumNotFound, ValueError):
-            items.pop(item_id, None)
-        return items.get(item_id)
+        return read_item(client, ctx, item_id)
 
     def _reason(self, item: ReviewItem | None, params: dict[str, Any]) -> str:
         if item is None or item.status != "pending":
@@ -257,12 +263,7 @@ class ReviewSpamKind(Kind):
         return [t for t in targets if not t.startswith(AUTHOR)], authors
 
     def _read(self, client, ctx: dict[str, Any], item_id: str) -> ReviewItem | None:
-        items = ctx.setdefault("items", {})
-        try:
-            items[item_id] = client.review_item(item_id=item_id)
-        except (ForumNotFound, ValueError):
-            items.pop(item_id, None)
-        return items.get(item_id)
+        return read_item(client, ctx, item_id)
 
     @staticmethod
     def _item_reason(item: ReviewItem | None) -> str:
