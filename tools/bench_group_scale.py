@@ -54,13 +54,15 @@ def group_add_minimum_calls(names: int, accounts: int) -> tuple[int, str]:
 
 
 def _one_forum(bench: Bench, accounts: int) -> tuple[int, int, int, str]:
-    """(calls, plan calls, run calls, minimum's words) for one forum of ``accounts``."""
+    """(calls, their minimum, the forum's accounts, the minimum in words) for one forum of
+    ``accounts``: plan and run of a group add of NAMES names, every call the sandbox logged."""
     sandbox = start_discourse(users=accounts, per_window=UNPACED_RPM)
     try:
         app = sandbox.app
         group = add_empty_group(app, f"bench-scale-{accounts}")
-        # Names spread evenly over the forum's plain accounts (not staff, suspended or silenced,
-        # as bench.plain_users), oldest to newest, not its first 2,000: a plan must not be flattered by names that all sit on the first pages.
+        # Names spread evenly over the forum's plain accounts (not staff, suspended or
+        # silenced, as bench.plain_users), oldest to newest, not its first 2,000: a plan must
+        # not be flattered by names that all sit on the first pages.
         pool = sorted(
             (
                 u
@@ -88,8 +90,7 @@ def _one_forum(bench: Bench, accounts: int) -> tuple[int, int, int, str]:
         counts = item_counts(action)
         if len(group["members"]) != NAMES or counts.get("done", 0) != NAMES:
             raise BenchError(
-                f"group add at {accounts}: {len(group['members'])} of {NAMES} added, "
-                f"items {counts}"
+                f"group add at {accounts}: {len(group['members'])} of {NAMES} added, items {counts}"
             )
         forum_accounts = sum(1 for u in app.users.values() if u["id"] > 0)
         minimum, words = group_add_minimum_calls(NAMES, forum_accounts)
@@ -130,7 +131,10 @@ def measure_group_add_scale(bench: Bench, quick: bool) -> None:
         "group_add_25000_accounts_calls_over_minimum",
         ratios[worst][0],
         goal,
-        baseline=f"the worse of 25,000 and 100,000 accounts: {worst:,}, {ratios[worst][1]}",
+        baseline=(
+            f"the worse of 25,000 ({ratios[25_000][0]:.3f}) and 100,000 accounts "
+            f"({ratios[100_000][0]:.3f}): {worst:,}, {ratios[worst][1]}"
+        ),
         checked=True,
     )
     bench.judge(
