@@ -674,6 +674,7 @@ PARTS = (
     "index",
     "fleet",
     "review",
+    "group_add_scale",
 )
 
 
@@ -682,6 +683,7 @@ def measurements(idle_kb: int) -> list[tuple[str, Callable[[Bench, bool], None]]
     from tools import (
         bench_discourse,
         bench_fleet,
+        bench_group_scale,
         bench_groups,
         bench_index,
         bench_lists,
@@ -712,6 +714,7 @@ def measurements(idle_kb: int) -> list[tuple[str, Callable[[Bench, bool], None]]
         ("index", bench_index.measure_index),
         ("fleet", bench_fleet.measure_fleet),
         ("review", bench_review.measure_review),
+        ("group_add_scale", bench_group_scale.measure_group_add_scale),
     ]
     assert tuple(name for name, _ in parts) == PARTS
     return parts

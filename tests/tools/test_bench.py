@@ -155,4 +155,6 @@ def test_quick_benchmark_prints_every_figure_and_meets_the_scale_free_goals():
     # page, and a list page answered from the kept queues asks no forum.
     assert one(values, r"review_bulk_\d+_calls_over_minimum")[1] <= 1.1
     assert values["review_list_cached_forum_calls_20"] == 0
+    # Group add at fleet scale (issue 25): printed beside the fewest calls the APIs need.
+    assert one(values, r"group_add_\d+_accounts_calls_over_minimum")[1] >= 1.0
     assert "All goals met." in result.stdout
