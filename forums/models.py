@@ -866,9 +866,7 @@ class KeptReviewItem(models.Model):
             ),
         ]
         indexes = [
-            models.Index(
-                fields=["-priority", "-created_at"], name="kept_review_item_order"
-            ),
+            models.Index(fields=["-priority", "-created_at"], name="kept_review_item_order"),
             models.Index(fields=["connection", "author_lower"], name="kept_review_item_author"),
         ]
 

@@ -178,7 +178,9 @@ def _settled(ids: list[int], timeout: float = 300) -> None:
     from forums.models import ReviewQueueRead
 
     started = time.monotonic()
-    while ReviewQueueRead.objects.filter(connection_id__in=ids, requested_at__isnull=False).exists():
+    while ReviewQueueRead.objects.filter(
+        connection_id__in=ids, requested_at__isnull=False
+    ).exists():
         if time.monotonic() - started > timeout:
             raise BenchError("the worker did not read the review queues it was asked to")
         time.sleep(0.05)

@@ -5,43 +5,77 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('forums', '0019_idxspeed_list_name_indexes'),
+        ("forums", "0019_idxspeed_list_name_indexes"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReviewQueueRead',
+            name="ReviewQueueRead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('count', models.PositiveIntegerField(default=0)),
-                ('unread', models.PositiveIntegerField(blank=True, default=0, null=True)),
-                ('error', models.TextField(blank=True)),
-                ('requested_at', models.DateTimeField(blank=True, null=True)),
-                ('connection', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='review_read', to='forums.forumconnection')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                ("count", models.PositiveIntegerField(default=0)),
+                ("unread", models.PositiveIntegerField(blank=True, default=0, null=True)),
+                ("error", models.TextField(blank=True)),
+                ("requested_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "connection",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="review_read",
+                        to="forums.forumconnection",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='KeptReviewItem',
+            name="KeptReviewItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('item_id', models.CharField(max_length=200)),
-                ('kind', models.CharField(max_length=30)),
-                ('priority', models.FloatField(default=0.0)),
-                ('created_at', models.DateTimeField(blank=True, null=True)),
-                ('author_lower', models.CharField(blank=True, max_length=200)),
-                ('category', models.CharField(blank=True, max_length=300)),
-                ('reasons', models.TextField(blank=True)),
-                ('haystack', models.TextField(blank=True)),
-                ('version', models.IntegerField(blank=True, null=True)),
-                ('item', models.JSONField(default=dict)),
-                ('connection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='kept_review_items', to='forums.forumconnection')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("item_id", models.CharField(max_length=200)),
+                ("kind", models.CharField(max_length=30)),
+                ("priority", models.FloatField(default=0.0)),
+                ("created_at", models.DateTimeField(blank=True, null=True)),
+                ("author_lower", models.CharField(blank=True, max_length=200)),
+                ("category", models.CharField(blank=True, max_length=300)),
+                ("reasons", models.TextField(blank=True)),
+                ("haystack", models.TextField(blank=True)),
+                ("version", models.IntegerField(blank=True, null=True)),
+                ("item", models.JSONField(default=dict)),
+                (
+                    "connection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="kept_review_items",
+                        to="forums.forumconnection",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['-priority', '-created_at'], name='kept_review_item_order'), models.Index(fields=['connection', 'author_lower'], name='kept_review_item_author')],
-                'constraints': [models.UniqueConstraint(fields=('connection', 'item_id'), name='kept_review_item_unique')],
+                "indexes": [
+                    models.Index(
+                        fields=["-priority", "-created_at"], name="kept_review_item_order"
+                    ),
+                    models.Index(
+                        fields=["connection", "author_lower"], name="kept_review_item_author"
+                    ),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("connection", "item_id"), name="kept_review_item_unique"
+                    )
+                ],
             },
         ),
     ]

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 
 from forums.clients import client_class, get_client, supported_platforms
@@ -66,9 +66,7 @@ def item_to_json(item: ReviewItem) -> dict[str, Any]:
     """A waiting item as a kept row holds it (JSON: times as ISO 8601)."""
     data = asdict(item)
     data["created_at"] = item.created_at.isoformat() if item.created_at else None
-    data["flags"] = [
-        {**asdict(f), "at": f.at.isoformat() if f.at else None} for f in item.flags
-    ]
+    data["flags"] = [{**asdict(f), "at": f.at.isoformat() if f.at else None} for f in item.flags]
     return data
 
 
@@ -266,9 +264,7 @@ def queues(
         read_queues(connections, priority=Priority.READ)
     else:
         _read_never_read(connections)
-    reads = {
-        r.connection_id: r for r in ReviewQueueRead.objects.filter(connection__in=connections)
-    }
+    reads = {r.connection_id: r for r in ReviewQueueRead.objects.filter(connection__in=connections)}
     found: dict[int, list[ReviewItem]] = {c.pk: [] for c in connections}
     for row in KeptReviewItem.objects.filter(connection__in=connections).order_by("pk"):
         found[row.connection_id].append(item_from_json(row.item))
@@ -317,9 +313,7 @@ def ask_forums_now(connections: Sequence[ForumConnection]) -> None:
     the kept rows meanwhile)."""
     from celery import current_app
 
-    ReviewQueueRead.objects.filter(connection__in=connections).update(
-        requested_at=timezone.now()
-    )
+    ReviewQueueRead.objects.filter(connection__in=connections).update(requested_at=timezone.now())
     ids = [c.pk for c in connections]
     transaction.on_commit(lambda: current_app.send_task(REFRESH_TASK, (ids,)))
 
@@ -341,9 +335,7 @@ def review_queue(
     _read_never_read(connections)
     if refresh:
         ask_forums_now(connections)
-    reads = {
-        r.connection_id: r for r in ReviewQueueRead.objects.filter(connection__in=connections)
-    }
+    reads = {r.connection_id: r for r in ReviewQueueRead.objects.filter(connection__in=connections)}
     outcomes: list[ForumOutcome] = []
     for connection in connections:
         outcome = ForumOutcome(connection.pk, connection.name)
