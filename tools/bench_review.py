@@ -8,10 +8,12 @@ Figures (docs/benchmarks.md, "The review queue"):
 
 - ``review_list_20_over_1``: the Review list page over 20 Discourse forums of ``N`` waiting
   items each, divided by the same page over one such forum (the forum filter), each the median
-  of a few fresh loads (``refresh=1``: every forum read again, as when its kept copy is older
-  than a minute); ``..._cached_20_over_1`` the same for loads answered from the kept copies;
-  ``review_list_forum_calls_20`` the calls one fresh load of the 20 sent, and
-  ``review_list_items_read_per_forum`` how many of a forum's ``N`` waiting items a load reads;
+  of a few "Ask the forums now" loads (``refresh=1``: the page queues the worker's read of
+  every forum and answers from the kept rows; each run waits for the worker before the next);
+  ``..._cached_20_over_1`` the same for plain loads; ``review_list_first_20_forums_s`` the
+  first load, which reads the 20 forums never read before live, once;
+  ``review_list_forum_calls_20`` the calls the worker's read of the 20 forums sent, and
+  ``review_list_items_read_per_forum`` how many of a forum's ``N`` waiting items are kept;
 - ``review_bulk_200_calls_over_minimum``: "decide many" (the area's one harmless decision on
   every ticked item, sent at once) on 200 items of two forums, right after the list page
   showed them: the calls the decision sent, over the fewest the APIs allow (one ``PUT`` per
@@ -21,8 +23,10 @@ Figures (docs/benchmarks.md, "The review queue"):
   ten items, the only way to learn their versions;
 - ``review_bulk_engine_200_calls_over_minimum``: the destructive way for many items ("Delete the
   post and agree", which goes through the bulk engine: planned by the real worker, approved by
-  the second person, run): every call of plan and run over 200 flagged posts of two Discourse
-  forums, against one PUT per reviewable and the list pages that name their versions.
+  the second person, run), proposed from the list page's ticks (the page read first, so the
+  plan has the kept rows): every call of plan and run over 200 flagged posts of two Discourse
+  forums, against one PUT per reviewable and the list pages that name their versions (the
+  page's own read of the two queues is printed beside it, ``..._page_calls_before``).
 """
 
 from __future__ import annotations
@@ -408,6 +412,10 @@ def measure_review_bulk_engine(bench: Bench, quick: bool) -> None:
                 .update(enabled=False)
             )
         )
+        # Proposed from the Review page's ticks: the page was read first (the kept rows).
+        _plain_static(stack)
+        _list(_client(bench), [c.pk for c in connections], fresh=False)
+        page_calls = sum(s.app.calls.count() for s in sandboxes)
         for sandbox in sandboxes:
             sandbox.app.calls.clear()
         action = review_propose(
@@ -426,6 +434,7 @@ def measure_review_bulk_engine(bench: Bench, quick: bool) -> None:
             )
     minimum = count + math.ceil(count / 2 / 10) * 2
     prefix = f"review_bulk_engine_{count}"
+    bench.record(f"{prefix}_page_calls_before", page_calls)
     bench.record(f"{prefix}_plan_calls", plan_calls)
     bench.record(f"{prefix}_run_calls", run_calls)
     bench.record(f"{prefix}_minimum_calls", minimum)

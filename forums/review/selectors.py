@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
@@ -23,16 +22,10 @@ from django.utils import timezone
 
 from forums.clients import client_class, get_client, supported_platforms
 from forums.clients.errors import CapabilityNotOffered, ForumError
-from forums.clients.records import (
-    Capability,
-    Penalty,
-    ReviewAction,
-    ReviewFlag,
-    ReviewItem,
-    ReviewKind,
-)
+from forums.clients.records import Capability, Penalty, ReviewItem, ReviewKind
 from forums.core.fleet import enabled_connections, fan_out
 from forums.core.outcomes import ForumOutcome
+from forums.core.review_kept import item_from_json, item_to_json
 from forums.models import ForumConnection, KeptReviewItem, ReviewQueueRead
 from forums.pacing import Priority
 
@@ -56,31 +49,6 @@ MANY = {
     "reject": ("reject_post", "disagree", "reject"),
 }
 MANY_WORDS = {"approve": "Approve", "ignore": "Ignore", "reject": "Reject"}
-
-
-def _when(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def item_to_json(item: ReviewItem) -> dict[str, Any]:
-    """A waiting item as a kept row holds it (JSON: times as ISO 8601)."""
-    data = asdict(item)
-    data["created_at"] = item.created_at.isoformat() if item.created_at else None
-    data["flags"] = [{**asdict(f), "at": f.at.isoformat() if f.at else None} for f in item.flags]
-    return data
-
-
-def item_from_json(data: dict[str, Any]) -> ReviewItem:
-    """The kept row's item, as the client read it."""
-    return ReviewItem(
-        **{
-            **data,
-            "kind": ReviewKind(data["kind"]),
-            "created_at": _when(data.get("created_at")),
-            "flags": tuple(ReviewFlag(**{**f, "at": _when(f.get("at"))}) for f in data["flags"]),
-            "actions": tuple(ReviewAction(**a) for a in data["actions"]),
-        }
-    )
 
 
 def _kept_row(connection_id: int, item: ReviewItem) -> KeptReviewItem:
@@ -291,7 +259,7 @@ class KeptRows(Sequence[ReviewRow]):
         return ReviewRow(kept.connection_id, self._names[kept.connection_id],
                          item_from_json(kept.item))  # fmt: skip
 
-    def count(self, value: Any = None) -> int:  # type: ignore[override]
+    def count(self, value: Any = None) -> int:
         if self._count is None:
             self._count = self._rows.count()
         return self._count
@@ -299,7 +267,7 @@ class KeptRows(Sequence[ReviewRow]):
     def __len__(self) -> int:
         return self.count()
 
-    def __getitem__(self, index):  # type: ignore[override]
+    def __getitem__(self, index):
         if isinstance(index, slice):
             return [self._row(kept) for kept in self._rows[index]]
         return self._row(self._rows[index])
