@@ -150,3 +150,23 @@ def test_a_decision_made_here_updates_the_kept_rows(
     assert after.forums[0].count == before.forums[0].count - 1
     assert selectors.review_count_cached() == before.forums[0].count - 1
     assert app.calls.count() == 0  # from the kept rows, not the forum
+
+
+def test_the_worker_reads_at_the_syncs_priority_and_a_page_at_a_reads(
+    monkeypatch, discourse_connection, discourse_sandbox
+):
+    # The minute's read takes the index's share of the forum's slot book (Priority.SYNC); a
+    # page's live read of a forum never read is a read a person waits for (Priority.READ).
+    from forums.pacing import Priority
+
+    asked = []
+    real = selectors.get_client
+
+    def spy(connection, **options):
+        asked.append(options.get("priority"))
+        return real(connection, **options)
+
+    monkeypatch.setattr(selectors, "get_client", spy)
+    selectors.review_queue()
+    tasks.refresh_review_queues()
+    assert asked == [Priority.READ, Priority.SYNC]
