@@ -455,6 +455,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "forums.tasks.poll_fleet_index",
         "schedule": FORUMDECK_INDEX_POLL_SECONDS,
     },
+    # The Review page reads the queues kept here (forums/review/selectors.py).
+    "refresh-review-queues": {
+        "task": "forums.tasks.refresh_review_queues",
+        "schedule": env.float("FORUMDECK_REVIEW_REFRESH_SECONDS", default=60.0),
+    },
 }
 
 # --- Logging: never a secret; requests' own loggers never see headers at INFO. ---------------

@@ -818,3 +818,57 @@ class IndexWebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"delivery {self.delivery_id} of connection #{self.connection_id}"
+
+
+class ReviewQueueRead(models.Model):
+    """A forum's review queue as Forumdeck last read it whole (the worker's paced read, or a
+    page's live read of a forum never read before): when, how many waited, how many more the
+    forum said wait past the pages read, and why the last read failed."""
+
+    connection = models.OneToOneField(
+        ForumConnection, on_delete=models.CASCADE, related_name="review_read"
+    )
+    read_at = models.DateTimeField(null=True, blank=True)  # the last read that answered
+    count = models.PositiveIntegerField(default=0)
+    # More waiting on the forum than the pages read held (None: the forum did not say).
+    unread = models.PositiveIntegerField(null=True, blank=True, default=0)
+    error = models.TextField(blank=True)  # the last read's failure, "" when it answered
+    requested_at = models.DateTimeField(null=True, blank=True)  # "Ask the forums now" queued
+
+    def __str__(self) -> str:
+        return f"review queue of connection #{self.connection_id}"
+
+
+class KeptReviewItem(models.Model):
+    """One item waiting in a forum's review queue, as the last read saw it: the list page reads
+    one sorted, filtered page of these instead of asking every forum (issue 24). ``item`` is
+    the whole item (flags, actions, version) as the client read it; the other fields are what
+    the page filters and sorts on."""
+
+    connection = models.ForeignKey(
+        ForumConnection, on_delete=models.CASCADE, related_name="kept_review_items"
+    )
+    item_id = models.CharField(max_length=200)
+    kind = models.CharField(max_length=30)
+    priority = models.FloatField(default=0.0)
+    created_at = models.DateTimeField(null=True, blank=True)
+    author_lower = models.CharField(max_length=200, blank=True)
+    category = models.CharField(max_length=300, blank=True)
+    reasons = models.TextField(blank=True)  # "|spam|off_topic|": one reason filter is a LIKE
+    haystack = models.TextField(blank=True)  # excerpt, author and topic, lower-cased
+    version = models.IntegerField(null=True, blank=True)
+    item = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "item_id"], name="kept_review_item_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["-priority", "-created_at"], name="kept_review_item_order"),
+            models.Index(fields=["connection", "author_lower"], name="kept_review_item_author"),
+        ]
+
+    def __str__(self) -> str:
+        return f"review item {self.item_id} of connection #{self.connection_id}"

@@ -20,6 +20,7 @@ from .bulk.selectors import stalled_actions
 from .clients.errors import ForumRateLimited
 from .index import sync as index_sync
 from .models import BackupRun, BulkAction, ForumConnection
+from .review import selectors as review_selectors
 
 logger = logging.getLogger("forums.tasks")
 
@@ -121,3 +122,11 @@ def poll_fleet_index() -> int:
 def poll_index(connection_id: int) -> None:
     """Beat's cheap poll of one complete index (``index_poll``): new accounts, penalties."""
     index_sync.index_poll(connection_id=connection_id)
+
+
+@shared_task(ignore_result=True)
+def refresh_review_queues(connection_ids: list[int] | None = None) -> int:
+    """Beat, every minute, and right after a decision or "Ask the forums now": read each
+    reviewing forum's queue (each call paced in the forum's slot book as the index's sync) and
+    keep it where the Review page reads it. Returns how many forums answered."""
+    return review_selectors.read_queues(review_selectors.reviewing_connections(connection_ids))

@@ -1,29 +1,38 @@
 """Reading the review queues: every waiting item on every enabled forum, as one list.
 
-Each forum is asked in parallel (``forums.core.fleet``); a forum that fails gets its own line
-and never breaks the page. A forum's queue is kept a minute, so filters and pages reuse one
-answer; a decision made here forgets that forum's copy. The menu's badge reads only each kept
-queue's length, and a process reuses its own copy of a queue while the shared cache still
-names it (tools/bench_review.py: unpickling every queue at each page cost more than the page).
+Each forum's waiting items are kept in Forumdeck's database (``KeptReviewItem``, with the
+forum's ``ReviewQueueRead``: when it was read): the worker reads every forum's queue each
+minute (beat, paced as the index's sync), and again right after a decision made here, so the
+list page reads one sorted, filtered page of rows instead of asking every forum
+(tools/bench_review.py: 20 forums read inside the request took 6 to 10 times one forum's page).
+A forum never read yet is read live once, within the page's bounded wait; a forum that fails
+gets its own line and never breaks the page.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Sequence
+import functools
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F, QuerySet, Sum
+from django.utils import timezone
 
 from forums.clients import client_class, get_client, supported_platforms
 from forums.clients.errors import CapabilityNotOffered, ForumError
 from forums.clients.records import Capability, Penalty, ReviewItem, ReviewKind
 from forums.core.fleet import enabled_connections, fan_out
 from forums.core.outcomes import ForumOutcome
-from forums.models import ForumConnection
+from forums.core.review_kept import item_from_json, item_to_json
+from forums.models import ForumConnection, KeptReviewItem, ReviewQueueRead
+from forums.pacing import Priority
 
-CACHE_SECONDS = 60
 PAGES_READ = 10  # pages of a forum's queue one look reads (100 items on Discourse)
+# The worker's task that reads forums' queues (forums/tasks.py), queued by name: the tasks sit
+# above the areas.
+REFRESH_TASK = "forums.tasks.refresh_review_queues"
 
 KIND_WORDS = {
     ReviewKind.FLAGGED_POST: "Flagged post",
@@ -42,60 +51,70 @@ MANY = {
 MANY_WORDS = {"approve": "Approve", "ignore": "Ignore", "reject": "Reject"}
 
 
-def _key(connection_id: int) -> str:
-    return f"forumdeck:review:{connection_id}"
-
-
-def _count_key(connection_id: int) -> str:
-    """The kept queue's length on its own: the menu's badge reads a number per forum, not
-    every forum's whole queue (unpickling 20 queues of 100 items took longer than the page)."""
-    return f"forumdeck:review-count:{connection_id}"
-
-
-# This process's own copy of each kept queue, with the token its cache entry had: while the
-# shared cache still holds that token (a small entry), the copy is the same answer and is used
-# as it is, instead of unpickling every forum's whole queue again at each page load.
-_MEMORY: dict[int, tuple[str, list[ReviewItem]]] = {}
-
-
-def forget_queue(*connection_ids: int) -> None:
-    cache.delete_many(
-        [_key(pk) for pk in connection_ids] + [_count_key(pk) for pk in connection_ids]
+def _kept_row(connection_id: int, item: ReviewItem) -> KeptReviewItem:
+    reasons = sorted({f.reason for f in item.flags if f.reason})
+    return KeptReviewItem(
+        connection_id=connection_id,
+        item_id=item.item_id[:200],
+        kind=str(item.kind),
+        priority=item.priority,
+        created_at=item.created_at,
+        author_lower=item.author_username.lower()[:200],
+        category=item.category[:300],
+        reasons="".join(f"|{r}" for r in reasons) + "|" if reasons else "",
+        haystack="\n".join((item.excerpt, item.author_username, item.topic_title)).lower(),
+        version=item.version,
+        item=item_to_json(item),
     )
-    for pk in connection_ids:
-        _MEMORY.pop(pk, None)
 
 
-def _keep(connection_id: int, items: list[ReviewItem]) -> None:
-    token = uuid.uuid4().hex
-    cache.set_many(
-        {_key(connection_id): items, _count_key(connection_id): (len(items), token)},
-        CACHE_SECONDS,
-    )
-    _MEMORY[connection_id] = (token, items)
+def keep_queue(connection: ForumConnection, answer: list[ReviewItem] | BaseException) -> None:
+    """Keep what one read of this forum's queue found: its items replace the kept ones (every
+    item read is waiting, every one not read was decided or withdrawn meanwhile). A read that
+    failed keeps the items last seen and says why."""
+    now = timezone.now()
+    with transaction.atomic():
+        read, _ = ReviewQueueRead.objects.select_for_update().get_or_create(connection=connection)
+        if isinstance(answer, BaseException):
+            read.error = _problem(answer)
+            read.requested_at = None
+            read.save(update_fields=["error", "requested_at"])
+            return
+        KeptReviewItem.objects.filter(connection=connection).delete()
+        rows = {item.item_id: _kept_row(connection.pk, item) for item in answer}
+        KeptReviewItem.objects.bulk_create(rows.values(), batch_size=500)
+        read.read_at = now
+        read.count = len(rows)
+        unread = getattr(answer, "unread", 0)
+        read.unread = unread
+        read.error = ""
+        read.requested_at = None
+        read.save()
 
 
-def _kept(connections: Sequence[ForumConnection]) -> dict[int, list[ReviewItem]]:
-    """The queues kept (in this process, else in the shared cache) and not yet forgotten."""
-    marks = cache.get_many([_count_key(c.pk) for c in connections])
-    found: dict[int, list[ReviewItem]] = {}
-    unpickle = []
-    for connection in connections:
-        mark = marks.get(_count_key(connection.pk))
-        token = mark[1] if isinstance(mark, tuple) and len(mark) == 2 else None
-        mine = _MEMORY.get(connection.pk)
-        if token is not None and mine is not None and mine[0] == token:
-            found[connection.pk] = mine[1]
-        elif token is not None:
-            unpickle.append((connection.pk, token))
-    if unpickle:
-        shared = cache.get_many([_key(pk) for pk, _ in unpickle])
-        for pk, token in unpickle:
-            items = shared.get(_key(pk))
-            if isinstance(items, list):
-                _MEMORY[pk] = (token, items)
-                found[pk] = items
-    return found
+def forget_items(connection: ForumConnection, item_ids: Sequence[str]) -> None:
+    """Items decided here are no longer waiting: their kept rows go at once (the worker's
+    read that follows the decision brings back any the forum still holds)."""
+    gone, _ = KeptReviewItem.objects.filter(connection=connection, item_id__in=item_ids).delete()
+    if gone:
+        ReviewQueueRead.objects.filter(connection=connection, count__gte=gone).update(
+            count=F("count") - gone
+        )
+
+
+def read_queues(
+    connections: Sequence[ForumConnection], *, priority: Priority = Priority.SYNC
+) -> int:
+    """Read each forum's whole queue (in parallel, each call taking its slot in the forum's
+    slot book at ``priority``) and keep what it found. The worker's minute read; a page's
+    live read of a forum never read yet. Returns how many forums answered."""
+    answered = 0
+    for connection, answer in fan_out(
+        connections, functools.partial(_read_queue, priority=priority), "review"
+    ):
+        keep_queue(connection, answer)
+        answered += not isinstance(answer, BaseException)
+    return answered
 
 
 @dataclass(frozen=True)
@@ -136,10 +155,11 @@ class ReviewRow:
 
 @dataclass
 class ReviewQueueResult:
-    rows: list[ReviewRow]
+    rows: Sequence[ReviewRow]
     forums: list[ForumOutcome]
     reasons: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
+    asked: bool = False  # "Ask the forums now": the worker reads them; kept rows meanwhile
 
 
 def reviewing_connections(connection_ids: Sequence[int] | None = None) -> list[ForumConnection]:
@@ -158,9 +178,9 @@ class ReadQueue(list):
     unread: int | None = 0
 
 
-def _read_queue(connection: ForumConnection) -> list[ReviewItem]:
+def _read_queue(connection: ForumConnection, priority: Priority = Priority.READ) -> ReadQueue:
     items = ReadQueue()
-    with get_client(connection) as client:
+    with get_client(connection, priority=priority) as client:
         cursor = ""
         total = None
         for _ in range(PAGES_READ):
@@ -175,14 +195,11 @@ def _read_queue(connection: ForumConnection) -> list[ReviewItem]:
     return items
 
 
-def _unread_note(answer: list[ReviewItem]) -> str:
-    unread = getattr(answer, "unread", 0)
+def _unread_note(count: int, unread: int | None) -> str:
     if unread == 0:
         return ""
     more = f"{unread} more wait" if unread else "More wait"
-    return (
-        f"Showing the first {len(answer)}: {more} on the forum, listed here as these are decided."
-    )
+    return f"Showing the first {count}: {more} on the forum, listed here as these are decided."
 
 
 def _problem(exc: BaseException) -> str:
@@ -193,18 +210,80 @@ def _problem(exc: BaseException) -> str:
     raise exc
 
 
+def _read_never_read(connections: Sequence[ForumConnection]) -> None:
+    """A forum Forumdeck has never read is read live once (the page's bounded wait); after
+    that the worker keeps it."""
+    known = set(
+        ReviewQueueRead.objects.filter(connection__in=connections).values_list(
+            "connection_id", flat=True
+        )
+    )
+    never = [c for c in connections if c.pk not in known]
+    if never:
+        read_queues(never, priority=Priority.READ)
+
+
 def queues(
     connections: Sequence[ForumConnection], *, refresh: bool = False
 ) -> list[tuple[ForumConnection, list[ReviewItem] | BaseException]]:
-    """Each forum's waiting items (kept a minute), asked in parallel."""
-    found: dict[int, list[ReviewItem] | BaseException] = {}
-    found.update({} if refresh else _kept(connections))
-    missing = [c for c in connections if c.pk not in found]
-    for connection, answer in fan_out(missing, _read_queue, "review"):
-        if not isinstance(answer, BaseException):
-            _keep(connection.pk, answer)
-        found[connection.pk] = answer
-    return [(c, found[c.pk]) for c in connections]
+    """Each forum's kept waiting items (a forum never read is read live first; ``refresh``:
+    every forum read live now)."""
+    if refresh:
+        read_queues(connections, priority=Priority.READ)
+    else:
+        _read_never_read(connections)
+    reads = {r.connection_id: r for r in ReviewQueueRead.objects.filter(connection__in=connections)}
+    found: dict[int, list[ReviewItem]] = {c.pk: [] for c in connections}
+    for row in KeptReviewItem.objects.filter(connection__in=connections).order_by("pk"):
+        found[row.connection_id].append(item_from_json(row.item))
+    out: list[tuple[ForumConnection, list[ReviewItem] | BaseException]] = []
+    for connection in connections:
+        read = reads.get(connection.pk)
+        if read is not None and read.read_at is None and read.error:
+            out.append((connection, ForumError(read.error)))
+        else:
+            out.append((connection, found[connection.pk]))
+    return out
+
+
+class KeptRows(Sequence[ReviewRow]):
+    """The kept rows a list shows, read a page at a time (the paginator's count and slice are
+    one COUNT and one LIMIT query), as ``ReviewRow``s."""
+
+    def __init__(self, rows: QuerySet[KeptReviewItem], names: dict[int, str]) -> None:
+        self._rows = rows
+        self._names = names
+        self._count: int | None = None
+
+    def _row(self, kept: KeptReviewItem) -> ReviewRow:
+        return ReviewRow(kept.connection_id, self._names[kept.connection_id],
+                         item_from_json(kept.item))  # fmt: skip
+
+    def count(self, value: Any = None) -> int:
+        if self._count is None:
+            self._count = self._rows.count()
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self._row(kept) for kept in self._rows[index]]
+        return self._row(self._rows[index])
+
+    def __iter__(self) -> Iterator[ReviewRow]:
+        return (self._row(kept) for kept in self._rows)
+
+
+def ask_forums_now(connections: Sequence[ForumConnection]) -> None:
+    """ "Ask the forums now": the worker reads these forums' queues at once (the page shows
+    the kept rows meanwhile)."""
+    from celery import current_app
+
+    ReviewQueueRead.objects.filter(connection__in=connections).update(requested_at=timezone.now())
+    ids = [c.pk for c in connections]
+    transaction.on_commit(lambda: current_app.send_task(REFRESH_TASK, (ids,)))
 
 
 def review_queue(
@@ -217,54 +296,72 @@ def review_queue(
     author: str = "",
     refresh: bool = False,
 ) -> ReviewQueueResult:
-    """Every waiting item on the chosen forums, highest priority and then newest first."""
+    """Every waiting item on the chosen forums as last read, highest priority and then newest
+    first: one filtered, sorted query whose pages are read as shown. ``refresh`` queues a read
+    of every forum and shows the kept rows meanwhile."""
     connections = reviewing_connections(connection_ids)
-    rows: list[ReviewRow] = []
+    _read_never_read(connections)
+    if refresh:
+        ask_forums_now(connections)
+    reads = {r.connection_id: r for r in ReviewQueueRead.objects.filter(connection__in=connections)}
     outcomes: list[ForumOutcome] = []
-    reasons: set[str] = set()
-    categories: set[str] = set()
-    wanted = query.strip().lower()
-    for connection, answer in queues(connections, refresh=refresh):
+    for connection in connections:
         outcome = ForumOutcome(connection.pk, connection.name)
         outcomes.append(outcome)
-        if isinstance(answer, BaseException):
-            outcome.error = _problem(answer)
+        read = reads.get(connection.pk)
+        if read is None:  # created meanwhile: the next page shows it
+            outcome.waiting = True
             continue
-        outcome.count = len(answer)
-        outcome.read_note = _unread_note(answer)
-        for item in answer:
-            row = ReviewRow(connection.pk, connection.name, item)
-            reasons.update(row.reasons)
-            if row.category_label:
-                categories.add(row.category_label)
-            if kind and item.kind != kind:
+        if read.error:
+            outcome.error = read.error
+            outcome.last_known_as_of = read.read_at
+            if read.read_at is None:
                 continue
-            if category and row.category_label != category:
-                continue
-            if reason and reason not in row.reasons:
-                continue
-            if author and item.author_username.lower() != author.lower():
-                continue
-            if wanted and not any(
-                wanted in text.lower()
-                for text in (item.excerpt, item.author_username, item.topic_title)
-            ):
-                continue
-            rows.append(row)
-    rows.sort(key=lambda r: (r.item.priority, r.item.created_at.timestamp()
-                             if r.item.created_at else 0.0), reverse=True)  # fmt: skip
-    return ReviewQueueResult(rows, outcomes, sorted(reasons), sorted(categories))
+        outcome.count = read.count
+        outcome.read_note = _unread_note(read.count, read.unread)
+        outcome.as_of = read.read_at
+    names = {c.pk: c.name for c in connections}
+    every = KeptReviewItem.objects.filter(connection_id__in=list(names))
+    labels = {
+        f"{names[pk]}: {cat}": (pk, cat)
+        for pk, cat in every.exclude(category="").values_list("connection_id", "category")
+        .distinct()
+    }  # fmt: skip
+    reasons = sorted({
+        r for text in every.exclude(reasons="").values_list("reasons", flat=True).distinct()
+        for r in text.strip("|").split("|") if r
+    })  # fmt: skip
+    rows = every
+    if kind:
+        rows = rows.filter(kind=kind)
+    if category:
+        pk, cat = labels.get(category, (0, ""))
+        rows = rows.filter(connection_id=pk, category=cat)
+    if reason:
+        rows = rows.filter(reasons__contains=f"|{reason}|")
+    if author:
+        rows = rows.filter(author_lower=author.lower())
+    wanted = query.strip().lower()
+    if wanted:
+        rows = rows.filter(haystack__contains=wanted)
+    rows = rows.order_by(
+        F("priority").desc(), F("created_at").desc(nulls_last=True), "connection_id", "pk"
+    )
+    return ReviewQueueResult(
+        KeptRows(rows, names), outcomes, reasons, sorted(labels), asked=refresh and bool(names)
+    )
 
 
 def review_waiting_about(*, connection_ids: Sequence[int], username: str) -> list[ReviewRow]:
     """What waits in review about one person (as the author) on these forums."""
-    return review_queue(connection_ids=connection_ids, author=username).rows
+    return list(review_queue(connection_ids=connection_ids, author=username).rows)
 
 
 def review_count_cached() -> int:
     """The menu's badge: items in the queues Forumdeck last read (no forum is asked)."""
-    marks = cache.get_many([_count_key(c.pk) for c in reviewing_connections()])
-    return sum(m[0] for m in marks.values() if isinstance(m, tuple) and isinstance(m[0], int))
+    ids = [c.pk for c in reviewing_connections()]
+    total = ReviewQueueRead.objects.filter(connection_id__in=ids).aggregate(n=Sum("count"))["n"]
+    return total or 0
 
 
 def destructive_choices(rows: Sequence[ReviewRow]) -> list[tuple[str, str]]:

@@ -26,7 +26,7 @@ from forums.core.fleet import enabled_connections, fan_out
 from forums.models import BulkAction, ForumConnection
 from forums.pacing import Priority
 
-from .selectors import KIND_WORDS, MANY, forget_queue, queues
+from .selectors import KIND_WORDS, MANY, ask_forums_now, forget_items, queues
 
 STALE = ReviewItemStale.default_message
 
@@ -151,7 +151,9 @@ def review_decide(
         decided = Decided(False, STALE, stale=True)
     except ForumError as exc:
         decided = Decided(False, str(exc))
-    forget_queue(connection.pk)
+    if decided.ok or decided.stale:
+        forget_items(connection, [item_id])
+    ask_forums_now([connection])  # the kept rows catch up with the forum's answer
     audit_change(
         actor=actor,
         action="review.decide",
@@ -203,7 +205,6 @@ def review_decide_many(*, actor: User, keys: Sequence[str], decision: str) -> li
 
     results: list[Decided] = []
     for connection, sent in fan_out(connections, run, "review"):
-        forget_queue(connection.pk)
         if isinstance(sent, BaseException):
             if not isinstance(sent, ForumError):
                 raise sent
@@ -222,4 +223,6 @@ def review_decide_many(*, actor: User, keys: Sequence[str], decision: str) -> li
                     details={"item_id": item_id, "decision": action_id, "many": True},
                 )
             results.append(dataclasses.replace(decided, key=f"{connection.pk}:{item_id}"))
+        forget_items(connection, [i for i, _, _, d in sent if d.ok or d.stale])
+    ask_forums_now(connections)  # the kept rows catch up with the forums' answers
     return results

@@ -70,3 +70,37 @@ def test_two_nodebb_flags_are_two_items_not_the_same_one(
     assert engine.plan_action(action.pk).again_in is None
     action.refresh_from_db()
     assert action.plan["planned"] == 2, list(action.items.values_list("target", "error"))
+
+
+def test_planned_from_the_kept_rows_and_run_with_their_versions(
+    moderator, approver, discourse_connection, discourse_sandbox
+):
+    # The Review page's list was read (the kept rows): the plan reads no item again, and the
+    # run sends each decision with the version the plan saw, reading nothing first; the forum
+    # refuses an item that changed since (409), which is skipped as decided meanwhile.
+    from forums.review import selectors
+
+    app = discourse_sandbox.app
+    rows = flags(app, 3)
+    selectors.review_queue()
+    app.calls.clear()
+    action = bulk_action_propose(
+        actor=moderator, kind="review_decide",
+        params={"action": "delete_and_agree", "label": "Delete post"},
+        targets_by_connection={discourse_connection: [str(r["id"]) for r in rows]},
+    )  # fmt: skip
+    assert engine.plan_action(action.pk).again_in is None
+    assert app.calls.count() == 0  # planned from the kept rows
+    action.refresh_from_db()
+    assert action.plan["planned"] == 3
+    with app.lock:  # changed on the forum between the plan and the run
+        app.reviewables[app.reviewables.index(rows[0])]["version"] += 1
+    approve(action, approver)
+    assert engine.run_action(action.pk).again_in is None
+    calls = app.calls.records()
+    assert [c.method for c in calls] == ["PUT"] * 3  # no read before deciding
+    action.refresh_from_db()
+    states = dict(action.items.values_list("target", "state"))
+    assert states[str(rows[0]["id"])] == "skipped"
+    assert app.posts[rows[0]["target_id"]]["deleted_at"] is None
+    assert all(states[str(r["id"])] == "done" for r in rows[1:])

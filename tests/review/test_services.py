@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from forums import tasks
 from forums.models import AuditEntry
 from forums.review import selectors, services
 from tests.review.helpers import a_flag
@@ -53,7 +54,7 @@ def test_many_at_once_skips_what_was_decided_meanwhile(
     )  # the decided ones are no longer listed (the forum was asked again)
 
 
-def test_the_badge_counts_the_kept_queues_and_a_forgotten_queue_is_read_again(
+def test_the_badge_counts_the_kept_queues_and_the_worker_reads_them_again(
     discourse_connection, discourse_sandbox
 ):
     app = discourse_sandbox.app
@@ -65,10 +66,11 @@ def test_the_badge_counts_the_kept_queues_and_a_forgotten_queue_is_read_again(
     assert selectors.review_queue().forums[0].count == waiting  # the kept copy
     assert app.calls.count() == 0
     a_flag(app, raw="one more")
-    selectors.forget_queue(discourse_connection.pk)  # as a decision does
-    assert selectors.review_count_cached() == 0
-    assert selectors.review_queue().forums[0].count == waiting + 1  # the forum asked again
+    assert selectors.review_queue().forums[0].count == waiting  # kept until the worker reads
+    assert app.calls.count() == 0
+    assert tasks.refresh_review_queues() == 1  # beat's minute read
     assert selectors.review_count_cached() == waiting + 1
+    assert selectors.review_queue().forums[0].count == waiting + 1
 
 
 def test_a_queue_longer_than_one_look_says_how_many_more_wait(
@@ -84,5 +86,6 @@ def test_a_queue_longer_than_one_look_says_how_many_more_wait(
     assert line.read_note == f"Showing the first 10: {waiting - 10} more wait on the forum, " \
         "listed here as these are decided."  # fmt: skip
     monkeypatch.setattr(selectors, "PAGES_READ", 10)
-    line = selectors.review_queue(refresh=True).forums[0]
+    tasks.refresh_review_queues([discourse_connection.pk])
+    line = selectors.review_queue().forums[0]
     assert line.count == waiting and not line.read_note

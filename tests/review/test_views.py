@@ -70,7 +70,7 @@ def test_empty_queue_says_what_next(viewer_client, discourse_connection, discour
     with discourse_sandbox.app.lock:
         discourse_sandbox.app.reviewables = []
     html = viewer_client.get(reverse("forums:review-list")).content.decode()
-    assert "Nothing is waiting for review" in html and "Ask the forums again" in html
+    assert "Nothing is waiting for review" in html and "Ask the forums now" in html
 
 
 def test_decide_one_in_place_shows_the_forums_answer_and_audits_it(

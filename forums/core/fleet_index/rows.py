@@ -203,6 +203,11 @@ def index_seeing(connection: ForumConnection) -> Iterator[None]:
         _SEEING.reset(token)
 
 
+def seeing_connection() -> ForumConnection | None:
+    """The forum whose live reads ``index_seeing`` marks now (None outside one)."""
+    return _SEEING.get()
+
+
 def note_seen(users: Iterable[ForumUser]) -> None:
     """Accounts a live read inside ``index_seeing`` found: the index's rows of them take their
     status, standing and username as of now (rows the index does not hold yet are left to the
