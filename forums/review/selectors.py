@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
@@ -68,6 +69,21 @@ def _kept_row(connection_id: int, item: ReviewItem) -> KeptReviewItem:
     )
 
 
+# An item decided here is not kept again for this long: a read that began before the decision
+# (the minute's read, running beside it) may still list it as waiting.
+DECIDED_HOLD_SECONDS = 300
+
+
+def _decided_key(connection_id: int) -> str:
+    return f"forumdeck:review:decided:{connection_id}"
+
+
+def _recently_decided(connection_id: int) -> set[str]:
+    now = timezone.now().timestamp()
+    held = cache.get(_decided_key(connection_id)) or {}
+    return {item_id for item_id, at in held.items() if now - at < DECIDED_HOLD_SECONDS}
+
+
 def keep_queue(connection: ForumConnection, answer: list[ReviewItem] | BaseException) -> None:
     """Keep what one read of this forum's queue found: its items replace the kept ones (every
     item read is waiting, every one not read was decided or withdrawn meanwhile). A read that
@@ -81,7 +97,12 @@ def keep_queue(connection: ForumConnection, answer: list[ReviewItem] | BaseExcep
             read.save(update_fields=["error", "requested_at"])
             return
         KeptReviewItem.objects.filter(connection=connection).delete()
-        rows = {item.item_id: _kept_row(connection.pk, item) for item in answer}
+        decided = _recently_decided(connection.pk)
+        rows = {
+            item.item_id: _kept_row(connection.pk, item)
+            for item in answer
+            if item.item_id not in decided
+        }
         KeptReviewItem.objects.bulk_create(rows.values(), batch_size=500)
         read.read_at = now
         read.count = len(rows)
@@ -93,8 +114,16 @@ def keep_queue(connection: ForumConnection, answer: list[ReviewItem] | BaseExcep
 
 
 def forget_items(connection: ForumConnection, item_ids: Sequence[str]) -> None:
-    """Items decided here are no longer waiting: their kept rows go at once (the worker's
-    read that follows the decision brings back any the forum still holds)."""
+    """Items decided here are no longer waiting: their kept rows go at once, and a read that
+    began before the decision does not bring them back (``DECIDED_HOLD_SECONDS``)."""
+    now = timezone.now().timestamp()
+    held = {
+        item_id: at
+        for item_id, at in (cache.get(_decided_key(connection.pk)) or {}).items()
+        if now - at < DECIDED_HOLD_SECONDS
+    }
+    held.update(dict.fromkeys(item_ids, now))
+    cache.set(_decided_key(connection.pk), held, DECIDED_HOLD_SECONDS)
     gone, _ = KeptReviewItem.objects.filter(connection=connection, item_id__in=item_ids).delete()
     if gone:
         ReviewQueueRead.objects.filter(connection=connection, count__gte=gone).update(

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from forums import tasks
+from forums.clients import get_client
 from forums.clients.records import ReviewAction, ReviewFlag, ReviewItem, ReviewKind
 from forums.models import KeptReviewItem, ReviewQueueRead
 from forums.review import selectors, services
@@ -170,3 +171,24 @@ def test_the_worker_reads_at_the_syncs_priority_and_a_page_at_a_reads(
     selectors.review_queue()
     tasks.refresh_review_queues()
     assert asked == [Priority.READ, Priority.SYNC]
+
+
+def test_a_read_that_began_before_a_decision_does_not_bring_the_item_back(
+    moderator, discourse_connection, discourse_sandbox
+):
+    """The minute's read may run beside a decision and still list the item as waiting; the
+    decided item stays off the list."""
+    app = discourse_sandbox.app
+    row, _, _ = a_flag(app)
+    selectors.review_queue()
+    with get_client(discourse_connection) as client:
+        stale = list(client.review_items().items)  # read before the decision
+    assert str(row["id"]) in [i.item_id for i in stale]
+    decided = services.review_decide(
+        actor=moderator, connection=discourse_connection, item_id=str(row["id"]),
+        action_id="agree_and_hide",
+    )  # fmt: skip
+    assert decided.ok
+    selectors.keep_queue(discourse_connection, stale)  # that read lands after the decision
+    key = f"{discourse_connection.pk}:{row['id']}"
+    assert key not in [r.key for r in selectors.review_queue().rows]
