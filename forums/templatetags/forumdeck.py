@@ -3,7 +3,8 @@ from __future__ import annotations
 import re
 
 from django import template
-from django.utils import formats, timezone
+from django.utils import dateformat, formats, timezone
+from django.utils.html import format_html
 
 from forums.clients import client_class, supported_platforms
 from forums.clients.records import Capability, ForumUser, ModerationEvent, Penalty
@@ -85,6 +86,22 @@ def event_label(event: ModerationEvent, platform: str) -> str:
     """One history entry in the forum's words: "Ban", "Unmute", "Suspension"..."""
     words = _words(platform).penalties[event.kind]
     return words.lift if event.lifted else (words.noun or words.verb)
+
+
+@register.filter
+def time_ago(value) -> str:
+    """``<time>`` saying how long ago ``value`` was, its exact time (viewer's zone, zone shown)
+    as its title: what ``|date:'c'``, ``|date:'Y-m-d H:i T'`` and ``|ago`` wrote, in one
+    filter, for lines drawn once per forum or per account."""
+    if not value:
+        return ""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>',
+        local.isoformat(),
+        dateformat.format(local, "Y-m-d H:i T"),
+        ago(value),
+    )
 
 
 @register.filter(name="ago")
