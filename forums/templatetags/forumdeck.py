@@ -4,13 +4,13 @@ import re
 
 from django import template
 from django.utils import formats, timezone
-from django.utils.html import conditional_escape, escape
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 from forums.clients import client_class, supported_platforms
 from forums.clients.records import Capability, ForumUser, ModerationEvent, Penalty
 from forums.core import areas
-from forums.web.times import ago, running_for
+from forums.web.times import ago, running_for, time_element
 
 register = template.Library()
 
@@ -91,18 +91,8 @@ def event_label(event: ModerationEvent, platform: str) -> str:
 
 @register.filter
 def time_ago(value) -> str:
-    """``<time>`` saying how long ago ``value`` was, its exact time (viewer's zone, zone shown)
-    as its title: what ``|date:'c'``, ``|date:'Y-m-d H:i T'`` and ``|ago`` wrote, in one
-    filter, for lines drawn once per forum or per account (Django's date formatting, asked
-    twice a line, was most of a forum line's time)."""
-    if not value:
-        return ""
-    local = timezone.localtime(value) if timezone.is_aware(value) else value
-    exact = f"{local:%Y-%m-%d %H:%M} {local.tzname() or ''}".rstrip()
-    return mark_safe(  # noqa: S308 - every piece is escaped here
-        f'<time datetime="{escape(local.isoformat())}" title="{escape(exact)}">'
-        f"{escape(ago(value))}</time>"
-    )
+    """``<time>`` with how long ago and the exact time: see ``forums.web.times.time_element``."""
+    return time_element(value)
 
 
 @register.simple_tag
