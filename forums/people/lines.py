@@ -22,7 +22,7 @@ def people_forum_line(f: ForumOutcome) -> SafeString:
     streamed search replaces the line (by its id) when that forum answers."""
     css = "waiting" if f.waiting else "bad" if f.error else "ok"
     parts = [
-        f'<li id="people-forum-{conditional_escape(f.connection_id)}" class="{css}">'
+        f'<li id="people-forum-{int(f.connection_id)}" class="{css}">'
         f"<strong>{conditional_escape(f.connection_name)}</strong>:\n    "
     ]
     if f.waiting:

@@ -125,7 +125,7 @@ def forum_outcome_lines(outcomes, noun: str) -> str:
             count = getattr(f, "count", 0)
             line.append(conditional_escape(counted(count, noun)))
             if getattr(f, "capped", False):
-                line.append(f" (the first {conditional_escape(count)}: narrow the search)")
+                line.append(f" (the first {conditional_escape(str(count))}: narrow the search)")
             if (note := getattr(f, "note", "")) and not count:
                 line.append(
                     f' <span class="quiet small search-note">({conditional_escape(note)})</span>'

@@ -26,7 +26,9 @@ class ForumsField(forms.ModelMultipleChoiceField):
             raise ValidationError(
                 self.error_messages["invalid_list"], code="invalid_list"
             ) from None
-        pk = self.queryset.model._meta.pk
+        queryset = self.queryset
+        assert queryset is not None  # set by the form
+        pk = queryset.model._meta.pk
         for item in chosen:
             self.validate_no_null_characters(item)
             try:
@@ -37,7 +39,7 @@ class ForumsField(forms.ModelMultipleChoiceField):
                     code="invalid_pk_value",
                     params={"pk": item},
                 ) from None
-        found = self.queryset.filter(pk__in=chosen)
+        found = queryset.filter(pk__in=chosen)
         ids = {str(forum.pk) for forum in found}
         for item in chosen:
             if str(item) not in ids:
