@@ -23,11 +23,24 @@ def _single_actions(platform: str = "") -> dict[str, str]:
     return labels
 
 
+def _forum_line(outcome):
+    from .lines import people_forum_line
+
+    return people_forum_line(outcome)
+
+
+def _forum_lines(outcomes):
+    from .lines import people_forum_lines
+
+    return people_forum_lines(outcomes)
+
+
 AREA = register(
     Area(
         name="people",
         nav=NavEntry("People", "forums:people-search", "forums.view_forumconnection", order=20),
         label_source=_single_actions,
+        filters={"people_forum_line": _forum_line, "people_forum_lines": _forum_lines},
         permissions={
             "forums.moderate_forum_users": MODERATOR,
         },

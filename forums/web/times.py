@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 
 
@@ -24,3 +26,17 @@ def running_for(value: datetime | None) -> str:
     if (timezone.now() - value).total_seconds() < 60:
         return "less than a minute"
     return timesince(value, depth=2)
+
+
+def time_element(value: datetime | None) -> SafeString:
+    """``<time>`` saying how long ago ``value`` was (``ago``), its exact time in the viewer's
+    zone, zone shown, as its title: what ``|date:'c'``, ``|date:'Y-m-d H:i T'`` and ``|ago``
+    wrote, without Django's date formatter (most of a forum line's time, asked twice a line)."""
+    if not value:
+        return mark_safe("")
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    exact = f"{local:%Y-%m-%d %H:%M} {local.tzname() or ''}".rstrip()
+    return mark_safe(  # noqa: S308 - every piece is escaped here
+        f'<time datetime="{escape(local.isoformat())}" title="{escape(exact)}">'
+        f"{escape(ago(value))}</time>"
+    )

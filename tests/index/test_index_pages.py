@@ -138,3 +138,59 @@ def test_groups_are_filtered_sorted_and_paged_from_the_index(
     assert {f.count for f in group_list(query="m-03").forums} == {10}
     second = viewer_client.get(reverse("forums:group-list"), {"page": 2}).content.decode()
     assert "team-025" in second and "team-024" not in second
+
+
+def page_queries(client, name: str, params: dict, connections) -> int:
+    """The queries one load of the page ``name`` over ``connections`` makes, read to its end."""
+    from django.db import connection as database
+    from django.test.utils import CaptureQueriesContext
+
+    database.queries_log.clear()  # a full log (it keeps the last 9,000) would count nothing
+    with CaptureQueriesContext(database) as queries:
+        response = client.get(reverse(name), {**params, "forum": [c.pk for c in connections]})
+        assert response.status_code == 200
+        if response.streaming:
+            b"".join(response.streaming_content)
+        else:
+            _ = response.content
+    return len(queries)
+
+
+def indexed_forums(count: int, url: str) -> list:
+    """``count`` forums whose index parts are complete: groups, tags and accounts that match."""
+    from tests.factories import ForumConnectionFactory
+
+    made = []
+    for n in range(count):
+        connection = ForumConnectionFactory(base_url=url, requests_per_minute=6000)
+        index_groups_save(
+            connection=connection,
+            groups=[ForumGroup(id=g, name=f"crew-{g}", automatic=g == 0) for g in range(3)],
+            generation=1,
+        )
+        tags(connection, [("shared", n, ""), (f"own-{n}", 1, "")])
+        complete(connection, accounts=users("fleet", 3, first_id=10 * n))
+        made.append(connection)
+    return made
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        ("forums:group-list", {}),
+        ("forums:tag-list", {}),
+        ("forums:people-search", {"q": "fleet"}),
+    ],
+    ids=["groups", "tags", "people"],
+)
+def test_a_page_over_the_index_asks_the_database_as_often_for_six_forums_as_for_two(
+    viewer_client, discourse_sandbox, name, params
+):
+    two = indexed_forums(2, discourse_sandbox.url)
+    six = two + indexed_forums(4, discourse_sandbox.url)
+    page_queries(viewer_client, name, params, two)  # warm: the session, the forum list
+    discourse_sandbox.app.calls.clear()
+    assert page_queries(viewer_client, name, params, six) == page_queries(
+        viewer_client, name, params, two
+    )
+    assert not discourse_sandbox.app.calls.records()  # the index answered: no forum was asked
