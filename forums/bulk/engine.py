@@ -243,8 +243,12 @@ def _client(connection: ForumConnection, action_id: int) -> ForumClient:
     return get_client(
         connection,
         pacer=pace_for(
-            connection, max_wait=MAX_INLINE_WAIT, then=not_cancelled, priority=Priority.CHANGE
-        ),
+            connection,
+            max_wait=MAX_INLINE_WAIT,
+            then=not_cancelled,
+            priority=Priority.CHANGE,
+            batched=True,
+        ),  # fmt: skip
     )
 
 
