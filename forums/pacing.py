@@ -119,6 +119,14 @@ class Booking(NamedTuple):
     yielded: bool = False
 
 
+class Answer(NamedTuple):
+    """A booked call's answer came in at ``at`` (time.time()): its slot's next use waits a
+    window from then."""
+
+    booking: Booking
+    at: float
+
+
 def book_shape(connection) -> tuple[int, float]:
     """(slots in the ring, seconds each slot's next use waits): N calls in W seconds, or, for a
     big N, N // k calls in W / k seconds with k the fewest parts that keep the ring within
@@ -279,16 +287,26 @@ class DatabasePacer:
         return booking.delay, booking.booked
 
     def book(
-        self, connection, max_wait: float = float("inf"), priority: Priority = Priority.CHANGE
+        self,
+        connection,
+        max_wait: float = float("inf"),
+        priority: Priority = Priority.CHANGE,
+        answers: tuple[Answer, ...] = (),
     ) -> Booking:
-        return _written_together(lambda: self._book(connection, max_wait, priority))
+        """Book the forum's next slot; ``answers`` (calls answered since, see ``Pace``) are
+        recorded first, in the same transaction."""
+        return _written_together(lambda: self._book(connection, max_wait, priority, answers))
 
-    def _book(self, connection, max_wait: float, priority: Priority) -> Booking:
+    def _book(
+        self, connection, max_wait: float, priority: Priority, answers: tuple[Answer, ...] = ()
+    ) -> Booking:
         from forums.models import ForumPace, ForumPaceSlot
 
         ring, window = book_shape(connection)
         gap = gap_after(window)
         with transaction.atomic():
+            for answer in answers:
+                self._answer(connection, answer)
             row = ForumPace.objects.select_for_update().filter(connection_id=connection.pk).first()
             if row is None:
                 ForumPace.objects.get_or_create(connection_id=connection.pk)
@@ -374,21 +392,32 @@ class DatabasePacer:
     def finished(self, connection, booking: Booking) -> None:
         """The call booked in ``booking`` has its answer (or gave up): the forum counted it by
         now at the latest, so its slot's next use waits a window from now."""
+        self.answered(connection, (Answer(booking, time.time()),))
+
+    def answered(self, connection, answers: tuple[Answer, ...]) -> None:
+        """Record calls' answers (each at its own time) in one write."""
+        if not answers:
+            return
+
+        def write() -> None:
+            with transaction.atomic():
+                for answer in answers:
+                    self._answer(connection, answer)
+
+        _written_together(write)
+
+    @staticmethod
+    def _answer(connection, answer: Answer) -> None:
         from django.db.models import Value
         from django.db.models.functions import Greatest
 
         from forums.models import ForumPaceSlot
 
-        answered = time.time()
-
-        def write() -> None:
-            with transaction.atomic():
-                ForumPaceSlot.objects.filter(
-                    connection_id=connection.pk, slot_no=booking.slot_no, at=float(booking.at),
-                    pending=True,
-                ).update(at=Greatest(F("at"), Value(answered)), pending=False)  # fmt: skip
-
-        _written_together(write)
+        booking = answer.booking
+        ForumPaceSlot.objects.filter(
+            connection_id=connection.pk, slot_no=booking.slot_no, at=float(booking.at),
+            pending=True,
+        ).update(at=Greatest(F("at"), Value(answer.at)), pending=False)  # fmt: skip
 
     @staticmethod
     def _lay_out(row, ring: int) -> None:
@@ -576,12 +605,25 @@ class RedisPacer:
         return booking.delay, booking.booked
 
     def book(
-        self, connection, max_wait: float = float("inf"), priority: Priority = Priority.CHANGE
+        self,
+        connection,
+        max_wait: float = float("inf"),
+        priority: Priority = Priority.CHANGE,
+        answers: tuple[Answer, ...] = (),
     ) -> Booking:
+        """Book the forum's next slot; ``answers`` (calls answered since, see ``Pace``) are
+        recorded first, in the same round trip (one pipeline). Each answer counts from when
+        the script runs, by the Redis clock: no earlier than it came in."""
         ring, window = book_shape(connection)
         limit = max_wait if max_wait != float("inf") else 1e12
         key = self.key(connection)
-        delay, booked, slot_no, at, in_flight, yielded = self._reserve(
+        pipe = self.redis.pipeline(transaction=False)
+        for answer in answers:
+            self._finished(
+                keys=[key + ":ring"], args=[answer.booking.slot_no, answer.booking.at],
+                client=pipe,
+            )  # fmt: skip
+        self._reserve(
             keys=[key + ":ring", key, key + ":change"],
             args=[
                 ring,
@@ -594,7 +636,9 @@ class RedisPacer:
                 slots_needed(connection, priority),
                 CHANGE_WAIT_GRACE_SECONDS,
             ],
+            client=pipe,
         )
+        delay, booked, slot_no, at, in_flight, yielded = pipe.execute()[-1]
         return Booking(
             max(float(delay), 0.0),
             bool(int(booked)),
@@ -606,6 +650,18 @@ class RedisPacer:
 
     def finished(self, connection, booking: Booking) -> None:
         self._finished(keys=[self.key(connection) + ":ring"], args=[booking.slot_no, booking.at])
+
+    def answered(self, connection, answers: tuple[Answer, ...]) -> None:
+        if not answers:
+            return
+        pipe = self.redis.pipeline(transaction=False)
+        for answer in answers:
+            self._finished(
+                keys=[self.key(connection) + ":ring"],
+                args=[answer.booking.slot_no, answer.booking.at],
+                client=pipe,
+            )
+        pipe.execute()
 
     def hold_until(self, connection, until: float) -> None:
         # Redis time and ours may differ a little; the hold is in our clock, good enough
@@ -660,11 +716,26 @@ class Pace:
         max_wait: float | None = None,
         then: Callable[[], None] | None = None,
         priority: Priority = Priority.READ,
+        batched: bool = False,
     ) -> None:
         self.connection = connection
         self.max_wait = max_wait
         self.then = then
         self.priority = priority
+        # ``batched``: a run sending one call after another (the bulk engine). Its answers are
+        # not written one by one: each goes with the next booking, in the same transaction
+        # (DatabasePacer) or round trip (RedisPacer), and those left when the client closes
+        # go in one write (``flush``). One write a call instead of two. An answer kept back
+        # only delays its slot's next use (never lets a call in early): it is recorded at the
+        # time it came in (in the database; Redis counts it from when it is written).
+        self.batched = batched
+        self._answers: list[Answer] = []
+        self._lock = threading.Lock()
+
+    def _take_answers(self) -> tuple[Answer, ...]:
+        with self._lock:
+            answers, self._answers = tuple(self._answers), []
+        return answers
 
     def __call__(self) -> Booking:
         limit = inline_wait_limit() if self.max_wait is None else self.max_wait
@@ -672,8 +743,18 @@ class Pace:
         started = time.monotonic()
         while True:
             waited = time.monotonic() - started
-            booking = pacer.book(
-                self.connection, max_wait=max(limit - waited, 0.0), priority=self.priority
+            answers = self._take_answers()
+            booking = (
+                pacer.book(
+                    self.connection,
+                    max_wait=max(limit - waited, 0.0),
+                    priority=self.priority,
+                    answers=answers,
+                )  # fmt: skip
+                if answers
+                else pacer.book(
+                    self.connection, max_wait=max(limit - waited, 0.0), priority=self.priority
+                )
             )
             if booking.booked or not (booking.in_flight or booking.yielded):
                 break
@@ -699,7 +780,17 @@ class Pace:
         return booking
 
     def finished(self, booking: Booking) -> None:
+        if self.batched:
+            with self._lock:
+                self._answers.append(Answer(booking, time.time()))
+            return
         get_pacer().finished(self.connection, booking)
+
+    def flush(self) -> None:
+        """Write the answers kept back (``batched``): the client is done with the forum."""
+        answers = self._take_answers()
+        if answers:
+            get_pacer().answered(self.connection, answers)
 
 
 def pace_for(
@@ -707,7 +798,8 @@ def pace_for(
     max_wait: float | None = None,
     then: Callable[[], None] | None = None,
     priority: Priority = Priority.READ,
+    batched: bool = False,
 ) -> Pace:
     """The pacer for every client of this forum (see ``Pace``): a read a person waits for
     unless ``priority`` says it is a change or the index's sync."""
-    return Pace(connection, max_wait, then, priority)
+    return Pace(connection, max_wait, then, priority, batched)

@@ -243,8 +243,12 @@ def _client(connection: ForumConnection, action_id: int) -> ForumClient:
     return get_client(
         connection,
         pacer=pace_for(
-            connection, max_wait=MAX_INLINE_WAIT, then=not_cancelled, priority=Priority.CHANGE
-        ),
+            connection,
+            max_wait=MAX_INLINE_WAIT,
+            then=not_cancelled,
+            priority=Priority.CHANGE,
+            batched=True,
+        ),  # fmt: skip
     )
 
 
@@ -481,8 +485,10 @@ def _plan_connection(
                     [BulkActionItem(action=action, connection=connection, target=t) for t in part],
                     ignore_conflicts=True,
                 )
-        seen_users: dict[int | None, str] = dict(
-            items.filter(resolved=True, planned=True).values_list("forum_user_id", "target")
+        # The accounts planned so far: their ids only (a 100,000-target plan holds them all);
+        # which target named one is read back when another target names it too.
+        seen_users: set[int | None] = set(
+            items.filter(resolved=True, planned=True).values_list("forum_user_id", flat=True)
         )
         # Every name still to resolve, so the client can pick the cheaper way for the forum's
         # size (e.g. Discourse reads its whole user list once instead of searching).
@@ -499,6 +505,7 @@ def _plan_connection(
             for batch in _chunks(chunk, max(kind.resolve_batch_size(client), 1)):
                 with index_seeing(connection):
                     found = kind.resolve(client, ctx, action.params, [i.target for i in batch])
+                named_here: dict[int, str] = {}  # this batch's, not saved yet
                 for item in batch:
                     hit = found.get(item.target.lower())
                     item.resolved = True
@@ -510,12 +517,13 @@ def _plan_connection(
                     item.forum_user_id, item.forum_username = hit.id, hit.name
                     if hit.id in seen_users:
                         item.state = ItemState.SKIPPED
-                        item.error = f"same person as {seen_users[hit.id]}"
+                        item.error = f"same person as {_named_first(items, hit.id, named_here)}"
                         continue
                     if hit.reason:
                         item.state, item.error = ItemState.SKIPPED, hit.reason
                         continue
-                    seen_users[hit.id] = item.target
+                    seen_users.add(hit.id)
+                    named_here[hit.id] = item.target
                     item.state, item.error, item.planned = ItemState.PENDING, "", True
                 _save(
                     batch,
@@ -523,6 +531,14 @@ def _plan_connection(
                 )
                 _made_progress(action.pk)
         return kind.freeze(ctx)
+
+
+def _named_first(items, forum_user_id: int, named_here: dict[int, str]) -> str:
+    """The target planned for this account: from this batch, else as saved."""
+    if forum_user_id in named_here:
+        return named_here[forum_user_id]
+    first = items.filter(planned=True, forum_user_id=forum_user_id).order_by("id")
+    return first.values_list("target", flat=True).first() or "another target"
 
 
 def _freeze_plan(action: BulkAction, kind: Kind, frozen: dict[str, dict]) -> None:

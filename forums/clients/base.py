@@ -875,7 +875,12 @@ class BaseClient:
         )
 
     def close(self) -> None:
-        self._session.close()
+        flush = getattr(self.pacer, "flush", None)  # answers a batched pacer kept back
+        try:
+            if flush is not None:
+                flush()
+        finally:
+            self._session.close()
 
     def __enter__(self) -> Self:
         return self

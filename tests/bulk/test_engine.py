@@ -73,6 +73,23 @@ def test_plan_lists_unknown_duplicate_junk_and_noop_targets_and_counts_calls(
     assert mutating_calls(discourse_sandbox) == []  # a plan never changes the forum
 
 
+@pytest.mark.parametrize("batch", [100, 1], ids=["same-batch", "later-batch"])
+def test_a_person_named_twice_is_planned_once_and_the_other_says_who(
+    moderator, discourse_connection, discourse_sandbox, monkeypatch, batch
+):
+    # The plan keeps only the ids it planned; the name that came first is read back when
+    # the second target (here the same account's e-mail) is in a later batch.
+    from forums.bulk.kinds.base import Kind
+
+    monkeypatch.setattr(Kind, "resolve_batch_size", lambda self, client: batch)
+    names = usernames(discourse_sandbox, 2)
+    emails = {u["username"]: u["email"] for u in discourse_sandbox.app.users.values()}
+    action = propose_week_suspension(moderator, discourse_connection, [*names, emails[names[0]]])
+    assert action.plan["planned"] == 2
+    reasons = {e["target"]: e["error"] for e in action.plan["skipped_examples"]}
+    assert reasons == {emails[names[0]].lower(): f"same person as {names[0]}"}
+
+
 def test_approved_group_add_runs_in_one_call_and_is_audited(
     moderator, approver, discourse_connection, discourse_sandbox
 ):
