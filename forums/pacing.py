@@ -554,9 +554,15 @@ redis.call('EXPIRE', KEYS[1], keep)
 redis.call('SET', KEYS[2], text, 'EX', keep)
 return {tostring(slot - now), 1, slot_no, text, 0, 0}
 """
+# ARGV: the slot number, its call time as booked, and how long ago (by our clock, when the
+# script was sent) the answer came in: a run's answers kept back for its next booking count
+# from when they came, as the database book records them, never from when they were written
+# (a one-call-a-window forum would otherwise push every next call a whole window out, past a
+# task's longest wait, for ever). An age measured before the script runs only makes the
+# answer later than it was, never earlier, whatever the two clocks say.
 _FINISHED = """
 local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000 - math.max(tonumber(ARGV[3] or '0'), 0)
 local at = redis.call('HGET', KEYS[1], ARGV[1])
 if at == ARGV[2] and redis.call('HDEL', KEYS[1], 'p' .. ARGV[1]) == 1 then
   if now > tonumber(at) then
@@ -618,11 +624,13 @@ class RedisPacer:
         limit = max_wait if max_wait != float("inf") else 1e12
         key = self.key(connection)
         pipe = self.redis.pipeline(transaction=False)
+        sent = time.time()
         for answer in answers:
             self._finished(
-                keys=[key + ":ring"], args=[answer.booking.slot_no, answer.booking.at],
+                keys=[key + ":ring"],
+                args=[answer.booking.slot_no, answer.booking.at, f"{sent - answer.at:.6f}"],
                 client=pipe,
-            )  # fmt: skip
+            )
         self._reserve(
             keys=[key + ":ring", key, key + ":change"],
             args=[
@@ -655,10 +663,11 @@ class RedisPacer:
         if not answers:
             return
         pipe = self.redis.pipeline(transaction=False)
+        sent = time.time()
         for answer in answers:
             self._finished(
                 keys=[self.key(connection) + ":ring"],
-                args=[answer.booking.slot_no, answer.booking.at],
+                args=[answer.booking.slot_no, answer.booking.at, f"{sent - answer.at:.6f}"],
                 client=pipe,
             )
         pipe.execute()
@@ -717,17 +726,22 @@ class Pace:
         then: Callable[[], None] | None = None,
         priority: Priority = Priority.READ,
         batched: bool = False,
+        waiting: Callable[[float], None] | None = None,
     ) -> None:
         self.connection = connection
         self.max_wait = max_wait
         self.then = then
+        # Told how long the call is about to wait for its slot, before it sleeps (the bulk
+        # engine holds its run's lease over the wait); it may raise to give the slot up.
+        self.waiting = waiting
         self.priority = priority
         # ``batched``: a run sending one call after another (the bulk engine). Its answers are
         # not written one by one: each goes with the next booking, in the same transaction
         # (DatabasePacer) or round trip (RedisPacer), and those left when the client closes
         # go in one write (``flush``). One write a call instead of two. An answer kept back
         # only delays its slot's next use (never lets a call in early): it is recorded at the
-        # time it came in (in the database; Redis counts it from when it is written).
+        # time it came in (the database stores that time; Redis subtracts its age, measured
+        # when the script is sent, from its own clock).
         self.batched = batched
         self._answers: list[Answer] = []
         self._lock = threading.Lock()
@@ -760,6 +774,8 @@ class Pace:
                 break
             # The slot's last call is still out, or more urgent work has the forum's free
             # slots for now: ask again then (within the wait allowed).
+            if self.waiting is not None:
+                self.waiting(booking.delay)
             time.sleep(booking.delay)
         if not booking.booked:
             # Other Forumdeck work (or a forum's Retry-After) holds this forum's next slots:
@@ -771,6 +787,8 @@ class Pace:
             )
         try:
             if booking.delay > 0:
+                if self.waiting is not None:
+                    self.waiting(booking.delay)
                 time.sleep(booking.delay)
             if self.then is not None:
                 self.then()
@@ -799,7 +817,8 @@ def pace_for(
     then: Callable[[], None] | None = None,
     priority: Priority = Priority.READ,
     batched: bool = False,
+    waiting: Callable[[float], None] | None = None,
 ) -> Pace:
     """The pacer for every client of this forum (see ``Pace``): a read a person waits for
     unless ``priority`` says it is a change or the index's sync."""
-    return Pace(connection, max_wait, then, priority, batched)
+    return Pace(connection, max_wait, then, priority, batched, waiting)

@@ -552,6 +552,28 @@ def test_a_runs_answers_go_with_its_next_booking_and_the_window_still_holds(pace
     assert pacer.book(connection, max_wait=5).booked
 
 
+def test_an_answer_kept_back_counts_from_when_it_came_not_from_when_it_is_written(
+    pacer, monkeypatch
+):
+    """A run's answer rides with its next booking, but the forum's window runs from when the
+    answer came: on a forum allowing one call every 2 s, a call booked a second after the last
+    answer waits the second left, not a whole window more. (Redis once counted from the
+    write: at 6 a minute in 10 s every next call sat 10.05 s out, past a task's longest wait,
+    and a run rescheduled itself for ever.)"""
+    monkeypatch.setattr(pacing, "get_pacer", lambda: pacer)
+    connection = ForumConnectionFactory(requests_per_minute=30, rate_window_seconds=2)
+    assert book_shape(connection) == (1, 2.0)
+    pace = pace_for(connection, max_wait=30, priority=Priority.CHANGE, batched=True)
+    pace.finished(pace())
+    answered = time.time()
+    time.sleep(1.0)
+    booking = pace()  # the answer goes with this booking, a second after it came
+    assert float(booking.at) <= answered + gap_after(2.0) + 0.25
+    assert float(booking.at) >= answered + gap_after(2.0) - 0.25  # and the window still holds
+    pace.finished(booking)
+    pace.flush()
+
+
 def test_a_batched_pace_writes_once_a_call_not_twice(monkeypatch):
     """On the database book: a call paced one by one opens two transactions (the booking, then
     its answer); batched, one (the answer rides with the next booking)."""
