@@ -11,12 +11,12 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Case, Count, F, Q, Value, When
 from django.utils import timezone
 
 from forums.clients import ForumClient, client_class, get_client
@@ -40,7 +40,15 @@ from forums.models import (
     BulkTargetChunk,
     ForumConnection,
 )
-from forums.pacing import MAX_INLINE_WAIT, Priority, get_pacer, pace_for, pacing_seconds
+from forums.pacing import (
+    MAX_INLINE_WAIT,
+    Priority,
+    book_shape,
+    gap_after,
+    get_pacer,
+    pace_for,
+    pacing_seconds,
+)
 
 from .counts import save_items, update_items
 from .kinds import Applied, ItemToSend, Kind, get_kind
@@ -90,6 +98,11 @@ class Outcome:
 
 class BulkCancelled(Exception):
     """A person cancelled the action: raised before the next call to a forum is sent."""
+
+
+class LeaseLost(Exception):
+    """This run's lease ran out and another run holds the action: raised before the next call
+    is sent, so that the two never send the same item."""
 
 
 # --- hashing ----------------------------------------------------------------------------------
@@ -231,23 +244,71 @@ def _cancel_requested(action_id: int) -> bool:
     return BulkAction.objects.filter(pk=action_id, cancel_requested=True).exists()
 
 
-def _client(connection: ForumConnection, action_id: int) -> ForumClient:
+class _Lease:
+    """A run's hold on its action, kept over every wait for a slot and every call: a call
+    leaves only while the lease is this run's for at least the call's deadline, so a run that
+    beat starts after the lease ran out (the first one's worker died, or seemed to) never
+    sends what the first is still sending. Written only when the hold would run short (about
+    once a lease), not at every call."""
+
+    def __init__(self, action_id: int, token: str) -> None:
+        self.action_id = action_id
+        self.token = token
+        self.until = 0.0  # time.time() until which the lease is surely ours (unknown yet)
+
+    def hold(self, seconds: float) -> None:
+        now = time.time()
+        if self.until - now >= seconds:
+            return
+        until = now + seconds + lease_seconds()
+        if not _renew_lease(self.action_id, self.token, until=until):
+            raise LeaseLost
+        self.until = until
+
+
+def _call_slack() -> float:
+    """The longest one call may be out once it leaves (its deadline), and a margin."""
+    return float(settings.FORUMDECK_HTTP_DEADLINE) + 1.0
+
+
+def run_max_wait(connection: ForumConnection) -> float:
+    """How long a run's call may wait for its slot before the run is rescheduled. A forum
+    allowing one call a window (a ring of one slot) makes every call after the first wait
+    the whole window, a little over MAX_INLINE_WAIT at 6 a minute in 10 s: a rescheduled run
+    rechecks before it sends, so that read would take the slot again and the change never
+    leave. There the run waits one slot's gap; elsewhere a freed slot comes sooner."""
+    ring, window = book_shape(connection)
+    if ring > 1:
+        return MAX_INLINE_WAIT
+    return max(MAX_INLINE_WAIT, gap_after(window) + 1.0)
+
+
+def _client(connection: ForumConnection, action_id: int, token: str | None = None) -> ForumClient:
     """A client that keeps the forum's pace and, once the pace allows a call, checks that the
-    action was not cancelled meanwhile: no call leaves after a cancel is recorded. A run is
-    worker work wherever it runs: it may wait a worker's while for a slot."""
+    action was not cancelled meanwhile: no call leaves after a cancel is recorded. With a
+    run's ``token`` it also holds the run's lease over each wait and call (``_Lease``). A run
+    is worker work wherever it runs: it may wait a worker's while for a slot."""
+    lease = _Lease(action_id, token) if token else None
 
     def not_cancelled() -> None:
         if _cancel_requested(action_id):
             raise BulkCancelled
+        if lease is not None:
+            lease.hold(_call_slack())
+
+    def waiting(seconds: float) -> None:
+        if lease is not None:
+            lease.hold(seconds + _call_slack())
 
     return get_client(
         connection,
         pacer=pace_for(
             connection,
-            max_wait=MAX_INLINE_WAIT,
+            max_wait=run_max_wait(connection),
             then=not_cancelled,
             priority=Priority.CHANGE,
             batched=True,
+            waiting=waiting,
         ),  # fmt: skip
     )
 
@@ -610,10 +671,17 @@ def _take_lease(action_id: int) -> str | None:
     return token if taken else None
 
 
-def _renew_lease(action_id: int, token: str) -> bool:
+def _renew_lease(action_id: int, token: str, until: float | None = None) -> bool:
+    """Keep the lease this run's until ``until`` (time.time(); default a lease from now),
+    never shortening a longer hold (``_Lease``). False: another run holds it now."""
+    end = (
+        datetime.fromtimestamp(until, tz=UTC)
+        if until is not None
+        else timezone.now() + timedelta(seconds=lease_seconds())
+    )
     return bool(
         BulkAction.objects.filter(pk=action_id, lease_token=token).update(
-            lease_until=timezone.now() + timedelta(seconds=lease_seconds())
+            lease_until=Case(When(lease_until__gt=end, then=F("lease_until")), default=Value(end))
         )
     )
 
@@ -711,6 +779,8 @@ def _run(action_id: int, token: str) -> Outcome:
     except BulkCancelled:
         _cancel_rest(action)
         return Outcome(note="cancelled")
+    except LeaseLost:
+        return Outcome(note="lost the lease to another run")
     except BindingChanged as changed:
         _refuse_rest(action, changed.connection)
         return Outcome(note=BINDING_REFUSAL)
@@ -727,7 +797,7 @@ def _run_connection(
     if not open_items.exists():
         return None
     try:
-        client = _client(connection, action.pk)
+        client = _client(connection, action.pk, token)
     except ForumError as exc:  # e.g. its key no longer decrypts: nothing can be sent there
         return _handle_error(action, connection, [], exc)
     with client:
@@ -864,6 +934,11 @@ def _send_group(action, kind, connection, client, ctx, group, token) -> Outcome 
         except BindingChanged:
             _record_sent(action, kind, connection, client, sent)
             _unsend(marked, sent, None)
+            raise
+        except LeaseLost:
+            # Another run holds the action now and may be sending these very items: what
+            # went out is recorded; the rest stay "sending" for it to check, never set back.
+            _record_sent(action, kind, connection, client, sent)
             raise
         except Exception:
             # Anything else: what went out is recorded; this batch may have gone, so it stays

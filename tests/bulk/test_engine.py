@@ -404,6 +404,82 @@ def test_no_call_leaves_after_a_cancel_recorded_while_waiting_for_the_pace(
     assert set(rest.values_list("attempts", flat=True)) == {0}
 
 
+@pytest.fixture
+def at_each_wait(monkeypatch):
+    """Runs ``hook(n, seconds)`` in place of the pacer's n-th sleep for a slot (no real
+    sleeping), on the database book as ``cancel_during_the_nth_wait``."""
+    from forums import pacing
+
+    database_pacer = pacing.DatabasePacer()
+    monkeypatch.setattr(pacing, "get_pacer", lambda: database_pacer)
+    monkeypatch.setattr(engine, "get_pacer", lambda: database_pacer)
+
+    def arm(hook) -> None:
+        waits = {"n": 0}
+
+        def fake_sleep(seconds: float) -> None:
+            waits["n"] += 1
+            hook(waits["n"], seconds)
+
+        monkeypatch.setattr(pacing.time, "sleep", fake_sleep)
+
+    return arm
+
+
+def test_a_run_waiting_for_its_slot_holds_the_action_over_the_wait_and_the_call(
+    moderator, approver, discourse_connection, discourse_sandbox, at_each_wait, settings
+):
+    """A wait for a slot may outlast the lease (10 s against beat's resume in the tests' 4 s);
+    it is held over the wait and the call's deadline, so beat never starts a second run that
+    would send the same items (CI saw 409 "already suspended" from exactly that)."""
+    settings.FORUMDECK_BULK_LEASE_SECONDS = 1
+    action, names = paced_suspend(moderator, discourse_connection, discourse_sandbox)
+    approve(action, approver)
+    held = []
+
+    def hook(n: int, seconds: float) -> None:
+        lease_until = BulkAction.objects.get(pk=action.pk).lease_until
+        held.append((lease_until - timezone.now()).total_seconds() - seconds)
+        assert engine._take_lease(action.pk) is None  # beat's resume finds it held
+
+    at_each_wait(hook)
+    engine.run_action(action.pk)
+    action.refresh_from_db()
+    assert action.state == State.SUCCEEDED
+    assert len(held) >= 4 and min(held) >= settings.FORUMDECK_HTTP_DEADLINE
+    suspends = [c for c in mutating_calls(discourse_sandbox) if c.path.endswith("/suspend.json")]
+    assert len(suspends) == 5
+
+
+def test_a_run_whose_action_another_run_took_sends_nothing_more_and_leaves_it_alone(
+    moderator, approver, discourse_connection, discourse_sandbox, at_each_wait, monkeypatch
+):
+    """The worker froze past its hold (a paused machine): beat gave the action to another
+    run meanwhile. Waking up, the first run sends nothing more and touches nothing of it."""
+    action, names = paced_suspend(moderator, discourse_connection, discourse_sandbox)
+    approve(action, approver)
+    discourse_sandbox.app.calls.clear()
+
+    def hook(n: int, seconds: float) -> None:
+        suspends = [c for c in mutating_calls(discourse_sandbox) if c.path.endswith(".json")]
+        if len(suspends) == 1:  # one suspend went out; the worker freezes in this wait
+            BulkAction.objects.filter(pk=action.pk).update(
+                lease_token="theirs", lease_until=timezone.now() + timedelta(minutes=5)
+            )
+            monkeypatch.setattr(engine, "_call_slack", lambda: 10.0**6)  # its hold ran short
+
+    at_each_wait(hook)
+    outcome = engine.run_action(action.pk)
+    assert outcome.note == "lost the lease to another run"
+    action.refresh_from_db()
+    assert action.state == State.RUNNING and action.lease_token == "theirs"
+    suspends = [c for c in mutating_calls(discourse_sandbox) if c.path.endswith("/suspend.json")]
+    assert len(suspends) == 1
+    assert action.items.filter(state="done").count() == 1
+    assert not action.items.filter(state__in=["failed", "skipped"]).exists()
+    assert not AuditEntry.objects.filter(bulk_action=action, outcome="failure").exists()
+
+
 def test_a_cancelled_action_says_what_was_sent_in_a_neutral_colour(
     moderator, approver, approver_client, discourse_connection, discourse_sandbox,
     cancel_during_the_nth_wait,
