@@ -138,3 +138,46 @@ def test_the_usual_penalty_rules_refuse_before_anything_is_proposed(
         propose(moderator, discourse_connection, nodebb_connection, rows, flag,
                 penalty={"until": "30 days", "reason": ""})  # fmt: skip
     assert not BulkAction.objects.exists()
+
+
+def test_discourse_posts_are_planned_from_the_kept_rows_and_deleted_with_their_versions(
+    moderator, approver, discourse_connection, discourse_sandbox, nodebb_connection,
+    nodebb_sandbox,
+):  # fmt: skip
+    """The Review page's list was read (the kept rows): the plan reads no Discourse item, and
+    the run deletes each post with the decision and version the plan saw, reading no item
+    first; a post whose item changed since (409) is skipped as decided meanwhile, not deleted."""
+    from forums.review import selectors
+
+    d_app = discourse_sandbox.app
+    spammer, rows = discourse_spammer(d_app, count=3)
+    _, flag = nodebb_spammer(nodebb_sandbox.app)
+    selectors.review_queue()
+    d_app.calls.clear()
+
+    def item_reads():
+        return [c for c in d_app.calls.records() if c.method == "GET" and "/review/" in c.path]
+
+    action = propose(moderator, discourse_connection, nodebb_connection, rows, flag)
+    assert engine.plan_action(action.pk).again_in is None
+    action.refresh_from_db()
+    assert action.plan["planned"] == len(rows) + 1 + 2
+    assert item_reads() == []  # planned from the kept rows
+    with d_app.lock:  # changed on the forum between the plan and the run
+        d_app.reviewables[d_app.reviewables.index(rows[0])]["version"] += 1
+    approve(action, approver)
+    d_app.calls.clear()
+    assert engine.run_action(action.pk).again_in is None
+    assert item_reads() == []  # no read before deciding
+    decisions = [c for c in d_app.calls.records() if c.method == "PUT" and "/review/" in c.path]
+    assert len(decisions) == len(rows)
+    action.refresh_from_db()
+    items = {i.target: i for i in action.items.all()}
+    assert items[str(rows[0]["id"])].state == "skipped"
+    assert "already decided" in items[str(rows[0]["id"])].error
+    assert d_app.posts[rows[0]["target_id"]]["deleted_at"] is None
+    for row in rows[1:]:
+        assert items[str(row["id"])].state == "done"
+        assert d_app.posts[row["target_id"]]["deleted_at"] is not None
+    assert items[f"author:{spammer['username']}"].state == "done"
+    assert d_app.users[spammer["id"]]["suspended_till"]

@@ -226,9 +226,12 @@ class ReviewSpamKind(Kind):
     its forum offers, each distinct author suspended (Discourse) or banned (NodeBB) once.
 
     Targets per forum: the items' ids (as ``review_decide`` takes them) and one
-    ``author:<username>`` per author, after them, so the posts go first. The plan reads each
-    item (still waiting, still deletable) and each author (already suspended, staff the forum
-    refuses to penalise); the run reads both again just before sending."""
+    ``author:<username>`` per author, after them, so the posts go first. The plan takes each
+    item from the queue Forumdeck keeps (or reads it, when not kept) and reads each author
+    (already suspended, staff the forum refuses to penalise). An item with a version
+    (Discourse's) is decided with the decision and version the plan saw, with no read before:
+    an item changed meanwhile is the forum's 409, skipped as decided meanwhile. Other items
+    (NodeBB's) and the authors are read again just before sending."""
 
     key = "review_spam"
     done_label = "post deleted or author suspended"
@@ -281,7 +284,14 @@ class ReviewSpamKind(Kind):
 
     # --- planning ---------------------------------------------------------------------------
     def prepare(self, client, params, frozen=None):
-        return self.penalty.prepare(client, params)
+        ctx = self.penalty.prepare(client, params)
+        ctx["decisions"] = dict((frozen or {}).get("decisions", {}))
+        return ctx
+
+    def freeze(self, ctx):
+        # {item id: [decision id, its label, version]} for each versioned item the plan saw
+        # waiting and deletable: the run sends exactly that (covered by the approval's hash).
+        return {"decisions": dict(ctx.get("decisions", {}))}
 
     def plan_refusal(self, client, ctx, params):
         return self.penalty.plan_refusal(client, ctx, params)
@@ -306,13 +316,19 @@ class ReviewSpamKind(Kind):
     def resolve(self, client, ctx, params, targets):
         items, authors = self._split(targets)
         found: dict[str, Resolved] = {}
+        kept = kept_items(items)
+        decisions = ctx.setdefault("decisions", {})
         for target in items:
-            item = self._read(client, ctx, target)
+            item = kept.get(target) or self._read(client, ctx, target)
             if item is None:
                 continue
             who = f" by {item.author_username}" if item.author_username else ""
             name = f"Post{who}: {item.excerpt[:120]}"
-            found[target.lower()] = Resolved(post_number(item), name[:200], self._item_reason(item))
+            reason = self._item_reason(item)
+            action = delete_decision(item)
+            if item.version is not None and action is not None and not reason:
+                decisions[item.item_id] = [action.id, action.label, item.version]
+            found[target.lower()] = Resolved(post_number(item), name[:200], reason)
         users = client.resolve_users(targets=[a[len(AUTHOR) :] for a in authors]) if authors else {}
         note_seen(users.values())
         for target in authors:
@@ -331,7 +347,10 @@ class ReviewSpamKind(Kind):
     def recheck(self, client, ctx, params, targets):
         reasons: dict[int, str] = {}
         authors = [t for t in targets if t.target.startswith(AUTHOR)]
+        decisions = ctx.get("decisions", {})
         for target in targets:
+            if target.target in decisions:
+                continue  # the forum checks the version the plan saw (409: decided meanwhile)
             if not target.target.startswith(AUTHOR):
                 reason = self._item_reason(self._read(client, ctx, target.target))
                 if reason:
@@ -354,7 +373,7 @@ class ReviewSpamKind(Kind):
         return reason == GONE or reason.startswith("already")
 
     def recheck_calls(self, client, count):
-        return count  # one read per item (authors: fewer)
+        return count  # at most one read per item (none with a version; authors: fewer)
 
     def index_fields(self, params):
         # Only the authors' rows match (the posts' ids are negative): they show the penalty.
@@ -371,14 +390,20 @@ class ReviewSpamKind(Kind):
         return applied
 
     def _delete(self, client, ctx, target: ItemToSend, applied: Applied) -> None:
-        item = ctx.get("items", {}).pop(target.target, None) or self._read(
-            client, ctx, target.target
-        )
-        ctx.get("items", {}).pop(target.target, None)
-        action = delete_decision(item) if item and item.status == "pending" else None
-        if item is None or item.status != "pending":
-            applied.skipped[target.item_id] = GONE
-            return
+        planned = ctx.get("decisions", {}).get(target.target)
+        item = ctx.get("items", {}).pop(target.target, None)
+        if item is None and planned is not None:
+            action_id, label, version = planned
+            action: ReviewAction | None = ReviewAction(action_id, label)
+            item = ReviewItem(item_id=target.target, kind=ReviewKind.OTHER,
+                              version=int(version), actions=(action,))  # fmt: skip
+        else:
+            item = item or self._read(client, ctx, target.target)
+            ctx.get("items", {}).pop(target.target, None)
+            if item is None or item.status != "pending":
+                applied.skipped[target.item_id] = GONE
+                return
+            action = delete_decision(item)
         if action is None:
             applied.skipped[target.item_id] = NO_DELETE
             return
