@@ -394,9 +394,10 @@ class ReviewSpamKind(Kind):
         item = ctx.get("items", {}).pop(target.target, None)
         if item is None and planned is not None:
             action_id, label, version = planned
-            action: ReviewAction | None = ReviewAction(action_id, label)
+            decision = ReviewAction(action_id, label)
+            action: ReviewAction | None = decision
             item = ReviewItem(item_id=target.target, kind=ReviewKind.OTHER,
-                              version=int(version), actions=(action,))  # fmt: skip
+                              version=int(version), actions=(decision,))  # fmt: skip
         else:
             item = item or self._read(client, ctx, target.target)
             ctx.get("items", {}).pop(target.target, None)
