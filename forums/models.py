@@ -834,6 +834,14 @@ class ReviewQueueRead(models.Model):
     unread = models.PositiveIntegerField(null=True, blank=True, default=0)
     error = models.TextField(blank=True)  # the last read's failure, "" when it answered
     requested_at = models.DateTimeField(null=True, blank=True)  # "Ask the forums now" queued
+    # A queue longer than one read's pages is read whole over several reads: each read takes
+    # its head (the newest and most urgent) and a few pages more from ``cursor`` (where the
+    # last stopped; "" when no sweep of the rest is under way). ``sweep_started_at``: when the
+    # sweep under way began; ``swept_from``: when the last complete one began (a kept item
+    # seen by neither is no longer waiting).
+    cursor = models.CharField(max_length=200, blank=True, default="")
+    sweep_started_at = models.DateTimeField(null=True, blank=True)
+    swept_from = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"review queue of connection #{self.connection_id}"
@@ -858,6 +866,7 @@ class KeptReviewItem(models.Model):
     haystack = models.TextField(blank=True)  # excerpt, author and topic, lower-cased
     version = models.IntegerField(null=True, blank=True)
     item = models.JSONField(default=dict)
+    seen_at = models.DateTimeField(null=True, blank=True)  # the read that last listed it
 
     class Meta:
         constraints = [

@@ -11,14 +11,13 @@ gets its own line and never breaks the page.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from forums.clients import client_class, get_client, supported_platforms
@@ -31,6 +30,10 @@ from forums.models import ForumConnection, KeptReviewItem, ReviewQueueRead
 from forums.pacing import Priority
 
 PAGES_READ = 10  # pages of a forum's queue one look reads (100 items on Discourse)
+# Of those, the head (the newest and most urgent items) is read every time; the rest continue
+# where the last read stopped, so a longer queue is read whole over several reads (a sweep)
+# for the same calls a read.
+HEAD_PAGES = 3
 # The worker's task that reads forums' queues (forums/tasks.py), queued by name: the tasks sit
 # above the areas.
 REFRESH_TASK = "forums.tasks.refresh_review_queues"
@@ -52,9 +55,10 @@ MANY = {
 MANY_WORDS = {"approve": "Approve", "ignore": "Ignore", "reject": "Reject"}
 
 
-def _kept_row(connection_id: int, item: ReviewItem) -> KeptReviewItem:
+def _kept_row(connection_id: int, item: ReviewItem, seen_at=None) -> KeptReviewItem:
     reasons = sorted({f.reason for f in item.flags if f.reason})
     return KeptReviewItem(
+        seen_at=seen_at,
         connection_id=connection_id,
         item_id=item.item_id[:200],
         kind=str(item.kind),
@@ -85,9 +89,12 @@ def _recently_decided(connection_id: int) -> set[str]:
 
 
 def keep_queue(connection: ForumConnection, answer: list[ReviewItem] | BaseException) -> None:
-    """Keep what one read of this forum's queue found: its items replace the kept ones (every
-    item read is waiting, every one not read was decided or withdrawn meanwhile). A read that
-    failed keeps the items last seen and says why."""
+    """Keep what one read of this forum's queue found. Every item read is waiting: kept, or
+    brought up to date. A read that saw the whole queue drops every kept item it did not list
+    (decided or withdrawn meanwhile). A longer queue is read whole over several reads (a sweep,
+    ``ReadQueue``): when a sweep ends, an item seen neither by it nor by the sweep before is
+    dropped (two sweeps: one may miss an item that moved up a page while it was under way).
+    A read that failed keeps the items last seen and says why."""
     now = timezone.now()
     with transaction.atomic():
         read, _ = ReviewQueueRead.objects.select_for_update().get_or_create(connection=connection)
@@ -96,18 +103,35 @@ def keep_queue(connection: ForumConnection, answer: list[ReviewItem] | BaseExcep
             read.requested_at = None
             read.save(update_fields=["error", "requested_at"])
             return
-        KeptReviewItem.objects.filter(connection=connection).delete()
         decided = _recently_decided(connection.pk)
         rows = {
-            item.item_id: _kept_row(connection.pk, item)
+            item.item_id: _kept_row(connection.pk, item, seen_at=now)
             for item in answer
             if item.item_id not in decided
         }
+        kept = KeptReviewItem.objects.filter(connection=connection)
+        kept.filter(item_id__in=list(rows)).delete()
         KeptReviewItem.objects.bulk_create(rows.values(), batch_size=500)
+        whole = getattr(answer, "whole", True)
+        tail = getattr(answer, "tail_cursor", "")
+        unseen_since = None
+        if whole:  # the head held the whole queue
+            unseen_since = now
+            read.cursor, read.sweep_started_at, read.swept_from = "", None, None
+        else:
+            read.sweep_started_at = read.sweep_started_at or now
+            if tail:
+                read.cursor = tail
+            else:  # this sweep reached the end of the queue
+                unseen_since = read.swept_from or read.sweep_started_at
+                read.cursor, read.swept_from = "", read.sweep_started_at
+                read.sweep_started_at = None
+        if unseen_since is not None:
+            kept.filter(Q(seen_at__lt=unseen_since) | Q(seen_at__isnull=True)).delete()
+        read.count = kept.count()
+        total = getattr(answer, "total", None)
+        read.unread = 0 if whole else (max(total - read.count, 0) if total is not None else None)
         read.read_at = now
-        read.count = len(rows)
-        unread = getattr(answer, "unread", 0)
-        read.unread = unread
         read.error = ""
         read.requested_at = None
         read.save()
@@ -138,9 +162,16 @@ def read_queues(
     slot book at ``priority``) and keep what it found. The worker's minute read; a page's
     live read of a forum never read yet. Returns how many forums answered."""
     answered = 0
-    for connection, answer in fan_out(
-        connections, functools.partial(_read_queue, priority=priority), "review"
-    ):
+    resume = dict(
+        ReviewQueueRead.objects.filter(connection__in=connections).values_list(
+            "connection_id", "cursor"
+        )
+    )
+
+    def read(connection: ForumConnection) -> ReadQueue:
+        return _read_queue(connection, priority=priority, resume=resume.get(connection.pk, ""))
+
+    for connection, answer in fan_out(connections, read, "review"):
         keep_queue(connection, answer)
         answered += not isinstance(answer, BaseException)
     return answered
@@ -201,26 +232,43 @@ def reviewing_connections(connection_ids: Sequence[int] | None = None) -> list[F
 
 
 class ReadQueue(list):
-    """A forum's waiting items as one look read them; ``unread`` is how many more the forum
-    said wait past the pages read (None: it did not say; 0: all were read)."""
+    """A forum's waiting items as one read found them: its head (``HEAD_PAGES``) and, when the
+    queue is longer, the pages after ``resume`` (where the sweep under way stopped; the head's
+    end when none is). ``whole``: the head held the whole queue. ``tail_cursor``: where the
+    next read continues ("" when this one reached the end). ``total``: how many the forum
+    said wait (None: it did not say)."""
 
-    unread: int | None = 0
+    whole: bool = True
+    tail_cursor: str = ""
+    total: int | None = None
 
 
-def _read_queue(connection: ForumConnection, priority: Priority = Priority.READ) -> ReadQueue:
+def _read_queue(
+    connection: ForumConnection, priority: Priority = Priority.READ, resume: str = ""
+) -> ReadQueue:
     items = ReadQueue()
     with get_client(connection, priority=priority) as client:
-        cursor = ""
-        total = None
-        for _ in range(PAGES_READ):
-            page = client.review_items(cursor=cursor)
-            items += page.items
-            cursor = page.next_cursor
-            total = page.total if page.total is not None else total
-            if not cursor:
+        cursor, pages = "", 0
+
+        def read_page(at: str) -> str:
+            nonlocal pages
+            page = client.review_items(cursor=at)
+            pages += 1
+            items.extend(page.items)
+            if page.total is not None:
+                items.total = page.total
+            return page.next_cursor
+
+        while True:
+            cursor = read_page(cursor)
+            if not cursor or pages >= min(HEAD_PAGES, PAGES_READ):
                 break
-    if cursor:
-        items.unread = max(total - len(items), 0) if total is not None else None
+        if cursor:
+            items.whole = False
+            tail = resume or cursor
+            while tail and pages < PAGES_READ:
+                tail = read_page(tail)
+            items.tail_cursor = tail
     return items
 
 
@@ -228,7 +276,10 @@ def _unread_note(count: int, unread: int | None) -> str:
     if unread == 0:
         return ""
     more = f"{unread} more wait" if unread else "More wait"
-    return f"Showing the first {count}: {more} on the forum, listed here as these are decided."
+    return (
+        f"Showing {count} read so far: {more} on the forum, read here a few pages a minute "
+        "(the newest every time)."
+    )
 
 
 def _problem(exc: BaseException) -> str:

@@ -192,3 +192,45 @@ def test_a_read_that_began_before_a_decision_does_not_bring_the_item_back(
     selectors.keep_queue(discourse_connection, stale)  # that read lands after the decision
     key = f"{discourse_connection.pk}:{row['id']}"
     assert key not in [r.key for r in selectors.review_queue().rows]
+
+
+def test_a_queue_longer_than_one_read_is_read_whole_over_several_reads(
+    discourse_connection, discourse_sandbox
+):
+    """250 waiting on a Discourse (ten a page): each read costs what it did (ten pages), takes
+    the newest pages every time and a few more where the last stopped, so every waiting item is
+    listed after a few reads, not only the first 100; an item decided on the forum meanwhile
+    leaves the list once two sweeps have not seen it."""
+    app = discourse_sandbox.app
+    made = [a_flag(app, raw=f"Spam number {n}", score=float(n))[0] for n in range(250)]
+
+    def waiting() -> set[str]:
+        return {str(r["id"]) for r in app.reviewables if r["status"] == 0}
+
+    def kept() -> set[str]:
+        return set(KeptReviewItem.objects.filter(connection=discourse_connection)
+                   .values_list("item_id", flat=True))  # fmt: skip
+
+    total = len(waiting())
+    assert total > 250
+    app.calls.clear()
+    tasks.refresh_review_queues()
+    assert app.calls.count() == selectors.PAGES_READ
+    assert len(kept()) == 10 * selectors.PAGES_READ
+    line = selectors.review_queue().forums[0]
+    assert f"{total - len(kept())} more wait on the forum" in line.read_note
+    reads = 1
+    while kept() != waiting():
+        app.calls.clear()
+        tasks.refresh_review_queues()
+        assert app.calls.count() <= selectors.PAGES_READ
+        reads += 1
+        assert reads <= 5, (len(kept()), total)
+    assert selectors.review_queue().forums[0].read_note == ""  # nothing left unread
+    with app.lock:  # decided on the forum itself
+        made[-1]["status"] = 1
+    gone = str(made[-1]["id"])
+    for _ in range(12):  # two whole sweeps
+        tasks.refresh_review_queues()
+    assert gone not in kept()
+    assert kept() == waiting()

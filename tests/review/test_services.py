@@ -77,15 +77,18 @@ def test_a_queue_longer_than_one_look_says_how_many_more_wait(
     monkeypatch, discourse_connection, discourse_sandbox
 ):
     app = discourse_sandbox.app
-    for n in range(12):
+    for n in range(25):
         a_flag(app, raw=f"post {n}")
     waiting = sum(1 for r in app.reviewables if r["status"] == 0)
-    monkeypatch.setattr(selectors, "PAGES_READ", 1)  # Discourse answers ten a page
+    # Discourse answers ten a page: a read of two pages, the newest one and one more.
+    monkeypatch.setattr(selectors, "PAGES_READ", 2)
+    monkeypatch.setattr(selectors, "HEAD_PAGES", 1)
     line = selectors.review_queue().forums[0]
-    assert line.count == 10
-    assert line.read_note == f"Showing the first 10: {waiting - 10} more wait on the forum, " \
-        "listed here as these are decided."  # fmt: skip
+    assert line.count == 20
+    assert line.read_note == f"Showing 20 read so far: {waiting - 20} more wait on the forum, " \
+        "read here a few pages a minute (the newest every time)."  # fmt: skip
     monkeypatch.setattr(selectors, "PAGES_READ", 10)
+    monkeypatch.setattr(selectors, "HEAD_PAGES", 3)
     tasks.refresh_review_queues([discourse_connection.pk])
     line = selectors.review_queue().forums[0]
     assert line.count == waiting and not line.read_note
