@@ -12,31 +12,12 @@ import time
 import pytest
 from django.urls import reverse
 
-from tests.conftest import SANDBOX_DISCOURSE_KEY
-
 pytestmark = pytest.mark.django_db
 HX = {"HX-Request": "true"}
 
 LIVE_WAIT = 2.0  # how long a page waits for a forum (FORUMDECK_INDEX_LIVE_WAIT_SECONDS)
 CALL_DEADLINE = 3.0  # a call to a forum gives up after this...
 HANG_MS = 8_000  # ...and the hanging forum answers only after this
-
-
-@pytest.fixture
-def calm_forum(db):
-    """A second sandbox Discourse that answers at once."""
-    from forums.sandbox.core import RunningSandbox, SandboxConfig
-    from forums.sandbox.discourse import DiscourseSandbox
-    from tests.factories import ForumConnectionFactory
-
-    app = DiscourseSandbox(
-        SandboxConfig(api_key=SANDBOX_DISCOURSE_KEY, admin_requests_per_minute=6000, users=20)
-    )
-    with RunningSandbox(app) as sandbox:
-        yield sandbox, ForumConnectionFactory(
-            name="Calm Discourse", base_url=sandbox.url, api_key=SANDBOX_DISCOURSE_KEY,
-            api_username="system", requests_per_minute=6000,
-        )  # fmt: skip
 
 
 @pytest.fixture

@@ -17,28 +17,10 @@ from icalendar import Calendar
 from forums.calendar import services
 from forums.clients.recurrence import MAX_EXAMINED, expand, rule_problem
 from forums.connections.selectors import forum_deadline
-from tests.conftest import SANDBOX_DISCOURSE_KEY
 
 pytestmark = pytest.mark.django_db
 
 HOSTILE = "Ping every second"
-
-
-@pytest.fixture
-def calm_forum(db):
-    """A second sandbox Discourse with ordinary events."""
-    from forums.sandbox.core import RunningSandbox, SandboxConfig
-    from forums.sandbox.discourse import DiscourseSandbox
-    from tests.factories import ForumConnectionFactory
-
-    app = DiscourseSandbox(
-        SandboxConfig(api_key=SANDBOX_DISCOURSE_KEY, admin_requests_per_minute=6000, users=20)
-    )
-    with RunningSandbox(app) as sandbox:
-        yield sandbox, ForumConnectionFactory(
-            name="Calm Discourse", base_url=sandbox.url, api_key=SANDBOX_DISCOURSE_KEY,
-            api_username="system", requests_per_minute=6000,
-        )  # fmt: skip
 
 
 @pytest.fixture(params=[False, True], ids=["current-plugin", "older-plugin"])
