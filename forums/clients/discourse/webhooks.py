@@ -11,22 +11,16 @@ HMAC-SHA256 of the raw body with the secret. A user event's payload is WebHookUs
 
 from __future__ import annotations
 
-import hmac
-import json
 from collections.abc import Mapping
 
 from ..errors import ForumBadResponse
 from ..records import ForumTag, PushedEvent
+from ..webhooks import header, json_object, signed_with
 from .base import DiscourseBase, to_int
 from .groups import DiscourseGroups
 
 SIGNATURE_HEADER = "X-Discourse-Event-Signature"
 GONE_EVENTS = frozenset({"user_destroyed"})
-
-
-def _header(headers: Mapping[str, str], name: str) -> str:
-    wanted = name.lower()
-    return next((str(v) for k, v in headers.items() if k.lower() == wanted), "")
 
 
 class DiscourseWebhooks(DiscourseBase):
@@ -65,21 +59,13 @@ class DiscourseWebhooks(DiscourseBase):
 
     @classmethod
     def webhook_verify(cls, *, headers: Mapping[str, str], body: bytes, secret: str) -> bool:
-        if not secret:
-            return False
-        expected = "sha256=" + hmac.new(secret.encode(), body, "sha256").hexdigest()
-        return hmac.compare_digest(expected, _header(headers, SIGNATURE_HEADER))
+        return signed_with(headers, SIGNATURE_HEADER, body=body, secret=secret, algorithm="sha256")
 
     def webhook_event(self, *, headers: Mapping[str, str], body: bytes) -> PushedEvent:
-        delivery = _header(headers, "X-Discourse-Event-Id")
-        kind = _header(headers, "X-Discourse-Event-Type")
-        name = _header(headers, "X-Discourse-Event") or kind
-        try:
-            data = json.loads(body or b"{}")
-        except ValueError:
-            raise ValueError("The delivery's body is not JSON.") from None
-        if not isinstance(data, dict):
-            raise ValueError("The delivery's body is not a JSON object.")
+        delivery = header(headers, "X-Discourse-Event-Id")
+        kind = header(headers, "X-Discourse-Event-Type")
+        name = header(headers, "X-Discourse-Event") or kind
+        data = json_object(body)
         # The id of a WebHookEvent row: the table's key, growing with each delivery made.
         sequence = int(delivery) if delivery.isdigit() else None
         payload = data.get(kind) if kind else None

@@ -17,11 +17,10 @@ mute; ``action:user.create`` {user, data} (src/user/create.js); ``action:user.de
 
 from __future__ import annotations
 
-import hmac
-import json
 from collections.abc import Mapping
 
 from ..records import Penalty, PenaltyChange, PushedEvent
+from ..webhooks import json_object, signed_with
 from .base import NodeBBBase, ms_to_datetime
 
 SIGNATURE_HEADER = "x-webhook-signature"
@@ -33,11 +32,6 @@ PENALTIES = {
     "action:user.muted": (Penalty.SILENCE, True),
     "action:user.unmuted": (Penalty.SILENCE, False),
 }
-
-
-def _header(headers: Mapping[str, str], name: str) -> str:
-    wanted = name.lower()
-    return next((str(v) for k, v in headers.items() if k.lower() == wanted), "")
 
 
 def _uid(value: object) -> int:
@@ -61,18 +55,10 @@ class NodeBBWebhooks(NodeBBBase):
 
     @classmethod
     def webhook_verify(cls, *, headers: Mapping[str, str], body: bytes, secret: str) -> bool:
-        if not secret:
-            return False
-        expected = "sha1=" + hmac.new(secret.encode(), body, "sha1").hexdigest()
-        return hmac.compare_digest(expected, _header(headers, SIGNATURE_HEADER))
+        return signed_with(headers, SIGNATURE_HEADER, body=body, secret=secret, algorithm="sha1")
 
     def webhook_event(self, *, headers: Mapping[str, str], body: bytes) -> PushedEvent:
-        try:
-            data = json.loads(body or b"{}")
-        except ValueError:
-            raise ValueError("The delivery's body is not JSON.") from None
-        if not isinstance(data, dict):
-            raise ValueError("The delivery's body is not a JSON object.")
+        data = json_object(body)
         name = str(data.get("hook") or "")
         params = data.get("params")
         if not isinstance(params, dict):
