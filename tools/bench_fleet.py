@@ -45,6 +45,7 @@ from tools.bench import (
     wait_for,
 )
 from tools.bench_index import QUERY, _IndexedFleet
+from tools.bench_pacing import planned_suspension
 
 # The shipped web server: docker/entrypoint.sh `web` (WEB_CONCURRENCY 2, GUNICORN_THREADS 8,
 # gthread) and dashboard/management/commands/runstack.py (the same, on loopback).
@@ -368,27 +369,13 @@ def _syncing(connection, on: bool):
 
 
 def sync_run(bench: Bench, cfg: dict, name: str, *, sync: bool) -> SyncRun:
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from forums.connections.services import connection_update
-
     window, per_window, items = cfg["window"], cfg["per_window"], cfg["items"]
     sandbox = start_discourse(users=cfg["users"], per_window=per_window, window=window)
     try:
         app = sandbox.app
         names = [u["username"] for u in plain_users(app, items)]
-        connection = bench.connection(sandbox, name, per_window * 60 // window)
-        connection = connection_update(
-            actor=bench.people()[1], connection=connection, rate_window_seconds=window
-        )
-        until = (timezone.now() + timedelta(days=7)).isoformat()
-        action = bench.plan(
-            bench.propose(
-                connection, "suspend", names, {"reason": "Forumdeck benchmark", "until": until}
-            ),
-            timeout=120,
+        connection, action = planned_suspension(
+            bench, sandbox, name, per_window * 60 // window, window, names
         )
         time.sleep(window * 1.1)  # the plan's calls leave the window: the run starts afresh
         mark = time.time()

@@ -188,15 +188,17 @@ def list_then_ban(count: int) -> tuple[int, float]:
                     json={"until": 0, "reason": "list-then-ban baseline"},
                     timeout=10,
                 ).raise_for_status()
-        wanted = set(names)
-        if (
-            sum(1 for u in app.state.users.values() if u["username"] in wanted and u["banned"])
-            < count
-        ):
-            raise BenchError("the list-then-ban script did not ban every target")
+        check_all_banned(app, names, count, "the list-then-ban script did not ban every target")
         return app.calls.count(), first_to_last(app)
     finally:
         sandbox.stop()
+
+
+def check_all_banned(app, names: list[str], count: int, problem: str) -> None:
+    """A baseline script counts only if the sandbox shows ``count`` of ``names`` banned."""
+    wanted = set(names)
+    if sum(1 for u in app.state.users.values() if u["username"] in wanted and u["banned"]) < count:
+        raise BenchError(problem)
 
 
 def naive_nodebb_ban(count: int) -> float:
@@ -218,12 +220,7 @@ def naive_nodebb_ban(count: int) -> float:
                     json={"until": 0, "reason": "naive benchmark"},
                     timeout=10,
                 ).raise_for_status()
-        wanted = set(names)
-        if (
-            sum(1 for u in app.state.users.values() if u["username"] in wanted and u["banned"])
-            < count
-        ):
-            raise BenchError("the naive NodeBB loop did not ban every target")
+        check_all_banned(app, names, count, "the naive NodeBB loop did not ban every target")
         return round(app.calls.count() / count, 3)
     finally:
         sandbox.stop()

@@ -64,15 +64,33 @@ class Run:
         return max(self.calls - allowance, 1) / rate
 
 
-def paced_run(bench: Bench, cfg: dict, name: str, *, overview: str = "") -> Run:
-    """Suspend ``cfg["items"]`` users at the forum's own limit. ``overview``: "" (none),
-    "paced" (a thread refreshes the forum's card every HEALTH_EVERY s, as the overview does),
-    or "unpaced" (the same, with health checks outside the book: the old way)."""
+def planned_suspension(bench: Bench, sandbox, name: str, rpm: int, window: int, names):
+    """A connection to ``sandbox`` at ``rpm`` counted in ``window`` seconds, and a week's
+    suspension of ``names`` proposed and planned on it: (connection, action)."""
     from datetime import timedelta
 
     from django.utils import timezone
 
     from forums.connections.services import connection_update
+
+    connection = bench.connection(sandbox, name, rpm)
+    connection = connection_update(
+        actor=bench.people()[1], connection=connection, rate_window_seconds=window
+    )
+    until = (timezone.now() + timedelta(days=7)).isoformat()
+    action = bench.plan(
+        bench.propose(
+            connection, "suspend", names, {"reason": "Forumdeck benchmark", "until": until}
+        ),
+        timeout=120,
+    )
+    return connection, action
+
+
+def paced_run(bench: Bench, cfg: dict, name: str, *, overview: str = "") -> Run:
+    """Suspend ``cfg["items"]`` users at the forum's own limit. ``overview``: "" (none),
+    "paced" (a thread refreshes the forum's card every HEALTH_EVERY s, as the overview does),
+    or "unpaced" (the same, with health checks outside the book: the old way)."""
 
     window, per_window, items = cfg["window"], cfg["per_window"], cfg["items"]
     rpm = per_window * 60 // window
@@ -80,17 +98,7 @@ def paced_run(bench: Bench, cfg: dict, name: str, *, overview: str = "") -> Run:
     try:
         app = sandbox.app
         names = [u["username"] for u in plain_users(app, items)]
-        connection = bench.connection(sandbox, name, rpm)
-        connection = connection_update(
-            actor=bench.people()[1], connection=connection, rate_window_seconds=window
-        )
-        until = (timezone.now() + timedelta(days=7)).isoformat()
-        action = bench.plan(
-            bench.propose(
-                connection, "suspend", names, {"reason": "Forumdeck benchmark", "until": until}
-            ),
-            timeout=120,
-        )
+        connection, action = planned_suspension(bench, sandbox, name, rpm, window, names)
         plan_calls = app.calls.count()
         if per_window < UNPACED_RPM:
             time.sleep(window * 1.1)  # the plan's calls leave the window: the run starts afresh
