@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 
@@ -78,6 +79,14 @@ def page(browser, tmp_path):
     if shots:
         name = os.environ.get("PYTEST_CURRENT_TEST", "page").split(":")[-1].split(" ")[0]
         page.screenshot(path=os.path.join(shots, f"{name}.png"), full_page=True)
+    # A request the page started by itself (an htmx "load", such as a person page's review
+    # panel) may still be running in the live server when the test ends. The database is
+    # flushed right after, and on PostgreSQL that TRUNCATE deadlocked with the request's
+    # transaction (and the next test found the last one's rows). Let such requests finish.
+    from playwright.sync_api import Error as PlaywrightError
+
+    with contextlib.suppress(PlaywrightError):  # a page that keeps a connection open
+        page.wait_for_load_state("networkidle", timeout=10_000)
     context.close()
 
 
