@@ -73,6 +73,17 @@ fi
 cmd=$1
 shift
 
+# gunicorn workers when WEB_CONCURRENCY is not set: one per core and one more, at most 6. A
+# worker's threads wait on forums side by side, but its Python runs one thread at a time (the
+# GIL), so only processes spread page work over every core; the extra one keeps the cores busy
+# while another worker is between requests. Matches runstack's default_web_workers().
+default_web_workers() {
+    cores=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+    workers=$((cores + 1))
+    [ "$workers" -gt 6 ] && workers=6
+    echo "$workers"
+}
+
 case $cmd in
     web | worker | beat | migrate | check) require_secrets ;;
 esac
@@ -83,7 +94,7 @@ case $cmd in
         # and gunicorn's worker timeout does not kill it.
         set -- --bind "0.0.0.0:${PORT:-8000}" \
             --worker-class gthread \
-            --workers "${WEB_CONCURRENCY:-2}" \
+            --workers "${WEB_CONCURRENCY:-$(default_web_workers)}" \
             --threads "${GUNICORN_THREADS:-8}" \
             --timeout "${GUNICORN_TIMEOUT:-60}" \
             --graceful-timeout 30 \

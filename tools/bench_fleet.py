@@ -33,6 +33,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dashboard.web_server import WEB_THREADS, default_web_workers
 from tools.bench import (
     ROOT,
     UNPACED_RPM,
@@ -47,10 +48,10 @@ from tools.bench import (
 from tools.bench_index import QUERY, _IndexedFleet
 from tools.bench_pacing import planned_suspension
 
-# The shipped web server: docker/entrypoint.sh `web` (WEB_CONCURRENCY 2, GUNICORN_THREADS 8,
-# gthread) and dashboard/management/commands/runstack.py (the same, on loopback).
-WEB_WORKERS = 2
-WEB_THREADS = 8
+# The shipped web server: docker/entrypoint.sh `web` (WEB_CONCURRENCY: a worker per core and one
+# more, GUNICORN_THREADS 8, gthread) and dashboard/management/commands/runstack.py (the same, on
+# loopback).
+WEB_WORKERS = default_web_workers()
 CLIENTS = 20
 PAGES = {
     "people": ("/forums/people/", {"q": QUERY}),

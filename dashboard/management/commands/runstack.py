@@ -28,6 +28,7 @@ from django.core.management.base import BaseCommand
 
 from dashboard.celery import beat_command, worker_command
 from dashboard.services import first_admin_credentials, first_admin_file, worker_last_heartbeat
+from dashboard.web_server import WEB_THREADS, default_web_workers
 
 STOP_GRACE_SECONDS = 15
 # A pool that is stuck cannot shut down warmly either; don't wait long for it.
@@ -130,9 +131,9 @@ class Command(BaseCommand):
             "--worker-class",
             "gthread",
             "--workers",
-            "2",
+            str(default_web_workers()),
             "--threads",
-            "8",
+            str(WEB_THREADS),
             "--access-logfile",
             "-",
             # Feed tokens travel in URLs: the access log writes them as "…".
