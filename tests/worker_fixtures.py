@@ -106,12 +106,10 @@ class CeleryStack:
         return "\n".join(f"--- {p.log.name} ---\n{p.output()}" for p in self.processes)
 
     def stop_all(self) -> None:
-        """Warm shutdown for all at once, then wait for each (SIGKILL after a while)."""
+        """End every process at once (the test is over; see ``CeleryProcess.discard``)."""
         for process in self.processes:
-            process.terminate()
-        for process in reversed(self.processes):
             try:
-                process.stop()
+                process.discard()
             except Exception:  # keep stopping the others
                 process.kill()
 

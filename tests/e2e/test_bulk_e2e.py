@@ -21,7 +21,7 @@ def worker(tmp_path):
     )
     process.wait_ready()
     yield process
-    process.stop()
+    process.discard()
 
 
 def test_propose_approve_and_watch_the_bar_reach_100(

@@ -23,7 +23,7 @@ def worker(tmp_path):
     )
     process.wait_ready()
     yield process
-    process.stop()
+    process.discard()
 
 
 @pytest.fixture

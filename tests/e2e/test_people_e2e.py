@@ -97,7 +97,7 @@ def test_ban_everywhere_approved_by_a_second_person(page, live_server, make_user
         expect(person.get_by_role("row", name="Sandbox NodeBB")).to_contain_text("Banned until")
         expect(person).to_contain_text("Ban evasion")
     finally:
-        worker.stop()
+        worker.discard()
 
 
 @pytest.mark.parametrize("width", [1280, 390])

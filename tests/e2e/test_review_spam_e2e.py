@@ -105,7 +105,7 @@ def test_spammer_posts_deleted_and_suspended_across_two_forums_after_a_second_pe
         expect(items).to_contain_text("Discourse suspended zorblax")
         expect(items).to_contain_text("NodeBB banned zorblaxx")
     finally:
-        worker.stop()
+        worker.discard()
 
     d_app, n_app = discourse_sandbox.app, nodebb_sandbox.app
     assert all(d_app.posts[p["id"]]["deleted_at"] is not None for p in spam["d_posts"])

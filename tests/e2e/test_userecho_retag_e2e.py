@@ -19,7 +19,7 @@ def worker(tmp_path):
     )
     process.wait_ready()
     yield process
-    process.stop()
+    process.discard()
 
 
 def test_retag_a_userecho_topic_through_an_approved_action(
