@@ -80,6 +80,13 @@ WIDE = """() => {
 
 @pytest.mark.parametrize("role", [ADMIN, MODERATOR, APPROVER, VIEWER])
 def test_every_page_fits_and_answers_for_every_role(browser, live_server, world, role):
+    from django.db import connection
+
+    if role != ADMIN and connection.vendor != "sqlite":
+        # What a role sees and how each page fits do not depend on the database; whether every
+        # page's queries run on it does, and the Admin opens every page. CI runs the suite on
+        # both databases, so the other three roles (two minutes) are walked on one of them.
+        pytest.skip("walked on the embedded defaults; on PostgreSQL the Admin walks every page")
     people, pages = world
     user = people[role]
     for width, height, scheme in SCREENS:
