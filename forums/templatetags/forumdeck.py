@@ -3,22 +3,16 @@ from __future__ import annotations
 import re
 
 from django import template
-from django.utils import formats, timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 from forums.clients import client_class, supported_platforms
-from forums.clients.records import Capability, ForumUser, ModerationEvent, Penalty
+from forums.clients.records import Capability, ModerationEvent, Penalty
 from forums.core import areas
+from forums.web.standing import standing, status_lines
 from forums.web.times import ago, running_for, time_element
 
 register = template.Library()
-
-
-def _when(value) -> str:
-    if value is None:
-        return ""
-    return formats.date_format(timezone.localtime(value), "Y-m-d H:i T")
 
 
 def _words(platform: str):
@@ -40,46 +34,8 @@ def penalty_done(platform: str, penalty: str) -> str:
     return client_class(platform).penalty_words(Penalty(penalty)).done
 
 
-@register.filter
-def status_lines(user: ForumUser, platform: str) -> list[tuple[str, str]]:
-    """(css class, words) for each state a moderator cares about, in the forum's own words
-    ("Suspended" on Discourse, "Banned" on NodeBB)."""
-    words = _words(platform)
-    lines = []
-    for kind, css in ((Penalty.SUSPEND, "bad"), (Penalty.SILENCE, "warn")):
-        if not user.penalised(kind):
-            continue
-        until = user.suspended_until if kind is Penalty.SUSPEND else user.silenced_until
-        reason = user.suspend_reason if kind is Penalty.SUSPEND else user.silence_reason
-        when = f" until {_when(until)}" if until else " permanently"
-        lines.append(
-            (
-                css,
-                f"{words.penalties[kind].done.capitalize()}{when}"
-                + (f": {reason}" if reason else ""),
-            )
-        )
-    if not user.active:
-        lines.append(("warn", "Not activated"))
-    if user.admin:
-        lines.append(("staff", "Admin"))
-    elif user.moderator:
-        lines.append(("staff", "Moderator"))
-    if not lines:
-        lines.append(("ok", "Active"))
-    return lines
-
-
-@register.filter
-def standing(user: ForumUser, platform: str) -> str:
-    """Trust level (Discourse) or reputation (NodeBB), as the forum names it."""
-    words = _words(platform)
-    value = user.trust_level if user.trust_level is not None else user.reputation
-    if value is None:
-        return ""
-    if words.standing_short == "TL":
-        return f"TL{value}"
-    return f"{value} {words.standing_short}".strip()
+register.filter("status_lines", status_lines)
+register.filter("standing", standing)
 
 
 @register.filter
