@@ -35,12 +35,22 @@ def _forum_lines(outcomes):
     return people_forum_lines(outcomes)
 
 
+def _rows(people, mode=""):
+    from .lines import people_rows
+
+    return people_rows(people, mode)
+
+
 AREA = register(
     Area(
         name="people",
         nav=NavEntry("People", "forums:people-search", "forums.view_forumconnection", order=20),
         label_source=_single_actions,
-        filters={"people_forum_line": _forum_line, "people_forum_lines": _forum_lines},
+        filters={
+            "people_forum_line": _forum_line,
+            "people_forum_lines": _forum_lines,
+            "people_rows": _rows,
+        },
         permissions={
             "forums.moderate_forum_users": MODERATOR,
         },
