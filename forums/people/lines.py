@@ -68,20 +68,18 @@ def people_forum_lines(forums: Iterable[ForumOutcome]) -> SafeString:
 # --- the table of everyone found ------------------------------------------------------------------
 # Written in Python for the same reason as the lines: a page of 25 people over 20 forums drew
 # about 40 account rows of a dozen lookups, filters and a URL each, two thirds of the page's time.
-_USER_ID_MARK = 987654321  # stands in for the account's id in a forum's person-page address
+# Stand-ins for the forum's and the account's ids in the person page's address, reversed once.
+_FORUM_MARK, _USER_MARK = 987654321, 123456789
 
 
 def _person_urls() -> Callable[[int, int], str]:
-    """The person page's address of (forum, account id), reversed once per forum."""
-    bases: dict[int, tuple[str, str]] = {}
+    """The person page's address of (forum, account id): reversed once for the whole table."""
+    marked = reverse("forums:person-detail", args=[_FORUM_MARK, _USER_MARK])
+    head, _, rest = marked.partition(str(_FORUM_MARK))
+    middle, _, tail = rest.partition(str(_USER_MARK))
 
     def url(connection_id: int, user_id: int) -> str:
-        if connection_id not in bases:
-            marked = reverse("forums:person-detail", args=[connection_id, _USER_ID_MARK])
-            head, _, tail = marked.rpartition(str(_USER_ID_MARK))
-            bases[connection_id] = (head, tail)
-        head, tail = bases[connection_id]
-        return f"{head}{int(user_id)}{tail}"
+        return f"{head}{int(connection_id)}{middle}{int(user_id)}{tail}"
 
     return url
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar, overload
@@ -93,27 +93,39 @@ def indexed_as_of(connection_ids: Sequence[int]) -> dict[int, datetime]:
     return {connection_id: at for connection_id, at in rows if at is not None}
 
 
+# The columns a ForumUser is made of (``_user``): a search reads only these, as plain values.
+_USER_COLUMNS = (
+    "forum_id", "username", "name", "email", "standing", "active", "admin", "moderator",
+    "suspended", "suspended_until", "silenced", "silenced_until", "joined_at", "last_seen_at",
+    "post_count", "profile_url", "registration_ip",
+)  # fmt: skip
+
+
+def _user(row: Mapping[str, Any]) -> ForumUser:
+    return ForumUser(
+        id=row["forum_id"],
+        username=row["username"],
+        name=row["name"],
+        email=row["email"] or None,
+        trust_level=row["standing"],
+        active=row["active"],
+        admin=row["admin"],
+        moderator=row["moderator"],
+        suspended=row["suspended"],
+        suspended_until=row["suspended_until"],
+        silenced=row["silenced"],
+        silenced_until=row["silenced_until"],
+        created_at=row["joined_at"],
+        last_seen_at=row["last_seen_at"],
+        post_count=row["post_count"],
+        profile_url=row["profile_url"],
+        registration_ip=row["registration_ip"] or "",
+    )
+
+
 def account_user(row: IndexedAccount) -> ForumUser:
     """An index row in the clients' words, so the pages draw it as a live answer."""
-    return ForumUser(
-        id=row.forum_id,
-        username=row.username,
-        name=row.name,
-        email=row.email or None,
-        trust_level=row.standing,
-        active=row.active,
-        admin=row.admin,
-        moderator=row.moderator,
-        suspended=row.suspended,
-        suspended_until=row.suspended_until,
-        silenced=row.silenced,
-        silenced_until=row.silenced_until,
-        created_at=row.joined_at,
-        last_seen_at=row.last_seen_at,
-        post_count=row.post_count,
-        profile_url=row.profile_url,
-        registration_ip=row.registration_ip or "",
-    )
+    return _user(row.__dict__)
 
 
 def _status_filter(status: str) -> Q:
@@ -173,9 +185,10 @@ def index_search(
         )
         .filter(place__lte=limit)
         .order_by("connection_id", "username", "id")
+        .values("connection_id", *_USER_COLUMNS)  # plain values: no model a row
     )
     for row in numbered:
-        found[row.connection_id].append(account_user(row))
+        found[row["connection_id"]].append(_user(row))
     return found
 
 
