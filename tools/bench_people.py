@@ -1,8 +1,9 @@
 """People search across many forums, as a browser receives it (issue 15).
 
-Sandbox Discourse forums are served on loopback from this process, each answering every call
-after ``LATENCY_MS``; the search is one GET through ``django.test.Client`` (signed in as the
-bench's moderator), and its streamed body is read chunk by chunk with a timestamp for each:
+Sandbox Discourse forums are served on loopback by a process of their own (forums are other
+machines: ``tools.bench_remote``), each answering every call after ``LATENCY_MS``; the search
+is one GET through ``django.test.Client`` (signed in as the bench's moderator), and its
+streamed body is read chunk by chunk with a timestamp for each:
 one chunk is the page with every forum's line waiting, then one chunk per forum's answer (its
 line and the table so far), then the page's end. Every figure is measured in the same run as
 its baseline. What each figure means: docs/benchmarks.md, "People search that shows each
@@ -18,7 +19,7 @@ import time
 import warnings
 from dataclasses import dataclass
 
-from tools.bench import UNPACED_RPM, Bench, BenchError, LoadWatch, start_discourse
+from tools.bench import UNPACED_RPM, Bench, BenchError, LoadWatch
 
 LATENCIES_MS = (50, 200, 500)  # every call to a sandbox forum, near to far; the worst counts
 LATENCY_MS = 200  # the hanging-forum figures' latency
@@ -55,21 +56,25 @@ def _free_port() -> int:
 
 class _Fleet:
     """``healthy`` sandbox forums at ``LATENCY_MS``, and optionally a dead one (connection
-    refused) and a hanging one (answers after ``hang_s``, later than a call waits)."""
+    refused) and a hanging one (answers after ``hang_s``, later than a call waits). The forums
+    are served by a process of their own (``tools.bench_remote``): a real fleet's forums are
+    other machines, whose work takes neither the dashboard's CPU time nor its interpreter lock,
+    as the overview's figures are taken."""
 
     def __init__(self, bench: Bench, healthy: int, *, dead: bool = False, hang_s: float = 0):
         from forums.connections.services import connection_create
+        from tools.bench_remote import RemoteFleet
 
-        self.sandboxes = []
         self.healthy: list[int] = []
         self.connections = []
         tag = f"{len(bench.figures)}-{healthy}-{int(dead)}-{int(hang_s > 0)}"
-        for n in range(healthy + (1 if hang_s else 0)):
-            sandbox = start_discourse(users=60, per_window=UNPACED_RPM)
-            self.sandboxes.append(sandbox)
-            _seed(sandbox.app, n)
+        self.fleet = RemoteFleet(
+            healthy + (1 if hang_s else 0), users=60, per_window=UNPACED_RPM, seed="people"
+        )
+        self.sandboxes = self.fleet.sandboxes
+        for n, sandbox in enumerate(self.sandboxes):
             hanging = hang_s and n == healthy
-            sandbox.app.config.faults.latency_ms = hang_s * 1000 if hanging else LATENCY_MS
+            sandbox.set_latency(hang_s * 1000 if hanging else LATENCY_MS)
             connection = bench.connection(
                 sandbox, f"People {tag} {'hanging' if hanging else n}", UNPACED_RPM
             )
@@ -95,7 +100,7 @@ class _Fleet:
         """Every forum but the hanging one answers each call after ``ms``."""
         for sandbox, connection in zip(self.sandboxes, self.connections, strict=False):
             if connection.pk != self.hanging:
-                sandbox.app.config.faults.latency_ms = ms
+                sandbox.set_latency(ms)
 
     def stop(self) -> None:
         from forums.models import ForumConnection
@@ -104,8 +109,7 @@ class _Fleet:
         ForumConnection.objects.filter(pk__in=[c.pk for c in self.connections]).update(
             enabled=False
         )
-        for sandbox in self.sandboxes:
-            sandbox.stop()
+        self.fleet.stop()
 
 
 def _search(client, fleet: _Fleet) -> Stream:

@@ -44,11 +44,20 @@ class RemoteSandbox:
 
 
 class RemoteFleet:
-    """``count`` sandbox Discourse forums in one child process; ``stop()`` ends it."""
+    """``count`` sandbox Discourse forums in one child process; ``stop()`` ends it. ``seed``:
+    ``"people"`` adds the People search bench's people to each (``tools.bench_people._seed``)."""
 
-    def __init__(self, count: int, *, users: int, per_window: int) -> None:
+    def __init__(self, count: int, *, users: int, per_window: int, seed: str = "") -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tools.bench_remote", str(count), str(users), str(per_window)],
+            [
+                sys.executable,
+                "-m",
+                "tools.bench_remote",
+                str(count),
+                str(users),
+                str(per_window),
+                *([seed] if seed else []),
+            ],  # fmt: skip
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -70,7 +79,7 @@ class RemoteFleet:
             self.process.wait()
 
 
-def _serve(count: int, users: int, per_window: int) -> None:
+def _serve(count: int, users: int, per_window: int, seed: str = "") -> None:
     from forums.sandbox.core import RunningSandbox, SandboxConfig
     from forums.sandbox.discourse import DiscourseSandbox
     from tools.bench import SANDBOX_KEY
@@ -89,6 +98,11 @@ def _serve(count: int, users: int, per_window: int) -> None:
         ).start()
         for _ in range(count)
     ]
+    if seed == "people":
+        from tools.bench_people import _seed
+
+        for n, sandbox in enumerate(running):
+            _seed(sandbox.app, n)
     print(json.dumps([r.url for r in running]), flush=True)
     try:
         sys.stdin.read()  # until the bench closes our standard input (or dies)
@@ -98,4 +112,4 @@ def _serve(count: int, users: int, per_window: int) -> None:
 
 
 if __name__ == "__main__":
-    _serve(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))
+    _serve(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), *sys.argv[4:5])
