@@ -104,11 +104,18 @@ class Progress:
         return f"about {round(self.eta_seconds / 60)} min"
 
 
-def progress(action: BulkAction) -> Progress:
-    """From the counts kept with the action (bulk.counts): one small read, however many
+def count_rows(action: BulkAction) -> list:
+    """The counts kept with the action (bulk.counts), one row a forum: read once for a page
+    that shows them twice, so the bar and the plan table never come from two moments of a
+    run (on PostgreSQL each query sees what was committed when it starts)."""
+    return list(action.counts.all())
+
+
+def progress(action: BulkAction, rows: list | None = None) -> Progress:
+    """From the counts kept with the action (``count_rows``): one small read, however many
     items it has. The targets it accounts for are those the plan sends and those it skipped
     while planning (not found, no change needed, refused), so the counts add up."""
-    rows = list(action.counts.all())
+    rows = count_rows(action) if rows is None else rows
     t = tally(rows)
     eta = _eta_seconds(action, rows) if t.open else None
     sent = not_sent = 0
@@ -147,10 +154,13 @@ def _eta_seconds(action: BulkAction, rows: list) -> int:
     return max(round(longest), 1)
 
 
-def progress_by_connection(action: BulkAction) -> dict[int, dict[str, int]]:
+def progress_by_connection(
+    action: BulkAction, rows: list | None = None
+) -> dict[int, dict[str, int]]:
     """connection id -> {state: count} over the counted items (planned, or skipped while
     planning): the per-forum result."""
-    return {row.connection_id: tally([row]).per_state() for row in action.counts.all()}
+    rows = count_rows(action) if rows is None else rows
+    return {row.connection_id: tally([row]).per_state() for row in rows}
 
 
 def waiting_until(action: BulkAction):

@@ -125,7 +125,8 @@ def bulk_create(request: HtmxHttpRequest) -> HttpResponse:
 
 def _detail_context(request: HtmxHttpRequest, action: BulkAction) -> dict:
     user = request.user
-    progress = selectors.progress(action)
+    counts = selectors.count_rows(action)  # the bar and the plan table: one read
+    progress = selectors.progress(action, counts)
     pending = action.state == BulkAction.State.PENDING_APPROVAL
     own = action.proposed_by_id == user.pk
     may_approve = user.has_perm("forums.approve_bulkaction") and not own and pending
@@ -151,7 +152,7 @@ def _detail_context(request: HtmxHttpRequest, action: BulkAction) -> dict:
         if action.state in (BulkAction.State.PLANNING, BulkAction.State.PENDING_APPROVAL)
         else ""
     )
-    per_forum = selectors.progress_by_connection(action)
+    per_forum = selectors.progress_by_connection(action, counts)
     plan_rows = [
         {**row, **{f"n_{k}": v for k, v in per_forum.get(row["connection"], {}).items()}}
         for row in action.plan.get("per_connection", [])

@@ -458,6 +458,44 @@ def test_the_plan_table_refreshes_with_the_bar(
     assert done_cell == "2"
 
 
+def test_the_bar_and_the_plan_table_never_show_two_moments_of_a_run(
+    moderator, approver, approver_client, discourse_connection, discourse_sandbox, monkeypatch
+):
+    """On PostgreSQL each query sees what was committed when it starts: the bar read 3 done
+    and the plan table, read a moment later in the same request, 10, once a run's group of
+    outcomes was committed between the two. Both now come from one read of the counts."""
+    from forums.bulk import selectors
+
+    action = planned_group_add(
+        proposer=moderator, connection=discourse_connection, sandbox=discourse_sandbox, count=3
+    )
+    approve(action, approver)
+    BulkAction.objects.filter(pk=action.pk).update(
+        state=BulkAction.State.RUNNING, started_at=datetime.now(UTC)
+    )
+    first = list(action.items.filter(planned=True).order_by("id")[:1])
+    first[0].state = "done"
+    engine._save(first, ["state"])
+    read_progress = selectors.progress
+
+    def progress_then_the_run_commits(action, rows=None):
+        shown = read_progress(action, rows)
+        rest = list(action.items.filter(planned=True, state="pending"))
+        for item in rest:
+            item.state = "done"
+        engine._save(rest, ["state"])  # the run's next group lands between the two reads
+        return shown
+
+    monkeypatch.setattr(selectors, "progress", progress_then_the_run_commits)
+    fragment = detail(
+        approver_client, action, **{"HX-Request": "true", "HX-Target": "bulk-progress"}
+    )
+    assert "1 done" in fragment
+    oob_table = r'<table class="plan-table[^"]*" id="plan-table" hx-swap-oob="true">.*?</table>'
+    table = re.search(oob_table, fragment, re.S).group(0)
+    assert re.search(r'data-label="Done">(\d+)<', table).group(1) == "1"
+
+
 def test_the_items_export_says_when_each_was_sent_and_what_the_forum_answered(
     moderator, approver, viewer_client, discourse_connection, discourse_sandbox
 ):
