@@ -67,7 +67,7 @@ def people_forum_lines(forums: Iterable[ForumOutcome]) -> SafeString:
 
 # --- the table of everyone found ------------------------------------------------------------------
 # Written in Python for the same reason as the lines: a page of 25 people over 20 forums drew
-# about 40 account rows of a dozen lookups, filters and a URL each, two thirds of the page's time.
+# about 40 account rows of a dozen lookups, filters and a URL each: a third of the page's time.
 # Stand-ins for the forum's and the account's ids in the person page's address, reversed once.
 _FORUM_MARK, _USER_MARK = 987654321, 123456789
 
