@@ -12,9 +12,9 @@ is printed too. What each figure means: docs/benchmarks.md, "NodeBB lookups in b
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 
 from tools.bench import SANDBOX_KEY, UNPACED_RPM, Bench, BenchError, LoadWatch, item_counts
+from tools.bench_pacing import plan_suspension
 
 FORUM_USERS = 2500
 AGENT = "Forumdeck-bench/1.0"  # NodeBB takes python-requests/* for a spider (ENDPOINTS.md)
@@ -68,25 +68,17 @@ def first_to_last(app) -> float:
 def engine_ban(bench: Bench, count: int) -> tuple[int, int, float]:
     """Forumdeck bans ``count`` users: its plan's calls, its run's, and the run's seconds from
     its first call to its last, at ``PER_WINDOW`` calls in any ``WINDOW`` s."""
-    from django.utils import timezone
-
-    from forums.connections.services import connection_update
-
     sandbox = start_nodebb().start()
     try:
         app = sandbox.app
         names = [u["username"] for u in bannable(app, count)]
-        connection = nodebb_connection(
-            bench, sandbox, f"Bench NodeBB ban {count}", PER_WINDOW * 60 // WINDOW
-        )
-        connection = connection_update(
-            actor=bench.people()[1], connection=connection, rate_window_seconds=WINDOW
-        )
-        until = (timezone.now() + timedelta(days=7)).isoformat()
-        action = bench.plan(
-            bench.propose(
-                connection, "suspend", names, {"reason": "Forumdeck bench", "until": until}
+        connection, action = plan_suspension(
+            bench,
+            nodebb_connection(
+                bench, sandbox, f"Bench NodeBB ban {count}", PER_WINDOW * 60 // WINDOW
             ),
+            WINDOW,
+            names,
             timeout=300,
         )
         plan_calls = app.calls.count()

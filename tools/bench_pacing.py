@@ -67,13 +67,18 @@ class Run:
 def planned_suspension(bench: Bench, sandbox, name: str, rpm: int, window: int, names):
     """A connection to ``sandbox`` at ``rpm`` counted in ``window`` seconds, and a week's
     suspension of ``names`` proposed and planned on it: (connection, action)."""
+    return plan_suspension(bench, bench.connection(sandbox, name, rpm), window, names)
+
+
+def plan_suspension(bench: Bench, connection, window: int, names, timeout: float = 120):
+    """``connection`` counted in ``window`` seconds, and a week's suspension of ``names``
+    proposed and planned on it: (connection, action). Any platform's connection."""
     from datetime import timedelta
 
     from django.utils import timezone
 
     from forums.connections.services import connection_update
 
-    connection = bench.connection(sandbox, name, rpm)
     connection = connection_update(
         actor=bench.people()[1], connection=connection, rate_window_seconds=window
     )
@@ -82,7 +87,7 @@ def planned_suspension(bench: Bench, sandbox, name: str, rpm: int, window: int, 
         bench.propose(
             connection, "suspend", names, {"reason": "Forumdeck benchmark", "until": until}
         ),
-        timeout=120,
+        timeout=timeout,
     )
     return connection, action
 
