@@ -434,28 +434,41 @@ def test_the_bulk_delete_confirmation_has_no_browser_pattern(
     assert "Type DELETE to confirm" in wrong.content.decode()
 
 
-def test_the_plan_table_refreshes_with_the_bar(
-    moderator, approver, approver_client, discourse_connection, discourse_sandbox
-):
-    action = planned_group_add(
-        proposer=moderator, connection=discourse_connection, sandbox=discourse_sandbox, count=3
-    )
+def _running_group_add(moderator, approver, connection, sandbox) -> BulkAction:
+    """An approved group add of 3 people, running, nothing done yet."""
+    action = planned_group_add(proposer=moderator, connection=connection, sandbox=sandbox, count=3)
     approve(action, approver)
     BulkAction.objects.filter(pk=action.pk).update(
         state=BulkAction.State.RUNNING, started_at=datetime.now(UTC)
     )
-    first_two = list(action.items.filter(planned=True).order_by("id")[:2])
-    for item in first_two:
+    return action
+
+
+def _done(items) -> None:
+    """``items`` done, written as the run writes them (with the action's counts)."""
+    items = list(items)
+    for item in items:
         item.state = "done"
-    engine._save(first_two, ["state"])  # as the run writes them, with the action's counts
+    engine._save(items, ["state"])
+
+
+def _bar_fragment_done_cell(fragment: str) -> str:
+    """The Done cell of the plan table that travels with the bar (out of band)."""
+    oob_table = r'<table class="plan-table[^"]*" id="plan-table" hx-swap-oob="true">.*?</table>'
+    table = re.search(oob_table, fragment, re.S).group(0)
+    return re.search(r'data-label="Done">(\d+)<', table).group(1)
+
+
+def test_the_plan_table_refreshes_with_the_bar(
+    moderator, approver, approver_client, discourse_connection, discourse_sandbox
+):
+    action = _running_group_add(moderator, approver, discourse_connection, discourse_sandbox)
+    _done(action.items.filter(planned=True).order_by("id")[:2])
     fragment = detail(
         approver_client, action, **{"HX-Request": "true", "HX-Target": "bulk-progress"}
     )
     assert "2 done" in fragment
-    oob_table = r'<table class="plan-table[^"]*" id="plan-table" hx-swap-oob="true">.*?</table>'
-    table = re.search(oob_table, fragment, re.S).group(0)
-    done_cell = re.search(r'data-label="Done">(\d+)<', table).group(1)
-    assert done_cell == "2"
+    assert _bar_fragment_done_cell(fragment) == "2"
 
 
 def test_the_bar_and_the_plan_table_never_show_two_moments_of_a_run(
@@ -466,24 +479,14 @@ def test_the_bar_and_the_plan_table_never_show_two_moments_of_a_run(
     outcomes was committed between the two. Both now come from one read of the counts."""
     from forums.bulk import selectors
 
-    action = planned_group_add(
-        proposer=moderator, connection=discourse_connection, sandbox=discourse_sandbox, count=3
-    )
-    approve(action, approver)
-    BulkAction.objects.filter(pk=action.pk).update(
-        state=BulkAction.State.RUNNING, started_at=datetime.now(UTC)
-    )
-    first = list(action.items.filter(planned=True).order_by("id")[:1])
-    first[0].state = "done"
-    engine._save(first, ["state"])
+    action = _running_group_add(moderator, approver, discourse_connection, discourse_sandbox)
+    _done(action.items.filter(planned=True).order_by("id")[:1])
     read_progress = selectors.progress
 
     def progress_then_the_run_commits(action, rows=None):
         shown = read_progress(action, rows)
-        rest = list(action.items.filter(planned=True, state="pending"))
-        for item in rest:
-            item.state = "done"
-        engine._save(rest, ["state"])  # the run's next group lands between the two reads
+        # The run's next group lands between the two reads.
+        _done(action.items.filter(planned=True, state="pending"))
         return shown
 
     monkeypatch.setattr(selectors, "progress", progress_then_the_run_commits)
@@ -491,9 +494,7 @@ def test_the_bar_and_the_plan_table_never_show_two_moments_of_a_run(
         approver_client, action, **{"HX-Request": "true", "HX-Target": "bulk-progress"}
     )
     assert "1 done" in fragment
-    oob_table = r'<table class="plan-table[^"]*" id="plan-table" hx-swap-oob="true">.*?</table>'
-    table = re.search(oob_table, fragment, re.S).group(0)
-    assert re.search(r'data-label="Done">(\d+)<', table).group(1) == "1"
+    assert _bar_fragment_done_cell(fragment) == "1"
 
 
 def test_the_items_export_says_when_each_was_sent_and_what_the_forum_answered(
