@@ -125,7 +125,7 @@ def _user(row: Mapping[str, Any]) -> ForumUser:
 
 def account_user(row: IndexedAccount) -> ForumUser:
     """An index row in the clients' words, so the pages draw it as a live answer."""
-    return _user(row.__dict__)
+    return _user({column: getattr(row, column) for column in _USER_COLUMNS})
 
 
 def _status_filter(status: str) -> Q:
