@@ -31,6 +31,7 @@ import requests
 import yaml
 from cryptography.fernet import Fernet
 
+from dashboard.web_server import default_web_workers
 from tests.processes import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -263,6 +264,15 @@ def test_web_serves_login_and_long_cached_static_files(stack_env, collected, tmp
                 time.sleep(0.2)
         assert login.status_code == 200, login.text[:2000]
         assert 'name="password"' in login.text
+        # WEB_CONCURRENCY unset: a worker per core and one more, as runstack and the bench
+        # count them (dashboard/web_server.py), so every core serves pages.
+        workers = default_web_workers()
+        wait_for(
+            lambda: web.output().count("Booting worker with pid") == workers,
+            timeout=30,
+            what=f"gunicorn to boot {workers} workers",
+            on_fail=lambda: web.output()[-3000:],
+        )
 
         # The first Admin created by migrate signs in through the real server.
         session = requests.Session()
