@@ -38,6 +38,51 @@ CONFUSING_EXTENSIONS = re.compile(
 )
 
 
+def _like(pattern: str, *, anchored: bool) -> str:
+    """A SQL LIKE/SIMILAR TO wildcard pattern as a Python expression: ``%`` any run, ``_``
+    any one character. ``anchored`` (SIMILAR TO) keeps the expression's own operators
+    (``|``, ``(``, ``*``, ``+``, ``?``, ``[``, ``{``) and matches the whole string; a LIKE
+    pattern's other characters are literal."""
+    out = []
+    for char in pattern:
+        if char == "%":
+            out.append(".*")
+        elif char == "_":
+            out.append(".")
+        elif anchored and char in "|()*+?[]{}":
+            out.append(char)
+        else:
+            out.append(re.escape(char))
+    return "".join(out)
+
+
+def member_filter(raw: str, *, admin: bool) -> Any:
+    """GroupsController#members' ``filter``, as a test of one user (None when PostgreSQL
+    would refuse it). Without a comma it is one term, ``username_lower ILIKE '%term%'`` (an
+    admin's also ``OR lower(email) ILIKE '%term%'``). With a comma the controller splits it
+    into an Array, and User.filter_by_username_or_email (filter_by_username for a non-admin)
+    joins the terms into ONE expression ``(a|b|c)``: ``username_lower ~* '(a|b|c)'`` (a POSIX
+    regular expression, unanchored, so a ``.`` matches any character), an admin's also
+    ``OR lower(email) SIMILAR TO '(a|b|c)'`` (the whole address). app/models/user.rb,
+    app/controllers/groups_controller.rb."""
+    if "," not in raw:
+        like = re.compile(_like(raw, anchored=False), re.IGNORECASE | re.DOTALL)
+        return lambda user: bool(
+            like.search(user["username"].lower())
+            or (admin and like.search(str(user.get("email") or "").lower()))
+        )
+    joined = "(" + "|".join(raw.split(",")) + ")"
+    try:
+        regex = re.compile(joined, re.IGNORECASE)
+        similar = re.compile(_like(joined, anchored=True), re.IGNORECASE | re.DOTALL)
+    except re.error:
+        return None
+    return lambda user: bool(
+        regex.search(user["username"].lower())
+        or (admin and similar.fullmatch(str(user.get("email") or "").lower()))
+    )
+
+
 def username_problem(name: str) -> str:
     """UsernameValidator#valid_format?'s first refusal (the I18n keys' sense, paraphrased),
     or "" when the name passes."""
@@ -435,6 +480,29 @@ class DiscourseGroups:
             del self.groups[group_id]
             return json_response({"success": "OK"})
 
+    def members_matching(self, ids: list[int], raw: str, *, admin: bool) -> list[int] | None:
+        """The members (of ``ids``, in their order) a member ``filter`` matches
+        (``member_filter``), or None when PostgreSQL would refuse the filter."""
+        matcher = member_filter(raw, admin=admin)
+        if matcher is None:
+            return None
+        near = self._filter_candidates(raw)
+        return [i for i in ids if (near is None or i in near) and matcher(self.users[i])]
+
+    def _filter_candidates(self, raw: str) -> set[int] | None:
+        """The users a member ``filter`` can match, found through the user table's trigram
+        index as the database's own index would (a superset: each term's longest run of
+        letters and digits is in the username or the e-mail of every user the term
+        matches), or None when a term has no such run of 3 (then every member is tested)."""
+        found: set[int] = set()
+        for term in raw.split(",") if "," in raw else [raw]:
+            runs = re.split(r"[\W_]+", term)
+            longest = max(runs, key=len) if runs else ""
+            if len(longest) < 3:
+                return None
+            found |= self.users.containing(longest)
+        return found
+
     def group_members(self, request: Request, name: str) -> Response:
         p = params_of(request)
         try:
@@ -470,19 +538,16 @@ class DiscourseGroups:
             total = len(ids)
             raw = str(p.get("filter") or "").strip().lower()
             if raw:
-                # a filter with commas is a list of terms; an admin's filter also matches
-                # e-mail addresses (filter_by_username_or_email), anyone else's usernames only
-                terms = [t for t in raw.split(",") if t] if "," in raw else [raw]
-                admin = bool(self.acting(request).get("admin"))
-
-                def matches(uid: int) -> bool:
-                    user = self.users[uid]
-                    fields = [user["username"].lower()]
-                    if admin:
-                        fields.append(str(user.get("email") or "").lower())
-                    return any(term in field for term in terms for field in fields)
-
-                ids = [i for i in ids if matches(i)]
+                # An admin's filter also matches e-mail addresses (filter_by_username_or_email),
+                # anyone else's usernames only (filter_by_username).
+                matched = self.members_matching(
+                    ids, raw, admin=bool(self.acting(request).get("admin"))
+                )
+                if matched is None:
+                    # PostgreSQL refuses the expression ("invalid regular expression"), an
+                    # exception the controller does not rescue.
+                    return server_error()
+                ids = matched
 
             def member(uid: int) -> dict[str, Any]:
                 user = self.users[uid]

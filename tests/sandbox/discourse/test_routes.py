@@ -87,6 +87,41 @@ def test_members_are_listed_owners_first_then_by_username_descending(sandbox):
     assert get(sandbox, path, params={"limit": 1001}).status_code == 400
 
 
+def test_a_member_filter_with_commas_is_one_regular_expression(sandbox):
+    """ENDPOINTS.md "Rules" / group member search: GroupsController#members splits a filter
+    holding a comma into an Array, and User.filter_by_username_or_email joins it into one
+    expression: `username_lower ~* '(a|b)'` (unanchored, a `.` matches any character) or,
+    for an admin, `lower(email) SIMILAR TO '(a|b)'` (the whole address). One term is
+    `ILIKE '%term%'`, where `_` matches any character. PostgreSQL refuses a broken
+    expression, a 500 (app/models/user.rb, app/controllers/groups_controller.rb)."""
+    app = sandbox.app
+    one = regular(sandbox)
+    two = next(
+        u for u in sorted(app.users.values(), key=lambda u: u["id"])
+        if u["id"] > one["id"] and not u["staged"]
+    )  # fmt: skip
+    with app.lock:  # the user table keeps its indexes up to date on a write in place
+        app.users[one["id"]]["username"] = "qzx_kappa9"
+        app.users[one["id"]]["email"] = "q.one@example.org"
+        app.users[two["id"]]["username"] = "qzxwkappa9"
+    path = "/groups/trust_level_0/members.json"
+
+    def names(filter: str) -> set[str]:
+        r = get(sandbox, path, params={"limit": 1000, "filter": filter})
+        assert r.status_code == 200, r.text
+        return {m["username"] for m in r.json()["members"]}
+
+    assert names("qzx.kappa9,nobody_zzz") == {"qzx_kappa9", "qzxwkappa9"}  # `.`: any one
+    assert names("qzx.kappa9") == set()  # one term: a LIKE, where `.` is itself
+    assert names("qzx_kappa9") == {"qzx_kappa9", "qzxwkappa9"}  # ... and `_` is any one
+    assert names("q.one@example.org,nobody_zzz") == {"qzx_kappa9"}  # the whole address
+    assert names("q.one@example,nobody_zzz") == set()  # not a part of it
+    everyone = get(sandbox, path, params={"limit": 1}).json()["meta"]["total"]
+    assert len(names("qzx_kappa9,,nobody_zzz")) == min(everyone, 1000)  # "" matches all
+    broken = get(sandbox, path, params={"limit": 1000, "filter": "o(brien,nobody_zzz"})
+    assert broken.status_code == 500
+
+
 def test_trust_level_0_holds_every_account_but_staged_ones(sandbox):
     """The automatic group trust_level_0 (id 10): Group.refresh_automatic_group! inserts every
     user with id > 0 that is not staged (app/models/group.rb); its members page like any
