@@ -288,7 +288,7 @@ class DiscourseGroups(DiscourseBase):
         return GroupMembersPage(tuple(matches[start : start + limit]), len(matches), start)
 
     def group_members_slice(
-        self, *, key: str, limit: int, offset: int = 0, filter: str = ""
+        self, *, key: str, limit: int, offset: int = 0, filter: str = "", asc: bool = False
     ) -> tuple[list[ForumUser], int | None]:
         """One call to ``/groups/{name}/members.json``: the members from ``offset`` (at most
         ``limit``, 1..1,000) and the group's member count as the forum gives it (``meta.total``),
@@ -299,6 +299,8 @@ class DiscourseGroups(DiscourseBase):
         }
         if filter:
             params["filter"] = filter
+        if asc:
+            params["asc"] = "true"  # A to Z by username (Z to A without it)
         payload = self._dict(
             self._json("GET", f"/groups/{self._seg(key)}/members.json", params=params), "members"
         )

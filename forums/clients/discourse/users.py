@@ -4,10 +4,13 @@ Discourse-only verbs (trust level, anonymize, approve, activate)."""
 from __future__ import annotations
 
 import math
+import re
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 from ..batches import delete_splitting
 from ..errors import ForumBadResponse, ForumError, ForumForbidden, ForumNotFound, ForumRejected
@@ -51,6 +54,23 @@ WHOLE_LIST_MIN_NAMES = 2 * USERS_PER_PAGE + 1
 EVERYONE_GROUP = "trust_level_0"
 EVERYONE_GROUP_ID = 10  # Group::AUTO_GROUPS[:trust_level_0]
 EVERYONE_PAGE = 1000
+# On a big forum the names are searched for among trust_level_0's members instead of reading
+# every page: the members list's `filter`, given names separated by commas, is ONE regular
+# expression `(a|b|c)` on username_lower (User.filter_by_username_or_email with an Array, which
+# GroupsController#members makes of a filter holding a comma), with no cap on the number of
+# terms, answered 1,000 rows a page (ENDPOINTS.md, "Rules" / group member search). So a search
+# takes as many names as a request line comfortably holds, MEMBER_SEARCH_BYTES of the encoded
+# filter (nginx's default request line is 8 KB), where the admin list's filter takes 100.
+# Only names made of username characters are searched this way: they are what Discourse
+# allows (UsernameValidator), and no such name can make the expression invalid. Each term
+# is a substring match (and a `.` matches any character), so a name matches more accounts
+# than itself: matches are kept exactly on the client. The search is read in username order,
+# A to Z, so a name comes before every longer name it begins (`mateos` before `mateos993`):
+# once a page holds a longer name that begins with a missing name, that name is not there,
+# and the names a full page did not reach are searched again, without the ones it settled,
+# whose longer namesakes then drop out of the answer (instead of paging through them).
+MEMBER_SEARCH_BYTES = 6000
+MEMBER_TERM = re.compile(r"[\w.\-]+")
 # User::MAX_STAFF_DELETE_POST_COUNT (ENDPOINTS.md "Rules" / delete one user)
 MAX_STAFF_DELETE_POST_COUNT = 5
 # Discourse's own "forever" (the time shortcut in its suspend/silence modals) is now + 1000
@@ -299,12 +319,32 @@ class DiscourseUsers(DiscourseBase):
                 return str(group.get("name") or "") or None
         return None
 
+    def _everyone_slice(
+        self, *, offset: int = 0, filter: str = "", asc: bool = False
+    ) -> tuple[list[ForumUser], int | None] | None:
+        """One read of trust_level_0's members, 1,000 a page (the group found by its id where
+        a locale renamed it); None when the forum has no such group."""
+        name = getattr(self, "_everyone_name", None) or EVERYONE_GROUP
+        query = {"limit": EVERYONE_PAGE, "offset": offset, "filter": filter, "asc": asc}
+        try:
+            return self.group_members_slice(key=name, **query)  # type: ignore[attr-defined]
+        except ForumNotFound:
+            if name != EVERYONE_GROUP:
+                raise
+            found = self._everyone_group()
+            if found is None:
+                return None
+            self._everyone_name = found
+            return self.group_members_slice(key=found, **query)  # type: ignore[attr-defined]
+
     def _read_everyone(self, wanted: set[str], *, counted: bool = True) -> bool:
-        """Keep the wanted users (by username or id) of trust_level_0's members, 1,000 a
-        page, if the forum is small enough; else only those of the first page. False when
-        the group cannot be read (then the admin list is used). Never complete: staged
-        accounts are not in the group, and an account created meanwhile shifts the pages, so
-        a name not found is looked for among staged accounts, then searched for as usual."""
+        """Keep the wanted users (by username or id) of trust_level_0's members: searched for
+        through the members list's filter (``_search_everyone``), or read 1,000 a page when
+        that is fewer calls (a small forum, or ``counted`` False: the searches have shown it
+        is). False when the group cannot be read (then the admin list is used). Never
+        complete: staged accounts are not in the group, and an account created meanwhile
+        shifts the pages, so a name not found is looked for among staged accounts, then
+        searched for as usual."""
         kept: dict[str, _Kept] = {}
         self._whole_list = kept
         left = {name for name in wanted if "@" not in name}
@@ -312,33 +352,25 @@ class DiscourseUsers(DiscourseBase):
         def keep(rows: list[ForumUser]) -> None:
             _keep_wanted(rows, left, kept)  # member rows carry no e-mail
 
-        try:
-            first, total = self.group_members_slice(  # type: ignore[attr-defined]
-                key=EVERYONE_GROUP, limit=EVERYONE_PAGE
-            )
-            name = EVERYONE_GROUP
-        except ForumNotFound:
-            found = self._everyone_group()
-            if found is None:
+        searchable = sorted(n for n in left if not n.isdigit() and MEMBER_TERM.fullmatch(n))
+        read_pages = not counted or not searchable
+        if not read_pages:
+            searched = self._search_everyone(searchable, left, keep)
+            if searched is None:
                 return False
-            name = found
-            first, total = self.group_members_slice(  # type: ignore[attr-defined]
-                key=name, limit=EVERYONE_PAGE
-            )
-        keep(first)
-        if len(first) >= EVERYONE_PAGE:
-            if counted and not self._worth_reading(total or len(first), EVERYONE_PAGE, wanted):
-                self._whole_list_wanted = set(kept)  # search with the filter; keep page 1's
-                return True
-            offset = len(first)
-            while left:
-                rows, _ = self.group_members_slice(  # type: ignore[attr-defined]
-                    key=name, limit=EVERYONE_PAGE, offset=offset
-                )
+            read_pages = searched
+        if read_pages and left:
+            first = self._everyone_slice()
+            if first is None:
+                return False
+            rows, _ = first
+            keep(rows)
+            offset = len(rows)
+            while left and len(rows) >= EVERYONE_PAGE:
+                page = self._everyone_slice(offset=offset)
+                rows = page[0] if page else []
                 keep(rows)
                 offset += len(rows)
-                if len(rows) < EVERYONE_PAGE:
-                    break
         # The names the group did not have may be staged accounts: the filter searches the
         # staged list (few accounts, so few substring matches) for all of them at once.
         for batch in chunks(sorted(n for n in left if not n.isdigit()), self.resolve_batch_size):
@@ -352,6 +384,41 @@ class DiscourseUsers(DiscourseBase):
                 if not missing:
                     break
         return True
+
+    def _search_everyone(self, names: list[str], left: set[str], keep: Any) -> bool | None:
+        """Search for ``names`` among trust_level_0's members, MEMBER_SEARCH_BYTES of names a
+        search (see MEMBER_TERM). True when the first answer shows the group's pages are
+        fewer calls than the searches still to make (the caller reads them instead); None
+        when the forum has no such group. A full page settles the names it holds and the
+        names it has passed; the rest go into the next search (or, when a page settled none,
+        the search's next page is read)."""
+        queue = list(names)
+        carry: list[str] = []
+        first = True
+        while queue or carry:
+            batch, queue = _fill_search(carry, [n for n in queue if n in left])
+            offset = 0
+            while True:
+                answer = self._everyone_slice(offset=offset, filter=",".join(batch), asc=True)
+                if answer is None:
+                    return None
+                rows, total = answer
+                keep(rows)
+                if first:
+                    first = False
+                    searches = math.ceil(sum(_term_bytes(n) for n in queue) / MEMBER_SEARCH_BYTES)
+                    if total and math.ceil(total / EVERYONE_PAGE) <= searches:
+                        return True
+                if len(rows) < EVERYONE_PAGE:
+                    carry = []  # the whole answer: every name in it was found or is not here
+                    break
+                seen = sorted(r.username.lower() for r in rows)
+                unsettled = [n for n in batch if n in left and not _passed(n, seen)]
+                if len(unsettled) < len(batch):
+                    carry = unsettled
+                    break
+                offset += len(rows)  # this page settled nothing: read the search's next one
+        return False
 
     def _read_whole_list(self, wanted: set[str], *, counted: bool = True) -> None:
         """Keep the wanted users (by username, e-mail or id) of the whole admin list, newest
@@ -668,6 +735,35 @@ class DiscourseUsers(DiscourseBase):
 # What a plan's whole-list read keeps of one account: one with no staff flag and no penalty as
 # (id, username, e-mail, trust level, active, approved), any other as a ForumUser.
 _Kept = ForumUser | tuple[int, str, str | None, int | None, bool, bool | None]
+
+
+def _term_bytes(name: str) -> int:
+    """What one name adds to a member search's query string: itself encoded, and a comma."""
+    return len(quote(name, safe="")) + 3
+
+
+def _fill_search(carry: list[str], queue: list[str]) -> tuple[list[str], list[str]]:
+    """One member search: the names carried over, then queued ones while the encoded filter
+    stays within MEMBER_SEARCH_BYTES (at least one name); and what is left queued."""
+    batch = list(carry)
+    size = sum(_term_bytes(n) for n in batch)
+    taken = 0
+    for name in queue:
+        cost = _term_bytes(name)
+        if batch and size + cost > MEMBER_SEARCH_BYTES:
+            break
+        batch.append(name)
+        size += cost
+        taken += 1
+    return batch, queue[taken:]
+
+
+def _passed(name: str, seen: list[str]) -> bool:
+    """Has an A-to-Z page (``seen``, sorted) passed ``name`` without holding it? It has when
+    it holds a longer username that begins with it: in any collation a name sorts before
+    the names it begins."""
+    at = bisect_right(seen, name)
+    return at < len(seen) and seen[at].startswith(name)
 
 
 def _keep_wanted(rows: Iterable[ForumUser], left: set[str], kept: dict[str, _Kept]) -> None:

@@ -12,6 +12,7 @@ from forums.clients.discourse import (
     DiscourseClient,
     DiscourseGroupUpdateNeedsChoice,
 )
+from forums.clients.discourse.users import MEMBER_SEARCH_BYTES
 from forums.clients.errors import (
     ForumForbidden,
     ForumNotFound,
@@ -166,28 +167,38 @@ def members_calls(sandbox: DiscourseSandbox, group: str = "trust_level_0") -> li
     return [r for r in sandbox.calls.records() if r.path == f"/groups/{group}/members.json"]
 
 
+def member_searches(sandbox: DiscourseSandbox, group: str = "trust_level_0") -> list[dict]:
+    """The queries of the member searches (a ``filter``) sent to ``group``'s members list."""
+    queries = [parse_qs(r.query) for r in members_calls(sandbox, group)]
+    return [q for q in queries if "filter" in q]
+
+
 def test_a_plan_that_needs_only_ids_reads_trust_level_0_a_thousand_a_page(client, sandbox):
     # A group's members are compared by id: no flags or e-mails needed, so the client reads
     # trust_level_0, which holds every account but staged ones (Group.refresh_automatic_group!),
-    # 1,000 a page instead of the admin list's 100: 3 calls for 2,600 accounts, not 27.
+    # 1,000 a page instead of the admin list's 100: 3 calls for 2,600 accounts, not 27. The
+    # names are most of the forum, so searching them (6 KB of names a search) would cost more:
+    # the first search's answer says how big the group is, and the pages are read instead.
     real = sorted((u for u in sandbox.users.values() if u["id"] > 0), key=lambda u: u["id"])
     staged = next(u for u in real if u["staged"])
     plain = [u for u in real if not u["staged"]]
-    names = [u["username"].upper() for u in plain[:1_200]]
-    names += [str(u["id"]) for u in plain[1_200:1_300]]
+    names = [u["username"].upper() for u in plain[:2_200]]
+    names += [str(u["id"]) for u in plain[2_200:2_300]]
     emails = [u["email"].lower() for u in real]
-    by_email = next(u for u in plain[1_300:] if emails.count(u["email"].lower()) == 1)
+    by_email = next(u for u in plain[2_300:] if emails.count(u["email"].lower()) == 1)
     names += [by_email["email"], staged["username"], "nobody_at_all"]
     sandbox.calls.clear()
     client.expect_lookups(targets=names, details=False)
     assert sandbox.calls.records() == []
     found = resolve_as_a_plan(client, names, details=False)
-    pages = members_calls(sandbox)
-    assert [parse_qs(r.query)["limit"] for r in pages] == [["1000"]] * 3
-    assert [parse_qs(r.query)["offset"] for r in pages] == [["0"], ["1000"], ["2000"]]
+    queries = [parse_qs(r.query) for r in members_calls(sandbox)]
+    assert len(member_searches(sandbox)) == 1  # the first search, whose answer told the size
+    pages = [q for q in queries if "filter" not in q]
+    assert [q["limit"] for q in pages] == [["1000"]] * 3
+    assert [q["offset"] for q in pages] == [["0"], ["1000"], ["2000"]]
     assert not any(parse_qs(r.query).get("order") == ["created"] for r in list_calls(sandbox))
-    assert {found[n.lower()].id for n in names[:1_200]} == {u["id"] for u in plain[:1_200]}
-    assert found[str(plain[1_299]["id"])].username == plain[1_299]["username"]
+    assert {found[n.lower()].id for n in names[:2_200]} == {u["id"] for u in plain[:2_200]}
+    assert found[str(plain[2_299]["id"])].username == plain[2_299]["username"]
     # a staged account is not in the group: the staged list is searched for what is left,
     # at once; an e-mail and an unknown name are searched for as usual
     assert found[staged["username"].lower()].id == staged["id"]
@@ -199,22 +210,59 @@ def test_a_plan_that_needs_only_ids_reads_trust_level_0_a_thousand_a_page(client
     }
     assert found[by_email["email"].lower()].id == by_email["id"]
     assert "nobody_at_all" not in found
-    assert len(sandbox.calls.records()) <= 3 + 1 + 2 * 3 + 1  # pages, staged, searches, exact
+    assert len(sandbox.calls.records()) <= 1 + 3 + 1 + 2 * 3 + 1  # probe, pages, staged, ...
 
 
-def test_trust_level_0_is_found_by_id_where_a_locale_renamed_it(client, sandbox):
-    # groups.default_names.trust_level_0 is translated on a German forum: the group keeps id
-    # 10 (Group::AUTO_GROUPS), so the client finds its name in the automatic groups list.
-    sandbox.groups[10]["name"] = "vertrauensstufe_0"
-    names = [u["username"] for u in sandbox.users.values() if u["id"] > 4 and not u["staged"]]
-    names = names[:500]
+def test_names_on_a_bigger_forum_are_searched_among_trust_level_0s_members(client, sandbox):
+    # 600 names on 2,600 accounts: two member searches (the filter's terms are one regular
+    # expression, ENDPOINTS.md "Rules" / group member search) cost fewer calls than 3 pages.
+    # (Names of 10 characters or more: short ones like "zoe" begin dozens of others, which
+    # the next test is about.) A name no username can hold is never put into the expression
+    # (PostgreSQL would refuse "(" with a 500); it is looked up as usual, and is not found.
+    plain = [
+        u
+        for u in sandbox.users.values()
+        if u["id"] > 4 and not u["staged"] and len(u["username"]) >= 10
+    ]
+    names = [u["username"] for u in plain[:600]] + ["o(brien"]
     sandbox.calls.clear()
     found = resolve_as_a_plan(client, names, details=False)
-    assert set(found) == {n.lower() for n in names}
-    paths = [r.path for r in sandbox.calls.records()]
-    assert paths[:2] == ["/groups/trust_level_0/members.json", "/groups.json"]
-    assert paths.count("/groups/vertrauensstufe_0/members.json") == 3  # 2,600 accounts
-    assert len(paths) == 2 + 3
+    assert set(found) == {n.lower() for n in names[:600]}
+    searches = member_searches(sandbox)
+    assert len(searches) == 2 and len(members_calls(sandbox)) == 2
+    assert all(q["asc"] == ["true"] and q["limit"] == ["1000"] for q in searches)
+    terms = [t for q in searches for t in q["filter"][0].split(",")]
+    # each name at most once (one the first answer already held, as "pat.larsen" holds
+    # "pat_larsen", is not searched again), and never the name no username can hold
+    assert len(terms) == len(set(terms)) and set(terms) <= {n.lower() for n in names[:600]}
+    assert all(len(q["filter"][0].encode()) <= MEMBER_SEARCH_BYTES for q in searches)
+    assert "o(brien" not in found
+
+
+def test_a_search_filled_by_one_names_namesakes_goes_on_without_that_name(client, sandbox):
+    # "mat" begins 1,100 other usernames: the first page of a search holding it (A to Z)
+    # is "mat" and 999 of them. That page settles "mat"; the names it did not reach are
+    # searched again without it, so its namesakes drop out of the answer instead of taking
+    # two more pages. "mat05" (no such account) is settled by the same page: it holds
+    # "mat0500" to "mat0599", which begin with it, so "mat05" cannot come later.
+    plain = sorted(
+        (u for u in sandbox.users.values() if u["id"] > 4 and not u["staged"]),
+        key=lambda u: u["id"],
+    )
+    for number, user in enumerate(plain[:1_100], start=1):
+        user["username"] = f"mat{number:04d}"
+    plain[1_100]["username"] = "mat"
+    # a plan of more than 200 names (WHOLE_LIST_MIN_NAMES): fewer are searched as usual
+    others = [u["username"] for u in plain[1_200:] if u["username"].lower() > "mau"][:250]
+    names = ["mat", "mat05", *others]
+    sandbox.calls.clear()
+    found = resolve_as_a_plan(client, names, details=False)
+    assert set(found) == {n.lower() for n in ["mat", *others]}
+    searches = member_searches(sandbox)
+    assert len(searches) == 2
+    assert [q["offset"] for q in searches] == [["0"], ["0"]]  # a new search, not page 2
+    assert set(searches[1]["filter"][0].split(",")) == {n.lower() for n in others}
+    assert "mat05" not in found
 
 
 def test_a_few_names_on_a_big_forum_are_searched_not_listed(client, sandbox):
