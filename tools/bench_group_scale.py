@@ -1,6 +1,7 @@
 """Group add at fleet scale (issue 25): the calls a Discourse group-add plan and run send to
 add ``NAMES`` names to an empty group on a forum of 25,000 and 100,000 accounts (5,000 in
-``--quick``), over the fewest the APIs need (``group_add_minimum_calls``).
+``--quick``), over the fewest the APIs need (``group_add_minimum_calls``, which counts every
+documented read of who the names are, the members filter's included).
 
 Figures (docs/benchmarks.md, "group add at fleet scale"):
 
@@ -13,6 +14,7 @@ Figures (docs/benchmarks.md, "group add at fleet scale"):
 from __future__ import annotations
 
 import math
+from urllib.parse import quote
 
 from tools.bench import (
     UNPACED_RPM,
@@ -28,29 +30,51 @@ NAMES = 2000
 MEMBERS_PAGE = 1000  # GET /groups/{name}/members.json `limit` max (users.EVERYONE_PAGE)
 FILTER_TERMS = 100  # /admin/users/list filter: up to 100 terms (users.USERS_PER_PAGE too)
 ADD_BATCH = 1000  # PUT /groups/{id}/members.json: ADD_MEMBERS_LIMIT (groups.GROUP_MEMBERS_BATCH)
+# The members list's filter has no cap on its terms; what bounds a search's names is the
+# request line, 8 KB by nginx's default (large_client_header_buffers 4 8k; longer is 414).
+# The client keeps its filter to users.MEMBER_SEARCH_BYTES, below it.
+REQUEST_LINE = 8192
 
 
-def group_add_minimum_calls(names: int, accounts: int) -> tuple[int, str]:
-    """The fewest calls that add ``names`` existing accounts to an empty group on a forum of
-    ``accounts``, and how they are made up.
+def group_add_minimum_calls(names: list[str], accounts: int, member_rows: int) -> tuple[int, str]:
+    """The fewest calls that add ``names`` (existing accounts) to an empty group on a forum of
+    ``accounts``, and how they are made up. ``member_rows``: how many of trust_level_0's
+    members the members filter matches for all the names at once.
 
     - 1: the group itself (its id, and that it is not automatic);
-    - resolving the names, the cheaper of the two documented reads the client's cost model
-      chooses between (forums/clients/discourse/users.py ``_worth_reading``):
-      trust_level_0's members, every account 1,000 a page (ceil(accounts / 1000)), or the
-      admin list's filter, 100 names a search, each answered by one page of 100 at best
-      (ceil(names / 100); a substring match can only bring in more, never fewer, rows).
+    - resolving the names, the cheapest of the documented reads:
+      trust_level_0's members, every account 1,000 a page (ceil(accounts / 1000));
+      the admin list's filter, 100 names a search, each answered by one page of 100 at best
+      (ceil(names / 100); a substring match can only bring in more rows, never fewer);
+      trust_level_0's members filter (users.MEMBER_SEARCH_BYTES): every matching row
+      1,000 a page (ceil(member_rows / 1000)), and never fewer searches than the names'
+      encoded bytes over a whole request line (ceil(bytes / REQUEST_LINE));
       ``GET /u/{name}.json`` (one call a name) is never cheaper;
     - 1: the member list the run checks against (empty group: one page);
     - ceil(names / 1000): the adds.
     """
     members_pages = math.ceil(accounts / MEMBERS_PAGE)
-    filter_searches = math.ceil(names / FILTER_TERMS)
-    resolve = min(members_pages, filter_searches)
-    read = "trust_level_0 pages" if members_pages <= filter_searches else "filter searches"
-    adds = math.ceil(names / ADD_BATCH)
+    filter_searches = math.ceil(len(names) / FILTER_TERMS)
+    encoded = sum(len(quote(name, safe="")) + 3 for name in names)  # each with its comma
+    member_searches = max(math.ceil(member_rows / MEMBERS_PAGE), math.ceil(encoded / REQUEST_LINE))
+    resolve, read = min(
+        (members_pages, "trust_level_0 pages"),
+        (filter_searches, "filter searches"),
+        (member_searches, "trust_level_0 member searches"),
+    )
+    adds = math.ceil(len(names) / ADD_BATCH)
     total = 1 + resolve + 1 + adds
     return total, f"{total} calls: group 1 + {resolve} {read} + member list 1 + {adds} adds"
+
+
+def member_filter_rows(app, names: list[str]) -> int:
+    """How many of trust_level_0's members the members filter matches for all ``names`` in
+    one search (the sandbox's model of GroupsController#members): the rows any client must
+    be sent, 1,000 a page, to learn who the names are that way."""
+    with app.lock:
+        everyone = app._group_named("trust_level_0")
+        matched = app.members_matching(app.member_ids(everyone), ",".join(names), admin=True)
+    return len(matched or [])
 
 
 def _one_forum(bench: Bench, accounts: int) -> tuple[int, int, int, str]:
@@ -93,7 +117,9 @@ def _one_forum(bench: Bench, accounts: int) -> tuple[int, int, int, str]:
                 f"group add at {accounts}: {len(group['members'])} of {NAMES} added, items {counts}"
             )
         forum_accounts = sum(1 for u in app.users.values() if u["id"] > 0)
-        minimum, words = group_add_minimum_calls(NAMES, forum_accounts)
+        rows = member_filter_rows(app, names)
+        minimum, words = group_add_minimum_calls(names, forum_accounts, rows)
+        bench.record(f"group_add_{accounts}_accounts_member_filter_rows", rows)
         total = plan_calls + run_calls
         prefix = f"group_add_{accounts}_accounts"
         bench.record(f"{prefix}_calls", total)
