@@ -154,19 +154,33 @@ def pacing_seconds(connection, calls: int) -> float:
 # overview, a people search) mostly waited on each other's sleeps; taking turns on a lock still
 # cost each booking a connection of its own and a transaction, slowed by the threads' other
 # work: 80 bookings added 0.3 s to the overview of 20 forums. So on SQLite one thread per
-# process writes the bookings and answers: whatever is waiting goes in one transaction (each in
-# its own savepoint, so one failure stays its own), through one connection kept open while
-# there is work. Other processes still meet SQLite's busy timeout; PostgreSQL (row locks) and
-# Redis are not concerned, and a thread already inside a transaction (on SQLite it holds the
-# write lock) writes its own, as before.
+# process writes the bookings and answers: whatever is waiting goes in one transaction, through
+# one connection kept open while there is work. The bookings and answers waiting are decided
+# together in four statements (``_book_all``): a page's fan-out books 20 forums at once, and
+# one by one each took five statements of its own while the others queued behind it. (Should
+# the statements fail, each is written again on its own, so one failure stays its own.)
+# Other processes still meet SQLite's busy timeout; PostgreSQL (row locks) and Redis are not
+# concerned, and a thread already inside a transaction (on SQLite it holds the write lock)
+# writes its own, as before.
 class _Write:
-    __slots__ = ("fn", "done", "value", "error")
+    __slots__ = ("fn", "request", "done", "value", "error")
 
-    def __init__(self, fn: Callable[[], Any]) -> None:
+    def __init__(self, fn: Callable[[], Any] | None, request: _BookRequest | None = None) -> None:
         self.fn = fn
+        self.request = request  # a booking or answers: written with the others (_book_all)
         self.done = threading.Event()
         self.value: Any = None
         self.error: BaseException | None = None
+
+
+class _BookRequest(NamedTuple):
+    """One write of the slot book: ``answers`` to record, then, when ``book``, a booking."""
+
+    connection: Any
+    answers: tuple[Answer, ...]
+    book: bool = False
+    max_wait: float = float("inf")
+    priority: Priority = Priority.CHANGE
 
 
 class _Writer:
@@ -193,8 +207,8 @@ class _Writer:
             self.thread = threading.Thread(target=self._loop, name="pacer-writer", daemon=True)
             self.thread.start()
 
-    def run(self, fn: Callable[[], Any]) -> Any:
-        write = _Write(fn)
+    def run(self, fn: Callable[[], Any] | None, request: _BookRequest | None = None) -> Any:
+        write = _Write(fn, request)
         with self.lock:
             self._ensure_thread()
             self.queue.append(write)
@@ -217,7 +231,10 @@ class _Writer:
                 continue
             try:
                 with transaction.atomic():
+                    _book_writes([w for w in batch if w.request is not None])
                     for write in batch:
+                        if write.fn is None:
+                            continue
                         try:
                             write.value = write.fn()  # its own atomic(): a savepoint here
                         except Exception as exc:
@@ -250,6 +267,180 @@ def _written_together(fn: Callable[[], Any]) -> Any:
     return _WRITER.run(fn)
 
 
+def _booked_together(request: _BookRequest) -> Booking | None:
+    """Write ``request`` to the book: on SQLite through this process's pacing writer, with
+    every other booking and answer waiting, in a few statements for all of them
+    (``_book_all``); elsewhere, or inside a transaction, directly."""
+    if db_connection.vendor != "sqlite" or db_connection.in_atomic_block:
+        return _book_all([request])[0]
+    return _WRITER.run(None, request)
+
+
+def _book_writes(writes: list[_Write]) -> None:
+    """(The writer's transaction.) The waiting bookings and answers, together; should that
+    fail, each on its own, so that a write that fails fails only for its caller."""
+    if not writes:
+        return
+    try:
+        values = _book_all([w.request for w in writes if w.request is not None])
+    except Exception:  # noqa: BLE001 - retried one by one below, each with its own error
+        logger.info("Pacing writes failed together; writing them one by one", exc_info=True)
+    else:
+        for write, value in zip(writes, values, strict=True):
+            write.value = value
+        return
+    for write in writes:
+        try:
+            assert write.request is not None
+            write.value = _book_all([write.request])[0]
+        except Exception as exc:
+            write.error = exc
+
+
+def _book_all(requests: list[_BookRequest]) -> list[Booking | None]:
+    """Each request's answers, then its booking (None for answers alone), in order: the
+    forums' heads locked and their rings read in two statements, everything decided here
+    (``_Book``), and what changed written in two more, however many requests there are.
+
+    A forum's first booking, or one whose ring size changed (its limit was edited), first
+    creates its head or lays its ring out (``DatabasePacer._lay_out``), the answers waiting
+    for it written before."""
+    from forums.models import ForumPace, ForumPaceSlot
+
+    with transaction.atomic():
+        booking_ids = sorted({r.connection.pk for r in requests if r.book})
+        heads = ForumPace.objects.select_for_update().filter(connection_id__in=booking_ids)
+        rows = {row.pk: row for row in heads} if booking_ids else {}
+        checked: set[int] = set()
+        prepared: set[int] = set()
+        for request in requests:
+            cid = request.connection.pk
+            if not request.book or cid in checked:
+                continue
+            checked.add(cid)
+            ring = book_shape(request.connection)[0]
+            row = rows.get(cid)
+            if row is None:  # locked once it exists: another booking may have laid it out
+                ForumPace.objects.get_or_create(connection_id=cid)
+                row = rows[cid] = ForumPace.objects.select_for_update().get(connection_id=cid)
+            if row.ring_size == ring:
+                continue
+            prepared.add(cid)
+            for earlier in requests:  # the answers go before the ring is laid out again
+                if earlier.connection.pk == cid:
+                    for answer in earlier.answers:
+                        DatabasePacer._answer(earlier.connection, answer)
+            DatabasePacer._lay_out(row, ring)
+        ids = sorted({r.connection.pk for r in requests})
+        rings: dict[int, dict[int, list[Any]]] = {cid: {} for cid in ids}
+        for cid, slot_no, at, pending in ForumPaceSlot.objects.filter(
+            connection_id__in=ids
+        ).values_list("connection_id", "slot_no", "at", "pending"):
+            rings[cid][slot_no] = [at, pending]
+        book = _Book(rows, rings)
+        results = [
+            book.take(r._replace(answers=()) if r.connection.pk in prepared else r)
+            for r in requests
+        ]
+        book.write()
+    return results
+
+
+class _Book:
+    """Forums' heads (``ForumPace``) and rings (slot number -> [at, pending]) read once, the
+    bookings and answers decided on them in memory (``take``: the same rules as
+    ``DatabasePacer._book``), and what changed written at the end (``write``)."""
+
+    def __init__(self, rows: dict[int, Any], rings: dict[int, dict[int, list[Any]]]) -> None:
+        self.rows = rows
+        self.rings = rings
+        self.changed_slots: set[tuple[int, int]] = set()
+        self.changed_rows: set[int] = set()
+
+    def take(self, request: _BookRequest) -> Booking | None:
+        cid = request.connection.pk
+        ring_slots = self.rings[cid]
+        for answer in request.answers:
+            booking = answer.booking
+            slot = ring_slots.get(booking.slot_no)
+            if slot is not None and slot[1] and slot[0] == float(booking.at):
+                slot[0], slot[1] = max(slot[0], answer.at), False
+                self.changed_slots.add((cid, booking.slot_no))
+        if not request.book:
+            return None
+        connection, priority, max_wait = request.connection, request.priority, request.max_wait
+        row = self.rows[cid]
+        ring, window = book_shape(connection)
+        gap = gap_after(window)
+        slot_no = row.booked % ring
+        now = time.time()
+        if priority != Priority.CHANGE:
+            # A read or the sync leaves the forum's free slots to more urgent work (see
+            # ``Priority``): refused while fewer than it needs are free.
+            if priority == Priority.SYNC and row.change_waiting_until > now:
+                wait = row.change_waiting_until - now
+                return Booking(wait, False, slot_no, yielded=wait <= max_wait)
+            when = _nth_free(
+                [(at, pending) for at, pending in ring_slots.values()],
+                ring=ring, need=slots_needed(connection, priority), gap=gap, now=now,
+                not_before=row.next_slot,
+            )  # fmt: skip
+            if when > now:
+                return Booking(when - now, False, slot_no, yielded=when - now <= max_wait)
+        previous = ring_slots.get(slot_no)
+        slot = max(now, row.next_slot)
+        if previous is not None:
+            at, pending = previous
+            if pending and now < at + STALE_SECONDS:
+                # That call is out (or about to leave): when the forum counts it is known
+                # once its answer is in. Ask again then; refuse if even the earliest slot
+                # it leaves is too far.
+                refused = Booking(max(at - now, 0.0) + POLL_SECONDS, False, slot_no)
+                if max(slot, at + gap) - now > max_wait:
+                    return self._refused(
+                        row, priority, now, refused._replace(delay=max(slot, at + gap) - now)
+                    )
+                return refused._replace(in_flight=True)
+            # A stale call counts as arrived at the latest when it went stale.
+            slot = max(slot, (at + STALE_SECONDS if pending else at) + gap)
+        if slot - now > max_wait:
+            return self._refused(row, priority, now, Booking(slot - now, False, slot_no))
+        ring_slots[slot_no] = [slot, True]
+        self.changed_slots.add((cid, slot_no))
+        row.next_slot, row.booked = slot, row.booked + 1
+        self.changed_rows.add(cid)
+        return Booking(max(slot - now, 0.0), True, slot_no, slot)
+
+    def _refused(self, row, priority: Priority, now: float, refused: Booking) -> Booking:
+        """As ``DatabasePacer._refused``: a refused change waits for the forum."""
+        if priority == Priority.CHANGE:
+            until = now + refused.delay + CHANGE_WAIT_GRACE_SECONDS
+            if row.change_waiting_until < until:
+                row.change_waiting_until = until
+                self.changed_rows.add(row.pk)
+        return refused
+
+    def write(self) -> None:
+        from forums.models import ForumPace, ForumPaceSlot
+
+        if self.changed_slots:
+            ForumPaceSlot.objects.bulk_create(
+                [
+                    ForumPaceSlot(connection_id=cid, slot_no=no, at=at, pending=pending)
+                    for cid, no in sorted(self.changed_slots)
+                    for at, pending in [self.rings[cid][no]]
+                ],
+                update_conflicts=True,
+                unique_fields=["connection", "slot_no"],
+                update_fields=["at", "pending"],
+            )
+        if self.changed_rows:
+            ForumPace.objects.bulk_update(
+                [self.rows[cid] for cid in sorted(self.changed_rows)],
+                ["next_slot", "booked", "change_waiting_until"],
+            )
+
+
 def _nth_free(
     slots: list[tuple[float, bool]],
     *,
@@ -276,7 +467,8 @@ class DatabasePacer:
     """The book in the database: ``ForumPace`` (booked count, ring size, not-before time) locked
     with SELECT ... FOR UPDATE (on SQLite the IMMEDIATE transaction serialises bookings, and
     one writer thread per process writes them, see _Writer), and
-    ``ForumPaceSlot`` rows, the ring. Four short statements a booking."""
+    ``ForumPaceSlot`` rows, the ring. Four short statements for a booking, or for all the
+    bookings and answers the writer finds waiting (``_book_all``)."""
 
     def reserve(self, connection, max_wait: float = float("inf")) -> tuple[float, bool]:
         """Book the forum's next slot if it is at most ``max_wait`` away, for a call that is
@@ -295,99 +487,9 @@ class DatabasePacer:
     ) -> Booking:
         """Book the forum's next slot; ``answers`` (calls answered since, see ``Pace``) are
         recorded first, in the same transaction."""
-        return _written_together(lambda: self._book(connection, max_wait, priority, answers))
-
-    def _book(
-        self, connection, max_wait: float, priority: Priority, answers: tuple[Answer, ...] = ()
-    ) -> Booking:
-        from forums.models import ForumPace, ForumPaceSlot
-
-        ring, window = book_shape(connection)
-        gap = gap_after(window)
-        with transaction.atomic():
-            for answer in answers:
-                self._answer(connection, answer)
-            row = ForumPace.objects.select_for_update().filter(connection_id=connection.pk).first()
-            if row is None:
-                ForumPace.objects.get_or_create(connection_id=connection.pk)
-                row = ForumPace.objects.select_for_update().get(connection_id=connection.pk)
-            if row.ring_size != ring:
-                self._lay_out(row, ring)
-            slot_no = row.booked % ring
-            now = time.time()
-            if priority != Priority.CHANGE:
-                yielded = self._yield(connection, row, priority, gap, now, max_wait)
-                if yielded is not None:
-                    return yielded
-            slots = ForumPaceSlot.objects.filter(connection_id=connection.pk, slot_no=slot_no)
-            previous = slots.values_list("at", "pending").first()
-            slot = max(now, row.next_slot)
-            if previous is not None:
-                at, pending = previous
-                if pending and now < at + STALE_SECONDS:
-                    # That call is out (or about to leave): when the forum counts it is known
-                    # once its answer is in. Ask again then; refuse if even the earliest slot
-                    # it leaves is too far.
-                    refused = Booking(max(at - now, 0.0) + POLL_SECONDS, False, slot_no)
-                    if max(slot, at + gap) - now > max_wait:
-                        return self._refused(
-                            row, priority, now, refused._replace(delay=max(slot, at + gap) - now)
-                        )
-                    return refused._replace(in_flight=True)
-                # A stale call counts as arrived at the latest when it went stale.
-                slot = max(slot, (at + STALE_SECONDS if pending else at) + gap)
-            if slot - now > max_wait:
-                return self._refused(row, priority, now, Booking(slot - now, False, slot_no))
-            if previous is None:
-                ForumPaceSlot.objects.create(
-                    connection_id=connection.pk, slot_no=slot_no, at=slot, pending=True
-                )
-            else:
-                slots.update(at=slot, pending=True)
-            ForumPace.objects.filter(pk=row.pk).update(next_slot=slot, booked=F("booked") + 1)
-        return Booking(max(slot - now, 0.0), True, slot_no, slot)
-
-    @staticmethod
-    def _yield(
-        connection, row, priority: Priority, gap: float, now: float, max_wait: float
-    ) -> Booking | None:
-        """(Inside the booking's transaction.) A read or the sync that must leave the forum's
-        free slots to more urgent work: the refusal, else None (it may book as a change
-        would). See ``Priority``."""
-        from forums.models import ForumPaceSlot
-
-        slot_no = row.booked % row.ring_size
-        if priority == Priority.SYNC and row.change_waiting_until > now:
-            wait = row.change_waiting_until - now
-            return Booking(wait, False, slot_no, yielded=wait <= max_wait)
-        when = _nth_free(
-            list(ForumPaceSlot.objects.filter(connection_id=connection.pk).values_list(
-                "at", "pending"
-            )),
-            ring=row.ring_size, need=slots_needed(connection, priority), gap=gap, now=now,
-            not_before=row.next_slot,
-        )  # fmt: skip
-        if when <= now:
-            return None
-        return Booking(when - now, False, slot_no, yielded=when - now <= max_wait)
-
-    @staticmethod
-    def _refused(row, priority: Priority, now: float, refused: Booking) -> Booking:
-        """A change refused a slot is waiting for the forum until it comes back for it: the
-        sync keeps off the forum until then."""
-        from django.db.models import Case, Value, When
-
-        from forums.models import ForumPace
-
-        if priority == Priority.CHANGE:
-            until = now + refused.delay + CHANGE_WAIT_GRACE_SECONDS
-            ForumPace.objects.filter(pk=row.pk).update(
-                change_waiting_until=Case(
-                    When(change_waiting_until__lt=until, then=Value(until)),
-                    default=F("change_waiting_until"),
-                )
-            )
-        return refused
+        booking = _booked_together(_BookRequest(connection, answers, True, max_wait, priority))
+        assert booking is not None
+        return booking
 
     def finished(self, connection, booking: Booking) -> None:
         """The call booked in ``booking`` has its answer (or gave up): the forum counted it by
@@ -396,15 +498,8 @@ class DatabasePacer:
 
     def answered(self, connection, answers: tuple[Answer, ...]) -> None:
         """Record calls' answers (each at its own time) in one write."""
-        if not answers:
-            return
-
-        def write() -> None:
-            with transaction.atomic():
-                for answer in answers:
-                    self._answer(connection, answer)
-
-        _written_together(write)
+        if answers:
+            _booked_together(_BookRequest(connection, tuple(answers)))
 
     @staticmethod
     def _answer(connection, answer: Answer) -> None:

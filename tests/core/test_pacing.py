@@ -583,13 +583,13 @@ def test_a_batched_pace_writes_once_a_call_not_twice(monkeypatch):
     database_pacer = DatabasePacer()
     monkeypatch.setattr(pacing, "get_pacer", lambda: database_pacer)
     writes = {"n": 0}
-    written_together = pacing._written_together
+    booked_together = pacing._booked_together
 
-    def counted(fn):
+    def counted(request):
         writes["n"] += 1
-        return written_together(fn)
+        return booked_together(request)
 
-    monkeypatch.setattr(pacing, "_written_together", counted)
+    monkeypatch.setattr(pacing, "_booked_together", counted)
 
     def per_call(batched: bool) -> tuple[float, float]:
         connection = ForumConnectionFactory(requests_per_minute=6000, rate_window_seconds=60)
@@ -632,3 +632,79 @@ def test_a_batched_client_never_sends_more_than_the_forum_allows(
     assert app.calls.count(status=429) == 0
     assert app.calls.max_in_any_window(1.0) == 5
     assert pace._answers == []  # written when the client closed
+
+
+# --- bookings written together (the SQLite writer's batches) ----------------------------------
+def _laid_out(n: int, per_minute: int = 600) -> list:
+    """``n`` forums, each booked once already (its ring laid out), that call answered."""
+    database_pacer = DatabasePacer()
+    forums = [ForumConnectionFactory(requests_per_minute=per_minute) for _ in range(n)]
+    for forum in forums:
+        database_pacer.finished(forum, database_pacer.book(forum))
+    return forums
+
+
+def test_a_fan_out_of_twenty_bookings_is_written_in_a_few_statements():
+    """A page asking 20 forums books 20 slots at once; the writer decides all of them on one
+    read of the forums' books and writes them in two statements (one by one, each took five
+    of its own while the others queued). Every forum still gets its own next slot."""
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    from forums.models import ForumPace
+
+    forums = _laid_out(20)
+    requests = [pacing._BookRequest(f, (), True, 3.0, Priority.READ) for f in forums]
+    with CaptureQueriesContext(db) as queries:
+        bookings = pacing._book_all(requests)
+    statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"].upper()]
+    assert len(statements) <= 4, statements
+    assert all(b is not None and b.booked and b.delay == 0 for b in bookings)
+    assert [b.slot_no for b in bookings] == [1] * 20  # each forum's second slot
+    assert set(ForumPace.objects.filter(pk__in=[f.pk for f in forums]).values_list(
+        "booked", flat=True
+    )) == {2}  # fmt: skip
+
+
+def test_a_batch_records_each_answer_before_the_booking_after_it_and_books_in_order():
+    """Two calls fill a two-call ring; a batch carries their answers and then three bookings
+    of the same forum: the first two take the answered slots a window after the answers
+    (never before), the third is told to wait for the first of those."""
+    database_pacer = DatabasePacer()
+    forum = ForumConnectionFactory(requests_per_minute=2, rate_window_seconds=60)
+    first = database_pacer.book(forum)
+    second = database_pacer.book(forum)
+    answered = time.time()
+    answers = (pacing.Answer(first, answered), pacing.Answer(second, answered))
+    results = pacing._book_all(
+        [
+            pacing._BookRequest(forum, answers),
+            pacing._BookRequest(forum, (), True, 120.0, Priority.CHANGE),
+            pacing._BookRequest(forum, (), True, 120.0, Priority.CHANGE),
+            pacing._BookRequest(forum, (), True, 30.0, Priority.CHANGE),
+        ]
+    )
+    assert results[0] is None  # answers alone
+    third, fourth, refused = results[1:]
+    assert third.booked and fourth.booked and (third.slot_no, fourth.slot_no) == (0, 1)
+    assert third.at >= answered + gap_after(60.0) and fourth.at >= third.at
+    assert not refused.booked and refused.delay > 30.0  # a window away: refused, not booked
+    again = database_pacer.book(forum, max_wait=0.0)
+    assert not again.booked  # the book holds what the batch wrote
+
+
+def test_a_booking_that_fails_in_a_batch_fails_alone():
+    """Should the batch's statements fail, each booking is written again on its own: the
+    broken one gets its own error, the others their slots."""
+    from types import SimpleNamespace
+
+    forums = _laid_out(3)
+    broken = SimpleNamespace(pk=forums[0].pk, requests_per_minute=None, rate_window_seconds=60)
+    writes = [
+        pacing._Write(None, pacing._BookRequest(f, (), True, 3.0, Priority.READ))
+        for f in [forums[1], broken, forums[2]]
+    ]
+    pacing._book_writes(writes)
+    assert isinstance(writes[1].error, TypeError)
+    assert writes[0].error is None and writes[0].value.booked
+    assert writes[2].error is None and writes[2].value.booked
