@@ -34,3 +34,22 @@ def test_fill_targets_are_escaped():
     assert fill('x"><script>', "", swap="outer").startswith(
         '<template data-fill="x&quot;&gt;&lt;script&gt;" data-swap="outer">'
     )
+
+
+def test_a_page_streamed_in_parts_works_out_its_navigation_once(rf, admin_user):
+    """Each part rendered with the request runs the context processors; the navigation's
+    badges (a query each) are worked out for the page once, not again for every part."""
+    from django.db import connection
+    from django.template.loader import render_to_string
+    from django.test.utils import CaptureQueriesContext
+
+    request = rf.get("/")
+    request.user = admin_user
+    with CaptureQueriesContext(connection) as once:
+        first = render_to_string("base.html", {}, request=request)
+    with CaptureQueriesContext(connection) as again:
+        second = render_to_string("base.html", {}, request=request)
+    assert "Overview" in first and "Overview" in second
+    badges = [q["sql"] for q in once if '"forums_' in q["sql"]]
+    assert badges  # e.g. the bulk actions waiting for this person's approval
+    assert not [q["sql"] for q in again if '"forums_' in q["sql"]]
