@@ -299,21 +299,30 @@ def _book_writes(writes: list[_Write]) -> None:
 
 
 def _book_all(requests: list[_BookRequest]) -> list[Booking | None]:
-    """Each request's answers, then its booking (None for answers alone), in order: the
-    forums' heads locked and their rings read in two statements, everything decided here
-    (``_Book``), and what changed written in two more, however many requests there are.
+    """Every request's answers, then each booking (None for answers alone), in order, in a
+    few statements however many requests there are: the answers in one, the heads of the
+    forums booked locked and their rings read in two, everything decided here (``_Book``),
+    and what changed written in two more.
 
     A forum's first booking, or one whose ring size changed (its limit was edited), first
-    creates its head or lays its ring out (``DatabasePacer._lay_out``), the answers waiting
-    for it written before."""
-    from forums.models import ForumPace, ForumPaceSlot
+    creates its head or lays its ring out (``DatabasePacer._lay_out``), after the answers."""
+    from forums.models import ForumPace
 
     with transaction.atomic():
+        answered = [
+            (a.at, a.at, False, r.connection.pk, a.booking.slot_no, float(a.booking.at), True)
+            for r in requests
+            for a in r.answers
+        ]
+        if answered:
+            with db_connection.cursor() as cursor:
+                cursor.executemany(_statements().answer, answered)
         booking_ids = sorted({r.connection.pk for r in requests if r.book})
+        if not booking_ids:
+            return [None] * len(requests)
         heads = ForumPace.objects.select_for_update().filter(connection_id__in=booking_ids)
-        rows = {row.pk: row for row in heads} if booking_ids else {}
+        rows = {row.pk: row for row in heads}
         checked: set[int] = set()
-        prepared: set[int] = set()
         for request in requests:
             cid = request.connection.pk
             if not request.book or cid in checked:
@@ -324,33 +333,25 @@ def _book_all(requests: list[_BookRequest]) -> list[Booking | None]:
             if row is None:  # locked once it exists: another booking may have laid it out
                 ForumPace.objects.get_or_create(connection_id=cid)
                 row = rows[cid] = ForumPace.objects.select_for_update().get(connection_id=cid)
-            if row.ring_size == ring:
-                continue
-            prepared.add(cid)
-            for earlier in requests:  # the answers go before the ring is laid out again
-                if earlier.connection.pk == cid:
-                    for answer in earlier.answers:
-                        DatabasePacer._answer(earlier.connection, answer)
-            DatabasePacer._lay_out(row, ring)
-        ids = sorted({r.connection.pk for r in requests})
-        rings: dict[int, dict[int, list[Any]]] = {cid: {} for cid in ids}
-        for cid, slot_no, at, pending in ForumPaceSlot.objects.filter(
-            connection_id__in=ids
-        ).values_list("connection_id", "slot_no", "at", "pending"):
-            rings[cid][slot_no] = [at, pending]
+            if row.ring_size != ring:
+                DatabasePacer._lay_out(row, ring)
+        rings: dict[int, dict[int, list[Any]]] = {cid: {} for cid in booking_ids}
+        with db_connection.cursor() as cursor:
+            cursor.execute(
+                _statements().rings.format(", ".join(["%s"] * len(booking_ids))), booking_ids
+            )
+            for cid, slot_no, at, pending in cursor.fetchall():
+                rings[cid][slot_no] = [at, bool(pending)]
         book = _Book(rows, rings)
-        results = [
-            book.take(r._replace(answers=()) if r.connection.pk in prepared else r)
-            for r in requests
-        ]
+        results = [book.take(r) if r.book else None for r in requests]
         book.write()
     return results
 
 
 class _Book:
     """Forums' heads (``ForumPace``) and rings (slot number -> [at, pending]) read once, the
-    bookings and answers decided on them in memory (``take``: the same rules as
-    ``DatabasePacer._book``), and what changed written at the end (``write``)."""
+    bookings decided on them in memory (``take``: the order of the rules is the book's own),
+    and what changed written at the end (``write``)."""
 
     def __init__(self, rows: dict[int, Any], rings: dict[int, dict[int, list[Any]]]) -> None:
         self.rows = rows
@@ -358,17 +359,9 @@ class _Book:
         self.changed_slots: set[tuple[int, int]] = set()
         self.changed_rows: set[int] = set()
 
-    def take(self, request: _BookRequest) -> Booking | None:
+    def take(self, request: _BookRequest) -> Booking:
         cid = request.connection.pk
         ring_slots = self.rings[cid]
-        for answer in request.answers:
-            booking = answer.booking
-            slot = ring_slots.get(booking.slot_no)
-            if slot is not None and slot[1] and slot[0] == float(booking.at):
-                slot[0], slot[1] = max(slot[0], answer.at), False
-                self.changed_slots.add((cid, booking.slot_no))
-        if not request.book:
-            return None
         connection, priority, max_wait = request.connection, request.priority, request.max_wait
         row = self.rows[cid]
         ring, window = book_shape(connection)
@@ -425,11 +418,11 @@ class _Book:
         """What changed, in one statement for the slots and one for the heads (each run once
         per row by the database driver): the ORM's bulk helpers cost more Python per row
         than the whole decision does."""
-        upsert_slot, update_head = _write_statements()
+        statements = _statements()
         with db_connection.cursor() as cursor:
             if self.changed_slots:
                 cursor.executemany(
-                    upsert_slot,
+                    statements.upsert_slot,
                     [
                         (connection_id, slot_no, *self.rings[connection_id][slot_no])
                         for connection_id, slot_no in sorted(self.changed_slots)
@@ -437,7 +430,7 @@ class _Book:
                 )
             if self.changed_rows:
                 cursor.executemany(
-                    update_head,
+                    statements.update_head,
                     [
                         (row.next_slot, row.booked, row.change_waiting_until, row.pk)
                         for row in (self.rows[c] for c in sorted(self.changed_rows))
@@ -445,10 +438,17 @@ class _Book:
                 )
 
 
+class _Statements(NamedTuple):
+    answer: str  # a call's answer: its slot, if still the call's, counts from when it came
+    rings: str  # the rings of some forums (``{}``: their ids' placeholders)
+    upsert_slot: str  # a slot written whether or not its row exists yet
+    update_head: str
+
+
 @functools.cache
-def _write_statements() -> tuple[str, str]:
-    """``_Book.write``'s two statements, named from the models (only names go into them; the
-    values are parameters): a slot written whether or not its row exists yet, and a head."""
+def _statements() -> _Statements:
+    """The slot book's own statements, named from the models (only names go into them; the
+    values are parameters). SQLite and PostgreSQL both take them."""
     from forums.models import ForumPace, ForumPaceSlot
 
     def name(model: Any, field: str) -> str:
@@ -462,16 +462,22 @@ def _write_statements() -> tuple[str, str]:
     key, next_slot, booked, waiting = (
         name(ForumPace, f) for f in ("connection", "next_slot", "booked", "change_waiting_until")
     )
-    upsert_slot = (
-        f"INSERT INTO {slots} ({cid}, {no}, {at}, {pending}) VALUES (%s, %s, %s, %s) "  # noqa: S608
-        f"ON CONFLICT ({cid}, {no}) DO UPDATE SET {at} = excluded.{at}, "
-        f"{pending} = excluded.{pending}"
+    return _Statements(
+        answer=(
+            f"UPDATE {slots} SET {at} = CASE WHEN {at} < %s THEN %s ELSE {at} END, "  # noqa: S608
+            f"{pending} = %s WHERE {cid} = %s AND {no} = %s AND {at} = %s AND {pending} = %s"
+        ),
+        rings=f"SELECT {cid}, {no}, {at}, {pending} FROM {slots} WHERE {cid} IN ({{}})",  # noqa: S608
+        upsert_slot=(
+            f"INSERT INTO {slots} ({cid}, {no}, {at}, {pending}) VALUES (%s, %s, %s, %s) "  # noqa: S608
+            f"ON CONFLICT ({cid}, {no}) DO UPDATE SET {at} = excluded.{at}, "
+            f"{pending} = excluded.{pending}"
+        ),
+        update_head=(
+            f"UPDATE {heads} SET {next_slot} = %s, {booked} = %s, {waiting} = %s "  # noqa: S608
+            f"WHERE {key} = %s"
+        ),
     )
-    update_head = (
-        f"UPDATE {heads} SET {next_slot} = %s, {booked} = %s, {waiting} = %s "  # noqa: S608
-        f"WHERE {key} = %s"
-    )
-    return upsert_slot, update_head
 
 
 def _nth_free(
@@ -533,19 +539,6 @@ class DatabasePacer:
         """Record calls' answers (each at its own time) in one write."""
         if answers:
             _booked_together(_BookRequest(connection, tuple(answers)))
-
-    @staticmethod
-    def _answer(connection, answer: Answer) -> None:
-        from django.db.models import Value
-        from django.db.models.functions import Greatest
-
-        from forums.models import ForumPaceSlot
-
-        booking = answer.booking
-        ForumPaceSlot.objects.filter(
-            connection_id=connection.pk, slot_no=booking.slot_no, at=float(booking.at),
-            pending=True,
-        ).update(at=Greatest(F("at"), Value(answer.at)), pending=False)  # fmt: skip
 
     @staticmethod
     def _lay_out(row, ring: int) -> None:
