@@ -406,7 +406,8 @@ class _Book:
         return Booking(max(slot - now, 0.0), True, slot_no, slot)
 
     def _refused(self, row, priority: Priority, now: float, refused: Booking) -> Booking:
-        """As ``DatabasePacer._refused``: a refused change waits for the forum."""
+        """A change refused a slot is waiting for the forum until it comes back for it: the
+        sync keeps off the forum until then."""
         if priority == Priority.CHANGE:
             until = now + refused.delay + CHANGE_WAIT_GRACE_SECONDS
             if row.change_waiting_until < until:

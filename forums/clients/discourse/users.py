@@ -13,7 +13,15 @@ from typing import Any, ClassVar
 from urllib.parse import quote
 
 from ..batches import delete_splitting
-from ..errors import ForumBadResponse, ForumError, ForumForbidden, ForumNotFound, ForumRejected
+from ..errors import (
+    ForumBadResponse,
+    ForumBusy,
+    ForumError,
+    ForumForbidden,
+    ForumNotFound,
+    ForumRejected,
+    ForumServerError,
+)
 from ..records import (
     BulkDeleteResult,
     ForumUser,
@@ -355,7 +363,12 @@ class DiscourseUsers(DiscourseBase):
         searchable = sorted(n for n in left if not n.isdigit() and MEMBER_TERM.fullmatch(n))
         read_pages = not counted or not searchable
         if not read_pages:
-            searched = self._search_everyone(searchable, left, keep)
+            try:
+                searched = self._search_everyone(searchable, left, keep)
+            except ForumError as exc:
+                if not _search_refused(exc):
+                    raise
+                searched = True  # a forum that will not take the search: read the pages
             if searched is None:
                 return False
             read_pages = searched
@@ -735,6 +748,14 @@ class DiscourseUsers(DiscourseBase):
 # What a plan's whole-list read keeps of one account: one with no staff flag and no penalty as
 # (id, username, e-mail, trust level, active, approved), any other as a ForumUser.
 _Kept = ForumUser | tuple[int, str, str | None, int | None, bool, bool | None]
+
+
+def _search_refused(exc: ForumError) -> bool:
+    """Did the forum refuse a member search itself (its expression, or a request line too
+    long for its web server: 414, 431), rather than fail as it would for any call?"""
+    if isinstance(exc, ForumBusy):
+        return False
+    return isinstance(exc, (ForumServerError, ForumRejected)) or exc.status in (414, 431)
 
 
 def _term_bytes(name: str) -> int:

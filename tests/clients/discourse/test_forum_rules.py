@@ -14,9 +14,11 @@ from forums.clients.discourse import (
 )
 from forums.clients.discourse.users import MEMBER_SEARCH_BYTES
 from forums.clients.errors import (
+    ForumError,
     ForumForbidden,
     ForumNotFound,
     ForumRejected,
+    ForumServerError,
     ForumUnauthorized,
 )
 from forums.clients.records import Penalty
@@ -237,6 +239,32 @@ def test_names_on_a_bigger_forum_are_searched_among_trust_level_0s_members(clien
     assert len(terms) == len(set(terms)) and set(terms) <= {n.lower() for n in names[:600]}
     assert all(len(q["filter"][0].encode()) <= MEMBER_SEARCH_BYTES for q in searches)
     assert "o(brien" not in found
+
+
+@pytest.mark.parametrize("status", [414, 500])
+def test_a_forum_that_refuses_the_member_search_has_its_members_read_instead(
+    client, sandbox, monkeypatch, status
+):
+    # A web server in front of the forum may refuse a long request line (414), or the
+    # database the expression (500): the names are then found on trust_level_0's pages.
+    plain = [
+        u
+        for u in sandbox.users.values()
+        if u["id"] > 4 and not u["staged"] and len(u["username"]) >= 10
+    ]
+    names = [u["username"] for u in plain[:600]]
+    members = type(client).group_members_slice
+
+    def refusing(self, **kwargs):
+        if kwargs.get("filter"):
+            raise (ForumServerError if status == 500 else ForumError)("refused", status=status)
+        return members(self, **kwargs)
+
+    monkeypatch.setattr(type(client), "group_members_slice", refusing)
+    sandbox.calls.clear()
+    found = resolve_as_a_plan(client, names, details=False)
+    assert set(found) == {n.lower() for n in names}
+    assert len(members_calls(sandbox)) == 3  # 2,600 accounts, 1,000 a page
 
 
 def test_a_search_filled_by_one_names_namesakes_goes_on_without_that_name(client, sandbox):
