@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -398,7 +398,9 @@ class DiscourseUsers(DiscourseBase):
                     break
         return True
 
-    def _search_everyone(self, names: list[str], left: set[str], keep: Any) -> bool | None:
+    def _search_everyone(
+        self, names: list[str], left: set[str], keep: Callable[[list[ForumUser]], None]
+    ) -> bool | None:
         """Search for ``names`` among trust_level_0's members, MEMBER_SEARCH_BYTES of names a
         search (see MEMBER_TERM). True when the first answer shows the group's pages are
         fewer calls than the searches still to make (the caller reads them instead); None
