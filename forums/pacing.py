@@ -164,10 +164,11 @@ def pacing_seconds(connection, calls: int) -> float:
 # concerned, and a thread already inside a transaction (on SQLite it holds the write lock)
 # writes its own, as before.
 class _Write:
-    __slots__ = ("fn", "request", "done", "value", "error")
+    """A request waiting for the writer, and what came of it."""
 
-    def __init__(self, fn: Callable[[], Any] | None, request: _BookRequest | None = None) -> None:
-        self.fn = fn
+    __slots__ = ("request", "done", "value", "error")
+
+    def __init__(self, request: _BookRequest) -> None:
         self.request = request  # a booking or answers: written with the others (_book_all)
         self.done = threading.Event()
         self.value: Any = None
@@ -208,8 +209,8 @@ class _Writer:
             self.thread = threading.Thread(target=self._loop, name="pacer-writer", daemon=True)
             self.thread.start()
 
-    def run(self, fn: Callable[[], Any] | None, request: _BookRequest | None = None) -> Any:
-        write = _Write(fn, request)
+    def run(self, request: _BookRequest) -> Any:
+        write = _Write(request)
         with self.lock:
             self._ensure_thread()
             self.queue.append(write)
@@ -232,14 +233,7 @@ class _Writer:
                 continue
             try:
                 with transaction.atomic():
-                    _book_writes([w for w in batch if w.request is not None])
-                    for write in batch:
-                        if write.fn is None:
-                            continue
-                        try:
-                            write.value = write.fn()  # its own atomic(): a savepoint here
-                        except Exception as exc:
-                            write.error = exc
+                    _book_writes(batch)
             except BaseException as exc:  # the commit failed: nothing of the batch was written
                 for write in batch:
                     write.value, write.error = None, write.error or exc
@@ -259,22 +253,13 @@ class _Writer:
 _WRITER = _Writer()
 
 
-def _written_together(fn: Callable[[], Any]) -> Any:
-    """Run ``fn`` (a short write in its own ``atomic()``) on SQLite through this process's
-    pacing writer, with the other waiting ones (see _Writer); elsewhere, or inside a
-    transaction, directly."""
-    if db_connection.vendor != "sqlite" or db_connection.in_atomic_block:
-        return fn()
-    return _WRITER.run(fn)
-
-
 def _booked_together(request: _BookRequest) -> Booking | None:
     """Write ``request`` to the book: on SQLite through this process's pacing writer, with
     every other booking and answer waiting, in a few statements for all of them
     (``_book_all``); elsewhere, or inside a transaction, directly."""
     if db_connection.vendor != "sqlite" or db_connection.in_atomic_block:
         return _book_all([request])[0]
-    return _WRITER.run(None, request)
+    return _WRITER.run(request)
 
 
 def _book_writes(writes: list[_Write]) -> None:
@@ -283,7 +268,7 @@ def _book_writes(writes: list[_Write]) -> None:
     if not writes:
         return
     try:
-        values = _book_all([w.request for w in writes if w.request is not None])
+        values = _book_all([w.request for w in writes])
     except Exception:  # noqa: BLE001 - retried one by one below, each with its own error
         logger.info("Pacing writes failed together; writing them one by one", exc_info=True)
     else:
@@ -292,7 +277,6 @@ def _book_writes(writes: list[_Write]) -> None:
         return
     for write in writes:
         try:
-            assert write.request is not None
             write.value = _book_all([write.request])[0]
         except Exception as exc:
             write.error = exc

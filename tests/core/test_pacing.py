@@ -10,6 +10,7 @@ import subprocess
 import threading
 import time
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import pytest
 from django.db import connections
@@ -407,12 +408,15 @@ def test_forty_threads_booking_at_once_each_get_their_own_slot_and_failures_stay
         finally:
             connections.close_all()
 
+    # A booking that cannot be written (a forum whose limit is unreadable) among them.
+    broken = SimpleNamespace(pk=connection.pk, requests_per_minute=None, rate_window_seconds=60)
+
     def broken_write():
         start.wait(timeout=10)
         try:
-            pacing._written_together(lambda: 1 / 0)
+            pacing._booked_together(pacing._BookRequest(broken, (), True))
             errors.append("the failed write did not raise")
-        except ZeroDivisionError:
+        except TypeError:
             pass  # its own failure, and nobody else's
         finally:
             connections.close_all()
@@ -696,12 +700,10 @@ def test_a_batch_records_each_answer_before_the_booking_after_it_and_books_in_or
 def test_a_booking_that_fails_in_a_batch_fails_alone():
     """Should the batch's statements fail, each booking is written again on its own: the
     broken one gets its own error, the others their slots."""
-    from types import SimpleNamespace
-
     forums = _laid_out(3)
     broken = SimpleNamespace(pk=forums[0].pk, requests_per_minute=None, rate_window_seconds=60)
     writes = [
-        pacing._Write(None, pacing._BookRequest(f, (), True, 3.0, Priority.READ))
+        pacing._Write(pacing._BookRequest(f, (), True, 3.0, Priority.READ))
         for f in [forums[1], broken, forums[2]]
     ]
     pacing._book_writes(writes)
