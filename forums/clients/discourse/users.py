@@ -104,6 +104,8 @@ USER_FLAGS = frozenset(
 
 class DiscourseUsers(DiscourseBase):
     resolve_batch_size = 100  # the admin list's filter takes up to 100 terms
+    # trust_level_0's name on this forum, once a locale's renamed one was found (_everyone_slice)
+    _everyone_name: str | None = None
     delete_batch_size = BULK_DELETE_BATCH
     # ENDPOINTS.md "Rules" / delete one user: every admin is refused.
     refuses_deleting_admins = True
@@ -332,7 +334,7 @@ class DiscourseUsers(DiscourseBase):
     ) -> tuple[list[ForumUser], int | None] | None:
         """One read of trust_level_0's members, 1,000 a page (the group found by its id where
         a locale renamed it); None when the forum has no such group."""
-        name = getattr(self, "_everyone_name", None) or EVERYONE_GROUP
+        name = self._everyone_name or EVERYONE_GROUP
         query = {"limit": EVERYONE_PAGE, "offset": offset, "filter": filter, "asc": asc}
         try:
             return self.group_members_slice(key=name, **query)  # type: ignore[attr-defined]
